@@ -1,0 +1,103 @@
+#include "telemetry/self_metrics.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace otter::telemetry {
+namespace {
+
+void AppendEscaped(std::string& out, const std::string& v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+void AppendSample(std::string& out, const std::string& name, const Labels& labels, double v) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (i) out += ',';
+      out += labels[i].first;
+      out += "=\"";
+      AppendEscaped(out, labels[i].second);
+      out += '"';
+    }
+    out += '}';
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, " %.17g\n", v);
+  out += buf;
+}
+
+}  // namespace
+
+Counter& SelfMetrics::GetCounter(const std::string& name, const std::string& help,
+                                 Labels labels) {
+  std::sort(labels.begin(), labels.end());
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  f.help = help;
+  f.type = "counter";
+  auto& slot = f.counters[labels];
+  if (!slot) slot = std::make_unique<Counter>();
+  return *slot;
+}
+
+Gauge& SelfMetrics::GetGauge(const std::string& name, const std::string& help, Labels labels) {
+  std::sort(labels.begin(), labels.end());
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  f.help = help;
+  f.type = "gauge";
+  auto& slot = f.gauges[labels];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
+void SelfMetrics::AddCallbackGauge(const std::string& name, const std::string& help,
+                                   Labels labels, std::function<double()> fn) {
+  std::sort(labels.begin(), labels.end());
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  f.help = help;
+  f.type = "gauge";
+  f.callbacks[labels] = std::move(fn);
+}
+
+std::string SelfMetrics::RenderPrometheus() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    out += "# HELP " + name + " " + f.help + "\n";
+    out += "# TYPE " + name + " " + f.type + "\n";
+    for (const auto& [labels, c] : f.counters) AppendSample(out, name, labels, double(c->value()));
+    for (const auto& [labels, g] : f.gauges) AppendSample(out, name, labels, double(g->value()));
+    for (const auto& [labels, fn] : f.callbacks) AppendSample(out, name, labels, fn());
+  }
+  return out;
+}
+
+double SelfMetrics::Value(const std::string& name, const Labels& labels) const {
+  Labels sorted = labels;
+  std::sort(sorted.begin(), sorted.end());
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return -1;
+  if (auto c = it->second.counters.find(sorted); c != it->second.counters.end())
+    return double(c->second->value());
+  if (auto g = it->second.gauges.find(sorted); g != it->second.gauges.end())
+    return double(g->second->value());
+  if (auto cb = it->second.callbacks.find(sorted); cb != it->second.callbacks.end())
+    return cb->second();
+  return -1;
+}
+
+}  // namespace otter::telemetry
