@@ -1,0 +1,82 @@
+// Registry: the factories of every built-in component, keyed by kind and type. Filled explicitly
+// by RegisterBuiltins() (src/components.cc); no static self-registration. Read-only after start-up.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "component/component.h"
+#include "config/node.h"
+#include "config/table.h"
+
+namespace otter {
+
+// Base of every typed component config (each lives in its component's config.h).
+struct ComponentConfig {
+  virtual ~ComponentConfig() = default;
+  // Cross-field checks after parsing; the message should name the offending key.
+  virtual Status Validate() const { return Status::Ok(); }
+};
+
+struct Factory {
+  ComponentKind kind = ComponentKind::kReceiver;
+  std::string type;
+  std::vector<std::string> aliases;  // older names still accepted (with a warning)
+  std::vector<Signal> signals;       // signals it can handle (empty for extensions)
+  std::string description;
+
+  std::function<std::unique_ptr<ComponentConfig>(const config::Node&, config::Diagnostics&)> parse_config;
+  std::function<std::vector<config::FieldDoc>()> docs;
+
+  std::function<StatusOr<std::unique_ptr<Receiver>>(const ComponentContext&, const ComponentConfig&,
+                                                    Consumers next)>
+      create_receiver;
+  std::function<StatusOr<std::unique_ptr<Processor>>(const ComponentContext&, const ComponentConfig&,
+                                                     Signal, Consumers next)>
+      create_processor;
+  std::function<StatusOr<std::unique_ptr<Exporter>>(const ComponentContext&, const ComponentConfig&)>
+      create_exporter;
+  std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&, const ComponentConfig&)>
+      create_extension;
+
+  bool Supports(Signal s) const {
+    for (Signal x : signals)
+      if (x == s) return true;
+    return false;
+  }
+};
+
+// Builds the parse_config/docs pair for a typed config and its table. `table` must outlive the
+// registry (use a function-local static).
+template <class Cfg>
+void SetConfigTable(Factory& f, const config::Table<Cfg>& table) {
+  f.parse_config = [&table](const config::Node& node, config::Diagnostics& d) {
+    auto cfg = std::make_unique<Cfg>();
+    size_t before = d.errors().size();
+    table.Parse(node, *cfg, d);
+    if (d.errors().size() == before) {
+      if (Status s = cfg->Validate(); !s.ok()) d.Error(node, std::string(s.message()));
+    }
+    return std::unique_ptr<ComponentConfig>(std::move(cfg));
+  };
+  f.docs = [&table] { return table.Docs(); };
+}
+
+class Registry {
+ public:
+  void Add(Factory f);
+  // Finds by type or alias; sets *via_alias when found by an old name.
+  const Factory* Find(ComponentKind kind, const std::string& type, bool* via_alias = nullptr) const;
+  std::vector<const Factory*> All(ComponentKind kind) const;
+  std::vector<std::string> TypeNames(ComponentKind kind) const;
+
+ private:
+  std::vector<Factory> factories_;
+};
+
+// Registers every built-in component (src/components.cc).
+void RegisterBuiltins(Registry& registry);
+
+}  // namespace otter

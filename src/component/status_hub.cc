@@ -1,0 +1,27 @@
+#include "component/status_hub.h"
+
+namespace otter {
+
+void StatusHub::SetReady(bool ready) {
+  std::lock_guard lock(mu_);
+  ready_ = ready;
+}
+
+bool StatusHub::ready() const {
+  std::lock_guard lock(mu_);
+  return ready_;
+}
+
+void StatusHub::Report(const std::string& component, const Status& status) {
+  std::lock_guard lock(mu_);
+  if (status.ok()) failures_.erase(component);
+  else failures_[component] = status;
+}
+
+std::pair<std::string, Status> StatusHub::FirstFailure() const {
+  std::lock_guard lock(mu_);
+  if (failures_.empty()) return {"", Status::Ok()};
+  return *failures_.begin();
+}
+
+}  // namespace otter
