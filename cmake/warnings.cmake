@@ -1,6 +1,7 @@
 # Warning flags and the optional ASan+UBSan build, applied per target.
 function(otter_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter
+    -Wno-restrict)  # GCC 12 -O3 false positives inside std::string (GCC bug 105329)
   if(OTTER_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,0 +1,52 @@
+# otter — top-level commands. `make run` and `make test` work on a fresh Debian 12 machine.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/otter $(ARGS)
+
+# Every test CI runs: unit + integration + interop (ctest), then the unit tests under ASan+UBSan,
+# then the formatting check.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
+	$(MAKE) asan-test
+	$(MAKE) format-check
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE interop
+
+interop-test: build
+	cd $(BUILD) && ctest --output-on-failure -L interop
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOTTER_SANITIZE=ON -DOTTER_BENCH=OFF
+
+asan-test: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j$(JOBS) otter_tests otter
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j$(JOBS) -LE interop --timeout 600
+
+bench: build
+	./$(BUILD)/otter_bench --benchmark_min_time=0.5
+
+format:
+	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format -i
+
+format-check:
+	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

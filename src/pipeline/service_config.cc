@@ -1,0 +1,267 @@
+#include "pipeline/service_config.h"
+
+#include <algorithm>
+#include <set>
+
+#include "config/table.h"
+
+namespace otter::pipeline {
+namespace {
+
+using config::Diagnostics;
+using config::Node;
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "none" : s;
+}
+
+void ParseSection(const Node& section, ComponentKind kind, const Registry& registry,
+                  std::map<ComponentId, ComponentSpec>& out, Diagnostics& d) {
+  std::string kind_name(ComponentKindName(kind));
+  if (section.IsNull()) return;
+  if (!section.IsMap()) {
+    d.Error(section, kind_name + "s: expected a map of component ids to settings");
+    return;
+  }
+  for (const auto& [key, value] : section.map) {
+    auto id = ComponentId::Parse(key);
+    if (!id.ok()) {
+      d.Error(value, kind_name + " " + std::string(id.status().message()));
+      continue;
+    }
+    bool via_alias = false;
+    const Factory* f = registry.Find(kind, id->type, &via_alias);
+    if (!f) {
+      auto names = registry.TypeNames(kind);
+      std::string near = config::NearestName(id->type, names);
+      d.Error(value, kind_name + " type \"" + id->type + "\" is not implemented in otter" +
+                         (near.empty() ? "" : " (did you mean \"" + near + "\"?)") + "; available " +
+                         kind_name + "s: " + JoinNames(names));
+      continue;
+    }
+    if (via_alias)
+      d.Warning(value, kind_name + " type \"" + id->type + "\" is deprecated; use \"" + f->type + "\"");
+    ComponentSpec spec;
+    spec.id = *id;
+    spec.factory = f;
+    spec.node = &value;
+    spec.config = f->parse_config(value, d);
+    out[*id] = std::move(spec);
+  }
+}
+
+std::vector<ComponentId> ParseIdList(const Node* n, const std::string& what,
+                                     const std::map<ComponentId, ComponentSpec>& defined,
+                                     const std::string& pipeline, Signal signal, Diagnostics& d) {
+  std::vector<ComponentId> out;
+  if (!n || n->IsNull()) return out;
+  std::vector<std::string> names;
+  if (!config::ParseValue(*n, names, d)) return out;
+  std::vector<std::string> defined_names;
+  for (const auto& [id, spec] : defined) defined_names.push_back(id.ToString());
+  std::set<std::string> seen;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Node& at = i < n->seq.size() ? n->seq[i] : *n;
+    if (!seen.insert(names[i]).second) {
+      d.Error(at, "pipeline " + pipeline + ": " + what + " \"" + names[i] + "\" is listed twice");
+      continue;
+    }
+    auto id = ComponentId::Parse(names[i]);
+    if (!id.ok()) {
+      d.Error(at, "pipeline " + pipeline + ": " + std::string(id.status().message()));
+      continue;
+    }
+    auto it = defined.find(*id);
+    if (it == defined.end()) {
+      d.Error(at, "pipeline " + pipeline + " references " + what + " \"" + names[i] +
+                      "\" which is not configured (configured " + what + "s: " +
+                      JoinNames(defined_names) + ")");
+      continue;
+    }
+    if (it->second.factory && !it->second.factory->Supports(signal)) {
+      d.Error(at, "pipeline " + pipeline + ": " + what + " \"" + names[i] + "\" does not support " +
+                      std::string(SignalName(signal)));
+      continue;
+    }
+    out.push_back(*id);
+  }
+  return out;
+}
+
+void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
+  if (n.IsNull()) return;
+  if (!n.IsMap()) {
+    d.Error(n, "service.telemetry: expected a map");
+    return;
+  }
+  for (const auto& [key, value] : n.map) {
+    if (key == "metrics") {
+      for (const auto& [k, v] : value.map) {
+        if (k == "address") config::ParseValue(v, t.metrics_address, d);
+        else if (k == "level") {
+          config::ParseValue(v, t.metrics_level, d);
+          static const std::vector<std::string> kLevels = {"none", "basic", "normal", "detailed"};
+          if (std::find(kLevels.begin(), kLevels.end(), t.metrics_level) == kLevels.end())
+            d.Error(v, "service.telemetry.metrics.level must be one of none, basic, normal, detailed");
+        } else if (k == "readers") {
+          d.Error(v, "service.telemetry.metrics.readers is not supported yet by otter; use address");
+        } else {
+          d.Error(v, "unknown key \"" + k + "\" in service.telemetry.metrics (valid keys: address, level)");
+        }
+      }
+    } else if (key == "logs") {
+      for (const auto& [k, v] : value.map) {
+        if (k == "level") {
+          config::ParseValue(v, t.logs_level, d);
+          static const std::vector<std::string> kLevels = {"debug", "info", "warn", "error"};
+          std::string lower = t.logs_level;
+          std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+          t.logs_level = lower;
+          if (std::find(kLevels.begin(), kLevels.end(), lower) == kLevels.end())
+            d.Error(v, "service.telemetry.logs.level must be one of debug, info, warn, error");
+        } else if (k == "encoding") {
+          config::ParseValue(v, t.logs_encoding, d);
+          if (t.logs_encoding != "console" && t.logs_encoding != "json")
+            d.Error(v, "service.telemetry.logs.encoding must be console or json");
+        } else {
+          d.Error(v, "unknown key \"" + k + "\" in service.telemetry.logs (valid keys: level, encoding)");
+        }
+      }
+    } else if (key == "resource" || key == "traces") {
+      d.Error(value, "service.telemetry." + key + " is not supported yet by otter");
+    } else {
+      d.Error(value, "unknown key \"" + key + "\" in service.telemetry (valid keys: metrics, logs)");
+    }
+  }
+}
+
+}  // namespace
+
+ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Diagnostics& d) {
+  ServiceConfig sc;
+  static const std::vector<std::string> kTop = {"receivers", "processors", "exporters",
+                                                "connectors", "extensions", "service"};
+  for (const auto& [key, value] : root.map) {
+    if (std::find(kTop.begin(), kTop.end(), key) == kTop.end()) {
+      std::string near = config::NearestName(key, kTop);
+      d.Error(value, "unknown top-level key \"" + key + "\"" +
+                         (near.empty() ? "" : "; did you mean \"" + near + "\"?"));
+    }
+  }
+  if (const Node* n = root.Find("receivers")) ParseSection(*n, ComponentKind::kReceiver, registry, sc.receivers, d);
+  if (const Node* n = root.Find("processors")) ParseSection(*n, ComponentKind::kProcessor, registry, sc.processors, d);
+  if (const Node* n = root.Find("exporters")) ParseSection(*n, ComponentKind::kExporter, registry, sc.exporters, d);
+  if (const Node* n = root.Find("extensions")) ParseSection(*n, ComponentKind::kExtension, registry, sc.extensions, d);
+  if (const Node* n = root.Find("connectors"); n && !n->IsNull() && !n->map.empty())
+    for (const auto& [key, value] : n->map)
+      d.Error(value, "connector \"" + key + "\": connectors are not implemented in otter yet");
+
+  const Node* service = root.Find("service");
+  if (!service || !service->IsMap()) {
+    d.Error(service ? service->Where() : root.Where(), "missing \"service\" section with pipelines");
+    return sc;
+  }
+  for (const auto& [key, value] : service->map) {
+    if (key == "extensions") {
+      std::vector<std::string> names;
+      if (!config::ParseValue(value, names, d)) continue;
+      for (size_t i = 0; i < names.size(); ++i) {
+        auto id = ComponentId::Parse(names[i]);
+        const Node& at = i < value.seq.size() ? value.seq[i] : value;
+        if (!id.ok() || !sc.extensions.count(*id)) {
+          d.Error(at, "service.extensions references \"" + names[i] +
+                          "\" which is not configured under extensions");
+          continue;
+        }
+        sc.enabled_extensions.push_back(*id);
+      }
+    } else if (key == "telemetry") {
+      ParseTelemetry(value, sc.telemetry, d);
+    } else if (key == "pipelines") {
+      if (!value.IsMap()) {
+        d.Error(value, "service.pipelines: expected a map of pipeline ids");
+        continue;
+      }
+      for (const auto& [pid, pnode] : value.map) {
+        PipelineSpec p;
+        p.id = pid;
+        std::string signal = pid.substr(0, pid.find('/'));
+        if (signal == "traces") p.signal = Signal::kTraces;
+        else if (signal == "metrics") p.signal = Signal::kMetrics;
+        else if (signal == "logs") p.signal = Signal::kLogs;
+        else {
+          d.Error(pnode, "pipeline \"" + pid + "\": signal must be traces, metrics or logs" +
+                             (signal == "profiles" ? " (profiles are not supported yet)" : ""));
+          continue;
+        }
+        if (!pnode.IsMap()) {
+          d.Error(pnode, "pipeline \"" + pid + "\": expected receivers, processors and exporters");
+          continue;
+        }
+        for (const auto& [k, v] : pnode.map) {
+          if (k != "receivers" && k != "processors" && k != "exporters")
+            d.Error(v, "pipeline \"" + pid + "\": unknown key \"" + k +
+                           "\" (valid keys: receivers, processors, exporters)");
+        }
+        p.receivers = ParseIdList(pnode.Find("receivers"), "receiver", sc.receivers, pid, p.signal, d);
+        p.processors = ParseIdList(pnode.Find("processors"), "processor", sc.processors, pid, p.signal, d);
+        p.exporters = ParseIdList(pnode.Find("exporters"), "exporter", sc.exporters, pid, p.signal, d);
+        const Node* r = pnode.Find("receivers");
+        const Node* e = pnode.Find("exporters");
+        if (!r || r->seq.empty()) d.Error(pnode, "pipeline \"" + pid + "\" must have at least one receiver");
+        if (!e || e->seq.empty()) d.Error(pnode, "pipeline \"" + pid + "\" must have at least one exporter");
+        sc.pipelines.push_back(std::move(p));
+      }
+    } else {
+      d.Error(value, "unknown key \"" + key + "\" in service (valid keys: extensions, pipelines, telemetry)");
+    }
+  }
+  if (sc.pipelines.empty() && d.ok()) d.Error(*service, "service.pipelines: at least one pipeline is required");
+  return sc;
+}
+
+const char* DefaultConfigYaml() {
+  return R"(# otter's built-in default: OTLP in on localhost, memory_limiter + batch, debug out.
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: localhost:4317
+      http:
+        endpoint: localhost:4318
+processors:
+  memory_limiter:
+    check_interval: 1s
+    limit_percentage: 80
+    spike_limit_percentage: 20
+  batch: {}
+exporters:
+  debug:
+    verbosity: basic
+extensions:
+  health_check:
+    endpoint: localhost:13133
+service:
+  extensions: [health_check]
+  telemetry:
+    metrics:
+      address: localhost:8888
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [memory_limiter, batch]
+      exporters: [debug]
+    metrics:
+      receivers: [otlp]
+      processors: [memory_limiter, batch]
+      exporters: [debug]
+    logs:
+      receivers: [otlp]
+      processors: [memory_limiter, batch]
+      exporters: [debug]
+)";
+}
+
+}  // namespace otter::pipeline
