@@ -31,7 +31,9 @@ Node Convert(const YAML::Node& y, const std::string& source, int line_hint) {
       for (const auto& kv : y) {
         int key_line = kv.first.Mark().line >= 0 ? kv.first.Mark().line + 1 : n.line;
         Node value = Convert(kv.second, source, key_line);
-        if (value.kind == Node::Kind::kNull) value.line = key_line;
+        // A component or section is best located by its key's line (a block map's own mark
+        // is its first child's line).
+        if (value.kind != Node::Kind::kScalar) value.line = key_line;
         n.map.emplace_back(kv.first.Scalar(), std::move(value));
       }
       break;

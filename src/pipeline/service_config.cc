@@ -39,6 +39,7 @@ void ParseSection(const Node& section, ComponentKind kind, const Registry& regis
       d.Error(value, kind_name + " type \"" + id->type + "\" is not implemented in otter" +
                          (near.empty() ? "" : " (did you mean \"" + near + "\"?)") + "; available " +
                          kind_name + "s: " + JoinNames(names));
+      out[*id] = ComponentSpec{*id, nullptr, nullptr, &value};  // known id, so pipelines don't re-report it
       continue;
     }
     if (via_alias)
@@ -80,7 +81,8 @@ std::vector<ComponentId> ParseIdList(const Node* n, const std::string& what,
                       JoinNames(defined_names) + ")");
       continue;
     }
-    if (it->second.factory && !it->second.factory->Supports(signal)) {
+    if (!it->second.factory) continue;  // its type error was already reported
+    if (!it->second.factory->Supports(signal)) {
       d.Error(at, "pipeline " + pipeline + ": " + what + " \"" + names[i] + "\" does not support " +
                       std::string(SignalName(signal)));
       continue;
