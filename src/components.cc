@@ -5,15 +5,33 @@
 namespace otter {
 
 // Receivers
+void RegisterOtlpReceiver(Registry&);
 // Processors
+void RegisterBatchProcessor(Registry&);
+void RegisterMemoryLimiterProcessor(Registry&);
 // Exporters
+void RegisterDebugExporter(Registry&);
+void RegisterFileExporter(Registry&);
+void RegisterNopExporter(Registry&);
+void RegisterOtlpGrpcExporter(Registry&);
+void RegisterOtlpHttpExporter(Registry&);
 // Extensions
+void RegisterHealthCheckExtension(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterOtlpReceiver(r);
   // Processors
+  RegisterBatchProcessor(r);
+  RegisterMemoryLimiterProcessor(r);
   // Exporters
+  RegisterDebugExporter(r);
+  RegisterFileExporter(r);
+  RegisterNopExporter(r);
+  RegisterOtlpGrpcExporter(r);
+  RegisterOtlpHttpExporter(r);
   // Extensions
+  RegisterHealthCheckExtension(r);
   (void)r;
 }
 

@@ -10,14 +10,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "component/registry.h"
 #include "config/loader.h"
 #include "pipeline/service.h"
-#if __has_include("telemetry/metrics_server.h")
 #include "telemetry/metrics_server.h"
-#define OTTER_HAVE_METRICS_SERVER 1
-#endif
 #include "telemetry/process_metrics.h"
 
 namespace otter {
@@ -79,21 +77,17 @@ void ApplyLogLevel(spdlog::logger& log, const std::string& level) {
 struct Running {
   std::unique_ptr<Loaded> loaded;
   std::unique_ptr<pipeline::Service> service;
-#ifdef OTTER_HAVE_METRICS_SERVER
   std::unique_ptr<telemetry::MetricsServer> metrics_server;
-#endif
 };
 
 Status StartRunning(Running& r, std::shared_ptr<spdlog::logger> log,
                     telemetry::SelfMetrics& metrics, StatusHub& hub) {
   ApplyLogLevel(*log, r.loaded->service.telemetry.logs_level);
-#ifdef OTTER_HAVE_METRICS_SERVER
   const auto& t = r.loaded->service.telemetry;
   if (t.metrics_level != "none" && !t.metrics_address.empty()) {
-    r.metrics_server = std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address);
+    r.metrics_server = std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address, log);
     RETURN_IF_ERROR(r.metrics_server->Start().Annotate("service.telemetry.metrics.address"));
   }
-#endif
   r.service = std::make_unique<pipeline::Service>(r.loaded->service, log, &metrics, &hub);
   RETURN_IF_ERROR(r.service->Build());
   return r.service->Start();
@@ -102,10 +96,21 @@ Status StartRunning(Running& r, std::shared_ptr<spdlog::logger> log,
 void StopRunning(Running& r) {
   if (r.service) r.service->Shutdown();
   r.service.reset();
-#ifdef OTTER_HAVE_METRICS_SERVER
   if (r.metrics_server) r.metrics_server->Stop();
   r.metrics_server.reset();
-#endif
+}
+
+// One line with every non-zero data counter, so an operator (or a test) can audit after exit that
+// received = sent + failed + dropped.
+void LogFinalCounts(const telemetry::SelfMetrics& metrics, spdlog::logger& log) {
+  std::string text = metrics.RenderPrometheus(), line, out;
+  std::istringstream in(text);
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("otelcol_process_", 0) == 0) continue;
+    if (line.size() >= 2 && line.compare(line.size() - 2, 2, " 0") == 0) continue;
+    out += (out.empty() ? "" : ", ") + line;
+  }
+  log.info("final counts: {}", out.empty() ? "none" : out);
 }
 
 int Run(const config::LoadOptions& opts) {
@@ -169,6 +174,7 @@ int Run(const config::LoadOptions& opts) {
     log->info("config reloaded");
   }
   StopRunning(cur);
+  LogFinalCounts(metrics, *log);
   log->info("otter stopped");
   return 0;
 }

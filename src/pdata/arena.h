@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,7 +31,8 @@ class Arena {
  private:
   static constexpr size_t kBlockSize = 16 * 1024;
   std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<std::string> adopted_;
+  // A deque: adopting never moves earlier strings, whose bytes may be inline (SSO).
+  std::deque<std::string> adopted_;
   char* cur_ = nullptr;
   size_t left_ = 0;
   size_t bytes_ = 0;

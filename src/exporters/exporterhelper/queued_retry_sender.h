@@ -1,0 +1,90 @@
+// QueuedRetrySender<Batch>: the Consumer an exporter puts in front of its send function to get
+// otelcol's exporterhelper behaviour (bounded queue, sender threads, retry with backoff, timeout,
+// self-metrics, health reports, drain at shutdown; see sending_queue.h). SignalSenders bundles
+// one per signal for exporters that handle traces, metrics and logs.
+//
+//   QueuedRetrySender<TraceBatch> traces(ctx, settings,
+//       [](const TraceBatch& b, const Attempt& a) { return SendOverTheWire(b, a); });
+//
+// Thread-safety: Consume from any thread; the send function runs on the sender threads,
+// concurrently (up to num_consumers at once), so it must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <utility>
+
+#include "component/component.h"
+#include "exporters/exporterhelper/sending_queue.h"
+
+namespace otter::exporterhelper {
+
+template <class B>
+class QueuedRetrySender final : public Consumer<B> {
+ public:
+  // One attempt: return OK, a retryable error (retried with backoff; retry_after() honoured) or
+  // a permanent one (dropped at once).
+  using SendFn = std::function<Status(const B& batch, const Attempt& attempt)>;
+
+  QueuedRetrySender(const ComponentContext& ctx, const SenderSettings& settings, SendFn send,
+                    SenderOptions options = {})
+      : send_(std::move(send)), queue_(ctx, SignalOf<B>(), settings, std::move(options)) {}
+
+  void Consume(B&& batch, Completion done) override {
+    const size_t items = batch.ItemCount();
+    queue_.Submit(std::make_unique<BatchRequest>(std::move(batch), &send_), items, std::move(done));
+  }
+
+  void BeginShutdown() { queue_.BeginShutdown(); }
+  void Shutdown() { queue_.Shutdown(); }
+  size_t queued_requests() const { return queue_.queued_requests(); }
+
+ private:
+  class BatchRequest final : public SendingQueue::Request {
+   public:
+    BatchRequest(B&& batch, const SendFn* send) : batch_(std::move(batch)), send_(send) {}
+    Status Send(const Attempt& attempt) override { return (*send_)(batch_, attempt); }
+
+   private:
+    B batch_;
+    const SendFn* send_;
+  };
+
+  const SendFn send_;
+  SendingQueue queue_;  // after send_: its threads call send_ until it is destroyed
+};
+
+// One QueuedRetrySender per signal; the sender threads of a signal start on its first batch.
+class SignalSenders {
+ public:
+  struct SendFns {
+    QueuedRetrySender<pdata::TraceBatch>::SendFn traces;
+    QueuedRetrySender<pdata::MetricBatch>::SendFn metrics;
+    QueuedRetrySender<pdata::LogBatch>::SendFn logs;
+  };
+
+  SignalSenders(const ComponentContext& ctx, const SenderSettings& settings, SendFns fns,
+                const SenderOptions& options = {})
+      : traces_(ctx, settings, std::move(fns.traces), options),
+        metrics_(ctx, settings, std::move(fns.metrics), options),
+        logs_(ctx, settings, std::move(fns.logs), options) {}
+
+  Consumers consumers() { return {&traces_, &metrics_, &logs_}; }
+
+  // Drains the three queues in parallel (one drain_timeout in all, not one each).
+  void Shutdown() {
+    traces_.BeginShutdown();
+    metrics_.BeginShutdown();
+    logs_.BeginShutdown();
+    traces_.Shutdown();
+    metrics_.Shutdown();
+    logs_.Shutdown();
+  }
+
+ private:
+  QueuedRetrySender<pdata::TraceBatch> traces_;
+  QueuedRetrySender<pdata::MetricBatch> metrics_;
+  QueuedRetrySender<pdata::LogBatch> logs_;
+};
+
+}  // namespace otter::exporterhelper

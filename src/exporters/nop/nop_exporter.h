@@ -1,0 +1,36 @@
+// NopExporter: otelcol's `nop` exporter. Accepts and discards every batch, answering OK, and
+// counts the items in otelcol_exporter_sent_<items>{exporter="<id>"} so load tests can check
+// totals. It has no settings. Thread-safety: Consume may be called concurrently (atomic counters).
+#pragma once
+
+#include <memory>
+
+#include "component/component.h"
+#include "exporters/nop/config.h"
+
+namespace otter {
+
+class NopExporter final : public Exporter,
+                          public TraceConsumer,
+                          public MetricConsumer,
+                          public LogConsumer {
+ public:
+  explicit NopExporter(const ComponentContext& ctx);
+
+  Consumers consumers() override { return Consumers{this, this, this}; }
+  void Consume(pdata::TraceBatch&& batch, Completion done) override { Discard(batch, done, 0); }
+  void Consume(pdata::MetricBatch&& batch, Completion done) override { Discard(batch, done, 1); }
+  void Consume(pdata::LogBatch&& batch, Completion done) override { Discard(batch, done, 2); }
+
+ private:
+  template <class B>
+  void Discard(const B& batch, Completion& done, int signal) {
+    sent_[signal]->Add(batch.ItemCount());
+    done(Status::Ok());
+  }
+
+  std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
+  telemetry::Counter* sent_[3] = {};
+};
+
+}  // namespace otter

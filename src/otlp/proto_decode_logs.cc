@@ -1,0 +1,172 @@
+// OTLP protobuf decoding of ExportLogsServiceRequest (== LogsData) into pdata logs.
+#include "otlp/proto_decode_internal.h"
+
+namespace otter::otlp::internal {
+namespace {
+
+using wire::kI32;
+using wire::kI64;
+using wire::kLen;
+using wire::kVarint;
+using wire::Tag;
+using Ptr = ProtoDecoder::Ptr;
+
+constexpr FieldInfo kRequestFields[] = {{1, kLen, "resource_logs"}};
+constexpr FieldInfo kResourceLogsFields[] = {
+    {1, kLen, "resource"}, {2, kLen, "scope_logs"}, {3, kLen, "schema_url"}};
+constexpr FieldInfo kScopeLogsFields[] = {
+    {1, kLen, "scope"}, {2, kLen, "log_records"}, {3, kLen, "schema_url"}};
+constexpr FieldInfo kLogRecordFields[] = {
+    {1, kI64, "time_unix_nano"},
+    {2, kVarint, "severity_number"},
+    {3, kLen, "severity_text"},
+    {5, kLen, "body"},
+    {6, kLen, "attributes"},
+    {7, kVarint, "dropped_attributes_count"},
+    {8, kI32, "flags"},
+    {9, kLen, "trace_id"},
+    {10, kLen, "span_id"},
+    {11, kI64, "observed_time_unix_nano"},
+    {12, kLen, "event_name"},
+};
+
+bool DecodeLogRecord(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r) {
+  r.attributes.reserve(r.attributes.size() + ProtoDecoder::CountTag(p, end, Tag(6, kLen)));
+  while (p < end) {
+    uint32_t tag;
+    if (!d.ReadTag(p, end, &tag)) return false;
+    switch (tag) {
+      case Tag(1, kI64):
+        if (!d.Fixed64(p, end, &r.time_unix_nano)) return false;
+        break;
+      case Tag(2, kVarint):
+        if (!d.I32(p, end, &r.severity_number)) return false;
+        break;
+      case Tag(3, kLen):
+        if (!d.Str(p, end, &r.severity_text)) return false;
+        break;
+      case Tag(5, kLen): {
+        Ptr sub_end;
+        if (!d.Sub(p, end, &sub_end)) return false;
+        if (!d.AnyValue(p, sub_end, r.body, 1)) return d.In("body");
+        p = sub_end;
+        break;
+      }
+      case Tag(6, kLen):
+        if (!d.Attribute(p, end, r.attributes, "attributes")) return false;
+        break;
+      case Tag(7, kVarint):
+        if (!d.U32(p, end, &r.dropped_attributes_count)) return false;
+        break;
+      case Tag(8, kI32):
+        if (!d.Fixed32(p, end, &r.flags)) return false;
+        break;
+      case Tag(9, kLen):
+        if (!d.Id(p, end, r.trace_id, "trace_id")) return false;
+        break;
+      case Tag(10, kLen):
+        if (!d.Id(p, end, r.span_id, "span_id")) return false;
+        break;
+      case Tag(11, kI64):
+        if (!d.Fixed64(p, end, &r.observed_time_unix_nano)) return false;
+        break;
+      case Tag(12, kLen):
+        if (!d.Str(p, end, &r.event_name)) return false;
+        break;
+      default:
+        if (!d.Other(p, end, tag, kLogRecordFields)) return false;
+    }
+  }
+  return true;
+}
+
+bool DecodeScopeLogs(ProtoDecoder& d, Ptr p, Ptr end, pdata::ScopeLogs& sl) {
+  sl.log_records.reserve(sl.log_records.size() + ProtoDecoder::CountTag(p, end, Tag(2, kLen)));
+  while (p < end) {
+    uint32_t tag;
+    if (!d.ReadTag(p, end, &tag)) return false;
+    switch (tag) {
+      case Tag(1, kLen): {
+        Ptr sub_end;
+        if (!d.Sub(p, end, &sub_end)) return false;
+        if (!d.Scope(p, sub_end, sl.scope)) return d.In("scope");
+        p = sub_end;
+        break;
+      }
+      case Tag(2, kLen): {
+        Ptr sub_end;
+        if (!d.Sub(p, end, &sub_end)) return false;
+        auto& r = sl.log_records.emplace_back();
+        if (!DecodeLogRecord(d, p, sub_end, r)) {
+          return d.In("log_records", sl.log_records.size() - 1);
+        }
+        p = sub_end;
+        break;
+      }
+      case Tag(3, kLen):
+        if (!d.Str(p, end, &sl.schema_url)) return false;
+        break;
+      default:
+        if (!d.Other(p, end, tag, kScopeLogsFields)) return false;
+    }
+  }
+  return true;
+}
+
+bool DecodeResourceLogs(ProtoDecoder& d, Ptr p, Ptr end, pdata::ResourceLogs& rl) {
+  rl.scope_logs.reserve(rl.scope_logs.size() + ProtoDecoder::CountTag(p, end, Tag(2, kLen)));
+  while (p < end) {
+    uint32_t tag;
+    if (!d.ReadTag(p, end, &tag)) return false;
+    switch (tag) {
+      case Tag(1, kLen): {
+        Ptr sub_end;
+        if (!d.Sub(p, end, &sub_end)) return false;
+        if (!d.Resource(p, sub_end, rl.resource)) return d.In("resource");
+        p = sub_end;
+        break;
+      }
+      case Tag(2, kLen): {
+        Ptr sub_end;
+        if (!d.Sub(p, end, &sub_end)) return false;
+        auto& sl = rl.scope_logs.emplace_back();
+        if (!DecodeScopeLogs(d, p, sub_end, sl)) {
+          return d.In("scope_logs", rl.scope_logs.size() - 1);
+        }
+        p = sub_end;
+        break;
+      }
+      case Tag(3, kLen):
+        if (!d.Str(p, end, &rl.schema_url)) return false;
+        break;
+      default:
+        if (!d.Other(p, end, tag, kResourceLogsFields)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ProtoDecoder::LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out) {
+  size_t base = out.size();
+  out.reserve(base + CountTag(p, end, Tag(1, kLen)));
+  while (p < end) {
+    uint32_t tag;
+    if (!ReadTag(p, end, &tag)) return false;
+    if (tag != Tag(1, kLen)) {
+      if (!Other(p, end, tag, kRequestFields)) return false;
+      continue;
+    }
+    Ptr sub_end;
+    if (!Sub(p, end, &sub_end)) return false;
+    auto& rl = out.emplace_back();
+    if (!DecodeResourceLogs(*this, p, sub_end, rl)) {
+      return In("resource_logs", out.size() - 1 - base);
+    }
+    p = sub_end;
+  }
+  return true;
+}
+
+}  // namespace otter::otlp::internal

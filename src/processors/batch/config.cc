@@ -1,0 +1,38 @@
+#include "processors/batch/config.h"
+
+namespace otter {
+
+Status BatchConfig::Validate() const {
+  if (send_batch_max_size > 0 && send_batch_max_size < send_batch_size) {
+    return InvalidArgument("send_batch_max_size (" + std::to_string(send_batch_max_size) +
+                           ") must be greater than or equal to send_batch_size (" +
+                           std::to_string(send_batch_size) + ")");
+  }
+  if (timeout.count() < 0) return InvalidArgument("timeout must not be negative");
+  if (max_held_batches == 0) return InvalidArgument("max_held_batches must be at least 1");
+  return Status::Ok();
+}
+
+const config::Table<BatchConfig>& BatchConfigTable() {
+  static const config::Table<BatchConfig> table =
+      config::Table<BatchConfig>()
+          .Field("send_batch_size", &BatchConfig::send_batch_size,
+                 "items (spans, metric data points, log records) that trigger sending a batch; "
+                 "0 = send on timeout only")
+          .Field("send_batch_max_size", &BatchConfig::send_batch_max_size,
+                 "largest batch sent; bigger accumulations are split. 0 = no limit; when set it "
+                 "must be >= send_batch_size")
+          .Field("timeout", &BatchConfig::timeout,
+                 "longest a partial batch waits before it is sent; 0 = send immediately "
+                 "(split at send_batch_max_size)")
+          .Field("max_held_batches", &BatchConfig::max_held_batches,
+                 "otter extension: while the downstream refuses or has not answered, hold at most "
+                 "this many batches (of send_batch_max_size, else send_batch_size items) before "
+                 "refusing new data with a retryable error")
+          .NotSupportedYet("metadata_keys", "batch separately per client metadata value")
+          .NotSupportedYet("metadata_cardinality_limit",
+                           "limit on distinct metadata_keys value combinations");
+  return table;
+}
+
+}  // namespace otter

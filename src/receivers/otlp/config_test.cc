@@ -1,0 +1,141 @@
+#include "receivers/otlp/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "component/registry.h"
+#include "config/loader.h"
+
+namespace otter::otlp_receiver {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Parsed {
+  std::unique_ptr<OtlpReceiverConfig> config;
+  config::Diagnostics diag;
+};
+
+Parsed ParseConfig(const std::string& yaml) {
+  Parsed p;
+  auto node = config::ParseYaml(yaml, "test.yaml");
+  EXPECT_TRUE(node.ok()) << node.status().ToString();
+  Factory f;
+  SetConfigTable(f, OtlpReceiverTable());
+  auto cfg = f.parse_config(*node, p.diag);
+  p.config.reset(static_cast<OtlpReceiverConfig*>(cfg.release()));
+  return p;
+}
+
+TEST(OtlpConfigTest, EmptyProtocolsGetDefaults) {
+  Parsed p = ParseConfig("protocols:\n  grpc:\n  http:\n");
+  ASSERT_TRUE(p.diag.ok()) << p.diag.ErrorsText();
+  ASSERT_TRUE(p.config->protocols.grpc && p.config->protocols.http);
+  EXPECT_EQ(p.config->protocols.grpc->endpoint, "localhost:4317");
+  EXPECT_EQ(p.config->protocols.grpc->max_recv_msg_size_mib, 4u);
+  EXPECT_EQ(p.config->protocols.http->endpoint, "localhost:4318");
+  EXPECT_EQ(p.config->protocols.http->max_request_body_size, 20971520u);
+  EXPECT_EQ(p.config->protocols.http->traces_url_path, "/v1/traces");
+  EXPECT_EQ(p.config->protocols.http->metrics_url_path, "/v1/metrics");
+  EXPECT_EQ(p.config->protocols.http->logs_url_path, "/v1/logs");
+  EXPECT_FALSE(p.config->protocols.http->cors);
+  EXPECT_FALSE(p.config->protocols.grpc->tls);
+}
+
+TEST(OtlpConfigTest, OnlyHttp) {
+  Parsed p = ParseConfig("protocols:\n  http:\n    endpoint: 0.0.0.0:4318\n");
+  ASSERT_TRUE(p.diag.ok()) << p.diag.ErrorsText();
+  EXPECT_FALSE(p.config->protocols.grpc);
+  EXPECT_EQ(p.config->protocols.http->endpoint, "0.0.0.0:4318");
+}
+
+TEST(OtlpConfigTest, FullConfig) {
+  Parsed p = ParseConfig(R"(
+protocols:
+  grpc:
+    endpoint: 0.0.0.0:5317
+    max_recv_msg_size_mib: 32
+    max_concurrent_streams: 16
+    keepalive:
+      server_parameters:
+        max_connection_idle: 11s
+        max_connection_age: 12s
+        max_connection_age_grace: 13s
+        time: 30s
+        timeout: 5s
+      enforcement_policy:
+        min_time: 10s
+        permit_without_stream: true
+    tls:
+      cert_file: /c.pem
+      key_file: /k.pem
+      client_ca_file: /ca.pem
+  http:
+    endpoint: 0.0.0.0:5318
+    max_request_body_size: 1048576
+    traces_url_path: my/traces
+    cors:
+      allowed_origins: ["https://*.example.com"]
+      allowed_headers: [X-Custom]
+      max_age: 7200
+)");
+  ASSERT_TRUE(p.diag.ok()) << p.diag.ErrorsText();
+  const auto& g = *p.config->protocols.grpc;
+  EXPECT_EQ(g.max_recv_msg_size_mib, 32u);
+  EXPECT_EQ(g.max_concurrent_streams, 16u);
+  EXPECT_EQ(g.keepalive.server_parameters.time, std::chrono::seconds(30));
+  EXPECT_EQ(g.keepalive.enforcement_policy.min_time, std::chrono::seconds(10));
+  EXPECT_TRUE(g.keepalive.enforcement_policy.permit_without_stream);
+  EXPECT_EQ(g.tls->client_ca_file, "/ca.pem");
+  const auto& h = *p.config->protocols.http;
+  EXPECT_EQ(h.traces_url_path, "/my/traces");  // leading slash added, as the Go receiver does
+  EXPECT_EQ(h.max_request_body_size, 1048576u);
+  EXPECT_EQ(h.cors->allowed_origins, std::vector<std::string>{"https://*.example.com"});
+  EXPECT_EQ(h.cors->max_age, 7200);
+}
+
+TEST(OtlpConfigTest, NoProtocolIsAnError) {
+  Parsed p = ParseConfig("protocols:\n");
+  ASSERT_FALSE(p.diag.ok());
+  EXPECT_THAT(p.diag.ErrorsText(), HasSubstr("at least one protocol"));
+}
+
+TEST(OtlpConfigTest, UnsupportedAndUnknownKeys) {
+  Parsed a = ParseConfig("protocols:\n  grpc:\n    include_metadata: true\n");
+  EXPECT_THAT(a.diag.ErrorsText(), HasSubstr("\"include_metadata\" is not supported yet"));
+  Parsed b = ParseConfig("protocols:\n  http:\n    auth:\n      authenticator: x\n");
+  EXPECT_THAT(b.diag.ErrorsText(), HasSubstr("\"auth\" is not supported yet"));
+  Parsed c = ParseConfig("protocols:\n  http:\n    endpiont: x\n");
+  EXPECT_THAT(c.diag.ErrorsText(), HasSubstr("did you mean \"endpoint\""));
+  EXPECT_THAT(c.diag.ErrorsText(), HasSubstr("test.yaml:3"));
+  Parsed d = ParseConfig("protocols:\n  grpc:\n    transport: unix\n");
+  EXPECT_THAT(d.diag.ErrorsText(), HasSubstr("not supported yet"));
+}
+
+TEST(OtlpConfigTest, ValidationErrors) {
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    endpoint: nope\n").diag.ErrorsText(), HasSubstr("nope"));
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    logs_url_path: /v1/traces\n").diag.ErrorsText(),
+              HasSubstr("must differ"));
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    compression_algorithms: [gzip, brotli]\n").diag.ErrorsText(),
+              HasSubstr("brotli"));
+  EXPECT_THAT(ParseConfig("protocols:\n  grpc:\n    tls:\n      cert_file: /c\n").diag.ErrorsText(),
+              HasSubstr("cert_file and key_file"));
+  EXPECT_THAT(ParseConfig("protocols:\n  grpc:\n    tls:\n      cert_file: /c\n      key_file: /k\n"
+                          "      min_version: \"1.3\"\n")
+                  .diag.ErrorsText(),
+              HasSubstr("min_version"));
+}
+
+TEST(OtlpConfigTest, DocsCoverEveryKey) {
+  auto docs = Factory{};
+  SetConfigTable(docs, OtlpReceiverTable());
+  auto fields = docs.docs();
+  ASSERT_EQ(fields.size(), 1u);
+  EXPECT_EQ(fields[0].key, "protocols");
+  ASSERT_EQ(fields[0].children.size(), 2u);
+  EXPECT_EQ(fields[0].children[0].key, "grpc");
+  EXPECT_EQ(fields[0].children[1].key, "http");
+}
+
+}  // namespace
+}  // namespace otter::otlp_receiver

@@ -1,0 +1,234 @@
+#include "receivers/otlp/grpc_frontend.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <climits>
+#include <cstring>
+
+#include "net/endpoint.h"
+#include "net/tls.h"
+#include "otlp/proto_codec.h"
+
+namespace otter::otlp_receiver {
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::seconds(30);
+
+int Millis(config::Duration d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return static_cast<int>(std::clamp<int64_t>(ms, 0, INT_MAX));
+}
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::string out;
+  out.reserve(buffer.Length());
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return out;
+  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+// Why gRPC could not listen: gRPC does not say, so try the bind ourselves for the errno.
+std::string ProbeBind(const net::HostPort& hp) {
+  std::string host = hp.BindHost();
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(hp.port);
+    len = sizeof *v4;
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(hp.port);
+    len = sizeof *v6;
+  } else {
+    return "cannot listen (could not resolve or bind the host)";
+  }
+  int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+  if (fd < 0) return std::strerror(errno);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  std::string why = bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? std::string("bind: ") + std::strerror(errno)
+                                                                          : "cannot listen";
+  close(fd);
+  return why;
+}
+
+// Answers a call at once (unknown method, or a signal without a pipeline).
+class RejectReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+// One Export call: read the request, hand it to the pipeline, answer when it completes.
+template <class B>
+class ExportReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters) : consumer_(consumer), counters_(counters) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed without a message, or the message was refused (e.g. too large)
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message received"));
+      return;
+    }
+    std::string body = Flatten(request_);
+    request_.Clear();
+    Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
+           Completion([this](Status s) { Reply(s); }));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Reply(const Status& s) {
+    if (s.ok()) {
+      std::string out;
+      otlp::EncodeExportResponse(0, "", &out);
+      grpc::Slice slice(out);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+      return;
+    }
+    WireError w = ToWire(s);
+    std::string details;  // grpc-status-details-bin: google.rpc.Status with RetryInfo
+    if (w.retry_info) otlp::EncodeRpcStatus(w.grpc_code, w.message, &details, w.retry_info);
+    Finish(grpc::Status(static_cast<grpc::StatusCode>(w.grpc_code), w.message, details));
+  }
+
+  Consumer<B>* consumer_;
+  ItemCounters counters_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
+// Answers like grpc-go does for methods it does not serve, so clients log the same words as
+// against the Go collector. `served` lists the services that have a pipeline.
+grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method, const std::vector<std::string_view>& served) {
+  std::string_view m = method.substr(!method.empty() && method[0] == '/' ? 1 : 0);
+  size_t slash = m.find('/');
+  std::string msg;
+  if (slash == std::string_view::npos) {
+    msg = "malformed method name: \"" + std::string(method) + "\"";
+  } else {
+    std::string_view service = m.substr(0, slash);
+    bool known = std::find(served.begin(), served.end(), service) != served.end();
+    msg = known ? "unknown method " + std::string(m.substr(slash + 1)) + " for service " + std::string(service)
+                : "unknown service " + std::string(service);
+  }
+  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg));
+}
+
+// "/pkg.Service/Export" → "pkg.Service".
+constexpr std::string_view ServiceOf(std::string_view method) { return method.substr(1, method.rfind('/') - 1); }
+
+}  // namespace
+
+std::vector<std::pair<std::string, int>> GrpcServerArgs(const GrpcProtocolConfig& c) {
+  std::vector<std::pair<std::string, int>> args;
+  args.emplace_back(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  uint64_t mib = c.max_recv_msg_size_mib == 0 ? 4 : c.max_recv_msg_size_mib;
+  args.emplace_back(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                    static_cast<int>(std::min<uint64_t>(mib * 1024 * 1024, INT_MAX)));
+  if (c.max_concurrent_streams > 0)
+    args.emplace_back(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                      static_cast<int>(std::min<uint64_t>(c.max_concurrent_streams, INT_MAX)));
+  const auto& sp = c.keepalive.server_parameters;
+  if (sp.max_connection_idle) args.emplace_back(GRPC_ARG_MAX_CONNECTION_IDLE_MS, Millis(*sp.max_connection_idle));
+  if (sp.max_connection_age) args.emplace_back(GRPC_ARG_MAX_CONNECTION_AGE_MS, Millis(*sp.max_connection_age));
+  if (sp.max_connection_age_grace)
+    args.emplace_back(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, Millis(*sp.max_connection_age_grace));
+  if (sp.time) args.emplace_back(GRPC_ARG_KEEPALIVE_TIME_MS, Millis(*sp.time));
+  if (sp.timeout) args.emplace_back(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Millis(*sp.timeout));
+  const auto& ep = c.keepalive.enforcement_policy;
+  if (ep.min_time) args.emplace_back(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, Millis(*ep.min_time));
+  args.emplace_back(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, ep.permit_without_stream ? 1 : 0);
+  return args;
+}
+
+struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
+  GrpcProtocolConfig config;
+  Consumers next;
+  std::array<ItemCounters, 3> counters;
+  std::shared_ptr<spdlog::logger> logger;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    const std::string& method = ctx->method();
+    if (method == kTraceExportMethod && next.traces)
+      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0]);
+    if (method == kMetricsExportMethod && next.metrics)
+      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1]);
+    if (method == kLogsExportMethod && next.logs) return new ExportReactor<pdata::LogBatch>(next.logs, counters[2]);
+    std::vector<std::string_view> served;
+    if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
+    if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));
+    if (next.logs) served.push_back(ServiceOf(kLogsExportMethod));
+    return Unimplemented(method, served);
+  }
+};
+
+GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
+                           std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->next = next;
+  impl_->counters = counters;
+  impl_->logger = std::move(logger);
+}
+
+GrpcFrontend::~GrpcFrontend() { Shutdown(); }
+
+Status GrpcFrontend::Start() {
+  const GrpcProtocolConfig& c = impl_->config;
+  auto where = [&](const Status& s) { return s.Annotate("otlp receiver, protocols.grpc"); };
+  StatusOr<net::HostPort> hp = net::ParseEndpoint(c.endpoint);
+  if (!hp.ok()) return where(hp.status());
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (c.tls) {
+    auto tls = net::MakeGrpcServerCredentials(*c.tls);
+    if (!tls.ok()) return where(tls.status());
+    creds = *tls;
+  }
+  grpc::ServerBuilder builder;
+  std::string address = hp->ToString();
+  builder.AddListeningPort(address, creds, &impl_->port);
+  builder.RegisterCallbackGenericService(impl_.get());
+  for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server || impl_->port == 0) {
+    impl_->server.reset();
+    impl_->port = 0;
+    return where(FailedPrecondition("listen tcp " + address + ": " + ProbeBind(*hp)));
+  }
+  if (impl_->logger) impl_->logger->info("OTLP/gRPC listening on {}", hp->BindHost() + ":" + std::to_string(impl_->port));
+  return Status::Ok();
+}
+
+void GrpcFrontend::Shutdown() {
+  if (!impl_->server) return;
+  // New calls are refused at once; accepted ones get until the deadline, then are cancelled.
+  // Either way each is answered (its Completion always fires) before Shutdown returns.
+  impl_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  impl_->server->Wait();
+  impl_->server.reset();
+}
+
+int GrpcFrontend::port() const { return impl_->port; }
+
+}  // namespace otter::otlp_receiver

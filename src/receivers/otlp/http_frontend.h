@@ -1,0 +1,50 @@
+// OTLP/HTTP for the otlp receiver: POST /v1/{traces,metrics,logs} (paths configurable) with
+// protobuf or JSON bodies, any Content-Encoding of net/compression.h, answered in the request's
+// encoding once the pipeline's Completion fires. Behaviour follows the Go collector's
+// otlpreceiver + confighttp (see receiver.h for the full list and the deviations).
+// Thread-safety: Start/Shutdown from the owner; requests are handled on the server's I/O threads.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "component/component.h"
+#include "net/http_server.h"
+#include "receivers/otlp/config.h"
+#include "receivers/otlp/ingest.h"
+
+namespace otter::otlp_receiver {
+
+class HttpFrontend {
+ public:
+  // `counters` is indexed by Signal (traces, metrics, logs).
+  HttpFrontend(const HttpProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
+               std::shared_ptr<spdlog::logger> logger);
+  ~HttpFrontend();
+
+  Status Start();
+  // Stops accepting and waits for in-flight requests to be answered.
+  void Shutdown();
+  int port() const;
+
+  // The request handling, exposed for tests that drive it without sockets.
+  std::optional<net::HttpResponse> CheckHead(const net::HttpRequest& head) const;
+  void Handle(net::HttpRequest&& request, net::HttpResponder respond);
+
+  struct Shared;  // what answers need after the frontend is gone (http_frontend.cc)
+
+ private:
+  std::optional<Signal> Route(std::string_view path) const;
+
+  HttpProtocolConfig config_;
+  Consumers next_;
+  std::array<ItemCounters, 3> counters_;
+  std::shared_ptr<const Shared> shared_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+}  // namespace otter::otlp_receiver

@@ -1,0 +1,109 @@
+#include "receivers/otlp/ingest.h"
+
+#include "otlp/json_codec.h"
+#include "otlp/proto_codec.h"
+
+namespace otter::otlp_receiver {
+namespace {
+
+StatusOr<pdata::TraceBatch> Decode(std::string body, WireFormat f, pdata::TraceBatch*) {
+  return f == WireFormat::kJson ? otlp::DecodeTracesJson(std::move(body)) : otlp::DecodeTraces(std::move(body));
+}
+StatusOr<pdata::MetricBatch> Decode(std::string body, WireFormat f, pdata::MetricBatch*) {
+  return f == WireFormat::kJson ? otlp::DecodeMetricsJson(std::move(body)) : otlp::DecodeMetrics(std::move(body));
+}
+StatusOr<pdata::LogBatch> Decode(std::string body, WireFormat f, pdata::LogBatch*) {
+  return f == WireFormat::kJson ? otlp::DecodeLogsJson(std::move(body)) : otlp::DecodeLogs(std::move(body));
+}
+
+}  // namespace
+
+ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id, Signal signal,
+                              std::string_view transport) {
+  if (!metrics) return {};
+  std::string items(SignalItemName(signal));
+  telemetry::Labels labels{{"receiver", receiver_id}, {"transport", std::string(transport)}};
+  ItemCounters c;
+  c.accepted = &metrics->GetCounter("otelcol_receiver_accepted_" + items,
+                                    "Number of " + items + " successfully pushed into the pipeline.", labels);
+  c.refused = &metrics->GetCounter("otelcol_receiver_refused_" + items,
+                                   "Number of " + items + " that could not be pushed into the pipeline.", labels);
+  return c;
+}
+
+template <class B>
+void Ingest(Consumer<B>& consumer, std::string body, WireFormat format, const ItemCounters& counters,
+            Completion done) {
+  StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
+  if (!batch.ok()) {
+    done(batch.status());
+    return;
+  }
+  size_t items = batch->ItemCount();
+  if (items == 0) {  // nothing to deliver: success without bothering the pipeline
+    done(Status::Ok());
+    return;
+  }
+  consumer.Consume(std::move(*batch), Completion([counters, items, done = std::move(done)](Status s) mutable {
+    telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
+    if (c) c->Add(items);
+    done(std::move(s));
+  }));
+}
+
+template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+
+WireError ToWire(const Status& status) {
+  WireError w;
+  w.message = std::string(status.message());
+  if (status.retryable()) {
+    w.grpc_code = static_cast<int>(StatusCode::kUnavailable);
+    w.http_status = status.code() == StatusCode::kResourceExhausted ? 429 : 503;
+    w.retry_info = status.retry_after();
+    int64_t seconds = 1;
+    if (auto d = status.retry_after()) seconds = std::max<int64_t>(1, (d->count() + 999) / 1000);
+    w.retry_after_seconds = seconds;
+    return w;
+  }
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+      w.grpc_code = static_cast<int>(StatusCode::kInvalidArgument);
+      w.http_status = 400;
+      break;
+    case StatusCode::kUnauthenticated:
+      w.grpc_code = static_cast<int>(StatusCode::kUnauthenticated);
+      w.http_status = 401;
+      break;
+    case StatusCode::kPermissionDenied:
+      w.grpc_code = static_cast<int>(StatusCode::kPermissionDenied);
+      w.http_status = 403;
+      break;
+    case StatusCode::kResourceExhausted:  // without a retry delay: permanent (OTLP spec)
+      w.grpc_code = static_cast<int>(StatusCode::kResourceExhausted);
+      w.http_status = 500;
+      break;
+    default:
+      w.grpc_code = static_cast<int>(StatusCode::kInternal);
+      w.http_status = 500;
+      break;
+  }
+  return w;
+}
+
+int GrpcCodeForHttpStatus(int http_status) {
+  switch (http_status) {
+    case 400: return static_cast<int>(StatusCode::kInvalidArgument);
+    case 401: return static_cast<int>(StatusCode::kUnauthenticated);
+    case 403: return static_cast<int>(StatusCode::kPermissionDenied);
+    case 404: return static_cast<int>(StatusCode::kUnimplemented);
+    case 429: return static_cast<int>(StatusCode::kResourceExhausted);
+    case 502:
+    case 503:
+    case 504: return static_cast<int>(StatusCode::kUnavailable);
+    default: return static_cast<int>(StatusCode::kUnknown);
+  }
+}
+
+}  // namespace otter::otlp_receiver

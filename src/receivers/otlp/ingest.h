@@ -1,0 +1,63 @@
+// What the OTLP receiver's two transports share: decode an Export*ServiceRequest, hand the batch
+// to the signal's consumer with a Completion, count accepted / refused items, and map the
+// pipeline's answer to the wire (gRPC code + HTTP status + retry hints).
+//
+// Counting follows the Go collector's obsreport: items are counted once the pipeline answers —
+// accepted on OK, refused on any error. A request that does not decode never reaches the pipeline
+// and is counted in neither (its item count is unknown); an empty request is answered OK without
+// calling the pipeline (as the Go receiver does).
+// Thread-safety: stateless functions; ItemCounters point at thread-safe counters.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "component/component.h"
+
+namespace otter::otlp_receiver {
+
+enum class WireFormat { kProtobuf, kJson };
+
+// otelcol_receiver_{accepted,refused}_<items> of one (signal, transport); null members = no-op.
+struct ItemCounters {
+  telemetry::Counter* accepted = nullptr;
+  telemetry::Counter* refused = nullptr;
+};
+// Creates (or finds) the counters with labels receiver=<receiver_id>, transport=<transport>.
+ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id, Signal signal,
+                              std::string_view transport);
+
+// Decodes `body` (protobuf or OTLP/JSON) and passes the batch to `consumer`. `done` receives OK,
+// the decode error (InvalidArgument naming the field), or the pipeline's answer.
+template <class B>
+void Ingest(Consumer<B>& consumer, std::string body, WireFormat format, const ItemCounters& counters,
+            Completion done);
+extern template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+extern template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+extern template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+
+// An error as the client should see it.
+struct WireError {
+  int grpc_code = 13;
+  int http_status = 500;
+  std::string message;
+  // google.rpc.RetryInfo for gRPC: only when the pipeline gave a delay.
+  std::optional<std::chrono::milliseconds> retry_info;
+  // HTTP Retry-After (whole seconds) on 429 / 503: the pipeline's delay rounded up, else 1s.
+  std::optional<int64_t> retry_after_seconds;
+};
+
+// Retryable errors → gRPC UNAVAILABLE, HTTP 503 (429 for RESOURCE_EXHAUSTED with a retry delay),
+// with retry hints. Permanent: INVALID_ARGUMENT → 400, UNAUTHENTICATED → 401,
+// PERMISSION_DENIED → 403 (gRPC keeps these codes, and RESOURCE_EXHAUSTED without a delay);
+// anything else → gRPC INTERNAL, HTTP 500.
+WireError ToWire(const Status& status);
+
+// The google.rpc.Status code the Go collector puts in an error body for an HTTP status it produced
+// itself (e.g. 413 → UNKNOWN), so error bodies match.
+int GrpcCodeForHttpStatus(int http_status);
+
+}  // namespace otter::otlp_receiver

@@ -1,0 +1,47 @@
+#include "receivers/otlp/receiver.h"
+
+#include "receivers/otlp/grpc_frontend.h"
+#include "receivers/otlp/http_frontend.h"
+
+namespace otter::otlp_receiver {
+namespace {
+
+std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumers& next, std::string_view transport) {
+  std::array<ItemCounters, 3> c;
+  for (Signal s : kAllSignals)
+    if (next.Has(s)) c[static_cast<size_t>(s)] = MakeItemCounters(ctx.metrics, ctx.id.ToString(), s, transport);
+  return c;
+}
+
+}  // namespace
+
+OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig& config, Consumers next) {
+  if (config.protocols.grpc)
+    grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next, Counters(ctx, next, "grpc"), ctx.logger);
+  if (config.protocols.http)
+    http_ = std::make_unique<HttpFrontend>(*config.protocols.http, next, Counters(ctx, next, "http"), ctx.logger);
+}
+
+OtlpReceiver::~OtlpReceiver() { Shutdown(); }
+
+Status OtlpReceiver::Start() {
+  if (grpc_) RETURN_IF_ERROR(grpc_->Start());
+  if (http_) {
+    Status s = http_->Start();
+    if (!s.ok()) {
+      if (grpc_) grpc_->Shutdown();
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+void OtlpReceiver::Shutdown() {
+  if (http_) http_->Shutdown();
+  if (grpc_) grpc_->Shutdown();
+}
+
+int OtlpReceiver::grpc_port() const { return grpc_ ? grpc_->port() : 0; }
+int OtlpReceiver::http_port() const { return http_ ? http_->port() : 0; }
+
+}  // namespace otter::otlp_receiver

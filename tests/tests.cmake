@@ -1,0 +1,19 @@
+# Cross-component tests that run the built otter binary with third-party clients.
+# Included from the top CMakeLists.txt inside the OTTER_TESTS block, after enable_testing().
+
+# ---- interop with the official OpenTelemetry JS SDK (tests/interop) -----------------------------
+# Needs node >= 20.6, npm (installs the pinned packages from package-lock.json on first run),
+# openssl (test certificates) and curl. Skipped with a message when node/npm are missing.
+find_program(OTTER_NODE node)
+find_program(OTTER_NPM npm)
+find_program(OTTER_OPENSSL openssl)
+find_program(OTTER_CURL curl)
+if(OTTER_NODE AND OTTER_NPM AND OTTER_OPENSSL AND OTTER_CURL)
+  add_test(NAME interop_js_sdk
+           COMMAND ${CMAKE_SOURCE_DIR}/tests/interop/run.sh $<TARGET_FILE:otter>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/interop)
+  # The suite itself stays under ~3 minutes; the margin covers a first-time `npm ci`.
+  set_tests_properties(interop_js_sdk PROPERTIES TIMEOUT 420 LABELS "interop" RUN_SERIAL TRUE)
+else()
+  message(STATUS "interop_js_sdk test disabled: needs node, npm, openssl and curl on PATH")
+endif()
