@@ -1,7 +1,11 @@
 // OTLP protobuf codec benchmarks: our decoder/encoder against the protoc-generated classes on the
 // same realistic payloads (otlp/synthetic.h): 100 spans with ~14 attributes and an event each,
 // 100 log records with string bodies, 100 metric data points (gauge / sum / histogram).
-// Run: otter_bench --benchmark_filter=Codec
+// Run: otter_bench --benchmark_filter=Codec --benchmark_repetitions=3
+// On VMs where page faults are expensive, glibc trimming the heap top between iterations can
+// dominate (decode looked 5-10x slower, for protoc too, depending on heap layout); to measure
+// the codec rather than the kernel, run with
+//   GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456
 #include <benchmark/benchmark.h>
 
 #include <string>

@@ -13,7 +13,8 @@ uint64_t Nanos(Clock::duration d) {
 Clock::time_point RateLimiter::Acquire() {
   Clock::time_point now = Clock::now();
   if (interval_ns_ == 0) return now;
-  int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   int64_t slot = next_ns_.load(std::memory_order_relaxed);
   int64_t t;
   do {
@@ -28,8 +29,7 @@ RequestBuilder::RequestBuilder(const RunContext& ctx, uint32_t connection, bool 
   if (ctx.pool) {
     pooled_ = std::make_unique<PooledSource>(*ctx.pool, connection, o.seed);
   } else {
-    fresh_ = std::make_unique<PayloadGenerator>(o.signal, o.items, o.spans_per_trace, connection,
-                                                o.seed);
+    fresh_ = std::make_unique<PayloadGenerator>(o, connection);
   }
 }
 
@@ -39,7 +39,7 @@ size_t RequestBuilder::Build(StatsSink& sink) {
   raw_size_ = raw_.size();
   if (gzip_ && !gzip_->Compress(raw_, &zipped_)) zipped_ = raw_;  // never expected
   Clock::time_point end = Clock::now();
-  sink.RecordGeneration(end, Nanos(end - begin));
+  sink.RecordGeneration(end, Nanos(end - begin), items);
   return items;
 }
 
@@ -57,7 +57,10 @@ namespace {
 class DryRunDriver : public Driver {
  public:
   explicit DryRunDriver(const RunContext& ctx)
-      : ctx_(ctx), opts_(ctx.opts), schedule_(ctx.schedule), limiter_(ctx.limiter),
+      : ctx_(ctx),
+        opts_(ctx.opts),
+        schedule_(ctx.schedule),
+        limiter_(ctx.limiter),
         sinks_(ctx.sinks) {}
 
   Status Prepare() override {

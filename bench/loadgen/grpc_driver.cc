@@ -16,9 +16,12 @@ namespace {
 
 std::string MethodFor(Signal s) {
   switch (s) {
-    case Signal::kTraces: return "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-    case Signal::kLogs: return "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-    case Signal::kMetrics: return "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    case Signal::kTraces:
+      return "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    case Signal::kLogs:
+      return "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    case Signal::kMetrics:
+      return "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
   }
   return "";
 }
@@ -52,8 +55,12 @@ struct Slot {
 class GrpcDriver : public Driver {
  public:
   explicit GrpcDriver(const RunContext& ctx)
-      : ctx_(ctx), opts_(ctx.opts), schedule_(ctx.schedule), limiter_(ctx.limiter),
-        sinks_(ctx.sinks), method_(MethodFor(ctx.opts.signal)) {}
+      : ctx_(ctx),
+        opts_(ctx.opts),
+        schedule_(ctx.schedule),
+        limiter_(ctx.limiter),
+        sinks_(ctx.sinks),
+        method_(MethodFor(ctx.opts.signal)) {}
 
   Status Prepare() override {
     for (int i = 0; i < opts_.connections; ++i) {
@@ -182,7 +189,7 @@ class GrpcDriver : public Driver {
   // Takes a rate-limiter slot and starts the next call, or arms the alarm when it must wait.
   // False when the run is over.
   bool ScheduleNext(Slot& s, grpc::CompletionQueue& cq, StatsSink& sink,
-                Clock::time_point not_before) {
+                    Clock::time_point not_before) {
     Clock::time_point now = Clock::now();
     if (now >= schedule_.end) return false;
     Clock::time_point at = std::max(limiter_.Acquire(), not_before);
@@ -203,8 +210,8 @@ class GrpcDriver : public Driver {
     s.bytes = b.body().size();
     // The ByteBuffer takes the body without a copy; gRPC frees it when the call is done with it.
     auto* owned = new std::string(std::move(b.body()));
-    grpc::Slice slice(owned->data(), owned->size(),
-                      [](void* p) { delete static_cast<std::string*>(p); }, owned);
+    grpc::Slice slice(
+        owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
     grpc::ByteBuffer request(&slice, 1);
     s.ctx = std::make_unique<grpc::ClientContext>();
     s.ctx->set_deadline(std::chrono::system_clock::now() +

@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <thread>
 
 #include "driver.h"
@@ -31,10 +30,15 @@ struct Target {
 // One keep-alive connection. Thread-safety: used only on its io_context's thread.
 class HttpConnection {
  public:
-  HttpConnection(asio::io_context& io, const RunContext& ctx, const Target& target,
-                 StatsSink& sink, uint32_t index)
-      : opts_(ctx.opts), schedule_(ctx.schedule), limiter_(ctx.limiter), target_(target),
-        sink_(sink), stream_(io), timer_(io),
+  HttpConnection(asio::io_context& io, const RunContext& ctx, const Target& target, StatsSink& sink,
+                 uint32_t index)
+      : opts_(ctx.opts),
+        schedule_(ctx.schedule),
+        limiter_(ctx.limiter),
+        target_(target),
+        sink_(sink),
+        stream_(io),
+        timer_(io),
         builder_(ctx, index, ctx.opts.gzip),
         timeout_(std::chrono::duration_cast<Clock::duration>(
             std::chrono::duration<double>(ctx.opts.timeout_s))) {
@@ -206,7 +210,8 @@ class HttpDriver : public Driver {
     size_t colon = ep.rfind(':');
     if (colon == std::string_view::npos) return InvalidArgument("--endpoint must be host:port");
     std::string host(ep.substr(0, colon));
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     std::string port(ep.substr(colon + 1));
     asio::io_context resolver_io;
     tcp::resolver resolver(resolver_io);

@@ -3,10 +3,8 @@
 // THE DISTRIBUTION (keep README.md in step). Every draw comes from a splitmix64 stream seeded with
 // Mix64(seed, connection), so a (seed, connection) pair always produces the same attribute values;
 // ids and timestamps are fresh in every request:
-//  - ids: trace id = (Mix64(u ^ k1), Mix64(u ^ k2)) with u = connection << 40 | trace counter, span
-//    id = Mix64(v ^ k3) with v = connection << 40 | span counter and k1..k3 derived from the seed.
-//    Mix64 is a bijection, so no trace id or span id repeats within a run of one seed (up to 2^40
-//    ids per connection). Two loadgens sending to the same place at once need different --seed.
+//  - ids: from the connection's IdSequence (sampling.h): no trace id or span id repeats within a
+//    run of one seed. Two loadgens sending to the same place at once need different --seed.
 //  - timestamps: every request gets a base T = wall clock now in ns, forced strictly increasing
 //    per connection; items are placed just before T as described below.
 //  - resource (1 per request): service.name uniform from 10, service.instance.id
@@ -24,7 +22,7 @@
 //      http.response.status_code  int: 200 .85, 201 .05, 204 .02, 400 .02, 401 .01, 404 .03,
 //                                 500 .015, 503 .005
 //      enduser.id                 int uniform in [0, 1e6)
-//      app.request_id             16 chars uniform from [0-9a-z]
+//      app.request_id             16 lowercase hex chars (64 random bits)
 //      app.latency_ms             double: the span's duration in ms (so lognormal for roots)
 //      app.cache_hit              bool, true with p = 0.3
 //      server.address             one of 20 host names, uniform
@@ -38,7 +36,7 @@
 //      (int: the span's index in the request) and message (one of 8 strings, Zipf(s = 1))
 //    status ERROR with message "upstream returned 5xx" when status_code >= 500, else unset;
 //    flags 1 (sampled).
-//    About 580 bytes per span on the wire (printed by --dry-run).
+//    About 620 bytes per span on the wire (printed by --dry-run and --verify).
 //
 // Logs, per record: time = T - U[0, 1 ms), observed time = T; severity TRACE .02, DEBUG .10,
 // INFO .70, WARN .12, ERROR .05, FATAL .01 (number and text); body a string of length
@@ -47,6 +45,7 @@
 // log.logger (20 names, Zipf(s = 1)), thread.name (16, uniform), enduser.id (int uniform in
 // [0, 1e6)), http.route (as for spans), app.request_id (16 chars), app.duration_ms (double
 // lognormal, median 20, sigma 1); a fresh unique trace id + span id (and flags 1) on 50% of them.
+// About 385 bytes per record.
 //
 // Metrics (items = data points): the request holds ceil(K / 5) metrics of 5 points each (the last
 // may have fewer), taken in order from a uniform random start in a table of 20 metrics:
@@ -55,7 +54,10 @@
 // http.route, http.response.status_code, drawn as for spans) and time T; sums and histograms
 // start at the generator's creation. Gauge: double uniform in [0, 100). Sum: int = ms since start
 // + uniform [0, 1000). Histogram: count uniform in [1, 20] samples, each lognormal(median 20 ms,
-// sigma 1), with their bucket counts, sum, min and max.
+// sigma 1), with their bucket counts, sum, min and max. About 180 bytes per point.
+//
+// With --generator synthetic the requests come from otlp::MakeSynthetic* instead, with a fresh
+// seed per request and T as base time.
 #include "payload.h"
 
 #include <zlib.h>
@@ -69,6 +71,7 @@
 #include <vector>
 
 #include "otlp/proto_codec.h"
+#include "otlp/synthetic.h"
 #include "pdata/batch.h"
 #include "sampling.h"
 
@@ -78,22 +81,33 @@ namespace {
 using pdata::AnyValue;
 using pdata::KeyValue;
 
-constexpr std::array<std::string_view, 20> kOperations = {
-    "GET /api/v1/users/{id}", "POST /api/v1/orders",      "GET /api/v1/products",
-    "SELECT orders",          "GET /api/v1/carts/{id}",   "redis GET",
-    "PUT /api/v1/carts/{id}", "SELECT users",             "grpc.health.v1.Health/Check",
-    "kafka produce orders",   "GET /api/v1/search",       "auth.verify_token",
-    "INSERT payments",        "POST /api/v1/checkout",    "render template",
-    "s3 GetObject",           "DELETE /api/v1/sessions",  "inventory.reserve",
-    "email.send",             "GET /healthz"};
+constexpr std::array<std::string_view, 20> kOperations = {"GET /api/v1/users/{id}",
+                                                          "POST /api/v1/orders",
+                                                          "GET /api/v1/products",
+                                                          "SELECT orders",
+                                                          "GET /api/v1/carts/{id}",
+                                                          "redis GET",
+                                                          "PUT /api/v1/carts/{id}",
+                                                          "SELECT users",
+                                                          "grpc.health.v1.Health/Check",
+                                                          "kafka produce orders",
+                                                          "GET /api/v1/search",
+                                                          "auth.verify_token",
+                                                          "INSERT payments",
+                                                          "POST /api/v1/checkout",
+                                                          "render template",
+                                                          "s3 GetObject",
+                                                          "DELETE /api/v1/sessions",
+                                                          "inventory.reserve",
+                                                          "email.send",
+                                                          "GET /healthz"};
 
 constexpr std::array<std::string_view, 5> kMethods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
 constexpr std::array<int64_t, 8> kStatusCodes = {200, 201, 204, 400, 401, 404, 500, 503};
 constexpr std::array<int64_t, 3> kPorts = {443, 8080, 80};
 constexpr std::array<std::string_view, 2> kProtocolVersions = {"1.1", "2"};
-constexpr std::array<std::string_view, 6> kRegions = {"us-east-1",    "us-west-2",
-                                                      "eu-west-1",    "eu-central-1",
-                                                      "ap-southeast-1", "ap-northeast-1"};
+constexpr std::array<std::string_view, 6> kRegions = {
+    "us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"};
 constexpr std::array<std::string_view, 8> kUserAgents = {
     "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
@@ -105,24 +119,28 @@ constexpr std::array<std::string_view, 8> kUserAgents = {
     "grpc-java-netty/1.64.0"};
 constexpr std::array<std::string_view, 4> kEventNames = {"cache.lookup", "db.query.retry",
                                                          "message", "exception"};
-constexpr std::array<std::string_view, 8> kEventMessages = {
-    "cache miss, loading from database", "retrying after transient error", "payload validated",
-    "falling back to replica",           "token refreshed",                "lock acquired",
-    "partial result returned",           "deadline nearly exceeded"};
+constexpr std::array<std::string_view, 8> kEventMessages = {"cache miss, loading from database",
+                                                            "retrying after transient error",
+                                                            "payload validated",
+                                                            "falling back to replica",
+                                                            "token refreshed",
+                                                            "lock acquired",
+                                                            "partial result returned",
+                                                            "deadline nearly exceeded"};
 constexpr std::array<std::string_view, 10> kServices = {
-    "frontend", "checkout", "cart", "payment", "inventory",
-    "shipping", "auth",     "search", "email", "recommendation"};
+    "frontend", "checkout", "cart",   "payment", "inventory",
+    "shipping", "auth",     "search", "email",   "recommendation"};
 constexpr std::array<std::string_view, 20> kLoggers = {
-    "com.example.api.UserController",   "com.example.api.OrderController",
-    "com.example.db.ConnectionPool",    "com.example.cache.RedisClient",
-    "com.example.auth.TokenVerifier",   "com.example.payment.Gateway",
-    "com.example.search.QueryPlanner",  "com.example.inventory.Reserver",
-    "com.example.mail.Sender",          "com.example.http.AccessLog",
-    "com.example.kafka.Producer",       "com.example.config.Loader",
-    "com.example.jobs.Scheduler",       "com.example.metrics.Reporter",
-    "com.example.storage.S3Client",     "com.example.session.Store",
-    "com.example.render.Templates",     "com.example.flags.Evaluator",
-    "com.example.ratelimit.Limiter",    "com.example.health.Checker"};
+    "com.example.api.UserController",  "com.example.api.OrderController",
+    "com.example.db.ConnectionPool",   "com.example.cache.RedisClient",
+    "com.example.auth.TokenVerifier",  "com.example.payment.Gateway",
+    "com.example.search.QueryPlanner", "com.example.inventory.Reserver",
+    "com.example.mail.Sender",         "com.example.http.AccessLog",
+    "com.example.kafka.Producer",      "com.example.config.Loader",
+    "com.example.jobs.Scheduler",      "com.example.metrics.Reporter",
+    "com.example.storage.S3Client",    "com.example.session.Store",
+    "com.example.render.Templates",    "com.example.flags.Evaluator",
+    "com.example.ratelimit.Limiter",   "com.example.health.Checker"};
 constexpr std::array<std::string_view, 16> kLogTemplates = {
     "user {} logged in",
     "order {} created with {} items",
@@ -141,29 +159,27 @@ constexpr std::array<std::string_view, 16> kLogTemplates = {
     "feature flag {} evaluated to true",
     "rate limit exceeded for client {}"};
 constexpr std::array<std::string_view, 64> kWords = {
-    "alpha",   "bravo",    "charlie", "delta",   "echo",    "foxtrot", "golf",     "hotel",
-    "india",   "juliet",   "kilo",    "lima",    "mike",    "november", "oscar",   "papa",
-    "quebec",  "romeo",    "sierra",  "tango",   "uniform", "victor",  "whiskey",  "xray",
-    "yankee",  "zulu",     "request", "response", "upstream", "downstream", "tenant", "region",
-    "shard",   "replica",  "primary", "timeout", "latency", "throughput", "queue",  "worker",
-    "batch",   "commit",   "offset",  "partition", "leader", "follower", "snapshot", "index",
-    "cursor",  "token",    "session", "cookie",  "header",  "payload", "checksum", "digest",
-    "retry",   "backoff",  "circuit", "breaker", "quota",   "budget",  "window",   "bucket"};
+    "alpha",  "bravo",   "charlie", "delta",     "echo",     "foxtrot",    "golf",     "hotel",
+    "india",  "juliet",  "kilo",    "lima",      "mike",     "november",   "oscar",    "papa",
+    "quebec", "romeo",   "sierra",  "tango",     "uniform",  "victor",     "whiskey",  "xray",
+    "yankee", "zulu",    "request", "response",  "upstream", "downstream", "tenant",   "region",
+    "shard",  "replica", "primary", "timeout",   "latency",  "throughput", "queue",    "worker",
+    "batch",  "commit",  "offset",  "partition", "leader",   "follower",   "snapshot", "index",
+    "cursor", "token",   "session", "cookie",    "header",   "payload",    "checksum", "digest",
+    "retry",  "backoff", "circuit", "breaker",   "quota",    "budget",     "window",   "bucket"};
 constexpr std::array<std::string_view, 16> kThreads = {
-    "worker-0", "worker-1", "worker-2",  "worker-3",  "worker-4",  "worker-5",
-    "worker-6", "worker-7", "worker-8",  "worker-9",  "worker-10", "worker-11",
+    "worker-0",  "worker-1",  "worker-2",  "worker-3", "worker-4",  "worker-5",
+    "worker-6",  "worker-7",  "worker-8",  "worker-9", "worker-10", "worker-11",
     "worker-12", "worker-13", "worker-14", "worker-15"};
 constexpr std::array<std::string_view, 6> kSeverityText = {"TRACE", "DEBUG", "INFO",
                                                            "WARN",  "ERROR", "FATAL"};
 constexpr std::array<int32_t, 6> kSeverityNumber = {1, 5, 9, 13, 17, 21};
 constexpr std::array<std::string_view, 20> kServerHosts = {
-    "api-00.prod.internal", "api-01.prod.internal", "api-02.prod.internal",
-    "api-03.prod.internal", "api-04.prod.internal", "api-05.prod.internal",
-    "api-06.prod.internal", "api-07.prod.internal", "api-08.prod.internal",
-    "api-09.prod.internal", "api-10.prod.internal", "api-11.prod.internal",
-    "api-12.prod.internal", "api-13.prod.internal", "api-14.prod.internal",
-    "api-15.prod.internal", "api-16.prod.internal", "api-17.prod.internal",
-    "api-18.prod.internal", "api-19.prod.internal"};
+    "api-00.prod.internal", "api-01.prod.internal", "api-02.prod.internal", "api-03.prod.internal",
+    "api-04.prod.internal", "api-05.prod.internal", "api-06.prod.internal", "api-07.prod.internal",
+    "api-08.prod.internal", "api-09.prod.internal", "api-10.prod.internal", "api-11.prod.internal",
+    "api-12.prod.internal", "api-13.prod.internal", "api-14.prod.internal", "api-15.prod.internal",
+    "api-16.prod.internal", "api-17.prod.internal", "api-18.prod.internal", "api-19.prod.internal"};
 
 struct MetricDef {
   std::string_view name;
@@ -198,8 +214,8 @@ constexpr int kPointsPerMetric = 5;
 const std::vector<std::string>& Routes() {
   static const std::vector<std::string> routes = [] {
     constexpr std::array<std::string_view, 10> kResources = {
-        "users", "orders", "products", "carts", "payments",
-        "sessions", "search", "reviews", "inventory", "shipments"};
+        "users",    "orders", "products", "carts",     "payments",
+        "sessions", "search", "reviews",  "inventory", "shipments"};
     constexpr std::array<std::string_view, 5> kShapes = {"", "/{id}", "/{id}/items",
                                                          "/{id}/history", "/export"};
     std::vector<std::string> r;
@@ -242,8 +258,20 @@ void SetKeys(pdata::Attributes& a, std::initializer_list<std::string_view> keys)
 
 // Span attribute slots, in the order of the documented table.
 enum SpanAttr {
-  kMethod, kRoute, kStatusCode, kUserId, kRequestId, kLatency, kCacheHit, kServerAddress,
-  kServerPort, kScheme, kProtocolVersion, kUserAgent, kRegion, kRetryCount
+  kMethod,
+  kRoute,
+  kStatusCode,
+  kUserId,
+  kRequestId,
+  kLatency,
+  kCacheHit,
+  kServerAddress,
+  kServerPort,
+  kScheme,
+  kProtocolVersion,
+  kUserAgent,
+  kRegion,
+  kRetryCount
 };
 enum LogAttr { kLogger, kThread, kLogUserId, kLogRoute, kLogRequestId, kLogDuration };
 
@@ -251,10 +279,17 @@ enum LogAttr { kLogger, kThread, kLogUserId, kLogRoute, kLogRequestId, kLogDurat
 
 class PayloadGenerator::Impl {
  public:
+  Impl(const Options& opts, uint32_t connection)
+      : Impl(opts.signal, opts.items, opts.spans_per_trace, connection, opts.seed) {
+    synthetic_ = opts.generator == Generator::kSynthetic;
+  }
+
   Impl(Signal signal, int items, int spans_per_trace, uint32_t connection, uint64_t seed)
       : signal_(signal),
         items_(static_cast<size_t>(items)),
         spans_per_trace_(static_cast<size_t>(spans_per_trace)),
+        seed_(seed),
+        connection_(connection),
         ids_(connection, seed),
         rng_(Mix64(seed) ^ Mix64(0xc0ffee00ULL + connection)),
         instance_id_("loadgen-" + std::to_string(connection)),
@@ -269,12 +304,22 @@ class PayloadGenerator::Impl {
     uint64_t now = WallNanos();
     base_ns_ = now > base_ns_ ? now : base_ns_ + 1;
     scratch_pos_ = 0;
-    SetString(resource().attributes[0], kServices[rng_.Below(kServices.size())]);
     out->clear();
+    if (synthetic_) return NextSynthetic(out);
+    SetString(resource().attributes[0], kServices[rng_.Below(kServices.size())]);
     switch (signal_) {
-      case Signal::kTraces: FillSpans(); otlp::EncodeTraces(traces_, out); break;
-      case Signal::kLogs: FillLogs(); otlp::EncodeLogs(logs_, out); break;
-      case Signal::kMetrics: FillMetrics(); otlp::EncodeMetrics(metrics_, out); break;
+      case Signal::kTraces:
+        FillSpans();
+        otlp::EncodeTraces(traces_, out);
+        break;
+      case Signal::kLogs:
+        FillLogs();
+        otlp::EncodeLogs(logs_, out);
+        break;
+      case Signal::kMetrics:
+        FillMetrics();
+        otlp::EncodeMetrics(metrics_, out);
+        break;
     }
     return items_;
   }
@@ -282,6 +327,24 @@ class PayloadGenerator::Impl {
   uint64_t base_ns() const { return base_ns_; }
 
  private:
+  // otlp::MakeSynthetic* derives every id and value from its seed: a fresh seed per request.
+  size_t NextSynthetic(std::string* out) {
+    uint64_t seed = Mix64(seed_ ^ Mix64((uint64_t{connection_} << 40) | synthetic_requests_++));
+    int n = static_cast<int>(items_);
+    switch (signal_) {
+      case Signal::kTraces:
+        otlp::EncodeTraces(otlp::MakeSyntheticTraces(n, seed, base_ns_), out);
+        break;
+      case Signal::kLogs:
+        otlp::EncodeLogs(otlp::MakeSyntheticLogs(n, seed, base_ns_), out);
+        break;
+      case Signal::kMetrics:
+        otlp::EncodeMetrics(otlp::MakeSyntheticMetrics(n, seed, base_ns_), out);
+        break;
+    }
+    return items_;
+  }
+
   template <class R>
   void Skeleton(pdata::Batch<R>& b) {
     b.resources().resize(1);
@@ -299,10 +362,10 @@ class PayloadGenerator::Impl {
         spans.resize(items_);
         for (pdata::Span& sp : spans) {
           SetKeys(sp.attributes,
-                  {"http.request.method", "http.route", "http.response.status_code",
-                   "enduser.id", "app.request_id", "app.latency_ms", "app.cache_hit",
-                   "server.address", "server.port", "url.scheme", "network.protocol.version",
-                   "user_agent.original", "cloud.region", "app.retry_count"});
+                  {"http.request.method", "http.route", "http.response.status_code", "enduser.id",
+                   "app.request_id", "app.latency_ms", "app.cache_hit", "server.address",
+                   "server.port", "url.scheme", "network.protocol.version", "user_agent.original",
+                   "cloud.region", "app.retry_count"});
           sp.events.resize(1);
           SetKeys(sp.events[0].attributes, {"event.sequence", "message"});
           sp.flags = 1;  // sampled
@@ -319,7 +382,9 @@ class PayloadGenerator::Impl {
         }
         break;
       }
-      case Signal::kMetrics: Skeleton(metrics_); break;
+      case Signal::kMetrics:
+        Skeleton(metrics_);
+        break;
     }
     pdata::Attributes& a = resource().attributes;
     SetKeys(a, {"service.name", "service.instance.id", "host.name", "deployment.environment",
@@ -333,9 +398,12 @@ class PayloadGenerator::Impl {
 
   pdata::Resource& resource() {
     switch (signal_) {
-      case Signal::kTraces: return traces_.resources()[0].resource;
-      case Signal::kLogs: return logs_.resources()[0].resource;
-      case Signal::kMetrics: break;
+      case Signal::kTraces:
+        return traces_.resources()[0].resource;
+      case Signal::kLogs:
+        return logs_.resources()[0].resource;
+      case Signal::kMetrics:
+        break;
     }
     return metrics_.resources()[0].resource;
   }
@@ -404,8 +472,8 @@ class PayloadGenerator::Impl {
       SetInt(a[kRetryCount], retries);
 
       pdata::SpanEvent& ev = sp.events[0];
-      ev.time_unix_nano =
-          sp.start_time_unix_nano + static_cast<uint64_t>(static_cast<double>(dur) * rng_.Uniform());
+      ev.time_unix_nano = sp.start_time_unix_nano +
+                          static_cast<uint64_t>(static_cast<double>(dur) * rng_.Uniform());
       ev.name = kEventNames[rng_.Below(kEventNames.size())];
       SetInt(ev.attributes[0], static_cast<int64_t>(i));
       SetString(ev.attributes[1], kEventMessages[event_message_.Sample(rng_)]);
@@ -488,7 +556,8 @@ class PayloadGenerator::Impl {
   }
 
   void FillMetrics() {
-    static constexpr std::array<double, 10> kBounds = {5, 10, 25, 50, 75, 100, 250, 500, 1000, 2500};
+    static constexpr std::array<double, 10> kBounds = {5,   10,  25,  50,   75,
+                                                       100, 250, 500, 1000, 2500};
     auto& metrics = metrics_.resources()[0].scope_metrics[0].metrics;
     size_t n_metrics = (items_ + kPointsPerMetric - 1) / kPointsPerMetric;
     metrics.resize(n_metrics);
@@ -543,8 +612,8 @@ class PayloadGenerator::Impl {
               sum += v;
               lo = s == 0 ? v : std::min(lo, v);
               hi = std::max(hi, v);
-              size_t b = static_cast<size_t>(
-                  std::lower_bound(kBounds.begin(), kBounds.end(), v) - kBounds.begin());
+              size_t b = static_cast<size_t>(std::lower_bound(kBounds.begin(), kBounds.end(), v) -
+                                             kBounds.begin());
               ++p.bucket_counts[b];
             }
             p.sum = sum;
@@ -553,7 +622,8 @@ class PayloadGenerator::Impl {
           }
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -564,6 +634,10 @@ class PayloadGenerator::Impl {
   const Signal signal_;
   const size_t items_;
   const size_t spans_per_trace_;
+  const uint64_t seed_;
+  const uint32_t connection_;
+  bool synthetic_ = false;
+  uint64_t synthetic_requests_ = 0;
   IdSequence ids_;
   Rng rng_;
   const std::string instance_id_;
@@ -589,14 +663,14 @@ class PayloadGenerator::Impl {
   pdata::MetricBatch metrics_;
 };
 
-PayloadGenerator::PayloadGenerator(Signal signal, int items, int spans_per_trace,
-                                   uint32_t connection, uint64_t seed)
-    : impl_(std::make_unique<Impl>(signal, items, spans_per_trace, connection, seed)) {}
+PayloadGenerator::PayloadGenerator(const Options& opts, uint32_t connection)
+    : impl_(std::make_unique<Impl>(opts, connection)) {}
 PayloadGenerator::~PayloadGenerator() = default;
 size_t PayloadGenerator::Next(std::string* out) { return impl_->Next(out); }
 uint64_t PayloadGenerator::base_ns() const { return impl_->base_ns(); }
 
-// ---- gzip ----------------------------------------------------------------------------------------
+// ---- gzip
+// ----------------------------------------------------------------------------------------
 
 struct Gzipper::State {
   z_stream z{};

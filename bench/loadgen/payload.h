@@ -16,9 +16,9 @@ namespace otter::loadgen {
 
 class PayloadGenerator {
  public:
-  // `connection` (< 2^24) and `seed` make the id sequence: ids never repeat for one seed.
-  PayloadGenerator(Signal signal, int items, int spans_per_trace, uint32_t connection,
-                   uint64_t seed);
+  // `connection` (< 2^24) and opts.seed make the id sequence: ids never repeat for one seed
+  // (with Generator::kSynthetic they are random: unique with overwhelming probability).
+  PayloadGenerator(const Options& opts, uint32_t connection);
   ~PayloadGenerator();
   PayloadGenerator(const PayloadGenerator&) = delete;
   PayloadGenerator& operator=(const PayloadGenerator&) = delete;

@@ -25,8 +25,18 @@ uint64_t WallNanos() {
 // wire type. Field numbers are those of the OTLP .proto files.
 
 enum Msg : uint8_t {
-  kRequest, kResource, kScope, kSpan, kEvent, kLog, kMetric, kNumberData, kHistogramData,
-  kNumberPoint, kHistogramPoint, kNone
+  kRequest,
+  kResource,
+  kScope,
+  kSpan,
+  kEvent,
+  kLog,
+  kMetric,
+  kNumberData,
+  kHistogramData,
+  kNumberPoint,
+  kHistogramPoint,
+  kNone
 };
 enum class Action : uint8_t { kMessage, kTraceId, kSpanId, kTime, kAttribute };
 
@@ -37,31 +47,41 @@ struct Rule {
   Msg child = kNone;
 };
 
-// ExportTraceServiceRequest.resource_spans(1) -> ResourceSpans.scope_spans(2) -> ScopeSpans.spans(2)
+// ExportTraceServiceRequest.resource_spans(1) -> ResourceSpans.scope_spans(2) ->
+// ScopeSpans.spans(2)
 constexpr Rule kTraceRules[] = {
-    {kRequest, 1, Action::kMessage, kResource}, {kResource, 2, Action::kMessage, kScope},
-    {kScope, 2, Action::kMessage, kSpan},       {kSpan, 1, Action::kTraceId},
-    {kSpan, 2, Action::kSpanId},                {kSpan, 4, Action::kSpanId},  // parent_span_id
-    {kSpan, 7, Action::kTime},                  {kSpan, 8, Action::kTime},
-    {kSpan, 9, Action::kAttribute},             {kSpan, 11, Action::kMessage, kEvent},
+    {kRequest, 1, Action::kMessage, kResource},
+    {kResource, 2, Action::kMessage, kScope},
+    {kScope, 2, Action::kMessage, kSpan},
+    {kSpan, 1, Action::kTraceId},
+    {kSpan, 2, Action::kSpanId},
+    {kSpan, 4, Action::kSpanId},  // parent_span_id
+    {kSpan, 7, Action::kTime},
+    {kSpan, 8, Action::kTime},
+    {kSpan, 9, Action::kAttribute},
+    {kSpan, 11, Action::kMessage, kEvent},
     {kEvent, 1, Action::kTime},
 };
 constexpr Rule kLogRules[] = {
-    {kRequest, 1, Action::kMessage, kResource}, {kResource, 2, Action::kMessage, kScope},
-    {kScope, 2, Action::kMessage, kLog},        {kLog, 1, Action::kTime},
-    {kLog, 6, Action::kAttribute},              {kLog, 9, Action::kTraceId},
-    {kLog, 10, Action::kSpanId},                {kLog, 11, Action::kTime},  // observed time
+    {kRequest, 1, Action::kMessage, kResource},
+    {kResource, 2, Action::kMessage, kScope},
+    {kScope, 2, Action::kMessage, kLog},
+    {kLog, 1, Action::kTime},
+    {kLog, 6, Action::kAttribute},
+    {kLog, 9, Action::kTraceId},
+    {kLog, 10, Action::kSpanId},
+    {kLog, 11, Action::kTime},  // observed time
 };
 constexpr Rule kMetricRules[] = {
     {kRequest, 1, Action::kMessage, kResource},
     {kResource, 2, Action::kMessage, kScope},
     {kScope, 2, Action::kMessage, kMetric},
-    {kMetric, 5, Action::kMessage, kNumberData},      // gauge
-    {kMetric, 7, Action::kMessage, kNumberData},      // sum
-    {kMetric, 9, Action::kMessage, kHistogramData},   // histogram
+    {kMetric, 5, Action::kMessage, kNumberData},     // gauge
+    {kMetric, 7, Action::kMessage, kNumberData},     // sum
+    {kMetric, 9, Action::kMessage, kHistogramData},  // histogram
     {kNumberData, 1, Action::kMessage, kNumberPoint},
     {kHistogramData, 1, Action::kMessage, kHistogramPoint},
-    {kNumberPoint, 3, Action::kTime},                 // time_unix_nano (start time is kept)
+    {kNumberPoint, 3, Action::kTime},  // time_unix_nano (start time is kept)
     {kHistogramPoint, 3, Action::kTime},
 };
 
@@ -108,7 +128,8 @@ class Planner {
           p = sub_end;
           break;
         }
-        default: return false;  // groups: not in OTLP
+        default:
+          return false;  // groups: not in OTLP
       }
     }
     return true;
@@ -126,7 +147,8 @@ class Planner {
   bool Field(const Rule& rule, const uint8_t* p, const uint8_t* end) {
     size_t len = static_cast<size_t>(end - p);
     switch (rule.action) {
-      case Action::kMessage: return Walk(rule.child, p, end);
+      case Action::kMessage:
+        return Walk(rule.child, p, end);
       case Action::kTraceId:
         if (len != 16) return false;
         plan.trace_ids.push_back({Offset(p), Index(traces_, p, len, plan.trace_count)});
@@ -135,8 +157,10 @@ class Planner {
         if (len != 8) return false;
         plan.span_ids.push_back({Offset(p), Index(spans_, p, len, plan.span_count)});
         return true;
-      case Action::kAttribute: return Attribute(p, end);
-      case Action::kTime: return false;  // a timestamp is never length-delimited
+      case Action::kAttribute:
+        return Attribute(p, end);
+      case Action::kTime:
+        return false;  // a timestamp is never length-delimited
     }
     return false;
   }
@@ -162,8 +186,8 @@ class Planner {
       if (tag >> 3 == 2) {
         const uint8_t* v = p;
         uint64_t vtag, vlen;
-        if (ReadVarint(v, p + len, &vtag) && vtag == (1 << 3 | 2) && ReadVarint(v, p + len, &vlen) &&
-            vlen == static_cast<uint64_t>(p + len - v)) {
+        if (ReadVarint(v, p + len, &vtag) && vtag == (1 << 3 | 2) &&
+            ReadVarint(v, p + len, &vlen) && vlen == static_cast<uint64_t>(p + len - v)) {
           str = v;
           str_len = vlen;
         }
@@ -204,7 +228,7 @@ StatusOr<PatchPlan> PlanPatches(Signal signal, std::string_view body) {
 StatusOr<std::unique_ptr<RequestPool>> RequestPool::Build(const Options& opts, size_t size) {
   auto pool = std::make_unique<RequestPool>();
   // A connection number no real connection uses; the pool's own ids are all replaced anyway.
-  PayloadGenerator gen(opts.signal, opts.items, opts.spans_per_trace, (1u << 24) - 1, opts.seed);
+  PayloadGenerator gen(opts, (1u << 24) - 1);
   size_t bytes = 0;
   for (size_t i = 0; i < size && (i == 0 || bytes < kMaxBytes); ++i) {
     Entry e;

@@ -70,6 +70,7 @@ void Stats::Merge(const Stats& o) {
   bytes_raw_ok += o.bytes_raw_ok;
   gen_ns += o.gen_ns;
   gen_requests += o.gen_requests;
+  gen_items += o.gen_items;
   latency.Merge(o.latency);
   for (const auto& [k, v] : o.failures) failures[k] += v;
 }
@@ -103,13 +104,13 @@ void StatsSink::Record(Clock::time_point done, const Outcome& o) {
   if (done >= schedule_.measure_begin && done < schedule_.end) Add(measured_, o);
 }
 
-void StatsSink::RecordGeneration(Clock::time_point done, uint64_t ns) {
+void StatsSink::RecordGeneration(Clock::time_point done, uint64_t ns, uint64_t items) {
   std::lock_guard lock(mu_);
-  interval_.gen_ns += ns;
-  ++interval_.gen_requests;
-  if (done >= schedule_.measure_begin && done < schedule_.end) {
-    measured_.gen_ns += ns;
-    ++measured_.gen_requests;
+  for (Stats* s : {&interval_, &measured_}) {
+    if (s == &measured_ && (done < schedule_.measure_begin || done >= schedule_.end)) break;
+    s->gen_ns += ns;
+    ++s->gen_requests;
+    s->gen_items += items;
   }
 }
 
@@ -131,15 +132,23 @@ namespace {
 
 double Ms(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 double PerSec(uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0; }
+double PerCpu(uint64_t n, double cpu_s) { return cpu_s > 0 ? static_cast<double>(n) / cpu_s : 0; }
+double CpuCores(double cpu_s, double s) { return s > 0 ? cpu_s / s : 0; }
 
 // JSON string escaping for failure keys (they may quote server messages).
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -158,26 +167,32 @@ std::string FormatSummary(const Stats& s, const RunInfo& info) {
   out += fmt::format("  requests   ok {}  failed {}  partially rejected {}  ({:.0f} req/s)\n",
                      s.requests_ok, s.requests_failed, s.requests_partial,
                      PerSec(s.requests_ok, info.seconds));
-  out += fmt::format("  items      {:.0f} items/s accepted ({} total, {} rejected by partial success)\n",
-                     PerSec(s.items_ok - s.items_rejected, info.seconds), s.items_ok,
-                     s.items_rejected);
-  out += fmt::format("  bytes      {:.2f} MB/s request bodies on the wire ({:.2f} MB/s uncompressed, "
-                     "{:.0f} B/item)\n",
-                     PerSec(s.bytes_ok, info.seconds) / 1e6, PerSec(s.bytes_raw_ok, info.seconds) / 1e6,
-                     s.items_ok ? static_cast<double>(s.bytes_raw_ok) / static_cast<double>(s.items_ok) : 0.0);
-  out += fmt::format("  latency    p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  p99.9 {:.3f}  max {:.3f} ms\n",
-                     Ms(s.latency.Quantile(0.5)), Ms(s.latency.Quantile(0.9)),
-                     Ms(s.latency.Quantile(0.99)), Ms(s.latency.Quantile(0.999)),
-                     Ms(s.latency.max()));
+  out += fmt::format(
+      "  items      {:.0f} items/s accepted ({} total, {} rejected by partial success)\n",
+      PerSec(s.items_ok - s.items_rejected, info.seconds), s.items_ok, s.items_rejected);
+  out += fmt::format(
+      "  bytes      {:.2f} MB/s request bodies on the wire ({:.2f} MB/s uncompressed, "
+      "{:.0f} B/item)\n",
+      PerSec(s.bytes_ok, info.seconds) / 1e6, PerSec(s.bytes_raw_ok, info.seconds) / 1e6,
+      s.items_ok ? static_cast<double>(s.bytes_raw_ok) / static_cast<double>(s.items_ok) : 0.0);
+  out +=
+      fmt::format("  latency    p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  p99.9 {:.3f}  max {:.3f} ms\n",
+                  Ms(s.latency.Quantile(0.5)), Ms(s.latency.Quantile(0.9)),
+                  Ms(s.latency.Quantile(0.99)), Ms(s.latency.Quantile(0.999)), Ms(s.latency.max()));
+  uint64_t accepted = s.items_ok - s.items_rejected;
   if (s.gen_requests) {
-    out += fmt::format("  loadgen    {:.1f} us to build+encode a request ({:.0f} ns/item); "
-                       "CPU {:.2f} cores\n",
-                       static_cast<double>(s.gen_ns) / 1e3 / static_cast<double>(s.gen_requests),
-                       s.items_ok + s.items_failed
-                           ? static_cast<double>(s.gen_ns) /
-                                 static_cast<double>(s.items_ok + s.items_failed)
-                           : 0.0,
-                       info.seconds > 0 ? info.loadgen_cpu_seconds / info.seconds : 0.0);
+    out += fmt::format(
+        "  loadgen    {:.1f} us (mean, wall) to build a request ({:.0f} ns/item); CPU {:.2f} cores"
+        " = {:.0f} items per loadgen CPU-second\n",
+        static_cast<double>(s.gen_ns) / 1e3 / static_cast<double>(s.gen_requests),
+        static_cast<double>(s.gen_ns) / static_cast<double>(std::max<uint64_t>(1, s.gen_items)),
+        CpuCores(info.loadgen_cpu_seconds, info.seconds),
+        PerCpu(accepted, info.loadgen_cpu_seconds));
+  }
+  if (info.target_cpu_seconds >= 0) {
+    out += fmt::format("  target     CPU {:.2f} cores = {:.0f} items per target CPU-second\n",
+                       CpuCores(info.target_cpu_seconds, info.seconds),
+                       PerCpu(accepted, info.target_cpu_seconds));
   }
   if (s.failures.empty()) {
     out += "  errors     none\n";
@@ -199,22 +214,27 @@ std::string FormatJson(const Stats& s, const RunInfo& info) {
       "{{\"target\":{},\"seconds\":{:.3f},\"requests_ok\":{},\"requests_failed\":{},"
       "\"items_per_sec\":{:.1f},\"items_rejected\":{},\"req_per_sec\":{:.1f},\"mb_per_sec\":{:.3f},"
       "\"raw_mb_per_sec\":{:.3f},\"p50_ms\":{:.3f},\"p90_ms\":{:.3f},\"p99_ms\":{:.3f},"
-      "\"max_ms\":{:.3f},\"loadgen_cpu_cores\":{:.3f},\"errors\":{},\"failures\":{}}}",
+      "\"max_ms\":{:.3f},\"loadgen_cpu_cores\":{:.3f},\"target_cpu_cores\":{},"
+      "\"errors\":{},\"failures\":{}}}",
       JsonString(info.target), info.seconds, s.requests_ok, s.requests_failed,
       PerSec(s.items_ok - s.items_rejected, info.seconds), s.items_rejected,
       PerSec(s.requests_ok, info.seconds), PerSec(s.bytes_ok, info.seconds) / 1e6,
       PerSec(s.bytes_raw_ok, info.seconds) / 1e6, Ms(s.latency.Quantile(0.5)),
       Ms(s.latency.Quantile(0.9)), Ms(s.latency.Quantile(0.99)), Ms(s.latency.max()),
-      info.seconds > 0 ? info.loadgen_cpu_seconds / info.seconds : 0.0, s.errors(), failures);
+      CpuCores(info.loadgen_cpu_seconds, info.seconds),
+      info.target_cpu_seconds >= 0
+          ? fmt::format("{:.3f}", CpuCores(info.target_cpu_seconds, info.seconds))
+          : std::string("null"),
+      s.errors(), failures);
 }
 
 std::string FormatProgress(const Stats& s, double elapsed_s, double interval_s, bool warmup) {
-  return fmt::format("{:6.1f}s{} {:9.0f} items/s {:8.0f} req/s {:7.2f} MB/s  p50 {:.2f}  p99 {:.2f} ms"
-                     "  failed {}",
-                     elapsed_s, warmup ? " warmup" : "       ",
-                     PerSec(s.items_ok - s.items_rejected, interval_s),
-                     PerSec(s.requests_ok, interval_s), PerSec(s.bytes_ok, interval_s) / 1e6,
-                     Ms(s.latency.Quantile(0.5)), Ms(s.latency.Quantile(0.99)), s.requests_failed);
+  return fmt::format(
+      "{:6.1f}s{} {:9.0f} items/s {:8.0f} req/s {:7.2f} MB/s  p50 {:.2f}  p99 {:.2f} ms"
+      "  failed {}",
+      elapsed_s, warmup ? " warmup" : "       ", PerSec(s.items_ok - s.items_rejected, interval_s),
+      PerSec(s.requests_ok, interval_s), PerSec(s.bytes_ok, interval_s) / 1e6,
+      Ms(s.latency.Quantile(0.5)), Ms(s.latency.Quantile(0.99)), s.requests_failed);
 }
 
 }  // namespace otter::loadgen

@@ -40,15 +40,17 @@ struct Stats {
   uint64_t requests_ok = 0;
   uint64_t requests_failed = 0;
   uint64_t requests_partial = 0;  // accepted, but partial_success rejected some items
-  uint64_t items_ok = 0;         // items in requests the server accepted (rejected ones included)
-  uint64_t items_rejected = 0;   // partial_success.rejected_* summed
+  uint64_t items_ok = 0;          // items in requests the server accepted (rejected ones included)
+  uint64_t items_rejected = 0;    // partial_success.rejected_* summed
   uint64_t items_failed = 0;
-  uint64_t bytes_ok = 0;         // request body bytes (after gzip) of accepted requests
-  uint64_t bytes_raw_ok = 0;     // same, uncompressed protobuf
-  uint64_t gen_ns = 0;           // time spent building + encoding + compressing requests
+  uint64_t bytes_ok = 0;      // request body bytes (after gzip) of accepted requests
+  uint64_t bytes_raw_ok = 0;  // same, uncompressed protobuf
+  uint64_t gen_ns = 0;        // time spent building + encoding + compressing requests
   uint64_t gen_requests = 0;
-  LatencyHistogram latency;      // accepted requests only
-  std::map<std::string, uint64_t, std::less<>> failures;  // "grpc UNAVAILABLE: ..." / "http 503: ..." -> count
+  uint64_t gen_items = 0;
+  LatencyHistogram latency;  // accepted requests only
+  std::map<std::string, uint64_t, std::less<>>
+      failures;  // "grpc UNAVAILABLE: ..." / "http 503: ..." -> count
 
   void Merge(const Stats& other);
   // What decides the exit code: failed requests plus partially rejected ones.
@@ -58,11 +60,11 @@ struct Stats {
 // What one finished request reports.
 struct Outcome {
   bool ok = false;
-  std::string_view failure;      // when !ok: status and a short message
+  std::string_view failure;  // when !ok: status and a short message
   uint64_t items = 0;
-  uint64_t rejected = 0;         // partial success
-  uint64_t bytes = 0;            // body bytes as sent
-  uint64_t raw_bytes = 0;        // uncompressed protobuf bytes
+  uint64_t rejected = 0;   // partial success
+  uint64_t bytes = 0;      // body bytes as sent
+  uint64_t raw_bytes = 0;  // uncompressed protobuf bytes
   uint64_t latency_ns = 0;
 };
 
@@ -71,8 +73,8 @@ class StatsSink {
   explicit StatsSink(const Schedule& schedule) : schedule_(schedule) {}
   // Counts `o` in the per-second figures, and in the result if `done` is in the measured window.
   void Record(Clock::time_point done, const Outcome& o);
-  // Time a driver spent producing one request body.
-  void RecordGeneration(Clock::time_point done, uint64_t ns);
+  // Time a driver spent producing one request body of `items` items.
+  void RecordGeneration(Clock::time_point done, uint64_t ns, uint64_t items);
   Stats TakeInterval();
   Stats Measured();
 
@@ -85,9 +87,10 @@ class StatsSink {
 
 // Human-readable summary and the one JSON line for scripts, for `seconds` of measurement.
 struct RunInfo {
-  std::string target;            // "grpc 127.0.0.1:4317 traces" etc.
+  std::string target;  // "grpc 127.0.0.1:4317 traces" etc.
   double seconds = 0;
   double loadgen_cpu_seconds = 0;  // process CPU time in the measured window
+  double target_cpu_seconds = -1;  // the collector's (--target-pid), -1 = unknown
 };
 std::string FormatSummary(const Stats& s, const RunInfo& info);
 std::string FormatJson(const Stats& s, const RunInfo& info);

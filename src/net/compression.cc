@@ -48,12 +48,15 @@ bool LooksLikeZlib(std::string_view in) {
 }
 
 bool LooksLikeGzipMember(std::string_view in) {
-  return in.size() >= 2 && static_cast<uint8_t>(in[0]) == 0x1f && static_cast<uint8_t>(in[1]) == 0x8b;
+  return in.size() >= 2 && static_cast<uint8_t>(in[0]) == 0x1f &&
+         static_cast<uint8_t>(in[1]) == 0x8b;
 }
 
-StatusOr<std::string> Inflate(std::string_view in, int window_bits, const char* name, size_t limit) {
+StatusOr<std::string> Inflate(std::string_view in, int window_bits, const char* name,
+                              size_t limit) {
   z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) return Internal(std::string(name) + ": inflateInit failed");
+  if (inflateInit2(&zs, window_bits) != Z_OK)
+    return Internal(std::string(name) + ": inflateInit failed");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   const bool gzip = window_bits > 15;
   std::string out;
@@ -85,7 +88,8 @@ StatusOr<std::string> Inflate(std::string_view in, int window_bits, const char* 
       }
       return InvalidArgument(std::string(name) + ": unexpected data after the end of the stream");
     }
-    if (ret == Z_NEED_DICT) return InvalidArgument(std::string(name) + ": preset dictionaries are not supported");
+    if (ret == Z_NEED_DICT)
+      return InvalidArgument(std::string(name) + ": preset dictionaries are not supported");
     if (ret != Z_OK && ret != Z_BUF_ERROR)
       return InvalidArgument(std::string(name) + ": " + (zs.msg ? zs.msg : "corrupt data"));
     if (zs.avail_in == 0 && in_pos == in.size() && zs.avail_out > 0)
@@ -96,7 +100,8 @@ StatusOr<std::string> Inflate(std::string_view in, int window_bits, const char* 
 
 StatusOr<std::string> Deflate(std::string_view in, int window_bits) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK)
     return Internal("deflateInit failed");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, deflateEnd);
   if (in.size() > UINT_MAX / 2) return InvalidArgument("input too large to compress in one piece");
@@ -169,7 +174,8 @@ uint32_t MaskedCrc(std::string_view data) {
 
 uint32_t ReadLe(std::string_view s, size_t pos, int bytes) {
   uint32_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(s[pos + i])) << (8 * i);
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(s[pos + i])) << (8 * i);
   return v;
 }
 
@@ -190,37 +196,43 @@ StatusOr<std::string> SnappyFramedDecode(std::string_view in, size_t limit) {
     std::string_view chunk = in.substr(pos, len);
     pos += len;
     if (type == 0xff) {
-      if (chunk != kSnappyFrameHeader.substr(4)) return InvalidArgument("snappy framed: bad stream identifier");
+      if (chunk != kSnappyFrameHeader.substr(4))
+        return InvalidArgument("snappy framed: bad stream identifier");
       seen_header = true;
       continue;
     }
     if (!seen_header) return InvalidArgument("snappy framed: missing stream identifier");
     if (type == 0x00 || type == 0x01) {
-      if (chunk.size() < 4) return InvalidArgument("snappy framed: chunk too short for its checksum");
+      if (chunk.size() < 4)
+        return InvalidArgument("snappy framed: chunk too short for its checksum");
       uint32_t want_crc = ReadLe(chunk, 0, 4);
       std::string_view payload = chunk.substr(4);
       size_t old = out.size();
       if (type == 0x00) {
         size_t n = 0;
-        if (!snappy::GetUncompressedLength(payload.data(), payload.size(), &n) || n > kSnappyMaxBlock)
+        if (!snappy::GetUncompressedLength(payload.data(), payload.size(), &n) ||
+            n > kSnappyMaxBlock)
           return InvalidArgument("snappy framed: corrupt compressed chunk");
         if (old + n > limit) return TooLarge(limit);
         out.resize(old + n);
         if (!snappy::RawUncompress(payload.data(), payload.size(), out.data() + old))
           return InvalidArgument("snappy framed: corrupt compressed chunk");
       } else {
-        if (payload.size() > kSnappyMaxBlock) return InvalidArgument("snappy framed: chunk too large");
+        if (payload.size() > kSnappyMaxBlock)
+          return InvalidArgument("snappy framed: chunk too large");
         if (old + payload.size() > limit) return TooLarge(limit);
         out.append(payload);
       }
       if (MaskedCrc(std::string_view(out).substr(old)) != want_crc)
         return InvalidArgument("snappy framed: checksum mismatch");
     } else if (type <= 0x7f) {
-      return InvalidArgument("snappy framed: reserved unskippable chunk type " + std::to_string(type));
+      return InvalidArgument("snappy framed: reserved unskippable chunk type " +
+                             std::to_string(type));
     }
     // 0x80..0xfe: padding and reserved skippable chunks.
   }
-  if (!seen_header && !in.empty()) return InvalidArgument("snappy framed: missing stream identifier");
+  if (!seen_header && !in.empty())
+    return InvalidArgument("snappy framed: missing stream identifier");
   return out;
 }
 
@@ -245,8 +257,10 @@ std::string SnappyFramedEncode(std::string_view in) {
 
 StatusOr<std::string> Lz4Decode(std::string_view in, size_t limit) {
   LZ4F_dctx* raw = nullptr;
-  if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) return Internal("lz4: out of memory");
-  std::unique_ptr<LZ4F_dctx, LZ4F_errorCode_t (*)(LZ4F_dctx*)> dctx(raw, LZ4F_freeDecompressionContext);
+  if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION)))
+    return Internal("lz4: out of memory");
+  std::unique_ptr<LZ4F_dctx, LZ4F_errorCode_t (*)(LZ4F_dctx*)> dctx(raw,
+                                                                    LZ4F_freeDecompressionContext);
   std::string out;
   const char* src = in.data();
   size_t left = in.size();
@@ -296,14 +310,22 @@ std::optional<Encoding> ParseContentEncoding(std::string_view value) {
 
 std::string_view EncodingName(Encoding e) {
   switch (e) {
-    case Encoding::kIdentity: return "";
-    case Encoding::kGzip: return "gzip";
-    case Encoding::kDeflate: return "deflate";
-    case Encoding::kZlib: return "zlib";
-    case Encoding::kZstd: return "zstd";
-    case Encoding::kSnappy: return "snappy";
-    case Encoding::kSnappyFramed: return "x-snappy-framed";
-    case Encoding::kLz4: return "lz4";
+    case Encoding::kIdentity:
+      return "";
+    case Encoding::kGzip:
+      return "gzip";
+    case Encoding::kDeflate:
+      return "deflate";
+    case Encoding::kZlib:
+      return "zlib";
+    case Encoding::kZstd:
+      return "zstd";
+    case Encoding::kSnappy:
+      return "snappy";
+    case Encoding::kSnappyFramed:
+      return "x-snappy-framed";
+    case Encoding::kLz4:
+      return "lz4";
   }
   return "";
 }

@@ -23,7 +23,8 @@ TEST_P(CodecTest, RoundTrips) {
     auto packed = Compress(GetParam(), in);
     ASSERT_TRUE(packed.ok()) << packed.status().ToString();
     auto out = Decompress(GetParam(), *packed, in.size());
-    ASSERT_TRUE(out.ok()) << EncodingName(GetParam()) << " n=" << n << ": " << out.status().ToString();
+    ASSERT_TRUE(out.ok()) << EncodingName(GetParam()) << " n=" << n << ": "
+                          << out.status().ToString();
     EXPECT_EQ(*out, in);
   }
 }
@@ -35,7 +36,8 @@ TEST_P(CodecTest, OutputLimitStopsAtTheLimit) {
   auto out = Decompress(GetParam(), *packed, in.size() - 1);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_NE(out.status().message().find("999999"), std::string_view::npos) << out.status().ToString();
+  EXPECT_NE(out.status().message().find("999999"), std::string_view::npos)
+      << out.status().ToString();
 }
 
 TEST_P(CodecTest, TruncatedOrCorruptInputIsInvalidArgument) {
@@ -45,7 +47,8 @@ TEST_P(CodecTest, TruncatedOrCorruptInputIsInvalidArgument) {
   ASSERT_TRUE(packed.ok());
   auto truncated = Decompress(GetParam(), packed->substr(0, packed->size() / 2), 1 << 20);
   ASSERT_FALSE(truncated.ok());
-  EXPECT_EQ(truncated.status().code(), StatusCode::kInvalidArgument) << truncated.status().ToString();
+  EXPECT_EQ(truncated.status().code(), StatusCode::kInvalidArgument)
+      << truncated.status().ToString();
   auto garbage = Decompress(GetParam(), "this is not compressed at all, not even close", 1 << 20);
   ASSERT_FALSE(garbage.ok());
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidArgument) << garbage.status().ToString();
@@ -63,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(All, CodecTest,
                            return n;
                          });
 
-// A gzip bomb: 1 GiB of zeros compresses to about 1 MiB. Decoding with a 20 MiB limit must stop
+// A gzip bomb: 1 GiB of zeros compresses to about 1 MiB. Decoding with a 4 MiB limit must stop
 // there (and quickly), not inflate the whole gigabyte.
 TEST(CompressionTest, GzipBombStopsAtTheLimit) {
   std::string zeros(16 * 1024 * 1024, '\0');
@@ -72,7 +75,7 @@ TEST(CompressionTest, GzipBombStopsAtTheLimit) {
   std::string bomb;
   for (int i = 0; i < 64; ++i) bomb += *chunk;  // concatenated members: 1 GiB when inflated
   ASSERT_LT(bomb.size(), size_t{2} << 20);
-  auto out = Decompress(Encoding::kGzip, bomb, 20 * 1024 * 1024);
+  auto out = Decompress(Encoding::kGzip, bomb, 4 * 1024 * 1024);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
 }

@@ -23,7 +23,8 @@ TEST(EndpointTest, Parses) {
 }
 
 TEST(EndpointTest, RejectsBadInput) {
-  for (const char* bad : {"localhost", "localhost:", "localhost:http", "host:70000", "::1:80", "[::1]80", "[::1"}) {
+  for (const char* bad :
+       {"localhost", "localhost:", "localhost:http", "host:70000", "::1:80", "[::1]80", "[::1"}) {
     auto r = ParseEndpoint(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find(bad), std::string_view::npos) << r.status().ToString();

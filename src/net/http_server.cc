@@ -8,19 +8,21 @@
 // finished, responders no longer post to the (stopped) io_context, they just drop the answer.
 #include "net/http_server.h"
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <ctime>
 #include <future>
 #include <map>
 #include <mutex>
@@ -40,9 +42,20 @@ namespace {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
+}
+
+// RFC 9110 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 bool IsHttpParseError(const beast::error_code& ec) {
@@ -89,14 +102,16 @@ HttpResponse& HttpResponse::SetHeader(std::string name, std::string value) {
 
 HttpResponder& HttpResponder::operator=(HttpResponder&& o) noexcept {
   if (this != &o) {
-    if (sink_) (*this)(HttpResponse::Text(500, "internal error: request dropped without an answer\n"));
+    if (sink_)
+      (*this)(HttpResponse::Text(500, "internal error: request dropped without an answer\n"));
     sink_ = std::move(o.sink_);
   }
   return *this;
 }
 
 HttpResponder::~HttpResponder() {
-  if (sink_) (*this)(HttpResponse::Text(500, "internal error: request dropped without an answer\n"));
+  if (sink_)
+    (*this)(HttpResponse::Text(500, "internal error: request dropped without an answer\n"));
 }
 
 void HttpResponder::operator()(HttpResponse response) {
@@ -125,11 +140,13 @@ struct detail::HttpServerCore {
   HttpHandler handler;
   std::shared_ptr<asio::ssl::context> ssl;  // null = plain HTTP
   std::atomic<bool> stopping{false};
+  std::atomic<int64_t> refused_connections{0};
+  std::atomic<int64_t> last_refusal_log{0};  // steady-clock seconds; logs at most every 10s
 
   std::mutex mu;
-  std::condition_variable cv;                             // signalled when a session ends
+  std::condition_variable cv;                               // signalled when a session ends
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
-  uint64_t next_id = 0;                                   // GUARDED_BY(mu)
+  uint64_t next_id = 0;                                     // GUARDED_BY(mu)
   bool delivering = true;  // GUARDED_BY(mu): responders may still post to the I/O threads
 
   void Unregister(uint64_t id) {
@@ -159,8 +176,11 @@ class Session final : public SessionBase {
   using Executor = asio::any_io_executor;  // the connection's strand
 
  public:
-  Session(std::shared_ptr<detail::HttpServerCore> core, tcp::socket socket, Executor executor, std::string remote)
-      : core_(std::move(core)), executor_(std::move(executor)), stream_(MakeStream(std::move(socket))),
+  Session(std::shared_ptr<detail::HttpServerCore> core, tcp::socket socket, Executor executor,
+          std::string remote)
+      : core_(std::move(core)),
+        executor_(std::move(executor)),
+        stream_(MakeStream(std::move(socket))),
         remote_(std::move(remote)) {}
 
   ~Session() override {
@@ -193,8 +213,10 @@ class Session final : public SessionBase {
   enum class State { kHandshake, kIdle, kReadingBody, kHandling, kWriting, kClosing, kClosed };
 
   Stream MakeStream(tcp::socket socket) {
-    if constexpr (kTls) return Stream(std::move(socket), *core_->ssl);
-    else return Stream(std::move(socket));
+    if constexpr (kTls)
+      return Stream(std::move(socket), *core_->ssl);
+    else
+      return Stream(std::move(socket));
   }
   std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
   beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
@@ -204,14 +226,16 @@ class Session final : public SessionBase {
     if constexpr (kTls) {
       state_ = State::kHandshake;
       Tcp().expires_after(opts().read_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
-        if (ec) {
-          self->core_->Log(spdlog::level::debug, "TLS handshake with " + self->remote_ + " failed: " + ec.message());
-          self->Close();
-          return;
-        }
-        self->ReadHeader();
-      });
+      stream_.async_handshake(
+          asio::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
+            if (ec) {
+              self->core_->Log(spdlog::level::debug,
+                               "TLS handshake with " + self->remote_ + " failed: " + ec.message());
+              self->Close();
+              return;
+            }
+            self->ReadHeader();
+          });
     } else {
       ReadHeader();
     }
@@ -236,8 +260,10 @@ class Session final : public SessionBase {
   void OnHeader(beast::error_code ec) {
     if (ec) {
       if (ec == http::error::header_limit) {
-        SendError(431, "request header fields are larger than " + std::to_string(opts().max_header_size) + " bytes");
-      } else if (IsHttpParseError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        SendError(431, "request header fields are larger than " +
+                           std::to_string(opts().max_header_size) + " bytes");
+      } else if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
+                 ec != http::error::partial_message) {
         SendError(400, "malformed HTTP request: " + ec.message());
       } else {
         Close();  // peer closed, timeout, reset, shutdown
@@ -248,7 +274,8 @@ class Session final : public SessionBase {
     auto& msg = parser_->get();
     head_.method = std::string(msg.method_string());
     head_.target = std::string(msg.target());
-    for (const auto& f : msg) head_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : msg)
+      head_.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     head_.remote_address = remote_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
@@ -274,8 +301,10 @@ class Session final : public SessionBase {
       continue_.emplace(http::status::continue_, version_);
       Tcp().expires_after(opts().write_timeout);
       http::async_write(stream_, *continue_, [self = Self()](beast::error_code ec, size_t) {
-        if (ec) self->Close();
-        else self->ReadBody();
+        if (ec)
+          self->Close();
+        else
+          self->ReadBody();
       });
       return;
     }
@@ -284,7 +313,8 @@ class Session final : public SessionBase {
 
   void ReadBody() {
     Tcp().expires_after(opts().read_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) { self->OnBody(ec); });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = Self()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
   void OnBody(beast::error_code ec) {
@@ -293,7 +323,8 @@ class Session final : public SessionBase {
       return;
     }
     if (ec) {
-      if (IsHttpParseError(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message)
+      if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
+          ec != http::error::partial_message)
         SendError(400, "malformed HTTP request body: " + ec.message());
       else
         Close();
@@ -314,7 +345,8 @@ class Session final : public SessionBase {
   }
 
   std::string TooLargeMessage() const {
-    return "request body is larger than the limit of " + std::to_string(opts().max_request_body_size) + " bytes";
+    return "request body is larger than the limit of " +
+           std::to_string(opts().max_request_body_size) + " bytes";
   }
 
   // An error the server answers by itself; the connection closes afterwards (the rest of the
@@ -333,6 +365,7 @@ class Session final : public SessionBase {
     res_->version(version_);
     res_->result(static_cast<unsigned>(r.status));
     for (auto& [name, value] : r.headers) res_->insert(name, value);
+    if (res_->find(http::field::date) == res_->end()) res_->set(http::field::date, HttpDate());
     bool keep = keep_alive_ && !close && !core_->stopping;
     res_->keep_alive(keep);
     if (IEquals(head_.method, "HEAD")) {
@@ -344,7 +377,8 @@ class Session final : public SessionBase {
     close_after_write_ = !keep;
     linger_ = linger;
     Tcp().expires_after(opts().write_timeout);
-    http::async_write(stream_, *res_, [self = Self()](beast::error_code ec, size_t) { self->OnWrite(ec); });
+    http::async_write(stream_, *res_,
+                      [self = Self()](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -378,11 +412,14 @@ class Session final : public SessionBase {
 
   void Drain() {
     drain_buf_.resize(64 * 1024);
-    Tcp().async_read_some(asio::buffer(drain_buf_), [self = Self()](beast::error_code ec, size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > kMaxDrainBytes) self->Close();
-      else self->Drain();
-    });
+    Tcp().async_read_some(asio::buffer(drain_buf_),
+                          [self = Self()](beast::error_code ec, size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > kMaxDrainBytes)
+                              self->Close();
+                            else
+                              self->Drain();
+                          });
   }
 
   void Close() {
@@ -419,7 +456,9 @@ class Session final : public SessionBase {
 class HttpServer::Listener {
  public:
   explicit Listener(std::shared_ptr<detail::HttpServerCore> core)
-      : core_(std::move(core)), acceptor_(asio::make_strand(core_->ioc)), retry_timer_(acceptor_.get_executor()) {}
+      : core_(std::move(core)),
+        acceptor_(asio::make_strand(core_->ioc)),
+        retry_timer_(acceptor_.get_executor()) {}
 
   Status Listen(const tcp::endpoint& ep, const std::string& shown) {
     beast::error_code ec;
@@ -428,6 +467,10 @@ class HttpServer::Listener {
     };
     acceptor_.open(ep.protocol(), ec);
     if (ec) return fail("socket");
+    if (ep.address().is_v6() && ep.address().is_unspecified()) {
+      acceptor_.set_option(asio::ip::v6_only(false), ec);  // "::" also takes IPv4, as Go does
+      if (ec) return fail("setsockopt");
+    }
     acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
     if (ec) return fail("setsockopt");
     acceptor_.bind(ep, ec);
@@ -443,8 +486,9 @@ class HttpServer::Listener {
   }
 
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(core_->ioc),
-                           [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+    acceptor_.async_accept(
+        asio::make_strand(core_->ioc),
+        [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
   }
 
   // Closes the acceptor on its strand and waits until that has happened.
@@ -471,6 +515,11 @@ class HttpServer::Listener {
       });
       return;
     }
+    {
+      // Responses are small and written at once: don't let Nagle hold them back (tens of ms).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
     if (core_->stopping) {
       beast::error_code ignored;
       socket.close(ignored);
@@ -487,16 +536,26 @@ class HttpServer::Listener {
     asio::any_io_executor executor = socket.get_executor();  // a strand: see Accept()
     std::shared_ptr<SessionBase> session;
     if (core_->ssl) {
-      session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(core_, std::move(socket),
-                                                                                 executor, remote);
+      session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          core_, std::move(socket), executor, remote);
     } else {
-      session = std::make_shared<Session<beast::tcp_stream>>(core_, std::move(socket), executor, remote);
+      session =
+          std::make_shared<Session<beast::tcp_stream>>(core_, std::move(socket), executor, remote);
     }
     {
       std::lock_guard lock(core_->mu);
       if (core_->sessions.size() >= core_->options.max_connections) {
-        core_->Log(spdlog::level::warn, "HTTP connection from " + remote + " refused: " +
-                                            std::to_string(core_->options.max_connections) + " connections open");
+        int64_t refused = ++core_->refused_connections;
+        int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+        int64_t last = core_->last_refusal_log.load();
+        if (now - last >= 10 && core_->last_refusal_log.compare_exchange_strong(last, now)) {
+          core_->Log(spdlog::level::warn, "HTTP server " + remote + ": connection refused, " +
+                                              std::to_string(core_->options.max_connections) +
+                                              " connections open (" + std::to_string(refused) +
+                                              " refused so far)");
+        }
         session->id = UINT64_MAX;  // never registered
         return;                    // destroying the session closes the socket
       }
@@ -535,9 +594,17 @@ Status HttpServer::Start() {
     tcp::resolver resolver(core_->ioc);
     auto results = resolver.resolve(hp.host, std::to_string(hp.port), ec);
     if (ec || results.empty())
-      return FailedPrecondition("listen tcp " + options_.endpoint + ": cannot resolve host \"" + hp.host +
-                                "\": " + (ec ? ec.message() : "no addresses"));
+      return FailedPrecondition("listen tcp " + options_.endpoint + ": cannot resolve host \"" +
+                                hp.host + "\": " + (ec ? ec.message() : "no addresses"));
     addr = results.begin()->endpoint().address();
+  }
+  // Like Go's net.Listen, a wildcard IPv4 address listens on every interface, IPv6 included,
+  // where the host has IPv6.
+  if (addr.is_v4() && addr.is_unspecified()) {
+    tcp::socket probe(core_->ioc);
+    beast::error_code v6_ec;
+    probe.open(tcp::v6(), v6_ec);
+    if (!v6_ec) addr = asio::ip::address_v6::any();
   }
   listener_ = std::make_unique<Listener>(core_);
   HostPort shown{addr.to_string(), hp.port};
@@ -585,8 +652,9 @@ void HttpServer::Stop() {
 
   for_each_session([](SessionBase& s) { s.BeginShutdown(); });
   if (!wait_empty(options_.shutdown_timeout)) {
-    core_->Log(spdlog::level::warn, "HTTP server " + address_ +
-                                        ": requests still unanswered at shutdown; closing their connections");
+    core_->Log(spdlog::level::warn,
+               "HTTP server " + address_ +
+                   ": requests still unanswered at shutdown; closing their connections");
     for_each_session([](SessionBase& s) { s.ForceClose(); });
     wait_empty(std::chrono::seconds(5));
   }

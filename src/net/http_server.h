@@ -36,10 +36,10 @@ struct HttpServerCore;  // http_server.cc
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
-  std::string method;  // "POST", as sent
-  std::string target;  // "/v1/traces?x=1", as sent
-  HttpHeaders headers;  // in arrival order, names as sent
-  std::string body;     // de-chunked; Content-Encoding is NOT undone here
+  std::string method;          // "POST", as sent
+  std::string target;          // "/v1/traces?x=1", as sent
+  HttpHeaders headers;         // in arrival order, names as sent
+  std::string body;            // de-chunked; Content-Encoding is NOT undone here
   std::string remote_address;  // "ip:port" of the peer
 
   // The path part of the target (before any '?').
@@ -54,7 +54,7 @@ struct HttpResponse {
   HttpHeaders headers;  // Content-Length and Connection are set by the server
   std::string body;
 
-  static HttpResponse Text(int status, std::string body);  // text/plain; charset=utf-8
+  static HttpResponse Text(int status, std::string body);        // text/plain; charset=utf-8
   HttpResponse& SetHeader(std::string name, std::string value);  // replaces same-named ones
 };
 
@@ -90,11 +90,11 @@ struct HttpServerOptions {
   std::string endpoint = "localhost:0";  // host:port (net/endpoint.h); port 0 = any free port
   int threads = 1;                       // I/O threads
   uint64_t max_request_body_size = 20 * 1024 * 1024;  // on the wire (before Content-Encoding)
-  uint32_t max_header_size = 1024 * 1024;            // request line + headers (Go's default)
-  size_t max_connections = 10000;        // more are accepted and closed at once
-  std::optional<TlsServerSettings> tls;  // set → HTTPS only
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};   // keep-alive wait
-  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};   // header + body of one request
+  uint32_t max_header_size = 1024 * 1024;             // request line + headers (Go's default)
+  size_t max_connections = 10000;                     // more are accepted and closed at once
+  std::optional<TlsServerSettings> tls;               // set → HTTPS only
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // keep-alive wait
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};  // header + body of one request
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   // How long Stop() waits for in-flight requests to be answered before closing them.
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(30)};
@@ -107,7 +107,8 @@ struct HttpServerOptions {
   // Optional: formats the errors the server itself produces (413 body too large, 400 malformed
   // request, 431 headers too large) so a protocol can use its own error body.
   // `head` has the request's headers when they were parsed (empty otherwise).
-  std::function<HttpResponse(const HttpRequest& head, int status, std::string_view message)> error_response;
+  std::function<HttpResponse(const HttpRequest& head, int status, std::string_view message)>
+      error_response;
 };
 
 class HttpServer {

@@ -1,5 +1,6 @@
 #include "net/http_server.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -44,6 +45,9 @@ TEST(HttpServerTest, AnswersFromAnotherThread) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "POST /x?y=1 hello");
   EXPECT_EQ(r->Header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_THAT(
+      r->Header("date"),
+      ::testing::MatchesRegex("[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} [0-9:]{8} GMT"));
 }
 
 TEST(HttpServerTest, KeepAliveReusesTheConnection) {
@@ -93,7 +97,8 @@ TEST(HttpServerTest, BodyLimitIsEnforcedWhileReading) {
   HttpServerOptions o = Local();
   o.max_request_body_size = 1000;
   o.error_response = [](const HttpRequest& head, int status, std::string_view msg) {
-    return HttpResponse::Text(status, "custom " + std::string(head.Header("Content-Type")) + ": " + std::string(msg));
+    return HttpResponse::Text(
+        status, "custom " + std::string(head.Header("Content-Type")) + ": " + std::string(msg));
   };
   HttpServer server(o, [&](HttpRequest&&, HttpResponder respond) {
     ++handled;
@@ -103,10 +108,12 @@ TEST(HttpServerTest, BodyLimitIsEnforcedWhileReading) {
 
   {  // Content-Length over the limit: refused from the header alone.
     HttpTestClient client(server.port());
-    auto r = client.Send({"POST", "/", {{"Content-Type", "application/json"}}, std::string(1001, 'a')});
+    auto r =
+        client.Send({"POST", "/", {{"Content-Type", "application/json"}}, std::string(1001, 'a')});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, 413);
-    EXPECT_EQ(r->body, "custom application/json: request body is larger than the limit of 1000 bytes");
+    EXPECT_EQ(r->body,
+              "custom application/json: request body is larger than the limit of 1000 bytes");
     EXPECT_EQ(r->Header("connection"), "close");
   }
   {  // Chunked: refused once the decoded body passes the limit.
@@ -141,7 +148,7 @@ TEST(HttpServerTest, OnHeadersCanAnswerBeforeTheBody) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->Header("allow"), "POST");
-  EXPECT_FALSE(client.connected());  // the unread body forced a close
+  EXPECT_FALSE(client.connected());              // the unread body forced a close
   auto get = client.Send({"GET", "/", {}, ""});  // no body: the connection may stay open
   ASSERT_TRUE(get.ok());
   EXPECT_EQ(get->status, 405);
@@ -153,7 +160,11 @@ TEST(HttpServerTest, ExpectContinue) {
   HttpServer server(Local(), EchoLater());
   ASSERT_TRUE(server.Start().ok());
   HttpTestClient client(server.port());
-  ASSERT_TRUE(client.WriteRaw("POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n").ok());
+  ASSERT_TRUE(
+      client
+          .WriteRaw(
+              "POST /e HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+          .ok());
   auto interim = client.ReadResponse();
   ASSERT_TRUE(interim.ok()) << interim.status().ToString();
   EXPECT_EQ(interim->status, 100);
@@ -192,8 +203,17 @@ TEST(HttpServerTest, LocalhostBindsLoopbackAndBusyPortFails) {
   HttpServer b(o, EchoLater());
   Status s = b.Start();
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("listen tcp 127.0.0.1:" + std::to_string(a.port())), std::string_view::npos) << s.ToString();
+  EXPECT_NE(s.message().find("listen tcp 127.0.0.1:" + std::to_string(a.port())),
+            std::string_view::npos)
+      << s.ToString();
   EXPECT_NE(s.message().find("in use"), std::string_view::npos) << s.ToString();
+  o.endpoint = ":0";  // every interface
+  HttpServer any(o, EchoLater());
+  ASSERT_TRUE(any.Start().ok());
+  HttpTestClient via_loopback(any.port());  // connects to 127.0.0.1
+  auto r = via_loopback.Send({"GET", "/", {}, ""});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
   o.endpoint = "nonsense";
   HttpServer c(o, EchoLater());
   EXPECT_FALSE(c.Start().ok());
@@ -201,7 +221,8 @@ TEST(HttpServerTest, LocalhostBindsLoopbackAndBusyPortFails) {
 
 TEST(HttpServerTest, StopWaitsForInFlightAnswers) {
   std::promise<HttpResponder> held;
-  HttpServer server(Local(), [&](HttpRequest&&, HttpResponder respond) { held.set_value(std::move(respond)); });
+  HttpServer server(
+      Local(), [&](HttpRequest&&, HttpResponder respond) { held.set_value(std::move(respond)); });
   ASSERT_TRUE(server.Start().ok());
   int port = server.port();
   auto reply = std::async(std::launch::async, [port] {
@@ -209,7 +230,7 @@ TEST(HttpServerTest, StopWaitsForInFlightAnswers) {
     return client.Send({"POST", "/", {}, "x"});
   });
   HttpResponder responder = held.get_future().get();  // the request is in flight
-  HttpTestClient idle(port);                           // and another connection sits idle
+  HttpTestClient idle(port);                          // and another connection sits idle
   ASSERT_TRUE(idle.WriteRaw("").ok());
   auto stopper = std::async(std::launch::async, [&] { server.Stop(); });
   // Stop must not return while the request is unanswered.
@@ -226,9 +247,8 @@ TEST(HttpServerTest, StopGivesUpAfterTheShutdownTimeout) {
   std::promise<HttpResponder> held;
   HttpServerOptions o = Local();
   o.shutdown_timeout = std::chrono::milliseconds(50);
-  auto server = std::make_unique<HttpServer>(o, [&](HttpRequest&&, HttpResponder respond) {
-    held.set_value(std::move(respond));
-  });
+  auto server = std::make_unique<HttpServer>(
+      o, [&](HttpRequest&&, HttpResponder respond) { held.set_value(std::move(respond)); });
   ASSERT_TRUE(server->Start().ok());
   int port = server->port();
   auto reply = std::async(std::launch::async, [port] {

@@ -71,7 +71,8 @@ CertPtr MakeCert(EVP_PKEY* key, const CertSpec& spec, X509* issuer, EVP_PKEY* is
   X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365);
   X509_set_pubkey(x, key);
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(spec.cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(spec.cn), -1, -1, 0);
   X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -105,20 +106,23 @@ TestCerts MakeTestCerts() {
   auto path = [&](const char* name) { return c.dir + "/" + name; };
 
   KeyPtr ca_key = NewKey();
-  CertPtr ca = MakeCert(ca_key.get(), {"otter test CA", true, nullptr, nullptr, 1}, nullptr, nullptr);
+  CertPtr ca =
+      MakeCert(ca_key.get(), {"otter test CA", true, nullptr, nullptr, 1}, nullptr, nullptr);
   KeyPtr server_key = NewKey();
   CertPtr server = MakeCert(server_key.get(),
-                            {"localhost", false, "DNS:localhost,IP:127.0.0.1", "serverAuth", 2}, ca.get(),
-                            ca_key.get());
+                            {"localhost", false, "DNS:localhost,IP:127.0.0.1", "serverAuth", 2},
+                            ca.get(), ca_key.get());
   KeyPtr client_key = NewKey();
-  CertPtr client = MakeCert(client_key.get(), {"otter test client", false, nullptr, "clientAuth", 3}, ca.get(),
-                            ca_key.get());
+  CertPtr client =
+      MakeCert(client_key.get(), {"otter test client", false, nullptr, "clientAuth", 3}, ca.get(),
+               ca_key.get());
   KeyPtr foreign_ca_key = NewKey();
-  CertPtr foreign_ca =
-      MakeCert(foreign_ca_key.get(), {"some other CA", true, nullptr, nullptr, 4}, nullptr, nullptr);
+  CertPtr foreign_ca = MakeCert(foreign_ca_key.get(), {"some other CA", true, nullptr, nullptr, 4},
+                                nullptr, nullptr);
   KeyPtr foreign_client_key = NewKey();
-  CertPtr foreign_client = MakeCert(foreign_client_key.get(), {"intruder", false, nullptr, "clientAuth", 5},
-                                    foreign_ca.get(), foreign_ca_key.get());
+  CertPtr foreign_client =
+      MakeCert(foreign_client_key.get(), {"intruder", false, nullptr, "clientAuth", 5},
+               foreign_ca.get(), foreign_ca_key.get());
 
   c.ca_cert = path("ca.pem");
   c.ca_key = path("ca-key.pem");
@@ -248,8 +252,9 @@ struct HttpTestClient::Impl {
   StatusOr<TestHttpResponse> Read() {
     http::response_parser<http::string_body> parser;
     parser.body_limit(256 * 1024 * 1024);
-    beast::error_code ec = secure ? Run([&](auto h) { http::async_read(*secure, buffer, parser, h); })
-                                  : Run([&](auto h) { http::async_read(*plain, buffer, parser, h); });
+    beast::error_code ec = secure
+                               ? Run([&](auto h) { http::async_read(*secure, buffer, parser, h); })
+                               : Run([&](auto h) { http::async_read(*plain, buffer, parser, h); });
     if (ec) {
       Close();
       return Unavailable("read response: " + ec.message());
@@ -268,7 +273,8 @@ struct HttpTestClient::Impl {
   }
 };
 
-HttpTestClient::HttpTestClient(int port, std::optional<TlsClientSettings> tls, std::chrono::milliseconds timeout)
+HttpTestClient::HttpTestClient(int port, std::optional<TlsClientSettings> tls,
+                               std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()) {
   impl_->port = port;
   impl_->tls = std::move(tls);
@@ -286,8 +292,10 @@ StatusOr<TestHttpResponse> HttpTestClient::Send(const TestHttpRequest& request) 
   req.set(http::field::host, "localhost");
   for (const auto& [k, v] : request.headers) req.insert(k, v);
   req.body() = request.body;
-  if (request.chunked) req.chunked(true);
-  else req.prepare_payload();
+  if (request.chunked)
+    req.chunked(true);
+  else
+    req.prepare_payload();
   if (beast::error_code ec = impl_->Write(req)) {
     impl_->Close();
     return Unavailable("write request: " + ec.message());

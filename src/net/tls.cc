@@ -31,9 +31,12 @@ std::string OpenSslErrors() {
 
 Status SetMinVersion(SSL_CTX* ctx, const std::string& v) {
   int version = 0;
-  if (v.empty() || v == "1.2") version = TLS1_2_VERSION;
-  else if (v == "1.3") version = TLS1_3_VERSION;
-  else return InvalidArgument("tls: min_version \"" + v + "\" is not supported; use 1.2 or 1.3");
+  if (v.empty() || v == "1.2")
+    version = TLS1_2_VERSION;
+  else if (v == "1.3")
+    version = TLS1_3_VERSION;
+  else
+    return InvalidArgument("tls: min_version \"" + v + "\" is not supported; use 1.2 or 1.3");
   if (SSL_CTX_set_min_proto_version(ctx, version) != 1)
     return Internal("tls: cannot set min_version: " + OpenSslErrors());
   return Status::Ok();
@@ -59,7 +62,8 @@ Status LoadKeyPair(ssl::context& ctx, const std::string& cert_file, const std::s
 Status LoadCaBundle(ssl::context& ctx, const std::string& setting, const std::string& path,
                     bool advertise) {
   ASSIGN_OR_RETURN(std::string pem, ReadPemFile(setting, path));
-  std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                          BIO_free);
   X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
   int count = 0;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
@@ -79,7 +83,9 @@ Status LoadCaBundle(ssl::context& ctx, const std::string& setting, const std::st
 StatusOr<std::string> ReadPemFile(const std::string& setting, const std::string& path) {
   if (path.empty()) return InvalidArgument("tls: " + setting + " is not set");
   std::ifstream f(path, std::ios::binary);
-  if (!f) return InvalidArgument("tls: cannot read " + setting + " " + Quoted(path) + ": " + std::strerror(errno));
+  if (!f)
+    return InvalidArgument("tls: cannot read " + setting + " " + Quoted(path) + ": " +
+                           std::strerror(errno));
   std::ostringstream ss;
   ss << f.rdbuf();
   std::string data = ss.str();
@@ -89,21 +95,27 @@ StatusOr<std::string> ReadPemFile(const std::string& setting, const std::string&
 
 Status CheckPemKeyPair(const std::string& cert_pem, const std::string& key_pem,
                        const std::string& cert_file, const std::string& key_file) {
-  std::unique_ptr<BIO, int (*)(BIO*)> cb(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), BIO_free);
-  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr), X509_free);
+  std::unique_ptr<BIO, int (*)(BIO*)> cb(
+      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), BIO_free);
+  std::unique_ptr<X509, void (*)(X509*)> cert(
+      PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert) {
     ERR_clear_error();
     return InvalidArgument("tls: cert_file " + Quoted(cert_file) + " holds no PEM certificate");
   }
-  std::unique_ptr<BIO, int (*)(BIO*)> kb(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), BIO_free);
-  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  std::unique_ptr<BIO, int (*)(BIO*)> kb(
+      BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, void (*)(EVP_PKEY*)> key(
+      PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
   if (!key) {
     ERR_clear_error();
-    return InvalidArgument("tls: key_file " + Quoted(key_file) + " holds no PEM private key (or it is encrypted)");
+    return InvalidArgument("tls: key_file " + Quoted(key_file) +
+                           " holds no PEM private key (or it is encrypted)");
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
-    return InvalidArgument("tls: key_file " + Quoted(key_file) + " does not match cert_file " + Quoted(cert_file));
+    return InvalidArgument("tls: key_file " + Quoted(key_file) + " does not match cert_file " +
+                           Quoted(cert_file));
   }
   return Status::Ok();
 }
@@ -140,15 +152,18 @@ StatusOr<std::shared_ptr<ssl::context>> MakeClientSslContext(const TlsClientSett
     }
     ctx->set_verify_mode(ssl::verify_peer);
   }
-  if (!s.cert_file.empty() || !s.key_file.empty()) RETURN_IF_ERROR(LoadKeyPair(*ctx, s.cert_file, s.key_file));
+  if (!s.cert_file.empty() || !s.key_file.empty())
+    RETURN_IF_ERROR(LoadKeyPair(*ctx, s.cert_file, s.key_file));
   return ctx;
 }
 
 Status ConfigureClientSsl(ssl_st* ssl, const TlsClientSettings& s, const std::string& host) {
   std::string name = s.server_name_override.empty() ? host : s.server_name_override;
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);
   unsigned char addr[16];
-  bool is_ip = inet_pton(AF_INET, name.c_str(), addr) == 1 || inet_pton(AF_INET6, name.c_str(), addr) == 1;
+  bool is_ip =
+      inet_pton(AF_INET, name.c_str(), addr) == 1 || inet_pton(AF_INET6, name.c_str(), addr) == 1;
   if (!is_ip && !name.empty() && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1)
     return Internal("tls: cannot set SNI \"" + name + "\": " + OpenSslErrors());
   if (s.insecure_skip_verify || name.empty()) return Status::Ok();
@@ -160,7 +175,9 @@ Status ConfigureClientSsl(ssl_st* ssl, const TlsClientSettings& s, const std::st
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     ok = X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
   }
-  if (ok != 1) return Internal("tls: cannot set the expected server name \"" + name + "\": " + OpenSslErrors());
+  if (ok != 1)
+    return Internal("tls: cannot set the expected server name \"" + name +
+                    "\": " + OpenSslErrors());
   return Status::Ok();
 }
 

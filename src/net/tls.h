@@ -38,12 +38,14 @@ Status CheckPemKeyPair(const std::string& cert_pem, const std::string& key_pem,
 
 // A server context: certificate chain + key (checked to match), min_version, and with
 // client_ca_file set, peers must present a certificate signed by it (mTLS).
-StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerSslContext(const TlsServerSettings& s);
+StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerSslContext(
+    const TlsServerSettings& s);
 
 // A client context: verifies the server against ca_file (or the system roots) unless
 // insecure_skip_verify, presents cert_file/key_file when set, honours min_version.
 // Host name checks are per connection: call ConfigureClientSsl on each new stream.
-StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeClientSslContext(const TlsClientSettings& s);
+StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeClientSslContext(
+    const TlsClientSettings& s);
 
 // Per-connection client setup: SNI and host-name verification against `host` (or
 // s.server_name_override when set; IP addresses are checked as IPs). Call before the handshake,
@@ -55,12 +57,14 @@ Status ConfigureClientSsl(ssl_st* ssl, const TlsClientSettings& s, const std::st
 // min_version "1.3" is refused with an error rather than silently ignored.
 
 Status BuildGrpcServerOptions(const TlsServerSettings& s, grpc::SslServerCredentialsOptions* out);
-StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeGrpcServerCredentials(const TlsServerSettings& s);
+StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeGrpcServerCredentials(
+    const TlsServerSettings& s);
 
 // insecure → InsecureChannelCredentials; insecure_skip_verify → TLS without server verification;
 // otherwise SslCredentials with ca_file (or gRPC's default roots) and the client cert when set.
 Status BuildGrpcClientOptions(const TlsClientSettings& s, grpc::SslCredentialsOptions* out);
-StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(const TlsClientSettings& s);
+StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(
+    const TlsClientSettings& s);
 // Channel arguments the settings need (server_name_override → the SSL target-name override).
 void ApplyGrpcChannelTlsArgs(const TlsClientSettings& s, grpc::ChannelArguments* args);
 

@@ -41,7 +41,8 @@ Status BuildGrpcServerOptions(const TlsServerSettings& s, grpc::SslServerCredent
   return Status::Ok();
 }
 
-StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeGrpcServerCredentials(const TlsServerSettings& s) {
+StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeGrpcServerCredentials(
+    const TlsServerSettings& s) {
   grpc::SslServerCredentialsOptions opts;
   RETURN_IF_ERROR(BuildGrpcServerOptions(s, &opts));
   return grpc::SslServerCredentials(opts);
@@ -56,12 +57,14 @@ Status BuildGrpcClientOptions(const TlsClientSettings& s, grpc::SslCredentialsOp
   if (!s.cert_file.empty() || !s.key_file.empty()) {
     ASSIGN_OR_RETURN(out->pem_cert_chain, ReadPemFile("cert_file", s.cert_file));
     ASSIGN_OR_RETURN(out->pem_private_key, ReadPemFile("key_file", s.key_file));
-    RETURN_IF_ERROR(CheckPemKeyPair(out->pem_cert_chain, out->pem_private_key, s.cert_file, s.key_file));
+    RETURN_IF_ERROR(
+        CheckPemKeyPair(out->pem_cert_chain, out->pem_private_key, s.cert_file, s.key_file));
   }
   return Status::Ok();
 }
 
-StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(const TlsClientSettings& s) {
+StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(
+    const TlsClientSettings& s) {
   if (s.insecure) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions opts;
   RETURN_IF_ERROR(BuildGrpcClientOptions(s, &opts));
@@ -73,7 +76,8 @@ StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(c
   tls.set_check_call_host(false);
   tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
   if (!opts.pem_cert_chain.empty()) {
-    std::vector<grpc::experimental::IdentityKeyCertPair> pairs{{opts.pem_private_key, opts.pem_cert_chain}};
+    std::vector<grpc::experimental::IdentityKeyCertPair> pairs{
+        {opts.pem_private_key, opts.pem_cert_chain}};
     tls.set_certificate_provider(
         std::make_shared<grpc::experimental::StaticDataCertificateProvider>(pairs));
     tls.watch_identity_key_cert_pairs();
@@ -84,7 +88,8 @@ StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeGrpcChannelCredentials(c
 }
 
 void ApplyGrpcChannelTlsArgs(const TlsClientSettings& s, grpc::ChannelArguments* args) {
-  if (!s.insecure && !s.server_name_override.empty()) args->SetSslTargetNameOverride(s.server_name_override);
+  if (!s.insecure && !s.server_name_override.empty())
+    args->SetSslTargetNameOverride(s.server_name_override);
 }
 
 }  // namespace otter::net

@@ -135,7 +135,11 @@ std::optional<WideInt> ParseIntString(std::string_view s) {
   double d;
   auto dres = std::from_chars(s.data(), end, d);
   if (dres.ptr != end || s.empty()) return std::nullopt;
-  if (dres.ec == std::errc::result_out_of_range) return WideInt{s[0] == '-', 0, true};
+  if (dres.ec == std::errc::result_out_of_range) {
+    // Overflow ("1e400") is a too-large integer; underflow ("1e-400") is no integer at all.
+    bool underflow = s.find("e-") != s.npos || s.find("E-") != s.npos;
+    return underflow ? std::nullopt : std::optional<WideInt>(WideInt{s[0] == '-', 0, true});
+  }
   if (dres.ec != std::errc()) return std::nullopt;
   return FromDouble(d);
 }
@@ -193,7 +197,8 @@ class Decoder {
   }
 
   // Reads a JSON object into `out`: known keys (either spelling) go to their reader, null
-  // values count as absent, unknown keys are skipped. Duplicate keys: the last one wins.
+  // values count as absent, unknown keys are skipped. A key given twice: the last value wins,
+  // except for repeated fields, whose elements are appended.
   template <class T>
   bool ReadObject(element v, T& out, std::span<const Field<T>> fields) {
     object obj;

@@ -150,14 +150,14 @@ TEST(ProtoCodecErrors, WrongWireTypeNamesTheField) {
 }
 
 TEST(ProtoCodecErrors, UnknownFieldsOfEveryWireTypeAreSkipped) {
-  std::string unknown = VarintField(100, 1ull << 60) + Fixed64Field(101, 7) +
-                        Len(102, "opaque") + Fixed32Field(103, 9) + VarintField(4000000, 1);
+  std::string unknown = VarintField(100, 1ull << 60) + Fixed64Field(101, 7) + Len(102, "opaque") +
+                        Fixed32Field(103, 9) + VarintField(4000000, 1);
   auto clean = DecodeTraces(TraceRequestWithSpan(SpanWithValue(VarintField(3, 5))));
-  auto noisy = DecodeTraces(Len(1, Len(2, Len(2, unknown + SpanWithValue(unknown + VarintField(3, 5)) +
-                                                     unknown) +
-                                              unknown) +
-                                       unknown) +
-                            unknown);
+  auto noisy = DecodeTraces(
+      Len(1,
+          Len(2, Len(2, unknown + SpanWithValue(unknown + VarintField(3, 5)) + unknown) + unknown) +
+              unknown) +
+      unknown);
   ASSERT_TRUE(clean.ok());
   ASSERT_TRUE(noisy.ok()) << noisy.status().ToString();
   EXPECT_EQ(noisy->resources(), clean->resources());
@@ -284,8 +284,8 @@ TEST(ProtoCodecSemantics, UnpackedAndMixedRepeatedScalarsAreAccepted) {
                       DoubleField(7, 2.0);
   std::string exp_point = Len(8, VarintField(1, 3) + VarintField(2, 5) + VarintField(2, 300) +
                                      Len(2, Varint(7) + Varint(1ull << 40)));
-  std::string wire =
-      MetricsRequestWithMetric(Len(9, Len(1, point))) + Len(1, Len(2, Len(2, Len(10, Len(1, exp_point)))));
+  std::string wire = MetricsRequestWithMetric(Len(9, Len(1, point))) +
+                     Len(1, Len(2, Len(2, Len(10, Len(1, exp_point)))));
   auto b = DecodeMetrics(wire);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   const auto& hp = OnlyMetric(*b).histogram_points.at(0);
@@ -316,9 +316,9 @@ TEST(ProtoCodecSemantics, OneofLastMemberWins) {
   ASSERT_EQ(av.array_value.size(), 2u);
   EXPECT_EQ(av.array_value[1], pdata::AnyValue::Bool(true));
   // Metric data: gauge then sum -> a sum holding only the sum's points.
-  auto m = DecodeMetrics(MetricsRequestWithMetric(Len(5, Len(1, DoubleField(4, 1.0))) +
-                                                  Len(7, Len(1, Fixed64Field(6, 9)) +
-                                                             VarintField(3, 1))));
+  auto m = DecodeMetrics(
+      MetricsRequestWithMetric(Len(5, Len(1, DoubleField(4, 1.0))) +
+                               Len(7, Len(1, Fixed64Field(6, 9)) + VarintField(3, 1))));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   const pdata::Metric& metric = OnlyMetric(*m);
   EXPECT_EQ(metric.type, pdata::MetricType::kSum);
@@ -329,8 +329,7 @@ TEST(ProtoCodecSemantics, OneofLastMemberWins) {
   auto np = DecodeMetrics(
       MetricsRequestWithMetric(Len(5, Len(1, DoubleField(4, 1.5) + Fixed64Field(6, 3)))));
   ASSERT_TRUE(np.ok());
-  EXPECT_EQ(OnlyMetric(*np).number_points[0].value_type,
-            pdata::NumberDataPoint::ValueType::kInt);
+  EXPECT_EQ(OnlyMetric(*np).number_points[0].value_type, pdata::NumberDataPoint::ValueType::kInt);
 }
 
 TEST(ProtoCodecSemantics, RepeatedSingularMessagesMerge) {
@@ -342,8 +341,9 @@ TEST(ProtoCodecSemantics, RepeatedSingularMessagesMerge) {
 }
 
 TEST(ProtoCodecSemantics, ProfileStringIndexesAreIgnored) {
-  auto b = DecodeTraces(TraceRequestWithSpan(
-      ValidSpan() + Len(9, Len(1, "k") + VarintField(3, 4) + Len(2, Len(1, "s") + VarintField(8, 2)))));
+  auto b = DecodeTraces(
+      TraceRequestWithSpan(ValidSpan() + Len(9, Len(1, "k") + VarintField(3, 4) +
+                                                    Len(2, Len(1, "s") + VarintField(8, 2)))));
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(OnlySpan(*b).attributes[0].key, "k");
   EXPECT_EQ(OnlySpan(*b).attributes[0].value.type, pdata::AnyValue::Type::kEmpty);
@@ -357,7 +357,8 @@ TEST(ProtoCodecSemantics, FailedDecodeLeavesTheBatchUnchanged) {
       b.arenas().Adopt(TraceRequestWithSpan(ValidSpan()) + TraceRequestWithSpan(Len(1, "short")));
   Status s = DecodeTracesInto(bad, b);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.message(), "resource_spans[1].scope_spans[0].spans[0].trace_id: must be 16 bytes, got 5");
+  EXPECT_EQ(s.message(),
+            "resource_spans[1].scope_spans[0].spans[0].trace_id: must be 16 bytes, got 5");
   EXPECT_EQ(b.resources().size(), 1u);
 }
 

@@ -30,11 +30,16 @@ class RandomOtlp {
   int32_t I32() { return static_cast<int32_t>(U64()); }
   double Dbl() {
     switch (Below(5)) {
-      case 0: return 0;
-      case 1: return Below(1000) - 500;
-      case 2: return std::ldexp(static_cast<double>(rng_() >> 11), Below(200) - 100) * (Coin() ? 1 : -1);
-      case 3: return std::numeric_limits<double>::infinity() * (Coin() ? 1 : -1);
-      default: return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+      case 0:
+        return 0;
+      case 1:
+        return Below(1000) - 500;
+      case 2:
+        return std::ldexp(static_cast<double>(rng_() >> 11), Below(200) - 100) * (Coin() ? 1 : -1);
+      case 3:
+        return std::numeric_limits<double>::infinity() * (Coin() ? 1 : -1);
+      default:
+        return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
     }
   }
   // Valid UTF-8 (protoc rejects invalid UTF-8 in proto3 strings).
@@ -60,19 +65,33 @@ class RandomOtlp {
 
   void Value(pb_common::AnyValue* v, int depth) {
     switch (Below(depth < 4 ? 9 : 7)) {
-      case 0: v->set_string_value(Str()); break;
-      case 1: v->set_bool_value(Coin()); break;
-      case 2: v->set_int_value(static_cast<int64_t>(U64())); break;
-      case 3: v->set_double_value(Dbl()); break;
-      case 4: v->set_bytes_value(RawBytes()); break;
-      case 5: break;  // empty
-      case 6: v->set_string_value(Str(40)); break;
+      case 0:
+        v->set_string_value(Str());
+        break;
+      case 1:
+        v->set_bool_value(Coin());
+        break;
+      case 2:
+        v->set_int_value(static_cast<int64_t>(U64()));
+        break;
+      case 3:
+        v->set_double_value(Dbl());
+        break;
+      case 4:
+        v->set_bytes_value(RawBytes());
+        break;
+      case 5:
+        break;  // empty
+      case 6:
+        v->set_string_value(Str(40));
+        break;
       case 7: {
         auto* a = v->mutable_array_value();
         for (int i = Below(4); i > 0; --i) Value(a->add_values(), depth + 1);
         break;
       }
-      default: Attrs(v->mutable_kvlist_value()->mutable_values(), depth + 1, 4);
+      default:
+        Attrs(v->mutable_kvlist_value()->mutable_values(), depth + 1, 4);
     }
   }
   void Attrs(Repeated<pb_common::KeyValue>* attrs, int depth = 0, int max = 6) {
@@ -205,7 +224,9 @@ class RandomOtlp {
     m->set_unit(Str());
     auto temporality = [&] { return static_cast<pb_metrics::AggregationTemporality>(Below(3)); };
     switch (Below(6)) {
-      case 0: NumberPoints(m->mutable_gauge()->mutable_data_points()); break;
+      case 0:
+        NumberPoints(m->mutable_gauge()->mutable_data_points());
+        break;
       case 1: {
         auto* s = m->mutable_sum();
         NumberPoints(s->mutable_data_points());
@@ -266,7 +287,8 @@ class RandomOtlp {
         }
         break;
       }
-      default: break;  // no data
+      default:
+        break;  // no data
     }
     Attrs(m->mutable_metadata());
   }

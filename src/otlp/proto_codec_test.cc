@@ -302,7 +302,9 @@ PbLogsRequest FullLogsRequest() {
       [](auto* v) { v->set_int_value(-5); },
       [](auto* v) { v->set_double_value(2.5); },
       [](auto* v) { v->set_bool_value(false); },
-      [](auto* v) { v->set_bytes_value(Bytes({0xde, 0xad, 0xbe, 0xef})); },
+      [](auto* v) {
+        v->set_bytes_value(Bytes({0xde, 0xad, 0xbe, 0xef}));
+      },
       [](auto* v) {
         auto* a = v->mutable_array_value();
         a->add_values()->set_string_value("x");

@@ -24,12 +24,18 @@ namespace {
 
 const char* WireTypeName(uint32_t t) {
   switch (t) {
-    case kVarint: return "varint";
-    case kI64: return "i64";
-    case kLen: return "length-delimited";
-    case wire::kStartGroup: return "start-group";
-    case wire::kEndGroup: return "end-group";
-    case kI32: return "i32";
+    case kVarint:
+      return "varint";
+    case kI64:
+      return "i64";
+    case kLen:
+      return "length-delimited";
+    case wire::kStartGroup:
+      return "start-group";
+    case wire::kEndGroup:
+      return "end-group";
+    case kI32:
+      return "i32";
   }
   return "invalid";
 }
@@ -92,8 +98,7 @@ bool ProtoDecoder::ReadTagSlow(Ptr& p, Ptr end, uint32_t* tag) {
   return true;
 }
 
-bool ProtoDecoder::SkipOrReject(Ptr& p, Ptr end, uint32_t tag, const FieldInfo* fields,
-                                size_t n) {
+bool ProtoDecoder::SkipOrReject(Ptr& p, Ptr end, uint32_t tag, const FieldInfo* fields, size_t n) {
   uint32_t number = wire::FieldOf(tag);
   uint32_t type = wire::WireTypeOf(tag);
   for (size_t i = 0; i < n; ++i) {
@@ -193,8 +198,9 @@ using AnyType = pdata::AnyValue::Type;
 }
 
 constexpr FieldInfo kAnyValueFields[] = {
-    {1, kLen, "string_value"}, {2, kVarint, "bool_value"},    {3, kVarint, "int_value"},
-    {4, kI64, "double_value"}, {5, kLen, "array_value"},      {6, kLen, "kvlist_value"},
+    {1, kLen, "string_value"}, {2, kVarint, "bool_value"},
+    {3, kVarint, "int_value"}, {4, kI64, "double_value"},
+    {5, kLen, "array_value"},  {6, kLen, "kvlist_value"},
     {7, kLen, "bytes_value"},  {8, kVarint, "string_value_strindex"},
 };
 constexpr FieldInfo kListFields[] = {{1, kLen, "values"}};
@@ -400,10 +406,10 @@ Status DecodeInto(std::string_view bytes, Batch& out, Fn decode) {
 }
 
 template <class Batch>
-StatusOr<Batch> DecodeOwned(std::string body,
-                            Status (*into)(std::string_view, Batch&)) {
+StatusOr<Batch> DecodeOwned(std::string body, Status (*into)(std::string_view, Batch&)) {
   Batch batch;
-  std::string_view bytes = body.empty() ? std::string_view() : batch.arenas().Adopt(std::move(body));
+  std::string_view bytes =
+      body.empty() ? std::string_view() : batch.arenas().Adopt(std::move(body));
   Status s = into(bytes, batch);
   if (!s.ok()) return s;
   return batch;

@@ -192,7 +192,8 @@ class ProtoDecoder {
         if (end - p < 4) return false;
         p += 4;
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
 

@@ -17,16 +17,11 @@ constexpr FieldInfo kResourceLogsFields[] = {
 constexpr FieldInfo kScopeLogsFields[] = {
     {1, kLen, "scope"}, {2, kLen, "log_records"}, {3, kLen, "schema_url"}};
 constexpr FieldInfo kLogRecordFields[] = {
-    {1, kI64, "time_unix_nano"},
-    {2, kVarint, "severity_number"},
-    {3, kLen, "severity_text"},
-    {5, kLen, "body"},
-    {6, kLen, "attributes"},
-    {7, kVarint, "dropped_attributes_count"},
-    {8, kI32, "flags"},
-    {9, kLen, "trace_id"},
-    {10, kLen, "span_id"},
-    {11, kI64, "observed_time_unix_nano"},
+    {1, kI64, "time_unix_nano"}, {2, kVarint, "severity_number"},
+    {3, kLen, "severity_text"},  {5, kLen, "body"},
+    {6, kLen, "attributes"},     {7, kVarint, "dropped_attributes_count"},
+    {8, kI32, "flags"},          {9, kLen, "trace_id"},
+    {10, kLen, "span_id"},       {11, kI64, "observed_time_unix_nano"},
     {12, kLen, "event_name"},
 };
 

@@ -16,34 +16,65 @@ constexpr FieldInfo kResourceMetricsFields[] = {
 constexpr FieldInfo kScopeMetricsFields[] = {
     {1, kLen, "scope"}, {2, kLen, "metrics"}, {3, kLen, "schema_url"}};
 constexpr FieldInfo kMetricFields[] = {
-    {1, kLen, "name"},  {2, kLen, "description"},           {3, kLen, "unit"},
-    {5, kLen, "gauge"}, {7, kLen, "sum"},                   {9, kLen, "histogram"},
-    {10, kLen, "exponential_histogram"}, {11, kLen, "summary"}, {12, kLen, "metadata"},
+    {1, kLen, "name"},
+    {2, kLen, "description"},
+    {3, kLen, "unit"},
+    {5, kLen, "gauge"},
+    {7, kLen, "sum"},
+    {9, kLen, "histogram"},
+    {10, kLen, "exponential_histogram"},
+    {11, kLen, "summary"},
+    {12, kLen, "metadata"},
 };
-constexpr FieldInfo kPointsFields[] = {
-    {1, kLen, "data_points"}, {2, kVarint, "aggregation_temporality"}, {3, kVarint, "is_monotonic"}};
+constexpr FieldInfo kPointsFields[] = {{1, kLen, "data_points"},
+                                       {2, kVarint, "aggregation_temporality"},
+                                       {3, kVarint, "is_monotonic"}};
 constexpr FieldInfo kNumberPointFields[] = {
-    {2, kI64, "start_time_unix_nano"}, {3, kI64, "time_unix_nano"}, {4, kI64, "as_double"},
-    {5, kLen, "exemplars"},            {6, kI64, "as_int"},         {7, kLen, "attributes"},
+    {2, kI64, "start_time_unix_nano"},
+    {3, kI64, "time_unix_nano"},
+    {4, kI64, "as_double"},
+    {5, kLen, "exemplars"},
+    {6, kI64, "as_int"},
+    {7, kLen, "attributes"},
     {8, kVarint, "flags"},
 };
 constexpr FieldInfo kHistogramPointFields[] = {
-    {2, kI64, "start_time_unix_nano"}, {3, kI64, "time_unix_nano"}, {4, kI64, "count"},
-    {5, kI64, "sum"},                  {6, kLen, "bucket_counts"},  {7, kLen, "explicit_bounds"},
-    {8, kLen, "exemplars"},            {9, kLen, "attributes"},     {10, kVarint, "flags"},
-    {11, kI64, "min"},                 {12, kI64, "max"},
+    {2, kI64, "start_time_unix_nano"},
+    {3, kI64, "time_unix_nano"},
+    {4, kI64, "count"},
+    {5, kI64, "sum"},
+    {6, kLen, "bucket_counts"},
+    {7, kLen, "explicit_bounds"},
+    {8, kLen, "exemplars"},
+    {9, kLen, "attributes"},
+    {10, kVarint, "flags"},
+    {11, kI64, "min"},
+    {12, kI64, "max"},
 };
 constexpr FieldInfo kExpHistogramPointFields[] = {
-    {1, kLen, "attributes"}, {2, kI64, "start_time_unix_nano"}, {3, kI64, "time_unix_nano"},
-    {4, kI64, "count"},      {5, kI64, "sum"},                  {6, kVarint, "scale"},
-    {7, kI64, "zero_count"}, {8, kLen, "positive"},             {9, kLen, "negative"},
-    {10, kVarint, "flags"},  {11, kLen, "exemplars"},           {12, kI64, "min"},
-    {13, kI64, "max"},       {14, kI64, "zero_threshold"},
+    {1, kLen, "attributes"},
+    {2, kI64, "start_time_unix_nano"},
+    {3, kI64, "time_unix_nano"},
+    {4, kI64, "count"},
+    {5, kI64, "sum"},
+    {6, kVarint, "scale"},
+    {7, kI64, "zero_count"},
+    {8, kLen, "positive"},
+    {9, kLen, "negative"},
+    {10, kVarint, "flags"},
+    {11, kLen, "exemplars"},
+    {12, kI64, "min"},
+    {13, kI64, "max"},
+    {14, kI64, "zero_threshold"},
 };
 constexpr FieldInfo kBucketsFields[] = {{1, kVarint, "offset"}, {2, kLen, "bucket_counts"}};
 constexpr FieldInfo kSummaryPointFields[] = {
-    {2, kI64, "start_time_unix_nano"}, {3, kI64, "time_unix_nano"}, {4, kI64, "count"},
-    {5, kI64, "sum"},                  {6, kLen, "quantile_values"}, {7, kLen, "attributes"},
+    {2, kI64, "start_time_unix_nano"},
+    {3, kI64, "time_unix_nano"},
+    {4, kI64, "count"},
+    {5, kI64, "sum"},
+    {6, kLen, "quantile_values"},
+    {7, kLen, "attributes"},
     {8, kVarint, "flags"},
 };
 constexpr FieldInfo kQuantileFields[] = {{1, kI64, "quantile"}, {2, kI64, "value"}};
@@ -468,8 +499,7 @@ bool DecodeScopeMetrics(ProtoDecoder& d, Ptr p, Ptr end, pdata::ScopeMetrics& sm
 }
 
 bool DecodeResourceMetrics(ProtoDecoder& d, Ptr p, Ptr end, pdata::ResourceMetrics& rm) {
-  rm.scope_metrics.reserve(rm.scope_metrics.size() +
-                           ProtoDecoder::CountTag(p, end, Tag(2, kLen)));
+  rm.scope_metrics.reserve(rm.scope_metrics.size() + ProtoDecoder::CountTag(p, end, Tag(2, kLen)));
   while (p < end) {
     uint32_t tag;
     if (!d.ReadTag(p, end, &tag)) return false;

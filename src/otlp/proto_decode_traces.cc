@@ -39,9 +39,12 @@ constexpr FieldInfo kEventFields[] = {{1, kI64, "time_unix_nano"},
                                       {3, kLen, "attributes"},
                                       {4, kVarint, "dropped_attributes_count"}};
 constexpr FieldInfo kLinkFields[] = {
-    {1, kLen, "trace_id"},   {2, kLen, "span_id"},
-    {3, kLen, "trace_state"}, {4, kLen, "attributes"},
-    {5, kVarint, "dropped_attributes_count"}, {6, kI32, "flags"},
+    {1, kLen, "trace_id"},
+    {2, kLen, "span_id"},
+    {3, kLen, "trace_state"},
+    {4, kLen, "attributes"},
+    {5, kVarint, "dropped_attributes_count"},
+    {6, kI32, "flags"},
 };
 constexpr FieldInfo kStatusFields[] = {{2, kLen, "message"}, {3, kVarint, "code"}};
 

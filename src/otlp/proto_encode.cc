@@ -195,11 +195,20 @@ template <class S>
 void EmitAnyValue(S& s, const pdata::AnyValue& v) {
   using T = pdata::AnyValue::Type;
   switch (v.type) {
-    case T::kEmpty: break;
-    case T::kString: s.StringAlways(Tag(1, kLen), v.string_value); break;
-    case T::kBool: s.VarintAlways(Tag(2, kVarint), v.bool_value ? 1 : 0); break;
-    case T::kInt: s.VarintAlways(Tag(3, kVarint), static_cast<uint64_t>(v.int_value)); break;
-    case T::kDouble: s.DoubleAlways(Tag(4, kI64), v.double_value); break;
+    case T::kEmpty:
+      break;
+    case T::kString:
+      s.StringAlways(Tag(1, kLen), v.string_value);
+      break;
+    case T::kBool:
+      s.VarintAlways(Tag(2, kVarint), v.bool_value ? 1 : 0);
+      break;
+    case T::kInt:
+      s.VarintAlways(Tag(3, kVarint), static_cast<uint64_t>(v.int_value));
+      break;
+    case T::kDouble:
+      s.DoubleAlways(Tag(4, kI64), v.double_value);
+      break;
     case T::kArray:
       s.Message(Tag(5, kLen), [&] {
         for (const pdata::AnyValue& e : v.array_value) {
@@ -210,7 +219,9 @@ void EmitAnyValue(S& s, const pdata::AnyValue& v) {
     case T::kKvList:
       s.Message(Tag(6, kLen), [&] { EmitAttributes(s, Tag(1, kLen), v.kvlist_value); });
       break;
-    case T::kBytes: s.StringAlways(Tag(7, kLen), v.string_value); break;
+    case T::kBytes:
+      s.StringAlways(Tag(7, kLen), v.string_value);
+      break;
   }
 }
 
@@ -413,8 +424,11 @@ void EmitMetric(S& s, const pdata::Metric& m) {
   s.String(Tag(3, kLen), m.unit);
   auto temporality = [&] { s.Int32(Tag(2, kVarint), static_cast<int32_t>(m.temporality)); };
   switch (m.type) {
-    case MT::kEmpty: break;
-    case MT::kGauge: s.Message(Tag(5, kLen), [&] { EmitNumberPoints(s, m.number_points); }); break;
+    case MT::kEmpty:
+      break;
+    case MT::kGauge:
+      s.Message(Tag(5, kLen), [&] { EmitNumberPoints(s, m.number_points); });
+      break;
     case MT::kSum:
       s.Message(Tag(7, kLen), [&] {
         EmitNumberPoints(s, m.number_points);
@@ -504,18 +518,14 @@ constexpr auto kLogs = [](auto& s, const pdata::LogBatch& b) { EmitLogs(s, b); }
 
 }  // namespace
 
-void EncodeTraces(const pdata::TraceBatch& batch, std::string* out) {
-  Encode(batch, out, kTraces);
-}
+void EncodeTraces(const pdata::TraceBatch& batch, std::string* out) { Encode(batch, out, kTraces); }
 void EncodeMetrics(const pdata::MetricBatch& batch, std::string* out) {
   Encode(batch, out, kMetrics);
 }
 void EncodeLogs(const pdata::LogBatch& batch, std::string* out) { Encode(batch, out, kLogs); }
 
 size_t EncodedTracesSize(const pdata::TraceBatch& batch) { return EncodedSize(batch, kTraces); }
-size_t EncodedMetricsSize(const pdata::MetricBatch& batch) {
-  return EncodedSize(batch, kMetrics);
-}
+size_t EncodedMetricsSize(const pdata::MetricBatch& batch) { return EncodedSize(batch, kMetrics); }
 size_t EncodedLogsSize(const pdata::LogBatch& batch) { return EncodedSize(batch, kLogs); }
 
 }  // namespace otter::otlp

@@ -8,11 +8,11 @@
 namespace otter::otlp {
 namespace {
 
+using internal::FieldInfo;
+using internal::ProtoDecoder;
 using wire::kLen;
 using wire::kVarint;
 using wire::Tag;
-using internal::FieldInfo;
-using internal::ProtoDecoder;
 using Ptr = ProtoDecoder::Ptr;
 
 constexpr std::string_view kRetryInfoTypeUrl = "type.googleapis.com/google.rpc.RetryInfo";
@@ -32,8 +32,8 @@ void PutLen(std::string* out, uint32_t tag, std::string_view payload) {
 constexpr FieldInfo kResponseFields[] = {{1, kLen, "partial_success"}};
 constexpr FieldInfo kPartialSuccessFields[] = {{1, kVarint, "rejected"},
                                                {2, kLen, "error_message"}};
-constexpr FieldInfo kStatusFields[] = {{1, kVarint, "code"}, {2, kLen, "message"},
-                                       {3, kLen, "details"}};
+constexpr FieldInfo kStatusFields[] = {
+    {1, kVarint, "code"}, {2, kLen, "message"}, {3, kLen, "details"}};
 constexpr FieldInfo kAnyFields[] = {{1, kLen, "type_url"}, {2, kLen, "value"}};
 constexpr FieldInfo kRetryInfoFields[] = {{1, kLen, "retry_delay"}};
 constexpr FieldInfo kDurationFields[] = {{1, kVarint, "seconds"}, {2, kVarint, "nanos"}};

@@ -17,11 +17,12 @@ constexpr uint64_t kDefaultEpoch = 1'700'000'000'000'000'000ull;
 constexpr uint64_t kMs = 1'000'000;
 
 constexpr std::array<std::string_view, 8> kRoutes = {
-    "/api/v1/users/{id}", "/api/v1/orders",      "/api/v1/orders/{id}", "/api/v1/cart",
-    "/api/v1/checkout",   "/api/v1/products/{id}", "/healthz",          "/api/v1/search"};
+    "/api/v1/users/{id}", "/api/v1/orders",   "/api/v1/orders/{id}",
+    "/api/v1/cart",       "/api/v1/checkout", "/api/v1/products/{id}",
+    "/healthz",           "/api/v1/search"};
 constexpr std::array<std::string_view, 8> kSpanNames = {
-    "GET /api/v1/users/{id}", "GET /api/v1/orders",      "POST /api/v1/orders/{id}",
-    "GET /api/v1/cart",       "POST /api/v1/checkout",   "GET /api/v1/products/{id}",
+    "GET /api/v1/users/{id}", "GET /api/v1/orders",    "POST /api/v1/orders/{id}",
+    "GET /api/v1/cart",       "POST /api/v1/checkout", "GET /api/v1/products/{id}",
     "GET /healthz",           "GET /api/v1/search"};
 constexpr std::array<std::string_view, 4> kMethods = {"GET", "GET", "POST", "PUT"};
 constexpr std::array<std::string_view, 4> kServices = {"checkout", "cart", "frontend", "orders"};
@@ -124,9 +125,9 @@ pdata::TraceBatch MakeSyntheticTraces(int spans, uint64_t seed, uint64_t base_ti
         Int("http.response.status_code", status),
         Str("server.address", "api.internal"),
         Int("server.port", 8443),
-        Str("client.address", Printf(b, "10.%u.%u.%u", static_cast<unsigned>(g.Below(256)),
-                                     static_cast<unsigned>(g.Below(256)),
-                                     static_cast<unsigned>(g.Below(256)))),
+        Str("client.address",
+            Printf(b, "10.%u.%u.%u", static_cast<unsigned>(g.Below(256)),
+                   static_cast<unsigned>(g.Below(256)), static_cast<unsigned>(g.Below(256)))),
         Str("network.protocol.version", "2"),
         Str("user_agent.original", "grpc-go/1.64.0"),
         Int("http.response.body.size", static_cast<int64_t>(g.Below(20000))),
@@ -197,8 +198,7 @@ pdata::LogBatch MakeSyntheticLogs(int records, uint64_t seed, uint64_t base_time
 pdata::MetricBatch MakeSyntheticMetrics(int points, uint64_t seed, uint64_t base_time_unix_nano) {
   static constexpr std::array<std::string_view, 3> kNames = {
       "process.runtime.memory.usage", "http.server.requests", "http.server.request.duration"};
-  static const std::vector<double> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1,
-                                              0.25,  0.5,  1,     2.5};
+  static const std::vector<double> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
   pdata::MetricBatch b;
   Gen g(seed);
   uint64_t t0 = BaseTime(base_time_unix_nano, seed);

@@ -44,30 +44,11 @@ struct AnyValue {
   std::vector<AnyValue> array_value;
   std::vector<KeyValue> kvlist_value;
 
-  static AnyValue String(std::string_view s) {
-    AnyValue v;
-    v.type = Type::kString;
-    v.string_value = s;
-    return v;
-  }
-  static AnyValue Int(int64_t i) {
-    AnyValue v;
-    v.type = Type::kInt;
-    v.int_value = i;
-    return v;
-  }
-  static AnyValue Double(double d) {
-    AnyValue v;
-    v.type = Type::kDouble;
-    v.double_value = d;
-    return v;
-  }
-  static AnyValue Bool(bool b) {
-    AnyValue v;
-    v.type = Type::kBool;
-    v.bool_value = b;
-    return v;
-  }
+  // (Defined below KeyValue: clang needs KeyValue complete to build an AnyValue.)
+  static AnyValue String(std::string_view s);
+  static AnyValue Int(int64_t i);
+  static AnyValue Double(double d);
+  static AnyValue Bool(bool b);
   // Human-readable rendering (strings unquoted, arrays/maps JSON-like); used by debug and labels.
   std::string ToString() const;
   bool operator==(const AnyValue& o) const;
@@ -78,6 +59,31 @@ struct KeyValue {
   AnyValue value;
   bool operator==(const KeyValue&) const = default;
 };
+
+inline AnyValue AnyValue::String(std::string_view s) {
+  AnyValue v;
+  v.type = Type::kString;
+  v.string_value = s;
+  return v;
+}
+inline AnyValue AnyValue::Int(int64_t i) {
+  AnyValue v;
+  v.type = Type::kInt;
+  v.int_value = i;
+  return v;
+}
+inline AnyValue AnyValue::Double(double d) {
+  AnyValue v;
+  v.type = Type::kDouble;
+  v.double_value = d;
+  return v;
+}
+inline AnyValue AnyValue::Bool(bool b) {
+  AnyValue v;
+  v.type = Type::kBool;
+  v.bool_value = b;
+  return v;
+}
 
 using Attributes = std::vector<KeyValue>;
 

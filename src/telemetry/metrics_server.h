@@ -21,7 +21,8 @@ class MetricsServer {
  public:
   // `metrics` must outlive the server. `address` is host:port ("localhost" = 127.0.0.1, port 0 =
   // any free port).
-  MetricsServer(SelfMetrics& metrics, std::string address, std::shared_ptr<spdlog::logger> logger = nullptr);
+  MetricsServer(SelfMetrics& metrics, std::string address,
+                std::shared_ptr<spdlog::logger> logger = nullptr);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

@@ -23,9 +23,12 @@ const config::Table<DebugConfig>& DebugConfigTable() {
                     if (!config::ParseValue(n, s, d)) return;
                     std::transform(s.begin(), s.end(), s.begin(),
                                    [](unsigned char ch) { return std::tolower(ch); });
-                    if (s == "basic") c.verbosity = DebugVerbosity::kBasic;
-                    else if (s == "normal") c.verbosity = DebugVerbosity::kNormal;
-                    else if (s == "detailed") c.verbosity = DebugVerbosity::kDetailed;
+                    if (s == "basic")
+                      c.verbosity = DebugVerbosity::kBasic;
+                    else if (s == "normal")
+                      c.verbosity = DebugVerbosity::kNormal;
+                    else if (s == "detailed")
+                      c.verbosity = DebugVerbosity::kDetailed;
                     else
                       d.Error(n, "verbosity level \"" + n.scalar +
                                      "\" is not supported (valid: basic, normal, detailed)");
@@ -36,7 +39,8 @@ const config::Table<DebugConfig>& DebugConfigTable() {
                  "after the initial ones, log every Nth batch in that second (1 = no sampling)")
           .Field("use_internal_logger", &C::use_internal_logger,
                  "write through otter's logger (true) or as plain text to stdout (false)")
-          .NotSupportedYet("output", "per-level include/exclude of resource, scope and record output");
+          .NotSupportedYet("output",
+                           "per-level include/exclude of resource, scope and record output");
   return table;
 }
 

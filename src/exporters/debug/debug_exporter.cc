@@ -29,10 +29,10 @@ DebugExporter::DebugExporter(const ComponentContext& ctx, const DebugConfig& cfg
     metrics = own_metrics_.get();
   }
   for (Signal s : kAllSignals) {
-    sent_[static_cast<int>(s)] = &metrics->GetCounter(
-        "otelcol_exporter_sent_" + std::string(SignalItemName(s)),
-        "Items successfully sent (written to the log) by the exporter.",
-        {{"exporter", ctx.id.ToString()}});
+    sent_[static_cast<int>(s)] =
+        &metrics->GetCounter("otelcol_exporter_sent_" + std::string(SignalItemName(s)),
+                             "Items successfully sent (written to the log) by the exporter.",
+                             {{"exporter", ctx.id.ToString()}});
   }
 }
 

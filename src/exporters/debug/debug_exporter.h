@@ -53,7 +53,7 @@ class DebugExporter final : public Exporter,
 
   std::mutex mu_;
   std::chrono::steady_clock::time_point window_start_[3];  // GUARDED_BY(mu_)
-  uint64_t window_count_[3] = {};                           // GUARDED_BY(mu_)
+  uint64_t window_count_[3] = {};                          // GUARDED_BY(mu_)
 };
 
 }  // namespace otter

@@ -20,7 +20,8 @@ pdata::TraceBatch TwoSpans() {
   auto& a = b.arenas();
   pdata::ResourceSpans rs;
   rs.schema_url = a.Copy("https://opentelemetry.io/schemas/1.4.0");
-  rs.resource.attributes.push_back({a.Copy("service.name"), AnyValue::String(a.Copy("telemetrygen"))});
+  rs.resource.attributes.push_back(
+      {a.Copy("service.name"), AnyValue::String(a.Copy("telemetrygen"))});
   pdata::ScopeSpans ss;
   ss.scope.name = a.Copy("telemetrygen");
   ss.scope.version = a.Copy("1.2");

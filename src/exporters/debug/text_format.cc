@@ -24,7 +24,7 @@ void AppendDouble(std::string& out, double d) {
   // As Go's float64AsString: fixed notation unless tiny or huge.
   double a = std::fabs(d);
   auto format = (a != 0 && (a < 1e-6 || a >= 1e21)) ? std::chars_format::scientific
-                                                     : std::chars_format::fixed;
+                                                    : std::chars_format::fixed;
   char buf[64];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d, format);
   out.append(buf, ec == std::errc() ? p : buf);
@@ -34,14 +34,26 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += c;
     }
   }
   out += '"';
@@ -51,7 +63,8 @@ void AppendBase64(std::string& out, std::string_view s) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   size_t i = 0;
   for (; i + 2 < s.size(); i += 3) {
-    uint32_t v = uint32_t(uint8_t(s[i])) << 16 | uint32_t(uint8_t(s[i + 1])) << 8 | uint8_t(s[i + 2]);
+    uint32_t v =
+        uint32_t(uint8_t(s[i])) << 16 | uint32_t(uint8_t(s[i + 1])) << 8 | uint8_t(s[i + 2]);
     out += kAlphabet[v >> 18];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -73,8 +86,12 @@ void AppendBase64(std::string& out, std::string_view s) {
 
 void AppendJson(std::string& out, const AnyValue& v) {
   switch (v.type) {
-    case AnyValue::Type::kEmpty: out += "null"; break;
-    case AnyValue::Type::kString: AppendJsonString(out, v.string_value); break;
+    case AnyValue::Type::kEmpty:
+      out += "null";
+      break;
+    case AnyValue::Type::kString:
+      AppendJsonString(out, v.string_value);
+      break;
     case AnyValue::Type::kBytes: {
       std::string b64;
       AppendBase64(b64, v.string_value);
@@ -99,20 +116,29 @@ void AppendJson(std::string& out, const AnyValue& v) {
       }
       out += '}';
       break;
-    default: out += ValueAsString(v);
+    default:
+      out += ValueAsString(v);
   }
 }
 
 const char* ValueTypeName(AnyValue::Type t) {
   switch (t) {
-    case AnyValue::Type::kEmpty: return "Empty";
-    case AnyValue::Type::kString: return "Str";
-    case AnyValue::Type::kBool: return "Bool";
-    case AnyValue::Type::kInt: return "Int";
-    case AnyValue::Type::kDouble: return "Double";
-    case AnyValue::Type::kArray: return "Slice";
-    case AnyValue::Type::kKvList: return "Map";
-    case AnyValue::Type::kBytes: return "Bytes";
+    case AnyValue::Type::kEmpty:
+      return "Empty";
+    case AnyValue::Type::kString:
+      return "Str";
+    case AnyValue::Type::kBool:
+      return "Bool";
+    case AnyValue::Type::kInt:
+      return "Int";
+    case AnyValue::Type::kDouble:
+      return "Double";
+    case AnyValue::Type::kArray:
+      return "Slice";
+    case AnyValue::Type::kKvList:
+      return "Map";
+    case AnyValue::Type::kBytes:
+      return "Bytes";
   }
   return "?";
 }
@@ -129,52 +155,69 @@ std::string IdString(const pdata::Id<N>& id) {
 
 const char* SpanKindName(pdata::SpanKind k) {
   switch (k) {
-    case pdata::SpanKind::kUnspecified: return "Unspecified";
-    case pdata::SpanKind::kInternal: return "Internal";
-    case pdata::SpanKind::kServer: return "Server";
-    case pdata::SpanKind::kClient: return "Client";
-    case pdata::SpanKind::kProducer: return "Producer";
-    case pdata::SpanKind::kConsumer: return "Consumer";
+    case pdata::SpanKind::kUnspecified:
+      return "Unspecified";
+    case pdata::SpanKind::kInternal:
+      return "Internal";
+    case pdata::SpanKind::kServer:
+      return "Server";
+    case pdata::SpanKind::kClient:
+      return "Client";
+    case pdata::SpanKind::kProducer:
+      return "Producer";
+    case pdata::SpanKind::kConsumer:
+      return "Consumer";
   }
   return "Unspecified";
 }
 
 const char* StatusCodeName(pdata::StatusCode c) {
   switch (c) {
-    case pdata::StatusCode::kUnset: return "Unset";
-    case pdata::StatusCode::kOk: return "Ok";
-    case pdata::StatusCode::kError: return "Error";
+    case pdata::StatusCode::kUnset:
+      return "Unset";
+    case pdata::StatusCode::kOk:
+      return "Ok";
+    case pdata::StatusCode::kError:
+      return "Error";
   }
   return "Unset";
 }
 
 std::string SeverityName(int32_t n) {
-  static const char* kNames[] = {"Unspecified", "Trace", "Trace2", "Trace3", "Trace4", "Debug",
-                                 "Debug2",      "Debug3", "Debug4", "Info",   "Info2",  "Info3",
-                                 "Info4",       "Warn",  "Warn2",  "Warn3",  "Warn4",  "Error",
-                                 "Error2",      "Error3", "Error4", "Fatal",  "Fatal2", "Fatal3",
-                                 "Fatal4"};
+  static const char* kNames[] = {
+      "Unspecified", "Trace",  "Trace2", "Trace3", "Trace4", "Debug",  "Debug2", "Debug3", "Debug4",
+      "Info",        "Info2",  "Info3",  "Info4",  "Warn",   "Warn2",  "Warn3",  "Warn4",  "Error",
+      "Error2",      "Error3", "Error4", "Fatal",  "Fatal2", "Fatal3", "Fatal4"};
   if (n >= 0 && n <= 24) return kNames[n];
   return "SeverityNumber(" + std::to_string(n) + ")";
 }
 
 const char* MetricTypeName(pdata::MetricType t) {
   switch (t) {
-    case pdata::MetricType::kEmpty: return "Empty";
-    case pdata::MetricType::kGauge: return "Gauge";
-    case pdata::MetricType::kSum: return "Sum";
-    case pdata::MetricType::kHistogram: return "Histogram";
-    case pdata::MetricType::kExponentialHistogram: return "ExponentialHistogram";
-    case pdata::MetricType::kSummary: return "Summary";
+    case pdata::MetricType::kEmpty:
+      return "Empty";
+    case pdata::MetricType::kGauge:
+      return "Gauge";
+    case pdata::MetricType::kSum:
+      return "Sum";
+    case pdata::MetricType::kHistogram:
+      return "Histogram";
+    case pdata::MetricType::kExponentialHistogram:
+      return "ExponentialHistogram";
+    case pdata::MetricType::kSummary:
+      return "Summary";
   }
   return "Empty";
 }
 
 const char* TemporalityName(pdata::AggregationTemporality t) {
   switch (t) {
-    case pdata::AggregationTemporality::kUnspecified: return "Unspecified";
-    case pdata::AggregationTemporality::kDelta: return "Delta";
-    case pdata::AggregationTemporality::kCumulative: return "Cumulative";
+    case pdata::AggregationTemporality::kUnspecified:
+      return "Unspecified";
+    case pdata::AggregationTemporality::kDelta:
+      return "Delta";
+    case pdata::AggregationTemporality::kCumulative:
+      return "Cumulative";
   }
   return "Unspecified";
 }
@@ -214,7 +257,8 @@ class Text {
     Line("InstrumentationScope {} {}", s.name, s.version);
     Attributes("InstrumentationScope attributes", s.attributes);
   }
-  void Resource(const char* title, size_t i, std::string_view schema_url, const pdata::Resource& r) {
+  void Resource(const char* title, size_t i, std::string_view schema_url,
+                const pdata::Resource& r) {
     Line("{} #{}", title, i);
     Line("Resource SchemaURL: {}", schema_url);
     Attributes("Resource attributes", r.attributes);
@@ -228,8 +272,10 @@ class Text {
       Line("     -> Trace ID: {}", IdString(e.trace_id));
       Line("     -> Span ID: {}", IdString(e.span_id));
       Line("     -> Timestamp: {}", FormatTimestamp(e.time_unix_nano));
-      if (e.is_int) Line("     -> Value: {}", e.as_int);
-      else Line("     -> Value: {}", F(e.as_double));
+      if (e.is_int)
+        Line("     -> Value: {}", e.as_int);
+      else
+        Line("     -> Value: {}", F(e.as_double));
       Attributes("     -> FilteredAttributes", e.filtered_attributes);
     }
   }
@@ -262,8 +308,10 @@ void DataPoints(Text& t, const pdata::Metric& m) {
   for (size_t i = 0; i < m.number_points.size(); ++i) {
     const auto& p = m.number_points[i];
     t.PointHeader("NumberDataPoints", i, p.attributes, p.start_time_unix_nano, p.time_unix_nano);
-    if (p.value_type == pdata::NumberDataPoint::ValueType::kInt) t.Line("Value: {}", p.as_int);
-    else if (p.value_type == pdata::NumberDataPoint::ValueType::kDouble) t.Line("Value: {}", F(p.as_double));
+    if (p.value_type == pdata::NumberDataPoint::ValueType::kInt)
+      t.Line("Value: {}", p.as_int);
+    else if (p.value_type == pdata::NumberDataPoint::ValueType::kDouble)
+      t.Line("Value: {}", F(p.as_double));
     t.Flags(p.flags);
     t.Exemplars(p.exemplars);
   }
@@ -375,14 +423,27 @@ std::string FormatTimestamp(uint64_t unix_nanos) {
 std::string ValueAsString(const AnyValue& v) {
   std::string out;
   switch (v.type) {
-    case AnyValue::Type::kEmpty: break;
-    case AnyValue::Type::kString: out.assign(v.string_value); break;
-    case AnyValue::Type::kBool: out = v.bool_value ? "true" : "false"; break;
-    case AnyValue::Type::kInt: out = std::to_string(v.int_value); break;
-    case AnyValue::Type::kDouble: AppendDouble(out, v.double_value); break;
-    case AnyValue::Type::kBytes: AppendBase64(out, v.string_value); break;
+    case AnyValue::Type::kEmpty:
+      break;
+    case AnyValue::Type::kString:
+      out.assign(v.string_value);
+      break;
+    case AnyValue::Type::kBool:
+      out = v.bool_value ? "true" : "false";
+      break;
+    case AnyValue::Type::kInt:
+      out = std::to_string(v.int_value);
+      break;
+    case AnyValue::Type::kDouble:
+      AppendDouble(out, v.double_value);
+      break;
+    case AnyValue::Type::kBytes:
+      AppendBase64(out, v.string_value);
+      break;
     case AnyValue::Type::kArray:
-    case AnyValue::Type::kKvList: AppendJson(out, v); break;
+    case AnyValue::Type::kKvList:
+      AppendJson(out, v);
+      break;
   }
   return out;
 }
@@ -464,12 +525,15 @@ std::string Normal(const pdata::MetricBatch& b) {
           if (p.max) v += " max=" + Shortest(*p.max);
           const double base = std::pow(2.0, std::pow(2.0, -double(p.scale)));
           for (size_t k = 0; k < p.negative.bucket_counts.size(); ++k)
-            v += fmt::format(" le{}={}", Shortest(std::pow(base, double(p.negative.offset + int(k)))),
+            v += fmt::format(" le{}={}",
+                             Shortest(std::pow(base, double(p.negative.offset + int(k)))),
                              p.negative.bucket_counts[k]);
           for (size_t k = 0; k < p.positive.bucket_counts.size(); ++k)
-            v += fmt::format(" le{}={}", Shortest(std::pow(base, double(p.positive.offset + int(k)))),
+            v += fmt::format(" le{}={}",
+                             Shortest(std::pow(base, double(p.positive.offset + int(k)))),
                              p.positive.bucket_counts[k]);
-          if (p.zero_count > 0) v += fmt::format(" zero_count{}={}", Shortest(p.zero_threshold), p.zero_count);
+          if (p.zero_count > 0)
+            v += fmt::format(" zero_count{}={}", Shortest(p.zero_threshold), p.zero_count);
           line(p.attributes, v);
         }
         for (const auto& p : m.summary_points) {

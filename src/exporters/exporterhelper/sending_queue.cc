@@ -193,6 +193,11 @@ SendingQueue::Outcome SendingQueue::SendWithRetry(Request& request, size_t items
     }
     if (cancel_.cancelled()) return {s, true};  // aborted (or failed) as shutdown gave up
     if (!s.retryable() || !r.enabled) return {s, false};
+    {
+      // Draining: no more retries; this was the request's last chance.
+      std::lock_guard l(mu_);
+      if (draining_) return {s, true};
+    }
 
     const Duration elapsed = clock_->Now() - start;
     std::optional<Duration> delay = backoff.Next(elapsed);
@@ -210,9 +215,8 @@ SendingQueue::Outcome SendingQueue::SendWithRetry(Request& request, size_t items
     std::unique_lock lock(mu_);
     for (;;) {
       if (cancelled_) return {s, true};
-      // A retry that would come after the drain deadline cannot help: give up now.
-      if (draining_ && retry_at > drain_deadline_) return {s, true};
-      if (clock_->Now() >= retry_at) break;
+      // Shutdown began during the wait: make the final attempt now instead of waiting.
+      if (draining_ || clock_->Now() >= retry_at) break;
       clock_->WaitUntil(lock, retry_cv_, retry_at);
     }
   }

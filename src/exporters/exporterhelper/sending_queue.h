@@ -7,9 +7,12 @@
 // accepted; every accepted item ends in exactly one of otelcol_exporter_sent_<items>,
 // otelcol_exporter_send_failed_<items>, or is still queued / in flight.
 //
-// Shutdown: stop accepting, keep sending for at most `drain_timeout` (retries whose next attempt
-// would fall after that deadline give up at once), then abort in-flight sends, fail what is left,
-// and log ONE line with the exact number of items lost at shutdown.
+// Shutdown: stop accepting, keep sending what is queued for at most `drain_timeout`, then abort
+// in-flight sends, fail what is left, and log ONE line with the exact number of items lost at
+// shutdown. While draining there are no more retries: a request waiting out a backoff is sent
+// once more at once, and a retryable failure during the drain drops the request. So a healthy
+// backend still gets the whole queue, and a dead one costs about one attempt per request
+// instead of backoff waits (the service shuts exporters down one after another).
 //
 // Thread-safety: Submit may be called concurrently from any thread; Shutdown from one thread
 // (later calls wait for the first). State is guarded by mu_; counters are atomics.

@@ -459,6 +459,51 @@ TEST_F(SendingQueueTest, ShutdownWithDeadBackendCountsEveryItemAndLogsOnce) {
       << log_.str();
 }
 
+// Real time, but tells the test when someone starts a long wait (a backoff).
+class WatchedClock final : public Clock {
+ public:
+  TimePoint Now() override { return std::chrono::steady_clock::now(); }
+  void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
+                 TimePoint deadline) override {
+    if (deadline - Now() > 30min) {
+      std::lock_guard l(mu_);
+      ++long_waits_;
+      cv_.notify_all();
+    }
+    cv.wait_until(lock, deadline);
+  }
+  void AwaitLongWait() {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return long_waits_ > 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int long_waits_ = 0;
+};
+
+TEST_F(SendingQueueTest, ShutdownGivesABackingOffRequestOneFinalAttempt) {
+  auto clock = std::make_shared<WatchedClock>();
+  options_.clock = clock;
+  settings_.retry.initial_interval = 1h;
+  settings_.retry.max_interval = 1h;
+  settings_.retry.max_elapsed_time = 0s;
+  std::atomic<int> calls{0};
+  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
+    return ++calls == 1 ? Unavailable("restarting") : Status::Ok();  // back before the retry
+  }, options_);
+  s.Consume(Spans(4), Completion());
+  clock->AwaitLongWait();  // the request is waiting out its 1h backoff
+  auto t0 = std::chrono::steady_clock::now();
+  s.Shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(Sent(), 4);
+  EXPECT_EQ(Failed(), 0);
+  EXPECT_EQ(CountLines("at shutdown"), 0);
+}
+
 TEST_F(SendingQueueTest, ShutdownAbortsInFlightSendsAtTheDrainDeadline) {
   options_.drain_timeout = 50ms;
   settings_.queue.num_consumers = 2;

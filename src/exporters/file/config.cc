@@ -35,9 +35,11 @@ Status FileExporterConfig::Validate() const {
     return InvalidArgument("compression \"" + compression + "\" is not supported (valid: zstd)");
   if (flush_interval.count() < 0) return InvalidArgument("flush_interval must not be negative");
   if (rotation) {
-    if (rotation->max_megabytes < 0) return InvalidArgument("rotation::max_megabytes must not be negative");
+    if (rotation->max_megabytes < 0)
+      return InvalidArgument("rotation::max_megabytes must not be negative");
     if (rotation->max_days < 0) return InvalidArgument("rotation::max_days must not be negative");
-    if (rotation->max_backups < 0) return InvalidArgument("rotation::max_backups must not be negative");
+    if (rotation->max_backups < 0)
+      return InvalidArgument("rotation::max_backups must not be negative");
   }
   if (!directory_permissions.empty()) {
     if (!create_directory)
@@ -60,8 +62,7 @@ const config::Table<FileExporterConfig>& FileExporterConfigTable() {
           .Field("max_days", &R::max_days,
                  "delete backups whose name's timestamp is older than this many days (0 = keep)")
           .Field("max_backups", &R::max_backups, "keep at most this many backups (0 = keep all)")
-          .Field("localtime", &R::localtime,
-                 "name backups with local time instead of UTC");
+          .Field("localtime", &R::localtime, "name backups with local time instead of UTC");
   static const config::Table<C> table =
       config::Table<C>()
           .Field("path", &C::path, "file to write (required)")
@@ -71,9 +72,12 @@ const config::Table<FileExporterConfig>& FileExporterConfigTable() {
                   [](const config::Node& n, C& c, config::Diagnostics& d) {
                     std::string s;
                     if (!config::ParseValue(n, s, d)) return;
-                    if (s == "json") c.format = FileFormat::kJson;
-                    else if (s == "proto") c.format = FileFormat::kProto;
-                    else d.Error(n, "format \"" + s + "\" is not supported (valid: json, proto)");
+                    if (s == "json")
+                      c.format = FileFormat::kJson;
+                    else if (s == "proto")
+                      c.format = FileFormat::kProto;
+                    else
+                      d.Error(n, "format \"" + s + "\" is not supported (valid: json, proto)");
                   })
           .Field("append", &C::append,
                  "append to an existing file instead of truncating it at start")

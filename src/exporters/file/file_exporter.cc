@@ -16,16 +16,22 @@ namespace otter {
 namespace {
 
 void Encode(const pdata::TraceBatch& b, FileFormat f, std::string* out) {
-  if (f == FileFormat::kJson) otlp::EncodeTracesJson(b, out);
-  else otlp::EncodeTraces(b, out);
+  if (f == FileFormat::kJson)
+    otlp::EncodeTracesJson(b, out);
+  else
+    otlp::EncodeTraces(b, out);
 }
 void Encode(const pdata::MetricBatch& b, FileFormat f, std::string* out) {
-  if (f == FileFormat::kJson) otlp::EncodeMetricsJson(b, out);
-  else otlp::EncodeMetrics(b, out);
+  if (f == FileFormat::kJson)
+    otlp::EncodeMetricsJson(b, out);
+  else
+    otlp::EncodeMetrics(b, out);
 }
 void Encode(const pdata::LogBatch& b, FileFormat f, std::string* out) {
-  if (f == FileFormat::kJson) otlp::EncodeLogsJson(b, out);
-  else otlp::EncodeLogs(b, out);
+  if (f == FileFormat::kJson)
+    otlp::EncodeLogsJson(b, out);
+  else
+    otlp::EncodeLogs(b, out);
 }
 
 void PutBigEndian32(char* p, uint32_t v) {
@@ -66,6 +72,8 @@ FileExporter::FileExporter(const ComponentContext& ctx, const FileExporterConfig
 FileExporter::~FileExporter() { Shutdown(); }
 
 Status FileExporter::Start() {
+  if (flusher_.joinable())
+    return FailedPrecondition("file exporter for " + cfg_.path + " already started");
   RotatingFile::Options o;
   o.path = cfg_.path;
   o.append = cfg_.append;
@@ -146,8 +154,7 @@ Status FileExporter::Frame(const B& batch, std::string* out) const {
   Encode(batch, cfg_.format, &plain);
   const size_t bound = ZSTD_compressBound(plain.size());
   out->resize(4 + bound);
-  size_t n = ZSTD_compress(out->data() + 4, bound, plain.data(), plain.size(),
-                           ZSTD_CLEVEL_DEFAULT);
+  size_t n = ZSTD_compress(out->data() + 4, bound, plain.data(), plain.size(), ZSTD_CLEVEL_DEFAULT);
   if (ZSTD_isError(n)) return Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
   out->resize(4 + n);
   PutBigEndian32(out->data(), static_cast<uint32_t>(n));
@@ -160,8 +167,8 @@ void FileExporter::Export(const B& batch, Completion done) {
   const size_t items = batch.ItemCount();
   std::string record;
   Status s = Frame(batch, &record);
-  if (s.ok() && record.size() > UINT32_MAX && (cfg_.format == FileFormat::kProto ||
-                                               !cfg_.compression.empty())) {
+  if (s.ok() && record.size() > UINT32_MAX &&
+      (cfg_.format == FileFormat::kProto || !cfg_.compression.empty())) {
     s = InvalidArgument("request of " + std::to_string(record.size()) +
                         " bytes does not fit the 4-byte length prefix");
   }

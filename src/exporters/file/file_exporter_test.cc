@@ -43,7 +43,8 @@ pdata::TraceBatch Traces(const std::string& tag, size_t spans = 2, size_t pad = 
     s.end_time_unix_nano = 1700000000000001000ull + i;
     s.attributes.push_back({a.Copy("ratio"), AnyValue::Double(0.5)});
     s.attributes.push_back({a.Copy("ok"), AnyValue::Bool(true)});
-    if (pad) s.attributes.push_back({a.Copy("pad"), AnyValue::String(a.Copy(std::string(pad, 'x')))});
+    if (pad)
+      s.attributes.push_back({a.Copy("pad"), AnyValue::String(a.Copy(std::string(pad, 'x')))});
     pdata::SpanEvent e;
     e.name = a.Copy("ev");
     e.time_unix_nano = 1700000000000000500ull;
@@ -304,11 +305,12 @@ TEST_F(FileExporterTest, RotationRenamesByTimestampAndPrunesBeyondMaxBackups) {
   auto e = Make(cfg, opts);
   ASSERT_TRUE(e->Start().ok());
   // Each request is ~600 KiB: every second write rotates.
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Send(*e, Traces("r" + std::to_string(i), 1, 600 * 1024)).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(Send(*e, Traces("r" + std::to_string(i), 1, 600 * 1024)).ok());
   e->Shutdown();
   auto backups = RotatingFile::ListBackups(cfg.path);
   ASSERT_EQ(backups.size(), 2u);  // 4 rotations, the 2 oldest pruned
-  // Rotations happened at the 1st..4th clock readings (Open's prune read none: no max_days).
+  // Rotations happened at the 1st..4th clock readings (one per rotation).
   EXPECT_EQ(fs::path(backups[0]).filename(), "traces-2024-01-01T00-00-03.000.json");
   EXPECT_EQ(fs::path(backups[1]).filename(), "traces-2024-01-01T00-00-04.000.json");
   // The newest backup holds request 3, the live file request 4; both decode.
@@ -372,8 +374,10 @@ TEST_F(FileExporterTest, LocaltimeNamesBackupsInLocalTime) {
   ASSERT_TRUE(Send(*e, Traces("a", 1, 700 * 1024)).ok());
   ASSERT_TRUE(Send(*e, Traces("b", 1, 700 * 1024)).ok());
   e->Shutdown();
-  if (old_tz) setenv("TZ", saved.c_str(), 1);
-  else unsetenv("TZ");
+  if (old_tz)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
   auto backups = RotatingFile::ListBackups(cfg.path);
   ASSERT_EQ(backups.size(), 1u);

@@ -117,12 +117,14 @@ Status RotatingFile::Write(std::string_view record) {
 std::string RotatingFile::BackupName(std::chrono::system_clock::time_point t) const {
   auto [stem, ext] = SplitExt(options_.path);
   time_t secs = std::chrono::system_clock::to_time_t(t);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-            1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
   if (ms < 0) ms += 1000;
   std::tm tm{};
-  if (options_.rotation && options_.rotation->localtime) localtime_r(&secs, &tm);
-  else gmtime_r(&secs, &tm);
+  if (options_.rotation && options_.rotation->localtime)
+    localtime_r(&secs, &tm);
+  else
+    gmtime_r(&secs, &tm);
   char buf[64];
   std::strftime(buf, sizeof buf, kTimeFormat, &tm);
   char full[80];
@@ -188,7 +190,8 @@ void RotatingFile::Prune() {
   size_t keep_from = 0;
   if (r.max_backups > 0 && backups.size() > static_cast<size_t>(r.max_backups))
     keep_from = backups.size() - static_cast<size_t>(r.max_backups);
-  const auto cutoff = options_.now() - std::chrono::hours(24) * r.max_days;
+  std::chrono::system_clock::time_point cutoff;
+  if (r.max_days > 0) cutoff = options_.now() - std::chrono::hours(24) * r.max_days;
   for (size_t i = 0; i < backups.size(); ++i) {
     bool too_many = i < keep_from;
     bool too_old = false;

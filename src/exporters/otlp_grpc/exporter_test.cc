@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -69,7 +70,7 @@ class FakeBackend {
       StartRead(&request_);
     }
     void OnReadDone(bool ok) override {
-      if (!ok) return Finish(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
+      if (!ok) return FinishOnce(grpc::Status(grpc::StatusCode::INTERNAL, "no request"));
       Call call;
       call.method = ctx_->method();
       for (const auto& [k, v] : ctx_->client_metadata())
@@ -79,15 +80,21 @@ class FakeBackend {
       for (const auto& s : slices) call.body.append(reinterpret_cast<const char*>(s.begin()), s.size());
       Reply r = b_->Record(std::move(call));
       if (r.hang) return;  // OnCancel answers
-      if (!r.status.ok()) return Finish(r.status);
+      if (!r.status.ok()) return FinishOnce(r.status);
+      if (finished_.exchange(true)) return;
       grpc::Slice slice(r.body);
       response_ = grpc::ByteBuffer(&slice, 1);
       StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
     }
-    void OnCancel() override { Finish(grpc::Status::CANCELLED); }
+    void OnCancel() override { FinishOnce(grpc::Status::CANCELLED); }
     void OnDone() override { delete this; }
 
    private:
+    // OnCancel may follow (or race) an answer; a reactor finishes once.
+    void FinishOnce(const grpc::Status& s) {
+      if (!finished_.exchange(true)) Finish(s);
+    }
+    std::atomic<bool> finished_{false};
     grpc::GenericCallbackServerContext* ctx_;
     FakeBackend* b_;
     grpc::ByteBuffer request_, response_;
@@ -286,6 +293,7 @@ TEST_F(OtlpGrpcExporterTest, ShutdownWithUnreachableBackendCountsEverything) {
   cfg_.sending_queue.wait_for_result = false;
   cfg_.retry_on_failure.initial_interval = 1h;
   cfg_.retry_on_failure.max_interval = 1h;
+  cfg_.retry_on_failure.max_elapsed_time = 0s;  // retry forever: only shutdown stops it
   auto e = Make(exporterhelper::testing::ClosedPort());
   for (int i = 0; i < 5; ++i) {
     Answer a;

@@ -25,9 +25,11 @@ std::string FormatGoDuration(std::chrono::nanoseconds d) {
   std::string sign = ns < 0 ? "-" : "";
   uint64_t u = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
   if (u < 1000) return sign + std::to_string(u) + "ns";
-  if (u < 1000000) return sign + std::to_string(u / 1000) + Fraction(static_cast<int64_t>(u % 1000), 3) + "µs";
+  if (u < 1000000)
+    return sign + std::to_string(u / 1000) + Fraction(static_cast<int64_t>(u % 1000), 3) + "µs";
   if (u < 1000000000)
-    return sign + std::to_string(u / 1000000) + Fraction(static_cast<int64_t>(u % 1000000), 6) + "ms";
+    return sign + std::to_string(u / 1000000) + Fraction(static_cast<int64_t>(u % 1000000), 6) +
+           "ms";
   uint64_t secs = u / 1000000000, frac = u % 1000000000;
   uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
   std::string out = sign;
@@ -47,7 +49,8 @@ std::string FormatRfc3339Nano(std::chrono::system_clock::time_point t) {
   return buf + Fraction(frac, 9) + "Z";
 }
 
-HealthCheckExtension::HealthCheckExtension(const ComponentContext& ctx, const HealthCheckConfig& config)
+HealthCheckExtension::HealthCheckExtension(const ComponentContext& ctx,
+                                           const HealthCheckConfig& config)
     : ctx_(ctx), config_(config) {}
 
 HealthCheckExtension::~HealthCheckExtension() { Shutdown(); }
@@ -59,7 +62,8 @@ bool HealthCheckExtension::Matches(std::string_view path) const {
 
 net::HttpResponse HealthCheckExtension::Answer() const {
   bool healthy = ctx_.status && ctx_.status->ready();
-  if (healthy && config_.check_collector_pipeline.enabled) healthy = ctx_.status->FirstFailure().first.empty();
+  if (healthy && config_.check_collector_pipeline.enabled)
+    healthy = ctx_.status->FirstFailure().first.empty();
   net::HttpResponse r;
   r.status = healthy ? 200 : 503;
   if (config_.response_body) {
@@ -70,10 +74,12 @@ net::HttpResponse HealthCheckExtension::Answer() const {
   r.headers.emplace_back("Content-Type", "application/json");
   if (healthy) {
     auto now = std::chrono::system_clock::now();
-    r.body = "{\"status\":\"Server available\",\"upSince\":\"" + FormatRfc3339Nano(started_) + "\",\"uptime\":\"" +
-             FormatGoDuration(now - started_) + "\"}";
+    r.body = "{\"status\":\"Server available\",\"upSince\":\"" + FormatRfc3339Nano(started_) +
+             "\",\"uptime\":\"" + FormatGoDuration(now - started_) + "\"}";
   } else {
-    r.body = "{\"status\":\"Server not available\",\"upSince\":\"0001-01-01T00:00:00Z\",\"uptime\":\"\"}";
+    r.body =
+        "{\"status\":\"Server not "
+        "available\",\"upSince\":\"0001-01-01T00:00:00Z\",\"uptime\":\"\"}";
   }
   return r;
 }
@@ -87,19 +93,21 @@ Status HealthCheckExtension::Start() {
   o.tls = config_.tls;
   o.logger = ctx_.logger;
   o.shutdown_timeout = std::chrono::seconds(5);
-  server_ = std::make_unique<net::HttpServer>(std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
-    if (!Matches(req.path())) {
-      respond(net::HttpResponse::Text(404, "404 page not found\n"));
-      return;
-    }
-    respond(Answer());
-  });
+  server_ = std::make_unique<net::HttpServer>(
+      std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
+        if (!Matches(req.path())) {
+          respond(net::HttpResponse::Text(404, "404 page not found\n"));
+          return;
+        }
+        respond(Answer());
+      });
   Status s = server_->Start();
   if (!s.ok()) {
     server_.reset();
     return s.Annotate("health_check");
   }
-  if (ctx_.logger) ctx_.logger->info("health_check listening on {}{}", server_->address(), config_.path);
+  if (ctx_.logger)
+    ctx_.logger->info("health_check listening on {}{}", server_->address(), config_.path);
   return Status::Ok();
 }
 

@@ -10,9 +10,9 @@
 namespace otter::health_check {
 namespace {
 
+using net::testing::HttpTestClient;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using net::testing::HttpTestClient;
 
 class HealthCheckTest : public ::testing::Test {
  protected:
@@ -40,12 +40,16 @@ TEST_F(HealthCheckTest, NotReadyThenReady) {
   Start();
   auto before = Get("/");
   EXPECT_EQ(before.status, 503);
-  EXPECT_EQ(before.body, R"({"status":"Server not available","upSince":"0001-01-01T00:00:00Z","uptime":""})");
+  EXPECT_EQ(before.body,
+            R"({"status":"Server not available","upSince":"0001-01-01T00:00:00Z","uptime":""})");
   hub_.SetReady(true);
   auto after = Get("/");
   EXPECT_EQ(after.status, 200);
   EXPECT_EQ(after.Header("content-type"), "application/json");
-  EXPECT_THAT(after.body, MatchesRegex(R"(\{"status":"Server available","upSince":"20[0-9-]+T[0-9:.]+Z","uptime":"[0-9.]+[^"]*s"\})"));
+  EXPECT_THAT(
+      after.body,
+      MatchesRegex(
+          R"(\{"status":"Server available","upSince":"20[0-9-]+T[0-9:.]+Z","uptime":"[0-9.]+[^"]*s"\})"));
   EXPECT_EQ(Get("/anything/below").status, 200);  // "/" answers the whole tree, like Go's ServeMux
   hub_.SetReady(false);
   EXPECT_EQ(Get("/").status, 503);
@@ -90,7 +94,8 @@ TEST_F(HealthCheckTest, CustomBodies) {
 }
 
 TEST(HealthCheckConfigTest, DefaultsAndWarnings) {
-  auto node = config::ParseYaml("check_collector_pipeline:\n  enabled: true\n  exporter_failure_threshold: 3\n", "hc.yaml");
+  auto node = config::ParseYaml(
+      "check_collector_pipeline:\n  enabled: true\n  exporter_failure_threshold: 3\n", "hc.yaml");
   ASSERT_TRUE(node.ok());
   HealthCheckConfig cfg;
   config::Diagnostics d;
@@ -115,8 +120,9 @@ TEST(GoFormatTest, Durations) {
   EXPECT_EQ(FormatGoDuration(nanoseconds(49013251800)), "49.0132518s");
   EXPECT_EQ(FormatGoDuration(minutes(2)), "2m0s");
   EXPECT_EQ(FormatGoDuration(hours(1) + seconds(3) + milliseconds(500)), "1h0m3.5s");
-  EXPECT_EQ(FormatRfc3339Nano(system_clock::time_point(seconds(1605068151) + nanoseconds(684717400))),
-            "2020-11-11T04:15:51.6847174Z");
+  EXPECT_EQ(
+      FormatRfc3339Nano(system_clock::time_point(seconds(1605068151) + nanoseconds(684717400))),
+      "2020-11-11T04:15:51.6847174Z");
 }
 
 }  // namespace

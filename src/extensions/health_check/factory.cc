@@ -9,7 +9,8 @@ void RegisterHealthCheckExtension(Registry& registry) {
   Factory f;
   f.kind = ComponentKind::kExtension;
   f.type = "health_check";
-  f.description = "HTTP health endpoint (default localhost:13133/): 200 when the collector is ready";
+  f.description =
+      "HTTP health endpoint (default localhost:13133/): 200 when the collector is ready";
   SetConfigTable(f, health_check::HealthCheckTable());
   f.create_extension = [](const ComponentContext& ctx,
                           const ComponentConfig& cfg) -> StatusOr<std::unique_ptr<Extension>> {

@@ -32,7 +32,7 @@ struct BatchProcessor<B>::Shared {
   Consumer<B>* next = nullptr;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics;  // when the context has none (tests)
-  std::string item_name;                                 // "spans", ...
+  std::string item_name;                                // "spans", ...
   uint64_t limit = 0;
   telemetry::Counter* dropped = nullptr;
   telemetry::Counter* refused = nullptr;
@@ -47,7 +47,7 @@ struct BatchProcessor<B>::Shared {
   B pending;                         // GUARDED_BY(mu)
   size_t pending_items = 0;          // GUARDED_BY(mu)
   Clock::time_point pending_since;   // GUARDED_BY(mu): when pending last became non-empty/sent
-  std::deque<Outgoing> retry;            // GUARDED_BY(mu): refused retryably, oldest first
+  std::deque<Outgoing> retry;        // GUARDED_BY(mu): refused retryably, oldest first
   size_t retry_items = 0;            // GUARDED_BY(mu)
   size_t in_flight_items = 0;        // GUARDED_BY(mu): sent, not answered yet
   size_t in_flight_batches = 0;      // GUARDED_BY(mu)
@@ -168,9 +168,10 @@ struct BatchProcessor<B>::Shared {
     }
     last_drop_log = now;
     if (suppressed_drops > 0) {
-      logger->error("dropped {} {} that the downstream rejected permanently: {} (and {} earlier "
-                    "drops of {} {} in the last second)",
-                    items, item_name, s.ToString(), suppressed_drops, suppressed_items, item_name);
+      logger->error(
+          "dropped {} {} that the downstream rejected permanently: {} (and {} earlier "
+          "drops of {} {} in the last second)",
+          items, item_name, s.ToString(), suppressed_drops, suppressed_items, item_name);
       suppressed_drops = suppressed_items = 0;
     } else {
       logger->error("dropped {} {} that the downstream rejected permanently: {}", items, item_name,
@@ -242,9 +243,12 @@ Status BatchProcessor<B>::Start() {
 template <class B>
 Consumers BatchProcessor<B>::consumers() {
   Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>) c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>) c.metrics = this;
-  else c.logs = this;
+  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+    c.traces = this;
+  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+    c.metrics = this;
+  else
+    c.logs = this;
   return c;
 }
 
@@ -269,9 +273,10 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
     if (s.stopping) {
       refusal = Unavailable("batch processor is shutting down");
     } else if (s.HeldLocked() >= s.limit) {
-      refusal = Unavailable(s.retry.empty()
-                                ? "batch processor is full: waiting for the downstream to answer"
-                                : "batch processor is full: downstream refusing");
+      // backoff > 0: the last answer from the downstream was a retryable refusal.
+      refusal = Unavailable(s.backoff.count() > 0
+                                ? "batch processor is full: downstream refusing"
+                                : "batch processor is full: waiting for the downstream to answer");
     } else {
       Clock::time_point now = Clock::now();
       if (s.pending_items == 0) {
@@ -312,8 +317,10 @@ void BatchProcessor<B>::TimerLoop() {
     } else if (s.pending_items > 0 && s.cfg.timeout.count() > 0) {
       deadline = s.pending_since + s.cfg.timeout;
     }
-    if (deadline) s.wake.wait_until(lock, *deadline);
-    else s.wake.wait(lock);
+    if (deadline)
+      s.wake.wait_until(lock, *deadline);
+    else
+      s.wake.wait(lock);
   }
 }
 
@@ -363,15 +370,17 @@ void BatchProcessor<B>::Shutdown() {
   s.FlushDropLog();
   if (undelivered > 0) {
     s.dropped->Add(undelivered);
-    s.logger->error("shutdown: dropped {} {} that the downstream did not accept within {} "
-                    "(last refusal: {})",
-                    undelivered, s.item_name, FormatMillis(s.options.shutdown_timeout),
-                    last.ok() ? std::string("none") : last.ToString());
+    s.logger->error(
+        "shutdown: dropped {} {} that the downstream did not accept within {} "
+        "(last refusal: {})",
+        undelivered, s.item_name, FormatMillis(s.options.shutdown_timeout),
+        last.ok() ? std::string("none") : last.ToString());
   }
   if (unanswered > 0) {
-    s.logger->warn("shutdown: {} {} sent downstream were not answered within {}; they are "
-                   "counted as dropped if later refused",
-                   unanswered, s.item_name, FormatMillis(s.options.shutdown_timeout));
+    s.logger->warn(
+        "shutdown: {} {} sent downstream were not answered within {}; they are "
+        "counted as dropped if later refused",
+        unanswered, s.item_name, FormatMillis(s.options.shutdown_timeout));
   }
 }
 

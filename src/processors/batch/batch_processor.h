@@ -72,7 +72,7 @@ class BatchProcessor final : public Processor, public Consumer<B> {
 
   std::shared_ptr<Shared> shared_;
   std::thread timer_;
-  bool started_ = false;   // service thread only
+  bool started_ = false;    // service thread only
   bool shut_down_ = false;  // service thread only
 };
 

@@ -35,7 +35,8 @@ uint64_t GetSeq(const pdata::SpanId& id) {
 TraceBatch MakeTraces(size_t n, uint64_t first_seq) {
   TraceBatch b;
   pdata::ResourceSpans rs;
-  rs.resource.attributes.push_back({"service.name", pdata::AnyValue::String(b.arenas().Copy("svc"))});
+  rs.resource.attributes.push_back(
+      {"service.name", pdata::AnyValue::String(b.arenas().Copy("svc"))});
   pdata::ScopeSpans ss;
   for (size_t i = 0; i < n; ++i) {
     pdata::Span span;
@@ -84,11 +85,17 @@ LogBatch MakeLogs(size_t n, uint64_t first_seq) {
 template <class B>
 B Make(size_t n, uint64_t first_seq);
 template <>
-TraceBatch Make<TraceBatch>(size_t n, uint64_t s) { return MakeTraces(n, s); }
+TraceBatch Make<TraceBatch>(size_t n, uint64_t s) {
+  return MakeTraces(n, s);
+}
 template <>
-MetricBatch Make<MetricBatch>(size_t n, uint64_t s) { return MakeMetrics(n, s); }
+MetricBatch Make<MetricBatch>(size_t n, uint64_t s) {
+  return MakeMetrics(n, s);
+}
 template <>
-LogBatch Make<LogBatch>(size_t n, uint64_t s) { return MakeLogs(n, s); }
+LogBatch Make<LogBatch>(size_t n, uint64_t s) {
+  return MakeLogs(n, s);
+}
 
 std::vector<uint64_t> Seqs(const TraceBatch& b) {
   std::vector<uint64_t> out;
@@ -128,28 +135,30 @@ class FakeDownstream : public Consumer<B> {
     std::unique_lock lock(mu_);
     ++calls_;
     switch (mode_) {
+      // Counters move (and waiters wake) only after `done` returned, so a test that waited for
+      // them sees the processor's state after it handled the answer.
       case Mode::kAccept: {
-        sizes_.push_back(batch.ItemCount());
+        const size_t n = batch.ItemCount();
+        sizes_.push_back(n);
         for (uint64_t s : Seqs(batch)) seqs_.push_back(s);
-        accepted_items_ += batch.ItemCount();
         arrival_.push_back(std::chrono::steady_clock::now());
-        cv_.notify_all();
         lock.unlock();
         done(Status::Ok());
+        lock.lock();
+        accepted_items_ += n;
+        cv_.notify_all();
         return;
       }
       case Mode::kRefuseRetryable:
+      case Mode::kRefusePermanent: {
+        const bool retryable = mode_ == Mode::kRefuseRetryable;
+        lock.unlock();
+        done(retryable ? Unavailable("queue is full") : InvalidArgument("bad data"));
+        lock.lock();
         ++refusals_;
         cv_.notify_all();
-        lock.unlock();
-        done(Unavailable("queue is full"));
         return;
-      case Mode::kRefusePermanent:
-        ++refusals_;
-        cv_.notify_all();
-        lock.unlock();
-        done(InvalidArgument("bad data"));
-        return;
+      }
       case Mode::kHold:
         held_.push_back(std::move(done));
         held_items_.push_back(batch.ItemCount());
@@ -570,9 +579,10 @@ TEST(BatchProcessorConfigTest, DefaultsMatchOtelcol) {
 
 TEST(BatchProcessorConfigTest, ParsesEveryKey) {
   config::Diagnostics d;
-  auto cfg = Parse("send_batch_size: 100\nsend_batch_max_size: 150\ntimeout: 2s\n"
-                   "max_held_batches: 3\n",
-                   d);
+  auto cfg = Parse(
+      "send_batch_size: 100\nsend_batch_max_size: 150\ntimeout: 2s\n"
+      "max_held_batches: 3\n",
+      d);
   ASSERT_TRUE(d.ok()) << d.ErrorsText();
   EXPECT_EQ(cfg->send_batch_size, 100u);
   EXPECT_EQ(cfg->send_batch_max_size, 150u);

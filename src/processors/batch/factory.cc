@@ -28,9 +28,12 @@ void RegisterBatchProcessor(Registry& registry) {
                           Consumers next) -> StatusOr<std::unique_ptr<Processor>> {
     const auto& cfg = static_cast<const BatchConfig&>(base);
     switch (signal) {
-      case Signal::kTraces: return MakeBatch(ctx, cfg, next.traces);
-      case Signal::kMetrics: return MakeBatch(ctx, cfg, next.metrics);
-      case Signal::kLogs: return MakeBatch(ctx, cfg, next.logs);
+      case Signal::kTraces:
+        return MakeBatch(ctx, cfg, next.traces);
+      case Signal::kMetrics:
+        return MakeBatch(ctx, cfg, next.metrics);
+      case Signal::kLogs:
+        return MakeBatch(ctx, cfg, next.logs);
     }
     return InvalidArgument("unknown signal");
   };

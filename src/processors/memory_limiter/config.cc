@@ -3,7 +3,8 @@
 namespace otter {
 
 Status MemoryLimiterConfig::Validate() const {
-  if (check_interval.count() <= 0) return InvalidArgument("check_interval must be greater than zero");
+  if (check_interval.count() <= 0)
+    return InvalidArgument("check_interval must be greater than zero");
   if (min_gc_interval_when_soft_limited < min_gc_interval_when_hard_limited) {
     return InvalidArgument(
         "min_gc_interval_when_soft_limited must be at least min_gc_interval_when_hard_limited");

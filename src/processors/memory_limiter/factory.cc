@@ -31,9 +31,12 @@ void RegisterMemoryLimiterProcessor(Registry& registry) {
                           Consumers next) -> StatusOr<std::unique_ptr<Processor>> {
     const auto& cfg = static_cast<const MemoryLimiterConfig&>(base);
     switch (signal) {
-      case Signal::kTraces: return MakeLimiter(ctx, cfg, next.traces);
-      case Signal::kMetrics: return MakeLimiter(ctx, cfg, next.metrics);
-      case Signal::kLogs: return MakeLimiter(ctx, cfg, next.logs);
+      case Signal::kTraces:
+        return MakeLimiter(ctx, cfg, next.traces);
+      case Signal::kMetrics:
+        return MakeLimiter(ctx, cfg, next.metrics);
+      case Signal::kLogs:
+        return MakeLimiter(ctx, cfg, next.logs);
     }
     return InvalidArgument("unknown signal");
   };

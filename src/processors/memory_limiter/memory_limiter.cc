@@ -55,14 +55,13 @@ std::optional<uint64_t> CgroupLimit(const std::string& root) {
     std::string path = line.substr(b + 1);
     if (path == "/") path.clear();
     if (line.compare(0, 3, "0::") == 0) {  // cgroup v2
-      for (const std::string& f : {root + "/sys/fs/cgroup" + path + "/memory.max",
-                                   root + "/sys/fs/cgroup/memory.max"}) {
+      for (const std::string& f :
+           {root + "/sys/fs/cgroup" + path + "/memory.max", root + "/sys/fs/cgroup/memory.max"}) {
         if (auto v = ReadLimitFile(f)) return v;
       }
     } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {  // v1
-      for (const std::string& f :
-           {root + "/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes",
-            root + "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+      for (const std::string& f : {root + "/sys/fs/cgroup/memory" + path + "/memory.limit_in_bytes",
+                                   root + "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
         if (auto v = ReadLimitFile(f)) return v;
       }
     }
@@ -137,10 +136,11 @@ StatusOr<std::unique_ptr<MemoryLimiter>> MemoryLimiter::Create(
   }
   if (!options.release_memory) options.release_memory = [] { malloc_trim(0); };
   ASSIGN_OR_RETURN(MemoryLimits limits, ComputeMemoryLimits(cfg, options.total_memory));
-  logger->info("memory limiter: limit {} MiB, spike {} MiB, refusing data above {} MiB (process "
-               "RSS), checked every {}",
-               Mib(limits.limit_bytes), Mib(limits.spike_bytes), Mib(limits.soft_bytes()),
-               config::FormatDuration(cfg.check_interval));
+  logger->info(
+      "memory limiter: limit {} MiB, spike {} MiB, refusing data above {} MiB (process "
+      "RSS), checked every {}",
+      Mib(limits.limit_bytes), Mib(limits.spike_bytes), Mib(limits.soft_bytes()),
+      config::FormatDuration(cfg.check_interval));
   return std::unique_ptr<MemoryLimiter>(
       new MemoryLimiter(cfg, limits, std::move(logger), std::move(options)));
 }
@@ -215,16 +215,16 @@ void MemoryLimiter::CheckNow() {
       must_refuse = usage >= limits_.soft_bytes();
     }
     if (must_refuse) {
-      logger_->warn("memory usage {} MiB is above the soft limit {} MiB; refusing data",
-                    Mib(usage), Mib(limits_.soft_bytes()));
+      logger_->warn("memory usage {} MiB is above the soft limit {} MiB; refusing data", Mib(usage),
+                    Mib(limits_.soft_bytes()));
     }
   }
   last_usage_.store(usage, std::memory_order_relaxed);
   if (must_refuse) {
     std::lock_guard lock(mu_);
-    refusal_ = Unavailable("memory usage " + std::to_string(Mib(usage)) +
-                           " MiB is above the soft limit " +
-                           std::to_string(Mib(limits_.soft_bytes())) + " MiB");
+    refusal_ =
+        Unavailable("memory usage " + std::to_string(Mib(usage)) + " MiB is above the soft limit " +
+                    std::to_string(Mib(limits_.soft_bytes())) + " MiB");
   }
   refusing_.store(must_refuse, std::memory_order_release);
 }

@@ -97,8 +97,8 @@ class MemoryLimiter {
   std::atomic<bool> refusing_{false};
   std::atomic<uint64_t> last_usage_{0};
   mutable std::mutex mu_;
-  Status refusal_;                       // GUARDED_BY(mu_)
-  bool stop_ = false;                    // GUARDED_BY(mu_)
+  Status refusal_;     // GUARDED_BY(mu_)
+  bool stop_ = false;  // GUARDED_BY(mu_)
   std::condition_variable stop_cv_;
   std::optional<Clock::time_point> last_release_;  // checker thread only
   std::thread checker_;
@@ -128,9 +128,12 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
 
   Consumers consumers() override {
     Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>) c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>) c.metrics = this;
-    else c.logs = this;
+    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+      c.traces = this;
+    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+      c.metrics = this;
+    else
+      c.logs = this;
     return c;
   }
 

@@ -42,7 +42,7 @@ struct GrpcKeepalive {
 struct GrpcProtocolConfig {
   std::string endpoint = "localhost:4317";
   std::string transport = "tcp";
-  uint64_t max_recv_msg_size_mib = 4;  // grpc-go's default receive limit
+  uint64_t max_recv_msg_size_mib = 4;   // grpc-go's default receive limit
   uint32_t max_concurrent_streams = 0;  // 0 = no limit
   GrpcKeepalive keepalive;
   std::optional<net::TlsServerSettings> tls;
@@ -64,8 +64,8 @@ struct HttpProtocolConfig {
   std::optional<net::TlsServerSettings> tls;
   std::map<std::string, std::string> response_headers;  // added to every response
   // Content-Encodings accepted ("" = none); confighttp's default list.
-  std::vector<std::string> compression_algorithms = {"", "gzip", "zstd", "zlib", "snappy", "deflate", "lz4",
-                                                     "x-snappy-framed"};
+  std::vector<std::string> compression_algorithms = {
+      "", "gzip", "zstd", "zlib", "snappy", "deflate", "lz4", "x-snappy-framed"};
   Duration read_timeout = std::chrono::seconds(60);
   Duration read_header_timeout = std::chrono::seconds(60);
   Duration write_timeout = std::chrono::seconds(30);

@@ -113,10 +113,12 @@ TEST(OtlpConfigTest, UnsupportedAndUnknownKeys) {
 }
 
 TEST(OtlpConfigTest, ValidationErrors) {
-  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    endpoint: nope\n").diag.ErrorsText(), HasSubstr("nope"));
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    endpoint: nope\n").diag.ErrorsText(),
+              HasSubstr("nope"));
   EXPECT_THAT(ParseConfig("protocols:\n  http:\n    logs_url_path: /v1/traces\n").diag.ErrorsText(),
               HasSubstr("must differ"));
-  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    compression_algorithms: [gzip, brotli]\n").diag.ErrorsText(),
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    compression_algorithms: [gzip, brotli]\n")
+                  .diag.ErrorsText(),
               HasSubstr("brotli"));
   EXPECT_THAT(ParseConfig("protocols:\n  grpc:\n    tls:\n      cert_file: /c\n").diag.ErrorsText(),
               HasSubstr("cert_file and key_file"));

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 
@@ -60,8 +60,9 @@ std::string ProbeBind(const net::HostPort& hp) {
   if (fd < 0) return std::strerror(errno);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  std::string why = bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ? std::string("bind: ") + std::strerror(errno)
-                                                                          : "cannot listen";
+  std::string why = bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0
+                        ? std::string("bind: ") + std::strerror(errno)
+                        : "cannot listen";
   close(fd);
   return why;
 }
@@ -77,7 +78,8 @@ class RejectReactor final : public grpc::ServerGenericBidiReactor {
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  ExportReactor(Consumer<B>* consumer, ItemCounters counters) : consumer_(consumer), counters_(counters) {
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters)
+      : consumer_(consumer), counters_(counters) {
     StartRead(&request_);
   }
 
@@ -118,7 +120,8 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
 
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
 // against the Go collector. `served` lists the services that have a pipeline.
-grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method, const std::vector<std::string_view>& served) {
+grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
+                                              const std::vector<std::string_view>& served) {
   std::string_view m = method.substr(!method.empty() && method[0] == '/' ? 1 : 0);
   size_t slash = m.find('/');
   std::string msg;
@@ -127,14 +130,17 @@ grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method, const std
   } else {
     std::string_view service = m.substr(0, slash);
     bool known = std::find(served.begin(), served.end(), service) != served.end();
-    msg = known ? "unknown method " + std::string(m.substr(slash + 1)) + " for service " + std::string(service)
+    msg = known ? "unknown method " + std::string(m.substr(slash + 1)) + " for service " +
+                      std::string(service)
                 : "unknown service " + std::string(service);
   }
   return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg));
 }
 
 // "/pkg.Service/Export" → "pkg.Service".
-constexpr std::string_view ServiceOf(std::string_view method) { return method.substr(1, method.rfind('/') - 1); }
+constexpr std::string_view ServiceOf(std::string_view method) {
+  return method.substr(1, method.rfind('/') - 1);
+}
 
 }  // namespace
 
@@ -148,14 +154,17 @@ std::vector<std::pair<std::string, int>> GrpcServerArgs(const GrpcProtocolConfig
     args.emplace_back(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                       static_cast<int>(std::min<uint64_t>(c.max_concurrent_streams, INT_MAX)));
   const auto& sp = c.keepalive.server_parameters;
-  if (sp.max_connection_idle) args.emplace_back(GRPC_ARG_MAX_CONNECTION_IDLE_MS, Millis(*sp.max_connection_idle));
-  if (sp.max_connection_age) args.emplace_back(GRPC_ARG_MAX_CONNECTION_AGE_MS, Millis(*sp.max_connection_age));
+  if (sp.max_connection_idle)
+    args.emplace_back(GRPC_ARG_MAX_CONNECTION_IDLE_MS, Millis(*sp.max_connection_idle));
+  if (sp.max_connection_age)
+    args.emplace_back(GRPC_ARG_MAX_CONNECTION_AGE_MS, Millis(*sp.max_connection_age));
   if (sp.max_connection_age_grace)
     args.emplace_back(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, Millis(*sp.max_connection_age_grace));
   if (sp.time) args.emplace_back(GRPC_ARG_KEEPALIVE_TIME_MS, Millis(*sp.time));
   if (sp.timeout) args.emplace_back(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Millis(*sp.timeout));
   const auto& ep = c.keepalive.enforcement_policy;
-  if (ep.min_time) args.emplace_back(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, Millis(*ep.min_time));
+  if (ep.min_time)
+    args.emplace_back(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, Millis(*ep.min_time));
   args.emplace_back(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, ep.permit_without_stream ? 1 : 0);
   return args;
 }
@@ -174,7 +183,8 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
       return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0]);
     if (method == kMetricsExportMethod && next.metrics)
       return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1]);
-    if (method == kLogsExportMethod && next.logs) return new ExportReactor<pdata::LogBatch>(next.logs, counters[2]);
+    if (method == kLogsExportMethod && next.logs)
+      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2]);
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));
@@ -183,7 +193,8 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   }
 };
 
-GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
+GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
+                           std::array<ItemCounters, 3> counters,
                            std::shared_ptr<spdlog::logger> logger)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
@@ -216,7 +227,9 @@ Status GrpcFrontend::Start() {
     impl_->port = 0;
     return where(FailedPrecondition("listen tcp " + address + ": " + ProbeBind(*hp)));
   }
-  if (impl_->logger) impl_->logger->info("OTLP/gRPC listening on {}", hp->BindHost() + ":" + std::to_string(impl_->port));
+  if (impl_->logger)
+    impl_->logger->info("OTLP/gRPC listening on {}",
+                        hp->BindHost() + ":" + std::to_string(impl_->port));
   return Status::Ok();
 }
 

@@ -19,10 +19,12 @@
 
 namespace otter::otlp_receiver {
 
-inline constexpr std::string_view kTraceExportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+inline constexpr std::string_view kTraceExportMethod =
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 inline constexpr std::string_view kMetricsExportMethod =
     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-inline constexpr std::string_view kLogsExportMethod = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+inline constexpr std::string_view kLogsExportMethod =
+    "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
 
 // The integer channel arguments the config maps to (keepalive, streams, message size, no
 // SO_REUSEPORT so a busy port is an error), for the server builder and for tests.
@@ -31,8 +33,8 @@ std::vector<std::pair<std::string, int>> GrpcServerArgs(const GrpcProtocolConfig
 class GrpcFrontend {
  public:
   // `counters` is indexed by Signal (traces, metrics, logs).
-  GrpcFrontend(const GrpcProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
-               std::shared_ptr<spdlog::logger> logger);
+  GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
+               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger);
   ~GrpcFrontend();
 
   // Binds and starts serving; errors name the endpoint.

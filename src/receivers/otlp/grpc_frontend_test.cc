@@ -20,16 +20,16 @@
 namespace otter::otlp_receiver {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FakeConsumer;
+using ::testing::HasSubstr;
 
 struct CallResult {
   grpc::Status status;
   std::string response;
 };
 
-CallResult Call(const std::shared_ptr<grpc::Channel>& channel, std::string_view method, const std::string& body,
-                bool gzip = false) {
+CallResult Call(const std::shared_ptr<grpc::Channel>& channel, std::string_view method,
+                const std::string& body, bool gzip = false) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
@@ -140,14 +140,18 @@ TEST_F(OtlpGrpcTest, UnknownMethodsAreUnimplemented) {
   StartReceiver();  // no logs pipeline
   CallResult logs = Call(channel_, kLogsExportMethod, testing::LogsRequest(1));
   EXPECT_EQ(logs.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(logs.status.error_message(), HasSubstr("opentelemetry.proto.collector.logs.v1.LogsService"));
-  EXPECT_EQ(logs.status.error_message(), "unknown service opentelemetry.proto.collector.logs.v1.LogsService");
+  EXPECT_THAT(logs.status.error_message(),
+              HasSubstr("opentelemetry.proto.collector.logs.v1.LogsService"));
+  EXPECT_EQ(logs.status.error_message(),
+            "unknown service opentelemetry.proto.collector.logs.v1.LogsService");
   CallResult other = Call(channel_, "/some.Service/Method", "");
   EXPECT_EQ(other.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  CallResult method = Call(channel_, "/opentelemetry.proto.collector.trace.v1.TraceService/Import", "");
+  CallResult method =
+      Call(channel_, "/opentelemetry.proto.collector.trace.v1.TraceService/Import", "");
   EXPECT_EQ(method.status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_EQ(method.status.error_message(),
-            "unknown method Import for service opentelemetry.proto.collector.trace.v1.TraceService");
+  EXPECT_EQ(
+      method.status.error_message(),
+      "unknown method Import for service opentelemetry.proto.collector.trace.v1.TraceService");
 }
 
 TEST_F(OtlpGrpcTest, OversizedMessageIsResourceExhausted) {
@@ -156,10 +160,13 @@ TEST_F(OtlpGrpcTest, OversizedMessageIsResourceExhausted) {
   StartReceiver(grpc);
   std::string big = testing::TraceRequest(1, std::string(2 << 20, 'n'));
   CallResult r = Call(channel_, kTraceExportMethod, big);
-  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << r.status.error_message();
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << r.status.error_message();
   EXPECT_EQ(traces_.batches(), 0u);
   // Under the limit is fine.
-  EXPECT_TRUE(Call(channel_, kTraceExportMethod, testing::TraceRequest(1, std::string(512 << 10, 'n'))).status.ok());
+  EXPECT_TRUE(
+      Call(channel_, kTraceExportMethod, testing::TraceRequest(1, std::string(512 << 10, 'n')))
+          .status.ok());
 }
 
 TEST_F(OtlpGrpcTest, GzipBombIsResourceExhausted) {
@@ -167,14 +174,17 @@ TEST_F(OtlpGrpcTest, GzipBombIsResourceExhausted) {
   grpc.max_recv_msg_size_mib = 1;
   StartReceiver(grpc);
   // 4 MiB of one span name compresses to a few KiB: the limit must hold after decompression.
-  CallResult r = Call(channel_, kTraceExportMethod, testing::TraceRequest(1, std::string(4 << 20, 'a')), /*gzip=*/true);
-  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << r.status.error_message();
+  CallResult r = Call(channel_, kTraceExportMethod,
+                      testing::TraceRequest(1, std::string(4 << 20, 'a')), /*gzip=*/true);
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << r.status.error_message();
   EXPECT_EQ(traces_.batches(), 0u);
 }
 
 TEST_F(OtlpGrpcTest, GzipCompressedRequests) {
   StartReceiver();
-  CallResult r = Call(channel_, kTraceExportMethod, testing::TraceRequest(5, std::string(10000, 'z')), /*gzip=*/true);
+  CallResult r = Call(channel_, kTraceExportMethod,
+                      testing::TraceRequest(5, std::string(10000, 'z')), /*gzip=*/true);
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   EXPECT_EQ(traces_.items(), 5u);
 }
@@ -182,7 +192,9 @@ TEST_F(OtlpGrpcTest, GzipCompressedRequests) {
 TEST_F(OtlpGrpcTest, AnswerWaitsForThePipeline) {
   StartReceiver();
   traces_.Hold(true);
-  auto reply = std::async(std::launch::async, [this] { return Call(channel_, kTraceExportMethod, testing::TraceRequest(1)); });
+  auto reply = std::async(std::launch::async, [this] {
+    return Call(channel_, kTraceExportMethod, testing::TraceRequest(1));
+  });
   traces_.WaitHeld(1);
   EXPECT_EQ(reply.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   traces_.Release(Status::Ok());
@@ -192,7 +204,9 @@ TEST_F(OtlpGrpcTest, AnswerWaitsForThePipeline) {
 TEST_F(OtlpGrpcTest, ShutdownWaitsForInFlightCalls) {
   StartReceiver();
   traces_.Hold(true);
-  auto reply = std::async(std::launch::async, [this] { return Call(channel_, kTraceExportMethod, testing::TraceRequest(1)); });
+  auto reply = std::async(std::launch::async, [this] {
+    return Call(channel_, kTraceExportMethod, testing::TraceRequest(1));
+  });
   traces_.WaitHeld(1);
   auto shutdown = std::async(std::launch::async, [&] { receiver_->Shutdown(); });
   EXPECT_EQ(shutdown.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
@@ -244,7 +258,9 @@ TEST(GrpcServerArgsTest, KeepaliveMapsToChannelArgs) {
 
 class OtlpGrpcTlsTest : public OtlpGrpcTest {
  protected:
-  static void SetUpTestSuite() { certs_ = new net::testing::TestCerts(net::testing::MakeTestCerts()); }
+  static void SetUpTestSuite() {
+    certs_ = new net::testing::TestCerts(net::testing::MakeTestCerts());
+  }
   static void TearDownTestSuite() {
     std::filesystem::remove_all(certs_->dir);
     delete certs_;
@@ -262,9 +278,25 @@ TEST_F(OtlpGrpcTlsTest, ServesTls) {
   GrpcProtocolConfig grpc;
   grpc.tls = certs_->Server();
   StartReceiver(grpc);
-  EXPECT_TRUE(Call(SecureChannel(certs_->Client()), kTraceExportMethod, testing::TraceRequest(1)).status.ok());
+  EXPECT_TRUE(Call(SecureChannel(certs_->Client()), kTraceExportMethod, testing::TraceRequest(1))
+                  .status.ok());
   // A plaintext client cannot talk to it.
   EXPECT_EQ(Call(channel_, kTraceExportMethod, testing::TraceRequest(1)).status.error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(OtlpGrpcTlsTest, InsecureSkipVerifyClient) {
+  GrpcProtocolConfig grpc;
+  grpc.tls = certs_->Server();
+  StartReceiver(grpc);
+  net::TlsClientSettings unverified;  // no CA: only works because verification is off
+  unverified.insecure_skip_verify = true;
+  EXPECT_TRUE(
+      Call(SecureChannel(unverified), kTraceExportMethod, testing::TraceRequest(1)).status.ok());
+  net::TlsClientSettings verified;  // a CA that did not sign the server certificate
+  verified.ca_file = certs_->foreign_ca_cert;
+  EXPECT_EQ(Call(SecureChannel(verified), kTraceExportMethod, testing::TraceRequest(1))
+                .status.error_code(),
             grpc::StatusCode::UNAVAILABLE);
 }
 
@@ -272,9 +304,11 @@ TEST_F(OtlpGrpcTlsTest, MutualTlsRejectsClientsWithoutACertificate) {
   GrpcProtocolConfig grpc;
   grpc.tls = certs_->Server(/*require_client_cert=*/true);
   StartReceiver(grpc);
-  CallResult ok = Call(SecureChannel(certs_->Client(/*with_cert=*/true)), kTraceExportMethod, testing::TraceRequest(1));
+  CallResult ok = Call(SecureChannel(certs_->Client(/*with_cert=*/true)), kTraceExportMethod,
+                       testing::TraceRequest(1));
   EXPECT_TRUE(ok.status.ok()) << ok.status.error_message();
-  CallResult anonymous = Call(SecureChannel(certs_->Client()), kTraceExportMethod, testing::TraceRequest(1));
+  CallResult anonymous =
+      Call(SecureChannel(certs_->Client()), kTraceExportMethod, testing::TraceRequest(1));
   EXPECT_EQ(anonymous.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(traces_.batches(), 1u);
 }

@@ -58,13 +58,15 @@ struct HttpFrontend::Shared {
       }
       std::string_view prefix = std::string_view(p).substr(0, star);
       std::string_view suffix = std::string_view(p).substr(star + 1);
-      if (o.size() >= prefix.size() + suffix.size() && o.starts_with(prefix) && o.ends_with(suffix)) return true;
+      if (o.size() >= prefix.size() + suffix.size() && o.starts_with(prefix) && o.ends_with(suffix))
+        return true;
     }
     return false;
   }
 
   bool AllowsAnyOrigin() const {
-    return std::find(cors->allowed_origins.begin(), cors->allowed_origins.end(), "*") != cors->allowed_origins.end();
+    return std::find(cors->allowed_origins.begin(), cors->allowed_origins.end(), "*") !=
+           cors->allowed_origins.end();
   }
 
   bool HeaderAllowed(const std::string& lower_name) const {
@@ -80,12 +82,14 @@ struct HttpFrontend::Shared {
   net::HttpResponse Preflight(const net::HttpRequest& head) const {
     net::HttpResponse r;
     r.status = 204;
-    r.headers.emplace_back("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    r.headers.emplace_back("Vary",
+                           "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
     std::string_view origin = head.Header("Origin");
     std::string method(Trim(head.Header("Access-Control-Request-Method")));
     for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     static const char* kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
-    bool method_ok = std::any_of(std::begin(kMethods), std::end(kMethods), [&](const char* m) { return method == m; });
+    bool method_ok = std::any_of(std::begin(kMethods), std::end(kMethods),
+                                 [&](const char* m) { return method == m; });
     std::string_view requested = head.Header("Access-Control-Request-Headers");
     bool headers_ok = true;
     for (size_t pos = 0; pos <= requested.size() && !requested.empty();) {
@@ -96,11 +100,14 @@ struct HttpFrontend::Shared {
       pos = comma + 1;
     }
     if (origin.empty() || !OriginAllowed(origin) || !method_ok || !headers_ok) return r;
-    r.headers.emplace_back("Access-Control-Allow-Origin", AllowsAnyOrigin() ? "*" : std::string(origin));
+    r.headers.emplace_back("Access-Control-Allow-Origin",
+                           AllowsAnyOrigin() ? "*" : std::string(origin));
     r.headers.emplace_back("Access-Control-Allow-Methods", method);
-    if (!Trim(requested).empty()) r.headers.emplace_back("Access-Control-Allow-Headers", std::string(Trim(requested)));
+    if (!Trim(requested).empty())
+      r.headers.emplace_back("Access-Control-Allow-Headers", std::string(Trim(requested)));
     r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
-    if (cors->max_age > 0) r.headers.emplace_back("Access-Control-Max-Age", std::to_string(cors->max_age));
+    if (cors->max_age > 0)
+      r.headers.emplace_back("Access-Control-Max-Age", std::to_string(cors->max_age));
     return r;
   }
 
@@ -108,7 +115,8 @@ struct HttpFrontend::Shared {
   net::HttpResponse Decorate(net::HttpResponse r, std::string_view origin) const {
     if (cors && !origin.empty() && OriginAllowed(origin)) {
       r.headers.emplace_back("Vary", "Origin");
-      r.headers.emplace_back("Access-Control-Allow-Origin", AllowsAnyOrigin() ? "*" : std::string(origin));
+      r.headers.emplace_back("Access-Control-Allow-Origin",
+                             AllowsAnyOrigin() ? "*" : std::string(origin));
       r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
     }
     for (const auto& [k, v] : response_headers) r.SetHeader(k, v);
@@ -116,7 +124,8 @@ struct HttpFrontend::Shared {
   }
 
   // A google.rpc.Status body in the request's encoding.
-  static net::HttpResponse StatusResponse(WireFormat f, int http_status, int grpc_code, std::string_view message) {
+  static net::HttpResponse StatusResponse(WireFormat f, int http_status, int grpc_code,
+                                          std::string_view message) {
     net::HttpResponse r;
     r.status = http_status;
     if (f == WireFormat::kJson) {
@@ -133,9 +142,15 @@ struct HttpFrontend::Shared {
     net::HttpResponse r;
     if (f == WireFormat::kJson) {
       switch (signal) {
-        case Signal::kTraces: otlp::EncodeExportResponseJson<pdata::TraceBatch>(0, "", &r.body); break;
-        case Signal::kMetrics: otlp::EncodeExportResponseJson<pdata::MetricBatch>(0, "", &r.body); break;
-        case Signal::kLogs: otlp::EncodeExportResponseJson<pdata::LogBatch>(0, "", &r.body); break;
+        case Signal::kTraces:
+          otlp::EncodeExportResponseJson<pdata::TraceBatch>(0, "", &r.body);
+          break;
+        case Signal::kMetrics:
+          otlp::EncodeExportResponseJson<pdata::MetricBatch>(0, "", &r.body);
+          break;
+        case Signal::kLogs:
+          otlp::EncodeExportResponseJson<pdata::LogBatch>(0, "", &r.body);
+          break;
       }
       r.headers.emplace_back("Content-Type", std::string(kJsonType));
     } else {
@@ -145,7 +160,8 @@ struct HttpFrontend::Shared {
     return r;
   }
 
-  net::HttpResponse Answer(const Status& s, WireFormat f, Signal signal, std::string_view origin) const {
+  net::HttpResponse Answer(const Status& s, WireFormat f, Signal signal,
+                           std::string_view origin) const {
     if (s.ok()) return Decorate(Success(f, signal), origin);
     WireError w = ToWire(s);
     net::HttpResponse r = StatusResponse(f, w.http_status, w.grpc_code, w.message);
@@ -154,7 +170,8 @@ struct HttpFrontend::Shared {
   }
 };
 
-HttpFrontend::HttpFrontend(const HttpProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
+HttpFrontend::HttpFrontend(const HttpProtocolConfig& config, Consumers next,
+                           std::array<ItemCounters, 3> counters,
                            std::shared_ptr<spdlog::logger> logger)
     : config_(config), next_(next), counters_(counters), logger_(std::move(logger)) {
   if (config_.max_request_body_size == 0) config_.max_request_body_size = kDefaultMaxBody;
@@ -178,7 +195,8 @@ std::optional<net::HttpResponse> HttpFrontend::CheckHead(const net::HttpRequest&
   std::string_view origin = head.Header("Origin");
   if (shared_->cors && head.method == "OPTIONS" && head.HasHeader("Access-Control-Request-Method"))
     return shared_->Decorate(shared_->Preflight(head), {});
-  if (!Route(head.path())) return shared_->Decorate(net::HttpResponse::Text(404, "404 page not found\n"), origin);
+  if (!Route(head.path()))
+    return shared_->Decorate(net::HttpResponse::Text(404, "404 page not found\n"), origin);
   if (head.method != "POST") {
     net::HttpResponse r = net::HttpResponse::Text(405, "405 method not allowed, supported: [POST]");
     r.SetHeader("Allow", "POST");
@@ -187,18 +205,23 @@ std::optional<net::HttpResponse> HttpFrontend::CheckHead(const net::HttpRequest&
   std::optional<WireFormat> format = FormatOf(head.Header("Content-Type"));
   if (!format) {
     return shared_->Decorate(
-        net::HttpResponse::Text(415, "415 unsupported media type, supported: [application/json, application/x-protobuf]"),
+        net::HttpResponse::Text(
+            415,
+            "415 unsupported media type, supported: [application/json, application/x-protobuf]"),
         origin);
   }
   std::string_view encoding = head.Header("Content-Encoding");
   // As confighttp: only the listed codings ("" = uncompressed) are accepted.
   auto parsed = net::ParseContentEncoding(encoding);
-  bool enabled = parsed && std::any_of(config_.compression_algorithms.begin(), config_.compression_algorithms.end(),
-                                       [&](const std::string& a) { return net::ParseContentEncoding(a) == parsed; });
+  bool enabled =
+      parsed &&
+      std::any_of(config_.compression_algorithms.begin(), config_.compression_algorithms.end(),
+                  [&](const std::string& a) { return net::ParseContentEncoding(a) == parsed; });
   if (!enabled) {
-    return shared_->Decorate(Shared::StatusResponse(*format, 400, GrpcCodeForHttpStatus(400),
-                                                    "unsupported Content-Encoding: " + std::string(encoding)),
-                             origin);
+    return shared_->Decorate(
+        Shared::StatusResponse(*format, 400, GrpcCodeForHttpStatus(400),
+                               "unsupported Content-Encoding: " + std::string(encoding)),
+        origin);
   }
   return std::nullopt;
 }
@@ -217,12 +240,14 @@ void HttpFrontend::Handle(net::HttpRequest&& request, net::HttpResponder respond
   if (encoding == net::Encoding::kIdentity) {
     body = std::move(request.body);
   } else {
-    StatusOr<std::string> decoded = net::Decompress(encoding, request.body, config_.max_request_body_size);
+    StatusOr<std::string> decoded =
+        net::Decompress(encoding, request.body, config_.max_request_body_size);
     if (!decoded.ok()) {
       int http_status = decoded.status().code() == StatusCode::kResourceExhausted ? 413 : 400;
-      respond(shared_->Decorate(Shared::StatusResponse(format, http_status, GrpcCodeForHttpStatus(http_status),
-                                                       decoded.status().message()),
-                                origin));
+      respond(shared_->Decorate(
+          Shared::StatusResponse(format, http_status, GrpcCodeForHttpStatus(http_status),
+                                 decoded.status().message()),
+          origin));
       return;
     }
     body = std::move(*decoded);
@@ -235,9 +260,15 @@ void HttpFrontend::Handle(net::HttpRequest&& request, net::HttpResponder respond
   });
   const ItemCounters& counters = counters_[static_cast<size_t>(signal)];
   switch (signal) {
-    case Signal::kTraces: Ingest(*next_.traces, std::move(body), format, counters, std::move(done)); break;
-    case Signal::kMetrics: Ingest(*next_.metrics, std::move(body), format, counters, std::move(done)); break;
-    case Signal::kLogs: Ingest(*next_.logs, std::move(body), format, counters, std::move(done)); break;
+    case Signal::kTraces:
+      Ingest(*next_.traces, std::move(body), format, counters, std::move(done));
+      break;
+    case Signal::kMetrics:
+      Ingest(*next_.metrics, std::move(body), format, counters, std::move(done));
+      break;
+    case Signal::kLogs:
+      Ingest(*next_.logs, std::move(body), format, counters, std::move(done));
+      break;
   }
 }
 
@@ -252,15 +283,18 @@ Status HttpFrontend::Start() {
   o.write_timeout = Ms(config_.write_timeout);
   o.logger = logger_;
   o.on_headers = [this](const net::HttpRequest& head) { return CheckHead(head); };
-  o.error_response = [shared = shared_](const net::HttpRequest& head, int status, std::string_view message) {
+  o.error_response = [shared = shared_](const net::HttpRequest& head, int status,
+                                        std::string_view message) {
     std::optional<WireFormat> format = FormatOf(head.Header("Content-Type"));
-    net::HttpResponse r = format ? Shared::StatusResponse(*format, status, GrpcCodeForHttpStatus(status), message)
-                                 : net::HttpResponse::Text(status, std::string(message) + "\n");
+    net::HttpResponse r =
+        format ? Shared::StatusResponse(*format, status, GrpcCodeForHttpStatus(status), message)
+               : net::HttpResponse::Text(status, std::string(message) + "\n");
     return shared->Decorate(std::move(r), head.Header("Origin"));
   };
-  server_ = std::make_unique<net::HttpServer>(std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
-    Handle(std::move(req), std::move(respond));
-  });
+  server_ = std::make_unique<net::HttpServer>(
+      std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
+        Handle(std::move(req), std::move(respond));
+      });
   Status s = server_->Start();
   if (!s.ok()) {
     server_.reset();

@@ -21,8 +21,8 @@ namespace otter::otlp_receiver {
 class HttpFrontend {
  public:
   // `counters` is indexed by Signal (traces, metrics, logs).
-  HttpFrontend(const HttpProtocolConfig& config, Consumers next, std::array<ItemCounters, 3> counters,
-               std::shared_ptr<spdlog::logger> logger);
+  HttpFrontend(const HttpProtocolConfig& config, Consumers next,
+               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger);
   ~HttpFrontend();
 
   Status Start();
@@ -30,13 +30,13 @@ class HttpFrontend {
   void Shutdown();
   int port() const;
 
-  // The request handling, exposed for tests that drive it without sockets.
-  std::optional<net::HttpResponse> CheckHead(const net::HttpRequest& head) const;
-  void Handle(net::HttpRequest&& request, net::HttpResponder respond);
-
+ private:
   struct Shared;  // what answers need after the frontend is gone (http_frontend.cc)
 
- private:
+  // Everything that can be decided from the request line and headers (route, method, media
+  // type, encoding, CORS preflight); runs before the body is read.
+  std::optional<net::HttpResponse> CheckHead(const net::HttpRequest& head) const;
+  void Handle(net::HttpRequest&& request, net::HttpResponder respond);
   std::optional<Signal> Route(std::string_view path) const;
 
   HttpProtocolConfig config_;

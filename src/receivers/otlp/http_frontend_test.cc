@@ -16,11 +16,11 @@
 namespace otter::otlp_receiver {
 namespace {
 
-using ::testing::HasSubstr;
 using net::testing::HttpTestClient;
 using net::testing::TestHttpRequest;
 using net::testing::TestHttpResponse;
 using testing::FakeConsumer;
+using ::testing::HasSubstr;
 
 constexpr char kPb[] = "application/x-protobuf";
 constexpr char kJson[] = "application/json";
@@ -71,8 +71,8 @@ class OtlpHttpTest : public ::testing::Test {
   std::unique_ptr<HttpTestClient> client_;
 };
 
-// The README's smoke test: curl -X POST localhost:4318/v1/traces -H 'Content-Type: application/json'
-// -d '{"resourceSpans":[]}'.
+// The README's smoke test: curl -X POST localhost:4318/v1/traces -H 'Content-Type:
+// application/json' -d '{"resourceSpans":[]}'.
 TEST_F(OtlpHttpTest, EmptyJsonRequestIsAccepted) {
   StartReceiver();
   auto r = Post("/v1/traces", kJson, R"({"resourceSpans":[]})");
@@ -145,7 +145,8 @@ TEST_F(OtlpHttpTest, OnlyPostIsAllowed) {
   EXPECT_EQ(r->status, 405);
   EXPECT_EQ(r->Header("allow"), "POST");
   EXPECT_EQ(r->body, "405 method not allowed, supported: [POST]");
-  auto put = client_->Send({"PUT", "/v1/traces", {{"Content-Type", kPb}}, testing::TraceRequest(1)});
+  auto put =
+      client_->Send({"PUT", "/v1/traces", {{"Content-Type", kPb}}, testing::TraceRequest(1)});
   ASSERT_TRUE(put.ok());
   EXPECT_EQ(put->status, 405);
   EXPECT_EQ(traces_.batches(), 0u);
@@ -155,7 +156,8 @@ TEST_F(OtlpHttpTest, UnsupportedContentTypeIs415) {
   StartReceiver();
   auto r = Post("/v1/traces", "text/plain", "hello");
   EXPECT_EQ(r.status, 415);
-  EXPECT_EQ(r.body, "415 unsupported media type, supported: [application/json, application/x-protobuf]");
+  EXPECT_EQ(r.body,
+            "415 unsupported media type, supported: [application/json, application/x-protobuf]");
   auto none = client_->Send({"POST", "/v1/traces", {}, "x"});
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->status, 415);
@@ -240,7 +242,8 @@ TEST_F(OtlpHttpTest, BodyOverTheLimitIs413) {
   EXPECT_EQ(r.Header("content-type"), kPb);
   EXPECT_THAT(PbStatus(r).message(), HasSubstr("1000"));
   HttpTestClient json_client(receiver_->http_port());
-  auto j = json_client.Send({"POST", "/v1/traces", {{"Content-Type", kJson}}, std::string(2000, ' '), true});
+  auto j = json_client.Send(
+      {"POST", "/v1/traces", {{"Content-Type", kJson}}, std::string(2000, ' '), true});
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(j->status, 413);
   EXPECT_EQ(j->Header("content-type"), kJson);
@@ -251,7 +254,8 @@ TEST_F(OtlpHttpTest, GzipBombIs413) {
   HttpProtocolConfig http;
   http.max_request_body_size = 1 << 20;
   StartReceiver(http);
-  auto bomb = net::Compress(net::Encoding::kGzip, std::string(16 << 20, '\0'));  // ~16 KiB on the wire
+  auto bomb =
+      net::Compress(net::Encoding::kGzip, std::string(16 << 20, '\0'));  // ~16 KiB on the wire
   ASSERT_TRUE(bomb.ok());
   ASSERT_LT(bomb->size(), size_t{1} << 20);
   auto r = Post("/v1/traces", kPb, *bomb, {{"Content-Encoding", "gzip"}});
@@ -265,10 +269,14 @@ TEST_F(OtlpHttpTest, EveryContentEncodingDecodes) {
   std::string body = testing::TraceRequest(2);
   size_t expected = 0;
   for (auto [name, enc] : std::vector<std::pair<std::string, net::Encoding>>{
-           {"gzip", net::Encoding::kGzip},     {"zstd", net::Encoding::kZstd},
-           {"snappy", net::Encoding::kSnappy}, {"x-snappy-framed", net::Encoding::kSnappyFramed},
-           {"lz4", net::Encoding::kLz4},       {"deflate", net::Encoding::kDeflate},
-           {"zlib", net::Encoding::kZlib},     {"snappy", net::Encoding::kSnappyFramed}}) {
+           {"gzip", net::Encoding::kGzip},
+           {"zstd", net::Encoding::kZstd},
+           {"snappy", net::Encoding::kSnappy},
+           {"x-snappy-framed", net::Encoding::kSnappyFramed},
+           {"lz4", net::Encoding::kLz4},
+           {"deflate", net::Encoding::kDeflate},
+           {"zlib", net::Encoding::kZlib},
+           {"snappy", net::Encoding::kSnappyFramed}}) {
     auto packed = net::Compress(enc, body);
     ASSERT_TRUE(packed.ok());
     auto r = Post("/v1/traces", kPb, *packed, {{"Content-Encoding", name}});
@@ -287,7 +295,8 @@ TEST_F(OtlpHttpTest, BadOrUnsupportedEncodingIs400) {
   EXPECT_EQ(br.status, 400);
   EXPECT_THAT(br.body, HasSubstr("unsupported Content-Encoding: br"));
   auto zstd = net::Compress(net::Encoding::kZstd, testing::TraceRequest(1));
-  EXPECT_EQ(Post("/v1/traces", kPb, *zstd, {{"Content-Encoding", "zstd"}}).status, 400);  // not enabled
+  EXPECT_EQ(Post("/v1/traces", kPb, *zstd, {{"Content-Encoding", "zstd"}}).status,
+            400);  // not enabled
   auto corrupt = Post("/v1/traces", kPb, "definitely not gzip", {{"Content-Encoding", "gzip"}});
   EXPECT_EQ(corrupt.status, 400);
   EXPECT_THAT(PbStatus(corrupt).message(), HasSubstr("gzip"));
@@ -345,20 +354,27 @@ TEST_F(OtlpHttpTest, CorsPreflightAndActualRequest) {
   EXPECT_EQ(pre->Header("access-control-allow-methods"), "POST");
   EXPECT_EQ(pre->Header("access-control-allow-headers"), "content-type, x-custom");
   EXPECT_EQ(pre->Header("access-control-max-age"), "600");
-  auto denied = client_->Send(
-      {"OPTIONS", "/v1/traces", {{"Origin", "https://evil.test"}, {"Access-Control-Request-Method", "POST"}}, ""});
+  auto denied =
+      client_->Send({"OPTIONS",
+                     "/v1/traces",
+                     {{"Origin", "https://evil.test"}, {"Access-Control-Request-Method", "POST"}},
+                     ""});
   ASSERT_TRUE(denied.ok());
   EXPECT_EQ(denied->status, 204);
   EXPECT_EQ(denied->Header("access-control-allow-origin"), "");
-  auto r = Post("/v1/traces", kJson, R"({"resourceSpans":[]})", {{"Origin", "https://app.example.com"}});
+  auto r =
+      Post("/v1/traces", kJson, R"({"resourceSpans":[]})", {{"Origin", "https://app.example.com"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("access-control-allow-origin"), "https://app.example.com");
 }
 
 TEST_F(OtlpHttpTest, WithoutCorsOptionsIs405) {
   StartReceiver();
-  auto pre = client_->Send(
-      {"OPTIONS", "/v1/traces", {{"Origin", "https://a.test"}, {"Access-Control-Request-Method", "POST"}}, ""});
+  auto pre =
+      client_->Send({"OPTIONS",
+                     "/v1/traces",
+                     {{"Origin", "https://a.test"}, {"Access-Control-Request-Method", "POST"}},
+                     ""});
   ASSERT_TRUE(pre.ok());
   EXPECT_EQ(pre->status, 405);
 }
@@ -368,8 +384,9 @@ TEST_F(OtlpHttpTest, CurlInterop) {
   if (std::system("curl --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "curl not installed";
   StartReceiver();
   auto curl = [&](const std::string& args) {
-    std::string cmd = "curl -sS -w '\\n%{http_code}' " + args + " http://127.0.0.1:" +
-                      std::to_string(receiver_->http_port()) + "/v1/traces 2>&1";
+    std::string cmd = "curl -sS -w '\\n%{http_code}' " + args +
+                      " http://127.0.0.1:" + std::to_string(receiver_->http_port()) +
+                      "/v1/traces 2>&1";
     std::string out;
     FILE* p = popen(cmd.c_str(), "r");
     char buf[4096];
@@ -378,12 +395,15 @@ TEST_F(OtlpHttpTest, CurlInterop) {
     return out;
   };
   // The README's smoke test.
-  EXPECT_EQ(curl("-X POST -H 'Content-Type: application/json' -d '{\"resourceSpans\":[]}'"), "{}\n200");
+  EXPECT_EQ(curl("-X POST -H 'Content-Type: application/json' -d '{\"resourceSpans\":[]}'"),
+            "{}\n200");
   // A body over 1 MiB makes curl send "Expect: 100-continue" first.
   std::string path = ::testing::TempDir() + "/otter-big-request.json";
   {
-    std::string big = R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",)"
-                      R"("spanId":"0102030405060708","name":")" + std::string(2 << 20, 'n') + R"("}]}]}]})";
+    std::string big =
+        R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",)"
+        R"("spanId":"0102030405060708","name":")" +
+        std::string(2 << 20, 'n') + R"("}]}]}]})";
     FILE* f = std::fopen(path.c_str(), "w");
     std::fwrite(big.data(), 1, big.size(), f);
     std::fclose(f);

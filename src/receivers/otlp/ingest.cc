@@ -7,33 +7,38 @@ namespace otter::otlp_receiver {
 namespace {
 
 StatusOr<pdata::TraceBatch> Decode(std::string body, WireFormat f, pdata::TraceBatch*) {
-  return f == WireFormat::kJson ? otlp::DecodeTracesJson(std::move(body)) : otlp::DecodeTraces(std::move(body));
+  return f == WireFormat::kJson ? otlp::DecodeTracesJson(std::move(body))
+                                : otlp::DecodeTraces(std::move(body));
 }
 StatusOr<pdata::MetricBatch> Decode(std::string body, WireFormat f, pdata::MetricBatch*) {
-  return f == WireFormat::kJson ? otlp::DecodeMetricsJson(std::move(body)) : otlp::DecodeMetrics(std::move(body));
+  return f == WireFormat::kJson ? otlp::DecodeMetricsJson(std::move(body))
+                                : otlp::DecodeMetrics(std::move(body));
 }
 StatusOr<pdata::LogBatch> Decode(std::string body, WireFormat f, pdata::LogBatch*) {
-  return f == WireFormat::kJson ? otlp::DecodeLogsJson(std::move(body)) : otlp::DecodeLogs(std::move(body));
+  return f == WireFormat::kJson ? otlp::DecodeLogsJson(std::move(body))
+                                : otlp::DecodeLogs(std::move(body));
 }
 
 }  // namespace
 
-ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id, Signal signal,
-                              std::string_view transport) {
+ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,
+                              Signal signal, std::string_view transport) {
   if (!metrics) return {};
   std::string items(SignalItemName(signal));
   telemetry::Labels labels{{"receiver", receiver_id}, {"transport", std::string(transport)}};
   ItemCounters c;
-  c.accepted = &metrics->GetCounter("otelcol_receiver_accepted_" + items,
-                                    "Number of " + items + " successfully pushed into the pipeline.", labels);
-  c.refused = &metrics->GetCounter("otelcol_receiver_refused_" + items,
-                                   "Number of " + items + " that could not be pushed into the pipeline.", labels);
+  c.accepted = &metrics->GetCounter(
+      "otelcol_receiver_accepted_" + items,
+      "Number of " + items + " successfully pushed into the pipeline.", labels);
+  c.refused = &metrics->GetCounter(
+      "otelcol_receiver_refused_" + items,
+      "Number of " + items + " that could not be pushed into the pipeline.", labels);
   return c;
 }
 
 template <class B>
-void Ingest(Consumer<B>& consumer, std::string body, WireFormat format, const ItemCounters& counters,
-            Completion done) {
+void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
+            const ItemCounters& counters, Completion done) {
   StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
   if (!batch.ok()) {
     done(batch.status());
@@ -44,16 +49,20 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format, const It
     done(Status::Ok());
     return;
   }
-  consumer.Consume(std::move(*batch), Completion([counters, items, done = std::move(done)](Status s) mutable {
-    telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
-    if (c) c->Add(items);
-    done(std::move(s));
-  }));
+  consumer.Consume(std::move(*batch),
+                   Completion([counters, items, done = std::move(done)](Status s) mutable {
+                     telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
+                     if (c) c->Add(items);
+                     done(std::move(s));
+                   }));
 }
 
-template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
-template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
-template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&,
+                     Completion);
+template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&,
+                     Completion);
+template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&,
+                     Completion);
 
 WireError ToWire(const Status& status) {
   WireError w;
@@ -94,15 +103,22 @@ WireError ToWire(const Status& status) {
 
 int GrpcCodeForHttpStatus(int http_status) {
   switch (http_status) {
-    case 400: return static_cast<int>(StatusCode::kInvalidArgument);
-    case 401: return static_cast<int>(StatusCode::kUnauthenticated);
-    case 403: return static_cast<int>(StatusCode::kPermissionDenied);
-    case 404: return static_cast<int>(StatusCode::kUnimplemented);
-    case 429: return static_cast<int>(StatusCode::kResourceExhausted);
+    case 400:
+      return static_cast<int>(StatusCode::kInvalidArgument);
+    case 401:
+      return static_cast<int>(StatusCode::kUnauthenticated);
+    case 403:
+      return static_cast<int>(StatusCode::kPermissionDenied);
+    case 404:
+      return static_cast<int>(StatusCode::kUnimplemented);
+    case 429:
+      return static_cast<int>(StatusCode::kResourceExhausted);
     case 502:
     case 503:
-    case 504: return static_cast<int>(StatusCode::kUnavailable);
-    default: return static_cast<int>(StatusCode::kUnknown);
+    case 504:
+      return static_cast<int>(StatusCode::kUnavailable);
+    default:
+      return static_cast<int>(StatusCode::kUnknown);
   }
 }
 

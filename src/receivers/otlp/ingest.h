@@ -27,17 +27,20 @@ struct ItemCounters {
   telemetry::Counter* refused = nullptr;
 };
 // Creates (or finds) the counters with labels receiver=<receiver_id>, transport=<transport>.
-ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id, Signal signal,
-                              std::string_view transport);
+ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,
+                              Signal signal, std::string_view transport);
 
 // Decodes `body` (protobuf or OTLP/JSON) and passes the batch to `consumer`. `done` receives OK,
 // the decode error (InvalidArgument naming the field), or the pipeline's answer.
 template <class B>
-void Ingest(Consumer<B>& consumer, std::string body, WireFormat format, const ItemCounters& counters,
-            Completion done);
-extern template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
-extern template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
-extern template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&, Completion);
+void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
+            const ItemCounters& counters, Completion done);
+extern template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat,
+                            const ItemCounters&, Completion);
+extern template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat,
+                            const ItemCounters&, Completion);
+extern template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat,
+                            const ItemCounters&, Completion);
 
 // An error as the client should see it.
 struct WireError {

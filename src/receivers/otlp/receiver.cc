@@ -1,25 +1,32 @@
 #include "receivers/otlp/receiver.h"
 
+#include <future>
+
 #include "receivers/otlp/grpc_frontend.h"
 #include "receivers/otlp/http_frontend.h"
 
 namespace otter::otlp_receiver {
 namespace {
 
-std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumers& next, std::string_view transport) {
+std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumers& next,
+                                     std::string_view transport) {
   std::array<ItemCounters, 3> c;
   for (Signal s : kAllSignals)
-    if (next.Has(s)) c[static_cast<size_t>(s)] = MakeItemCounters(ctx.metrics, ctx.id.ToString(), s, transport);
+    if (next.Has(s))
+      c[static_cast<size_t>(s)] = MakeItemCounters(ctx.metrics, ctx.id.ToString(), s, transport);
   return c;
 }
 
 }  // namespace
 
-OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig& config, Consumers next) {
+OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig& config,
+                           Consumers next) {
   if (config.protocols.grpc)
-    grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next, Counters(ctx, next, "grpc"), ctx.logger);
+    grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next,
+                                           Counters(ctx, next, "grpc"), ctx.logger);
   if (config.protocols.http)
-    http_ = std::make_unique<HttpFrontend>(*config.protocols.http, next, Counters(ctx, next, "http"), ctx.logger);
+    http_ = std::make_unique<HttpFrontend>(*config.protocols.http, next,
+                                           Counters(ctx, next, "http"), ctx.logger);
 }
 
 OtlpReceiver::~OtlpReceiver() { Shutdown(); }
@@ -37,8 +44,11 @@ Status OtlpReceiver::Start() {
 }
 
 void OtlpReceiver::Shutdown() {
+  // Both transports stop accepting at once, then drain in parallel.
+  std::future<void> grpc_done;
+  if (grpc_) grpc_done = std::async(std::launch::async, [this] { grpc_->Shutdown(); });
   if (http_) http_->Shutdown();
-  if (grpc_) grpc_->Shutdown();
+  if (grpc_done.valid()) grpc_done.get();
 }
 
 int OtlpReceiver::grpc_port() const { return grpc_ ? grpc_->port() : 0; }

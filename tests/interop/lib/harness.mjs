@@ -64,6 +64,20 @@ function tail(file, lines = 40) {
   }
 }
 
+// If the test process dies without cleaning up (e.g. killed by a ctest timeout), the kernel
+// kills otter too: setpriv --pdeathsig survives the exec. Without setpriv, plain spawn.
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+function otterCommand(bin, configPath) {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, '--config', configPath]] : [bin, ['--config', configPath]];
+}
+
+// Every otter still running, so an unexpected exit of the test process can still stop them.
+const live = new Set();
+process.on('exit', () => {
+  for (const p of live) p.child.kill('SIGKILL');
+});
+
 export class OtterProcess {
   constructor(name, child, logPath, configPath) {
     this.name = name;
@@ -71,9 +85,11 @@ export class OtterProcess {
     this.logPath = logPath;
     this.configPath = configPath;
     this.exited = null; // {code, signal} once the process is gone
+    live.add(this);
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exited = { code, signal };
+        live.delete(this);
         resolve(this.exited);
       });
     });
@@ -107,7 +123,7 @@ export async function startOtter({ bin, dir, name, portCount, makeConfig, readyT
     const logPath = path.join(dir, `${name}.log`);
     fs.writeFileSync(configPath, yaml);
     const logFd = fs.openSync(logPath, 'a');
-    const child = spawn(bin, ['--config', configPath], { stdio: ['ignore', logFd, logFd] });
+    const child = spawn(...otterCommand(bin, configPath), { stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     const proc = new OtterProcess(name, child, logPath, configPath);
     proc.ports = ports;

@@ -44,7 +44,11 @@ export function createOtlpExporters(target) {
   }
   const mk = (signal) => {
     const opts = { url: `${target.httpBase}/v1/${signal}`, compression, timeoutMillis };
-    if (target.tls) opts.httpAgentOptions = { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, keepAlive: false };
+    // servername: the certificate also names localhost; an IP as SNI is deprecated in node (DEP0123).
+    if (target.tls) {
+      opts.httpAgentOptions = { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, keepAlive: false,
+        servername: 'localhost' };
+    }
     return opts;
   };
   if (target.protocol === 'http/protobuf') {
