@@ -14,26 +14,33 @@ namespace otter::testing {
 namespace {
 
 std::string SpansJson(int request, int spans) {
-  std::string s = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"resilience"}}]},"scopeSpans":[{"spans":[)";
+  std::string s =
+      R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"resilience"}}]},"scopeSpans":[{"spans":[)";
   for (int i = 0; i < spans; ++i) {
     char ids[128];
-    std::snprintf(ids, sizeof ids, R"("traceId":"%032x","spanId":"%016x")", request + 1, request * 1000 + i + 1);
-    s += std::string(i ? "," : "") + "{" + ids +
-         R"(,"name":"op","kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000001000000"})";
+    std::snprintf(ids, sizeof ids, R"("traceId":"%032x","spanId":"%016x")", request + 1,
+                  request * 1000 + i + 1);
+    s +=
+        std::string(i ? "," : "") + "{" + ids +
+        R"(,"name":"op","kind":2,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000000001000000"})";
   }
   return s + "]}]}]}";
 }
 
 std::string ConfigB(int http, int health, int metrics) {
-  return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:" + std::to_string(http) +
-         "\nexporters:\n  nop: {}\nextensions:\n  health_check:\n    endpoint: 127.0.0.1:" + std::to_string(health) +
-         "\nservice:\n  extensions: [health_check]\n  telemetry:\n    metrics:\n      address: 127.0.0.1:" +
+  return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:" +
+         std::to_string(http) +
+         "\nexporters:\n  nop: {}\nextensions:\n  health_check:\n    endpoint: 127.0.0.1:" +
+         std::to_string(health) +
+         "\nservice:\n  extensions: [health_check]\n  telemetry:\n    metrics:\n      address: "
+         "127.0.0.1:" +
          std::to_string(metrics) +
          "\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [nop]\n";
 }
 
 std::string ConfigA(int http, int health, int metrics, int b_http) {
-  return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:" + std::to_string(http) +
+  return "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:" +
+         std::to_string(http) +
          R"(
 processors:
   memory_limiter:
@@ -44,7 +51,8 @@ processors:
     send_batch_size: 10
 exporters:
   otlp_http:
-    endpoint: http://127.0.0.1:)" + std::to_string(b_http) + R"(
+    endpoint: http://127.0.0.1:)" +
+         std::to_string(b_http) + R"(
     encoding: json
     timeout: 2s
     sending_queue:
@@ -56,12 +64,14 @@ exporters:
       max_elapsed_time: 0s
 extensions:
   health_check:
-    endpoint: 127.0.0.1:)" + std::to_string(health) + R"(
+    endpoint: 127.0.0.1:)" +
+         std::to_string(health) + R"(
 service:
   extensions: [health_check]
   telemetry:
     metrics:
-      address: 127.0.0.1:)" + std::to_string(metrics) + R"(
+      address: 127.0.0.1:)" +
+         std::to_string(metrics) + R"(
   pipelines:
     traces:
       receivers: [otlp]
@@ -86,11 +96,13 @@ TEST(ResilienceTest, OutageGives503ThenEverythingAcceptedIsDelivered) {
   const int kSpans = 5;
   int request = 0, accepted = 0;
   for (; request < 10; ++request) {
-    auto r = HttpRequest("POST", a_http, "/v1/traces", SpansJson(request, kSpans), "application/json");
+    auto r =
+        HttpRequest("POST", a_http, "/v1/traces", SpansJson(request, kSpans), "application/json");
     ASSERT_EQ(r.status, 200) << r.body;
     accepted += kSpans;
   }
-  const std::string b_accepted = R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})";
+  const std::string b_accepted =
+      R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})";
   ASSERT_TRUE(Eventually([&] { return Metric(b_metrics, b_accepted) == accepted; })) << a.Log();
   double delivered_before = Metric(b_metrics, b_accepted);
 
@@ -100,7 +112,8 @@ TEST(ResilienceTest, OutageGives503ThenEverythingAcceptedIsDelivered) {
   int refused = 0;
   std::string retry_after;
   for (int i = 0; i < 2000 && refused == 0; ++i, ++request) {
-    auto r = HttpRequest("POST", a_http, "/v1/traces", SpansJson(request, kSpans), "application/json");
+    auto r =
+        HttpRequest("POST", a_http, "/v1/traces", SpansJson(request, kSpans), "application/json");
     if (r.status == 200) {
       accepted += kSpans;
     } else {
@@ -112,18 +125,26 @@ TEST(ResilienceTest, OutageGives503ThenEverythingAcceptedIsDelivered) {
   ASSERT_EQ(refused, 1) << "A never refused while B was down";
   EXPECT_FALSE(retry_after.empty());
   // Longer than two backoff intervals (100ms max) before B returns.
-  struct timespec ts{0, 400 * 1000 * 1000};
+  struct timespec ts {
+    0, 400 * 1000 * 1000
+  };
   nanosleep(&ts, nullptr);
-  EXPECT_EQ(HttpRequest("POST", a_http, "/v1/traces", SpansJson(request++, kSpans), "application/json").status, 503);
+  EXPECT_EQ(
+      HttpRequest("POST", a_http, "/v1/traces", SpansJson(request++, kSpans), "application/json")
+          .status,
+      503);
 
   OtterProcess b2(dir, "b2", ConfigB(b_http, b_health, b_metrics));
   ASSERT_TRUE(b2.Start(b_health)) << b2.Log();
-  ASSERT_TRUE(Eventually([&] { return delivered_before + Metric(b_metrics, b_accepted) == accepted; },
-                         std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      Eventually([&] { return delivered_before + Metric(b_metrics, b_accepted) == accepted; },
+                 std::chrono::seconds(30)))
       << "B got " << delivered_before + Metric(b_metrics, b_accepted) << " of " << accepted << "\n"
       << a.Log();
   // A's own books balance: accepted = sent, nothing failed or queued.
-  EXPECT_EQ(Metric(a_metrics, R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})"), accepted);
+  EXPECT_EQ(
+      Metric(a_metrics, R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})"),
+      accepted);
   EXPECT_EQ(Metric(a_metrics, R"(otelcol_exporter_sent_spans{exporter="otlp_http"})"), accepted);
   EXPECT_EQ(Metric(a_metrics, R"(otelcol_exporter_send_failed_spans{exporter="otlp_http"})"), 0);
   EXPECT_EQ(a.Stop(), 0);
@@ -147,7 +168,8 @@ TEST(ResilienceTest, ShutdownCountsAndLogsEveryUndeliverableSpan) {
   std::smatch m;
   std::regex dropped_re("dropped ([0-9]+) spans");
   int lines = 0, total = 0;
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), dropped_re); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), dropped_re);
+       it != std::sregex_iterator(); ++it) {
     ++lines;
     total += std::stoi((*it)[1]);
   }

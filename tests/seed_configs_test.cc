@@ -41,10 +41,18 @@ TEST(SeedConfigTest, GatewayNamesExactlyTheMissingComponents) {
   auto r = RunOtter("validate --config " + Seed("gateway.yaml"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::string f = Seed("gateway.yaml");
-  EXPECT_NE(r.output.find(f + ":15: processor type \"attributes\" is not implemented in otter"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":22: exporter type \"jaeger\" is not implemented in otter"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":27: exporter type \"prometheus\" is not implemented in otter"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":30: exporter type \"loki\" is not implemented in otter"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(f + ":15: processor type \"attributes\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(f + ":22: exporter type \"jaeger\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(f + ":27: exporter type \"prometheus\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(f + ":30: exporter type \"loki\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
   EXPECT_EQ(CountLines(r.output), 4) << r.output;  // nothing else is reported
 }
 
@@ -52,9 +60,17 @@ TEST(SeedConfigTest, KafkaNamesKafkaAndTheUndefinedIds) {
   auto r = RunOtter("validate --config " + Seed("kafka.yaml"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::string f = Seed("kafka.yaml");
-  EXPECT_NE(r.output.find(f + ":3: exporter type \"kafka\" is not implemented in otter"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":14: pipeline traces references receiver \"otlp\" which is not configured"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":15: pipeline traces references processor \"batch\" which is not configured"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(f + ":3: exporter type \"kafka\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(
+                f + ":14: pipeline traces references receiver \"otlp\" which is not configured"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(
+                f + ":15: pipeline traces references processor \"batch\" which is not configured"),
+            std::string::npos)
+      << r.output;
   EXPECT_EQ(CountLines(r.output), 3) << r.output;
 }
 
@@ -62,8 +78,13 @@ TEST(SeedConfigTest, MetricsNamesPrometheusExporters) {
   auto r = RunOtter("validate --config " + Seed("metrics.yaml"));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const std::string f = Seed("metrics.yaml");
-  EXPECT_NE(r.output.find(f + ":9: exporter type \"prometheus\" is not implemented in otter"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find(f + ":14: exporter type \"prometheusremotewrite\" is not implemented in otter"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(f + ":9: exporter type \"prometheus\" is not implemented in otter"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find(f + ":14: exporter type \"prometheusremotewrite\" is not implemented in otter"),
+      std::string::npos)
+      << r.output;
   EXPECT_EQ(CountLines(r.output), 2) << r.output;
 }
 
@@ -86,8 +107,8 @@ TEST(SeedConfigTest, MissingCertificateStopsStartupNamingTheFile) {
 TEST(SeedConfigTest, DefaultConfigAndComponentsList) {
   auto r = RunOtter("components");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* name : {"otlp ", "batch ", "memory_limiter ", "otlp_grpc ", "otlp_http ", "debug ",
-                           "file ", "nop ", "health_check "})
+  for (const char* name : {"otlp ", "batch ", "memory_limiter ", "otlp_grpc ", "otlp_http ",
+                           "debug ", "file ", "nop ", "health_check "})
     EXPECT_NE(r.output.find(name), std::string::npos) << name << "\n" << r.output;
   EXPECT_NE(r.output.find("(alias: otlp)"), std::string::npos);
   EXPECT_NE(r.output.find("(alias: otlphttp)"), std::string::npos);

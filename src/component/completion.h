@@ -17,7 +17,8 @@ class Completion {
  public:
   Completion() = default;  // answers nobody (for tests and fire-and-forget paths)
   template <class F>
-  explicit Completion(F&& fn) : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(fn))) {}
+  explicit Completion(F&& fn)
+      : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(fn))) {}
   Completion(Completion&&) noexcept = default;
   Completion& operator=(Completion&& o) noexcept {
     if (this != &o) {

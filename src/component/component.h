@@ -27,11 +27,17 @@ std::string_view SignalItemName(Signal s);  // "spans", "metric_points", "log_re
 template <class B>
 constexpr Signal SignalOf();
 template <>
-constexpr Signal SignalOf<pdata::TraceBatch>() { return Signal::kTraces; }
+constexpr Signal SignalOf<pdata::TraceBatch>() {
+  return Signal::kTraces;
+}
 template <>
-constexpr Signal SignalOf<pdata::MetricBatch>() { return Signal::kMetrics; }
+constexpr Signal SignalOf<pdata::MetricBatch>() {
+  return Signal::kMetrics;
+}
 template <>
-constexpr Signal SignalOf<pdata::LogBatch>() { return Signal::kLogs; }
+constexpr Signal SignalOf<pdata::LogBatch>() {
+  return Signal::kLogs;
+}
 
 // A pipeline stage that takes ownership of batches. `done` must be called exactly once.
 template <class B>
@@ -54,13 +60,17 @@ struct Consumers {
 
   template <class B>
   Consumer<B>* get() const {
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>) return traces;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>) return metrics;
-    else return logs;
+    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+      return traces;
+    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+      return metrics;
+    else
+      return logs;
   }
   bool Has(Signal s) const {
-    return s == Signal::kTraces ? traces != nullptr
-                                : s == Signal::kMetrics ? metrics != nullptr : logs != nullptr;
+    return s == Signal::kTraces    ? traces != nullptr
+           : s == Signal::kMetrics ? metrics != nullptr
+                                   : logs != nullptr;
   }
 };
 

@@ -27,18 +27,21 @@ struct Factory {
   std::vector<Signal> signals;       // signals it can handle (empty for extensions)
   std::string description;
 
-  std::function<std::unique_ptr<ComponentConfig>(const config::Node&, config::Diagnostics&)> parse_config;
+  std::function<std::unique_ptr<ComponentConfig>(const config::Node&, config::Diagnostics&)>
+      parse_config;
   std::function<std::vector<config::FieldDoc>()> docs;
 
   std::function<StatusOr<std::unique_ptr<Receiver>>(const ComponentContext&, const ComponentConfig&,
                                                     Consumers next)>
       create_receiver;
-  std::function<StatusOr<std::unique_ptr<Processor>>(const ComponentContext&, const ComponentConfig&,
-                                                     Signal, Consumers next)>
+  std::function<StatusOr<std::unique_ptr<Processor>>(
+      const ComponentContext&, const ComponentConfig&, Signal, Consumers next)>
       create_processor;
-  std::function<StatusOr<std::unique_ptr<Exporter>>(const ComponentContext&, const ComponentConfig&)>
+  std::function<StatusOr<std::unique_ptr<Exporter>>(const ComponentContext&,
+                                                    const ComponentConfig&)>
       create_exporter;
-  std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&, const ComponentConfig&)>
+  std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&,
+                                                     const ComponentConfig&)>
       create_extension;
 
   bool Supports(Signal s) const {

@@ -14,8 +14,10 @@ bool StatusHub::ready() const {
 
 void StatusHub::Report(const std::string& component, const Status& status) {
   std::lock_guard lock(mu_);
-  if (status.ok()) failures_.erase(component);
-  else failures_[component] = status;
+  if (status.ok())
+    failures_.erase(component);
+  else
+    failures_[component] = status;
 }
 
 std::pair<std::string, Status> StatusHub::FirstFailure() const {

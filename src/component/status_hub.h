@@ -21,8 +21,8 @@ class StatusHub {
 
  private:
   mutable std::mutex mu_;
-  bool ready_ = false;                       // GUARDED_BY(mu_)
-  std::map<std::string, Status> failures_;   // GUARDED_BY(mu_)
+  bool ready_ = false;                      // GUARDED_BY(mu_)
+  std::map<std::string, Status> failures_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace otter

@@ -94,13 +94,14 @@ StatusOr<std::string> ExpandScalar(const std::string& s, const EnvLookup& env, c
         return InvalidArgument(at.Where() + ": unterminated ${ in \"" + s + "\"");
       std::string ref = s.substr(i + 2, close - i - 2);
       std::string scheme = "env";
-      if (auto colon = ref.find(':'); colon != std::string::npos && ref.compare(colon, 2, ":-") != 0) {
+      if (auto colon = ref.find(':');
+          colon != std::string::npos && ref.compare(colon, 2, ":-") != 0) {
         scheme = ref.substr(0, colon);
         ref = ref.substr(colon + 1);
       }
       if (scheme != "env")
-        return InvalidArgument(at.Where() + ": config provider \"" + scheme +
-                               "\" in \"${" + s.substr(i + 2, close - i - 2) +
+        return InvalidArgument(at.Where() + ": config provider \"" + scheme + "\" in \"${" +
+                               s.substr(i + 2, close - i - 2) +
                                "}\" is not supported (supported: env)");
       std::string name = ref, fallback;
       bool has_default = false;
@@ -141,15 +142,18 @@ StatusOr<Node> ParseYaml(const std::string& text, const std::string& source) {
     }
     return n;
   } catch (const YAML::Exception& e) {
-    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+    return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) +
+                           ": invalid YAML: " + e.msg);
   }
 }
 
 void Merge(Node& base, const Node& overlay) {
   if (base.IsMap() && overlay.IsMap()) {
     for (const auto& [k, v] : overlay.map) {
-      if (Node* existing = base.FindMutable(k)) Merge(*existing, v);
-      else base.map.emplace_back(k, v);
+      if (Node* existing = base.FindMutable(k))
+        Merge(*existing, v);
+      else
+        base.map.emplace_back(k, v);
     }
     return;
   }
@@ -188,7 +192,8 @@ StatusOr<Node> Load(const LoadOptions& options) {
       std::string body = uri.substr(5);
       auto colon = body.find(": ");
       if (colon == std::string::npos) colon = body.rfind(':');
-      if (colon == std::string::npos) return InvalidArgument("--config " + uri + ": expected yaml:key::path: value");
+      if (colon == std::string::npos)
+        return InvalidArgument("--config " + uri + ": expected yaml:key::path: value");
       ASSIGN_OR_RETURN(Node value, ParseYaml(body.substr(colon + 1), uri));
       Merge(root, Nest(SplitPath(body.substr(0, colon)), std::move(value), uri));
       continue;

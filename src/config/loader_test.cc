@@ -1,12 +1,12 @@
 #include "config/loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <unistd.h>
 
 #include "config/table.h"
 
@@ -23,14 +23,17 @@ EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
 }
 
 std::string WriteTemp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("otter_loader_" + std::to_string(::getpid()) + "_" + name);
+  auto path = std::filesystem::temp_directory_path() /
+              ("otter_loader_" + std::to_string(::getpid()) + "_" + name);
   std::ofstream(path) << text;
   return path.string();
 }
 
 TEST(ConfigLoaderTest, ExpandsEnvForms) {
   LoadOptions o;
-  o.uris = {WriteTemp("env.yaml", "a: ${env:HOST}\nb: ${PORT}\nc: ${env:MISSING:-dflt}\nd: ${env:EMPTY:-x}\ne: $$literal\nf: pre-${HOST}-post\n")};
+  o.uris = {WriteTemp("env.yaml",
+                      "a: ${env:HOST}\nb: ${PORT}\nc: ${env:MISSING:-dflt}\nd: ${env:EMPTY:-x}\ne: "
+                      "$$literal\nf: pre-${HOST}-post\n")};
   o.env = FakeEnv({{"HOST", "h1"}, {"PORT", "99"}, {"EMPTY", ""}});
   auto root = Load(o);
   ASSERT_TRUE(root.ok()) << root.status().ToString();
@@ -122,7 +125,8 @@ const Table<Outer>& OuterTable() {
 }
 
 TEST(ConfigTableTest, ParsesEveryType) {
-  auto root = ParseYaml("s: hi\ntimeout: 1m30s\nflag: true\nlist: [a, b]\ninner:\n  n: 42\n", "t.yaml");
+  auto root =
+      ParseYaml("s: hi\ntimeout: 1m30s\nflag: true\nlist: [a, b]\ninner:\n  n: 42\n", "t.yaml");
   ASSERT_TRUE(root.ok());
   Outer o;
   Diagnostics d;
@@ -165,10 +169,13 @@ TEST(ConfigTableTest, DurationForms) {
   Duration v{};
   Node n;
   n.kind = Node::Kind::kScalar;
-  for (auto [text, want] : std::vector<std::pair<std::string, Duration>>{
-           {"200ms", std::chrono::milliseconds(200)}, {"5s", std::chrono::seconds(5)},
-           {"1h", std::chrono::hours(1)}, {"1.5s", std::chrono::milliseconds(1500)},
-           {"100", Duration(100)}, {"10us", std::chrono::microseconds(10)}}) {
+  for (auto [text, want] :
+       std::vector<std::pair<std::string, Duration>>{{"200ms", std::chrono::milliseconds(200)},
+                                                     {"5s", std::chrono::seconds(5)},
+                                                     {"1h", std::chrono::hours(1)},
+                                                     {"1.5s", std::chrono::milliseconds(1500)},
+                                                     {"100", Duration(100)},
+                                                     {"10us", std::chrono::microseconds(10)}}) {
     n.scalar = text;
     ASSERT_TRUE(ParseValue(n, v, d)) << text;
     EXPECT_EQ(v, want) << text;

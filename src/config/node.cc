@@ -22,7 +22,9 @@ std::string Node::Where() const {
   return file + ":" + std::to_string(line);
 }
 
-void Diagnostics::Error(const Node& at, std::string message) { Error(at.Where(), std::move(message)); }
+void Diagnostics::Error(const Node& at, std::string message) {
+  Error(at.Where(), std::move(message));
+}
 void Diagnostics::Error(std::string where, std::string message) {
   errors_.push_back(where + ": " + message);
 }

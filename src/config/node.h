@@ -14,9 +14,9 @@ namespace otter::config {
 struct Node {
   enum class Kind { kNull, kScalar, kMap, kSeq };
   Kind kind = Kind::kNull;
-  std::string scalar;                              // kScalar
-  std::vector<std::pair<std::string, Node>> map;   // kMap, in file order
-  std::vector<Node> seq;                           // kSeq
+  std::string scalar;                             // kScalar
+  std::vector<std::pair<std::string, Node>> map;  // kMap, in file order
+  std::vector<Node> seq;                          // kSeq
   std::string file;
   int line = 0;  // 1-based; 0 = not from a file (e.g. --set or a default)
 

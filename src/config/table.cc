@@ -1,10 +1,10 @@
 #include "config/table.h"
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -14,7 +14,9 @@ namespace {
 bool NeedScalar(const Node& n, Diagnostics& d, const char* what) {
   if (n.kind == Node::Kind::kScalar) return true;
   d.Error(n, std::string("expected ") + what + ", got a " +
-                 (n.kind == Node::Kind::kMap ? "map" : n.kind == Node::Kind::kSeq ? "list" : "null"));
+                 (n.kind == Node::Kind::kMap   ? "map"
+                  : n.kind == Node::Kind::kSeq ? "list"
+                                               : "null"));
   return false;
 }
 
@@ -41,8 +43,10 @@ bool ParseInt(const Node& n, T& out, Diagnostics& d) {
 bool ParseValue(const Node& n, bool& out, Diagnostics& d) {
   if (!NeedScalar(n, d, "true or false")) return false;
   const std::string& s = n.scalar;
-  if (s == "true" || s == "True" || s == "TRUE") out = true;
-  else if (s == "false" || s == "False" || s == "FALSE") out = false;
+  if (s == "true" || s == "True" || s == "TRUE")
+    out = true;
+  else if (s == "false" || s == "False" || s == "FALSE")
+    out = false;
   else {
     d.Error(n, "expected true or false, got \"" + s + "\"");
     return false;
@@ -99,13 +103,20 @@ bool ParseValue(const Node& n, Duration& out, Diagnostics& d) {
     while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
     std::string unit = s.substr(ustart, i - ustart);
     double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
-    else goto bad;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s")
+      mult = 1e3;
+    else if (unit == "ms")
+      mult = 1e6;
+    else if (unit == "s")
+      mult = 1e9;
+    else if (unit == "m")
+      mult = 60e9;
+    else if (unit == "h")
+      mult = 3600e9;
+    else
+      goto bad;
     total += num * mult;
   }
   if (total > 9.2e18) goto bad;
@@ -125,8 +136,10 @@ bool ParseValue(const Node& n, std::vector<std::string>& out, Diagnostics& d) {
   bool ok = true;
   for (const auto& item : n.seq) {
     std::string s;
-    if (ParseValue(item, s, d)) out.push_back(std::move(s));
-    else ok = false;
+    if (ParseValue(item, s, d))
+      out.push_back(std::move(s));
+    else
+      ok = false;
   }
   return ok;
 }
@@ -139,8 +152,10 @@ bool ParseValue(const Node& n, std::map<std::string, std::string>& out, Diagnost
   bool ok = true;
   for (const auto& [k, v] : n.map) {
     std::string s;
-    if (ParseValue(v, s, d)) out[k] = std::move(s);
-    else ok = false;
+    if (ParseValue(v, s, d))
+      out[k] = std::move(s);
+    else
+      ok = false;
   }
   return ok;
 }
@@ -149,12 +164,18 @@ std::string FormatDuration(Duration d) {
   int64_t ns = d.count();
   if (ns == 0) return "0s";
   char buf[32];
-  if (ns % 3600000000000 == 0) std::snprintf(buf, sizeof buf, "%lldh", (long long)(ns / 3600000000000));
-  else if (ns % 60000000000 == 0) std::snprintf(buf, sizeof buf, "%lldm", (long long)(ns / 60000000000));
-  else if (ns % 1000000000 == 0) std::snprintf(buf, sizeof buf, "%llds", (long long)(ns / 1000000000));
-  else if (ns % 1000000 == 0) std::snprintf(buf, sizeof buf, "%lldms", (long long)(ns / 1000000));
-  else if (ns % 1000 == 0) std::snprintf(buf, sizeof buf, "%lldus", (long long)(ns / 1000));
-  else std::snprintf(buf, sizeof buf, "%lldns", (long long)ns);
+  if (ns % 3600000000000 == 0)
+    std::snprintf(buf, sizeof buf, "%lldh", (long long)(ns / 3600000000000));
+  else if (ns % 60000000000 == 0)
+    std::snprintf(buf, sizeof buf, "%lldm", (long long)(ns / 60000000000));
+  else if (ns % 1000000000 == 0)
+    std::snprintf(buf, sizeof buf, "%llds", (long long)(ns / 1000000000));
+  else if (ns % 1000000 == 0)
+    std::snprintf(buf, sizeof buf, "%lldms", (long long)(ns / 1000000));
+  else if (ns % 1000 == 0)
+    std::snprintf(buf, sizeof buf, "%lldus", (long long)(ns / 1000));
+  else
+    std::snprintf(buf, sizeof buf, "%lldns", (long long)ns);
   return buf;
 }
 

@@ -60,18 +60,33 @@ std::string DescribeDefault(const std::optional<T>& v) {
   return v ? DescribeDefault(*v) : "unset";
 }
 
-template <class T> constexpr const char* TypeName() {
-  if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_same_v<T, std::string>) return "string";
-  else if constexpr (std::is_same_v<T, Duration>) return "duration";
-  else if constexpr (std::is_same_v<T, double>) return "float";
-  else if constexpr (std::is_integral_v<T>) return "int";
-  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "[]string";
-  else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) return "map[string]string";
-  else return "value";
+template <class T>
+constexpr const char* TypeName() {
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
+  else if constexpr (std::is_same_v<T, std::string>)
+    return "string";
+  else if constexpr (std::is_same_v<T, Duration>)
+    return "duration";
+  else if constexpr (std::is_same_v<T, double>)
+    return "float";
+  else if constexpr (std::is_integral_v<T>)
+    return "int";
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return "[]string";
+  else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>)
+    return "map[string]string";
+  else
+    return "value";
 }
-template <class T> struct TypeNameOf { static const char* get() { return TypeName<T>(); } };
-template <class T> struct TypeNameOf<std::optional<T>> { static const char* get() { return TypeName<T>(); } };
+template <class T>
+struct TypeNameOf {
+  static const char* get() { return TypeName<T>(); }
+};
+template <class T>
+struct TypeNameOf<std::optional<T>> {
+  static const char* get() { return TypeName<T>(); }
+};
 
 struct FieldDoc {
   std::string key;
@@ -90,16 +105,20 @@ class Table {
   template <class T>
   Table&& Field(std::string key, T Cfg::*member, std::string description) && {
     Cfg defaults{};
-    fields_.push_back({std::move(key), TypeNameOf<T>::get(), DescribeDefault(defaults.*member),
-                       std::move(description),
-                       [member](const Node& n, Cfg& c, Diagnostics& d) { ParseValue(n, c.*member, d); },
-                       {}});
+    fields_.push_back(
+        {std::move(key),
+         TypeNameOf<T>::get(),
+         DescribeDefault(defaults.*member),
+         std::move(description),
+         [member](const Node& n, Cfg& c, Diagnostics& d) { ParseValue(n, c.*member, d); },
+         {}});
     return std::move(*this);
   }
 
   // A nested section parsed by its own table. For std::optional<Sub>, presence enables it.
   template <class Sub, class M>
-  Table&& Section(std::string key, M Cfg::*member, const Table<Sub>& sub, std::string description) && {
+  Table&& Section(std::string key, M Cfg::*member, const Table<Sub>& sub,
+                  std::string description) && {
     const Table<Sub>* subp = &sub;
     fields_.push_back({std::move(key), "section", "", std::move(description),
                        [member, subp](const Node& n, Cfg& c, Diagnostics& d) {
@@ -117,15 +136,22 @@ class Table {
   // A key with hand-written parsing (e.g. an enum or a list of structs).
   Table&& Custom(std::string key, std::string type, std::string default_value,
                  std::string description, ParseFn fn) && {
-    fields_.push_back({std::move(key), std::move(type), std::move(default_value),
-                       std::move(description), std::move(fn), {}});
+    fields_.push_back({std::move(key),
+                       std::move(type),
+                       std::move(default_value),
+                       std::move(description),
+                       std::move(fn),
+                       {}});
     return std::move(*this);
   }
 
   // A key otelcol has that otter accepts in syntax but does not act on yet: using it is an
   // error saying so, never silently ignored.
   Table&& NotSupportedYet(std::string key, std::string description) && {
-    fields_.push_back({key, "unsupported", "", description + " (not supported yet)",
+    fields_.push_back({key,
+                       "unsupported",
+                       "",
+                       description + " (not supported yet)",
                        [key](const Node& n, Cfg&, Diagnostics& d) {
                          d.Error(n, "\"" + key + "\" is not supported yet by otter");
                        },
@@ -147,7 +173,8 @@ class Table {
         for (const auto& f : fields_) keys.push_back(f.key);
         std::string near = NearestName(key, keys);
         d.Error(value.line ? value : node,
-                "unknown key \"" + key + "\"" + (near.empty() ? "" : "; did you mean \"" + near + "\"?") +
+                "unknown key \"" + key + "\"" +
+                    (near.empty() ? "" : "; did you mean \"" + near + "\"?") +
                     " (valid keys: " + Join(keys) + ")");
         continue;
       }
@@ -158,7 +185,8 @@ class Table {
 
   std::vector<FieldDoc> Docs() const {
     std::vector<FieldDoc> out;
-    for (const auto& f : fields_) out.push_back({f.key, f.type, f.default_value, f.description, f.children});
+    for (const auto& f : fields_)
+      out.push_back({f.key, f.type, f.default_value, f.description, f.children});
     return out;
   }
 

@@ -44,8 +44,10 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
     if (o.uris.empty()) o.uris.push_back("yaml:service::pipelines: {}");  // --set only
     auto root = config::Load(o);
     if (!root.ok()) {
-      if (print_to_stderr) std::fprintf(stderr, "%s\n", std::string(root.status().message()).c_str());
-      else log.error("{}", root.status().message());
+      if (print_to_stderr)
+        std::fprintf(stderr, "%s\n", std::string(root.status().message()).c_str());
+      else
+        log.error("{}", root.status().message());
       return nullptr;
     }
     loaded->root = std::move(*root);
@@ -54,7 +56,8 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
   loaded->service = pipeline::ParseServiceConfig(loaded->root, registry, d);
   for (const auto& w : d.warnings()) log.warn("{}", w);
   if (!d.ok()) {
-    if (print_to_stderr) std::fprintf(stderr, "%s", d.ErrorsText().c_str());
+    if (print_to_stderr)
+      std::fprintf(stderr, "%s", d.ErrorsText().c_str());
     else
       for (const auto& e : d.errors()) log.error("{}", e);
     return nullptr;
@@ -162,7 +165,8 @@ int Run(const config::LoadOptions& opts) {
     Running fresh;
     fresh.loaded = std::move(next);
     if (Status s = StartRunning(fresh, log, metrics, hub); !s.ok()) {
-      log->error("reloaded config failed to start ({}); restoring the previous config", s.message());
+      log->error("reloaded config failed to start ({}); restoring the previous config",
+                 s.message());
       StopRunning(fresh);
       Running old;
       old.loaded = LoadConfig(opts, registry, *log, false);
@@ -218,7 +222,8 @@ int Components(bool verbose) {
     std::printf("%ss:\n", std::string(ComponentKindName(kind)).c_str());
     for (const Factory* f : registry.All(kind)) {
       std::string signals;
-      for (Signal s : f->signals) signals += (signals.empty() ? "" : ",") + std::string(SignalName(s));
+      for (Signal s : f->signals)
+        signals += (signals.empty() ? "" : ",") + std::string(SignalName(s));
       std::string aliases;
       for (const auto& a : f->aliases) aliases += " (alias: " + a + ")";
       std::printf("  %-16s %-20s %s%s\n", f->type.c_str(), signals.c_str(), f->description.c_str(),
@@ -238,11 +243,13 @@ int main(int argc, char** argv) {
   otter::config::LoadOptions opts;
   auto add_config_flags = [&](CLI::App* a) {
     a->add_option("--config", opts.uris,
-                  "config source (path, file:path, env:VAR, yaml:key::path: value); repeatable, merged in order");
+                  "config source (path, file:path, env:VAR, yaml:key::path: value); repeatable, "
+                  "merged in order");
     a->add_option("--set", opts.sets, "override a config value: key::path=value; repeatable");
   };
   add_config_flags(&app);
-  auto* validate = app.add_subcommand("validate", "check a config and print every error with file:line");
+  auto* validate =
+      app.add_subcommand("validate", "check a config and print every error with file:line");
   add_config_flags(validate);
   bool verbose = false;
   auto* components = app.add_subcommand("components", "list every built-in component");

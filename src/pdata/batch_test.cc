@@ -9,7 +9,8 @@ TraceBatch MakeTraces(int resources, int scopes, int spans) {
   TraceBatch b;
   for (int r = 0; r < resources; ++r) {
     ResourceSpans rs;
-    rs.resource.attributes.push_back({"service.name", AnyValue::String(b.arenas().Copy("svc" + std::to_string(r)))});
+    rs.resource.attributes.push_back(
+        {"service.name", AnyValue::String(b.arenas().Copy("svc" + std::to_string(r)))});
     for (int s = 0; s < scopes; ++s) {
       ScopeSpans ss;
       ss.scope.name = "lib";

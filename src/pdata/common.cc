@@ -32,13 +32,20 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 void Render(const AnyValue& v, std::string& out, bool quote_strings) {
   switch (v.type) {
-    case AnyValue::Type::kEmpty: break;
-    case AnyValue::Type::kString:
-      if (quote_strings) AppendJsonString(out, v.string_value);
-      else out += v.string_value;
+    case AnyValue::Type::kEmpty:
       break;
-    case AnyValue::Type::kBool: out += v.bool_value ? "true" : "false"; break;
-    case AnyValue::Type::kInt: out += std::to_string(v.int_value); break;
+    case AnyValue::Type::kString:
+      if (quote_strings)
+        AppendJsonString(out, v.string_value);
+      else
+        out += v.string_value;
+      break;
+    case AnyValue::Type::kBool:
+      out += v.bool_value ? "true" : "false";
+      break;
+    case AnyValue::Type::kInt:
+      out += std::to_string(v.int_value);
+      break;
     case AnyValue::Type::kDouble: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.17g", v.double_value);
@@ -112,16 +119,22 @@ std::string AnyValue::ToString() const {
 bool AnyValue::operator==(const AnyValue& o) const {
   if (type != o.type) return false;
   switch (type) {
-    case Type::kEmpty: return true;
+    case Type::kEmpty:
+      return true;
     case Type::kString:
-    case Type::kBytes: return string_value == o.string_value;
-    case Type::kBool: return bool_value == o.bool_value;
-    case Type::kInt: return int_value == o.int_value;
+    case Type::kBytes:
+      return string_value == o.string_value;
+    case Type::kBool:
+      return bool_value == o.bool_value;
+    case Type::kInt:
+      return int_value == o.int_value;
     case Type::kDouble:
       return double_value == o.double_value ||
              (std::isnan(double_value) && std::isnan(o.double_value));
-    case Type::kArray: return array_value == o.array_value;
-    case Type::kKvList: return kvlist_value == o.kvlist_value;
+    case Type::kArray:
+      return array_value == o.array_value;
+    case Type::kKvList:
+      return kvlist_value == o.kvlist_value;
   }
   return false;
 }

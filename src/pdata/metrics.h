@@ -8,7 +8,14 @@
 
 namespace otter::pdata {
 
-enum class MetricType : uint8_t { kEmpty, kGauge, kSum, kHistogram, kExponentialHistogram, kSummary };
+enum class MetricType : uint8_t {
+  kEmpty,
+  kGauge,
+  kSum,
+  kHistogram,
+  kExponentialHistogram,
+  kSummary
+};
 enum class AggregationTemporality : int32_t { kUnspecified = 0, kDelta = 1, kCumulative = 2 };
 
 constexpr uint32_t kNoRecordedValueFlag = 1;
@@ -101,11 +108,11 @@ struct Metric {
   std::string_view unit;
   MetricType type = MetricType::kEmpty;
   AggregationTemporality temporality = AggregationTemporality::kUnspecified;  // sum/hist/exphist
-  bool is_monotonic = false;                                                   // sum only
-  std::vector<NumberDataPoint> number_points;                 // gauge, sum
-  std::vector<HistogramDataPoint> histogram_points;           // histogram
+  bool is_monotonic = false;                                                  // sum only
+  std::vector<NumberDataPoint> number_points;                                 // gauge, sum
+  std::vector<HistogramDataPoint> histogram_points;                           // histogram
   std::vector<ExponentialHistogramDataPoint> exp_histogram_points;  // exponential_histogram
-  std::vector<SummaryDataPoint> summary_points;               // summary
+  std::vector<SummaryDataPoint> summary_points;                     // summary
   Attributes metadata;
 
   size_t DataPointCount() const {

@@ -6,7 +6,12 @@
 namespace otter::pdata {
 
 enum class SpanKind : int32_t {
-  kUnspecified = 0, kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5
+  kUnspecified = 0,
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
 };
 enum class StatusCode : int32_t { kUnset = 0, kOk = 1, kError = 2 };
 

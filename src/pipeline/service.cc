@@ -28,9 +28,12 @@ namespace {
 
 template <class B>
 void AddTo(Consumers& c, Consumer<B>* consumer) {
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>) c.traces = consumer;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>) c.metrics = consumer;
-  else c.logs = consumer;
+  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+    c.traces = consumer;
+  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+    c.metrics = consumer;
+  else
+    c.logs = consumer;
 }
 
 }  // namespace
@@ -99,15 +102,17 @@ Status Service::Build() {
       if (!proc.ok())
         return proc.status().Annotate("pipeline " + p.id + ": processor " + it->ToString());
       next = (*proc)->consumers().template get<B>();
-      if (!next)
-        return Internal("processor " + it->ToString() + " has no consumer for " + p.id);
+      if (!next) return Internal("processor " + it->ToString() + " has no consumer for " + p.id);
       procs.emplace(procs.begin(), it->ToString(), std::move(*proc));
     }
     g.processors.push_back(std::move(procs));
     for (const auto& rid : p.receivers) {
-      if constexpr (std::is_same_v<B, pdata::TraceBatch>) rx_traces[rid].push_back(next);
-      else if constexpr (std::is_same_v<B, pdata::MetricBatch>) rx_metrics[rid].push_back(next);
-      else rx_logs[rid].push_back(next);
+      if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+        rx_traces[rid].push_back(next);
+      else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+        rx_metrics[rid].push_back(next);
+      else
+        rx_logs[rid].push_back(next);
     }
     return Status::Ok();
   };
@@ -115,9 +120,15 @@ Status Service::Build() {
   for (const auto& p : config_.pipelines) {
     Status s;
     switch (p.signal) {
-      case Signal::kTraces: s = build_pipeline(p, pdata::TraceBatch{}); break;
-      case Signal::kMetrics: s = build_pipeline(p, pdata::MetricBatch{}); break;
-      case Signal::kLogs: s = build_pipeline(p, pdata::LogBatch{}); break;
+      case Signal::kTraces:
+        s = build_pipeline(p, pdata::TraceBatch{});
+        break;
+      case Signal::kMetrics:
+        s = build_pipeline(p, pdata::MetricBatch{});
+        break;
+      case Signal::kLogs:
+        s = build_pipeline(p, pdata::LogBatch{});
+        break;
     }
     RETURN_IF_ERROR(s);
   }
@@ -128,10 +139,12 @@ Status Service::Build() {
       if (g.receivers.count(rid)) continue;
       Consumers c;
       if (auto it = rx_traces.find(rid); it != rx_traces.end()) c.traces = g.MakeFanOut(it->second);
-      if (auto it = rx_metrics.find(rid); it != rx_metrics.end()) c.metrics = g.MakeFanOut(it->second);
+      if (auto it = rx_metrics.find(rid); it != rx_metrics.end())
+        c.metrics = g.MakeFanOut(it->second);
       if (auto it = rx_logs.find(rid); it != rx_logs.end()) c.logs = g.MakeFanOut(it->second);
       const ComponentSpec& spec = config_.receivers.at(rid);
-      auto rx = spec.factory->create_receiver(Context(rid, ComponentKind::kReceiver), *spec.config, c);
+      auto rx =
+          spec.factory->create_receiver(Context(rid, ComponentKind::kReceiver), *spec.config, c);
       if (!rx.ok()) return rx.status().Annotate("receiver " + rid.ToString());
       g.receivers[rid] = std::move(*rx);
     }

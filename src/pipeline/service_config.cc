@@ -37,13 +37,15 @@ void ParseSection(const Node& section, ComponentKind kind, const Registry& regis
       auto names = registry.TypeNames(kind);
       std::string near = config::NearestName(id->type, names);
       d.Error(value, kind_name + " type \"" + id->type + "\" is not implemented in otter" +
-                         (near.empty() ? "" : " (did you mean \"" + near + "\"?)") + "; available " +
-                         kind_name + "s: " + JoinNames(names));
-      out[*id] = ComponentSpec{*id, nullptr, nullptr, &value};  // known id, so pipelines don't re-report it
+                         (near.empty() ? "" : " (did you mean \"" + near + "\"?)") +
+                         "; available " + kind_name + "s: " + JoinNames(names));
+      out[*id] = ComponentSpec{*id, nullptr, nullptr,
+                               &value};  // known id, so pipelines don't re-report it
       continue;
     }
     if (via_alias)
-      d.Warning(value, kind_name + " type \"" + id->type + "\" is deprecated; use \"" + f->type + "\"");
+      d.Warning(value,
+                kind_name + " type \"" + id->type + "\" is deprecated; use \"" + f->type + "\"");
     ComponentSpec spec;
     spec.id = *id;
     spec.factory = f;
@@ -77,8 +79,8 @@ std::vector<ComponentId> ParseIdList(const Node* n, const std::string& what,
     auto it = defined.find(*id);
     if (it == defined.end()) {
       d.Error(at, "pipeline " + pipeline + " references " + what + " \"" + names[i] +
-                      "\" which is not configured (configured " + what + "s: " +
-                      JoinNames(defined_names) + ")");
+                      "\" which is not configured (configured " + what +
+                      "s: " + JoinNames(defined_names) + ")");
       continue;
     }
     if (!it->second.factory) continue;  // its type error was already reported
@@ -101,16 +103,20 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
   for (const auto& [key, value] : n.map) {
     if (key == "metrics") {
       for (const auto& [k, v] : value.map) {
-        if (k == "address") config::ParseValue(v, t.metrics_address, d);
+        if (k == "address")
+          config::ParseValue(v, t.metrics_address, d);
         else if (k == "level") {
           config::ParseValue(v, t.metrics_level, d);
           static const std::vector<std::string> kLevels = {"none", "basic", "normal", "detailed"};
           if (std::find(kLevels.begin(), kLevels.end(), t.metrics_level) == kLevels.end())
-            d.Error(v, "service.telemetry.metrics.level must be one of none, basic, normal, detailed");
+            d.Error(v,
+                    "service.telemetry.metrics.level must be one of none, basic, normal, detailed");
         } else if (k == "readers") {
-          d.Error(v, "service.telemetry.metrics.readers is not supported yet by otter; use address");
+          d.Error(v,
+                  "service.telemetry.metrics.readers is not supported yet by otter; use address");
         } else {
-          d.Error(v, "unknown key \"" + k + "\" in service.telemetry.metrics (valid keys: address, level)");
+          d.Error(v, "unknown key \"" + k +
+                         "\" in service.telemetry.metrics (valid keys: address, level)");
         }
       }
     } else if (key == "logs") {
@@ -128,13 +134,15 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
           if (t.logs_encoding != "console" && t.logs_encoding != "json")
             d.Error(v, "service.telemetry.logs.encoding must be console or json");
         } else {
-          d.Error(v, "unknown key \"" + k + "\" in service.telemetry.logs (valid keys: level, encoding)");
+          d.Error(v, "unknown key \"" + k +
+                         "\" in service.telemetry.logs (valid keys: level, encoding)");
         }
       }
     } else if (key == "resource" || key == "traces") {
       d.Error(value, "service.telemetry." + key + " is not supported yet by otter");
     } else {
-      d.Error(value, "unknown key \"" + key + "\" in service.telemetry (valid keys: metrics, logs)");
+      d.Error(value,
+              "unknown key \"" + key + "\" in service.telemetry (valid keys: metrics, logs)");
     }
   }
 }
@@ -143,7 +151,7 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
 
 ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Diagnostics& d) {
   ServiceConfig sc;
-  static const std::vector<std::string> kTop = {"receivers", "processors", "exporters",
+  static const std::vector<std::string> kTop = {"receivers",  "processors", "exporters",
                                                 "connectors", "extensions", "service"};
   for (const auto& [key, value] : root.map) {
     if (std::find(kTop.begin(), kTop.end(), key) == kTop.end()) {
@@ -152,17 +160,22 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
                          (near.empty() ? "" : "; did you mean \"" + near + "\"?"));
     }
   }
-  if (const Node* n = root.Find("receivers")) ParseSection(*n, ComponentKind::kReceiver, registry, sc.receivers, d);
-  if (const Node* n = root.Find("processors")) ParseSection(*n, ComponentKind::kProcessor, registry, sc.processors, d);
-  if (const Node* n = root.Find("exporters")) ParseSection(*n, ComponentKind::kExporter, registry, sc.exporters, d);
-  if (const Node* n = root.Find("extensions")) ParseSection(*n, ComponentKind::kExtension, registry, sc.extensions, d);
+  if (const Node* n = root.Find("receivers"))
+    ParseSection(*n, ComponentKind::kReceiver, registry, sc.receivers, d);
+  if (const Node* n = root.Find("processors"))
+    ParseSection(*n, ComponentKind::kProcessor, registry, sc.processors, d);
+  if (const Node* n = root.Find("exporters"))
+    ParseSection(*n, ComponentKind::kExporter, registry, sc.exporters, d);
+  if (const Node* n = root.Find("extensions"))
+    ParseSection(*n, ComponentKind::kExtension, registry, sc.extensions, d);
   if (const Node* n = root.Find("connectors"); n && !n->IsNull() && !n->map.empty())
     for (const auto& [key, value] : n->map)
       d.Error(value, "connector \"" + key + "\": connectors are not implemented in otter yet");
 
   const Node* service = root.Find("service");
   if (!service || !service->IsMap()) {
-    d.Error(service ? service->Where() : root.Where(), "missing \"service\" section with pipelines");
+    d.Error(service ? service->Where() : root.Where(),
+            "missing \"service\" section with pipelines");
     return sc;
   }
   for (const auto& [key, value] : service->map) {
@@ -190,9 +203,12 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
         PipelineSpec p;
         p.id = pid;
         std::string signal = pid.substr(0, pid.find('/'));
-        if (signal == "traces") p.signal = Signal::kTraces;
-        else if (signal == "metrics") p.signal = Signal::kMetrics;
-        else if (signal == "logs") p.signal = Signal::kLogs;
+        if (signal == "traces")
+          p.signal = Signal::kTraces;
+        else if (signal == "metrics")
+          p.signal = Signal::kMetrics;
+        else if (signal == "logs")
+          p.signal = Signal::kLogs;
         else {
           d.Error(pnode, "pipeline \"" + pid + "\": signal must be traces, metrics or logs" +
                              (signal == "profiles" ? " (profiles are not supported yet)" : ""));
@@ -207,20 +223,27 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
             d.Error(v, "pipeline \"" + pid + "\": unknown key \"" + k +
                            "\" (valid keys: receivers, processors, exporters)");
         }
-        p.receivers = ParseIdList(pnode.Find("receivers"), "receiver", sc.receivers, pid, p.signal, d);
-        p.processors = ParseIdList(pnode.Find("processors"), "processor", sc.processors, pid, p.signal, d);
-        p.exporters = ParseIdList(pnode.Find("exporters"), "exporter", sc.exporters, pid, p.signal, d);
+        p.receivers =
+            ParseIdList(pnode.Find("receivers"), "receiver", sc.receivers, pid, p.signal, d);
+        p.processors =
+            ParseIdList(pnode.Find("processors"), "processor", sc.processors, pid, p.signal, d);
+        p.exporters =
+            ParseIdList(pnode.Find("exporters"), "exporter", sc.exporters, pid, p.signal, d);
         const Node* r = pnode.Find("receivers");
         const Node* e = pnode.Find("exporters");
-        if (!r || r->seq.empty()) d.Error(pnode, "pipeline \"" + pid + "\" must have at least one receiver");
-        if (!e || e->seq.empty()) d.Error(pnode, "pipeline \"" + pid + "\" must have at least one exporter");
+        if (!r || r->seq.empty())
+          d.Error(pnode, "pipeline \"" + pid + "\" must have at least one receiver");
+        if (!e || e->seq.empty())
+          d.Error(pnode, "pipeline \"" + pid + "\" must have at least one exporter");
         sc.pipelines.push_back(std::move(p));
       }
     } else {
-      d.Error(value, "unknown key \"" + key + "\" in service (valid keys: extensions, pipelines, telemetry)");
+      d.Error(value, "unknown key \"" + key +
+                         "\" in service (valid keys: extensions, pipelines, telemetry)");
     }
   }
-  if (sc.pipelines.empty() && d.ok()) d.Error(*service, "service.pipelines: at least one pipeline is required");
+  if (sc.pipelines.empty() && d.ok())
+    d.Error(*service, "service.pipelines: at least one pipeline is required");
   return sc;
 }
 

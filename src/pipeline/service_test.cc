@@ -18,7 +18,8 @@ struct EmptyConfig : ComponentConfig {
   std::string answer = "ok";
 };
 const config::Table<EmptyConfig>& EmptyTable() {
-  static const auto t = config::Table<EmptyConfig>().Field("answer", &EmptyConfig::answer, "ok|retry|fail");
+  static const auto t =
+      config::Table<EmptyConfig>().Field("answer", &EmptyConfig::answer, "ok|retry|fail");
   return t;
 }
 
@@ -46,7 +47,8 @@ class TagProcessor : public Processor, public TraceConsumer {
   void Shutdown() override { g_events->push_back("stop " + id_); }
   Consumers consumers() override { return {this, nullptr, nullptr}; }
   void Consume(pdata::TraceBatch&& b, Completion done) override {
-    for (auto& r : b.resources()) r.schema_url = b.arenas().Copy(std::string(r.schema_url) + id_ + ";");
+    for (auto& r : b.resources())
+      r.schema_url = b.arenas().Copy(std::string(r.schema_url) + id_ + ";");
     next_->Consume(std::move(b), std::move(done));
   }
   bool MutatesData() const override { return true; }
@@ -58,7 +60,8 @@ class TagProcessor : public Processor, public TraceConsumer {
 
 class RecordingExporter : public Exporter, public TraceConsumer {
  public:
-  RecordingExporter(std::string id, std::string answer) : id_(std::move(id)), answer_(std::move(answer)) {}
+  RecordingExporter(std::string id, std::string answer)
+      : id_(std::move(id)), answer_(std::move(answer)) {}
   Status Start() override {
     g_events->push_back("start " + id_);
     return Status::Ok();
@@ -67,9 +70,12 @@ class RecordingExporter : public Exporter, public TraceConsumer {
   Consumers consumers() override { return {this, nullptr, nullptr}; }
   void Consume(pdata::TraceBatch&& b, Completion done) override {
     for (auto& r : b.resources()) got.push_back(std::string(r.schema_url));
-    if (answer_ == "ok") done(Status::Ok());
-    else if (answer_ == "retry") done(Unavailable(id_ + " down"));
-    else done(InvalidArgument(id_ + " rejects"));
+    if (answer_ == "ok")
+      done(Status::Ok());
+    else if (answer_ == "retry")
+      done(Unavailable(id_ + " down"));
+    else
+      done(InvalidArgument(id_ + " rejects"));
   }
   std::vector<std::string> got;
 
@@ -83,16 +89,20 @@ void RegisterFakes(Registry& r) {
   rx.type = "fake";
   rx.signals = {Signal::kTraces};
   SetConfigTable(rx, EmptyTable());
-  rx.create_receiver = [](const ComponentContext& ctx, const ComponentConfig&, Consumers c)
-      -> StatusOr<std::unique_ptr<Receiver>> { return std::unique_ptr<Receiver>(new FakeReceiver(ctx.id.ToString(), c)); };
+  rx.create_receiver = [](const ComponentContext& ctx, const ComponentConfig&,
+                          Consumers c) -> StatusOr<std::unique_ptr<Receiver>> {
+    return std::unique_ptr<Receiver>(new FakeReceiver(ctx.id.ToString(), c));
+  };
   r.Add(rx);
   Factory p;
   p.kind = ComponentKind::kProcessor;
   p.type = "tag";
   p.signals = {Signal::kTraces};
   SetConfigTable(p, EmptyTable());
-  p.create_processor = [](const ComponentContext& ctx, const ComponentConfig&, Signal, Consumers c)
-      -> StatusOr<std::unique_ptr<Processor>> { return std::unique_ptr<Processor>(new TagProcessor(ctx.id.ToString(), c.traces)); };
+  p.create_processor = [](const ComponentContext& ctx, const ComponentConfig&, Signal,
+                          Consumers c) -> StatusOr<std::unique_ptr<Processor>> {
+    return std::unique_ptr<Processor>(new TagProcessor(ctx.id.ToString(), c.traces));
+  };
   r.Add(p);
   Factory e;
   e.kind = ComponentKind::kExporter;
@@ -100,7 +110,8 @@ void RegisterFakes(Registry& r) {
   e.aliases = {"oldrec"};
   e.signals = {Signal::kTraces};
   SetConfigTable(e, EmptyTable());
-  e.create_exporter = [](const ComponentContext& ctx, const ComponentConfig& cfg) -> StatusOr<std::unique_ptr<Exporter>> {
+  e.create_exporter = [](const ComponentContext& ctx,
+                         const ComponentConfig& cfg) -> StatusOr<std::unique_ptr<Exporter>> {
     return std::unique_ptr<Exporter>(
         new RecordingExporter(ctx.id.ToString(), static_cast<const EmptyConfig&>(cfg).answer));
   };
@@ -112,7 +123,8 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     g_events = &events_;
     RegisterFakes(registry_);
-    logger_ = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    logger_ =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   }
   void TearDown() override { g_events = nullptr; }
 
@@ -151,7 +163,8 @@ service:
   pipelines:
     traces/one: {receivers: [fake], processors: [tag/a, tag/b], exporters: [rec/1, rec/2]}
     traces/two: {receivers: [fake], processors: [tag/b], exporters: [rec/2]}
-)", d);
+)",
+                  d);
   ASSERT_TRUE(d.ok()) << d.ErrorsText();
   Service s(sc, logger_, &metrics_, &hub_);
   ASSERT_TRUE(s.Start().ok());
@@ -181,7 +194,8 @@ service:
   pipelines:
     traces/a: {receivers: [fake], exporters: [rec/ok, rec/retry]}
     traces/b: {receivers: [fake], exporters: [rec/ok]}
-)", d);
+)",
+                  d);
   ASSERT_TRUE(d.ok()) << d.ErrorsText();
   Service s(sc, logger_, &metrics_, &hub_);
   ASSERT_TRUE(s.Start().ok());
@@ -202,7 +216,9 @@ TEST_F(ServiceTest, PermanentBeatsRetryable) {
 
 TEST_F(ServiceTest, DroppedCompletionAnswersInternal) {
   Status got;
-  { Completion c([&](Status s) { got = s; }); }
+  {
+    Completion c([&](Status s) { got = s; });
+  }
   EXPECT_EQ(got.code(), StatusCode::kInternal);
 }
 
@@ -227,16 +243,27 @@ service:
       exporters: [rec]
   extensions: [health_check]
 recievers: {}
-)", d);
+)",
+        d);
   std::string all = d.ErrorsText();
-  EXPECT_NE(all.find("svc.yaml:3: receiver type \"jaeger\" is not implemented in otter"), std::string::npos) << all;
+  EXPECT_NE(all.find("svc.yaml:3: receiver type \"jaeger\" is not implemented in otter"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("available receivers: fake"), std::string::npos) << all;
-  EXPECT_NE(all.find("svc.yaml:6: unknown key \"answr\"; did you mean \"answer\"?"), std::string::npos) << all;
+  EXPECT_NE(all.find("svc.yaml:6: unknown key \"answr\"; did you mean \"answer\"?"),
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("svc.yaml:9: connector \"spanmetrics\""), std::string::npos) << all;
-  EXPECT_NE(all.find("svc.yaml:13: pipeline traces references receiver \"otlp\" which is not configured"), std::string::npos) << all;
+  EXPECT_NE(
+      all.find("svc.yaml:13: pipeline traces references receiver \"otlp\" which is not configured"),
+      std::string::npos)
+      << all;
   EXPECT_NE(all.find("profiles are not supported yet"), std::string::npos) << all;
   EXPECT_NE(all.find("service.extensions references \"health_check\""), std::string::npos) << all;
-  EXPECT_NE(all.find("svc.yaml:19: unknown top-level key \"recievers\"; did you mean \"receivers\"?"), std::string::npos) << all;
+  EXPECT_NE(
+      all.find("svc.yaml:19: unknown top-level key \"recievers\"; did you mean \"receivers\"?"),
+      std::string::npos)
+      << all;
   ASSERT_EQ(d.warnings().size(), 1u);
   EXPECT_NE(d.warnings()[0].find("\"oldrec\" is deprecated; use \"rec\""), std::string::npos);
 }

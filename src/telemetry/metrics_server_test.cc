@@ -52,7 +52,8 @@ TEST(MetricsServerTest, BusyAddressFails) {
   MetricsServer b(metrics, "127.0.0.1:" + std::to_string(a.port()));
   Status s = b.Start();
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("listen tcp 127.0.0.1:" + std::to_string(a.port())));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("listen tcp 127.0.0.1:" + std::to_string(a.port())));
 }
 
 }  // namespace

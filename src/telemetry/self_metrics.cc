@@ -39,8 +39,7 @@ void AppendSample(std::string& out, const std::string& name, const Labels& label
 
 }  // namespace
 
-Counter& SelfMetrics::GetCounter(const std::string& name, const std::string& help,
-                                 Labels labels) {
+Counter& SelfMetrics::GetCounter(const std::string& name, const std::string& help, Labels labels) {
   std::sort(labels.begin(), labels.end());
   std::lock_guard lock(mu_);
   Family& f = families_[name];
@@ -62,8 +61,8 @@ Gauge& SelfMetrics::GetGauge(const std::string& name, const std::string& help, L
   return *slot;
 }
 
-void SelfMetrics::AddCallbackGauge(const std::string& name, const std::string& help,
-                                   Labels labels, std::function<double()> fn) {
+void SelfMetrics::AddCallbackGauge(const std::string& name, const std::string& help, Labels labels,
+                                   std::function<double()> fn) {
   std::sort(labels.begin(), labels.end());
   std::lock_guard lock(mu_);
   Family& f = families_[name];

@@ -1,3 +1,5 @@
+#include "util/harness.h"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,8 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "util/harness.h"
 
 namespace otter::testing {
 
@@ -48,7 +48,8 @@ double ScrapeValue(const std::string& text, const std::string& series) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    if (line.rfind(series + " ", 0) == 0)
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
   }
   return -1;
 }
@@ -68,31 +69,37 @@ bool OtterProcess::Start(int health_port, std::chrono::milliseconds deadline) {
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    execl(OTTER_BINARY, OTTER_BINARY, "--config", config_path_.c_str(), static_cast<char*>(nullptr));
+    execl(OTTER_BINARY, OTTER_BINARY, "--config", config_path_.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
-  return Eventually([&] {
-    int st;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;  // exited: fail below
-    }
-    return HttpRequest("GET", health_port, "/").status == 200;
-  }, deadline) && pid_ > 0;
+  return Eventually(
+             [&] {
+               int st;
+               if (waitpid(pid_, &st, WNOHANG) == pid_) {
+                 pid_ = -1;
+                 return true;  // exited: fail below
+               }
+               return HttpRequest("GET", health_port, "/").status == 200;
+             },
+             deadline) &&
+         pid_ > 0;
 }
 
 int OtterProcess::Stop(std::chrono::milliseconds deadline) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int code = -1;
-  bool exited = Eventually([&] {
-    int st;
-    if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return true;
-    }
-    return false;
-  }, deadline);
+  bool exited = Eventually(
+      [&] {
+        int st;
+        if (waitpid(pid_, &st, WNOHANG) == pid_) {
+          code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+          return true;
+        }
+        return false;
+      },
+      deadline);
   if (!exited) {
     Kill();
     return -1;

@@ -65,7 +65,9 @@ bool Eventually(Pred pred, std::chrono::milliseconds deadline = std::chrono::sec
   auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
     if (pred()) return true;
-    struct timespec ts{0, 20 * 1000 * 1000};
+    struct timespec ts {
+      0, 20 * 1000 * 1000
+    };
     nanosleep(&ts, nullptr);
   }
   return pred();

@@ -65,9 +65,9 @@ class Cancellation {
     fns_.erase(id);
   }
   mutable std::mutex mu_;
-  bool cancelled_ = false;                          // GUARDED_BY(mu_)
-  uint64_t next_id_ = 1;                            // GUARDED_BY(mu_)
-  std::map<uint64_t, std::function<void()>> fns_;   // GUARDED_BY(mu_)
+  bool cancelled_ = false;                         // GUARDED_BY(mu_)
+  uint64_t next_id_ = 1;                           // GUARDED_BY(mu_)
+  std::map<uint64_t, std::function<void()>> fns_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace otter::exporterhelper

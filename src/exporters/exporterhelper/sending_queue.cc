@@ -38,19 +38,19 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
   const telemetry::Labels labels = {{"exporter", ctx.id.ToString()}};
   sent_ = &m->GetCounter("otelcol_exporter_sent_" + items,
                          "Number of " + items + " successfully sent to destination.", labels);
-  send_failed_ = &m->GetCounter("otelcol_exporter_send_failed_" + items,
-                                "Number of " + items + " in failed attempts to send to destination.",
-                                labels);
-  enqueue_failed_ = &m->GetCounter("otelcol_exporter_enqueue_failed_" + items,
-                                   "Number of " + items + " failed to be added to the sending queue.",
-                                   labels);
+  send_failed_ =
+      &m->GetCounter("otelcol_exporter_send_failed_" + items,
+                     "Number of " + items + " in failed attempts to send to destination.", labels);
+  enqueue_failed_ =
+      &m->GetCounter("otelcol_exporter_enqueue_failed_" + items,
+                     "Number of " + items + " failed to be added to the sending queue.", labels);
   if (settings_.queue.enabled) {
     telemetry::Labels ql = labels;
     ql.emplace_back("data_type", std::string(SignalName(signal)));
     queue_size_ = &m->GetGauge("otelcol_exporter_queue_size",
                                "Current size of the retry queue (in sizer units).", ql);
-    m->GetGauge("otelcol_exporter_queue_capacity", "Fixed capacity of the retry queue (in sizer units).",
-                ql)
+    m->GetGauge("otelcol_exporter_queue_capacity",
+                "Fixed capacity of the retry queue (in sizer units).", ql)
         .Set(settings_.queue.queue_size);
   }
 }
@@ -109,8 +109,9 @@ void SendingQueue::Submit(std::unique_ptr<Request> request, size_t items, Comple
   if (q.enabled && q.items_sizer() && units > static_cast<size_t>(q.queue_size)) {
     // Can never fit; retrying the same batch would not help, so this is permanent.
     Refuse(items,
-           ResourceExhausted(fmt::format("a batch of {} is larger than sending_queue.queue_size ({} items)",
-                                         ItemWords(items), q.queue_size)),
+           ResourceExhausted(
+               fmt::format("a batch of {} is larger than sending_queue.queue_size ({} items)",
+                           ItemWords(items), q.queue_size)),
            std::move(done));
     return;
   }
@@ -208,8 +209,7 @@ SendingQueue::Outcome SendingQueue::SendWithRetry(Request& request, size_t items
     uint64_t suppressed = 0;
     if (retry_log_.Allow(*clock_, &suppressed)) {
       log_->info("exporting {} failed, will retry after {}: {}{}", ItemWords(items),
-                 Seconds(*delay), s.ToString(),
-                 LogThrottle::Suffix(suppressed));
+                 Seconds(*delay), s.ToString(), LogThrottle::Suffix(suppressed));
     }
     const Clock::TimePoint retry_at = clock_->Now() + *delay;
     std::unique_lock lock(mu_);
@@ -234,15 +234,14 @@ void SendingQueue::Finish(Entry& e, Outcome out) {
       uint64_t suppressed = 0;
       if (failure_log_.Allow(*clock_, &suppressed)) {
         log_->error("exporting failed, {} {}: {}{}", e.done ? "rejecting" : "dropping",
-                    ItemWords(e.items), out.status.ToString(),
-                    LogThrottle::Suffix(suppressed));
+                    ItemWords(e.items), out.status.ToString(), LogThrottle::Suffix(suppressed));
       }
     }
   }
   if (out.at_shutdown) {
-    out.status = Unavailable("exporter " + ctx_.id.ToString() +
-                             " shut down before the data could be sent: " +
-                             std::string(out.status.message()));
+    out.status = Unavailable(
+        "exporter " + ctx_.id.ToString() +
+        " shut down before the data could be sent: " + std::string(out.status.message()));
   }
   e.done(std::move(out.status));
 }

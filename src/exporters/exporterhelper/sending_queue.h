@@ -42,16 +42,16 @@ namespace otter::exporterhelper {
 
 // One try at sending a request, as handed to the exporter's send function.
 struct Attempt {
-  int number = 1;                   // 1 for the first try
-  Duration timeout{};               // real-time budget of this attempt; 0 = none
-  Cancellation* cancel = nullptr;   // fires when shutdown gives up: abort the network call
-  std::string* scratch = nullptr;   // kept across the attempts of one request (empty on the
-                                    // first): exporters cache the encoded body here
+  int number = 1;                  // 1 for the first try
+  Duration timeout{};              // real-time budget of this attempt; 0 = none
+  Cancellation* cancel = nullptr;  // fires when shutdown gives up: abort the network call
+  std::string* scratch = nullptr;  // kept across the attempts of one request (empty on the
+                                   // first): exporters cache the encoded body here
 };
 
 struct SenderOptions {
-  std::shared_ptr<Clock> clock;     // null = SteadyClock
-  std::function<double()> jitter;   // uniform [0, 1) for backoff; null = seeded PRNG
+  std::shared_ptr<Clock> clock;    // null = SteadyClock
+  std::function<double()> jitter;  // uniform [0, 1) for backoff; null = seeded PRNG
   // Longest Shutdown() keeps sending what is queued or being retried. 10s: long enough to
   // flush a full default queue to a healthy backend, short enough to finish inside the usual
   // 30s termination grace period of process supervisors even with several exporters.
@@ -128,23 +128,23 @@ class SendingQueue {
   std::mt19937_64 rng_;  // GUARDED_BY(jitter_mu_)
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;   // an entry was queued, or shutdown
-  std::condition_variable space_cv_;  // room freed (block_on_overflow), or shutdown
-  std::condition_variable idle_cv_;   // a send finished while draining
-  std::condition_variable retry_cv_;  // shutdown began: backoff waits re-check
-  std::condition_variable shut_cv_;   // Shutdown() finished
-  std::deque<Entry> queue_;           // GUARDED_BY(mu_)
-  size_t queued_units_ = 0;           // GUARDED_BY(mu_)
-  size_t busy_ = 0;                   // GUARDED_BY(mu_) senders inside SendWithRetry
-  bool accepting_ = true;             // GUARDED_BY(mu_)
-  bool draining_ = false;             // GUARDED_BY(mu_)
-  bool cancelled_ = false;            // GUARDED_BY(mu_) the drain deadline passed
-  bool shut_down_ = false;            // GUARDED_BY(mu_) Shutdown() completed
-  bool shutdown_running_ = false;     // GUARDED_BY(mu_)
-  Clock::TimePoint drain_deadline_{}; // GUARDED_BY(mu_)
-  uint64_t dropped_at_shutdown_ = 0;  // GUARDED_BY(mu_)
-  Status last_error_;                 // GUARDED_BY(mu_)
-  std::vector<std::thread> workers_;  // GUARDED_BY(mu_) started on first Submit
+  std::condition_variable work_cv_;    // an entry was queued, or shutdown
+  std::condition_variable space_cv_;   // room freed (block_on_overflow), or shutdown
+  std::condition_variable idle_cv_;    // a send finished while draining
+  std::condition_variable retry_cv_;   // shutdown began: backoff waits re-check
+  std::condition_variable shut_cv_;    // Shutdown() finished
+  std::deque<Entry> queue_;            // GUARDED_BY(mu_)
+  size_t queued_units_ = 0;            // GUARDED_BY(mu_)
+  size_t busy_ = 0;                    // GUARDED_BY(mu_) senders inside SendWithRetry
+  bool accepting_ = true;              // GUARDED_BY(mu_)
+  bool draining_ = false;              // GUARDED_BY(mu_)
+  bool cancelled_ = false;             // GUARDED_BY(mu_) the drain deadline passed
+  bool shut_down_ = false;             // GUARDED_BY(mu_) Shutdown() completed
+  bool shutdown_running_ = false;      // GUARDED_BY(mu_)
+  Clock::TimePoint drain_deadline_{};  // GUARDED_BY(mu_)
+  uint64_t dropped_at_shutdown_ = 0;   // GUARDED_BY(mu_)
+  Status last_error_;                  // GUARDED_BY(mu_)
+  std::vector<std::thread> workers_;   // GUARDED_BY(mu_) started on first Submit
 };
 
 }  // namespace otter::exporterhelper

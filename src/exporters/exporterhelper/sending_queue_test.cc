@@ -115,12 +115,15 @@ class SendingQueueTest : public ::testing::Test {
 TEST_F(SendingQueueTest, SendsAndCounts) {
   std::atomic<size_t> got{0};
   settings_.queue.wait_for_result = true;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch& b, const Attempt& a) {
-    got += b.ItemCount();
-    EXPECT_EQ(a.number, 1);
-    EXPECT_EQ(a.timeout, 5s);
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch& b, const Attempt& a) {
+        got += b.ItemCount();
+        EXPECT_EQ(a.number, 1);
+        EXPECT_EQ(a.timeout, 5s);
+        return Status::Ok();
+      },
+      options_);
   Answer a1, a2;
   s.Consume(Spans(3), a1.done());
   s.Consume(Spans(4), a2.done());
@@ -137,10 +140,13 @@ TEST_F(SendingQueueTest, SendsAndCounts) {
 
 TEST_F(SendingQueueTest, AnswersOkOnEnqueueWithoutWaitForResult) {
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Status::Ok();
+      },
+      options_);
   Answer a;
   s.Consume(Spans(2), a.done());
   EXPECT_TRUE(a.get().ok());  // answered while the send is still blocked
@@ -152,10 +158,13 @@ TEST_F(SendingQueueTest, AnswersOkOnEnqueueWithoutWaitForResult) {
 TEST_F(SendingQueueTest, WaitForResultAnswersWhenTheSendFinishes) {
   settings_.queue.wait_for_result = true;
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return InvalidArgument("bad data");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return InvalidArgument("bad data");
+      },
+      options_);
   Answer a;
   s.Consume(Spans(2), a.done());
   gate.AwaitWaiting(1);
@@ -171,12 +180,17 @@ TEST_F(SendingQueueTest, RetriesRetryableErrorsWithBackoffThenDeliversOnce) {
   UseFakeClock();
   settings_.queue.wait_for_result = true;
   std::atomic<int> calls{0};
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt& a) {
-    EXPECT_EQ(a.number, calls + 1);
-    if (a.number == 1) *a.scratch = "encoded";
-    else EXPECT_EQ(*a.scratch, "encoded");  // the cache survives retries
-    return ++calls < 4 ? Unavailable("down") : Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt& a) {
+        EXPECT_EQ(a.number, calls + 1);
+        if (a.number == 1)
+          *a.scratch = "encoded";
+        else
+          EXPECT_EQ(*a.scratch, "encoded");  // the cache survives retries
+        return ++calls < 4 ? Unavailable("down") : Status::Ok();
+      },
+      options_);
   Answer a;
   s.Consume(Spans(5), a.done());
   EXPECT_TRUE(a.get().ok());
@@ -190,12 +204,15 @@ TEST_F(SendingQueueTest, HonoursServerRetryDelay) {
   UseFakeClock();
   settings_.queue.wait_for_result = true;
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    ++calls;
-    if (calls == 1) return Unavailable("throttled").WithRetryAfter(7s);
-    if (calls == 2) return Unavailable("throttled").WithRetryAfter(10ms);  // backoff is longer
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        ++calls;
+        if (calls == 1) return Unavailable("throttled").WithRetryAfter(7s);
+        if (calls == 2) return Unavailable("throttled").WithRetryAfter(10ms);  // backoff is longer
+        return Status::Ok();
+      },
+      options_);
   Answer a;
   s.Consume(Spans(1), a.done());
   EXPECT_TRUE(a.get().ok());
@@ -206,10 +223,13 @@ TEST_F(SendingQueueTest, PermanentErrorsAreNotRetried) {
   UseFakeClock();
   settings_.queue.wait_for_result = true;
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    ++calls;
-    return ResourceExhausted("too big");  // no RetryInfo: permanent
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        ++calls;
+        return ResourceExhausted("too big");  // no RetryInfo: permanent
+      },
+      options_);
   Answer a;
   s.Consume(Spans(3), a.done());
   EXPECT_EQ(a.get().code(), StatusCode::kResourceExhausted);
@@ -223,9 +243,12 @@ TEST_F(SendingQueueTest, ResourceExhaustedWithRetryInfoIsRetried) {
   UseFakeClock();
   settings_.queue.wait_for_result = true;
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    return ++calls == 1 ? ResourceExhausted("slow down").WithRetryAfter(2s) : Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        return ++calls == 1 ? ResourceExhausted("slow down").WithRetryAfter(2s) : Status::Ok();
+      },
+      options_);
   Answer a;
   s.Consume(Spans(1), a.done());
   EXPECT_TRUE(a.get().ok());
@@ -238,10 +261,13 @@ TEST_F(SendingQueueTest, GivesUpAfterMaxElapsedTime) {
   settings_.queue.wait_for_result = true;
   settings_.retry.max_elapsed_time = 1s;  // waits 100+200+400 = 700ms; the next (800ms) exceeds
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    ++calls;
-    return Unavailable("down");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        ++calls;
+        return Unavailable("down");
+      },
+      options_);
   Answer a;
   s.Consume(Spans(4), a.done());
   Status st = a.get();
@@ -256,10 +282,13 @@ TEST_F(SendingQueueTest, RetryDisabledMeansOneAttempt) {
   settings_.queue.wait_for_result = true;
   settings_.retry.enabled = false;
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    ++calls;
-    return Unavailable("down");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        ++calls;
+        return Unavailable("down");
+      },
+      options_);
   Answer a;
   s.Consume(Spans(4), a.done());
   EXPECT_EQ(a.get().code(), StatusCode::kUnavailable);
@@ -270,10 +299,13 @@ TEST_F(SendingQueueTest, FullQueueRefusesWithRetryableErrorAndCounts) {
   settings_.queue.num_consumers = 1;
   settings_.queue.queue_size = 2;
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Status::Ok();
+      },
+      options_);
   Answer in_flight, q1, q2, refused;
   s.Consume(Spans(1), in_flight.done());
   gate.AwaitWaiting(1);  // the sender holds the first request
@@ -298,10 +330,13 @@ TEST_F(SendingQueueTest, ItemsSizerCountsItems) {
   settings_.queue.queue_size = 10;
   settings_.queue.sizer = "items";
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Status::Ok();
+      },
+      options_);
   Answer a, b, c, d, too_big;
   s.Consume(Spans(1), a.done());
   gate.AwaitWaiting(1);
@@ -325,10 +360,13 @@ TEST_F(SendingQueueTest, BlockOnOverflowWaitsForRoom) {
   settings_.queue.queue_size = 1;
   settings_.queue.block_on_overflow = true;
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Status::Ok();
+      },
+      options_);
   Answer a, b, c;
   s.Consume(Spans(1), a.done());
   gate.AwaitWaiting(1);
@@ -347,10 +385,13 @@ TEST_F(SendingQueueTest, DisabledQueueHandsOverOnlyToIdleSenders) {
   settings_.queue.enabled = false;
   settings_.queue.num_consumers = 1;
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Status::Ok();
+      },
+      options_);
   Answer a, b;
   s.Consume(Spans(2), a.done());
   gate.AwaitWaiting(1);
@@ -370,10 +411,13 @@ TEST_F(SendingQueueTest, DisabledQueueHandsOverOnlyToIdleSenders) {
 
 TEST_F(SendingQueueTest, EmptyBatchIsAcceptedWithoutSending) {
   int calls = 0;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    ++calls;
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        ++calls;
+        return Status::Ok();
+      },
+      options_);
   Answer a;
   s.Consume(TraceBatch(), a.done());
   EXPECT_TRUE(a.get().ok());
@@ -385,9 +429,12 @@ TEST_F(SendingQueueTest, ReportsHealth) {
   settings_.queue.wait_for_result = true;
   settings_.retry.enabled = false;
   std::atomic<bool> fail{true};
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    return fail ? Unavailable("backend down") : Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        return fail ? Unavailable("backend down") : Status::Ok();
+      },
+      options_);
   Answer a, b;
   s.Consume(Spans(1), a.done());
   (void)a.get();
@@ -401,9 +448,8 @@ TEST_F(SendingQueueTest, ReportsHealth) {
 }
 
 TEST_F(SendingQueueTest, RefusesAfterShutdown) {
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_, [&](const TraceBatch&, const Attempt&) { return Status::Ok(); }, options_);
   s.Shutdown();
   Answer a;
   s.Consume(Spans(2), a.done());
@@ -415,11 +461,14 @@ TEST_F(SendingQueueTest, ShutdownDeliversWhatIsQueued) {
   settings_.queue.num_consumers = 2;
   Gate gate;
   std::atomic<size_t> got{0};
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch& b, const Attempt&) {
-    gate.Wait();
-    got += b.ItemCount();
-    return Status::Ok();
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch& b, const Attempt&) {
+        gate.Wait();
+        got += b.ItemCount();
+        return Status::Ok();
+      },
+      options_);
   for (int i = 0; i < 20; ++i) s.Consume(Spans(3), Completion());
   gate.AwaitWaiting(2);
   auto shut = std::async(std::launch::async, [&] { s.Shutdown(); });
@@ -436,10 +485,13 @@ TEST_F(SendingQueueTest, ShutdownWithDeadBackendCountsEveryItemAndLogsOnce) {
   settings_.retry.max_interval = 1h;
   settings_.retry.max_elapsed_time = 0s;
   Gate gate;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    gate.Wait();
-    return Unavailable("connection refused");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        gate.Wait();
+        return Unavailable("connection refused");
+      },
+      options_);
   size_t total = 0;
   for (size_t i = 1; i <= 30; ++i) {
     s.Consume(Spans(i), Completion());
@@ -490,9 +542,12 @@ TEST_F(SendingQueueTest, ShutdownGivesABackingOffRequestOneFinalAttempt) {
   settings_.retry.max_interval = 1h;
   settings_.retry.max_elapsed_time = 0s;
   std::atomic<int> calls{0};
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    return ++calls == 1 ? Unavailable("restarting") : Status::Ok();  // back before the retry
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        return ++calls == 1 ? Unavailable("restarting") : Status::Ok();  // back before the retry
+      },
+      options_);
   s.Consume(Spans(4), Completion());
   clock->AwaitLongWait();  // the request is waiting out its 1h backoff
   auto t0 = std::chrono::steady_clock::now();
@@ -510,21 +565,24 @@ TEST_F(SendingQueueTest, ShutdownAbortsInFlightSendsAtTheDrainDeadline) {
   settings_.queue.wait_for_result = true;
   std::atomic<int> aborted{0};
   Gate entered;
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt& a) {
-    // A send that hangs until shutdown cancels it (as a blackholed connection would).
-    std::mutex mu;
-    std::condition_variable cv;
-    bool cancelled = false;
-    auto sub = a.cancel->OnCancel([&] {
-      std::lock_guard l(mu);
-      cancelled = true;
-      cv.notify_all();
-    });
-    std::unique_lock l(mu);
-    cv.wait(l, [&] { return cancelled; });
-    ++aborted;
-    return Status(StatusCode::kCancelled, "cancelled");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt& a) {
+        // A send that hangs until shutdown cancels it (as a blackholed connection would).
+        std::mutex mu;
+        std::condition_variable cv;
+        bool cancelled = false;
+        auto sub = a.cancel->OnCancel([&] {
+          std::lock_guard l(mu);
+          cancelled = true;
+          cv.notify_all();
+        });
+        std::unique_lock l(mu);
+        cv.wait(l, [&] { return cancelled; });
+        ++aborted;
+        return Status(StatusCode::kCancelled, "cancelled");
+      },
+      options_);
   std::vector<std::unique_ptr<Answer>> answers;
   for (int i = 0; i < 5; ++i) {
     answers.push_back(std::make_unique<Answer>());
@@ -548,12 +606,15 @@ TEST_F(SendingQueueTest, EveryAcceptedItemIsSentOrFailedExactlyOnce) {
   settings_.retry.max_interval = 2ms;
   settings_.retry.max_elapsed_time = 20ms;
   std::atomic<uint64_t> rnd{1};
-  QueuedRetrySender<TraceBatch> s(ctx_, settings_, [&](const TraceBatch&, const Attempt&) {
-    uint64_t r = rnd.fetch_add(0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull >> 60;
-    if (r < 6) return Status::Ok();
-    if (r < 13) return Unavailable("flaky");
-    return InvalidArgument("bad");
-  }, options_);
+  QueuedRetrySender<TraceBatch> s(
+      ctx_, settings_,
+      [&](const TraceBatch&, const Attempt&) {
+        uint64_t r = rnd.fetch_add(0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull >> 60;
+        if (r < 6) return Status::Ok();
+        if (r < 13) return Unavailable("flaky");
+        return InvalidArgument("bad");
+      },
+      options_);
   std::atomic<uint64_t> offered{0}, refused_by_answer{0};
   std::vector<std::thread> producers;
   for (int t = 0; t < 4; ++t) {

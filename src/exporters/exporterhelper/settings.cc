@@ -11,8 +11,9 @@ Status QueueSettings::Validate() const {
     return InvalidArgument("sending_queue.queue_size must be positive, got " +
                            std::to_string(queue_size));
   if (sizer == "bytes")
-    return InvalidArgument("sending_queue.sizer \"bytes\" is not supported yet by otter; "
-                           "use \"requests\" or \"items\"");
+    return InvalidArgument(
+        "sending_queue.sizer \"bytes\" is not supported yet by otter; "
+        "use \"requests\" or \"items\"");
   if (sizer != "requests" && sizer != "items")
     return InvalidArgument("sending_queue.sizer must be \"requests\" or \"items\", got \"" + sizer +
                            "\"");
@@ -25,8 +26,7 @@ Status RetrySettings::Validate() const {
     return InvalidArgument("retry_on_failure.initial_interval must be positive");
   if (randomization_factor < 0 || randomization_factor > 1)
     return InvalidArgument("retry_on_failure.randomization_factor must be between 0 and 1");
-  if (multiplier < 1)
-    return InvalidArgument("retry_on_failure.multiplier must be at least 1");
+  if (multiplier < 1) return InvalidArgument("retry_on_failure.multiplier must be at least 1");
   if (max_interval < initial_interval)
     return InvalidArgument("retry_on_failure.max_interval must not be less than initial_interval");
   if (max_elapsed_time < Duration::zero())

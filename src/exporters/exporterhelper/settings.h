@@ -17,8 +17,8 @@ using Duration = config::Duration;
 
 struct QueueSettings {
   bool enabled = true;
-  int64_t num_consumers = 10;  // sender threads
-  int64_t queue_size = 1000;   // capacity, in `sizer` units
+  int64_t num_consumers = 10;      // sender threads
+  int64_t queue_size = 1000;       // capacity, in `sizer` units
   std::string sizer = "requests";  // "requests" (batches) or "items" (spans / points / records)
   bool block_on_overflow = false;  // full queue: wait for room instead of refusing
   bool wait_for_result = false;    // answer the caller when the send finishes, not on enqueue

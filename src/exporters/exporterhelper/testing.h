@@ -25,8 +25,8 @@ class TestContext {
   explicit TestContext(ComponentId id) {
     ctx_.id = std::move(id);
     ctx_.kind = ComponentKind::kExporter;
-    ctx_.logger =
-        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_));
+    ctx_.logger = std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_));
     ctx_.logger->set_pattern("%l %v");
     ctx_.metrics = &metrics_;
     ctx_.status = &hub_;
@@ -46,7 +46,8 @@ class TestContext {
   }
   // otelcol_exporter_<what>_<items>{exporter="<id>"}, e.g. Counter("sent", "spans").
   double Counter(const std::string& what, const std::string& items) {
-    return metrics_.Value("otelcol_exporter_" + what + "_" + items, {{"exporter", ctx_.id.ToString()}});
+    return metrics_.Value("otelcol_exporter_" + what + "_" + items,
+                          {{"exporter", ctx_.id.ToString()}});
   }
 
  private:

@@ -32,17 +32,20 @@ std::string OtlpGrpcConfig::Target() const {
 bool OtlpGrpcConfig::UseTls() const { return StartsWith(endpoint, "https://") || !tls.insecure; }
 
 Status OtlpGrpcConfig::Validate() const {
-  if (endpoint.empty()) return InvalidArgument("endpoint is required (host:port, e.g. \"backend:4317\")");
+  if (endpoint.empty())
+    return InvalidArgument("endpoint is required (host:port, e.g. \"backend:4317\")");
   std::string target = Target();
   if (target.find("://") != std::string::npos)
     return InvalidArgument("endpoint \"" + endpoint +
                            "\": only http:// and https:// prefixes are accepted; use host:port");
   if (auto hp = net::ParseEndpoint(target); !hp.ok() || hp->host.empty() || hp->port == 0)
-    return InvalidArgument("endpoint \"" + endpoint + "\" must be host:port, e.g. \"backend:4317\"");
+    return InvalidArgument("endpoint \"" + endpoint +
+                           "\" must be host:port, e.g. \"backend:4317\"");
   if (compression != "gzip" && compression != "none" && !compression.empty())
-    return InvalidArgument("compression \"" + compression +
-                           "\" is not supported by the otlp_grpc exporter; use \"gzip\" or \"none\" "
-                           "(otter's gRPC client cannot send zstd or snappy)");
+    return InvalidArgument(
+        "compression \"" + compression +
+        "\" is not supported by the otlp_grpc exporter; use \"gzip\" or \"none\" "
+        "(otter's gRPC client cannot send zstd or snappy)");
   for (const auto& [k, v] : headers) {
     if (k.empty()) return InvalidArgument("headers: empty header name");
     for (char c : k) {
@@ -50,7 +53,8 @@ Status OtlpGrpcConfig::Validate() const {
         return InvalidArgument("headers: \"" + k +
                                "\" is not a valid gRPC metadata key (letters, digits, - _ .)");
     }
-    if (StartsWith(k, "grpc-")) return InvalidArgument("headers: \"" + k + "\" is reserved by gRPC");
+    if (StartsWith(k, "grpc-"))
+      return InvalidArgument("headers: \"" + k + "\" is reserved by gRPC");
     if (k.size() > 4 && k.compare(k.size() - 4, 4, "-bin") == 0)
       return InvalidArgument("headers: binary metadata (\"" + k + "\") is not supported");
   }

@@ -25,10 +25,10 @@ struct GrpcKeepaliveClient {
 };
 
 struct OtlpGrpcConfig : ComponentConfig {
-  std::string endpoint;  // host:port; an "https://" prefix forces TLS, "http://" is stripped
+  std::string endpoint;        // host:port; an "https://" prefix forces TLS, "http://" is stripped
   net::TlsClientSettings tls;  // TLS unless tls.insecure (as otelcol)
   std::map<std::string, std::string> headers;  // sent as gRPC metadata on every call
-  std::string compression = "gzip";  // gzip or none
+  std::string compression = "gzip";            // gzip or none
   std::optional<GrpcKeepaliveClient> keepalive;
   bool wait_for_ready = false;  // queue calls while the channel is not ready instead of failing
   std::string authority;        // :authority override

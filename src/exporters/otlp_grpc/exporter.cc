@@ -37,7 +37,8 @@ Status FromGrpc(const grpc::Status& st) {
   if (msg.empty()) msg = "the server answered " + std::string(StatusCodeName(c));
   Status s(c, std::move(msg));
   if (!st.error_details().empty()) {
-    if (auto delay = otlp::DecodeRpcStatusRetryDelay(st.error_details())) s = s.WithRetryAfter(*delay);
+    if (auto delay = otlp::DecodeRpcStatusRetryDelay(st.error_details()))
+      s = s.WithRetryAfter(*delay);
   }
   return s;
 }
@@ -53,9 +54,15 @@ class OtlpGrpcExporter final : public Exporter {
         stub_(channel_),
         clock_(options.clock ? options.clock : std::make_shared<exporterhelper::SteadyClock>()),
         senders_(ctx, cfg.Sender(),
-                 {[this](const pdata::TraceBatch& b, const Attempt& a) { return Send(b, a, kTracesMethod); },
-                  [this](const pdata::MetricBatch& b, const Attempt& a) { return Send(b, a, kMetricsMethod); },
-                  [this](const pdata::LogBatch& b, const Attempt& a) { return Send(b, a, kLogsMethod); }},
+                 {[this](const pdata::TraceBatch& b, const Attempt& a) {
+                    return Send(b, a, kTracesMethod);
+                  },
+                  [this](const pdata::MetricBatch& b, const Attempt& a) {
+                    return Send(b, a, kMetricsMethod);
+                  },
+                  [this](const pdata::LogBatch& b, const Attempt& a) {
+                    return Send(b, a, kLogsMethod);
+                  }},
                  options) {
     for (const auto& [k, v] : cfg.headers) {
       std::string key = k;
@@ -68,9 +75,10 @@ class OtlpGrpcExporter final : public Exporter {
 
   Status Start() override {
     if (cfg_.endpoint.rfind("http://", 0) == 0 && !cfg_.tls.insecure)
-      log_->warn("endpoint \"{}\" starts with http:// but tls.insecure is false: the connection "
-                 "uses TLS (as in otelcol); set tls.insecure: true for plaintext",
-                 cfg_.endpoint);
+      log_->warn(
+          "endpoint \"{}\" starts with http:// but tls.insecure is false: the connection "
+          "uses TLS (as in otelcol); set tls.insecure: true for plaintext",
+          cfg_.endpoint);
     return Status::Ok();
   }
   void Shutdown() override { senders_.Shutdown(); }

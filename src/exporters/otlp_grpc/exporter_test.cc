@@ -32,9 +32,9 @@ class FakeBackend {
     Reply() = default;
     Reply(grpc::Status s, std::string b = "", bool h = false)  // NOLINT: brace lists in scripts
         : status(std::move(s)), body(std::move(b)), hang(h) {}
-    grpc::Status status;     // non-OK: the call fails with it
-    std::string body;        // Export*ServiceResponse bytes for an OK answer
-    bool hang = false;       // never answer (until the call is cancelled)
+    grpc::Status status;  // non-OK: the call fails with it
+    std::string body;     // Export*ServiceResponse bytes for an OK answer
+    bool hang = false;    // never answer (until the call is cancelled)
   };
   struct Call {
     std::string method;
@@ -42,8 +42,9 @@ class FakeBackend {
     std::string body;
   };
 
-  explicit FakeBackend(std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials(),
-                       bool accept_gzip = true)
+  explicit FakeBackend(
+      std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials(),
+      bool accept_gzip = true)
       : service_(this) {
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", creds, &port_);
@@ -77,7 +78,8 @@ class FakeBackend {
         call.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
       std::vector<grpc::Slice> slices;
       (void)request_.Dump(&slices);
-      for (const auto& s : slices) call.body.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      for (const auto& s : slices)
+        call.body.append(reinterpret_cast<const char*>(s.begin()), s.size());
       Reply r = b_->Record(std::move(call));
       if (r.hang) return;  // OnCancel answers
       if (!r.status.ok()) return FinishOnce(r.status);
@@ -102,7 +104,8 @@ class FakeBackend {
   class Service : public grpc::CallbackGenericService {
    public:
     explicit Service(FakeBackend* b) : b_(b) {}
-    grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    grpc::ServerGenericBidiReactor* CreateReactor(
+        grpc::GenericCallbackServerContext* ctx) override {
       return new Reactor(ctx, b_);
     }
 
@@ -179,8 +182,10 @@ TEST_F(OtlpGrpcExporterTest, DeliversEachSignalByteExact) {
   ASSERT_EQ(calls.size(), 3u);
   std::map<std::string, std::string> by_method;
   for (auto& c : calls) by_method[c.method] = c.body;
-  auto t = otlp::DecodeTraces(by_method["/opentelemetry.proto.collector.trace.v1.TraceService/Export"]);
-  auto m = otlp::DecodeMetrics(by_method["/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"]);
+  auto t =
+      otlp::DecodeTraces(by_method["/opentelemetry.proto.collector.trace.v1.TraceService/Export"]);
+  auto m = otlp::DecodeMetrics(
+      by_method["/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"]);
   auto l = otlp::DecodeLogs(by_method["/opentelemetry.proto.collector.logs.v1.LogsService/Export"]);
   ASSERT_TRUE(t.ok() && m.ok() && l.ok());
   EXPECT_TRUE(t->resources() == traces.resources());
@@ -362,7 +367,7 @@ TEST_F(OtlpGrpcExporterTest, MissingCaFileIsAStartUpError) {
 }
 
 StatusOr<std::unique_ptr<ComponentConfig>> ParseConfig(const Factory& f, const std::string& yaml,
-                                                        config::Diagnostics& d) {
+                                                       config::Diagnostics& d) {
   auto node = config::ParseYaml(yaml, "test.yaml");
   if (!node.ok()) return node.status();
   return f.parse_config(*node, d);
@@ -419,8 +424,9 @@ TEST(OtlpGrpcConfigTest, RejectsWhatItCannotDo) {
             std::string::npos);
   EXPECT_NE(error_of("endpoint: a:1\nsending_queue: {queue_size: 0}\n").find("queue_size"),
             std::string::npos);
-  EXPECT_NE(error_of("endpoint: a:1\nretry_on_failur: {}\n").find("did you mean \"retry_on_failure\""),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("endpoint: a:1\nretry_on_failur: {}\n").find("did you mean \"retry_on_failure\""),
+      std::string::npos);
   EXPECT_NE(error_of("endpoint: backend\n").find("must be host:port"), std::string::npos);
   EXPECT_EQ(error_of("endpoint: a:1\ncompression: none\n"), "");
 }

@@ -18,12 +18,14 @@ std::string OtlpHttpConfig::SignalUrl(Signal s) const {
 Status OtlpHttpConfig::Validate() const {
   if (endpoint.empty() && traces_endpoint.empty() && metrics_endpoint.empty() &&
       logs_endpoint.empty())
-    return InvalidArgument("endpoint (or traces_endpoint / metrics_endpoint / logs_endpoint) is "
-                           "required, e.g. \"https://backend:4318\"");
-  const std::pair<const char*, const std::string*> urls[] = {{"endpoint", &endpoint},
-                                                             {"traces_endpoint", &traces_endpoint},
-                                                             {"metrics_endpoint", &metrics_endpoint},
-                                                             {"logs_endpoint", &logs_endpoint}};
+    return InvalidArgument(
+        "endpoint (or traces_endpoint / metrics_endpoint / logs_endpoint) is "
+        "required, e.g. \"https://backend:4318\"");
+  const std::pair<const char*, const std::string*> urls[] = {
+      {"endpoint", &endpoint},
+      {"traces_endpoint", &traces_endpoint},
+      {"metrics_endpoint", &metrics_endpoint},
+      {"logs_endpoint", &logs_endpoint}};
   for (const auto& [key, value] : urls) {
     if (value->empty()) continue;
     if (auto u = ParseUrl(*value); !u.ok()) return u.status().Annotate(key);
@@ -33,8 +35,9 @@ Status OtlpHttpConfig::Validate() const {
   if (compression != "none" && !compression.empty()) {
     auto e = net::ParseContentEncoding(compression);
     if (!e || *e == net::Encoding::kSnappyFramed || *e == net::Encoding::kIdentity)
-      return InvalidArgument("compression \"" + compression +
-                             "\" is not supported; use gzip, zstd, snappy, zlib, deflate, lz4 or none");
+      return InvalidArgument(
+          "compression \"" + compression +
+          "\" is not supported; use gzip, zstd, snappy, zlib, deflate, lz4 or none");
   }
   for (const auto& [k, v] : headers) {
     if (k.empty()) return InvalidArgument("headers: empty header name");

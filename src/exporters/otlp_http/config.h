@@ -19,16 +19,16 @@ namespace otter::otlp_http_exporter {
 using config::Duration;
 
 struct OtlpHttpConfig : ComponentConfig {
-  std::string endpoint;          // base URL; /v1/traces, /v1/metrics, /v1/logs are appended
-  std::string traces_endpoint;   // full URL, overrides endpoint for traces
+  std::string endpoint;         // base URL; /v1/traces, /v1/metrics, /v1/logs are appended
+  std::string traces_endpoint;  // full URL, overrides endpoint for traces
   std::string metrics_endpoint;
   std::string logs_endpoint;
-  std::string encoding = "proto";     // proto or json
-  std::string compression = "gzip";   // gzip, zstd, snappy, zlib, deflate, lz4 or none
+  std::string encoding = "proto";    // proto or json
+  std::string compression = "gzip";  // gzip, zstd, snappy, zlib, deflate, lz4 or none
   std::map<std::string, std::string> headers;
   Duration timeout = std::chrono::seconds(30);  // per request (otlphttp's default)
-  net::TlsClientSettings tls;  // used for https:// URLs
-  int64_t max_idle_conns = 100;  // kept-alive connections in all (0 = no limit)
+  net::TlsClientSettings tls;                   // used for https:// URLs
+  int64_t max_idle_conns = 100;                 // kept-alive connections in all (0 = no limit)
   Duration idle_conn_timeout = std::chrono::seconds(90);
   bool disable_keep_alives = false;
   exporterhelper::QueueSettings sending_queue;

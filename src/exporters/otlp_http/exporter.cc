@@ -79,8 +79,8 @@ Status OtlpHttpExporter::Send(const B& batch, const Attempt& a) {
   constexpr Signal kSignal = SignalOf<B>();
   const std::optional<Url>& url = urls_.by_signal[static_cast<int>(kSignal)];
   if (!url) {
-    return InvalidArgument("no URL for " + std::string(SignalName(kSignal)) +
-                           ": set endpoint or " + std::string(SignalName(kSignal)) + "_endpoint");
+    return InvalidArgument("no URL for " + std::string(SignalName(kSignal)) + ": set endpoint or " +
+                           std::string(SignalName(kSignal)) + "_endpoint");
   }
   std::string& body = *a.scratch;
   if (body.empty()) {  // once per request; retries resend the bytes

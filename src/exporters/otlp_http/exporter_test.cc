@@ -38,15 +38,16 @@ class FakeBackend {
     o.endpoint = "127.0.0.1:0";
     o.tls = std::move(tls);
     o.shutdown_timeout = 100ms;
-    server_ = std::make_unique<net::HttpServer>(o, [this](net::HttpRequest&& req, net::HttpResponder respond) {
-      Reply r = Record(std::move(req));
-      if (r.hang) {
-        std::lock_guard l(mu_);
-        held_.push_back(std::move(respond));
-        return;
-      }
-      respond(std::move(r.response));
-    });
+    server_ = std::make_unique<net::HttpServer>(
+        o, [this](net::HttpRequest&& req, net::HttpResponder respond) {
+          Reply r = Record(std::move(req));
+          if (r.hang) {
+            std::lock_guard l(mu_);
+            held_.push_back(std::move(respond));
+            return;
+          }
+          respond(std::move(r.response));
+        });
     Status s = server_->Start();
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
@@ -108,7 +109,8 @@ class OtlpHttpExporterTest : public ::testing::Test {
     cfg_.retry_on_failure.initial_interval = 1ms;
     cfg_.retry_on_failure.randomization_factor = 0;
   }
-  std::unique_ptr<Exporter> Make(const std::string& endpoint, exporterhelper::SenderOptions opts = {}) {
+  std::unique_ptr<Exporter> Make(const std::string& endpoint,
+                                 exporterhelper::SenderOptions opts = {}) {
     cfg_.endpoint = endpoint;
     auto e = CreateExporter(t_.ctx(), cfg_, std::move(opts));
     EXPECT_TRUE(e.ok()) << e.status().ToString();
@@ -293,7 +295,8 @@ TEST_F(OtlpHttpExporterTest, PartialSuccessIsLoggedNotRetried) {
   }
   EXPECT_EQ(backend.requests().size(), 2u);
   EXPECT_EQ(t_.Counter("sent", "log_records"), 10);
-  EXPECT_EQ(t_.CountInLog("the server rejected 1 log_records of 5: one record too old"), 1) << t_.log();
+  EXPECT_EQ(t_.CountInLog("the server rejected 1 log_records of 5: one record too old"), 1)
+      << t_.log();
 }
 
 TEST_F(OtlpHttpExporterTest, TimeoutEndsAHangingRequest) {
@@ -329,12 +332,14 @@ TEST_F(OtlpHttpExporterTest, ShutdownWithUnreachableBackendCountsEverything) {
   cfg_.retry_on_failure.max_interval = 1h;
   cfg_.retry_on_failure.max_elapsed_time = 0s;  // retry forever: only shutdown stops it
   auto e = Make("http://127.0.0.1:" + std::to_string(exporterhelper::testing::ClosedPort()));
-  for (int i = 0; i < 4; ++i) e->consumers().metrics->Consume(otlp::MakeSyntheticMetrics(10, i), Completion());
+  for (int i = 0; i < 4; ++i)
+    e->consumers().metrics->Consume(otlp::MakeSyntheticMetrics(10, i), Completion());
   e->consumers().traces->Consume(otlp::MakeSyntheticTraces(3, 1), Completion());
   e->Shutdown();
   EXPECT_EQ(t_.Counter("send_failed", "metric_points"), 40);
   EXPECT_EQ(t_.Counter("send_failed", "spans"), 3);
-  EXPECT_EQ(t_.CountInLog("dropped 40 metric points at shutdown: UNAVAILABLE: connect to 127.0.0.1:"), 1)
+  EXPECT_EQ(
+      t_.CountInLog("dropped 40 metric points at shutdown: UNAVAILABLE: connect to 127.0.0.1:"), 1)
       << t_.log();
   EXPECT_EQ(t_.CountInLog("dropped 3 spans at shutdown"), 1) << t_.log();
   EXPECT_EQ(t_.CountInLog("at shutdown"), 2);
@@ -408,14 +413,16 @@ TEST(OtlpHttpResponseTest, PlainTextAndJsonErrorBodies) {
   r.status = 500;
   r.reason = "Internal Server Error";
   r.body = "  boom\n";
-  EXPECT_EQ(StatusFromHttpResponse(r, "u", {}).message(), "HTTP 500 Internal Server Error from u: boom");
+  EXPECT_EQ(StatusFromHttpResponse(r, "u", {}).message(),
+            "HTTP 500 Internal Server Error from u: boom");
   r.headers = {{"Content-Type", "application/json"}};
   r.body = R"({"code":13,"message":"disk full"})";
-  EXPECT_EQ(StatusFromHttpResponse(r, "u", {}).message(), "HTTP 500 Internal Server Error from u: disk full");
+  EXPECT_EQ(StatusFromHttpResponse(r, "u", {}).message(),
+            "HTTP 500 Internal Server Error from u: disk full");
 }
 
 StatusOr<std::unique_ptr<ComponentConfig>> ParseConfig(const Factory& f, const std::string& yaml,
-                                                        config::Diagnostics& d) {
+                                                       config::Diagnostics& d) {
   auto node = config::ParseYaml(yaml, "test.yaml");
   if (!node.ok()) return node.status();
   return f.parse_config(*node, d);

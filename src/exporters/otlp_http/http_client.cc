@@ -34,7 +34,8 @@ namespace {
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   }
   return true;
@@ -118,7 +119,9 @@ std::string Url::HostHeader() const {
 StatusOr<Url> ParseUrl(std::string_view text) {
   Url u;
   u.text = std::string(text);
-  auto bad = [&](const std::string& why) { return InvalidArgument("URL \"" + u.text + "\" " + why); };
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("URL \"" + u.text + "\" " + why);
+  };
   std::string_view rest;
   if (text.substr(0, 8) == "https://") {
     u.https = true;
@@ -174,7 +177,7 @@ struct HttpClient::Impl {
   std::shared_ptr<ssl::context> ssl_ctx;
   std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // GUARDED_BY(mu)
-  size_t idle_count = 0;                                                  // GUARDED_BY(mu)
+  size_t idle_count = 0;                                                 // GUARDED_BY(mu)
 
   std::unique_ptr<Connection> TakeIdle(const std::string& key) {
     std::vector<std::unique_ptr<Connection>> stale;  // closed after the lock is released
@@ -187,8 +190,10 @@ struct HttpClient::Impl {
       std::unique_ptr<Connection> c = std::move(list.back());
       list.pop_back();
       --idle_count;
-      if (Usable(*c)) found = std::move(c);
-      else stale.push_back(std::move(c));
+      if (Usable(*c))
+        found = std::move(c);
+      else
+        stale.push_back(std::move(c));
     }
     return found;
   }
@@ -234,7 +239,8 @@ struct HttpClient::Impl {
               return;
             }
             stage = "TLS handshake with";
-            c.secure->async_handshake(ssl::stream_base::client, [&](beast::error_code e3) { ec = e3; });
+            c.secure->async_handshake(ssl::stream_base::client,
+                                      [&](beast::error_code e3) { ec = e3; });
           });
         });
     bool timed_out = RunUntil(c, deadline);
@@ -270,7 +276,8 @@ StatusOr<HttpClientResponse> HttpClient::Post(const Url& url, const Headers& hea
                                               std::string_view body,
                                               std::chrono::nanoseconds timeout,
                                               exporterhelper::Cancellation* cancel) {
-  if (url.https && !impl_->ssl_ctx) return Internal("https URL " + url.text + " without a TLS context");
+  if (url.https && !impl_->ssl_ctx)
+    return Internal("https URL " + url.text + " without a TLS context");
   std::optional<SteadyTime> deadline;
   if (timeout > std::chrono::nanoseconds::zero())
     deadline = std::chrono::steady_clock::now() +
@@ -315,8 +322,10 @@ StatusOr<HttpClientResponse> HttpClient::Post(const Url& url, const Headers& hea
         parser->body_limit(impl_->opts.max_response_body);
         parser->header_limit(64 * 1024);
         c->buffer.clear();
-        if (c->secure) StartExchange(*c->secure, *c, req, *parser, ec);
-        else StartExchange(*c->plain, *c, req, *parser, ec);
+        if (c->secure)
+          StartExchange(*c->secure, *c, req, *parser, ec);
+        else
+          StartExchange(*c->plain, *c, req, *parser, ec);
         timed_out = RunUntil(*c, deadline);
       }
     }  // unsubscribed: c->aborted is final

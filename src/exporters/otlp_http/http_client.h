@@ -22,10 +22,10 @@ namespace otter::otlp_http_exporter {
 
 struct Url {
   bool https = false;
-  std::string host;    // without IPv6 brackets
-  uint16_t port = 0;   // explicit or the scheme's default
-  std::string target;  // path and query; at least "/"
-  std::string text;    // as configured, for messages
+  std::string host;                // without IPv6 brackets
+  uint16_t port = 0;               // explicit or the scheme's default
+  std::string target;              // path and query; at least "/"
+  std::string text;                // as configured, for messages
   std::string HostHeader() const;  // "host" or "host:port" (brackets for IPv6)
 };
 // Parses "http(s)://host[:port][/path][?query]". Errors name the URL and what is wrong.

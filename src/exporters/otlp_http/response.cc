@@ -15,7 +15,8 @@ bool IsJson(const HttpClientResponse& r) {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -63,8 +64,8 @@ std::string ErrorDetail(const HttpClientResponse& r) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   value = Trim(value);
   if (value.empty()) return std::nullopt;
   int64_t seconds = 0;
@@ -102,10 +103,14 @@ Status StatusFromHttpResponse(const HttpClientResponse& r, std::string_view url,
       if (auto d = ParseRetryAfter(r.Header("Retry-After"), now)) s = s.WithRetryAfter(*d);
       return s;
     }
-    case 401: return Status(StatusCode::kUnauthenticated, std::move(msg));
-    case 403: return Status(StatusCode::kPermissionDenied, std::move(msg));
-    case 404: return NotFound(std::move(msg));
-    default: break;
+    case 401:
+      return Status(StatusCode::kUnauthenticated, std::move(msg));
+    case 403:
+      return Status(StatusCode::kPermissionDenied, std::move(msg));
+    case 404:
+      return NotFound(std::move(msg));
+    default:
+      break;
   }
   if (r.status >= 300 && r.status < 400) return Internal(msg + " (redirects are not followed)");
   if (r.status >= 400 && r.status < 500) return InvalidArgument(std::move(msg));
