@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean
+.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,7 @@ $(ASAN_BUILD)/build.ninja: | deps
 asan-test: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j$(JOBS) otter_tests otter
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -LE interop --timeout 600
 
 bench: build
@@ -50,3 +51,7 @@ format-check:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each.
+fuzz: deps
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) scripts/fuzz.sh

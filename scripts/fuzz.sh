@@ -18,7 +18,7 @@ for t in $targets; do
   name=$(basename "$t" .cc)
   if [ ! "$OUT/$name" -nt "$t" ] || [ -n "$(find src/otlp src/pdata src/common -newer "$OUT/$name" -name '*.[ch]*' | head -1)" ]; then
     echo "building $name"
-    "$CXX" "${FLAGS[@]}" $LIB_SOURCES "$t" -lsimdjson -o "$OUT/$name"
+    "$CXX" "${FLAGS[@]}" $LIB_SOURCES "$t" -lsimdjson -lfmt -o "$OUT/$name"
   fi
   mkdir -p "$OUT/corpus-$name"
   if "$OUT/$name" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -max_len=65536 \
