@@ -15,10 +15,11 @@ find_package(benchmark)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 find_library(SNAPPY_LIB snappy REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 add_library(otter_deps INTERFACE)
 target_link_libraries(otter_deps INTERFACE
   PkgConfig::GRPCPP protobuf::libprotobuf Boost::headers yaml-cpp simdjson::simdjson
-  OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB PkgConfig::ZSTD PkgConfig::LZ4 ${SNAPPY_LIB}
+  OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB PkgConfig::ZSTD PkgConfig::LZ4 ${SNAPPY_LIB} PkgConfig::RE2
   fmt::fmt spdlog::spdlog Threads::Threads)
 target_compile_definitions(otter_deps INTERFACE BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)

@@ -4,9 +4,9 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost1.81-dev libyaml-cpp-dev libsimdjson-dev libssl-dev zlib1g-dev libzstd-dev
-  libsnappy-dev liblz4-dev libspdlog-dev libfmt-dev libcli11-dev
+  libsnappy-dev liblz4-dev libre2-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang clang-format libclang-rt-14-dev
-  curl openssl nodejs npm)
+  curl openssl prometheus nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

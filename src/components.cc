@@ -15,6 +15,7 @@ void RegisterFileExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
+void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
 
@@ -30,6 +31,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
+  RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
   (void)r;

@@ -90,6 +90,10 @@ inline Status ResourceExhausted(std::string msg) {
 inline Status Unimplemented(std::string msg) {
   return {StatusCode::kUnimplemented, std::move(msg)};
 }
+inline Status DataLoss(std::string msg) { return {StatusCode::kDataLoss, std::move(msg)}; }
+inline Status DeadlineExceeded(std::string msg) {
+  return {StatusCode::kDeadlineExceeded, std::move(msg)};
+}
 
 template <class T>
 class [[nodiscard]] StatusOr {

@@ -26,6 +26,11 @@ struct Factory {
   std::vector<std::string> aliases;  // older names still accepted (with a warning)
   std::vector<Signal> signals;       // signals it can handle (empty for extensions)
   std::string description;
+  // A processor that answers upstream before its downstream has (e.g. batch).
+  bool acknowledges_early = false;
+  // An exporter whose answer means "durably stored" (store): an early-acknowledging processor
+  // in front of it voids that guarantee, and `otter validate` warns.
+  bool acknowledges_durably = false;
 
   std::function<std::unique_ptr<ComponentConfig>(const config::Node&, config::Diagnostics&)>
       parse_config;

@@ -28,6 +28,7 @@ class Batch {
   std::vector<R>& resources() { return resources_; }
   const std::vector<R>& resources() const { return resources_; }
   ArenaSet& arenas() { return arenas_; }
+  const ArenaSet& arenas() const { return arenas_; }
 
   // Spans, metric data points, or log records.
   size_t ItemCount() const;

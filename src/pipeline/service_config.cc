@@ -149,6 +149,28 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
 
 }  // namespace
 
+// A processor that acknowledges early in front of an exporter that acknowledges durably means a
+// client can be told "stored" for data that is only in memory.
+static void WarnEarlyAcknowledgement(const ServiceConfig& sc, const PipelineSpec& p, const Node& at,
+                                     Diagnostics& d) {
+  for (const auto& pid : p.processors) {
+    auto proc = sc.processors.find(pid);
+    if (proc == sc.processors.end() || !proc->second.factory ||
+        !proc->second.factory->acknowledges_early)
+      continue;
+    for (const auto& eid : p.exporters) {
+      auto exp = sc.exporters.find(eid);
+      if (exp == sc.exporters.end() || !exp->second.factory ||
+          !exp->second.factory->acknowledges_durably)
+        continue;
+      d.Warning(at, "pipeline \"" + p.id + "\": processor \"" + pid.ToString() +
+                        "\" acknowledges data before exporter \"" + eid.ToString() +
+                        "\" has committed it, so a crash can lose acknowledged data; remove it "
+                        "from this pipeline (the store batches writes itself)");
+    }
+  }
+}
+
 ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Diagnostics& d) {
   ServiceConfig sc;
   static const std::vector<std::string> kTop = {"receivers",  "processors", "exporters",
@@ -235,6 +257,7 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
           d.Error(pnode, "pipeline \"" + pid + "\" must have at least one receiver");
         if (!e || e->seq.empty())
           d.Error(pnode, "pipeline \"" + pid + "\" must have at least one exporter");
+        WarnEarlyAcknowledgement(sc, p, pnode, d);
         sc.pipelines.push_back(std::move(p));
       }
     } else {
@@ -248,7 +271,9 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
 }
 
 const char* DefaultConfigYaml() {
-  return R"(# otter's built-in default: OTLP in on localhost, memory_limiter + batch, debug out.
+  return R"(# otter's built-in all-in-one default: OTLP in on localhost, memory_limiter, then the
+# embedded store (acknowledges after its WAL commit; no batch processor in front so nothing is
+# acknowledged before it is durable) with the Jaeger/Prometheus/Loki query APIs on :16686.
 receivers:
   otlp:
     protocols:
@@ -261,10 +286,11 @@ processors:
     check_interval: 1s
     limit_percentage: 80
     spike_limit_percentage: 20
-  batch: {}
 exporters:
-  debug:
-    verbosity: basic
+  store:
+    directory: ./otter-data
+    query:
+      endpoint: localhost:16686
 extensions:
   health_check:
     endpoint: localhost:13133
@@ -276,16 +302,16 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [memory_limiter, batch]
-      exporters: [debug]
+      processors: [memory_limiter]
+      exporters: [store]
     metrics:
       receivers: [otlp]
-      processors: [memory_limiter, batch]
-      exporters: [debug]
+      processors: [memory_limiter]
+      exporters: [store]
     logs:
       receivers: [otlp]
-      processors: [memory_limiter, batch]
-      exporters: [debug]
+      processors: [memory_limiter]
+      exporters: [store]
 )";
 }
 

@@ -39,6 +39,32 @@ void AppendSample(std::string& out, const std::string& name, const Labels& label
 
 }  // namespace
 
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size()]) {
+  for (size_t i = 0; i < bounds_.size(); ++i) counts_[i] = 0;
+}
+
+void Histogram::Observe(double v) {
+  auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);
+  if (it != bounds_.end()) counts_[it - bounds_.begin()].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  double old = sum_.load(std::memory_order_relaxed);
+  while (!sum_.compare_exchange_weak(old, old + v, std::memory_order_relaxed)) {
+  }
+}
+
+Histogram& SelfMetrics::GetHistogram(const std::string& name, const std::string& help,
+                                     Labels labels, std::vector<double> bounds) {
+  std::sort(labels.begin(), labels.end());
+  std::lock_guard lock(mu_);
+  Family& f = families_[name];
+  f.help = help;
+  f.type = "histogram";
+  auto& slot = f.histograms[labels];
+  if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
+  return *slot;
+}
+
 Counter& SelfMetrics::GetCounter(const std::string& name, const std::string& help, Labels labels) {
   std::sort(labels.begin(), labels.end());
   std::lock_guard lock(mu_);
@@ -71,6 +97,17 @@ void SelfMetrics::AddCallbackGauge(const std::string& name, const std::string& h
   f.callbacks[labels] = std::move(fn);
 }
 
+void SelfMetrics::RemoveCallbackGauge(const std::string& name, Labels labels) {
+  std::sort(labels.begin(), labels.end());
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return;
+  it->second.callbacks.erase(labels);
+  const Family& f = it->second;
+  if (f.counters.empty() && f.gauges.empty() && f.callbacks.empty() && f.histograms.empty())
+    families_.erase(it);
+}
+
 std::string SelfMetrics::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -80,6 +117,22 @@ std::string SelfMetrics::RenderPrometheus() const {
     for (const auto& [labels, c] : f.counters) AppendSample(out, name, labels, double(c->value()));
     for (const auto& [labels, g] : f.gauges) AppendSample(out, name, labels, double(g->value()));
     for (const auto& [labels, fn] : f.callbacks) AppendSample(out, name, labels, fn());
+    for (const auto& [labels, h] : f.histograms) {
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < h->bounds().size(); ++i) {
+        cumulative += h->bucket(i);
+        Labels with_le = labels;
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", h->bounds()[i]);
+        with_le.emplace_back("le", le);
+        AppendSample(out, name + "_bucket", with_le, double(cumulative));
+      }
+      Labels inf = labels;
+      inf.emplace_back("le", "+Inf");
+      AppendSample(out, name + "_bucket", inf, double(h->count()));
+      AppendSample(out, name + "_sum", labels, h->sum());
+      AppendSample(out, name + "_count", labels, double(h->count()));
+    }
   }
   return out;
 }

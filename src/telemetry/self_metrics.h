@@ -36,14 +36,38 @@ class Gauge {
   std::atomic<int64_t> v_{0};
 };
 
+// Cumulative buckets with fixed upper bounds (Prometheus histogram). Observe is lock-free.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);
+  void Observe(double v);
+  const std::vector<double>& bounds() const { return bounds_; }
+  uint64_t bucket(size_t i) const {
+    return counts_[i].load(std::memory_order_relaxed);
+  }  // not cumulative
+  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  double sum() const { return sum_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> counts_;  // one per bound
+  std::atomic<uint64_t> count_{0};
+  std::atomic<double> sum_{0};
+};
+
 class SelfMetrics {
  public:
   // Returns the counter for (name, labels), creating it at 0. References stay valid.
   Counter& GetCounter(const std::string& name, const std::string& help, Labels labels);
   Gauge& GetGauge(const std::string& name, const std::string& help, Labels labels);
+  // `bounds` ascending; used only when the histogram is created.
+  Histogram& GetHistogram(const std::string& name, const std::string& help, Labels labels,
+                          std::vector<double> bounds);
   // A gauge computed at render time (e.g. process RSS).
   void AddCallbackGauge(const std::string& name, const std::string& help, Labels labels,
                         std::function<double()> fn);
+  // Unregisters it: an owner whose callbacks capture `this` calls it before it goes away.
+  void RemoveCallbackGauge(const std::string& name, Labels labels);
 
   // Prometheus text exposition format 0.0.4.
   std::string RenderPrometheus() const;
@@ -53,10 +77,11 @@ class SelfMetrics {
  private:
   struct Family {
     std::string help;
-    std::string type;  // "counter" or "gauge"
+    std::string type;  // "counter", "gauge" or "histogram"
     std::map<Labels, std::unique_ptr<Counter>> counters;
     std::map<Labels, std::unique_ptr<Gauge>> gauges;
     std::map<Labels, std::function<double()>> callbacks;
+    std::map<Labels, std::unique_ptr<Histogram>> histograms;
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;  // GUARDED_BY(mu_)

@@ -35,4 +35,4 @@ export OTTER_BIN="$otter"
 exec node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./summary_reporter.mjs --test-reporter-destination=stdout \
-  "$@" interop.test.mjs
+  "$@" interop.test.mjs store.test.mjs

@@ -20,6 +20,7 @@ void RegisterBatchProcessor(Registry& registry) {
   f.kind = ComponentKind::kProcessor;
   f.type = "batch";
   f.signals = {Signal::kTraces, Signal::kMetrics, Signal::kLogs};
+  f.acknowledges_early = true;
   f.description =
       "Groups data into batches by size and time before sending it on; holds and retries data "
       "the downstream refuses, refusing new data retryably while full.";

@@ -1,0 +1,53 @@
+#include "exporters/store/config.h"
+
+namespace otter {
+
+Status StoreExporterConfig::Validate() const {
+  if (directory.empty()) return InvalidArgument("directory must be non-empty");
+  if (max_pending_mib <= 0) return InvalidArgument("max_pending_mib must be positive");
+  if (head_max_mib <= 0) return InvalidArgument("head_max_mib must be positive");
+  if (block_duration.count() <= 0) return InvalidArgument("block_duration must be positive");
+  if (retention.count() < 0) return InvalidArgument("retention must not be negative");
+  if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
+  if (query.timeout.count() <= 0) return InvalidArgument("query::timeout must be positive");
+  if (query.max_samples <= 0) return InvalidArgument("query::max_samples must be positive");
+  if (query.threads <= 0 || query.threads > 64)
+    return InvalidArgument("query::threads must be between 1 and 64");
+  return Status::Ok();
+}
+
+const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
+  using C = StoreExporterConfig;
+  using Q = StoreQueryConfig;
+  static const config::Table<Q> query =
+      config::Table<Q>()
+          .Field("endpoint", &Q::endpoint,
+                 "host:port serving the Jaeger (/api/...), Prometheus (/api/v1/...) and Loki "
+                 "(/loki/api/v1/...) query APIs; empty disables them")
+          .Field("timeout", &Q::timeout, "a query running longer fails (Prometheus: 503 timeout)")
+          .Field("max_samples", &Q::max_samples,
+                 "samples a PromQL query may load before it fails (Prometheus's "
+                 "--query.max-samples)")
+          .Field("threads", &Q::threads, "queries evaluated concurrently");
+  static const config::Table<C> table =
+      config::Table<C>()
+          .Field("directory", &C::directory, "data directory (created if missing)")
+          .Field("sync", &C::sync,
+                 "fdatasync the write-ahead log before acknowledging a write; false trades "
+                 "durability across power loss for speed (kill -9 still loses nothing)")
+          .Field("max_pending_mib", &C::max_pending_mib,
+                 "writes waiting for the next group commit, in MiB; beyond it writes are "
+                 "refused retryably")
+          .Field("head_max_mib", &C::head_max_mib,
+                 "write-ahead-log size in MiB at which the in-memory heads are flushed to blocks")
+          .Field("block_duration", &C::block_duration,
+                 "the heads are flushed to blocks at the latest this long after their first write")
+          .Field("retention", &C::retention,
+                 "blocks whose newest data is older than this are deleted (0 = keep forever)")
+          .Field("max_disk_mib", &C::max_disk_mib,
+                 "the oldest blocks are deleted while the store is larger (0 = unlimited)")
+          .Section("query", &C::query, query, "the query API");
+  return table;
+}
+
+}  // namespace otter

@@ -1,0 +1,36 @@
+// Typed config of the `store` exporter: where the embedded store keeps its files, how it
+// commits, and the query API it serves (Jaeger, Prometheus and Loki HTTP APIs on one port).
+// Parsed once at start-up; read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "component/registry.h"
+#include "config/table.h"
+
+namespace otter {
+
+struct StoreQueryConfig {
+  std::string endpoint = "localhost:16686";  // "" disables the query API
+  config::Duration timeout = std::chrono::minutes(2);
+  int64_t max_samples = 50'000'000;
+  int32_t threads = 2;  // query workers
+};
+
+struct StoreExporterConfig : ComponentConfig {
+  std::string directory = "./otter-data";
+  bool sync = true;
+  int64_t max_pending_mib = 64;
+  int64_t head_max_mib = 256;
+  config::Duration block_duration = std::chrono::hours(2);
+  config::Duration retention = std::chrono::hours(24 * 7);
+  int64_t max_disk_mib = 0;
+  StoreQueryConfig query;
+
+  Status Validate() const override;
+};
+
+const config::Table<StoreExporterConfig>& StoreExporterConfigTable();
+
+}  // namespace otter

@@ -1,0 +1,43 @@
+#include "exporters/store/store_exporter.h"
+
+namespace otter {
+
+StoreExporter::StoreExporter(const ComponentContext& ctx, const StoreExporterConfig& config)
+    : ctx_(ctx), config_(config) {}
+
+StoreExporter::~StoreExporter() { Shutdown(); }
+
+Status StoreExporter::Start() {
+  store::StoreOptions opts;
+  opts.directory = config_.directory;
+  opts.sync = config_.sync;
+  opts.max_pending_bytes = static_cast<uint64_t>(config_.max_pending_mib) << 20;
+  opts.head_max_bytes = static_cast<uint64_t>(config_.head_max_mib) << 20;
+  opts.block_duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.block_duration);
+  opts.retention = std::chrono::duration_cast<std::chrono::milliseconds>(config_.retention);
+  opts.max_disk_bytes = static_cast<uint64_t>(config_.max_disk_mib) << 20;
+  ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
+  if (!config_.query.endpoint.empty()) {
+    query::QueryServerOptions q;
+    q.endpoint = config_.query.endpoint;
+    q.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.query.timeout);
+    q.max_samples = static_cast<size_t>(config_.query.max_samples);
+    q.threads = config_.query.threads;
+    q.logger = ctx_.logger;
+    q.metrics = ctx_.metrics;
+    query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
+                                                  store_->logs());
+    RETURN_IF_ERROR(query_->Start());
+    ctx_.logger->info("query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}",
+                      query_->address());
+  }
+  return Status::Ok();
+}
+
+void StoreExporter::Shutdown() {
+  if (query_) query_->Stop();
+  if (store_) store_->Close();
+}
+
+}  // namespace otter

@@ -1,0 +1,51 @@
+// StoreExporter: the `store` exporter — writes every signal into otter's embedded store
+// (src/store) and serves the query APIs over it. A batch's completion fires only after the
+// write-ahead-log group commit that holds it, so the receiver acknowledges durable data only.
+// There is no sending queue in front of the store. Thread-safety: Consume from any thread.
+#pragma once
+
+#include <memory>
+
+#include "component/component.h"
+#include "exporters/store/config.h"
+#include "query/query_server.h"
+#include "store/store.h"
+
+namespace otter {
+
+class StoreExporter final : public Exporter,
+                            public TraceConsumer,
+                            public MetricConsumer,
+                            public LogConsumer {
+ public:
+  StoreExporter(const ComponentContext& ctx, const StoreExporterConfig& config);
+  ~StoreExporter() override;
+
+  Status Start() override;
+  void Shutdown() override;
+  Consumers consumers() override { return Consumers{this, this, this}; }
+
+  void Consume(pdata::TraceBatch&& batch, Completion done) override { Write(batch, done); }
+  void Consume(pdata::MetricBatch&& batch, Completion done) override { Write(batch, done); }
+  void Consume(pdata::LogBatch&& batch, Completion done) override { Write(batch, done); }
+
+  store::Store* store() { return store_.get(); }
+  int query_port() const { return query_ ? query_->port() : 0; }
+
+ private:
+  template <class B>
+  void Write(B& batch, Completion& done) {
+    if (!store_) {
+      done(Unavailable("the store is not open"));
+      return;
+    }
+    store_->Write(std::move(batch), std::move(done));
+  }
+
+  ComponentContext ctx_;
+  StoreExporterConfig config_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<query::QueryServer> query_;
+};
+
+}  // namespace otter

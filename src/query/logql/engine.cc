@@ -1,0 +1,271 @@
+#include "query/logql/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <unordered_map>
+
+#include "query/logql/pipeline.h"
+#include "query/logql/step_eval.h"
+
+namespace otter::query::logql {
+
+namespace {
+
+constexpr size_t kDeadlineCheckEvery = 1024;
+
+Status MaxSeriesError(size_t limit) {
+  return InvalidArgument(fmt::format(
+      "maximum number of series ({}) reached for a single query; consider reducing query "
+      "cardinality by adding more specific stream selectors, reducing the time range, or "
+      "aggregating results with functions like sum(), count() or topk()",
+      limit));
+}
+
+Status PipelineError(const store::Labels& labels) {
+  std::string_view err = store::GetLabel(labels, kErrorLabel);
+  return InvalidArgument(fmt::format(
+      "pipeline error: '{}' for series: '{}'.\n"
+      "Use a label filter to intentionally skip this error. (e.g | __error__!=\"{}\").\n"
+      "To skip all potential errors you can match empty errors.(e.g __error__=\"\")\n"
+      "The label filter can also be specified after unwrap. (e.g | unwrap latency | "
+      "__error__=\"\" )\n",
+      err, store::LabelsToString(labels), err));
+}
+
+}  // namespace
+
+Status Deadline::Check() const {
+  if (Clock::now() >= at_) return DeadlineExceeded("query timed out");
+  return Status::Ok();
+}
+
+StatusOr<QueryResult> Engine::Exec(const Expr& expr, const QueryParams& params,
+                                   const Deadline& deadline) const {
+  RETURN_IF_ERROR(deadline.Check());
+  if (expr.kind == Expr::Kind::kLogSelector) return ExecLogs(expr.selector, params, deadline);
+  return ExecMetric(expr, params, deadline);
+}
+
+StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const QueryParams& params,
+                                       const Deadline& deadline) const {
+  const bool backward = params.direction == store::Direction::kBackward;
+  Pipeline pipeline(selector.stages);
+  store::LogSelect sel;
+  sel.stream_matchers = selector.matchers;
+  sel.start_ns = params.start_ns;
+  sel.end_ns = params.end_ns;
+  sel.direction = params.direction;
+  sel.trace_id = PushdownTraceId(selector.stages);
+  if (pipeline.NeverFilters()) sel.limit = params.limit;
+  ASSIGN_OR_RETURN(std::vector<store::LogStream> streams, querier_.Select(sel));
+  for (auto& s : streams) {
+    auto before = [&](const store::LogEntry& a, const store::LogEntry& b) {
+      return backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
+    };
+    if (!std::is_sorted(s.entries.begin(), s.entries.end(), before))
+      std::stable_sort(s.entries.begin(), s.entries.end(), before);
+  }
+
+  // Merge the streams in direction order so the limit keeps the right entries.
+  struct Cursor {
+    int64_t ts;
+    size_t stream;
+    size_t entry;
+  };
+  auto later = [&](const Cursor& a, const Cursor& b) {
+    if (a.ts != b.ts) return backward ? a.ts < b.ts : a.ts > b.ts;
+    return a.stream > b.stream;
+  };
+  std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later);
+  for (size_t i = 0; i < streams.size(); ++i)
+    if (!streams[i].entries.empty()) heap.push({streams[i].entries[0].ts_ns, i, 0});
+
+  QueryResult result;
+  result.type = QueryResult::Type::kStreams;
+  std::unordered_map<std::string, size_t> index;
+  std::string line;
+  store::Labels labels;
+  size_t accepted = 0;
+  while (!heap.empty() && (params.limit == 0 || accepted < params.limit)) {
+    Cursor c = heap.top();
+    heap.pop();
+    const store::LogStream& s = streams[c.stream];
+    const store::LogEntry& e = s.entries[c.entry];
+    if (c.entry + 1 < s.entries.size())
+      heap.push({s.entries[c.entry + 1].ts_ns, c.stream, c.entry + 1});
+    if (++result.stats.lines_processed % kDeadlineCheckEvery == 0)
+      RETURN_IF_ERROR(deadline.Check());
+    result.stats.bytes_processed += e.line.size();
+    if (!pipeline.Process(e.ts_ns, e.line, s.labels, e.metadata, &line, &labels)) continue;
+    ++accepted;
+    std::string key = store::LabelsToString(labels);
+    auto [it, inserted] = index.try_emplace(key, result.streams.size());
+    if (inserted) result.streams.push_back({labels, {}});
+    result.streams[it->second].entries.push_back({e.ts_ns, line, {}});
+  }
+  RETURN_IF_ERROR(deadline.Check());
+  result.stats.post_filter_lines = accepted;
+  result.stats.entries_returned = accepted;
+  std::vector<std::pair<std::string, size_t>> order(index.begin(), index.end());
+  std::sort(order.begin(), order.end());
+  std::vector<store::LogStream> sorted;
+  sorted.reserve(order.size());
+  for (const auto& [key, i] : order) sorted.push_back(std::move(result.streams[i]));
+  result.streams = std::move(sorted);
+  return result;
+}
+
+namespace {
+
+struct BuildContext {
+  store::LogQuerier& querier;
+  int64_t first_t;
+  int64_t last_t;
+  const Deadline& deadline;
+  QueryStats* stats;
+};
+
+StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
+  store::LogSelect sel;
+  sel.stream_matchers = e.selector.matchers;
+  sel.start_ns = ctx.first_t - e.offset_ns - e.range_ns + 1;  // windows are (t - range, t]
+  sel.end_ns = ctx.last_t - e.offset_ns + 1;
+  sel.direction = store::Direction::kForward;
+  sel.trace_id = PushdownTraceId(e.selector.stages);
+  ASSIGN_OR_RETURN(std::vector<store::LogStream> streams, ctx.querier.Select(sel));
+  Pipeline pipeline(e.selector.stages);
+  const bool bytes_op = e.op == "bytes_over_time" || e.op == "bytes_rate";
+  std::vector<RawSeries> series;
+  std::unordered_map<std::string, size_t> index;
+  std::string line;
+  store::Labels labels;
+  for (const auto& s : streams) {
+    for (const auto& entry : s.entries) {
+      if (++ctx.stats->lines_processed % kDeadlineCheckEvery == 0)
+        RETURN_IF_ERROR(ctx.deadline.Check());
+      ctx.stats->bytes_processed += entry.line.size();
+      if (!pipeline.Process(entry.ts_ns, entry.line, s.labels, entry.metadata, &line, &labels))
+        continue;
+      double value = 1;
+      if (bytes_op) value = static_cast<double>(line.size());
+      if (e.unwrap) {
+        std::optional<double> v = ExtractUnwrapValue(*e.unwrap, labels);
+        bool keep = true;
+        for (const auto& f : e.unwrap->post_filters) keep = keep && EvalLabelFilter(*f, labels);
+        if (!keep) continue;
+        value = v.value_or(0);
+      }
+      ++ctx.stats->post_filter_lines;
+      if (!store::GetLabel(labels, kErrorLabel).empty()) return PipelineError(labels);
+      if (e.grouping.present) labels = GroupLabels(labels, e.grouping);
+      std::string key = store::LabelsToString(labels);
+      auto [it, inserted] = index.try_emplace(key, series.size());
+      if (inserted) series.push_back({labels, {}, {}});
+      series[it->second].ts.push_back(entry.ts_ns);
+      series[it->second].values.push_back(value);
+    }
+  }
+  // Several streams can feed one series: order its samples by time.
+  for (auto& s : series) {
+    if (std::is_sorted(s.ts.begin(), s.ts.end())) continue;
+    std::vector<size_t> idx(s.ts.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s.ts[a] < s.ts[b]; });
+    RawSeries sorted{s.labels, {}, {}};
+    for (size_t i : idx) {
+      sorted.ts.push_back(s.ts[i]);
+      sorted.values.push_back(s.values[i]);
+    }
+    s = std::move(sorted);
+  }
+  return series;
+}
+
+StatusOr<std::unique_ptr<StepEvaluator>> Build(const Expr& e, BuildContext& ctx) {
+  switch (e.kind) {
+    case Expr::Kind::kRangeAgg: {
+      ASSIGN_OR_RETURN(auto series, LoadSeries(e, ctx));
+      store::Labels absent;
+      for (const auto& m : e.selector.matchers)
+        if (m.op() == store::LabelMatcher::Op::kEq) store::SetLabel(absent, m.name(), m.value());
+      return MakeRangeAggEvaluator(e, std::move(series), std::move(absent));
+    }
+    case Expr::Kind::kVectorAgg: {
+      ASSIGN_OR_RETURN(auto child, Build(*e.lhs, ctx));
+      return MakeVectorAggEvaluator(e, std::move(child));
+    }
+    case Expr::Kind::kBinary: {
+      ASSIGN_OR_RETURN(auto l, Build(*e.lhs, ctx));
+      ASSIGN_OR_RETURN(auto r, Build(*e.rhs, ctx));
+      return MakeBinaryEvaluator(e, std::move(l), std::move(r));
+    }
+    case Expr::Kind::kLiteral:
+      return MakeConstantEvaluator(e.value, false);
+    case Expr::Kind::kVector:
+      return MakeConstantEvaluator(e.value, true);
+    case Expr::Kind::kLogSelector:
+      break;
+  }
+  return InvalidArgument("unexpected log selector in a metric expression");
+}
+
+}  // namespace
+
+StatusOr<QueryResult> Engine::ExecMetric(const Expr& expr, const QueryParams& params,
+                                         const Deadline& deadline) const {
+  QueryResult result;
+  int64_t first = params.instant ? params.end_ns : params.start_ns;
+  int64_t last = params.end_ns;
+  if (!params.instant && params.step_ns <= 0)
+    return InvalidArgument(
+        "zero or negative query resolution step widths are not accepted. Try a positive "
+        "integer");
+  BuildContext ctx{querier_, first, last, deadline, &result.stats};
+  ASSIGN_OR_RETURN(auto root, Build(expr, ctx));
+
+  std::unordered_map<std::string, size_t> index;
+  bool scalar = false;
+  for (int64_t t = first; t <= last; t += params.instant ? 1 : params.step_ns) {
+    RETURN_IF_ERROR(deadline.Check());
+    ASSIGN_OR_RETURN(StepValue v, root->Eval(t));
+    if (v.is_scalar) {
+      scalar = true;
+      v.vector.push_back({{}, v.scalar});
+      result.scalar = v.scalar;
+      result.scalar_t_ns = t;
+    }
+    for (auto& s : v.vector) {
+      std::string key = store::LabelsToString(s.labels);
+      auto [it, inserted] = index.try_emplace(key, result.series.size());
+      if (inserted) {
+        if (result.series.size() >= options_.max_series) return MaxSeriesError(options_.max_series);
+        result.series.push_back({std::move(s.labels), {}});
+      }
+      result.series[it->second].points.emplace_back(t, s.value);
+    }
+    if (params.instant) break;
+  }
+  if (params.instant && scalar) {
+    result.type = QueryResult::Type::kScalar;
+    result.series.clear();
+    return result;
+  }
+  result.type = params.instant ? QueryResult::Type::kVector : QueryResult::Type::kMatrix;
+  bool keep_order =
+      params.instant && expr.kind == Expr::Kind::kVectorAgg &&
+      (expr.op == "sort" || expr.op == "sort_desc" || expr.op == "topk" || expr.op == "bottomk");
+  if (!keep_order) {
+    std::vector<std::pair<std::string, size_t>> order(index.begin(), index.end());
+    std::sort(order.begin(), order.end());
+    std::vector<ResultSeries> sorted;
+    sorted.reserve(order.size());
+    for (const auto& [key, i] : order) sorted.push_back(std::move(result.series[i]));
+    result.series = std::move(sorted);
+  }
+  return result;
+}
+
+}  // namespace otter::query::logql

@@ -1,0 +1,435 @@
+#include "query/logql/line_parsers.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <utility>
+
+namespace otter::query::logql {
+
+namespace {
+
+struct JsonNode {
+  enum class Type { kObject, kArray, kString, kNumber, kTrue, kFalse, kNull } type = Type::kNull;
+  std::string str;       // decoded string, or the number's text
+  std::string_view raw;  // the value's JSON text
+  std::vector<std::pair<std::string, JsonNode>> members;
+  std::vector<JsonNode> items;
+};
+
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+class JsonReader {
+ public:
+  explicit JsonReader(std::string_view s) : s_(s) {}
+
+  Status ReadDocument(JsonNode* out) {
+    RETURN_IF_ERROR(ReadValue(out, 0));
+    SkipSpace();
+    if (i_ != s_.size()) return Error("unexpected trailing data");
+    return Status::Ok();
+  }
+
+ private:
+  Status Error(std::string_view what) const {
+    return InvalidArgument(fmt::format("{} at offset {}", what, i_));
+  }
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
+  }
+
+  Status ReadString(std::string* out) {
+    ++i_;  // opening quote
+    while (i_ < s_.size()) {
+      char c = s_[i_++];
+      if (c == '"') return Status::Ok();
+      if (c != '\\') {
+        *out += c;
+        continue;
+      }
+      if (i_ >= s_.size()) break;
+      char e = s_[i_++];
+      switch (e) {
+        case '"':
+          *out += '"';
+          break;
+        case '\\':
+          *out += '\\';
+          break;
+        case '/':
+          *out += '/';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 't':
+          *out += '\t';
+          break;
+        case 'u': {
+          auto hex4 = [&](uint32_t* v) {
+            if (i_ + 4 > s_.size()) return false;
+            *v = 0;
+            for (int k = 0; k < 4; ++k) {
+              char h = s_[i_ + k];
+              int d = std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
+                      : (h >= 'a' && h <= 'f')                    ? h - 'a' + 10
+                      : (h >= 'A' && h <= 'F')                    ? h - 'A' + 10
+                                                                  : -1;
+              if (d < 0) return false;
+              *v = *v * 16 + d;
+            }
+            i_ += 4;
+            return true;
+          };
+          uint32_t cp;
+          if (!hex4(&cp)) return Error("invalid unicode escape");
+          if (cp >= 0xD800 && cp < 0xDC00 && i_ + 1 < s_.size() && s_[i_] == '\\' &&
+              s_[i_ + 1] == 'u') {
+            i_ += 2;
+            uint32_t lo;
+            if (!hex4(&lo)) return Error("invalid unicode escape");
+            if (lo >= 0xDC00 && lo < 0xE000) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else {
+              AppendUtf8(*out, 0xFFFD);
+              cp = lo;
+            }
+          } else if (cp >= 0xD800 && cp < 0xE000) {
+            cp = 0xFFFD;
+          }
+          AppendUtf8(*out, cp);
+          break;
+        }
+        default:
+          return Error("invalid escape");
+      }
+    }
+    return Error("unterminated string");
+  }
+
+  Status ReadValue(JsonNode* out, int depth) {
+    if (depth > 64) return Error("nesting too deep");
+    SkipSpace();
+    if (i_ >= s_.size()) return Error("unexpected end of input");
+    size_t start = i_;
+    char c = s_[i_];
+    if (c == '{') {
+      out->type = JsonNode::Type::kObject;
+      ++i_;
+      SkipSpace();
+      if (i_ < s_.size() && s_[i_] == '}') {
+        ++i_;
+      } else {
+        while (true) {
+          SkipSpace();
+          if (i_ >= s_.size() || s_[i_] != '"') return Error("expected object key");
+          std::string key;
+          RETURN_IF_ERROR(ReadString(&key));
+          SkipSpace();
+          if (i_ >= s_.size() || s_[i_] != ':') return Error("expected ':'");
+          ++i_;
+          JsonNode v;
+          RETURN_IF_ERROR(ReadValue(&v, depth + 1));
+          out->members.emplace_back(std::move(key), std::move(v));
+          SkipSpace();
+          if (i_ < s_.size() && s_[i_] == ',') {
+            ++i_;
+            continue;
+          }
+          if (i_ < s_.size() && s_[i_] == '}') {
+            ++i_;
+            break;
+          }
+          return Error("expected ',' or '}'");
+        }
+      }
+    } else if (c == '[') {
+      out->type = JsonNode::Type::kArray;
+      ++i_;
+      SkipSpace();
+      if (i_ < s_.size() && s_[i_] == ']') {
+        ++i_;
+      } else {
+        while (true) {
+          JsonNode v;
+          RETURN_IF_ERROR(ReadValue(&v, depth + 1));
+          out->items.push_back(std::move(v));
+          SkipSpace();
+          if (i_ < s_.size() && s_[i_] == ',') {
+            ++i_;
+            continue;
+          }
+          if (i_ < s_.size() && s_[i_] == ']') {
+            ++i_;
+            break;
+          }
+          return Error("expected ',' or ']'");
+        }
+      }
+    } else if (c == '"') {
+      out->type = JsonNode::Type::kString;
+      RETURN_IF_ERROR(ReadString(&out->str));
+    } else if (s_.substr(i_, 4) == "true") {
+      out->type = JsonNode::Type::kTrue;
+      out->str = "true";
+      i_ += 4;
+    } else if (s_.substr(i_, 5) == "false") {
+      out->type = JsonNode::Type::kFalse;
+      out->str = "false";
+      i_ += 5;
+    } else if (s_.substr(i_, 4) == "null") {
+      out->type = JsonNode::Type::kNull;
+      i_ += 4;
+    } else if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
+      out->type = JsonNode::Type::kNumber;
+      size_t j = i_ + 1;
+      while (j < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[j])) || s_[j] == '.' ||
+                               s_[j] == 'e' || s_[j] == 'E' || s_[j] == '+' || s_[j] == '-'))
+        ++j;
+      out->str = std::string(s_.substr(i_, j - i_));
+      i_ = j;
+    } else {
+      return Error(fmt::format("unexpected character '{}'", c));
+    }
+    out->raw = s_.substr(start, i_ - start);
+    return Status::Ok();
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+Status ReadObjectLine(std::string_view line, JsonNode* root) {
+  JsonReader r(line);
+  RETURN_IF_ERROR(r.ReadDocument(root));
+  if (root->type != JsonNode::Type::kObject) return InvalidArgument("not a JSON object");
+  return Status::Ok();
+}
+
+void Flatten(const JsonNode& obj, const std::string& prefix, const KeyValueFn& fn) {
+  for (const auto& [k, v] : obj.members) {
+    std::string key =
+        prefix.empty() ? SanitizeLabelKey(k, true) : prefix + "_" + SanitizeLabelKey(k, false);
+    if (key.empty()) continue;
+    switch (v.type) {
+      case JsonNode::Type::kObject:
+        Flatten(v, key, fn);
+        break;
+      case JsonNode::Type::kArray:
+      case JsonNode::Type::kNull:
+        break;
+      default:
+        fn(std::move(key), v.str);
+        break;
+    }
+  }
+}
+
+// Splits `a.b["c d"][0]` into segments; integers in brackets are array indexes.
+bool SplitPath(std::string_view path, std::vector<std::pair<bool, std::string>>* out) {
+  size_t i = 0;
+  std::string cur;
+  auto flush = [&]() {
+    if (!cur.empty()) out->emplace_back(false, std::move(cur));
+    cur.clear();
+  };
+  while (i < path.size()) {
+    char c = path[i];
+    if (c == '.') {
+      flush();
+      ++i;
+    } else if (c == '[') {
+      flush();
+      size_t end = path.find(']', i);
+      if (end == std::string_view::npos) return false;
+      std::string_view inner = path.substr(i + 1, end - i - 1);
+      if (inner.size() >= 2 && (inner.front() == '"' || inner.front() == '\'') &&
+          inner.back() == inner.front()) {
+        out->emplace_back(false, std::string(inner.substr(1, inner.size() - 2)));
+      } else {
+        for (char d : inner)
+          if (!std::isdigit(static_cast<unsigned char>(d))) return false;
+        if (inner.empty()) return false;
+        out->emplace_back(true, std::string(inner));
+      }
+      i = end + 1;
+    } else {
+      cur += c;
+      ++i;
+    }
+  }
+  flush();
+  return !out->empty();
+}
+
+}  // namespace
+
+std::string SanitizeLabelKey(std::string_view key, bool is_prefix) {
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.front())))
+    key.remove_prefix(1);
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
+  std::string out;
+  if (key.empty()) return out;
+  if (is_prefix && std::isdigit(static_cast<unsigned char>(key[0]))) out += '_';
+  for (char c : key) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return out;
+}
+
+Status ParseJsonLine(std::string_view line, const KeyValueFn& fn) {
+  JsonNode root;
+  RETURN_IF_ERROR(ReadObjectLine(line, &root));
+  Flatten(root, "", fn);
+  return Status::Ok();
+}
+
+Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& paths,
+                        std::vector<std::string>* values) {
+  JsonNode root;
+  RETURN_IF_ERROR(ReadObjectLine(line, &root));
+  values->clear();
+  for (const std::string& path : paths) {
+    std::vector<std::pair<bool, std::string>> segs;
+    std::string value;
+    if (SplitPath(path, &segs)) {
+      const JsonNode* n = &root;
+      for (const auto& [is_index, seg] : segs) {
+        const JsonNode* next = nullptr;
+        if (is_index && n->type == JsonNode::Type::kArray) {
+          size_t idx = std::strtoul(seg.c_str(), nullptr, 10);
+          if (idx < n->items.size()) next = &n->items[idx];
+        } else if (!is_index && n->type == JsonNode::Type::kObject) {
+          for (const auto& [k, v] : n->members)
+            if (k == seg) {
+              next = &v;
+              break;
+            }
+        }
+        n = next;
+        if (!n) break;
+      }
+      if (n) {
+        switch (n->type) {
+          case JsonNode::Type::kObject:
+          case JsonNode::Type::kArray:
+            value = std::string(n->raw);
+            break;
+          case JsonNode::Type::kNull:
+            break;
+          default:
+            value = n->str;
+            break;
+        }
+      }
+    }
+    values->push_back(std::move(value));
+  }
+  return Status::Ok();
+}
+
+Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* entry,
+                      bool* has_entry) {
+  JsonNode root;
+  RETURN_IF_ERROR(ReadObjectLine(line, &root));
+  *has_entry = false;
+  for (const auto& [k, v] : root.members) {
+    if (v.type != JsonNode::Type::kString) continue;
+    if (k == "_entry") {
+      *entry = v.str;
+      *has_entry = true;
+      continue;
+    }
+    std::string key = SanitizeLabelKey(k, true);
+    if (!key.empty()) fn(std::move(key), v.str);
+  }
+  return Status::Ok();
+}
+
+Status ParseLogfmtLine(std::string_view s, const KeyValueFn& fn) {
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ') ++i;
+    if (i >= s.size()) break;
+    if (s[i] == '=')
+      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '='", i + 1));
+    size_t k = i;
+    while (k < s.size() && static_cast<unsigned char>(s[k]) > ' ' && s[k] != '=' && s[k] != '"')
+      ++k;
+    if (k < s.size() && s[k] == '"')
+      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '\"'", k + 1));
+    std::string_view key = s.substr(i, k - i);
+    i = k;
+    if (i >= s.size() || s[i] != '=') continue;  // standalone key
+    ++i;
+    std::string value;
+    if (i < s.size() && s[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < s.size()) {
+        char c = s[i++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\' && i < s.size()) {
+          char e = s[i++];
+          switch (e) {
+            case 'n':
+              value += '\n';
+              break;
+            case 't':
+              value += '\t';
+              break;
+            case 'r':
+              value += '\r';
+              break;
+            default:
+              value += e;
+              break;
+          }
+        } else {
+          value += c;
+        }
+      }
+      if (!closed)
+        return InvalidArgument(
+            fmt::format("logfmt syntax error at pos {} : unterminated quoted value", i + 1));
+    } else {
+      size_t j = i;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) > ' ') ++j;
+      value = std::string(s.substr(i, j - i));
+      i = j;
+    }
+    std::string name = SanitizeLabelKey(key, true);
+    if (!name.empty() && !value.empty()) fn(std::move(name), std::move(value));
+  }
+  return Status::Ok();
+}
+
+}  // namespace otter::query::logql

@@ -1,0 +1,39 @@
+// The log-line parsers behind LogQL's `| json`, `| logfmt` and `| unpack` stages: a small JSON
+// reader (flattening nested objects with "_" like Loki, or extracting jq-like paths) and a
+// logfmt scanner. Label names are sanitised like Loki's. Plain functions; thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace otter::query::logql {
+
+using KeyValueFn = std::function<void(std::string key, std::string value)>;
+
+// Loki's label-name sanitising: characters outside [a-zA-Z0-9_] become '_'; a leading digit
+// gets a '_' prefix when `is_prefix`. Surrounding spaces are trimmed.
+std::string SanitizeLabelKey(std::string_view key, bool is_prefix);
+
+// Flattens a JSON object line: nested keys joined with '_' (each part sanitised), strings
+// unescaped, numbers and booleans as written; arrays and nulls are skipped. Fails with a
+// message (for __error_details__) when the line is not a JSON object.
+Status ParseJsonLine(std::string_view line, const KeyValueFn& fn);
+
+// Extracts each of `paths` (`a.b`, `a["b c"]`, `list[0]`) from a JSON object line. Missing
+// paths give "". Objects and arrays are returned as their JSON text.
+Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& paths,
+                        std::vector<std::string>* values);
+
+// Loki's `| unpack`: top-level string fields of a JSON object; the `_entry` field replaces the
+// line.
+Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* entry,
+                      bool* has_entry);
+
+// logfmt: `key=value key2="quoted value" flag`. Keys without a value are skipped.
+Status ParseLogfmtLine(std::string_view line, const KeyValueFn& fn);
+
+}  // namespace otter::query::logql

@@ -1,0 +1,101 @@
+// Test-only in-memory store::LogQuerier for the LogQL engine and Loki API tests. Records every
+// LogSelect it receives so tests can observe push-downs (trace_id, limit). Header-only; not
+// thread-safe (tests use it from one thread).
+#pragma once
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/querier.h"
+
+namespace otter::query::logql::testing {
+
+class FakeLogQuerier : public store::LogQuerier {
+ public:
+  // Adds an entry to the stream with `labels` (created on first use).
+  void Add(store::Labels labels, int64_t ts_ns, std::string line, store::Labels metadata = {}) {
+    store::SortLabels(labels);
+    store::SortLabels(metadata);
+    for (auto& s : streams_) {
+      if (s.labels == labels) {
+        s.entries.push_back({ts_ns, std::move(line), std::move(metadata)});
+        return;
+      }
+    }
+    streams_.push_back({std::move(labels), {{ts_ns, std::move(line), std::move(metadata)}}});
+  }
+
+  StatusOr<std::vector<store::LogStream>> Select(const store::LogSelect& select) override {
+    selects.push_back(select);
+    if (!fail.ok()) return fail;
+    const bool backward = select.direction == store::Direction::kBackward;
+    std::vector<store::LogStream> out;
+    for (const auto& s : streams_) {
+      if (!store::MatchesAll(select.stream_matchers, s.labels)) continue;
+      store::LogStream r{s.labels, {}};
+      for (const auto& e : s.entries) {
+        if (e.ts_ns < select.start_ns || e.ts_ns >= select.end_ns) continue;
+        if (select.trace_id && store::GetLabel(e.metadata, "trace_id") != *select.trace_id)
+          continue;
+        r.entries.push_back(e);
+      }
+      std::stable_sort(r.entries.begin(), r.entries.end(), [&](const auto& a, const auto& b) {
+        return backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
+      });
+      if (!r.entries.empty()) out.push_back(std::move(r));
+    }
+    if (select.limit > 0) {
+      // Keep the first `limit` entries across streams in direction order.
+      std::vector<int64_t> all;
+      for (const auto& s : out)
+        for (const auto& e : s.entries) all.push_back(e.ts_ns);
+      if (all.size() > select.limit) {
+        std::sort(all.begin(), all.end());
+        int64_t cut = backward ? all[all.size() - select.limit] : all[select.limit - 1];
+        for (auto& s : out)
+          std::erase_if(s.entries,
+                        [&](const auto& e) { return backward ? e.ts_ns < cut : e.ts_ns > cut; });
+      }
+    }
+    return out;
+  }
+
+  StatusOr<std::vector<std::string>> LabelNames(int64_t, int64_t) override {
+    std::set<std::string> names;
+    for (const auto& s : streams_)
+      for (const auto& l : s.labels) names.insert(l.name);
+    return std::vector<std::string>(names.begin(), names.end());
+  }
+
+  StatusOr<std::vector<std::string>> LabelValues(const std::string& name, int64_t,
+                                                 int64_t) override {
+    std::set<std::string> values;
+    for (const auto& s : streams_) {
+      std::string_view v = store::GetLabel(s.labels, name);
+      if (!v.empty()) values.insert(std::string(v));
+    }
+    return std::vector<std::string>(values.begin(), values.end());
+  }
+
+  StatusOr<std::vector<store::Labels>> Series(const std::vector<store::Matchers>& match_sets,
+                                              int64_t, int64_t) override {
+    std::vector<store::Labels> out;
+    for (const auto& s : streams_) {
+      bool any = match_sets.empty();
+      for (const auto& m : match_sets) any = any || store::MatchesAll(m, s.labels);
+      if (any) out.push_back(s.labels);
+    }
+    return out;
+  }
+
+  std::vector<store::LogSelect> selects;
+  Status fail;  // returned by Select when not OK
+
+ private:
+  std::vector<store::LogStream> streams_;
+};
+
+}  // namespace otter::query::logql::testing

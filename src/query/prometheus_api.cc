@@ -1,0 +1,515 @@
+#include "query/prometheus_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "query/http_params.h"
+#include "query/json_writer.h"
+#include "query/promql/lexer.h"
+#include "query/promql/parser.h"
+
+namespace otter::query {
+namespace {
+
+// Prometheus's minimum/maximum API times (Go time.Unix(math.MinInt64/1000+62135596801, 0) ...),
+// approximated in milliseconds.
+constexpr int64_t kMinTimeMs = -9223309901257974;
+constexpr int64_t kMaxTimeMs = 9223309901257974;
+
+struct ApiError {
+  std::string type;  // bad_data, execution, timeout, internal, not_found
+  std::string message;
+};
+
+int HttpStatusFor(std::string_view type) {
+  if (type == "bad_data") return 400;
+  if (type == "execution") return 422;
+  if (type == "timeout") return 503;
+  if (type == "not_found") return 404;
+  if (type == "canceled") return 499;
+  return 500;
+}
+
+ApiError FromStatus(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      return {"bad_data", std::string(s.message())};
+    case StatusCode::kDeadlineExceeded:
+      return {"timeout", std::string(s.message())};
+    case StatusCode::kCancelled:
+      return {"canceled", std::string(s.message())};
+    case StatusCode::kInternal:
+    case StatusCode::kUnavailable:
+    case StatusCode::kDataLoss:
+    case StatusCode::kUnknown:
+      return {"internal", std::string(s.message())};
+    default:
+      return {"execution", std::string(s.message())};
+  }
+}
+
+ApiError InvalidParam(std::string_view name, std::string_view msg) {
+  return {"bad_data", "invalid parameter \"" + std::string(name) + "\": " + std::string(msg)};
+}
+
+void WriteError(const ApiError& e, net::HttpResponse* out) {
+  JsonWriter w;
+  w.BeginObject().Key("status").String("error").Key("errorType").String(e.type);
+  w.Key("error").String(e.message).EndObject();
+  out->status = HttpStatusFor(e.type);
+  out->body = w.Take();
+  out->SetHeader("Content-Type", "application/json");
+}
+
+// `data` is pre-encoded JSON.
+void WriteSuccess(std::string_view data, net::HttpResponse* out) {
+  out->status = 200;
+  out->body = "{\"status\":\"success\",\"data\":";
+  out->body += data;
+  out->body += "}";
+  out->SetHeader("Content-Type", "application/json");
+}
+
+// Unix seconds with millisecond precision, as Prometheus marshals timestamps (1.5 → 1.500).
+std::string TimeJson(int64_t ms) {
+  std::string out;
+  if (ms < 0) {
+    out += '-';
+    ms = -ms;
+  }
+  out += std::to_string(ms / 1000);
+  int64_t frac = ms % 1000;
+  if (frac != 0) {
+    out += '.';
+    if (frac < 100) out += '0';
+    if (frac < 10) out += '0';
+    out += std::to_string(frac);
+  }
+  return out;
+}
+
+void WriteLabels(JsonWriter& w, const store::Labels& labels) {
+  w.BeginObject();
+  for (const auto& l : labels) w.Key(l.name).String(l.value);
+  w.EndObject();
+}
+
+void WritePoint(JsonWriter& w, int64_t t_ms, double v) {
+  w.BeginArray().Raw(TimeJson(t_ms)).String(FormatPromFloat(v)).EndArray();
+}
+
+void WriteMatrix(JsonWriter& w, const promql::Matrix& m) {
+  w.BeginArray();
+  for (const auto& s : m) {
+    w.BeginObject().Key("metric");
+    WriteLabels(w, s.metric);
+    w.Key("values").BeginArray();
+    for (const auto& p : s.points) WritePoint(w, p.t_ms, p.v);
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+}
+
+std::string QueryData(const promql::Value& v, int64_t t_ms) {
+  JsonWriter w;
+  w.BeginObject().Key("resultType").String(promql::ResultTypeName(v.type)).Key("result");
+  switch (v.type) {
+    case promql::ValueType::kScalar:
+      WritePoint(w, t_ms, v.scalar);
+      break;
+    case promql::ValueType::kString:
+      w.BeginArray().Raw(TimeJson(t_ms)).String(v.str).EndArray();
+      break;
+    case promql::ValueType::kVector:
+      w.BeginArray();
+      for (const auto& e : v.vector) {
+        w.BeginObject().Key("metric");
+        WriteLabels(w, e.metric);
+        w.Key("value");
+        WritePoint(w, t_ms, e.v);
+        w.EndObject();
+      }
+      w.EndArray();
+      break;
+    case promql::ValueType::kMatrix:
+      WriteMatrix(w, v.matrix);
+      break;
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+bool IsValidLabelName(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+          (i > 0 && c >= '0' && c <= '9')))
+      return false;
+  }
+  return true;
+}
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+std::optional<int64_t> ParseRfc3339Millis(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) -> std::optional<int> {
+    if (pos + n > s.size()) return std::nullopt;
+    int v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
+       se = digits(17, 2);
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 ||
+      *mi > 59 || *se > 60)
+    return std::nullopt;
+  size_t i = 19;
+  double frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    double scale = 0.1;
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      frac += (s[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset_s = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    auto oh = digits(i + 1, 2), om = digits(i + 4, 2);
+    if (!oh || !om || i + 3 >= s.size() || s[i + 3] != ':') return std::nullopt;
+    offset_s = (*oh * 3600 + *om * 60) * (s[i] == '+' ? 1 : -1);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  int64_t days = DaysFromCivil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d));
+  int64_t secs = days * 86400 + *h * 3600 + *mi * 60 + *se - offset_s;
+  return secs * 1000 + static_cast<int64_t>(std::floor(frac * 1000 + 1e-6));
+}
+
+std::string GoQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::optional<double> ParseFloat(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  std::string str(s);
+  char* end = nullptr;
+  double v = std::strtod(str.c_str(), &end);
+  if (end != str.c_str() + str.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+StatusOr<int64_t> ParsePromTimeMillis(std::string_view s) {
+  if (auto f = ParseFloat(s); f && std::isfinite(*f)) {
+    double secs;
+    double frac = std::modf(*f, &secs);
+    if (std::fabs(secs) > 9.2e15)
+      return InvalidArgument("cannot parse " + GoQuote(s) + " to a valid timestamp");
+    return static_cast<int64_t>(secs) * 1000 + static_cast<int64_t>(std::round(frac * 1000));
+  }
+  if (auto t = ParseRfc3339Millis(s)) return *t;
+  return InvalidArgument("cannot parse " + GoQuote(s) + " to a valid timestamp");
+}
+
+StatusOr<int64_t> ParsePromDurationMillis(std::string_view s) {
+  if (auto f = ParseFloat(s); f && !std::isnan(*f)) {
+    double ms = *f * 1000;
+    if (ms > 9.2e15 || ms < -9.2e15)
+      return InvalidArgument("cannot parse " + GoQuote(s) +
+                             " to a valid duration. It overflows int64");
+    return static_cast<int64_t>(std::llround(ms));
+  }
+  auto d = promql::ParseDurationMillis(s);
+  if (!d.ok()) return InvalidArgument("cannot parse " + GoQuote(s) + " to a valid duration");
+  return *d;
+}
+
+PrometheusApi::PrometheusApi(store::MetricQuerier& querier, Options options)
+    : querier_(querier),
+      options_(std::move(options)),
+      engine_(querier, promql::EngineOptions{options_.lookback_delta_ms, options_.max_samples, 0}) {
+  if (!options_.now) {
+    options_.now = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+}
+
+bool PrometheusApi::Handles(std::string_view path) const { return path.substr(0, 8) == "/api/v1/"; }
+
+namespace {
+
+// Shared request context: parsed params plus helpers returning ApiError.
+struct Call {
+  const HttpParams& params;
+
+  std::optional<ApiError> Time(std::string_view name, int64_t fallback, int64_t* out) const {
+    auto v = params.Get(name);
+    if (!v || v->empty()) {
+      *out = fallback;
+      return std::nullopt;
+    }
+    auto t = ParsePromTimeMillis(*v);
+    if (!t.ok()) return InvalidParam(name, t.status().message());
+    *out = *t;
+    return std::nullopt;
+  }
+
+  std::optional<ApiError> MatchSets(std::vector<store::Matchers>* out, bool prefix) const {
+    for (const auto& m : params.GetAll("match[]")) {
+      auto ms = promql::ParseMetricSelector(m);
+      if (!ms.ok()) {
+        if (prefix) return InvalidParam("match[]", ms.status().message());
+        return ApiError{"bad_data", std::string(ms.status().message())};
+      }
+      out->push_back(std::move(*ms));
+    }
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) const {
+  std::string_view path = request.path();
+  if (request.method != "GET" && request.method != "POST") {
+    WriteError({"bad_data", "method " + request.method + " not allowed"}, out);
+    out->status = 405;
+    return;
+  }
+  auto params_or = HttpParams::FromRequest(request);
+  if (!params_or.ok()) {
+    WriteError(
+        {"bad_data", "error parsing form values: " + std::string(params_or.status().message())},
+        out);
+    return;
+  }
+  const HttpParams& params = *params_or;
+  Call call{params};
+  auto fail = [&](const ApiError& e) { WriteError(e, out); };
+
+  auto deadline_for = [&](std::optional<ApiError>* err) {
+    auto timeout = options_.query_timeout;
+    if (auto to = params.Get("timeout"); to && !to->empty()) {
+      auto d = ParsePromDurationMillis(*to);
+      if (!d.ok()) {
+        *err = InvalidParam("timeout", d.status().message());
+      } else {
+        timeout = std::min(timeout, std::chrono::milliseconds(*d));
+      }
+    }
+    return std::chrono::steady_clock::now() + timeout;
+  };
+
+  if (path == "/api/v1/query") {
+    int64_t t;
+    if (auto e = call.Time("time", options_.now(), &t)) return fail(*e);
+    std::optional<ApiError> err;
+    auto deadline = deadline_for(&err);
+    if (err) return fail(*err);
+    auto expr = promql::ParseExpr(params.GetOr("query", ""));
+    if (!expr.ok()) return fail(InvalidParam("query", expr.status().message()));
+    auto v = engine_.ExecInstant(**expr, t, deadline);
+    if (!v.ok()) return fail(FromStatus(v.status()));
+    return WriteSuccess(QueryData(*v, t), out);
+  }
+
+  if (path == "/api/v1/query_range") {
+    auto start = ParsePromTimeMillis(params.GetOr("start", ""));
+    if (!start.ok()) return fail(InvalidParam("start", start.status().message()));
+    auto end = ParsePromTimeMillis(params.GetOr("end", ""));
+    if (!end.ok()) return fail(InvalidParam("end", end.status().message()));
+    if (*end < *start)
+      return fail(InvalidParam("end", "end timestamp must not be before start time"));
+    auto step = ParsePromDurationMillis(params.GetOr("step", ""));
+    if (!step.ok()) return fail(InvalidParam("step", step.status().message()));
+    if (*step <= 0) {
+      return fail(InvalidParam(
+          "step",
+          "zero or negative query resolution step widths are not accepted. Try a positive "
+          "integer"));
+    }
+    if ((*end - *start) / *step > 11000) {
+      return fail({"bad_data",
+                   "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
+                   "the query resolution (?step=XX)"});
+    }
+    std::optional<ApiError> err;
+    auto deadline = deadline_for(&err);
+    if (err) return fail(*err);
+    auto expr = promql::ParseExpr(params.GetOr("query", ""));
+    if (!expr.ok()) return fail(InvalidParam("query", expr.status().message()));
+    if ((*expr)->type != promql::ValueType::kScalar &&
+        (*expr)->type != promql::ValueType::kVector) {
+      return fail(
+          InvalidParam("query", "invalid expression type \"" +
+                                    std::string(promql::DocumentedTypeName((*expr)->type)) +
+                                    "\" for range query, must be Scalar or instant Vector"));
+    }
+    auto m = engine_.ExecRange(**expr, *start, *end, *step, deadline);
+    if (!m.ok()) return fail(FromStatus(m.status()));
+    JsonWriter w;
+    w.BeginObject().Key("resultType").String("matrix").Key("result");
+    WriteMatrix(w, *m);
+    w.EndObject();
+    return WriteSuccess(w.str(), out);
+  }
+
+  if (path == "/api/v1/series") {
+    if (params.GetAll("match[]").empty())
+      return fail({"bad_data", "no match[] parameter provided"});
+    int64_t start, end;
+    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
+    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
+    std::vector<store::Matchers> sets;
+    if (auto e = call.MatchSets(&sets, true)) return fail(*e);
+    auto series = querier_.Series(sets, start, end);
+    if (!series.ok()) return fail(FromStatus(series.status()));
+    JsonWriter w;
+    w.BeginArray();
+    for (const auto& l : *series) WriteLabels(w, l);
+    w.EndArray();
+    return WriteSuccess(w.str(), out);
+  }
+
+  constexpr std::string_view kLabelPrefix = "/api/v1/label/";
+  constexpr std::string_view kValuesSuffix = "/values";
+  bool is_values = path.size() > kLabelPrefix.size() + kValuesSuffix.size() &&
+                   path.substr(0, kLabelPrefix.size()) == kLabelPrefix &&
+                   path.substr(path.size() - kValuesSuffix.size()) == kValuesSuffix;
+  if (path == "/api/v1/labels" || is_values) {
+    int64_t start, end;
+    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
+    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
+    std::vector<store::Matchers> sets;
+    if (auto e = call.MatchSets(&sets, false)) return fail(*e);
+    StatusOr<std::vector<std::string>> names = std::vector<std::string>{};
+    if (is_values) {
+      std::string_view raw = path.substr(kLabelPrefix.size(),
+                                         path.size() - kLabelPrefix.size() - kValuesSuffix.size());
+      auto name = UrlDecode(raw);
+      if (!name.ok() || !IsValidLabelName(*name))
+        return fail({"bad_data", "invalid label name: " + GoQuote(name.ok() ? *name : raw)});
+      names = querier_.LabelValues(*name, sets, start, end);
+    } else {
+      names = querier_.LabelNames(sets, start, end);
+    }
+    if (!names.ok()) return fail(FromStatus(names.status()));
+    JsonWriter w;
+    w.BeginArray();
+    for (const auto& n : *names) w.String(n);
+    w.EndArray();
+    return WriteSuccess(w.str(), out);
+  }
+
+  if (path == "/api/v1/metadata") {
+    size_t limit = 0;
+    if (auto l = params.Get("limit"); l && !l->empty()) {
+      char* end = nullptr;
+      long v = std::strtol(l->c_str(), &end, 10);
+      if (end != l->c_str() + l->size()) return fail({"bad_data", "limit must be a number"});
+      limit = v < 0 ? 0 : static_cast<size_t>(v);
+    }
+    auto md = querier_.Metadata(params.GetOr("metric", ""), limit);
+    JsonWriter w;
+    w.BeginObject();
+    for (const auto& [name, list] : md) {
+      w.Key(name).BeginArray();
+      for (const auto& m : list) {
+        w.BeginObject().Key("type").String(m.type).Key("help").String(m.help);
+        w.Key("unit").String(m.unit).EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+    return WriteSuccess(w.str(), out);
+  }
+
+  if (path == "/api/v1/query_exemplars") {
+    int64_t start, end;
+    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
+    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
+    if (end < start) return fail({"bad_data", "end timestamp must not be before start timestamp"});
+    auto expr = promql::ParseExpr(params.GetOr("query", ""));
+    if (!expr.ok()) return fail({"bad_data", std::string(expr.status().message())});
+    std::vector<store::Matchers> sets;
+    promql::CollectSelectors(**expr, &sets);
+    JsonWriter w;
+    w.BeginArray();
+    if (!sets.empty()) {
+      auto ex = querier_.Exemplars(sets, start, end);
+      if (!ex.ok()) return fail(FromStatus(ex.status()));
+      for (const auto& s : *ex) {
+        w.BeginObject().Key("seriesLabels");
+        WriteLabels(w, s.series_labels);
+        w.Key("exemplars").BeginArray();
+        for (const auto& e : s.exemplars) {
+          w.BeginObject().Key("labels");
+          WriteLabels(w, e.labels);
+          w.Key("value").String(FormatPromFloat(e.value));
+          w.Key("timestamp").Raw(TimeJson(e.t_ms)).EndObject();
+        }
+        w.EndArray().EndObject();
+      }
+    }
+    w.EndArray();
+    return WriteSuccess(w.str(), out);
+  }
+
+  if (path == "/api/v1/status/buildinfo") {
+    JsonWriter w;
+    w.BeginObject()
+        .Key("version")
+        .String("2.42.0")
+        .Key("revision")
+        .String("otter")
+        .Key("branch")
+        .String("otter")
+        .Key("buildUser")
+        .String("otter")
+        .Key("buildDate")
+        .String("")
+        .Key("goVersion")
+        .String("")
+        .EndObject();
+    return WriteSuccess(w.str(), out);
+  }
+
+  fail({"not_found", "unknown API endpoint " + GoQuote(path)});
+}
+
+}  // namespace otter::query

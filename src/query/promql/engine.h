@@ -1,0 +1,58 @@
+// PromQL engine: evaluates a parsed expression (parser.h) against a store::MetricQuerier, as an
+// instant query (one time) or a range query (start..end by step), with Prometheus's semantics,
+// limits (max samples, timeout) and error texts. Called by the Prometheus HTTP API.
+// An Engine holds no per-query state: Exec* may be called from several threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "common/status.h"
+#include "query/promql/ast.h"
+#include "query/promql/value.h"
+#include "store/querier.h"
+
+namespace otter::query::promql {
+
+struct EngineOptions {
+  int64_t lookback_delta_ms = 5 * 60 * 1000;
+  size_t max_samples = 50000000;
+  // Step of subqueries written without one (`[5m:]`). 0 = the range query's step (Prometheus
+  // uses its global evaluation interval); instant queries then use 1m.
+  int64_t default_subquery_step_ms = 0;
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Error codes: InvalidArgument (bad_data: parse errors, a range query over a non-instant
+// expression), DeadlineExceeded (timeout), ResourceExhausted or FailedPrecondition (execution:
+// too many samples, vector matching errors, bad label_replace regex ...), Internal/Unavailable
+// (storage).
+class Engine {
+ public:
+  Engine(store::MetricQuerier& querier, EngineOptions options)
+      : querier_(querier), options_(options) {}
+
+  // The value of `expr` at `t_ms`.
+  StatusOr<Value> ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline) const;
+  // A matrix: one series per distinct label set, a point per step where it had a value.
+  // Series are sorted by labels.
+  StatusOr<Matrix> ExecRange(const Node& expr, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                             Deadline deadline) const;
+
+  // Convenience for tests and the API: parse + ExecInstant / ExecRange.
+  StatusOr<Value> Instant(std::string_view query, int64_t t_ms, Deadline deadline) const;
+  StatusOr<Matrix> Range(std::string_view query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                         Deadline deadline) const;
+
+ private:
+  store::MetricQuerier& querier_;
+  EngineOptions options_;
+};
+
+inline constexpr std::string_view kTooManySamples =
+    "query processing would load too many samples into memory in query execution";
+inline constexpr std::string_view kTimedOut = "query timed out in expression evaluation";
+
+}  // namespace otter::query::promql

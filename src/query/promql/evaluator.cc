@@ -1,0 +1,464 @@
+#include "query/promql/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "query/promql/parser.h"
+
+namespace otter::query::promql {
+
+bool IsStaleMarker(double v) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits == 0x7ff0000000000002ull;
+}
+
+store::Labels DropMetricName(store::Labels labels) {
+  store::SetLabel(labels, "__name__", "");
+  return labels;
+}
+
+Status CheckNoDuplicateLabelSets(const Vector& v) {
+  if (v.size() < 2) return Status::Ok();
+  std::unordered_map<uint64_t, const store::Labels*> seen;
+  for (const auto& e : v) {
+    auto [it, inserted] = seen.emplace(store::HashLabels(e.metric), &e.metric);
+    if (!inserted && *it->second == e.metric)
+      return ExecError("vector cannot contain metrics with the same labelset");
+  }
+  return Status::Ok();
+}
+
+Status Evaluator::CheckDeadline() {
+  if (std::chrono::steady_clock::now() >= deadline_) {
+    return DeadlineExceeded(std::string(kTimedOut));
+  }
+  return Status::Ok();
+}
+
+Status Evaluator::AddSamples(size_t n) {
+  held_ += n;
+  if (held_ > options_.max_samples) return ResourceExhausted(std::string(kTooManySamples));
+  return Status::Ok();
+}
+
+int64_t Evaluator::EffectiveTime(const Node& n, int64_t t) const {
+  switch (n.at.kind) {
+    case AtModifier::Kind::kTimestamp:
+      t = n.at.t_ms;
+      break;
+    case AtModifier::Kind::kStart:
+      t = start_ms_;
+      break;
+    case AtModifier::Kind::kEnd:
+      t = end_ms_;
+      break;
+    case AtModifier::Kind::kNone:
+      break;
+  }
+  return t - n.offset_ms;
+}
+
+Status Evaluator::Preload(const Node& root) { return PreloadNode(root, start_ms_, end_ms_); }
+
+Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
+  auto fetch = [&](const Node& sel, int64_t extra) -> Status {
+    int64_t a = mint, b = maxt;
+    if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + sel.offset_ms;
+    a -= sel.offset_ms;
+    b -= sel.offset_ms;
+    size_t budget = options_.max_samples > held_ ? options_.max_samples - held_ : 0;
+    auto got = querier_.Select(sel.matchers, a - extra, b, budget);
+    if (!got.ok()) {
+      if (got.status().code() == StatusCode::kResourceExhausted)
+        return ResourceExhausted(std::string(kTooManySamples));
+      return got.status();
+    }
+    size_t count = 0;
+    for (const auto& s : *got) count += s.samples.size();
+    RETURN_IF_ERROR(AddSamples(count));
+    auto& series = *got;
+    std::sort(
+        series.begin(), series.end(),
+        [](const store::SeriesData& x, const store::SeriesData& y) { return x.labels < y.labels; });
+    data_[&sel] = std::move(series);
+    return CheckDeadline();
+  };
+  switch (n.kind) {
+    case NodeKind::kVectorSelector:
+      return fetch(n, options_.lookback_delta_ms);
+    case NodeKind::kMatrixSelector:
+      return fetch(*n.children[0], n.range_ms);
+    case NodeKind::kSubquery: {
+      int64_t a = mint, b = maxt;
+      if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + n.offset_ms;
+      return PreloadNode(*n.children[0], a - n.offset_ms - n.range_ms, b - n.offset_ms);
+    }
+    default:
+      if (n.param) RETURN_IF_ERROR(PreloadNode(*n.param, mint, maxt));
+      for (const auto& c : n.children) RETURN_IF_ERROR(PreloadNode(*c, mint, maxt));
+      return Status::Ok();
+  }
+}
+
+StatusOr<Value> Evaluator::Eval(const Node& n, int64_t t) {
+  if (++deadline_counter_ % 64 == 0) RETURN_IF_ERROR(CheckDeadline());
+  switch (n.kind) {
+    case NodeKind::kNumber: {
+      Value v;
+      v.type = ValueType::kScalar;
+      v.scalar = n.number;
+      return v;
+    }
+    case NodeKind::kString: {
+      Value v;
+      v.type = ValueType::kString;
+      v.str = n.text;
+      return v;
+    }
+    case NodeKind::kParen:
+      return Eval(*n.children[0], t);
+    case NodeKind::kVectorSelector:
+      return EvalVectorSelector(n, t);
+    case NodeKind::kMatrixSelector:
+      return EvalMatrixSelector(n, t);
+    case NodeKind::kSubquery:
+      return EvalSubquery(n, t);
+    case NodeKind::kUnary:
+      return EvalUnary(n, t);
+    case NodeKind::kBinary:
+      return EvalBinary(n, t);
+    case NodeKind::kAggregate:
+      return EvalAggregate(n, t);
+    case NodeKind::kCall:
+      return EvalCall(n, t);
+  }
+  return Internal("unknown node kind");
+}
+
+StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
+  Value out;
+  out.type = ValueType::kVector;
+  int64_t ref = EffectiveTime(n, t);
+  for (const auto& s : data_[&n]) {
+    auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
+                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
+    if (it == s.samples.begin()) continue;
+    --it;
+    if (it->t_ms < ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
+    out.vector.push_back(Element{s.labels, it->v, it->t_ms});
+  }
+  return out;
+}
+
+StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
+  const Node& sel = *n.children[0];
+  Value out;
+  out.type = ValueType::kMatrix;
+  int64_t ref = EffectiveTime(sel, t);
+  for (const auto& s : data_[&sel]) {
+    auto lo = std::lower_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
+                               [](const store::Sample& smp, int64_t x) { return smp.t_ms < x; });
+    auto hi = std::upper_bound(lo, s.samples.end(), ref,
+                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
+    if (lo == hi) continue;
+    Series series;
+    series.metric = s.labels;
+    series.points.reserve(static_cast<size_t>(hi - lo));
+    for (auto it = lo; it != hi; ++it)
+      if (!IsStaleMarker(it->v)) series.points.push_back(Point{it->t_ms, it->v});
+    if (series.points.empty()) continue;
+    out.matrix.push_back(std::move(series));
+  }
+  // These samples were counted when the selector was loaded.
+  return out;
+}
+
+StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
+  int64_t step = n.step_ms;
+  if (step == 0) step = options_.default_subquery_step_ms;
+  if (step == 0) step = step_ms_ > 0 ? step_ms_ : 60 * 1000;
+  int64_t end = EffectiveTime(n, t);
+  int64_t start = end - n.range_ms;
+  // Steps are aligned to multiples of the step (absolute time), as Prometheus does.
+  int64_t first = step * (start / step);
+  if (first < start) first += step;
+  SubqueryCache& cache = subqueries_[&n];
+  // Results before this window are never needed again (evaluation times only grow).
+  while (!cache.steps.empty() && cache.steps.begin()->first < first) {
+    size_t sz = cache.steps.begin()->second.size();
+    cache.samples -= sz;
+    ReleaseSamples(sz);
+    cache.steps.erase(cache.steps.begin());
+  }
+  std::unordered_map<uint64_t, size_t> index;
+  Value out;
+  out.type = ValueType::kMatrix;
+  for (int64_t ts = first; ts <= end; ts += step) {
+    auto it = cache.steps.find(ts);
+    if (it == cache.steps.end()) {
+      RETURN_IF_ERROR(CheckDeadline());
+      ASSIGN_OR_RETURN(Value v, Eval(*n.children[0], ts));
+      RETURN_IF_ERROR(AddSamples(v.vector.size()));
+      cache.samples += v.vector.size();
+      it = cache.steps.emplace(ts, std::move(v.vector)).first;
+    }
+    for (const auto& e : it->second) {
+      uint64_t h = store::HashLabels(e.metric);
+      auto [pos, inserted] = index.emplace(h, out.matrix.size());
+      if (inserted) out.matrix.push_back(Series{e.metric, {}});
+      out.matrix[pos->second].points.push_back(Point{ts, e.v});
+    }
+  }
+  return out;
+}
+
+StatusOr<Value> Evaluator::EvalUnary(const Node& n, int64_t t) {
+  ASSIGN_OR_RETURN(Value v, Eval(*n.children[0], t));
+  if (n.bin_op != BinOp::kSub) return v;
+  if (v.type == ValueType::kScalar) {
+    v.scalar = -v.scalar;
+    return v;
+  }
+  for (auto& e : v.vector) {
+    e.v = -e.v;
+    e.metric = DropMetricName(std::move(e.metric));
+    e.t_ms = t;
+  }
+  RETURN_IF_ERROR(CheckNoDuplicateLabelSets(v.vector));
+  return v;
+}
+
+namespace {
+
+// (value, keep) of `l op r`; comparisons keep `l` when true.
+std::pair<double, bool> ApplyOp(BinOp op, double l, double r) {
+  switch (op) {
+    case BinOp::kAdd:
+      return {l + r, true};
+    case BinOp::kSub:
+      return {l - r, true};
+    case BinOp::kMul:
+      return {l * r, true};
+    case BinOp::kDiv:
+      return {l / r, true};
+    case BinOp::kMod:
+      return {std::fmod(l, r), true};
+    case BinOp::kPow:
+      return {std::pow(l, r), true};
+    case BinOp::kAtan2:
+      return {std::atan2(l, r), true};
+    case BinOp::kEq:
+      return {l, l == r};
+    case BinOp::kNe:
+      return {l, l != r};
+    case BinOp::kGt:
+      return {l, l > r};
+    case BinOp::kLt:
+      return {l, l < r};
+    case BinOp::kGe:
+      return {l, l >= r};
+    case BinOp::kLe:
+      return {l, l <= r};
+    default:
+      return {0, false};
+  }
+}
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// The labels two sides are matched on.
+store::Labels Signature(const store::Labels& l, const VectorMatching& m) {
+  store::Labels out;
+  for (const auto& lb : l) {
+    bool listed = Contains(m.labels, lb.name);
+    if (m.on ? listed : (!listed && lb.name != "__name__")) out.push_back(lb);
+  }
+  return out;
+}
+
+store::Labels ResultMetric(const store::Labels& l, const store::Labels& r, BinOp op,
+                           const VectorMatching& m) {
+  store::Labels out = l;
+  if (!IsComparison(op)) out = DropMetricName(std::move(out));
+  if (m.card == VectorMatching::Card::kOneToOne) {
+    if (m.on) {
+      store::Labels kept;
+      for (auto& lb : out)
+        if (Contains(m.labels, lb.name)) kept.push_back(lb);
+      out = std::move(kept);
+    } else {
+      for (const auto& name : m.labels) store::SetLabel(out, name, "");
+    }
+  }
+  for (const auto& name : m.include) store::SetLabel(out, name, store::GetLabel(r, name));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
+  ASSIGN_OR_RETURN(Value lhs, Eval(*n.children[0], t));
+  ASSIGN_OR_RETURN(Value rhs, Eval(*n.children[1], t));
+  BinOp op = n.bin_op;
+  Value out;
+  if (lhs.type == ValueType::kScalar && rhs.type == ValueType::kScalar) {
+    auto [v, keep] = ApplyOp(op, lhs.scalar, rhs.scalar);
+    out.type = ValueType::kScalar;
+    out.scalar = IsComparison(op) ? (keep ? 1 : 0) : v;
+    return out;
+  }
+  out.type = ValueType::kVector;
+  if (lhs.type == ValueType::kScalar || rhs.type == ValueType::kScalar) {
+    bool swap = lhs.type == ValueType::kScalar;
+    Vector& vec = swap ? rhs.vector : lhs.vector;
+    double s = swap ? lhs.scalar : rhs.scalar;
+    for (auto& e : vec) {
+      double l = swap ? s : e.v, r = swap ? e.v : s;
+      auto [v, keep] = ApplyOp(op, l, r);
+      if (IsComparison(op) && swap) v = e.v;  // the vector's value is kept
+      if (n.return_bool) {
+        v = keep ? 1 : 0;
+        keep = true;
+      }
+      if (!keep) continue;
+      e.v = v;
+      e.t_ms = t;
+      if (!IsComparison(op) || n.return_bool) e.metric = DropMetricName(std::move(e.metric));
+      out.vector.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  const VectorMatching& m = n.matching;
+  if (IsSetOp(op)) {
+    std::unordered_set<uint64_t> rsigs;
+    for (const auto& e : rhs.vector) rsigs.insert(store::HashLabels(Signature(e.metric, m)));
+    if (op == BinOp::kAnd || op == BinOp::kUnless) {
+      bool want = op == BinOp::kAnd;
+      for (auto& e : lhs.vector)
+        if (rsigs.count(store::HashLabels(Signature(e.metric, m))) == (want ? 1u : 0u))
+          out.vector.push_back(std::move(e));
+    } else {  // or
+      std::unordered_set<uint64_t> lsigs;
+      for (auto& e : lhs.vector) {
+        lsigs.insert(store::HashLabels(Signature(e.metric, m)));
+        out.vector.push_back(std::move(e));
+      }
+      for (auto& e : rhs.vector)
+        if (!lsigs.count(store::HashLabels(Signature(e.metric, m))))
+          out.vector.push_back(std::move(e));
+    }
+    for (auto& e : out.vector) e.t_ms = t;
+    return out;
+  }
+
+  // Arithmetic / comparison: the "one" side must be unique per signature.
+  bool swapped = m.card == VectorMatching::Card::kOneToMany;
+  Vector& many = swapped ? rhs.vector : lhs.vector;
+  Vector& one = swapped ? lhs.vector : rhs.vector;
+  std::unordered_map<uint64_t, size_t> one_by_sig;
+  for (size_t i = 0; i < one.size(); ++i) {
+    store::Labels sig = Signature(one[i].metric, m);
+    auto [it, inserted] = one_by_sig.emplace(store::HashLabels(sig), i);
+    if (!inserted) {
+      return ExecError("found duplicate series for the match group " + store::LabelsToString(sig) +
+                       " on the " + (swapped ? "left" : "right") +
+                       " hand-side of the operation: [" + store::LabelsToString(one[i].metric) +
+                       ", " + store::LabelsToString(one[it->second].metric) +
+                       "];many-to-many matching not allowed: matching labels must be unique on "
+                       "one side");
+    }
+  }
+  std::unordered_map<uint64_t, bool> matched;  // one-to-one: signature already used
+  std::unordered_set<uint64_t> inserted_metrics;
+  for (auto& e : many) {
+    uint64_t sig = store::HashLabels(Signature(e.metric, m));
+    auto it = one_by_sig.find(sig);
+    if (it == one_by_sig.end()) continue;
+    const Element& o = one[it->second];
+    double l = swapped ? o.v : e.v, r = swapped ? e.v : o.v;
+    auto [v, keep] = ApplyOp(op, l, r);
+    if (IsComparison(op) && swapped) v = e.v;
+    if (n.return_bool) {
+      v = keep ? 1 : 0;
+    } else if (!keep) {
+      continue;
+    }
+    // The result takes the labels of the "many" side (lhs for one-to-one).
+    store::Labels metric = ResultMetric(e.metric, o.metric, op, m);
+    if (n.return_bool) metric = DropMetricName(std::move(metric));
+    if (m.card == VectorMatching::Card::kOneToOne) {
+      if (matched.count(sig))
+        return ExecError(
+            "multiple matches for labels: many-to-one matching must be explicit "
+            "(group_left/group_right)");
+      matched[sig] = true;
+    } else if (!inserted_metrics.insert(store::HashLabels(metric)).second) {
+      return ExecError("multiple matches for labels: grouping labels must ensure unique matches");
+    }
+    out.vector.push_back(Element{std::move(metric), v, t});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- Engine
+
+StatusOr<Value> Engine::ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline) const {
+  Evaluator ev(querier_, options_, t_ms, t_ms, 0, deadline);
+  RETURN_IF_ERROR(ev.Preload(expr));
+  ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t_ms));
+  if (v.type == ValueType::kVector) RETURN_IF_ERROR(CheckNoDuplicateLabelSets(v.vector));
+  return v;
+}
+
+StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t end_ms,
+                                   int64_t step_ms, Deadline deadline) const {
+  if (expr.type != ValueType::kScalar && expr.type != ValueType::kVector) {
+    return InvalidArgument("invalid expression type \"" +
+                           std::string(DocumentedTypeName(expr.type)) +
+                           "\" for range query, must be Scalar or instant Vector");
+  }
+  if (step_ms <= 0)
+    return InvalidArgument("zero or negative query resolution step widths are not accepted");
+  Evaluator ev(querier_, options_, start_ms, end_ms, step_ms, deadline);
+  RETURN_IF_ERROR(ev.Preload(expr));
+  Matrix out;
+  std::unordered_map<uint64_t, size_t> index;
+  for (int64_t t = start_ms; t <= end_ms; t += step_ms) {
+    RETURN_IF_ERROR(ev.CheckDeadline());
+    ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t));
+    if (v.type == ValueType::kScalar) {
+      v.vector.push_back(Element{{}, v.scalar, t});
+    } else {
+      RETURN_IF_ERROR(CheckNoDuplicateLabelSets(v.vector));
+    }
+    RETURN_IF_ERROR(ev.AddSamples(v.vector.size()));
+    for (auto& e : v.vector) {
+      auto [it, inserted] = index.emplace(store::HashLabels(e.metric), out.size());
+      if (inserted) out.push_back(Series{std::move(e.metric), {}});
+      out[it->second].points.push_back(Point{t, e.v});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Series& a, const Series& b) { return a.metric < b.metric; });
+  return out;
+}
+
+StatusOr<Value> Engine::Instant(std::string_view query, int64_t t_ms, Deadline deadline) const {
+  ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
+  return ExecInstant(*expr, t_ms, deadline);
+}
+
+StatusOr<Matrix> Engine::Range(std::string_view query, int64_t start_ms, int64_t end_ms,
+                               int64_t step_ms, Deadline deadline) const {
+  ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
+  return ExecRange(*expr, start_ms, end_ms, step_ms, deadline);
+}
+
+}  // namespace otter::query::promql

@@ -1,0 +1,29 @@
+// Numeric kernels shared by PromQL functions and aggregations, exposed for direct tests:
+// the φ-quantile of values and of classic histogram buckets, and rate extrapolation.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "query/promql/value.h"
+
+namespace otter::query::promql {
+
+// quantile(): linear interpolation between the closest ranks (Prometheus's quantile()).
+double Quantile(double q, std::vector<double> values);
+
+struct Bucket {
+  double upper_bound = 0;
+  double count = 0;
+};
+// histogram_quantile() over classic buckets: needs a +Inf bucket; merges equal bounds and
+// makes counts monotonic first, as Prometheus does.
+double BucketQuantile(double q, std::vector<Bucket> buckets);
+
+// rate() / increase() / delta() over `points` in the window [range_start, range_end] (ms);
+// nullopt-like: returns false when there are fewer than two points.
+bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
+                      int64_t range_end_ms, bool is_counter, bool is_rate, double* out);
+
+}  // namespace otter::query::promql

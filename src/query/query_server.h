@@ -1,0 +1,75 @@
+// QueryServer: the HTTP endpoint of the query APIs — Jaeger (/api/...), Prometheus
+// (/api/v1/...) and Loki (/loki/api/v1/...) over the store's queriers, on one port. Queries run
+// on a bounded pool of worker threads (never on the HTTP I/O threads); when all workers are busy
+// and the backlog is full, a request gets 503 at once.
+// Thread-safety: Start/Stop by the owner; requests are served concurrently.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http_server.h"
+#include "store/querier.h"
+#include "telemetry/self_metrics.h"
+
+namespace otter::query {
+
+class JaegerApi;
+class PrometheusApi;
+class LokiApi;
+
+struct QueryServerOptions {
+  std::string endpoint = "localhost:16686";
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  size_t max_samples = 50'000'000;
+  int threads = 2;
+  size_t max_backlog = 256;  // requests waiting for a worker
+  std::shared_ptr<spdlog::logger> logger;
+  telemetry::SelfMetrics* metrics = nullptr;  // optional
+};
+
+class QueryServer {
+ public:
+  QueryServer(QueryServerOptions options, store::TraceQuerier& traces,
+              store::MetricQuerier& metrics, store::LogQuerier& logs);
+  ~QueryServer();
+  QueryServer(const QueryServer&) = delete;
+  QueryServer& operator=(const QueryServer&) = delete;
+
+  Status Start();
+  void Stop();
+  int port() const { return http_ ? http_->port() : 0; }
+  std::string address() const { return http_ ? http_->address() : std::string(); }
+
+  // Serves one request synchronously (what a worker does); for tests.
+  net::HttpResponse Serve(const net::HttpRequest& request);
+
+ private:
+  void WorkerLoop();
+
+  QueryServerOptions options_;
+  std::unique_ptr<JaegerApi> jaeger_;
+  std::unique_ptr<PrometheusApi> prometheus_;
+  std::unique_ptr<LokiApi> loki_;
+  std::unique_ptr<net::HttpServer> http_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> backlog_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                      // GUARDED_BY(mu_)
+  std::vector<std::thread> workers_;
+
+  telemetry::Histogram* latency_[3] = {};
+  telemetry::Counter* rejected_ = nullptr;
+};
+
+}  // namespace otter::query

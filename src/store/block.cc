@@ -1,0 +1,218 @@
+#include "store/block.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "store/file_util.h"
+
+namespace otter::store {
+
+namespace {
+constexpr std::string_view kMagic = "OTBLK001";
+constexpr std::string_view kEndMagic = "OTBLKEND";
+constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
+constexpr uint32_t kVersion = 1;
+constexpr int kZstdLevel = 3;
+
+std::string Compress(std::string_view raw) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+StatusOr<std::string> Decompress(std::string_view compressed, size_t raw_size,
+                                 const std::string& path) {
+  std::string out(raw_size, '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  if (ZSTD_isError(n) || n != raw_size) {
+    return DataLoss("corrupt compressed data in " + path + ": " +
+                    (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+  }
+  return out;
+}
+
+uint32_t Crc(std::string_view s) {
+  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()),
+                                     static_cast<uInt>(s.size())));
+}
+}  // namespace
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  out += static_cast<char>(v);
+}
+
+void PutString(std::string& out, std::string_view s) {
+  PutVarint(out, s.size());
+  out.append(s);
+}
+
+bool IndexReader::Varint(uint64_t* v) {
+  uint64_t r = 0;
+  for (int shift = 0; ok_ && shift < 64; shift += 7) {
+    if (pos_ >= data_.size()) break;
+    auto b = static_cast<uint8_t>(data_[pos_++]);
+    r |= uint64_t(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = r;
+      return true;
+    }
+  }
+  ok_ = false;
+  return false;
+}
+
+bool IndexReader::U32(uint32_t* v) {
+  uint64_t x;
+  if (!Varint(&x) || x > UINT32_MAX) return ok_ = false;
+  *v = static_cast<uint32_t>(x);
+  return true;
+}
+
+bool IndexReader::Bytes(size_t n, std::string_view* s) {
+  if (!ok_ || data_.size() - pos_ < n) return ok_ = false;
+  *s = data_.substr(pos_, n);
+  pos_ += n;
+  return true;
+}
+
+bool IndexReader::String(std::string_view* s) {
+  uint64_t n;
+  return Varint(&n) && Bytes(n, s);
+}
+
+RecordLocation BlockWriter::Add(std::string_view record) {
+  if (!frame_.empty() && frame_.size() + record.size() > frame_bytes_) CloseFrame();
+  RecordLocation loc{static_cast<uint32_t>(frames_.size()), static_cast<uint32_t>(frame_.size()),
+                     static_cast<uint32_t>(record.size())};
+  frame_.append(record);
+  return loc;
+}
+
+void BlockWriter::CloseFrame() {
+  std::string c = Compress(frame_);
+  frames_.push_back(
+      Frame{file_.size(), static_cast<uint32_t>(c.size()), static_cast<uint32_t>(frame_.size())});
+  file_ += c;
+  frame_.clear();
+}
+
+std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segment) {
+  if (!frame_.empty()) CloseFrame();
+  std::string index;
+  PutVarint(index, frames_.size());
+  for (const auto& f : frames_) {
+    PutVarint(index, f.offset);
+    PutVarint(index, f.compressed);
+    PutVarint(index, f.raw);
+  }
+  PutVarint(index, signal_index.size());
+  index.append(signal_index);
+  std::string compressed = Compress(index);
+  uint64_t index_offset = file_.size();
+  file_ += compressed;
+  char footer[kFooterSize];
+  StoreLE64(footer, index_offset);
+  StoreLE64(footer + 8, compressed.size());
+  StoreLE64(footer + 16, wal_segment);
+  StoreLE32(footer + 24, Crc(compressed));
+  StoreLE32(footer + 28, kVersion);
+  std::memcpy(footer + 32, kEndMagic.data(), 8);
+  file_.append(footer, kFooterSize);
+  // The index's raw size is not stored: a zstd frame carries its content size.
+  return std::move(file_);
+}
+
+StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path) {
+  std::shared_ptr<BlockReader> r(new BlockReader());
+  r->path_ = path;
+  r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r->fd_ < 0) return Unavailable("open " + path + ": " + std::strerror(errno));
+  off_t size = ::lseek(r->fd_, 0, SEEK_END);
+  if (size < static_cast<off_t>(kMagic.size() + kFooterSize)) {
+    return DataLoss(path + ": too short for a block (" + std::to_string(size) + " bytes)");
+  }
+  r->file_bytes_ = static_cast<uint64_t>(size);
+  char footer[kFooterSize];
+  RETURN_IF_ERROR(ReadAt(r->fd_, r->file_bytes_ - kFooterSize, kFooterSize, footer, path));
+  if (std::string_view(footer + 32, 8) != kEndMagic) return DataLoss(path + ": no block footer");
+  uint64_t index_offset = LoadLE64(footer);
+  uint64_t index_len = LoadLE64(footer + 8);
+  r->wal_segment_ = LoadLE64(footer + 16);
+  uint32_t crc = LoadLE32(footer + 24);
+  if (LoadLE32(footer + 28) != kVersion) {
+    return DataLoss(path + ": unsupported block version " + std::to_string(LoadLE32(footer + 28)));
+  }
+  if (index_offset + index_len + kFooterSize != r->file_bytes_) {
+    return DataLoss(path + ": index bounds do not match the file size");
+  }
+  std::string compressed(index_len, '\0');
+  RETURN_IF_ERROR(ReadAt(r->fd_, index_offset, index_len, compressed.data(), path));
+  if (Crc(compressed) != crc) return DataLoss(path + ": index checksum mismatch");
+  unsigned long long raw = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN || raw > (1ull << 32)) {
+    return DataLoss(path + ": bad index frame");
+  }
+  ASSIGN_OR_RETURN(std::string index, Decompress(compressed, raw, path));
+  IndexReader in(index);
+  uint64_t nframes;
+  in.Varint(&nframes);
+  for (uint64_t i = 0; in.ok() && i < nframes; ++i) {
+    FrameInfo f{};
+    in.Varint(&f.offset);
+    in.U32(&f.compressed);
+    in.U32(&f.raw);
+    if (f.offset + f.compressed > index_offset) return DataLoss(path + ": frame out of bounds");
+    r->frames_.push_back(f);
+  }
+  std::string_view sig;
+  if (!in.String(&sig) || !in.done()) return DataLoss(path + ": malformed block index");
+  r->signal_index_ = std::string(sig);
+  return r;
+}
+
+BlockReader::~BlockReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+StatusOr<std::shared_ptr<const std::string>> BlockReader::Frame(uint32_t n) const {
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->first == n) {
+        cache_.splice(cache_.begin(), cache_, it);
+        return cache_.front().second;
+      }
+    }
+  }
+  if (n >= frames_.size())
+    return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
+  const FrameInfo& f = frames_[n];
+  std::string compressed(f.compressed, '\0');
+  RETURN_IF_ERROR(ReadAt(fd_, f.offset, f.compressed, compressed.data(), path_));
+  ASSIGN_OR_RETURN(std::string raw, Decompress(compressed, f.raw, path_));
+  auto frame = std::make_shared<const std::string>(std::move(raw));
+  std::lock_guard lock(mu_);
+  cache_.emplace_front(n, frame);
+  if (cache_.size() > kCachedFrames) cache_.pop_back();
+  return frame;
+}
+
+StatusOr<std::string> BlockReader::Read(const RecordLocation& loc) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const std::string> frame, Frame(loc.frame));
+  if (uint64_t(loc.offset) + loc.length > frame->size()) {
+    return DataLoss(path_ + ": record out of frame bounds");
+  }
+  return frame->substr(loc.offset, loc.length);
+}
+
+}  // namespace otter::store

@@ -1,0 +1,109 @@
+// The block container shared by the three signals (docs/storage.md, "Block file"): records
+// packed into zstd-compressed frames, a signal-specific index, and a footer. BlockWriter builds
+// a block in memory; BlockReader opens one, returns its index and reads records on demand with
+// a small cache of decompressed frames. Also the varint/string helpers the indexes use.
+// Thread-safety: BlockWriter is single-threaded; BlockReader is safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace otter::store {
+
+// Where a record lives in a block.
+struct RecordLocation {
+  uint32_t frame = 0;
+  uint32_t offset = 0;  // within the decompressed frame
+  uint32_t length = 0;
+};
+
+class BlockWriter {
+ public:
+  explicit BlockWriter(size_t frame_bytes = 256 * 1024) : frame_bytes_(frame_bytes) {}
+  RecordLocation Add(std::string_view record);
+  // The whole file: magic, frames, index (frame table + `signal_index`), footer.
+  std::string Finish(std::string_view signal_index, uint64_t wal_segment);
+
+ private:
+  void CloseFrame();
+  struct Frame {
+    uint64_t offset;
+    uint32_t compressed;
+    uint32_t raw;
+  };
+  size_t frame_bytes_;
+  std::string file_ = "OTBLK001";
+  std::string frame_;
+  std::vector<Frame> frames_;
+};
+
+class BlockReader {
+ public:
+  // Reads and checks the footer and index. DataLoss when the file is torn or corrupt.
+  static StatusOr<std::shared_ptr<BlockReader>> Open(const std::string& path);
+  ~BlockReader();
+
+  const std::string& signal_index() const { return signal_index_; }
+  uint64_t wal_segment() const { return wal_segment_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  const std::string& path() const { return path_; }
+
+  // The record's bytes (copied out of the cached frame).
+  StatusOr<std::string> Read(const RecordLocation& loc) const;
+
+ private:
+  BlockReader() = default;
+  StatusOr<std::shared_ptr<const std::string>> Frame(uint32_t n) const;
+
+  struct FrameInfo {
+    uint64_t offset;
+    uint32_t compressed;
+    uint32_t raw;
+  };
+  std::string path_;
+  int fd_ = -1;
+  uint64_t file_bytes_ = 0;
+  uint64_t wal_segment_ = 0;
+  std::vector<FrameInfo> frames_;
+  std::string signal_index_;
+
+  static constexpr size_t kCachedFrames = 8;
+  mutable std::mutex mu_;
+  mutable std::list<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // MRU first
+};
+
+// ---- index encoding helpers (LEB128 varints, length-prefixed strings)
+void PutVarint(std::string& out, uint64_t v);
+void PutString(std::string& out, std::string_view s);
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+// Reads from a byte range; every getter fails (returns false) past the end and sticks failed.
+class IndexReader {
+ public:
+  explicit IndexReader(std::string_view data) : data_(data) {}
+  bool Varint(uint64_t* v);
+  bool U32(uint32_t* v);  // a varint that must fit 32 bits
+  bool String(std::string_view* s);
+  bool Bytes(size_t n, std::string_view* s);
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == data_.size(); }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace otter::store

@@ -1,0 +1,553 @@
+#include "store/log_table.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "otlp/proto_codec.h"
+#include "store/id_hash.h"
+#include "store/prom_naming.h"
+
+namespace otter::store {
+
+namespace {
+
+// Loki's default_resource_attributes_as_index_labels.
+constexpr std::string_view kIndexAttributes[] = {"cloud.availability_zone",
+                                                 "cloud.region",
+                                                 "container.name",
+                                                 "deployment.environment",
+                                                 "deployment.environment.name",
+                                                 "k8s.cluster.name",
+                                                 "k8s.container.name",
+                                                 "k8s.cronjob.name",
+                                                 "k8s.daemonset.name",
+                                                 "k8s.deployment.name",
+                                                 "k8s.job.name",
+                                                 "k8s.namespace.name",
+                                                 "k8s.pod.name",
+                                                 "k8s.replicaset.name",
+                                                 "k8s.statefulset.name",
+                                                 "service.instance.id",
+                                                 "service.name",
+                                                 "service.namespace"};
+
+bool IsIndexAttribute(std::string_view key) {
+  return std::find(std::begin(kIndexAttributes), std::end(kIndexAttributes), key) !=
+         std::end(kIndexAttributes);
+}
+
+int64_t Timestamp(const pdata::LogRecord& r) {
+  return static_cast<int64_t>(r.time_unix_nano ? r.time_unix_nano : r.observed_time_unix_nano);
+}
+
+}  // namespace
+
+Labels LokiStreamLabels(const pdata::Resource& resource) {
+  Labels labels;
+  for (const auto& kv : resource.attributes) {
+    if (!IsIndexAttribute(kv.key)) continue;
+    std::string v = kv.value.ToString();
+    if (!v.empty()) labels.push_back(Label{PrometheusLabelName(kv.key), std::move(v)});
+  }
+  SortLabels(labels);
+  if (GetLabel(labels, "service_name").empty()) SetLabel(labels, "service_name", "unknown_service");
+  return labels;
+}
+
+LogEntry LokiEntry(const pdata::Resource& resource, const pdata::InstrumentationScope& scope,
+                   const pdata::LogRecord& record) {
+  LogEntry e;
+  e.ts_ns = Timestamp(record);
+  e.line = record.body.ToString();
+  auto add = [&e](std::string_view k, std::string v) {
+    if (!v.empty()) e.metadata.push_back(Label{PrometheusLabelName(k), std::move(v)});
+  };
+  for (const auto& kv : resource.attributes)
+    if (!IsIndexAttribute(kv.key)) add(kv.key, kv.value.ToString());
+  for (const auto& kv : record.attributes) add(kv.key, kv.value.ToString());
+  if (!scope.name.empty()) add("scope_name", std::string(scope.name));
+  if (!record.severity_text.empty()) add("severity_text", std::string(record.severity_text));
+  if (record.severity_number) add("severity_number", std::to_string(record.severity_number));
+  if (!record.trace_id.empty()) add("trace_id", record.trace_id.Hex());
+  if (!record.span_id.empty()) add("span_id", record.span_id.Hex());
+  SortLabels(e.metadata);
+  return e;
+}
+
+// ---------------------------------------------------------------- head
+
+struct LogTable::Head {
+  struct RecordRef {
+    uint32_t batch;
+    uint32_t resource;
+    uint32_t scope;
+    uint32_t record;
+    int64_t ts_ns;
+  };
+  struct Stream {
+    Labels labels;
+    std::vector<RecordRef> refs;  // arrival order
+    int64_t min_ts = INT64_MAX;
+    int64_t max_ts = INT64_MIN;
+  };
+  std::vector<pdata::LogBatch> batches;
+  std::vector<Stream> streams;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> stream_by_hash;
+  std::unordered_map<pdata::TraceId, std::vector<std::pair<uint32_t, RecordRef>>, IdHash> by_trace;
+  size_t records = 0;
+
+  void Add(pdata::LogBatch&& batch) {
+    auto b = static_cast<uint32_t>(batches.size());
+    const auto& resources = batch.resources();
+    for (uint32_t r = 0; r < resources.size(); ++r) {
+      Labels labels = LokiStreamLabels(resources[r].resource);
+      auto& candidates = stream_by_hash[HashLabels(labels)];
+      uint32_t idx = UINT32_MAX;
+      for (uint32_t c : candidates)
+        if (streams[c].labels == labels) idx = c;
+      if (idx == UINT32_MAX) {
+        idx = static_cast<uint32_t>(streams.size());
+        streams.push_back(Stream{std::move(labels), {}});
+        candidates.push_back(idx);
+      }
+      Stream& stream = streams[idx];
+      const auto& scopes = resources[r].scope_logs;
+      for (uint32_t s = 0; s < scopes.size(); ++s) {
+        const auto& recs = scopes[s].log_records;
+        for (uint32_t i = 0; i < recs.size(); ++i) {
+          RecordRef ref{b, r, s, i, Timestamp(recs[i])};
+          stream.refs.push_back(ref);
+          stream.min_ts = std::min(stream.min_ts, ref.ts_ns);
+          stream.max_ts = std::max(stream.max_ts, ref.ts_ns);
+          if (!recs[i].trace_id.empty()) by_trace[recs[i].trace_id].emplace_back(idx, ref);
+        }
+        records += recs.size();
+      }
+    }
+    batches.push_back(std::move(batch));
+  }
+
+  LogEntry Entry(const RecordRef& ref) const {
+    const auto& rl = batches[ref.batch].resources()[ref.resource];
+    const auto& sl = rl.scope_logs[ref.scope];
+    return LokiEntry(rl.resource, sl.scope, sl.log_records[ref.record]);
+  }
+
+  // The records of `refs` (one stream) as one batch sharing the source arenas.
+  pdata::LogBatch Assemble(const RecordRef* refs, size_t n) const {
+    pdata::LogBatch out;
+    std::vector<uint32_t> shared;
+    const RecordRef* prev = nullptr;
+    for (size_t k = 0; k < n; ++k) {
+      const RecordRef& ref = refs[k];
+      const pdata::LogBatch& src = batches[ref.batch];
+      if (std::find(shared.begin(), shared.end(), ref.batch) == shared.end()) {
+        out.arenas().Absorb(src.arenas().ShareForRead());
+        shared.push_back(ref.batch);
+      }
+      const auto& rl = src.resources()[ref.resource];
+      const auto& sl = rl.scope_logs[ref.scope];
+      bool same_resource = prev && prev->batch == ref.batch && prev->resource == ref.resource;
+      if (!same_resource) {
+        auto& dst = out.resources().emplace_back();
+        dst.resource = rl.resource;
+        dst.schema_url = rl.schema_url;
+      }
+      auto& dst_rl = out.resources().back();
+      if (!same_resource || prev->scope != ref.scope) {
+        auto& dst_sl = dst_rl.scope_logs.emplace_back();
+        dst_sl.scope = sl.scope;
+        dst_sl.schema_url = sl.schema_url;
+      }
+      dst_rl.scope_logs.back().log_records.push_back(sl.log_records[ref.record]);
+      prev = &ref;
+    }
+    return out;
+  }
+};
+
+// ---------------------------------------------------------------- blocks
+
+struct LogTable::Block {
+  struct Chunk {
+    uint32_t stream;
+    RecordLocation loc;
+    int64_t min_ts, max_ts;
+    uint32_t count;
+  };
+  struct Stream {
+    Labels labels;
+    std::vector<uint32_t> chunks;
+    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+  };
+  std::shared_ptr<BlockReader> reader;
+  std::vector<Stream> streams;
+  std::vector<Chunk> chunks;
+  std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;  // sorted
+  int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+
+  StatusOr<pdata::LogBatch> Load(const Chunk& c) const {
+    ASSIGN_OR_RETURN(std::string record, reader->Read(c.loc));
+    return otlp::DecodeLogs(std::move(record));
+  }
+
+  static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
+    auto b = std::make_shared<Block>();
+    IndexReader in(reader->signal_index());
+    uint64_t nstreams = 0;
+    in.Varint(&nstreams);
+    for (uint64_t s = 0; in.ok() && s < nstreams; ++s) {
+      Stream st;
+      uint64_t nlabels = 0, nchunks = 0;
+      in.Varint(&nlabels);
+      for (uint64_t l = 0; in.ok() && l < nlabels; ++l) {
+        std::string_view n, v;
+        in.String(&n);
+        in.String(&v);
+        st.labels.push_back(Label{std::string(n), std::string(v)});
+      }
+      in.Varint(&nchunks);
+      for (uint64_t c = 0; in.ok() && c < nchunks; ++c) {
+        Chunk ch{static_cast<uint32_t>(s), {}, 0, 0, 0};
+        uint64_t min = 0, span = 0;
+        in.U32(&ch.loc.frame);
+        in.U32(&ch.loc.offset);
+        in.U32(&ch.loc.length);
+        in.Varint(&min);
+        in.Varint(&span);
+        in.U32(&ch.count);
+        ch.min_ts = static_cast<int64_t>(min);
+        ch.max_ts = static_cast<int64_t>(min + span);
+        st.chunks.push_back(static_cast<uint32_t>(b->chunks.size()));
+        st.min_ts = std::min(st.min_ts, ch.min_ts);
+        st.max_ts = std::max(st.max_ts, ch.max_ts);
+        b->chunks.push_back(ch);
+      }
+      b->min_ts = std::min(b->min_ts, st.min_ts);
+      b->max_ts = std::max(b->max_ts, st.max_ts);
+      b->streams.push_back(std::move(st));
+    }
+    uint64_t ntrace = 0;
+    in.Varint(&ntrace);
+    for (uint64_t i = 0; in.ok() && i < ntrace; ++i) {
+      std::string_view id;
+      uint32_t chunk = 0;
+      in.Bytes(16, &id);
+      in.U32(&chunk);
+      if (!in.ok() || chunk >= b->chunks.size()) break;
+      pdata::TraceId t;
+      std::memcpy(t.bytes.data(), id.data(), 16);
+      b->by_trace.emplace_back(t, chunk);
+    }
+    if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed log index");
+    b->reader = std::move(reader);
+    return std::shared_ptr<const Block>(std::move(b));
+  }
+};
+
+// ---------------------------------------------------------------- table
+
+LogTable::LogTable() : active_(std::make_shared<Head>()) {}
+LogTable::~LogTable() = default;
+
+void LogTable::Apply(pdata::LogBatch&& batch) {
+  std::unique_lock lock(mu_);
+  active_->Add(std::move(batch));
+}
+
+void LogTable::Freeze() {
+  std::unique_lock lock(mu_);
+  frozen_ = std::move(active_);
+  active_ = std::make_shared<Head>();
+}
+
+std::string LogTable::BuildBlock(uint64_t wal_segment) const {
+  std::shared_ptr<const Head> head;
+  {
+    std::shared_lock lock(mu_);
+    head = frozen_;
+  }
+  if (!head || head->streams.empty()) return {};
+  BlockWriter writer;
+  std::string index;
+  std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;
+  uint32_t chunk_no = 0;
+  PutVarint(index, head->streams.size());
+  std::string record;
+  {
+    for (const auto& st : head->streams) {
+      PutVarint(index, st.labels.size());
+      for (const auto& l : st.labels) {
+        PutString(index, l.name);
+        PutString(index, l.value);
+      }
+      std::vector<Head::RecordRef> refs = st.refs;
+      std::stable_sort(refs.begin(), refs.end(),
+                       [](const auto& a, const auto& b) { return a.ts_ns < b.ts_ns; });
+      size_t nchunks = (refs.size() + kChunkRecords - 1) / kChunkRecords;
+      PutVarint(index, nchunks);
+      for (size_t c = 0; c < nchunks; ++c, ++chunk_no) {
+        size_t from = c * kChunkRecords, n = std::min(kChunkRecords, refs.size() - from);
+        pdata::LogBatch chunk = head->Assemble(refs.data() + from, n);
+        for (const auto& rl : chunk.resources())
+          for (const auto& sl : rl.scope_logs)
+            for (const auto& r : sl.log_records)
+              if (!r.trace_id.empty()) by_trace.emplace_back(r.trace_id, chunk_no);
+        record.clear();
+        otlp::EncodeLogs(chunk, &record);
+        RecordLocation loc = writer.Add(record);
+        int64_t lo = refs[from].ts_ns, hi = refs[from + n - 1].ts_ns;
+        PutVarint(index, loc.frame);
+        PutVarint(index, loc.offset);
+        PutVarint(index, loc.length);
+        PutVarint(index, static_cast<uint64_t>(lo));
+        PutVarint(index, static_cast<uint64_t>(hi - lo));
+        PutVarint(index, n);
+      }
+    }
+  }
+  std::sort(by_trace.begin(), by_trace.end());
+  by_trace.erase(std::unique(by_trace.begin(), by_trace.end()), by_trace.end());
+  PutVarint(index, by_trace.size());
+  for (const auto& [id, chunk] : by_trace) {
+    index.append(reinterpret_cast<const char*>(id.bytes.data()), 16);
+    PutVarint(index, chunk);
+  }
+  return writer.Finish(index, wal_segment);
+}
+
+Status LogTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Block> block, Block::Parse(std::move(reader)));
+  std::unique_lock lock(mu_);
+  blocks_.push_back(std::move(block));
+  if (replaces_frozen) frozen_.reset();
+  return Status::Ok();
+}
+
+void LogTable::DropFrozen() {
+  std::unique_lock lock(mu_);
+  frozen_.reset();
+}
+
+std::vector<std::string> LogTable::RemoveBlocksBefore(int64_t cutoff_ns) {
+  std::unique_lock lock(mu_);
+  std::vector<std::string> removed;
+  std::erase_if(blocks_, [&](const auto& b) {
+    if (b->chunks.empty() || b->max_ts >= cutoff_ns) return false;
+    removed.push_back(b->reader->path());
+    return true;
+  });
+  return removed;
+}
+
+std::string LogTable::RemoveOldestBlock() {
+  std::unique_lock lock(mu_);
+  if (blocks_.empty()) return {};
+  std::string path = blocks_.front()->reader->path();
+  blocks_.erase(blocks_.begin());
+  return path;
+}
+
+size_t LogTable::record_count() const {
+  std::shared_lock lock(mu_);
+  return active_->records + (frozen_ ? frozen_->records : 0);
+}
+
+size_t LogTable::block_count() const {
+  std::shared_lock lock(mu_);
+  return blocks_.size();
+}
+
+uint64_t LogTable::block_bytes() const {
+  std::shared_lock lock(mu_);
+  uint64_t n = 0;
+  for (const auto& b : blocks_) n += b->reader->file_bytes();
+  return n;
+}
+
+namespace {
+
+// Entries gathered for one Select, grouped by stream label set across heads and blocks.
+class Gather {
+ public:
+  Gather(const LogSelect& q) : q_(q) {}
+  bool InRange(int64_t ts) const { return ts >= q_.start_ns && ts < q_.end_ns; }
+  Status Add(const Labels& labels, LogEntry&& e) {
+    if (++total_ > LogTable::kMaxSelectEntries) {
+      return ResourceExhausted("the query selects more than " +
+                               std::to_string(LogTable::kMaxSelectEntries) +
+                               " log entries; narrow the selector or the time range");
+    }
+    hits_.push_back(Hit{e.ts_ns, Slot(labels), std::move(e)});
+    return Status::Ok();
+  }
+  // Keeps the first `limit` entries in the query's direction (all when 0).
+  std::vector<LogStream> Finish() {
+    bool fwd = q_.direction == Direction::kForward;
+    auto order = [fwd](const Hit& a, const Hit& b) { return fwd ? a.ts < b.ts : a.ts > b.ts; };
+    if (q_.limit && hits_.size() > q_.limit) {
+      std::partial_sort(hits_.begin(), hits_.begin() + static_cast<ptrdiff_t>(q_.limit),
+                        hits_.end(), order);
+      hits_.resize(q_.limit);
+    } else {
+      std::stable_sort(hits_.begin(), hits_.end(), order);
+    }
+    std::vector<LogStream> out;
+    std::vector<int> where(labels_.size(), -1);
+    for (auto& h : hits_) {
+      if (where[h.slot] < 0) {
+        where[h.slot] = static_cast<int>(out.size());
+        out.push_back(LogStream{labels_[h.slot], {}});
+      }
+      out[where[h.slot]].entries.push_back(std::move(h.entry));
+    }
+    return out;
+  }
+
+ private:
+  struct Hit {
+    int64_t ts;
+    uint32_t slot;
+    LogEntry entry;
+  };
+  uint32_t Slot(const Labels& labels) {
+    auto& list = by_hash_[HashLabels(labels)];
+    for (uint32_t s : list)
+      if (labels_[s] == labels) return s;
+    labels_.push_back(labels);
+    list.push_back(static_cast<uint32_t>(labels_.size() - 1));
+    return list.back();
+  }
+  const LogSelect& q_;
+  size_t total_ = 0;
+  std::vector<Hit> hits_;
+  std::vector<Labels> labels_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash_;
+};
+
+}  // namespace
+
+StatusOr<std::vector<LogStream>> LogTable::Select(const LogSelect& q) {
+  Gather gather(q);
+  std::optional<pdata::TraceId> trace;
+  if (q.trace_id) {
+    pdata::TraceId id;
+    if (!pdata::ParseHexId(*q.trace_id, &id)) return std::vector<LogStream>{};
+    trace = id;
+  }
+  std::vector<std::shared_ptr<const Block>> blocks;
+  {
+    // Heads mutate under Apply: convert their entries while holding the lock.
+    std::shared_lock lock(mu_);
+    blocks = blocks_;
+    for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
+      if (!head) continue;
+      if (trace) {
+        auto it = head->by_trace.find(*trace);
+        if (it == head->by_trace.end()) continue;
+        for (const auto& [s, ref] : it->second) {
+          if (gather.InRange(ref.ts_ns) && MatchesAll(q.stream_matchers, head->streams[s].labels))
+            RETURN_IF_ERROR(gather.Add(head->streams[s].labels, head->Entry(ref)));
+        }
+        continue;
+      }
+      // Pick the entries by time first and build only those (building one allocates).
+      std::vector<std::pair<const Head::Stream*, Head::RecordRef>> refs;
+      for (const auto& st : head->streams) {
+        if (st.max_ts < q.start_ns || st.min_ts >= q.end_ns) continue;
+        if (!MatchesAll(q.stream_matchers, st.labels)) continue;
+        for (const auto& ref : st.refs)
+          if (gather.InRange(ref.ts_ns)) refs.emplace_back(&st, ref);
+      }
+      if (q.limit && refs.size() > q.limit) {
+        bool fwd = q.direction == Direction::kForward;
+        std::nth_element(refs.begin(), refs.begin() + static_cast<ptrdiff_t>(q.limit), refs.end(),
+                         [fwd](const auto& a, const auto& b) {
+                           return fwd ? a.second.ts_ns < b.second.ts_ns
+                                      : a.second.ts_ns > b.second.ts_ns;
+                         });
+        refs.resize(q.limit);
+      }
+      for (const auto& [st, ref] : refs) RETURN_IF_ERROR(gather.Add(st->labels, head->Entry(ref)));
+    }
+  }
+  for (const auto& b : blocks) {
+    if (b->chunks.empty() || b->max_ts < q.start_ns || b->min_ts >= q.end_ns) continue;
+    std::vector<uint32_t> chunks;
+    if (trace) {
+      auto lo = std::lower_bound(b->by_trace.begin(), b->by_trace.end(),
+                                 std::make_pair(*trace, uint32_t{0}));
+      for (auto it = lo; it != b->by_trace.end() && it->first == *trace; ++it)
+        chunks.push_back(it->second);
+    } else {
+      for (const auto& st : b->streams) {
+        if (st.max_ts < q.start_ns || st.min_ts >= q.end_ns) continue;
+        if (!MatchesAll(q.stream_matchers, st.labels)) continue;
+        chunks.insert(chunks.end(), st.chunks.begin(), st.chunks.end());
+      }
+    }
+    for (uint32_t c : chunks) {
+      const Block::Chunk& ch = b->chunks[c];
+      const Labels& labels = b->streams[ch.stream].labels;
+      if (ch.max_ts < q.start_ns || ch.min_ts >= q.end_ns) continue;
+      if (trace && !MatchesAll(q.stream_matchers, labels)) continue;
+      ASSIGN_OR_RETURN(pdata::LogBatch batch, b->Load(ch));
+      for (const auto& rl : batch.resources()) {
+        for (const auto& sl : rl.scope_logs) {
+          for (const auto& r : sl.log_records) {
+            if (!gather.InRange(Timestamp(r)) || (trace && r.trace_id != *trace)) continue;
+            RETURN_IF_ERROR(gather.Add(labels, LokiEntry(rl.resource, sl.scope, r)));
+          }
+        }
+      }
+    }
+  }
+  return gather.Finish();
+}
+
+void LogTable::ForEachStream(int64_t start_ns, int64_t end_ns,
+                             const std::function<void(const Labels&)>& fn) const {
+  std::shared_lock lock(mu_);
+  for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
+    if (!head) continue;
+    for (const auto& st : head->streams)
+      if (st.max_ts >= start_ns && st.min_ts < end_ns) fn(st.labels);
+  }
+  for (const auto& b : blocks_)
+    for (const auto& st : b->streams)
+      if (st.max_ts >= start_ns && st.min_ts < end_ns) fn(st.labels);
+}
+
+StatusOr<std::vector<std::string>> LogTable::LabelNames(int64_t start_ns, int64_t end_ns) {
+  std::set<std::string> names;
+  ForEachStream(start_ns, end_ns, [&](const Labels& labels) {
+    for (const auto& l : labels) names.insert(l.name);
+  });
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+StatusOr<std::vector<std::string>> LogTable::LabelValues(const std::string& name, int64_t start_ns,
+                                                         int64_t end_ns) {
+  std::set<std::string> values;
+  ForEachStream(start_ns, end_ns, [&](const Labels& labels) {
+    std::string_view v = GetLabel(labels, name);
+    if (!v.empty()) values.emplace(v);
+  });
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+StatusOr<std::vector<Labels>> LogTable::Series(const std::vector<Matchers>& match_sets,
+                                               int64_t start_ns, int64_t end_ns) {
+  std::set<Labels> out;
+  ForEachStream(start_ns, end_ns, [&](const Labels& labels) {
+    bool any = match_sets.empty();
+    for (const auto& m : match_sets) any = any || MatchesAll(m, labels);
+    if (any) out.insert(labels);
+  });
+  return std::vector<Labels>(out.begin(), out.end());
+}
+
+}  // namespace otter::store

@@ -1,0 +1,74 @@
+// LogTable: the log side of the store. Log records are grouped into Loki streams (labels from
+// resource attributes). Recent records live in an in-memory head with a trace-id index; a flush
+// turns the frozen head into an immutable block of per-stream chunks with its own trace-id index
+// (docs/storage.md, "Logs"). The OTLP → Loki mapping (stream labels, line, structured metadata)
+// is here too.
+// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
+// flusher, queries from any thread; mu_ guards the head pointers and the block list.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <vector>
+
+#include "store/block.h"
+#include "store/querier.h"
+
+namespace otter::store {
+
+// Loki's OTLP mapping: these resource attributes become stream (index) labels, names sanitised
+// (service.name → service_name); service_name defaults to "unknown_service". Everything else
+// goes to structured metadata.
+Labels LokiStreamLabels(const pdata::Resource& resource);
+// The entry for one record: line = body (strings as is, other values as text), metadata =
+// trace_id, span_id, severity_text, severity_number, scope_name, the record's attributes and the
+// resource's non-index attributes.
+LogEntry LokiEntry(const pdata::Resource& resource, const pdata::InstrumentationScope& scope,
+                   const pdata::LogRecord& record);
+
+class LogTable final : public LogQuerier {
+ public:
+  LogTable();
+  ~LogTable() override;
+
+  void Apply(pdata::LogBatch&& batch);
+  void Freeze();
+  // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
+  // frozen head is empty (no block is written).
+  std::string BuildBlock(uint64_t wal_segment) const;
+  // Forgets the frozen head (it was empty, so no block replaces it).
+  void DropFrozen();
+  Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
+  std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ns);
+  std::string RemoveOldestBlock();
+
+  size_t record_count() const;  // in the heads
+  size_t block_count() const;
+  uint64_t block_bytes() const;
+
+  StatusOr<std::vector<LogStream>> Select(const LogSelect& select) override;
+  StatusOr<std::vector<std::string>> LabelNames(int64_t start_ns, int64_t end_ns) override;
+  StatusOr<std::vector<std::string>> LabelValues(const std::string& name, int64_t start_ns,
+                                                 int64_t end_ns) override;
+  StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets, int64_t start_ns,
+                                       int64_t end_ns) override;
+
+  // Entries one Select may collect before failing with ResourceExhausted.
+  static constexpr size_t kMaxSelectEntries = 5'000'000;
+  // Records per chunk in a block.
+  static constexpr size_t kChunkRecords = 1000;
+
+ private:
+  struct Head;
+  struct Block;
+  // Calls fn(labels) for each stream (heads and blocks) overlapping the range.
+  void ForEachStream(int64_t start_ns, int64_t end_ns,
+                     const std::function<void(const Labels&)>& fn) const;
+
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)
+  std::shared_ptr<const Head> frozen_;                // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<const Block>> blocks_;  // GUARDED_BY(mu_), oldest first
+};
+
+}  // namespace otter::store

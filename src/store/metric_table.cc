@@ -1,0 +1,535 @@
+#include "store/metric_table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+namespace otter::store {
+
+// ---------------------------------------------------------------- sample encoding
+
+void EncodeSamples(const std::vector<Sample>& samples, std::string* out) {
+  PutVarint(*out, samples.size());
+  int64_t prev_t = 0, prev_delta = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    int64_t t = samples[i].t_ms;
+    if (i == 0) {
+      PutVarint(*out, ZigZag(t));
+    } else {
+      int64_t delta = t - prev_t;
+      PutVarint(*out, ZigZag(delta - prev_delta));
+      prev_delta = delta;
+    }
+    prev_t = t;
+  }
+  uint64_t prev_bits = 0;
+  for (const Sample& s : samples) {
+    uint64_t bits = std::bit_cast<uint64_t>(s.v);
+    // Close values share sign, exponent and high mantissa bits: the XOR's set bits sit low in
+    // the high bytes, so byte-swapping makes it a short varint.
+    PutVarint(*out, __builtin_bswap64(bits ^ prev_bits));
+    prev_bits = bits;
+  }
+}
+
+bool DecodeSamples(std::string_view data, std::vector<Sample>* out) {
+  IndexReader in(data);
+  uint64_t n = 0;
+  if (!in.Varint(&n) || n > data.size()) return false;
+  size_t base = out->size();
+  out->resize(base + n);
+  int64_t t = 0, delta = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t z;
+    if (!in.Varint(&z)) return false;
+    if (i == 0) {
+      t = UnZigZag(z);
+    } else {
+      delta += UnZigZag(z);
+      t += delta;
+    }
+    (*out)[base + i].t_ms = t;
+  }
+  uint64_t bits = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t x;
+    if (!in.Varint(&x)) return false;
+    bits ^= __builtin_bswap64(x);
+    (*out)[base + i].v = std::bit_cast<double>(bits);
+  }
+  return in.done();
+}
+
+// ---------------------------------------------------------------- registry
+
+MetricTable::MetricTable() = default;
+MetricTable::~MetricTable() = default;
+
+ConvertedMetrics MetricTable::Convert(const pdata::MetricBatch& batch) const {
+  ConvertedMetrics out;
+  ConvertMetrics(batch, ConvertOptions{}, &out);
+  return out;
+}
+
+uint32_t MetricTable::SeriesFor(Labels&& labels) {
+  auto& candidates = by_hash_[HashLabels(labels)];
+  for (uint32_t c : candidates)
+    if (series_[c].labels == labels) return c;
+  auto idx = static_cast<uint32_t>(series_.size());
+  for (const auto& l : labels) postings_[l.name][l.value].push_back(idx);
+  series_.emplace_back().labels = std::move(labels);
+  candidates.push_back(idx);
+  return idx;
+}
+
+void MetricTable::AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list) {
+  for (auto& e : list) {
+    bool dup = std::any_of(s.exemplars.begin(), s.exemplars.end(), [&](const ExemplarData& x) {
+      return x.t_ms == e.t_ms && x.value == e.value && x.labels == e.labels;
+    });
+    if (!dup) s.exemplars.push_back(std::move(e));
+  }
+  if (s.exemplars.size() > kMaxExemplarsPerSeries) {
+    std::sort(s.exemplars.begin(), s.exemplars.end(),
+              [](const ExemplarData& a, const ExemplarData& b) { return a.t_ms < b.t_ms; });
+    s.exemplars.erase(s.exemplars.begin(),
+                      s.exemplars.end() - static_cast<ptrdiff_t>(kMaxExemplarsPerSeries));
+  }
+}
+
+void MetricTable::Apply(ConvertedMetrics&& converted) {
+  std::unique_lock lock(mu_);
+  for (auto& cs : converted.series) {
+    StoredSeries& s = series_[SeriesFor(std::move(cs.labels))];
+    for (const Sample& x : cs.samples) {
+      s.min_t = std::min(s.min_t, x.t_ms);
+      s.max_t = std::max(s.max_t, x.t_ms);
+      if (s.head.empty() || s.head.back().t_ms < x.t_ms) {
+        s.head.push_back(x);
+        ++head_samples_;
+        continue;
+      }
+      // Out of order or a re-sent point: keep time order; the latest value for a time wins.
+      auto it = std::lower_bound(s.head.begin(), s.head.end(), x.t_ms,
+                                 [](const Sample& a, int64_t t) { return a.t_ms < t; });
+      if (it != s.head.end() && it->t_ms == x.t_ms) {
+        it->v = x.v;
+      } else {
+        s.head.insert(it, x);
+        ++head_samples_;
+      }
+    }
+    if (!cs.exemplars.empty()) AddExemplars(s, std::move(cs.exemplars));
+  }
+  for (auto& md : converted.metadata) {
+    auto& list = metadata_[md.name];
+    if (std::find(list.begin(), list.end(), md.metadata) == list.end())
+      list.push_back(std::move(md.metadata));
+  }
+}
+
+void MetricTable::Freeze() {
+  std::unique_lock lock(mu_);
+  auto frozen = std::make_shared<Frozen>();
+  for (auto& s : series_) {
+    if (s.head.empty()) continue;
+    s.frozen = std::make_shared<const SampleVec>(std::move(s.head));
+    s.head.clear();
+    frozen->series.push_back(FrozenSeries{s.labels, s.frozen, s.exemplars});
+  }
+  frozen->metadata = metadata_;
+  frozen_ = std::move(frozen);
+  head_samples_ = 0;
+}
+
+std::string MetricTable::BuildBlock(uint64_t wal_segment) const {
+  std::shared_ptr<const Frozen> frozen;
+  {
+    std::shared_lock lock(mu_);
+    frozen = frozen_;
+  }
+  if (!frozen || frozen->series.empty()) return {};
+  BlockWriter writer;
+  std::string index, record;
+  size_t n = frozen->series.size();
+  PutVarint(index, n);
+  for (size_t i = 0; i < n; ++i) {
+    const FrozenSeries& fs = frozen->series[i];
+    record.clear();
+    EncodeSamples(*fs.samples, &record);
+    RecordLocation loc = writer.Add(record);
+    PutVarint(index, fs.labels.size());
+    for (const auto& l : fs.labels) {
+      PutString(index, l.name);
+      PutString(index, l.value);
+    }
+    PutVarint(index, loc.frame);
+    PutVarint(index, loc.offset);
+    PutVarint(index, loc.length);
+    PutVarint(index, ZigZag(fs.samples->front().t_ms));
+    PutVarint(index, static_cast<uint64_t>(fs.samples->back().t_ms - fs.samples->front().t_ms));
+    PutVarint(index, fs.exemplars.size());
+    for (const auto& e : fs.exemplars) {
+      PutVarint(index, ZigZag(e.t_ms));
+      char v[8];
+      std::memcpy(v, &e.value, 8);
+      index.append(v, 8);
+      PutVarint(index, e.labels.size());
+      for (const auto& l : e.labels) {
+        PutString(index, l.name);
+        PutString(index, l.value);
+      }
+    }
+  }
+  size_t nmeta = 0;
+  if (frozen)
+    for (const auto& [name, list] : frozen->metadata) nmeta += list.size();
+  PutVarint(index, nmeta);
+  if (frozen) {
+    for (const auto& [name, list] : frozen->metadata) {
+      for (const auto& md : list) {
+        PutString(index, name);
+        PutString(index, md.type);
+        PutString(index, md.help);
+        PutString(index, md.unit);
+      }
+    }
+  }
+  return writer.Finish(index, wal_segment);
+}
+
+namespace {
+bool ReadLabels(IndexReader& in, Labels* out) {
+  uint64_t n = 0;
+  if (!in.Varint(&n)) return false;
+  for (uint64_t i = 0; i < n && in.ok(); ++i) {
+    std::string_view k, v;
+    in.String(&k);
+    in.String(&v);
+    out->push_back(Label{std::string(k), std::string(v)});
+  }
+  return in.ok();
+}
+}  // namespace
+
+Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {
+  // Parse outside the lock, then register.
+  struct Parsed {
+    Labels labels;
+    ChunkRef chunk;
+    std::vector<ExemplarData> exemplars;
+  };
+  std::vector<Parsed> parsed;
+  std::vector<std::pair<std::string, MetricMetadata>> metadata;
+  IndexReader in(reader->signal_index());
+  uint64_t n = 0;
+  in.Varint(&n);
+  int64_t bmin = INT64_MAX, bmax = INT64_MIN;
+  for (uint64_t i = 0; in.ok() && i < n; ++i) {
+    Parsed p;
+    uint64_t min = 0, span = 0, nex = 0;
+    ReadLabels(in, &p.labels);
+    in.U32(&p.chunk.loc.frame);
+    in.U32(&p.chunk.loc.offset);
+    in.U32(&p.chunk.loc.length);
+    in.Varint(&min);
+    in.Varint(&span);
+    p.chunk.min_t = UnZigZag(min);
+    p.chunk.max_t = p.chunk.min_t + static_cast<int64_t>(span);
+    bmin = std::min(bmin, p.chunk.min_t);
+    bmax = std::max(bmax, p.chunk.max_t);
+    in.Varint(&nex);
+    for (uint64_t j = 0; in.ok() && j < nex; ++j) {
+      ExemplarData e;
+      uint64_t t = 0;
+      std::string_view v;
+      in.Varint(&t);
+      in.Bytes(8, &v);
+      if (!in.ok()) break;
+      e.t_ms = UnZigZag(t);
+      std::memcpy(&e.value, v.data(), 8);
+      ReadLabels(in, &e.labels);
+      p.exemplars.push_back(std::move(e));
+    }
+    parsed.push_back(std::move(p));
+  }
+  uint64_t nmeta = 0;
+  in.Varint(&nmeta);
+  for (uint64_t i = 0; in.ok() && i < nmeta; ++i) {
+    std::string_view name, type, help, unit;
+    in.String(&name);
+    in.String(&type);
+    in.String(&help);
+    in.String(&unit);
+    metadata.emplace_back(std::string(name),
+                          MetricMetadata{std::string(type), std::string(help), std::string(unit)});
+  }
+  if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed metric index");
+
+  std::unique_lock lock(mu_);
+  auto block = static_cast<uint32_t>(blocks_.size());
+  blocks_.push_back(std::move(reader));
+  block_range_.emplace_back(bmin, bmax);
+  for (auto& p : parsed) {
+    StoredSeries& s = series_[SeriesFor(std::move(p.labels))];
+    p.chunk.block = block;
+    s.chunks.push_back(p.chunk);
+    s.min_t = std::min(s.min_t, p.chunk.min_t);
+    s.max_t = std::max(s.max_t, p.chunk.max_t);
+    if (!p.exemplars.empty()) AddExemplars(s, std::move(p.exemplars));
+  }
+  for (auto& [name, md] : metadata) {
+    auto& list = metadata_[name];
+    if (std::find(list.begin(), list.end(), md) == list.end()) list.push_back(std::move(md));
+  }
+  if (replaces_frozen) {
+    for (auto& s : series_) s.frozen.reset();
+    frozen_.reset();
+  }
+  return Status::Ok();
+}
+
+void MetricTable::DropFrozen() {
+  std::unique_lock lock(mu_);
+  for (auto& s : series_) s.frozen.reset();
+  frozen_.reset();
+}
+
+std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
+  std::unique_lock lock(mu_);
+  std::vector<std::string> removed;
+  std::vector<bool> gone(blocks_.size(), false);
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    if (blocks_[b] && block_range_[b].second < cutoff_ms) {
+      removed.push_back(blocks_[b]->path());
+      blocks_[b].reset();
+      gone[b] = true;
+    }
+  }
+  if (!removed.empty()) {
+    for (auto& s : series_)
+      std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone[c.block]; });
+  }
+  return removed;
+}
+
+std::string MetricTable::RemoveOldestBlock() {
+  int64_t oldest = INT64_MAX;
+  {
+    std::shared_lock lock(mu_);
+    for (size_t b = 0; b < blocks_.size(); ++b)
+      if (blocks_[b]) oldest = std::min(oldest, block_range_[b].second);
+  }
+  if (oldest == INT64_MAX) return {};
+  auto removed = RemoveBlocksBefore(oldest + 1);
+  return removed.empty() ? std::string() : removed.front();
+}
+
+size_t MetricTable::series_count() const {
+  std::shared_lock lock(mu_);
+  return series_.size();
+}
+
+size_t MetricTable::sample_count() const {
+  std::shared_lock lock(mu_);
+  return head_samples_;
+}
+
+size_t MetricTable::block_count() const {
+  std::shared_lock lock(mu_);
+  return static_cast<size_t>(
+      std::count_if(blocks_.begin(), blocks_.end(), [](const auto& b) { return b != nullptr; }));
+}
+
+uint64_t MetricTable::block_bytes() const {
+  std::shared_lock lock(mu_);
+  uint64_t n = 0;
+  for (const auto& b : blocks_)
+    if (b) n += b->file_bytes();
+  return n;
+}
+
+// ---------------------------------------------------------------- queries
+
+std::vector<uint32_t> MetricTable::Candidates(const Matchers& matchers) const {
+  // Start from the smallest postings list of an equality matcher; fall back to every series.
+  const std::vector<uint32_t>* best = nullptr;
+  static const std::vector<uint32_t> kNone;
+  for (const auto& m : matchers) {
+    if (m.op() != LabelMatcher::Op::kEq || m.value().empty()) continue;
+    auto name = postings_.find(m.name());
+    if (name == postings_.end()) return {};
+    auto value = name->second.find(m.value());
+    const auto& list = value == name->second.end() ? kNone : value->second;
+    if (!best || list.size() < best->size()) best = &list;
+  }
+  std::vector<uint32_t> out;
+  auto consider = [&](uint32_t i) {
+    if (MatchesAll(matchers, series_[i].labels)) out.push_back(i);
+  };
+  if (best) {
+    for (uint32_t i : *best) consider(i);
+  } else {
+    for (uint32_t i = 0; i < series_.size(); ++i) consider(i);
+  }
+  return out;
+}
+
+namespace {
+void AppendInRange(const std::vector<Sample>& samples, int64_t mint, int64_t maxt,
+                   std::vector<Sample>* out) {
+  auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
+                             [](const Sample& a, int64_t t) { return a.t_ms < t; });
+  for (auto it = lo; it != samples.end() && it->t_ms <= maxt; ++it) out->push_back(*it);
+}
+}  // namespace
+
+StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, int64_t mint_ms,
+                                                      int64_t maxt_ms, size_t max_samples) {
+  // Under the lock: copy what is in memory and note the chunks to read; read them after.
+  struct Pending {
+    SeriesData data;
+    std::vector<std::pair<std::shared_ptr<BlockReader>, RecordLocation>> chunks;
+  };
+  std::vector<Pending> pending;
+  size_t total = 0;
+  {
+    std::shared_lock lock(mu_);
+    for (uint32_t i : Candidates(matchers)) {
+      const StoredSeries& s = series_[i];
+      if (s.max_t < mint_ms || s.min_t > maxt_ms) continue;
+      Pending p;
+      for (const auto& c : s.chunks)
+        if (c.max_t >= mint_ms && c.min_t <= maxt_ms && blocks_[c.block])
+          p.chunks.emplace_back(blocks_[c.block], c.loc);
+      if (s.frozen) AppendInRange(*s.frozen, mint_ms, maxt_ms, &p.data.samples);
+      AppendInRange(s.head, mint_ms, maxt_ms, &p.data.samples);
+      if (p.data.samples.empty() && p.chunks.empty()) continue;
+      p.data.labels = s.labels;
+      total += p.data.samples.size();
+      if (max_samples && total > max_samples) {
+        return ResourceExhausted(
+            "query processing would load too many samples into memory in query execution");
+      }
+      pending.push_back(std::move(p));
+    }
+  }
+  std::vector<SeriesData> out;
+  out.reserve(pending.size());
+  std::vector<Sample> decoded;
+  for (auto& p : pending) {
+    if (!p.chunks.empty()) {
+      std::vector<Sample> merged;
+      for (const auto& [reader, loc] : p.chunks) {
+        ASSIGN_OR_RETURN(std::string record, reader->Read(loc));
+        decoded.clear();
+        if (!DecodeSamples(record, &decoded)) return DataLoss(reader->path() + ": corrupt samples");
+        AppendInRange(decoded, mint_ms, maxt_ms, &merged);
+      }
+      total += merged.size();
+      if (max_samples && total > max_samples) {
+        return ResourceExhausted(
+            "query processing would load too many samples into memory in query execution");
+      }
+      merged.insert(merged.end(), p.data.samples.begin(), p.data.samples.end());
+      if (!std::is_sorted(merged.begin(), merged.end(),
+                          [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; })) {
+        std::stable_sort(merged.begin(), merged.end(),
+                         [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
+      }
+      // A time written again after a flush: the later write wins.
+      std::vector<Sample> unique;
+      for (const Sample& s : merged) {
+        if (!unique.empty() && unique.back().t_ms == s.t_ms)
+          unique.back() = s;
+        else
+          unique.push_back(s);
+      }
+      p.data.samples = std::move(unique);
+    }
+    if (!p.data.samples.empty()) out.push_back(std::move(p.data));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });
+  return out;
+}
+
+std::vector<uint32_t> MetricTable::MatchingInRange(const std::vector<Matchers>& match_sets,
+                                                   int64_t mint_ms, int64_t maxt_ms) const {
+  // Series whose time span overlaps the range (the span is kept per series, so no disk reads).
+  std::set<uint32_t> ids;
+  auto add = [&](uint32_t i) {
+    if (series_[i].max_t >= mint_ms && series_[i].min_t <= maxt_ms) ids.insert(i);
+  };
+  if (match_sets.empty()) {
+    for (uint32_t i = 0; i < series_.size(); ++i) add(i);
+  }
+  for (const auto& m : match_sets)
+    for (uint32_t i : Candidates(m)) add(i);
+  return {ids.begin(), ids.end()};
+}
+
+StatusOr<std::vector<Labels>> MetricTable::Series(const std::vector<Matchers>& match_sets,
+                                                  int64_t mint_ms, int64_t maxt_ms) {
+  std::shared_lock lock(mu_);
+  std::vector<Labels> out;
+  for (uint32_t i : MatchingInRange(match_sets, mint_ms, maxt_ms)) out.push_back(series_[i].labels);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+StatusOr<std::vector<std::string>> MetricTable::LabelNames(const std::vector<Matchers>& match_sets,
+                                                           int64_t mint_ms, int64_t maxt_ms) {
+  std::shared_lock lock(mu_);
+  std::set<std::string> names;
+  for (uint32_t i : MatchingInRange(match_sets, mint_ms, maxt_ms))
+    for (const auto& l : series_[i].labels) names.insert(l.name);
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+StatusOr<std::vector<std::string>> MetricTable::LabelValues(const std::string& name,
+                                                            const std::vector<Matchers>& match_sets,
+                                                            int64_t mint_ms, int64_t maxt_ms) {
+  std::shared_lock lock(mu_);
+  std::set<std::string> values;
+  for (uint32_t i : MatchingInRange(match_sets, mint_ms, maxt_ms)) {
+    std::string_view v = GetLabel(series_[i].labels, name);
+    if (!v.empty()) values.emplace(v);
+  }
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+std::map<std::string, std::vector<MetricMetadata>> MetricTable::Metadata(const std::string& metric,
+                                                                         size_t limit) {
+  std::shared_lock lock(mu_);
+  std::map<std::string, std::vector<MetricMetadata>> out;
+  for (const auto& [name, list] : metadata_) {
+    if (!metric.empty() && name != metric) continue;
+    if (limit && out.size() >= limit) break;
+    out.emplace(name, list);
+  }
+  return out;
+}
+
+StatusOr<std::vector<SeriesExemplars>> MetricTable::Exemplars(
+    const std::vector<Matchers>& match_sets, int64_t mint_ms, int64_t maxt_ms) {
+  std::shared_lock lock(mu_);
+  std::set<uint32_t> ids;
+  for (const auto& m : match_sets)
+    for (uint32_t i : Candidates(m)) ids.insert(i);
+  std::vector<SeriesExemplars> out;
+  for (uint32_t i : ids) {
+    SeriesExemplars se{series_[i].labels, {}};
+    for (const auto& e : series_[i].exemplars)
+      if (e.t_ms >= mint_ms && e.t_ms <= maxt_ms) se.exemplars.push_back(e);
+    if (se.exemplars.empty()) continue;
+    std::sort(se.exemplars.begin(), se.exemplars.end(),
+              [](const ExemplarData& a, const ExemplarData& b) { return a.t_ms < b.t_ms; });
+    out.push_back(std::move(se));
+  }
+  return out;
+}
+
+}  // namespace otter::store

@@ -1,0 +1,107 @@
+// MetricTable: the metric side of the store — OTLP metrics converted to Prometheus series
+// (prom_convert.h). The series registry, its label postings, exemplars and metadata stay in
+// memory; samples live in each series' head, then (after a flush) in per-series chunks of
+// immutable blocks (docs/storage.md, "Metrics").
+// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
+// flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "store/block.h"
+#include "store/prom_convert.h"
+#include "store/querier.h"
+
+namespace otter::store {
+
+// The column encoding of one series' samples in a block (delta-of-delta timestamps, XOR values).
+void EncodeSamples(const std::vector<Sample>& samples, std::string* out);
+bool DecodeSamples(std::string_view data, std::vector<Sample>* out);
+
+class MetricTable final : public MetricQuerier {
+ public:
+  MetricTable();
+  ~MetricTable() override;
+
+  // Converts `batch` (pure; any thread). Points that cannot be stored are counted in the result.
+  ConvertedMetrics Convert(const pdata::MetricBatch& batch) const;
+  void Apply(ConvertedMetrics&& converted);
+  void Freeze();
+  // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
+  // frozen head is empty (no block is written).
+  std::string BuildBlock(uint64_t wal_segment) const;
+  // Forgets the frozen head (it was empty, so no block replaces it).
+  void DropFrozen();
+  Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
+  std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
+  std::string RemoveOldestBlock();
+
+  size_t series_count() const;
+  size_t sample_count() const;  // in the heads
+  size_t block_count() const;
+  uint64_t block_bytes() const;
+
+  StatusOr<std::vector<SeriesData>> Select(const Matchers& matchers, int64_t mint_ms,
+                                           int64_t maxt_ms, size_t max_samples) override;
+  StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets, int64_t mint_ms,
+                                       int64_t maxt_ms) override;
+  StatusOr<std::vector<std::string>> LabelNames(const std::vector<Matchers>& match_sets,
+                                                int64_t mint_ms, int64_t maxt_ms) override;
+  StatusOr<std::vector<std::string>> LabelValues(const std::string& name,
+                                                 const std::vector<Matchers>& match_sets,
+                                                 int64_t mint_ms, int64_t maxt_ms) override;
+  std::map<std::string, std::vector<MetricMetadata>> Metadata(const std::string& metric,
+                                                              size_t limit) override;
+  StatusOr<std::vector<SeriesExemplars>> Exemplars(const std::vector<Matchers>& match_sets,
+                                                   int64_t mint_ms, int64_t maxt_ms) override;
+
+  // Exemplars kept per series (oldest dropped first), like Prometheus's bounded exemplar store.
+  static constexpr size_t kMaxExemplarsPerSeries = 1000;
+
+ private:
+  struct ChunkRef {
+    uint32_t block;  // index into blocks_
+    RecordLocation loc;
+    int64_t min_t, max_t;
+  };
+  using SampleVec = std::vector<Sample>;
+  struct StoredSeries {
+    Labels labels;
+    SampleVec head;                           // ascending t_ms
+    std::shared_ptr<const SampleVec> frozen;  // being flushed
+    std::vector<ChunkRef> chunks;             // in blocks, oldest first
+    int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+    std::vector<ExemplarData> exemplars;
+  };
+  struct FrozenSeries {
+    Labels labels;
+    std::shared_ptr<const SampleVec> samples;
+    std::vector<ExemplarData> exemplars;
+  };
+  struct Frozen {
+    std::vector<FrozenSeries> series;
+    std::map<std::string, std::vector<MetricMetadata>> metadata;
+  };
+  std::vector<uint32_t> Candidates(const Matchers& matchers) const;  // requires mu_
+  std::vector<uint32_t> MatchingInRange(const std::vector<Matchers>& match_sets, int64_t mint_ms,
+                                        int64_t maxt_ms) const;  // requires mu_
+  uint32_t SeriesFor(Labels&& labels);                           // requires mu_ exclusive
+  static void AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list);
+
+  mutable std::shared_mutex mu_;
+  std::vector<StoredSeries> series_;                             // GUARDED_BY(mu_)
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>
+      postings_;                                                 // GUARDED_BY(mu_)
+  std::map<std::string, std::vector<MetricMetadata>> metadata_;  // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<BlockReader>> blocks_;      // GUARDED_BY(mu_); null once removed
+  std::vector<std::pair<int64_t, int64_t>> block_range_;  // GUARDED_BY(mu_): min/max t per block
+  std::shared_ptr<const Frozen> frozen_;                  // GUARDED_BY(mu_)
+  size_t head_samples_ = 0;                               // GUARDED_BY(mu_)
+};
+
+}  // namespace otter::store

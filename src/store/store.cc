@@ -1,0 +1,516 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <tuple>
+
+#include "otlp/proto_codec.h"
+#include "store/file_util.h"
+
+namespace otter::store {
+
+namespace {
+constexpr const char* kSignalNames[] = {"traces", "metrics", "logs"};
+}
+
+Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
+             telemetry::SelfMetrics* metrics)
+    : options_(std::move(options)), logger_(std::move(logger)), metrics_sink_(metrics) {
+  if (!metrics_sink_) {
+    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
+    metrics_sink_ = own_metrics_.get();
+  }
+  auto& m = *metrics_sink_;
+  for (int i = 0; i < 3; ++i) {
+    written_[i] = &m.GetCounter("otter_store_written_items_total",
+                                "Items (spans, metric points, log records) committed to the store.",
+                                {{"signal", kSignalNames[i]}});
+  }
+  commits_ = &m.GetCounter("otter_store_wal_commits_total",
+                           "Group commits (one write + fdatasync of the WAL each).", {});
+  commit_errors_ = &m.GetCounter("otter_store_wal_commit_errors_total",
+                                 "Group commits that failed; their writes were refused.", {});
+  refused_ =
+      &m.GetCounter("otter_store_refused_writes_total",
+                    "Writes refused because the commit queue was full or the store closing.", {});
+  dropped_points_ =
+      &m.GetCounter("otter_store_dropped_metric_points_total",
+                    "OTLP metric points the store cannot represent (e.g. delta temporality).", {});
+  flushes_ = &m.GetCounter("otter_store_flushes_total", "Heads written as blocks.", {});
+  flush_errors_ = &m.GetCounter("otter_store_flush_errors_total",
+                                "Flushes that failed (retried; the data stays in the WAL).", {});
+  retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
+                                     "Blocks deleted by retention (age or size).", {});
+  auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
+                   std::function<double()> fn) {
+    telemetry::Labels labels;
+    if (signal) labels.emplace_back("signal", signal);
+    m.AddCallbackGauge(name, help, labels, std::move(fn));
+    callbacks_.emplace_back(name, labels);
+  };
+  const std::string kHead = "otter_store_head_items", kHeadHelp = "Items in the in-memory heads.";
+  gauge(kHead, kHeadHelp, "traces", [this] { return double(traces_.span_count()); });
+  gauge(kHead, kHeadHelp, "metrics", [this] { return double(metrics_.sample_count()); });
+  gauge(kHead, kHeadHelp, "logs", [this] { return double(logs_.record_count()); });
+  gauge("otter_store_series", "Metric series in the store.", nullptr,
+        [this] { return double(metrics_.series_count()); });
+  const std::string kDisk = "otter_store_disk_bytes",
+                    kDiskHelp = "Bytes on disk: blocks per signal, and the write-ahead log.";
+  gauge(kDisk, kDiskHelp, "traces", [this] { return double(traces_.block_bytes()); });
+  gauge(kDisk, kDiskHelp, "metrics", [this] { return double(metrics_.block_bytes()); });
+  gauge(kDisk, kDiskHelp, "logs", [this] { return double(logs_.block_bytes()); });
+  gauge(kDisk, kDiskHelp, "wal", [this] { return double(wal_bytes_); });
+  const std::string kBlocks = "otter_store_blocks", kBlocksHelp = "Blocks per signal.";
+  gauge(kBlocks, kBlocksHelp, "traces", [this] { return double(traces_.block_count()); });
+  gauge(kBlocks, kBlocksHelp, "metrics", [this] { return double(metrics_.block_count()); });
+  gauge(kBlocks, kBlocksHelp, "logs", [this] { return double(logs_.block_count()); });
+}
+
+StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
+                                             std::shared_ptr<spdlog::logger> logger,
+                                             telemetry::SelfMetrics* metrics) {
+  std::unique_ptr<Store> store(new Store(std::move(options), std::move(logger), metrics));
+  const std::string& dir = store->options_.directory;
+  RETURN_IF_ERROR(CreateDirs(dir));
+  std::string lock_path = dir + "/LOCK";
+  store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (store->lock_fd_ < 0) {
+    return Unavailable("open " + lock_path + ": " + std::strerror(errno));
+  }
+  if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return FailedPrecondition("store directory " + dir + " is in use by another otter process (" +
+                              lock_path + " is locked)");
+  }
+  RETURN_IF_ERROR(store->LoadBlocks());
+  Wal::Options wo;
+  wo.dir = dir + "/wal";
+  wo.segment_bytes = store->options_.wal_segment_bytes;
+  wo.sync = store->options_.sync;
+  wo.logger = store->logger_;
+  Wal::ReplayStats stats;
+  Store* s = store.get();
+  ASSIGN_OR_RETURN(store->wal_, Wal::Open(
+                                    wo, store->flushed_upto_,
+                                    [s](uint8_t type, std::string_view payload, uint64_t) {
+                                      return s->Replay(type, payload);
+                                    },
+                                    &stats));
+  store->logger_->info(
+      "store {}: replayed {} WAL records ({} bytes) from {} segments: {} spans, {} metric series, "
+      "{} log records{}",
+      dir, stats.records, stats.bytes, stats.segments, store->traces_.span_count(),
+      store->metrics_.series_count(), store->logs_.record_count(),
+      stats.truncated_bytes
+          ? fmt::format("; truncated {} bytes of torn tail", stats.truncated_bytes)
+          : std::string());
+  store->wal_bytes_ = store->wal_->size_bytes();
+  store->writer_ = std::thread([s] { s->WriterLoop(); });
+  store->flusher_ = std::thread([s] { s->FlusherLoop(); });
+  return store;
+}
+
+Store::~Store() {
+  Close();
+  for (const auto& [name, labels] : callbacks_) metrics_sink_->RemoveCallbackGauge(name, labels);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status Store::Replay(uint8_t type, std::string_view payload) {
+  // A record that no longer decodes (it passed its checksum, so this means a codec change or a
+  // bug) is skipped with an error rather than blocking start-up.
+  auto skip = [&](const Status& st) {
+    logger_->error("store: skipping an undecodable {} WAL record: {}", type, st.message());
+    return Status::Ok();
+  };
+  switch (static_cast<RecordType>(type)) {
+    case RecordType::kTraces: {
+      auto b = otlp::DecodeTraces(std::string(payload));
+      if (!b.ok()) return skip(b.status());
+      traces_.Apply(std::move(*b));
+      return Status::Ok();
+    }
+    case RecordType::kMetrics: {
+      auto b = otlp::DecodeMetrics(std::string(payload));
+      if (!b.ok()) return skip(b.status());
+      metrics_.Apply(metrics_.Convert(*b));
+      return Status::Ok();
+    }
+    case RecordType::kLogs: {
+      auto b = otlp::DecodeLogs(std::string(payload));
+      if (!b.ok()) return skip(b.status());
+      logs_.Apply(std::move(*b));
+      return Status::Ok();
+    }
+  }
+  return skip(DataLoss("unknown record type"));
+}
+
+void Store::Write(pdata::TraceBatch&& batch, Completion done) {
+  Pending p{RecordType::kTraces, {}, {}, std::move(done)};
+  otlp::EncodeTraces(batch, &p.payload);
+  p.data = std::move(batch);
+  Enqueue(std::move(p));
+}
+
+void Store::Write(pdata::MetricBatch&& batch, Completion done) {
+  Pending p{RecordType::kMetrics, {}, {}, std::move(done)};
+  otlp::EncodeMetrics(batch, &p.payload);
+  p.data = metrics_.Convert(batch);  // on the caller's thread: conversion runs in parallel
+  Enqueue(std::move(p));
+}
+
+void Store::Write(pdata::LogBatch&& batch, Completion done) {
+  Pending p{RecordType::kLogs, {}, {}, std::move(done)};
+  otlp::EncodeLogs(batch, &p.payload);
+  p.data = std::move(batch);
+  Enqueue(std::move(p));
+}
+
+void Store::Enqueue(Pending&& p) {
+  std::unique_lock lock(mu_);
+  if (closing_) {
+    refused_->Add(1);
+    lock.unlock();
+    p.done(Unavailable("the store is shutting down"));
+    return;
+  }
+  if (queued_bytes_ + p.payload.size() > options_.max_pending_bytes && !queue_.empty()) {
+    refused_->Add(1);
+    lock.unlock();
+    p.done(Unavailable("the store's commit queue is full (" +
+                       std::to_string(options_.max_pending_bytes) + " bytes); retry later"));
+    return;
+  }
+  queued_bytes_ += p.payload.size();
+  queue_.push_back(std::move(p));
+  lock.unlock();
+  cv_.notify_one();
+}
+
+void Store::ApplyToTables(Pending& p) {
+  std::visit(
+      [&](auto& data) {
+        using T = std::decay_t<decltype(data)>;
+        if constexpr (std::is_same_v<T, pdata::TraceBatch>) {
+          written_[0]->Add(data.ItemCount());
+          traces_.Apply(std::move(data));
+        } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
+          size_t n = 0;
+          for (const auto& s : data.series) n += s.samples.size();
+          written_[1]->Add(n);
+          ReportDrops(data);
+          metrics_.Apply(std::move(data));
+        } else {
+          written_[2]->Add(data.ItemCount());
+          logs_.Apply(std::move(data));
+        }
+      },
+      p.data);
+}
+
+void Store::ReportDrops(const ConvertedMetrics& converted) {
+  if (!converted.dropped_points) return;
+  dropped_points_->Add(converted.dropped_points);
+  static std::atomic<int64_t> last_log{0};
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t prev = last_log.load();
+  if (now - prev >= 10 && last_log.compare_exchange_strong(prev, now)) {
+    std::string reasons;
+    for (const auto& r : converted.drop_reasons)
+      reasons += (reasons.empty() ? "" : "; ") + std::string(r);
+    logger_->warn("store: dropped {} metric points: {}", converted.dropped_points, reasons);
+  }
+}
+
+void Store::WriterLoop() {
+  std::deque<Pending> group;
+  while (true) {
+    bool cut_requested = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1),
+                   [&] { return closing_ || flush_requested_ || !queue_.empty(); });
+      if (closing_ && queue_.empty()) return;
+      group.swap(queue_);
+      queued_bytes_ = 0;
+      cut_requested = flush_requested_;
+      flush_requested_ = false;
+    }
+    if (!group.empty()) Commit(group);
+    group.clear();
+    uint64_t flushed;
+    {
+      std::lock_guard lock(flush_mu_);
+      flushed = flushed_upto_;
+    }
+    if (flushed > wal_removed_upto_) {
+      Status st = wal_->RemoveUpTo(flushed);
+      if (!st.ok()) logger_->error("store: {}", st.message());
+      wal_removed_upto_ = flushed;
+    }
+    wal_bytes_ = wal_->size_bytes();
+    if (cut_requested || ShouldCut()) Cut();
+  }
+}
+
+void Store::Commit(std::deque<Pending>& group) {
+  Status st;
+  for (auto& p : group) {
+    st = wal_->Append(static_cast<uint8_t>(p.type), p.payload);
+    if (!st.ok()) break;
+  }
+  if (st.ok()) st = wal_->Sync();
+  commits_->Add(1);
+  if (!st.ok()) {
+    commit_errors_->Add(1);
+    logger_->error("store: WAL commit of {} writes failed: {}", group.size(), st.message());
+    for (auto& p : group) p.done(Unavailable("store commit failed: " + std::string(st.message())));
+    return;
+  }
+  if (head_started_ == std::chrono::steady_clock::time_point{})
+    head_started_ = std::chrono::steady_clock::now();
+  for (auto& p : group) {
+    ApplyToTables(p);
+    p.done(Status::Ok());
+  }
+}
+
+bool Store::ShouldCut() const {
+  {
+    std::lock_guard lock(const_cast<std::mutex&>(flush_mu_));
+    if (flush_job_) return false;  // one flush at a time
+  }
+  if (head_started_ == std::chrono::steady_clock::time_point{}) return false;  // empty heads
+  return wal_->size_bytes() >= options_.head_max_bytes ||
+         std::chrono::steady_clock::now() - head_started_ >= options_.block_duration;
+}
+
+void Store::Cut() {
+  {
+    std::lock_guard lock(flush_mu_);
+    if (flush_job_) return;
+  }
+  auto closed = wal_->Rotate();
+  if (!closed.ok()) {
+    logger_->error("store: cannot start a new WAL segment: {}", closed.status().message());
+    return;
+  }
+  traces_.Freeze();
+  metrics_.Freeze();
+  logs_.Freeze();
+  head_started_ = {};
+  {
+    std::lock_guard lock(flush_mu_);
+    flush_job_ = *closed;
+  }
+  flush_cv_.notify_all();
+}
+
+std::string Store::BlockPath(const char* signal, uint64_t segment) const {
+  char name[64];
+  std::snprintf(name, sizeof name, "%s-%016llu.blk", signal,
+                static_cast<unsigned long long>(segment));
+  return options_.directory + "/blocks/" + name;
+}
+
+Status Store::WriteBlocks(uint64_t segment) {
+  // Empty heads write no block.
+  std::string images[3] = {traces_.BuildBlock(segment), metrics_.BuildBlock(segment),
+                           logs_.BuildBlock(segment)};
+  for (int i = 0; i < 3; ++i) {
+    if (!images[i].empty())
+      RETURN_IF_ERROR(WriteFileAtomic(BlockPath(kSignalNames[i], segment), images[i]));
+  }
+  // The flush is complete once FLUSHED names it; before that, Open deletes these blocks and
+  // replays the WAL instead.
+  RETURN_IF_ERROR(WriteFileAtomic(options_.directory + "/FLUSHED", std::to_string(segment)));
+  uint64_t bytes = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (images[i].empty()) {
+      i == 0 ? traces_.DropFrozen() : i == 1 ? metrics_.DropFrozen() : logs_.DropFrozen();
+      continue;
+    }
+    bytes += images[i].size();
+    ASSIGN_OR_RETURN(auto reader, BlockReader::Open(BlockPath(kSignalNames[i], segment)));
+    RETURN_IF_ERROR(i == 0   ? traces_.AddBlock(reader, true)
+                    : i == 1 ? metrics_.AddBlock(reader, true)
+                             : logs_.AddBlock(reader, true));
+  }
+  logger_->info("store: flushed WAL segments up to {} into blocks ({} bytes)", segment, bytes);
+  return Status::Ok();
+}
+
+void Store::FlusherLoop() {
+  auto last_retention = std::chrono::steady_clock::now();
+  while (true) {
+    uint64_t job;
+    {
+      std::unique_lock lock(flush_mu_);
+      flush_cv_.wait_for(lock, std::chrono::seconds(10),
+                         [&] { return flusher_stop_ || flush_job_ != 0; });
+      if (flusher_stop_ && flush_job_ == 0) return;
+      job = flush_job_;
+    }
+    if (job) {
+      Status st = WriteBlocks(job);
+      if (!st.ok()) {
+        flush_errors_->Add(1);
+        logger_->error(
+            "store: flush of WAL segment {} failed (will retry; the data is safe in "
+            "the WAL): {}",
+            job, st.message());
+        std::unique_lock lock(flush_mu_);
+        if (flusher_stop_) return;
+        flush_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return flusher_stop_; });
+        continue;
+      }
+      flushes_->Add(1);
+      {
+        std::lock_guard lock(flush_mu_);
+        flushed_upto_ = job;
+        flush_job_ = 0;
+      }
+      flush_cv_.notify_all();
+      cv_.notify_all();  // the writer deletes the covered WAL segments
+    }
+    if (job || std::chrono::steady_clock::now() - last_retention >= std::chrono::minutes(1)) {
+      EnforceRetention();
+      last_retention = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+void Store::EnforceRetention() {
+  std::vector<std::string> doomed;
+  if (options_.retention.count() > 0) {
+    auto cutoff = std::chrono::system_clock::now() - options_.retention;
+    int64_t cutoff_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(cutoff.time_since_epoch()).count();
+    for (auto& p : traces_.RemoveBlocksBefore(static_cast<uint64_t>(cutoff_ns)))
+      doomed.push_back(p);
+    for (auto& p : logs_.RemoveBlocksBefore(cutoff_ns)) doomed.push_back(p);
+    for (auto& p : metrics_.RemoveBlocksBefore(cutoff_ns / 1'000'000)) doomed.push_back(p);
+  }
+  if (options_.max_disk_bytes) {
+    while (true) {
+      uint64_t t = traces_.block_bytes(), m = metrics_.block_bytes(), l = logs_.block_bytes();
+      if (t + m + l + wal_bytes_ <= options_.max_disk_bytes) break;
+      // Take from the signal using the most space.
+      std::string p = t >= m && t >= l ? traces_.RemoveOldestBlock()
+                      : m >= l         ? metrics_.RemoveOldestBlock()
+                                       : logs_.RemoveOldestBlock();
+      if (p.empty()) break;
+      doomed.push_back(p);
+    }
+  }
+  for (const auto& p : doomed) {
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+    retention_deleted_->Add(1);
+    logger_->info("store: retention deleted {}", p);
+  }
+}
+
+Status Store::FlushForTesting() {
+  uint64_t before;
+  {
+    std::lock_guard lock(flush_mu_);
+    before = flushed_upto_;
+  }
+  {
+    std::lock_guard lock(mu_);
+    flush_requested_ = true;
+  }
+  cv_.notify_all();
+  std::unique_lock lock(flush_mu_);
+  if (!flush_cv_.wait_for(lock, std::chrono::seconds(60),
+                          [&] { return flushed_upto_ > before && flush_job_ == 0; })) {
+    return DeadlineExceeded("flush did not finish within 60s");
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadBlocks() {
+  namespace fs = std::filesystem;
+  std::string bdir = options_.directory + "/blocks";
+  RETURN_IF_ERROR(CreateDirs(bdir));
+  uint64_t flushed = 0;
+  auto marker = ReadFile(options_.directory + "/FLUSHED");
+  if (marker.ok()) {
+    char* end = nullptr;
+    flushed = std::strtoull(marker->c_str(), &end, 10);
+    if (marker->empty() || *end != '\0') {
+      return DataLoss(options_.directory + "/FLUSHED is malformed (\"" + *marker +
+                      "\"); it must hold the number of the last flushed WAL segment");
+    }
+  }
+  // (signal, segment, path), opened in segment order.
+  std::vector<std::tuple<uint64_t, int, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(bdir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.ends_with(".tmp")) {
+      fs::remove(e.path(), ec);
+      continue;
+    }
+    for (int i = 0; i < 3; ++i) {
+      std::string prefix = std::string(kSignalNames[i]) + "-";
+      if (!name.starts_with(prefix) || !name.ends_with(".blk")) continue;
+      uint64_t seg = std::strtoull(name.c_str() + prefix.size(), nullptr, 10);
+      found.emplace_back(seg, i, e.path().string());
+    }
+  }
+  if (ec) return Unavailable("list " + bdir + ": " + ec.message());
+  std::sort(found.begin(), found.end());
+  for (const auto& [seg, signal, path] : found) {
+    if (seg > flushed) {
+      logger_->warn(
+          "store: removing {} from a flush that did not finish (its data is replayed "
+          "from the WAL)",
+          path);
+      fs::remove(path, ec);
+      continue;
+    }
+    auto reader = BlockReader::Open(path);
+    Status st = reader.status();
+    if (reader.ok()) {
+      st = signal == 0   ? traces_.AddBlock(*reader, false)
+           : signal == 1 ? metrics_.AddBlock(*reader, false)
+                         : logs_.AddBlock(*reader, false);
+    }
+    if (!st.ok()) {
+      logger_->error("store: block {} is unreadable and is set aside as .corrupt: {}", path,
+                     st.message());
+      fs::rename(path, path + ".corrupt", ec);
+    }
+  }
+  flushed_upto_ = flushed;
+  wal_removed_upto_ = flushed;
+  return Status::Ok();
+}
+
+void Store::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(flush_mu_);
+    flusher_stop_ = true;
+  }
+  flush_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  wal_.reset();
+}
+
+}  // namespace otter::store

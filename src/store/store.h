@@ -1,0 +1,138 @@
+// Store: otter's embedded, durable store of traces, metrics and logs. Writes are encoded as OTLP
+// protobuf, appended to the write-ahead log by one writer thread that group-commits (one
+// fdatasync for every write queued meanwhile), applied to the per-signal tables, and only then
+// completed — so an acknowledged write survives kill -9 and is immediately queryable.
+// Design and file layout: docs/storage.md.
+// Thread-safety: Write() and the queriers may be used from any thread; Open/Close by the owner.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "component/completion.h"
+#include "pdata/batch.h"
+#include "store/log_table.h"
+#include "store/metric_table.h"
+#include "store/trace_table.h"
+#include "store/wal.h"
+#include "telemetry/self_metrics.h"
+
+namespace otter::store {
+
+struct StoreOptions {
+  std::string directory = "./otter-data";
+  bool sync = true;                          // fdatasync each group commit
+  uint64_t max_pending_bytes = 64ull << 20;  // queued for the next commit; more is refused
+  uint64_t wal_segment_bytes = 128ull << 20;
+  uint64_t head_max_bytes = 256ull << 20;  // WAL size that triggers a flush to blocks
+  std::chrono::milliseconds block_duration{std::chrono::hours(2)};  // head age that does too
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // 0 = keep forever
+  uint64_t max_disk_bytes = 0;                                      // 0 = unlimited
+};
+
+// WAL record types.
+enum class RecordType : uint8_t { kTraces = 1, kMetrics = 2, kLogs = 3 };
+
+class Store {
+ public:
+  // Locks the directory, replays the WAL into the tables and starts the writer thread.
+  static StatusOr<std::unique_ptr<Store>> Open(StoreOptions options,
+                                               std::shared_ptr<spdlog::logger> logger,
+                                               telemetry::SelfMetrics* metrics);
+  ~Store();  // Close()s
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Queues the batch for the next group commit; `done` gets OK once it is durable and
+  // queryable, Unavailable (retryable) when the queue is full, the disk fails or the store is
+  // closing.
+  void Write(pdata::TraceBatch&& batch, Completion done);
+  void Write(pdata::MetricBatch&& batch, Completion done);
+  void Write(pdata::LogBatch&& batch, Completion done);
+
+  // Commits what is queued, then stops the writer and waits for a running flush. Idempotent.
+  void Close();
+  // Cuts the heads and waits until they are written as blocks (tests, benchmarks).
+  Status FlushForTesting();
+
+  TraceTable& traces() { return traces_; }
+  MetricTable& metrics() { return metrics_; }
+  LogTable& logs() { return logs_; }
+  const std::string& directory() const { return options_.directory; }
+
+ private:
+  struct Pending {
+    RecordType type;
+    std::string payload;
+    std::variant<pdata::TraceBatch, ConvertedMetrics, pdata::LogBatch> data;
+    Completion done;
+  };
+  Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
+        telemetry::SelfMetrics* metrics);
+  Status Replay(uint8_t type, std::string_view payload);
+  Status LoadBlocks();
+  bool ShouldCut() const;  // writer thread
+  void Cut();              // writer thread
+  void FlusherLoop();
+  Status WriteBlocks(uint64_t segment);
+  void EnforceRetention();
+  std::string BlockPath(const char* signal, uint64_t segment) const;
+  void Enqueue(Pending&& p);
+  void WriterLoop();
+  void Commit(std::deque<Pending>& group);  // writer thread
+  void ApplyToTables(Pending& p);
+  void ReportDrops(const ConvertedMetrics& converted);
+
+  StoreOptions options_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
+  telemetry::SelfMetrics* metrics_sink_;
+  // Callback gauges registered (they capture `this`; removed by the destructor).
+  std::vector<std::pair<std::string, telemetry::Labels>> callbacks_;
+  int lock_fd_ = -1;
+  std::unique_ptr<Wal> wal_;  // writer thread only (after Open)
+  TraceTable traces_;
+  MetricTable metrics_;
+  LogTable logs_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;  // GUARDED_BY(mu_)
+  uint64_t queued_bytes_ = 0;  // GUARDED_BY(mu_)
+  bool closing_ = false;       // GUARDED_BY(mu_)
+  std::thread writer_;
+
+  // Flushing: the writer cuts and hands the closed WAL segment to the flusher, which writes the
+  // blocks and reports back the segment the WAL may delete up to.
+  std::mutex flush_mu_;
+  std::condition_variable flush_cv_;
+  uint64_t flush_job_ = 0;        // GUARDED_BY(flush_mu_): segment to flush, 0 = none
+  uint64_t flushed_upto_ = 0;     // GUARDED_BY(flush_mu_): last segment covered by blocks
+  bool flusher_stop_ = false;     // GUARDED_BY(flush_mu_)
+  bool flush_requested_ = false;  // GUARDED_BY(mu_): FlushForTesting asks the writer to cut
+  std::thread flusher_;
+  std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
+  uint64_t wal_removed_upto_ = 0;                         // writer thread
+  std::atomic<uint64_t> wal_bytes_{0};
+
+  telemetry::Counter* written_[3] = {};
+  telemetry::Counter* commits_ = nullptr;
+  telemetry::Counter* commit_errors_ = nullptr;
+  telemetry::Counter* refused_ = nullptr;
+  telemetry::Counter* dropped_points_ = nullptr;
+  telemetry::Counter* flushes_ = nullptr;
+  telemetry::Counter* flush_errors_ = nullptr;
+  telemetry::Counter* retention_deleted_ = nullptr;
+};
+
+}  // namespace otter::store

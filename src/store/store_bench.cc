@@ -1,0 +1,212 @@
+// Store benchmarks: durable ingest (decode + WAL group commit with fdatasync + head insert),
+// trace-by-id and logs-by-trace-id latency over a flushed store, and PromQL rate() over 10k
+// series. Each sets counters the figures in BENCHMARKS.md quote.
+// Run: otter_bench --benchmark_filter=Store
+// Sizes: OTTER_BENCH_SPANS (default 1000000) spans for the lookup benchmarks.
+#include <benchmark/benchmark.h>
+#include <spdlog/sinks/null_sink.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <random>
+
+#include "otlp/proto_codec.h"
+#include "otlp/synthetic.h"
+#include "query/promql/engine.h"
+#include "store/store.h"
+
+namespace otter::store {
+namespace {
+
+std::shared_ptr<spdlog::logger> NullLogger() {
+  return std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+std::string FreshDir(const char* name) {
+  std::string dir = "/tmp/otter-bench-" + std::string(name) + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& dir) {
+  StoreOptions o;
+  o.directory = dir;
+  o.retention = std::chrono::milliseconds(0);
+  auto s = Store::Open(o, NullLogger(), nullptr);
+  if (!s.ok()) {
+    std::fprintf(stderr, "open: %s\n", s.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(*s);
+}
+
+template <class B>
+void WriteSync(Store& store, B&& batch) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  store.Write(std::move(batch), Completion([&p](Status s) { p.set_value(std::move(s)); }));
+  if (!f.get().ok()) std::abort();
+}
+
+size_t EnvSize(const char* name, size_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? static_cast<size_t>(std::strtoull(v, nullptr, 10)) : fallback;
+}
+
+// OTLP request bytes → decode → durable write, from several client threads (group commit shares
+// each fdatasync between the requests in flight).
+void BM_StoreDurableIngestTraces(benchmark::State& state) {
+  static std::unique_ptr<Store> store;
+  static std::vector<std::string> wires;
+  static std::string dir;
+  if (state.thread_index() == 0) {
+    dir = FreshDir("ingest");
+    store = OpenStore(dir);
+    wires.clear();
+    for (int i = 0; i < 64; ++i) {
+      std::string w;
+      otlp::EncodeTraces(otlp::MakeSyntheticTraces(100, 1000 + i), &w);
+      wires.push_back(std::move(w));
+    }
+  }
+  size_t i = static_cast<size_t>(state.thread_index());
+  for (auto _ : state) {
+    auto batch = otlp::DecodeTraces(wires[i++ % wires.size()]);
+    WriteSync(*store, std::move(*batch));
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+  if (state.thread_index() == 0) {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK(BM_StoreDurableIngestTraces)->ThreadRange(1, 16)->UseRealTime();
+
+struct Percentiles {
+  std::vector<double> us;
+  void Report(benchmark::State& state) {
+    std::sort(us.begin(), us.end());
+    if (us.empty()) return;
+    state.counters["p50_us"] = us[us.size() / 2];
+    state.counters["p99_us"] = us[us.size() * 99 / 100];
+  }
+};
+
+// A store holding OTTER_BENCH_SPANS spans (flushed to blocks, like a long-running store), and
+// the trace ids written.
+struct FilledStore {
+  std::string dir = FreshDir("lookup");
+  std::unique_ptr<Store> store = OpenStore(dir);
+  std::vector<pdata::TraceId> traces;
+  size_t spans = 0;
+  FilledStore() {
+    size_t want = EnvSize("OTTER_BENCH_SPANS", 1'000'000);
+    uint64_t t0 = 1'700'000'000'000'000'000ull;
+    for (uint64_t seed = 1; spans < want; ++seed) {
+      auto batch = otlp::MakeSyntheticTraces(1000, seed, t0 + seed * 1'000'000'000ull);
+      for (const auto& rs : batch.resources())
+        for (const auto& ss : rs.scope_spans)
+          for (const auto& s : ss.spans)
+            if (traces.empty() || !(traces.back() == s.trace_id)) traces.push_back(s.trace_id);
+      spans += batch.ItemCount();
+      auto logs = otlp::MakeSyntheticLogs(1000, seed, t0 + seed * 1'000'000'000ull);
+      WriteSync(*store, std::move(batch));
+      WriteSync(*store, std::move(logs));
+      if (seed % 500 == 0 && !store->FlushForTesting().ok()) std::abort();
+    }
+    if (!store->FlushForTesting().ok()) std::abort();
+  }
+  ~FilledStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  uint64_t DiskBytes() const {
+    uint64_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+      if (e.is_regular_file()) n += e.file_size();
+    return n;
+  }
+};
+
+FilledStore& Filled() {
+  static FilledStore* f = new FilledStore();  // shared by the lookup benchmarks
+  return *f;
+}
+
+void BM_StoreTraceById(benchmark::State& state) {
+  FilledStore& f = Filled();
+  std::mt19937_64 rng(7);
+  Percentiles p;
+  for (auto _ : state) {
+    const auto& id = f.traces[rng() % f.traces.size()];
+    auto t0 = std::chrono::steady_clock::now();
+    auto trace = f.store->traces().GetTrace(id);
+    p.us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    if (!trace.ok()) std::abort();
+    benchmark::DoNotOptimize(trace);
+  }
+  p.Report(state);
+  state.counters["spans_stored"] = static_cast<double>(f.spans);
+  state.counters["disk_bytes_per_span"] =
+      static_cast<double>(f.store->traces().block_bytes()) / static_cast<double>(f.spans);
+}
+BENCHMARK(BM_StoreTraceById)->Iterations(2000);
+
+void BM_StoreLogsByTraceId(benchmark::State& state) {
+  FilledStore& f = Filled();
+  std::mt19937_64 rng(9);
+  Percentiles p;
+  LogSelect q;
+  q.stream_matchers = {*LabelMatcher::Make(LabelMatcher::Op::kRe, "service_name", ".+")};
+  q.start_ns = 0;
+  q.end_ns = INT64_MAX;
+  q.limit = 100;
+  size_t found = 0;
+  for (auto _ : state) {
+    q.trace_id = f.traces[rng() % f.traces.size()].Hex();
+    auto t0 = std::chrono::steady_clock::now();
+    auto streams = f.store->logs().Select(q);
+    p.us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    if (!streams.ok()) std::abort();
+    for (const auto& s : *streams) found += s.entries.size();
+  }
+  p.Report(state);
+  state.counters["entries_found"] = static_cast<double>(found);
+}
+BENCHMARK(BM_StoreLogsByTraceId)->Iterations(2000);
+
+// rate() over 10k counter series × 2h of 15 s samples.
+void BM_StorePromqlRate10kSeries(benchmark::State& state) {
+  static MetricTable* table = [] {
+    auto* t = new MetricTable();
+    for (int s = 0; s < 10000; ++s) {
+      ConvertedMetrics cm;
+      auto& cs = cm.series.emplace_back();
+      cs.labels = {{"__name__", "http_requests_total"},
+                   {"instance", "i" + std::to_string(s % 100)},
+                   {"job", "svc" + std::to_string(s / 100)},
+                   {"status", s % 7 ? "200" : "500"}};
+      for (int k = 0; k < 480; ++k)
+        cs.samples.push_back(Sample{k * 15000ll, double(k * (s % 13 + 1))});
+      t->Apply(std::move(cm));
+    }
+    return t;
+  }();
+  query::promql::Engine engine(*table, {});
+  for (auto _ : state) {
+    auto v = engine.Instant("sum by (job) (rate(http_requests_total[5m]))", 7'000'000,
+                            std::chrono::steady_clock::now() + std::chrono::seconds(60));
+    if (!v.ok()) std::abort();
+    benchmark::DoNotOptimize(v);
+  }
+  state.counters["series"] = 10000;
+}
+BENCHMARK(BM_StorePromqlRate10kSeries)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace otter::store

@@ -1,0 +1,349 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <future>
+
+#include "otlp/synthetic.h"
+#include "util/harness.h"
+
+namespace otter::store {
+namespace {
+
+std::shared_ptr<spdlog::logger> NullLogger() {
+  return std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+// Writes through the store and waits for the completion.
+template <class B>
+Status WriteSync(Store& store, B&& batch) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  store.Write(std::move(batch), Completion([&p](Status s) { p.set_value(std::move(s)); }));
+  return f.get();
+}
+
+pdata::TraceId TraceIdOf(uint8_t b) {
+  pdata::TraceId id;
+  id.bytes.fill(b);
+  return id;
+}
+
+// Two services, one trace (0x11…): checkout (root, server) → payments (child, client→server).
+pdata::TraceBatch TwoServiceTrace(uint64_t t0) {
+  pdata::TraceBatch b;
+  auto add = [&](std::string_view service, std::string_view name, uint8_t span, uint8_t parent,
+                 pdata::SpanKind kind, uint64_t start) {
+    auto& rs = b.resources().emplace_back();
+    rs.resource.attributes.push_back({"service.name", pdata::AnyValue::String(service)});
+    auto& s = rs.scope_spans.emplace_back().spans.emplace_back();
+    s.trace_id = TraceIdOf(0x11);
+    s.span_id.bytes.fill(span);
+    if (parent) s.parent_span_id.bytes.fill(parent);
+    s.name = name;
+    s.kind = kind;
+    s.start_time_unix_nano = start;
+    s.end_time_unix_nano = start + 5'000'000;
+    s.attributes.push_back({"http.route", pdata::AnyValue::String("/pay")});
+  };
+  add("checkout", "POST /checkout", 1, 0, pdata::SpanKind::kServer, t0);
+  add("payments", "charge", 2, 1, pdata::SpanKind::kServer, t0 + 1'000'000);
+  return b;
+}
+
+pdata::LogBatch LogsFor(std::string_view service,
+                        const std::vector<std::pair<uint8_t, uint64_t>>& recs) {
+  pdata::LogBatch b;
+  auto& rl = b.resources().emplace_back();
+  rl.resource.attributes.push_back({"service.name", pdata::AnyValue::String(service)});
+  rl.resource.attributes.push_back({"host.name", pdata::AnyValue::String("h1")});
+  auto& sl = rl.scope_logs.emplace_back();
+  for (auto [trace, t] : recs) {
+    auto& r = sl.log_records.emplace_back();
+    r.time_unix_nano = t;
+    r.body = pdata::AnyValue::String(trace ? "in trace" : "no trace");
+    r.severity_text = "INFO";
+    if (trace) r.trace_id = TraceIdOf(trace);
+  }
+  return b;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Store> Open() {
+    StoreOptions o;
+    o.directory = dir_.path() + "/data";
+    o.retention = std::chrono::milliseconds(0);  // the test data is from 2023
+    auto s = Store::Open(o, NullLogger(), nullptr);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(StoreTest, TraceIsQueryableWhenAcknowledgedAndAfterReopen) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+    auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+    ASSERT_TRUE(trace.ok());
+    EXPECT_EQ(trace->ItemCount(), 2u);
+    EXPECT_EQ(store->traces().Services(), (std::vector<std::string>{"checkout", "payments"}));
+  }
+  auto store = Open();  // replays the WAL
+  auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+  ASSERT_TRUE(trace.ok());
+  ASSERT_EQ(trace->resources().size(), 2u);
+  EXPECT_EQ(ServiceName(trace->resources()[0].resource), "checkout");
+  EXPECT_EQ(trace->resources()[1].scope_spans[0].spans[0].name, "charge");
+  EXPECT_EQ(store->traces().GetTrace(TraceIdOf(0x22)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->traces().Operations("payments"), (std::vector<Operation>{{"charge", "server"}}));
+}
+
+TEST_F(StoreTest, FindTracesMatchesServiceOperationTagsAndDuration) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto store = Open();
+  ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+  ASSERT_TRUE(WriteSync(*store, otlp::MakeSyntheticTraces(50, 7, t0)).ok());
+  TraceSearch q;
+  q.start_ns = t0 - 1;
+  q.end_ns = t0 + 60'000'000'000ull;
+  q.service = "payments";
+  q.tags = {{"http.route", "/pay"}, {"span.kind", "server"}};
+  q.min_duration_ns = 5'000'000;
+  auto found = store->traces().FindTraces(q);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].ItemCount(), 2u);  // the whole trace, both services
+  q.min_duration_ns = 5'000'001;
+  EXPECT_TRUE(store->traces().FindTraces(q)->empty());
+  q.min_duration_ns.reset();
+  q.tags = {{"http.route", "/other"}};
+  EXPECT_TRUE(store->traces().FindTraces(q)->empty());
+}
+
+TEST_F(StoreTest, LogsByStreamAndByTraceId) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  {
+    auto store = Open();
+    ASSERT_TRUE(
+        WriteSync(*store, LogsFor("checkout", {{0x11, t0}, {0, t0 + 1}, {0x11, t0 + 2}})).ok());
+    ASSERT_TRUE(WriteSync(*store, LogsFor("payments", {{0x11, t0 + 3}, {0x22, t0 + 4}})).ok());
+  }
+  auto store = Open();
+  LogSelect q;
+  q.stream_matchers.push_back(*LabelMatcher::Make(LabelMatcher::Op::kRe, "service_name", ".+"));
+  q.start_ns = static_cast<int64_t>(t0);
+  q.end_ns = static_cast<int64_t>(t0 + 10);
+  q.trace_id = TraceIdOf(0x11).Hex();
+  auto streams = store->logs().Select(q);
+  ASSERT_TRUE(streams.ok());
+  size_t n = 0;
+  for (const auto& s : *streams) {
+    for (const auto& e : s.entries) {
+      EXPECT_EQ(GetLabel(e.metadata, "trace_id"), TraceIdOf(0x11).Hex());
+      EXPECT_EQ(e.line, "in trace");
+      ++n;
+    }
+  }
+  EXPECT_EQ(n, 3u);
+  // Backward order with a limit: the newest two of checkout's stream.
+  q.trace_id.reset();
+  q.stream_matchers = {*LabelMatcher::Make(LabelMatcher::Op::kEq, "service_name", "checkout")};
+  q.limit = 2;
+  streams = store->logs().Select(q);
+  ASSERT_TRUE(streams.ok());
+  ASSERT_EQ(streams->size(), 1u);
+  EXPECT_EQ((*streams)[0].labels, (Labels{{"service_name", "checkout"}}));
+  ASSERT_EQ((*streams)[0].entries.size(), 2u);
+  EXPECT_EQ((*streams)[0].entries[0].ts_ns, static_cast<int64_t>(t0 + 2));
+  EXPECT_EQ((*streams)[0].entries[1].ts_ns, static_cast<int64_t>(t0 + 1));
+  EXPECT_EQ(GetLabel((*streams)[0].entries[0].metadata, "host_name"), "h1");
+  EXPECT_EQ(*store->logs().LabelValues("service_name", 0, INT64_MAX),
+            (std::vector<std::string>{"checkout", "payments"}));
+}
+
+TEST_F(StoreTest, MetricsBecomeSeriesAndSurviveReopen) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto counter = [&](uint64_t t, int64_t v) {
+    pdata::MetricBatch b;
+    auto& rm = b.resources().emplace_back();
+    rm.resource.attributes.push_back({"service.name", pdata::AnyValue::String("checkout")});
+    auto& m = rm.scope_metrics.emplace_back().metrics.emplace_back();
+    m.name = "http.requests";
+    m.type = pdata::MetricType::kSum;
+    m.is_monotonic = true;
+    m.temporality = pdata::AggregationTemporality::kCumulative;
+    auto& p = m.number_points.emplace_back();
+    p.time_unix_nano = t;
+    p.value_type = pdata::NumberDataPoint::ValueType::kInt;
+    p.as_int = v;
+    p.attributes.push_back({"status", pdata::AnyValue::String("500")});
+    return b;
+  };
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, counter(t0, 10)).ok());
+    ASSERT_TRUE(WriteSync(*store, counter(t0 + 15'000'000'000ull, 25)).ok());
+  }
+  auto store = Open();
+  Matchers m = {*LabelMatcher::Make(LabelMatcher::Op::kEq, "__name__", "http_requests_total")};
+  auto sel = store->metrics().Select(m, 0, INT64_MAX, 0);
+  ASSERT_TRUE(sel.ok());
+  ASSERT_EQ(sel->size(), 1u);
+  EXPECT_EQ((*sel)[0].labels,
+            (Labels{{"__name__", "http_requests_total"}, {"job", "checkout"}, {"status", "500"}}));
+  const int64_t ms = static_cast<int64_t>(t0 / 1'000'000);
+  EXPECT_EQ((*sel)[0].samples, (std::vector<Sample>{{ms, 10}, {ms + 15000, 25}}));
+  EXPECT_EQ(store->metrics().Select(m, 0, INT64_MAX, 1).status().code(),
+            StatusCode::kResourceExhausted);
+  auto md = store->metrics().Metadata("http_requests_total", 0);
+  ASSERT_EQ(md.size(), 1u);
+  EXPECT_EQ(md.begin()->second[0].type, "counter");
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryFails) {
+  auto first = Open();
+  StoreOptions o;
+  o.directory = dir_.path() + "/data";
+  auto second = Store::Open(o, NullLogger(), nullptr);
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, WritesAfterCloseAreRefusedRetryably) {
+  auto store = Open();
+  store->Close();
+  Status s = WriteSync(*store, TwoServiceTrace(1));
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+}
+
+TEST_F(StoreTest, FlushedBlocksAnswerQueriesAndReplaceTheWal) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto metric = [&](uint64_t t, double v) {
+    pdata::MetricBatch b;
+    auto& rm = b.resources().emplace_back();
+    rm.resource.attributes.push_back({"service.name", pdata::AnyValue::String("checkout")});
+    auto& m = rm.scope_metrics.emplace_back().metrics.emplace_back();
+    m.name = "queue.depth";
+    m.type = pdata::MetricType::kGauge;
+    auto& p = m.number_points.emplace_back();
+    p.time_unix_nano = t;
+    p.value_type = pdata::NumberDataPoint::ValueType::kDouble;
+    p.as_double = v;
+    return b;
+  };
+  const int64_t ms = static_cast<int64_t>(t0 / 1'000'000);
+  Matchers m = {*LabelMatcher::Make(LabelMatcher::Op::kEq, "__name__", "queue_depth")};
+  LogSelect q;
+  q.stream_matchers = {*LabelMatcher::Make(LabelMatcher::Op::kEq, "service_name", "checkout")};
+  q.start_ns = static_cast<int64_t>(t0);
+  q.end_ns = static_cast<int64_t>(t0 + 100);
+  q.trace_id = TraceIdOf(0x11).Hex();
+  auto count_entries = [](const std::vector<LogStream>& streams) {
+    size_t n = 0;
+    for (const auto& s : streams) n += s.entries.size();
+    return n;
+  };
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+    ASSERT_TRUE(WriteSync(*store, metric(t0, 1.5)).ok());
+    ASSERT_TRUE(WriteSync(*store, LogsFor("checkout", {{0x11, t0}, {0, t0 + 1}})).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+    EXPECT_EQ(store->traces().span_count(), 0u);  // all in blocks now
+    EXPECT_EQ(store->traces().block_count(), 1u);
+    // Written after the flush: lives in the new head, merged with the block's data.
+    ASSERT_TRUE(WriteSync(*store, metric(t0 + 60'000'000'000ull, 2.5)).ok());
+    ASSERT_TRUE(WriteSync(*store, LogsFor("checkout", {{0x11, t0 + 2}})).ok());
+    auto sel = store->metrics().Select(m, 0, INT64_MAX, 0);
+    ASSERT_TRUE(sel.ok());
+    ASSERT_EQ(sel->size(), 1u);
+    EXPECT_EQ((*sel)[0].samples, (std::vector<Sample>{{ms, 1.5}, {ms + 60000, 2.5}}));
+    EXPECT_EQ(count_entries(*store->logs().Select(q)), 2u);
+  }
+  auto store = Open();  // blocks + the WAL written after the flush
+  auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+  ASSERT_TRUE(trace.ok()) << trace.status().ToString();
+  EXPECT_EQ(trace->ItemCount(), 2u);
+  EXPECT_EQ(store->traces().Services(), (std::vector<std::string>{"checkout", "payments"}));
+  auto sel = store->metrics().Select(m, 0, INT64_MAX, 0);
+  ASSERT_TRUE(sel.ok());
+  ASSERT_EQ(sel->size(), 1u);
+  EXPECT_EQ((*sel)[0].samples, (std::vector<Sample>{{ms, 1.5}, {ms + 60000, 2.5}}));
+  EXPECT_EQ(count_entries(*store->logs().Select(q)), 2u);
+  q.trace_id.reset();
+  EXPECT_EQ(count_entries(*store->logs().Select(q)), 3u);
+  TraceSearch ts;
+  ts.service = "payments";
+  ts.start_ns = t0;
+  ts.end_ns = t0 + 10'000'000;
+  auto found = store->traces().FindTraces(ts);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].ItemCount(), 2u);
+}
+
+TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+  }
+  // A write after the flush lands in a new WAL segment.
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0 + 1)).ok());
+  }
+  // As if the process died after writing the blocks but before FLUSHED named them.
+  std::filesystem::remove(dir_.path() + "/data/FLUSHED");
+  auto store = Open();
+  // The blocks are removed as unfinished and the WAL (here: the later write) is replayed.
+  EXPECT_EQ(store->traces().block_count(), 0u);
+  auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_EQ(trace->ItemCount(), 2u);
+}
+
+TEST_F(StoreTest, CorruptBlockIsSetAsideAndTheStoreOpens) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  std::string path;
+  {
+    auto store = Open();
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/data/blocks"))
+    if (e.path().filename().string().starts_with("traces-")) path = e.path().string();
+  ASSERT_FALSE(path.empty());
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 3);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->traces().block_count(), 0u);
+  EXPECT_TRUE(std::filesystem::exists(path + ".corrupt"));
+  EXPECT_EQ(store->traces().GetTrace(TraceIdOf(0x11)).status().code(), StatusCode::kNotFound);
+}
+
+TEST(SampleEncodingTest, RoundTripsIrregularTimesAndValues) {
+  std::vector<Sample> in = {{1000, 0.0},    {16000, 1.5}, {31000, 1.5}, {46001, -2.25},
+                            {46002, 1e300}, {50000, NAN}, {-5, 3.0},    {70000, 42.0}};
+  std::sort(in.begin(), in.end(), [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
+  std::string enc;
+  EncodeSamples(in, &enc);
+  std::vector<Sample> out;
+  ASSERT_TRUE(DecodeSamples(enc, &out));
+  ASSERT_EQ(out.size(), in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].t_ms, in[i].t_ms);
+    EXPECT_EQ(std::bit_cast<uint64_t>(out[i].v), std::bit_cast<uint64_t>(in[i].v));
+  }
+  EXPECT_FALSE(DecodeSamples(enc.substr(0, enc.size() - 1), &out));
+}
+
+}  // namespace
+}  // namespace otter::store

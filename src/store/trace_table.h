@@ -1,0 +1,74 @@
+// TraceTable: the trace side of the store. Recent spans live in an in-memory head (the decoded
+// batches plus a trace-id index); a flush freezes the head and turns it into an immutable block
+// (docs/storage.md, "Traces"). Queries see blocks, the frozen head and the active head together.
+// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
+// flusher, queries from any thread. mu_ guards the head pointers, the block list and the
+// service catalogue; blocks and frozen heads are immutable and read without the lock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "store/block.h"
+#include "store/id_hash.h"
+#include "store/querier.h"
+
+namespace otter::store {
+
+class TraceTable final : public TraceQuerier {
+ public:
+  TraceTable();
+  ~TraceTable() override;
+
+  // Takes the batch into the active head (it becomes queryable at once).
+  void Apply(pdata::TraceBatch&& batch);
+  // Makes the active head the frozen one and starts an empty head. Requires no frozen head.
+  void Freeze();
+  // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
+  // frozen head is empty (no block is written).
+  std::string BuildBlock(uint64_t wal_segment) const;
+  // Forgets the frozen head (it was empty, so no block replaces it).
+  void DropFrozen();
+  // Adds a block (at open, or the one built from the frozen head, which it then replaces).
+  Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
+  // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
+  std::vector<std::string> RemoveBlocksBefore(uint64_t cutoff_ns);
+  // Removes the oldest block; returns its path, or "" when there is none.
+  std::string RemoveOldestBlock();
+
+  size_t span_count() const;  // in the heads
+  size_t block_count() const;
+  uint64_t block_bytes() const;
+  uint64_t oldest_head_ns() const;  // start time of the active head's first write (0 = empty)
+
+  StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id) override;
+  StatusOr<std::vector<pdata::TraceBatch>> FindTraces(const TraceSearch& search) override;
+  std::vector<std::string> Services() override;
+  std::vector<Operation> Operations(const std::string& service) override;
+  Status ScanTraces(uint64_t start_ns, uint64_t end_ns,
+                    const std::function<bool(const pdata::TraceBatch&)>& fn) override;
+
+ private:
+  struct Head;
+  struct Block;
+  using Latest = std::unordered_map<pdata::TraceId, uint64_t, IdHash>;
+  // Trace ids matching `search`, newest matching span first, at most search.limit (0 = all).
+  StatusOr<std::vector<pdata::TraceId>> MatchingTraces(const TraceSearch& search);
+
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)
+  std::shared_ptr<const Head> frozen_;                // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<const Block>> blocks_;  // GUARDED_BY(mu_), oldest first
+  std::map<std::string, std::set<Operation>, std::less<>> services_;  // GUARDED_BY(mu_)
+};
+
+// Jaeger's span.kind tag value for an OTLP kind ("" for unspecified).
+std::string_view SpanKindName(pdata::SpanKind kind);
+// The resource's service.name ("" if absent).
+std::string_view ServiceName(const pdata::Resource& resource);
+
+}  // namespace otter::store

@@ -1,0 +1,81 @@
+// Wal: the store's write-ahead log. Records (a type byte + an OTLP protobuf payload) are
+// appended to numbered segment files and made durable by Sync() (fdatasync); the store's
+// writer thread calls Sync() once per group of appends (group commit). On open, every record of
+// the segments not yet covered by blocks is replayed; a torn or corrupt tail is truncated with a
+// warning. Byte layout and crash behaviour: docs/storage.md.
+// Thread-safety: not thread-safe; owned by the store's writer thread (Open/replay before that).
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace otter::store {
+
+class Wal {
+ public:
+  struct Options {
+    std::string dir;                         // created if missing
+    uint64_t segment_bytes = 128ull << 20;   // a new segment starts past this size
+    bool sync = true;                        // false only for benchmarks of the non-durable path
+    std::shared_ptr<spdlog::logger> logger;  // required
+  };
+  // Called for every intact record during Open, in log order.
+  using ReplayFn = std::function<Status(uint8_t type, std::string_view payload, uint64_t segment)>;
+
+  struct ReplayStats {
+    uint64_t records = 0;
+    uint64_t bytes = 0;
+    uint64_t truncated_bytes = 0;  // cut off a torn/corrupt tail
+    uint64_t segments = 0;
+  };
+
+  // Opens the log in `options.dir`, replays segments numbered > `replay_after` through `fn`
+  // (older ones are covered by blocks and are deleted), truncates a corrupt tail, and opens a
+  // fresh segment for appends. A replay callback error aborts Open.
+  static StatusOr<std::unique_ptr<Wal>> Open(Options options, uint64_t replay_after,
+                                             const ReplayFn& fn, ReplayStats* stats);
+  ~Wal();
+
+  // Buffers one record; it is durable only after Sync().
+  Status Append(uint8_t type, std::string_view payload);
+  // Writes the buffered records and fdatasyncs the segment.
+  Status Sync();
+  // Closes the current segment and starts the next; returns the closed segment's number. Records
+  // appended before are durable (Rotate syncs).
+  StatusOr<uint64_t> Rotate();
+  // Deletes segments numbered <= `segment` (their records are in durable blocks).
+  Status RemoveUpTo(uint64_t segment);
+
+  uint64_t current_segment() const { return segment_; }
+  // Bytes in all live segments (for the size-based flush trigger and self-metrics).
+  uint64_t size_bytes() const { return total_bytes_ + buffer_.size(); }
+
+  static constexpr size_t kHeaderSize = 9;  // u32 length, u32 crc32, u8 type
+  static constexpr uint32_t kMaxRecord = 512u << 20;
+
+ private:
+  Wal() = default;
+  Status OpenSegment(uint64_t n);
+  std::string SegmentPath(uint64_t n) const;
+
+  Options options_;
+  int fd_ = -1;
+  uint64_t segment_ = 0;
+  uint64_t segment_size_ = 0;
+  uint64_t total_bytes_ = 0;
+  std::vector<uint64_t> live_;  // segment numbers on disk, ascending
+  std::string buffer_;          // appended, not yet written
+};
+
+// Lists `dir`'s WAL segment numbers, ascending.
+StatusOr<std::vector<uint64_t>> ListWalSegments(const std::string& dir);
+
+}  // namespace otter::store

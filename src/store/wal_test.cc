@@ -1,0 +1,166 @@
+#include "store/wal.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/file_util.h"
+#include "util/harness.h"
+
+namespace otter::store {
+namespace {
+
+struct Record {
+  uint8_t type;
+  std::string payload;
+  bool operator==(const Record&) const = default;
+};
+
+class WalTest : public ::testing::Test {
+ protected:
+  Wal::Options Opts() {
+    Wal::Options o;
+    o.dir = dir_.path() + "/wal";
+    o.logger =
+        std::make_shared<spdlog::logger>("wal", std::make_shared<spdlog::sinks::null_sink_mt>());
+    return o;
+  }
+  std::unique_ptr<Wal> Open(std::vector<Record>* replayed, Wal::ReplayStats* stats = nullptr,
+                            uint64_t replay_after = 0) {
+    auto wal = Wal::Open(
+        Opts(), replay_after,
+        [&](uint8_t t, std::string_view p, uint64_t) {
+          replayed->push_back({t, std::string(p)});
+          return Status::Ok();
+        },
+        stats);
+    EXPECT_TRUE(wal.ok()) << wal.status().ToString();
+    return wal.ok() ? std::move(*wal) : nullptr;
+  }
+  std::string LastSegmentPath() {
+    auto segs = ListWalSegments(Opts().dir);
+    char name[32];
+    std::snprintf(name, sizeof name, "%016llu.wal", static_cast<unsigned long long>(segs->back()));
+    return Opts().dir + "/" + name;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(WalTest, ReplaysEverySyncedRecordInOrder) {
+  std::vector<Record> none, got;
+  {
+    auto wal = Open(&none);
+    ASSERT_TRUE(wal->Append(1, "alpha").ok());
+    ASSERT_TRUE(wal->Append(3, std::string(100000, 'x')).ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    ASSERT_TRUE(wal->Append(2, "").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  EXPECT_TRUE(none.empty());
+  Wal::ReplayStats st;
+  auto wal = Open(&got, &st);
+  std::vector<Record> want = {{1, "alpha"}, {3, std::string(100000, 'x')}, {2, ""}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(st.records, 3u);
+  EXPECT_EQ(st.truncated_bytes, 0u);
+}
+
+TEST_F(WalTest, TornTailIsTruncatedAndAppendsContinue) {
+  std::vector<Record> none;
+  std::string path;
+  {
+    auto wal = Open(&none);
+    ASSERT_TRUE(wal->Append(1, "kept").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    path = LastSegmentPath();
+  }
+  uint64_t good_size = std::filesystem::file_size(path);
+  {
+    // A crash in the middle of a write: a header promising 1000 bytes, then only 10.
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+    char header[Wal::kHeaderSize] = {};
+    StoreLE32(header, 1000);
+    ASSERT_EQ(::write(fd, header, sizeof header), ssize_t(sizeof header));
+    ASSERT_EQ(::write(fd, "0123456789", 10), 10);
+    ::close(fd);
+  }
+  std::vector<Record> got;
+  Wal::ReplayStats st;
+  {
+    auto wal = Open(&got, &st);
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(got, (std::vector<Record>{{1, "kept"}}));
+    EXPECT_EQ(st.truncated_bytes, Wal::kHeaderSize + 10);
+    EXPECT_EQ(std::filesystem::file_size(path), good_size);
+    ASSERT_TRUE(wal->Append(2, "after").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  got.clear();
+  auto wal = Open(&got, &st);
+  EXPECT_EQ(got, (std::vector<Record>{{1, "kept"}, {2, "after"}}));
+  EXPECT_EQ(st.truncated_bytes, 0u);
+}
+
+TEST_F(WalTest, ChecksumMismatchCutsTheRestOfTheSegment) {
+  std::vector<Record> none;
+  std::string path;
+  {
+    auto wal = Open(&none);
+    ASSERT_TRUE(wal->Append(1, "one").ok());
+    ASSERT_TRUE(wal->Append(1, "two").ok());
+    ASSERT_TRUE(wal->Append(1, "three").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+    path = LastSegmentPath();
+  }
+  // Flip one payload byte of the second record ("two").
+  auto data = ReadFile(path);
+  ASSERT_TRUE(data.ok());
+  size_t second_payload = Wal::kHeaderSize + 3 + Wal::kHeaderSize;
+  ASSERT_EQ(data->substr(second_payload, 3), "two");
+  int fd = ::open(path.c_str(), O_WRONLY);
+  ASSERT_EQ(::pwrite(fd, "T", 1, static_cast<off_t>(second_payload)), 1);
+  ::close(fd);
+  std::vector<Record> got;
+  Wal::ReplayStats st;
+  auto wal = Open(&got, &st);
+  EXPECT_EQ(got, (std::vector<Record>{{1, "one"}}));
+  EXPECT_EQ(st.truncated_bytes, 2 * Wal::kHeaderSize + 3 + 5);
+}
+
+TEST_F(WalTest, SegmentsCoveredByBlocksAreNotReplayed) {
+  std::vector<Record> none;
+  uint64_t closed;
+  {
+    auto wal = Open(&none);
+    ASSERT_TRUE(wal->Append(1, "old").ok());
+    auto c = wal->Rotate();
+    ASSERT_TRUE(c.ok());
+    closed = *c;
+    ASSERT_TRUE(wal->Append(1, "new").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  std::vector<Record> got;
+  auto wal = Open(&got, nullptr, closed);
+  EXPECT_EQ(got, (std::vector<Record>{{1, "new"}}));
+  auto segs = ListWalSegments(Opts().dir);
+  ASSERT_TRUE(segs.ok());
+  EXPECT_TRUE(std::find(segs->begin(), segs->end(), closed) == segs->end());
+}
+
+TEST_F(WalTest, EmptyGarbageFileIsHandled) {
+  ASSERT_TRUE(CreateDirs(Opts().dir).ok());
+  std::string path = Opts().dir + "/0000000000000001.wal";
+  ASSERT_TRUE(WriteFileAtomic(path, "xx").ok());
+  std::vector<Record> got;
+  Wal::ReplayStats st;
+  auto wal = Open(&got, &st);
+  ASSERT_NE(wal, nullptr);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(st.truncated_bytes, 2u);
+}
+
+}  // namespace
+}  // namespace otter::store
