@@ -3,18 +3,20 @@
 
 # ---- interop with the official OpenTelemetry JS SDK (tests/interop) -----------------------------
 # Needs node >= 20.6, npm (installs the pinned packages from package-lock.json on first run),
-# openssl (test certificates) and curl; scripts/install-deps.sh installs them. Missing tools are a
+# openssl (test certificates), curl and promtool (Debian `prometheus`, for the store's Prometheus
+# API); scripts/install-deps.sh installs them. Missing tools are a
 # configure error: CI must never pass by skipping the interop suite.
 find_program(OTTER_NODE node)
 find_program(OTTER_NPM npm)
 find_program(OTTER_OPENSSL openssl)
 find_program(OTTER_CURL curl)
-if(OTTER_NODE AND OTTER_NPM AND OTTER_OPENSSL AND OTTER_CURL)
+find_program(OTTER_PROMTOOL promtool)
+if(OTTER_NODE AND OTTER_NPM AND OTTER_OPENSSL AND OTTER_CURL AND OTTER_PROMTOOL)
   add_test(NAME interop_js_sdk
            COMMAND ${CMAKE_SOURCE_DIR}/tests/interop/run.sh $<TARGET_FILE:otter>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/interop)
   # The suite itself stays under ~3 minutes; the margin covers a first-time `npm ci`.
   set_tests_properties(interop_js_sdk PROPERTIES TIMEOUT 420 LABELS "interop" RUN_SERIAL TRUE)
 else()
-  message(FATAL_ERROR "interop_js_sdk needs node, npm, openssl and curl on PATH (run scripts/install-deps.sh)")
+  message(FATAL_ERROR "interop_js_sdk needs node, npm, openssl, curl and promtool on PATH (run scripts/install-deps.sh)")
 endif()

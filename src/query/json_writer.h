@@ -42,6 +42,9 @@ class JsonWriter {
 // Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// Appends code point `cp` encoded as UTF-8 (for the query languages' string escapes).
+void AppendUtf8(std::string& out, uint32_t cp);
+
 // Prometheus's float formatting (Go strconv.FormatFloat(v, 'f', -1, 64)): shortest
 // round-tripping decimal, "NaN", "+Inf", "-Inf".
 std::string FormatPromFloat(double v);

@@ -216,12 +216,11 @@ void Store::ApplyToTables(Pending& p) {
 void Store::ReportDrops(const ConvertedMetrics& converted) {
   if (!converted.dropped_points) return;
   dropped_points_->Add(converted.dropped_points);
-  static std::atomic<int64_t> last_log{0};
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
-  int64_t prev = last_log.load();
-  if (now - prev >= 10 && last_log.compare_exchange_strong(prev, now)) {
+  int64_t prev = last_drop_log_s_.load();
+  if (now - prev >= 10 && last_drop_log_s_.compare_exchange_strong(prev, now)) {
     std::string reasons;
     for (const auto& r : converted.drop_reasons)
       reasons += (reasons.empty() ? "" : "; ") + std::string(r);
@@ -284,7 +283,7 @@ void Store::Commit(std::deque<Pending>& group) {
 
 bool Store::ShouldCut() const {
   {
-    std::lock_guard lock(const_cast<std::mutex&>(flush_mu_));
+    std::lock_guard lock(flush_mu_);
     if (flush_job_) return false;  // one flush at a time
   }
   if (head_started_ == std::chrono::steady_clock::time_point{}) return false;  // empty heads

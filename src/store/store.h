@@ -114,7 +114,7 @@ class Store {
 
   // Flushing: the writer cuts and hands the closed WAL segment to the flusher, which writes the
   // blocks and reports back the segment the WAL may delete up to.
-  std::mutex flush_mu_;
+  mutable std::mutex flush_mu_;
   std::condition_variable flush_cv_;
   uint64_t flush_job_ = 0;        // GUARDED_BY(flush_mu_): segment to flush, 0 = none
   uint64_t flushed_upto_ = 0;     // GUARDED_BY(flush_mu_): last segment covered by blocks
@@ -124,6 +124,7 @@ class Store {
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread
   std::atomic<uint64_t> wal_bytes_{0};
+  std::atomic<int64_t> last_drop_log_s_{0};  // rate-limits the dropped-points warning
 
   telemetry::Counter* written_[3] = {};
   telemetry::Counter* commits_ = nullptr;

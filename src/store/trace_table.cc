@@ -233,13 +233,13 @@ void TraceTable::Apply(pdata::TraceBatch&& batch) {
   for (const auto& rs : batch.resources()) {
     std::string_view service = ServiceName(rs.resource);
     auto svc = services_.find(service);
-    if (svc == services_.end())
-      svc = services_.emplace(std::string(service), std::set<Operation>{}).first;
+    if (svc == services_.end()) svc = services_.emplace(std::string(service), OperationSet{}).first;
     for (const auto& ss : rs.scope_spans) {
       for (const auto& span : ss.spans) {
-        // Most spans repeat a known operation: look up before building strings.
-        Operation probe{std::string(span.name), std::string(SpanKindName(span.kind))};
-        if (!svc->second.count(probe)) svc->second.insert(std::move(probe));
+        // Most spans repeat a known operation: look it up without building strings.
+        OperationLess::Key key{span.name, SpanKindName(span.kind)};
+        if (svc->second.find(key) == svc->second.end())
+          svc->second.insert(Operation{std::string(key.first), std::string(key.second)});
       }
     }
   }

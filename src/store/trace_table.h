@@ -59,11 +59,24 @@ class TraceTable final : public TraceQuerier {
   // Trace ids matching `search`, newest matching span first, at most search.limit (0 = all).
   StatusOr<std::vector<pdata::TraceId>> MatchingTraces(const TraceSearch& search);
 
+  // Orders operations and finds them by (name, kind) views without building strings.
+  struct OperationLess {
+    using is_transparent = void;
+    using Key = std::pair<std::string_view, std::string_view>;
+    static Key K(const Operation& o) { return {o.name, o.span_kind}; }
+    static Key K(const Key& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return K(a) < K(b);
+    }
+  };
+  using OperationSet = std::set<Operation, OperationLess>;
+
   mutable std::shared_mutex mu_;
-  std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)
-  std::shared_ptr<const Head> frozen_;                // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<const Block>> blocks_;  // GUARDED_BY(mu_), oldest first
-  std::map<std::string, std::set<Operation>, std::less<>> services_;  // GUARDED_BY(mu_)
+  std::shared_ptr<Head> active_;                               // GUARDED_BY(mu_)
+  std::shared_ptr<const Head> frozen_;                         // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<const Block>> blocks_;           // GUARDED_BY(mu_), oldest first
+  std::map<std::string, OperationSet, std::less<>> services_;  // GUARDED_BY(mu_)
 };
 
 // Jaeger's span.kind tag value for an OTLP kind ("" for unspecified).
