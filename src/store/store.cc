@@ -35,9 +35,9 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                            "Group commits (one write + fdatasync of the WAL each).", {});
   commit_errors_ = &m.GetCounter("otter_store_wal_commit_errors_total",
                                  "Group commits that failed; their writes were refused.", {});
-  refused_ =
-      &m.GetCounter("otter_store_refused_writes_total",
-                    "Writes refused because the commit queue was full or the store closing.", {});
+  refused_ = &m.GetCounter(
+      "otter_store_refused_writes_total",
+      "Writes refused (retryably): commit queue full, flushing behind, or the store closing.", {});
   dropped_points_ =
       &m.GetCounter("otter_store_dropped_metric_points_total",
                     "OTLP metric points the store cannot represent (e.g. delta temporality).", {});
@@ -131,7 +131,7 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     case RecordType::kTraces: {
       auto b = otlp::DecodeTraces(std::string(payload));
       if (!b.ok()) return skip(b.status());
-      traces_.Apply(std::move(*b));
+      traces_.Apply(*b, std::string(payload));
       return Status::Ok();
     }
     case RecordType::kMetrics: {
@@ -179,6 +179,15 @@ void Store::Enqueue(Pending&& p) {
     p.done(Unavailable("the store is shutting down"));
     return;
   }
+  // Back-pressure when flushing falls behind: the WAL not yet covered by blocks is what the heads
+  // hold in memory, so it is bounded (two heads: the one being flushed and the next).
+  if (wal_bytes_ >= 2 * options_.head_max_bytes) {
+    refused_->Add(1);
+    lock.unlock();
+    p.done(Unavailable("the store is behind writing blocks (" + std::to_string(wal_bytes_ >> 20) +
+                       " MiB not yet flushed); retry later"));
+    return;
+  }
   if (queued_bytes_ + p.payload.size() > options_.max_pending_bytes && !queue_.empty()) {
     refused_->Add(1);
     lock.unlock();
@@ -198,7 +207,7 @@ void Store::ApplyToTables(Pending& p) {
         using T = std::decay_t<decltype(data)>;
         if constexpr (std::is_same_v<T, pdata::TraceBatch>) {
           written_[0]->Add(data.ItemCount());
-          traces_.Apply(std::move(data));
+          traces_.Apply(data, std::move(p.payload));
         } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
           size_t n = 0;
           for (const auto& s : data.series) n += s.samples.size();

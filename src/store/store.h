@@ -54,8 +54,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Queues the batch for the next group commit; `done` gets OK once it is durable and
-  // queryable, Unavailable (retryable) when the queue is full, the disk fails or the store is
-  // closing.
+  // queryable, Unavailable (retryable) when the queue is full, the flush to blocks is more than a
+  // head behind (memory stays bounded), the disk fails or the store is closing.
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);

@@ -78,87 +78,100 @@ void CollectMatches(const pdata::TraceBatch& batch, const TraceSearch& q, Latest
   }
 }
 
+// Keeps only the spans of trace `id` (and the resources/scopes that still have spans).
+void KeepTrace(pdata::TraceBatch& batch, const pdata::TraceId& id) {
+  auto& resources = batch.resources();
+  for (auto& rs : resources) {
+    for (auto& ss : rs.scope_spans)
+      std::erase_if(ss.spans, [&](const pdata::Span& s) { return !(s.trace_id == id); });
+    std::erase_if(rs.scope_spans, [](const pdata::ScopeSpans& ss) { return ss.spans.empty(); });
+  }
+  std::erase_if(resources, [](const pdata::ResourceSpans& rs) { return rs.scope_spans.empty(); });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- head
 
+// The head keeps each write as the OTLP bytes the WAL holds (about a third of the decoded
+// form's memory) with a trace-id index into them; queries decode what they need.
 struct TraceTable::Head {
-  struct SpanRef {
-    uint32_t batch;
-    uint32_t resource;
-    uint32_t scope;
-    uint32_t span;
+  using Payload = std::shared_ptr<const std::string>;
+  struct Trace {
+    std::vector<uint32_t> payloads;  // indexes, ascending
+    uint64_t min_start = UINT64_MAX;
+    uint64_t max_start = 0;
   };
-  std::vector<pdata::TraceBatch> batches;
-  std::unordered_map<pdata::TraceId, std::vector<SpanRef>, IdHash> by_trace;
+  std::vector<Payload> payloads;
+  std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
   size_t spans = 0;
   uint64_t first_write_ns = 0;
 
-  void Add(pdata::TraceBatch&& batch) {
-    auto b = static_cast<uint32_t>(batches.size());
-    const auto& resources = batch.resources();
-    for (uint32_t r = 0; r < resources.size(); ++r) {
-      const auto& scopes = resources[r].scope_spans;
-      for (uint32_t s = 0; s < scopes.size(); ++s) {
-        const auto& list = scopes[s].spans;
-        for (uint32_t i = 0; i < list.size(); ++i)
-          by_trace[list[i].trace_id].push_back(SpanRef{b, r, s, i});
-        spans += list.size();
+  void Add(const pdata::TraceBatch& batch, std::string&& payload) {
+    auto idx = static_cast<uint32_t>(payloads.size());
+    for (const auto& rs : batch.resources()) {
+      for (const auto& ss : rs.scope_spans) {
+        for (const auto& span : ss.spans) {
+          Trace& t = by_trace[span.trace_id];
+          if (t.payloads.empty() || t.payloads.back() != idx) t.payloads.push_back(idx);
+          t.min_start = std::min(t.min_start, span.start_time_unix_nano);
+          t.max_start = std::max(t.max_start, span.start_time_unix_nano);
+        }
+        spans += ss.spans.size();
       }
     }
-    batches.push_back(std::move(batch));
+    payloads.push_back(std::make_shared<const std::string>(std::move(payload)));
   }
 
-  // The spans of `refs` as one batch sharing the source batches' arenas.
-  pdata::TraceBatch Assemble(const std::vector<SpanRef>& refs) const {
-    pdata::TraceBatch out;
-    std::vector<uint32_t> shared;
-    const SpanRef* prev = nullptr;
-    for (const SpanRef& ref : refs) {
-      const pdata::TraceBatch& src = batches[ref.batch];
-      if (std::find(shared.begin(), shared.end(), ref.batch) == shared.end()) {
-        out.arenas().Absorb(src.arenas().ShareForRead());
-        shared.push_back(ref.batch);
-      }
-      const auto& rs = src.resources()[ref.resource];
-      const auto& ss = rs.scope_spans[ref.scope];
-      bool same_resource = prev && prev->batch == ref.batch && prev->resource == ref.resource;
-      if (!same_resource) {
-        auto& dst = out.resources().emplace_back();
-        dst.resource = rs.resource;
-        dst.schema_url = rs.schema_url;
-      }
-      auto& dst_rs = out.resources().back();
-      if (!same_resource || prev->scope != ref.scope) {
-        auto& dst_ss = dst_rs.scope_spans.emplace_back();
-        dst_ss.scope = ss.scope;
-        dst_ss.schema_url = ss.schema_url;
-      }
-      dst_rs.scope_spans.back().spans.push_back(ss.spans[ref.span]);
-      prev = &ref;
-    }
+  // The payloads holding spans of `id` (empty when none). Requires the table's lock.
+  std::vector<Payload> PayloadsOf(const pdata::TraceId& id) const {
+    std::vector<Payload> out;
+    auto it = by_trace.find(id);
+    if (it != by_trace.end())
+      for (uint32_t i : it->second.payloads) out.push_back(payloads[i]);
     return out;
   }
-
-  bool Get(const pdata::TraceId& id, pdata::TraceBatch* out) const {
-    auto it = by_trace.find(id);
-    if (it == by_trace.end()) return false;
-    out->Append(Assemble(it->second));
-    return true;
-  }
 };
+
+namespace {
+
+// Appends the spans of trace `id` found in `payloads` to *out (decoding copies, so the result
+// owns its bytes).
+Status AppendTraceFrom(const std::vector<std::shared_ptr<const std::string>>& payloads,
+                       const pdata::TraceId& id, pdata::TraceBatch* out) {
+  for (const auto& p : payloads) {
+    ASSIGN_OR_RETURN(pdata::TraceBatch batch, otlp::DecodeTraces(*p));
+    KeepTrace(batch, id);
+    out->Append(std::move(batch));
+  }
+  return Status::Ok();
+}
+
+// Decodes `payload` in place (views into it) and records its matching spans.
+template <class Latest>
+Status CollectMatchesIn(const std::string& payload, const TraceSearch& q, Latest& latest) {
+  pdata::TraceBatch batch;
+  RETURN_IF_ERROR(otlp::DecodeTracesInto(payload, batch));
+  CollectMatches(batch, q, latest);
+  return Status::Ok();
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- blocks
 
 struct TraceTable::Block {
   struct Entry {
     pdata::TraceId id;
-    RecordLocation loc;
+    uint32_t first_ref = 0;  // into refs
+    uint32_t nrefs = 0;
     uint64_t min_start = 0;
     uint64_t max_start = 0;
   };
   std::shared_ptr<BlockReader> reader;
-  std::vector<Entry> entries;  // by id
+  std::vector<RecordLocation> records;  // the OTLP requests, as written
+  std::vector<uint32_t> refs;           // record indexes per trace
+  std::vector<Entry> entries;           // by id
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
   std::map<std::string, std::set<Operation>, std::less<>> services;
@@ -168,15 +181,22 @@ struct TraceTable::Block {
                                [](const Entry& e, const pdata::TraceId& x) { return e.id < x; });
     return it != entries.end() && it->id == id ? &*it : nullptr;
   }
+  // The spans of trace `e` (its records decoded, other traces' spans dropped).
   StatusOr<pdata::TraceBatch> Load(const Entry& e) const {
-    ASSIGN_OR_RETURN(std::string record, reader->Read(e.loc));
-    return otlp::DecodeTraces(std::move(record));
+    pdata::TraceBatch out;
+    for (uint32_t k = 0; k < e.nrefs; ++k) {
+      ASSIGN_OR_RETURN(std::string record, reader->Read(records[refs[e.first_ref + k]]));
+      ASSIGN_OR_RETURN(pdata::TraceBatch batch, otlp::DecodeTraces(std::move(record)));
+      KeepTrace(batch, e.id);
+      out.Append(std::move(batch));
+    }
+    return out;
   }
 
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
     auto b = std::make_shared<Block>();
     IndexReader in(reader->signal_index());
-    uint64_t nservices = 0, ntraces = 0;
+    uint64_t nservices = 0, nrecords = 0, ntraces = 0;
     in.Varint(&b->min_start);
     in.Varint(&b->max_start);
     in.Varint(&nservices);
@@ -193,6 +213,14 @@ struct TraceTable::Block {
         ops.insert(Operation{std::string(name), std::string(kind)});
       }
     }
+    in.Varint(&nrecords);
+    for (uint64_t i = 0; in.ok() && i < nrecords; ++i) {
+      RecordLocation loc;
+      in.U32(&loc.frame);
+      in.U32(&loc.offset);
+      in.U32(&loc.length);
+      b->records.push_back(loc);
+    }
     in.Varint(&ntraces);
     b->entries.reserve(in.ok() ? std::min<uint64_t>(ntraces, 1 << 24) : 0);
     for (uint64_t i = 0; in.ok() && i < ntraces; ++i) {
@@ -200,9 +228,14 @@ struct TraceTable::Block {
       std::string_view id;
       uint64_t min_delta = 0, span = 0;
       in.Bytes(16, &id);
-      in.U32(&e.loc.frame);
-      in.U32(&e.loc.offset);
-      in.U32(&e.loc.length);
+      in.U32(&e.nrefs);
+      e.first_ref = static_cast<uint32_t>(b->refs.size());
+      for (uint32_t k = 0; in.ok() && k < e.nrefs; ++k) {
+        uint32_t r = 0;
+        in.U32(&r);
+        if (r >= b->records.size()) return DataLoss(reader->path() + ": trace index out of range");
+        b->refs.push_back(r);
+      }
       in.Varint(&min_delta);
       in.Varint(&span);
       if (!in.ok()) break;
@@ -222,9 +255,9 @@ struct TraceTable::Block {
 TraceTable::TraceTable() : active_(std::make_shared<Head>()) {}
 TraceTable::~TraceTable() = default;
 
-void TraceTable::Apply(pdata::TraceBatch&& batch) {
+void TraceTable::Apply(const pdata::TraceBatch& batch, std::string&& payload) {
   std::unique_lock lock(mu_);
-  if (active_->batches.empty()) {
+  if (active_->payloads.empty()) {
     active_->first_write_ns =
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
@@ -243,7 +276,7 @@ void TraceTable::Apply(pdata::TraceBatch&& batch) {
       }
     }
   }
-  active_->Add(std::move(batch));
+  active_->Add(batch, std::move(payload));
 }
 
 void TraceTable::Freeze() {
@@ -254,46 +287,31 @@ void TraceTable::Freeze() {
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::shared_ptr<const Head> head;
+  std::map<std::string, std::set<Operation>, std::less<>> services;
   {
     std::shared_lock lock(mu_);
     head = frozen_;
+    // The catalogue so far (a superset of this block's services: a search filter and, after a
+    // restart, the catalogue again).
+    for (const auto& [svc, ops] : services_) services[svc].insert(ops.begin(), ops.end());
   }
+  if (!head || head->by_trace.empty()) return {};
+  // The requests go in as they were written (no decoding): one record each, zstd-compressed in
+  // frames; the index maps each trace to the records holding its spans.
   BlockWriter writer;
-  std::vector<pdata::TraceId> ids;
-  std::map<std::string, std::set<Operation>, std::less<>> services;
-  if (head) {
-    ids.reserve(head->by_trace.size());
-    for (const auto& [id, refs] : head->by_trace) ids.push_back(id);
-  }
-  if (ids.empty()) return {};
-  std::sort(ids.begin(), ids.end());
+  std::vector<RecordLocation> records;
+  records.reserve(head->payloads.size());
+  for (const auto& p : head->payloads) records.push_back(writer.Add(*p));
+  std::vector<const std::pair<const pdata::TraceId, Head::Trace>*> traces;
+  traces.reserve(head->by_trace.size());
   uint64_t min_start = UINT64_MAX, max_start = 0;
-  struct Row {
-    RecordLocation loc;
-    uint64_t min, max;
-  };
-  std::vector<Row> rows;
-  rows.reserve(ids.size());
-  std::string record;
-  for (const auto& id : ids) {
-    pdata::TraceBatch trace = head->Assemble(head->by_trace.at(id));
-    uint64_t lo = UINT64_MAX, hi = 0;
-    for (const auto& rs : trace.resources()) {
-      auto& ops = services[std::string(ServiceName(rs.resource))];
-      for (const auto& ss : rs.scope_spans) {
-        for (const auto& span : ss.spans) {
-          lo = std::min(lo, span.start_time_unix_nano);
-          hi = std::max(hi, span.start_time_unix_nano);
-          ops.insert(Operation{std::string(span.name), std::string(SpanKindName(span.kind))});
-        }
-      }
-    }
-    record.clear();
-    otlp::EncodeTraces(trace, &record);
-    rows.push_back(Row{writer.Add(record), lo, hi});
-    min_start = std::min(min_start, lo);
-    max_start = std::max(max_start, hi);
+  for (const auto& entry : head->by_trace) {
+    traces.push_back(&entry);
+    min_start = std::min(min_start, entry.second.min_start);
+    max_start = std::max(max_start, entry.second.max_start);
   }
+  std::sort(traces.begin(), traces.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   std::string index;
   PutVarint(index, min_start);
   PutVarint(index, max_start);
@@ -306,14 +324,19 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
       PutString(index, op.span_kind);
     }
   }
-  PutVarint(index, ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    index.append(reinterpret_cast<const char*>(ids[i].bytes.data()), 16);
-    PutVarint(index, rows[i].loc.frame);
-    PutVarint(index, rows[i].loc.offset);
-    PutVarint(index, rows[i].loc.length);
-    PutVarint(index, rows[i].min - min_start);
-    PutVarint(index, rows[i].max - rows[i].min);
+  PutVarint(index, records.size());
+  for (const auto& r : records) {
+    PutVarint(index, r.frame);
+    PutVarint(index, r.offset);
+    PutVarint(index, r.length);
+  }
+  PutVarint(index, traces.size());
+  for (const auto* t : traces) {
+    index.append(reinterpret_cast<const char*>(t->first.bytes.data()), 16);
+    PutVarint(index, t->second.payloads.size());
+    for (uint32_t r : t->second.payloads) PutVarint(index, r);
+    PutVarint(index, t->second.min_start - min_start);
+    PutVarint(index, t->second.max_start - t->second.min_start);
   }
   return writer.Finish(index, wal_segment);
 }
@@ -374,16 +397,18 @@ uint64_t TraceTable::oldest_head_ns() const {
 }
 
 StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
-  pdata::TraceBatch out;
-  bool found = false;
   std::vector<std::shared_ptr<const Block>> blocks;
+  std::vector<Head::Payload> payloads;  // frozen head first, then the active one
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
-    if (frozen_) found |= frozen_->Get(id, &out);
-    found |= active_->Get(id, &out);
+    if (frozen_) payloads = frozen_->PayloadsOf(id);
+    for (auto& p : active_->PayloadsOf(id)) payloads.push_back(std::move(p));
   }
-  // Blocks are immutable: read them without holding the lock (the writer never waits on disk).
+  // Decode and read blocks without holding the lock (the writer never waits on a query).
+  pdata::TraceBatch out;
+  bool found = !payloads.empty();
+  RETURN_IF_ERROR(AppendTraceFrom(payloads, id, &out));
   // Newest block first, each prepended: the result lists the oldest spans first.
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
     const auto& b = *it;
@@ -401,20 +426,28 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
 StatusOr<std::vector<pdata::TraceId>> TraceTable::MatchingTraces(const TraceSearch& q) {
   Latest latest;
   std::vector<std::shared_ptr<const Block>> blocks;
+  std::vector<Head::Payload> payloads;
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
-    for (const auto& b : active_->batches) CollectMatches(b, q, latest);
+    payloads = active_->payloads;
     if (frozen_)
-      for (const auto& b : frozen_->batches) CollectMatches(b, q, latest);
+      payloads.insert(payloads.end(), frozen_->payloads.begin(), frozen_->payloads.end());
   }
+  for (const auto& p : payloads) RETURN_IF_ERROR(CollectMatchesIn(*p, q, latest));
   for (const auto& b : blocks) {
     if (b->entries.empty() || b->max_start < q.start_ns || b->min_start > q.end_ns) continue;
     if (!q.service.empty() && !b->services.count(q.service)) continue;
+    // Each record holding a trace in range is decoded once; all its matching spans count.
+    std::vector<bool> wanted(b->records.size(), false);
     for (const auto& e : b->entries) {
       if (e.max_start < q.start_ns || e.min_start > q.end_ns) continue;
-      ASSIGN_OR_RETURN(pdata::TraceBatch trace, b->Load(e));
-      CollectMatches(trace, q, latest);
+      for (uint32_t k = 0; k < e.nrefs; ++k) wanted[b->refs[e.first_ref + k]] = true;
+    }
+    for (size_t r = 0; r < wanted.size(); ++r) {
+      if (!wanted[r]) continue;
+      ASSIGN_OR_RETURN(std::string record, b->reader->Read(b->records[r]));
+      RETURN_IF_ERROR(CollectMatchesIn(record, q, latest));
     }
   }
   std::vector<std::pair<uint64_t, pdata::TraceId>> order;

@@ -24,8 +24,9 @@ class TraceTable final : public TraceQuerier {
   TraceTable();
   ~TraceTable() override;
 
-  // Takes the batch into the active head (it becomes queryable at once).
-  void Apply(pdata::TraceBatch&& batch);
+  // Takes a write into the active head (it becomes queryable at once): `batch` is indexed and
+  // `payload`, its OTLP encoding (the WAL record), is kept.
+  void Apply(const pdata::TraceBatch& batch, std::string&& payload);
   // Makes the active head the frozen one and starts an empty head. Requires no frozen head.
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
