@@ -288,6 +288,54 @@ TEST_F(StoreTest, FlushedBlocksAnswerQueriesAndReplaceTheWal) {
   EXPECT_EQ((*found)[0].ItemCount(), 2u);
 }
 
+TEST_F(StoreTest, SearchReturnsTheNewestMatchingTracesAcrossBlocksAndHead) {
+  // Five one-span traces of "api", a second apart; the older three go to a block.
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto one = [&](uint8_t id, uint64_t start, std::string_view op, bool error) {
+    pdata::TraceBatch b;
+    auto& rs = b.resources().emplace_back();
+    rs.resource.attributes.push_back({"service.name", pdata::AnyValue::String("api")});
+    auto& span = rs.scope_spans.emplace_back().spans.emplace_back();
+    span.trace_id = TraceIdOf(id);
+    span.span_id.bytes.fill(id);
+    span.name = op;
+    span.start_time_unix_nano = start;
+    span.end_time_unix_nano = start + 1000;
+    if (error) span.status.code = pdata::StatusCode::kError;
+    return b;
+  };
+  auto store = Open();
+  for (uint8_t i = 1; i <= 3; ++i)
+    ASSERT_TRUE(WriteSync(*store, one(i, t0 + i * 1'000'000'000ull, "GET", i == 2)).ok());
+  ASSERT_TRUE(store->FlushForTesting().ok());
+  for (uint8_t i = 4; i <= 5; ++i)
+    ASSERT_TRUE(
+        WriteSync(*store, one(i, t0 + i * 1'000'000'000ull, i == 5 ? "POST" : "GET", false)).ok());
+  auto ids = [&](const TraceSearch& q) {
+    std::vector<int> out;
+    auto found = store->traces().FindTraces(q);
+    EXPECT_TRUE(found.ok());
+    for (const auto& t : *found)
+      out.push_back(t.resources()[0].scope_spans[0].spans[0].trace_id.bytes[0]);
+    return out;
+  };
+  TraceSearch q;
+  q.service = "api";
+  q.start_ns = t0;
+  q.end_ns = t0 + 10'000'000'000ull;
+  q.limit = 3;
+  EXPECT_EQ(ids(q), (std::vector<int>{5, 4, 3}));
+  q.operation = "GET";
+  EXPECT_EQ(ids(q), (std::vector<int>{4, 3, 2}));
+  q.tags = {{"error", "true"}};
+  EXPECT_EQ(ids(q), (std::vector<int>{2}));
+  q.tags.clear();
+  q.end_ns = t0 + 2'500'000'000ull;  // only traces 1 and 2 started in range
+  EXPECT_EQ(ids(q), (std::vector<int>{2, 1}));
+  q.service = "other";
+  EXPECT_TRUE(ids(q).empty());
+}
+
 TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {
   const uint64_t t0 = 1'700'000'000'000'000'000ull;
   {

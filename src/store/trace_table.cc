@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <unordered_set>
 
 #include "otlp/proto_codec.h"
 
@@ -63,21 +64,6 @@ bool SpanMatches(const pdata::Resource& resource, const pdata::Span& span, const
   return true;
 }
 
-// Records every span of `batch` matching `q` into `latest` (trace id → newest matching start).
-template <class Latest>
-void CollectMatches(const pdata::TraceBatch& batch, const TraceSearch& q, Latest& latest) {
-  for (const auto& rs : batch.resources()) {
-    if (!q.service.empty() && ServiceName(rs.resource) != q.service) continue;
-    for (const auto& ss : rs.scope_spans) {
-      for (const auto& span : ss.spans) {
-        if (!SpanMatches(rs.resource, span, q)) continue;
-        uint64_t& t = latest[span.trace_id];
-        t = std::max(t, span.start_time_unix_nano);
-      }
-    }
-  }
-}
-
 // Keeps only the spans of trace `id` (and the resources/scopes that still have spans).
 void KeepTrace(pdata::TraceBatch& batch, const pdata::TraceId& id) {
   auto& resources = batch.resources();
@@ -99,6 +85,7 @@ struct TraceTable::Head {
   using Payload = std::shared_ptr<const std::string>;
   struct Trace {
     std::vector<uint32_t> payloads;  // indexes, ascending
+    std::vector<uint32_t> ops;       // operation ids (TraceTable::ops_) of its spans
     uint64_t min_start = UINT64_MAX;
     uint64_t max_start = 0;
   };
@@ -107,13 +94,18 @@ struct TraceTable::Head {
   size_t spans = 0;
   uint64_t first_write_ns = 0;
 
-  void Add(const pdata::TraceBatch& batch, std::string&& payload) {
+  // `span_ops` holds each span's operation id, in batch order.
+  void Add(const pdata::TraceBatch& batch, std::string&& payload,
+           const std::vector<uint32_t>& span_ops) {
     auto idx = static_cast<uint32_t>(payloads.size());
+    size_t k = 0;
     for (const auto& rs : batch.resources()) {
       for (const auto& ss : rs.scope_spans) {
         for (const auto& span : ss.spans) {
           Trace& t = by_trace[span.trace_id];
           if (t.payloads.empty() || t.payloads.back() != idx) t.payloads.push_back(idx);
+          uint32_t op = span_ops[k++];
+          if (std::find(t.ops.begin(), t.ops.end(), op) == t.ops.end()) t.ops.push_back(op);
           t.min_start = std::min(t.min_start, span.start_time_unix_nano);
           t.max_start = std::max(t.max_start, span.start_time_unix_nano);
         }
@@ -147,15 +139,6 @@ Status AppendTraceFrom(const std::vector<std::shared_ptr<const std::string>>& pa
   return Status::Ok();
 }
 
-// Decodes `payload` in place (views into it) and records its matching spans.
-template <class Latest>
-Status CollectMatchesIn(const std::string& payload, const TraceSearch& q, Latest& latest) {
-  pdata::TraceBatch batch;
-  RETURN_IF_ERROR(otlp::DecodeTracesInto(payload, batch));
-  CollectMatches(batch, q, latest);
-  return Status::Ok();
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- blocks
@@ -165,6 +148,8 @@ struct TraceTable::Block {
     pdata::TraceId id;
     uint32_t first_ref = 0;  // into refs
     uint32_t nrefs = 0;
+    uint32_t first_op = 0;  // into op_refs
+    uint32_t nops = 0;
     uint64_t min_start = 0;
     uint64_t max_start = 0;
   };
@@ -174,7 +159,8 @@ struct TraceTable::Block {
   std::vector<Entry> entries;           // by id
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
-  std::map<std::string, std::set<Operation>, std::less<>> services;
+  std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
+  std::vector<uint32_t> op_refs;                       // block-local op ids per trace
 
   const Entry* Find(const pdata::TraceId& id) const {
     auto it = std::lower_bound(entries.begin(), entries.end(), id,
@@ -196,22 +182,16 @@ struct TraceTable::Block {
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
     auto b = std::make_shared<Block>();
     IndexReader in(reader->signal_index());
-    uint64_t nservices = 0, nrecords = 0, ntraces = 0;
+    uint64_t nops = 0, nrecords = 0, ntraces = 0;
     in.Varint(&b->min_start);
     in.Varint(&b->max_start);
-    in.Varint(&nservices);
-    for (uint64_t i = 0; in.ok() && i < nservices; ++i) {
-      std::string_view svc;
-      uint64_t nops = 0;
+    in.Varint(&nops);
+    for (uint64_t i = 0; in.ok() && i < nops; ++i) {
+      std::string_view svc, name, kind;
       in.String(&svc);
-      in.Varint(&nops);
-      auto& ops = b->services[std::string(svc)];
-      for (uint64_t j = 0; in.ok() && j < nops; ++j) {
-        std::string_view name, kind;
-        in.String(&name);
-        in.String(&kind);
-        ops.insert(Operation{std::string(name), std::string(kind)});
-      }
+      in.String(&name);
+      in.String(&kind);
+      b->ops.emplace_back(std::string(svc), Operation{std::string(name), std::string(kind)});
     }
     in.Varint(&nrecords);
     for (uint64_t i = 0; in.ok() && i < nrecords; ++i) {
@@ -235,6 +215,14 @@ struct TraceTable::Block {
         in.U32(&r);
         if (r >= b->records.size()) return DataLoss(reader->path() + ": trace index out of range");
         b->refs.push_back(r);
+      }
+      in.U32(&e.nops);
+      e.first_op = static_cast<uint32_t>(b->op_refs.size());
+      for (uint32_t k = 0; in.ok() && k < e.nops; ++k) {
+        uint32_t op = 0;
+        in.U32(&op);
+        if (op >= b->ops.size()) return DataLoss(reader->path() + ": operation out of range");
+        b->op_refs.push_back(op);
       }
       in.Varint(&min_delta);
       in.Varint(&span);
@@ -263,20 +251,28 @@ void TraceTable::Apply(const pdata::TraceBatch& batch, std::string&& payload) {
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());
   }
+  std::vector<uint32_t> span_ops;
+  span_ops.reserve(batch.ItemCount());
   for (const auto& rs : batch.resources()) {
     std::string_view service = ServiceName(rs.resource);
-    auto svc = services_.find(service);
-    if (svc == services_.end()) svc = services_.emplace(std::string(service), OperationSet{}).first;
-    for (const auto& ss : rs.scope_spans) {
-      for (const auto& span : ss.spans) {
-        // Most spans repeat a known operation: look it up without building strings.
-        OperationLess::Key key{span.name, SpanKindName(span.kind)};
-        if (svc->second.find(key) == svc->second.end())
-          svc->second.insert(Operation{std::string(key.first), std::string(key.second)});
-      }
-    }
+    for (const auto& ss : rs.scope_spans)
+      for (const auto& span : ss.spans)
+        span_ops.push_back(OperationId(service, {span.name, SpanKindName(span.kind)}));
   }
-  active_->Add(batch, std::move(payload));
+  active_->Add(batch, std::move(payload), span_ops);
+}
+
+uint32_t TraceTable::OperationId(std::string_view service, OperationLess::Key key) {
+  auto svc = services_.find(service);
+  if (svc == services_.end()) svc = services_.emplace(std::string(service), OperationIds{}).first;
+  // Most spans repeat a known operation: look it up without building strings.
+  auto it = svc->second.find(key);
+  if (it != svc->second.end()) return it->second;
+  auto id = static_cast<uint32_t>(ops_.size());
+  Operation op{std::string(key.first), std::string(key.second)};
+  ops_.emplace_back(svc->first, op);
+  svc->second.emplace(std::move(op), id);
+  return id;
 }
 
 void TraceTable::Freeze() {
@@ -287,15 +283,23 @@ void TraceTable::Freeze() {
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::shared_ptr<const Head> head;
-  std::map<std::string, std::set<Operation>, std::less<>> services;
+  std::vector<std::pair<std::string, Operation>> catalogue;
   {
     std::shared_lock lock(mu_);
     head = frozen_;
-    // The catalogue so far (a superset of this block's services: a search filter and, after a
-    // restart, the catalogue again).
-    for (const auto& [svc, ops] : services_) services[svc].insert(ops.begin(), ops.end());
+    catalogue = ops_;
   }
   if (!head || head->by_trace.empty()) return {};
+  // The block's operation table: the catalogue entries its traces use, renumbered.
+  std::vector<uint32_t> local(catalogue.size(), UINT32_MAX);
+  std::vector<uint32_t> used;
+  for (const auto& [id, t] : head->by_trace) {
+    for (uint32_t op : t.ops) {
+      if (local[op] != UINT32_MAX) continue;
+      local[op] = static_cast<uint32_t>(used.size());
+      used.push_back(op);
+    }
+  }
   // The requests go in as they were written (no decoding): one record each, zstd-compressed in
   // frames; the index maps each trace to the records holding its spans.
   BlockWriter writer;
@@ -315,14 +319,11 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::string index;
   PutVarint(index, min_start);
   PutVarint(index, max_start);
-  PutVarint(index, services.size());
-  for (const auto& [svc, ops] : services) {
-    PutString(index, svc);
-    PutVarint(index, ops.size());
-    for (const auto& op : ops) {
-      PutString(index, op.name);
-      PutString(index, op.span_kind);
-    }
+  PutVarint(index, used.size());
+  for (uint32_t op : used) {
+    PutString(index, catalogue[op].first);
+    PutString(index, catalogue[op].second.name);
+    PutString(index, catalogue[op].second.span_kind);
   }
   PutVarint(index, records.size());
   for (const auto& r : records) {
@@ -335,6 +336,8 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     index.append(reinterpret_cast<const char*>(t->first.bytes.data()), 16);
     PutVarint(index, t->second.payloads.size());
     for (uint32_t r : t->second.payloads) PutVarint(index, r);
+    PutVarint(index, t->second.ops.size());
+    for (uint32_t op : t->second.ops) PutVarint(index, local[op]);
     PutVarint(index, t->second.min_start - min_start);
     PutVarint(index, t->second.max_start - t->second.min_start);
   }
@@ -344,7 +347,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
 Status TraceTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {
   ASSIGN_OR_RETURN(std::shared_ptr<const Block> block, Block::Parse(std::move(reader)));
   std::unique_lock lock(mu_);
-  for (const auto& [svc, ops] : block->services) services_[svc].insert(ops.begin(), ops.end());
+  for (const auto& [svc, op] : block->ops) OperationId(svc, OperationLess::K(op));
   blocks_.push_back(std::move(block));
   if (replaces_frozen) frozen_.reset();
   return Status::Ok();
@@ -423,54 +426,75 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
   return out;
 }
 
-StatusOr<std::vector<pdata::TraceId>> TraceTable::MatchingTraces(const TraceSearch& q) {
-  Latest latest;
+Status TraceTable::ForEachMatch(const TraceSearch& q,
+                                const std::function<bool(pdata::TraceBatch&&)>& fn) {
+  auto op_matches = [&q](std::string_view service, const Operation& op) {
+    return (q.service.empty() || service == q.service) &&
+           (q.operation.empty() || op.name == q.operation);
+  };
+  auto overlaps = [&q](uint64_t min_start, uint64_t max_start) {
+    return max_start >= q.start_ns && min_start <= q.end_ns;
+  };
+  // Candidates: traces whose span start range overlaps the query and that have a span of a
+  // matching operation, with their latest start.
+  std::vector<std::pair<uint64_t, pdata::TraceId>> candidates;
   std::vector<std::shared_ptr<const Block>> blocks;
-  std::vector<Head::Payload> payloads;
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
-    payloads = active_->payloads;
-    if (frozen_)
-      payloads.insert(payloads.end(), frozen_->payloads.begin(), frozen_->payloads.end());
+    std::vector<bool> ok(ops_.size());
+    for (size_t i = 0; i < ops_.size(); ++i) ok[i] = op_matches(ops_[i].first, ops_[i].second);
+    for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
+      if (!head) continue;
+      for (const auto& [id, t] : head->by_trace) {
+        if (!overlaps(t.min_start, t.max_start)) continue;
+        if (std::any_of(t.ops.begin(), t.ops.end(), [&](uint32_t op) { return ok[op]; }))
+          candidates.emplace_back(t.max_start, id);
+      }
+    }
   }
-  for (const auto& p : payloads) RETURN_IF_ERROR(CollectMatchesIn(*p, q, latest));
   for (const auto& b : blocks) {
-    if (b->entries.empty() || b->max_start < q.start_ns || b->min_start > q.end_ns) continue;
-    if (!q.service.empty() && !b->services.count(q.service)) continue;
-    // Each record holding a trace in range is decoded once; all its matching spans count.
-    std::vector<bool> wanted(b->records.size(), false);
+    if (b->entries.empty() || !overlaps(b->min_start, b->max_start)) continue;
+    std::vector<bool> ok(b->ops.size());
+    bool any = false;
+    for (size_t i = 0; i < b->ops.size(); ++i)
+      any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
+    if (!any) continue;
     for (const auto& e : b->entries) {
-      if (e.max_start < q.start_ns || e.min_start > q.end_ns) continue;
-      for (uint32_t k = 0; k < e.nrefs; ++k) wanted[b->refs[e.first_ref + k]] = true;
-    }
-    for (size_t r = 0; r < wanted.size(); ++r) {
-      if (!wanted[r]) continue;
-      ASSIGN_OR_RETURN(std::string record, b->reader->Read(b->records[r]));
-      RETURN_IF_ERROR(CollectMatchesIn(record, q, latest));
+      if (!overlaps(e.min_start, e.max_start)) continue;
+      for (uint32_t k = 0; k < e.nops; ++k) {
+        if (ok[b->op_refs[e.first_op + k]]) {
+          candidates.emplace_back(e.max_start, e.id);
+          break;
+        }
+      }
     }
   }
-  std::vector<std::pair<uint64_t, pdata::TraceId>> order;
-  order.reserve(latest.size());
-  for (const auto& [id, t] : latest) order.emplace_back(t, id);
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+  // Newest first; a trace in several places (head and blocks) is checked once.
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
-  std::vector<pdata::TraceId> ids;
-  for (const auto& [t, id] : order) {
-    if (q.limit && ids.size() >= q.limit) break;
-    ids.push_back(id);
+  std::unordered_set<pdata::TraceId, IdHash> seen;
+  for (const auto& [t, id] : candidates) {
+    if (!seen.insert(id).second) continue;
+    ASSIGN_OR_RETURN(pdata::TraceBatch trace, GetTrace(id));
+    bool match = false;
+    for (const auto& rs : trace.resources()) {
+      if (!q.service.empty() && ServiceName(rs.resource) != q.service) continue;
+      for (const auto& ss : rs.scope_spans)
+        for (const auto& span : ss.spans) match = match || SpanMatches(rs.resource, span, q);
+    }
+    if (match && !fn(std::move(trace))) break;
   }
-  return ids;
+  return Status::Ok();
 }
 
 StatusOr<std::vector<pdata::TraceBatch>> TraceTable::FindTraces(const TraceSearch& search) {
-  ASSIGN_OR_RETURN(std::vector<pdata::TraceId> ids, MatchingTraces(search));
   std::vector<pdata::TraceBatch> out;
-  for (const auto& id : ids) {
-    ASSIGN_OR_RETURN(pdata::TraceBatch t, GetTrace(id));
+  RETURN_IF_ERROR(ForEachMatch(search, [&](pdata::TraceBatch&& t) {
     out.push_back(std::move(t));
-  }
+    return search.limit == 0 || out.size() < search.limit;
+  }));
   return out;
 }
 
@@ -486,7 +510,8 @@ std::vector<Operation> TraceTable::Operations(const std::string& service) {
   std::shared_lock lock(mu_);
   std::set<Operation> all;
   for (const auto& [name, ops] : services_)
-    if (service.empty() || name == service) all.insert(ops.begin(), ops.end());
+    if (service.empty() || name == service)
+      for (const auto& [op, id] : ops) all.insert(op);
   return {all.begin(), all.end()};
 }
 
@@ -496,12 +521,7 @@ Status TraceTable::ScanTraces(uint64_t start_ns, uint64_t end_ns,
   q.start_ns = start_ns;
   q.end_ns = end_ns;
   q.limit = 0;
-  ASSIGN_OR_RETURN(std::vector<pdata::TraceId> ids, MatchingTraces(q));
-  for (const auto& id : ids) {
-    ASSIGN_OR_RETURN(pdata::TraceBatch t, GetTrace(id));
-    if (!fn(t)) break;
-  }
-  return Status::Ok();
+  return ForEachMatch(q, [&](pdata::TraceBatch&& t) { return fn(t); });
 }
 
 }  // namespace otter::store

@@ -56,9 +56,11 @@ class TraceTable final : public TraceQuerier {
  private:
   struct Head;
   struct Block;
-  using Latest = std::unordered_map<pdata::TraceId, uint64_t, IdHash>;
-  // Trace ids matching `search`, newest matching span first, at most search.limit (0 = all).
-  StatusOr<std::vector<pdata::TraceId>> MatchingTraces(const TraceSearch& search);
+  // Calls fn with each trace having a span that matches `search`, newest trace first (by its
+  // latest span start), until fn returns false. Candidates come from the per-trace time range
+  // and operation index; each is then read and checked span by span.
+  Status ForEachMatch(const TraceSearch& search,
+                      const std::function<bool(pdata::TraceBatch&&)>& fn);
 
   // Orders operations and finds them by (name, kind) views without building strings.
   struct OperationLess {
@@ -71,13 +73,18 @@ class TraceTable final : public TraceQuerier {
       return K(a) < K(b);
     }
   };
-  using OperationSet = std::set<Operation, OperationLess>;
+  // Operation → its id in ops_.
+  using OperationIds = std::map<Operation, uint32_t, OperationLess>;
+  // The id of (service, name, kind), added to the catalogue if new. Requires mu_ exclusive.
+  uint32_t OperationId(std::string_view service, OperationLess::Key key);
 
   mutable std::shared_mutex mu_;
-  std::shared_ptr<Head> active_;                               // GUARDED_BY(mu_)
-  std::shared_ptr<const Head> frozen_;                         // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<const Block>> blocks_;           // GUARDED_BY(mu_), oldest first
-  std::map<std::string, OperationSet, std::less<>> services_;  // GUARDED_BY(mu_)
+  std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)
+  std::shared_ptr<const Head> frozen_;                // GUARDED_BY(mu_)
+  std::vector<std::shared_ptr<const Block>> blocks_;  // GUARDED_BY(mu_), oldest first
+  // The catalogue: service → operations (with ids), and (service, operation) by id.
+  std::map<std::string, OperationIds, std::less<>> services_;  // GUARDED_BY(mu_)
+  std::vector<std::pair<std::string, Operation>> ops_;         // GUARDED_BY(mu_)
 };
 
 // Jaeger's span.kind tag value for an OTLP kind ("" for unspecified).
