@@ -42,4 +42,8 @@ void EncodeExportResponseJson(int64_t rejected, std::string_view error_message, 
 // Appends a google.rpc.Status body: {"code":3,"message":"..."}.
 void EncodeRpcStatusJson(int code, std::string_view message, std::string* out);
 
+// Appends `s` as a JSON string literal (quotes included), escaped as RFC 8259 requires; invalid
+// UTF-8 bytes become U+FFFD so the output is always valid JSON. The encoders above use it.
+void AppendJsonString(std::string& out, std::string_view s);
+
 }  // namespace otter::otlp

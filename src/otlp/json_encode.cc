@@ -654,4 +654,6 @@ void EncodeRpcStatusJson(int code, std::string_view message, std::string* out) {
   w.CloseObject(at);
 }
 
+void AppendJsonString(std::string& out, std::string_view s) { Writer(&out).String(s); }
+
 }  // namespace otter::otlp

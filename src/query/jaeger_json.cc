@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "otlp/json_codec.h"
+
 namespace otter::query::jaeger {
 namespace {
 
@@ -83,7 +85,7 @@ void AppendRawJson(const AnyValue& v, std::string& out) {
       out += "null";
       break;
     case AnyValue::Type::kString:
-      AppendJsonString(out, v.string_value);
+      otlp::AppendJsonString(out, v.string_value);
       break;
     case AnyValue::Type::kBool:
       out += v.bool_value ? "true" : "false";
@@ -118,7 +120,7 @@ void AppendRawJson(const AnyValue& v, std::string& out) {
       for (const auto& [k, val] : sorted) {
         if (!first) out += ',';
         first = false;
-        AppendJsonString(out, k);
+        otlp::AppendJsonString(out, k);
         out += ':';
         AppendRawJson(*val, out);
       }

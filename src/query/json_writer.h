@@ -38,10 +38,6 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends `s` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
-// Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON.
-void AppendJsonString(std::string& out, std::string_view s);
-
 // Appends code point `cp` encoded as UTF-8 (for the query languages' string escapes).
 void AppendUtf8(std::string& out, uint32_t cp);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "otlp/json_codec.h"
 #include "query/http_params.h"
 
 namespace otter::query {
@@ -18,7 +19,7 @@ TEST(JsonWriterTest, NestsAndSeparates) {
 
 TEST(JsonWriterTest, EscapesControlCharactersAndRepairsInvalidUtf8) {
   std::string out;
-  AppendJsonString(out, std::string("q\"\\\n\x01 \xC3\xA9 \xFF", 10));
+  otlp::AppendJsonString(out, std::string("q\"\\\n\x01 \xC3\xA9 \xFF", 10));
   EXPECT_EQ(out, "\"q\\\"\\\\\\n\\u0001 \xC3\xA9 \xEF\xBF\xBD\"");
 }
 

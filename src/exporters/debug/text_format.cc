@@ -6,6 +6,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "otlp/json_codec.h"
+
 namespace otter::debugtext {
 namespace {
 
@@ -28,35 +30,6 @@ void AppendDouble(std::string& out, double d) {
   char buf[64];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d, format);
   out.append(buf, ec == std::errc() ? p : buf);
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += c;
-    }
-  }
-  out += '"';
 }
 
 void AppendBase64(std::string& out, std::string_view s) {
@@ -90,12 +63,12 @@ void AppendJson(std::string& out, const AnyValue& v) {
       out += "null";
       break;
     case AnyValue::Type::kString:
-      AppendJsonString(out, v.string_value);
+      otlp::AppendJsonString(out, v.string_value);
       break;
     case AnyValue::Type::kBytes: {
       std::string b64;
       AppendBase64(b64, v.string_value);
-      AppendJsonString(out, b64);
+      otlp::AppendJsonString(out, b64);
       break;
     }
     case AnyValue::Type::kArray:
@@ -110,7 +83,7 @@ void AppendJson(std::string& out, const AnyValue& v) {
       out += '{';
       for (size_t i = 0; i < v.kvlist_value.size(); ++i) {
         if (i) out += ',';
-        AppendJsonString(out, v.kvlist_value[i].key);
+        otlp::AppendJsonString(out, v.kvlist_value[i].key);
         out += ':';
         AppendJson(out, v.kvlist_value[i].value);
       }
