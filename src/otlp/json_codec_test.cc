@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "otlp/json_testdata.h"
 
@@ -941,6 +942,18 @@ TEST(JsonErrors, LargeBodyUsesOwnParser) {
   ASSERT_GT(body.size(), 1u << 20);
   EXPECT_EQ(Traces(body).ItemCount(), 20000u);
   EXPECT_EQ(Traces(kFullTraces).ItemCount(), 2u);  // and the small path still works after
+}
+
+TEST(JsonDecode, SetsNoWire) {  // wire() is protobuf only
+  auto t = DecodeTracesJson(kFullTraces);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(std::as_const(*t).wire().empty());
+  auto m = DecodeMetricsJson(kFullMetrics);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->wire().empty());
+  auto l = DecodeLogsJson(kFullLogs);
+  ASSERT_TRUE(l.ok());
+  EXPECT_TRUE(l->wire().empty());
 }
 
 }  // namespace

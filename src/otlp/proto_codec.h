@@ -36,13 +36,14 @@ namespace otter::otlp {
 
 inline constexpr int kMaxAnyValueDepth = 64;
 
-// Takes ownership of `body` (adopted into the new batch's arena; no copy) and decodes it.
+// Takes ownership of `body` (adopted into the new batch's arena; no copy) and decodes it. The
+// batch's wire() is the body.
 StatusOr<pdata::TraceBatch> DecodeTraces(std::string body);
 StatusOr<pdata::MetricBatch> DecodeMetrics(std::string body);
 StatusOr<pdata::LogBatch> DecodeLogs(std::string body);
 
 // Decodes `bytes` and appends the resources to `out`. `bytes` must stay alive as long as `out`
-// (normally: it lives in out.arenas()). On error `out` is left as it was.
+// (normally: it lives in out.arenas()). Clears out.wire(). On error `out` is left as it was.
 Status DecodeTracesInto(std::string_view bytes, pdata::TraceBatch& out);
 Status DecodeMetricsInto(std::string_view bytes, pdata::MetricBatch& out);
 Status DecodeLogsInto(std::string_view bytes, pdata::LogBatch& out);

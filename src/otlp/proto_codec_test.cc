@@ -569,6 +569,57 @@ TEST(ProtoCodecTraces, EncodesHandBuiltBatch) {
   EXPECT_EQ(pspan.attributes(0).value().int_value(), -1);
 }
 
+// ---- wire: the decoded body is kept as the batch's cached encoding ---------------------------
+
+TEST(ProtoCodecWire, DecodeSetsWireToTheAdoptedBody) {
+  std::string body = FullTraceRequest().SerializeAsString();
+  auto t = DecodeTraces(body);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->wire(), body);
+  std::string_view name = t->resources()[0].scope_spans[0].spans[0].name;  // clears
+  EXPECT_TRUE(t->wire().empty());
+  EXPECT_FALSE(name.empty());
+
+  body = FullMetricsRequest().SerializeAsString();
+  auto m = DecodeMetrics(body);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->wire(), body);
+
+  body = FullLogsRequest().SerializeAsString();
+  auto l = DecodeLogs(body);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->wire(), body);
+  // Not a copy: the view points at the bytes the batch's strings do.
+  const pdata::LogBatch& cl = *l;
+  std::string_view s = cl.resources()[0].scope_logs[0].scope.name;
+  EXPECT_GE(s.data(), cl.wire().data());
+  EXPECT_LE(s.data() + s.size(), cl.wire().data() + cl.wire().size());
+}
+
+TEST(ProtoCodecWire, EmptyAndInvalidBodiesHaveNoWire) {
+  auto empty = DecodeTraces("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->wire().empty());
+  EXPECT_FALSE(DecodeTraces(Bytes({0x0a, 0x05})).ok());
+}
+
+TEST(ProtoCodecWire, DecodeIntoDoesNotSetTheWire) {
+  pdata::TraceBatch b;
+  std::string_view one = b.arenas().Adopt(FullTraceRequest().SerializeAsString());
+  ASSERT_TRUE(DecodeTracesInto(one, b).ok());
+  EXPECT_TRUE(b.wire().empty());
+
+  // Appending to a batch that has a wire clears it; a failed append leaves the batch as it was.
+  auto w = DecodeTraces(FullTraceRequest().SerializeAsString());
+  ASSERT_TRUE(w.ok());
+  std::string_view wire = w->wire();
+  std::string_view bad = w->arenas().Copy(Bytes({0x0a, 0x05}));
+  EXPECT_FALSE(DecodeTracesInto(bad, *w).ok());
+  EXPECT_EQ(w->wire(), wire);
+  ASSERT_TRUE(DecodeTracesInto(one, *w).ok());
+  EXPECT_TRUE(w->wire().empty());
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace otter::otlp

@@ -398,10 +398,12 @@ template <class Batch, class Fn>
 Status DecodeInto(std::string_view bytes, Batch& out, Fn decode) {
   internal::ProtoDecoder d(bytes);
   const uint8_t* p = wire::AsBytes(bytes.data());
+  std::string_view wire = out.wire();
   auto& resources = out.resources();
   size_t old = resources.size();
   if ((d.*decode)(p, p + bytes.size(), resources)) return Status::Ok();
   resources.resize(old);
+  out.set_wire(wire);
   return d.TakeError();
 }
 
@@ -412,6 +414,7 @@ StatusOr<Batch> DecodeOwned(std::string body, Status (*into)(std::string_view, B
       body.empty() ? std::string_view() : batch.arenas().Adopt(std::move(body));
   Status s = into(bytes, batch);
   if (!s.ok()) return s;
+  batch.set_wire(bytes);  // the body is the request's encoding: consumers may reuse it
   return batch;
 }
 

@@ -64,6 +64,8 @@ size_t Batch<R>::ItemCount() const {
 
 template <class R>
 void Batch<R>::Append(Batch&& other) {
+  wire_ = {};
+  other.wire_ = {};
   resources_.insert(resources_.end(), std::make_move_iterator(other.resources_.begin()),
                     std::make_move_iterator(other.resources_.end()));
   other.resources_.clear();
@@ -72,6 +74,7 @@ void Batch<R>::Append(Batch&& other) {
 
 template <class R>
 Batch<R> Batch<R>::SplitOff(size_t max_items) {
+  wire_ = {};
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
   size_t left = max_items;
@@ -113,6 +116,7 @@ Batch<R> Batch<R>::Clone() const {
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
   out.resources_ = resources_;
+  out.wire_ = wire_;  // points into the shared arenas
   return out;
 }
 

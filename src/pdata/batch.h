@@ -1,10 +1,17 @@
 // Batch<R>: a move-only unit of telemetry (R = ResourceSpans / ResourceMetrics / ResourceLogs)
 // plus the arenas its string views point into. Consumers take batches by rvalue; a fan-out that
 // must hand the same data to a mutating consumer calls Clone().
+// wire(): an optional cached OTLP protobuf Export*ServiceRequest that decodes to exactly the
+// content (the request body the decoder adopted; it may hold fields pdata skips), so consumers
+// that need protobuf bytes (the store's WAL) need not encode. Whatever may mutate clears it: the
+// non-const resources(), Append, SplitOff (both batches). Clone copies it; a move transfers it.
+// Code that only reads must go through a const batch, or the wire is lost.
 // Thread-safety: a batch is owned by one thread at a time.
 #pragma once
 
 #include <cstddef>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pdata/arena.h"
@@ -20,15 +27,33 @@ class Batch {
   using Resource = R;
 
   Batch() = default;
-  Batch(Batch&&) noexcept = default;
-  Batch& operator=(Batch&&) noexcept = default;
+  // The moved-from batch has no wire (its bytes went with the arenas).
+  Batch(Batch&& other) noexcept
+      : resources_(std::move(other.resources_)),
+        arenas_(std::move(other.arenas_)),
+        wire_(std::exchange(other.wire_, {})) {}
+  Batch& operator=(Batch&& other) noexcept {
+    resources_ = std::move(other.resources_);
+    arenas_ = std::move(other.arenas_);
+    wire_ = std::exchange(other.wire_, {});
+    return *this;
+  }
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
-  std::vector<R>& resources() { return resources_; }
+  // Clears wire(): callers may mutate through it.
+  std::vector<R>& resources() {
+    wire_ = {};
+    return resources_;
+  }
   const std::vector<R>& resources() const { return resources_; }
   ArenaSet& arenas() { return arenas_; }
   const ArenaSet& arenas() const { return arenas_; }
+
+  // The cached protobuf encoding of the current content, or empty when unknown.
+  std::string_view wire() const { return wire_; }
+  // `wire` must point into arenas() and decode to exactly the current content.
+  void set_wire(std::string_view wire) { wire_ = wire; }
 
   // Spans, metric data points, or log records.
   size_t ItemCount() const;
@@ -44,6 +69,7 @@ class Batch {
  private:
   std::vector<R> resources_;
   ArenaSet arenas_;
+  std::string_view wire_;
 };
 
 using TraceBatch = Batch<ResourceSpans>;

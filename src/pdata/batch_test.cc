@@ -78,5 +78,61 @@ TEST(BatchTest, MetricSplitInsideAMetric) {
   EXPECT_EQ(first.resources()[0].scope_metrics[0].metrics[0].name, "m");
 }
 
+// A batch with a wire (any bytes in its arena will do: Batch does not parse it).
+TraceBatch WithWire(int spans) {
+  TraceBatch b = MakeTraces(1, 1, spans);
+  b.set_wire(b.arenas().Copy("wire"));
+  return b;
+}
+
+TEST(BatchTest, WireIsKeptByReadsCloneAndMove) {
+  TraceBatch b = WithWire(2);
+  const TraceBatch& cb = b;
+  EXPECT_EQ(cb.resources().size(), 1u);
+  EXPECT_EQ(b.ItemCount(), 2u);
+  EXPECT_EQ(b.wire(), "wire");
+  TraceBatch c = b.Clone();
+  EXPECT_EQ(c.wire(), "wire");
+  EXPECT_EQ(b.wire(), "wire");
+  TraceBatch m = std::move(b);
+  EXPECT_EQ(m.wire(), "wire");
+  EXPECT_TRUE(b.wire().empty());  // NOLINT(bugprone-use-after-move): moved-from has none
+  TraceBatch a;
+  a = std::move(m);
+  EXPECT_EQ(a.wire(), "wire");
+  EXPECT_TRUE(m.wire().empty());  // NOLINT(bugprone-use-after-move)
+  c.resources();                  // the clone's mutable access leaves the original's wire alone
+  EXPECT_TRUE(c.wire().empty());
+  EXPECT_EQ(a.wire(), "wire");
+}
+
+TEST(BatchTest, WireIsClearedByMutableResources) {
+  TraceBatch b = WithWire(1);
+  b.resources()[0].scope_spans[0].spans[0].name = "changed";
+  EXPECT_TRUE(b.wire().empty());
+}
+
+TEST(BatchTest, WireIsClearedByAppend) {
+  TraceBatch a = WithWire(1);
+  TraceBatch b = WithWire(1);
+  a.Append(std::move(b));
+  EXPECT_TRUE(a.wire().empty());
+  EXPECT_TRUE(b.wire().empty());  // NOLINT(bugprone-use-after-move)
+  TraceBatch empty;
+  empty.Append(WithWire(1));
+  EXPECT_TRUE(empty.wire().empty());
+}
+
+TEST(BatchTest, WireIsClearedBySplitOffOnBothBatches) {
+  TraceBatch b = WithWire(3);
+  TraceBatch first = b.SplitOff(1);
+  EXPECT_TRUE(first.wire().empty());
+  EXPECT_TRUE(b.wire().empty());
+  TraceBatch all = WithWire(3);
+  TraceBatch whole = all.SplitOff(10);
+  EXPECT_TRUE(whole.wire().empty());
+  EXPECT_TRUE(all.wire().empty());
+}
+
 }  // namespace
 }  // namespace otter::pdata

@@ -92,6 +92,7 @@ inline int64_t UnZigZag(uint64_t v) {
 // Reads from a byte range; every getter fails (returns false) past the end and sticks failed.
 class IndexReader {
  public:
+  IndexReader() = default;
   explicit IndexReader(std::string_view data) : data_(data) {}
   bool Varint(uint64_t* v);
   bool U32(uint32_t* v);  // a varint that must fit 32 bits
@@ -99,6 +100,7 @@ class IndexReader {
   bool Bytes(size_t n, std::string_view* s);
   bool ok() const { return ok_; }
   bool done() const { return pos_ == data_.size(); }
+  size_t remaining() const { return data_.size() - pos_; }
 
  private:
   std::string_view data_;

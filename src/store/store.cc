@@ -131,7 +131,7 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     case RecordType::kTraces: {
       auto b = otlp::DecodeTraces(std::string(payload));
       if (!b.ok()) return skip(b.status());
-      traces_.Apply(*b, std::string(payload));
+      traces_.Apply(*b);
       return Status::Ok();
     }
     case RecordType::kMetrics: {
@@ -152,21 +152,33 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
 
 void Store::Write(pdata::TraceBatch&& batch, Completion done) {
   Pending p{RecordType::kTraces, {}, {}, std::move(done)};
-  otlp::EncodeTraces(batch, &p.payload);
+  if (batch.wire().empty()) {
+    otlp::EncodeTraces(batch, &p.payload);
+  } else {
+    p.payload.assign(batch.wire());  // the received request: no re-encode
+  }
   p.data = std::move(batch);
   Enqueue(std::move(p));
 }
 
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
   Pending p{RecordType::kMetrics, {}, {}, std::move(done)};
-  otlp::EncodeMetrics(batch, &p.payload);
+  if (batch.wire().empty()) {
+    otlp::EncodeMetrics(batch, &p.payload);
+  } else {
+    p.payload.assign(batch.wire());  // the received request: no re-encode
+  }
   p.data = metrics_.Convert(batch);  // on the caller's thread: conversion runs in parallel
   Enqueue(std::move(p));
 }
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
   Pending p{RecordType::kLogs, {}, {}, std::move(done)};
-  otlp::EncodeLogs(batch, &p.payload);
+  if (batch.wire().empty()) {
+    otlp::EncodeLogs(batch, &p.payload);
+  } else {
+    p.payload.assign(batch.wire());  // the received request: no re-encode
+  }
   p.data = std::move(batch);
   Enqueue(std::move(p));
 }
@@ -207,7 +219,7 @@ void Store::ApplyToTables(Pending& p) {
         using T = std::decay_t<decltype(data)>;
         if constexpr (std::is_same_v<T, pdata::TraceBatch>) {
           written_[0]->Add(data.ItemCount());
-          traces_.Apply(data, std::move(p.payload));
+          traces_.Apply(data);
         } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
           size_t n = 0;
           for (const auto& s : data.series) n += s.samples.size();

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <unordered_set>
 
-#include "otlp/proto_codec.h"
+#include "store/span_columns.h"
 
 namespace otter::store {
 
@@ -64,99 +64,81 @@ bool SpanMatches(const pdata::Resource& resource, const pdata::Span& span, const
   return true;
 }
 
-// Keeps only the spans of trace `id` (and the resources/scopes that still have spans).
-void KeepTrace(pdata::TraceBatch& batch, const pdata::TraceId& id) {
-  auto& resources = batch.resources();
-  for (auto& rs : resources) {
-    for (auto& ss : rs.scope_spans)
-      std::erase_if(ss.spans, [&](const pdata::Span& s) { return !(s.trace_id == id); });
-    std::erase_if(rs.scope_spans, [](const pdata::ScopeSpans& ss) { return ss.spans.empty(); });
-  }
-  std::erase_if(resources, [](const pdata::ResourceSpans& rs) { return rs.scope_spans.empty(); });
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- head
 
-// The head keeps each write as the OTLP bytes the WAL holds (about a third of the decoded
-// form's memory) with a trace-id index into them; queries decode what they need.
+// The head keeps spans as rows (store/span_columns.h) with a trace-id index into them.
 struct TraceTable::Head {
-  using Payload = std::shared_ptr<const std::string>;
   struct Trace {
-    std::vector<uint32_t> payloads;  // indexes, ascending
-    std::vector<uint32_t> ops;       // operation ids (TraceTable::ops_) of its spans
+    std::vector<uint32_t> rows;  // into rows.spans, in write order
+    std::vector<uint32_t> ops;   // operation ids (TraceTable::ops_) of its spans
     uint64_t min_start = UINT64_MAX;
     uint64_t max_start = 0;
   };
-  std::vector<Payload> payloads;
+  SpanRows rows;
   std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
-  size_t spans = 0;
+  std::unordered_map<uint64_t, uint32_t> op_cache;  // see Apply
   uint64_t first_write_ns = 0;
 
-  // `span_ops` holds each span's operation id, in batch order.
-  void Add(const pdata::TraceBatch& batch, std::string&& payload,
-           const std::vector<uint32_t>& span_ops) {
-    auto idx = static_cast<uint32_t>(payloads.size());
-    size_t k = 0;
-    for (const auto& rs : batch.resources()) {
-      for (const auto& ss : rs.scope_spans) {
-        for (const auto& span : ss.spans) {
-          Trace& t = by_trace[span.trace_id];
-          if (t.payloads.empty() || t.payloads.back() != idx) t.payloads.push_back(idx);
-          uint32_t op = span_ops[k++];
-          if (std::find(t.ops.begin(), t.ops.end(), op) == t.ops.end()) t.ops.push_back(op);
-          t.min_start = std::min(t.min_start, span.start_time_unix_nano);
-          t.max_start = std::max(t.max_start, span.start_time_unix_nano);
-        }
-        spans += ss.spans.size();
-      }
+  // `op_of(row)` gives a span's operation id.
+  template <class OpOf>
+  void Add(const pdata::TraceBatch& batch, OpOf&& op_of) {
+    auto first = static_cast<uint32_t>(rows.spans.size());
+    rows.Append(batch);
+    for (auto i = first; i < rows.spans.size(); ++i) {
+      const SpanRow& r = rows.spans[i];
+      Trace& t = by_trace[r.trace_id];
+      t.rows.push_back(i);
+      uint32_t op = op_of(r);
+      if (std::find(t.ops.begin(), t.ops.end(), op) == t.ops.end()) t.ops.push_back(op);
+      t.min_start = std::min(t.min_start, r.start);
+      t.max_start = std::max(t.max_start, r.start);
     }
-    payloads.push_back(std::make_shared<const std::string>(std::move(payload)));
   }
 
-  // The payloads holding spans of `id` (empty when none). Requires the table's lock.
-  std::vector<Payload> PayloadsOf(const pdata::TraceId& id) const {
-    std::vector<Payload> out;
+  // The service.name of a scope's resource ("" if absent).
+  std::string_view ServiceOf(uint32_t scope) const {
+    const ResourceRow& res = rows.resources[rows.scopes[scope].resource];
+    for (uint32_t i = res.attrs; i < res.attrs + res.nattrs; ++i) {
+      const AttrCell& c = rows.attrs[i];
+      if (c.type == pdata::AnyValue::Type::kString && rows.strings[c.key] == "service.name")
+        return rows.strings[static_cast<uint32_t>(c.value)];
+    }
+    return {};
+  }
+
+  // Appends the spans of `id` to *out; false when the head has none. Requires the table's lock.
+  bool Load(const pdata::TraceId& id, pdata::TraceBatch* out) const {
     auto it = by_trace.find(id);
-    if (it != by_trace.end())
-      for (uint32_t i : it->second.payloads) out.push_back(payloads[i]);
-    return out;
+    if (it == by_trace.end()) return false;
+    rows.ToBatch(it->second.rows, out);
+    return true;
   }
 };
 
-namespace {
-
-// Appends the spans of trace `id` found in `payloads` to *out (decoding copies, so the result
-// owns its bytes).
-Status AppendTraceFrom(const std::vector<std::shared_ptr<const std::string>>& payloads,
-                       const pdata::TraceId& id, pdata::TraceBatch* out) {
-  for (const auto& p : payloads) {
-    ASSIGN_OR_RETURN(pdata::TraceBatch batch, otlp::DecodeTraces(*p));
-    KeepTrace(batch, id);
-    out->Append(std::move(batch));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 // ---------------------------------------------------------------- blocks
 
+// A block holds pages of spans (span_columns.h): traces sorted by id, never split across pages,
+// and an index of the pages and of every trace.
 struct TraceTable::Block {
   struct Entry {
     pdata::TraceId id;
-    uint32_t first_ref = 0;  // into refs
-    uint32_t nrefs = 0;
-    uint32_t first_op = 0;  // into op_refs
+    uint32_t page = 0;
+    uint32_t first_row = 0;  // within the page
+    uint32_t count = 0;      // spans
+    uint32_t first_op = 0;   // into op_refs
     uint32_t nops = 0;
     uint64_t min_start = 0;
     uint64_t max_start = 0;
   };
+  struct Page {
+    RecordLocation loc;
+    uint32_t first_entry = 0, entries = 0;
+  };
   std::shared_ptr<BlockReader> reader;
-  std::vector<RecordLocation> records;  // the OTLP requests, as written
-  std::vector<uint32_t> refs;           // record indexes per trace
-  std::vector<Entry> entries;           // by id
+  std::vector<Page> pages;
+  std::vector<Entry> entries;  // by id
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
   std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
@@ -167,22 +149,28 @@ struct TraceTable::Block {
                                [](const Entry& e, const pdata::TraceId& x) { return e.id < x; });
     return it != entries.end() && it->id == id ? &*it : nullptr;
   }
-  // The spans of trace `e` (its records decoded, other traces' spans dropped).
+  // The spans of trace `e`: its page decoded, its rows converted.
   StatusOr<pdata::TraceBatch> Load(const Entry& e) const {
+    const Page& p = pages[e.page];
+    std::vector<PageTraceInfo> traces;
+    traces.reserve(p.entries);
+    for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
+      traces.push_back({entries[i].id, entries[i].min_start, entries[i].count});
+    ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
+    SpanRows rows;
+    Status st = DecodeSpanPage(std::move(page), traces, &rows);
+    if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
+    std::vector<uint32_t> idx(e.count);
+    for (uint32_t k = 0; k < e.count; ++k) idx[k] = e.first_row + k;
     pdata::TraceBatch out;
-    for (uint32_t k = 0; k < e.nrefs; ++k) {
-      ASSIGN_OR_RETURN(std::string record, reader->Read(records[refs[e.first_ref + k]]));
-      ASSIGN_OR_RETURN(pdata::TraceBatch batch, otlp::DecodeTraces(std::move(record)));
-      KeepTrace(batch, e.id);
-      out.Append(std::move(batch));
-    }
+    rows.ToBatch(idx, &out);
     return out;
   }
 
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
     auto b = std::make_shared<Block>();
     IndexReader in(reader->signal_index());
-    uint64_t nops = 0, nrecords = 0, ntraces = 0;
+    uint64_t nops = 0, npages = 0;
     in.Varint(&b->min_start);
     in.Varint(&b->max_start);
     in.Varint(&nops);
@@ -193,46 +181,46 @@ struct TraceTable::Block {
       in.String(&kind);
       b->ops.emplace_back(std::string(svc), Operation{std::string(name), std::string(kind)});
     }
-    in.Varint(&nrecords);
-    for (uint64_t i = 0; in.ok() && i < nrecords; ++i) {
-      RecordLocation loc;
-      in.U32(&loc.frame);
-      in.U32(&loc.offset);
-      in.U32(&loc.length);
-      b->records.push_back(loc);
-    }
-    in.Varint(&ntraces);
-    b->entries.reserve(in.ok() ? std::min<uint64_t>(ntraces, 1 << 24) : 0);
-    for (uint64_t i = 0; in.ok() && i < ntraces; ++i) {
-      Entry e;
-      std::string_view id;
-      uint64_t min_delta = 0, span = 0;
-      in.Bytes(16, &id);
-      in.U32(&e.nrefs);
-      e.first_ref = static_cast<uint32_t>(b->refs.size());
-      for (uint32_t k = 0; in.ok() && k < e.nrefs; ++k) {
-        uint32_t r = 0;
-        in.U32(&r);
-        if (r >= b->records.size()) return DataLoss(reader->path() + ": trace index out of range");
-        b->refs.push_back(r);
+    in.Varint(&npages);
+    for (uint64_t i = 0; in.ok() && i < npages; ++i) {
+      Page p;
+      in.U32(&p.loc.frame);
+      in.U32(&p.loc.offset);
+      in.U32(&p.loc.length);
+      in.U32(&p.entries);
+      p.first_entry = static_cast<uint32_t>(b->entries.size());
+      uint32_t row = 0;
+      for (uint32_t k = 0; in.ok() && k < p.entries; ++k) {
+        Entry e;
+        e.page = static_cast<uint32_t>(b->pages.size());
+        e.first_row = row;
+        std::string_view id;
+        uint64_t min_delta = 0, span = 0;
+        in.Bytes(16, &id);
+        in.U32(&e.count);
+        in.U32(&e.nops);
+        e.first_op = static_cast<uint32_t>(b->op_refs.size());
+        for (uint32_t j = 0; in.ok() && j < e.nops; ++j) {
+          uint32_t op = 0;
+          in.U32(&op);
+          if (op >= b->ops.size()) return DataLoss(reader->path() + ": operation out of range");
+          b->op_refs.push_back(op);
+        }
+        in.Varint(&min_delta);
+        in.Varint(&span);
+        if (!in.ok()) break;
+        std::memcpy(e.id.bytes.data(), id.data(), 16);
+        if (!b->entries.empty() && !(b->entries.back().id < e.id))
+          return DataLoss(reader->path() + ": trace index out of order");
+        e.min_start = b->min_start + min_delta;
+        e.max_start = e.min_start + span;
+        row += e.count;
+        b->entries.push_back(e);
       }
-      in.U32(&e.nops);
-      e.first_op = static_cast<uint32_t>(b->op_refs.size());
-      for (uint32_t k = 0; in.ok() && k < e.nops; ++k) {
-        uint32_t op = 0;
-        in.U32(&op);
-        if (op >= b->ops.size()) return DataLoss(reader->path() + ": operation out of range");
-        b->op_refs.push_back(op);
-      }
-      in.Varint(&min_delta);
-      in.Varint(&span);
-      if (!in.ok()) break;
-      std::memcpy(e.id.bytes.data(), id.data(), 16);
-      e.min_start = b->min_start + min_delta;
-      e.max_start = e.min_start + span;
-      b->entries.push_back(e);
+      b->pages.push_back(p);
     }
-    if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed trace index");
+    if (!in.ok() || !in.done() || b->pages.size() != npages)
+      return DataLoss(reader->path() + ": malformed trace index");
     b->reader = std::move(reader);
     return std::shared_ptr<const Block>(std::move(b));
   }
@@ -243,23 +231,28 @@ struct TraceTable::Block {
 TraceTable::TraceTable() : active_(std::make_shared<Head>()) {}
 TraceTable::~TraceTable() = default;
 
-void TraceTable::Apply(const pdata::TraceBatch& batch, std::string&& payload) {
+void TraceTable::Apply(const pdata::TraceBatch& batch) {
   std::unique_lock lock(mu_);
-  if (active_->payloads.empty()) {
+  if (active_->rows.spans.empty()) {
     active_->first_write_ns =
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());
   }
-  std::vector<uint32_t> span_ops;
-  span_ops.reserve(batch.ItemCount());
-  for (const auto& rs : batch.resources()) {
-    std::string_view service = ServiceName(rs.resource);
-    for (const auto& ss : rs.scope_spans)
-      for (const auto& span : ss.spans)
-        span_ops.push_back(OperationId(service, {span.name, SpanKindName(span.kind)}));
-  }
-  active_->Add(batch, std::move(payload), span_ops);
+  Head& head = *active_;
+  head.Add(batch, [&](const SpanRow& r) {
+    auto op = [&] {
+      return OperationId(
+          head.ServiceOf(r.scope),
+          {head.rows.strings[r.name], SpanKindName(static_cast<pdata::SpanKind>(r.kind))});
+    };
+    // (scope, name, kind) → operation, cached per head: integer keys, no string compares.
+    if (r.kind < 0 || r.kind > 7 || r.scope >= (1u << 29)) return op();
+    uint64_t key = (uint64_t{r.scope} << 35) | (static_cast<uint64_t>(r.kind) << 32) | r.name;
+    auto [it, fresh] = head.op_cache.try_emplace(key, 0);
+    if (fresh) it->second = op();
+    return it->second;
+  });
 }
 
 uint32_t TraceTable::OperationId(std::string_view service, OperationLess::Key key) {
@@ -279,6 +272,7 @@ void TraceTable::Freeze() {
   std::unique_lock lock(mu_);
   frozen_ = std::move(active_);
   active_ = std::make_shared<Head>();
+  active_->by_trace.reserve(frozen_->by_trace.size());  // the next head is likely as large
 }
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
@@ -300,12 +294,6 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
       used.push_back(op);
     }
   }
-  // The requests go in as they were written (no decoding): one record each, zstd-compressed in
-  // frames; the index maps each trace to the records holding its spans.
-  BlockWriter writer;
-  std::vector<RecordLocation> records;
-  records.reserve(head->payloads.size());
-  for (const auto& p : head->payloads) records.push_back(writer.Add(*p));
   std::vector<const std::pair<const pdata::TraceId, Head::Trace>*> traces;
   traces.reserve(head->by_trace.size());
   uint64_t min_start = UINT64_MAX, max_start = 0;
@@ -325,22 +313,48 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     PutString(index, catalogue[op].second.name);
     PutString(index, catalogue[op].second.span_kind);
   }
-  PutVarint(index, records.size());
-  for (const auto& r : records) {
-    PutVarint(index, r.frame);
-    PutVarint(index, r.offset);
-    PutVarint(index, r.length);
+  // Pages of whole traces, about kPageSpans spans each; a trace's spans by start time.
+  const SpanRows& rows = head->rows;
+  std::vector<uint32_t> order;
+  std::vector<PageTrace> page_traces;
+  std::string pages_index;
+  size_t npages = 0, page_begin = 0;  // page_begin: into traces
+  BlockWriter writer;
+  SpanPageWriter pages(rows);
+  auto close_page = [&](size_t end) {
+    RecordLocation loc = writer.Add(pages.Encode(order, page_traces));
+    PutVarint(pages_index, loc.frame);
+    PutVarint(pages_index, loc.offset);
+    PutVarint(pages_index, loc.length);
+    PutVarint(pages_index, end - page_begin);
+    for (size_t i = page_begin; i < end; ++i) {
+      const Head::Trace& t = traces[i]->second;
+      pages_index.append(reinterpret_cast<const char*>(traces[i]->first.bytes.data()), 16);
+      PutVarint(pages_index, t.rows.size());
+      PutVarint(pages_index, t.ops.size());
+      for (uint32_t op : t.ops) PutVarint(pages_index, local[op]);
+      PutVarint(pages_index, t.min_start - min_start);
+      PutVarint(pages_index, t.max_start - t.min_start);
+    }
+    ++npages;
+    page_begin = end;
+    order.clear();
+    page_traces.clear();
+  };
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const Head::Trace& t = traces[i]->second;
+    PageTrace pt{t.min_start, static_cast<uint32_t>(order.size()),
+                 static_cast<uint32_t>(t.rows.size())};
+    order.insert(order.end(), t.rows.begin(), t.rows.end());
+    std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
+      return rows.spans[a].start < rows.spans[b].start;
+    });
+    page_traces.push_back(pt);
+    if (order.size() >= kPageSpans) close_page(i + 1);
   }
-  PutVarint(index, traces.size());
-  for (const auto* t : traces) {
-    index.append(reinterpret_cast<const char*>(t->first.bytes.data()), 16);
-    PutVarint(index, t->second.payloads.size());
-    for (uint32_t r : t->second.payloads) PutVarint(index, r);
-    PutVarint(index, t->second.ops.size());
-    for (uint32_t op : t->second.ops) PutVarint(index, local[op]);
-    PutVarint(index, t->second.min_start - min_start);
-    PutVarint(index, t->second.max_start - t->second.min_start);
-  }
+  if (!order.empty()) close_page(traces.size());
+  PutVarint(index, npages);
+  index += pages_index;
   return writer.Finish(index, wal_segment);
 }
 
@@ -379,7 +393,7 @@ std::string TraceTable::RemoveOldestBlock() {
 
 size_t TraceTable::span_count() const {
   std::shared_lock lock(mu_);
-  return active_->spans + (frozen_ ? frozen_->spans : 0);
+  return active_->rows.spans.size() + (frozen_ ? frozen_->rows.spans.size() : 0);
 }
 
 size_t TraceTable::block_count() const {
@@ -401,18 +415,16 @@ uint64_t TraceTable::oldest_head_ns() const {
 
 StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
   std::vector<std::shared_ptr<const Block>> blocks;
-  std::vector<Head::Payload> payloads;  // frozen head first, then the active one
+  pdata::TraceBatch out;  // frozen head first, then the active one
+  bool found = false;
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
-    if (frozen_) payloads = frozen_->PayloadsOf(id);
-    for (auto& p : active_->PayloadsOf(id)) payloads.push_back(std::move(p));
+    if (frozen_) found = frozen_->Load(id, &out);
+    found = active_->Load(id, &out) || found;
   }
-  // Decode and read blocks without holding the lock (the writer never waits on a query).
-  pdata::TraceBatch out;
-  bool found = !payloads.empty();
-  RETURN_IF_ERROR(AppendTraceFrom(payloads, id, &out));
-  // Newest block first, each prepended: the result lists the oldest spans first.
+  // Blocks are read without the lock (the writer never waits on a block read). Newest block
+  // first, each prepended: the result lists the oldest spans first.
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
     const auto& b = *it;
     const Block::Entry* e = b->Find(id);

@@ -1,9 +1,10 @@
-// TraceTable: the trace side of the store. Recent spans live in an in-memory head (the decoded
-// batches plus a trace-id index); a flush freezes the head and turns it into an immutable block
-// (docs/storage.md, "Traces"). Queries see blocks, the frozen head and the active head together.
-// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
-// flusher, queries from any thread. mu_ guards the head pointers, the block list and the
-// service catalogue; blocks and frozen heads are immutable and read without the lock.
+// TraceTable: the trace side of the store. Recent spans live in an in-memory head (span rows,
+// store/span_columns.h, plus a trace-id index); a flush freezes the head and turns it into an
+// immutable block of columnar pages (docs/storage.md, "Traces"). Queries see blocks, the frozen
+// head and the active head together. Thread-safety: Apply/Freeze from the store's writer thread,
+// BuildBlock/AddBlock from its flusher, queries from any thread. mu_ guards the head pointers, the
+// block list and the service catalogue; blocks and frozen heads are immutable and read without the
+// lock.
 #pragma once
 
 #include <map>
@@ -24,9 +25,8 @@ class TraceTable final : public TraceQuerier {
   TraceTable();
   ~TraceTable() override;
 
-  // Takes a write into the active head (it becomes queryable at once): `batch` is indexed and
-  // `payload`, its OTLP encoding (the WAL record), is kept.
-  void Apply(const pdata::TraceBatch& batch, std::string&& payload);
+  // Takes a write into the active head (it becomes queryable at once).
+  void Apply(const pdata::TraceBatch& batch);
   // Makes the active head the frozen one and starts an empty head. Requires no frozen head.
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
@@ -54,6 +54,7 @@ class TraceTable final : public TraceQuerier {
                     const std::function<bool(const pdata::TraceBatch&)>& fn) override;
 
  private:
+  static constexpr size_t kPageSpans = 2048;  // spans per block page, about
   struct Head;
   struct Block;
   // Calls fn with each trace having a span that matches `search`, newest trace first (by its

@@ -1,0 +1,225 @@
+// Spans in columnar form (docs/storage.md, "Traces"). SpanRows is the trace head's memory: one
+// fixed-size row per span, attributes/events/links in flat arrays, every string interned. A flush
+// cuts the rows, sorted by trace, into pages; EncodeSpanPage writes a page column by column (ids
+// raw, times as deltas within the trace, strings as page-dictionary references, attribute values
+// in one column per key) and DecodeSpanPage turns it back into SpanRows.
+// Thread-safety: none; the trace table serialises writers and readers of a head.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "pdata/batch.h"
+
+namespace otter::store {
+
+// Strings by id; id 0 is "". Views stay valid for the table's lifetime.
+class StringTable {
+ public:
+  StringTable();
+  // The id of `s`, copied in if new.
+  uint32_t Intern(std::string_view s);
+  // Copies `s` in as a new id without looking it up (a string not expected to repeat).
+  uint32_t Add(std::string_view s);
+  // Appends `s` as the next id without looking it up or copying; `s` must outlive the table.
+  uint32_t Push(std::string_view s);
+  std::string_view operator[](uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+  size_t bytes() const;
+
+ private:
+  void Grow();
+  std::string_view Copy(std::string_view s);
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t id = 0;  // 0 = free
+  };
+  std::vector<std::string_view> strings_;
+  std::vector<Slot> slots_;  // open addressing
+  // The interned strings' bytes, in chunks that never move.
+  static constexpr size_t kChunkBytes = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* cur_ = nullptr;
+  size_t left_ = 0;
+  size_t chunk_bytes_ = 0;
+};
+
+// An append-only array in fixed-size chunks: growing never copies, and the chunks come from (and
+// go back to) the malloc heap, so a head reuses the memory of the one flushed before it.
+template <class T>
+class Chunked {
+  static_assert(std::is_trivially_destructible_v<T>);
+  static constexpr size_t kShift = 14;  // 16384 elements a chunk
+  static constexpr size_t kMask = (size_t{1} << kShift) - 1;
+
+ public:
+  T& operator[](size_t i) { return chunks_[i >> kShift].get()[i & kMask]; }
+  const T& operator[](size_t i) const { return chunks_[i >> kShift].get()[i & kMask]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void push_back(const T& v) {
+    if ((size_ & kMask) == 0 && (size_ >> kShift) == chunks_.size())
+      chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) << kShift)));
+    new (&(*this)[size_++]) T(v);
+  }
+  void resize(size_t n) {
+    while (size_ < n) push_back(T{});
+  }
+  size_t bytes() const { return chunks_.size() * (sizeof(T) << kShift); }
+
+  template <class C, class R>
+  struct Iter {
+    C* c;
+    size_t i;
+    R& operator*() const { return (*c)[i]; }
+    Iter& operator++() {
+      ++i;
+      return *this;
+    }
+    bool operator!=(const Iter& o) const { return i != o.i; }
+  };
+  Iter<Chunked, T> begin() { return {this, 0}; }
+  Iter<Chunked, T> end() { return {this, size_}; }
+  Iter<const Chunked, const T> begin() const { return {this, 0}; }
+  Iter<const Chunked, const T> end() const { return {this, size_}; }
+
+ private:
+  struct Free {
+    void operator()(T* p) const { ::operator delete(p); }
+  };
+  std::vector<std::unique_ptr<T, Free>> chunks_;
+  size_t size_ = 0;
+};
+
+// One attribute. `value` holds the int, the double's bits, the bool, or the string id (strings,
+// bytes, and arrays/maps serialised whole).
+struct AttrCell {
+  uint32_t key = 0;
+  pdata::AnyValue::Type type = pdata::AnyValue::Type::kEmpty;
+  uint64_t value = 0;
+};
+
+struct EventRow {
+  uint64_t time = 0;
+  uint32_t name = 0;
+  uint32_t attrs = 0, nattrs = 0;  // into SpanRows::attrs
+  uint32_t dropped = 0;
+};
+
+struct LinkRow {
+  pdata::TraceId trace_id;
+  pdata::SpanId span_id;
+  uint32_t trace_state = 0;
+  uint32_t attrs = 0, nattrs = 0;
+  uint32_t dropped = 0;
+  uint32_t flags = 0;
+};
+
+struct ResourceRow {
+  uint32_t attrs = 0, nattrs = 0;
+  uint32_t dropped = 0;
+  uint32_t schema_url = 0;  // of the ResourceSpans
+};
+
+// An instrumentation scope within a resource.
+struct ScopeRow {
+  uint32_t resource = 0;
+  uint32_t name = 0, version = 0;
+  uint32_t attrs = 0, nattrs = 0;
+  uint32_t dropped = 0;
+  uint32_t schema_url = 0;  // of the ScopeSpans
+};
+
+struct SpanRow {
+  pdata::TraceId trace_id;
+  pdata::SpanId span_id;
+  pdata::SpanId parent;
+  uint64_t start = 0, end = 0;
+  uint32_t name = 0, trace_state = 0, status_message = 0;
+  uint32_t scope = 0;
+  uint32_t attrs = 0, nattrs = 0;
+  uint32_t events = 0, nevents = 0;
+  uint32_t links = 0, nlinks = 0;
+  uint32_t flags = 0;
+  uint32_t dropped_attrs = 0, dropped_events = 0, dropped_links = 0;
+  int32_t kind = 0;
+  int32_t status_code = 0;
+};
+
+class SpanRows {
+ public:
+  // Appends every span of `batch`.
+  void Append(const pdata::TraceBatch& batch);
+  // Appends rows[i] for each i in `rows` to *out as OTLP data (strings copied into its arena),
+  // one ResourceSpans per resource and one ScopeSpans per scope, spans in the given order.
+  void ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) const;
+  // Approximate memory held.
+  size_t bytes() const;
+
+  Chunked<SpanRow> spans;
+  Chunked<AttrCell> attrs;
+  Chunked<EventRow> events;
+  Chunked<LinkRow> links;
+  std::vector<ResourceRow> resources;
+  std::vector<ScopeRow> scopes;
+  StringTable strings;
+  std::string page;  // a decoded page's bytes, which `strings` views
+
+ private:
+  uint32_t Key(size_t position, std::string_view key);
+  uint32_t StringValue(uint32_t key, std::string_view value);
+  uint32_t AddAttrs(const pdata::Attributes& attrs);
+  uint32_t ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss);
+  pdata::AnyValue Value(const AttrCell& cell, pdata::TraceBatch* out) const;
+  void AddAttrsTo(uint32_t first, uint32_t n, pdata::Attributes* to, pdata::TraceBatch* out) const;
+  // Resources and scopes seen, by their serialised content.
+  std::unordered_map<std::string, uint32_t> resource_ids_, scope_ids_;
+  // The keys of the last attribute list, by position.
+  static constexpr size_t kRecentKeys = 64;
+  std::vector<uint32_t> recent_keys_;
+  // How many of a key's first kSampleValues string values were new.
+  static constexpr uint32_t kSampleValues = 256;
+  struct KeyStats {
+    uint32_t values = 0, fresh = 0;
+  };
+  std::vector<KeyStats> key_stats_;
+};
+
+// A trace in a page: its spans are order[first, first + count), sorted by start time.
+struct PageTrace {
+  uint64_t min_start = 0;
+  uint32_t first = 0, count = 0;
+};
+
+// Encodes pages of one SpanRows (a head being flushed); keeps scratch state between pages.
+class SpanPageWriter {
+ public:
+  explicit SpanPageWriter(const SpanRows& rows);
+  // One page: the rows `order[t.first ...]` of each trace t in `traces`.
+  std::string Encode(std::span<const uint32_t> order, std::span<const PageTrace> traces);
+
+ private:
+  const SpanRows& rows_;
+  // Source string id → (page number << 32 | page string id); stale entries are other pages'.
+  std::vector<uint64_t> remap_;
+  uint64_t page_ = 0;
+};
+
+// What the decoder needs to know of each trace in a page (from the block index).
+struct PageTraceInfo {
+  pdata::TraceId id;
+  uint64_t min_start = 0;
+  uint32_t count = 0;
+};
+
+// Decodes a page into *out (which must be empty): spans in page order, trace by trace.
+Status DecodeSpanPage(std::string page, std::span<const PageTraceInfo> traces, SpanRows* out);
+
+}  // namespace otter::store
