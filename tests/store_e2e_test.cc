@@ -581,7 +581,13 @@ TEST(StoreE2eTest, FlushedBlocksAreQueryableAfterRestart) {
     std::string body;
     otlp::EncodeTraces(batch, &body);
     bytes += body.size();
+    // With a 1 MiB head the store may be a flush behind: it answers 503 (retryable), and an
+    // exporter retries, as here.
     auto r = HttpRequest("POST", p.otlp, "/v1/traces", body, kProtobuf);
+    for (int attempt = 0; r.status == 503 && attempt < 200; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      r = HttpRequest("POST", p.otlp, "/v1/traces", body, kProtobuf);
+    }
     ASSERT_EQ(r.status, 200) << r.body;
   }
   ASSERT_GE(bytes, 4u << 20);

@@ -350,6 +350,11 @@ pdata::AnyValue SpanRows::Value(const AttrCell& c, pdata::TraceBatch* out) const
   return v;
 }
 
+std::string SpanRows::ValueString(const AttrCell& cell) const {
+  pdata::TraceBatch scratch;
+  return Value(cell, &scratch).ToString();
+}
+
 void SpanRows::AddAttrsTo(uint32_t first, uint32_t n, pdata::Attributes* to,
                           pdata::TraceBatch* out) const {
   to->reserve(n);

@@ -160,6 +160,8 @@ class SpanRows {
   // Appends rows[i] for each i in `rows` to *out as OTLP data (strings copied into its arena),
   // one ResourceSpans per resource and one ScopeSpans per scope, spans in the given order.
   void ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) const;
+  // The value of an attribute as pdata::AnyValue::ToString renders it.
+  std::string ValueString(const AttrCell& cell) const;
   // Approximate memory held.
   size_t bytes() const;
 

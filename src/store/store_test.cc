@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "otlp/synthetic.h"
 #include "util/harness.h"
@@ -334,6 +335,62 @@ TEST_F(StoreTest, SearchReturnsTheNewestMatchingTracesAcrossBlocksAndHead) {
   EXPECT_EQ(ids(q), (std::vector<int>{2, 1}));
   q.service = "other";
   EXPECT_TRUE(ids(q).empty());
+}
+
+// Searches answer the same before a flush (head rows) and after it (columnar block pages), for
+// every kind of condition: span, resource and event attributes of each type, derived tags,
+// durations and operations.
+TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto store = Open();
+  for (uint64_t seed = 1; seed <= 30; ++seed)
+    ASSERT_TRUE(
+        WriteSync(*store, otlp::MakeSyntheticTraces(100, seed, t0 + seed * 1'000'000'000ull)).ok());
+  std::vector<TraceSearch> queries;
+  auto add = [&](std::string service, std::string op,
+                 std::vector<std::pair<std::string, std::string>> tags,
+                 std::optional<uint64_t> min_d = {}, std::optional<uint64_t> max_d = {}) {
+    TraceSearch q;
+    q.service = std::move(service);
+    q.operation = std::move(op);
+    q.tags = std::move(tags);
+    q.min_duration_ns = min_d;
+    q.max_duration_ns = max_d;
+    q.start_ns = t0;
+    q.end_ns = t0 + 40'000'000'000ull;
+    q.limit = 0;
+    queries.push_back(q);
+  };
+  add("", "", {});
+  add("cart", "", {});
+  add("checkout", "GET /healthz", {});
+  add("", "", {{"http.response.status_code", "500"}});                   // int attribute
+  add("", "", {{"app.cache.hit", "true"}, {"http.route", "/healthz"}});  // bool attribute
+  add("", "", {{"host.name", "node-03"}});                               // resource attribute
+  add("", "", {{"message.type", "RECEIVED"}, {"error", "true"}});        // event attribute, derived
+  add("", "", {{"span.kind", "server"}, {"http.route", "/api/v1/cart"}});
+  add("orders", "", {{"otel.status_code", "ERROR"}}, 40'000'000);
+  add("", "", {}, 10'000'000, 11'000'000);
+  auto ids = [&](const TraceSearch& q) {
+    std::vector<std::string> out;
+    auto found = store->traces().FindTraces(q);
+    EXPECT_TRUE(found.ok());
+    for (const auto& t : *found) {
+      size_t spans = t.ItemCount();
+      out.push_back(t.resources()[0].scope_spans[0].spans[0].trace_id.Hex() + "/" +
+                    std::to_string(spans));
+    }
+    return out;
+  };
+  std::vector<std::vector<std::string>> before;
+  for (const auto& q : queries) before.push_back(ids(q));
+  EXPECT_EQ(before[0].size(), 300u);
+  for (size_t i = 1; i < before.size(); ++i) {
+    EXPECT_FALSE(before[i].empty()) << i;
+    EXPECT_LT(before[i].size(), 300u) << i;
+  }
+  ASSERT_TRUE(store->FlushForTesting().ok());
+  for (size_t i = 0; i < queries.size(); ++i) EXPECT_EQ(ids(queries[i]), before[i]) << i;
 }
 
 TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {

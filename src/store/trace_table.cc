@@ -1,6 +1,7 @@
 #include "store/trace_table.h"
 
 #include <algorithm>
+#include <list>
 #include <mutex>
 #include <unordered_set>
 
@@ -32,35 +33,63 @@ std::string_view ServiceName(const pdata::Resource& resource) {
 
 namespace {
 
-bool TagMatches(const pdata::Resource& resource, const pdata::Span& span, std::string_view key,
-                std::string_view value) {
-  auto attr_matches = [&](const pdata::Attributes& attrs) {
-    const pdata::AnyValue* v = pdata::FindAttribute(attrs, key);
-    return v && v->ToString() == value;
-  };
-  if (attr_matches(span.attributes) || attr_matches(resource.attributes)) return true;
-  for (const auto& e : span.events)
-    if (attr_matches(e.attributes)) return true;
-  if (key == "error") return value == "true" && span.status.code == pdata::StatusCode::kError;
-  if (key == "span.kind") return value == SpanKindName(span.kind);
-  if (key == "otel.status_code") {
-    return (value == "ERROR" && span.status.code == pdata::StatusCode::kError) ||
-           (value == "OK" && span.status.code == pdata::StatusCode::kOk);
+// The service.name of a scope's resource ("" if absent).
+std::string_view ServiceOf(const SpanRows& rows, uint32_t scope) {
+  const ResourceRow& res = rows.resources[rows.scopes[scope].resource];
+  for (uint32_t i = res.attrs; i < res.attrs + res.nattrs; ++i) {
+    const AttrCell& c = rows.attrs[i];
+    if (c.type == pdata::AnyValue::Type::kString && rows.strings[c.key] == "service.name")
+      return rows.strings[static_cast<uint32_t>(c.value)];
   }
-  if (key == "otel.status_description") return value == span.status.message;
+  return {};
+}
+
+// Whether attribute `key` among rows.attrs[first, first + n) renders as `value`.
+bool AttrMatches(const SpanRows& rows, uint32_t first, uint32_t n, std::string_view key,
+                 std::string_view value) {
+  for (uint32_t i = first; i < first + n; ++i) {
+    const AttrCell& c = rows.attrs[i];
+    if (rows.strings[c.key] != key) continue;
+    if (c.type == pdata::AnyValue::Type::kString) {
+      if (rows.strings[static_cast<uint32_t>(c.value)] == value) return true;
+    } else if (rows.ValueString(c) == value) {
+      return true;
+    }
+  }
   return false;
 }
 
-bool SpanMatches(const pdata::Resource& resource, const pdata::Span& span, const TraceSearch& q) {
-  if (span.start_time_unix_nano < q.start_ns || span.start_time_unix_nano > q.end_ns) return false;
-  if (!q.operation.empty() && span.name != q.operation) return false;
-  uint64_t d = span.end_time_unix_nano > span.start_time_unix_nano
-                   ? span.end_time_unix_nano - span.start_time_unix_nano
-                   : 0;
+// Jaeger's tag semantics: a span, resource or event attribute, or a derived tag.
+bool TagMatches(const SpanRows& rows, const SpanRow& r, std::string_view key,
+                std::string_view value) {
+  const ResourceRow& res = rows.resources[rows.scopes[r.scope].resource];
+  if (AttrMatches(rows, r.attrs, r.nattrs, key, value) ||
+      AttrMatches(rows, res.attrs, res.nattrs, key, value))
+    return true;
+  for (uint32_t i = r.events; i < r.events + r.nevents; ++i)
+    if (AttrMatches(rows, rows.events[i].attrs, rows.events[i].nattrs, key, value)) return true;
+  auto code = static_cast<pdata::StatusCode>(r.status_code);
+  if (key == "error") return value == "true" && code == pdata::StatusCode::kError;
+  if (key == "span.kind") return value == SpanKindName(static_cast<pdata::SpanKind>(r.kind));
+  if (key == "otel.status_code") {
+    return (value == "ERROR" && code == pdata::StatusCode::kError) ||
+           (value == "OK" && code == pdata::StatusCode::kOk);
+  }
+  if (key == "otel.status_description") return value == rows.strings[r.status_message];
+  return false;
+}
+
+// Whether span `r` satisfies the query's span conditions (service, time, operation, duration,
+// tags).
+bool SpanMatches(const SpanRows& rows, const SpanRow& r, const TraceSearch& q) {
+  if (r.start < q.start_ns || r.start > q.end_ns) return false;
+  if (!q.operation.empty() && rows.strings[r.name] != q.operation) return false;
+  uint64_t d = r.end > r.start ? r.end - r.start : 0;
   if (q.min_duration_ns && d < *q.min_duration_ns) return false;
   if (q.max_duration_ns && d > *q.max_duration_ns) return false;
+  if (!q.service.empty() && ServiceOf(rows, r.scope) != q.service) return false;
   for (const auto& [k, v] : q.tags)
-    if (!TagMatches(resource, span, k, v)) return false;
+    if (!TagMatches(rows, r, k, v)) return false;
   return true;
 }
 
@@ -97,15 +126,13 @@ struct TraceTable::Head {
     }
   }
 
-  // The service.name of a scope's resource ("" if absent).
-  std::string_view ServiceOf(uint32_t scope) const {
-    const ResourceRow& res = rows.resources[rows.scopes[scope].resource];
-    for (uint32_t i = res.attrs; i < res.attrs + res.nattrs; ++i) {
-      const AttrCell& c = rows.attrs[i];
-      if (c.type == pdata::AnyValue::Type::kString && rows.strings[c.key] == "service.name")
-        return rows.strings[static_cast<uint32_t>(c.value)];
-    }
-    return {};
+  // Whether a span of `id` here matches `q`. Requires the table's lock for the active head.
+  bool Matches(const pdata::TraceId& id, const TraceSearch& q) const {
+    auto it = by_trace.find(id);
+    if (it == by_trace.end()) return false;
+    for (uint32_t i : it->second.rows)
+      if (SpanMatches(rows, rows.spans[i], q)) return true;
+    return false;
   }
 
   // Appends the spans of `id` to *out; false when the head has none. Requires the table's lock.
@@ -149,22 +176,18 @@ struct TraceTable::Block {
                                [](const Entry& e, const pdata::TraceId& x) { return e.id < x; });
     return it != entries.end() && it->id == id ? &*it : nullptr;
   }
-  // The spans of trace `e`: its page decoded, its rows converted.
-  StatusOr<pdata::TraceBatch> Load(const Entry& e) const {
-    const Page& p = pages[e.page];
+  // Page `n`, decoded.
+  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
+    const Page& p = pages[n];
     std::vector<PageTraceInfo> traces;
     traces.reserve(p.entries);
     for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
       traces.push_back({entries[i].id, entries[i].min_start, entries[i].count});
     ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
-    SpanRows rows;
-    Status st = DecodeSpanPage(std::move(page), traces, &rows);
+    auto rows = std::make_shared<SpanRows>();
+    Status st = DecodeSpanPage(std::move(page), traces, rows.get());
     if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
-    std::vector<uint32_t> idx(e.count);
-    for (uint32_t k = 0; k < e.count; ++k) idx[k] = e.first_row + k;
-    pdata::TraceBatch out;
-    rows.ToBatch(idx, &out);
-    return out;
+    return std::shared_ptr<const SpanRows>(std::move(rows));
   }
 
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
@@ -226,6 +249,33 @@ struct TraceTable::Block {
   }
 };
 
+// Decoded block pages, most recently used first: a search reads each page once, not once per
+// candidate trace.
+class TraceTable::PageCache {
+ public:
+  StatusOr<std::shared_ptr<const SpanRows>> Get(const Block& block, uint32_t page) {
+    for (auto it = pages_.begin(); it != pages_.end(); ++it) {
+      if (it->block == &block && it->page == page) {
+        pages_.splice(pages_.begin(), pages_, it);
+        return pages_.front().rows;
+      }
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, block.DecodePage(page));
+    pages_.push_front({&block, page, rows});
+    if (pages_.size() > kPages) pages_.pop_back();
+    return rows;
+  }
+
+ private:
+  static constexpr size_t kPages = 8;
+  struct Entry {
+    const Block* block;
+    uint32_t page;
+    std::shared_ptr<const SpanRows> rows;
+  };
+  std::list<Entry> pages_;
+};
+
 // ---------------------------------------------------------------- table
 
 TraceTable::TraceTable() : active_(std::make_shared<Head>()) {}
@@ -243,7 +293,7 @@ void TraceTable::Apply(const pdata::TraceBatch& batch) {
   head.Add(batch, [&](const SpanRow& r) {
     auto op = [&] {
       return OperationId(
-          head.ServiceOf(r.scope),
+          ServiceOf(head.rows, r.scope),
           {head.rows.strings[r.name], SpanKindName(static_cast<pdata::SpanKind>(r.kind))});
     };
     // (scope, name, kind) → operation, cached per head: integer keys, no string compares.
@@ -414,6 +464,11 @@ uint64_t TraceTable::oldest_head_ns() const {
 }
 
 StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
+  PageCache cache;
+  return GetTrace(id, &cache);
+}
+
+StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageCache* cache) {
   std::vector<std::shared_ptr<const Block>> blocks;
   pdata::TraceBatch out;  // frozen head first, then the active one
   bool found = false;
@@ -426,10 +481,14 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
   // Blocks are read without the lock (the writer never waits on a block read). Newest block
   // first, each prepended: the result lists the oldest spans first.
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    const auto& b = *it;
-    const Block::Entry* e = b->Find(id);
+    const Block& b = **it;
+    const Block::Entry* e = b.Find(id);
     if (!e) continue;
-    ASSIGN_OR_RETURN(pdata::TraceBatch part, b->Load(*e));
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(b, e->page));
+    std::vector<uint32_t> idx(e->count);
+    for (uint32_t k = 0; k < e->count; ++k) idx[k] = e->first_row + k;
+    pdata::TraceBatch part;
+    rows->ToBatch(idx, &part);
     part.Append(std::move(out));
     out = std::move(part);
     found = true;
@@ -448,8 +507,14 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return max_start >= q.start_ns && min_start <= q.end_ns;
   };
   // Candidates: traces whose span start range overlaps the query and that have a span of a
-  // matching operation, with their latest start.
-  std::vector<std::pair<uint64_t, pdata::TraceId>> candidates;
+  // matching operation, with their latest start and where they are (a block entry, or a head).
+  struct Candidate {
+    uint64_t max_start;
+    pdata::TraceId id;
+    const Block* block;  // nullptr: a head
+    uint32_t entry;
+  };
+  std::vector<Candidate> candidates;
   std::vector<std::shared_ptr<const Block>> blocks;
   {
     std::shared_lock lock(mu_);
@@ -461,7 +526,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       for (const auto& [id, t] : head->by_trace) {
         if (!overlaps(t.min_start, t.max_start)) continue;
         if (std::any_of(t.ops.begin(), t.ops.end(), [&](uint32_t op) { return ok[op]; }))
-          candidates.emplace_back(t.max_start, id);
+          candidates.push_back({t.max_start, id, nullptr, 0});
       }
     }
   }
@@ -472,31 +537,41 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     for (size_t i = 0; i < b->ops.size(); ++i)
       any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
     if (!any) continue;
-    for (const auto& e : b->entries) {
+    for (uint32_t i = 0; i < b->entries.size(); ++i) {
+      const Block::Entry& e = b->entries[i];
       if (!overlaps(e.min_start, e.max_start)) continue;
       for (uint32_t k = 0; k < e.nops; ++k) {
         if (ok[b->op_refs[e.first_op + k]]) {
-          candidates.emplace_back(e.max_start, e.id);
+          candidates.push_back({e.max_start, e.id, b.get(), i});
           break;
         }
       }
     }
   }
-  // Newest first; a trace in several places (head and blocks) is checked once.
+  // Newest first. A trace in several places (head and blocks) is a candidate in each, and
+  // matches when a span in any of them does; it is returned once.
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
+    return a.max_start != b.max_start ? a.max_start > b.max_start : a.id < b.id;
   });
-  std::unordered_set<pdata::TraceId, IdHash> seen;
-  for (const auto& [t, id] : candidates) {
-    if (!seen.insert(id).second) continue;
-    ASSIGN_OR_RETURN(pdata::TraceBatch trace, GetTrace(id));
+  PageCache cache;
+  std::unordered_set<pdata::TraceId, IdHash> returned;
+  for (const Candidate& c : candidates) {
+    if (returned.count(c.id)) continue;
     bool match = false;
-    for (const auto& rs : trace.resources()) {
-      if (!q.service.empty() && ServiceName(rs.resource) != q.service) continue;
-      for (const auto& ss : rs.scope_spans)
-        for (const auto& span : ss.spans) match = match || SpanMatches(rs.resource, span, q);
+    if (c.block) {
+      const Block::Entry& e = c.block->entries[c.entry];
+      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Get(*c.block, e.page));
+      for (uint32_t k = e.first_row; !match && k < e.first_row + e.count; ++k)
+        match = SpanMatches(*rows, rows->spans[k], q);
+    } else {
+      // Read under the lock: the active head changes (and may have been frozen since).
+      std::shared_lock lock(mu_);
+      match = (frozen_ && frozen_->Matches(c.id, q)) || active_->Matches(c.id, q);
     }
-    if (match && !fn(std::move(trace))) break;
+    if (!match) continue;
+    returned.insert(c.id);
+    ASSIGN_OR_RETURN(pdata::TraceBatch trace, GetTrace(c.id, &cache));
+    if (!fn(std::move(trace))) break;
   }
   return Status::Ok();
 }

@@ -57,9 +57,13 @@ class TraceTable final : public TraceQuerier {
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
   struct Head;
   struct Block;
+  class PageCache;
+  // GetTrace, reading block pages through `cache`.
+  StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id, PageCache* cache);
   // Calls fn with each trace having a span that matches `search`, newest trace first (by its
   // latest span start), until fn returns false. Candidates come from the per-trace time range
-  // and operation index; each is then read and checked span by span.
+  // and operation index; each is then checked span by span on its rows (block pages decoded
+  // once per search, a few at a time).
   Status ForEachMatch(const TraceSearch& search,
                       const std::function<bool(pdata::TraceBatch&&)>& fn);
 
