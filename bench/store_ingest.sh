@@ -10,7 +10,7 @@ SECONDS_=${2:-20}
 PROTO=${3:-grpc}
 ITEMS=${4:-100}
 DIR=$(mktemp -d /tmp/otter-store-bench.XXXXXX)
-trap 'kill $OTTER 2>/dev/null || true; rm -rf "$DIR"' EXIT
+trap 'kill $OTTER 2>/dev/null || true; [ -n "${KEEP_LOG:-}" ] && cp "$DIR/otter.log" "$KEEP_LOG"; rm -rf "$DIR"' EXIT
 cat > "$DIR/config.yaml" <<YAML
 receivers:
   otlp:
@@ -32,7 +32,7 @@ OTTER=$!
 for _ in $(seq 50); do curl -sf 127.0.0.1:18888/metrics > /dev/null && break; sleep 0.1; done
 EP=127.0.0.1:14317; [ "$PROTO" = http ] && EP=127.0.0.1:14318
 taskset -c 1 "$BUILD/otter-loadgen" --endpoint $EP --protocol "$PROTO" --signal traces \
-  --connections 32 --items "$ITEMS" --warmup 2 --duration "$SECONDS_" --target-pid $OTTER || true
+  --connections 32 --items "$ITEMS" --error-backoff-ms "${BACKOFF_MS:-100}" --warmup 2 --duration "$SECONDS_" --target-pid $OTTER || true
 # Let the last flush finish, then report.
 sleep 3
 curl -s 127.0.0.1:18888/metrics | grep -E '^otter_store_(disk_bytes|written_items_total|head_items|flushes_total|wal_commits_total)' 

@@ -19,11 +19,19 @@ constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
 constexpr uint32_t kVersion = 1;
 constexpr int kZstdLevel = 3;
 
-std::string Compress(std::string_view raw) {
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), kZstdLevel);
-  out.resize(ZSTD_isError(n) ? 0 : n);
-  return out;
+// Appends zstd(raw) to *out and returns its size, compressing through `scratch` (grown as needed,
+// never zero-filled).
+size_t CompressTo(std::string_view raw, std::string* out, std::unique_ptr<char[]>* scratch,
+                  size_t* scratch_size) {
+  size_t bound = ZSTD_compressBound(raw.size());
+  if (*scratch_size < bound) {
+    *scratch = std::make_unique_for_overwrite<char[]>(bound);
+    *scratch_size = bound;
+  }
+  size_t n = ZSTD_compress(scratch->get(), bound, raw.data(), raw.size(), kZstdLevel);
+  if (ZSTD_isError(n)) return 0;
+  out->append(scratch->get(), n);
+  return n;
 }
 
 StatusOr<std::string> Decompress(std::string_view compressed, size_t raw_size,
@@ -43,12 +51,12 @@ uint32_t Crc(std::string_view s) {
 }
 }  // namespace
 
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out += static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  out += static_cast<char>(v);
+void PutVarintSlow(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>(v | 0x80);
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
 }
 
 void PutString(std::string& out, std::string_view s) {
@@ -98,11 +106,22 @@ RecordLocation BlockWriter::Add(std::string_view record) {
   return loc;
 }
 
+RecordLocation BlockWriter::AddFrame(std::string_view record) {
+  if (!frame_.empty()) CloseFrame();
+  RecordLocation loc{static_cast<uint32_t>(frames_.size()), 0,
+                     static_cast<uint32_t>(record.size())};
+  Compress(record);
+  return loc;
+}
+
+void BlockWriter::Compress(std::string_view raw) {
+  uint64_t offset = file_.size();
+  size_t n = CompressTo(raw, &file_, &scratch_, &scratch_size_);
+  frames_.push_back(Frame{offset, static_cast<uint32_t>(n), static_cast<uint32_t>(raw.size())});
+}
+
 void BlockWriter::CloseFrame() {
-  std::string c = Compress(frame_);
-  frames_.push_back(
-      Frame{file_.size(), static_cast<uint32_t>(c.size()), static_cast<uint32_t>(frame_.size())});
-  file_ += c;
+  Compress(frame_);
   frame_.clear();
 }
 
@@ -117,14 +136,13 @@ std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segm
   }
   PutVarint(index, signal_index.size());
   index.append(signal_index);
-  std::string compressed = Compress(index);
   uint64_t index_offset = file_.size();
-  file_ += compressed;
+  size_t index_len = CompressTo(index, &file_, &scratch_, &scratch_size_);
   char footer[kFooterSize];
   StoreLE64(footer, index_offset);
-  StoreLE64(footer + 8, compressed.size());
+  StoreLE64(footer + 8, index_len);
   StoreLE64(footer + 16, wal_segment);
-  StoreLE32(footer + 24, Crc(compressed));
+  StoreLE32(footer + 24, Crc(std::string_view(file_).substr(index_offset, index_len)));
   StoreLE32(footer + 28, kVersion);
   std::memcpy(footer + 32, kEndMagic.data(), 8);
   file_.append(footer, kFooterSize);

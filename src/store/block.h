@@ -28,11 +28,14 @@ class BlockWriter {
  public:
   explicit BlockWriter(size_t frame_bytes = 256 * 1024) : frame_bytes_(frame_bytes) {}
   RecordLocation Add(std::string_view record);
+  // Adds a record as a frame of its own (a record that is read whole, like a span page).
+  RecordLocation AddFrame(std::string_view record);
   // The whole file: magic, frames, index (frame table + `signal_index`), footer.
   std::string Finish(std::string_view signal_index, uint64_t wal_segment);
 
  private:
   void CloseFrame();
+  void Compress(std::string_view raw);  // appends one frame
   struct Frame {
     uint64_t offset;
     uint32_t compressed;
@@ -42,6 +45,8 @@ class BlockWriter {
   std::string file_ = "OTBLK001";
   std::string frame_;
   std::vector<Frame> frames_;
+  std::unique_ptr<char[]> scratch_;  // compression output
+  size_t scratch_size_ = 0;
 };
 
 class BlockReader {
@@ -80,7 +85,14 @@ class BlockReader {
 };
 
 // ---- index encoding helpers (LEB128 varints, length-prefixed strings)
-void PutVarint(std::string& out, uint64_t v);
+void PutVarintSlow(std::string& out, uint64_t v);
+inline void PutVarint(std::string& out, uint64_t v) {
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+  } else {
+    PutVarintSlow(out, v);
+  }
+}
 void PutString(std::string& out, std::string_view s);
 inline uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);

@@ -482,44 +482,38 @@ enum Stream : uint8_t {
   kStreamCount
 };
 
-void PutRaw(std::string& out, const void* p, size_t n) {
-  out.append(static_cast<const char*>(p), n);
-}
-
-// Attribute values of one key, in the order the decoder will assemble them.
-struct Column {
-  uint32_t key = 0;  // source string id
-  std::vector<const AttrCell*> cells;
-};
-
 }  // namespace
 
 SpanPageWriter::SpanPageWriter(const SpanRows& rows)
-    : rows_(rows), remap_(rows.strings.size(), 0) {}
+    : rows_(rows),
+      remap_(rows.strings.size(), 0),
+      key_column_(rows.strings.size(), 0),
+      streams_(kStreamCount) {}
 
 std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
                                    std::span<const PageTrace> traces) {
   ++page_;
   const SpanRows& R = rows_;
-  std::string s[kStreamCount];
+  Sink* s = streams_.data();
+  for (auto& x : streams_) x.clear();
   uint32_t next_id = 1;
-  auto ref = [&](std::string& out, uint32_t id) {
+  auto ref = [&](Sink& out, uint32_t id) {
     if (id == 0) {
-      out += '\0';
+      out.Byte(0);
       return;
     }
     uint64_t& m = remap_[id];
     if ((m >> 32) == page_) {
-      PutVarint(out, (m & 0xffffffff) + 1);
+      out.Varint((m & 0xffffffff) + 1);
       return;
     }
     m = (page_ << 32) | next_id++;
-    out += '\1';
+    out.Byte(1);
     std::string_view str = R.strings[id];
-    PutVarint(s[kStrLens], str.size());
-    s[kStrData].append(str);
+    s[kStrLens].Varint(str.size());
+    s[kStrData].Raw(str.data(), str.size());
   };
-  auto put_value = [&](std::string& out, const AttrCell& c) {
+  auto put_value = [&](Sink& out, const AttrCell& c) {
     switch (c.type) {
       case Type::kString:
       case Type::kBytes:
@@ -528,24 +522,24 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
         ref(out, static_cast<uint32_t>(c.value));
         break;
       case Type::kBool:
-        out += static_cast<char>(c.value != 0);
+        out.Byte(c.value != 0);
         break;
       case Type::kInt:
-        PutVarint(out, ZigZag(static_cast<int64_t>(c.value)));
+        out.Varint(ZigZag(static_cast<int64_t>(c.value)));
         break;
       case Type::kDouble:
-        PutRaw(out, &c.value, 8);
+        out.Raw(&c.value, 8);
         break;
       case Type::kEmpty:
         break;
     }
   };
-  auto put_cell = [&](std::string& out, const AttrCell& c) {
-    out += static_cast<char>(c.type);
+  auto put_cell = [&](Sink& out, const AttrCell& c) {
+    out.Byte(static_cast<uint8_t>(c.type));
     put_value(out, c);
   };
-  auto put_attrs = [&](std::string& out, uint32_t first, uint32_t n) {
-    PutVarint(out, n);
+  auto put_attrs = [&](Sink& out, uint32_t first, uint32_t n) {
+    out.Varint(n);
     for (uint32_t i = first; i < first + n; ++i) {
       ref(out, R.attrs[i].key);
       put_cell(out, R.attrs[i]);
@@ -565,22 +559,22 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
         page_resources.push_back(res);
     }
   }
-  std::string& table = s[kResourceTable];
-  PutVarint(table, page_resources.size());
+  Sink& table = s[kResourceTable];
+  table.Varint(page_resources.size());
   for (uint32_t res : page_resources) {
     const ResourceRow& rr = R.resources[res];
     put_attrs(table, rr.attrs, rr.nattrs);
-    PutVarint(table, rr.dropped);
+    table.Varint(rr.dropped);
     ref(table, rr.schema_url);
   }
-  PutVarint(table, page_scopes.size());
+  table.Varint(page_scopes.size());
   for (uint32_t sc : page_scopes) {
     const ScopeRow& sr = R.scopes[sc];
-    PutVarint(table, resource_ids[sr.resource]);
+    table.Varint(resource_ids[sr.resource]);
     ref(table, sr.name);
     ref(table, sr.version);
     put_attrs(table, sr.attrs, sr.nattrs);
-    PutVarint(table, sr.dropped);
+    table.Varint(sr.dropped);
     ref(table, sr.schema_url);
   }
 
@@ -590,13 +584,14 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
       for (uint32_t k = t.first; k < t.first + t.count; ++k) fn(t, k, R.spans[order[k]]);
   };
   std::unordered_map<pdata::SpanId, uint32_t, IdHash> positions;  // within a large trace
+  uint32_t last_scope = UINT32_MAX, last_scope_id = 0;
   for (const PageTrace& t : traces) {
     bool large = t.count > 32;
     if (large) positions.clear();
     uint64_t prev_start = t.min_start;
     for (uint32_t k = t.first; k < t.first + t.count; ++k) {
       const SpanRow& r = R.spans[order[k]];
-      PutRaw(s[kSpanIds], r.span_id.bytes.data(), 8);
+      s[kSpanIds].Raw(r.span_id.bytes.data(), 8);
       uint32_t back = 0;  // places before this span, 0 = not in the trace before it
       if (!r.parent.empty()) {
         if (large) {
@@ -613,25 +608,29 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
       }
       if (large) positions.try_emplace(r.span_id, k);
       if (r.parent.empty()) {
-        s[kParents] += '\0';
+        s[kParents].Byte(0);
       } else if (back) {
-        PutVarint(s[kParents], back + 1);
+        s[kParents].Varint(back + 1);
       } else {
-        s[kParents] += '\1';
-        PutRaw(s[kParentIds], r.parent.bytes.data(), 8);
+        s[kParents].Byte(1);
+        s[kParentIds].Raw(r.parent.bytes.data(), 8);
       }
-      PutVarint(s[kStarts], r.start - prev_start);
+      s[kStarts].Varint(r.start - prev_start);
       prev_start = r.start;
-      PutVarint(s[kDurations], ZigZag(static_cast<int64_t>(r.end - r.start)));
-      PutVarint(s[kKinds], static_cast<uint32_t>(r.kind));
-      PutVarint(s[kStatus], static_cast<uint32_t>(r.status_code));
-      PutVarint(s[kFlags], r.flags);
-      PutVarint(s[kScopes], scope_ids[r.scope]);
-      PutVarint(s[kDropped], r.dropped_attrs);
-      PutVarint(s[kDropped], r.dropped_events);
-      PutVarint(s[kDropped], r.dropped_links);
-      PutVarint(s[kEventCounts], r.nevents);
-      PutVarint(s[kLinkCounts], r.nlinks);
+      s[kDurations].Varint(ZigZag(static_cast<int64_t>(r.end - r.start)));
+      s[kKinds].Varint(static_cast<uint32_t>(r.kind));
+      s[kStatus].Varint(static_cast<uint32_t>(r.status_code));
+      s[kFlags].Varint(r.flags);
+      if (r.scope != last_scope) {
+        last_scope = r.scope;
+        last_scope_id = scope_ids[r.scope];
+      }
+      s[kScopes].Varint(last_scope_id);
+      s[kDropped].Varint(r.dropped_attrs);
+      s[kDropped].Varint(r.dropped_events);
+      s[kDropped].Varint(r.dropped_links);
+      s[kEventCounts].Varint(r.nevents);
+      s[kLinkCounts].Varint(r.nlinks);
     }
   }
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) { ref(s[kNames], r.name); });
@@ -643,8 +642,8 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) {
     for (uint32_t i = r.events; i < r.events + r.nevents; ++i) {
       const EventRow& e = R.events[i];
-      PutVarint(s[kEventTimes], ZigZag(static_cast<int64_t>(e.time - r.start)));
-      PutVarint(s[kEventDropped], e.dropped);
+      s[kEventTimes].Varint(ZigZag(static_cast<int64_t>(e.time - r.start)));
+      s[kEventDropped].Varint(e.dropped);
     }
   });
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) {
@@ -654,10 +653,10 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) {
     for (uint32_t i = r.links; i < r.links + r.nlinks; ++i) {
       const LinkRow& l = R.links[i];
-      PutRaw(s[kLinkIds], l.trace_id.bytes.data(), 16);
-      PutRaw(s[kLinkIds], l.span_id.bytes.data(), 8);
-      PutVarint(s[kLinkFlags], l.flags);
-      PutVarint(s[kLinkDropped], l.dropped);
+      s[kLinkIds].Raw(l.trace_id.bytes.data(), 16);
+      s[kLinkIds].Raw(l.span_id.bytes.data(), 8);
+      s[kLinkFlags].Varint(l.flags);
+      s[kLinkDropped].Varint(l.dropped);
     }
   });
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) {
@@ -667,28 +666,36 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
 
   // Attributes: each list becomes a key set (the columns of its keys, in order) and its values
   // go to their key's column. Consecutive lists usually repeat the previous set.
-  std::vector<Column> columns;
-  std::unordered_map<uint32_t, uint32_t> column_of;  // key → column
+  size_t ncolumns = 0;
   std::map<std::vector<uint32_t>, uint32_t> set_ids;
   std::vector<const std::vector<uint32_t>*> sets;
-  std::vector<uint32_t> cols;
-  const std::vector<uint32_t>* last_set = nullptr;
-  uint32_t last_id = 0;
-  auto add_list = [&](std::string& out, uint32_t first, uint32_t n) {
-    cols.clear();
-    for (uint32_t i = first; i < first + n; ++i) {
-      auto [it, fresh] = column_of.try_emplace(R.attrs[i].key, columns.size());
-      if (fresh) columns.push_back({R.attrs[i].key, {}});
-      cols.push_back(it->second);
-      columns[it->second].cells.push_back(&R.attrs[i]);
-    }
-    if (!last_set || *last_set != cols) {
+  std::vector<uint32_t> keys, cols;  // of the last list
+  uint32_t last_id = UINT32_MAX;
+  auto add_list = [&](Sink& out, uint32_t first, uint32_t n) {
+    bool same = n == keys.size() && last_id != UINT32_MAX;
+    for (uint32_t i = 0; same && i < n; ++i) same = R.attrs[first + i].key == keys[i];
+    if (!same) {
+      keys.clear();
+      cols.clear();
+      for (uint32_t i = first; i < first + n; ++i) {
+        uint32_t key = R.attrs[i].key;
+        uint64_t& m = key_column_[key];
+        if ((m >> 32) != page_) {
+          m = (page_ << 32) | ncolumns;
+          if (ncolumns == columns_.size()) columns_.emplace_back();
+          columns_[ncolumns].key = key;
+          columns_[ncolumns].cells.clear();
+          ++ncolumns;
+        }
+        keys.push_back(key);
+        cols.push_back(static_cast<uint32_t>(m));
+      }
       auto [it, fresh] = set_ids.try_emplace(cols, static_cast<uint32_t>(sets.size()));
       if (fresh) sets.push_back(&it->first);
-      last_set = &it->first;
       last_id = it->second;
     }
-    PutVarint(out, last_id);
+    for (uint32_t i = 0; i < n; ++i) columns_[cols[i]].cells.push_back(&R.attrs[first + i]);
+    out.Varint(last_id);
   };
   each_span([&](const PageTrace&, uint32_t, const SpanRow& r) {
     add_list(s[kAttrSets], r.attrs, r.nattrs);
@@ -697,17 +704,19 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
     for (uint32_t i = r.links; i < r.links + r.nlinks; ++i)
       add_list(s[kLinkAttrSets], R.links[i].attrs, R.links[i].nattrs);
   });
-  PutVarint(s[kKeySets], sets.size());
+  s[kKeySets].Varint(sets.size());
   for (const auto* set : sets) {
-    PutVarint(s[kKeySets], set->size());
-    for (uint32_t c : *set) PutVarint(s[kKeySets], c);
+    s[kKeySets].Varint(set->size());
+    for (uint32_t c : *set) s[kKeySets].Varint(c);
   }
-  std::string& out = s[kColumns];
-  PutVarint(out, columns.size());
-  std::string types, values;
-  for (const Column& c : columns) {
+  Sink& out = s[kColumns];
+  out.Varint(ncolumns);
+  std::string types;
+  Sink& values = values_;
+  for (size_t ci = 0; ci < ncolumns; ++ci) {
+    const Column& c = columns_[ci];
     ref(out, c.key);
-    PutVarint(out, c.cells.size());
+    out.Varint(c.cells.size());
     types.clear();
     values.clear();
     for (const AttrCell* cell : c.cells) {
@@ -716,20 +725,20 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
     }
     // A key's values have one type almost always: the type is stored once then.
     if (std::all_of(types.begin(), types.end(), [&](char t) { return t == types[0]; })) {
-      out += '\1';
-      out += types[0];
+      out.Byte(1);
+      out.Byte(static_cast<uint8_t>(types[0]));
     } else {
-      out += '\0';
-      out += types;
+      out.Byte(0);
+      out.Raw(types.data(), types.size());
     }
-    out += values;
+    out.Raw(values.data(), values.size());
   }
 
   std::string page;
   size_t total = 0;
-  for (const auto& x : s) total += x.size() + 5;
+  for (const auto& x : streams_) total += x.size() + 5;
   page.reserve(total);
-  for (const auto& x : s) PutString(page, x);
+  for (const auto& x : streams_) PutString(page, x.view());
   return page;
 }
 

@@ -6,7 +6,9 @@
 // Thread-safety: none; the trace table serialises writers and readers of a head.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -200,6 +202,43 @@ struct PageTrace {
   uint32_t first = 0, count = 0;
 };
 
+// A growable byte buffer with inline varint writes (std::string appends are slower here).
+class Sink {
+ public:
+  void Byte(uint8_t b) {
+    Reserve(1);
+    p_[n_++] = static_cast<char>(b);
+  }
+  void Varint(uint64_t v) {
+    Reserve(10);
+    for (; v >= 0x80; v >>= 7) p_[n_++] = static_cast<char>(v | 0x80);
+    p_[n_++] = static_cast<char>(v);
+  }
+  void Raw(const void* data, size_t n) {
+    Reserve(n);
+    std::memcpy(p_ + n_, data, n);
+    n_ += n;
+  }
+  const char* data() const { return p_; }
+  size_t size() const { return n_; }
+  std::string_view view() const { return {p_, n_}; }
+  void clear() { n_ = 0; }
+
+ private:
+  void Reserve(size_t extra) {
+    if (cap_ - n_ >= extra) return;
+    size_t cap = std::max(cap_ * 2, n_ + extra + 4096);
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    if (n_) std::memcpy(bigger.get(), p_, n_);
+    buf_ = std::move(bigger);
+    p_ = buf_.get();
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> buf_;
+  char* p_ = nullptr;
+  size_t n_ = 0, cap_ = 0;
+};
+
 // Encodes pages of one SpanRows (a head being flushed); keeps scratch state between pages.
 class SpanPageWriter {
  public:
@@ -211,7 +250,18 @@ class SpanPageWriter {
   const SpanRows& rows_;
   // Source string id → (page number << 32 | page string id); stale entries are other pages'.
   std::vector<uint64_t> remap_;
+  // Attribute key (source string id) → (page number << 32 | column), the same way.
+  std::vector<uint64_t> key_column_;
   uint64_t page_ = 0;
+  // Scratch kept between pages (capacity reused): the streams, and the attribute values of each
+  // key in the order the decoder assembles them.
+  std::vector<Sink> streams_;
+  Sink values_;
+  struct Column {
+    uint32_t key = 0;
+    std::vector<const AttrCell*> cells;
+  };
+  std::vector<Column> columns_;
 };
 
 // What the decoder needs to know of each trace in a page (from the block index).

@@ -341,9 +341,11 @@ std::string Store::BlockPath(const char* signal, uint64_t segment) const {
 }
 
 Status Store::WriteBlocks(uint64_t segment) {
+  auto started = std::chrono::steady_clock::now();
   // Empty heads write no block.
   std::string images[3] = {traces_.BuildBlock(segment), metrics_.BuildBlock(segment),
                            logs_.BuildBlock(segment)};
+  auto built = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {
     if (!images[i].empty())
       RETURN_IF_ERROR(WriteFileAtomic(BlockPath(kSignalNames[i], segment), images[i]));
@@ -363,7 +365,10 @@ Status Store::WriteBlocks(uint64_t segment) {
                     : i == 1 ? metrics_.AddBlock(reader, true)
                              : logs_.AddBlock(reader, true));
   }
-  logger_->info("store: flushed WAL segments up to {} into blocks ({} bytes)", segment, bytes);
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  logger_->info(
+      "store: flushed WAL segments up to {} into blocks ({} bytes) in {} ms ({} ms encoding)",
+      segment, bytes, ms(std::chrono::steady_clock::now() - started), ms(built - started));
   return Status::Ok();
 }
 

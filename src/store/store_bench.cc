@@ -4,6 +4,7 @@
 // Run: otter_bench --benchmark_filter=Store
 // Sizes: OTTER_BENCH_SPANS (default 1000000) spans for the lookup benchmarks.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <spdlog/sinks/null_sink.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
 #include "store/store.h"
+#include "store/trace_table.h"
 
 namespace otter::store {
 namespace {
@@ -24,6 +26,15 @@ namespace {
 std::shared_ptr<spdlog::logger> NullLogger() {
   return std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
+
+// The allocator settings otter's main() makes (src/exe/main.cc), so that large buffers come from
+// the heap as they do in the server.
+const bool kMallocLikeOtter = [] {
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+  return true;
+}();
 
 std::string FreshDir(const char* name) {
   std::string dir = "/tmp/otter-bench-" + std::string(name) + "-" + std::to_string(::getpid());
@@ -135,6 +146,40 @@ FilledStore& Filled() {
   static FilledStore* f = new FilledStore();  // shared by the lookup benchmarks
   return *f;
 }
+
+// The trace table's share of ingest, without the WAL: building head rows from decoded batches
+// (Apply), and turning a frozen head of 100 000 spans into a block (BuildBlock), per span.
+std::vector<pdata::TraceBatch> SyntheticRequests(int requests) {
+  std::vector<pdata::TraceBatch> out;
+  for (int i = 0; i < requests; ++i)
+    out.push_back(otlp::MakeSyntheticTraces(
+        100, 7000 + static_cast<uint64_t>(i),
+        1'700'000'000'000'000'000ull + static_cast<uint64_t>(i) * 1'000'000'000ull));
+  return out;
+}
+
+void BM_TraceTableApply(benchmark::State& state) {
+  auto requests = SyntheticRequests(1000);
+  for (auto _ : state) {
+    TraceTable table;
+    for (const auto& r : requests) table.Apply(r);
+    benchmark::DoNotOptimize(table.span_count());
+  }
+  state.SetItemsProcessed(state.iterations() * 100'000);
+}
+BENCHMARK(BM_TraceTableApply)->Unit(benchmark::kMillisecond);
+
+void BM_TraceTableBuildBlock(benchmark::State& state) {
+  auto requests = SyntheticRequests(1000);
+  TraceTable table;
+  for (const auto& r : requests) table.Apply(r);
+  table.Freeze();
+  size_t bytes = 0;
+  for (auto _ : state) bytes = table.BuildBlock(1).size();
+  state.SetItemsProcessed(state.iterations() * 100'000);
+  state.counters["bytes_per_span"] = static_cast<double>(bytes) / 100'000;
+}
+BENCHMARK(BM_TraceTableBuildBlock)->Unit(benchmark::kMillisecond);
 
 void BM_StoreTraceById(benchmark::State& state) {
   FilledStore& f = Filled();

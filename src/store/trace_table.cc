@@ -372,7 +372,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   BlockWriter writer;
   SpanPageWriter pages(rows);
   auto close_page = [&](size_t end) {
-    RecordLocation loc = writer.Add(pages.Encode(order, page_traces));
+    RecordLocation loc = writer.AddFrame(pages.Encode(order, page_traces));
     PutVarint(pages_index, loc.frame);
     PutVarint(pages_index, loc.offset);
     PutVarint(pages_index, loc.length);
