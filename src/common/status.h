@@ -91,6 +91,7 @@ inline Status Unimplemented(std::string msg) {
   return {StatusCode::kUnimplemented, std::move(msg)};
 }
 inline Status DataLoss(std::string msg) { return {StatusCode::kDataLoss, std::move(msg)}; }
+inline Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
 inline Status DeadlineExceeded(std::string msg) {
   return {StatusCode::kDeadlineExceeded, std::move(msg)};
 }

@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "store/file_util.h"
@@ -50,6 +51,46 @@ uint32_t Crc(std::string_view s) {
                                      static_cast<uInt>(s.size())));
 }
 }  // namespace
+
+std::string BlockFileName(std::string_view signal, uint64_t last_segment, uint64_t first_segment) {
+  char digits[48];
+  if (first_segment == last_segment) {
+    std::snprintf(digits, sizeof digits, "-%016llu.blk",
+                  static_cast<unsigned long long>(last_segment));
+  } else {
+    std::snprintf(digits, sizeof digits, "-%016llu-%016llu.blk",
+                  static_cast<unsigned long long>(last_segment),
+                  static_cast<unsigned long long>(first_segment));
+  }
+  return std::string(signal) + digits;
+}
+
+bool ParseBlockName(std::string_view name, BlockName* out) {
+  if (!name.ends_with(".blk")) return false;
+  name.remove_suffix(4);
+  auto number = [](std::string_view s, uint64_t* v) {
+    if (s.empty() || s.size() > 19) return false;
+    *v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      *v = *v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return true;
+  };
+  size_t dash = name.find('-');
+  if (dash == std::string_view::npos || dash == 0) return false;
+  out->signal = std::string(name.substr(0, dash));
+  std::string_view rest = name.substr(dash + 1);
+  size_t second = rest.find('-');
+  if (second == std::string_view::npos) {
+    if (!number(rest, &out->last_segment)) return false;
+    out->first_segment = out->last_segment;
+    return true;
+  }
+  return number(rest.substr(0, second), &out->last_segment) &&
+         number(rest.substr(second + 1), &out->first_segment) &&
+         out->first_segment <= out->last_segment;
+}
 
 void PutVarintSlow(std::string& out, uint64_t v) {
   char buf[10];

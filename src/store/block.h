@@ -84,6 +84,16 @@ class BlockReader {
   mutable std::list<std::pair<uint32_t, std::shared_ptr<const std::string>>> cache_;  // MRU first
 };
 
+// Block file names: "<signal>-<last WAL segment, 16 digits>.blk" for a flush, and
+// "<signal>-<last>-<first>.blk" for a compacted block covering segments first..last.
+struct BlockName {
+  std::string signal;
+  uint64_t last_segment = 0;
+  uint64_t first_segment = 0;  // = last_segment for a flush
+};
+std::string BlockFileName(std::string_view signal, uint64_t last_segment, uint64_t first_segment);
+bool ParseBlockName(std::string_view file_name, BlockName* out);
+
 // ---- index encoding helpers (LEB128 varints, length-prefixed strings)
 void PutVarintSlow(std::string& out, uint64_t v);
 inline void PutVarint(std::string& out, uint64_t v) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -162,6 +163,15 @@ class SpanRows {
   // Appends rows[i] for each i in `rows` to *out as OTLP data (strings copied into its arena),
   // one ResourceSpans per resource and one ScopeSpans per scope, spans in the given order.
   void ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) const;
+  // Copies rows [first, first + count) of `src` (and what they use) to the end of these rows.
+  // `cache` remembers src's strings, resources and scopes already copied: keep one per `src`
+  // for as long as both row sets live, and reset it with Reset() otherwise.
+  struct CopyCache {
+    const SpanRows* src = nullptr;
+    std::vector<uint32_t> strings;  // src id → id + 1 here (0: not copied yet)
+    std::unordered_map<uint32_t, uint32_t> resources, scopes;
+  };
+  void CopyRows(const SpanRows& src, uint32_t first, uint32_t count, CopyCache* cache);
   // The value of an attribute as pdata::AnyValue::ToString renders it.
   std::string ValueString(const AttrCell& cell) const;
   // Approximate memory held.
@@ -178,6 +188,8 @@ class SpanRows {
 
  private:
   uint32_t Key(size_t position, std::string_view key);
+  uint32_t CopyAttrs(const SpanRows& src, uint32_t first, uint32_t n,
+                     const std::function<uint32_t(uint32_t)>& str);
   uint32_t StringValue(uint32_t key, std::string_view value);
   uint32_t AddAttrs(const pdata::Attributes& attrs);
   uint32_t ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,6 +47,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
   retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
                                      "Blocks deleted by retention (age or size).", {});
+  compactions_ = &m.GetCounter("otter_store_compactions_total",
+                               "Compactions: blocks merged into one.", {{"signal", "traces"}});
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
     telemetry::Labels labels;
@@ -111,6 +114,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
   store->wal_bytes_ = store->wal_->size_bytes();
   store->writer_ = std::thread([s] { s->WriterLoop(); });
   store->flusher_ = std::thread([s] { s->FlusherLoop(); });
+  if (store->options_.compact_in_background)
+    store->compactor_ = std::thread([s] { s->CompactorLoop(); });
   return store;
 }
 
@@ -334,10 +339,7 @@ void Store::Cut() {
 }
 
 std::string Store::BlockPath(const char* signal, uint64_t segment) const {
-  char name[64];
-  std::snprintf(name, sizeof name, "%s-%016llu.blk", signal,
-                static_cast<unsigned long long>(segment));
-  return options_.directory + "/blocks/" + name;
+  return options_.directory + "/blocks/" + BlockFileName(signal, segment, segment);
 }
 
 Status Store::WriteBlocks(uint64_t segment) {
@@ -404,12 +406,71 @@ void Store::FlusherLoop() {
       }
       flush_cv_.notify_all();
       cv_.notify_all();  // the writer deletes the covered WAL segments
+      {
+        std::lock_guard lock(flush_mu_);
+        compaction_requested_ = true;
+      }
+      compact_cv_.notify_all();
     }
     if (job || std::chrono::steady_clock::now() - last_retention >= std::chrono::minutes(1)) {
       EnforceRetention();
       last_retention = std::chrono::steady_clock::now();
     }
   }
+}
+
+void Store::CompactorLoop() {
+  // Compaction is background work: it yields the CPU to ingest and queries.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+  while (true) {
+    {
+      std::unique_lock lock(flush_mu_);
+      compact_cv_.wait_for(lock, std::chrono::seconds(30),
+                           [&] { return flusher_stop_ || compaction_requested_; });
+      if (flusher_stop_) return;
+      compaction_requested_ = false;
+    }
+    while (CompactOnce()) {
+      std::lock_guard lock(flush_mu_);
+      if (flusher_stop_) return;
+    }
+  }
+}
+
+bool Store::CompactOnce() {
+  auto write = [this](const std::string& image, uint64_t first,
+                      uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
+    std::string path = options_.directory + "/blocks/" + BlockFileName("traces", last, first);
+    RETURN_IF_ERROR(WriteFileAtomic(path, image));
+    return BlockReader::Open(path);
+  };
+  auto started = std::chrono::steady_clock::now();
+  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write);
+  std::error_code ec;
+  if (!replaced.ok()) {
+    if (replaced.status().code() == StatusCode::kAborted) {
+      // Retention removed an input meanwhile: the merged block (named in the status) goes.
+      std::filesystem::remove(std::string(replaced.status().message()), ec);
+    } else {
+      logger_->error("store: compaction of trace blocks failed: {}", replaced.status().message());
+    }
+    return false;
+  }
+  if (replaced->empty()) return false;
+  // The merged block supersedes its inputs (LoadBlocks deletes any left by a crash here).
+  for (const auto& p : *replaced) std::filesystem::remove(p, ec);
+  compactions_->Add(1);
+  logger_->info("store: compacted {} trace blocks in {} ms", replaced->size(),
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count());
+  return true;
+}
+
+Status Store::CompactForTesting() {
+  while (CompactOnce()) {
+  }
+  return Status::Ok();
 }
 
 void Store::EnforceRetention() {
@@ -476,8 +537,8 @@ Status Store::LoadBlocks() {
                       "\"); it must hold the number of the last flushed WAL segment");
     }
   }
-  // (signal, segment, path), opened in segment order.
-  std::vector<std::tuple<uint64_t, int, std::string>> found;
+  // (last segment, signal, first segment, path), opened in segment order.
+  std::vector<std::tuple<uint64_t, int, uint64_t, std::string>> found;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(bdir, ec)) {
     std::string name = e.path().filename().string();
@@ -485,16 +546,33 @@ Status Store::LoadBlocks() {
       fs::remove(e.path(), ec);
       continue;
     }
+    BlockName parsed;
+    if (!ParseBlockName(name, &parsed)) continue;
     for (int i = 0; i < 3; ++i) {
-      std::string prefix = std::string(kSignalNames[i]) + "-";
-      if (!name.starts_with(prefix) || !name.ends_with(".blk")) continue;
-      uint64_t seg = std::strtoull(name.c_str() + prefix.size(), nullptr, 10);
-      found.emplace_back(seg, i, e.path().string());
+      if (parsed.signal == kSignalNames[i])
+        found.emplace_back(parsed.last_segment, i, parsed.first_segment, e.path().string());
     }
   }
   if (ec) return Unavailable("list " + bdir + ": " + ec.message());
   std::sort(found.begin(), found.end());
-  for (const auto& [seg, signal, path] : found) {
+  // A compacted block supersedes the blocks whose segments it covers: a crash after writing it
+  // may have left some of them behind.
+  std::vector<bool> superseded(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    const auto& [last, signal, first, path] = found[i];
+    for (const auto& [c_last, c_signal, c_first, c_path] : found) {
+      bool inside = c_signal == signal && c_first <= first && last <= c_last;
+      if (inside && (c_first != first || c_last != last)) {
+        logger_->info("store: removing {}, which compacted block {} replaced", path, c_path);
+        fs::remove(path, ec);
+        superseded[i] = true;
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (superseded[i]) continue;
+    const auto& [seg, signal, first, path] = found[i];
     if (seg > flushed) {
       logger_->warn(
           "store: removing {} from a flush that did not finish (its data is replayed "
@@ -534,7 +612,9 @@ void Store::Close() {
     flusher_stop_ = true;
   }
   flush_cv_.notify_all();
+  compact_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
+  if (compactor_.joinable()) compactor_.join();
   wal_.reset();
 }
 

@@ -38,6 +38,10 @@ struct StoreOptions {
   std::chrono::milliseconds block_duration{std::chrono::hours(2)};  // head age that does too
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // 0 = keep forever
   uint64_t max_disk_bytes = 0;                                      // 0 = unlimited
+  // Trace blocks are merged in the background, four or more small ones at a time, into blocks
+  // of up to this size (docs/storage.md, "Compaction").
+  uint64_t compaction_max_bytes = 256ull << 20;
+  bool compact_in_background = true;  // false: only CompactForTesting compacts
 };
 
 // WAL record types.
@@ -64,6 +68,8 @@ class Store {
   void Close();
   // Cuts the heads and waits until they are written as blocks (tests, benchmarks).
   Status FlushForTesting();
+  // Runs compaction steps until there is nothing to compact (tests).
+  Status CompactForTesting();
 
   TraceTable& traces() { return traces_; }
   MetricTable& metrics() { return metrics_; }
@@ -86,6 +92,9 @@ class Store {
   void FlusherLoop();
   Status WriteBlocks(uint64_t segment);
   void EnforceRetention();
+  void CompactorLoop();
+  // One compaction step; false when there was nothing to compact or it failed.
+  bool CompactOnce();
   std::string BlockPath(const char* signal, uint64_t segment) const;
   void Enqueue(Pending&& p);
   void WriterLoop();
@@ -121,6 +130,9 @@ class Store {
   bool flusher_stop_ = false;     // GUARDED_BY(flush_mu_)
   bool flush_requested_ = false;  // GUARDED_BY(mu_): FlushForTesting asks the writer to cut
   std::thread flusher_;
+  bool compaction_requested_ = false;  // GUARDED_BY(flush_mu_): a flush added a block
+  std::condition_variable compact_cv_;
+  std::thread compactor_;
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread
   std::atomic<uint64_t> wal_bytes_{0};
@@ -134,6 +146,7 @@ class Store {
   telemetry::Counter* flushes_ = nullptr;
   telemetry::Counter* flush_errors_ = nullptr;
   telemetry::Counter* retention_deleted_ = nullptr;
+  telemetry::Counter* compactions_ = nullptr;
 };
 
 }  // namespace otter::store

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <optional>
 
 #include "otlp/synthetic.h"
@@ -75,10 +76,11 @@ pdata::LogBatch LogsFor(std::string_view service,
 
 class StoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> Open() {
+  std::unique_ptr<Store> Open(bool compact_in_background = true) {
     StoreOptions o;
     o.directory = dir_.path() + "/data";
     o.retention = std::chrono::milliseconds(0);  // the test data is from 2023
+    o.compact_in_background = compact_in_background;
     auto s = Store::Open(o, NullLogger(), nullptr);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
@@ -391,6 +393,111 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
   }
   ASSERT_TRUE(store->FlushForTesting().ok());
   for (size_t i = 0; i < queries.size(); ++i) EXPECT_EQ(ids(queries[i]), before[i]) << i;
+}
+
+// Every trace's spans, as sorted "span id@start" strings, by trace id.
+std::map<std::string, std::vector<std::string>> AllSpans(Store& store,
+                                                         const std::vector<pdata::TraceId>& ids) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& id : ids) {
+    auto t = store.traces().GetTrace(id);
+    EXPECT_TRUE(t.ok()) << id.Hex();
+    if (!t.ok()) continue;
+    auto& spans = out[id.Hex()];
+    for (const auto& rs : t->resources())
+      for (const auto& ss : rs.scope_spans)
+        for (const auto& sp : ss.spans)
+          spans.push_back(sp.span_id.Hex() + "@" + std::to_string(sp.start_time_unix_nano) + "/" +
+                          std::string(sp.name) + "/" + std::to_string(sp.attributes.size()));
+    std::sort(spans.begin(), spans.end());
+  }
+  return out;
+}
+
+std::vector<std::string> TraceBlockFiles(const std::string& data) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(data + "/blocks")) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with("traces-")) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Six flushes (one trace written across two of them) compact into one block that answers
+// exactly as the six did, also after a reopen; blocks a crash left behind after compaction are
+// removed at open instead of duplicating spans.
+TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  const std::string data = dir_.path() + "/data";
+  std::vector<pdata::TraceId> ids;
+  std::map<std::string, std::vector<std::string>> before;
+  std::vector<std::string> searched;
+  TraceSearch q;
+  q.service = "cart";
+  q.start_ns = t0;
+  q.end_ns = t0 + 100'000'000'000ull;
+  q.limit = 0;
+  auto search = [&](Store& s) {
+    std::vector<std::string> out;
+    auto found = s.traces().FindTraces(q);
+    EXPECT_TRUE(found.ok());
+    for (const auto& t : *found)
+      out.push_back(t.resources()[0].scope_spans[0].spans[0].trace_id.Hex());
+    return out;
+  };
+  {
+    auto store = Open(false);
+    for (uint64_t flush = 0; flush < 6; ++flush) {
+      for (uint64_t k = 0; k < 3; ++k) {
+        uint64_t seed = flush * 10 + k + 1;
+        auto b = otlp::MakeSyntheticTraces(40, seed, t0 + seed * 1'000'000'000ull);
+        for (const auto& sp : b.resources()[0].scope_spans[0].spans)
+          if (ids.empty() || !(ids.back() == sp.trace_id)) ids.push_back(sp.trace_id);
+        ASSERT_TRUE(WriteSync(*store, std::move(b)).ok());
+      }
+      // Trace 0x11…: its two spans land in the first and the fourth flush.
+      if (flush == 0 || flush == 3) {
+        auto two = TwoServiceTrace(t0 + flush * 1'000'000);
+        auto& rs = two.resources()[flush == 0 ? 0 : 1];
+        pdata::TraceBatch one;
+        one.resources().push_back(rs);
+        ASSERT_TRUE(WriteSync(*store, std::move(one)).ok());
+      }
+      ASSERT_TRUE(store->FlushForTesting().ok());
+    }
+    ids.push_back(TraceIdOf(0x11));
+    ASSERT_EQ(TraceBlockFiles(data).size(), 6u);
+    before = AllSpans(*store, ids);
+    EXPECT_EQ(before[TraceIdOf(0x11).Hex()].size(), 2u);
+    searched = search(*store);
+    EXPECT_FALSE(searched.empty());
+
+    std::filesystem::create_directories(dir_.path() + "/inputs");
+    for (const auto& f : TraceBlockFiles(data))
+      std::filesystem::copy_file(data + "/blocks/" + f, dir_.path() + "/inputs/" + f);
+    ASSERT_TRUE(store->CompactForTesting().ok());
+    auto files = TraceBlockFiles(data);
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_NE(files[0].find("-0000000000000001.blk"), std::string::npos) << files[0];
+    EXPECT_EQ(store->traces().block_count(), 1u);
+    EXPECT_EQ(AllSpans(*store, ids), before);
+    EXPECT_EQ(search(*store), searched);
+    EXPECT_EQ(store->traces().Services(),
+              (std::vector<std::string>{"cart", "checkout", "frontend", "orders", "payments"}));
+  }
+  {
+    auto store = Open(false);
+    EXPECT_EQ(AllSpans(*store, ids), before);
+    EXPECT_EQ(search(*store), searched);
+  }
+  // As if the process died between writing the merged block and deleting its inputs.
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/inputs"))
+    std::filesystem::copy_file(e.path(), data + "/blocks/" + e.path().filename().string());
+  ASSERT_EQ(TraceBlockFiles(data).size(), 7u);
+  auto store = Open(false);
+  EXPECT_EQ(TraceBlockFiles(data).size(), 1u);
+  EXPECT_EQ(AllSpans(*store, ids), before);
 }
 
 TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <list>
+#include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_set>
 
 #include "store/span_columns.h"
@@ -164,6 +166,7 @@ struct TraceTable::Block {
     uint32_t first_entry = 0, entries = 0;
   };
   std::shared_ptr<BlockReader> reader;
+  uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
   std::vector<Page> pages;
   std::vector<Entry> entries;  // by id
   uint64_t min_start = UINT64_MAX;
@@ -244,6 +247,11 @@ struct TraceTable::Block {
     }
     if (!in.ok() || !in.done() || b->pages.size() != npages)
       return DataLoss(reader->path() + ": malformed trace index");
+    b->first_segment = reader->wal_segment();
+    std::string_view name = reader->path();
+    name.remove_prefix(name.rfind('/') + 1);
+    BlockName parsed;
+    if (ParseBlockName(name, &parsed)) b->first_segment = parsed.first_segment;
     b->reader = std::move(reader);
     return std::shared_ptr<const Block>(std::move(b));
   }
@@ -274,6 +282,75 @@ class TraceTable::PageCache {
     std::shared_ptr<const SpanRows> rows;
   };
   std::list<Entry> pages_;
+};
+
+// ---------------------------------------------------------------- block building
+
+// Writes a trace block from pages of whole traces given in trace-id order (a flushed head, or
+// blocks being compacted), and its index (see Block::Parse for the layout).
+class TraceTable::BlockBuilder {
+ public:
+  struct TraceMeta {
+    pdata::TraceId id;
+    uint32_t count = 0;               // spans
+    uint32_t first_op = 0, nops = 0;  // into ops()
+    uint64_t min_start = 0, max_start = 0;
+  };
+
+  explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops)
+      : ops_table_(std::move(ops)) {}
+
+  // Per-trace operation numbers (into the block's operation table) go here, then the trace's
+  // meta names them by first_op/nops.
+  std::vector<uint32_t>& ops() { return trace_ops_; }
+
+  // One encoded page and its traces, in trace-id order.
+  void AddPage(std::string_view page, std::span<const TraceMeta> traces) {
+    pages_.push_back({writer_.AddFrame(page), static_cast<uint32_t>(traces.size())});
+    for (const TraceMeta& t : traces) {
+      min_start_ = std::min(min_start_, t.min_start);
+      max_start_ = std::max(max_start_, t.max_start);
+      traces_.push_back(t);
+    }
+  }
+
+  std::string Finish(uint64_t wal_segment) {
+    std::string index;
+    PutVarint(index, min_start_);
+    PutVarint(index, max_start_);
+    PutVarint(index, ops_table_.size());
+    for (const auto& [service, op] : ops_table_) {
+      PutString(index, service);
+      PutString(index, op.name);
+      PutString(index, op.span_kind);
+    }
+    PutVarint(index, pages_.size());
+    size_t t = 0;
+    for (const auto& [loc, ntraces] : pages_) {
+      PutVarint(index, loc.frame);
+      PutVarint(index, loc.offset);
+      PutVarint(index, loc.length);
+      PutVarint(index, ntraces);
+      for (uint32_t k = 0; k < ntraces; ++k, ++t) {
+        const TraceMeta& m = traces_[t];
+        index.append(reinterpret_cast<const char*>(m.id.bytes.data()), 16);
+        PutVarint(index, m.count);
+        PutVarint(index, m.nops);
+        for (uint32_t i = m.first_op; i < m.first_op + m.nops; ++i) PutVarint(index, trace_ops_[i]);
+        PutVarint(index, m.min_start - min_start_);
+        PutVarint(index, m.max_start - m.min_start);
+      }
+    }
+    return writer_.Finish(index, wal_segment);
+  }
+
+ private:
+  std::vector<std::pair<std::string, Operation>> ops_table_;
+  BlockWriter writer_;
+  std::vector<std::pair<RecordLocation, uint32_t>> pages_;  // location, traces
+  std::vector<TraceMeta> traces_;
+  std::vector<uint32_t> trace_ops_;
+  uint64_t min_start_ = UINT64_MAX, max_start_ = 0;
 };
 
 // ---------------------------------------------------------------- table
@@ -336,63 +413,28 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   if (!head || head->by_trace.empty()) return {};
   // The block's operation table: the catalogue entries its traces use, renumbered.
   std::vector<uint32_t> local(catalogue.size(), UINT32_MAX);
-  std::vector<uint32_t> used;
+  std::vector<std::pair<std::string, Operation>> used;
   for (const auto& [id, t] : head->by_trace) {
     for (uint32_t op : t.ops) {
       if (local[op] != UINT32_MAX) continue;
       local[op] = static_cast<uint32_t>(used.size());
-      used.push_back(op);
+      used.push_back(catalogue[op]);
     }
   }
   std::vector<const std::pair<const pdata::TraceId, Head::Trace>*> traces;
   traces.reserve(head->by_trace.size());
-  uint64_t min_start = UINT64_MAX, max_start = 0;
-  for (const auto& entry : head->by_trace) {
-    traces.push_back(&entry);
-    min_start = std::min(min_start, entry.second.min_start);
-    max_start = std::max(max_start, entry.second.max_start);
-  }
+  for (const auto& entry : head->by_trace) traces.push_back(&entry);
   std::sort(traces.begin(), traces.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  std::string index;
-  PutVarint(index, min_start);
-  PutVarint(index, max_start);
-  PutVarint(index, used.size());
-  for (uint32_t op : used) {
-    PutString(index, catalogue[op].first);
-    PutString(index, catalogue[op].second.name);
-    PutString(index, catalogue[op].second.span_kind);
-  }
   // Pages of whole traces, about kPageSpans spans each; a trace's spans by start time.
   const SpanRows& rows = head->rows;
+  BlockBuilder builder(std::move(used));
+  SpanPageWriter pages(rows);
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
-  std::string pages_index;
-  size_t npages = 0, page_begin = 0;  // page_begin: into traces
-  BlockWriter writer;
-  SpanPageWriter pages(rows);
-  auto close_page = [&](size_t end) {
-    RecordLocation loc = writer.AddFrame(pages.Encode(order, page_traces));
-    PutVarint(pages_index, loc.frame);
-    PutVarint(pages_index, loc.offset);
-    PutVarint(pages_index, loc.length);
-    PutVarint(pages_index, end - page_begin);
-    for (size_t i = page_begin; i < end; ++i) {
-      const Head::Trace& t = traces[i]->second;
-      pages_index.append(reinterpret_cast<const char*>(traces[i]->first.bytes.data()), 16);
-      PutVarint(pages_index, t.rows.size());
-      PutVarint(pages_index, t.ops.size());
-      for (uint32_t op : t.ops) PutVarint(pages_index, local[op]);
-      PutVarint(pages_index, t.min_start - min_start);
-      PutVarint(pages_index, t.max_start - t.min_start);
-    }
-    ++npages;
-    page_begin = end;
-    order.clear();
-    page_traces.clear();
-  };
-  for (size_t i = 0; i < traces.size(); ++i) {
-    const Head::Trace& t = traces[i]->second;
+  std::vector<BlockBuilder::TraceMeta> meta;
+  for (const auto* entry : traces) {
+    const Head::Trace& t = entry->second;
     PageTrace pt{t.min_start, static_cast<uint32_t>(order.size()),
                  static_cast<uint32_t>(t.rows.size())};
     order.insert(order.end(), t.rows.begin(), t.rows.end());
@@ -400,12 +442,151 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
       return rows.spans[a].start < rows.spans[b].start;
     });
     page_traces.push_back(pt);
-    if (order.size() >= kPageSpans) close_page(i + 1);
+    auto first_op = static_cast<uint32_t>(builder.ops().size());
+    for (uint32_t op : t.ops) builder.ops().push_back(local[op]);
+    meta.push_back({entry->first, pt.count, first_op, static_cast<uint32_t>(t.ops.size()),
+                    t.min_start, t.max_start});
+    if (order.size() >= kPageSpans) {
+      builder.AddPage(pages.Encode(order, page_traces), meta);
+      order.clear();
+      page_traces.clear();
+      meta.clear();
+    }
   }
-  if (!order.empty()) close_page(traces.size());
-  PutVarint(index, npages);
-  index += pages_index;
-  return writer.Finish(index, wal_segment);
+  if (!order.empty()) builder.AddPage(pages.Encode(order, page_traces), meta);
+  return builder.Finish(wal_segment);
+}
+
+StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
+                                          uint64_t wal_segment) const {
+  // The output's operation table is the union of the inputs'; op_map[i] renumbers input i's.
+  std::vector<std::pair<std::string, Operation>> ops;
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, uint32_t> op_ids;
+  std::vector<std::vector<uint32_t>> op_map(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    for (const auto& [service, op] : in[i]->ops) {
+      auto key = std::tuple<std::string_view, std::string_view, std::string_view>(service, op.name,
+                                                                                  op.span_kind);
+      auto [it, fresh] = op_ids.try_emplace(key, static_cast<uint32_t>(ops.size()));
+      if (fresh) ops.emplace_back(service, op);
+      op_map[i].push_back(it->second);
+    }
+  }
+  BlockBuilder builder(std::move(ops));
+  // A k-way merge by trace id: each input's traces are in id order, and a trace in several
+  // inputs (written across flushes) becomes one. Each input has its current page decoded.
+  struct Cursor {
+    const Block* block = nullptr;
+    uint32_t entry = 0;
+    uint32_t page = UINT32_MAX;
+    std::shared_ptr<const SpanRows> rows;
+    SpanRows::CopyCache cache;
+  };
+  std::vector<Cursor> cursors;
+  for (const auto& b : in) {
+    Cursor& c = cursors.emplace_back();
+    c.block = b.get();
+  }
+  auto out = std::make_unique<SpanRows>();
+  std::vector<uint32_t> order;
+  std::vector<PageTrace> page_traces;
+  std::vector<BlockBuilder::TraceMeta> meta;
+  auto close_page = [&] {
+    builder.AddPage(SpanPageWriter(*out).Encode(order, page_traces), meta);
+    out = std::make_unique<SpanRows>();
+    for (auto& c : cursors) c.cache = {};  // they map into the old output rows
+    order.clear();
+    page_traces.clear();
+    meta.clear();
+  };
+  while (true) {
+    const pdata::TraceId* next = nullptr;
+    for (const Cursor& c : cursors) {
+      if (c.entry < c.block->entries.size() && (!next || c.block->entries[c.entry].id < *next))
+        next = &c.block->entries[c.entry].id;
+    }
+    if (!next) break;
+    const pdata::TraceId id = *next;
+    auto first = static_cast<uint32_t>(out->spans.size());
+    auto first_op = static_cast<uint32_t>(builder.ops().size());
+    for (size_t i = 0; i < cursors.size(); ++i) {
+      Cursor& c = cursors[i];
+      if (c.entry >= c.block->entries.size() || !(c.block->entries[c.entry].id == id)) continue;
+      const Block::Entry& e = c.block->entries[c.entry++];
+      if (c.page != e.page) {
+        ASSIGN_OR_RETURN(c.rows, c.block->DecodePage(e.page));
+        c.page = e.page;
+        c.cache = {};
+      }
+      out->CopyRows(*c.rows, e.first_row, e.count, &c.cache);
+      for (uint32_t k = e.first_op; k < e.first_op + e.nops; ++k) {
+        uint32_t op = op_map[i][c.block->op_refs[k]];
+        auto& all = builder.ops();
+        if (std::find(all.begin() + first_op, all.end(), op) == all.end()) all.push_back(op);
+      }
+    }
+    auto count = static_cast<uint32_t>(out->spans.size() - first);
+    PageTrace pt{0, static_cast<uint32_t>(order.size()), count};
+    for (uint32_t k = first; k < first + count; ++k) order.push_back(k);
+    std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
+      return out->spans[a].start < out->spans[b].start;
+    });
+    pt.min_start = out->spans[order[pt.first]].start;
+    uint64_t max_start = 0;
+    for (uint32_t k = first; k < first + count; ++k)
+      max_start = std::max(max_start, out->spans[k].start);
+    page_traces.push_back(pt);
+    meta.push_back({id, count, first_op, static_cast<uint32_t>(builder.ops().size() - first_op),
+                    pt.min_start, max_start});
+    if (order.size() >= kPageSpans) close_page();
+  }
+  if (!order.empty()) close_page();
+  return builder.Finish(wal_segment);
+}
+
+std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInputs(
+    uint64_t max_bytes) const {
+  std::shared_lock lock(mu_);
+  // The oldest run of at least kMinCompactionInputs consecutive blocks, each under a quarter of
+  // max_bytes, together at most max_bytes.
+  for (size_t start = 0; start < blocks_.size(); ++start) {
+    uint64_t sum = 0;
+    size_t end = start;
+    while (end < blocks_.size()) {
+      uint64_t b = blocks_[end]->reader->file_bytes();
+      if (b >= max_bytes / 4 || sum + b > max_bytes) break;
+      sum += b;
+      ++end;
+    }
+    if (end - start >= kMinCompactionInputs)
+      return {blocks_.begin() + static_cast<ptrdiff_t>(start),
+              blocks_.begin() + static_cast<ptrdiff_t>(end)};
+  }
+  return {};
+}
+
+StatusOr<std::vector<std::string>> TraceTable::CompactOnce(
+    uint64_t max_bytes, const std::function<StatusOr<std::shared_ptr<BlockReader>>(
+                            const std::string& image, uint64_t first, uint64_t last)>& write) {
+  auto in = CompactionInputs(max_bytes);
+  if (in.empty()) return std::vector<std::string>{};
+  uint64_t last = in.back()->reader->wal_segment();
+  ASSIGN_OR_RETURN(std::string image, Compact(in, last));
+  uint64_t first = UINT64_MAX;
+  for (const auto& b : in) first = std::min(first, b->first_segment);
+  ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(image, first, last));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Block> merged, Block::Parse(reader));
+  std::unique_lock lock(mu_);
+  // The inputs must still be there, consecutive (retention may have removed some meanwhile).
+  auto it = std::find(blocks_.begin(), blocks_.end(), in.front());
+  bool intact =
+      static_cast<size_t>(blocks_.end() - it) >= in.size() && std::equal(in.begin(), in.end(), it);
+  if (!intact) return Aborted(reader->path());
+  *it = std::move(merged);
+  blocks_.erase(it + 1, it + static_cast<ptrdiff_t>(in.size()));
+  std::vector<std::string> replaced;
+  for (const auto& b : in) replaced.push_back(b->reader->path());
+  return replaced;
 }
 
 Status TraceTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {

@@ -34,6 +34,14 @@ class TraceTable final : public TraceQuerier {
   std::string BuildBlock(uint64_t wal_segment) const;
   // Forgets the frozen head (it was empty, so no block replaces it).
   void DropFrozen();
+  // One compaction step: merges the oldest run of at least four small consecutive blocks (each
+  // under max_bytes / 4, together at most max_bytes) into one. `write` stores the merged image
+  // as the block covering WAL segments first..last and opens it. Returns the paths of the
+  // blocks it replaced (for the caller to delete): none when there was nothing to compact,
+  // Aborted when retention removed an input meanwhile (then the merged block is not used).
+  StatusOr<std::vector<std::string>> CompactOnce(
+      uint64_t max_bytes, const std::function<StatusOr<std::shared_ptr<BlockReader>>(
+                              const std::string& image, uint64_t first, uint64_t last)>& write);
   // Adds a block (at open, or the one built from the frozen head, which it then replaces).
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
   // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
@@ -55,8 +63,14 @@ class TraceTable final : public TraceQuerier {
 
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
+  static constexpr size_t kMinCompactionInputs = 4;
   struct Head;
   struct Block;
+  class BlockBuilder;
+  std::vector<std::shared_ptr<const Block>> CompactionInputs(uint64_t max_bytes) const;
+  // The inputs (consecutive blocks, oldest first) merged into one block image.
+  StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
+                                uint64_t wal_segment) const;
   class PageCache;
   // GetTrace, reading block pages through `cache`.
   StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id, PageCache* cache);

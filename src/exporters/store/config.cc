@@ -9,6 +9,7 @@ Status StoreExporterConfig::Validate() const {
   if (block_duration.count() <= 0) return InvalidArgument("block_duration must be positive");
   if (retention.count() < 0) return InvalidArgument("retention must not be negative");
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
+  if (compaction_max_mib < 4) return InvalidArgument("compaction_max_mib must be at least 4");
   if (query.timeout.count() <= 0) return InvalidArgument("query::timeout must be positive");
   if (query.max_samples <= 0) return InvalidArgument("query::max_samples must be positive");
   if (query.threads <= 0 || query.threads > 64)
@@ -46,6 +47,8 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
                  "blocks whose newest data is older than this are deleted (0 = keep forever)")
           .Field("max_disk_mib", &C::max_disk_mib,
                  "the oldest blocks are deleted while the store is larger (0 = unlimited)")
+          .Field("compaction_max_mib", &C::compaction_max_mib,
+                 "trace blocks are merged in the background into blocks of up to this size")
           .Section("query", &C::query, query, "the query API");
   return table;
 }
