@@ -599,6 +599,10 @@ TEST(StoreE2eTest, FlushedBlocksAreQueryableAfterRestart) {
       << Metric(p.metrics, "otter_store_flushes_total") << "\n"
       << otter.Log();
   EXPECT_EQ(Metric(p.metrics, R"(otter_store_written_items_total{signal="traces"})"), 10000);
+  // Each 1 MiB head makes a small block: the background compaction merges them.
+  EXPECT_TRUE(Eventually([&] {
+    return Metric(p.metrics, R"(otter_store_compactions_total{signal="traces"})") >= 1;
+  })) << otter.Log();
   // The data is an hour old and retention is 7 days: nothing may have been deleted.
   EXPECT_EQ(Metric(p.metrics, "otter_store_retention_deleted_blocks_total"), 0) << otter.Log();
   EXPECT_EQ(otter.Stop(kStopDeadline), 0) << otter.Log();

@@ -123,21 +123,39 @@ pdata::TraceBatch Varied() {
   return b;
 }
 
-// The order and traces a flush would use: by trace id, then start.
-void PageLayout(const SpanRows& rows, std::vector<uint32_t>* order, std::vector<PageTrace>* traces,
-                std::vector<PageTraceInfo>* infos) {
+// `in` as head rows, in the order a flush would use (by trace id, then start).
+struct Laid {
+  SpanRows rows;
+  std::vector<uint32_t> order;
+  std::vector<PageTrace> traces;
+  std::vector<PageTraceInfo> infos;
+};
+
+std::unique_ptr<Laid> Lay(const pdata::TraceBatch& in) {
+  auto l = std::make_unique<Laid>();
+  l->rows.Append(in);
   std::map<pdata::TraceId, std::vector<uint32_t>> by_trace;
-  for (uint32_t i = 0; i < rows.spans.size(); ++i) by_trace[rows.spans[i].trace_id].push_back(i);
+  for (uint32_t i = 0; i < l->rows.spans.size(); ++i)
+    by_trace[l->rows.spans[i].trace_id].push_back(i);
   for (auto& [id, v] : by_trace) {
     std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) {
-      return rows.spans[a].start < rows.spans[b].start;
+      return l->rows.spans[a].start < l->rows.spans[b].start;
     });
-    uint64_t min_start = rows.spans[v[0]].start;
-    traces->push_back(
-        {min_start, static_cast<uint32_t>(order->size()), static_cast<uint32_t>(v.size())});
-    infos->push_back({id, min_start, static_cast<uint32_t>(v.size())});
-    order->insert(order->end(), v.begin(), v.end());
+    uint64_t min_start = l->rows.spans[v[0]].start;
+    l->traces.push_back(
+        {min_start, static_cast<uint32_t>(l->order.size()), static_cast<uint32_t>(v.size())});
+    l->infos.push_back({id, min_start, static_cast<uint32_t>(v.size())});
+    l->order.insert(l->order.end(), v.begin(), v.end());
   }
+  return l;
+}
+
+// All of `rows` as OTLP data.
+pdata::TraceBatch AllOf(const SpanRows& rows, pdata::TraceBatch out = {}) {
+  std::vector<uint32_t> all(rows.spans.size());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  rows.ToBatch(all, &out);
+  return out;
 }
 
 TEST(SpanColumnsTest, RowsRoundTrip) {
@@ -145,76 +163,62 @@ TEST(SpanColumnsTest, RowsRoundTrip) {
   SpanRows rows;
   rows.Append(in);
   ASSERT_EQ(rows.spans.size(), in.ItemCount());
-  std::vector<uint32_t> all(rows.spans.size());
-  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-  pdata::TraceBatch out;
-  rows.ToBatch(all, &out);
+  pdata::TraceBatch out = AllOf(rows);
   EXPECT_EQ(Flatten(out), Flatten(in));
   EXPECT_EQ(out.resources().size(), 3u);  // synthetic seeds 7 and 8, and "edge"
 }
 
 TEST(SpanColumnsTest, PageRoundTrip) {
   pdata::TraceBatch in = Varied();
-  SpanRows rows;
-  rows.Append(in);
-  std::vector<uint32_t> order;
-  std::vector<PageTrace> traces;
-  std::vector<PageTraceInfo> infos;
-  PageLayout(rows, &order, &traces, &infos);
-  SpanPageWriter writer(rows);
-  std::string page = writer.Encode(order, traces);
+  auto l = Lay(in);
+  SpanPageWriter writer(l->rows);
+  std::string page = writer.Encode(l->order, l->traces);
   SpanRows decoded;
-  ASSERT_TRUE(DecodeSpanPage(page, infos, &decoded).ok());
-  ASSERT_EQ(decoded.spans.size(), rows.spans.size());
-  std::vector<uint32_t> all(decoded.spans.size());
-  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-  pdata::TraceBatch out;
-  decoded.ToBatch(all, &out);
-  EXPECT_EQ(Flatten(out), Flatten(in));
-
+  ASSERT_TRUE(DecodeSpanPage(page, l->infos, &decoded).ok());
+  ASSERT_EQ(decoded.spans.size(), l->rows.spans.size());
+  EXPECT_EQ(Flatten(AllOf(decoded)), Flatten(in));
   // A second page from the same writer numbers its strings afresh.
-  std::string again = writer.Encode(order, traces);
-  EXPECT_EQ(again, page);
+  EXPECT_EQ(writer.Encode(l->order, l->traces), page);
 }
 
 TEST(SpanColumnsTest, PartialPages) {
   pdata::TraceBatch in = otlp::MakeSyntheticTraces(100, 3);
-  SpanRows rows;
-  rows.Append(in);
-  std::vector<uint32_t> order;
-  std::vector<PageTrace> traces;
-  std::vector<PageTraceInfo> infos;
-  PageLayout(rows, &order, &traces, &infos);
+  auto l = Lay(in);
   // Two pages split at a trace boundary decode to the same spans as one.
-  size_t half = traces.size() / 2;
-  SpanPageWriter writer(rows);
-  std::string p1 = writer.Encode(order, std::span(traces).first(half));
-  std::string p2 = writer.Encode(order, std::span(traces).subspan(half));
+  size_t half = l->traces.size() / 2;
+  SpanPageWriter writer(l->rows);
+  std::string p1 = writer.Encode(l->order, std::span(l->traces).first(half));
+  std::string p2 = writer.Encode(l->order, std::span(l->traces).subspan(half));
   SpanRows d1, d2;
-  ASSERT_TRUE(DecodeSpanPage(p1, std::span(infos).first(half), &d1).ok());
-  ASSERT_TRUE(DecodeSpanPage(p2, std::span(infos).subspan(half), &d2).ok());
+  ASSERT_TRUE(DecodeSpanPage(p1, std::span(l->infos).first(half), &d1).ok());
+  ASSERT_TRUE(DecodeSpanPage(p2, std::span(l->infos).subspan(half), &d2).ok());
   EXPECT_EQ(d1.spans.size() + d2.spans.size(), 100u);
-  pdata::TraceBatch out;
-  std::vector<uint32_t> idx1(d1.spans.size()), idx2(d2.spans.size());
-  for (uint32_t i = 0; i < idx1.size(); ++i) idx1[i] = i;
-  for (uint32_t i = 0; i < idx2.size(); ++i) idx2[i] = i;
-  d1.ToBatch(idx1, &out);
-  d2.ToBatch(idx2, &out);
-  EXPECT_EQ(Flatten(out), Flatten(in));
+  EXPECT_EQ(Flatten(AllOf(d2, AllOf(d1))), Flatten(in));
+}
+
+// Rows copied from decoded pages (as compaction does) convert like the originals.
+TEST(SpanColumnsTest, CopiedRowsConvertAlike) {
+  pdata::TraceBatch in = Varied();
+  auto l = Lay(in);
+  SpanRows decoded;
+  ASSERT_TRUE(
+      DecodeSpanPage(SpanPageWriter(l->rows).Encode(l->order, l->traces), l->infos, &decoded).ok());
+  SpanRows copy;
+  SpanRows::CopyCache cache;
+  size_t half = decoded.spans.size() / 2;
+  copy.CopyRows(decoded, 0, static_cast<uint32_t>(half), &cache);
+  copy.CopyRows(decoded, static_cast<uint32_t>(half),
+                static_cast<uint32_t>(decoded.spans.size() - half), &cache);
+  EXPECT_EQ(Flatten(AllOf(copy)), Flatten(in));
+  EXPECT_LT(copy.strings.size(), decoded.strings.size() + 1);  // strings copied once each
 }
 
 TEST(SpanColumnsTest, CorruptPagesFailCleanly) {
-  pdata::TraceBatch in = Varied();
-  SpanRows rows;
-  rows.Append(in);
-  std::vector<uint32_t> order;
-  std::vector<PageTrace> traces;
-  std::vector<PageTraceInfo> infos;
-  PageLayout(rows, &order, &traces, &infos);
-  std::string page = SpanPageWriter(rows).Encode(order, traces);
+  auto l = Lay(Varied());
+  std::string page = SpanPageWriter(l->rows).Encode(l->order, l->traces);
   for (size_t cut : {size_t{0}, size_t{1}, page.size() / 2, page.size() - 1}) {
     SpanRows d;
-    EXPECT_FALSE(DecodeSpanPage(page.substr(0, cut), infos, &d).ok()) << cut;
+    EXPECT_FALSE(DecodeSpanPage(page.substr(0, cut), l->infos, &d).ok()) << cut;
   }
   // Random byte changes: decoding either fails or yields rows that convert (never reads out of
   // bounds; the sanitizer build checks that).
@@ -224,20 +228,17 @@ TEST(SpanColumnsTest, CorruptPagesFailCleanly) {
     std::string bad = page;
     for (int k = 0; k < 3; ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
     SpanRows d;
-    if (!DecodeSpanPage(bad, infos, &d).ok()) {
+    if (!DecodeSpanPage(bad, l->infos, &d).ok()) {
       ++failed;
       continue;
     }
-    std::vector<uint32_t> all(d.spans.size());
-    for (uint32_t j = 0; j < all.size(); ++j) all[j] = j;
-    pdata::TraceBatch out;
-    d.ToBatch(all, &out);
+    AllOf(d);
   }
   EXPECT_GT(failed, 0);
   // Wrong trace counts from the index are caught too.
-  infos[0].count += 1;
+  l->infos[0].count += 1;
   SpanRows d;
-  EXPECT_FALSE(DecodeSpanPage(page, infos, &d).ok());
+  EXPECT_FALSE(DecodeSpanPage(page, l->infos, &d).ok());
 }
 
 TEST(SpanColumnsTest, StringTableInterns) {

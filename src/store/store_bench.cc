@@ -18,14 +18,13 @@
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "store/trace_table.h"
 
 namespace otter::store {
 namespace {
 
-std::shared_ptr<spdlog::logger> NullLogger() {
-  return std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
+using testing::NullLogger;
 
 // The allocator settings otter's main() makes (src/exe/main.cc), so that large buffers come from
 // the heap as they do in the server.

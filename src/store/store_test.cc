@@ -11,29 +11,15 @@
 #include <optional>
 
 #include "otlp/synthetic.h"
+#include "store/store_testing.h"
 #include "util/harness.h"
 
 namespace otter::store {
 namespace {
 
-std::shared_ptr<spdlog::logger> NullLogger() {
-  return std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
-// Writes through the store and waits for the completion.
-template <class B>
-Status WriteSync(Store& store, B&& batch) {
-  std::promise<Status> p;
-  auto f = p.get_future();
-  store.Write(std::move(batch), Completion([&p](Status s) { p.set_value(std::move(s)); }));
-  return f.get();
-}
-
-pdata::TraceId TraceIdOf(uint8_t b) {
-  pdata::TraceId id;
-  id.bytes.fill(b);
-  return id;
-}
+using testing::NullLogger;
+using testing::TraceIdOf;
+using testing::WriteSync;
 
 // Two services, one trace (0x11…): checkout (root, server) → payments (child, client→server).
 pdata::TraceBatch TwoServiceTrace(uint64_t t0) {

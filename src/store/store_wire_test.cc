@@ -10,30 +10,17 @@
 
 #include "otlp/proto_codec.h"
 #include "store/store.h"
+#include "store/store_testing.h"
 #include "util/harness.h"
 
 namespace otter::store {
 namespace {
 
+using testing::NullLogger;
+using testing::TraceIdOf;
+using testing::WriteSync;
+
 constexpr uint64_t kT0 = 1'700'000'000'000'000'000ull;
-
-std::shared_ptr<spdlog::logger> NullLogger() {
-  return std::make_shared<spdlog::logger>("store", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
-template <class B>
-Status WriteSync(Store& store, B&& batch) {
-  std::promise<Status> p;
-  auto f = p.get_future();
-  store.Write(std::move(batch), Completion([&p](Status s) { p.set_value(std::move(s)); }));
-  return f.get();
-}
-
-pdata::TraceId TraceIdOf(uint8_t b) {
-  pdata::TraceId id;
-  id.bytes.fill(b);
-  return id;
-}
 
 // An encoded one-span request plus an unknown top-level field (17: varint 1), which the decoder
 // skips and an encoder would drop: the WAL holds it only if the body was passed through.

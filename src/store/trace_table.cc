@@ -97,6 +97,29 @@ bool SpanMatches(const SpanRows& rows, const SpanRow& r, const TraceSearch& q) {
 
 }  // namespace
 
+// What a search can rule a trace out by without reading its spans.
+struct TraceSummary {
+  uint64_t min_start = UINT64_MAX, max_start = 0;  // of its spans' starts
+  uint64_t max_duration = 0;                       // its longest span
+  bool error = false;                              // a span has status ERROR
+
+  void Add(const SpanRow& r) {
+    min_start = std::min(min_start, r.start);
+    max_start = std::max(max_start, r.start);
+    max_duration = std::max(max_duration, r.end > r.start ? r.end - r.start : 0);
+    error = error || r.status_code == static_cast<int32_t>(pdata::StatusCode::kError);
+  }
+  // Whether a span of the trace might match `q` (its time range, duration and error tags).
+  bool MayMatch(const TraceSearch& q) const {
+    if (max_start < q.start_ns || min_start > q.end_ns) return false;
+    if (q.min_duration_ns && max_duration < *q.min_duration_ns) return false;
+    for (const auto& [k, v] : q.tags)
+      if (!error && ((k == "error" && v == "true") || (k == "otel.status_code" && v == "ERROR")))
+        return false;
+    return true;
+  }
+};
+
 // ---------------------------------------------------------------- head
 
 // The head keeps spans as rows (store/span_columns.h) with a trace-id index into them.
@@ -104,8 +127,7 @@ struct TraceTable::Head {
   struct Trace {
     std::vector<uint32_t> rows;  // into rows.spans, in write order
     std::vector<uint32_t> ops;   // operation ids (TraceTable::ops_) of its spans
-    uint64_t min_start = UINT64_MAX;
-    uint64_t max_start = 0;
+    TraceSummary summary;
   };
   SpanRows rows;
   std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
@@ -123,8 +145,7 @@ struct TraceTable::Head {
       t.rows.push_back(i);
       uint32_t op = op_of(r);
       if (std::find(t.ops.begin(), t.ops.end(), op) == t.ops.end()) t.ops.push_back(op);
-      t.min_start = std::min(t.min_start, r.start);
-      t.max_start = std::max(t.max_start, r.start);
+      t.summary.Add(r);
     }
   }
 
@@ -158,8 +179,7 @@ struct TraceTable::Block {
     uint32_t count = 0;      // spans
     uint32_t first_op = 0;   // into op_refs
     uint32_t nops = 0;
-    uint64_t min_start = 0;
-    uint64_t max_start = 0;
+    TraceSummary summary;
   };
   struct Page {
     RecordLocation loc;
@@ -185,7 +205,7 @@ struct TraceTable::Block {
     std::vector<PageTraceInfo> traces;
     traces.reserve(p.entries);
     for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
-      traces.push_back({entries[i].id, entries[i].min_start, entries[i].count});
+      traces.push_back({entries[i].id, entries[i].summary.min_start, entries[i].count});
     ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
     auto rows = std::make_shared<SpanRows>();
     Status st = DecodeSpanPage(std::move(page), traces, rows.get());
@@ -232,14 +252,18 @@ struct TraceTable::Block {
           if (op >= b->ops.size()) return DataLoss(reader->path() + ": operation out of range");
           b->op_refs.push_back(op);
         }
+        uint64_t error = 0;
         in.Varint(&min_delta);
         in.Varint(&span);
+        in.Varint(&e.summary.max_duration);
+        in.Varint(&error);
         if (!in.ok()) break;
         std::memcpy(e.id.bytes.data(), id.data(), 16);
         if (!b->entries.empty() && !(b->entries.back().id < e.id))
           return DataLoss(reader->path() + ": trace index out of order");
-        e.min_start = b->min_start + min_delta;
-        e.max_start = e.min_start + span;
+        e.summary.min_start = b->min_start + min_delta;
+        e.summary.max_start = e.summary.min_start + span;
+        e.summary.error = error != 0;
         row += e.count;
         b->entries.push_back(e);
       }
@@ -294,7 +318,7 @@ class TraceTable::BlockBuilder {
     pdata::TraceId id;
     uint32_t count = 0;               // spans
     uint32_t first_op = 0, nops = 0;  // into ops()
-    uint64_t min_start = 0, max_start = 0;
+    TraceSummary summary;
   };
 
   explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops)
@@ -308,8 +332,8 @@ class TraceTable::BlockBuilder {
   void AddPage(std::string_view page, std::span<const TraceMeta> traces) {
     pages_.push_back({writer_.AddFrame(page), static_cast<uint32_t>(traces.size())});
     for (const TraceMeta& t : traces) {
-      min_start_ = std::min(min_start_, t.min_start);
-      max_start_ = std::max(max_start_, t.max_start);
+      min_start_ = std::min(min_start_, t.summary.min_start);
+      max_start_ = std::max(max_start_, t.summary.max_start);
       traces_.push_back(t);
     }
   }
@@ -337,8 +361,10 @@ class TraceTable::BlockBuilder {
         PutVarint(index, m.count);
         PutVarint(index, m.nops);
         for (uint32_t i = m.first_op; i < m.first_op + m.nops; ++i) PutVarint(index, trace_ops_[i]);
-        PutVarint(index, m.min_start - min_start_);
-        PutVarint(index, m.max_start - m.min_start);
+        PutVarint(index, m.summary.min_start - min_start_);
+        PutVarint(index, m.summary.max_start - m.summary.min_start);
+        PutVarint(index, m.summary.max_duration);
+        PutVarint(index, m.summary.error);
       }
     }
     return writer_.Finish(index, wal_segment);
@@ -435,7 +461,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::vector<BlockBuilder::TraceMeta> meta;
   for (const auto* entry : traces) {
     const Head::Trace& t = entry->second;
-    PageTrace pt{t.min_start, static_cast<uint32_t>(order.size()),
+    PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()),
                  static_cast<uint32_t>(t.rows.size())};
     order.insert(order.end(), t.rows.begin(), t.rows.end());
     std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
@@ -444,8 +470,8 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     page_traces.push_back(pt);
     auto first_op = static_cast<uint32_t>(builder.ops().size());
     for (uint32_t op : t.ops) builder.ops().push_back(local[op]);
-    meta.push_back({entry->first, pt.count, first_op, static_cast<uint32_t>(t.ops.size()),
-                    t.min_start, t.max_start});
+    meta.push_back(
+        {entry->first, pt.count, first_op, static_cast<uint32_t>(t.ops.size()), t.summary});
     if (order.size() >= kPageSpans) {
       builder.AddPage(pages.Encode(order, page_traces), meta);
       order.clear();
@@ -531,13 +557,12 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
     std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
       return out->spans[a].start < out->spans[b].start;
     });
-    pt.min_start = out->spans[order[pt.first]].start;
-    uint64_t max_start = 0;
-    for (uint32_t k = first; k < first + count; ++k)
-      max_start = std::max(max_start, out->spans[k].start);
+    TraceSummary summary;
+    for (uint32_t k = first; k < first + count; ++k) summary.Add(out->spans[k]);
+    pt.min_start = summary.min_start;
     page_traces.push_back(pt);
-    meta.push_back({id, count, first_op, static_cast<uint32_t>(builder.ops().size() - first_op),
-                    pt.min_start, max_start});
+    meta.push_back(
+        {id, count, first_op, static_cast<uint32_t>(builder.ops().size() - first_op), summary});
     if (order.size() >= kPageSpans) close_page();
   }
   if (!order.empty()) close_page();
@@ -686,7 +711,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
   };
   auto overlaps = [&q](uint64_t min_start, uint64_t max_start) {
     return max_start >= q.start_ns && min_start <= q.end_ns;
-  };
+  };  // for blocks; traces use TraceSummary::MayMatch
   // Candidates: traces whose span start range overlaps the query and that have a span of a
   // matching operation, with their latest start and where they are (a block entry, or a head).
   struct Candidate {
@@ -705,9 +730,9 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
       if (!head) continue;
       for (const auto& [id, t] : head->by_trace) {
-        if (!overlaps(t.min_start, t.max_start)) continue;
+        if (!t.summary.MayMatch(q)) continue;
         if (std::any_of(t.ops.begin(), t.ops.end(), [&](uint32_t op) { return ok[op]; }))
-          candidates.push_back({t.max_start, id, nullptr, 0});
+          candidates.push_back({t.summary.max_start, id, nullptr, 0});
       }
     }
   }
@@ -720,10 +745,10 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     if (!any) continue;
     for (uint32_t i = 0; i < b->entries.size(); ++i) {
       const Block::Entry& e = b->entries[i];
-      if (!overlaps(e.min_start, e.max_start)) continue;
+      if (!e.summary.MayMatch(q)) continue;
       for (uint32_t k = 0; k < e.nops; ++k) {
         if (ok[b->op_refs[e.first_op + k]]) {
-          candidates.push_back({e.max_start, e.id, b.get(), i});
+          candidates.push_back({e.summary.max_start, e.id, b.get(), i});
           break;
         }
       }
