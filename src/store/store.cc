@@ -438,19 +438,21 @@ void Store::CompactorLoop() {
 }
 
 bool Store::CompactOnce() {
-  auto write = [this](const std::string& image, uint64_t first,
-                      uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
+  TraceTable::BlockWrite write = [this](const std::string& image, uint64_t first,
+                                        uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
     std::string path = options_.directory + "/blocks/" + BlockFileName("traces", last, first);
     RETURN_IF_ERROR(WriteFileAtomic(path, image));
     return BlockReader::Open(path);
   };
   auto started = std::chrono::steady_clock::now();
-  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write);
+  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write, &stopping_);
   std::error_code ec;
   if (!replaced.ok()) {
     if (replaced.status().code() == StatusCode::kAborted) {
-      // Retention removed an input meanwhile: the merged block (named in the status) goes.
-      std::filesystem::remove(std::string(replaced.status().message()), ec);
+      // Cancelled, or retention removed an input meanwhile: the merged block (named in the
+      // status, if it was written) goes.
+      if (!replaced.status().message().empty())
+        std::filesystem::remove(std::string(replaced.status().message()), ec);
     } else {
       logger_->error("store: compaction of trace blocks failed: {}", replaced.status().message());
     }
@@ -607,6 +609,7 @@ void Store::Close() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  stopping_ = true;  // a running compaction gives up
   {
     std::lock_guard lock(flush_mu_);
     flusher_stop_ = true;

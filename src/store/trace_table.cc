@@ -484,7 +484,8 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
 }
 
 StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                          uint64_t wal_segment) const {
+                                          uint64_t wal_segment,
+                                          const std::atomic<bool>* cancel) const {
   // The output's operation table is the union of the inputs'; op_map[i] renumbers input i's.
   std::vector<std::pair<std::string, Operation>> ops;
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, uint32_t> op_ids;
@@ -532,6 +533,7 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
         next = &c.block->entries[c.entry].id;
     }
     if (!next) break;
+    if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
     const pdata::TraceId id = *next;
     auto first = static_cast<uint32_t>(out->spans.size());
     auto first_op = static_cast<uint32_t>(builder.ops().size());
@@ -590,13 +592,13 @@ std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInpu
   return {};
 }
 
-StatusOr<std::vector<std::string>> TraceTable::CompactOnce(
-    uint64_t max_bytes, const std::function<StatusOr<std::shared_ptr<BlockReader>>(
-                            const std::string& image, uint64_t first, uint64_t last)>& write) {
+StatusOr<std::vector<std::string>> TraceTable::CompactOnce(uint64_t max_bytes,
+                                                           const BlockWrite& write,
+                                                           const std::atomic<bool>* cancel) {
   auto in = CompactionInputs(max_bytes);
   if (in.empty()) return std::vector<std::string>{};
   uint64_t last = in.back()->reader->wal_segment();
-  ASSIGN_OR_RETURN(std::string image, Compact(in, last));
+  ASSIGN_OR_RETURN(std::string image, Compact(in, last, cancel));
   uint64_t first = UINT64_MAX;
   for (const auto& b : in) first = std::min(first, b->first_segment);
   ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(image, first, last));

@@ -7,6 +7,7 @@
 // lock.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -39,9 +40,11 @@ class TraceTable final : public TraceQuerier {
   // as the block covering WAL segments first..last and opens it. Returns the paths of the
   // blocks it replaced (for the caller to delete): none when there was nothing to compact,
   // Aborted when retention removed an input meanwhile (then the merged block is not used).
-  StatusOr<std::vector<std::string>> CompactOnce(
-      uint64_t max_bytes, const std::function<StatusOr<std::shared_ptr<BlockReader>>(
-                              const std::string& image, uint64_t first, uint64_t last)>& write);
+  // A set `*cancel` stops a running merge (Aborted).
+  using BlockWrite = std::function<StatusOr<std::shared_ptr<BlockReader>>(
+      const std::string& image, uint64_t first, uint64_t last)>;
+  StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
+                                                 const std::atomic<bool>* cancel = nullptr);
   // Adds a block (at open, or the one built from the frozen head, which it then replaces).
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
   // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
@@ -70,7 +73,7 @@ class TraceTable final : public TraceQuerier {
   std::vector<std::shared_ptr<const Block>> CompactionInputs(uint64_t max_bytes) const;
   // The inputs (consecutive blocks, oldest first) merged into one block image.
   StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                uint64_t wal_segment) const;
+                                uint64_t wal_segment, const std::atomic<bool>* cancel) const;
   class PageCache;
   // GetTrace, reading block pages through `cache`.
   StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id, PageCache* cache);
