@@ -282,18 +282,20 @@ struct TraceTable::Block {
 };
 
 // Decoded block pages, most recently used first: a search reads each page once, not once per
-// candidate trace.
+// candidate trace. Entries keep their block alive, so a block address is never reused while
+// cached.
 class TraceTable::PageCache {
  public:
-  StatusOr<std::shared_ptr<const SpanRows>> Get(const Block& block, uint32_t page) {
+  StatusOr<std::shared_ptr<const SpanRows>> Get(const std::shared_ptr<const Block>& block,
+                                                uint32_t page) {
     for (auto it = pages_.begin(); it != pages_.end(); ++it) {
-      if (it->block == &block && it->page == page) {
+      if (it->block == block && it->page == page) {
         pages_.splice(pages_.begin(), pages_, it);
         return pages_.front().rows;
       }
     }
-    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, block.DecodePage(page));
-    pages_.push_front({&block, page, rows});
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, block->DecodePage(page));
+    pages_.push_front({block, page, rows});
     if (pages_.size() > kPages) pages_.pop_back();
     return rows;
   }
@@ -301,7 +303,7 @@ class TraceTable::PageCache {
  private:
   static constexpr size_t kPages = 8;
   struct Entry {
-    const Block* block;
+    std::shared_ptr<const Block> block;
     uint32_t page;
     std::shared_ptr<const SpanRows> rows;
   };
@@ -689,10 +691,9 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageC
   // Blocks are read without the lock (the writer never waits on a block read). Newest block
   // first, each prepended: the result lists the oldest spans first.
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    const Block& b = **it;
-    const Block::Entry* e = b.Find(id);
+    const Block::Entry* e = (*it)->Find(id);
     if (!e) continue;
-    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(b, e->page));
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(*it, e->page));
     std::vector<uint32_t> idx(e->count);
     for (uint32_t k = 0; k < e->count; ++k) idx[k] = e->first_row + k;
     pdata::TraceBatch part;
@@ -719,7 +720,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
   struct Candidate {
     uint64_t max_start;
     pdata::TraceId id;
-    const Block* block;  // nullptr: a head
+    const std::shared_ptr<const Block>* block;  // in `blocks`; nullptr: a head
     uint32_t entry;
   };
   std::vector<Candidate> candidates;
@@ -750,7 +751,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       if (!e.summary.MayMatch(q)) continue;
       for (uint32_t k = 0; k < e.nops; ++k) {
         if (ok[b->op_refs[e.first_op + k]]) {
-          candidates.push_back({e.summary.max_start, e.id, b.get(), i});
+          candidates.push_back({e.summary.max_start, e.id, &b, i});
           break;
         }
       }
@@ -767,7 +768,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     if (returned.count(c.id)) continue;
     bool match = false;
     if (c.block) {
-      const Block::Entry& e = c.block->entries[c.entry];
+      const Block::Entry& e = (*c.block)->entries[c.entry];
       ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Get(*c.block, e.page));
       for (uint32_t k = e.first_row; !match && k < e.first_row + e.count; ++k)
         match = SpanMatches(*rows, rows->spans[k], q);
