@@ -10,7 +10,7 @@ SECONDS_=${2:-20}
 PROTO=${3:-grpc}
 ITEMS=${4:-100}
 DIR=$(mktemp -d /tmp/otter-store-bench.XXXXXX)
-trap 'kill $OTTER 2>/dev/null || true; [ -n "${KEEP_LOG:-}" ] && cp "$DIR/otter.log" "$KEEP_LOG"; rm -rf "$DIR"' EXIT
+trap 'kill $OTTER 2>/dev/null && wait $OTTER 2>/dev/null; [ -n "${KEEP_LOG:-}" ] && cp "$DIR/otter.log" "$KEEP_LOG"; rm -rf "$DIR"' EXIT
 cat > "$DIR/config.yaml" <<YAML
 receivers:
   otlp:
@@ -21,6 +21,7 @@ exporters:
   store:
     directory: $DIR/data
     head_max_mib: 64
+    compaction_max_mib: ${COMPACTION_MAX_MIB:-128}
     query: { endpoint: 127.0.0.1:16687 }
 service:
   telemetry: { metrics: { address: 127.0.0.1:18888 } }

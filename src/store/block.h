@@ -27,6 +27,8 @@ struct RecordLocation {
 class BlockWriter {
  public:
   explicit BlockWriter(size_t frame_bytes = 256 * 1024) : frame_bytes_(frame_bytes) {}
+  // Room for a file of about `bytes` (saves regrowing a large block image).
+  void Reserve(size_t bytes) { file_.reserve(bytes); }
   RecordLocation Add(std::string_view record);
   // Adds a record as a frame of its own (a record that is read whole, like a span page).
   RecordLocation AddFrame(std::string_view record);

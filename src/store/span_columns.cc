@@ -27,7 +27,7 @@ uint32_t StringTable::Intern(std::string_view s) {
     Slot& slot = slots_[i];
     if (slot.id == 0) {
       slot = {h, static_cast<uint32_t>(strings_.size())};
-      strings_.push_back(Copy(s));
+      strings_.push_back(arena_->Copy(s));
       return slot.id;
     }
     if (slot.hash == h && strings_[slot.id] == s) return slot.id;
@@ -36,7 +36,7 @@ uint32_t StringTable::Intern(std::string_view s) {
 
 uint32_t StringTable::Add(std::string_view s) {
   if (s.empty()) return 0;
-  strings_.push_back(Copy(s));
+  strings_.push_back(arena_->Copy(s));
   return static_cast<uint32_t>(strings_.size() - 1);
 }
 
@@ -57,23 +57,8 @@ void StringTable::Grow() {
   slots_ = std::move(slots);
 }
 
-std::string_view StringTable::Copy(std::string_view s) {
-  if (s.size() > left_) {
-    size_t n = std::max<size_t>(s.size(), kChunkBytes);
-    chunks_.push_back(std::make_unique<char[]>(n));
-    cur_ = chunks_.back().get();
-    left_ = n;
-    chunk_bytes_ += n;
-  }
-  std::memcpy(cur_, s.data(), s.size());
-  std::string_view v(cur_, s.size());
-  cur_ += s.size();
-  left_ -= s.size();
-  return v;
-}
-
 size_t StringTable::bytes() const {
-  return chunk_bytes_ + strings_.capacity() * sizeof(std::string_view) +
+  return arena_->bytes() + strings_.capacity() * sizeof(std::string_view) +
          slots_.capacity() * sizeof(Slot);
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "pdata/arena.h"
 #include "pdata/batch.h"
 
 namespace otter::store {
@@ -39,19 +40,14 @@ class StringTable {
 
  private:
   void Grow();
-  std::string_view Copy(std::string_view s);
   struct Slot {
     uint32_t hash = 0;
     uint32_t id = 0;  // 0 = free
   };
   std::vector<std::string_view> strings_;
   std::vector<Slot> slots_;  // open addressing
-  // The interned strings' bytes, in chunks that never move.
-  static constexpr size_t kChunkBytes = 64 * 1024;
-  std::vector<std::unique_ptr<char[]>> chunks_;
-  char* cur_ = nullptr;
-  size_t left_ = 0;
-  size_t chunk_bytes_ = 0;
+  // The strings' bytes (behind a pointer, so that the table stays movable).
+  std::unique_ptr<pdata::Arena> arena_ = std::make_unique<pdata::Arena>();
 };
 
 // An append-only array in fixed-size chunks: growing never copies, and the chunks come from (and

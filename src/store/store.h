@@ -40,7 +40,7 @@ struct StoreOptions {
   uint64_t max_disk_bytes = 0;                                      // 0 = unlimited
   // Trace blocks are merged in the background, four or more small ones at a time, into blocks
   // of up to this size (docs/storage.md, "Compaction").
-  uint64_t compaction_max_bytes = 256ull << 20;
+  uint64_t compaction_max_bytes = 128ull << 20;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
 };
 

@@ -323,8 +323,11 @@ class TraceTable::BlockBuilder {
     TraceSummary summary;
   };
 
-  explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops)
-      : ops_table_(std::move(ops)) {}
+  explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops,
+                        size_t expected_bytes = 0)
+      : ops_table_(std::move(ops)) {
+    writer_.Reserve(expected_bytes);
+  }
 
   // Per-trace operation numbers (into the block's operation table) go here, then the trace's
   // meta names them by first_op/nops.
@@ -501,7 +504,10 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
       op_map[i].push_back(it->second);
     }
   }
-  BlockBuilder builder(std::move(ops));
+  // The merged block is about as large as its inputs together.
+  size_t input_bytes = 0;
+  for (const auto& b : in) input_bytes += b->reader->file_bytes();
+  BlockBuilder builder(std::move(ops), input_bytes + input_bytes / 8);
   // A k-way merge by trace id: each input's traces are in id order, and a trace in several
   // inputs (written across flushes) becomes one. Each input has its current page decoded.
   struct Cursor {

@@ -26,7 +26,7 @@ struct StoreExporterConfig : ComponentConfig {
   config::Duration block_duration = std::chrono::hours(2);
   config::Duration retention = std::chrono::hours(24 * 7);
   int64_t max_disk_mib = 0;
-  int64_t compaction_max_mib = 256;
+  int64_t compaction_max_mib = 128;
   StoreQueryConfig query;
 
   Status Validate() const override;
