@@ -718,9 +718,10 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return (q.service.empty() || service == q.service) &&
            (q.operation.empty() || op.name == q.operation);
   };
+  // Whether a block's time range overlaps the query (single traces use TraceSummary::MayMatch).
   auto overlaps = [&q](uint64_t min_start, uint64_t max_start) {
     return max_start >= q.start_ns && min_start <= q.end_ns;
-  };  // for blocks; traces use TraceSummary::MayMatch
+  };
   // Candidates: traces whose span start range overlaps the query and that have a span of a
   // matching operation, with their latest start and where they are (a block entry, or a head).
   struct Candidate {
