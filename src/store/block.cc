@@ -18,7 +18,7 @@ constexpr std::string_view kMagic = "OTBLK001";
 constexpr std::string_view kEndMagic = "OTBLKEND";
 constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
 constexpr uint32_t kVersion = 1;
-constexpr int kZstdLevel = 3;
+constexpr int kZstdLevel = 2;
 
 // Appends zstd(raw) to *out and returns its size, compressing through `scratch` (grown as needed,
 // never zero-filled).
@@ -29,7 +29,12 @@ size_t CompressTo(std::string_view raw, std::string* out, std::unique_ptr<char[]
     *scratch = std::make_unique_for_overwrite<char[]>(bound);
     *scratch_size = bound;
   }
-  size_t n = ZSTD_compress(scratch->get(), bound, raw.data(), raw.size(), kZstdLevel);
+  // One context per thread: ZSTD_compress would allocate and clear a fresh one for every page.
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
+                                                                       &ZSTD_freeCCtx);
+  if (!cctx) return 0;
+  size_t n =
+      ZSTD_compressCCtx(cctx.get(), scratch->get(), bound, raw.data(), raw.size(), kZstdLevel);
   if (ZSTD_isError(n)) return 0;
   out->append(scratch->get(), n);
   return n;
@@ -38,7 +43,11 @@ size_t CompressTo(std::string_view raw, std::string* out, std::unique_ptr<char[]
 StatusOr<std::string> Decompress(std::string_view compressed, size_t raw_size,
                                  const std::string& path) {
   std::string out(raw_size, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
+                                                                       &ZSTD_freeDCtx);
+  if (!dctx) return ResourceExhausted("no memory for a zstd context reading " + path);
+  size_t n =
+      ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), compressed.data(), compressed.size());
   if (ZSTD_isError(n) || n != raw_size) {
     return DataLoss("corrupt compressed data in " + path + ": " +
                     (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));

@@ -14,6 +14,7 @@
 #include <future>
 #include <random>
 
+#include "../bench/loadgen/payload.h"
 #include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
@@ -158,8 +159,43 @@ std::vector<pdata::TraceBatch> SyntheticRequests(int requests) {
   return out;
 }
 
+// The load generator's requests (bench/loadgen/payload.cc: 100 varied spans each), as received:
+// protobuf bytes.
+std::vector<std::string> LoadgenWires(int requests) {
+  loadgen::Options opts;
+  loadgen::PayloadGenerator gen(opts, 0);
+  std::vector<std::string> out(static_cast<size_t>(requests));
+  for (auto& w : out) gen.Next(&w);
+  return out;
+}
+
+std::vector<pdata::TraceBatch> LoadgenRequests(int requests) {
+  std::vector<pdata::TraceBatch> out;
+  for (auto& w : LoadgenWires(requests))
+    out.push_back(std::move(*otlp::DecodeTraces(std::move(w))));
+  return out;
+}
+
+std::vector<pdata::TraceBatch> Requests(benchmark::State& state, int requests) {
+  return state.range(0) ? LoadgenRequests(requests) : SyntheticRequests(requests);
+}
+
+// Decoding a received request into a batch and freeing it: the receive path's share that does
+// not depend on the transport.
+void BM_LoadgenDecodeFree(benchmark::State& state) {
+  auto wires = LoadgenWires(64);
+  size_t i = 0;
+  for (auto _ : state) {
+    auto batch = otlp::DecodeTraces(wires[i++ % wires.size()]);
+    benchmark::DoNotOptimize(batch->ItemCount());
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_LoadgenDecodeFree);
+
+// Arg 0: synthetic spans; 1: the load generator's.
 void BM_TraceTableApply(benchmark::State& state) {
-  auto requests = SyntheticRequests(1000);
+  auto requests = Requests(state, 1000);
   for (auto _ : state) {
     TraceTable table;
     for (const auto& r : requests) table.Apply(r);
@@ -167,10 +203,10 @@ void BM_TraceTableApply(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 100'000);
 }
-BENCHMARK(BM_TraceTableApply)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TraceTableApply)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_TraceTableBuildBlock(benchmark::State& state) {
-  auto requests = SyntheticRequests(1000);
+  auto requests = Requests(state, 1000);
   TraceTable table;
   for (const auto& r : requests) table.Apply(r);
   table.Freeze();
@@ -179,7 +215,7 @@ void BM_TraceTableBuildBlock(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 100'000);
   state.counters["bytes_per_span"] = static_cast<double>(bytes) / 100'000;
 }
-BENCHMARK(BM_TraceTableBuildBlock)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TraceTableBuildBlock)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Compaction: four flushed blocks of 100 000 synthetic spans each merged into one.
 void BM_StoreCompaction(benchmark::State& state) {
