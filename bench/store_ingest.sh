@@ -20,7 +20,7 @@ receivers:
 exporters:
   store:
     directory: $DIR/data
-    head_max_mib: 64
+    head_max_mib: ${HEAD_MAX_MIB:-64}
     compaction_max_mib: ${COMPACTION_MAX_MIB:-128}
     query: { endpoint: 127.0.0.1:16687 }
 service:

@@ -34,6 +34,12 @@ uint32_t StringTable::Intern(std::string_view s) {
   }
 }
 
+void StringTable::Clear() {
+  strings_.resize(1);
+  std::fill(slots_.begin(), slots_.end(), Slot{});
+  arena_ = std::make_unique<pdata::Arena>();
+}
+
 uint32_t StringTable::Add(std::string_view s) {
   if (s.empty()) return 0;
   strings_.push_back(arena_->Copy(s));
@@ -499,6 +505,21 @@ void SpanRows::ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) c
   }
 }
 
+void SpanRows::Clear() {
+  spans.clear();
+  attrs.clear();
+  events.clear();
+  links.clear();
+  resources.clear();
+  scopes.clear();
+  strings.Clear();
+  page.clear();
+  resource_ids_.clear();
+  scope_ids_.clear();
+  recent_keys_.clear();
+  key_stats_.clear();
+}
+
 size_t SpanRows::bytes() const {
   return spans.bytes() + attrs.bytes() + events.bytes() + links.bytes() + strings.bytes() +
          page.size();
@@ -559,6 +580,10 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
                                    std::span<const PageTrace> traces) {
   ++page_;
   const SpanRows& R = rows_;
+  if (remap_.size() < R.strings.size()) {  // the rows grew since the last page
+    remap_.resize(R.strings.size(), 0);
+    key_column_.resize(R.strings.size(), 0);
+  }
   Sink* s = streams_.data();
   for (auto& x : streams_) x.clear();
   uint32_t next_id = 1;

@@ -36,6 +36,8 @@ class StringTable {
   uint32_t Push(std::string_view s);
   std::string_view operator[](uint32_t id) const { return strings_[id]; }
   size_t size() const { return strings_.size(); }
+  // Forgets every string but "" (views handed out become invalid), keeping capacity.
+  void Clear();
   size_t bytes() const;
 
  private:
@@ -71,6 +73,8 @@ class Chunked {
   void resize(size_t n) {
     while (size_ < n) push_back(T{});
   }
+  // Empties the array, keeping its chunks for reuse.
+  void clear() { size_ = 0; }
   size_t bytes() const { return chunks_.size() * (sizeof(T) << kShift); }
 
   template <class C, class R>
@@ -172,6 +176,8 @@ class SpanRows {
   std::string ValueString(const AttrCell& cell) const;
   // Approximate memory held.
   size_t bytes() const;
+  // Empties the rows, keeping their memory (for decoding or building page after page).
+  void Clear();
 
   Chunked<SpanRow> spans;
   Chunked<AttrCell> attrs;
@@ -247,7 +253,8 @@ class Sink {
   size_t n_ = 0, cap_ = 0;
 };
 
-// Encodes pages of one SpanRows (a head being flushed); keeps scratch state between pages.
+// Encodes pages of one SpanRows (a head being flushed, or rows refilled for each page); keeps
+// scratch state between pages.
 class SpanPageWriter {
  public:
   explicit SpanPageWriter(const SpanRows& rows);

@@ -34,7 +34,7 @@ struct StoreOptions {
   bool sync = true;                          // fdatasync each group commit
   uint64_t max_pending_bytes = 64ull << 20;  // queued for the next commit; more is refused
   uint64_t wal_segment_bytes = 128ull << 20;
-  uint64_t head_max_bytes = 256ull << 20;  // WAL size that triggers a flush to blocks
+  uint64_t head_max_bytes = 64ull << 20;  // WAL size that triggers a flush to blocks
   std::chrono::milliseconds block_duration{std::chrono::hours(2)};  // head age that does too
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // 0 = keep forever
   uint64_t max_disk_bytes = 0;                                      // 0 = unlimited

@@ -217,9 +217,9 @@ void BM_TraceTableBuildBlock(benchmark::State& state) {
 }
 BENCHMARK(BM_TraceTableBuildBlock)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// Compaction: four flushed blocks of 100 000 synthetic spans each merged into one.
+// Compaction: four flushed blocks of 100 000 spans each merged into one (Arg as above).
 void BM_StoreCompaction(benchmark::State& state) {
-  auto requests = SyntheticRequests(4000);
+  auto requests = Requests(state, 4000);
   for (auto _ : state) {
     state.PauseTiming();
     std::string dir = FreshDir("compaction");
@@ -237,7 +237,7 @@ void BM_StoreCompaction(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 400'000);
 }
-BENCHMARK(BM_StoreCompaction)->Iterations(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StoreCompaction)->Arg(0)->Arg(1)->Iterations(2)->Unit(benchmark::kMillisecond);
 
 void BM_StoreTraceById(benchmark::State& state) {
   FilledStore& f = Filled();

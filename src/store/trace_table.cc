@@ -199,17 +199,22 @@ struct TraceTable::Block {
                                [](const Entry& e, const pdata::TraceId& x) { return e.id < x; });
     return it != entries.end() && it->id == id ? &*it : nullptr;
   }
-  // Page `n`, decoded.
-  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
+  // Page `n`, decoded into *rows (emptied first, its memory reused).
+  Status DecodePageInto(uint32_t n, SpanRows* rows) const {
     const Page& p = pages[n];
     std::vector<PageTraceInfo> traces;
     traces.reserve(p.entries);
     for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
       traces.push_back({entries[i].id, entries[i].summary.min_start, entries[i].count});
     ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
-    auto rows = std::make_shared<SpanRows>();
-    Status st = DecodeSpanPage(std::move(page), traces, rows.get());
+    rows->Clear();
+    Status st = DecodeSpanPage(std::move(page), traces, rows);
     if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
+    return Status::Ok();
+  }
+  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
+    auto rows = std::make_shared<SpanRows>();
+    RETURN_IF_ERROR(DecodePageInto(n, rows.get()));
     return std::shared_ptr<const SpanRows>(std::move(rows));
   }
 
@@ -510,25 +515,25 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
   BlockBuilder builder(std::move(ops), input_bytes + input_bytes / 8);
   // A k-way merge by trace id: each input's traces are in id order, and a trace in several
   // inputs (written across flushes) becomes one. Each input has its current page decoded.
+  // Row sets are refilled page after page rather than allocated anew.
   struct Cursor {
     const Block* block = nullptr;
     uint32_t entry = 0;
     uint32_t page = UINT32_MAX;
-    std::shared_ptr<const SpanRows> rows;
+    SpanRows rows;
     SpanRows::CopyCache cache;
   };
-  std::vector<Cursor> cursors;
-  for (const auto& b : in) {
-    Cursor& c = cursors.emplace_back();
-    c.block = b.get();
-  }
-  auto out = std::make_unique<SpanRows>();
+  std::vector<Cursor> cursors(in.size());
+  for (size_t i = 0; i < in.size(); ++i) cursors[i].block = in[i].get();
+  SpanRows out_rows;
+  SpanRows* out = &out_rows;
+  SpanPageWriter writer(out_rows);
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
   std::vector<BlockBuilder::TraceMeta> meta;
   auto close_page = [&] {
-    builder.AddPage(SpanPageWriter(*out).Encode(order, page_traces), meta);
-    out = std::make_unique<SpanRows>();
+    builder.AddPage(writer.Encode(order, page_traces), meta);
+    out->Clear();
     for (auto& c : cursors) c.cache = {};  // they map into the old output rows
     order.clear();
     page_traces.clear();
@@ -550,11 +555,11 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
       if (c.entry >= c.block->entries.size() || !(c.block->entries[c.entry].id == id)) continue;
       const Block::Entry& e = c.block->entries[c.entry++];
       if (c.page != e.page) {
-        ASSIGN_OR_RETURN(c.rows, c.block->DecodePage(e.page));
+        RETURN_IF_ERROR(c.block->DecodePageInto(e.page, &c.rows));
         c.page = e.page;
         c.cache = {};
       }
-      out->CopyRows(*c.rows, e.first_row, e.count, &c.cache);
+      out->CopyRows(c.rows, e.first_row, e.count, &c.cache);
       for (uint32_t k = e.first_op; k < e.first_op + e.nops; ++k) {
         uint32_t op = op_map[i][c.block->op_refs[k]];
         auto& all = builder.ops();

@@ -22,7 +22,7 @@ struct StoreExporterConfig : ComponentConfig {
   std::string directory = "./otter-data";
   bool sync = true;
   int64_t max_pending_mib = 64;
-  int64_t head_max_mib = 256;
+  int64_t head_max_mib = 64;
   config::Duration block_duration = std::chrono::hours(2);
   config::Duration retention = std::chrono::hours(24 * 7);
   int64_t max_disk_mib = 0;
