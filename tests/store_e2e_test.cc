@@ -564,7 +564,7 @@ std::vector<std::string> BlockFiles(const std::string& data, const std::string& 
 TEST(StoreE2eTest, FlushedBlocksAreQueryableAfterRestart) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
-  const std::string extra = "    head_max_mib: 1\n";
+  const std::string extra = "    head_max_mib: 1\n    compaction_max_mib: 1\n";
   Ports p;
   OtterProcess otter(dir, "first", StoreConfig(p, data, extra));
   ASSERT_TRUE(otter.Start(p.health)) << otter.Log();

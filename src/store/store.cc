@@ -437,7 +437,7 @@ void Store::CompactorLoop() {
   }
 }
 
-bool Store::CompactOnce() {
+bool Store::CompactOnce(bool eager) {
   TraceTable::BlockWrite write = [this](const std::string& image, uint64_t first,
                                         uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
     std::string path = options_.directory + "/blocks/" + BlockFileName("traces", last, first);
@@ -445,7 +445,7 @@ bool Store::CompactOnce() {
     return BlockReader::Open(path);
   };
   auto started = std::chrono::steady_clock::now();
-  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write, &stopping_);
+  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
   std::error_code ec;
   if (!replaced.ok()) {
     if (replaced.status().code() == StatusCode::kAborted) {
@@ -469,8 +469,8 @@ bool Store::CompactOnce() {
   return true;
 }
 
-Status Store::CompactForTesting() {
-  while (CompactOnce()) {
+Status Store::CompactForTesting(bool eager) {
+  while (CompactOnce(eager)) {
   }
   return Status::Ok();
 }

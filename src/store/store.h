@@ -68,8 +68,9 @@ class Store {
   void Close();
   // Cuts the heads and waits until they are written as blocks (tests, benchmarks).
   Status FlushForTesting();
-  // Runs compaction steps until there is nothing to compact (tests).
-  Status CompactForTesting();
+  // Runs compaction steps until there is nothing to compact (tests). `eager` merges any run of
+  // four small blocks; otherwise runs wait as in the background (TraceTable::CompactOnce).
+  Status CompactForTesting(bool eager = true);
 
   TraceTable& traces() { return traces_; }
   MetricTable& metrics() { return metrics_; }
@@ -94,7 +95,7 @@ class Store {
   void EnforceRetention();
   void CompactorLoop();
   // One compaction step; false when there was nothing to compact or it failed.
-  bool CompactOnce();
+  bool CompactOnce(bool eager = false);
   std::string BlockPath(const char* signal, uint64_t segment) const;
   void Enqueue(Pending&& p);
   void WriterLoop();

@@ -486,6 +486,36 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
   EXPECT_EQ(AllSpans(*store, ids), before);
 }
 
+// The background compaction leaves a few small blocks alone (merging them would only be merged
+// again) and merges once sixteen have accumulated.
+TEST_F(StoreTest, CompactionWaitsForARunWorthMerging) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  const std::string data = dir_.path() + "/data";
+  auto store = Open(false);
+  auto flush = [&](uint64_t seed) {
+    ASSERT_TRUE(
+        WriteSync(*store, otlp::MakeSyntheticTraces(20, seed, t0 + seed * 1'000'000'000ull)).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+  };
+  for (uint64_t seed = 1; seed <= 15; ++seed) flush(seed);
+  ASSERT_TRUE(store->CompactForTesting(/*eager=*/false).ok());
+  EXPECT_EQ(TraceBlockFiles(data).size(), 15u);
+  flush(16);
+  ASSERT_TRUE(store->CompactForTesting(/*eager=*/false).ok());
+  auto files = TraceBlockFiles(data);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0], "traces-0000000000000016-0000000000000001.blk");
+  size_t spans = 0;
+  ASSERT_TRUE(store->traces()
+                  .ScanTraces(0, UINT64_MAX,
+                              [&](const pdata::TraceBatch& t) {
+                                spans += t.ItemCount();
+                                return true;
+                              })
+                  .ok());
+  EXPECT_EQ(spans, 320u);
+}
+
 TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {
   const uint64_t t0 = 1'700'000'000'000'000'000ull;
   {

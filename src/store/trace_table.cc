@@ -585,10 +585,14 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
 }
 
 std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInputs(
-    uint64_t max_bytes) const {
+    uint64_t max_bytes, bool eager) const {
   std::shared_lock lock(mu_);
   // The oldest run of at least kMinCompactionInputs consecutive blocks, each under a quarter of
-  // max_bytes, together at most max_bytes.
+  // max_bytes, together at most max_bytes, that is worth merging: together at least a quarter
+  // of max_bytes, so that the merged block is not merged again and at a steady ingest rate each
+  // span is rewritten once (merging every 4 flushed blocks rewrote it twice on the way to
+  // max_bytes), or kCompactionInputsWithoutBytes blocks (slow ingest: blocks cut by
+  // block_duration).
   for (size_t start = 0; start < blocks_.size(); ++start) {
     uint64_t sum = 0;
     size_t end = start;
@@ -598,7 +602,9 @@ std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInpu
       sum += b;
       ++end;
     }
-    if (end - start >= kMinCompactionInputs)
+    size_t n = end - start;
+    bool worth = eager || sum >= max_bytes / 4 || n >= kCompactionInputsWithoutBytes;
+    if (n >= kMinCompactionInputs && worth)
       return {blocks_.begin() + static_cast<ptrdiff_t>(start),
               blocks_.begin() + static_cast<ptrdiff_t>(end)};
   }
@@ -607,8 +613,9 @@ std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInpu
 
 StatusOr<std::vector<std::string>> TraceTable::CompactOnce(uint64_t max_bytes,
                                                            const BlockWrite& write,
-                                                           const std::atomic<bool>* cancel) {
-  auto in = CompactionInputs(max_bytes);
+                                                           const std::atomic<bool>* cancel,
+                                                           bool eager) {
+  auto in = CompactionInputs(max_bytes, eager);
   if (in.empty()) return std::vector<std::string>{};
   uint64_t last = in.back()->reader->wal_segment();
   ASSIGN_OR_RETURN(std::string image, Compact(in, last, cancel));

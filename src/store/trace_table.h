@@ -43,8 +43,11 @@ class TraceTable final : public TraceQuerier {
   // A set `*cancel` stops a running merge (Aborted).
   using BlockWrite = std::function<StatusOr<std::shared_ptr<BlockReader>>(
       const std::string& image, uint64_t first, uint64_t last)>;
+  // Runs of small blocks are merged once they are worth it (CompactionInputs); `eager` merges
+  // any run of kMinCompactionInputs (tests).
   StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
-                                                 const std::atomic<bool>* cancel = nullptr);
+                                                 const std::atomic<bool>* cancel = nullptr,
+                                                 bool eager = false);
   // Adds a block (at open, or the one built from the frozen head, which it then replaces).
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
   // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
@@ -67,10 +70,11 @@ class TraceTable final : public TraceQuerier {
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
   static constexpr size_t kMinCompactionInputs = 4;
+  static constexpr size_t kCompactionInputsWithoutBytes = 16;
   struct Head;
   struct Block;
   class BlockBuilder;
-  std::vector<std::shared_ptr<const Block>> CompactionInputs(uint64_t max_bytes) const;
+  std::vector<std::shared_ptr<const Block>> CompactionInputs(uint64_t max_bytes, bool eager) const;
   // The inputs (consecutive blocks, oldest first) merged into one block image.
   StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
                                 uint64_t wal_segment, const std::atomic<bool>* cancel) const;

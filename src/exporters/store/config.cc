@@ -9,7 +9,7 @@ Status StoreExporterConfig::Validate() const {
   if (block_duration.count() <= 0) return InvalidArgument("block_duration must be positive");
   if (retention.count() < 0) return InvalidArgument("retention must not be negative");
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
-  if (compaction_max_mib < 4) return InvalidArgument("compaction_max_mib must be at least 4");
+  if (compaction_max_mib < 1) return InvalidArgument("compaction_max_mib must be at least 1");
   if (query.timeout.count() <= 0) return InvalidArgument("query::timeout must be positive");
   if (query.max_samples <= 0) return InvalidArgument("query::max_samples must be positive");
   if (query.threads <= 0 || query.threads > 64)
