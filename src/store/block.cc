@@ -164,6 +164,14 @@ RecordLocation BlockWriter::AddFrame(std::string_view record) {
   return loc;
 }
 
+RecordLocation BlockWriter::AddCompressedFrame(std::string_view compressed, uint32_t raw_size) {
+  if (!frame_.empty()) CloseFrame();
+  RecordLocation loc{static_cast<uint32_t>(frames_.size()), 0, raw_size};
+  frames_.push_back(Frame{file_.size(), static_cast<uint32_t>(compressed.size()), raw_size});
+  file_.append(compressed);
+  return loc;
+}
+
 void BlockWriter::Compress(std::string_view raw) {
   uint64_t offset = file_.size();
   size_t n = CompressTo(raw, &file_, &scratch_, &scratch_size_);
@@ -262,17 +270,28 @@ StatusOr<std::shared_ptr<const std::string>> BlockReader::Frame(uint32_t n) cons
       }
     }
   }
-  if (n >= frames_.size())
-    return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
-  const FrameInfo& f = frames_[n];
-  std::string compressed(f.compressed, '\0');
-  RETURN_IF_ERROR(ReadAt(fd_, f.offset, f.compressed, compressed.data(), path_));
-  ASSIGN_OR_RETURN(std::string raw, Decompress(compressed, f.raw, path_));
+  uint32_t raw_size = 0;
+  ASSIGN_OR_RETURN(std::string compressed, CompressedFrame(n, &raw_size));
+  ASSIGN_OR_RETURN(std::string raw, Decompress(compressed, raw_size, path_));
   auto frame = std::make_shared<const std::string>(std::move(raw));
   std::lock_guard lock(mu_);
   cache_.emplace_front(n, frame);
   if (cache_.size() > kCachedFrames) cache_.pop_back();
   return frame;
+}
+
+StatusOr<std::string> BlockReader::CompressedFrame(uint32_t n, uint32_t* raw_size) const {
+  if (n >= frames_.size())
+    return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
+  const FrameInfo& f = frames_[n];
+  std::string compressed(f.compressed, '\0');
+  RETURN_IF_ERROR(ReadAt(fd_, f.offset, f.compressed, compressed.data(), path_));
+  // The frame header's content size must agree with the frame table (a check that costs no
+  // decompression; the copy's content is checked whenever it is read).
+  if (ZSTD_getFrameContentSize(compressed.data(), compressed.size()) != f.raw)
+    return DataLoss(path_ + ": frame " + std::to_string(n) + " is corrupt");
+  *raw_size = f.raw;
+  return compressed;
 }
 
 StatusOr<std::string> BlockReader::Read(const RecordLocation& loc) const {

@@ -32,6 +32,8 @@ class BlockWriter {
   RecordLocation Add(std::string_view record);
   // Adds a record as a frame of its own (a record that is read whole, like a span page).
   RecordLocation AddFrame(std::string_view record);
+  // Adds a frame another block holds (BlockReader::CompressedFrame) without recompressing it.
+  RecordLocation AddCompressedFrame(std::string_view compressed, uint32_t raw_size);
   // The whole file: magic, frames, index (frame table + `signal_index`), footer.
   std::string Finish(std::string_view signal_index, uint64_t wal_segment);
 
@@ -64,6 +66,8 @@ class BlockReader {
 
   // The record's bytes (copied out of the cached frame).
   StatusOr<std::string> Read(const RecordLocation& loc) const;
+  // Frame `n` as stored (zstd), and its decompressed size: for copying it into another block.
+  StatusOr<std::string> CompressedFrame(uint32_t n, uint32_t* raw_size) const;
 
  private:
   BlockReader() = default;

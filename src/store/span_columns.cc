@@ -34,12 +34,6 @@ uint32_t StringTable::Intern(std::string_view s) {
   }
 }
 
-void StringTable::Clear() {
-  strings_.resize(1);
-  std::fill(slots_.begin(), slots_.end(), Slot{});
-  arena_ = std::make_unique<pdata::Arena>();
-}
-
 uint32_t StringTable::Add(std::string_view s) {
   if (s.empty()) return 0;
   strings_.push_back(arena_->Copy(s));
@@ -341,86 +335,6 @@ pdata::AnyValue SpanRows::Value(const AttrCell& c, pdata::TraceBatch* out) const
   return v;
 }
 
-uint32_t SpanRows::CopyAttrs(const SpanRows& src, uint32_t first, uint32_t n,
-                             const std::function<uint32_t(uint32_t)>& str) {
-  auto at = static_cast<uint32_t>(attrs.size());
-  for (uint32_t i = first; i < first + n; ++i) {
-    AttrCell c = src.attrs[i];
-    c.key = str(c.key);
-    switch (c.type) {
-      case Type::kString:
-      case Type::kBytes:
-      case Type::kArray:
-      case Type::kKvList:
-        c.value = str(static_cast<uint32_t>(c.value));
-        break;
-      default:
-        break;
-    }
-    attrs.push_back(c);
-  }
-  return at;
-}
-
-void SpanRows::CopyRows(const SpanRows& src, uint32_t first, uint32_t count, CopyCache* cache) {
-  if (cache->src != &src) {
-    cache->src = &src;
-    cache->strings.assign(src.strings.size(), 0);
-    cache->resources.clear();
-    cache->scopes.clear();
-  }
-  auto str = [&](uint32_t id) {
-    if (id == 0) return uint32_t{0};
-    uint32_t& m = cache->strings[id];
-    if (!m) m = strings.Intern(src.strings[id]) + 1;
-    return m - 1;
-  };
-  auto scope_of = [&](uint32_t s) {
-    auto [it, fresh] = cache->scopes.try_emplace(s, 0);
-    if (!fresh) return it->second;
-    const ScopeRow& sr = src.scopes[s];
-    auto [rit, rfresh] = cache->resources.try_emplace(sr.resource, 0);
-    if (rfresh) {
-      const ResourceRow& rr = src.resources[sr.resource];
-      ResourceRow r{CopyAttrs(src, rr.attrs, rr.nattrs, str), rr.nattrs, rr.dropped,
-                    str(rr.schema_url)};
-      rit->second = static_cast<uint32_t>(resources.size());
-      resources.push_back(r);
-    }
-    ScopeRow copy{rit->second, str(sr.name), str(sr.version),   0,
-                  sr.nattrs,   sr.dropped,   str(sr.schema_url)};
-    copy.attrs = CopyAttrs(src, sr.attrs, sr.nattrs, str);
-    it->second = static_cast<uint32_t>(scopes.size());
-    scopes.push_back(copy);
-    return it->second;
-  };
-  for (uint32_t k = first; k < first + count; ++k) {
-    SpanRow r = src.spans[k];
-    r.name = str(r.name);
-    r.trace_state = str(r.trace_state);
-    r.status_message = str(r.status_message);
-    r.scope = scope_of(r.scope);
-    r.attrs = CopyAttrs(src, r.attrs, r.nattrs, str);
-    auto ev = static_cast<uint32_t>(events.size());
-    for (uint32_t i = r.events; i < r.events + r.nevents; ++i) {
-      EventRow e = src.events[i];
-      e.name = str(e.name);
-      e.attrs = CopyAttrs(src, e.attrs, e.nattrs, str);
-      events.push_back(e);
-    }
-    r.events = ev;
-    auto ln = static_cast<uint32_t>(links.size());
-    for (uint32_t i = r.links; i < r.links + r.nlinks; ++i) {
-      LinkRow l = src.links[i];
-      l.trace_state = str(l.trace_state);
-      l.attrs = CopyAttrs(src, l.attrs, l.nattrs, str);
-      links.push_back(l);
-    }
-    r.links = ln;
-    spans.push_back(r);
-  }
-}
-
 std::string SpanRows::ValueString(const AttrCell& cell) const {
   pdata::TraceBatch scratch;
   return Value(cell, &scratch).ToString();
@@ -505,21 +419,6 @@ void SpanRows::ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) c
   }
 }
 
-void SpanRows::Clear() {
-  spans.clear();
-  attrs.clear();
-  events.clear();
-  links.clear();
-  resources.clear();
-  scopes.clear();
-  strings.Clear();
-  page.clear();
-  resource_ids_.clear();
-  scope_ids_.clear();
-  recent_keys_.clear();
-  key_stats_.clear();
-}
-
 size_t SpanRows::bytes() const {
   return spans.bytes() + attrs.bytes() + events.bytes() + links.bytes() + strings.bytes() +
          page.size();
@@ -580,10 +479,6 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
                                    std::span<const PageTrace> traces) {
   ++page_;
   const SpanRows& R = rows_;
-  if (remap_.size() < R.strings.size()) {  // the rows grew since the last page
-    remap_.resize(R.strings.size(), 0);
-    key_column_.resize(R.strings.size(), 0);
-  }
   Sink* s = streams_.data();
   for (auto& x : streams_) x.clear();
   uint32_t next_id = 1;

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,8 +35,6 @@ class StringTable {
   uint32_t Push(std::string_view s);
   std::string_view operator[](uint32_t id) const { return strings_[id]; }
   size_t size() const { return strings_.size(); }
-  // Forgets every string but "" (views handed out become invalid), keeping capacity.
-  void Clear();
   size_t bytes() const;
 
  private:
@@ -73,8 +70,6 @@ class Chunked {
   void resize(size_t n) {
     while (size_ < n) push_back(T{});
   }
-  // Empties the array, keeping its chunks for reuse.
-  void clear() { size_ = 0; }
   size_t bytes() const { return chunks_.size() * (sizeof(T) << kShift); }
 
   template <class C, class R>
@@ -163,21 +158,10 @@ class SpanRows {
   // Appends rows[i] for each i in `rows` to *out as OTLP data (strings copied into its arena),
   // one ResourceSpans per resource and one ScopeSpans per scope, spans in the given order.
   void ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) const;
-  // Copies rows [first, first + count) of `src` (and what they use) to the end of these rows.
-  // `cache` remembers src's strings, resources and scopes already copied: keep one per `src`
-  // for as long as both row sets live, and reset it with Reset() otherwise.
-  struct CopyCache {
-    const SpanRows* src = nullptr;
-    std::vector<uint32_t> strings;  // src id → id + 1 here (0: not copied yet)
-    std::unordered_map<uint32_t, uint32_t> resources, scopes;
-  };
-  void CopyRows(const SpanRows& src, uint32_t first, uint32_t count, CopyCache* cache);
   // The value of an attribute as pdata::AnyValue::ToString renders it.
   std::string ValueString(const AttrCell& cell) const;
   // Approximate memory held.
   size_t bytes() const;
-  // Empties the rows, keeping their memory (for decoding or building page after page).
-  void Clear();
 
   Chunked<SpanRow> spans;
   Chunked<AttrCell> attrs;
@@ -190,8 +174,6 @@ class SpanRows {
 
  private:
   uint32_t Key(size_t position, std::string_view key);
-  uint32_t CopyAttrs(const SpanRows& src, uint32_t first, uint32_t n,
-                     const std::function<uint32_t(uint32_t)>& str);
   uint32_t StringValue(uint32_t key, std::string_view value);
   uint32_t AddAttrs(const pdata::Attributes& attrs);
   uint32_t ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss);
@@ -253,8 +235,7 @@ class Sink {
   size_t n_ = 0, cap_ = 0;
 };
 
-// Encodes pages of one SpanRows (a head being flushed, or rows refilled for each page); keeps
-// scratch state between pages.
+// Encodes pages of one SpanRows (a head being flushed); keeps scratch state between pages.
 class SpanPageWriter {
  public:
   explicit SpanPageWriter(const SpanRows& rows);

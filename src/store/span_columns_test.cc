@@ -196,23 +196,6 @@ TEST(SpanColumnsTest, PartialPages) {
   EXPECT_EQ(Flatten(AllOf(d2, AllOf(d1))), Flatten(in));
 }
 
-// Rows copied from decoded pages (as compaction does) convert like the originals.
-TEST(SpanColumnsTest, CopiedRowsConvertAlike) {
-  pdata::TraceBatch in = Varied();
-  auto l = Lay(in);
-  SpanRows decoded;
-  ASSERT_TRUE(
-      DecodeSpanPage(SpanPageWriter(l->rows).Encode(l->order, l->traces), l->infos, &decoded).ok());
-  SpanRows copy;
-  SpanRows::CopyCache cache;
-  size_t half = decoded.spans.size() / 2;
-  copy.CopyRows(decoded, 0, static_cast<uint32_t>(half), &cache);
-  copy.CopyRows(decoded, static_cast<uint32_t>(half),
-                static_cast<uint32_t>(decoded.spans.size() - half), &cache);
-  EXPECT_EQ(Flatten(AllOf(copy)), Flatten(in));
-  EXPECT_LT(copy.strings.size(), decoded.strings.size() + 1);  // strings copied once each
-}
-
 TEST(SpanColumnsTest, CorruptPagesFailCleanly) {
   auto l = Lay(Varied());
   std::string page = SpanPageWriter(l->rows).Encode(l->order, l->traces);

@@ -123,13 +123,24 @@ struct TraceSummary {
 // ---------------------------------------------------------------- head
 
 // The head keeps spans as rows (store/span_columns.h) with a trace-id index into them.
+// A trace's spans and operations are lists threaded through arrays of the head (no allocation
+// per trace beyond its map entry).
 struct TraceTable::Head {
+  static constexpr uint32_t kEnd = UINT32_MAX;
   struct Trace {
-    std::vector<uint32_t> rows;  // into rows.spans, in write order
-    std::vector<uint32_t> ops;   // operation ids (TraceTable::ops_) of its spans
+    uint32_t first = kEnd, last = kEnd;  // its rows in write order, linked by next_row
+    uint32_t count = 0;
+    uint32_t ops = kEnd;  // its distinct operation ids: a list in op_links
+    uint32_t nops = 0;
     TraceSummary summary;
   };
+  struct OpLink {
+    uint32_t op;  // TraceTable::ops_ id
+    uint32_t next;
+  };
   SpanRows rows;
+  Chunked<uint32_t> next_row;  // per row: the next row of its trace, or kEnd
+  Chunked<OpLink> op_links;
   std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
   std::unordered_map<uint64_t, uint32_t> op_cache;  // see Apply
   uint64_t first_write_ns = 0;
@@ -141,19 +152,40 @@ struct TraceTable::Head {
     rows.Append(batch);
     for (auto i = first; i < rows.spans.size(); ++i) {
       const SpanRow& r = rows.spans[i];
+      next_row.push_back(kEnd);
       Trace& t = by_trace[r.trace_id];
-      t.rows.push_back(i);
+      if (t.count++ == 0) {
+        t.first = i;
+      } else {
+        next_row[t.last] = i;
+      }
+      t.last = i;
       uint32_t op = op_of(r);
-      if (std::find(t.ops.begin(), t.ops.end(), op) == t.ops.end()) t.ops.push_back(op);
+      uint32_t k = t.ops;
+      while (k != kEnd && op_links[k].op != op) k = op_links[k].next;
+      if (k == kEnd) {
+        op_links.push_back({op, t.ops});
+        t.ops = static_cast<uint32_t>(op_links.size() - 1);
+        ++t.nops;
+      }
       t.summary.Add(r);
     }
+  }
+
+  template <class Fn>
+  void ForEachRow(const Trace& t, Fn&& fn) const {
+    for (uint32_t i = t.first; i != kEnd; i = next_row[i]) fn(i);
+  }
+  template <class Fn>
+  void ForEachOp(const Trace& t, Fn&& fn) const {
+    for (uint32_t k = t.ops; k != kEnd; k = op_links[k].next) fn(op_links[k].op);
   }
 
   // Whether a span of `id` here matches `q`. Requires the table's lock for the active head.
   bool Matches(const pdata::TraceId& id, const TraceSearch& q) const {
     auto it = by_trace.find(id);
     if (it == by_trace.end()) return false;
-    for (uint32_t i : it->second.rows)
+    for (uint32_t i = it->second.first; i != kEnd; i = next_row[i])
       if (SpanMatches(rows, rows.spans[i], q)) return true;
     return false;
   }
@@ -162,7 +194,9 @@ struct TraceTable::Head {
   bool Load(const pdata::TraceId& id, pdata::TraceBatch* out) const {
     auto it = by_trace.find(id);
     if (it == by_trace.end()) return false;
-    rows.ToBatch(it->second.rows, out);
+    std::vector<uint32_t> trace_rows;
+    ForEachRow(it->second, [&](uint32_t i) { trace_rows.push_back(i); });
+    rows.ToBatch(trace_rows, out);
     return true;
   }
 };
@@ -188,33 +222,35 @@ struct TraceTable::Block {
   std::shared_ptr<BlockReader> reader;
   uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
   std::vector<Page> pages;
-  std::vector<Entry> entries;  // by id
+  std::vector<Entry> entries;   // page by page, each page's by id
+  std::vector<uint32_t> by_id;  // entry numbers by (id, number)
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
   std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
   std::vector<uint32_t> op_refs;                       // block-local op ids per trace
 
-  const Entry* Find(const pdata::TraceId& id) const {
-    auto it = std::lower_bound(entries.begin(), entries.end(), id,
-                               [](const Entry& e, const pdata::TraceId& x) { return e.id < x; });
-    return it != entries.end() && it->id == id ? &*it : nullptr;
+  // The entries of `id`, oldest first (a compacted block keeps its inputs' pages, so a trace
+  // written across flushes has an entry in each).
+  std::span<const uint32_t> Find(const pdata::TraceId& id) const {
+    auto [lo, hi] = std::equal_range(by_id.begin(), by_id.end(), id, IdLess{this});
+    return {lo, hi};
   }
-  // Page `n`, decoded into *rows (emptied first, its memory reused).
-  Status DecodePageInto(uint32_t n, SpanRows* rows) const {
+  struct IdLess {
+    const Block* b;
+    bool operator()(uint32_t e, const pdata::TraceId& id) const { return b->entries[e].id < id; }
+    bool operator()(const pdata::TraceId& id, uint32_t e) const { return id < b->entries[e].id; }
+  };
+  // Page `n`, decoded.
+  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
     const Page& p = pages[n];
     std::vector<PageTraceInfo> traces;
     traces.reserve(p.entries);
     for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
       traces.push_back({entries[i].id, entries[i].summary.min_start, entries[i].count});
     ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
-    rows->Clear();
-    Status st = DecodeSpanPage(std::move(page), traces, rows);
-    if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
-    return Status::Ok();
-  }
-  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
     auto rows = std::make_shared<SpanRows>();
-    RETURN_IF_ERROR(DecodePageInto(n, rows.get()));
+    Status st = DecodeSpanPage(std::move(page), traces, rows.get());
+    if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
     return std::shared_ptr<const SpanRows>(std::move(rows));
   }
 
@@ -264,7 +300,7 @@ struct TraceTable::Block {
         in.Varint(&error);
         if (!in.ok()) break;
         std::memcpy(e.id.bytes.data(), id.data(), 16);
-        if (!b->entries.empty() && !(b->entries.back().id < e.id))
+        if (k > 0 && !(b->entries.back().id < e.id))
           return DataLoss(reader->path() + ": trace index out of order");
         e.summary.min_start = b->min_start + min_delta;
         e.summary.max_start = e.summary.min_start + span;
@@ -276,6 +312,10 @@ struct TraceTable::Block {
     }
     if (!in.ok() || !in.done() || b->pages.size() != npages)
       return DataLoss(reader->path() + ": malformed trace index");
+    b->by_id.resize(b->entries.size());
+    for (uint32_t i = 0; i < b->by_id.size(); ++i) b->by_id[i] = i;
+    std::stable_sort(b->by_id.begin(), b->by_id.end(),
+                     [&](uint32_t x, uint32_t y) { return b->entries[x].id < b->entries[y].id; });
     b->first_segment = reader->wal_segment();
     std::string_view name = reader->path();
     name.remove_prefix(name.rfind('/') + 1);
@@ -317,8 +357,9 @@ class TraceTable::PageCache {
 
 // ---------------------------------------------------------------- block building
 
-// Writes a trace block from pages of whole traces given in trace-id order (a flushed head, or
-// blocks being compacted), and its index (see Block::Parse for the layout).
+// Writes a trace block from pages of whole traces, each page's in trace-id order (a flushed
+// head's pages, or the pages of blocks being compacted), and its index (see Block::Parse for the
+// layout).
 class TraceTable::BlockBuilder {
  public:
   struct TraceMeta {
@@ -340,12 +381,12 @@ class TraceTable::BlockBuilder {
 
   // One encoded page and its traces, in trace-id order.
   void AddPage(std::string_view page, std::span<const TraceMeta> traces) {
-    pages_.push_back({writer_.AddFrame(page), static_cast<uint32_t>(traces.size())});
-    for (const TraceMeta& t : traces) {
-      min_start_ = std::min(min_start_, t.summary.min_start);
-      max_start_ = std::max(max_start_, t.summary.max_start);
-      traces_.push_back(t);
-    }
+    AddPageAt(writer_.AddFrame(page), traces);
+  }
+  // A page copied, still compressed, from another block.
+  void AddCompressedPage(std::string_view compressed, uint32_t raw_size,
+                         std::span<const TraceMeta> traces) {
+    AddPageAt(writer_.AddCompressedFrame(compressed, raw_size), traces);
   }
 
   std::string Finish(uint64_t wal_segment) {
@@ -381,6 +422,15 @@ class TraceTable::BlockBuilder {
   }
 
  private:
+  void AddPageAt(RecordLocation loc, std::span<const TraceMeta> traces) {
+    pages_.push_back({loc, static_cast<uint32_t>(traces.size())});
+    for (const TraceMeta& t : traces) {
+      min_start_ = std::min(min_start_, t.summary.min_start);
+      max_start_ = std::max(max_start_, t.summary.max_start);
+      traces_.push_back(t);
+    }
+  }
+
   std::vector<std::pair<std::string, Operation>> ops_table_;
   BlockWriter writer_;
   std::vector<std::pair<RecordLocation, uint32_t>> pages_;  // location, traces
@@ -451,11 +501,11 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::vector<uint32_t> local(catalogue.size(), UINT32_MAX);
   std::vector<std::pair<std::string, Operation>> used;
   for (const auto& [id, t] : head->by_trace) {
-    for (uint32_t op : t.ops) {
-      if (local[op] != UINT32_MAX) continue;
+    head->ForEachOp(t, [&](uint32_t op) {
+      if (local[op] != UINT32_MAX) return;
       local[op] = static_cast<uint32_t>(used.size());
       used.push_back(catalogue[op]);
-    }
+    });
   }
   std::vector<const std::pair<const pdata::TraceId, Head::Trace>*> traces;
   traces.reserve(head->by_trace.size());
@@ -471,17 +521,15 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::vector<BlockBuilder::TraceMeta> meta;
   for (const auto* entry : traces) {
     const Head::Trace& t = entry->second;
-    PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()),
-                 static_cast<uint32_t>(t.rows.size())};
-    order.insert(order.end(), t.rows.begin(), t.rows.end());
+    PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()), t.count};
+    head->ForEachRow(t, [&](uint32_t i) { order.push_back(i); });
     std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
       return rows.spans[a].start < rows.spans[b].start;
     });
     page_traces.push_back(pt);
     auto first_op = static_cast<uint32_t>(builder.ops().size());
-    for (uint32_t op : t.ops) builder.ops().push_back(local[op]);
-    meta.push_back(
-        {entry->first, pt.count, first_op, static_cast<uint32_t>(t.ops.size()), t.summary});
+    head->ForEachOp(t, [&](uint32_t op) { builder.ops().push_back(local[op]); });
+    meta.push_back({entry->first, pt.count, first_op, t.nops, t.summary});
     if (order.size() >= kPageSpans) {
       builder.AddPage(pages.Encode(order, page_traces), meta);
       order.clear();
@@ -513,74 +561,29 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
   size_t input_bytes = 0;
   for (const auto& b : in) input_bytes += b->reader->file_bytes();
   BlockBuilder builder(std::move(ops), input_bytes + input_bytes / 8);
-  // A k-way merge by trace id: each input's traces are in id order, and a trace in several
-  // inputs (written across flushes) becomes one. Each input has its current page decoded.
-  // Row sets are refilled page after page rather than allocated anew.
-  struct Cursor {
-    const Block* block = nullptr;
-    uint32_t entry = 0;
-    uint32_t page = UINT32_MAX;
-    SpanRows rows;
-    SpanRows::CopyCache cache;
-  };
-  std::vector<Cursor> cursors(in.size());
-  for (size_t i = 0; i < in.size(); ++i) cursors[i].block = in[i].get();
-  SpanRows out_rows;
-  SpanRows* out = &out_rows;
-  SpanPageWriter writer(out_rows);
-  std::vector<uint32_t> order;
-  std::vector<PageTrace> page_traces;
+  // The inputs' pages are copied as they are stored (no decoding, no recompression), oldest
+  // first, with their index entries renumbered; a trace written across flushes keeps an entry
+  // per page (Block::Find returns them all).
   std::vector<BlockBuilder::TraceMeta> meta;
-  auto close_page = [&] {
-    builder.AddPage(writer.Encode(order, page_traces), meta);
-    out->Clear();
-    for (auto& c : cursors) c.cache = {};  // they map into the old output rows
-    order.clear();
-    page_traces.clear();
-    meta.clear();
-  };
-  while (true) {
-    const pdata::TraceId* next = nullptr;
-    for (const Cursor& c : cursors) {
-      if (c.entry < c.block->entries.size() && (!next || c.block->entries[c.entry].id < *next))
-        next = &c.block->entries[c.entry].id;
-    }
-    if (!next) break;
-    if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-    const pdata::TraceId id = *next;
-    auto first = static_cast<uint32_t>(out->spans.size());
-    auto first_op = static_cast<uint32_t>(builder.ops().size());
-    for (size_t i = 0; i < cursors.size(); ++i) {
-      Cursor& c = cursors[i];
-      if (c.entry >= c.block->entries.size() || !(c.block->entries[c.entry].id == id)) continue;
-      const Block::Entry& e = c.block->entries[c.entry++];
-      if (c.page != e.page) {
-        RETURN_IF_ERROR(c.block->DecodePageInto(e.page, &c.rows));
-        c.page = e.page;
-        c.cache = {};
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Block& b = *in[i];
+    for (const Block::Page& p : b.pages) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
+      uint32_t raw = 0;
+      ASSIGN_OR_RETURN(std::string compressed, b.reader->CompressedFrame(p.loc.frame, &raw));
+      if (p.loc.offset != 0 || p.loc.length != raw)
+        return DataLoss(b.reader->path() + ": a span page is not a frame of its own");
+      meta.clear();
+      for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
+        const Block::Entry& e = b.entries[k];
+        auto first_op = static_cast<uint32_t>(builder.ops().size());
+        for (uint32_t j = e.first_op; j < e.first_op + e.nops; ++j)
+          builder.ops().push_back(op_map[i][b.op_refs[j]]);
+        meta.push_back({e.id, e.count, first_op, e.nops, e.summary});
       }
-      out->CopyRows(c.rows, e.first_row, e.count, &c.cache);
-      for (uint32_t k = e.first_op; k < e.first_op + e.nops; ++k) {
-        uint32_t op = op_map[i][c.block->op_refs[k]];
-        auto& all = builder.ops();
-        if (std::find(all.begin() + first_op, all.end(), op) == all.end()) all.push_back(op);
-      }
+      builder.AddCompressedPage(compressed, raw, meta);
     }
-    auto count = static_cast<uint32_t>(out->spans.size() - first);
-    PageTrace pt{0, static_cast<uint32_t>(order.size()), count};
-    for (uint32_t k = first; k < first + count; ++k) order.push_back(k);
-    std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
-      return out->spans[a].start < out->spans[b].start;
-    });
-    TraceSummary summary;
-    for (uint32_t k = first; k < first + count; ++k) summary.Add(out->spans[k]);
-    pt.min_start = summary.min_start;
-    page_traces.push_back(pt);
-    meta.push_back(
-        {id, count, first_op, static_cast<uint32_t>(builder.ops().size() - first_op), summary});
-    if (order.size() >= kPageSpans) close_page();
   }
-  if (!order.empty()) close_page();
   return builder.Finish(wal_segment);
 }
 
@@ -709,16 +712,18 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageC
   // Blocks are read without the lock (the writer never waits on a block read). Newest block
   // first, each prepended: the result lists the oldest spans first.
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    const Block::Entry* e = (*it)->Find(id);
-    if (!e) continue;
-    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(*it, e->page));
-    std::vector<uint32_t> idx(e->count);
-    for (uint32_t k = 0; k < e->count; ++k) idx[k] = e->first_row + k;
-    pdata::TraceBatch part;
-    rows->ToBatch(idx, &part);
-    part.Append(std::move(out));
-    out = std::move(part);
-    found = true;
+    std::span<const uint32_t> entries = (*it)->Find(id);
+    for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
+      const Block::Entry& entry = (*it)->entries[*e];
+      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(*it, entry.page));
+      std::vector<uint32_t> idx(entry.count);
+      for (uint32_t k = 0; k < entry.count; ++k) idx[k] = entry.first_row + k;
+      pdata::TraceBatch part;
+      rows->ToBatch(idx, &part);
+      part.Append(std::move(out));
+      out = std::move(part);
+      found = true;
+    }
   }
   if (!found) return NotFound("trace " + id.Hex() + " not found");
   return out;
@@ -753,8 +758,9 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       if (!head) continue;
       for (const auto& [id, t] : head->by_trace) {
         if (!t.summary.MayMatch(q)) continue;
-        if (std::any_of(t.ops.begin(), t.ops.end(), [&](uint32_t op) { return ok[op]; }))
-          candidates.push_back({t.summary.max_start, id, nullptr, 0});
+        bool any = false;
+        head->ForEachOp(t, [&](uint32_t op) { any = any || ok[op]; });
+        if (any) candidates.push_back({t.summary.max_start, id, nullptr, 0});
       }
     }
   }
