@@ -1,10 +1,14 @@
 #include "store/file_util.h"
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <filesystem>
+#include <vector>
 
 namespace otter::store {
 
@@ -42,6 +46,30 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
       return Errno("write", path);
     }
     data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status WriteAllV(int fd, std::span<const std::string_view> pieces, const std::string& path) {
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size());
+  for (std::string_view p : pieces)
+    if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()});
+  size_t i = 0;
+  while (i < iov.size()) {
+    int n_iov = static_cast<int>(std::min<size_t>(iov.size() - i, IOV_MAX));
+    ssize_t n = ::writev(fd, iov.data() + i, n_iov);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("write", path);
+    }
+    // Skip what was written, which may end inside a piece.
+    auto left = static_cast<size_t>(n);
+    while (i < iov.size() && left >= iov[i].iov_len) left -= iov[i++].iov_len;
+    if (left) {
+      iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + left;
+      iov[i].iov_len -= left;
+    }
   }
   return Status::Ok();
 }

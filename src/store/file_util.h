@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@ namespace otter::store {
 StatusOr<std::string> ReadFile(const std::string& path);
 // Writes all of `data` to `fd` (retrying short writes); errors name `path`.
 Status WriteAll(int fd, std::string_view data, const std::string& path);
+// The same for pieces written one after another (writev; empty pieces are skipped).
+Status WriteAllV(int fd, std::span<const std::string_view> pieces, const std::string& path);
 Status SyncDir(const std::string& dir);
 Status CreateDirs(const std::string& dir);
 // Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory: after a

@@ -155,35 +155,29 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
   return skip(DataLoss("unknown record type"));
 }
 
+// The WAL gets a received request's own bytes (no re-encode, no copy: they live in the batch's
+// arenas, which the pending write holds); a batch built or changed in the pipeline is encoded.
 void Store::Write(pdata::TraceBatch&& batch, Completion done) {
-  Pending p{RecordType::kTraces, {}, {}, std::move(done)};
-  if (batch.wire().empty()) {
-    otlp::EncodeTraces(batch, &p.payload);
-  } else {
-    p.payload.assign(batch.wire());  // the received request: no re-encode
-  }
+  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done)};
+  if (p.wire.empty()) otlp::EncodeTraces(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
 }
 
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
-  Pending p{RecordType::kMetrics, {}, {}, std::move(done)};
+  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done)};
   if (batch.wire().empty()) {
-    otlp::EncodeMetrics(batch, &p.payload);
+    otlp::EncodeMetrics(batch, &p.encoded);
   } else {
-    p.payload.assign(batch.wire());  // the received request: no re-encode
+    p.encoded.assign(batch.wire());  // the batch itself is not kept: copy its bytes
   }
   p.data = metrics_.Convert(batch);  // on the caller's thread: conversion runs in parallel
   Enqueue(std::move(p));
 }
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
-  Pending p{RecordType::kLogs, {}, {}, std::move(done)};
-  if (batch.wire().empty()) {
-    otlp::EncodeLogs(batch, &p.payload);
-  } else {
-    p.payload.assign(batch.wire());  // the received request: no re-encode
-  }
+  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done)};
+  if (p.wire.empty()) otlp::EncodeLogs(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
 }
@@ -205,14 +199,14 @@ void Store::Enqueue(Pending&& p) {
                        " MiB not yet flushed); retry later"));
     return;
   }
-  if (queued_bytes_ + p.payload.size() > options_.max_pending_bytes && !queue_.empty()) {
+  if (queued_bytes_ + p.payload().size() > options_.max_pending_bytes && !queue_.empty()) {
     refused_->Add(1);
     lock.unlock();
     p.done(Unavailable("the store's commit queue is full (" +
                        std::to_string(options_.max_pending_bytes) + " bytes); retry later"));
     return;
   }
-  queued_bytes_ += p.payload.size();
+  queued_bytes_ += p.payload().size();
   queue_.push_back(std::move(p));
   lock.unlock();
   cv_.notify_one();
@@ -288,7 +282,7 @@ void Store::WriterLoop() {
 void Store::Commit(std::deque<Pending>& group) {
   Status st;
   for (auto& p : group) {
-    st = wal_->Append(static_cast<uint8_t>(p.type), p.payload);
+    st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
     if (!st.ok()) break;
   }
   if (st.ok()) st = wal_->Sync();

@@ -80,9 +80,11 @@ class Store {
  private:
   struct Pending {
     RecordType type;
-    std::string payload;
+    std::string encoded;    // the WAL payload, when encoded here
+    std::string_view wire;  // otherwise: the received bytes, which `data` holds
     std::variant<pdata::TraceBatch, ConvertedMetrics, pdata::LogBatch> data;
     Completion done;
+    std::string_view payload() const { return wire.empty() ? std::string_view(encoded) : wire; }
   };
   Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
         telemetry::SelfMetrics* metrics);

@@ -142,7 +142,7 @@ Status Wal::OpenSegment(uint64_t n) {
   return SyncDir(options_.dir);
 }
 
-Status Wal::Append(uint8_t type, std::string_view payload) {
+Status Wal::Header(uint8_t type, std::string_view payload) {
   if (payload.size() > kMaxRecord) {
     return InvalidArgument("record of " + std::to_string(payload.size()) +
                            " bytes exceeds the WAL's limit");
@@ -152,21 +152,42 @@ Status Wal::Append(uint8_t type, std::string_view payload) {
   StoreLE32(header + 4, RecordCrc(type, payload));
   header[8] = static_cast<char>(type);
   buffer_.append(header, kHeaderSize);
+  return Status::Ok();
+}
+
+Status Wal::Append(uint8_t type, std::string_view payload) {
+  RETURN_IF_ERROR(Header(type, payload));
   buffer_.append(payload);
+  return Status::Ok();
+}
+
+Status Wal::AppendRef(uint8_t type, std::string_view payload) {
+  RETURN_IF_ERROR(Header(type, payload));
+  refs_.push_back({buffer_.size(), payload});
+  ref_bytes_ += payload.size();
   return Status::Ok();
 }
 
 Status Wal::Sync() {
   if (!buffer_.empty()) {
-    Status s = WriteAll(fd_, buffer_, SegmentPath(segment_));
-    if (!s.ok()) {
-      // A partial write leaves a torn tail that replay truncates; these records fail.
-      buffer_.clear();
-      return s;
+    std::vector<std::string_view> pieces;
+    pieces.reserve(2 * refs_.size() + 1);
+    size_t at = 0;
+    for (const Ref& r : refs_) {
+      pieces.push_back(std::string_view(buffer_).substr(at, r.after - at));
+      pieces.push_back(r.bytes);
+      at = r.after;
     }
-    segment_size_ += buffer_.size();
-    total_bytes_ += buffer_.size();
+    pieces.push_back(std::string_view(buffer_).substr(at));
+    uint64_t bytes = buffer_.size() + ref_bytes_;
+    Status s = WriteAllV(fd_, pieces, SegmentPath(segment_));
     buffer_.clear();
+    refs_.clear();
+    ref_bytes_ = 0;
+    // A partial write leaves a torn tail that replay truncates; these records fail.
+    if (!s.ok()) return s;
+    segment_size_ += bytes;
+    total_bytes_ += bytes;
   }
   if (options_.sync && ::fdatasync(fd_) != 0) {
     return Unavailable("fdatasync " + SegmentPath(segment_) + ": " + std::strerror(errno));

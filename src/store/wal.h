@@ -44,8 +44,11 @@ class Wal {
                                              const ReplayFn& fn, ReplayStats* stats);
   ~Wal();
 
-  // Buffers one record; it is durable only after Sync().
+  // Buffers one record (a copy of `payload`); it is durable only after Sync().
   Status Append(uint8_t type, std::string_view payload);
+  // The same without copying the payload, which must stay valid until Sync() returns: Sync
+  // hands it to the kernel directly (writev), sparing a copy of every received request.
+  Status AppendRef(uint8_t type, std::string_view payload);
   // Writes the buffered records and fdatasyncs the segment.
   Status Sync();
   // Closes the current segment and starts the next; returns the closed segment's number. Records
@@ -56,7 +59,7 @@ class Wal {
 
   uint64_t current_segment() const { return segment_; }
   // Bytes in all live segments (for the size-based flush trigger and self-metrics).
-  uint64_t size_bytes() const { return total_bytes_ + buffer_.size(); }
+  uint64_t size_bytes() const { return total_bytes_ + buffer_.size() + ref_bytes_; }
 
   static constexpr size_t kHeaderSize = 9;  // u32 length, u32 crc32, u8 type
   static constexpr uint32_t kMaxRecord = 512u << 20;
@@ -72,7 +75,16 @@ class Wal {
   uint64_t segment_size_ = 0;
   uint64_t total_bytes_ = 0;
   std::vector<uint64_t> live_;  // segment numbers on disk, ascending
-  std::string buffer_;          // appended, not yet written
+  Status Header(uint8_t type, std::string_view payload);
+  // Appended, not yet written: buffer_ holds headers and copied payloads; each ref is written
+  // after buffer_'s bytes up to its `after`.
+  std::string buffer_;
+  struct Ref {
+    size_t after;
+    std::string_view bytes;
+  };
+  std::vector<Ref> refs_;
+  uint64_t ref_bytes_ = 0;
 };
 
 // Lists `dir`'s WAL segment numbers, ascending.

@@ -68,6 +68,31 @@ TEST_F(WalTest, ReplaysEverySyncedRecordInOrder) {
   EXPECT_EQ(st.truncated_bytes, 0u);
 }
 
+// Referenced payloads (written with writev, more pieces than one writev takes) and copied ones
+// interleave in one commit and replay in order.
+TEST_F(WalTest, ReferencedAndCopiedRecordsReplayInOrder) {
+  std::vector<Record> none, got, want;
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 1500; ++i)
+    payloads.push_back(std::string(i % 7 == 0 ? 0 : 100 + i, 'a' + i % 26));
+  {
+    auto wal = Open(&none);
+    for (int i = 0; i < 1500; ++i) {
+      auto type = static_cast<uint8_t>(1 + i % 3);
+      ASSERT_TRUE(
+          (i % 2 ? wal->AppendRef(type, payloads[i]) : wal->Append(type, payloads[i])).ok());
+      want.push_back({type, payloads[i]});
+    }
+    uint64_t expected = 0;
+    for (const auto& r : want) expected += Wal::kHeaderSize + r.payload.size();
+    EXPECT_EQ(wal->size_bytes(), expected);
+    ASSERT_TRUE(wal->Sync().ok());
+    EXPECT_EQ(wal->size_bytes(), expected);
+  }
+  auto wal = Open(&got);
+  EXPECT_EQ(got, want);
+}
+
 TEST_F(WalTest, TornTailIsTruncatedAndAppendsContinue) {
   std::vector<Record> none;
   std::string path;
