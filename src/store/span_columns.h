@@ -1,6 +1,6 @@
 // Spans in columnar form (docs/storage.md, "Traces"). SpanRows is the trace head's memory: one
 // fixed-size row per span, attributes/events/links in flat arrays, every string interned. A flush
-// cuts the rows, sorted by trace, into pages; EncodeSpanPage writes a page column by column (ids
+// cuts the rows, grouped by trace, into pages; EncodeSpanPage writes a page column by column (ids
 // raw, times as deltas within the trace, strings as page-dictionary references, attribute values
 // in one column per key) and DecodeSpanPage turns it back into SpanRows.
 // Thread-safety: none; the trace table serialises writers and readers of a head.

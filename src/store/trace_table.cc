@@ -142,6 +142,9 @@ struct TraceTable::Head {
   Chunked<uint32_t> next_row;  // per row: the next row of its trace, or kEnd
   Chunked<OpLink> op_links;
   std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
+  // Traces in order of their first span's arrival (map nodes do not move): a flush writes them
+  // in this order, so that it reads the rows about sequentially.
+  std::vector<const std::pair<const pdata::TraceId, Trace>*> arrival;
   std::unordered_map<uint64_t, uint32_t> op_cache;  // see Apply
   uint64_t first_write_ns = 0;
 
@@ -153,9 +156,11 @@ struct TraceTable::Head {
     for (auto i = first; i < rows.spans.size(); ++i) {
       const SpanRow& r = rows.spans[i];
       next_row.push_back(kEnd);
-      Trace& t = by_trace[r.trace_id];
+      auto& entry = *by_trace.try_emplace(r.trace_id).first;
+      Trace& t = entry.second;
       if (t.count++ == 0) {
         t.first = i;
+        arrival.push_back(&entry);
       } else {
         next_row[t.last] = i;
       }
@@ -203,7 +208,8 @@ struct TraceTable::Head {
 
 // ---------------------------------------------------------------- blocks
 
-// A block holds pages of spans (span_columns.h): traces sorted by id, never split across pages,
+// A block holds pages of spans (span_columns.h): whole traces, in the order the head received
+// them (a trace is never split across pages),
 // and an index of the pages and of every trace.
 struct TraceTable::Block {
   struct Entry {
@@ -222,7 +228,7 @@ struct TraceTable::Block {
   std::shared_ptr<BlockReader> reader;
   uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
   std::vector<Page> pages;
-  std::vector<Entry> entries;   // page by page, each page's by id
+  std::vector<Entry> entries;   // page by page, in page order
   std::vector<uint32_t> by_id;  // entry numbers by (id, number)
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
@@ -300,8 +306,6 @@ struct TraceTable::Block {
         in.Varint(&error);
         if (!in.ok()) break;
         std::memcpy(e.id.bytes.data(), id.data(), 16);
-        if (k > 0 && !(b->entries.back().id < e.id))
-          return DataLoss(reader->path() + ": trace index out of order");
         e.summary.min_start = b->min_start + min_delta;
         e.summary.max_start = e.summary.min_start + span;
         e.summary.error = error != 0;
@@ -357,9 +361,8 @@ class TraceTable::PageCache {
 
 // ---------------------------------------------------------------- block building
 
-// Writes a trace block from pages of whole traces, each page's in trace-id order (a flushed
-// head's pages, or the pages of blocks being compacted), and its index (see Block::Parse for the
-// layout).
+// Writes a trace block from pages of whole traces (a flushed head's pages, or the pages of
+// blocks being compacted), and its index (see Block::Parse for the layout).
 class TraceTable::BlockBuilder {
  public:
   struct TraceMeta {
@@ -379,7 +382,7 @@ class TraceTable::BlockBuilder {
   // meta names them by first_op/nops.
   std::vector<uint32_t>& ops() { return trace_ops_; }
 
-  // One encoded page and its traces, in trace-id order.
+  // One encoded page and its traces, in page order.
   void AddPage(std::string_view page, std::span<const TraceMeta> traces) {
     AddPageAt(writer_.AddFrame(page), traces);
   }
@@ -507,11 +510,6 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
       used.push_back(catalogue[op]);
     });
   }
-  std::vector<const std::pair<const pdata::TraceId, Head::Trace>*> traces;
-  traces.reserve(head->by_trace.size());
-  for (const auto& entry : head->by_trace) traces.push_back(&entry);
-  std::sort(traces.begin(), traces.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
   // Pages of whole traces, about kPageSpans spans each; a trace's spans by start time.
   const SpanRows& rows = head->rows;
   BlockBuilder builder(std::move(used));
@@ -519,13 +517,21 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
   std::vector<BlockBuilder::TraceMeta> meta;
-  for (const auto* entry : traces) {
+  for (const auto* entry : head->arrival) {
     const Head::Trace& t = entry->second;
     PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()), t.count};
     head->ForEachRow(t, [&](uint32_t i) { order.push_back(i); });
-    std::stable_sort(order.begin() + pt.first, order.end(), [&](uint32_t a, uint32_t b) {
+    auto earlier = [&](uint32_t a, uint32_t b) {
       return rows.spans[a].start < rows.spans[b].start;
-    });
+    };
+    if (t.count <= 16) {
+      // Most traces are small: an insertion sort, stable, without stable_sort's buffer.
+      for (auto i = order.begin() + pt.first + 1; i < order.end(); ++i)
+        for (auto j = i; j > order.begin() + pt.first && earlier(*j, *(j - 1)); --j)
+          std::iter_swap(j, j - 1);
+    } else {
+      std::stable_sort(order.begin() + pt.first, order.end(), earlier);
+    }
     page_traces.push_back(pt);
     auto first_op = static_cast<uint32_t>(builder.ops().size());
     head->ForEachOp(t, [&](uint32_t op) { builder.ops().push_back(local[op]); });
