@@ -148,6 +148,13 @@ bool IndexReader::String(std::string_view* s) {
   return Varint(&n) && Bytes(n, s);
 }
 
+uint64_t FirstSegment(const BlockReader& reader) {
+  std::string_view name = reader.path();
+  name.remove_prefix(name.rfind('/') + 1);
+  BlockName parsed;
+  return ParseBlockName(name, &parsed) ? parsed.first_segment : reader.wal_segment();
+}
+
 RecordLocation BlockWriter::Add(std::string_view record) {
   if (!frame_.empty() && frame_.size() + record.size() > frame_bytes_) CloseFrame();
   RecordLocation loc{static_cast<uint32_t>(frames_.size()), static_cast<uint32_t>(frame_.size()),

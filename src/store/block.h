@@ -63,6 +63,7 @@ class BlockReader {
   uint64_t wal_segment() const { return wal_segment_; }
   uint64_t file_bytes() const { return file_bytes_; }
   const std::string& path() const { return path_; }
+  size_t frame_count() const { return frames_.size(); }
 
   // The record's bytes (copied out of the cached frame).
   StatusOr<std::string> Read(const RecordLocation& loc) const;
@@ -99,6 +100,8 @@ struct BlockName {
 };
 std::string BlockFileName(std::string_view signal, uint64_t last_segment, uint64_t first_segment);
 bool ParseBlockName(std::string_view file_name, BlockName* out);
+// The first WAL segment a block covers (its name says; a flushed block covers one).
+uint64_t FirstSegment(const BlockReader& reader);
 
 // ---- index encoding helpers (LEB128 varints, length-prefixed strings)
 void PutVarintSlow(std::string& out, uint64_t v);

@@ -184,6 +184,7 @@ struct LogTable::Block {
     int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
   };
   std::shared_ptr<BlockReader> reader;
+  uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
   std::vector<Stream> streams;
   std::vector<Chunk> chunks;
   std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;  // sorted
@@ -243,10 +244,36 @@ struct LogTable::Block {
       b->by_trace.emplace_back(t, chunk);
     }
     if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed log index");
+    b->first_segment = FirstSegment(*reader);
     b->reader = std::move(reader);
     return std::shared_ptr<const Block>(std::move(b));
   }
 };
+
+namespace {
+
+// A chunk's entry in the index: where it is, its time range and record count.
+void PutChunk(std::string& index, const RecordLocation& loc, int64_t min_ts, int64_t max_ts,
+              uint64_t count) {
+  PutVarint(index, loc.frame);
+  PutVarint(index, loc.offset);
+  PutVarint(index, loc.length);
+  PutVarint(index, static_cast<uint64_t>(min_ts));
+  PutVarint(index, static_cast<uint64_t>(max_ts - min_ts));
+  PutVarint(index, count);
+}
+
+void PutTraceIndex(std::string& index, std::vector<std::pair<pdata::TraceId, uint32_t>>& by_trace) {
+  std::sort(by_trace.begin(), by_trace.end());
+  by_trace.erase(std::unique(by_trace.begin(), by_trace.end()), by_trace.end());
+  PutVarint(index, by_trace.size());
+  for (const auto& [id, chunk] : by_trace) {
+    index.append(reinterpret_cast<const char*>(id.bytes.data()), 16);
+    PutVarint(index, chunk);
+  }
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- table
 
@@ -299,23 +326,86 @@ std::string LogTable::BuildBlock(uint64_t wal_segment) const {
         record.clear();
         otlp::EncodeLogs(chunk, &record);
         RecordLocation loc = writer.Add(record);
-        int64_t lo = refs[from].ts_ns, hi = refs[from + n - 1].ts_ns;
-        PutVarint(index, loc.frame);
-        PutVarint(index, loc.offset);
-        PutVarint(index, loc.length);
-        PutVarint(index, static_cast<uint64_t>(lo));
-        PutVarint(index, static_cast<uint64_t>(hi - lo));
-        PutVarint(index, n);
+        PutChunk(index, loc, refs[from].ts_ns, refs[from + n - 1].ts_ns, n);
       }
     }
   }
-  std::sort(by_trace.begin(), by_trace.end());
-  by_trace.erase(std::unique(by_trace.begin(), by_trace.end()), by_trace.end());
-  PutVarint(index, by_trace.size());
-  for (const auto& [id, chunk] : by_trace) {
-    index.append(reinterpret_cast<const char*>(id.bytes.data()), 16);
-    PutVarint(index, chunk);
+  PutTraceIndex(index, by_trace);
+  return writer.Finish(index, wal_segment);
+}
+
+StatusOr<std::vector<std::string>> LogTable::CompactOnce(uint64_t max_bytes,
+                                                         const BlockWrite& write,
+                                                         const std::atomic<bool>* cancel,
+                                                         bool eager) {
+  return CompactRun(mu_, blocks_, max_bytes, eager, write,
+                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last) {
+                      return Compact(in, last, cancel);
+                    });
+}
+
+StatusOr<std::string> LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
+                                        uint64_t wal_segment,
+                                        const std::atomic<bool>* cancel) const {
+  // Every frame of every input is copied as stored; frame_base[i] renumbers input i's frames.
+  size_t input_bytes = 0;
+  for (const auto& b : in) input_bytes += b->reader->file_bytes();
+  BlockWriter writer;
+  writer.Reserve(input_bytes + input_bytes / 8);
+  std::vector<uint32_t> frame_base(in.size());
+  uint32_t frames = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    frame_base[i] = frames;
+    for (uint32_t f = 0; f < in[i]->reader->frame_count(); ++f, ++frames) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
+      uint32_t raw = 0;
+      ASSIGN_OR_RETURN(std::string compressed, in[i]->reader->CompressedFrame(f, &raw));
+      writer.AddCompressedFrame(compressed, raw);
+    }
   }
+  // Streams with the same labels become one, their chunks (input, chunk) oldest input first.
+  std::vector<const Labels*> labels;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> chunks;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  for (size_t i = 0; i < in.size(); ++i) {
+    for (const Block::Stream& st : in[i]->streams) {
+      auto& candidates = by_hash[HashLabels(st.labels)];
+      auto it = std::find_if(candidates.begin(), candidates.end(),
+                             [&](uint32_t s) { return *labels[s] == st.labels; });
+      uint32_t s = it != candidates.end() ? *it : static_cast<uint32_t>(labels.size());
+      if (s == labels.size()) {
+        candidates.push_back(s);
+        labels.push_back(&st.labels);
+        chunks.emplace_back();
+      }
+      for (uint32_t c : st.chunks) chunks[s].emplace_back(static_cast<uint32_t>(i), c);
+    }
+  }
+  // The index, chunks numbered in the order it lists them; renumber[i][c] is input i's chunk c.
+  std::string index;
+  std::vector<std::vector<uint32_t>> renumber(in.size());
+  for (size_t i = 0; i < in.size(); ++i) renumber[i].resize(in[i]->chunks.size());
+  uint32_t next = 0;
+  PutVarint(index, labels.size());
+  for (size_t s = 0; s < labels.size(); ++s) {
+    PutVarint(index, labels[s]->size());
+    for (const auto& l : *labels[s]) {
+      PutString(index, l.name);
+      PutString(index, l.value);
+    }
+    PutVarint(index, chunks[s].size());
+    for (auto [i, c] : chunks[s]) {
+      const Block::Chunk& ch = in[i]->chunks[c];
+      RecordLocation loc = ch.loc;
+      loc.frame += frame_base[i];
+      PutChunk(index, loc, ch.min_ts, ch.max_ts, ch.count);
+      renumber[i][c] = next++;
+    }
+  }
+  std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;
+  for (size_t i = 0; i < in.size(); ++i)
+    for (const auto& [id, c] : in[i]->by_trace) by_trace.emplace_back(id, renumber[i][c]);
+  PutTraceIndex(index, by_trace);
   return writer.Finish(index, wal_segment);
 }
 

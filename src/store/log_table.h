@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/compaction.h"
 #include "store/querier.h"
 
 namespace otter::store {
@@ -39,6 +40,11 @@ class LogTable final : public LogQuerier {
   // Forgets the frozen head (it was empty, so no block replaces it).
   void DropFrozen();
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
+  // One compaction step (store/compaction.h: CompactRun): a run of small blocks becomes one,
+  // their frames copied still compressed and streams of equal labels joined.
+  StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
+                                                 const std::atomic<bool>* cancel = nullptr,
+                                                 bool eager = false);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ns);
   std::string RemoveOldestBlock();
 
@@ -61,6 +67,8 @@ class LogTable final : public LogQuerier {
  private:
   struct Head;
   struct Block;
+  StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
+                                uint64_t wal_segment, const std::atomic<bool>* cancel) const;
   // Calls fn(labels) for each stream (heads and blocks) overlapping the range.
   void ForEachStream(int64_t start_ns, int64_t end_ns,
                      const std::function<void(const Labels&)>& fn) const;

@@ -47,8 +47,11 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
   retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
                                      "Blocks deleted by retention (age or size).", {});
-  compactions_ = &m.GetCounter("otter_store_compactions_total",
-                               "Compactions: blocks merged into one.", {{"signal", "traces"}});
+  for (int i : {0, 1}) {
+    compactions_[i] =
+        &m.GetCounter("otter_store_compactions_total", "Compactions: blocks merged into one.",
+                      {{"signal", i == 0 ? "traces" : "logs"}});
+  }
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
     telemetry::Labels labels;
@@ -432,14 +435,26 @@ void Store::CompactorLoop() {
 }
 
 bool Store::CompactOnce(bool eager) {
-  TraceTable::BlockWrite write = [this](const std::string& image, uint64_t first,
-                                        uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
-    std::string path = options_.directory + "/blocks/" + BlockFileName("traces", last, first);
+  bool any = false;
+  any |= CompactSignal("traces", compactions_[0], [&](const BlockWrite& write) {
+    return traces_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
+  });
+  any |= CompactSignal("logs", compactions_[1], [&](const BlockWrite& write) {
+    return logs_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
+  });
+  return any;
+}
+
+template <class Step>
+bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&& step) {
+  BlockWrite write = [&](const std::string& image, uint64_t first,
+                         uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
+    std::string path = options_.directory + "/blocks/" + BlockFileName(signal, last, first);
     RETURN_IF_ERROR(WriteFileAtomic(path, image));
     return BlockReader::Open(path);
   };
   auto started = std::chrono::steady_clock::now();
-  auto replaced = traces_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
+  StatusOr<std::vector<std::string>> replaced = step(write);
   std::error_code ec;
   if (!replaced.ok()) {
     if (replaced.status().code() == StatusCode::kAborted) {
@@ -448,15 +463,16 @@ bool Store::CompactOnce(bool eager) {
       if (!replaced.status().message().empty())
         std::filesystem::remove(std::string(replaced.status().message()), ec);
     } else {
-      logger_->error("store: compaction of trace blocks failed: {}", replaced.status().message());
+      logger_->error("store: compaction of {} blocks failed: {}", signal,
+                     replaced.status().message());
     }
     return false;
   }
   if (replaced->empty()) return false;
   // The merged block supersedes its inputs (LoadBlocks deletes any left by a crash here).
   for (const auto& p : *replaced) std::filesystem::remove(p, ec);
-  compactions_->Add(1);
-  logger_->info("store: compacted {} trace blocks in {} ms", replaced->size(),
+  counter->Add(1);
+  logger_->info("store: compacted {} {} blocks in {} ms", replaced->size(), signal,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count());

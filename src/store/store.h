@@ -98,6 +98,8 @@ class Store {
   void CompactorLoop();
   // One compaction step; false when there was nothing to compact or it failed.
   bool CompactOnce(bool eager = false);
+  template <class Step>
+  bool CompactSignal(const char* signal, telemetry::Counter* counter, Step&& step);
   std::string BlockPath(const char* signal, uint64_t segment) const;
   void Enqueue(Pending&& p);
   void WriterLoop();
@@ -150,7 +152,7 @@ class Store {
   telemetry::Counter* flushes_ = nullptr;
   telemetry::Counter* flush_errors_ = nullptr;
   telemetry::Counter* retention_deleted_ = nullptr;
-  telemetry::Counter* compactions_ = nullptr;
+  telemetry::Counter* compactions_[2] = {};  // traces, logs
 };
 
 }  // namespace otter::store

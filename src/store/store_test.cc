@@ -486,6 +486,63 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
   EXPECT_EQ(AllSpans(*store, ids), before);
 }
 
+// Log blocks compact too: frames copied, streams of equal labels joined, the trace-id index
+// renumbered; every query answers as before the merge and after a reopen.
+TEST_F(StoreTest, LogCompactionKeepsEveryEntry) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  const std::string data = dir_.path() + "/data";
+  auto everything = [&](Store& s, std::optional<uint8_t> trace) {
+    LogSelect q;
+    q.stream_matchers.push_back(*LabelMatcher::Make(LabelMatcher::Op::kRe, "service_name", ".+"));
+    q.start_ns = static_cast<int64_t>(t0);
+    q.end_ns = static_cast<int64_t>(t0 + 1000);
+    if (trace) q.trace_id = TraceIdOf(*trace).Hex();
+    auto streams = s.logs().Select(q);
+    EXPECT_TRUE(streams.ok());
+    std::vector<std::string> out;
+    for (const auto& st : *streams)
+      for (const auto& e : st.entries)
+        out.push_back(st.labels[0].value + " " + std::to_string(e.ts_ns - int64_t(t0)) + " " +
+                      std::string(GetLabel(e.metadata, "trace_id")));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto log_blocks = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(data + "/blocks"))
+      n += e.path().filename().string().starts_with("logs-");
+    return n;
+  };
+  std::vector<std::string> all, in_trace;
+  {
+    auto store = Open(false);
+    for (uint64_t flush = 0; flush < 4; ++flush) {
+      uint64_t t = t0 + flush * 10;
+      ASSERT_TRUE(WriteSync(*store, LogsFor("checkout", {{0x11, t}, {0, t + 1}})).ok());
+      ASSERT_TRUE(WriteSync(*store, LogsFor(flush % 2 ? "payments" : "cart",
+                                            {{static_cast<uint8_t>(0x20 + flush), t + 2}}))
+                      .ok());
+      ASSERT_TRUE(store->FlushForTesting().ok());
+    }
+    ASSERT_EQ(log_blocks(), 4u);
+    all = everything(*store, std::nullopt);
+    in_trace = everything(*store, 0x11);
+    ASSERT_EQ(all.size(), 12u);
+    ASSERT_EQ(in_trace.size(), 4u);
+    ASSERT_TRUE(store->CompactForTesting().ok());
+    EXPECT_EQ(log_blocks(), 1u);
+    EXPECT_EQ(everything(*store, std::nullopt), all);
+    EXPECT_EQ(everything(*store, 0x11), in_trace);
+    EXPECT_EQ(everything(*store, 0x23),
+              std::vector<std::string>{"payments 32 " + TraceIdOf(0x23).Hex()});
+    EXPECT_EQ(*store->logs().LabelValues("service_name", 0, INT64_MAX),
+              (std::vector<std::string>{"cart", "checkout", "payments"}));
+  }
+  auto store = Open(false);
+  EXPECT_EQ(everything(*store, std::nullopt), all);
+  EXPECT_EQ(everything(*store, 0x11), in_trace);
+}
+
 // The background compaction leaves a few small blocks alone (merging them would only be merged
 // again) and merges once sixteen have accumulated.
 TEST_F(StoreTest, CompactionWaitsForARunWorthMerging) {

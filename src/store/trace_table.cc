@@ -320,11 +320,7 @@ struct TraceTable::Block {
     for (uint32_t i = 0; i < b->by_id.size(); ++i) b->by_id[i] = i;
     std::stable_sort(b->by_id.begin(), b->by_id.end(),
                      [&](uint32_t x, uint32_t y) { return b->entries[x].id < b->entries[y].id; });
-    b->first_segment = reader->wal_segment();
-    std::string_view name = reader->path();
-    name.remove_prefix(name.rfind('/') + 1);
-    BlockName parsed;
-    if (ParseBlockName(name, &parsed)) b->first_segment = parsed.first_segment;
+    b->first_segment = FirstSegment(*reader);
     b->reader = std::move(reader);
     return std::shared_ptr<const Block>(std::move(b));
   }
@@ -593,56 +589,14 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
   return builder.Finish(wal_segment);
 }
 
-std::vector<std::shared_ptr<const TraceTable::Block>> TraceTable::CompactionInputs(
-    uint64_t max_bytes, bool eager) const {
-  std::shared_lock lock(mu_);
-  // The oldest run of at least kMinCompactionInputs consecutive blocks, each under a quarter of
-  // max_bytes, together at most max_bytes, that is worth merging: together at least a quarter
-  // of max_bytes, so that the merged block is not merged again and at a steady ingest rate each
-  // span is rewritten once (merging every 4 flushed blocks rewrote it twice on the way to
-  // max_bytes), or kCompactionInputsWithoutBytes blocks (slow ingest: blocks cut by
-  // block_duration).
-  for (size_t start = 0; start < blocks_.size(); ++start) {
-    uint64_t sum = 0;
-    size_t end = start;
-    while (end < blocks_.size()) {
-      uint64_t b = blocks_[end]->reader->file_bytes();
-      if (b >= max_bytes / 4 || sum + b > max_bytes) break;
-      sum += b;
-      ++end;
-    }
-    size_t n = end - start;
-    bool worth = eager || sum >= max_bytes / 4 || n >= kCompactionInputsWithoutBytes;
-    if (n >= kMinCompactionInputs && worth)
-      return {blocks_.begin() + static_cast<ptrdiff_t>(start),
-              blocks_.begin() + static_cast<ptrdiff_t>(end)};
-  }
-  return {};
-}
-
 StatusOr<std::vector<std::string>> TraceTable::CompactOnce(uint64_t max_bytes,
                                                            const BlockWrite& write,
                                                            const std::atomic<bool>* cancel,
                                                            bool eager) {
-  auto in = CompactionInputs(max_bytes, eager);
-  if (in.empty()) return std::vector<std::string>{};
-  uint64_t last = in.back()->reader->wal_segment();
-  ASSIGN_OR_RETURN(std::string image, Compact(in, last, cancel));
-  uint64_t first = UINT64_MAX;
-  for (const auto& b : in) first = std::min(first, b->first_segment);
-  ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(image, first, last));
-  ASSIGN_OR_RETURN(std::shared_ptr<const Block> merged, Block::Parse(reader));
-  std::unique_lock lock(mu_);
-  // The inputs must still be there, consecutive (retention may have removed some meanwhile).
-  auto it = std::find(blocks_.begin(), blocks_.end(), in.front());
-  bool intact =
-      static_cast<size_t>(blocks_.end() - it) >= in.size() && std::equal(in.begin(), in.end(), it);
-  if (!intact) return Aborted(reader->path());
-  *it = std::move(merged);
-  blocks_.erase(it + 1, it + static_cast<ptrdiff_t>(in.size()));
-  std::vector<std::string> replaced;
-  for (const auto& b : in) replaced.push_back(b->reader->path());
-  return replaced;
+  return CompactRun(mu_, blocks_, max_bytes, eager, write,
+                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last) {
+                      return Compact(in, last, cancel);
+                    });
 }
 
 Status TraceTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {

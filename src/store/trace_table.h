@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/compaction.h"
 #include "store/id_hash.h"
 #include "store/querier.h"
 
@@ -35,16 +36,7 @@ class TraceTable final : public TraceQuerier {
   std::string BuildBlock(uint64_t wal_segment) const;
   // Forgets the frozen head (it was empty, so no block replaces it).
   void DropFrozen();
-  // One compaction step: merges the oldest run of at least four small consecutive blocks (each
-  // under max_bytes / 4, together at most max_bytes) into one. `write` stores the merged image
-  // as the block covering WAL segments first..last and opens it. Returns the paths of the
-  // blocks it replaced (for the caller to delete): none when there was nothing to compact,
-  // Aborted when retention removed an input meanwhile (then the merged block is not used).
-  // A set `*cancel` stops a running merge (Aborted).
-  using BlockWrite = std::function<StatusOr<std::shared_ptr<BlockReader>>(
-      const std::string& image, uint64_t first, uint64_t last)>;
-  // Runs of small blocks are merged once they are worth it (CompactionInputs); `eager` merges
-  // any run of kMinCompactionInputs (tests).
+  // One compaction step (store/compaction.h: CompactRun); `write` stores the merged image.
   StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
                                                  const std::atomic<bool>* cancel = nullptr,
                                                  bool eager = false);
@@ -69,12 +61,9 @@ class TraceTable final : public TraceQuerier {
 
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
-  static constexpr size_t kMinCompactionInputs = 4;
-  static constexpr size_t kCompactionInputsWithoutBytes = 16;
   struct Head;
   struct Block;
   class BlockBuilder;
-  std::vector<std::shared_ptr<const Block>> CompactionInputs(uint64_t max_bytes, bool eager) const;
   // The inputs (consecutive blocks, oldest first) merged into one block image.
   StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
                                 uint64_t wal_segment, const std::atomic<bool>* cancel) const;
