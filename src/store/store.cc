@@ -288,7 +288,11 @@ void Store::Commit(std::deque<Pending>& group) {
     st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
     if (!st.ok()) break;
   }
-  if (st.ok()) st = wal_->Sync();
+  if (st.ok()) {
+    st = wal_->Sync();
+  } else {
+    wal_->Discard();  // the whole group fails: none of it may reach the log later
+  }
   commits_->Add(1);
   if (!st.ok()) {
     commit_errors_->Add(1);

@@ -208,9 +208,9 @@ struct TraceTable::Head {
 
 // ---------------------------------------------------------------- blocks
 
-// A block holds pages of spans (span_columns.h): whole traces, in the order the head received
-// them (a trace is never split across pages),
-// and an index of the pages and of every trace.
+// A block holds pages of spans (span_columns.h), each of whole traces in the order the head
+// received them (a trace is never split across pages), and an index of the pages and of every
+// trace.
 struct TraceTable::Block {
   struct Entry {
     pdata::TraceId id;

@@ -181,9 +181,7 @@ Status Wal::Sync() {
     pieces.push_back(std::string_view(buffer_).substr(at));
     uint64_t bytes = buffer_.size() + ref_bytes_;
     Status s = WriteAllV(fd_, pieces, SegmentPath(segment_));
-    buffer_.clear();
-    refs_.clear();
-    ref_bytes_ = 0;
+    Discard();
     // A partial write leaves a torn tail that replay truncates; these records fail.
     if (!s.ok()) return s;
     segment_size_ += bytes;
@@ -197,6 +195,12 @@ Status Wal::Sync() {
     (void)closed;
   }
   return Status::Ok();
+}
+
+void Wal::Discard() {
+  buffer_.clear();
+  refs_.clear();
+  ref_bytes_ = 0;
 }
 
 StatusOr<uint64_t> Wal::Rotate() {

@@ -51,6 +51,8 @@ class Wal {
   Status AppendRef(uint8_t type, std::string_view payload);
   // Writes the buffered records and fdatasyncs the segment.
   Status Sync();
+  // Drops the records appended since the last Sync() (a group commit that failed to append).
+  void Discard();
   // Closes the current segment and starts the next; returns the closed segment's number. Records
   // appended before are durable (Rotate syncs).
   StatusOr<uint64_t> Rotate();

@@ -93,6 +93,23 @@ TEST_F(WalTest, ReferencedAndCopiedRecordsReplayInOrder) {
   EXPECT_EQ(got, want);
 }
 
+// A group that failed to append is discarded whole: none of it reaches the log later.
+TEST_F(WalTest, DiscardedRecordsAreNeverWritten) {
+  std::vector<Record> none, got;
+  {
+    auto wal = Open(&none);
+    std::string referenced = "referenced";
+    ASSERT_TRUE(wal->Append(1, "copied").ok());
+    ASSERT_TRUE(wal->AppendRef(1, referenced).ok());
+    wal->Discard();
+    referenced.assign("overwritten");
+    ASSERT_TRUE(wal->Append(2, "kept").ok());
+    ASSERT_TRUE(wal->Sync().ok());
+  }
+  auto wal = Open(&got);
+  EXPECT_EQ(got, (std::vector<Record>{{2, "kept"}}));
+}
+
 TEST_F(WalTest, TornTailIsTruncatedAndAppendsContinue) {
   std::vector<Record> none;
   std::string path;
