@@ -39,15 +39,7 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Errno("write", path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
+  return WriteAllV(fd, {&data, 1}, path);
 }
 
 Status WriteAllV(int fd, std::span<const std::string_view> pieces, const std::string& path) {

@@ -7,6 +7,7 @@
 // flusher, queries from any thread; mu_ guards the head pointers and the block list.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <vector>

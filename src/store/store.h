@@ -69,7 +69,7 @@ class Store {
   // Cuts the heads and waits until they are written as blocks (tests, benchmarks).
   Status FlushForTesting();
   // Runs compaction steps until there is nothing to compact (tests). `eager` merges any run of
-  // four small blocks; otherwise runs wait as in the background (TraceTable::CompactOnce).
+  // four small blocks; otherwise runs wait as in the background (store/compaction.h).
   Status CompactForTesting(bool eager = true);
 
   TraceTable& traces() { return traces_; }
