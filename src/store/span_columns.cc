@@ -7,6 +7,7 @@
 #include <random>
 
 #include "store/block.h"
+#include "store/hash.h"
 #include "store/id_hash.h"
 
 namespace otter::store {
@@ -20,51 +21,13 @@ StringTable::StringTable() : strings_(1), slots_(64) {}
 
 namespace {
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-uint64_t Mix(uint64_t a, uint64_t b) {
-  __uint128_t r = static_cast<__uint128_t>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-
 // Seeded per process, so that clients cannot choose strings that collide (hash flooding).
 const uint64_t kHashSeed = [] {
   std::random_device rd;
   return (uint64_t{rd()} << 32) ^ rd();
 }();
 
-// A multiply-mix hash over 8-byte words (short strings, the common case, take one or two loads);
-// std::hash's byte-oriented murmur was a tenth of building head rows.
-uint32_t HashString(std::string_view s) {
-  constexpr uint64_t k0 = 0x9e3779b97f4a7c15ull, k1 = 0xbf58476d1ce4e5b9ull;
-  const char* p = s.data();
-  size_t n = s.size();
-  uint64_t h = k0 ^ kHashSeed ^ n;
-  while (n > 16) {
-    h = Mix(Load64(p) ^ k1, Load64(p + 8) ^ h);
-    p += 16;
-    n -= 16;
-  }
-  uint64_t a = 0, b = 0;
-  if (n >= 8) {
-    a = Load64(p);
-    b = Load64(p + n - 8);
-  } else if (n >= 4) {
-    uint32_t x, y;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, p + n - 4, 4);
-    a = x;
-    b = y;
-  } else if (n > 0) {
-    a = (uint64_t{static_cast<uint8_t>(p[0])} << 16) |
-        (uint64_t{static_cast<uint8_t>(p[n / 2])} << 8) | static_cast<uint8_t>(p[n - 1]);
-  }
-  return static_cast<uint32_t>(Mix(a ^ k1, b ^ h));
-}
+uint32_t HashString(std::string_view s) { return static_cast<uint32_t>(HashBytes(s, kHashSeed)); }
 
 }  // namespace
 

@@ -130,10 +130,12 @@ struct FilledStore {
   std::unique_ptr<Store> store = OpenStore(dir);
   std::vector<pdata::TraceId> traces;
   size_t spans = 0;
+  static constexpr uint64_t kT0 = 1'700'000'000'000'000'000ull;
+  uint64_t seeds = 0;  // requests 1..seeds of 1000 spans, request s at kT0 + s seconds
   FilledStore() {
     size_t want = EnvSize("OTTER_BENCH_SPANS", 1'000'000);
-    uint64_t t0 = 1'700'000'000'000'000'000ull;
-    for (uint64_t seed = 1; spans < want; ++seed) {
+    uint64_t t0 = kT0;
+    for (uint64_t seed = 1; spans < want; seeds = seed++) {
       auto batch = otlp::MakeSyntheticTraces(1000, seed, t0 + seed * 1'000'000'000ull);
       for (const auto& rs : batch.resources())
         for (const auto& ss : rs.scope_spans)
@@ -301,6 +303,55 @@ void BM_StoreLogsByTraceId(benchmark::State& state) {
   state.counters["rss_mib"] = RssMib();
 }
 BENCHMARK(BM_StoreLogsByTraceId)->Iterations(2000);
+
+// Jaeger searches over all the stored time (the UI's default limit, 20 traces):
+//  0: service and operation only (newest matching traces);
+//  1: a tag whose value one span in the store has (client.address of a random stored span:
+//     "find the trace of this request");
+//  2: a tag value no span has (the worst case: nothing rules a page out but the tag).
+void BM_StoreTraceSearch(benchmark::State& state) {
+  FilledStore& f = Filled();
+  std::mt19937_64 rng(11);
+  Percentiles p;
+  size_t found = 0;
+  for (auto _ : state) {
+    TraceSearch q;
+    q.start_ns = 0;
+    q.end_ns = UINT64_MAX;
+    q.limit = 20;
+    if (state.range(0) == 0) {
+      auto any = otlp::MakeSyntheticTraces(1, 1 + rng() % f.seeds);
+      q.service = std::string(ServiceName(any.resources()[0].resource));
+      q.operation = std::string(any.resources()[0].scope_spans[0].spans[0].name);
+    } else if (state.range(0) == 1) {
+      state.PauseTiming();
+      uint64_t seed = 1 + rng() % f.seeds;
+      auto batch =
+          otlp::MakeSyntheticTraces(1000, seed, FilledStore::kT0 + seed * 1'000'000'000ull);
+      const auto& span = batch.resources()[0].scope_spans[0].spans[rng() % 1000];
+      const pdata::AnyValue* v = pdata::FindAttribute(span.attributes, "client.address");
+      q.tags = {{"client.address", std::string(v->string_value)}};
+      state.ResumeTiming();
+    } else {
+      q.tags = {{"client.address", "192.0.2.1"}};
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto traces = f.store->traces().FindTraces(q);
+    p.us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    if (!traces.ok() || (state.range(0) == 1 && traces->empty())) std::abort();
+    found += traces->size();
+  }
+  p.Report(state);
+  state.counters["traces_found"] = static_cast<double>(found);
+  state.counters["spans_stored"] = static_cast<double>(f.spans);
+}
+BENCHMARK(BM_StoreTraceSearch)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->Iterations(50)
+    ->Unit(benchmark::kMillisecond);
 
 // rate() over 10k counter series × 2h of 15 s samples.
 void BM_StorePromqlRate10kSeries(benchmark::State& state) {

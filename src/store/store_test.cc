@@ -62,9 +62,9 @@ pdata::LogBatch LogsFor(std::string_view service,
 
 class StoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> Open(bool compact_in_background = true) {
+  std::unique_ptr<Store> Open(bool compact_in_background = true, std::string_view sub = "data") {
     StoreOptions o;
-    o.directory = dir_.path() + "/data";
+    o.directory = dir_.path() + "/" + std::string(sub);
     o.retention = std::chrono::milliseconds(0);  // the test data is from 2023
     o.compact_in_background = compact_in_background;
     auto s = Store::Open(o, NullLogger(), nullptr);
@@ -325,15 +325,23 @@ TEST_F(StoreTest, SearchReturnsTheNewestMatchingTracesAcrossBlocksAndHead) {
   EXPECT_TRUE(ids(q).empty());
 }
 
-// Searches answer the same before a flush (head rows) and after it (columnar block pages), for
-// every kind of condition: span, resource and event attributes of each type, derived tags,
-// durations and operations.
+// Searches answer the same before a flush (head rows) and after it (columnar block pages with
+// tag filters), also from blocks merged by compaction and after a reopen, for every kind of
+// condition: span, resource and event attributes of each type (values shared by many spans and
+// values only one span has), derived tags, durations and operations.
 TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
   const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto batch = [&](uint64_t seed) {
+    return otlp::MakeSyntheticTraces(100, seed, t0 + seed * 1'000'000'000ull);
+  };
   auto store = Open();
-  for (uint64_t seed = 1; seed <= 30; ++seed)
-    ASSERT_TRUE(
-        WriteSync(*store, otlp::MakeSyntheticTraces(100, seed, t0 + seed * 1'000'000'000ull)).ok());
+  for (uint64_t seed = 1; seed <= 30; ++seed) ASSERT_TRUE(WriteSync(*store, batch(seed)).ok());
+  // Values of one span (seed 17, span 42): a rare string, a rare int and a double.
+  auto sample = batch(17);
+  const pdata::Span& one = sample.resources()[0].scope_spans[0].spans[42];
+  auto value_of = [&](std::string_view key) {
+    return pdata::FindAttribute(one.attributes, key)->ToString();
+  };
   std::vector<TraceSearch> queries;
   auto add = [&](std::string service, std::string op,
                  std::vector<std::pair<std::string, std::string>> tags,
@@ -359,9 +367,17 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
   add("", "", {{"span.kind", "server"}, {"http.route", "/api/v1/cart"}});
   add("orders", "", {{"otel.status_code", "ERROR"}}, 40'000'000);
   add("", "", {}, 10'000'000, 11'000'000);
-  auto ids = [&](const TraceSearch& q) {
+  add("", "", {{"client.address", value_of("client.address")}});
+  add("", "", {{"http.response.body.size", value_of("http.response.body.size")}});
+  add("", "", {{"app.cache.ratio", value_of("app.cache.ratio")}});
+  add("", "", {{"url.path", value_of("url.path")}, {"http.route", value_of("http.route")}});
+  const size_t kPresent = queries.size();
+  add("", "", {{"client.address", "192.0.2.1"}});
+  add("", "", {{"http.response.body.size", "-1"}});
+  add("", "", {{"client.address", value_of("url.path")}});  // a value under another key
+  auto ids_in = [&](Store& st, const TraceSearch& q) {
     std::vector<std::string> out;
-    auto found = store->traces().FindTraces(q);
+    auto found = st.traces().FindTraces(q);
     EXPECT_TRUE(found.ok());
     for (const auto& t : *found) {
       size_t spans = t.ItemCount();
@@ -370,15 +386,38 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
     }
     return out;
   };
+  auto ids = [&](const TraceSearch& q) { return ids_in(*store, q); };
   std::vector<std::vector<std::string>> before;
   for (const auto& q : queries) before.push_back(ids(q));
   EXPECT_EQ(before[0].size(), 300u);
-  for (size_t i = 1; i < before.size(); ++i) {
+  for (size_t i = 1; i < kPresent; ++i) {
     EXPECT_FALSE(before[i].empty()) << i;
     EXPECT_LT(before[i].size(), 300u) << i;
   }
+  for (size_t i = kPresent; i < before.size(); ++i) EXPECT_TRUE(before[i].empty()) << i;
   ASSERT_TRUE(store->FlushForTesting().ok());
   for (size_t i = 0; i < queries.size(); ++i) EXPECT_EQ(ids(queries[i]), before[i]) << i;
+
+  // The same data in five blocks (flushed every six requests), then merged into one.
+  {
+    auto blocks = Open(false, "blocks");
+    for (uint64_t seed = 1; seed <= 30; ++seed) {
+      ASSERT_TRUE(WriteSync(*blocks, batch(seed)).ok());
+      if (seed % 6 == 0) {
+        ASSERT_TRUE(blocks->FlushForTesting().ok());
+      }
+    }
+    ASSERT_EQ(blocks->traces().block_count(), 5u);
+    for (size_t i = 0; i < queries.size(); ++i)
+      EXPECT_EQ(ids_in(*blocks, queries[i]), before[i]) << i;
+    ASSERT_TRUE(blocks->CompactForTesting().ok());
+    ASSERT_EQ(blocks->traces().block_count(), 1u);
+    for (size_t i = 0; i < queries.size(); ++i)
+      EXPECT_EQ(ids_in(*blocks, queries[i]), before[i]) << i;
+  }
+  auto reopened = Open(false, "blocks");
+  for (size_t i = 0; i < queries.size(); ++i)
+    EXPECT_EQ(ids_in(*reopened, queries[i]), before[i]) << i;
 }
 
 // Every trace's spans, as sorted "span id@start" strings, by trace id.

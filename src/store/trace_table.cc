@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "store/span_columns.h"
+#include "store/tag_filter.h"
 
 namespace otter::store {
 
@@ -34,6 +35,9 @@ std::string_view ServiceName(const pdata::Resource& resource) {
 }
 
 namespace {
+
+// Index section tags after the pages (docs/storage.md, "Trace blocks").
+constexpr uint64_t kTagFilterSection = 1;  // a tag filter per page, in page order
 
 // The service.name of a scope's resource ("" if absent).
 std::string_view ServiceOf(const SpanRows& rows, uint32_t scope) {
@@ -224,6 +228,7 @@ struct TraceTable::Block {
   struct Page {
     RecordLocation loc;
     uint32_t first_entry = 0, entries = 0;
+    std::string_view tag_filter;  // into reader->signal_index(); empty: none (older blocks)
   };
   std::shared_ptr<BlockReader> reader;
   uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
@@ -314,7 +319,14 @@ struct TraceTable::Block {
       }
       b->pages.push_back(p);
     }
-    if (!in.ok() || !in.done() || b->pages.size() != npages)
+    // Optional sections (absent from blocks written before they existed).
+    while (in.ok() && !in.done()) {
+      uint64_t section = 0;
+      in.Varint(&section);
+      if (section != kTagFilterSection) return DataLoss(reader->path() + ": unknown index section");
+      for (Page& p : b->pages) in.String(&p.tag_filter);
+    }
+    if (!in.ok() || b->pages.size() != npages)
       return DataLoss(reader->path() + ": malformed trace index");
     b->by_id.resize(b->entries.size());
     for (uint32_t i = 0; i < b->by_id.size(); ++i) b->by_id[i] = i;
@@ -378,14 +390,15 @@ class TraceTable::BlockBuilder {
   // meta names them by first_op/nops.
   std::vector<uint32_t>& ops() { return trace_ops_; }
 
-  // One encoded page and its traces, in page order.
-  void AddPage(std::string_view page, std::span<const TraceMeta> traces) {
-    AddPageAt(writer_.AddFrame(page), traces);
+  // One encoded page, its traces in page order, and its tag filter (store/tag_filter.h).
+  void AddPage(std::string_view page, std::span<const TraceMeta> traces,
+               std::string_view tag_filter) {
+    AddPageAt(writer_.AddFrame(page), traces, tag_filter);
   }
   // A page copied, still compressed, from another block.
   void AddCompressedPage(std::string_view compressed, uint32_t raw_size,
-                         std::span<const TraceMeta> traces) {
-    AddPageAt(writer_.AddCompressedFrame(compressed, raw_size), traces);
+                         std::span<const TraceMeta> traces, std::string_view tag_filter) {
+    AddPageAt(writer_.AddCompressedFrame(compressed, raw_size), traces, tag_filter);
   }
 
   std::string Finish(uint64_t wal_segment) {
@@ -400,7 +413,7 @@ class TraceTable::BlockBuilder {
     }
     PutVarint(index, pages_.size());
     size_t t = 0;
-    for (const auto& [loc, ntraces] : pages_) {
+    for (const auto& [loc, ntraces, filter] : pages_) {
       PutVarint(index, loc.frame);
       PutVarint(index, loc.offset);
       PutVarint(index, loc.length);
@@ -417,12 +430,15 @@ class TraceTable::BlockBuilder {
         PutVarint(index, m.summary.error);
       }
     }
+    PutVarint(index, kTagFilterSection);
+    for (const auto& page : pages_) PutString(index, std::get<2>(page));
     return writer_.Finish(index, wal_segment);
   }
 
  private:
-  void AddPageAt(RecordLocation loc, std::span<const TraceMeta> traces) {
-    pages_.push_back({loc, static_cast<uint32_t>(traces.size())});
+  void AddPageAt(RecordLocation loc, std::span<const TraceMeta> traces,
+                 std::string_view tag_filter) {
+    pages_.emplace_back(loc, static_cast<uint32_t>(traces.size()), tag_filter);
     for (const TraceMeta& t : traces) {
       min_start_ = std::min(min_start_, t.summary.min_start);
       max_start_ = std::max(max_start_, t.summary.max_start);
@@ -432,7 +448,7 @@ class TraceTable::BlockBuilder {
 
   std::vector<std::pair<std::string, Operation>> ops_table_;
   BlockWriter writer_;
-  std::vector<std::pair<RecordLocation, uint32_t>> pages_;  // location, traces
+  std::vector<std::tuple<RecordLocation, uint32_t, std::string>> pages_;  // where, traces, filter
   std::vector<TraceMeta> traces_;
   std::vector<uint32_t> trace_ops_;
   uint64_t min_start_ = UINT64_MAX, max_start_ = 0;
@@ -510,6 +526,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   const SpanRows& rows = head->rows;
   BlockBuilder builder(std::move(used));
   SpanPageWriter pages(rows);
+  SpanTagFilterWriter filters(rows);
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
   std::vector<BlockBuilder::TraceMeta> meta;
@@ -533,13 +550,13 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     head->ForEachOp(t, [&](uint32_t op) { builder.ops().push_back(local[op]); });
     meta.push_back({entry->first, pt.count, first_op, t.nops, t.summary});
     if (order.size() >= kPageSpans) {
-      builder.AddPage(pages.Encode(order, page_traces), meta);
+      builder.AddPage(pages.Encode(order, page_traces), meta, filters.Build(order));
       order.clear();
       page_traces.clear();
       meta.clear();
     }
   }
-  if (!order.empty()) builder.AddPage(pages.Encode(order, page_traces), meta);
+  if (!order.empty()) builder.AddPage(pages.Encode(order, page_traces), meta, filters.Build(order));
   return builder.Finish(wal_segment);
 }
 
@@ -583,7 +600,7 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
           builder.ops().push_back(op_map[i][b.op_refs[j]]);
         meta.push_back({e.id, e.count, first_op, e.nops, e.summary});
       }
-      builder.AddCompressedPage(compressed, raw, meta);
+      builder.AddCompressedPage(compressed, raw, meta, p.tag_filter);
     }
   }
   return builder.Finish(wal_segment);
@@ -724,6 +741,14 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       }
     }
   }
+  // Block pages whose tag filters rule out a tag are skipped without being read.
+  std::vector<TagProbe> probes;
+  for (const auto& [k, v] : q.tags)
+    if (TagIsFilterable(k)) probes.emplace_back(k, v);
+  auto page_may_match = [&probes](const Block::Page& p) {
+    return std::all_of(probes.begin(), probes.end(),
+                       [&](const TagProbe& t) { return t.MayMatch(p.tag_filter); });
+  };
   for (const auto& b : blocks) {
     if (b->entries.empty() || !overlaps(b->min_start, b->max_start)) continue;
     std::vector<bool> ok(b->ops.size());
@@ -731,9 +756,16 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     for (size_t i = 0; i < b->ops.size(); ++i)
       any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
     if (!any) continue;
+    uint32_t page = UINT32_MAX;
+    bool page_ok = true;
     for (uint32_t i = 0; i < b->entries.size(); ++i) {
       const Block::Entry& e = b->entries[i];
       if (!e.summary.MayMatch(q)) continue;
+      if (e.page != page) {
+        page = e.page;
+        page_ok = page_may_match(b->pages[page]);
+      }
+      if (!page_ok) continue;
       for (uint32_t k = 0; k < e.nops; ++k) {
         if (ok[b->op_refs[e.first_op + k]]) {
           candidates.push_back({e.summary.max_start, e.id, &b, i});
