@@ -36,7 +36,7 @@ std::string_view ServiceName(const pdata::Resource& resource) {
 
 namespace {
 
-// Index section tags after the pages (docs/storage.md, "Trace blocks").
+// Index section tags after the pages (docs/storage.md, "Block file").
 constexpr uint64_t kTagFilterSection = 1;  // a tag filter per page, in page order
 
 // The service.name of a scope's resource ("" if absent).
