@@ -774,14 +774,19 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       }
     }
   }
-  // Newest first. A trace in several places (head and blocks) is a candidate in each, and
-  // matches when a span in any of them does; it is returned once.
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    return a.max_start != b.max_start ? a.max_start > b.max_start : a.id < b.id;
-  });
+  // Newest first, from a heap: a search usually stops after `limit` matches, so sorting all
+  // candidates (a million at 10 M spans) would be wasted. A trace in several places (head and
+  // blocks) is a candidate in each, and matches when a span in any of them does; it is returned
+  // once.
+  auto later_in_output = [](const Candidate& a, const Candidate& b) {
+    return a.max_start != b.max_start ? a.max_start < b.max_start : b.id < a.id;
+  };
+  std::make_heap(candidates.begin(), candidates.end(), later_in_output);
   PageCache cache;
   std::unordered_set<pdata::TraceId, IdHash> returned;
-  for (const Candidate& c : candidates) {
+  for (auto end = candidates.end(); end != candidates.begin(); --end) {
+    std::pop_heap(candidates.begin(), end, later_in_output);
+    const Candidate& c = *(end - 1);
     if (returned.count(c.id)) continue;
     bool match = false;
     if (c.block) {
