@@ -1,9 +1,11 @@
 #include "store/tag_filter.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
 
+#include "store/block.h"
 #include "store/hash.h"
 
 namespace otter::store {
@@ -14,8 +16,6 @@ using Type = pdata::AnyValue::Type;
 
 // Fixed seed and salts: these hashes are persisted in block indexes.
 constexpr uint64_t kTextSeed = 0x6f74746572746167ull;  // "ottertag"
-constexpr uint64_t kIntSalt = 0x9ddfea08eb382d69ull;
-constexpr uint64_t kAnySalt = 0xc2b2ae3d27d4eb4full;
 constexpr uint64_t kItemMul = 0xff51afd7ed558ccdull;
 
 // One bit per 32-bit word of a block (Parquet's split-block bloom filter salts).
@@ -48,13 +48,9 @@ bool FilterHas(std::string_view filter, uint64_t item) {
 
 uint64_t TagTextHash(std::string_view text) { return HashBytes(text, kTextSeed) | 1; }
 // Asymmetric in key and value: (k, v) and (v, k) are different items.
-uint64_t TagStringItem(uint64_t key_hash, uint64_t value_hash) {
+uint64_t TagItem(uint64_t key_hash, uint64_t value_hash) {
   return Mix(key_hash ^ kItemMul, value_hash);
 }
-uint64_t TagIntItem(uint64_t key_hash, int64_t value) {
-  return TagStringItem(key_hash, Mix(static_cast<uint64_t>(value) ^ kIntSalt, kItemMul));
-}
-uint64_t TagAnyItem(uint64_t key_hash) { return TagStringItem(key_hash, kAnySalt); }
 
 // ---------------------------------------------------------------- building
 
@@ -74,6 +70,11 @@ size_t TagFilterBuilder::EstimateDistinct() {
   return std::min(items_.size(), static_cast<size_t>(std::ceil(est)));
 }
 
+void TagFilterBuilder::AddAnyValueKey(uint64_t key_hash) {
+  if (std::find(any_keys_.begin(), any_keys_.end(), key_hash) == any_keys_.end())
+    any_keys_.push_back(key_hash);
+}
+
 std::string TagFilterBuilder::Finish() {
   size_t distinct = EstimateDistinct();
   size_t blocks = std::max<size_t>(1, (distinct * kBitsPerItem + 255) / 256);
@@ -83,10 +84,16 @@ std::string TagFilterBuilder::Finish() {
     auto key = static_cast<uint32_t>(item);
     for (size_t i = 0; i < 8; ++i) block[i] |= uint32_t{1} << ((key * kSalt[i]) >> 27);
   }
-  items_.clear();
-  std::string out(words.size() * 4, '\0');
+  std::string out;
+  PutVarint(out, any_keys_.size());
+  for (uint64_t k : any_keys_)
+    for (size_t b = 0; b < 8; ++b) out.push_back(static_cast<char>(k >> (8 * b)));
+  size_t bloom = out.size();
+  out.resize(bloom + words.size() * 4);
   for (size_t i = 0; i < words.size(); ++i)
-    for (size_t b = 0; b < 4; ++b) out[4 * i + b] = static_cast<char>(words[i] >> (8 * b));
+    for (size_t b = 0; b < 4; ++b) out[bloom + 4 * i + b] = static_cast<char>(words[i] >> (8 * b));
+  items_.clear();
+  any_keys_.clear();
   return out;
 }
 
@@ -104,6 +111,7 @@ uint64_t SpanTagFilterWriter::KeyHash(uint32_t key) {
 
 void SpanTagFilterWriter::AddAttrs(uint32_t first, uint32_t n) {
   static const uint64_t kTrue = TagTextHash("true"), kFalse = TagTextHash("false");
+  char digits[24];
   for (uint32_t i = first; i < first + n; ++i) {
     const AttrCell& c = rows_.attrs[i];
     auto type = static_cast<uint32_t>(c.type);
@@ -114,16 +122,19 @@ void SpanTagFilterWriter::AddAttrs(uint32_t first, uint32_t n) {
     uint64_t k = KeyHash(c.key);
     switch (c.type) {
       case Type::kString:
-        builder_.Add(TagStringItem(k, TagTextHash(rows_.strings[static_cast<uint32_t>(c.value)])));
+        builder_.Add(TagItem(k, TagTextHash(rows_.strings[static_cast<uint32_t>(c.value)])));
         break;
       case Type::kBool:
-        builder_.Add(TagStringItem(k, c.value ? kTrue : kFalse));
+        builder_.Add(TagItem(k, c.value ? kTrue : kFalse));
         break;
-      case Type::kInt:
-        builder_.Add(TagIntItem(k, static_cast<int64_t>(c.value)));
+      case Type::kInt: {
+        char* end =
+            std::to_chars(digits, digits + sizeof digits, static_cast<int64_t>(c.value)).ptr;
+        builder_.Add(TagItem(k, TagTextHash(std::string_view(digits, end - digits))));
         break;
+      }
       default:
-        builder_.Add(TagAnyItem(k));
+        builder_.AddAnyValueKey(k);
         break;
     }
   }
@@ -148,20 +159,23 @@ std::string SpanTagFilterWriter::Build(std::span<const uint32_t> order) {
 
 // ---------------------------------------------------------------- probing
 
-TagProbe::TagProbe(std::string_view key, std::string_view value) {
-  uint64_t k = TagTextHash(key);
-  items_[n_++] = TagStringItem(k, TagTextHash(value));
-  items_[n_++] = TagAnyItem(k);
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-  if (ec == std::errc() && end == value.data() + value.size()) items_[n_++] = TagIntItem(k, v);
-}
+TagProbe::TagProbe(std::string_view key, std::string_view value)
+    : key_hash_(TagTextHash(key)), item_(TagItem(key_hash_, TagTextHash(value))) {}
 
 bool TagProbe::MayMatch(std::string_view filter) const {
-  if (filter.size() < kBlockBytes) return true;
-  for (int i = 0; i < n_; ++i)
-    if (FilterHas(filter, items_[i])) return true;
-  return false;
+  IndexReader in(filter);
+  uint64_t any_keys = 0;
+  if (!in.Varint(&any_keys) || any_keys > in.remaining() / 8) return true;  // none, or malformed
+  std::string_view keys;
+  in.Bytes(any_keys * 8, &keys);
+  for (size_t i = 0; i < any_keys; ++i) {
+    uint64_t k = 0;
+    for (size_t b = 0; b < 8; ++b)
+      k |= uint64_t{static_cast<unsigned char>(keys[8 * i + b])} << (8 * b);
+    if (k == key_hash_) return true;
+  }
+  std::string_view bloom = filter.substr(filter.size() - in.remaining());
+  return bloom.size() < kBlockBytes || FilterHas(bloom, item_);
 }
 
 bool TagIsFilterable(std::string_view key) {

@@ -3,14 +3,15 @@
 // only the pages that may hold the tag (docs/storage.md, "Tag filters"). A filter answers "no"
 // only when no attribute of the page renders as the value under that key; "maybe" otherwise.
 //
-// Items: a string or bool attribute is hashed as (key, its text); an int one as (key, its value),
-// which a query value in canonical decimal form also probes; any other type (double, bytes, array,
-// map, empty) as (key, any value), which every probe of that key also tries. The hashes are
-// persisted, so they use fixed seeds (store/hash.h).
+// Items: a string, bool or int attribute is hashed as (key, its text as a search compares it:
+// ints in decimal); any other type (double, bytes, array, map, empty) makes its key an "any
+// value" key of the page, listed exactly, which every tag with that key matches. The hashes are
+// persisted, so they use a fixed seed (store/hash.h).
 //
-// Layout: blocks of 32 bytes (eight little-endian 32-bit words); an item sets one bit in each word
-// of the block its hash selects (the split-block filter of Parquet's bloom filter spec), sized at
-// about 10 bits per distinct item (~1% false positives).
+// Layout: a varint count and that many 8-byte little-endian hashes of the any-value keys, then
+// blocks of 32 bytes (eight little-endian 32-bit words); an item sets one bit in each word of the
+// block its hash selects (the split-block filter of Parquet's bloom filter spec), sized at about
+// 10 bits per distinct item (~1% false positives).
 // Thread-safety: TagFilterBuilder and SpanTagFilterWriter are single-threaded; TagProbe and
 // TagFilterMayContain are const/pure.
 #pragma once
@@ -25,27 +26,26 @@
 
 namespace otter::store {
 
-// Item hashes, from the hashes of the key's and the value's text (never 0).
+// Hashes: of a key's or a value's text (never 0), and of a (key, value) item.
 uint64_t TagTextHash(std::string_view text);
-uint64_t TagStringItem(uint64_t key_hash, uint64_t value_hash);
-uint64_t TagIntItem(uint64_t key_hash, int64_t value);
-uint64_t TagAnyItem(uint64_t key_hash);
+uint64_t TagItem(uint64_t key_hash, uint64_t value_hash);
 
-// Collects item hashes, then writes a filter sized for the number of distinct ones.
+// Collects items and any-value keys, then writes a filter sized for the distinct items.
 class TagFilterBuilder {
  public:
   void Add(uint64_t item) { items_.push_back(item); }
-  // The filter for the items added since the last Finish; clears them.
+  void AddAnyValueKey(uint64_t key_hash);
+  // The filter for what was added since the last Finish; clears it.
   std::string Finish();
 
  private:
   size_t EstimateDistinct();
   std::vector<uint64_t> items_;
+  std::vector<uint64_t> any_keys_;
   std::vector<uint64_t> seen_;  // linear-counting bitmap, reused
 };
 
-// What one tag of a query probes: the key/value pair as text, as an int when the value is one in
-// canonical form, and the key's "any value" item.
+// One tag of a query: its key's hash and its item.
 class TagProbe {
  public:
   TagProbe(std::string_view key, std::string_view value);
@@ -54,8 +54,7 @@ class TagProbe {
   bool MayMatch(std::string_view filter) const;
 
  private:
-  uint64_t items_[3];
-  int n_ = 0;
+  uint64_t key_hash_, item_;
 };
 
 // Whether a tag can be ruled out by attribute filters at all: the derived tags (error, span.kind,
