@@ -1,6 +1,6 @@
 // Store benchmarks: durable ingest (decode + WAL group commit with fdatasync + head insert),
-// trace-by-id and logs-by-trace-id latency over a flushed store, and PromQL rate() over 10k
-// series. Each sets counters the figures in BENCHMARKS.md quote.
+// trace-by-id, trace search and logs-by-trace-id latency over a flushed store, and PromQL rate()
+// over 10k series. Each sets counters the figures in BENCHMARKS.md quote.
 // Run: otter_bench --benchmark_filter=Store
 // Sizes: OTTER_BENCH_SPANS (default 1000000) spans for the lookup benchmarks.
 #include <benchmark/benchmark.h>

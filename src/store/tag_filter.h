@@ -12,8 +12,8 @@
 // blocks of 32 bytes (eight little-endian 32-bit words); an item sets one bit in each word of the
 // block its hash selects (the split-block filter of Parquet's bloom filter spec), sized at about
 // 10 bits per distinct item (~1% false positives).
-// Thread-safety: TagFilterBuilder and SpanTagFilterWriter are single-threaded; TagProbe and
-// TagFilterMayContain are const/pure.
+// Thread-safety: TagFilterBuilder and SpanTagFilterWriter are single-threaded; a TagProbe is
+// immutable.
 #pragma once
 
 #include <cstdint>
