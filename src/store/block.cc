@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,6 +20,7 @@ constexpr std::string_view kEndMagic = "OTBLKEND";
 constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
 constexpr uint32_t kVersion = 1;
 constexpr int kZstdLevel = 2;
+constexpr size_t kZstdMaxFrameHeader = 18;  // bytes: magic, descriptor, window, dict id, size
 
 // Appends zstd(raw) to *out and returns its size, compressing through `scratch` (grown as needed,
 // never zero-filled).
@@ -171,18 +173,36 @@ RecordLocation BlockWriter::AddFrame(std::string_view record) {
   return loc;
 }
 
-RecordLocation BlockWriter::AddCompressedFrame(std::string_view compressed, uint32_t raw_size) {
+StatusOr<RecordLocation> BlockWriter::AddFrameOf(const BlockReader& source, uint32_t n) {
   if (!frame_.empty()) CloseFrame();
-  RecordLocation loc{static_cast<uint32_t>(frames_.size()), 0, raw_size};
-  frames_.push_back(Frame{file_.size(), static_cast<uint32_t>(compressed.size()), raw_size});
-  file_.append(compressed);
-  return loc;
+  uint64_t at = offset();
+  uint32_t raw = 0, compressed = 0;
+  if (fd_ >= 0) {
+    Spill(1);  // what is buffered goes first: the copy lands at the file's end
+    RETURN_IF_ERROR(status_);
+    RETURN_IF_ERROR(source.CopyFrameTo(n, fd_, path_, &raw, &compressed));
+    written_ += compressed;
+  } else {
+    ASSIGN_OR_RETURN(std::string bytes, source.CompressedFrame(n, &raw));
+    compressed = static_cast<uint32_t>(bytes.size());
+    file_.append(bytes);
+  }
+  frames_.push_back(Frame{at, compressed, raw});
+  return RecordLocation{static_cast<uint32_t>(frames_.size() - 1), 0, raw};
 }
 
 void BlockWriter::Compress(std::string_view raw) {
-  uint64_t offset = file_.size();
+  uint64_t at = offset();
   size_t n = CompressTo(raw, &file_, &scratch_, &scratch_size_);
-  frames_.push_back(Frame{offset, static_cast<uint32_t>(n), static_cast<uint32_t>(raw.size())});
+  frames_.push_back(Frame{at, static_cast<uint32_t>(n), static_cast<uint32_t>(raw.size())});
+  Spill(kSpillBytes);
+}
+
+void BlockWriter::Spill(size_t at_least) {
+  if (fd_ < 0 || file_.size() < at_least || !status_.ok()) return;
+  status_ = WriteAll(fd_, file_, path_);
+  written_ += file_.size();
+  file_.clear();
 }
 
 void BlockWriter::CloseFrame() {
@@ -191,6 +211,18 @@ void BlockWriter::CloseFrame() {
 }
 
 std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segment) {
+  AppendTail(signal_index, wal_segment);
+  return std::move(file_);
+}
+
+Status BlockWriter::FinishFile(std::string_view signal_index, uint64_t wal_segment) {
+  if (fd_ < 0) return FailedPrecondition("the block writer has no file");
+  AppendTail(signal_index, wal_segment);
+  Spill(1);
+  return status_;
+}
+
+void BlockWriter::AppendTail(std::string_view signal_index, uint64_t wal_segment) {
   if (!frame_.empty()) CloseFrame();
   std::string index;
   PutVarint(index, frames_.size());
@@ -201,18 +233,18 @@ std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segm
   }
   PutVarint(index, signal_index.size());
   index.append(signal_index);
-  uint64_t index_offset = file_.size();
+  uint64_t index_offset = offset();
+  size_t index_at = file_.size();
   size_t index_len = CompressTo(index, &file_, &scratch_, &scratch_size_);
   char footer[kFooterSize];
   StoreLE64(footer, index_offset);
   StoreLE64(footer + 8, index_len);
   StoreLE64(footer + 16, wal_segment);
-  StoreLE32(footer + 24, Crc(std::string_view(file_).substr(index_offset, index_len)));
+  StoreLE32(footer + 24, Crc(std::string_view(file_).substr(index_at, index_len)));
   StoreLE32(footer + 28, kVersion);
   std::memcpy(footer + 32, kEndMagic.data(), 8);
   file_.append(footer, kFooterSize);
   // The index's raw size is not stored: a zstd frame carries its content size.
-  return std::move(file_);
 }
 
 StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path) {
@@ -287,18 +319,55 @@ StatusOr<std::shared_ptr<const std::string>> BlockReader::Frame(uint32_t n) cons
   return frame;
 }
 
+Status BlockReader::CheckFrameHeader(uint32_t n, std::string_view head) const {
+  // The frame header's content size must agree with the frame table (a check that costs no
+  // decompression; a copy's content is checked whenever it is read).
+  if (ZSTD_getFrameContentSize(head.data(), head.size()) != frames_[n].raw)
+    return DataLoss(path_ + ": frame " + std::to_string(n) + " is corrupt");
+  return Status::Ok();
+}
+
 StatusOr<std::string> BlockReader::CompressedFrame(uint32_t n, uint32_t* raw_size) const {
   if (n >= frames_.size())
     return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
   const FrameInfo& f = frames_[n];
   std::string compressed(f.compressed, '\0');
   RETURN_IF_ERROR(ReadAt(fd_, f.offset, f.compressed, compressed.data(), path_));
-  // The frame header's content size must agree with the frame table (a check that costs no
-  // decompression; the copy's content is checked whenever it is read).
-  if (ZSTD_getFrameContentSize(compressed.data(), compressed.size()) != f.raw)
-    return DataLoss(path_ + ": frame " + std::to_string(n) + " is corrupt");
+  RETURN_IF_ERROR(CheckFrameHeader(n, compressed));
   *raw_size = f.raw;
   return compressed;
+}
+
+Status BlockReader::CopyFrameTo(uint32_t n, int fd, const std::string& fd_path, uint32_t* raw_size,
+                                uint32_t* compressed_size) const {
+  if (n >= frames_.size())
+    return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
+  const FrameInfo& f = frames_[n];
+  char head[kZstdMaxFrameHeader];
+  size_t head_len = std::min<size_t>(sizeof head, f.compressed);
+  RETURN_IF_ERROR(ReadAt(fd_, f.offset, head_len, head, path_));
+  RETURN_IF_ERROR(CheckFrameHeader(n, {head, head_len}));
+  auto in = static_cast<loff_t>(f.offset);
+  size_t left = f.compressed;
+  while (left > 0) {
+    ssize_t c = ::copy_file_range(fd_, &in, fd, nullptr, left, 0);
+    if (c < 0 && errno == EINTR) continue;
+    if (c < 0 && left == f.compressed &&
+        (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+      // These files cannot be copied between in the kernel: through memory instead.
+      uint32_t raw = 0;
+      ASSIGN_OR_RETURN(std::string bytes, CompressedFrame(n, &raw));
+      RETURN_IF_ERROR(WriteAll(fd, bytes, fd_path));
+      break;
+    }
+    if (c < 0)
+      return Unavailable("copy from " + path_ + " to " + fd_path + ": " + std::strerror(errno));
+    if (c == 0) return DataLoss(path_ + ": unexpected end of file");
+    left -= static_cast<size_t>(c);
+  }
+  *raw_size = f.raw;
+  *compressed_size = f.compressed;
+  return Status::Ok();
 }
 
 StatusOr<std::string> BlockReader::Read(const RecordLocation& loc) const {

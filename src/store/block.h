@@ -1,6 +1,7 @@
 // The block container shared by the three signals (docs/storage.md, "Block file"): records
 // packed into zstd-compressed frames, a signal-specific index, and a footer. BlockWriter builds
-// a block in memory; BlockReader opens one, returns its index and reads records on demand with
+// a block in memory, or streams it to a file (compaction: merged blocks are as large as
+// compaction_max_mib); BlockReader opens one, returns its index and reads records on demand with
 // a small cache of decompressed frames. Also the varint/string helpers the indexes use.
 // Thread-safety: BlockWriter is single-threaded; BlockReader is safe to share between threads.
 #pragma once
@@ -24,22 +25,35 @@ struct RecordLocation {
   uint32_t length = 0;
 };
 
+class BlockReader;
+
 class BlockWriter {
  public:
+  // Builds the block in memory; Finish returns it.
   explicit BlockWriter(size_t frame_bytes = 256 * 1024) : frame_bytes_(frame_bytes) {}
-  // Room for a file of about `bytes` (saves regrowing a large block image).
-  void Reserve(size_t bytes) { file_.reserve(bytes); }
+  // Writes the block to `fd` (an empty file; `path` names it in errors) as it is built, holding
+  // at most about kSpillBytes; FinishFile completes it. Write errors are kept and returned there.
+  BlockWriter(int fd, std::string path, size_t frame_bytes = 256 * 1024)
+      : frame_bytes_(frame_bytes), fd_(fd), path_(std::move(path)) {}
   RecordLocation Add(std::string_view record);
   // Adds a record as a frame of its own (a record that is read whole, like a span page).
   RecordLocation AddFrame(std::string_view record);
-  // Adds a frame another block holds (BlockReader::CompressedFrame) without recompressing it.
-  RecordLocation AddCompressedFrame(std::string_view compressed, uint32_t raw_size);
+  // Adds frame `n` of `source` as it is stored, without recompressing it; when streaming, the
+  // kernel copies it from file to file.
+  StatusOr<RecordLocation> AddFrameOf(const BlockReader& source, uint32_t n);
   // The whole file: magic, frames, index (frame table + `signal_index`), footer.
   std::string Finish(std::string_view signal_index, uint64_t wal_segment);
+  // The same, written to the file given at construction.
+  Status FinishFile(std::string_view signal_index, uint64_t wal_segment);
+
+  static constexpr size_t kSpillBytes = 1 << 20;
 
  private:
+  uint64_t offset() const { return written_ + file_.size(); }
   void CloseFrame();
-  void Compress(std::string_view raw);  // appends one frame
+  void Compress(std::string_view raw);                                   // appends one frame
+  void AppendTail(std::string_view signal_index, uint64_t wal_segment);  // index and footer
+  void Spill(size_t at_least);  // writes the buffer out once it holds `at_least` bytes
   struct Frame {
     uint64_t offset;
     uint32_t compressed;
@@ -51,6 +65,10 @@ class BlockWriter {
   std::vector<Frame> frames_;
   std::unique_ptr<char[]> scratch_;  // compression output
   size_t scratch_size_ = 0;
+  int fd_ = -1;  // streaming to this file, when >= 0
+  std::string path_;
+  uint64_t written_ = 0;  // bytes of the file already written to fd_
+  Status status_;         // the first write error
 };
 
 class BlockReader {
@@ -69,10 +87,16 @@ class BlockReader {
   StatusOr<std::string> Read(const RecordLocation& loc) const;
   // Frame `n` as stored (zstd), and its decompressed size: for copying it into another block.
   StatusOr<std::string> CompressedFrame(uint32_t n, uint32_t* raw_size) const;
+  // Appends frame `n` as stored to the file `fd` (at its offset; copy_file_range, or read and
+  // write where the kernel cannot copy between these files). Sets *raw_size as above.
+  Status CopyFrameTo(uint32_t n, int fd, const std::string& fd_path, uint32_t* raw_size,
+                     uint32_t* compressed_size) const;
 
  private:
   BlockReader() = default;
   StatusOr<std::shared_ptr<const std::string>> Frame(uint32_t n) const;
+  // Checks that frame `n`'s zstd header agrees with the frame table (costs no decompression).
+  Status CheckFrameHeader(uint32_t n, std::string_view head) const;
 
   struct FrameInfo {
     uint64_t offset;

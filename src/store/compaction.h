@@ -17,9 +17,12 @@
 
 namespace otter::store {
 
-// Stores a merged block image as the block covering WAL segments first..last and opens it.
+// Writes what `fill` writes (to a new file's descriptor, named in errors by the path) as the
+// block covering WAL segments first..last, durably, and opens it. A merge streams the merged
+// block to the file (BlockWriter's file mode) instead of building it in memory.
+using BlockFill = std::function<Status(int fd, const std::string& path)>;
 using BlockWrite = std::function<StatusOr<std::shared_ptr<BlockReader>>(
-    const std::string& image, uint64_t first, uint64_t last)>;
+    const BlockFill& fill, uint64_t first, uint64_t last)>;
 
 inline constexpr size_t kMinCompactionInputs = 4;
 inline constexpr size_t kCompactionInputsWithoutBytes = 16;
@@ -50,7 +53,7 @@ std::pair<size_t, size_t> CompactionRun(const std::vector<BlockPtr>& blocks, uin
 }
 
 // One compaction step over `blocks` (guarded by `mu`): picks a run, merges it with
-// merge(inputs, last WAL segment) → block image, stores it with `write`, parses it with
+// merge(inputs, last WAL segment, fd, path) writing the block through `write`, parses it with
 // Block::Parse and swaps it in for the inputs. Returns the paths of the blocks it replaced (for
 // the caller to delete): none when there was nothing to compact; Aborted, naming the merged
 // block's path, when retention removed an input meanwhile (the merged block is then not used),
@@ -69,10 +72,11 @@ StatusOr<std::vector<std::string>> CompactRun(std::shared_mutex& mu,
   }
   if (in.empty()) return std::vector<std::string>{};
   uint64_t last = in.back()->reader->wal_segment();
-  ASSIGN_OR_RETURN(std::string image, merge(in, last));
   uint64_t first = UINT64_MAX;
   for (const auto& b : in) first = std::min(first, b->first_segment);
-  ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(image, first, last));
+  ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader,
+                   write([&](int fd, const std::string& path) { return merge(in, last, fd, path); },
+                         first, last));
   ASSIGN_OR_RETURN(std::shared_ptr<const Block> merged, Block::Parse(reader));
   std::unique_lock lock(mu);
   // The inputs must still be there, consecutive (retention may have removed some meanwhile).

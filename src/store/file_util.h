@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ Status CreateDirs(const std::string& dir);
 // Writes `data` to path.tmp, fsyncs it, renames it over `path` and fsyncs the directory: after a
 // crash either the old or the new file is there, never a torn one.
 Status WriteFileAtomic(const std::string& path, std::string_view data);
+// The same with the content written by `fill` to the descriptor of path.tmp (named in errors by
+// the second argument); when `fill` fails, path.tmp is removed and its status returned.
+Status WriteFileAtomic(const std::string& path,
+                       const std::function<Status(int fd, const std::string& tmp)>& fill);
 // pread of exactly `n` bytes at `offset`.
 Status ReadAt(int fd, uint64_t offset, size_t n, char* out, const std::string& path);
 

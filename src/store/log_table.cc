@@ -339,28 +339,22 @@ StatusOr<std::vector<std::string>> LogTable::CompactOnce(uint64_t max_bytes,
                                                          const std::atomic<bool>* cancel,
                                                          bool eager) {
   return CompactRun(mu_, blocks_, max_bytes, eager, write,
-                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last) {
-                      return Compact(in, last, cancel);
-                    });
+                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last, int fd,
+                        const std::string& path) { return Compact(in, last, cancel, fd, path); });
 }
 
-StatusOr<std::string> LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                        uint64_t wal_segment,
-                                        const std::atomic<bool>* cancel) const {
-  // Every frame of every input is copied as stored; frame_base[i] renumbers input i's frames.
-  size_t input_bytes = 0;
-  for (const auto& b : in) input_bytes += b->reader->file_bytes();
-  BlockWriter writer;
-  writer.Reserve(input_bytes + input_bytes / 8);
+Status LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in, uint64_t wal_segment,
+                         const std::atomic<bool>* cancel, int fd, const std::string& path) const {
+  // Every frame of every input is copied as stored (file to file in the kernel); frame_base[i]
+  // renumbers input i's frames.
+  BlockWriter writer(fd, path);
   std::vector<uint32_t> frame_base(in.size());
   uint32_t frames = 0;
   for (size_t i = 0; i < in.size(); ++i) {
     frame_base[i] = frames;
     for (uint32_t f = 0; f < in[i]->reader->frame_count(); ++f, ++frames) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-      uint32_t raw = 0;
-      ASSIGN_OR_RETURN(std::string compressed, in[i]->reader->CompressedFrame(f, &raw));
-      writer.AddCompressedFrame(compressed, raw);
+      RETURN_IF_ERROR(writer.AddFrameOf(*in[i]->reader, f).status());
     }
   }
   // Streams with the same labels become one, their chunks (input, chunk) oldest input first.
@@ -406,7 +400,7 @@ StatusOr<std::string> LogTable::Compact(const std::vector<std::shared_ptr<const 
   for (size_t i = 0; i < in.size(); ++i)
     for (const auto& [id, c] : in[i]->by_trace) by_trace.emplace_back(id, renumber[i][c]);
   PutTraceIndex(index, by_trace);
-  return writer.Finish(index, wal_segment);
+  return writer.FinishFile(index, wal_segment);
 }
 
 Status LogTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {

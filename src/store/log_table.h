@@ -68,8 +68,9 @@ class LogTable final : public LogQuerier {
  private:
   struct Head;
   struct Block;
-  StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                uint64_t wal_segment, const std::atomic<bool>* cancel) const;
+  // The inputs (consecutive blocks, oldest first) merged into one block, written to `fd`.
+  Status Compact(const std::vector<std::shared_ptr<const Block>>& in, uint64_t wal_segment,
+                 const std::atomic<bool>* cancel, int fd, const std::string& path) const;
   // Calls fn(labels) for each stream (heads and blocks) overlapping the range.
   void ForEachStream(int64_t start_ns, int64_t end_ns,
                      const std::function<void(const Labels&)>& fn) const;

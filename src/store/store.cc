@@ -451,10 +451,10 @@ bool Store::CompactOnce(bool eager) {
 
 template <class Step>
 bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&& step) {
-  BlockWrite write = [&](const std::string& image, uint64_t first,
+  BlockWrite write = [&](const BlockFill& fill, uint64_t first,
                          uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
     std::string path = options_.directory + "/blocks/" + BlockFileName(signal, last, first);
-    RETURN_IF_ERROR(WriteFileAtomic(path, image));
+    RETURN_IF_ERROR(WriteFileAtomic(path, fill));
     return BlockReader::Open(path);
   };
   auto started = std::chrono::steady_clock::now();

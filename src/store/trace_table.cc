@@ -381,10 +381,8 @@ class TraceTable::BlockBuilder {
   };
 
   explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops,
-                        size_t expected_bytes = 0)
-      : ops_table_(std::move(ops)) {
-    writer_.Reserve(expected_bytes);
-  }
+                        BlockWriter writer = BlockWriter())
+      : ops_table_(std::move(ops)), writer_(std::move(writer)) {}
 
   // Per-trace operation numbers (into the block's operation table) go here, then the trace's
   // meta names them by first_op/nops.
@@ -395,13 +393,21 @@ class TraceTable::BlockBuilder {
                std::string_view tag_filter) {
     AddPageAt(writer_.AddFrame(page), traces, tag_filter);
   }
-  // A page copied, still compressed, from another block.
-  void AddCompressedPage(std::string_view compressed, uint32_t raw_size,
-                         std::span<const TraceMeta> traces, std::string_view tag_filter) {
-    AddPageAt(writer_.AddCompressedFrame(compressed, raw_size), traces, tag_filter);
+  // A page copied, still compressed, from another block: frame `frame` of `source`.
+  Status AddPageOf(const BlockReader& source, uint32_t frame, uint32_t raw_size,
+                   std::span<const TraceMeta> traces, std::string_view tag_filter) {
+    ASSIGN_OR_RETURN(RecordLocation loc, writer_.AddFrameOf(source, frame));
+    if (loc.length != raw_size)
+      return DataLoss(source.path() + ": a span page is not a frame of its own");
+    AddPageAt(loc, traces, tag_filter);
+    return Status::Ok();
   }
 
-  std::string Finish(uint64_t wal_segment) {
+  std::string Finish(uint64_t wal_segment) { return writer_.Finish(Index(), wal_segment); }
+  Status FinishFile(uint64_t wal_segment) { return writer_.FinishFile(Index(), wal_segment); }
+
+ private:
+  std::string Index() const {
     std::string index;
     PutVarint(index, min_start_);
     PutVarint(index, max_start_);
@@ -432,10 +438,9 @@ class TraceTable::BlockBuilder {
     }
     PutVarint(index, kTagFilterSection);
     for (const auto& page : pages_) PutString(index, std::get<2>(page));
-    return writer_.Finish(index, wal_segment);
+    return index;
   }
 
- private:
   void AddPageAt(RecordLocation loc, std::span<const TraceMeta> traces,
                  std::string_view tag_filter) {
     pages_.emplace_back(loc, static_cast<uint32_t>(traces.size()), tag_filter);
@@ -560,9 +565,9 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   return builder.Finish(wal_segment);
 }
 
-StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                          uint64_t wal_segment,
-                                          const std::atomic<bool>* cancel) const {
+Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
+                           uint64_t wal_segment, const std::atomic<bool>* cancel, int fd,
+                           const std::string& path) const {
   // The output's operation table is the union of the inputs'; op_map[i] renumbers input i's.
   std::vector<std::pair<std::string, Operation>> ops;
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, uint32_t> op_ids;
@@ -576,21 +581,16 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
       op_map[i].push_back(it->second);
     }
   }
-  // The merged block is about as large as its inputs together.
-  size_t input_bytes = 0;
-  for (const auto& b : in) input_bytes += b->reader->file_bytes();
-  BlockBuilder builder(std::move(ops), input_bytes + input_bytes / 8);
-  // The inputs' pages are copied as they are stored (no decoding, no recompression), oldest
-  // first, with their index entries renumbered; a trace written across flushes keeps an entry
-  // per page (Block::Find returns them all).
+  BlockBuilder builder(std::move(ops), BlockWriter(fd, path));
+  // The inputs' pages are copied as they are stored (no decoding, no recompression; file to file
+  // in the kernel), oldest first, with their index entries renumbered; a trace written across
+  // flushes keeps an entry per page (Block::Find returns them all).
   std::vector<BlockBuilder::TraceMeta> meta;
   for (size_t i = 0; i < in.size(); ++i) {
     const Block& b = *in[i];
     for (const Block::Page& p : b.pages) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-      uint32_t raw = 0;
-      ASSIGN_OR_RETURN(std::string compressed, b.reader->CompressedFrame(p.loc.frame, &raw));
-      if (p.loc.offset != 0 || p.loc.length != raw)
+      if (p.loc.offset != 0)
         return DataLoss(b.reader->path() + ": a span page is not a frame of its own");
       meta.clear();
       for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
@@ -600,10 +600,10 @@ StatusOr<std::string> TraceTable::Compact(const std::vector<std::shared_ptr<cons
           builder.ops().push_back(op_map[i][b.op_refs[j]]);
         meta.push_back({e.id, e.count, first_op, e.nops, e.summary});
       }
-      builder.AddCompressedPage(compressed, raw, meta, p.tag_filter);
+      RETURN_IF_ERROR(builder.AddPageOf(*b.reader, p.loc.frame, p.loc.length, meta, p.tag_filter));
     }
   }
-  return builder.Finish(wal_segment);
+  return builder.FinishFile(wal_segment);
 }
 
 StatusOr<std::vector<std::string>> TraceTable::CompactOnce(uint64_t max_bytes,
@@ -611,9 +611,8 @@ StatusOr<std::vector<std::string>> TraceTable::CompactOnce(uint64_t max_bytes,
                                                            const std::atomic<bool>* cancel,
                                                            bool eager) {
   return CompactRun(mu_, blocks_, max_bytes, eager, write,
-                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last) {
-                      return Compact(in, last, cancel);
-                    });
+                    [&](const std::vector<std::shared_ptr<const Block>>& in, uint64_t last, int fd,
+                        const std::string& path) { return Compact(in, last, cancel, fd, path); });
 }
 
 Status TraceTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {

@@ -64,9 +64,9 @@ class TraceTable final : public TraceQuerier {
   struct Head;
   struct Block;
   class BlockBuilder;
-  // The inputs (consecutive blocks, oldest first) merged into one block image.
-  StatusOr<std::string> Compact(const std::vector<std::shared_ptr<const Block>>& in,
-                                uint64_t wal_segment, const std::atomic<bool>* cancel) const;
+  // The inputs (consecutive blocks, oldest first) merged into one block, written to `fd`.
+  Status Compact(const std::vector<std::shared_ptr<const Block>>& in, uint64_t wal_segment,
+                 const std::atomic<bool>* cancel, int fd, const std::string& path) const;
   class PageCache;
   // GetTrace, reading block pages through `cache`.
   StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id, PageCache* cache);
