@@ -1,6 +1,7 @@
 #include "store/trace_table.h"
 
 #include <algorithm>
+#include <cstring>
 #include <list>
 #include <map>
 #include <mutex>
@@ -328,10 +329,25 @@ struct TraceTable::Block {
     }
     if (!in.ok() || b->pages.size() != npages)
       return DataLoss(reader->path() + ": malformed trace index");
-    b->by_id.resize(b->entries.size());
-    for (uint32_t i = 0; i < b->by_id.size(); ++i) b->by_id[i] = i;
-    std::stable_sort(b->by_id.begin(), b->by_id.end(),
-                     [&](uint32_t x, uint32_t y) { return b->entries[x].id < b->entries[y].id; });
+    // By id, then entry number: the id's bytes as two big-endian words (the byte order ids
+    // compare in), sorted in place rather than through the entries (a merged block has ~10^6).
+    struct Key {
+      uint64_t hi, lo;
+      uint32_t entry;
+    };
+    std::vector<Key> keys(b->entries.size());
+    for (uint32_t i = 0; i < keys.size(); ++i) {
+      const auto& id = b->entries[i].id.bytes;
+      uint64_t hi, lo;
+      std::memcpy(&hi, id.data(), 8);
+      std::memcpy(&lo, id.data() + 8, 8);
+      keys[i] = {__builtin_bswap64(hi), __builtin_bswap64(lo), i};
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+      return x.hi != y.hi ? x.hi < y.hi : x.lo != y.lo ? x.lo < y.lo : x.entry < y.entry;
+    });
+    b->by_id.resize(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) b->by_id[i] = keys[i].entry;
     b->first_segment = FirstSegment(*reader);
     b->reader = std::move(reader);
     return std::shared_ptr<const Block>(std::move(b));
