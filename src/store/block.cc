@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "store/crc32.h"
 #include "store/file_util.h"
 
 namespace otter::store {
@@ -57,10 +57,7 @@ StatusOr<std::string> Decompress(std::string_view compressed, size_t raw_size,
   return out;
 }
 
-uint32_t Crc(std::string_view s) {
-  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()),
-                                     static_cast<uInt>(s.size())));
-}
+uint32_t Crc(std::string_view s) { return Crc32(0, s); }
 }  // namespace
 
 std::string BlockFileName(std::string_view signal, uint64_t last_segment, uint64_t first_segment) {

@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
+#include "store/crc32.h"
 #include "store/file_util.h"
 
 namespace otter::store {
@@ -18,12 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 uint32_t RecordCrc(uint8_t type, std::string_view payload) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, &type, 1);
-  // zlib's length is uInt; payloads are bounded by kMaxRecord.
-  crc =
-      crc32(crc, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size()));
-  return static_cast<uint32_t>(crc);
+  char t = static_cast<char>(type);
+  return Crc32(Crc32(0, {&t, 1}), payload);
 }
 
 bool ParseSegmentName(const std::string& name, uint64_t* n) {
