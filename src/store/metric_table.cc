@@ -6,6 +6,8 @@
 #include <mutex>
 #include <set>
 
+#include "store/compaction.h"
+
 namespace otter::store {
 
 // ---------------------------------------------------------------- sample encoding
@@ -144,63 +146,28 @@ void MetricTable::Freeze() {
   head_samples_ = 0;
 }
 
-std::string MetricTable::BuildBlock(uint64_t wal_segment) const {
-  std::shared_ptr<const Frozen> frozen;
-  {
-    std::shared_lock lock(mu_);
-    frozen = frozen_;
-  }
-  if (!frozen || frozen->series.empty()) return {};
-  BlockWriter writer;
-  std::string index, record;
-  size_t n = frozen->series.size();
-  PutVarint(index, n);
-  for (size_t i = 0; i < n; ++i) {
-    const FrozenSeries& fs = frozen->series[i];
-    record.clear();
-    EncodeSamples(*fs.samples, &record);
-    RecordLocation loc = writer.Add(record);
-    PutVarint(index, fs.labels.size());
-    for (const auto& l : fs.labels) {
-      PutString(index, l.name);
-      PutString(index, l.value);
-    }
-    PutVarint(index, loc.frame);
-    PutVarint(index, loc.offset);
-    PutVarint(index, loc.length);
-    PutVarint(index, ZigZag(fs.samples->front().t_ms));
-    PutVarint(index, static_cast<uint64_t>(fs.samples->back().t_ms - fs.samples->front().t_ms));
-    PutVarint(index, fs.exemplars.size());
-    for (const auto& e : fs.exemplars) {
-      PutVarint(index, ZigZag(e.t_ms));
-      char v[8];
-      std::memcpy(v, &e.value, 8);
-      index.append(v, 8);
-      PutVarint(index, e.labels.size());
-      for (const auto& l : e.labels) {
-        PutString(index, l.name);
-        PutString(index, l.value);
-      }
-    }
-  }
-  size_t nmeta = 0;
-  if (frozen)
-    for (const auto& [name, list] : frozen->metadata) nmeta += list.size();
-  PutVarint(index, nmeta);
-  if (frozen) {
-    for (const auto& [name, list] : frozen->metadata) {
-      for (const auto& md : list) {
-        PutString(index, name);
-        PutString(index, md.type);
-        PutString(index, md.help);
-        PutString(index, md.unit);
-      }
-    }
-  }
-  return writer.Finish(index, wal_segment);
-}
+// ---------------------------------------------------------------- block index
+
+// A metric block's index: entries (a series' labels, where its samples' record is, their time
+// range, the series' exemplars), then metadata (docs/storage.md, "Metrics"). A series has one
+// entry in a flushed block, and one per input block it was in in a compacted one.
+struct MetricTable::IndexEntry {
+  Labels labels;
+  RecordLocation loc;
+  int64_t min_t = 0, max_t = 0;
+  std::vector<ExemplarData> exemplars;
+};
 
 namespace {
+
+void PutLabels(std::string& out, const Labels& labels) {
+  PutVarint(out, labels.size());
+  for (const auto& l : labels) {
+    PutString(out, l.name);
+    PutString(out, l.value);
+  }
+}
+
 bool ReadLabels(IndexReader& in, Labels* out) {
   uint64_t n = 0;
   if (!in.Varint(&n)) return false;
@@ -212,48 +179,69 @@ bool ReadLabels(IndexReader& in, Labels* out) {
   }
   return in.ok();
 }
+
 }  // namespace
 
-Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {
-  // Parse outside the lock, then register.
-  struct Parsed {
-    Labels labels;
-    ChunkRef chunk;
-    std::vector<ExemplarData> exemplars;
-  };
-  std::vector<Parsed> parsed;
-  std::vector<std::pair<std::string, MetricMetadata>> metadata;
-  IndexReader in(reader->signal_index());
+void MetricTable::PutIndex(const std::vector<IndexEntry>& entries,
+                           const std::vector<std::pair<std::string, MetricMetadata>>& metadata,
+                           std::string* out) {
+  std::string& index = *out;
+  PutVarint(index, entries.size());
+  for (const IndexEntry& e : entries) {
+    PutLabels(index, e.labels);
+    PutVarint(index, e.loc.frame);
+    PutVarint(index, e.loc.offset);
+    PutVarint(index, e.loc.length);
+    PutVarint(index, ZigZag(e.min_t));
+    PutVarint(index, static_cast<uint64_t>(e.max_t - e.min_t));
+    PutVarint(index, e.exemplars.size());
+    for (const auto& x : e.exemplars) {
+      PutVarint(index, ZigZag(x.t_ms));
+      char v[8];
+      std::memcpy(v, &x.value, 8);
+      index.append(v, 8);
+      PutLabels(index, x.labels);
+    }
+  }
+  PutVarint(index, metadata.size());
+  for (const auto& [name, md] : metadata) {
+    PutString(index, name);
+    PutString(index, md.type);
+    PutString(index, md.help);
+    PutString(index, md.unit);
+  }
+}
+
+Status MetricTable::ParseIndex(const BlockReader& reader, std::vector<IndexEntry>* entries,
+                               std::vector<std::pair<std::string, MetricMetadata>>* metadata) {
+  IndexReader in(reader.signal_index());
   uint64_t n = 0;
   in.Varint(&n);
-  int64_t bmin = INT64_MAX, bmax = INT64_MIN;
   for (uint64_t i = 0; in.ok() && i < n; ++i) {
-    Parsed p;
+    IndexEntry e;
     uint64_t min = 0, span = 0, nex = 0;
-    ReadLabels(in, &p.labels);
-    in.U32(&p.chunk.loc.frame);
-    in.U32(&p.chunk.loc.offset);
-    in.U32(&p.chunk.loc.length);
+    ReadLabels(in, &e.labels);
+    in.U32(&e.loc.frame);
+    in.U32(&e.loc.offset);
+    in.U32(&e.loc.length);
     in.Varint(&min);
     in.Varint(&span);
-    p.chunk.min_t = UnZigZag(min);
-    p.chunk.max_t = p.chunk.min_t + static_cast<int64_t>(span);
-    bmin = std::min(bmin, p.chunk.min_t);
-    bmax = std::max(bmax, p.chunk.max_t);
+    e.min_t = UnZigZag(min);
+    e.max_t = e.min_t + static_cast<int64_t>(span);
     in.Varint(&nex);
     for (uint64_t j = 0; in.ok() && j < nex; ++j) {
-      ExemplarData e;
+      ExemplarData x;
       uint64_t t = 0;
       std::string_view v;
       in.Varint(&t);
       in.Bytes(8, &v);
       if (!in.ok()) break;
-      e.t_ms = UnZigZag(t);
-      std::memcpy(&e.value, v.data(), 8);
-      ReadLabels(in, &e.labels);
-      p.exemplars.push_back(std::move(e));
+      x.t_ms = UnZigZag(t);
+      std::memcpy(&x.value, v.data(), 8);
+      ReadLabels(in, &x.labels);
+      e.exemplars.push_back(std::move(x));
     }
-    parsed.push_back(std::move(p));
+    entries->push_back(std::move(e));
   }
   uint64_t nmeta = 0;
   in.Varint(&nmeta);
@@ -263,22 +251,58 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
     in.String(&type);
     in.String(&help);
     in.String(&unit);
-    metadata.emplace_back(std::string(name),
-                          MetricMetadata{std::string(type), std::string(help), std::string(unit)});
+    metadata->emplace_back(std::string(name),
+                           MetricMetadata{std::string(type), std::string(help), std::string(unit)});
   }
-  if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed metric index");
+  if (!in.ok() || !in.done()) return DataLoss(reader.path() + ": malformed metric index");
+  return Status::Ok();
+}
 
+std::string MetricTable::BuildBlock(uint64_t wal_segment) const {
+  std::shared_ptr<const Frozen> frozen;
+  {
+    std::shared_lock lock(mu_);
+    frozen = frozen_;
+  }
+  if (!frozen || frozen->series.empty()) return {};
+  BlockWriter writer;
+  std::vector<IndexEntry> entries;
+  entries.reserve(frozen->series.size());
+  std::string record;
+  for (const FrozenSeries& fs : frozen->series) {
+    record.clear();
+    EncodeSamples(*fs.samples, &record);
+    entries.push_back({fs.labels, writer.Add(record), fs.samples->front().t_ms,
+                       fs.samples->back().t_ms, fs.exemplars});
+  }
+  std::vector<std::pair<std::string, MetricMetadata>> metadata;
+  for (const auto& [name, list] : frozen->metadata)
+    for (const auto& md : list) metadata.emplace_back(name, md);
+  std::string index;
+  PutIndex(entries, metadata, &index);
+  return writer.Finish(index, wal_segment);
+}
+
+Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen) {
+  // Parse outside the lock, then register.
+  std::vector<IndexEntry> entries;
+  std::vector<std::pair<std::string, MetricMetadata>> metadata;
+  RETURN_IF_ERROR(ParseIndex(*reader, &entries, &metadata));
+  int64_t bmin = INT64_MAX, bmax = INT64_MIN;
+  for (const auto& e : entries) {
+    bmin = std::min(bmin, e.min_t);
+    bmax = std::max(bmax, e.max_t);
+  }
   std::unique_lock lock(mu_);
   auto block = static_cast<uint32_t>(blocks_.size());
   blocks_.push_back(std::move(reader));
   block_range_.emplace_back(bmin, bmax);
-  for (auto& p : parsed) {
-    StoredSeries& s = series_[SeriesFor(std::move(p.labels))];
-    p.chunk.block = block;
-    s.chunks.push_back(p.chunk);
-    s.min_t = std::min(s.min_t, p.chunk.min_t);
-    s.max_t = std::max(s.max_t, p.chunk.max_t);
-    if (!p.exemplars.empty()) AddExemplars(s, std::move(p.exemplars));
+  for (auto& e : entries) {
+    StoredSeries& s = series_[SeriesFor(std::move(e.labels))];
+    s.chunks.push_back(ChunkRef{block, e.loc, e.min_t, e.max_t});
+    s.min_t = std::min(s.min_t, e.min_t);
+    s.max_t = std::max(s.max_t, e.max_t);
+    if (!e.exemplars.empty()) AddExemplars(s, std::move(e.exemplars));
   }
   for (auto& [name, md] : metadata) {
     auto& list = metadata_[name];
@@ -289,6 +313,112 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
     frozen_.reset();
   }
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------- compaction
+
+StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
+                                                            const BlockWrite& write,
+                                                            const std::atomic<bool>* cancel,
+                                                            bool eager) {
+  // The live blocks in WAL order (a merged block takes the place of its inputs in that order,
+  // not in blocks_, which only grows).
+  struct Live {
+    std::shared_ptr<BlockReader> reader;
+    uint32_t index;  // in blocks_
+  };
+  std::vector<Live> live;
+  {
+    std::shared_lock lock(mu_);
+    for (uint32_t b = 0; b < blocks_.size(); ++b)
+      if (blocks_[b]) live.push_back({blocks_[b], b});
+  }
+  std::sort(live.begin(), live.end(), [](const Live& a, const Live& b) {
+    return a.reader->wal_segment() < b.reader->wal_segment();
+  });
+  std::vector<const Live*> order;
+  for (const Live& l : live) order.push_back(&l);
+  auto [first, last] = CompactionRun(order, max_bytes, eager);
+  if (first == last) return std::vector<std::string>{};
+  std::vector<Live> in(live.begin() + static_cast<ptrdiff_t>(first),
+                       live.begin() + static_cast<ptrdiff_t>(last));
+  uint64_t last_segment = in.back().reader->wal_segment(), first_segment = UINT64_MAX;
+  for (const Live& l : in) first_segment = std::min(first_segment, FirstSegment(*l.reader));
+
+  // Frames are copied as stored, input after input; frame_base[i] renumbers input i's. The index
+  // lists every input entry with its frame renumbered, a series' entries together in input order
+  // (so its chunks stay oldest first), its exemplars merged onto its last entry.
+  std::vector<uint32_t> frame_base(in.size());
+  auto fill = [&](int fd, const std::string& path) -> Status {
+    BlockWriter writer(fd, path);
+    uint32_t frames = 0;
+    std::vector<IndexEntry> entries;
+    std::map<Labels, std::vector<size_t>> by_series;  // entry numbers
+    std::vector<std::pair<std::string, MetricMetadata>> metadata;
+    for (size_t i = 0; i < in.size(); ++i) {
+      frame_base[i] = frames;
+      for (uint32_t f = 0; f < in[i].reader->frame_count(); ++f, ++frames) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
+        RETURN_IF_ERROR(writer.AddFrameOf(*in[i].reader, f).status());
+      }
+      std::vector<IndexEntry> input;
+      std::vector<std::pair<std::string, MetricMetadata>> input_metadata;
+      RETURN_IF_ERROR(ParseIndex(*in[i].reader, &input, &input_metadata));
+      for (auto& e : input) {
+        e.loc.frame += frame_base[i];
+        by_series[e.labels].push_back(entries.size());
+        entries.push_back(std::move(e));
+      }
+      for (auto& md : input_metadata)
+        if (std::find(metadata.begin(), metadata.end(), md) == metadata.end())
+          metadata.push_back(std::move(md));
+    }
+    std::vector<IndexEntry> merged;
+    merged.reserve(entries.size());
+    for (auto& [labels, numbers] : by_series) {
+      StoredSeries exemplars;  // AddExemplars' dedup and bound
+      for (size_t k : numbers) {
+        AddExemplars(exemplars, std::move(entries[k].exemplars));
+        entries[k].exemplars.clear();
+        merged.push_back(std::move(entries[k]));
+      }
+      merged.back().exemplars = std::move(exemplars.exemplars);
+    }
+    std::string index;
+    PutIndex(merged, metadata, &index);
+    return writer.FinishFile(index, last_segment);
+  };
+  ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(fill, first_segment, last_segment));
+
+  std::unique_lock lock(mu_);
+  // The inputs must all still be there (retention may have removed some meanwhile).
+  for (const Live& l : in)
+    if (blocks_[l.index] != l.reader) return Aborted(reader->path());
+  auto merged = static_cast<uint32_t>(blocks_.size());
+  std::vector<int> input_of(blocks_.size() + 1, -1);
+  std::pair<int64_t, int64_t> range{INT64_MAX, INT64_MIN};
+  for (size_t i = 0; i < in.size(); ++i) {
+    input_of[in[i].index] = static_cast<int>(i);
+    range.first = std::min(range.first, block_range_[in[i].index].first);
+    range.second = std::max(range.second, block_range_[in[i].index].second);
+  }
+  blocks_.push_back(std::move(reader));
+  block_range_.push_back(range);
+  // The series' chunks move to the merged block, where their records now are.
+  for (auto& s : series_) {
+    for (ChunkRef& c : s.chunks) {
+      int i = input_of[c.block];
+      if (i < 0) continue;
+      c.block = merged;
+      c.loc.frame += frame_base[static_cast<size_t>(i)];
+    }
+  }
+  std::vector<std::string> replaced;
+  for (const Live& l : in) {
+    replaced.push_back(l.reader->path());
+    blocks_[l.index].reset();
+  }
+  return replaced;
 }
 
 void MetricTable::DropFrozen() {

@@ -6,6 +6,7 @@
 // flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/compaction.h"
 #include "store/prom_convert.h"
 #include "store/querier.h"
 
@@ -37,6 +39,12 @@ class MetricTable final : public MetricQuerier {
   // Forgets the frozen head (it was empty, so no block replaces it).
   void DropFrozen();
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
+  // One compaction step (store/compaction.h): merges the oldest run of consecutive blocks worth
+  // merging into one written through `write`, copying their frames as stored. Returns the paths
+  // of the blocks it replaced, for the caller to delete; none when there was nothing to merge;
+  // Aborted (naming the merged block, or empty when `*cancel` stopped it) like CompactRun.
+  StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
+                                                 const std::atomic<bool>* cancel, bool eager);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
   std::string RemoveOldestBlock();
 
@@ -68,6 +76,12 @@ class MetricTable final : public MetricQuerier {
     RecordLocation loc;
     int64_t min_t, max_t;
   };
+  struct IndexEntry;
+  static void PutIndex(const std::vector<IndexEntry>& entries,
+                       const std::vector<std::pair<std::string, MetricMetadata>>& metadata,
+                       std::string* out);
+  static Status ParseIndex(const BlockReader& reader, std::vector<IndexEntry>* entries,
+                           std::vector<std::pair<std::string, MetricMetadata>>* metadata);
   using SampleVec = std::vector<Sample>;
   struct StoredSeries {
     Labels labels;

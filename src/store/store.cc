@@ -47,10 +47,12 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
   retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
                                      "Blocks deleted by retention (age or size).", {});
-  for (int i : {0, 1}) {
+  for (int i : {0, 1, 2}) {
     compactions_[i] =
         &m.GetCounter("otter_store_compactions_total", "Compactions: blocks merged into one.",
-                      {{"signal", i == 0 ? "traces" : "logs"}});
+                      {{"signal", i == 0   ? "traces"
+                                  : i == 1 ? "logs"
+                                           : "metrics"}});
   }
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
@@ -445,6 +447,9 @@ bool Store::CompactOnce(bool eager) {
   });
   any |= CompactSignal("logs", compactions_[1], [&](const BlockWrite& write) {
     return logs_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
+  });
+  any |= CompactSignal("metrics", compactions_[2], [&](const BlockWrite& write) {
+    return metrics_.CompactOnce(options_.compaction_max_bytes, write, &stopping_, eager);
   });
   return any;
 }

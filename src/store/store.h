@@ -152,7 +152,7 @@ class Store {
   telemetry::Counter* flushes_ = nullptr;
   telemetry::Counter* flush_errors_ = nullptr;
   telemetry::Counter* retention_deleted_ = nullptr;
-  telemetry::Counter* compactions_[2] = {};  // traces, logs
+  telemetry::Counter* compactions_[3] = {};  // traces, logs, metrics
 };
 
 }  // namespace otter::store

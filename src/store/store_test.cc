@@ -196,6 +196,82 @@ TEST_F(StoreTest, MetricsBecomeSeriesAndSurviveReopen) {
   EXPECT_EQ(md.begin()->second[0].type, "counter");
 }
 
+// Metric blocks compact like the others: six flushes (a series in all of them, one only in some,
+// exemplars and metadata in several) merge into one block that answers exactly as the six did,
+// also after a reopen.
+TEST_F(StoreTest, MetricCompactionKeepsEverySample) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto counters = [&](int flush) {
+    pdata::MetricBatch b;
+    auto& rm = b.resources().emplace_back();
+    rm.resource.attributes.push_back({"service.name", pdata::AnyValue::String("checkout")});
+    auto& m = rm.scope_metrics.emplace_back().metrics.emplace_back();
+    m.name = "queue.items";
+    m.description = "Items queued.";
+    m.type = pdata::MetricType::kSum;  // a counter: sums keep their exemplars
+    m.is_monotonic = true;
+    m.temporality = pdata::AggregationTemporality::kCumulative;
+    for (int k = 0; k < 3; ++k) {
+      if (k == 2 && flush % 2) continue;  // queue "c" only in even flushes
+      auto& p = m.number_points.emplace_back();
+      p.time_unix_nano = t0 + static_cast<uint64_t>(flush) * 15'000'000'000ull;
+      p.value_type = pdata::NumberDataPoint::ValueType::kDouble;
+      p.as_double = flush * 10 + k;
+      static constexpr std::string_view kQueues[] = {"a", "b", "c"};
+      p.attributes.push_back({"queue", pdata::AnyValue::String(kQueues[k])});
+      if (k == 0) {
+        auto& x = p.exemplars.emplace_back();
+        x.time_unix_nano = p.time_unix_nano;
+        x.as_double = flush;
+        x.trace_id = TraceIdOf(static_cast<uint8_t>(0x40 + flush));
+      }
+    }
+    return b;
+  };
+  Matchers all = {*LabelMatcher::Make(LabelMatcher::Op::kEq, "__name__", "queue_items_total")};
+  auto snapshot = [&](Store& st) {
+    std::string out;
+    auto sel = st.metrics().Select(all, 0, INT64_MAX, 0);
+    EXPECT_TRUE(sel.ok());
+    for (const auto& series : *sel) {
+      out += LabelsToString(series.labels) + ":";
+      for (const auto& x : series.samples)
+        out += " " + std::to_string(x.t_ms) + "=" + std::to_string(x.v);
+      out += "\n";
+    }
+    auto ex = st.metrics().Exemplars({all}, 0, INT64_MAX);
+    EXPECT_TRUE(ex.ok());
+    for (const auto& se : *ex)
+      for (const auto& x : se.exemplars) out += "exemplar " + LabelsToString(x.labels) + "\n";
+    for (const auto& [name, list] : st.metrics().Metadata("", 0))
+      for (const auto& md : list) out += name + " " + md.type + " " + md.help + "\n";
+    return out;
+  };
+  std::string before;
+  {
+    auto store = Open(false);
+    for (int flush = 0; flush < 6; ++flush) {
+      ASSERT_TRUE(WriteSync(*store, counters(flush)).ok());
+      ASSERT_TRUE(store->FlushForTesting().ok());
+    }
+    ASSERT_EQ(store->metrics().block_count(), 6u);
+    before = snapshot(*store);
+    EXPECT_NE(before.find("queue=\"c\""), std::string::npos) << before;
+    EXPECT_NE(before.find("exemplar"), std::string::npos) << before;
+    ASSERT_TRUE(store->CompactForTesting().ok());
+    EXPECT_EQ(store->metrics().block_count(), 1u);
+    EXPECT_EQ(snapshot(*store), before);
+  }
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/data/blocks"))
+    if (e.path().filename().string().starts_with("metrics-"))
+      files.push_back(e.path().filename().string());
+  EXPECT_EQ(files.size(), 1u);
+  auto store = Open(false);
+  EXPECT_EQ(store->metrics().block_count(), 1u);
+  EXPECT_EQ(snapshot(*store), before);
+}
+
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryFails) {
   auto first = Open();
   StoreOptions o;
