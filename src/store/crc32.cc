@@ -67,7 +67,11 @@ __attribute__((target("pclmul,sse2"))) uint32_t FoldedCrc32(uint32_t crc, const 
   return ZlibCrc32(ZlibCrc32(0xffffffffu, rest, 16), p, n);
 }
 
-const bool kHasClmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
+// Static initialisers may run before libgcc's CPU detection: run it first.
+const bool kHasClmul = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
+}();
 
 #endif
 
