@@ -48,7 +48,8 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("max_disk_mib", &C::max_disk_mib,
                  "the oldest blocks are deleted while the store is larger (0 = unlimited)")
           .Field("compaction_max_mib", &C::compaction_max_mib,
-                 "trace and log blocks are merged in the background into blocks of up to this size")
+                 "trace, log and metric blocks are merged in the background into blocks of up to "
+                 "this size")
           .Section("query", &C::query, query, "the query API");
   return table;
 }
