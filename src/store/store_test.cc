@@ -447,6 +447,11 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
   add("", "", {{"http.response.body.size", value_of("http.response.body.size")}});
   add("", "", {{"app.cache.ratio", value_of("app.cache.ratio")}});
   add("", "", {{"url.path", value_of("url.path")}, {"http.route", value_of("http.route")}});
+  for (size_t i : {0, 1, 3}) {  // the newest few only: blocks are read newest first
+    TraceSearch q = queries[i];
+    q.limit = 5;
+    queries.push_back(q);
+  }
   const size_t kPresent = queries.size();
   add("", "", {{"client.address", "192.0.2.1"}});
   add("", "", {{"http.response.body.size", "-1"}});

@@ -756,6 +756,20 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       }
     }
   }
+  // Newest first, from a heap: a search usually stops after `limit` matches, so ordering all
+  // candidates would be wasted, and so would reading every block: blocks are scanned into the
+  // heap newest first, each just before a candidate older than its newest trace would be taken.
+  // A trace in several places (head and blocks) is a candidate in each, and matches when a span
+  // in any of them does; it is returned once.
+  auto later_in_output = [](const Candidate& a, const Candidate& b) {
+    return a.max_start != b.max_start ? a.max_start < b.max_start : b.id < a.id;
+  };
+  std::make_heap(candidates.begin(), candidates.end(), later_in_output);
+  std::erase_if(blocks, [&](const auto& b) {
+    return b->entries.empty() || !overlaps(b->min_start, b->max_start);
+  });
+  std::sort(blocks.begin(), blocks.end(),
+            [](const auto& a, const auto& b) { return a->max_start > b->max_start; });
   // Block pages whose tag filters rule out a tag are skipped without being read.
   std::vector<TagProbe> probes;
   for (const auto& [k, v] : q.tags)
@@ -764,13 +778,13 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return std::all_of(probes.begin(), probes.end(),
                        [&](const TagProbe& t) { return t.MayMatch(p.tag_filter); });
   };
-  for (const auto& b : blocks) {
-    if (b->entries.empty() || !overlaps(b->min_start, b->max_start)) continue;
+  auto scan = [&](const std::shared_ptr<const Block>& b) {
     std::vector<bool> ok(b->ops.size());
     bool any = false;
     for (size_t i = 0; i < b->ops.size(); ++i)
       any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
-    if (!any) continue;
+    if (!any) return;
+    size_t before = candidates.size();
     uint32_t page = UINT32_MAX;
     bool page_ok = true;
     for (uint32_t i = 0; i < b->entries.size(); ++i) {
@@ -788,20 +802,26 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
         }
       }
     }
-  }
-  // Newest first, from a heap: a search usually stops after `limit` matches, so sorting all
-  // candidates (a million at 10 M spans) would be wasted. A trace in several places (head and
-  // blocks) is a candidate in each, and matches when a span in any of them does; it is returned
-  // once.
-  auto later_in_output = [](const Candidate& a, const Candidate& b) {
-    return a.max_start != b.max_start ? a.max_start < b.max_start : b.id < a.id;
+    size_t added = candidates.size() - before;
+    if (added > before) {
+      std::make_heap(candidates.begin(), candidates.end(), later_in_output);
+    } else {
+      for (size_t n = before + 1; n <= candidates.size(); ++n)
+        std::push_heap(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(n),
+                       later_in_output);
+    }
   };
-  std::make_heap(candidates.begin(), candidates.end(), later_in_output);
   PageCache cache;
   std::unordered_set<pdata::TraceId, IdHash> returned;
-  for (auto end = candidates.end(); end != candidates.begin(); --end) {
-    std::pop_heap(candidates.begin(), end, later_in_output);
-    const Candidate& c = *(end - 1);
+  size_t next_block = 0;
+  while (true) {
+    while (next_block < blocks.size() &&
+           (candidates.empty() || blocks[next_block]->max_start >= candidates.front().max_start))
+      scan(blocks[next_block++]);
+    if (candidates.empty()) break;
+    std::pop_heap(candidates.begin(), candidates.end(), later_in_output);
+    const Candidate c = candidates.back();
+    candidates.pop_back();
     if (returned.count(c.id)) continue;
     bool match = false;
     if (c.block) {
