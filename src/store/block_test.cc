@@ -123,6 +123,29 @@ TEST_F(BlockTest, CopyingACorruptFrameFails) {
   EXPECT_FALSE(std::filesystem::exists(Path("merged.blk.tmp")));
 }
 
+// Where the kernel cannot copy between the two files (here: into a pipe), frames are copied
+// through memory instead, with the same bytes.
+TEST_F(BlockTest, FramesAreCopiedThroughMemoryWhereTheKernelCannot) {
+  auto source = WriteSource("source.blk", Records(3, 4));
+  ASSERT_TRUE(source);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  uint32_t raw = 0, compressed = 0;
+  Status st = source->CopyFrameTo(1, pipe_fds[1], "a pipe", &raw, &compressed);
+  ::close(pipe_fds[1]);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  std::string copied(compressed + 1, '\0');
+  ssize_t n = ::read(pipe_fds[0], copied.data(), copied.size());
+  ::close(pipe_fds[0]);
+  uint32_t want_raw = 0;
+  auto want = source->CompressedFrame(1, &want_raw);
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ(n, static_cast<ssize_t>(want->size()));
+  copied.resize(static_cast<size_t>(n));
+  EXPECT_EQ(copied, *want);
+  EXPECT_EQ(raw, want_raw);
+}
+
 // A write error while streaming is returned by FinishFile, naming the file.
 TEST_F(BlockTest, StreamingWriteErrorsAreReported) {
   std::string path = Path("readonly.blk");
