@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "store/block.h"
+#include "store/file_util.h"
 #include "store/hash.h"
 
 namespace otter::store {
@@ -26,11 +27,6 @@ constexpr size_t kBitsPerItem = 10;
 
 size_t BlockOf(uint64_t item, size_t blocks) {
   return static_cast<size_t>(((item >> 32) * blocks) >> 32);
-}
-
-uint32_t LoadLE32(const char* p) {
-  auto* b = reinterpret_cast<const unsigned char*>(p);
-  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
 }
 
 bool FilterHas(std::string_view filter, uint64_t item) {
@@ -86,12 +82,16 @@ std::string TagFilterBuilder::Finish() {
   }
   std::string out;
   PutVarint(out, any_keys_.size());
-  for (uint64_t k : any_keys_)
-    for (size_t b = 0; b < 8; ++b) out.push_back(static_cast<char>(k >> (8 * b)));
-  size_t bloom = out.size();
-  out.resize(bloom + words.size() * 4);
-  for (size_t i = 0; i < words.size(); ++i)
-    for (size_t b = 0; b < 4; ++b) out[bloom + 4 * i + b] = static_cast<char>(words[i] >> (8 * b));
+  size_t at = out.size();
+  out.resize(at + any_keys_.size() * 8 + words.size() * 4);
+  for (uint64_t k : any_keys_) {
+    StoreLE64(out.data() + at, k);
+    at += 8;
+  }
+  for (uint32_t w : words) {
+    StoreLE32(out.data() + at, w);
+    at += 4;
+  }
   items_.clear();
   any_keys_.clear();
   return out;
@@ -168,12 +168,8 @@ bool TagProbe::MayMatch(std::string_view filter) const {
   if (!in.Varint(&any_keys) || any_keys > in.remaining() / 8) return true;  // none, or malformed
   std::string_view keys;
   in.Bytes(any_keys * 8, &keys);
-  for (size_t i = 0; i < any_keys; ++i) {
-    uint64_t k = 0;
-    for (size_t b = 0; b < 8; ++b)
-      k |= uint64_t{static_cast<unsigned char>(keys[8 * i + b])} << (8 * b);
-    if (k == key_hash_) return true;
-  }
+  for (size_t i = 0; i < any_keys; ++i)
+    if (LoadLE64(keys.data() + 8 * i) == key_hash_) return true;
   std::string_view bloom = filter.substr(filter.size() - in.remaining());
   return bloom.size() < kBlockBytes || FilterHas(bloom, item_);
 }

@@ -409,11 +409,13 @@ class TraceTable::BlockBuilder {
                std::string_view tag_filter) {
     AddPageAt(writer_.AddFrame(page), traces, tag_filter);
   }
-  // A page copied, still compressed, from another block: frame `frame` of `source`.
-  Status AddPageOf(const BlockReader& source, uint32_t frame, uint32_t raw_size,
+  // A page copied, still compressed, from another block (`page`: where `source` holds it).
+  Status AddPageOf(const BlockReader& source, RecordLocation page,
                    std::span<const TraceMeta> traces, std::string_view tag_filter) {
-    ASSIGN_OR_RETURN(RecordLocation loc, writer_.AddFrameOf(source, frame));
-    if (loc.length != raw_size)
+    if (page.offset != 0)
+      return DataLoss(source.path() + ": a span page is not a frame of its own");
+    ASSIGN_OR_RETURN(RecordLocation loc, writer_.AddFrameOf(source, page.frame));
+    if (loc.length != page.length)
       return DataLoss(source.path() + ": a span page is not a frame of its own");
     AddPageAt(loc, traces, tag_filter);
     return Status::Ok();
@@ -606,8 +608,6 @@ Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
     const Block& b = *in[i];
     for (const Block::Page& p : b.pages) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-      if (p.loc.offset != 0)
-        return DataLoss(b.reader->path() + ": a span page is not a frame of its own");
       meta.clear();
       for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
         const Block::Entry& e = b.entries[k];
@@ -616,7 +616,7 @@ Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
           builder.ops().push_back(op_map[i][b.op_refs[j]]);
         meta.push_back({e.id, e.count, first_op, e.nops, e.summary});
       }
-      RETURN_IF_ERROR(builder.AddPageOf(*b.reader, p.loc.frame, p.loc.length, meta, p.tag_filter));
+      RETURN_IF_ERROR(builder.AddPageOf(*b.reader, p.loc, meta, p.tag_filter));
     }
   }
   return builder.FinishFile(wal_segment);
