@@ -47,6 +47,9 @@ class Consumer {
   virtual void Consume(B&& batch, Completion done) = 0;
   // True if the consumer modifies batches in place (a fan-out then hands it a clone).
   virtual bool MutatesData() const { return false; }
+  // True if the consumer accepts undecoded batches (pdata::Batch::Undecoded: validated protobuf
+  // bytes and an item count). A receiver then need not decode a request into pdata.
+  virtual bool TakesUndecoded() const { return false; }
 };
 using TraceConsumer = Consumer<pdata::TraceBatch>;
 using MetricConsumer = Consumer<pdata::MetricBatch>;

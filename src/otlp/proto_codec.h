@@ -48,6 +48,33 @@ Status DecodeTracesInto(std::string_view bytes, pdata::TraceBatch& out);
 Status DecodeMetricsInto(std::string_view bytes, pdata::MetricBatch& out);
 Status DecodeLogsInto(std::string_view bytes, pdata::LogBatch& out);
 
+// ---- walking a traces request -------------------------------------------------------------------
+//
+// For consumers with their own representation of spans (the store's head rows): WalkTraces
+// visits a protobuf ExportTraceServiceRequest in wire order without building a batch. It accepts
+// exactly what DecodeTraces accepts and presents the same values; views point into `bytes`, and
+// the pdata objects passed are valid only during the call. On malformed input it returns false
+// and the visitor may have seen part of the request (DecodeTraces gives the error message).
+class TraceVisitor {
+ public:
+  virtual ~TraceVisitor() = default;
+  // Before the spans of each ScopeSpans (also one without spans): its resource and scope, with
+  // rs.scope_spans and ss.spans empty.
+  virtual void Scope(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss) = 0;
+  // The index-th attribute of the span, event or link being walked.
+  virtual void Attribute(const pdata::KeyValue& kv, uint32_t index) = 0;
+  // An event or link whose `nattrs` attributes were the Attribute calls just before it
+  // (its `attributes` is empty).
+  virtual void Event(const pdata::SpanEvent& e, uint32_t nattrs) = 0;
+  virtual void Link(const pdata::SpanLink& l, uint32_t nattrs) = 0;
+  // A span, after its own `nattrs` attributes, then its events (in order), then its links (in
+  // order) were visited; its attributes, events and links vectors are empty.
+  virtual void Span(const pdata::Span& s, uint32_t nattrs) = 0;
+};
+bool WalkTraces(std::string_view bytes, TraceVisitor& visitor);
+// The number of spans in a request WalkTraces accepts; nullopt for one it does not.
+std::optional<size_t> CountTraces(std::string_view bytes);
+
 // Appends a serialized Export*ServiceRequest (== TracesData / MetricsData / LogsData) to *out.
 // Canonical output: fields in field-number order, packed repeated scalars, proto3 default
 // scalars omitted, empty ids omitted, optional fields (histogram sum/min/max) present iff set.

@@ -1,6 +1,7 @@
 // Seeded randomized differential round trips: random protoc-built requests (random presence of
 // every field, random varint widths, nested values, unknown enum values) must survive our
-// decode + encode unchanged, byte for byte.
+// decode + encode unchanged, byte for byte. WalkTraces must accept exactly what DecodeTraces
+// accepts, valid or mutated, and present the same content.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -362,6 +363,124 @@ TEST(ProtoCodecRandom, Logs) {
     CheckRoundTrip(gen.Logs(), DecodeLogs, EncodeLogs, i);
     if (HasFatalFailure()) return;
   }
+}
+
+// Rebuilds what WalkTraces presents as one ScopeSpans per Scope call, checking the order of
+// the calls (each owner's attributes, indexed from 0, just before it).
+class Rebuild final : public TraceVisitor {
+ public:
+  void Scope(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss) override {
+    EXPECT_TRUE(pending_.empty());
+    EXPECT_TRUE(rs.scope_spans.empty() && ss.spans.empty());
+    scopes.push_back({rs, ss});
+  }
+  void Attribute(const pdata::KeyValue& kv, uint32_t index) override {
+    pending_.push_back({kv, index});
+  }
+  void Event(const pdata::SpanEvent& e, uint32_t nattrs) override {
+    events_.push_back(e);
+    events_.back().attributes = Take(nattrs);
+  }
+  void Link(const pdata::SpanLink& l, uint32_t nattrs) override {
+    links_.push_back(l);
+    links_.back().attributes = Take(nattrs);
+  }
+  void Span(const pdata::Span& s, uint32_t nattrs) override {
+    EXPECT_TRUE(s.attributes.empty() && s.events.empty() && s.links.empty());
+    EXPECT_EQ(pending_.size(), nattrs);
+    ASSERT_FALSE(scopes.empty());
+    pdata::Span& out = scopes.back().second.spans.emplace_back(s);
+    out.attributes = Take(nattrs);
+    out.events = std::move(events_);
+    out.links = std::move(links_);
+    events_.clear();
+    links_.clear();
+  }
+
+  std::vector<std::pair<pdata::ResourceSpans, pdata::ScopeSpans>> scopes;
+
+ private:
+  // The last n attributes visited, which must be indexed 0..n-1.
+  pdata::Attributes Take(uint32_t n) {
+    pdata::Attributes out;
+    EXPECT_GE(pending_.size(), n);
+    n = std::min<uint32_t>(n, static_cast<uint32_t>(pending_.size()));
+    for (size_t i = pending_.size() - n; i < pending_.size(); ++i) {
+      EXPECT_EQ(pending_[i].second, out.size());
+      out.push_back(pending_[i].first);
+    }
+    pending_.resize(pending_.size() - n);
+    return out;
+  }
+  std::vector<std::pair<pdata::KeyValue, uint32_t>> pending_;
+  std::vector<pdata::SpanEvent> events_;
+  std::vector<pdata::SpanLink> links_;
+};
+
+// WalkTraces and DecodeTraces agree on `wire`: both accept it or both reject it, and the walk
+// presents the decoded content, scope by scope.
+void CheckWalk(const std::string& wire, const std::string& what) {
+  auto decoded = DecodeTraces(wire);
+  Rebuild rebuilt;
+  bool walked = WalkTraces(wire, rebuilt);
+  ASSERT_EQ(walked, decoded.ok()) << what << ": " << decoded.status().ToString();
+  ASSERT_EQ(CountTraces(wire).has_value(), walked) << what;
+  if (!walked) return;
+  EXPECT_EQ(*CountTraces(wire), decoded->ItemCount()) << what;
+  std::vector<std::pair<pdata::ResourceSpans, pdata::ScopeSpans>> want;
+  for (const auto& rs : decoded->resources()) {
+    pdata::ResourceSpans bare = rs;
+    bare.scope_spans.clear();
+    for (const auto& ss : rs.scope_spans) want.push_back({bare, ss});
+  }
+  ASSERT_EQ(rebuilt.scopes.size(), want.size()) << what;
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_TRUE(rebuilt.scopes[i].first == want[i].first) << what << ": resource " << i;
+    ASSERT_TRUE(rebuilt.scopes[i].second == want[i].second) << what << ": scope " << i;
+  }
+}
+
+TEST(ProtoCodecRandom, WalkTracesPresentsWhatDecodeTracesDecodes) {
+  RandomOtlp gen(424242);
+  for (int i = 0; i < kIterations; ++i) {
+    CheckWalk(gen.Traces().SerializeAsString(), "iteration " + std::to_string(i));
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Damaged requests (bytes changed, dropped or inserted; cut short) are accepted or rejected by
+// both alike.
+TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
+  RandomOtlp gen(9001);
+  std::mt19937_64 rng(5);
+  int accepted = 0, rejected = 0;
+  for (int i = 0; i < kIterations; ++i) {
+    std::string wire = gen.Traces().SerializeAsString();
+    if (wire.empty()) continue;
+    for (int m = 0; m < 20; ++m) {
+      std::string bad = wire;
+      size_t at = rng() % bad.size();
+      switch (rng() % 4) {
+        case 0:
+          bad[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          bad.erase(at, 1 + rng() % 3);
+          break;
+        case 2:
+          bad.insert(at, 1, static_cast<char>(rng()));
+          break;
+        default:
+          bad.resize(at);
+      }
+      CheckWalk(bad, "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
+      if (HasFatalFailure()) return;
+      (DecodeTraces(bad).ok() ? accepted : rejected)++;
+    }
+  }
+  // Both outcomes were exercised.
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
 }
 
 }  // namespace

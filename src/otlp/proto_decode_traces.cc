@@ -1,4 +1,5 @@
 // OTLP protobuf decoding of ExportTraceServiceRequest (== TracesData) into pdata traces.
+#include "otlp/proto_codec.h"
 #include "otlp/proto_decode_internal.h"
 
 namespace otter::otlp::internal {
@@ -272,6 +273,342 @@ bool DecodeResourceSpans(ProtoDecoder& d, Ptr p, Ptr end, pdata::ResourceSpans& 
   return true;
 }
 
+// ---- walking a request without building a batch (WalkTraces) --------------------------------
+//
+// The same field handling as the decoders above, feeding a TraceVisitor. Anything the fast paths
+// here do not model (AnyValue arrays / kvlists, profile string indexes, unknown fields inside a
+// KeyValue) is decoded by the ProtoDecoder itself, so both accept exactly the same input.
+
+class Walker {
+ public:
+  Walker(ProtoDecoder& d, TraceVisitor& v) : d_(d), v_(v) {}
+
+  bool Request(Ptr p, Ptr end) {
+    while (p < end) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      if (tag != Tag(1, kLen)) {
+        if (!d_.Other(p, end, tag, kRequestFields)) return false;
+        continue;
+      }
+      Ptr sub_end;
+      if (!d_.Sub(p, end, &sub_end)) return false;
+      if (!ResourceSpans(p, sub_end)) return false;
+      p = sub_end;
+    }
+    return true;
+  }
+
+ private:
+  // The resource and schema_url first (the schema_url follows the scopes on the wire), then each
+  // ScopeSpans.
+  bool ResourceSpans(Ptr begin, Ptr end) {
+    rs_ = pdata::ResourceSpans{};
+    for (Ptr p = begin; p < end;) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      switch (tag) {
+        case Tag(1, kLen):
+          if (!d_.Sub(p, end, &sub_end) || !d_.Resource(p, sub_end, rs_.resource)) return false;
+          p = sub_end;
+          break;
+        case Tag(2, kLen):
+          if (!d_.Sub(p, end, &sub_end)) return false;
+          p = sub_end;
+          break;
+        case Tag(3, kLen):
+          if (!d_.Str(p, end, &rs_.schema_url)) return false;
+          break;
+        default:
+          if (!d_.Other(p, end, tag, kResourceSpansFields)) return false;
+      }
+    }
+    for (Ptr p = begin; p < end;) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      if (tag == Tag(2, kLen)) {
+        if (!d_.Sub(p, end, &sub_end) || !ScopeSpans(p, sub_end)) return false;
+        p = sub_end;
+      } else if (!ProtoDecoder::SkipValue(p, end, tag)) {
+        return false;  // (checked by the first pass)
+      }
+    }
+    return true;
+  }
+
+  bool ScopeSpans(Ptr begin, Ptr end) {
+    ss_ = pdata::ScopeSpans{};
+    for (Ptr p = begin; p < end;) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      switch (tag) {
+        case Tag(1, kLen):
+          if (!d_.Sub(p, end, &sub_end) || !d_.Scope(p, sub_end, ss_.scope)) return false;
+          p = sub_end;
+          break;
+        case Tag(2, kLen):
+          if (!d_.Sub(p, end, &sub_end)) return false;
+          p = sub_end;
+          break;
+        case Tag(3, kLen):
+          if (!d_.Str(p, end, &ss_.schema_url)) return false;
+          break;
+        default:
+          if (!d_.Other(p, end, tag, kScopeSpansFields)) return false;
+      }
+    }
+    v_.Scope(rs_, ss_);
+    for (Ptr p = begin; p < end;) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      if (tag == Tag(2, kLen)) {
+        if (!d_.Sub(p, end, &sub_end) || !Span(p, sub_end)) return false;
+        p = sub_end;
+      } else if (!ProtoDecoder::SkipValue(p, end, tag)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // A span's own fields in one pass; its events and links afterwards, events first, so that the
+  // visitor sees each owner's attributes together.
+  bool Span(Ptr p, Ptr end) {
+    pdata::Span& s = span_;
+    s = pdata::Span{};
+    uint32_t nattrs = 0;
+    nested_.clear();
+    while (p < end) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      switch (tag) {
+        case Tag(1, kLen):
+          if (!d_.Id(p, end, s.trace_id, "trace_id")) return false;
+          break;
+        case Tag(2, kLen):
+          if (!d_.Id(p, end, s.span_id, "span_id")) return false;
+          break;
+        case Tag(3, kLen):
+          if (!d_.Str(p, end, &s.trace_state)) return false;
+          break;
+        case Tag(4, kLen):
+          if (!d_.Id(p, end, s.parent_span_id, "parent_span_id")) return false;
+          break;
+        case Tag(5, kLen):
+          if (!d_.Str(p, end, &s.name)) return false;
+          break;
+        case Tag(6, kVarint): {
+          int32_t kind;
+          if (!d_.I32(p, end, &kind)) return false;
+          s.kind = static_cast<pdata::SpanKind>(kind);
+          break;
+        }
+        case Tag(7, kI64):
+          if (!d_.Fixed64(p, end, &s.start_time_unix_nano)) return false;
+          break;
+        case Tag(8, kI64):
+          if (!d_.Fixed64(p, end, &s.end_time_unix_nano)) return false;
+          break;
+        case Tag(9, kLen):
+          if (!Attribute(p, end, nattrs++)) return false;
+          break;
+        case Tag(10, kVarint):
+          if (!d_.U32(p, end, &s.dropped_attributes_count)) return false;
+          break;
+        case Tag(11, kLen):
+        case Tag(13, kLen): {
+          Ptr sub_end;
+          if (!d_.Sub(p, end, &sub_end)) return false;
+          nested_.push_back({tag, p, sub_end});
+          p = sub_end;
+          break;
+        }
+        case Tag(12, kVarint):
+          if (!d_.U32(p, end, &s.dropped_events_count)) return false;
+          break;
+        case Tag(14, kVarint):
+          if (!d_.U32(p, end, &s.dropped_links_count)) return false;
+          break;
+        case Tag(15, kLen): {
+          Ptr sub_end;
+          if (!d_.Sub(p, end, &sub_end) || !DecodeStatus(d_, p, sub_end, s.status)) return false;
+          p = sub_end;
+          break;
+        }
+        case Tag(16, kI32):
+          if (!d_.Fixed32(p, end, &s.flags)) return false;
+          break;
+        default:
+          if (!d_.Other(p, end, tag, kSpanFields)) return false;
+      }
+    }
+    for (const Nested& n : nested_)
+      if (n.tag == Tag(11, kLen) && !Event(n.begin, n.end)) return false;
+    for (const Nested& n : nested_)
+      if (n.tag == Tag(13, kLen) && !Link(n.begin, n.end)) return false;
+    v_.Span(s, nattrs);
+    return true;
+  }
+
+  bool Event(Ptr p, Ptr end) {
+    pdata::SpanEvent e;
+    uint32_t nattrs = 0;
+    while (p < end) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      switch (tag) {
+        case Tag(1, kI64):
+          if (!d_.Fixed64(p, end, &e.time_unix_nano)) return false;
+          break;
+        case Tag(2, kLen):
+          if (!d_.Str(p, end, &e.name)) return false;
+          break;
+        case Tag(3, kLen):
+          if (!Attribute(p, end, nattrs++)) return false;
+          break;
+        case Tag(4, kVarint):
+          if (!d_.U32(p, end, &e.dropped_attributes_count)) return false;
+          break;
+        default:
+          if (!d_.Other(p, end, tag, kEventFields)) return false;
+      }
+    }
+    v_.Event(e, nattrs);
+    return true;
+  }
+
+  bool Link(Ptr p, Ptr end) {
+    pdata::SpanLink l;
+    uint32_t nattrs = 0;
+    while (p < end) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      switch (tag) {
+        case Tag(1, kLen):
+          if (!d_.Id(p, end, l.trace_id, "trace_id")) return false;
+          break;
+        case Tag(2, kLen):
+          if (!d_.Id(p, end, l.span_id, "span_id")) return false;
+          break;
+        case Tag(3, kLen):
+          if (!d_.Str(p, end, &l.trace_state)) return false;
+          break;
+        case Tag(4, kLen):
+          if (!Attribute(p, end, nattrs++)) return false;
+          break;
+        case Tag(5, kVarint):
+          if (!d_.U32(p, end, &l.dropped_attributes_count)) return false;
+          break;
+        case Tag(6, kI32):
+          if (!d_.Fixed32(p, end, &l.flags)) return false;
+          break;
+        default:
+          if (!d_.Other(p, end, tag, kLinkFields)) return false;
+      }
+    }
+    v_.Link(l, nattrs);
+    return true;
+  }
+
+  // One KeyValue: a key and a scalar value are read here; anything else goes through
+  // ProtoDecoder::KeyValue.
+  bool Attribute(Ptr& p, Ptr end, uint32_t index) {
+    Ptr sub_end;
+    if (!d_.Sub(p, end, &sub_end)) return false;
+    Ptr begin = p;
+    p = sub_end;
+    pdata::KeyValue& kv = kv_;
+    if (!kv.value.array_value.empty() || !kv.value.kvlist_value.empty()) kv = pdata::KeyValue{};
+    kv.key = {};
+    kv.value.type = pdata::AnyValue::Type::kEmpty;
+    if (!ScalarKeyValue(begin, sub_end, kv)) {
+      kv = pdata::KeyValue{};
+      if (!d_.KeyValue(begin, sub_end, kv, 0)) return false;
+    }
+    v_.Attribute(kv, index);
+    return true;
+  }
+
+  // False (with nothing reported) when the KeyValue needs the full decoder; the caller then
+  // decodes it again, which also reports any error.
+  bool ScalarKeyValue(Ptr p, Ptr end, pdata::KeyValue& kv) {
+    using Type = pdata::AnyValue::Type;
+    while (p < end) {
+      if (*p == Tag(1, kLen)) {
+        ++p;
+        size_t len;
+        if (!wire::ReadLength(p, end, &len)) return false;
+        kv.key = std::string_view(wire::AsChars(p), len);
+        p += len;
+        continue;
+      }
+      if (*p != Tag(2, kLen)) return false;
+      ++p;
+      size_t len;
+      if (!wire::ReadLength(p, end, &len)) return false;
+      Ptr vend = p + len;
+      pdata::AnyValue& v = kv.value;
+      while (p < vend) {
+        uint8_t tag = *p++;
+        uint64_t x;
+        switch (tag) {
+          case Tag(1, kLen):
+          case Tag(7, kLen):
+            if (!wire::ReadLength(p, vend, &len)) return false;
+            v.type = tag == Tag(1, kLen) ? Type::kString : Type::kBytes;
+            v.string_value = std::string_view(wire::AsChars(p), len);
+            p += len;
+            break;
+          case Tag(2, kVarint):
+            if (!wire::ReadVarint(p, vend, &x)) return false;
+            v.type = Type::kBool;
+            v.bool_value = x != 0;
+            break;
+          case Tag(3, kVarint):
+            if (!wire::ReadVarint(p, vend, &x)) return false;
+            v.type = Type::kInt;
+            v.int_value = static_cast<int64_t>(x);
+            break;
+          case Tag(4, kI64):
+            if (!wire::ReadFixed64(p, vend, &x)) return false;
+            v.type = Type::kDouble;
+            v.double_value = wire::BitsToDouble(x);
+            break;
+          default:
+            return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  struct Nested {
+    uint32_t tag;
+    Ptr begin, end;
+  };
+  ProtoDecoder& d_;
+  TraceVisitor& v_;
+  pdata::ResourceSpans rs_;
+  pdata::ScopeSpans ss_;
+  pdata::Span span_;
+  pdata::KeyValue kv_;
+  std::vector<Nested> nested_;
+};
+
+class SpanCounter final : public TraceVisitor {
+ public:
+  void Scope(const pdata::ResourceSpans&, const pdata::ScopeSpans&) override {}
+  void Attribute(const pdata::KeyValue&, uint32_t) override {}
+  void Event(const pdata::SpanEvent&, uint32_t) override {}
+  void Link(const pdata::SpanLink&, uint32_t) override {}
+  void Span(const pdata::Span&, uint32_t) override { ++spans; }
+  size_t spans = 0;
+};
+
 }  // namespace
 
 bool ProtoDecoder::TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out) {
@@ -296,3 +633,19 @@ bool ProtoDecoder::TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpan
 }
 
 }  // namespace otter::otlp::internal
+
+namespace otter::otlp {
+
+bool WalkTraces(std::string_view bytes, TraceVisitor& visitor) {
+  internal::ProtoDecoder d(bytes);
+  const uint8_t* p = wire::AsBytes(bytes.data());
+  return internal::Walker(d, visitor).Request(p, p + bytes.size());
+}
+
+std::optional<size_t> CountTraces(std::string_view bytes) {
+  internal::SpanCounter counter;
+  if (!WalkTraces(bytes, counter)) return std::nullopt;
+  return counter.spans;
+}
+
+}  // namespace otter::otlp

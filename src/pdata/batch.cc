@@ -57,6 +57,7 @@ void SplitScope(ScopeMetrics& from, size_t n, ScopeMetrics& to) {
 
 template <class R>
 size_t Batch<R>::ItemCount() const {
+  if (undecoded()) return undecoded_items_;
   size_t n = 0;
   for (const auto& r : resources_) n += ResourceItems(r);
   return n;
@@ -64,6 +65,7 @@ size_t Batch<R>::ItemCount() const {
 
 template <class R>
 void Batch<R>::Append(Batch&& other) {
+  assert(!undecoded() && !other.undecoded());
   wire_ = {};
   other.wire_ = {};
   resources_.insert(resources_.end(), std::make_move_iterator(other.resources_.begin()),
@@ -74,6 +76,7 @@ void Batch<R>::Append(Batch&& other) {
 
 template <class R>
 Batch<R> Batch<R>::SplitOff(size_t max_items) {
+  assert(!undecoded());
   wire_ = {};
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
@@ -117,6 +120,7 @@ Batch<R> Batch<R>::Clone() const {
   out.arenas_ = arenas_.ShareForRead();
   out.resources_ = resources_;
   out.wire_ = wire_;  // points into the shared arenas
+  out.undecoded_items_ = undecoded_items_;
   return out;
 }
 

@@ -6,10 +6,14 @@
 // that need protobuf bytes (the store's WAL) need not encode. Whatever may mutate clears it: the
 // non-const resources(), Append, SplitOff (both batches). Clone copies it; a move transfers it.
 // Code that only reads must go through a const batch, or the wire is lost.
+// An undecoded batch (Undecoded()) has only the wire and its item count, for consumers that read
+// the protobuf themselves (Consumer::TakesUndecoded); its resources() are empty.
 // Thread-safety: a batch is owned by one thread at a time.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -31,18 +35,31 @@ class Batch {
   Batch(Batch&& other) noexcept
       : resources_(std::move(other.resources_)),
         arenas_(std::move(other.arenas_)),
-        wire_(std::exchange(other.wire_, {})) {}
+        wire_(std::exchange(other.wire_, {})),
+        undecoded_items_(std::exchange(other.undecoded_items_, kDecoded)) {}
   Batch& operator=(Batch&& other) noexcept {
     resources_ = std::move(other.resources_);
     arenas_ = std::move(other.arenas_);
     wire_ = std::exchange(other.wire_, {});
+    undecoded_items_ = std::exchange(other.undecoded_items_, kDecoded);
     return *this;
   }
+  // Adopts `body`, a protobuf Export*ServiceRequest already validated to hold `items` items, as
+  // the wire of a batch that is not decoded. Append, SplitOff and the non-const resources() must
+  // not be used on it.
+  static Batch Undecoded(std::string body, size_t items) {
+    Batch b;
+    b.wire_ = b.arenas_.Adopt(std::move(body));
+    b.undecoded_items_ = items;
+    return b;
+  }
+  bool undecoded() const { return undecoded_items_ != kDecoded; }
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
   // Clears wire(): callers may mutate through it.
   std::vector<R>& resources() {
+    assert(!undecoded());
     wire_ = {};
     return resources_;
   }
@@ -67,9 +84,11 @@ class Batch {
   Batch Clone() const;
 
  private:
+  static constexpr size_t kDecoded = SIZE_MAX;
   std::vector<R> resources_;
   ArenaSet arenas_;
   std::string_view wire_;
+  size_t undecoded_items_ = kDecoded;  // the item count of an undecoded batch
 };
 
 using TraceBatch = Batch<ResourceSpans>;

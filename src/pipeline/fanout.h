@@ -31,6 +31,11 @@ class FanOut final : public Consumer<B> {
       if (c->MutatesData()) return true;
     return false;
   }
+  bool TakesUndecoded() const override {
+    for (auto* c : consumers_)
+      if (!c->TakesUndecoded()) return false;
+    return true;
+  }
 
  private:
   std::vector<Consumer<B>*> consumers_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "otlp/proto_codec.h"
 #include "store/block.h"
 #include "store/hash.h"
 #include "store/id_hash.h"
@@ -199,37 +200,37 @@ uint32_t SpanRows::StringValue(uint32_t key, std::string_view value) {
   return id;
 }
 
+AttrCell SpanRows::Cell(size_t position, const pdata::KeyValue& kv) {
+  AttrCell c{Key(position, kv.key), kv.value.type, 0};
+  switch (kv.value.type) {
+    case Type::kString:
+    case Type::kBytes:
+      c.value = StringValue(c.key, kv.value.string_value);
+      break;
+    case Type::kBool:
+      c.value = kv.value.bool_value;
+      break;
+    case Type::kInt:
+      c.value = static_cast<uint64_t>(kv.value.int_value);
+      break;
+    case Type::kDouble:
+      c.value = std::bit_cast<uint64_t>(kv.value.double_value);
+      break;
+    case Type::kArray:
+    case Type::kKvList:
+      blob_.clear();
+      PutAny(blob_, kv.value);
+      c.value = StringValue(c.key, blob_);
+      break;
+    case Type::kEmpty:
+      break;
+  }
+  return c;
+}
+
 uint32_t SpanRows::AddAttrs(const pdata::Attributes& list) {
   auto first = static_cast<uint32_t>(attrs.size());
-  std::string blob;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const pdata::KeyValue& kv = list[i];
-    AttrCell c{Key(i, kv.key), kv.value.type, 0};
-    switch (kv.value.type) {
-      case Type::kString:
-      case Type::kBytes:
-        c.value = StringValue(c.key, kv.value.string_value);
-        break;
-      case Type::kBool:
-        c.value = kv.value.bool_value;
-        break;
-      case Type::kInt:
-        c.value = static_cast<uint64_t>(kv.value.int_value);
-        break;
-      case Type::kDouble:
-        c.value = std::bit_cast<uint64_t>(kv.value.double_value);
-        break;
-      case Type::kArray:
-      case Type::kKvList:
-        blob.clear();
-        PutAny(blob, kv.value);
-        c.value = StringValue(c.key, blob);
-        break;
-      case Type::kEmpty:
-        break;
-    }
-    attrs.push_back(c);
-  }
+  for (size_t i = 0; i < list.size(); ++i) attrs.push_back(Cell(i, list[i]));
   return first;
 }
 
@@ -317,6 +318,79 @@ void SpanRows::Append(const pdata::TraceBatch& batch) {
       }
     }
   }
+}
+
+// Builds rows as Append does, from otlp::WalkTraces' visits: a span's own attributes come
+// first, then each event's and each link's, then the span.
+class SpanRows::WireVisitor final : public otlp::TraceVisitor {
+ public:
+  explicit WireVisitor(SpanRows& rows) : rows_(rows) { Next(); }
+
+  void Scope(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss) override {
+    scope_ = rows_.ScopeOf(rs, ss);
+    Next();
+  }
+  void Attribute(const pdata::KeyValue& kv, uint32_t index) override {
+    rows_.attrs.push_back(rows_.Cell(index, kv));
+  }
+  void Event(const pdata::SpanEvent& e, uint32_t nattrs) override {
+    rows_.events.push_back(EventRow{e.time_unix_nano, rows_.strings.Intern(e.name),
+                                    static_cast<uint32_t>(rows_.attrs.size()) - nattrs, nattrs,
+                                    e.dropped_attributes_count});
+  }
+  void Link(const pdata::SpanLink& l, uint32_t nattrs) override {
+    rows_.links.push_back(LinkRow{l.trace_id, l.span_id, rows_.strings.Intern(l.trace_state),
+                                  static_cast<uint32_t>(rows_.attrs.size()) - nattrs, nattrs,
+                                  l.dropped_attributes_count, l.flags});
+  }
+  void Span(const pdata::Span& sp, uint32_t nattrs) override {
+    SpanRow r;
+    r.trace_id = sp.trace_id;
+    r.span_id = sp.span_id;
+    r.parent = sp.parent_span_id;
+    r.start = sp.start_time_unix_nano;
+    r.end = sp.end_time_unix_nano;
+    r.name = rows_.strings.Intern(sp.name);
+    r.trace_state = rows_.strings.Intern(sp.trace_state);
+    r.status_message = rows_.strings.Intern(sp.status.message);
+    r.status_code = static_cast<int32_t>(sp.status.code);
+    r.kind = static_cast<int32_t>(sp.kind);
+    r.scope = scope_;
+    r.flags = sp.flags;
+    r.dropped_attrs = sp.dropped_attributes_count;
+    r.dropped_events = sp.dropped_events_count;
+    r.dropped_links = sp.dropped_links_count;
+    r.attrs = attrs_;  // the span's own attributes come first
+    r.nattrs = nattrs;
+    r.events = static_cast<uint32_t>(events_);
+    r.nevents = static_cast<uint32_t>(rows_.events.size() - events_);
+    r.links = static_cast<uint32_t>(links_);
+    r.nlinks = static_cast<uint32_t>(rows_.links.size() - links_);
+    rows_.spans.push_back(r);
+    Next();
+  }
+
+ private:
+  void Next() {
+    attrs_ = static_cast<uint32_t>(rows_.attrs.size());
+    events_ = rows_.events.size();
+    links_ = rows_.links.size();
+  }
+  SpanRows& rows_;
+  uint32_t scope_ = 0;
+  // The next span's first attribute, event and link.
+  uint32_t attrs_ = 0;
+  size_t events_ = 0, links_ = 0;
+};
+
+bool SpanRows::AppendWire(std::string_view request) {
+  size_t nspans = spans.size();
+  WireVisitor visitor(*this);
+  if (otlp::WalkTraces(request, visitor)) return true;
+  // Only the spans go: the attributes, events and links added stay unreferenced, and a resource
+  // or scope added may already be known by its key.
+  spans.truncate(nspans);
+  return false;
 }
 
 pdata::AnyValue SpanRows::Value(const AttrCell& c, pdata::TraceBatch* out) const {

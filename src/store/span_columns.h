@@ -70,6 +70,8 @@ class Chunked {
   void resize(size_t n) {
     while (size_ < n) push_back(T{});
   }
+  // Drops the elements from `n` on (their chunks stay allocated).
+  void truncate(size_t n) { size_ = std::min(size_, n); }
   size_t bytes() const { return chunks_.size() * (sizeof(T) << kShift); }
 
   template <class C, class R>
@@ -155,6 +157,10 @@ class SpanRows {
  public:
   // Appends every span of `batch`.
   void Append(const pdata::TraceBatch& batch);
+  // Appends every span of an OTLP protobuf ExportTraceServiceRequest, the same rows Append gives
+  // for its decoded batch, without decoding it into one (otlp::WalkTraces). False for a request
+  // WalkTraces does not accept; no span is added then.
+  bool AppendWire(std::string_view request);
   // Appends rows[i] for each i in `rows` to *out as OTLP data (strings copied into its arena),
   // one ResourceSpans per resource and one ScopeSpans per scope, spans in the given order.
   void ToBatch(std::span<const uint32_t> rows, pdata::TraceBatch* out) const;
@@ -175,6 +181,7 @@ class SpanRows {
  private:
   uint32_t Key(size_t position, std::string_view key);
   uint32_t StringValue(uint32_t key, std::string_view value);
+  AttrCell Cell(size_t position, const pdata::KeyValue& kv);
   uint32_t AddAttrs(const pdata::Attributes& attrs);
   uint32_t ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss);
   pdata::AnyValue Value(const AttrCell& cell, pdata::TraceBatch* out) const;
@@ -190,6 +197,8 @@ class SpanRows {
     uint32_t values = 0, fresh = 0;
   };
   std::vector<KeyStats> key_stats_;
+  std::string blob_;  // scratch: a serialised array or kvlist value
+  class WireVisitor;
 };
 
 // A trace in a page: its spans are order[first, first + count), sorted by start time.

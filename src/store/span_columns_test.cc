@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 
+#include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
 
 namespace otter::store {
@@ -166,6 +167,30 @@ TEST(SpanColumnsTest, RowsRoundTrip) {
   pdata::TraceBatch out = AllOf(rows);
   EXPECT_EQ(Flatten(out), Flatten(in));
   EXPECT_EQ(out.resources().size(), 3u);  // synthetic seeds 7 and 8, and "edge"
+}
+
+// Rows built straight from a request's protobuf are the rows built from its decoded batch.
+TEST(SpanColumnsTest, AppendWireBuildsTheRowsAppendDoes) {
+  pdata::TraceBatch in = Varied();
+  std::string wire;
+  otlp::EncodeTraces(in, &wire);
+  SpanRows from_batch, from_wire;
+  from_batch.Append(*otlp::DecodeTraces(wire));
+  ASSERT_TRUE(from_wire.AppendWire(wire));
+  ASSERT_EQ(from_wire.spans.size(), in.ItemCount());
+  EXPECT_EQ(from_wire.attrs.size(), from_batch.attrs.size());
+  EXPECT_EQ(from_wire.events.size(), from_batch.events.size());
+  EXPECT_EQ(from_wire.links.size(), from_batch.links.size());
+  EXPECT_EQ(from_wire.scopes.size(), from_batch.scopes.size());
+  EXPECT_EQ(Flatten(AllOf(from_wire)), Flatten(in));
+
+  // A request that does not parse adds no span; the rows go on as before.
+  EXPECT_FALSE(from_wire.AppendWire(wire.substr(0, wire.size() - 7)));
+  EXPECT_EQ(from_wire.spans.size(), in.ItemCount());
+  ASSERT_TRUE(from_wire.AppendWire(wire));
+  pdata::TraceBatch twice = Varied();
+  twice.Append(Varied());
+  EXPECT_EQ(Flatten(AllOf(from_wire)), Flatten(twice));
 }
 
 TEST(SpanColumnsTest, PageRoundTrip) {

@@ -139,10 +139,9 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
   };
   switch (static_cast<RecordType>(type)) {
     case RecordType::kTraces: {
-      auto b = otlp::DecodeTraces(std::string(payload));
-      if (!b.ok()) return skip(b.status());
-      traces_.Apply(*b);
-      return Status::Ok();
+      if (traces_.ApplyWire(payload)) return Status::Ok();
+      Status st = ApplyDecodedTraces(payload);
+      return st.ok() ? st : skip(st);
     }
     case RecordType::kMetrics: {
       auto b = otlp::DecodeMetrics(std::string(payload));
@@ -169,7 +168,23 @@ void Store::Write(pdata::TraceBatch&& batch, Completion done) {
   Enqueue(std::move(p));
 }
 
+namespace {
+
+// Decodes an undecoded batch in place (on the caller's thread); the store reads only undecoded
+// traces itself.
+template <class B>
+Status DecodeInPlace(B& batch, StatusOr<B> (*decode)(std::string)) {
+  if (!batch.undecoded()) return Status::Ok();
+  auto decoded = decode(std::string(batch.wire()));
+  if (!decoded.ok()) return decoded.status();
+  batch = std::move(*decoded);
+  return Status::Ok();
+}
+
+}  // namespace
+
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
+  if (Status st = DecodeInPlace(batch, &otlp::DecodeMetrics); !st.ok()) return done(st);
   Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done)};
   if (batch.wire().empty()) {
     otlp::EncodeMetrics(batch, &p.encoded);
@@ -181,6 +196,7 @@ void Store::Write(pdata::MetricBatch&& batch, Completion done) {
 }
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
+  if (Status st = DecodeInPlace(batch, &otlp::DecodeLogs); !st.ok()) return done(st);
   Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done)};
   if (p.wire.empty()) otlp::EncodeLogs(batch, &p.encoded);
   p.data = std::move(batch);
@@ -223,7 +239,14 @@ void Store::ApplyToTables(Pending& p) {
         using T = std::decay_t<decltype(data)>;
         if constexpr (std::is_same_v<T, pdata::TraceBatch>) {
           written_[0]->Add(data.ItemCount());
-          traces_.Apply(data);
+          if (!data.undecoded()) {
+            traces_.Apply(data);
+          } else if (!traces_.ApplyWire(data.wire())) {
+            // The receiver validated it with the same walk: not expected.
+            Status st = ApplyDecodedTraces(data.wire());
+            if (!st.ok())
+              logger_->error("store: a committed traces write did not apply: {}", st.message());
+          }
         } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
           size_t n = 0;
           for (const auto& s : data.series) n += s.samples.size();
@@ -236,6 +259,13 @@ void Store::ApplyToTables(Pending& p) {
         }
       },
       p.data);
+}
+
+Status Store::ApplyDecodedTraces(std::string_view request) {
+  auto b = otlp::DecodeTraces(std::string(request));
+  if (!b.ok()) return b.status();
+  traces_.Apply(*b);
+  return Status::Ok();
 }
 
 void Store::ReportDrops(const ConvertedMetrics& converted) {

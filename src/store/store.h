@@ -59,7 +59,9 @@ class Store {
 
   // Queues the batch for the next group commit; `done` gets OK once it is durable and
   // queryable, Unavailable (retryable) when the queue is full, the flush to blocks is more than a
-  // head behind (memory stays bounded), the disk fails or the store is closing.
+  // head behind (memory stays bounded), the disk fails or the store is closing. Undecoded trace
+  // batches go into the head rows straight from their protobuf; undecoded metrics and logs are
+  // decoded here (InvalidArgument if they do not decode).
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);
@@ -105,6 +107,9 @@ class Store {
   void WriterLoop();
   void Commit(std::deque<Pending>& group);  // writer thread
   void ApplyToTables(Pending& p);
+  // Decodes a traces request into a batch and applies that: for requests TraceTable::ApplyWire
+  // does not take (none are expected; it takes what the decoder does).
+  Status ApplyDecodedTraces(std::string_view request);
   void ReportDrops(const ConvertedMetrics& converted);
 
   StoreOptions options_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
 #include "store/store_testing.h"
 #include "util/harness.h"
@@ -92,6 +93,50 @@ TEST_F(StoreTest, TraceIsQueryableWhenAcknowledgedAndAfterReopen) {
   EXPECT_EQ(trace->resources()[1].scope_spans[0].spans[0].name, "charge");
   EXPECT_EQ(store->traces().GetTrace(TraceIdOf(0x22)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store->traces().Operations("payments"), (std::vector<Operation>{{"charge", "server"}}));
+}
+
+// Undecoded trace batches (what the receiver hands the store) go into the head rows straight
+// from their protobuf, and back again on replay, with the same answers as decoded ones.
+TEST_F(StoreTest, UndecodedWritesAnswerLikeDecodedOnes) {
+  std::vector<std::string> requests;
+  std::vector<pdata::TraceId> ids;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    pdata::TraceBatch b = otlp::MakeSyntheticTraces(40, seed);
+    for (const auto& rs : b.resources())
+      for (const auto& ss : rs.scope_spans)
+        for (const auto& sp : ss.spans) ids.push_back(sp.trace_id);
+    otlp::EncodeTraces(b, &requests.emplace_back());
+  }
+  auto answers = [&](Store& store) {
+    std::vector<std::string> out;
+    for (const auto& id : ids) {
+      auto t = store.traces().GetTrace(id);
+      EXPECT_TRUE(t.ok()) << t.status().ToString();
+      if (t.ok()) otlp::EncodeTraces(*t, &out.emplace_back());
+    }
+    return out;
+  };
+  std::vector<std::string> want;
+  {
+    auto decoded = Open(true, "decoded");
+    for (const auto& r : requests) ASSERT_TRUE(WriteSync(*decoded, *otlp::DecodeTraces(r)).ok());
+    want = answers(*decoded);
+    ASSERT_EQ(want.size(), ids.size());
+  }
+  {
+    auto store = Open(true, "undecoded");
+    for (const auto& r : requests)
+      ASSERT_TRUE(WriteSync(*store, pdata::TraceBatch::Undecoded(r, 40)).ok());
+    EXPECT_EQ(answers(*store), want);
+    // Undecoded metrics and logs are decoded on the way in; a malformed one is refused.
+    std::string logs;
+    otlp::EncodeLogs(LogsFor("checkout", {{0x11, 1}}), &logs);
+    EXPECT_TRUE(WriteSync(*store, pdata::LogBatch::Undecoded(logs, 1)).ok());
+    EXPECT_EQ(WriteSync(*store, pdata::LogBatch::Undecoded(logs.substr(1), 1)).code(),
+              StatusCode::kInvalidArgument);
+  }
+  auto reopened = Open(true, "undecoded");  // replays the WAL's requests the same way
+  EXPECT_EQ(answers(*reopened), want);
 }
 
 TEST_F(StoreTest, FindTracesMatchesServiceOperationTagsAndDuration) {

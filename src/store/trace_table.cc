@@ -154,10 +154,9 @@ struct TraceTable::Head {
   uint64_t first_write_ns = 0;
 
   // `op_of(row)` gives a span's operation id.
+  // Indexes the rows appended since `first`; `op_of(row)` gives a span's operation id.
   template <class OpOf>
-  void Add(const pdata::TraceBatch& batch, OpOf&& op_of) {
-    auto first = static_cast<uint32_t>(rows.spans.size());
-    rows.Append(batch);
+  void Index(uint32_t first, OpOf&& op_of) {
     for (auto i = first; i < rows.spans.size(); ++i) {
       const SpanRow& r = rows.spans[i];
       next_row.push_back(kEnd);
@@ -484,14 +483,28 @@ TraceTable::~TraceTable() = default;
 
 void TraceTable::Apply(const pdata::TraceBatch& batch) {
   std::unique_lock lock(mu_);
-  if (active_->rows.spans.empty()) {
-    active_->first_write_ns =
+  auto first = static_cast<uint32_t>(active_->rows.spans.size());
+  active_->rows.Append(batch);
+  IndexActive(first);
+}
+
+bool TraceTable::ApplyWire(std::string_view request) {
+  std::unique_lock lock(mu_);
+  auto first = static_cast<uint32_t>(active_->rows.spans.size());
+  if (!active_->rows.AppendWire(request)) return false;
+  IndexActive(first);
+  return true;
+}
+
+void TraceTable::IndexActive(uint32_t first) {
+  Head& head = *active_;
+  if (first == 0 && !head.rows.spans.empty()) {
+    head.first_write_ns =
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());
   }
-  Head& head = *active_;
-  head.Add(batch, [&](const SpanRow& r) {
+  head.Index(first, [&](const SpanRow& r) {
     auto op = [&] {
       return OperationId(
           ServiceOf(head.rows, r.scope),

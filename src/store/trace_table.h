@@ -29,6 +29,9 @@ class TraceTable final : public TraceQuerier {
 
   // Takes a write into the active head (it becomes queryable at once).
   void Apply(const pdata::TraceBatch& batch);
+  // Applies an OTLP protobuf ExportTraceServiceRequest without decoding it into a batch
+  // (SpanRows::AppendWire); false, with nothing applied, for one otlp::WalkTraces rejects.
+  bool ApplyWire(std::string_view request);
   // Makes the active head the frozen one and starts an empty head. Requires no frozen head.
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
@@ -92,6 +95,8 @@ class TraceTable final : public TraceQuerier {
   using OperationIds = std::map<Operation, uint32_t, OperationLess>;
   // The id of (service, name, kind), added to the catalogue if new. Requires mu_ exclusive.
   uint32_t OperationId(std::string_view service, OperationLess::Key key);
+  // Indexes the active head's rows from `first` on (trace ids, operations). Requires mu_.
+  void IndexActive(uint32_t first);
 
   mutable std::shared_mutex mu_;
   std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)

@@ -28,6 +28,8 @@ class StoreExporter final : public Exporter,
   void Consume(pdata::TraceBatch&& batch, Completion done) override { Write(batch, done); }
   void Consume(pdata::MetricBatch&& batch, Completion done) override { Write(batch, done); }
   void Consume(pdata::LogBatch&& batch, Completion done) override { Write(batch, done); }
+  // The store reads requests' protobuf itself (store::Store::Write).
+  bool TakesUndecoded() const override { return true; }
 
   store::Store* store() { return store_.get(); }
   int query_port() const { return query_ ? query_->port() : 0; }

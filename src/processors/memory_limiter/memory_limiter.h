@@ -147,6 +147,9 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
     next_->Consume(std::move(batch), std::move(done));
   }
 
+  // The limiter does not read the data.
+  bool TakesUndecoded() const override { return next_->TakesUndecoded(); }
+
   MemoryLimiter& limiter() { return *limiter_; }
 
  private:

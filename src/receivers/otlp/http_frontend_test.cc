@@ -10,6 +10,7 @@
 #include "google/rpc/status.pb.h"
 #include "net/compression.h"
 #include "net/test_util.h"
+#include "otlp/proto_codec.h"
 #include "receivers/otlp/receiver.h"
 #include "receivers/otlp/test_fakes.h"
 
@@ -97,6 +98,39 @@ TEST_F(OtlpHttpTest, ProtobufSpansReachThePipeline) {
   EXPECT_EQ(b.resources()[0].scope_spans[0].spans[2].name, "op");
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
   EXPECT_EQ(Count("otelcol_receiver_refused_spans"), 0);
+}
+
+// For a consumer that reads the protobuf itself (the store) the receiver only validates and
+// counts a protobuf traces request; malformed ones still get the decoder's error, and JSON is
+// decoded as before.
+TEST_F(OtlpHttpTest, UndecodedSpansForAConsumerThatTakesThem) {
+  traces_.TakeUndecoded(true);
+  StartReceiver();
+  std::string body = testing::TraceRequest(3);
+  EXPECT_EQ(Post("/v1/traces", kPb, body).status, 200);
+  ASSERT_EQ(traces_.batches(), 1u);
+  pdata::TraceBatch b = traces_.TakeBatch(0);
+  EXPECT_TRUE(b.undecoded());
+  EXPECT_EQ(b.ItemCount(), 3u);
+  EXPECT_EQ(b.wire(), body);
+  EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
+
+  std::string truncated = body.substr(0, body.size() - 5);
+  auto bad = Post("/v1/traces", kPb, truncated);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(PbStatus(bad).message(), otlp::DecodeTraces(truncated).status().message());
+  EXPECT_EQ(traces_.batches(), 1u);
+
+  EXPECT_EQ(
+      Post("/v1/traces", kJson,
+           R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":")"
+           R"(0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","name":"j"}]}]}]})")
+          .status,
+      200);
+  ASSERT_EQ(traces_.batches(), 2u);
+  pdata::TraceBatch j = traces_.TakeBatch(1);
+  EXPECT_FALSE(j.undecoded());
+  EXPECT_EQ(j.resources()[0].scope_spans[0].spans[0].name, "j");
 }
 
 TEST_F(OtlpHttpTest, JsonSpansWithCharsetParameter) {

@@ -19,6 +19,19 @@ StatusOr<pdata::LogBatch> Decode(std::string body, WireFormat f, pdata::LogBatch
                                 : otlp::DecodeLogs(std::move(body));
 }
 
+// A traces request for a consumer that reads the protobuf itself is only validated and counted
+// here (otlp::CountTraces walks it as the decoder would); anything else is decoded.
+template <class B>
+StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format) {
+  if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
+    if (format == WireFormat::kProtobuf && consumer.TakesUndecoded()) {
+      if (auto items = otlp::CountTraces(body)) return B::Undecoded(std::move(body), *items);
+      // Malformed: the decoder reports where.
+    }
+  }
+  return Decode(std::move(body), format, static_cast<B*>(nullptr));
+}
+
 }  // namespace
 
 ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,
@@ -39,7 +52,7 @@ ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
             const ItemCounters& counters, Completion done) {
-  StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
+  StatusOr<B> batch = Prepare(consumer, std::move(body), format);
   if (!batch.ok()) {
     done(batch.status());
     return;

@@ -4,6 +4,7 @@
 // own encoder. Header-only; test code only.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -39,6 +40,9 @@ class FakeConsumer final : public Consumer<B> {
     std::lock_guard lock(mu_);
     answer_ = std::move(s);
   }
+  // Ask for undecoded batches (Consumer::TakesUndecoded), as the store does.
+  void TakeUndecoded(bool take) { takes_undecoded_ = take; }
+  bool TakesUndecoded() const override { return takes_undecoded_; }
   // Keep completions instead of answering; Release() answers the oldest.
   void Hold(bool hold) {
     std::lock_guard lock(mu_);
@@ -79,6 +83,7 @@ class FakeConsumer final : public Consumer<B> {
   Status answer_;
   bool hold_ = false;
   std::deque<Completion> held_;
+  std::atomic<bool> takes_undecoded_{false};
 };
 
 // An ExportTraceServiceRequest with `spans` spans (valid 16/8-byte ids), serialized.
