@@ -229,6 +229,29 @@ void BM_LoadgenDecodeFree(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadgenDecodeFree);
 
+// What the receiver does instead for the store: validate and count without building a batch.
+void BM_LoadgenCount(benchmark::State& state) {
+  auto wires = LoadgenWires(64);
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(otlp::CountTraces(wires[i++ % wires.size()]));
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_LoadgenCount);
+
+// Head rows straight from the requests' protobuf (TraceTable::ApplyWire), against
+// BM_TraceTableApply/1 plus BM_LoadgenDecodeFree.
+void BM_TraceTableApplyWire(benchmark::State& state) {
+  auto wires = LoadgenWires(1000);
+  for (auto _ : state) {
+    TraceTable table;
+    for (const auto& w : wires)
+      if (!table.ApplyWire(w)) std::abort();
+    benchmark::DoNotOptimize(table.span_count());
+  }
+  state.SetItemsProcessed(state.iterations() * 100'000);
+}
+BENCHMARK(BM_TraceTableApplyWire)->Unit(benchmark::kMillisecond);
+
 // Arg 0: synthetic spans; 1: the load generator's.
 void BM_TraceTableApply(benchmark::State& state) {
   auto requests = Requests(state, 1000);

@@ -1,6 +1,7 @@
 // What the OTLP receiver's two transports share: decode an Export*ServiceRequest, hand the batch
 // to the signal's consumer with a Completion, count accepted / refused items, and map the
-// pipeline's answer to the wire (gRPC code + HTTP status + retry hints).
+// pipeline's answer to the wire (gRPC code + HTTP status + retry hints). A protobuf traces
+// request for a consumer that TakesUndecoded() is validated and counted, not decoded.
 //
 // Counting follows the Go collector's obsreport: items are counted once the pipeline answers —
 // accepted on OK, refused on any error. A request that does not decode never reaches the pipeline
