@@ -378,8 +378,19 @@ class Walker {
   // A span's own fields in one pass; its events and links afterwards, events first, so that the
   // visitor sees each owner's attributes together.
   bool Span(Ptr p, Ptr end) {
+    // Its vectors stay empty: only the scalars need resetting.
+    static_assert(sizeof(pdata::Span) == 216, "a field was added to pdata::Span: reset it here");
     pdata::Span& s = span_;
-    s = pdata::Span{};
+    s.trace_id = {};
+    s.span_id = {};
+    s.trace_state = {};
+    s.parent_span_id = {};
+    s.name = {};
+    s.kind = pdata::SpanKind::kUnspecified;
+    s.start_time_unix_nano = s.end_time_unix_nano = 0;
+    s.dropped_attributes_count = s.dropped_events_count = s.dropped_links_count = 0;
+    s.status = {};
+    s.flags = 0;
     uint32_t nattrs = 0;
     nested_.clear();
     while (p < end) {
