@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <string_view>
 
 namespace otter::store {
@@ -49,5 +50,11 @@ inline uint64_t HashBytes(std::string_view s, uint64_t seed) {
   }
   return Mix(a ^ k1, b ^ h);
 }
+
+// A random seed drawn once per process, for in-memory hash tables.
+inline const uint64_t kProcessSeed = [] {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}();
 
 }  // namespace otter::store

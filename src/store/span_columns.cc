@@ -23,12 +23,9 @@ StringTable::StringTable() : strings_(1), slots_(64) {}
 namespace {
 
 // Seeded per process, so that clients cannot choose strings that collide (hash flooding).
-const uint64_t kHashSeed = [] {
-  std::random_device rd;
-  return (uint64_t{rd()} << 32) ^ rd();
-}();
-
-uint32_t HashString(std::string_view s) { return static_cast<uint32_t>(HashBytes(s, kHashSeed)); }
+uint32_t HashString(std::string_view s) {
+  return static_cast<uint32_t>(HashBytes(s, kProcessSeed));
+}
 
 }  // namespace
 

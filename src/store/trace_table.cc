@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "store/hash.h"
 #include "store/span_columns.h"
 #include "store/tag_filter.h"
 
@@ -129,10 +130,11 @@ struct TraceSummary {
 
 // The head keeps spans as rows (store/span_columns.h) with a trace-id index into them.
 // A trace's spans and operations are lists threaded through arrays of the head (no allocation
-// per trace beyond its map entry).
+// per trace).
 struct TraceTable::Head {
   static constexpr uint32_t kEnd = UINT32_MAX;
   struct Trace {
+    pdata::TraceId id;
     uint32_t first = kEnd, last = kEnd;  // its rows in write order, linked by next_row
     uint32_t count = 0;
     uint32_t ops = kEnd;  // its distinct operation ids: a list in op_links
@@ -146,25 +148,66 @@ struct TraceTable::Head {
   SpanRows rows;
   Chunked<uint32_t> next_row;  // per row: the next row of its trace, or kEnd
   Chunked<OpLink> op_links;
-  std::unordered_map<pdata::TraceId, Trace, IdHash> by_trace;
-  // Traces in order of their first span's arrival (map nodes do not move): a flush writes them
-  // in this order, so that it reads the rows about sequentially.
-  std::vector<const std::pair<const pdata::TraceId, Trace>*> arrival;
+  // Traces in order of their first span's arrival: a flush writes them in this order, so that it
+  // reads the rows about sequentially.
+  Chunked<Trace> traces;
+  // Trace id → its number in `traces`: open addressing, at most half full, each slot
+  // (hash << 32 | number + 1) or 0. Ids are hashed with a per-process seed, so that clients
+  // cannot choose ids that collide.
+  std::vector<uint64_t> slots = std::vector<uint64_t>(1024);
   std::unordered_map<uint64_t, uint32_t> op_cache;  // see Apply
   uint64_t first_write_ns = 0;
 
-  // `op_of(row)` gives a span's operation id.
+  static uint32_t Hash(const pdata::TraceId& id) {
+    return static_cast<uint32_t>(HashBytes(
+        std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16), kProcessSeed));
+  }
+  // The trace of `id`, or null.
+  const Trace* Find(const pdata::TraceId& id) const {
+    uint32_t h = Hash(id);
+    size_t mask = slots.size() - 1;
+    for (size_t i = h & mask; slots[i]; i = (i + 1) & mask) {
+      const Trace& t = traces[static_cast<uint32_t>(slots[i]) - 1];
+      if ((slots[i] >> 32) == h && t.id == id) return &t;
+    }
+    return nullptr;
+  }
+  // The trace of `id`, added if new.
+  Trace& FindOrAdd(const pdata::TraceId& id) {
+    if (traces.size() * 2 >= slots.size()) Rehash(slots.size() * 2);
+    uint32_t h = Hash(id);
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    for (; slots[i]; i = (i + 1) & mask) {
+      Trace& t = traces[static_cast<uint32_t>(slots[i]) - 1];
+      if ((slots[i] >> 32) == h && t.id == id) return t;
+    }
+    Trace fresh;
+    fresh.id = id;
+    traces.push_back(fresh);
+    slots[i] = (uint64_t{h} << 32) | traces.size();
+    return traces[traces.size() - 1];
+  }
+  void Rehash(size_t n) {
+    std::vector<uint64_t> bigger(n);
+    for (uint64_t slot : slots) {
+      if (!slot) continue;
+      size_t i = (slot >> 32) & (n - 1);
+      while (bigger[i]) i = (i + 1) & (n - 1);
+      bigger[i] = slot;
+    }
+    slots = std::move(bigger);
+  }
+
   // Indexes the rows appended since `first`; `op_of(row)` gives a span's operation id.
   template <class OpOf>
   void Index(uint32_t first, OpOf&& op_of) {
     for (auto i = first; i < rows.spans.size(); ++i) {
       const SpanRow& r = rows.spans[i];
       next_row.push_back(kEnd);
-      auto& entry = *by_trace.try_emplace(r.trace_id).first;
-      Trace& t = entry.second;
+      Trace& t = FindOrAdd(r.trace_id);
       if (t.count++ == 0) {
         t.first = i;
-        arrival.push_back(&entry);
       } else {
         next_row[t.last] = i;
       }
@@ -192,19 +235,19 @@ struct TraceTable::Head {
 
   // Whether a span of `id` here matches `q`. Requires the table's lock for the active head.
   bool Matches(const pdata::TraceId& id, const TraceSearch& q) const {
-    auto it = by_trace.find(id);
-    if (it == by_trace.end()) return false;
-    for (uint32_t i = it->second.first; i != kEnd; i = next_row[i])
+    const Trace* t = Find(id);
+    if (!t) return false;
+    for (uint32_t i = t->first; i != kEnd; i = next_row[i])
       if (SpanMatches(rows, rows.spans[i], q)) return true;
     return false;
   }
 
   // Appends the spans of `id` to *out; false when the head has none. Requires the table's lock.
   bool Load(const pdata::TraceId& id, pdata::TraceBatch* out) const {
-    auto it = by_trace.find(id);
-    if (it == by_trace.end()) return false;
+    const Trace* t = Find(id);
+    if (!t) return false;
     std::vector<uint32_t> trace_rows;
-    ForEachRow(it->second, [&](uint32_t i) { trace_rows.push_back(i); });
+    ForEachRow(*t, [&](uint32_t i) { trace_rows.push_back(i); });
     rows.ToBatch(trace_rows, out);
     return true;
   }
@@ -536,7 +579,8 @@ void TraceTable::Freeze() {
   std::unique_lock lock(mu_);
   frozen_ = std::move(active_);
   active_ = std::make_shared<Head>();
-  active_->by_trace.reserve(frozen_->by_trace.size());  // the next head is likely as large
+  // The next head is likely as large.
+  active_->Rehash(std::max(active_->slots.size(), frozen_->slots.size()));
 }
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
@@ -547,11 +591,11 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     head = frozen_;
     catalogue = ops_;
   }
-  if (!head || head->by_trace.empty()) return {};
+  if (!head || head->traces.empty()) return {};
   // The block's operation table: the catalogue entries its traces use, renumbered.
   std::vector<uint32_t> local(catalogue.size(), UINT32_MAX);
   std::vector<std::pair<std::string, Operation>> used;
-  for (const auto& [id, t] : head->by_trace) {
+  for (const Head::Trace& t : head->traces) {
     head->ForEachOp(t, [&](uint32_t op) {
       if (local[op] != UINT32_MAX) return;
       local[op] = static_cast<uint32_t>(used.size());
@@ -566,8 +610,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
   std::vector<BlockBuilder::TraceMeta> meta;
-  for (const auto* entry : head->arrival) {
-    const Head::Trace& t = entry->second;
+  for (const Head::Trace& t : head->traces) {
     PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()), t.count};
     head->ForEachRow(t, [&](uint32_t i) { order.push_back(i); });
     auto earlier = [&](uint32_t a, uint32_t b) {
@@ -584,7 +627,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     page_traces.push_back(pt);
     auto first_op = static_cast<uint32_t>(builder.ops().size());
     head->ForEachOp(t, [&](uint32_t op) { builder.ops().push_back(local[op]); });
-    meta.push_back({entry->first, pt.count, first_op, t.nops, t.summary});
+    meta.push_back({t.id, pt.count, first_op, t.nops, t.summary});
     if (order.size() >= kPageSpans) {
       builder.AddPage(pages.Encode(order, page_traces), meta, filters.Build(order));
       order.clear();
@@ -761,11 +804,11 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     for (size_t i = 0; i < ops_.size(); ++i) ok[i] = op_matches(ops_[i].first, ops_[i].second);
     for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
       if (!head) continue;
-      for (const auto& [id, t] : head->by_trace) {
+      for (const Head::Trace& t : head->traces) {
         if (!t.summary.MayMatch(q)) continue;
         bool any = false;
         head->ForEachOp(t, [&](uint32_t op) { any = any || ok[op]; });
-        if (any) candidates.push_back({t.summary.max_start, id, nullptr, 0});
+        if (any) candidates.push_back({t.summary.max_start, t.id, nullptr, 0});
       }
     }
   }
