@@ -49,7 +49,11 @@ constexpr FieldInfo kLinkFields[] = {
 };
 constexpr FieldInfo kStatusFields[] = {{2, kLen, "message"}, {3, kVarint, "code"}};
 
-bool DecodeEvent(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanEvent& e) {
+// The fields of an Event, Link and Span, shared by the decoder and the walker (WalkTraces):
+// `attr(p, end)` reads one attributes entry at p; a Span's events and links go to
+// `event(begin, end)` and `link(begin, end)`.
+template <class Attr>
+bool EventFields(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanEvent& e, Attr&& attr) {
   while (p < end) {
     uint32_t tag;
     if (!d.ReadTag(p, end, &tag)) return false;
@@ -61,7 +65,7 @@ bool DecodeEvent(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanEvent& e) {
         if (!d.Str(p, end, &e.name)) return false;
         break;
       case Tag(3, kLen):
-        if (!d.Attribute(p, end, e.attributes, "attributes")) return false;
+        if (!attr(p, end)) return false;
         break;
       case Tag(4, kVarint):
         if (!d.U32(p, end, &e.dropped_attributes_count)) return false;
@@ -73,7 +77,8 @@ bool DecodeEvent(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanEvent& e) {
   return true;
 }
 
-bool DecodeLink(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanLink& l) {
+template <class Attr>
+bool LinkFields(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanLink& l, Attr&& attr) {
   while (p < end) {
     uint32_t tag;
     if (!d.ReadTag(p, end, &tag)) return false;
@@ -88,7 +93,7 @@ bool DecodeLink(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanLink& l) {
         if (!d.Str(p, end, &l.trace_state)) return false;
         break;
       case Tag(4, kLen):
-        if (!d.Attribute(p, end, l.attributes, "attributes")) return false;
+        if (!attr(p, end)) return false;
         break;
       case Tag(5, kVarint):
         if (!d.U32(p, end, &l.dropped_attributes_count)) return false;
@@ -124,15 +129,9 @@ bool DecodeStatus(ProtoDecoder& d, Ptr p, Ptr end, pdata::SpanStatus& s) {
   return true;
 }
 
-bool DecodeSpan(ProtoDecoder& d, Ptr p, Ptr end, pdata::Span& s) {
-  {
-    static constexpr uint32_t kCounted[] = {Tag(9, kLen), Tag(11, kLen), Tag(13, kLen)};
-    size_t n[3];
-    ProtoDecoder::CountTags(p, end, kCounted, n);
-    s.attributes.reserve(s.attributes.size() + n[0]);
-    if (n[1]) s.events.reserve(s.events.size() + n[1]);
-    if (n[2]) s.links.reserve(s.links.size() + n[2]);
-  }
+template <class Attr, class Event, class Link>
+bool SpanFields(ProtoDecoder& d, Ptr p, Ptr end, pdata::Span& s, Attr&& attr, Event&& event,
+                Link&& link) {
   while (p < end) {
     uint32_t tag;
     if (!d.ReadTag(p, end, &tag)) return false;
@@ -165,30 +164,22 @@ bool DecodeSpan(ProtoDecoder& d, Ptr p, Ptr end, pdata::Span& s) {
         if (!d.Fixed64(p, end, &s.end_time_unix_nano)) return false;
         break;
       case Tag(9, kLen):
-        if (!d.Attribute(p, end, s.attributes, "attributes")) return false;
+        if (!attr(p, end)) return false;
         break;
       case Tag(10, kVarint):
         if (!d.U32(p, end, &s.dropped_attributes_count)) return false;
         break;
-      case Tag(11, kLen): {
+      case Tag(11, kLen):
+      case Tag(13, kLen): {
         Ptr sub_end;
         if (!d.Sub(p, end, &sub_end)) return false;
-        auto& e = s.events.emplace_back();
-        if (!DecodeEvent(d, p, sub_end, e)) return d.In("events", s.events.size() - 1);
+        if (!(tag == Tag(11, kLen) ? event(p, sub_end) : link(p, sub_end))) return false;
         p = sub_end;
         break;
       }
       case Tag(12, kVarint):
         if (!d.U32(p, end, &s.dropped_events_count)) return false;
         break;
-      case Tag(13, kLen): {
-        Ptr sub_end;
-        if (!d.Sub(p, end, &sub_end)) return false;
-        auto& l = s.links.emplace_back();
-        if (!DecodeLink(d, p, sub_end, l)) return d.In("links", s.links.size() - 1);
-        p = sub_end;
-        break;
-      }
       case Tag(14, kVarint):
         if (!d.U32(p, end, &s.dropped_links_count)) return false;
         break;
@@ -207,6 +198,36 @@ bool DecodeSpan(ProtoDecoder& d, Ptr p, Ptr end, pdata::Span& s) {
     }
   }
   return true;
+}
+
+bool DecodeSpan(ProtoDecoder& d, Ptr p, Ptr end, pdata::Span& s) {
+  {
+    static constexpr uint32_t kCounted[] = {Tag(9, kLen), Tag(11, kLen), Tag(13, kLen)};
+    size_t n[3];
+    ProtoDecoder::CountTags(p, end, kCounted, n);
+    s.attributes.reserve(s.attributes.size() + n[0]);
+    if (n[1]) s.events.reserve(s.events.size() + n[1]);
+    if (n[2]) s.links.reserve(s.links.size() + n[2]);
+  }
+  return SpanFields(
+      d, p, end, s,
+      [&](Ptr& q, Ptr q_end) { return d.Attribute(q, q_end, s.attributes, "attributes"); },
+      [&](Ptr q, Ptr q_end) {
+        auto& e = s.events.emplace_back();
+        return EventFields(d, q, q_end, e,
+                           [&](Ptr& r, Ptr r_end) {
+                             return d.Attribute(r, r_end, e.attributes, "attributes");
+                           }) ||
+               d.In("events", s.events.size() - 1);
+      },
+      [&](Ptr q, Ptr q_end) {
+        auto& l = s.links.emplace_back();
+        return LinkFields(d, q, q_end, l,
+                          [&](Ptr& r, Ptr r_end) {
+                            return d.Attribute(r, r_end, l.attributes, "attributes");
+                          }) ||
+               d.In("links", s.links.size() - 1);
+      });
 }
 
 bool DecodeScopeSpans(ProtoDecoder& d, Ptr p, Ptr end, pdata::ScopeSpans& ss) {
@@ -300,36 +321,32 @@ class Walker {
   }
 
  private:
-  // The resource and schema_url first (the schema_url follows the scopes on the wire), then each
-  // ScopeSpans.
-  bool ResourceSpans(Ptr begin, Ptr end) {
-    rs_ = pdata::ResourceSpans{};
-    for (Ptr p = begin; p < end;) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      Ptr sub_end;
-      switch (tag) {
-        case Tag(1, kLen):
-          if (!d_.Sub(p, end, &sub_end) || !d_.Resource(p, sub_end, rs_.resource)) return false;
-          p = sub_end;
-          break;
-        case Tag(2, kLen):
-          if (!d_.Sub(p, end, &sub_end)) return false;
-          p = sub_end;
-          break;
-        case Tag(3, kLen):
-          if (!d_.Str(p, end, &rs_.schema_url)) return false;
-          break;
-        default:
-          if (!d_.Other(p, end, tag, kResourceSpansFields)) return false;
-      }
-    }
+  // A ResourceSpans or ScopeSpans in two passes: the first gives fields 1 and 3 (the resource or
+  // scope, and the schema_url, which follows the nested messages on the wire) to `own`, then
+  // `between()` runs, then the second gives each field 2 (a ScopeSpans or Span) to `nested`.
+  template <size_t N, class Own, class Between, class Nested>
+  bool TwoPasses(Ptr begin, Ptr end, const FieldInfo (&fields)[N], Own&& own, Between&& between,
+                 Nested&& nested) {
     for (Ptr p = begin; p < end;) {
       uint32_t tag;
       if (!d_.ReadTag(p, end, &tag)) return false;
       Ptr sub_end;
       if (tag == Tag(2, kLen)) {
-        if (!d_.Sub(p, end, &sub_end) || !ScopeSpans(p, sub_end)) return false;
+        if (!d_.Sub(p, end, &sub_end)) return false;
+        p = sub_end;
+      } else if (tag == Tag(1, kLen) || tag == Tag(3, kLen)) {
+        if (!own(tag, p, end)) return false;
+      } else if (!d_.Other(p, end, tag, fields)) {
+        return false;
+      }
+    }
+    between();
+    for (Ptr p = begin; p < end;) {
+      uint32_t tag;
+      if (!d_.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      if (tag == Tag(2, kLen)) {
+        if (!d_.Sub(p, end, &sub_end) || !nested(p, sub_end)) return false;
         p = sub_end;
       } else if (!ProtoDecoder::SkipValue(p, end, tag)) {
         return false;  // (checked by the first pass)
@@ -338,41 +355,32 @@ class Walker {
     return true;
   }
 
+  bool ResourceSpans(Ptr begin, Ptr end) {
+    rs_ = pdata::ResourceSpans{};
+    return TwoPasses(
+        begin, end, kResourceSpansFields,
+        [&](uint32_t tag, Ptr& p, Ptr end) {
+          if (tag == Tag(3, kLen)) return d_.Str(p, end, &rs_.schema_url);
+          Ptr sub_end;
+          if (!d_.Sub(p, end, &sub_end) || !d_.Resource(p, sub_end, rs_.resource)) return false;
+          p = sub_end;
+          return true;
+        },
+        [] {}, [&](Ptr b, Ptr e) { return ScopeSpans(b, e); });
+  }
+
   bool ScopeSpans(Ptr begin, Ptr end) {
     ss_ = pdata::ScopeSpans{};
-    for (Ptr p = begin; p < end;) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      Ptr sub_end;
-      switch (tag) {
-        case Tag(1, kLen):
+    return TwoPasses(
+        begin, end, kScopeSpansFields,
+        [&](uint32_t tag, Ptr& p, Ptr end) {
+          if (tag == Tag(3, kLen)) return d_.Str(p, end, &ss_.schema_url);
+          Ptr sub_end;
           if (!d_.Sub(p, end, &sub_end) || !d_.Scope(p, sub_end, ss_.scope)) return false;
           p = sub_end;
-          break;
-        case Tag(2, kLen):
-          if (!d_.Sub(p, end, &sub_end)) return false;
-          p = sub_end;
-          break;
-        case Tag(3, kLen):
-          if (!d_.Str(p, end, &ss_.schema_url)) return false;
-          break;
-        default:
-          if (!d_.Other(p, end, tag, kScopeSpansFields)) return false;
-      }
-    }
-    v_.Scope(rs_, ss_);
-    for (Ptr p = begin; p < end;) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      Ptr sub_end;
-      if (tag == Tag(2, kLen)) {
-        if (!d_.Sub(p, end, &sub_end) || !Span(p, sub_end)) return false;
-        p = sub_end;
-      } else if (!ProtoDecoder::SkipValue(p, end, tag)) {
-        return false;
-      }
-    }
-    return true;
+          return true;
+        },
+        [&] { v_.Scope(rs_, ss_); }, [&](Ptr b, Ptr e) { return Span(b, e); });
   }
 
   // A span's own fields in one pass; its events and links afterwards, events first, so that the
@@ -392,136 +400,35 @@ class Walker {
     s.status = {};
     s.flags = 0;
     uint32_t nattrs = 0;
-    nested_.clear();
-    while (p < end) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      switch (tag) {
-        case Tag(1, kLen):
-          if (!d_.Id(p, end, s.trace_id, "trace_id")) return false;
-          break;
-        case Tag(2, kLen):
-          if (!d_.Id(p, end, s.span_id, "span_id")) return false;
-          break;
-        case Tag(3, kLen):
-          if (!d_.Str(p, end, &s.trace_state)) return false;
-          break;
-        case Tag(4, kLen):
-          if (!d_.Id(p, end, s.parent_span_id, "parent_span_id")) return false;
-          break;
-        case Tag(5, kLen):
-          if (!d_.Str(p, end, &s.name)) return false;
-          break;
-        case Tag(6, kVarint): {
-          int32_t kind;
-          if (!d_.I32(p, end, &kind)) return false;
-          s.kind = static_cast<pdata::SpanKind>(kind);
-          break;
-        }
-        case Tag(7, kI64):
-          if (!d_.Fixed64(p, end, &s.start_time_unix_nano)) return false;
-          break;
-        case Tag(8, kI64):
-          if (!d_.Fixed64(p, end, &s.end_time_unix_nano)) return false;
-          break;
-        case Tag(9, kLen):
-          if (!Attribute(p, end, nattrs++)) return false;
-          break;
-        case Tag(10, kVarint):
-          if (!d_.U32(p, end, &s.dropped_attributes_count)) return false;
-          break;
-        case Tag(11, kLen):
-        case Tag(13, kLen): {
-          Ptr sub_end;
-          if (!d_.Sub(p, end, &sub_end)) return false;
-          nested_.push_back({tag, p, sub_end});
-          p = sub_end;
-          break;
-        }
-        case Tag(12, kVarint):
-          if (!d_.U32(p, end, &s.dropped_events_count)) return false;
-          break;
-        case Tag(14, kVarint):
-          if (!d_.U32(p, end, &s.dropped_links_count)) return false;
-          break;
-        case Tag(15, kLen): {
-          Ptr sub_end;
-          if (!d_.Sub(p, end, &sub_end) || !DecodeStatus(d_, p, sub_end, s.status)) return false;
-          p = sub_end;
-          break;
-        }
-        case Tag(16, kI32):
-          if (!d_.Fixed32(p, end, &s.flags)) return false;
-          break;
-        default:
-          if (!d_.Other(p, end, tag, kSpanFields)) return false;
-      }
+    events_.clear();
+    links_.clear();
+    auto later = [](std::vector<Range>& to) {
+      return [&to](Ptr b, Ptr e) {
+        to.push_back({b, e});
+        return true;
+      };
+    };
+    if (!SpanFields(
+            d_, p, end, s, [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, nattrs++); },
+            later(events_), later(links_)))
+      return false;
+    for (const Range& r : events_) {
+      pdata::SpanEvent e;
+      uint32_t n = 0;
+      if (!EventFields(d_, r.begin, r.end, e,
+                       [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
+        return false;
+      v_.Event(e, n);
     }
-    for (const Nested& n : nested_)
-      if (n.tag == Tag(11, kLen) && !Event(n.begin, n.end)) return false;
-    for (const Nested& n : nested_)
-      if (n.tag == Tag(13, kLen) && !Link(n.begin, n.end)) return false;
+    for (const Range& r : links_) {
+      pdata::SpanLink l;
+      uint32_t n = 0;
+      if (!LinkFields(d_, r.begin, r.end, l,
+                      [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
+        return false;
+      v_.Link(l, n);
+    }
     v_.Span(s, nattrs);
-    return true;
-  }
-
-  bool Event(Ptr p, Ptr end) {
-    pdata::SpanEvent e;
-    uint32_t nattrs = 0;
-    while (p < end) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      switch (tag) {
-        case Tag(1, kI64):
-          if (!d_.Fixed64(p, end, &e.time_unix_nano)) return false;
-          break;
-        case Tag(2, kLen):
-          if (!d_.Str(p, end, &e.name)) return false;
-          break;
-        case Tag(3, kLen):
-          if (!Attribute(p, end, nattrs++)) return false;
-          break;
-        case Tag(4, kVarint):
-          if (!d_.U32(p, end, &e.dropped_attributes_count)) return false;
-          break;
-        default:
-          if (!d_.Other(p, end, tag, kEventFields)) return false;
-      }
-    }
-    v_.Event(e, nattrs);
-    return true;
-  }
-
-  bool Link(Ptr p, Ptr end) {
-    pdata::SpanLink l;
-    uint32_t nattrs = 0;
-    while (p < end) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      switch (tag) {
-        case Tag(1, kLen):
-          if (!d_.Id(p, end, l.trace_id, "trace_id")) return false;
-          break;
-        case Tag(2, kLen):
-          if (!d_.Id(p, end, l.span_id, "span_id")) return false;
-          break;
-        case Tag(3, kLen):
-          if (!d_.Str(p, end, &l.trace_state)) return false;
-          break;
-        case Tag(4, kLen):
-          if (!Attribute(p, end, nattrs++)) return false;
-          break;
-        case Tag(5, kVarint):
-          if (!d_.U32(p, end, &l.dropped_attributes_count)) return false;
-          break;
-        case Tag(6, kI32):
-          if (!d_.Fixed32(p, end, &l.flags)) return false;
-          break;
-        default:
-          if (!d_.Other(p, end, tag, kLinkFields)) return false;
-      }
-    }
-    v_.Link(l, nattrs);
     return true;
   }
 
@@ -597,8 +504,7 @@ class Walker {
     return true;
   }
 
-  struct Nested {
-    uint32_t tag;
+  struct Range {
     Ptr begin, end;
   };
   ProtoDecoder& d_;
@@ -607,7 +513,7 @@ class Walker {
   pdata::ScopeSpans ss_;
   pdata::Span span_;
   pdata::KeyValue kv_;
-  std::vector<Nested> nested_;
+  std::vector<Range> events_, links_;  // of the span being walked
 };
 
 class SpanCounter final : public TraceVisitor {

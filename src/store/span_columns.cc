@@ -267,27 +267,32 @@ uint32_t SpanRows::ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpa
   return sit->second;
 }
 
+SpanRow SpanRows::RowOf(const pdata::Span& sp, uint32_t scope) {
+  SpanRow r;
+  r.trace_id = sp.trace_id;
+  r.span_id = sp.span_id;
+  r.parent = sp.parent_span_id;
+  r.start = sp.start_time_unix_nano;
+  r.end = sp.end_time_unix_nano;
+  r.name = strings.Intern(sp.name);
+  r.trace_state = strings.Intern(sp.trace_state);
+  r.status_message = strings.Intern(sp.status.message);
+  r.status_code = static_cast<int32_t>(sp.status.code);
+  r.kind = static_cast<int32_t>(sp.kind);
+  r.scope = scope;
+  r.flags = sp.flags;
+  r.dropped_attrs = sp.dropped_attributes_count;
+  r.dropped_events = sp.dropped_events_count;
+  r.dropped_links = sp.dropped_links_count;
+  return r;
+}
+
 void SpanRows::Append(const pdata::TraceBatch& batch) {
   for (const auto& rs : batch.resources()) {
     for (const auto& ss : rs.scope_spans) {
       uint32_t scope = ScopeOf(rs, ss);
       for (const auto& sp : ss.spans) {
-        SpanRow r;
-        r.trace_id = sp.trace_id;
-        r.span_id = sp.span_id;
-        r.parent = sp.parent_span_id;
-        r.start = sp.start_time_unix_nano;
-        r.end = sp.end_time_unix_nano;
-        r.name = strings.Intern(sp.name);
-        r.trace_state = strings.Intern(sp.trace_state);
-        r.status_message = strings.Intern(sp.status.message);
-        r.status_code = static_cast<int32_t>(sp.status.code);
-        r.kind = static_cast<int32_t>(sp.kind);
-        r.scope = scope;
-        r.flags = sp.flags;
-        r.dropped_attrs = sp.dropped_attributes_count;
-        r.dropped_events = sp.dropped_events_count;
-        r.dropped_links = sp.dropped_links_count;
+        SpanRow r = RowOf(sp, scope);
         r.attrs = AddAttrs(sp.attributes);
         r.nattrs = static_cast<uint32_t>(sp.attributes.size());
         r.events = static_cast<uint32_t>(events.size());
@@ -341,22 +346,7 @@ class SpanRows::WireVisitor final : public otlp::TraceVisitor {
                                   l.dropped_attributes_count, l.flags});
   }
   void Span(const pdata::Span& sp, uint32_t nattrs) override {
-    SpanRow r;
-    r.trace_id = sp.trace_id;
-    r.span_id = sp.span_id;
-    r.parent = sp.parent_span_id;
-    r.start = sp.start_time_unix_nano;
-    r.end = sp.end_time_unix_nano;
-    r.name = rows_.strings.Intern(sp.name);
-    r.trace_state = rows_.strings.Intern(sp.trace_state);
-    r.status_message = rows_.strings.Intern(sp.status.message);
-    r.status_code = static_cast<int32_t>(sp.status.code);
-    r.kind = static_cast<int32_t>(sp.kind);
-    r.scope = scope_;
-    r.flags = sp.flags;
-    r.dropped_attrs = sp.dropped_attributes_count;
-    r.dropped_events = sp.dropped_events_count;
-    r.dropped_links = sp.dropped_links_count;
+    SpanRow r = rows_.RowOf(sp, scope_);
     r.attrs = attrs_;  // the span's own attributes come first
     r.nattrs = nattrs;
     r.events = static_cast<uint32_t>(events_);

@@ -182,6 +182,8 @@ class SpanRows {
   uint32_t Key(size_t position, std::string_view key);
   uint32_t StringValue(uint32_t key, std::string_view value);
   AttrCell Cell(size_t position, const pdata::KeyValue& kv);
+  // A span's row without its attributes, events and links.
+  SpanRow RowOf(const pdata::Span& sp, uint32_t scope);
   uint32_t AddAttrs(const pdata::Attributes& attrs);
   uint32_t ScopeOf(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss);
   pdata::AnyValue Value(const AttrCell& cell, pdata::TraceBatch* out) const;
