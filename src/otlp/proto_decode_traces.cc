@@ -1,4 +1,5 @@
-// OTLP protobuf decoding of ExportTraceServiceRequest (== TracesData) into pdata traces.
+// OTLP protobuf decoding of ExportTraceServiceRequest (== TracesData) into pdata traces, and
+// WalkTraces, which visits the same content without building a batch.
 #include "otlp/proto_codec.h"
 #include "otlp/proto_decode_internal.h"
 

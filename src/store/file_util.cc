@@ -1,6 +1,7 @@
 #include "store/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -21,10 +22,15 @@ Status Errno(const std::string& what, const std::string& path) {
 StatusOr<std::string> ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno("open", path);
-  std::string out;
-  char buf[1 << 16];
+  // Read straight into a string of the file's size (WAL segments are up to 128 MiB: growing a
+  // string chunk by chunk copied each one several times over). One byte more shows the end.
+  struct stat st {};
+  size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  std::string out(size + 1, '\0');
+  size_t got = 0;
   while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (got == out.size()) out.resize(out.size() * 2);  // the file grew meanwhile
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       Status s = Errno("read", path);
@@ -32,9 +38,10 @@ StatusOr<std::string> ReadFile(const std::string& path) {
       return s;
     }
     if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    got += static_cast<size_t>(n);
   }
   ::close(fd);
+  out.resize(got);
   return out;
 }
 
