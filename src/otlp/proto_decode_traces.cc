@@ -322,21 +322,22 @@ class Walker {
   }
 
  private:
-  // A ResourceSpans or ScopeSpans in two passes: the first gives fields 1 and 3 (the resource or
-  // scope, and the schema_url, which follows the nested messages on the wire) to `own`, then
-  // `between()` runs, then the second gives each field 2 (a ScopeSpans or Span) to `nested`.
+  // A ResourceSpans or ScopeSpans in two passes: the first reads field 1 (the resource or scope)
+  // with `own(begin, end)` and field 3 (the schema_url, which follows the nested messages on the
+  // wire) into *schema_url, then `between()` runs, then the second gives each field 2 (a
+  // ScopeSpans or Span) to `nested`.
   template <size_t N, class Own, class Between, class Nested>
-  bool TwoPasses(Ptr begin, Ptr end, const FieldInfo (&fields)[N], Own&& own, Between&& between,
-                 Nested&& nested) {
+  bool TwoPasses(Ptr begin, Ptr end, const FieldInfo (&fields)[N], Own&& own,
+                 std::string_view* schema_url, Between&& between, Nested&& nested) {
     for (Ptr p = begin; p < end;) {
       uint32_t tag;
       if (!d_.ReadTag(p, end, &tag)) return false;
       Ptr sub_end;
-      if (tag == Tag(2, kLen)) {
-        if (!d_.Sub(p, end, &sub_end)) return false;
+      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
+        if (!d_.Sub(p, end, &sub_end) || (tag == Tag(1, kLen) && !own(p, sub_end))) return false;
         p = sub_end;
-      } else if (tag == Tag(1, kLen) || tag == Tag(3, kLen)) {
-        if (!own(tag, p, end)) return false;
+      } else if (tag == Tag(3, kLen)) {
+        if (!d_.Str(p, end, schema_url)) return false;
       } else if (!d_.Other(p, end, tag, fields)) {
         return false;
       }
@@ -360,28 +361,15 @@ class Walker {
     rs_ = pdata::ResourceSpans{};
     return TwoPasses(
         begin, end, kResourceSpansFields,
-        [&](uint32_t tag, Ptr& p, Ptr end) {
-          if (tag == Tag(3, kLen)) return d_.Str(p, end, &rs_.schema_url);
-          Ptr sub_end;
-          if (!d_.Sub(p, end, &sub_end) || !d_.Resource(p, sub_end, rs_.resource)) return false;
-          p = sub_end;
-          return true;
-        },
-        [] {}, [&](Ptr b, Ptr e) { return ScopeSpans(b, e); });
+        [&](Ptr p, Ptr e) { return d_.Resource(p, e, rs_.resource); }, &rs_.schema_url, [] {},
+        [&](Ptr p, Ptr e) { return ScopeSpans(p, e); });
   }
 
   bool ScopeSpans(Ptr begin, Ptr end) {
     ss_ = pdata::ScopeSpans{};
     return TwoPasses(
-        begin, end, kScopeSpansFields,
-        [&](uint32_t tag, Ptr& p, Ptr end) {
-          if (tag == Tag(3, kLen)) return d_.Str(p, end, &ss_.schema_url);
-          Ptr sub_end;
-          if (!d_.Sub(p, end, &sub_end) || !d_.Scope(p, sub_end, ss_.scope)) return false;
-          p = sub_end;
-          return true;
-        },
-        [&] { v_.Scope(rs_, ss_); }, [&](Ptr b, Ptr e) { return Span(b, e); });
+        begin, end, kScopeSpansFields, [&](Ptr p, Ptr e) { return d_.Scope(p, e, ss_.scope); },
+        &ss_.schema_url, [&] { v_.Scope(rs_, ss_); }, [&](Ptr p, Ptr e) { return Span(p, e); });
   }
 
   // A span's own fields in one pass; its events and links afterwards, events first, so that the

@@ -4,7 +4,6 @@
 #include <bit>
 #include <cstring>
 #include <map>
-#include <random>
 
 #include "otlp/proto_codec.h"
 #include "store/block.h"

@@ -162,31 +162,32 @@ struct TraceTable::Head {
     return static_cast<uint32_t>(HashBytes(
         std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16), kProcessSeed));
   }
+  // The slot of `id` (hash h), or the free slot where it would go.
+  size_t Probe(const pdata::TraceId& id, uint32_t h) const {
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (slots[i] &&
+           ((slots[i] >> 32) != h || traces[static_cast<uint32_t>(slots[i]) - 1].id != id))
+      i = (i + 1) & mask;
+    return i;
+  }
   // The trace of `id`, or null.
   const Trace* Find(const pdata::TraceId& id) const {
-    uint32_t h = Hash(id);
-    size_t mask = slots.size() - 1;
-    for (size_t i = h & mask; slots[i]; i = (i + 1) & mask) {
-      const Trace& t = traces[static_cast<uint32_t>(slots[i]) - 1];
-      if ((slots[i] >> 32) == h && t.id == id) return &t;
-    }
-    return nullptr;
+    uint64_t slot = slots[Probe(id, Hash(id))];
+    return slot ? &traces[static_cast<uint32_t>(slot) - 1] : nullptr;
   }
   // The trace of `id`, added if new.
   Trace& FindOrAdd(const pdata::TraceId& id) {
     if (traces.size() * 2 >= slots.size()) Rehash(slots.size() * 2);
     uint32_t h = Hash(id);
-    size_t mask = slots.size() - 1;
-    size_t i = h & mask;
-    for (; slots[i]; i = (i + 1) & mask) {
-      Trace& t = traces[static_cast<uint32_t>(slots[i]) - 1];
-      if ((slots[i] >> 32) == h && t.id == id) return t;
+    uint64_t& slot = slots[Probe(id, h)];
+    if (!slot) {
+      Trace fresh;
+      fresh.id = id;
+      traces.push_back(fresh);
+      slot = (uint64_t{h} << 32) | traces.size();
     }
-    Trace fresh;
-    fresh.id = id;
-    traces.push_back(fresh);
-    slots[i] = (uint64_t{h} << 32) | traces.size();
-    return traces[traces.size() - 1];
+    return traces[static_cast<uint32_t>(slot) - 1];
   }
   void Rehash(size_t n) {
     std::vector<uint64_t> bigger(n);
