@@ -4,7 +4,8 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean fuzz
+.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean fuzz \
+        crash-test
 
 deps:
 	@scripts/install-deps.sh
@@ -39,6 +40,12 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j$(JOBS) -LE interop --timeout 600
+
+# The long durability runs (CI runs a short slice of each inside `make test`): 200 kill -9
+# rounds under load, and 5000 seeded file-system fault schedules.
+crash-test: build
+	cd $(BUILD) && OTTER_CRASH_ROUNDS=$(or $(CRASH_ROUNDS),200) ./otter_tests --gtest_filter='CrashTest.*'
+	cd $(BUILD) && OTTER_FAULT_SCHEDULES=$(or $(FAULT_SCHEDULES),5000) ./otter_tests --gtest_filter='StoreFaultTest.*'
 
 bench: build
 	./$(BUILD)/otter_bench --benchmark_min_time=0.5

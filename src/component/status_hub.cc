@@ -26,4 +26,17 @@ std::pair<std::string, Status> StatusHub::FirstFailure() const {
   return *failures_.begin();
 }
 
+void StatusHub::ReportDegraded(const std::string& component, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  if (reason.empty())
+    degraded_.erase(component);
+  else
+    degraded_[component] = reason;
+}
+
+std::map<std::string, std::string> StatusHub::Degraded() const {
+  std::lock_guard lock(mu_);
+  return degraded_;
+}
+
 }  // namespace otter

@@ -18,11 +18,16 @@ class StatusHub {
   void Report(const std::string& component, const Status& status);
   // First failing component ("" if none) and its error.
   std::pair<std::string, Status> FirstFailure() const;
+  // A component that serves but not fully (e.g. a store that set a corrupt file aside) says why;
+  // "" clears it. The health check shows these without failing.
+  void ReportDegraded(const std::string& component, const std::string& reason);
+  std::map<std::string, std::string> Degraded() const;
 
  private:
   mutable std::mutex mu_;
-  bool ready_ = false;                      // GUARDED_BY(mu_)
-  std::map<std::string, Status> failures_;  // GUARDED_BY(mu_)
+  bool ready_ = false;                           // GUARDED_BY(mu_)
+  std::map<std::string, Status> failures_;       // GUARDED_BY(mu_)
+  std::map<std::string, std::string> degraded_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace otter

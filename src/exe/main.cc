@@ -127,6 +127,9 @@ int Run(const config::LoadOptions& opts) {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the store handles like
+  // a full disk, instead of the signal killing the process.
+  signal(SIGXFSZ, SIG_IGN);
   // Batches are allocated and freed in bursts; by default glibc gives the heap top back to the OS
   // after each and page-faults it in again, which cost 5-10x in decode benchmarks. Keep it.
   mallopt(M_TRIM_THRESHOLD, 256 << 20);

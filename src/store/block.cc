@@ -32,11 +32,19 @@ size_t CompressTo(std::string_view raw, std::string* out, std::unique_ptr<char[]
     *scratch_size = bound;
   }
   // One context per thread: ZSTD_compress would allocate and clear a fresh one for every page.
-  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(),
-                                                                       &ZSTD_freeCCtx);
+  // Frames carry zstd's content checksum (XXH64), which decompression verifies: a flipped bit in
+  // a frame is an error, not wrong data.
+  auto make = [] {
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    if (c) {
+      ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, kZstdLevel);
+      ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+    }
+    return c;
+  };
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(make(), &ZSTD_freeCCtx);
   if (!cctx) return 0;
-  size_t n =
-      ZSTD_compressCCtx(cctx.get(), scratch->get(), bound, raw.data(), raw.size(), kZstdLevel);
+  size_t n = ZSTD_compress2(cctx.get(), scratch->get(), bound, raw.data(), raw.size());
   if (ZSTD_isError(n)) return 0;
   out->append(scratch->get(), n);
   return n;

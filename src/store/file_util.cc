@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "store/env.h"
+
 namespace otter::store {
 
 namespace {
@@ -90,24 +92,13 @@ Status CreateDirs(const std::string& dir) {
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data) {
-  return WriteFileAtomic(
-      path, [data](int fd, const std::string& tmp) { return WriteAll(fd, data, tmp); });
+  return WriteFileAtomic(*PosixEnv(), path, data);
 }
 
 Status WriteFileAtomic(const std::string& path,
                        const std::function<Status(int fd, const std::string& tmp)>& fill) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("open", tmp);
-  Status s = fill(fd, tmp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync", tmp);
-  ::close(fd);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("rename", tmp);
-  return SyncDir(std::filesystem::path(path).parent_path().string());
+  return WriteFileAtomic(*PosixEnv(), path,
+                         [&](WritableFile& file) { return fill(file.fd(), file.path()); });
 }
 
 Status ReadAt(int fd, uint64_t offset, size_t n, char* out, const std::string& path) {

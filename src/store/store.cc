@@ -11,13 +11,33 @@
 #include <tuple>
 
 #include "otlp/proto_codec.h"
+#include "store/crc32.h"
 #include "store/file_util.h"
 
 namespace otter::store {
 
 namespace {
 constexpr const char* kSignalNames[] = {"traces", "metrics", "logs"};
+
+// FLUSHED holds "<segment> <crc32 of the number's text, 8 hex digits>": a flipped bit must not
+// name another segment (too low deletes blocks, too high deletes WAL segments). A bare number
+// (written before the checksum) is accepted.
+std::string FlushedMarker(uint64_t segment) {
+  std::string n = std::to_string(segment);
+  return fmt::format("{} {:08x}", n, Crc32(0, n));
 }
+
+bool ParseFlushedMarker(std::string_view text, uint64_t* segment) {
+  std::string_view n = text.substr(0, text.find(' '));
+  if (n.empty() || n.size() > 20 || n.find_first_not_of("0123456789") != std::string_view::npos)
+    return false;
+  if (n.size() < text.size() && text.substr(n.size()) != fmt::format(" {:08x}", Crc32(0, n)))
+    return false;
+  *segment = std::strtoull(std::string(n).c_str(), nullptr, 10);
+  return true;
+}
+
+}  // namespace
 
 Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
              telemetry::SelfMetrics* metrics)
@@ -45,6 +65,9 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
   flushes_ = &m.GetCounter("otter_store_flushes_total", "Heads written as blocks.", {});
   flush_errors_ = &m.GetCounter("otter_store_flush_errors_total",
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
+  compaction_errors_ = &m.GetCounter(
+      "otter_store_compaction_errors_total",
+      "Compactions that failed (e.g. no space left); their inputs stay and are merged later.", {});
   retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
                                      "Blocks deleted by retention (age or size).", {});
   for (int i : {0, 1, 2}) {
@@ -54,6 +77,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                   : i == 1 ? "logs"
                                            : "metrics"}});
   }
+  for (const char* kind : {"wal_record", "wal_segment", "wal_undecodable", "block", "marker"})
+    ReportCorruption(kind, 0, "");  // present (at 0) from the start, for alerts on increase
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
     telemetry::Labels labels;
@@ -84,7 +109,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                              telemetry::SelfMetrics* metrics) {
   std::unique_ptr<Store> store(new Store(std::move(options), std::move(logger), metrics));
   const std::string& dir = store->options_.directory;
-  RETURN_IF_ERROR(CreateDirs(dir));
+  RETURN_IF_ERROR(store->options_.env->CreateDirs(dir));
   std::string lock_path = dir + "/LOCK";
   store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (store->lock_fd_ < 0) {
@@ -100,6 +125,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
   wo.segment_bytes = store->options_.wal_segment_bytes;
   wo.sync = store->options_.sync;
   wo.logger = store->logger_;
+  wo.env = store->options_.env;
   Wal::ReplayStats stats;
   Store* s = store.get();
   ASSIGN_OR_RETURN(store->wal_, Wal::Open(
@@ -110,12 +136,27 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                     &stats));
   store->logger_->info(
       "store {}: replayed {} WAL records ({} bytes) from {} segments: {} spans, {} metric series, "
-      "{} log records{}",
+      "{} log records{}{}",
       dir, stats.records, stats.bytes, stats.segments, store->traces_.span_count(),
       store->metrics_.series_count(), store->logs_.record_count(),
       stats.truncated_bytes
           ? fmt::format("; truncated {} bytes of torn tail", stats.truncated_bytes)
+          : std::string(),
+      stats.aborted_bytes
+          ? fmt::format("; {} bytes of failed commits not replayed", stats.aborted_bytes)
           : std::string());
+  if (stats.corrupt_regions) {
+    store->ReportCorruption("wal_record", stats.corrupt_regions,
+                            fmt::format("the write-ahead log had {} damaged stretches ({} bytes) "
+                                        "that were skipped at start-up",
+                                        stats.corrupt_regions, stats.corrupt_bytes));
+  }
+  if (stats.unreadable_segments) {
+    store->ReportCorruption("wal_segment", stats.unreadable_segments,
+                            fmt::format("{} write-ahead log segments could not be read and were "
+                                        "set aside as .corrupt",
+                                        stats.unreadable_segments));
+  }
   store->wal_bytes_ = store->wal_->size_bytes();
   store->writer_ = std::thread([s] { s->WriterLoop(); });
   store->flusher_ = std::thread([s] { s->FlusherLoop(); });
@@ -135,6 +176,8 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
   // bug) is skipped with an error rather than blocking start-up.
   auto skip = [&](const Status& st) {
     logger_->error("store: skipping an undecodable {} WAL record: {}", type, st.message());
+    ReportCorruption("wal_undecodable", 1,
+                     "a write-ahead log record did not decode at start-up and was skipped");
     return Status::Ok();
   };
   switch (static_cast<RecordType>(type)) {
@@ -268,6 +311,17 @@ Status Store::ApplyDecodedTraces(std::string_view request) {
   return Status::Ok();
 }
 
+void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& reason) {
+  metrics_sink_
+      ->GetCounter("otter_store_corruption_total",
+                   "Damage found in the store's files: skipped WAL stretches (wal_record), "
+                   "unreadable WAL segments (wal_segment), undecodable WAL records "
+                   "(wal_undecodable), blocks set aside (block), a lost FLUSHED marker (marker).",
+                   {{"kind", kind}})
+      .Add(n);
+  if (n && options_.status) options_.status->ReportDegraded(options_.status_component, reason);
+}
+
 void Store::ReportDrops(const ConvertedMetrics& converted) {
   if (!converted.dropped_points) return;
   dropped_points_->Add(converted.dropped_points);
@@ -289,14 +343,22 @@ void Store::WriterLoop() {
     bool cut_requested = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1),
-                   [&] { return closing_ || flush_requested_ || !queue_.empty(); });
-      if (closing_ && queue_.empty()) return;
+      // Held writes (below) are looked at again soon.
+      auto wait = unsealed_.empty()
+                      ? std::chrono::milliseconds(1000)
+                      : std::max(std::chrono::milliseconds(1), options_.unsealed_wait / 4);
+      cv_.wait_for(lock, wait, [&] { return closing_ || flush_requested_ || !queue_.empty(); });
+      if (closing_ && queue_.empty()) {
+        lock.unlock();
+        ResolveUnsealed(/*closing=*/true);
+        return;
+      }
       group.swap(queue_);
       queued_bytes_ = 0;
       cut_requested = flush_requested_;
       flush_requested_ = false;
     }
+    ResolveUnsealed(/*closing=*/false);
     if (!group.empty()) Commit(group);
     group.clear();
     uint64_t flushed;
@@ -314,7 +376,44 @@ void Store::WriterLoop() {
   }
 }
 
+Status Store::RecoverWal() {
+  if (!wal_->degraded()) return Status::Ok();
+  Status st = wal_->Recover();
+  if (options_.status) options_.status->Report(options_.status_component, st);
+  if (st.ok()) {
+    logger_->info("store: the write-ahead log recovered; new segment {}", wal_->current_segment());
+  }
+  return st;
+}
+
+void Store::ResolveUnsealed(bool closing) {
+  if (unsealed_.empty()) return;
+  Status sealed = RecoverWal();
+  Status answer;
+  if (sealed.ok()) {
+    answer = Unavailable("store commit failed: " + unsealed_reason_);
+  } else if (closing ||
+             std::chrono::steady_clock::now() - unsealed_since_ >= options_.unsealed_wait) {
+    // An honest "unknown": DEADLINE_EXCEEDED is retryable, and a retry may store it twice.
+    answer = DeadlineExceeded(
+        "store commit failed (" + unsealed_reason_ +
+        ") and the disk did not let the store mark the write as failed: it may or may not be "
+        "stored");
+  } else {
+    return;
+  }
+  for (auto& done : unsealed_) done(answer);
+  unsealed_.clear();
+}
+
 void Store::Commit(std::deque<Pending>& group) {
+  // While the log cannot start a clean segment, nothing can be made durable: refuse (retryably).
+  if (Status st = RecoverWal(); !st.ok()) {
+    refused_->Add(group.size());
+    for (auto& p : group)
+      p.done(Unavailable("the store cannot write its log: " + std::string(st.message())));
+    return;
+  }
   Status st;
   for (auto& p : group) {
     st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
@@ -329,6 +428,21 @@ void Store::Commit(std::deque<Pending>& group) {
   if (!st.ok()) {
     commit_errors_->Add(1);
     logger_->error("store: WAL commit of {} writes failed: {}", group.size(), st.message());
+    // Seal the failed group off before refusing it, so that its client's retry can never meet a
+    // replayed copy of it.
+    Status sealed = RecoverWal();
+    if (!sealed.ok()) {
+      // Part of the group may be durable and nothing can say otherwise yet: refusing it now could
+      // let a replay resurrect it. Hold the answers until a sealed segment exists.
+      logger_->error(
+          "store: cannot start a new WAL segment after the failure (writes are "
+          "refused until it can): {}",
+          sealed.message());
+      if (unsealed_.empty()) unsealed_since_ = std::chrono::steady_clock::now();
+      unsealed_reason_ = std::string(st.message());
+      for (auto& p : group) unsealed_.push_back(std::move(p.done));
+      return;
+    }
     for (auto& p : group) p.done(Unavailable("store commit failed: " + std::string(st.message())));
     return;
   }
@@ -355,11 +469,15 @@ void Store::Cut() {
     std::lock_guard lock(flush_mu_);
     if (flush_job_) return;
   }
+  auto fail = [&](const Status& st) {
+    logger_->error("store: cannot start a new WAL segment: {}", st.message());
+    std::lock_guard lock(flush_mu_);
+    flush_failure_ = st;
+    flush_cv_.notify_all();
+  };
+  if (wal_->degraded()) return fail(Unavailable("the write-ahead log is degraded"));
   auto closed = wal_->Rotate();
-  if (!closed.ok()) {
-    logger_->error("store: cannot start a new WAL segment: {}", closed.status().message());
-    return;
-  }
+  if (!closed.ok()) return fail(closed.status());
   traces_.Freeze();
   metrics_.Freeze();
   logs_.Freeze();
@@ -383,11 +501,13 @@ Status Store::WriteBlocks(uint64_t segment) {
   auto built = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {
     if (!images[i].empty())
-      RETURN_IF_ERROR(WriteFileAtomic(BlockPath(kSignalNames[i], segment), images[i]));
+      RETURN_IF_ERROR(
+          WriteFileAtomic(*options_.env, BlockPath(kSignalNames[i], segment), images[i]));
   }
   // The flush is complete once FLUSHED names it; before that, Open deletes these blocks and
   // replays the WAL instead.
-  RETURN_IF_ERROR(WriteFileAtomic(options_.directory + "/FLUSHED", std::to_string(segment)));
+  RETURN_IF_ERROR(
+      WriteFileAtomic(*options_.env, options_.directory + "/FLUSHED", FlushedMarker(segment)));
   uint64_t bytes = 0;
   for (int i = 0; i < 3; ++i) {
     if (images[i].empty()) {
@@ -427,8 +547,12 @@ void Store::FlusherLoop() {
             "the WAL): {}",
             job, st.message());
         std::unique_lock lock(flush_mu_);
+        flush_failure_ = st;
+        retry_flush_ = false;
+        flush_cv_.notify_all();
         if (flusher_stop_) return;
-        flush_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return flusher_stop_; });
+        flush_cv_.wait_for(lock, std::chrono::seconds(5),
+                           [&] { return flusher_stop_ || retry_flush_; });
         continue;
       }
       flushes_->Add(1);
@@ -489,7 +613,8 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
   BlockWrite write = [&](const BlockFill& fill, uint64_t first,
                          uint64_t last) -> StatusOr<std::shared_ptr<BlockReader>> {
     std::string path = options_.directory + "/blocks/" + BlockFileName(signal, last, first);
-    RETURN_IF_ERROR(WriteFileAtomic(path, fill));
+    RETURN_IF_ERROR(WriteFileAtomic(
+        *options_.env, path, [&](WritableFile& file) { return fill(file.fd(), file.path()); }));
     return BlockReader::Open(path);
   };
   auto started = std::chrono::steady_clock::now();
@@ -502,7 +627,8 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
       if (!replaced.status().message().empty())
         std::filesystem::remove(std::string(replaced.status().message()), ec);
     } else {
-      logger_->error("store: compaction of {} blocks failed: {}", signal,
+      compaction_errors_->Add(1);
+      logger_->error("store: compaction of {} blocks failed (retried later): {}", signal,
                      replaced.status().message());
     }
     return false;
@@ -560,33 +686,38 @@ Status Store::FlushForTesting() {
   {
     std::lock_guard lock(flush_mu_);
     before = flushed_upto_;
+    flush_failure_ = Status::Ok();
+    retry_flush_ = true;  // a failed flush is retried now rather than after its pause
   }
+  flush_cv_.notify_all();
   {
     std::lock_guard lock(mu_);
     flush_requested_ = true;
   }
   cv_.notify_all();
   std::unique_lock lock(flush_mu_);
-  if (!flush_cv_.wait_for(lock, std::chrono::seconds(60),
-                          [&] { return flushed_upto_ > before && flush_job_ == 0; })) {
+  if (!flush_cv_.wait_for(lock, std::chrono::seconds(60), [&] {
+        return (flushed_upto_ > before && flush_job_ == 0) || !flush_failure_.ok();
+      })) {
     return DeadlineExceeded("flush did not finish within 60s");
   }
-  return Status::Ok();
+  return flush_failure_;
 }
 
 Status Store::LoadBlocks() {
   namespace fs = std::filesystem;
   std::string bdir = options_.directory + "/blocks";
-  RETURN_IF_ERROR(CreateDirs(bdir));
+  RETURN_IF_ERROR(options_.env->CreateDirs(bdir));
+  const std::string marker_path = options_.directory + "/FLUSHED";
   uint64_t flushed = 0;
-  auto marker = ReadFile(options_.directory + "/FLUSHED");
+  bool marker_ok = false;
+  std::string marker_problem;  // set when FLUSHED is there but cannot be used
+  auto marker = options_.env->ReadFile(marker_path);
   if (marker.ok()) {
-    char* end = nullptr;
-    flushed = std::strtoull(marker->c_str(), &end, 10);
-    if (marker->empty() || *end != '\0') {
-      return DataLoss(options_.directory + "/FLUSHED is malformed (\"" + *marker +
-                      "\"); it must hold the number of the last flushed WAL segment");
-    }
+    marker_ok = ParseFlushedMarker(*marker, &flushed);
+    if (!marker_ok) marker_problem = "is malformed or damaged";
+  } else if (fs::exists(marker_path)) {
+    marker_problem = "cannot be read (" + std::string(marker.status().message()) + ")";
   }
   // (last segment, signal, first segment, path), opened in segment order.
   std::vector<std::tuple<uint64_t, int, uint64_t, std::string>> found;
@@ -606,6 +737,22 @@ Status Store::LoadBlocks() {
   }
   if (ec) return Unavailable("list " + bdir + ": " + ec.message());
   std::sort(found.begin(), found.end());
+  if (!marker_ok && !found.empty()) {
+    // Without the commit point, the WAL tells it: segments up to the flushed one are deleted
+    // only after FLUSHED names it, so everything below the oldest segment left is in blocks.
+    auto wal = ListWalSegments(options_.directory + "/wal");
+    flushed = wal.ok() && !wal->empty() ? wal->front() - 1 : std::get<0>(found.back());
+    if (!marker_problem.empty() || flushed > 0) {
+      std::string why = marker_problem.empty() ? "is missing" : marker_problem;
+      ReportCorruption(
+          "marker", 1,
+          marker_path + " " + why + "; rebuilt from the WAL as " + std::to_string(flushed));
+      logger_->error("store: {} {}; the last flushed WAL segment is taken to be {}", marker_path,
+                     why, flushed);
+      Status st = WriteFileAtomic(*options_.env, marker_path, FlushedMarker(flushed));
+      if (!st.ok()) logger_->error("store: {}", st.message());
+    }
+  }
   // A compacted block supersedes the blocks whose segments it covers: a crash after writing it
   // may have left some of them behind.
   std::vector<bool> superseded(found.size());
@@ -643,6 +790,9 @@ Status Store::LoadBlocks() {
       logger_->error("store: block {} is unreadable and is set aside as .corrupt: {}", path,
                      st.message());
       fs::rename(path, path + ".corrupt", ec);
+      ReportCorruption("block", 1,
+                       "block " + path + " was unreadable and is set aside as " + path +
+                           ".corrupt (" + std::string(st.message()) + ")");
     }
   }
   flushed_upto_ = flushed;

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "component/completion.h"
+#include "component/status_hub.h"
 #include "pdata/batch.h"
 #include "store/log_table.h"
 #include "store/metric_table.h"
@@ -42,6 +43,15 @@ struct StoreOptions {
   // of up to this size (docs/storage.md, "Compaction").
   uint64_t compaction_max_bytes = 128ull << 20;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
+  Env* env = PosixEnv();              // the file system (tests inject faults)
+  // After a failed commit the store can refuse the writes only once the WAL has sealed them off;
+  // while the disk does not allow that, their answers wait this long, then say the outcome is
+  // unknown (DEADLINE_EXCEEDED).
+  std::chrono::milliseconds unsealed_wait{5000};
+  // Where the store reports failing writes and data it set aside (the health check reads it);
+  // optional.
+  StatusHub* status = nullptr;
+  std::string status_component = "exporter/store";
 };
 
 // WAL record types.
@@ -111,6 +121,13 @@ class Store {
   // does not take (none are expected; it takes what the decoder does).
   Status ApplyDecodedTraces(std::string_view request);
   void ReportDrops(const ConvertedMetrics& converted);
+  // Counts `n` corruption events of `kind` and reports the store degraded with `reason`.
+  void ReportCorruption(const char* kind, uint64_t n, const std::string& reason);
+  // Writer thread: a failed commit leaves the WAL degraded until it starts a sealed segment.
+  Status RecoverWal();
+  // Writer thread: answers the held writes of a failed commit once the WAL is sealed (refused),
+  // or when unsealed_wait has passed or the store closes (outcome unknown).
+  void ResolveUnsealed(bool closing);
 
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -130,6 +147,10 @@ class Store {
   uint64_t queued_bytes_ = 0;  // GUARDED_BY(mu_)
   bool closing_ = false;       // GUARDED_BY(mu_)
   std::thread writer_;
+  // Writer thread: answers of a failed commit that the WAL could not seal off yet.
+  std::vector<Completion> unsealed_;
+  std::chrono::steady_clock::time_point unsealed_since_{};
+  std::string unsealed_reason_;
 
   // Flushing: the writer cuts and hands the closed WAL segment to the flusher, which writes the
   // blocks and reports back the segment the WAL may delete up to.
@@ -139,6 +160,8 @@ class Store {
   uint64_t flushed_upto_ = 0;     // GUARDED_BY(flush_mu_): last segment covered by blocks
   bool flusher_stop_ = false;     // GUARDED_BY(flush_mu_)
   bool flush_requested_ = false;  // GUARDED_BY(mu_): FlushForTesting asks the writer to cut
+  Status flush_failure_;          // GUARDED_BY(flush_mu_): why the last cut or flush failed
+  bool retry_flush_ = false;      // GUARDED_BY(flush_mu_): FlushForTesting cuts a retry pause short
   std::thread flusher_;
   bool compaction_requested_ = false;  // GUARDED_BY(flush_mu_): a flush added a block
   std::condition_variable compact_cv_;
@@ -157,6 +180,7 @@ class Store {
   telemetry::Counter* flushes_ = nullptr;
   telemetry::Counter* flush_errors_ = nullptr;
   telemetry::Counter* retention_deleted_ = nullptr;
+  telemetry::Counter* compaction_errors_ = nullptr;
   telemetry::Counter* compactions_[3] = {};  // traces, logs, metrics
 };
 

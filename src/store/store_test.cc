@@ -12,7 +12,9 @@
 
 #include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
+#include "store/file_util.h"
 #include "store/store_testing.h"
+#include "util/fault_env.h"
 #include "util/harness.h"
 
 namespace otter::store {
@@ -740,24 +742,71 @@ TEST_F(StoreTest, CompactionWaitsForARunWorthMerging) {
 
 TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {
   const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  testing::FaultEnv env(1);
+  StoreOptions o;
+  o.directory = dir_.path() + "/data";
+  o.retention = std::chrono::milliseconds(0);
+  o.env = &env;
   {
-    auto store = Open();
-    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
-    ASSERT_TRUE(store->FlushForTesting().ok());
+    auto store = Store::Open(o, NullLogger(), nullptr);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(WriteSync(**store, TwoServiceTrace(t0)).ok());
+    // The power goes after the blocks are written, as FLUSHED is about to name them.
+    env.InjectOnPath("FLUSHED", testing::FaultEnv::Fault::kPowerLoss);
+    EXPECT_FALSE((*store)->FlushForTesting().ok());
   }
-  // A write after the flush lands in a new WAL segment.
-  {
-    auto store = Open();
-    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0 + 1)).ok());
-  }
-  // As if the process died after writing the blocks but before FLUSHED named them.
-  std::filesystem::remove(dir_.path() + "/data/FLUSHED");
-  auto store = Open();
-  // The blocks are removed as unfinished and the WAL (here: the later write) is replayed.
-  EXPECT_EQ(store->traces().block_count(), 0u);
-  auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+  env.PowerLoss(/*torn=*/false);
+  ASSERT_TRUE(std::filesystem::exists(o.directory + "/blocks"));
+  bool block_left = false;
+  for (const auto& e : std::filesystem::directory_iterator(o.directory + "/blocks"))
+    block_left |= e.path().extension() == ".blk";
+  ASSERT_TRUE(block_left);
+  telemetry::SelfMetrics metrics;
+  auto store = Store::Open(o, NullLogger(), &metrics);
+  ASSERT_TRUE(store.ok());
+  // The blocks are removed as unfinished and the WAL is replayed: each span once.
+  EXPECT_EQ((*store)->traces().block_count(), 0u);
+  auto trace = (*store)->traces().GetTrace(TraceIdOf(0x11));
   ASSERT_TRUE(trace.ok());
   EXPECT_EQ(trace->ItemCount(), 2u);
+  EXPECT_EQ(metrics.Value("otter_store_corruption_total", {{"kind", "marker"}}), 0);
+}
+
+// A lost or damaged FLUSHED marker is rebuilt from the WAL: the flushed blocks stay and nothing
+// is replayed twice.
+TEST_F(StoreTest, DamagedFlushedMarkerIsRebuiltFromTheWal) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  for (std::string damage : {"", "x", "legacy", "3 00000000"}) {
+    SCOPED_TRACE("FLUSHED=\"" + damage + "\"");
+    std::filesystem::remove_all(dir_.path() + "/data");
+    {
+      auto store = Open();
+      ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+      ASSERT_TRUE(store->FlushForTesting().ok());
+      ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0 + 1)).ok());
+    }
+    std::string marker = dir_.path() + "/data/FLUSHED";
+    std::string written = *ReadFile(marker);
+    if (damage.empty()) {
+      std::filesystem::remove(marker);
+    } else if (damage == "legacy") {  // a bare number, as written before the checksum
+      ASSERT_TRUE(WriteFileAtomic(marker, written.substr(0, written.find(' '))).ok());
+    } else {
+      ASSERT_TRUE(WriteFileAtomic(marker, damage).ok());
+    }
+    telemetry::SelfMetrics metrics;
+    StoreOptions o;
+    o.directory = dir_.path() + "/data";
+    o.retention = std::chrono::milliseconds(0);
+    auto store = Store::Open(o, NullLogger(), &metrics);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->traces().block_count(), 1u);
+    auto trace = (*store)->traces().GetTrace(TraceIdOf(0x11));
+    ASSERT_TRUE(trace.ok());
+    EXPECT_EQ(trace->ItemCount(), 4u);  // two from the block, two from the WAL
+    EXPECT_EQ(metrics.Value("otter_store_corruption_total", {{"kind", "marker"}}),
+              damage == "legacy" ? 0 : 1);
+  }
 }
 
 TEST_F(StoreTest, CorruptBlockIsSetAsideAndTheStoreOpens) {

@@ -1,8 +1,11 @@
 // Wal: the store's write-ahead log. Records (a type byte + an OTLP protobuf payload) are
 // appended to numbered segment files and made durable by Sync() (fdatasync); the store's
-// writer thread calls Sync() once per group of appends (group commit). On open, every record of
-// the segments not yet covered by blocks is replayed; a torn or corrupt tail is truncated with a
-// warning. Byte layout and crash behaviour: docs/storage.md.
+// writer thread calls Sync() once per group of appends (group commit). A failed write or sync
+// leaves the log degraded: nothing more goes into that segment, and Recover() starts the next
+// one with a header that seals the failed one at its last good byte, so a refused group is never
+// replayed. On open, every record of the segments not yet covered by blocks is replayed up to its
+// seal; damaged records are skipped (framing with a magic lets replay find the next record) and
+// counted; a torn tail is truncated. Byte layout and crash behaviour: docs/storage.md.
 // Thread-safety: not thread-safe; owned by the store's writer thread (Open/replay before that).
 #pragma once
 
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/env.h"
 
 namespace otter::store {
 
@@ -26,6 +30,7 @@ class Wal {
     uint64_t segment_bytes = 128ull << 20;   // a new segment starts past this size
     bool sync = true;                        // false only for benchmarks of the non-durable path
     std::shared_ptr<spdlog::logger> logger;  // required
+    Env* env = PosixEnv();
   };
   // Called for every intact record during Open, in log order.
   using ReplayFn = std::function<Status(uint8_t type, std::string_view payload, uint64_t segment)>;
@@ -33,13 +38,19 @@ class Wal {
   struct ReplayStats {
     uint64_t records = 0;
     uint64_t bytes = 0;
-    uint64_t truncated_bytes = 0;  // cut off a torn/corrupt tail
     uint64_t segments = 0;
+    uint64_t truncated_bytes = 0;      // torn tails cut off (a crash during an append)
+    uint64_t aborted_bytes = 0;        // past a segment's seal: groups whose commit failed
+    uint64_t corrupt_bytes = 0;        // damaged bytes skipped before an intact record
+    uint64_t corrupt_regions = 0;      // how many such damaged stretches (or lost sealed bytes)
+    uint64_t unreadable_segments = 0;  // set aside as .corrupt: they could not be read
   };
 
   // Opens the log in `options.dir`, replays segments numbered > `replay_after` through `fn`
-  // (older ones are covered by blocks and are deleted), truncates a corrupt tail, and opens a
-  // fresh segment for appends. A replay callback error aborts Open.
+  // (older ones are covered by blocks and are deleted), skips damage, truncates a torn tail, and
+  // opens a fresh segment for appends. Only a replay callback error (or failing to create the
+  // directory) fails Open: damaged or unreadable files never do, and when the new segment cannot
+  // be created (a full disk) the log opens degraded.
   static StatusOr<std::unique_ptr<Wal>> Open(Options options, uint64_t replay_after,
                                              const ReplayFn& fn, ReplayStats* stats);
   ~Wal();
@@ -49,8 +60,15 @@ class Wal {
   // The same without copying the payload, which must stay valid until Sync() returns: Sync
   // hands it to the kernel directly (writev), sparing a copy of every received request.
   Status AppendRef(uint8_t type, std::string_view payload);
-  // Writes the buffered records and fdatasyncs the segment.
+  // Writes the buffered records and fdatasyncs the segment. On failure the buffered records are
+  // dropped and the log is degraded (below).
   Status Sync();
+  // After a failed Sync the segment's tail is in an unknown state: the records may or may not be
+  // on disk (after a failed fsync the page cache cannot be trusted). Until Recover() succeeds,
+  // Sync() refuses. Recover() cuts the segment back to its last good byte and starts the next
+  // segment, whose durable header seals the old one there: replay never reads past the seal.
+  bool degraded() const { return degraded_; }
+  Status Recover();
   // Drops the records appended since the last Sync() (a group commit that failed to append).
   void Discard();
   // Closes the current segment and starts the next; returns the closed segment's number. Records
@@ -63,19 +81,26 @@ class Wal {
   // Bytes in all live segments (for the size-based flush trigger and self-metrics).
   uint64_t size_bytes() const { return total_bytes_ + buffer_.size() + ref_bytes_; }
 
-  static constexpr size_t kHeaderSize = 9;  // u32 length, u32 crc32, u8 type
+  static constexpr size_t kHeaderSize = 13;  // u32 magic, u32 length, u32 crc32, u8 type
+  static constexpr size_t kSegmentHeaderSize = 28;
   static constexpr uint32_t kMaxRecord = 512u << 20;
 
  private:
   Wal() = default;
+  // Creates segment `n` (emptying a leftover of a failed attempt) and makes its header, which
+  // seals the current segment at its good size, durable.
   Status OpenSegment(uint64_t n);
   std::string SegmentPath(uint64_t n) const;
+  Status ReplaySegment(size_t index, const std::vector<uint64_t>& segments, const ReplayFn& fn,
+                       ReplayStats* st);
 
   Options options_;
-  int fd_ = -1;
+  std::unique_ptr<WritableFile> file_;
   uint64_t segment_ = 0;
-  uint64_t segment_size_ = 0;
+  uint64_t segment_size_ = 0;  // bytes of the current segment known to be written and synced
   uint64_t total_bytes_ = 0;
+  bool degraded_ = false;
+  std::string degraded_reason_;
   std::vector<uint64_t> live_;  // segment numbers on disk, ascending
   Status Header(uint8_t type, std::string_view payload);
   // Appended, not yet written: buffer_ holds headers and copied payloads; each ref is written

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "component/status_hub.h"
+#include "otlp/json_codec.h"
 
 namespace otter::health_check {
 namespace {
@@ -75,7 +76,20 @@ net::HttpResponse HealthCheckExtension::Answer() const {
   if (healthy) {
     auto now = std::chrono::system_clock::now();
     r.body = "{\"status\":\"Server available\",\"upSince\":\"" + FormatRfc3339Nano(started_) +
-             "\",\"uptime\":\"" + FormatGoDuration(now - started_) + "\"}";
+             "\",\"uptime\":\"" + FormatGoDuration(now - started_) + "\"";
+    // Components that serve with a known problem (e.g. a corrupt file set aside) say so here.
+    auto degraded = ctx_.status->Degraded();
+    if (!degraded.empty()) {
+      r.body += ",\"degraded\":{";
+      for (auto it = degraded.begin(); it != degraded.end(); ++it) {
+        if (it != degraded.begin()) r.body += ',';
+        otlp::AppendJsonString(r.body, it->first);
+        r.body += ':';
+        otlp::AppendJsonString(r.body, it->second);
+      }
+      r.body += '}';
+    }
+    r.body += '}';
   } else {
     r.body =
         "{\"status\":\"Server not "

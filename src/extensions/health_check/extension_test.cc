@@ -77,6 +77,19 @@ TEST_F(HealthCheckTest, PipelineCheckFollowsExporterFailures) {
   EXPECT_EQ(Get("/").status, 200);
 }
 
+TEST_F(HealthCheckTest, DegradedComponentsAreShownWithTheirReason) {
+  Start();
+  hub_.SetReady(true);
+  hub_.ReportDegraded("exporter/store", "block \"b.blk\" set aside as corrupt");
+  auto r = Get("/");
+  EXPECT_EQ(r.status, 200);  // it still serves
+  EXPECT_THAT(
+      r.body,
+      HasSubstr(R"("degraded":{"exporter/store":"block \"b.blk\" set aside as corrupt"}})"));
+  hub_.ReportDegraded("exporter/store", "");
+  EXPECT_THAT(Get("/").body, ::testing::Not(HasSubstr("degraded")));
+}
+
 TEST_F(HealthCheckTest, FailuresIgnoredWithoutPipelineCheck) {
   Start();
   hub_.SetReady(true);
