@@ -252,18 +252,17 @@ void BlockWriter::AppendTail(std::string_view signal_index, uint64_t wal_segment
   // The index's raw size is not stored: a zstd frame carries its content size.
 }
 
-StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path) {
+StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path, Env& env) {
   std::shared_ptr<BlockReader> r(new BlockReader());
   r->path_ = path;
-  r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r->fd_ < 0) return Unavailable("open " + path + ": " + std::strerror(errno));
-  off_t size = ::lseek(r->fd_, 0, SEEK_END);
-  if (size < static_cast<off_t>(kMagic.size() + kFooterSize)) {
+  ASSIGN_OR_RETURN(r->file_, env.OpenForRead(path));
+  uint64_t size = r->file_->size();
+  if (size < kMagic.size() + kFooterSize) {
     return DataLoss(path + ": too short for a block (" + std::to_string(size) + " bytes)");
   }
-  r->file_bytes_ = static_cast<uint64_t>(size);
+  r->file_bytes_ = size;
   char footer[kFooterSize];
-  RETURN_IF_ERROR(ReadAt(r->fd_, r->file_bytes_ - kFooterSize, kFooterSize, footer, path));
+  RETURN_IF_ERROR(r->file_->ReadAt(r->file_bytes_ - kFooterSize, kFooterSize, footer));
   if (std::string_view(footer + 32, 8) != kEndMagic) return DataLoss(path + ": no block footer");
   uint64_t index_offset = LoadLE64(footer);
   uint64_t index_len = LoadLE64(footer + 8);
@@ -276,7 +275,7 @@ StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path
     return DataLoss(path + ": index bounds do not match the file size");
   }
   std::string compressed(index_len, '\0');
-  RETURN_IF_ERROR(ReadAt(r->fd_, index_offset, index_len, compressed.data(), path));
+  RETURN_IF_ERROR(r->file_->ReadAt(index_offset, index_len, compressed.data()));
   if (Crc(compressed) != crc) return DataLoss(path + ": index checksum mismatch");
   unsigned long long raw = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN || raw > (1ull << 32)) {
@@ -300,9 +299,7 @@ StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path
   return r;
 }
 
-BlockReader::~BlockReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+BlockReader::~BlockReader() = default;
 
 StatusOr<std::shared_ptr<const std::string>> BlockReader::Frame(uint32_t n) const {
   {
@@ -337,7 +334,7 @@ StatusOr<std::string> BlockReader::CompressedFrame(uint32_t n, uint32_t* raw_siz
     return DataLoss(path_ + ": frame " + std::to_string(n) + " out of range");
   const FrameInfo& f = frames_[n];
   std::string compressed(f.compressed, '\0');
-  RETURN_IF_ERROR(ReadAt(fd_, f.offset, f.compressed, compressed.data(), path_));
+  RETURN_IF_ERROR(file_->ReadAt(f.offset, f.compressed, compressed.data()));
   RETURN_IF_ERROR(CheckFrameHeader(n, compressed));
   *raw_size = f.raw;
   return compressed;
@@ -350,12 +347,12 @@ Status BlockReader::CopyFrameTo(uint32_t n, int fd, const std::string& fd_path, 
   const FrameInfo& f = frames_[n];
   char head[kZstdMaxFrameHeader];
   size_t head_len = std::min<size_t>(sizeof head, f.compressed);
-  RETURN_IF_ERROR(ReadAt(fd_, f.offset, head_len, head, path_));
+  RETURN_IF_ERROR(file_->ReadAt(f.offset, head_len, head));
   RETURN_IF_ERROR(CheckFrameHeader(n, {head, head_len}));
   auto in = static_cast<loff_t>(f.offset);
   size_t left = f.compressed;
   while (left > 0) {
-    ssize_t c = ::copy_file_range(fd_, &in, fd, nullptr, left, 0);
+    ssize_t c = ::copy_file_range(file_->fd(), &in, fd, nullptr, left, 0);
     if (c < 0 && errno == EINTR) continue;
     if (c < 0 && left == f.compressed &&
         (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {

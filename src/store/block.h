@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/env.h"
 
 namespace otter::store {
 
@@ -74,7 +75,8 @@ class BlockWriter {
 class BlockReader {
  public:
   // Reads and checks the footer and index. DataLoss when the file is torn or corrupt.
-  static StatusOr<std::shared_ptr<BlockReader>> Open(const std::string& path);
+  static StatusOr<std::shared_ptr<BlockReader>> Open(const std::string& path,
+                                                     Env& env = *PosixEnv());
   ~BlockReader();
 
   const std::string& signal_index() const { return signal_index_; }
@@ -104,7 +106,7 @@ class BlockReader {
     uint32_t raw;
   };
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<ReadableFile> file_;
   uint64_t file_bytes_ = 0;
   uint64_t wal_segment_ = 0;
   std::vector<FrameInfo> frames_;

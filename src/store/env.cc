@@ -42,8 +42,36 @@ class PosixFile final : public WritableFile {
   std::string path_;
 };
 
+class PosixReadable final : public ReadableFile {
+ public:
+  PosixReadable(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~PosixReadable() override { ::close(fd_); }
+  Status ReadAt(uint64_t offset, size_t n, char* out) const override {
+    return store::ReadAt(fd_, offset, n, out, path_);
+  }
+  uint64_t size() const override { return size_; }
+  int fd() const override { return fd_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  uint64_t size_;
+};
+
 class Posix final : public Env {
  public:
+  StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("open", path);
+    off_t size = ::lseek(fd, 0, SEEK_END);
+    if (size < 0) {
+      Status s = Errno("seek", path);
+      ::close(fd);
+      return s;
+    }
+    return std::unique_ptr<ReadableFile>(new PosixReadable(fd, path, static_cast<uint64_t>(size)));
+  }
   StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path,
                                                         bool truncate) override {
     // Not O_APPEND: copy_file_range refuses such a target. Writes go to the end all the same:

@@ -1,5 +1,5 @@
-// Env: the store's file-system seam. The WAL, flushes (blocks and the FLUSHED marker) and
-// start-up go through it, so that tests can put a fault-injecting file system underneath
+// Env: the store's file-system seam. The WAL, flushes (blocks and the FLUSHED marker), block
+// reads, compaction, retention and start-up go through it, so that tests can put a fault-injecting file system underneath
 // (tests/util/fault_env.h: failed and short writes, failed fsyncs, power loss) in the spirit of
 // LevelDB's and RocksDB's test environments. PosixEnv() is the real one.
 // Thread-safety: implementations are thread-safe; a WritableFile is used by one thread at a time.
@@ -32,6 +32,17 @@ class WritableFile {
   virtual const std::string& path() const = 0;
 };
 
+// A file open for reading at offsets (blocks). Errors name the path.
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  // Exactly `n` bytes at `offset` (DataLoss when the file ends first).
+  virtual Status ReadAt(uint64_t offset, size_t n, char* out) const = 0;
+  virtual uint64_t size() const = 0;
+  // The descriptor, for copying ranges in the kernel (copy_file_range).
+  virtual int fd() const = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -39,6 +50,7 @@ class Env {
   // directory) or, with `truncate`, emptying it.
   virtual StatusOr<std::unique_ptr<WritableFile>> OpenForAppend(const std::string& path,
                                                                 bool truncate) = 0;
+  virtual StatusOr<std::unique_ptr<ReadableFile>> OpenForRead(const std::string& path) = 0;
   virtual StatusOr<std::string> ReadFile(const std::string& path) = 0;
   // At most the first `n` bytes of the file.
   virtual StatusOr<std::string> ReadPrefix(const std::string& path, size_t n) = 0;

@@ -77,7 +77,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                   : i == 1 ? "logs"
                                            : "metrics"}});
   }
-  for (const char* kind : {"wal_record", "wal_segment", "wal_undecodable", "block", "marker"})
+  for (const char* kind :
+       {"wal_record", "wal_segment", "wal_undecodable", "block", "block_unreadable", "marker"})
     ReportCorruption(kind, 0, "");  // present (at 0) from the start, for alerts on increase
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
@@ -316,7 +317,8 @@ void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& re
       ->GetCounter("otter_store_corruption_total",
                    "Damage found in the store's files: skipped WAL stretches (wal_record), "
                    "unreadable WAL segments (wal_segment), undecodable WAL records "
-                   "(wal_undecodable), blocks set aside (block), a lost FLUSHED marker (marker).",
+                   "(wal_undecodable), blocks set aside (block) or not readable (block_unreadable), a lost "
+                   "FLUSHED marker (marker).",
                    {{"kind", kind}})
       .Add(n);
   if (n && options_.status) options_.status->ReportDegraded(options_.status_component, reason);
@@ -515,7 +517,8 @@ Status Store::WriteBlocks(uint64_t segment) {
       continue;
     }
     bytes += images[i].size();
-    ASSIGN_OR_RETURN(auto reader, BlockReader::Open(BlockPath(kSignalNames[i], segment)));
+    ASSIGN_OR_RETURN(auto reader,
+                     BlockReader::Open(BlockPath(kSignalNames[i], segment), *options_.env));
     RETURN_IF_ERROR(i == 0   ? traces_.AddBlock(reader, true)
                     : i == 1 ? metrics_.AddBlock(reader, true)
                              : logs_.AddBlock(reader, true));
@@ -615,7 +618,7 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
     std::string path = options_.directory + "/blocks/" + BlockFileName(signal, last, first);
     RETURN_IF_ERROR(WriteFileAtomic(
         *options_.env, path, [&](WritableFile& file) { return fill(file.fd(), file.path()); }));
-    return BlockReader::Open(path);
+    return BlockReader::Open(path, *options_.env);
   };
   auto started = std::chrono::steady_clock::now();
   StatusOr<std::vector<std::string>> replaced = step(write);
@@ -779,21 +782,36 @@ Status Store::LoadBlocks() {
       fs::remove(path, ec);
       continue;
     }
-    auto reader = BlockReader::Open(path);
+    auto reader = BlockReader::Open(path, *options_.env);
+    for (int attempt = 1; !reader.ok() && reader.status().code() != StatusCode::kDataLoss &&
+                          attempt < 3;
+         ++attempt) {
+      reader = BlockReader::Open(path, *options_.env);
+    }
     Status st = reader.status();
     if (reader.ok()) {
       st = signal == 0   ? traces_.AddBlock(*reader, false)
            : signal == 1 ? metrics_.AddBlock(*reader, false)
                          : logs_.AddBlock(*reader, false);
     }
-    if (!st.ok()) {
-      logger_->error("store: block {} is unreadable and is set aside as .corrupt: {}", path,
-                     st.message());
-      fs::rename(path, path + ".corrupt", ec);
-      ReportCorruption("block", 1,
-                       "block " + path + " was unreadable and is set aside as " + path +
-                           ".corrupt (" + std::string(st.message()) + ")");
+    if (st.ok()) continue;
+    if (st.code() != StatusCode::kDataLoss) {
+      // An I/O error is not damage: the file stays for the next start to read.
+      logger_->error("store: block {} cannot be read ({}); it is not served until a restart "
+                     "reads it",
+                     path, st.message());
+      ReportCorruption("block_unreadable", 1,
+                       "block " + path + " could not be read (" + std::string(st.message()) +
+                           ") and is not served");
+      continue;
     }
+    logger_->error("store: block {} is corrupt and is set aside as .corrupt: {}", path,
+                   st.message());
+    Status moved = options_.env->RenameFile(path, path + ".corrupt");
+    if (!moved.ok()) logger_->error("store: {}", moved.message());
+    ReportCorruption("block", 1,
+                     "block " + path + " was corrupt and is set aside as " + path + ".corrupt (" +
+                         std::string(st.message()) + ")");
   }
   flushed_upto_ = flushed;
   wal_removed_upto_ = flushed;

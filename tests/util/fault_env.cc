@@ -27,6 +27,23 @@ class FaultEnv::File final : public store::WritableFile {
   std::unique_ptr<store::WritableFile> base_;
 };
 
+class FaultEnv::Readable final : public store::ReadableFile {
+ public:
+  Readable(FaultEnv* env, std::string path, std::unique_ptr<store::ReadableFile> base)
+      : env_(env), path_(std::move(path)), base_(std::move(base)) {}
+  Status ReadAt(uint64_t offset, size_t n, char* out) const override {
+    RETURN_IF_ERROR(env_->ReadFault(path_));
+    return base_->ReadAt(offset, n, out);
+  }
+  uint64_t size() const override { return base_->size(); }
+  int fd() const override { return base_->fd(); }
+
+ private:
+  FaultEnv* env_;
+  std::string path_;
+  std::unique_ptr<store::ReadableFile> base_;
+};
+
 namespace {
 
 uint64_t SizeOf(const std::string& path) {
@@ -170,21 +187,26 @@ Status FaultEnv::Truncate(File& file, uint64_t size) {
   return Status::Ok();
 }
 
+Status FaultEnv::ReadFault(const std::string& path) {
+  std::lock_guard lock(mu_);
+  Fault f;
+  if (NextFault(path, &f)) return Failure("read", path, f);
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<store::ReadableFile>> FaultEnv::OpenForRead(const std::string& path) {
+  RETURN_IF_ERROR(ReadFault(path));
+  ASSIGN_OR_RETURN(auto file, base_->OpenForRead(path));
+  return std::unique_ptr<store::ReadableFile>(new Readable(this, path, std::move(file)));
+}
+
 StatusOr<std::string> FaultEnv::ReadFile(const std::string& path) {
-  {
-    std::lock_guard lock(mu_);
-    Fault f;
-    if (NextFault(path, &f)) return Failure("read", path, f);
-  }
+  RETURN_IF_ERROR(ReadFault(path));
   return base_->ReadFile(path);
 }
 
 StatusOr<std::string> FaultEnv::ReadPrefix(const std::string& path, size_t n) {
-  {
-    std::lock_guard lock(mu_);
-    Fault f;
-    if (NextFault(path, &f)) return Failure("read", path, f);
-  }
+  RETURN_IF_ERROR(ReadFault(path));
   return base_->ReadPrefix(path, n);
 }
 

@@ -47,6 +47,7 @@ class FaultEnv final : public store::Env {
 
   StatusOr<std::unique_ptr<store::WritableFile>> OpenForAppend(const std::string& path,
                                                                bool truncate) override;
+  StatusOr<std::unique_ptr<store::ReadableFile>> OpenForRead(const std::string& path) override;
   StatusOr<std::string> ReadFile(const std::string& path) override;
   StatusOr<std::string> ReadPrefix(const std::string& path, size_t n) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
@@ -57,6 +58,8 @@ class FaultEnv final : public store::Env {
 
  private:
   class File;
+  class Readable;
+  Status ReadFault(const std::string& path);  // counts a read; its injected failure, if any
   struct FileState {
     uint64_t synced = 0;         // bytes durable
     bool entry_durable = false;  // directory synced since created/renamed
