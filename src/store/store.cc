@@ -314,12 +314,13 @@ Status Store::ApplyDecodedTraces(std::string_view request) {
 
 void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& reason) {
   metrics_sink_
-      ->GetCounter("otter_store_corruption_total",
-                   "Damage found in the store's files: skipped WAL stretches (wal_record), "
-                   "unreadable WAL segments (wal_segment), undecodable WAL records "
-                   "(wal_undecodable), blocks set aside (block) or not readable (block_unreadable), a lost "
-                   "FLUSHED marker (marker).",
-                   {{"kind", kind}})
+      ->GetCounter(
+          "otter_store_corruption_total",
+          "Damage found in the store's files: skipped WAL stretches (wal_record), "
+          "unreadable WAL segments (wal_segment), undecodable WAL records "
+          "(wal_undecodable), blocks set aside (block) or not readable (block_unreadable), a lost "
+          "FLUSHED marker (marker).",
+          {{"kind", kind}})
       .Add(n);
   if (n && options_.status) options_.status->ReportDegraded(options_.status_component, reason);
 }
@@ -744,7 +745,9 @@ Status Store::LoadBlocks() {
     // Without the commit point, the WAL tells it: segments up to the flushed one are deleted
     // only after FLUSHED names it, so everything below the oldest segment left is in blocks.
     auto wal = ListWalSegments(options_.directory + "/wal");
-    flushed = wal.ok() && !wal->empty() ? wal->front() - 1 : std::get<0>(found.back());
+    flushed = !wal.ok() || wal->empty() ? std::get<0>(found.back())
+              : wal->front() > 0        ? wal->front() - 1
+                                        : 0;
     if (!marker_problem.empty() || flushed > 0) {
       std::string why = marker_problem.empty() ? "is missing" : marker_problem;
       ReportCorruption(
@@ -783,8 +786,8 @@ Status Store::LoadBlocks() {
       continue;
     }
     auto reader = BlockReader::Open(path, *options_.env);
-    for (int attempt = 1; !reader.ok() && reader.status().code() != StatusCode::kDataLoss &&
-                          attempt < 3;
+    for (int attempt = 1;
+         !reader.ok() && reader.status().code() != StatusCode::kDataLoss && attempt < 3;
          ++attempt) {
       reader = BlockReader::Open(path, *options_.env);
     }
@@ -797,9 +800,10 @@ Status Store::LoadBlocks() {
     if (st.ok()) continue;
     if (st.code() != StatusCode::kDataLoss) {
       // An I/O error is not damage: the file stays for the next start to read.
-      logger_->error("store: block {} cannot be read ({}); it is not served until a restart "
-                     "reads it",
-                     path, st.message());
+      logger_->error(
+          "store: block {} cannot be read ({}); it is not served until a restart "
+          "reads it",
+          path, st.message());
       ReportCorruption("block_unreadable", 1,
                        "block " + path + " could not be read (" + std::string(st.message()) +
                            ") and is not served");
