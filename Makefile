@@ -1,11 +1,12 @@
 # otter — top-level commands. `make run` and `make test` work on a fresh Debian 12 machine.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean fuzz \
-        crash-test
+        crash-test tsan-test
 
 deps:
 	@scripts/install-deps.sh
@@ -46,6 +47,17 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 crash-test: build
 	cd $(BUILD) && OTTER_CRASH_ROUNDS=$(or $(CRASH_ROUNDS),200) ./otter_tests --gtest_filter='CrashTest.*'
 	cd $(BUILD) && OTTER_FAULT_SCHEDULES=$(or $(FAULT_SCHEDULES),5000) ./otter_tests --gtest_filter='StoreFaultTest.*'
+
+# ThreadSanitizer over the concurrent parts: the store (writer, flusher, compactor and queries),
+# the pipeline, the batch processor and the sending queue. Not part of `make test` (a third full
+# build would push CI past its time budget); run it when touching threads.
+$(TSAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTTER_TSAN=ON -DOTTER_BENCH=OFF
+
+tsan-test: deps $(TSAN_BUILD)/build.ninja
+	ninja -C $(TSAN_BUILD) -j$(JOBS) otter_tests
+	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ./otter_tests --gtest_filter='Store*:Wal*:Block*:ServiceTest*:FanOut*:BatchProcessor*:SendingQueue*:-StoreE2e*:StoreDamage*'
 
 bench: build
 	./$(BUILD)/otter_bench --benchmark_min_time=0.5

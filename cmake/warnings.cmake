@@ -1,4 +1,4 @@
-# Warning flags and the optional ASan+UBSan build, applied per target.
+# Warning flags and the optional ASan+UBSan and ThreadSanitizer builds, applied per target.
 function(otter_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter
     -Wno-restrict)  # GCC 12 -O3 false positives inside std::string (GCC bug 105329)
@@ -9,4 +9,8 @@ endfunction()
 if(OTTER_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+endif()
+if(OTTER_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
 endif()
