@@ -427,12 +427,12 @@ std::vector<std::string> LogTable::RemoveBlocksBefore(int64_t cutoff_ns) {
   return removed;
 }
 
-std::string LogTable::RemoveOldestBlock() {
+std::vector<std::string> LogTable::RemoveOldestBlock() {
   std::unique_lock lock(mu_);
   if (blocks_.empty()) return {};
-  std::string path = blocks_.front()->reader->path();
+  std::vector<std::string> paths{blocks_.front()->reader->path()};
   blocks_.erase(blocks_.begin());
-  return path;
+  return paths;
 }
 
 size_t LogTable::record_count() const {

@@ -47,7 +47,7 @@ class LogTable final : public LogQuerier {
                                                  const std::atomic<bool>* cancel = nullptr,
                                                  bool eager = false);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ns);
-  std::string RemoveOldestBlock();
+  std::vector<std::string> RemoveOldestBlock();
 
   size_t record_count() const;  // in the heads
   size_t block_count() const;

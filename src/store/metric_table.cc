@@ -445,7 +445,7 @@ std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
   return removed;
 }
 
-std::string MetricTable::RemoveOldestBlock() {
+std::vector<std::string> MetricTable::RemoveOldestBlock() {
   int64_t oldest = INT64_MAX;
   {
     std::shared_lock lock(mu_);
@@ -453,8 +453,8 @@ std::string MetricTable::RemoveOldestBlock() {
       if (blocks_[b]) oldest = std::min(oldest, block_range_[b].second);
   }
   if (oldest == INT64_MAX) return {};
-  auto removed = RemoveBlocksBefore(oldest + 1);
-  return removed.empty() ? std::string() : removed.front();
+  // Several blocks can share the oldest time: all of them go, so all their paths are returned.
+  return RemoveBlocksBefore(oldest + 1);
 }
 
 size_t MetricTable::series_count() const {

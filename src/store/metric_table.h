@@ -46,7 +46,9 @@ class MetricTable final : public MetricQuerier {
   StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
                                                  const std::atomic<bool>* cancel, bool eager);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
-  std::string RemoveOldestBlock();
+  // Removes the oldest block(s): every block whose newest sample is the oldest newest sample.
+  // Returns all their paths, for the caller to delete (none when there is no block).
+  std::vector<std::string> RemoveOldestBlock();
 
   size_t series_count() const;
   size_t sample_count() const;  // in the heads

@@ -524,7 +524,11 @@ Status Store::CompactForTesting(bool eager) {
   return Status::Ok();
 }
 
+void Store::EnforceRetentionForTesting() { EnforceRetention(); }
+
 void Store::EnforceRetention() {
+  // The flusher runs it, and tests may too: one at a time.
+  std::lock_guard retention_lock(retention_mu_);
   std::vector<std::string> doomed;
   if (options_.retention.count() > 0) {
     auto cutoff = std::chrono::system_clock::now() - options_.retention;
@@ -540,11 +544,11 @@ void Store::EnforceRetention() {
       uint64_t t = traces_.block_bytes(), m = metrics_.block_bytes(), l = logs_.block_bytes();
       if (t + m + l + wal_bytes_ <= options_.max_disk_bytes) break;
       // Take from the signal using the most space.
-      std::string p = t >= m && t >= l ? traces_.RemoveOldestBlock()
-                      : m >= l         ? metrics_.RemoveOldestBlock()
-                                       : logs_.RemoveOldestBlock();
-      if (p.empty()) break;
-      doomed.push_back(p);
+      std::vector<std::string> removed = t >= m && t >= l ? traces_.RemoveOldestBlock()
+                                         : m >= l         ? metrics_.RemoveOldestBlock()
+                                                          : logs_.RemoveOldestBlock();
+      if (removed.empty()) break;
+      doomed.insert(doomed.end(), removed.begin(), removed.end());
     }
   }
   for (const auto& p : doomed) {

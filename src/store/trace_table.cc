@@ -713,12 +713,12 @@ std::vector<std::string> TraceTable::RemoveBlocksBefore(uint64_t cutoff_ns) {
   return removed;
 }
 
-std::string TraceTable::RemoveOldestBlock() {
+std::vector<std::string> TraceTable::RemoveOldestBlock() {
   std::unique_lock lock(mu_);
   if (blocks_.empty()) return {};
-  std::string path = blocks_.front()->reader->path();
+  std::vector<std::string> paths{blocks_.front()->reader->path()};
   blocks_.erase(blocks_.begin());
-  return path;
+  return paths;
 }
 
 size_t TraceTable::span_count() const {

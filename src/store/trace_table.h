@@ -47,8 +47,8 @@ class TraceTable final : public TraceQuerier {
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
   // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
   std::vector<std::string> RemoveBlocksBefore(uint64_t cutoff_ns);
-  // Removes the oldest block; returns its path, or "" when there is none.
-  std::string RemoveOldestBlock();
+  // Removes the oldest block; returns its path (none when there is no block).
+  std::vector<std::string> RemoveOldestBlock();
 
   size_t span_count() const;  // in the heads
   size_t block_count() const;
