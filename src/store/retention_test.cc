@@ -106,5 +106,22 @@ TEST_F(RetentionTest, SizeRetentionDeletesTheFileOfEveryBlockItRemoves) {
   EXPECT_EQ(BlockFiles(dir_.path() + "/data", "metrics").size(), store->metrics().block_count());
 }
 
+// The WAL's share of max_disk (2 x head + pending) and a block being written are reserved: a
+// budget that leaves the blocks no room for one block is refused, not served by deleting every
+// block whenever the WAL is full.
+TEST_F(RetentionTest, OpenRefusesADiskBudgetThatCannotHoldTheWalAndABlock) {
+  StoreOptions o = Options();
+  o.head_max_bytes = 16 << 10;
+  o.max_pending_bytes = 16 << 10;
+  o.compaction_max_bytes = 64 << 10;
+  o.max_disk_bytes = (176 << 10) - 1;
+  auto s = Store::Open(o, NullLogger(), nullptr);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("180224"), std::string::npos) << s.status().ToString();
+  o.max_disk_bytes = 176 << 10;
+  EXPECT_NE(Open(o), nullptr);
+}
+
 }  // namespace
 }  // namespace otter::store

@@ -17,7 +17,11 @@ namespace otter::store {
 
 namespace {
 constexpr const char* kSignalNames[] = {"traces", "metrics", "logs"};
+
+DiskBudget Budget(const StoreOptions& o) {
+  return DiskBudgetOf(o.head_max_bytes, o.max_pending_bytes, o.compaction_max_bytes);
 }
+}  // namespace
 
 Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
              telemetry::SelfMetrics* metrics)
@@ -82,6 +86,12 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
 StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                              std::shared_ptr<spdlog::logger> logger,
                                              telemetry::SelfMetrics* metrics) {
+  if (options.max_disk_bytes && options.max_disk_bytes < Budget(options).MinMaxDisk()) {
+    return InvalidArgument("max_disk_bytes " + std::to_string(options.max_disk_bytes) +
+                           " is below " + std::to_string(Budget(options).MinMaxDisk()) +
+                           ", the least that holds the write-ahead log, a block being written "
+                           "and one more block (docs/storage.md, \"Retention\")");
+  }
   std::unique_ptr<Store> store(new Store(std::move(options), std::move(logger), metrics));
   const std::string& dir = store->options_.directory;
   RETURN_IF_ERROR(CreateDirs(dir));
@@ -540,9 +550,12 @@ void Store::EnforceRetention() {
     for (auto& p : metrics_.RemoveBlocksBefore(cutoff_ns / 1'000'000)) doomed.push_back(p);
   }
   if (options_.max_disk_bytes) {
+    // The WAL's share is reserved whatever it holds now (docs/storage.md, "Retention"): blocks
+    // are not deleted because the log is momentarily full.
+    uint64_t limit = Budget(options_).BlockBytes(options_.max_disk_bytes, wal_bytes_);
     while (true) {
       uint64_t t = traces_.block_bytes(), m = metrics_.block_bytes(), l = logs_.block_bytes();
-      if (t + m + l + wal_bytes_ <= options_.max_disk_bytes) break;
+      if (t + m + l <= limit) break;
       // Take from the signal using the most space.
       std::vector<std::string> removed = t >= m && t >= l ? traces_.RemoveOldestBlock()
                                          : m >= l         ? metrics_.RemoveOldestBlock()

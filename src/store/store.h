@@ -21,6 +21,7 @@
 
 #include "component/completion.h"
 #include "pdata/batch.h"
+#include "store/disk_budget.h"
 #include "store/log_table.h"
 #include "store/metric_table.h"
 #include "store/trace_table.h"
@@ -37,7 +38,9 @@ struct StoreOptions {
   uint64_t head_max_bytes = 64ull << 20;  // WAL size that triggers a flush to blocks
   std::chrono::milliseconds block_duration{std::chrono::hours(2)};  // head age that does too
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // 0 = keep forever
-  uint64_t max_disk_bytes = 0;                                      // 0 = unlimited
+  // Bounds blocks plus WAL (store/disk_budget.h); 0 = unlimited. Open refuses a value below
+  // DiskBudget::MinMaxDisk().
+  uint64_t max_disk_bytes = 0;
   // Trace blocks are merged in the background, four or more small ones at a time, into blocks
   // of up to this size (docs/storage.md, "Compaction").
   uint64_t compaction_max_bytes = 128ull << 20;
