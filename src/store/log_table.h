@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/querier.h"
 

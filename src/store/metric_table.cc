@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include "store/compaction.h"
 
@@ -293,13 +294,12 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
     bmin = std::min(bmin, e.min_t);
     bmax = std::max(bmax, e.max_t);
   }
+  auto block = std::make_shared<Block>(Block{std::move(reader), bmin, bmax});
   std::unique_lock lock(mu_);
-  auto block = static_cast<uint32_t>(blocks_.size());
-  blocks_.push_back(std::move(reader));
-  block_range_.emplace_back(bmin, bmax);
+  blocks_.push_back(block);
   for (auto& e : entries) {
     StoredSeries& s = series_[SeriesFor(std::move(e.labels))];
-    s.chunks.push_back(ChunkRef{block, e.loc, e.min_t, e.max_t});
+    s.chunks.push_back(ChunkRef{block.get(), e.loc, e.min_t, e.max_t});
     s.min_t = std::min(s.min_t, e.min_t);
     s.max_t = std::max(s.max_t, e.max_t);
     if (!e.exemplars.empty()) AddExemplars(s, std::move(e.exemplars));
@@ -321,29 +321,17 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
                                                             const BlockWrite& write,
                                                             const std::atomic<bool>* cancel,
                                                             bool eager) {
-  // The live blocks in WAL order (a merged block takes the place of its inputs in that order,
-  // not in blocks_, which only grows).
-  struct Live {
-    std::shared_ptr<BlockReader> reader;
-    uint32_t index;  // in blocks_
-  };
-  std::vector<Live> live;
+  // blocks_ is in WAL order: a merged block takes the place of its inputs.
+  BlockPtrs<Block> in;
   {
     std::shared_lock lock(mu_);
-    for (uint32_t b = 0; b < blocks_.size(); ++b)
-      if (blocks_[b]) live.push_back({blocks_[b], b});
+    auto [first, last] = CompactionRun(blocks_, max_bytes, eager);
+    in.assign(blocks_.begin() + static_cast<ptrdiff_t>(first),
+              blocks_.begin() + static_cast<ptrdiff_t>(last));
   }
-  std::sort(live.begin(), live.end(), [](const Live& a, const Live& b) {
-    return a.reader->wal_segment() < b.reader->wal_segment();
-  });
-  std::vector<const Live*> order;
-  for (const Live& l : live) order.push_back(&l);
-  auto [first, last] = CompactionRun(order, max_bytes, eager);
-  if (first == last) return std::vector<std::string>{};
-  std::vector<Live> in(live.begin() + static_cast<ptrdiff_t>(first),
-                       live.begin() + static_cast<ptrdiff_t>(last));
-  uint64_t last_segment = in.back().reader->wal_segment(), first_segment = UINT64_MAX;
-  for (const Live& l : in) first_segment = std::min(first_segment, FirstSegment(*l.reader));
+  if (in.empty()) return std::vector<std::string>{};
+  uint64_t last_segment = in.back()->reader->wal_segment(), first_segment = UINT64_MAX;
+  for (const auto& b : in) first_segment = std::min(first_segment, FirstSegment(*b->reader));
 
   // Frames are copied as stored, input after input; frame_base[i] renumbers input i's. The index
   // lists every input entry with its frame renumbered, a series' entries together in input order
@@ -357,13 +345,13 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
     std::vector<std::pair<std::string, MetricMetadata>> metadata;
     for (size_t i = 0; i < in.size(); ++i) {
       frame_base[i] = frames;
-      for (uint32_t f = 0; f < in[i].reader->frame_count(); ++f, ++frames) {
+      for (uint32_t f = 0; f < in[i]->reader->frame_count(); ++f, ++frames) {
         if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-        RETURN_IF_ERROR(writer.AddFrameOf(*in[i].reader, f).status());
+        RETURN_IF_ERROR(writer.AddFrameOf(*in[i]->reader, f).status());
       }
       std::vector<IndexEntry> input;
       std::vector<std::pair<std::string, MetricMetadata>> input_metadata;
-      RETURN_IF_ERROR(ParseIndex(*in[i].reader, &input, &input_metadata));
+      RETURN_IF_ERROR(ParseIndex(*in[i]->reader, &input, &input_metadata));
       for (auto& e : input) {
         e.loc.frame += frame_base[i];
         by_series[e.labels].push_back(entries.size());
@@ -390,71 +378,56 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
   };
   ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(fill, first_segment, last_segment));
 
-  std::unique_lock lock(mu_);
-  // The inputs must all still be there (retention may have removed some meanwhile).
-  for (const Live& l : in)
-    if (blocks_[l.index] != l.reader) return Aborted(reader->path());
-  auto merged = static_cast<uint32_t>(blocks_.size());
-  std::vector<int> input_of(blocks_.size() + 1, -1);
-  std::pair<int64_t, int64_t> range{INT64_MAX, INT64_MIN};
+  auto merged = std::make_shared<Block>(Block{std::move(reader), INT64_MAX, INT64_MIN});
+  std::unordered_map<const Block*, size_t> input_of;
   for (size_t i = 0; i < in.size(); ++i) {
-    input_of[in[i].index] = static_cast<int>(i);
-    range.first = std::min(range.first, block_range_[in[i].index].first);
-    range.second = std::max(range.second, block_range_[in[i].index].second);
+    input_of[in[i].get()] = i;
+    merged->min_t = std::min(merged->min_t, in[i]->min_t);
+    merged->max_t = std::max(merged->max_t, in[i]->max_t);
   }
-  blocks_.push_back(std::move(reader));
-  block_range_.push_back(range);
+  std::unique_lock lock(mu_);
+  // The inputs must still be there, consecutive (retention may have removed some meanwhile).
+  auto it = std::find(blocks_.begin(), blocks_.end(), in.front());
+  bool intact = static_cast<size_t>(blocks_.end() - it) >= in.size() &&
+                std::equal(in.begin(), in.end(), it);
+  if (!intact) return Aborted(merged->reader->path());
   // The series' chunks move to the merged block, where their records now are.
   for (auto& s : series_) {
     for (ChunkRef& c : s.chunks) {
-      int i = input_of[c.block];
-      if (i < 0) continue;
-      c.block = merged;
-      c.loc.frame += frame_base[static_cast<size_t>(i)];
+      auto i = input_of.find(c.block);
+      if (i == input_of.end()) continue;
+      c.block = merged.get();
+      c.loc.frame += frame_base[i->second];
     }
   }
+  *it = std::move(merged);
+  blocks_.erase(it + 1, it + static_cast<ptrdiff_t>(in.size()));
   std::vector<std::string> replaced;
-  for (const Live& l : in) {
-    replaced.push_back(l.reader->path());
-    blocks_[l.index].reset();
-  }
+  for (const auto& b : in) replaced.push_back(b->reader->path());
   return replaced;
 }
 
 void MetricTable::DropFrozen() {
-  std::unique_lock lock(mu_);
-  for (auto& s : series_) s.frozen.reset();
-  frozen_.reset();
+  store::DropFrozen(mu_, frozen_, [this] {
+    for (auto& s : series_) s.frozen.reset();
+  });
+}
+
+void MetricTable::ForgetBlocks(const BlockPtrs<Block>& removed) {
+  std::unordered_set<const Block*> gone;
+  for (const auto& b : removed) gone.insert(b.get());
+  for (auto& s : series_)
+    std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone.count(c.block) > 0; });
 }
 
 std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
-  std::unique_lock lock(mu_);
-  std::vector<std::string> removed;
-  std::vector<bool> gone(blocks_.size(), false);
-  for (size_t b = 0; b < blocks_.size(); ++b) {
-    if (blocks_[b] && block_range_[b].second < cutoff_ms) {
-      removed.push_back(blocks_[b]->path());
-      blocks_[b].reset();
-      gone[b] = true;
-    }
-  }
-  if (!removed.empty()) {
-    for (auto& s : series_)
-      std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone[c.block]; });
-  }
-  return removed;
+  return store::RemoveBlocksBefore<Block>(
+      mu_, blocks_, cutoff_ms, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
 }
 
 std::vector<std::string> MetricTable::RemoveOldestBlock() {
-  int64_t oldest = INT64_MAX;
-  {
-    std::shared_lock lock(mu_);
-    for (size_t b = 0; b < blocks_.size(); ++b)
-      if (blocks_[b]) oldest = std::min(oldest, block_range_[b].second);
-  }
-  if (oldest == INT64_MAX) return {};
-  // Several blocks can share the oldest time: all of them go, so all their paths are returned.
-  return RemoveBlocksBefore(oldest + 1);
+  return store::RemoveOldestBlock<Block>(
+      mu_, blocks_, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
 }
 
 size_t MetricTable::series_count() const {
@@ -467,19 +440,9 @@ size_t MetricTable::sample_count() const {
   return head_samples_;
 }
 
-size_t MetricTable::block_count() const {
-  std::shared_lock lock(mu_);
-  return static_cast<size_t>(
-      std::count_if(blocks_.begin(), blocks_.end(), [](const auto& b) { return b != nullptr; }));
-}
+size_t MetricTable::block_count() const { return BlockCount<Block>(mu_, blocks_); }
 
-uint64_t MetricTable::block_bytes() const {
-  std::shared_lock lock(mu_);
-  uint64_t n = 0;
-  for (const auto& b : blocks_)
-    if (b) n += b->file_bytes();
-  return n;
-}
+uint64_t MetricTable::block_bytes() const { return BlockBytes<Block>(mu_, blocks_); }
 
 // ---------------------------------------------------------------- queries
 
@@ -532,8 +495,7 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       if (s.max_t < mint_ms || s.min_t > maxt_ms) continue;
       Pending p;
       for (const auto& c : s.chunks)
-        if (c.max_t >= mint_ms && c.min_t <= maxt_ms && blocks_[c.block])
-          p.chunks.emplace_back(blocks_[c.block], c.loc);
+        if (c.max_t >= mint_ms && c.min_t <= maxt_ms) p.chunks.emplace_back(c.block->reader, c.loc);
       if (s.frozen) AppendInRange(*s.frozen, mint_ms, maxt_ms, &p.data.samples);
       AppendInRange(s.head, mint_ms, maxt_ms, &p.data.samples);
       if (p.data.samples.empty() && p.chunks.empty()) continue;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/prom_convert.h"
 #include "store/querier.h"
@@ -45,9 +46,9 @@ class MetricTable final : public MetricQuerier {
   // Aborted (naming the merged block, or empty when `*cancel` stopped it) like CompactRun.
   StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
                                                  const std::atomic<bool>* cancel, bool eager);
+  // Retention (store/block_retention.h): removes blocks whose newest sample is older than
+  // cutoff_ms / the oldest block, with the series' chunks in them; returns their paths.
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
-  // Removes the oldest block(s): every block whose newest sample is the oldest newest sample.
-  // Returns all their paths, for the caller to delete (none when there is no block).
   std::vector<std::string> RemoveOldestBlock();
 
   size_t series_count() const;
@@ -73,8 +74,13 @@ class MetricTable final : public MetricQuerier {
   static constexpr size_t kMaxExemplarsPerSeries = 1000;
 
  private:
+  struct Block {
+    std::shared_ptr<BlockReader> reader;
+    int64_t min_t = INT64_MAX, max_t = INT64_MIN;  // of its samples
+    int64_t newest() const { return max_t == INT64_MIN ? INT64_MAX : max_t; }
+  };
   struct ChunkRef {
-    uint32_t block;  // index into blocks_
+    const Block* block;  // in blocks_: a block's chunks go when it does (under mu_)
     RecordLocation loc;
     int64_t min_t, max_t;
   };
@@ -107,6 +113,8 @@ class MetricTable final : public MetricQuerier {
                                         int64_t maxt_ms) const;  // requires mu_
   uint32_t SeriesFor(Labels&& labels);                           // requires mu_ exclusive
   static void AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list);
+  // Drops the removed blocks' chunks from the series. Requires mu_ exclusive.
+  void ForgetBlocks(const BlockPtrs<Block>& removed);
 
   mutable std::shared_mutex mu_;
   std::vector<StoredSeries> series_;                             // GUARDED_BY(mu_)
@@ -114,10 +122,9 @@ class MetricTable final : public MetricQuerier {
   std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>
       postings_;                                                 // GUARDED_BY(mu_)
   std::map<std::string, std::vector<MetricMetadata>> metadata_;  // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<BlockReader>> blocks_;      // GUARDED_BY(mu_); null once removed
-  std::vector<std::pair<int64_t, int64_t>> block_range_;  // GUARDED_BY(mu_): min/max t per block
-  std::shared_ptr<const Frozen> frozen_;                  // GUARDED_BY(mu_)
-  size_t head_samples_ = 0;                               // GUARDED_BY(mu_)
+  BlockPtrs<Block> blocks_;               // GUARDED_BY(mu_), oldest (WAL order) first
+  std::shared_ptr<const Frozen> frozen_;  // GUARDED_BY(mu_)
+  size_t head_samples_ = 0;               // GUARDED_BY(mu_)
 };
 
 }  // namespace otter::store

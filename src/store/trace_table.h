@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/id_hash.h"
 #include "store/querier.h"
