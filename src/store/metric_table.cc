@@ -80,11 +80,52 @@ uint32_t MetricTable::SeriesFor(Labels&& labels) {
   auto& candidates = by_hash_[HashLabels(labels)];
   for (uint32_t c : candidates)
     if (series_[c].labels == labels) return c;
-  auto idx = static_cast<uint32_t>(series_.size());
-  for (const auto& l : labels) postings_[l.name][l.value].push_back(idx);
-  series_.emplace_back().labels = std::move(labels);
+  uint32_t idx;
+  if (!free_slots_.empty()) {
+    idx = free_slots_.back();
+    free_slots_.pop_back();
+    series_[idx] = StoredSeries{};
+  } else {
+    idx = static_cast<uint32_t>(series_.size());
+    series_.emplace_back();
+  }
+  // Postings stay sorted (a reused slot is not the largest id) so that removal can search.
+  for (const auto& l : labels) {
+    auto& list = postings_[l.name][l.value];
+    list.insert(std::upper_bound(list.begin(), list.end(), idx), idx);
+  }
+  series_[idx].labels = std::move(labels);
   candidates.push_back(idx);
   return idx;
+}
+
+MetricTable::SeriesRefusal MetricTable::AdmitSeries(ConvertedMetrics& converted,
+                                                    size_t max_series,
+                                                    std::set<Labels>& group_new) const {
+  SeriesRefusal refusal;
+  if (max_series == 0) return refusal;
+  std::shared_lock lock(mu_);
+  size_t live = series_.size() - free_slots_.size() + group_new.size();
+  auto exists = [&](const Labels& labels) {
+    auto it = by_hash_.find(HashLabels(labels));
+    if (it != by_hash_.end()) {
+      for (uint32_t c : it->second)
+        if (series_[c].labels == labels) return true;
+    }
+    return group_new.count(labels) > 0;
+  };
+  std::erase_if(converted.series, [&](ConvertedSeries& cs) {
+    if (exists(cs.labels)) return false;
+    if (live < max_series) {
+      ++live;
+      group_new.insert(cs.labels);
+      return false;
+    }
+    refusal.samples += cs.samples.size();
+    refusal.series.push_back(std::move(cs.labels));
+    return true;
+  });
+  return refusal;
 }
 
 void MetricTable::AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list) {
@@ -418,6 +459,70 @@ void MetricTable::ForgetBlocks(const BlockPtrs<Block>& removed) {
   for (const auto& b : removed) gone.insert(b.get());
   for (auto& s : series_)
     std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone.count(c.block) > 0; });
+  ForgetEmptySeries();
+}
+
+void MetricTable::ForgetEmptySeries() {
+  bool forgot = false;
+  for (uint32_t i = 0; i < series_.size(); ++i) {
+    StoredSeries& s = series_[i];
+    if (s.free) continue;
+    if (!s.head.empty() || s.frozen || !s.chunks.empty()) {
+      // The time span shrinks with the chunks retention took (queries skip by it), and
+      // exemplars older than every sample left go with them.
+      int64_t min_t = INT64_MAX;
+      for (const ChunkRef& c : s.chunks) min_t = std::min(min_t, c.min_t);
+      if (s.frozen && !s.frozen->empty()) min_t = std::min(min_t, s.frozen->front().t_ms);
+      if (!s.head.empty()) min_t = std::min(min_t, s.head.front().t_ms);
+      if (min_t != INT64_MAX && min_t > s.min_t) {
+        s.min_t = min_t;
+        std::erase_if(s.exemplars, [&](const ExemplarData& e) { return e.t_ms < min_t; });
+      }
+      continue;
+    }
+    auto h = by_hash_.find(HashLabels(s.labels));
+    if (h != by_hash_.end()) {
+      std::erase(h->second, i);
+      if (h->second.empty()) by_hash_.erase(h);
+    }
+    for (const auto& l : s.labels) {
+      auto name = postings_.find(l.name);
+      if (name == postings_.end()) continue;
+      auto value = name->second.find(l.value);
+      if (value != name->second.end()) {
+        auto& list = value->second;
+        auto at = std::lower_bound(list.begin(), list.end(), i);
+        if (at != list.end() && *at == i) list.erase(at);
+        if (list.empty()) name->second.erase(value);
+      }
+      if (name->second.empty()) postings_.erase(name);
+    }
+    s = StoredSeries{};  // frees labels, samples and exemplars
+    s.free = true;
+    free_slots_.push_back(i);
+    forgot = true;
+  }
+  if (forgot) {
+    std::erase_if(metadata_, [&](const auto& entry) { return !FamilyHasSeries(entry.first); });
+  }
+  // A registry that shrank a lot gives its slots back to the allocator.
+  if (free_slots_.size() > 1024 && free_slots_.size() * 2 > series_.size()) {
+    while (!series_.empty() && series_.back().free) series_.pop_back();
+    std::erase_if(free_slots_, [&](uint32_t i) { return i >= series_.size(); });
+  }
+}
+
+bool MetricTable::FamilyHasSeries(std::string_view family) const {
+  auto names = postings_.find("__name__");
+  if (names == postings_.end()) return false;
+  // A family's series are named as it is or with the suffix of its type (histograms, summaries;
+  // counters' families already end in _total).
+  for (std::string_view suffix : {"", "_bucket", "_sum", "_count", "_total", "_created"}) {
+    std::string name(family);
+    name += suffix;
+    if (names->second.count(name)) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
@@ -432,7 +537,14 @@ std::vector<std::string> MetricTable::RemoveOldestBlock() {
 
 size_t MetricTable::series_count() const {
   std::shared_lock lock(mu_);
-  return series_.size();
+  return series_.size() - free_slots_.size();
+}
+
+size_t MetricTable::postings_count() const {
+  std::shared_lock lock(mu_);
+  size_t n = 0;
+  for (const auto& [name, values] : postings_) n += values.size();
+  return n;
 }
 
 size_t MetricTable::sample_count() const {
@@ -460,7 +572,7 @@ std::vector<uint32_t> MetricTable::Candidates(const Matchers& matchers) const {
   }
   std::vector<uint32_t> out;
   auto consider = [&](uint32_t i) {
-    if (MatchesAll(matchers, series_[i].labels)) out.push_back(i);
+    if (!series_[i].free && MatchesAll(matchers, series_[i].labels)) out.push_back(i);
   };
   if (best) {
     for (uint32_t i : *best) consider(i);
@@ -553,7 +665,8 @@ std::vector<uint32_t> MetricTable::MatchingInRange(const std::vector<Matchers>& 
   // Series whose time span overlaps the range (the span is kept per series, so no disk reads).
   std::set<uint32_t> ids;
   auto add = [&](uint32_t i) {
-    if (series_[i].max_t >= mint_ms && series_[i].min_t <= maxt_ms) ids.insert(i);
+    const StoredSeries& s = series_[i];
+    if (!s.free && s.max_t >= mint_ms && s.min_t <= maxt_ms) ids.insert(i);
   };
   if (match_sets.empty()) {
     for (uint32_t i = 0; i < series_.size(); ++i) add(i);

@@ -1,13 +1,15 @@
 // MetricTable: the metric side of the store — OTLP metrics converted to Prometheus series
 // (prom_convert.h). The series registry, its label postings, exemplars and metadata stay in
 // memory; samples live in each series' head, then (after a flush) in per-series chunks of
-// immutable blocks (docs/storage.md, "Metrics").
+// immutable blocks (docs/storage.md, "Metrics"). A series left without samples by retention is
+// forgotten everywhere; the number of series is bounded by the store's max_series (AdmitSeries).
 // Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
 // flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
 #pragma once
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <memory>
 #include <shared_mutex>
 #include <unordered_map>
@@ -33,6 +35,19 @@ class MetricTable final : public MetricQuerier {
   // Converts `batch` (pure; any thread). Points that cannot be stored are counted in the result.
   ConvertedMetrics Convert(const pdata::MetricBatch& batch) const;
   void Apply(ConvertedMetrics&& converted);
+
+  // The series of a write refused by the active-series limit.
+  struct SeriesRefusal {
+    std::vector<Labels> series;
+    size_t samples = 0;
+  };
+  // Removes from `converted` the series that do not exist yet and would take the table past
+  // `max_series` (0 = no limit): existing series are always written. `group_new` holds the new
+  // series admitted earlier in the same group commit (not yet applied) and receives this write's.
+  // Exact for the writer thread, the only one that creates series; retention may meanwhile
+  // forget a series admitted as existing, which then comes back as one more.
+  SeriesRefusal AdmitSeries(ConvertedMetrics& converted, size_t max_series,
+                            std::set<Labels>& group_new) const;
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
   // frozen head is empty (no block is written).
@@ -51,7 +66,8 @@ class MetricTable final : public MetricQuerier {
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
   std::vector<std::string> RemoveOldestBlock();
 
-  size_t series_count() const;
+  size_t series_count() const;   // live series (with samples in a head or a block)
+  size_t postings_count() const;  // (label name, value) pairs indexed
   size_t sample_count() const;  // in the heads
   size_t block_count() const;
   uint64_t block_bytes() const;
@@ -92,6 +108,7 @@ class MetricTable final : public MetricQuerier {
                            std::vector<std::pair<std::string, MetricMetadata>>* metadata);
   using SampleVec = std::vector<Sample>;
   struct StoredSeries {
+    bool free = false;  // a forgotten series' slot, reused by the next new series
     Labels labels;
     SampleVec head;                           // ascending t_ms
     std::shared_ptr<const SampleVec> frozen;  // being flushed
@@ -113,11 +130,18 @@ class MetricTable final : public MetricQuerier {
                                         int64_t maxt_ms) const;  // requires mu_
   uint32_t SeriesFor(Labels&& labels);                           // requires mu_ exclusive
   static void AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list);
-  // Drops the removed blocks' chunks from the series. Requires mu_ exclusive.
+  // Drops the removed blocks' chunks from the series, then forgets the series left without
+  // samples (ForgetEmptySeries). Requires mu_ exclusive.
   void ForgetBlocks(const BlockPtrs<Block>& removed);
+  // Removes series with no samples in a head or block from the registry, the postings and the
+  // exemplars (their slots are reused), and the metadata of families with no series left;
+  // survivors' exemplars older than their oldest sample go too. Requires mu_ exclusive.
+  void ForgetEmptySeries();
+  bool FamilyHasSeries(std::string_view family) const;  // requires mu_
 
   mutable std::shared_mutex mu_;
   std::vector<StoredSeries> series_;                             // GUARDED_BY(mu_)
+  std::vector<uint32_t> free_slots_;                             // GUARDED_BY(mu_)
   std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash_;  // GUARDED_BY(mu_)
   std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>
       postings_;                                                 // GUARDED_BY(mu_)

@@ -10,6 +10,7 @@
 
 #include "store/store.h"
 #include "store/store_testing.h"
+#include "telemetry/self_metrics.h"
 #include "util/harness.h"
 
 namespace otter::store {
@@ -121,6 +122,112 @@ TEST_F(RetentionTest, OpenRefusesADiskBudgetThatCannotHoldTheWalAndABlock) {
   EXPECT_NE(s.status().message().find("180224"), std::string::npos) << s.status().ToString();
   o.max_disk_bytes = 176 << 10;
   EXPECT_NE(Open(o), nullptr);
+}
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Matchers NameIs(std::string_view name) {
+  return {*LabelMatcher::Make(LabelMatcher::Op::kEq, "__name__", std::string(name))};
+}
+
+// Label churn: every round brings 500 series never seen before, with samples older than the
+// retention, next to one steady series written now (in a block of its own: retention deletes
+// whole blocks). Once retention deleted the block of a round, its series are gone from the
+// registry, the postings and the metadata, so the registry and the postings come back to the
+// steady series' size after every round instead of growing.
+TEST_F(RetentionTest, SeriesWithoutSamplesAreForgottenAfterRetention) {
+  StoreOptions o = Options();
+  o.retention = std::chrono::hours(1);
+  auto store = Open(o);
+  auto& metrics = store->metrics();
+  ASSERT_TRUE(WriteSync(*store, Gauge("steady", "pod", {{"keep", NowNs(), 1}})).ok());
+  ASSERT_TRUE(store->FlushForTesting().ok());
+  const size_t steady_postings = metrics.postings_count();
+  for (int round = 0; round < 4; ++round) {
+    std::vector<Point> churn;
+    for (int k = 0; k < 500; ++k) {
+      churn.push_back({"pod-" + std::to_string(round) + "-" + std::to_string(k),
+                       kT0 + static_cast<uint64_t>(round) * 60'000'000'000ull, double(k)});
+    }
+    ASSERT_TRUE(WriteSync(*store, Gauge("churn", "pod", churn)).ok());
+    EXPECT_EQ(metrics.series_count(), 501u);
+    EXPECT_EQ(metrics.postings_count(), steady_postings + 501);  // 500 pods, churn's __name__
+    ASSERT_TRUE(store->FlushForTesting().ok());
+    store->EnforceRetentionForTesting();
+    EXPECT_EQ(metrics.series_count(), 1u) << "round " << round;
+    EXPECT_EQ(metrics.postings_count(), steady_postings) << "round " << round;
+    EXPECT_TRUE(metrics.Metadata("churn", 0).empty());
+    EXPECT_EQ(metrics.Metadata("steady", 0).size(), 1u);
+    auto names = metrics.LabelValues("pod", {}, 0, INT64_MAX);
+    ASSERT_TRUE(names.ok());
+    EXPECT_EQ(*names, std::vector<std::string>{"keep"});
+  }
+  // __name__, job and pod: the steady series' labels only.
+  EXPECT_EQ(steady_postings, 3u);
+  // Forgotten slots are reused by new series, which answer queries like any other.
+  uint64_t now = NowNs();
+  ASSERT_TRUE(WriteSync(*store, Gauge("fresh", "pod", {{"p1", now, 7}, {"p2", now, 8}})).ok());
+  EXPECT_EQ(metrics.series_count(), 3u);
+  auto sel = metrics.Select(NameIs("fresh"), 0, INT64_MAX, 0);
+  ASSERT_TRUE(sel.ok());
+  ASSERT_EQ(sel->size(), 2u);
+  EXPECT_EQ(GetLabel((*sel)[0].labels, "pod"), "p1");
+  EXPECT_EQ((*sel)[0].samples.size(), 1u);
+  EXPECT_EQ((*sel)[0].samples[0].v, 7);
+  auto steady = metrics.Select(NameIs("steady"), 0, INT64_MAX, 0);
+  ASSERT_TRUE(steady.ok());
+  ASSERT_EQ(steady->size(), 1u);
+  EXPECT_EQ((*steady)[0].samples.size(), 1u);
+}
+
+// max_series: new series beyond it are refused (a write of only such series permanently),
+// existing ones keep being written, refusals are counted, and a refused series does not come
+// back when the WAL is replayed.
+TEST_F(RetentionTest, SeriesLimitRefusesNewSeriesOnly) {
+  telemetry::SelfMetrics self;
+  StoreOptions o = Options();
+  o.max_series = 3;
+  uint64_t now = NowNs();
+  {
+    auto s = Store::Open(o, NullLogger(), &self);
+    ASSERT_TRUE(s.ok());
+    Store& store = **s;
+    ASSERT_TRUE(WriteSync(store, Gauge("g", "k", {{"a", now, 1}, {"b", now, 1}})).ok());
+    // a and b exist, c is the third series, d would be the fourth: refused; the write succeeds.
+    ASSERT_TRUE(
+        WriteSync(store, Gauge("g", "k", {{"a", now + 1'000'000'000, 2}, {"c", now, 2}, {"d", now, 2}}))
+            .ok());
+    EXPECT_EQ(store.metrics().series_count(), 3u);
+    EXPECT_EQ(self.Value("otter_store_refused_series_total", {}), 1);
+    EXPECT_EQ(self.Value("otter_store_refused_samples_total", {}), 1);
+    // Only new series: refused as a whole, permanently, naming the limit.
+    Status st = WriteSync(store, Gauge("g", "k", {{"e", now, 3}}));
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find("max_series (3)"), std::string::npos) << st.ToString();
+    EXPECT_EQ(self.Value("otter_store_refused_series_total", {}), 2);
+    // Existing series are still written at the limit.
+    ASSERT_TRUE(WriteSync(store, Gauge("g", "k", {{"b", now + 1'000'000'000, 3}})).ok());
+  }
+  auto check = [&](Store& store) {
+    auto sel = store.metrics().Select(NameIs("g"), 0, INT64_MAX, 0);
+    ASSERT_TRUE(sel.ok());
+    std::vector<std::string> keys;
+    size_t samples = 0;
+    for (const auto& series : *sel) {
+      keys.emplace_back(GetLabel(series.labels, "k"));
+      samples += series.samples.size();
+    }
+    EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c"}));
+    EXPECT_EQ(samples, 5u);
+  };
+  // Replayed from the WAL with a limit that would admit them: d and e stay refused.
+  o.max_series = 0;
+  auto store = Open(o);
+  check(*store);
 }
 
 }  // namespace

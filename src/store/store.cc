@@ -46,6 +46,11 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
   dropped_points_ =
       &m.GetCounter("otter_store_dropped_metric_points_total",
                     "OTLP metric points the store cannot represent (e.g. delta temporality).", {});
+  refused_series_ = &m.GetCounter(
+      "otter_store_refused_series_total",
+      "New metric series refused because the store holds max_series series (once per write).", {});
+  refused_samples_ = &m.GetCounter("otter_store_refused_samples_total",
+                                   "Samples of the series refused by max_series.", {});
   flushes_ = &m.GetCounter("otter_store_flushes_total", "Heads written as blocks.", {});
   flush_errors_ = &m.GetCounter("otter_store_flush_errors_total",
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
@@ -155,8 +160,35 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     }
     case RecordType::kMetrics: {
       auto b = otlp::DecodeMetrics(std::string(payload));
+      std::set<Labels> refused = std::move(replay_refused_);
+      replay_refused_.clear();
       if (!b.ok()) return skip(b.status());
-      metrics_.Apply(metrics_.Convert(*b));
+      ConvertedMetrics converted = metrics_.Convert(*b);
+      if (!refused.empty()) {
+        std::erase_if(converted.series,
+                      [&](const ConvertedSeries& s) { return refused.count(s.labels) > 0; });
+      }
+      metrics_.Apply(std::move(converted));
+      return Status::Ok();
+    }
+    case RecordType::kRefusedSeries: {
+      replay_refused_.clear();
+      IndexReader in(payload);
+      uint64_t n = 0;
+      in.Varint(&n);
+      for (uint64_t i = 0; in.ok() && i < n; ++i) {
+        Labels labels;
+        uint64_t k = 0;
+        in.Varint(&k);
+        for (uint64_t j = 0; in.ok() && j < k; ++j) {
+          std::string_view name, value;
+          in.String(&name);
+          in.String(&value);
+          labels.push_back(Label{std::string(name), std::string(value)});
+        }
+        replay_refused_.insert(std::move(labels));
+      }
+      if (!in.ok()) return skip(DataLoss("malformed refused-series record"));
       return Status::Ok();
     }
     case RecordType::kLogs: {
@@ -172,7 +204,7 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
 // The WAL gets a received request's own bytes (no re-encode, no copy: they live in the batch's
 // arenas, which the pending write holds); a batch built or changed in the pipeline is encoded.
 void Store::Write(pdata::TraceBatch&& batch, Completion done) {
-  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done)};
+  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done), {}, false};
   if (p.wire.empty()) otlp::EncodeTraces(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
@@ -195,7 +227,7 @@ Status DecodeInPlace(B& batch, StatusOr<B> (*decode)(std::string)) {
 
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
   if (Status st = DecodeInPlace(batch, &otlp::DecodeMetrics); !st.ok()) return done(st);
-  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done)};
+  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done), {}, false};
   if (batch.wire().empty()) {
     otlp::EncodeMetrics(batch, &p.encoded);
   } else {
@@ -207,7 +239,7 @@ void Store::Write(pdata::MetricBatch&& batch, Completion done) {
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
   if (Status st = DecodeInPlace(batch, &otlp::DecodeLogs); !st.ok()) return done(st);
-  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done)};
+  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done), {}, false};
   if (p.wire.empty()) otlp::EncodeLogs(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
@@ -326,7 +358,16 @@ void Store::WriterLoop() {
 
 void Store::Commit(std::deque<Pending>& group) {
   Status st;
+  std::set<Labels> group_new;  // new series admitted by this group's writes
   for (auto& p : group) {
+    if (p.type == RecordType::kMetrics) {
+      AdmitSeries(p, group_new);
+      if (p.refused) continue;
+      if (!p.refused_series.empty()) {
+        st = wal_->AppendRef(static_cast<uint8_t>(RecordType::kRefusedSeries), p.refused_series);
+        if (!st.ok()) break;
+      }
+    }
     st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
     if (!st.ok()) break;
   }
@@ -345,9 +386,56 @@ void Store::Commit(std::deque<Pending>& group) {
   if (head_started_ == std::chrono::steady_clock::time_point{})
     head_started_ = std::chrono::steady_clock::now();
   for (auto& p : group) {
+    if (p.refused) continue;
     ApplyToTables(p);
     p.done(Status::Ok());
   }
+}
+
+void Store::AdmitSeries(Pending& p, std::set<Labels>& group_new) {
+  auto& converted = std::get<ConvertedMetrics>(p.data);
+  size_t before = converted.series.size();
+  MetricTable::SeriesRefusal refusal =
+      metrics_.AdmitSeries(converted, options_.max_series, group_new);
+  if (refusal.series.empty()) return;
+  std::string message = SeriesLimitRefusal(refusal, before - refusal.series.size());
+  if (converted.series.empty()) {
+    // Nothing of it may be stored: the client must not retry it as it is (Mimir answers 400).
+    p.refused = true;
+    p.done(InvalidArgument(message));
+    return;
+  }
+  // TODO(partial success): `message` and refusal.samples are what an OTLP partialSuccess
+  // (rejected_data_points, error_message) reports for this write; today it is answered OK and
+  // the refusal is counted and logged (SeriesLimitRefusal).
+  std::string& out = p.refused_series;
+  PutVarint(out, refusal.series.size());
+  for (const Labels& labels : refusal.series) {
+    PutVarint(out, labels.size());
+    for (const auto& l : labels) {
+      PutString(out, l.name);
+      PutString(out, l.value);
+    }
+  }
+}
+
+std::string Store::SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal, size_t written) {
+  refused_series_->Add(refusal.series.size());
+  refused_samples_->Add(refusal.samples);
+  std::string message =
+      "series limit reached: the store holds max_series (" + std::to_string(options_.max_series) +
+      ") metric series; refused " + std::to_string(refusal.series.size()) + " new series (" +
+      std::to_string(refusal.samples) + " samples, e.g. " +
+      LabelsToString(refusal.series.front()) + ")" +
+      (written ? ", stored the write's " + std::to_string(written) + " other series" : "");
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  if (now - last_refusal_log_s_ >= 10) {
+    last_refusal_log_s_ = now;
+    logger_->warn("store: {} (raise max_series, or drop high-cardinality labels)", message);
+  }
+  return message;
 }
 
 bool Store::ShouldCut() const {
@@ -541,7 +629,7 @@ void Store::EnforceRetention() {
   std::lock_guard retention_lock(retention_mu_);
   std::vector<std::string> doomed;
   if (options_.retention.count() > 0) {
-    auto cutoff = std::chrono::system_clock::now() - options_.retention;
+    auto cutoff = options_.now() - options_.retention;
     int64_t cutoff_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(cutoff.time_since_epoch()).count();
     for (auto& p : traces_.RemoveBlocksBefore(static_cast<uint64_t>(cutoff_ns)))

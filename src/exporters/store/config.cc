@@ -14,6 +14,7 @@ Status StoreExporterConfig::Validate() const {
   if (retention.count() < 0) return InvalidArgument("retention must not be negative");
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
   if (compaction_max_mib < 1) return InvalidArgument("compaction_max_mib must be at least 1");
+  if (max_series < 0) return InvalidArgument("max_series must not be negative (0 = no limit)");
   if (max_disk_mib > 0) {
     auto budget =
         store::DiskBudgetOf(static_cast<uint64_t>(head_max_mib),
@@ -74,6 +75,11 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("compaction_max_mib", &C::compaction_max_mib,
                  "trace, log and metric blocks are merged in the background into blocks of up to "
                  "this size")
+          .Field("max_series", &C::max_series,
+                 "active metric series the store holds; samples of new series beyond it are "
+                 "refused permanently (existing series keep being written), counted in "
+                 "otter_store_refused_series_total (0 = no limit). A series whose samples "
+                 "retention deleted no longer counts")
           .Section("query", &C::query, query, "the query API");
   return table;
 }

@@ -18,6 +18,7 @@ Status StoreExporter::Start() {
   opts.retention = std::chrono::duration_cast<std::chrono::milliseconds>(config_.retention);
   opts.max_disk_bytes = static_cast<uint64_t>(config_.max_disk_mib) << 20;
   opts.compaction_max_bytes = static_cast<uint64_t>(config_.compaction_max_mib) << 20;
+  opts.max_series = static_cast<size_t>(config_.max_series);
   ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
   if (!config_.query.endpoint.empty()) {
     query::QueryServerOptions q;
