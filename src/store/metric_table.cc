@@ -101,24 +101,28 @@ uint32_t MetricTable::SeriesFor(Labels&& labels) {
 
 MetricTable::SeriesRefusal MetricTable::AdmitSeries(ConvertedMetrics& converted,
                                                     size_t max_series,
-                                                    std::set<Labels>& group_new) const {
+                                                    GroupAdmission& group) const {
   SeriesRefusal refusal;
   if (max_series == 0) return refusal;
   std::shared_lock lock(mu_);
-  size_t live = series_.size() - free_slots_.size() + group_new.size();
+  size_t live = series_.size() - free_slots_.size() + group.new_series.size() + group.unchecked;
+  if (live + converted.series.size() <= max_series) {
+    group.unchecked += converted.series.size();
+    return refusal;
+  }
   auto exists = [&](const Labels& labels) {
     auto it = by_hash_.find(HashLabels(labels));
     if (it != by_hash_.end()) {
       for (uint32_t c : it->second)
         if (series_[c].labels == labels) return true;
     }
-    return group_new.count(labels) > 0;
+    return group.new_series.count(labels) > 0;
   };
   std::erase_if(converted.series, [&](ConvertedSeries& cs) {
     if (exists(cs.labels)) return false;
     if (live < max_series) {
       ++live;
-      group_new.insert(cs.labels);
+      group.new_series.insert(cs.labels);
       return false;
     }
     refusal.samples += cs.samples.size();

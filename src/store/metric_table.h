@@ -41,13 +41,19 @@ class MetricTable final : public MetricQuerier {
     std::vector<Labels> series;
     size_t samples = 0;
   };
+  // What one group commit admitted before it is applied.
+  struct GroupAdmission {
+    std::set<Labels> new_series;  // checked: not in the table
+    size_t unchecked = 0;         // admitted without a look-up (far from the limit), maybe new
+  };
   // Removes from `converted` the series that do not exist yet and would take the table past
-  // `max_series` (0 = no limit): existing series are always written. `group_new` holds the new
-  // series admitted earlier in the same group commit (not yet applied) and receives this write's.
-  // Exact for the writer thread, the only one that creates series; retention may meanwhile
-  // forget a series admitted as existing, which then comes back as one more.
+  // `max_series` (0 = no limit): existing series are always written. `group` holds what earlier
+  // writes of the same group commit (not yet applied) admitted and receives this write's. Exact
+  // near the limit for the writer thread, the only one that creates series (far from it, a
+  // write whose series all fit even if new is admitted without looking them up); retention may
+  // meanwhile forget a series admitted as existing, which then comes back as one more.
   SeriesRefusal AdmitSeries(ConvertedMetrics& converted, size_t max_series,
-                            std::set<Labels>& group_new) const;
+                            GroupAdmission& group) const;
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
   // frozen head is empty (no block is written).

@@ -358,10 +358,10 @@ void Store::WriterLoop() {
 
 void Store::Commit(std::deque<Pending>& group) {
   Status st;
-  std::set<Labels> group_new;  // new series admitted by this group's writes
+  MetricTable::GroupAdmission admitted;  // new series of this group's writes
   for (auto& p : group) {
     if (p.type == RecordType::kMetrics) {
-      AdmitSeries(p, group_new);
+      AdmitSeries(p, admitted);
       if (p.refused) continue;
       if (!p.refused_series.empty()) {
         st = wal_->AppendRef(static_cast<uint8_t>(RecordType::kRefusedSeries), p.refused_series);
@@ -392,11 +392,11 @@ void Store::Commit(std::deque<Pending>& group) {
   }
 }
 
-void Store::AdmitSeries(Pending& p, std::set<Labels>& group_new) {
+void Store::AdmitSeries(Pending& p, MetricTable::GroupAdmission& group) {
   auto& converted = std::get<ConvertedMetrics>(p.data);
   size_t before = converted.series.size();
   MetricTable::SeriesRefusal refusal =
-      metrics_.AdmitSeries(converted, options_.max_series, group_new);
+      metrics_.AdmitSeries(converted, options_.max_series, group);
   if (refusal.series.empty()) return;
   std::string message = SeriesLimitRefusal(refusal, before - refusal.series.size());
   if (converted.series.empty()) {

@@ -132,7 +132,7 @@ class Store {
   Status ApplyDecodedTraces(std::string_view request);
   void ReportDrops(const ConvertedMetrics& converted);
   // Applies max_series to a metrics write before it reaches the WAL (writer thread).
-  void AdmitSeries(Pending& p, std::set<Labels>& group_new);
+  void AdmitSeries(Pending& p, MetricTable::GroupAdmission& group);
   // The one place that words and counts a max_series refusal: the message the client gets (the
   // whole write refused) or that a partial success would carry (some series refused).
   std::string SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal, size_t written);
