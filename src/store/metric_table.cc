@@ -99,8 +99,7 @@ uint32_t MetricTable::SeriesFor(Labels&& labels) {
   return idx;
 }
 
-MetricTable::SeriesRefusal MetricTable::AdmitSeries(ConvertedMetrics& converted,
-                                                    size_t max_series,
+MetricTable::SeriesRefusal MetricTable::AdmitSeries(ConvertedMetrics& converted, size_t max_series,
                                                     GroupAdmission& group) const {
   SeriesRefusal refusal;
   if (max_series == 0) return refusal;
@@ -433,8 +432,8 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
   std::unique_lock lock(mu_);
   // The inputs must still be there, consecutive (retention may have removed some meanwhile).
   auto it = std::find(blocks_.begin(), blocks_.end(), in.front());
-  bool intact = static_cast<size_t>(blocks_.end() - it) >= in.size() &&
-                std::equal(in.begin(), in.end(), it);
+  bool intact =
+      static_cast<size_t>(blocks_.end() - it) >= in.size() && std::equal(in.begin(), in.end(), it);
   if (!intact) return Aborted(merged->reader->path());
   // The series' chunks move to the merged block, where their records now are.
   for (auto& s : series_) {

@@ -9,8 +9,8 @@
 
 #include <atomic>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
@@ -72,9 +72,9 @@ class MetricTable final : public MetricQuerier {
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
   std::vector<std::string> RemoveOldestBlock();
 
-  size_t series_count() const;   // live series (with samples in a head or a block)
+  size_t series_count() const;    // live series (with samples in a head or a block)
   size_t postings_count() const;  // (label name, value) pairs indexed
-  size_t sample_count() const;  // in the heads
+  size_t sample_count() const;    // in the heads
   size_t block_count() const;
   uint64_t block_bytes() const;
 

@@ -199,7 +199,8 @@ TEST_F(RetentionTest, SeriesLimitRefusesNewSeriesOnly) {
     ASSERT_TRUE(WriteSync(store, Gauge("g", "k", {{"a", now, 1}, {"b", now, 1}})).ok());
     // a and b exist, c is the third series, d would be the fourth: refused; the write succeeds.
     ASSERT_TRUE(
-        WriteSync(store, Gauge("g", "k", {{"a", now + 1'000'000'000, 2}, {"c", now, 2}, {"d", now, 2}}))
+        WriteSync(store,
+                  Gauge("g", "k", {{"a", now + 1'000'000'000, 2}, {"c", now, 2}, {"d", now, 2}}))
             .ok());
     EXPECT_EQ(store.metrics().series_count(), 3u);
     EXPECT_EQ(self.Value("otter_store_refused_series_total", {}), 1);

@@ -395,8 +395,7 @@ void Store::Commit(std::deque<Pending>& group) {
 void Store::AdmitSeries(Pending& p, MetricTable::GroupAdmission& group) {
   auto& converted = std::get<ConvertedMetrics>(p.data);
   size_t before = converted.series.size();
-  MetricTable::SeriesRefusal refusal =
-      metrics_.AdmitSeries(converted, options_.max_series, group);
+  MetricTable::SeriesRefusal refusal = metrics_.AdmitSeries(converted, options_.max_series, group);
   if (refusal.series.empty()) return;
   std::string message = SeriesLimitRefusal(refusal, before - refusal.series.size());
   if (converted.series.empty()) {
@@ -425,9 +424,8 @@ std::string Store::SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal,
   std::string message =
       "series limit reached: the store holds max_series (" + std::to_string(options_.max_series) +
       ") metric series; refused " + std::to_string(refusal.series.size()) + " new series (" +
-      std::to_string(refusal.samples) + " samples, e.g. " +
-      LabelsToString(refusal.series.front()) + ")" +
-      (written ? ", stored the write's " + std::to_string(written) + " other series" : "");
+      std::to_string(refusal.samples) + " samples, e.g. " + LabelsToString(refusal.series.front()) +
+      ")" + (written ? ", stored the write's " + std::to_string(written) + " other series" : "");
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();

@@ -168,7 +168,7 @@ class Store {
   bool compaction_requested_ = false;  // GUARDED_BY(flush_mu_): a flush added a block
   std::condition_variable compact_cv_;
   std::thread compactor_;
-  std::mutex retention_mu_;  // one retention check at a time
+  std::mutex retention_mu_;            // one retention check at a time
   std::atomic<bool> stopping_{false};  // set by Close: a running compaction is cancelled
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread

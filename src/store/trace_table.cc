@@ -283,7 +283,8 @@ struct TraceTable::Block {
   uint64_t max_start = 0;
   // For retention (store/block_retention.h): the newest span's start, in ns.
   int64_t newest() const {
-    return entries.empty() ? INT64_MAX : static_cast<int64_t>(std::min<uint64_t>(max_start, INT64_MAX));
+    return entries.empty() ? INT64_MAX
+                           : static_cast<int64_t>(std::min<uint64_t>(max_start, INT64_MAX));
   }
   std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
   std::vector<uint32_t> op_refs;                       // block-local op ids per trace

@@ -16,10 +16,9 @@ Status StoreExporterConfig::Validate() const {
   if (compaction_max_mib < 1) return InvalidArgument("compaction_max_mib must be at least 1");
   if (max_series < 0) return InvalidArgument("max_series must not be negative (0 = no limit)");
   if (max_disk_mib > 0) {
-    auto budget =
-        store::DiskBudgetOf(static_cast<uint64_t>(head_max_mib),
-                            static_cast<uint64_t>(max_pending_mib),
-                            static_cast<uint64_t>(compaction_max_mib));
+    auto budget = store::DiskBudgetOf(static_cast<uint64_t>(head_max_mib),
+                                      static_cast<uint64_t>(max_pending_mib),
+                                      static_cast<uint64_t>(compaction_max_mib));
     if (static_cast<uint64_t>(max_disk_mib) < budget.MinMaxDisk()) {
       return InvalidArgument(fmt::format(
           "max_disk_mib: {} is too small for head_max_mib {}, max_pending_mib {} and "
