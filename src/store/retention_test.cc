@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "otlp/proto_codec.h"
 #include "store/store.h"
 #include "store/store_testing.h"
+#include "store/wal.h"
 #include "telemetry/self_metrics.h"
 #include "util/harness.h"
 
@@ -229,6 +231,42 @@ TEST_F(RetentionTest, SeriesLimitRefusesNewSeriesOnly) {
   o.max_series = 0;
   auto store = Open(o);
   check(*store);
+}
+
+// A refused-series record names its metrics record by checksum: when that record is gone (a
+// damaged record replay skipped), the refusal must not take the same series out of the next
+// metrics record, which was acknowledged.
+TEST_F(RetentionTest, ARefusalAppliesOnlyToTheRecordItNames) {
+  const uint64_t now = NowNs();
+  pdata::MetricBatch accepted = Gauge("g", "k", {{"b", now, 5}});
+  std::string request;
+  otlp::EncodeMetrics(accepted, &request);
+  std::string refusal;
+  refusal.append(4, '\0');  // the CRC of some other (lost) record
+  PutVarint(refusal, 1);
+  const Labels b = {{"__name__", "g"}, {"job", "churn"}, {"k", "b"}};
+  PutVarint(refusal, b.size());
+  for (const auto& l : b) {
+    PutString(refusal, l.name);
+    PutString(refusal, l.value);
+  }
+  {
+    Wal::Options wo;
+    wo.dir = dir_.path() + "/data/wal";
+    wo.logger = NullLogger();
+    Wal::ReplayStats stats;
+    auto wal = Wal::Open(
+        wo, 0, [](uint8_t, std::string_view, uint64_t) { return Status::Ok(); }, &stats);
+    ASSERT_TRUE(wal.ok()) << wal.status().ToString();
+    ASSERT_TRUE((*wal)->Append(static_cast<uint8_t>(RecordType::kRefusedSeries), refusal).ok());
+    ASSERT_TRUE((*wal)->Append(static_cast<uint8_t>(RecordType::kMetrics), request).ok());
+    ASSERT_TRUE((*wal)->Sync().ok());
+  }
+  auto store = Open(Options());
+  auto sel = store->metrics().Select(NameIs("g"), 0, INT64_MAX, 0);
+  ASSERT_TRUE(sel.ok());
+  ASSERT_EQ(sel->size(), 1u);
+  EXPECT_EQ((*sel)[0].labels, b);
 }
 
 }  // namespace

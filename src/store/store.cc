@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "otlp/proto_codec.h"
+#include "store/crc32.h"
 #include "store/file_util.h"
 
 namespace otter::store {
@@ -160,8 +161,12 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     }
     case RecordType::kMetrics: {
       auto b = otlp::DecodeMetrics(std::string(payload));
-      std::set<Labels> refused = std::move(replay_refused_);
+      // The refusal names its record by checksum: if that record was lost, it applies to none.
+      std::set<Labels> refused;
+      if (replay_refused_crc_ && *replay_refused_crc_ == Crc32(0, payload))
+        refused = std::move(replay_refused_);
       replay_refused_.clear();
+      replay_refused_crc_.reset();
       if (!b.ok()) return skip(b.status());
       ConvertedMetrics converted = metrics_.Convert(*b);
       if (!refused.empty()) {
@@ -173,8 +178,11 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     }
     case RecordType::kRefusedSeries: {
       replay_refused_.clear();
+      replay_refused_crc_.reset();
       IndexReader in(payload);
+      std::string_view crc;
       uint64_t n = 0;
+      in.Bytes(4, &crc);
       in.Varint(&n);
       for (uint64_t i = 0; in.ok() && i < n; ++i) {
         Labels labels;
@@ -188,7 +196,11 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
         }
         replay_refused_.insert(std::move(labels));
       }
-      if (!in.ok()) return skip(DataLoss("malformed refused-series record"));
+      if (!in.ok()) {
+        replay_refused_.clear();
+        return skip(DataLoss("malformed refused-series record"));
+      }
+      replay_refused_crc_ = LoadLE32(crc.data());
       return Status::Ok();
     }
     case RecordType::kLogs: {
@@ -408,6 +420,8 @@ void Store::AdmitSeries(Pending& p, MetricTable::GroupAdmission& group) {
   // (rejected_data_points, error_message) reports for this write; today it is answered OK and
   // the refusal is counted and logged (SeriesLimitRefusal).
   std::string& out = p.refused_series;
+  uint32_t crc = Crc32(0, p.payload());  // names the record it applies to (replay checks it)
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
   PutVarint(out, refusal.series.size());
   for (const Labels& labels : refusal.series) {
     PutVarint(out, labels.size());

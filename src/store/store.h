@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -173,9 +174,10 @@ class Store {
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread
   std::atomic<uint64_t> wal_bytes_{0};
-  std::atomic<int64_t> last_drop_log_s_{0};  // rate-limits the dropped-points warning
-  int64_t last_refusal_log_s_ = 0;           // writer thread: rate-limits the max_series warning
-  std::set<Labels> replay_refused_;          // Open: series the next metrics record refused
+  std::atomic<int64_t> last_drop_log_s_{0};     // rate-limits the dropped-points warning
+  int64_t last_refusal_log_s_ = 0;              // writer thread: rate-limits the max_series warning
+  std::set<Labels> replay_refused_;             // Open: series the next metrics record refused
+  std::optional<uint32_t> replay_refused_crc_;  // Open: that record's payload checksum
 
   telemetry::Counter* written_[3] = {};
   telemetry::Counter* commits_ = nullptr;
