@@ -107,6 +107,8 @@ TEST_F(RetentionTest, SizeRetentionDeletesTheFileOfEveryBlockItRemoves) {
   store->EnforceRetentionForTesting();
   EXPECT_LT(store->metrics().block_count(), 2u);
   EXPECT_EQ(BlockFiles(dir_.path() + "/data", "metrics").size(), store->metrics().block_count());
+  // The blocks' share: 176 KiB minus the WAL's (2 x 16 + 16) and a block being written (64).
+  EXPECT_LE(store->metrics().block_bytes(), 64u << 10);
 }
 
 // The WAL's share of max_disk (2 x head + pending) and a block being written are reserved: a
