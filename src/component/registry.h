@@ -16,7 +16,9 @@ namespace otter {
 // Base of every typed component config (each lives in its component's config.h).
 struct ComponentConfig {
   virtual ~ComponentConfig() = default;
-  // Cross-field checks after parsing; the message should name the offending key.
+  // Cross-field checks after parsing; the message should name the offending key. A message that
+  // starts with a key of the component's map ("max_disk_mib: ...") is reported at that key's
+  // file:line, others at the component's.
   virtual Status Validate() const { return Status::Ok(); }
 };
 
@@ -65,7 +67,18 @@ void SetConfigTable(Factory& f, const config::Table<Cfg>& table) {
     size_t before = d.errors().size();
     table.Parse(node, *cfg, d);
     if (d.errors().size() == before) {
-      if (Status s = cfg->Validate(); !s.ok()) d.Error(node, std::string(s.message()));
+      if (Status s = cfg->Validate(); !s.ok()) {
+        std::string_view msg = s.message();
+        const config::Node* at = &node;
+        for (const auto& [key, child] : node.map) {
+          if (child.line && msg.starts_with(key) && msg.size() > key.size() &&
+              (msg[key.size()] == ':' || msg[key.size()] == ' ')) {
+            at = &child;
+            break;
+          }
+        }
+        d.Error(*at, std::string(msg));
+      }
     }
     return std::unique_ptr<ComponentConfig>(std::move(cfg));
   };

@@ -190,6 +190,9 @@ struct LogTable::Block {
   std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;  // sorted
   int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
 
+  // For retention (store/block_retention.h): the newest record's time, in ns.
+  int64_t newest() const { return chunks.empty() ? INT64_MAX : max_ts; }
+
   StatusOr<pdata::LogBatch> Load(const Chunk& c) const {
     ASSIGN_OR_RETURN(std::string record, reader->Read(c.loc));
     return otlp::DecodeLogs(std::move(record));
@@ -411,28 +414,14 @@ Status LogTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_fro
   return Status::Ok();
 }
 
-void LogTable::DropFrozen() {
-  std::unique_lock lock(mu_);
-  frozen_.reset();
-}
+void LogTable::DropFrozen() { store::DropFrozen(mu_, frozen_); }
 
 std::vector<std::string> LogTable::RemoveBlocksBefore(int64_t cutoff_ns) {
-  std::unique_lock lock(mu_);
-  std::vector<std::string> removed;
-  std::erase_if(blocks_, [&](const auto& b) {
-    if (b->chunks.empty() || b->max_ts >= cutoff_ns) return false;
-    removed.push_back(b->reader->path());
-    return true;
-  });
-  return removed;
+  return store::RemoveBlocksBefore<Block>(mu_, blocks_, cutoff_ns);
 }
 
-std::string LogTable::RemoveOldestBlock() {
-  std::unique_lock lock(mu_);
-  if (blocks_.empty()) return {};
-  std::string path = blocks_.front()->reader->path();
-  blocks_.erase(blocks_.begin());
-  return path;
+std::vector<std::string> LogTable::RemoveOldestBlock() {
+  return store::RemoveOldestBlock<Block>(mu_, blocks_);
 }
 
 size_t LogTable::record_count() const {
@@ -440,17 +429,9 @@ size_t LogTable::record_count() const {
   return active_->records + (frozen_ ? frozen_->records : 0);
 }
 
-size_t LogTable::block_count() const {
-  std::shared_lock lock(mu_);
-  return blocks_.size();
-}
+size_t LogTable::block_count() const { return BlockCount<Block>(mu_, blocks_); }
 
-uint64_t LogTable::block_bytes() const {
-  std::shared_lock lock(mu_);
-  uint64_t n = 0;
-  for (const auto& b : blocks_) n += b->reader->file_bytes();
-  return n;
-}
+uint64_t LogTable::block_bytes() const { return BlockBytes<Block>(mu_, blocks_); }
 
 namespace {
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/querier.h"
 
@@ -47,7 +48,7 @@ class LogTable final : public LogQuerier {
                                                  const std::atomic<bool>* cancel = nullptr,
                                                  bool eager = false);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ns);
-  std::string RemoveOldestBlock();
+  std::vector<std::string> RemoveOldestBlock();
 
   size_t record_count() const;  // in the heads
   size_t block_count() const;

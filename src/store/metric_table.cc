@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include "store/compaction.h"
 
@@ -79,11 +80,55 @@ uint32_t MetricTable::SeriesFor(Labels&& labels) {
   auto& candidates = by_hash_[HashLabels(labels)];
   for (uint32_t c : candidates)
     if (series_[c].labels == labels) return c;
-  auto idx = static_cast<uint32_t>(series_.size());
-  for (const auto& l : labels) postings_[l.name][l.value].push_back(idx);
-  series_.emplace_back().labels = std::move(labels);
+  uint32_t idx;
+  if (!free_slots_.empty()) {
+    idx = free_slots_.back();
+    free_slots_.pop_back();
+    series_[idx] = StoredSeries{};
+  } else {
+    idx = static_cast<uint32_t>(series_.size());
+    series_.emplace_back();
+  }
+  // Postings stay sorted (a reused slot is not the largest id) so that removal can search.
+  for (const auto& l : labels) {
+    auto& list = postings_[l.name][l.value];
+    list.insert(std::upper_bound(list.begin(), list.end(), idx), idx);
+  }
+  series_[idx].labels = std::move(labels);
   candidates.push_back(idx);
   return idx;
+}
+
+MetricTable::SeriesRefusal MetricTable::AdmitSeries(ConvertedMetrics& converted, size_t max_series,
+                                                    GroupAdmission& group) const {
+  SeriesRefusal refusal;
+  if (max_series == 0) return refusal;
+  std::shared_lock lock(mu_);
+  size_t live = series_.size() - free_slots_.size() + group.new_series.size() + group.unchecked;
+  if (live + converted.series.size() <= max_series) {
+    group.unchecked += converted.series.size();
+    return refusal;
+  }
+  auto exists = [&](const Labels& labels) {
+    auto it = by_hash_.find(HashLabels(labels));
+    if (it != by_hash_.end()) {
+      for (uint32_t c : it->second)
+        if (series_[c].labels == labels) return true;
+    }
+    return group.new_series.count(labels) > 0;
+  };
+  std::erase_if(converted.series, [&](ConvertedSeries& cs) {
+    if (exists(cs.labels)) return false;
+    if (live < max_series) {
+      ++live;
+      group.new_series.insert(cs.labels);
+      return false;
+    }
+    refusal.samples += cs.samples.size();
+    refusal.series.push_back(std::move(cs.labels));
+    return true;
+  });
+  return refusal;
 }
 
 void MetricTable::AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list) {
@@ -293,13 +338,12 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
     bmin = std::min(bmin, e.min_t);
     bmax = std::max(bmax, e.max_t);
   }
+  auto block = std::make_shared<Block>(Block{std::move(reader), bmin, bmax});
   std::unique_lock lock(mu_);
-  auto block = static_cast<uint32_t>(blocks_.size());
-  blocks_.push_back(std::move(reader));
-  block_range_.emplace_back(bmin, bmax);
+  blocks_.push_back(block);
   for (auto& e : entries) {
     StoredSeries& s = series_[SeriesFor(std::move(e.labels))];
-    s.chunks.push_back(ChunkRef{block, e.loc, e.min_t, e.max_t});
+    s.chunks.push_back(ChunkRef{block.get(), e.loc, e.min_t, e.max_t});
     s.min_t = std::min(s.min_t, e.min_t);
     s.max_t = std::max(s.max_t, e.max_t);
     if (!e.exemplars.empty()) AddExemplars(s, std::move(e.exemplars));
@@ -321,29 +365,17 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
                                                             const BlockWrite& write,
                                                             const std::atomic<bool>* cancel,
                                                             bool eager) {
-  // The live blocks in WAL order (a merged block takes the place of its inputs in that order,
-  // not in blocks_, which only grows).
-  struct Live {
-    std::shared_ptr<BlockReader> reader;
-    uint32_t index;  // in blocks_
-  };
-  std::vector<Live> live;
+  // blocks_ is in WAL order: a merged block takes the place of its inputs.
+  BlockPtrs<Block> in;
   {
     std::shared_lock lock(mu_);
-    for (uint32_t b = 0; b < blocks_.size(); ++b)
-      if (blocks_[b]) live.push_back({blocks_[b], b});
+    auto [first, last] = CompactionRun(blocks_, max_bytes, eager);
+    in.assign(blocks_.begin() + static_cast<ptrdiff_t>(first),
+              blocks_.begin() + static_cast<ptrdiff_t>(last));
   }
-  std::sort(live.begin(), live.end(), [](const Live& a, const Live& b) {
-    return a.reader->wal_segment() < b.reader->wal_segment();
-  });
-  std::vector<const Live*> order;
-  for (const Live& l : live) order.push_back(&l);
-  auto [first, last] = CompactionRun(order, max_bytes, eager);
-  if (first == last) return std::vector<std::string>{};
-  std::vector<Live> in(live.begin() + static_cast<ptrdiff_t>(first),
-                       live.begin() + static_cast<ptrdiff_t>(last));
-  uint64_t last_segment = in.back().reader->wal_segment(), first_segment = UINT64_MAX;
-  for (const Live& l : in) first_segment = std::min(first_segment, FirstSegment(*l.reader));
+  if (in.empty()) return std::vector<std::string>{};
+  uint64_t last_segment = in.back()->reader->wal_segment(), first_segment = UINT64_MAX;
+  for (const auto& b : in) first_segment = std::min(first_segment, FirstSegment(*b->reader));
 
   // Frames are copied as stored, input after input; frame_base[i] renumbers input i's. The index
   // lists every input entry with its frame renumbered, a series' entries together in input order
@@ -357,13 +389,13 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
     std::vector<std::pair<std::string, MetricMetadata>> metadata;
     for (size_t i = 0; i < in.size(); ++i) {
       frame_base[i] = frames;
-      for (uint32_t f = 0; f < in[i].reader->frame_count(); ++f, ++frames) {
+      for (uint32_t f = 0; f < in[i]->reader->frame_count(); ++f, ++frames) {
         if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-        RETURN_IF_ERROR(writer.AddFrameOf(*in[i].reader, f).status());
+        RETURN_IF_ERROR(writer.AddFrameOf(*in[i]->reader, f).status());
       }
       std::vector<IndexEntry> input;
       std::vector<std::pair<std::string, MetricMetadata>> input_metadata;
-      RETURN_IF_ERROR(ParseIndex(*in[i].reader, &input, &input_metadata));
+      RETURN_IF_ERROR(ParseIndex(*in[i]->reader, &input, &input_metadata));
       for (auto& e : input) {
         e.loc.frame += frame_base[i];
         by_series[e.labels].push_back(entries.size());
@@ -390,76 +422,132 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
   };
   ASSIGN_OR_RETURN(std::shared_ptr<BlockReader> reader, write(fill, first_segment, last_segment));
 
-  std::unique_lock lock(mu_);
-  // The inputs must all still be there (retention may have removed some meanwhile).
-  for (const Live& l : in)
-    if (blocks_[l.index] != l.reader) return Aborted(reader->path());
-  auto merged = static_cast<uint32_t>(blocks_.size());
-  std::vector<int> input_of(blocks_.size() + 1, -1);
-  std::pair<int64_t, int64_t> range{INT64_MAX, INT64_MIN};
+  auto merged = std::make_shared<Block>(Block{std::move(reader), INT64_MAX, INT64_MIN});
+  std::unordered_map<const Block*, size_t> input_of;
   for (size_t i = 0; i < in.size(); ++i) {
-    input_of[in[i].index] = static_cast<int>(i);
-    range.first = std::min(range.first, block_range_[in[i].index].first);
-    range.second = std::max(range.second, block_range_[in[i].index].second);
+    input_of[in[i].get()] = i;
+    merged->min_t = std::min(merged->min_t, in[i]->min_t);
+    merged->max_t = std::max(merged->max_t, in[i]->max_t);
   }
-  blocks_.push_back(std::move(reader));
-  block_range_.push_back(range);
+  std::unique_lock lock(mu_);
+  // The inputs must still be there, consecutive (retention may have removed some meanwhile).
+  auto it = std::find(blocks_.begin(), blocks_.end(), in.front());
+  bool intact =
+      static_cast<size_t>(blocks_.end() - it) >= in.size() && std::equal(in.begin(), in.end(), it);
+  if (!intact) return Aborted(merged->reader->path());
   // The series' chunks move to the merged block, where their records now are.
   for (auto& s : series_) {
     for (ChunkRef& c : s.chunks) {
-      int i = input_of[c.block];
-      if (i < 0) continue;
-      c.block = merged;
-      c.loc.frame += frame_base[static_cast<size_t>(i)];
+      auto i = input_of.find(c.block);
+      if (i == input_of.end()) continue;
+      c.block = merged.get();
+      c.loc.frame += frame_base[i->second];
     }
   }
+  *it = std::move(merged);
+  blocks_.erase(it + 1, it + static_cast<ptrdiff_t>(in.size()));
   std::vector<std::string> replaced;
-  for (const Live& l : in) {
-    replaced.push_back(l.reader->path());
-    blocks_[l.index].reset();
-  }
+  for (const auto& b : in) replaced.push_back(b->reader->path());
   return replaced;
 }
 
 void MetricTable::DropFrozen() {
-  std::unique_lock lock(mu_);
-  for (auto& s : series_) s.frozen.reset();
-  frozen_.reset();
+  store::DropFrozen(mu_, frozen_, [this] {
+    for (auto& s : series_) s.frozen.reset();
+  });
+}
+
+void MetricTable::ForgetBlocks(const BlockPtrs<Block>& removed) {
+  std::unordered_set<const Block*> gone;
+  for (const auto& b : removed) gone.insert(b.get());
+  for (auto& s : series_)
+    std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone.count(c.block) > 0; });
+  ForgetEmptySeries();
+}
+
+void MetricTable::ForgetEmptySeries() {
+  bool forgot = false;
+  for (uint32_t i = 0; i < series_.size(); ++i) {
+    StoredSeries& s = series_[i];
+    if (s.free) continue;
+    if (!s.head.empty() || s.frozen || !s.chunks.empty()) {
+      // The time span shrinks with the chunks retention took (queries skip by it), and
+      // exemplars older than every sample left go with them.
+      int64_t min_t = INT64_MAX;
+      for (const ChunkRef& c : s.chunks) min_t = std::min(min_t, c.min_t);
+      if (s.frozen && !s.frozen->empty()) min_t = std::min(min_t, s.frozen->front().t_ms);
+      if (!s.head.empty()) min_t = std::min(min_t, s.head.front().t_ms);
+      if (min_t != INT64_MAX && min_t > s.min_t) {
+        s.min_t = min_t;
+        std::erase_if(s.exemplars, [&](const ExemplarData& e) { return e.t_ms < min_t; });
+      }
+      continue;
+    }
+    auto h = by_hash_.find(HashLabels(s.labels));
+    if (h != by_hash_.end()) {
+      std::erase(h->second, i);
+      if (h->second.empty()) by_hash_.erase(h);
+    }
+    for (const auto& l : s.labels) {
+      auto name = postings_.find(l.name);
+      if (name == postings_.end()) continue;
+      auto value = name->second.find(l.value);
+      if (value != name->second.end()) {
+        auto& list = value->second;
+        auto at = std::lower_bound(list.begin(), list.end(), i);
+        if (at != list.end() && *at == i) list.erase(at);
+        if (list.empty()) name->second.erase(value);
+      }
+      if (name->second.empty()) postings_.erase(name);
+    }
+    s = StoredSeries{};  // frees labels, samples and exemplars
+    s.free = true;
+    free_slots_.push_back(i);
+    forgot = true;
+  }
+  if (forgot) {
+    std::erase_if(metadata_, [&](const auto& entry) { return !FamilyHasSeries(entry.first); });
+  }
+  // A registry that shrank a lot gives its slots back to the allocator.
+  if (free_slots_.size() > 1024 && free_slots_.size() * 2 > series_.size()) {
+    while (!series_.empty() && series_.back().free) series_.pop_back();
+    std::erase_if(free_slots_, [&](uint32_t i) { return i >= series_.size(); });
+  }
+}
+
+bool MetricTable::FamilyHasSeries(std::string_view family) const {
+  auto names = postings_.find("__name__");
+  if (names == postings_.end()) return false;
+  // A family's series are named as it is or with the suffix of its type (histograms, summaries;
+  // counters' families already end in _total).
+  for (std::string_view suffix : {"", "_bucket", "_sum", "_count", "_total", "_created"}) {
+    std::string name(family);
+    name += suffix;
+    if (names->second.count(name)) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
-  std::unique_lock lock(mu_);
-  std::vector<std::string> removed;
-  std::vector<bool> gone(blocks_.size(), false);
-  for (size_t b = 0; b < blocks_.size(); ++b) {
-    if (blocks_[b] && block_range_[b].second < cutoff_ms) {
-      removed.push_back(blocks_[b]->path());
-      blocks_[b].reset();
-      gone[b] = true;
-    }
-  }
-  if (!removed.empty()) {
-    for (auto& s : series_)
-      std::erase_if(s.chunks, [&](const ChunkRef& c) { return gone[c.block]; });
-  }
-  return removed;
+  return store::RemoveBlocksBefore<Block>(
+      mu_, blocks_, cutoff_ms, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
 }
 
-std::string MetricTable::RemoveOldestBlock() {
-  int64_t oldest = INT64_MAX;
-  {
-    std::shared_lock lock(mu_);
-    for (size_t b = 0; b < blocks_.size(); ++b)
-      if (blocks_[b]) oldest = std::min(oldest, block_range_[b].second);
-  }
-  if (oldest == INT64_MAX) return {};
-  auto removed = RemoveBlocksBefore(oldest + 1);
-  return removed.empty() ? std::string() : removed.front();
+std::vector<std::string> MetricTable::RemoveOldestBlock() {
+  return store::RemoveOldestBlock<Block>(
+      mu_, blocks_, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
 }
 
 size_t MetricTable::series_count() const {
   std::shared_lock lock(mu_);
-  return series_.size();
+  return series_.size() - free_slots_.size();
+}
+
+size_t MetricTable::postings_count() const {
+  std::shared_lock lock(mu_);
+  size_t n = 0;
+  for (const auto& [name, values] : postings_) n += values.size();
+  return n;
 }
 
 size_t MetricTable::sample_count() const {
@@ -467,19 +555,9 @@ size_t MetricTable::sample_count() const {
   return head_samples_;
 }
 
-size_t MetricTable::block_count() const {
-  std::shared_lock lock(mu_);
-  return static_cast<size_t>(
-      std::count_if(blocks_.begin(), blocks_.end(), [](const auto& b) { return b != nullptr; }));
-}
+size_t MetricTable::block_count() const { return BlockCount<Block>(mu_, blocks_); }
 
-uint64_t MetricTable::block_bytes() const {
-  std::shared_lock lock(mu_);
-  uint64_t n = 0;
-  for (const auto& b : blocks_)
-    if (b) n += b->file_bytes();
-  return n;
-}
+uint64_t MetricTable::block_bytes() const { return BlockBytes<Block>(mu_, blocks_); }
 
 // ---------------------------------------------------------------- queries
 
@@ -497,7 +575,7 @@ std::vector<uint32_t> MetricTable::Candidates(const Matchers& matchers) const {
   }
   std::vector<uint32_t> out;
   auto consider = [&](uint32_t i) {
-    if (MatchesAll(matchers, series_[i].labels)) out.push_back(i);
+    if (!series_[i].free && MatchesAll(matchers, series_[i].labels)) out.push_back(i);
   };
   if (best) {
     for (uint32_t i : *best) consider(i);
@@ -532,8 +610,7 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       if (s.max_t < mint_ms || s.min_t > maxt_ms) continue;
       Pending p;
       for (const auto& c : s.chunks)
-        if (c.max_t >= mint_ms && c.min_t <= maxt_ms && blocks_[c.block])
-          p.chunks.emplace_back(blocks_[c.block], c.loc);
+        if (c.max_t >= mint_ms && c.min_t <= maxt_ms) p.chunks.emplace_back(c.block->reader, c.loc);
       if (s.frozen) AppendInRange(*s.frozen, mint_ms, maxt_ms, &p.data.samples);
       AppendInRange(s.head, mint_ms, maxt_ms, &p.data.samples);
       if (p.data.samples.empty() && p.chunks.empty()) continue;
@@ -591,7 +668,8 @@ std::vector<uint32_t> MetricTable::MatchingInRange(const std::vector<Matchers>& 
   // Series whose time span overlaps the range (the span is kept per series, so no disk reads).
   std::set<uint32_t> ids;
   auto add = [&](uint32_t i) {
-    if (series_[i].max_t >= mint_ms && series_[i].min_t <= maxt_ms) ids.insert(i);
+    const StoredSeries& s = series_[i];
+    if (!s.free && s.max_t >= mint_ms && s.min_t <= maxt_ms) ids.insert(i);
   };
   if (match_sets.empty()) {
     for (uint32_t i = 0; i < series_.size(); ++i) add(i);

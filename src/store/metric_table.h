@@ -1,7 +1,8 @@
 // MetricTable: the metric side of the store — OTLP metrics converted to Prometheus series
 // (prom_convert.h). The series registry, its label postings, exemplars and metadata stay in
 // memory; samples live in each series' head, then (after a flush) in per-series chunks of
-// immutable blocks (docs/storage.md, "Metrics").
+// immutable blocks (docs/storage.md, "Metrics"). A series left without samples by retention is
+// forgotten everywhere; the number of series is bounded by the store's max_series (AdmitSeries).
 // Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
 // flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
 #pragma once
@@ -9,11 +10,13 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/prom_convert.h"
 #include "store/querier.h"
@@ -32,6 +35,25 @@ class MetricTable final : public MetricQuerier {
   // Converts `batch` (pure; any thread). Points that cannot be stored are counted in the result.
   ConvertedMetrics Convert(const pdata::MetricBatch& batch) const;
   void Apply(ConvertedMetrics&& converted);
+
+  // The series of a write refused by the active-series limit.
+  struct SeriesRefusal {
+    std::vector<Labels> series;
+    size_t samples = 0;
+  };
+  // What one group commit admitted before it is applied.
+  struct GroupAdmission {
+    std::set<Labels> new_series;  // checked: not in the table
+    size_t unchecked = 0;         // admitted without a look-up (far from the limit), maybe new
+  };
+  // Removes from `converted` the series that do not exist yet and would take the table past
+  // `max_series` (0 = no limit): existing series are always written. `group` holds what earlier
+  // writes of the same group commit (not yet applied) admitted and receives this write's. Exact
+  // near the limit for the writer thread, the only one that creates series (far from it, a
+  // write whose series all fit even if new is admitted without looking them up); retention may
+  // meanwhile forget a series admitted as existing, which then comes back as one more.
+  SeriesRefusal AdmitSeries(ConvertedMetrics& converted, size_t max_series,
+                            GroupAdmission& group) const;
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
   // frozen head is empty (no block is written).
@@ -45,11 +67,14 @@ class MetricTable final : public MetricQuerier {
   // Aborted (naming the merged block, or empty when `*cancel` stopped it) like CompactRun.
   StatusOr<std::vector<std::string>> CompactOnce(uint64_t max_bytes, const BlockWrite& write,
                                                  const std::atomic<bool>* cancel, bool eager);
+  // Retention (store/block_retention.h): removes blocks whose newest sample is older than
+  // cutoff_ms / the oldest block, with the series' chunks in them; returns their paths.
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
-  std::string RemoveOldestBlock();
+  std::vector<std::string> RemoveOldestBlock();
 
-  size_t series_count() const;
-  size_t sample_count() const;  // in the heads
+  size_t series_count() const;    // live series (with samples in a head or a block)
+  size_t postings_count() const;  // (label name, value) pairs indexed
+  size_t sample_count() const;    // in the heads
   size_t block_count() const;
   uint64_t block_bytes() const;
 
@@ -71,8 +96,13 @@ class MetricTable final : public MetricQuerier {
   static constexpr size_t kMaxExemplarsPerSeries = 1000;
 
  private:
+  struct Block {
+    std::shared_ptr<BlockReader> reader;
+    int64_t min_t = INT64_MAX, max_t = INT64_MIN;  // of its samples
+    int64_t newest() const { return max_t == INT64_MIN ? INT64_MAX : max_t; }
+  };
   struct ChunkRef {
-    uint32_t block;  // index into blocks_
+    const Block* block;  // in blocks_: a block's chunks go when it does (under mu_)
     RecordLocation loc;
     int64_t min_t, max_t;
   };
@@ -84,6 +114,7 @@ class MetricTable final : public MetricQuerier {
                            std::vector<std::pair<std::string, MetricMetadata>>* metadata);
   using SampleVec = std::vector<Sample>;
   struct StoredSeries {
+    bool free = false;  // a forgotten series' slot, reused by the next new series
     Labels labels;
     SampleVec head;                           // ascending t_ms
     std::shared_ptr<const SampleVec> frozen;  // being flushed
@@ -105,17 +136,25 @@ class MetricTable final : public MetricQuerier {
                                         int64_t maxt_ms) const;  // requires mu_
   uint32_t SeriesFor(Labels&& labels);                           // requires mu_ exclusive
   static void AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list);
+  // Drops the removed blocks' chunks from the series, then forgets the series left without
+  // samples (ForgetEmptySeries). Requires mu_ exclusive.
+  void ForgetBlocks(const BlockPtrs<Block>& removed);
+  // Removes series with no samples in a head or block from the registry, the postings and the
+  // exemplars (their slots are reused), and the metadata of families with no series left;
+  // survivors' exemplars older than their oldest sample go too. Requires mu_ exclusive.
+  void ForgetEmptySeries();
+  bool FamilyHasSeries(std::string_view family) const;  // requires mu_
 
   mutable std::shared_mutex mu_;
   std::vector<StoredSeries> series_;                             // GUARDED_BY(mu_)
+  std::vector<uint32_t> free_slots_;                             // GUARDED_BY(mu_)
   std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash_;  // GUARDED_BY(mu_)
   std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>
       postings_;                                                 // GUARDED_BY(mu_)
   std::map<std::string, std::vector<MetricMetadata>> metadata_;  // GUARDED_BY(mu_)
-  std::vector<std::shared_ptr<BlockReader>> blocks_;      // GUARDED_BY(mu_); null once removed
-  std::vector<std::pair<int64_t, int64_t>> block_range_;  // GUARDED_BY(mu_): min/max t per block
-  std::shared_ptr<const Frozen> frozen_;                  // GUARDED_BY(mu_)
-  size_t head_samples_ = 0;                               // GUARDED_BY(mu_)
+  BlockPtrs<Block> blocks_;               // GUARDED_BY(mu_), oldest (WAL order) first
+  std::shared_ptr<const Frozen> frozen_;  // GUARDED_BY(mu_)
+  size_t head_samples_ = 0;               // GUARDED_BY(mu_)
 };
 
 }  // namespace otter::store

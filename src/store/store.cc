@@ -19,6 +19,10 @@ namespace otter::store {
 namespace {
 constexpr const char* kSignalNames[] = {"traces", "metrics", "logs"};
 
+DiskBudget Budget(const StoreOptions& o) {
+  return DiskBudgetOf(o.head_max_bytes, o.max_pending_bytes, o.compaction_max_bytes);
+}
+
 // FLUSHED holds "<segment> <crc32 of the number's text, 8 hex digits>": a flipped bit must not
 // name another segment (too low deletes blocks, too high deletes WAL segments). A bare number
 // (written before the checksum) is accepted.
@@ -62,6 +66,11 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
   dropped_points_ =
       &m.GetCounter("otter_store_dropped_metric_points_total",
                     "OTLP metric points the store cannot represent (e.g. delta temporality).", {});
+  refused_series_ = &m.GetCounter(
+      "otter_store_refused_series_total",
+      "New metric series refused because the store holds max_series series (once per write).", {});
+  refused_samples_ = &m.GetCounter("otter_store_refused_samples_total",
+                                   "Samples of the series refused by max_series.", {});
   flushes_ = &m.GetCounter("otter_store_flushes_total", "Heads written as blocks.", {});
   flush_errors_ = &m.GetCounter("otter_store_flush_errors_total",
                                 "Flushes that failed (retried; the data stays in the WAL).", {});
@@ -108,6 +117,12 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
 StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                              std::shared_ptr<spdlog::logger> logger,
                                              telemetry::SelfMetrics* metrics) {
+  if (options.max_disk_bytes && options.max_disk_bytes < Budget(options).MinMaxDisk()) {
+    return InvalidArgument("max_disk_bytes " + std::to_string(options.max_disk_bytes) +
+                           " is below " + std::to_string(Budget(options).MinMaxDisk()) +
+                           ", the least that holds the write-ahead log, a block being written "
+                           "and one more block (docs/storage.md, \"Retention\")");
+  }
   std::unique_ptr<Store> store(new Store(std::move(options), std::move(logger), metrics));
   const std::string& dir = store->options_.directory;
   RETURN_IF_ERROR(store->options_.env->CreateDirs(dir));
@@ -189,8 +204,46 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
     }
     case RecordType::kMetrics: {
       auto b = otlp::DecodeMetrics(std::string(payload));
+      // The refusal names its record by checksum: if that record was lost, it applies to none.
+      std::set<Labels> refused;
+      if (replay_refused_crc_ && *replay_refused_crc_ == Crc32(0, payload))
+        refused = std::move(replay_refused_);
+      replay_refused_.clear();
+      replay_refused_crc_.reset();
       if (!b.ok()) return skip(b.status());
-      metrics_.Apply(metrics_.Convert(*b));
+      ConvertedMetrics converted = metrics_.Convert(*b);
+      if (!refused.empty()) {
+        std::erase_if(converted.series,
+                      [&](const ConvertedSeries& s) { return refused.count(s.labels) > 0; });
+      }
+      metrics_.Apply(std::move(converted));
+      return Status::Ok();
+    }
+    case RecordType::kRefusedSeries: {
+      replay_refused_.clear();
+      replay_refused_crc_.reset();
+      IndexReader in(payload);
+      std::string_view crc;
+      uint64_t n = 0;
+      in.Bytes(4, &crc);
+      in.Varint(&n);
+      for (uint64_t i = 0; in.ok() && i < n; ++i) {
+        Labels labels;
+        uint64_t k = 0;
+        in.Varint(&k);
+        for (uint64_t j = 0; in.ok() && j < k; ++j) {
+          std::string_view name, value;
+          in.String(&name);
+          in.String(&value);
+          labels.push_back(Label{std::string(name), std::string(value)});
+        }
+        replay_refused_.insert(std::move(labels));
+      }
+      if (!in.ok()) {
+        replay_refused_.clear();
+        return skip(DataLoss("malformed refused-series record"));
+      }
+      replay_refused_crc_ = LoadLE32(crc.data());
       return Status::Ok();
     }
     case RecordType::kLogs: {
@@ -206,7 +259,7 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
 // The WAL gets a received request's own bytes (no re-encode, no copy: they live in the batch's
 // arenas, which the pending write holds); a batch built or changed in the pipeline is encoded.
 void Store::Write(pdata::TraceBatch&& batch, Completion done) {
-  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done)};
+  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done), {}, false};
   if (p.wire.empty()) otlp::EncodeTraces(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
@@ -229,7 +282,7 @@ Status DecodeInPlace(B& batch, StatusOr<B> (*decode)(std::string)) {
 
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
   if (Status st = DecodeInPlace(batch, &otlp::DecodeMetrics); !st.ok()) return done(st);
-  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done)};
+  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done), {}, false};
   if (batch.wire().empty()) {
     otlp::EncodeMetrics(batch, &p.encoded);
   } else {
@@ -241,7 +294,7 @@ void Store::Write(pdata::MetricBatch&& batch, Completion done) {
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
   if (Status st = DecodeInPlace(batch, &otlp::DecodeLogs); !st.ok()) return done(st);
-  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done)};
+  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done), {}, false};
   if (p.wire.empty()) otlp::EncodeLogs(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
@@ -418,7 +471,16 @@ void Store::Commit(std::deque<Pending>& group) {
     return;
   }
   Status st;
+  MetricTable::GroupAdmission admitted;  // new series of this group's writes
   for (auto& p : group) {
+    if (p.type == RecordType::kMetrics) {
+      AdmitSeries(p, admitted);
+      if (p.refused) continue;
+      if (!p.refused_series.empty()) {
+        st = wal_->AppendRef(static_cast<uint8_t>(RecordType::kRefusedSeries), p.refused_series);
+        if (!st.ok()) break;
+      }
+    }
     st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
     if (!st.ok()) break;
   }
@@ -452,9 +514,56 @@ void Store::Commit(std::deque<Pending>& group) {
   if (head_started_ == std::chrono::steady_clock::time_point{})
     head_started_ = std::chrono::steady_clock::now();
   for (auto& p : group) {
+    if (p.refused) continue;
     ApplyToTables(p);
     p.done(Status::Ok());
   }
+}
+
+void Store::AdmitSeries(Pending& p, MetricTable::GroupAdmission& group) {
+  auto& converted = std::get<ConvertedMetrics>(p.data);
+  size_t before = converted.series.size();
+  MetricTable::SeriesRefusal refusal = metrics_.AdmitSeries(converted, options_.max_series, group);
+  if (refusal.series.empty()) return;
+  std::string message = SeriesLimitRefusal(refusal, before - refusal.series.size());
+  if (converted.series.empty()) {
+    // Nothing of it may be stored: the client must not retry it as it is (Mimir answers 400).
+    p.refused = true;
+    p.done(InvalidArgument(message));
+    return;
+  }
+  // TODO(partial success): `message` and refusal.samples are what an OTLP partialSuccess
+  // (rejected_data_points, error_message) reports for this write; today it is answered OK and
+  // the refusal is counted and logged (SeriesLimitRefusal).
+  std::string& out = p.refused_series;
+  uint32_t crc = Crc32(0, p.payload());  // names the record it applies to (replay checks it)
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));
+  PutVarint(out, refusal.series.size());
+  for (const Labels& labels : refusal.series) {
+    PutVarint(out, labels.size());
+    for (const auto& l : labels) {
+      PutString(out, l.name);
+      PutString(out, l.value);
+    }
+  }
+}
+
+std::string Store::SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal, size_t written) {
+  refused_series_->Add(refusal.series.size());
+  refused_samples_->Add(refusal.samples);
+  std::string message =
+      "series limit reached: the store holds max_series (" + std::to_string(options_.max_series) +
+      ") metric series; refused " + std::to_string(refusal.series.size()) + " new series (" +
+      std::to_string(refusal.samples) + " samples, e.g. " + LabelsToString(refusal.series.front()) +
+      ")" + (written ? ", stored the write's " + std::to_string(written) + " other series" : "");
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  if (now - last_refusal_log_s_ >= 10) {
+    last_refusal_log_s_ = now;
+    logger_->warn("store: {} (raise max_series, or drop high-cardinality labels)", message);
+  }
+  return message;
 }
 
 bool Store::ShouldCut() const {
@@ -623,13 +732,12 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
   };
   auto started = std::chrono::steady_clock::now();
   StatusOr<std::vector<std::string>> replaced = step(write);
-  std::error_code ec;
   if (!replaced.ok()) {
     if (replaced.status().code() == StatusCode::kAborted) {
       // Cancelled, or retention removed an input meanwhile: the merged block (named in the
       // status, if it was written) goes.
       if (!replaced.status().message().empty())
-        std::filesystem::remove(std::string(replaced.status().message()), ec);
+        RemoveBlockFile(std::string(replaced.status().message()));
     } else {
       compaction_errors_->Add(1);
       logger_->error("store: compaction of {} blocks failed (retried later): {}", signal,
@@ -639,7 +747,7 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
   }
   if (replaced->empty()) return false;
   // The merged block supersedes its inputs (LoadBlocks deletes any left by a crash here).
-  for (const auto& p : *replaced) std::filesystem::remove(p, ec);
+  for (const auto& p : *replaced) RemoveBlockFile(p);
   counter->Add(1);
   logger_->info("store: compacted {} {} blocks in {} ms", replaced->size(), signal,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -654,10 +762,14 @@ Status Store::CompactForTesting(bool eager) {
   return Status::Ok();
 }
 
+void Store::EnforceRetentionForTesting() { EnforceRetention(); }
+
 void Store::EnforceRetention() {
+  // The flusher runs it, and tests may too: one at a time.
+  std::lock_guard retention_lock(retention_mu_);
   std::vector<std::string> doomed;
   if (options_.retention.count() > 0) {
-    auto cutoff = std::chrono::system_clock::now() - options_.retention;
+    auto cutoff = options_.now() - options_.retention;
     int64_t cutoff_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(cutoff.time_since_epoch()).count();
     for (auto& p : traces_.RemoveBlocksBefore(static_cast<uint64_t>(cutoff_ns)))
@@ -666,23 +778,32 @@ void Store::EnforceRetention() {
     for (auto& p : metrics_.RemoveBlocksBefore(cutoff_ns / 1'000'000)) doomed.push_back(p);
   }
   if (options_.max_disk_bytes) {
+    // The WAL's share is reserved whatever it holds now (docs/storage.md, "Retention"): blocks
+    // are not deleted because the log is momentarily full.
+    uint64_t limit = Budget(options_).BlockBytes(options_.max_disk_bytes, wal_bytes_);
     while (true) {
       uint64_t t = traces_.block_bytes(), m = metrics_.block_bytes(), l = logs_.block_bytes();
-      if (t + m + l + wal_bytes_ <= options_.max_disk_bytes) break;
+      if (t + m + l <= limit) break;
       // Take from the signal using the most space.
-      std::string p = t >= m && t >= l ? traces_.RemoveOldestBlock()
-                      : m >= l         ? metrics_.RemoveOldestBlock()
-                                       : logs_.RemoveOldestBlock();
-      if (p.empty()) break;
-      doomed.push_back(p);
+      std::vector<std::string> removed = t >= m && t >= l ? traces_.RemoveOldestBlock()
+                                         : m >= l         ? metrics_.RemoveOldestBlock()
+                                                          : logs_.RemoveOldestBlock();
+      if (removed.empty()) break;
+      doomed.insert(doomed.end(), removed.begin(), removed.end());
     }
   }
   for (const auto& p : doomed) {
-    std::error_code ec;
-    std::filesystem::remove(p, ec);
+    RemoveBlockFile(p);
     retention_deleted_->Add(1);
     logger_->info("store: retention deleted {}", p);
   }
+}
+
+void Store::RemoveBlockFile(const std::string& path) {
+  // A file left behind is only disk space: LoadBlocks removes superseded and unfinished blocks,
+  // and an orphan of retention ages out again at the next start.
+  Status st = options_.env->RemoveFile(path);
+  if (!st.ok()) logger_->error("store: {}", st.message());
 }
 
 Status Store::FlushForTesting() {

@@ -13,8 +13,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -22,6 +25,7 @@
 #include "component/completion.h"
 #include "component/status_hub.h"
 #include "pdata/batch.h"
+#include "store/disk_budget.h"
 #include "store/log_table.h"
 #include "store/metric_table.h"
 #include "store/trace_table.h"
@@ -38,10 +42,19 @@ struct StoreOptions {
   uint64_t head_max_bytes = 64ull << 20;  // WAL size that triggers a flush to blocks
   std::chrono::milliseconds block_duration{std::chrono::hours(2)};  // head age that does too
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // 0 = keep forever
-  uint64_t max_disk_bytes = 0;                                      // 0 = unlimited
+  // The wall clock retention measures age against (benchmarks simulate time with it).
+  std::function<std::chrono::system_clock::time_point()> now = [] {
+    return std::chrono::system_clock::now();
+  };
+  // Bounds blocks plus WAL (store/disk_budget.h); 0 = unlimited. Open refuses a value below
+  // DiskBudget::MinMaxDisk().
+  uint64_t max_disk_bytes = 0;
   // Trace blocks are merged in the background, four or more small ones at a time, into blocks
   // of up to this size (docs/storage.md, "Compaction").
   uint64_t compaction_max_bytes = 128ull << 20;
+  // Active metric series; samples of new series beyond it are refused (permanently), existing
+  // series keep being written. 0 = no limit. docs/storage.md, "Series limit".
+  size_t max_series = 1'000'000;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
   Env* env = PosixEnv();              // the file system (tests inject faults)
   // After a failed commit the store can refuse the writes only once the WAL has sealed them off;
@@ -54,8 +67,9 @@ struct StoreOptions {
   std::string status_component = "exporter/store";
 };
 
-// WAL record types.
-enum class RecordType : uint8_t { kTraces = 1, kMetrics = 2, kLogs = 3 };
+// WAL record types. kRefusedSeries precedes, in the same group commit, the metrics record whose
+// series max_series refused: replay leaves them out too (a refused point is never stored).
+enum class RecordType : uint8_t { kTraces = 1, kMetrics = 2, kLogs = 3, kRefusedSeries = 4 };
 
 class Store {
  public:
@@ -71,7 +85,10 @@ class Store {
   // queryable, Unavailable (retryable) when the queue is full, the flush to blocks is more than a
   // head behind (memory stays bounded), the disk fails or the store is closing. Undecoded trace
   // batches go into the head rows straight from their protobuf; undecoded metrics and logs are
-  // decoded here (InvalidArgument if they do not decode).
+  // decoded here (InvalidArgument if they do not decode). Metric series beyond max_series are
+  // refused: a write of nothing but such series fails with InvalidArgument (permanent); in a
+  // mixed write the others are stored, OK is answered and the refused ones are counted and
+  // logged (SeriesLimitRefusal).
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);
@@ -83,6 +100,8 @@ class Store {
   // Runs compaction steps until there is nothing to compact (tests). `eager` merges any run of
   // four small blocks; otherwise runs wait as in the background (store/compaction.h).
   Status CompactForTesting(bool eager = true);
+  // Runs a retention check now (age and size), as the flusher does after each flush (tests).
+  void EnforceRetentionForTesting();
 
   TraceTable& traces() { return traces_; }
   MetricTable& metrics() { return metrics_; }
@@ -96,6 +115,8 @@ class Store {
     std::string_view wire;  // otherwise: the received bytes, which `data` holds
     std::variant<pdata::TraceBatch, ConvertedMetrics, pdata::LogBatch> data;
     Completion done;
+    std::string refused_series;  // a kRefusedSeries payload, written before this record
+    bool refused = false;        // answered already: nothing of it is written
     std::string_view payload() const { return wire.empty() ? std::string_view(encoded) : wire; }
   };
   Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
@@ -107,6 +128,7 @@ class Store {
   void FlusherLoop();
   Status WriteBlocks(uint64_t segment);
   void EnforceRetention();
+  void RemoveBlockFile(const std::string& path);  // through the Env; a failure is logged
   void CompactorLoop();
   // One compaction step; false when there was nothing to compact or it failed.
   bool CompactOnce(bool eager = false);
@@ -128,6 +150,11 @@ class Store {
   // Writer thread: answers the held writes of a failed commit once the WAL is sealed (refused),
   // or when unsealed_wait has passed or the store closes (outcome unknown).
   void ResolveUnsealed(bool closing);
+  // Applies max_series to a metrics write before it reaches the WAL (writer thread).
+  void AdmitSeries(Pending& p, MetricTable::GroupAdmission& group);
+  // The one place that words and counts a max_series refusal: the message the client gets (the
+  // whole write refused) or that a partial success would carry (some series refused).
+  std::string SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal, size_t written);
 
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -166,17 +193,23 @@ class Store {
   bool compaction_requested_ = false;  // GUARDED_BY(flush_mu_): a flush added a block
   std::condition_variable compact_cv_;
   std::thread compactor_;
+  std::mutex retention_mu_;            // one retention check at a time
   std::atomic<bool> stopping_{false};  // set by Close: a running compaction is cancelled
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread
   std::atomic<uint64_t> wal_bytes_{0};
-  std::atomic<int64_t> last_drop_log_s_{0};  // rate-limits the dropped-points warning
+  std::atomic<int64_t> last_drop_log_s_{0};     // rate-limits the dropped-points warning
+  int64_t last_refusal_log_s_ = 0;              // writer thread: rate-limits the max_series warning
+  std::set<Labels> replay_refused_;             // Open: series the next metrics record refused
+  std::optional<uint32_t> replay_refused_crc_;  // Open: that record's payload checksum
 
   telemetry::Counter* written_[3] = {};
   telemetry::Counter* commits_ = nullptr;
   telemetry::Counter* commit_errors_ = nullptr;
   telemetry::Counter* refused_ = nullptr;
   telemetry::Counter* dropped_points_ = nullptr;
+  telemetry::Counter* refused_series_ = nullptr;
+  telemetry::Counter* refused_samples_ = nullptr;
   telemetry::Counter* flushes_ = nullptr;
   telemetry::Counter* flush_errors_ = nullptr;
   telemetry::Counter* retention_deleted_ = nullptr;

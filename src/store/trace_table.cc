@@ -281,6 +281,11 @@ struct TraceTable::Block {
   std::vector<uint32_t> by_id;  // entry numbers by (id, number)
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
+  // For retention (store/block_retention.h): the newest span's start, in ns.
+  int64_t newest() const {
+    return entries.empty() ? INT64_MAX
+                           : static_cast<int64_t>(std::min<uint64_t>(max_start, INT64_MAX));
+  }
   std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
   std::vector<uint32_t> op_refs;                       // block-local op ids per trace
 
@@ -697,28 +702,15 @@ Status TraceTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_f
   return Status::Ok();
 }
 
-void TraceTable::DropFrozen() {
-  std::unique_lock lock(mu_);
-  frozen_.reset();
-}
+void TraceTable::DropFrozen() { store::DropFrozen(mu_, frozen_); }
 
 std::vector<std::string> TraceTable::RemoveBlocksBefore(uint64_t cutoff_ns) {
-  std::unique_lock lock(mu_);
-  std::vector<std::string> removed;
-  std::erase_if(blocks_, [&](const auto& b) {
-    if (b->entries.empty() || b->max_start >= cutoff_ns) return false;
-    removed.push_back(b->reader->path());
-    return true;
-  });
-  return removed;
+  return store::RemoveBlocksBefore<Block>(
+      mu_, blocks_, static_cast<int64_t>(std::min<uint64_t>(cutoff_ns, INT64_MAX)));
 }
 
-std::string TraceTable::RemoveOldestBlock() {
-  std::unique_lock lock(mu_);
-  if (blocks_.empty()) return {};
-  std::string path = blocks_.front()->reader->path();
-  blocks_.erase(blocks_.begin());
-  return path;
+std::vector<std::string> TraceTable::RemoveOldestBlock() {
+  return store::RemoveOldestBlock<Block>(mu_, blocks_);
 }
 
 size_t TraceTable::span_count() const {
@@ -726,17 +718,9 @@ size_t TraceTable::span_count() const {
   return active_->rows.spans.size() + (frozen_ ? frozen_->rows.spans.size() : 0);
 }
 
-size_t TraceTable::block_count() const {
-  std::shared_lock lock(mu_);
-  return blocks_.size();
-}
+size_t TraceTable::block_count() const { return BlockCount<Block>(mu_, blocks_); }
 
-uint64_t TraceTable::block_bytes() const {
-  std::shared_lock lock(mu_);
-  uint64_t n = 0;
-  for (const auto& b : blocks_) n += b->reader->file_bytes();
-  return n;
-}
+uint64_t TraceTable::block_bytes() const { return BlockBytes<Block>(mu_, blocks_); }
 
 uint64_t TraceTable::oldest_head_ns() const {
   std::shared_lock lock(mu_);

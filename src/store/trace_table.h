@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/block.h"
+#include "store/block_retention.h"
 #include "store/compaction.h"
 #include "store/id_hash.h"
 #include "store/querier.h"
@@ -47,8 +48,8 @@ class TraceTable final : public TraceQuerier {
   Status AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_frozen);
   // Removes blocks whose newest span started before `cutoff_ns`; returns their paths.
   std::vector<std::string> RemoveBlocksBefore(uint64_t cutoff_ns);
-  // Removes the oldest block; returns its path, or "" when there is none.
-  std::string RemoveOldestBlock();
+  // Removes the oldest block; returns its path (none when there is no block).
+  std::vector<std::string> RemoveOldestBlock();
 
   size_t span_count() const;  // in the heads
   size_t block_count() const;

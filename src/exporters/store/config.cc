@@ -1,5 +1,9 @@
 #include "exporters/store/config.h"
 
+#include <fmt/format.h>
+
+#include "store/disk_budget.h"
+
 namespace otter {
 
 Status StoreExporterConfig::Validate() const {
@@ -10,6 +14,22 @@ Status StoreExporterConfig::Validate() const {
   if (retention.count() < 0) return InvalidArgument("retention must not be negative");
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
   if (compaction_max_mib < 1) return InvalidArgument("compaction_max_mib must be at least 1");
+  if (max_series < 0) return InvalidArgument("max_series must not be negative (0 = no limit)");
+  if (max_disk_mib > 0) {
+    auto budget = store::DiskBudgetOf(static_cast<uint64_t>(head_max_mib),
+                                      static_cast<uint64_t>(max_pending_mib),
+                                      static_cast<uint64_t>(compaction_max_mib));
+    if (static_cast<uint64_t>(max_disk_mib) < budget.MinMaxDisk()) {
+      return InvalidArgument(fmt::format(
+          "max_disk_mib: {} is too small for head_max_mib {}, max_pending_mib {} and "
+          "compaction_max_mib {}: it must be 0 (unlimited) or at least {} (the write-ahead log "
+          "may hold 2 x head_max_mib + max_pending_mib = {}, a block being written up to "
+          "max(head_max_mib, compaction_max_mib) = {}, and the blocks need room for one more "
+          "such block); raise max_disk_mib or lower the others",
+          max_disk_mib, head_max_mib, max_pending_mib, compaction_max_mib, budget.MinMaxDisk(),
+          budget.wal, budget.writing));
+    }
+  }
   if (query.timeout.count() <= 0) return InvalidArgument("query::timeout must be positive");
   if (query.max_samples <= 0) return InvalidArgument("query::max_samples must be positive");
   if (query.threads <= 0 || query.threads > 64)
@@ -46,10 +66,19 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("retention", &C::retention,
                  "blocks whose newest data is older than this are deleted (0 = keep forever)")
           .Field("max_disk_mib", &C::max_disk_mib,
-                 "the oldest blocks are deleted while the store is larger (0 = unlimited)")
+                 "bound on the whole store (blocks and write-ahead log), in MiB: the oldest blocks "
+                 "are deleted while the blocks exceed max_disk_mib minus 2 x head_max_mib + "
+                 "max_pending_mib (the log's own bound) minus max(head_max_mib, "
+                 "compaction_max_mib) (a block being written); at least twice that last figure "
+                 "more than the log's bound (0 = unlimited)")
           .Field("compaction_max_mib", &C::compaction_max_mib,
                  "trace, log and metric blocks are merged in the background into blocks of up to "
                  "this size")
+          .Field("max_series", &C::max_series,
+                 "active metric series the store holds; samples of new series beyond it are "
+                 "refused permanently (existing series keep being written), counted in "
+                 "otter_store_refused_series_total (0 = no limit). A series whose samples "
+                 "retention deleted no longer counts")
           .Section("query", &C::query, query, "the query API");
   return table;
 }

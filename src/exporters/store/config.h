@@ -27,6 +27,8 @@ struct StoreExporterConfig : ComponentConfig {
   config::Duration retention = std::chrono::hours(24 * 7);
   int64_t max_disk_mib = 0;
   int64_t compaction_max_mib = 128;
+  // Active metric series (docs/storage.md, "Series limit"); 0 = no limit.
+  int64_t max_series = 1'000'000;
   StoreQueryConfig query;
 
   Status Validate() const override;

@@ -20,6 +20,7 @@ Status StoreExporter::Start() {
   opts.compaction_max_bytes = static_cast<uint64_t>(config_.compaction_max_mib) << 20;
   opts.status = ctx_.status;
   opts.status_component = ctx_.id.ToString();
+  opts.max_series = static_cast<size_t>(config_.max_series);
   ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
   if (!config_.query.endpoint.empty()) {
     query::QueryServerOptions q;

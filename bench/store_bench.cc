@@ -17,7 +17,7 @@
 #include <future>
 #include <random>
 
-#include "../bench/loadgen/payload.h"
+#include "loadgen/payload.h"
 #include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
