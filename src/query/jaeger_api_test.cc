@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -172,6 +173,39 @@ class FakeQuerier : public store::TraceQuerier {
       if (in && !fn(t)) break;
     }
     return Status::Ok();
+  }
+
+  // The calls of the traces ScanTraces passes, from their OTLP form.
+  StatusOr<std::vector<store::DependencyLink>> Dependencies(
+      uint64_t start_ns, uint64_t end_ns, const store::QueryLimits& limits) override {
+    RETURN_IF_ERROR(limits.CheckDeadline());
+    std::map<std::pair<std::string, std::string>, uint64_t> links;
+    Status scan = ScanTraces(start_ns, end_ns, [&](const pdata::TraceBatch& trace) {
+      std::map<pdata::SpanId, std::string_view> service_of;
+      for (const auto& rs : trace.resources())
+        for (const auto& ss : rs.scope_spans)
+          for (const auto& span : ss.spans) service_of[span.span_id] = ServiceOf(rs.resource);
+      for (const auto& rs : trace.resources()) {
+        for (const auto& ss : rs.scope_spans) {
+          for (const auto& span : ss.spans) {
+            auto it = service_of.find(span.parent_span_id);
+            if (span.parent_span_id.empty() || it == service_of.end() ||
+                it->second == ServiceOf(rs.resource))
+              continue;
+            ++links[{std::string(it->second), std::string(ServiceOf(rs.resource))}];
+          }
+        }
+      }
+      return true;
+    });
+    RETURN_IF_ERROR(scan);
+    std::vector<store::DependencyLink> out;
+    for (const auto& [k, n] : links) out.push_back({k.first, k.second, n});
+    return out;
+  }
+  static std::string_view ServiceOf(const pdata::Resource& r) {
+    const pdata::AnyValue* v = pdata::FindAttribute(r.attributes, "service.name");
+    return v ? v->string_value : std::string_view();
   }
 
   std::optional<store::TraceSearch> last_search;
