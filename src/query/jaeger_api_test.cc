@@ -152,6 +152,8 @@ class FakeQuerier : public store::TraceQuerier {
   StatusOr<std::vector<pdata::TraceBatch>> FindTraces(const store::TraceSearch& search) override {
     last_search = search;
     if (fail_find) return Unavailable("store is closing");
+    RETURN_IF_ERROR(search.limits.CheckDeadline());
+    RETURN_IF_ERROR(search.limits.CheckHeld(traces_.size(), "candidate traces"));
     std::vector<pdata::TraceBatch> out;
     for (const auto& t : traces_) out.push_back(t.Clone());  // oldest first, on purpose
     return out;
@@ -452,6 +454,34 @@ TEST_F(JaegerApiTest, SearchByTraceIds) {
                         R"(],"total":0,"limit":0,"offset":0,"errors":[{"msg":"trace not found",)"
                         R"("traceID":"00000000000000ff"}]})"
                         "\n");
+}
+
+TEST(JaegerApiLimits, TimeoutIs503AndBudgetIs422) {
+  FakeQuerier querier;
+  JaegerApiOptions o;
+  o.timeout = std::chrono::milliseconds(0);
+  JaegerApi timed_out(querier, o);
+  net::HttpRequest req;
+  req.method = "GET";
+  net::HttpResponse resp;
+  const std::string msg = "query timed out: narrow the time range or the lookback (query::timeout)";
+  for (std::string target : {"/api/dependencies", "/api/traces?service=frontend",
+                             "/api/traces?traceID=0102030405060708"}) {
+    req.target = target;
+    timed_out.Handle(req, &resp);
+    EXPECT_EQ(resp.status, 503) << target;
+    EXPECT_EQ(resp.body, V1Error(503, msg)) << target;
+  }
+  // Two candidate traces against a budget of one.
+  o.timeout = std::chrono::minutes(1);
+  o.max_traces = 1;
+  JaegerApi small(querier, o);
+  req.target = "/api/traces?service=frontend";
+  small.Handle(req, &resp);
+  EXPECT_EQ(resp.status, 422);
+  EXPECT_NE(resp.body.find("query::max_traces"), std::string::npos) << resp.body;
+  ASSERT_TRUE(querier.last_search.has_value());
+  EXPECT_EQ(querier.last_search->limits.max_items, 1u);
 }
 
 TEST_F(JaegerApiTest, Dependencies) {
