@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "store/store.h"
 #include "store/store_testing.h"
+#include "store/trace_table.h"
 #include "util/harness.h"
 
 namespace otter::store {
@@ -210,6 +212,77 @@ TEST_F(QueryLimitsTest, DependenciesCountEachCallOnceAcrossBlocksAndHeads) {
   auto timed_out = store_->traces().Dependencies(0, UINT64_MAX,
                                                  QueryLimits::WithTimeout(std::chrono::seconds(0)));
   EXPECT_EQ(timed_out.status().code(), StatusCode::kDeadlineExceeded);
+}
+
+// Dependencies from OTLP batches, the way /api/dependencies computed them before: the oracle.
+std::vector<DependencyLink> DependenciesOfBatches(TraceQuerier& q, uint64_t start, uint64_t end) {
+  std::map<std::pair<std::string, std::string>, uint64_t> links;
+  Status s = q.ScanTraces(start, end, [&](const pdata::TraceBatch& trace) {
+    std::map<pdata::SpanId, std::string_view> service_of;
+    for (const auto& rs : trace.resources())
+      for (const auto& ss : rs.scope_spans)
+        for (const auto& span : ss.spans) service_of[span.span_id] = ServiceName(rs.resource);
+    for (const auto& rs : trace.resources()) {
+      for (const auto& ss : rs.scope_spans) {
+        for (const auto& span : ss.spans) {
+          auto it = service_of.find(span.parent_span_id);
+          if (span.parent_span_id.empty() || it == service_of.end() ||
+              it->second == ServiceName(rs.resource))
+            continue;
+          ++links[{std::string(it->second), std::string(ServiceName(rs.resource))}];
+        }
+      }
+    }
+    return true;
+  });
+  EXPECT_TRUE(s.ok());
+  std::vector<DependencyLink> out;
+  for (const auto& [k, n] : links) out.push_back({k.first, k.second, n});
+  return out;
+}
+
+TEST_F(QueryLimitsTest, DependenciesMatchTheirOtlpOracle) {
+  // 400 traces of 1–8 spans over 5 services, each span's parent an earlier span of its trace,
+  // written in three rounds with a flush after the first two: traces spread over two blocks
+  // and the head, and some traces over all three.
+  const char* services[] = {"a", "b", "c", "d", "e"};
+  uint64_t rng = 42;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (rng >> 33) % n;
+  };
+  const auto t0 = static_cast<uint64_t>(kT0);
+  for (int round = 0; round < 3; ++round) {
+    pdata::TraceBatch b;
+    for (uint8_t t = 1; t < 201; ++t) {
+      // Trace t's spans in this round: ids round*8+1.., parents any earlier span id.
+      if (next(3) == 0) continue;
+      uint64_t nspans = 1 + next(8);
+      for (uint64_t k = 0; k < nspans; ++k) {
+        auto id = static_cast<uint8_t>(round * 8 + k + 1);
+        auto parent = static_cast<uint8_t>(id > 1 && next(5) != 0 ? 1 + next(id - 1) : 0);
+        AddSpan(b, services[next(5)], t, id, parent,
+                t0 + static_cast<uint64_t>(round) * 60 * static_cast<uint64_t>(kSec) + t);
+      }
+    }
+    ASSERT_TRUE(WriteSync(*store_, std::move(b)).ok());
+    if (round < 2) {
+      ASSERT_TRUE(store_->FlushForTesting().ok());
+    }
+  }
+  ASSERT_EQ(store_->traces().block_count(), 2u);
+  const uint64_t min = static_cast<uint64_t>(kSec) * 60;
+  for (auto [start, end] :
+       std::vector<std::pair<uint64_t, uint64_t>>{{0, UINT64_MAX},
+                                                  {t0, t0 + 30 * 1'000'000'000ull},
+                                                  {t0 + min, t0 + min + 150},
+                                                  {t0 + 2 * min + 100, UINT64_MAX}}) {
+    auto got = store_->traces().Dependencies(start, end, {});
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, DependenciesOfBatches(store_->traces(), start, end))
+        << "window " << start << ".." << end;
+    EXPECT_FALSE(got->empty());
+  }
 }
 
 TEST_F(QueryLimitsTest, TraceSearchFailsPastItsCandidateBudget) {
