@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "store/store.h"
 #include "store/store_testing.h"
@@ -148,6 +149,74 @@ TEST_F(QueryLimitsTest, LogScanStopsWhenTheCallerDoesAndAtTheDeadline) {
   });
   EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded);
   EXPECT_LT(n, 5000u);
+}
+
+TEST_F(QueryLimitsTest, LogScanAgreesWithSelectOverCompactedBlocks) {
+  // Three streams written in five rounds with random, overlapping timestamps: four flushed and
+  // compacted into one block (whose streams' chunks overlap in time), the last in the head.
+  uint64_t rng = 7;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (rng >> 33) % n;
+  };
+  for (int round = 0; round < 5; ++round) {
+    pdata::LogBatch b;
+    for (const char* service : {"x", "y", "z"}) {
+      auto& rl = b.resources().emplace_back();
+      rl.resource.attributes.push_back({"service.name", pdata::AnyValue::String(service)});
+      auto& sl = rl.scope_logs.emplace_back();
+      for (int i = 0; i < 1500; ++i) {
+        auto& r = sl.log_records.emplace_back();
+        uint64_t sec = next(10000);
+        r.time_unix_nano = static_cast<uint64_t>(kT0) + sec * static_cast<uint64_t>(kSec);
+        r.body = pdata::AnyValue::String(b.arenas().Copy(
+            std::string(service) + " " + std::to_string(round) + " " + std::to_string(sec)));
+      }
+    }
+    ASSERT_TRUE(WriteSync(*store_, std::move(b)).ok());
+    if (round < 4) {
+      ASSERT_TRUE(store_->FlushForTesting().ok());
+    }
+  }
+  ASSERT_TRUE(store_->CompactForTesting(/*eager=*/true).ok());
+  ASSERT_EQ(store_->logs().block_count(), 1u);
+  for (Direction d : {Direction::kForward, Direction::kBackward}) {
+    for (size_t limit : {size_t{0}, size_t{1}, size_t{777}}) {
+      LogSelect q = Everything(d);
+      q.start_ns = kT0 + 1000 * kSec;
+      q.end_ns = kT0 + 9000 * kSec;
+      q.limit = limit;
+      auto selected = store_->logs().Select(q);
+      ASSERT_TRUE(selected.ok());
+      std::vector<std::tuple<int64_t, std::string, std::string>> want, got;
+      for (const auto& st : *selected)
+        for (const auto& e : st.entries)
+          want.emplace_back(e.ts_ns, LabelsToString(st.labels), e.line);
+      Status s = store_->logs().Scan(q, {}, [&](const Labels& stream, LogEntry&& e) {
+        got.emplace_back(e.ts_ns, LabelsToString(stream), e.line);
+        return true;
+      });
+      ASSERT_TRUE(s.ok());
+      // In the direction's order; the same entries as Select (up to the order of equal times,
+      // which neither promises).
+      for (size_t i = 1; i < got.size(); ++i)
+        ASSERT_TRUE(d == Direction::kForward ? std::get<0>(got[i - 1]) <= std::get<0>(got[i])
+                                             : std::get<0>(got[i - 1]) >= std::get<0>(got[i]));
+      ASSERT_EQ(got.size(), want.size());
+      if (limit == 0) {
+        std::sort(got.begin(), got.end());
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(got, want);
+      } else {
+        std::vector<int64_t> got_ts, want_ts;
+        for (const auto& g : got) got_ts.push_back(std::get<0>(g));
+        for (const auto& w : want) want_ts.push_back(std::get<0>(w));
+        std::sort(got_ts.begin(), got_ts.end());
+        std::sort(want_ts.begin(), want_ts.end());
+        EXPECT_EQ(got_ts, want_ts);
+      }
+    }
+  }
 }
 
 // A span of `service` in trace `trace`.
