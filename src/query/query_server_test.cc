@@ -136,6 +136,7 @@ TEST_F(QueryServerTest, SlowLogQueryStopsAtItsDeadlineWhilePromQLAnswers) {
 TEST(QueryServerRouting, ScanPoolTakesTheQueriesThatScan) {
   EXPECT_TRUE(QueryServer::IsScan("/loki/api/v1/query_range"));
   EXPECT_TRUE(QueryServer::IsScan("/loki/api/v1/query"));
+  EXPECT_TRUE(QueryServer::IsScan("/loki/api/v1/index/stats"));
   EXPECT_TRUE(QueryServer::IsScan("/api/dependencies"));
   EXPECT_TRUE(QueryServer::IsScan("/api/traces"));
   EXPECT_FALSE(QueryServer::IsScan("/api/traces/0123456789abcdef"));
