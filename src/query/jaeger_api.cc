@@ -377,6 +377,23 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
   store::QueryLimits limits =
       store::QueryLimits::WithTimeout(options_.timeout, options_.max_traces, received);
   limits.max_items_name = "query::max_traces";
+  // Catalogue reads and lookups of one trace are bounded and not interrupted; one that ran past
+  // the deadline still answers as a timeout, like every other request.
+  struct TimeoutOnReturn {
+    const store::QueryLimits& limits;
+    net::HttpResponse* out;
+    bool v3;
+    ~TimeoutOnReturn() {
+      if (out->status != 200) return;
+      Status s = limits.CheckDeadline();
+      if (s.ok()) return;
+      if (v3) {
+        V3Error(out, 503, StoreErrorMessage(s));
+      } else {
+        V1Error(out, 503, StoreErrorMessage(s));
+      }
+    }
+  } timeout_on_return{limits, out, v3};
 
   switch (route) {
     case Route::kServices: {

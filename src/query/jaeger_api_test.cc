@@ -465,13 +465,19 @@ TEST(JaegerApiLimits, TimeoutIs503AndBudgetIs422) {
   req.method = "GET";
   net::HttpResponse resp;
   const std::string msg = "query timed out: narrow the time range or the lookback (query::timeout)";
-  for (std::string target : {"/api/dependencies", "/api/traces?service=frontend",
-                             "/api/traces?traceID=0102030405060708"}) {
+  for (std::string target :
+       {"/api/dependencies", "/api/traces?service=frontend", "/api/traces?traceID=0102030405060708",
+        "/api/traces/0102030405060708", "/api/services", "/api/operations?service=frontend",
+        "/api/services/frontend/operations"}) {
     req.target = target;
     timed_out.Handle(req, &resp);
     EXPECT_EQ(resp.status, 503) << target;
     EXPECT_EQ(resp.body, V1Error(503, msg)) << target;
   }
+  req.target = "/api/v3/services";
+  timed_out.Handle(req, &resp);
+  EXPECT_EQ(resp.status, 503);
+  EXPECT_NE(resp.body.find("\"httpCode\":503"), std::string::npos) << resp.body;
   // Two candidate traces against a budget of one.
   o.timeout = std::chrono::minutes(1);
   o.max_traces = 1;
