@@ -89,13 +89,17 @@ void V3Error(net::HttpResponse* out, int status, std::string_view msg) {
 int StatusForStoreError(const Status& s) {
   if (s.code() == StatusCode::kNotFound) return 404;
   if (s.code() == StatusCode::kInvalidArgument) return 400;
-  if (s.retryable()) return 503;
+  // A query past its budget will fail again the same way: the client must narrow it.
+  if (s.code() == StatusCode::kResourceExhausted) return 422;
+  if (s.retryable()) return 503;  // including a query past its deadline
   return 500;
 }
 
 // The store's message for NotFound is its own; the API speaks Jaeger's ErrTraceNotFound.
 std::string StoreErrorMessage(const Status& s) {
   if (s.code() == StatusCode::kNotFound) return std::string(kTraceNotFound);
+  if (s.code() == StatusCode::kDeadlineExceeded)
+    return "query timed out: narrow the time range or the lookback (query::timeout)";
   return std::string(s.message());
 }
 
@@ -344,7 +348,8 @@ std::string TracesJson(std::vector<pdata::TraceBatch>& traces) {
 
 }  // namespace
 
-void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) {
+void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
+                       std::chrono::steady_clock::time_point received) {
   std::string_view var;
   Route route = Match(request.path(), &var);
   if (route == Route::kNone) {
@@ -369,6 +374,26 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) 
     return;
   }
   const HttpParams& params = *params_or;
+  store::QueryLimits limits =
+      store::QueryLimits::WithTimeout(options_.timeout, options_.max_traces, received);
+  limits.max_items_name = "query::max_traces";
+  // Catalogue reads and lookups of one trace are bounded and not interrupted; one that ran past
+  // the deadline still answers as a timeout, like every other request.
+  struct TimeoutOnReturn {
+    const store::QueryLimits& limits;
+    net::HttpResponse* out;
+    bool v3;
+    ~TimeoutOnReturn() {
+      if (out->status != 200) return;
+      Status s = limits.CheckDeadline();
+      if (s.ok()) return;
+      if (v3) {
+        V3Error(out, 503, StoreErrorMessage(s));
+      } else {
+        V1Error(out, 503, StoreErrorMessage(s));
+      }
+    }
+  } timeout_on_return{limits, out, v3};
 
   switch (route) {
     case Route::kServices: {
@@ -489,6 +514,10 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) 
       std::vector<ApiError> errors;
       if (!query->trace_ids.empty()) {
         for (const auto& id : query->trace_ids) {
+          if (Status s = limits.CheckDeadline(); !s.ok()) {
+            V1Error(out, StatusForStoreError(s), StoreErrorMessage(s));
+            return;
+          }
           auto trace = querier_.GetTrace(id);
           if (trace.ok() && !trace->empty()) {
             traces.push_back(std::move(*trace));
@@ -500,9 +529,10 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) 
           }
         }
       } else {
+        query->search.limits = limits;
         auto found = querier_.FindTraces(query->search);
         if (!found.ok()) {
-          V1Error(out, StatusForStoreError(found.status()), found.status().message());
+          V1Error(out, StatusForStoreError(found.status()), StoreErrorMessage(found.status()));
           return;
         }
         traces = std::move(*found);
@@ -541,37 +571,17 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) 
                                                : lookback_ms * 1000);
       uint64_t start_ns = end_ns - std::min(end_ns, lookback_ns);
 
-      std::map<std::pair<std::string, std::string>, uint64_t> links;
-      Status scan = querier_.ScanTraces(start_ns, end_ns, [&](const pdata::TraceBatch& trace) {
-        std::map<std::pair<pdata::TraceId, pdata::SpanId>, std::string_view> service_of;
-        for (const auto& rs : trace.resources()) {
-          std::string_view svc = jaeger::ServiceNameOf(rs.resource);
-          for (const auto& ss : rs.scope_spans)
-            for (const auto& span : ss.spans) service_of[{span.trace_id, span.span_id}] = svc;
-        }
-        for (const auto& rs : trace.resources()) {
-          std::string_view child = jaeger::ServiceNameOf(rs.resource);
-          for (const auto& ss : rs.scope_spans) {
-            for (const auto& span : ss.spans) {
-              if (span.parent_span_id.empty()) continue;
-              auto it = service_of.find({span.trace_id, span.parent_span_id});
-              if (it == service_of.end() || it->second == child) continue;
-              ++links[{std::string(it->second), std::string(child)}];
-            }
-          }
-        }
-        return true;
-      });
-      if (!scan.ok()) {
-        V1Error(out, StatusForStoreError(scan), scan.message());
+      auto links = querier_.Dependencies(start_ns, end_ns, limits);
+      if (!links.ok()) {
+        V1Error(out, StatusForStoreError(links.status()), StoreErrorMessage(links.status()));
         return;
       }
       JsonWriter w;
       w.BeginArray();
-      for (const auto& [key, count] : links) {
-        if (!service.empty() && key.first != service && key.second != service) continue;
-        w.BeginObject().Key("parent").String(key.first).Key("child").String(key.second);
-        w.Key("callCount").Uint(count).EndObject();
+      for (const store::DependencyLink& link : *links) {
+        if (!service.empty() && link.parent != service && link.child != service) continue;
+        w.BeginObject().Key("parent").String(link.parent).Key("child").String(link.child);
+        w.Key("callCount").Uint(link.call_count).EndObject();
       }
       w.EndArray();
       JsonOk(out, StructuredResponse(w.str(), 0));

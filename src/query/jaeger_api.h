@@ -1,7 +1,8 @@
 // JaegerApi: Jaeger query service's HTTP JSON API over store::TraceQuerier, for Jaeger UI and
 // Grafana's Jaeger data source: the v1 "internal" API (/api/services, /api/operations,
 // /api/traces, /api/dependencies) and api_v3's /api/v3/traces/{id}, /api/v3/services and
-// /api/v3/operations. Response shapes, status codes and error texts follow Jaeger's.
+// /api/v3/operations. Response shapes, status codes and error texts follow Jaeger's. Every
+// request has a deadline (503 past it) and searches a budget of candidate traces (422).
 // The HTTP server's handler calls Handle(); it may run concurrently on several I/O threads
 // (the class holds no mutable state; the querier must be thread-safe, as TraceQuerier is).
 #pragma once
@@ -24,6 +25,11 @@ struct JaegerApiOptions {
   size_t max_limit = 1500;
   // /api/dependencies window without ?lookback= (Jaeger's defaultDependencyLookbackDuration).
   std::chrono::nanoseconds default_dependency_lookback = std::chrono::hours(24);
+  // A request running longer fails with 503 (the store's query.timeout).
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};
+  // Candidate traces a search may hold (traces in its window having a matching operation);
+  // past it the search fails with 422. 0 = no limit.
+  size_t max_traces = 1'000'000;
   // Unix nanoseconds now; empty = the system clock. Tests inject a fixed time.
   std::function<int64_t()> now_ns;
 };
@@ -37,7 +43,9 @@ class JaegerApi {
   // True for the paths this API serves (whatever the method), so a router can dispatch.
   bool Handles(std::string_view path) const;
   // Answers one request synchronously into *out.
-  void Handle(const net::HttpRequest& request, net::HttpResponse* out);
+  // `received`: when the request arrived; its deadline counts from then.
+  void Handle(const net::HttpRequest& request, net::HttpResponse* out,
+              std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
 
  private:
   int64_t NowNs() const;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -151,6 +152,8 @@ class FakeQuerier : public store::TraceQuerier {
   StatusOr<std::vector<pdata::TraceBatch>> FindTraces(const store::TraceSearch& search) override {
     last_search = search;
     if (fail_find) return Unavailable("store is closing");
+    RETURN_IF_ERROR(search.limits.CheckDeadline());
+    RETURN_IF_ERROR(search.limits.CheckHeld(traces_.size(), "candidate traces"));
     std::vector<pdata::TraceBatch> out;
     for (const auto& t : traces_) out.push_back(t.Clone());  // oldest first, on purpose
     return out;
@@ -172,6 +175,39 @@ class FakeQuerier : public store::TraceQuerier {
       if (in && !fn(t)) break;
     }
     return Status::Ok();
+  }
+
+  // The calls of the traces ScanTraces passes, from their OTLP form.
+  StatusOr<std::vector<store::DependencyLink>> Dependencies(
+      uint64_t start_ns, uint64_t end_ns, const store::QueryLimits& limits) override {
+    RETURN_IF_ERROR(limits.CheckDeadline());
+    std::map<std::pair<std::string, std::string>, uint64_t> links;
+    Status scan = ScanTraces(start_ns, end_ns, [&](const pdata::TraceBatch& trace) {
+      std::map<pdata::SpanId, std::string_view> service_of;
+      for (const auto& rs : trace.resources())
+        for (const auto& ss : rs.scope_spans)
+          for (const auto& span : ss.spans) service_of[span.span_id] = ServiceOf(rs.resource);
+      for (const auto& rs : trace.resources()) {
+        for (const auto& ss : rs.scope_spans) {
+          for (const auto& span : ss.spans) {
+            auto it = service_of.find(span.parent_span_id);
+            if (span.parent_span_id.empty() || it == service_of.end() ||
+                it->second == ServiceOf(rs.resource))
+              continue;
+            ++links[{std::string(it->second), std::string(ServiceOf(rs.resource))}];
+          }
+        }
+      }
+      return true;
+    });
+    RETURN_IF_ERROR(scan);
+    std::vector<store::DependencyLink> out;
+    for (const auto& [k, n] : links) out.push_back({k.first, k.second, n});
+    return out;
+  }
+  static std::string_view ServiceOf(const pdata::Resource& r) {
+    const pdata::AnyValue* v = pdata::FindAttribute(r.attributes, "service.name");
+    return v ? v->string_value : std::string_view();
   }
 
   std::optional<store::TraceSearch> last_search;
@@ -418,6 +454,40 @@ TEST_F(JaegerApiTest, SearchByTraceIds) {
                         R"(],"total":0,"limit":0,"offset":0,"errors":[{"msg":"trace not found",)"
                         R"("traceID":"00000000000000ff"}]})"
                         "\n");
+}
+
+TEST(JaegerApiLimits, TimeoutIs503AndBudgetIs422) {
+  FakeQuerier querier;
+  JaegerApiOptions o;
+  o.timeout = std::chrono::milliseconds(0);
+  JaegerApi timed_out(querier, o);
+  net::HttpRequest req;
+  req.method = "GET";
+  net::HttpResponse resp;
+  const std::string msg = "query timed out: narrow the time range or the lookback (query::timeout)";
+  for (std::string target :
+       {"/api/dependencies", "/api/traces?service=frontend", "/api/traces?traceID=0102030405060708",
+        "/api/traces/0102030405060708", "/api/services", "/api/operations?service=frontend",
+        "/api/services/frontend/operations"}) {
+    req.target = target;
+    timed_out.Handle(req, &resp);
+    EXPECT_EQ(resp.status, 503) << target;
+    EXPECT_EQ(resp.body, V1Error(503, msg)) << target;
+  }
+  req.target = "/api/v3/services";
+  timed_out.Handle(req, &resp);
+  EXPECT_EQ(resp.status, 503);
+  EXPECT_NE(resp.body.find("\"httpCode\":503"), std::string::npos) << resp.body;
+  // Two candidate traces against a budget of one.
+  o.timeout = std::chrono::minutes(1);
+  o.max_traces = 1;
+  JaegerApi small(querier, o);
+  req.target = "/api/traces?service=frontend";
+  small.Handle(req, &resp);
+  EXPECT_EQ(resp.status, 422);
+  EXPECT_NE(resp.body.find("query::max_traces"), std::string::npos) << resp.body;
+  ASSERT_TRUE(querier.last_search.has_value());
+  EXPECT_EQ(querier.last_search->limits.max_items, 1u);
 }
 
 TEST_F(JaegerApiTest, Dependencies) {

@@ -295,6 +295,19 @@ int64_t LokiApi::Now() const {
       .count();
 }
 
+StatusOr<store::QueryLimits> LokiApi::Limits(const HttpParams& p,
+                                             std::chrono::steady_clock::time_point received) const {
+  std::chrono::nanoseconds timeout = options_.timeout;
+  if (auto v = p.Get("timeout"); v && !v->empty()) {
+    ASSIGN_OR_RETURN(int64_t ns, ParseSecondsOrDuration(*v, "timeout"));
+    if (ns > 0) timeout = std::min(timeout, std::chrono::nanoseconds(ns));
+  }
+  store::QueryLimits limits =
+      store::QueryLimits::WithTimeout(timeout, options_.max_entries, received);
+  limits.max_items_name = "query::max_log_entries";
+  return limits;
+}
+
 bool LokiApi::Handles(std::string_view path) const {
   if (path == "/ready") return true;
   if (path.substr(0, kPrefix.size()) != kPrefix) return false;
@@ -306,7 +319,8 @@ bool LokiApi::Handles(std::string_view path) const {
          rest.substr(rest.size() - 7) == "/values";
 }
 
-void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) const {
+void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
+                     std::chrono::steady_clock::time_point received) const {
   std::string_view path = request.path();
   if (path == "/ready") {
     WriteError(out, 200, "ready");
@@ -323,6 +337,7 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) co
   const int64_t started = Now();
 
   auto run = [&]() -> Status {
+    ASSIGN_OR_RETURN(const store::QueryLimits limits, Limits(p, received));
     if (rest == "query_range" || rest == "query") {
       const bool instant = rest == "query";
       ASSIGN_OR_RETURN(auto expr, logql::ParseQuery(p.GetOr("query", "")));
@@ -362,14 +377,14 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) co
               "query resolution (?step=XX)");
       }
       logql::Engine engine(querier_, logql::EngineOptions{options_.max_series});
-      ASSIGN_OR_RETURN(logql::QueryResult result,
-                       engine.Exec(*expr, qp, logql::Deadline::After(options_.timeout)));
+      ASSIGN_OR_RETURN(logql::QueryResult result, engine.Exec(*expr, qp, limits));
       WriteJson(out, QueryResultJson(result, Now() - started));
       return Status::Ok();
     }
     if (rest == "labels" || rest == "label") {
       ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, started));
       ASSIGN_OR_RETURN(auto names, querier_.LabelNames(r.start, r.end));
+      RETURN_IF_ERROR(limits.CheckDeadline());
       WriteJson(out, StringListJson(names));
       return Status::Ok();
     }
@@ -378,6 +393,7 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) co
       ASSIGN_OR_RETURN(std::string name, UrlDecode(name_enc));
       ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, started));
       ASSIGN_OR_RETURN(auto values, querier_.LabelValues(name, r.start, r.end));
+      RETURN_IF_ERROR(limits.CheckDeadline());
       WriteJson(out, StringListJson(values));
       return Status::Ok();
     }
@@ -391,6 +407,7 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) co
       }
       ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, started));
       ASSIGN_OR_RETURN(auto series, querier_.Series(sets, r.start, r.end));
+      RETURN_IF_ERROR(limits.CheckDeadline());
       JsonWriter w;
       w.BeginObject().Key("status").String("success").Key("data").BeginArray();
       for (const auto& s : series) WriteLabels(w, s);

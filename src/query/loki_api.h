@@ -15,6 +15,8 @@
 
 namespace otter::query {
 
+class HttpParams;
+
 class LokiApi {
  public:
   struct Options {
@@ -22,6 +24,8 @@ class LokiApi {
     size_t max_entries_limit = 5000;                             // max_entries_limit_per_query
     size_t default_limit = 100;
     size_t max_series = 500;  // max_query_series
+    // Log entries (and log-metric samples) one query may hold in memory; 0 = no limit.
+    size_t max_entries = 5'000'000;
     // Unix nanoseconds "now" (default ranges, execTime); the system clock when empty.
     std::function<int64_t()> now_ns;
   };
@@ -30,10 +34,16 @@ class LokiApi {
 
   // True for the paths this API answers.
   bool Handles(std::string_view path) const;
-  void Handle(const net::HttpRequest& request, net::HttpResponse* out) const;
+  // `received`: when the request arrived; its deadline counts from then.
+  void Handle(
+      const net::HttpRequest& request, net::HttpResponse* out,
+      std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) const;
 
  private:
   int64_t Now() const;
+  // The request's limits: options_.timeout, or the smaller ?timeout= the client sent.
+  StatusOr<store::QueryLimits> Limits(const HttpParams& params,
+                                      std::chrono::steady_clock::time_point received) const;
 
   store::LogQuerier& querier_;
   Options options_;

@@ -208,5 +208,30 @@ TEST_F(LokiApiTest, PostForm) {
                 Stats(18, 1, 1, 1) + "}}");
 }
 
+TEST_F(LokiApiTest, TimeoutAndEntryBudget) {
+  const std::string q = "/loki/api/v1/query_range?start=1700000000&end=1700000060&query=";
+  // A query past its deadline: Loki's 504 and text.
+  options_.timeout = std::chrono::milliseconds(0);
+  auto r = Get(q + Encode(R"({service_name=~".+"})"));
+  EXPECT_EQ(r.status, 504);
+  EXPECT_EQ(r.body.substr(0, 18), "request timed out,");
+  // The client's ?timeout= applies when smaller than the server's, and must parse.
+  options_.timeout = std::chrono::minutes(1);
+  EXPECT_EQ(Get(q + Encode(R"({service_name=~".+"})") + "&timeout=0.000000001").status, 504);
+  EXPECT_EQ(Get(q + Encode(R"({service_name=~".+"})") + "&timeout=30s").status, 200);
+  EXPECT_EQ(Get(q + Encode(R"({service_name=~".+"})") + "&timeout=soon").status, 400);
+  // A metric query holding more samples than max_entries: 400 naming the limit.
+  options_.max_entries = 2;
+  r = Get("/loki/api/v1/query?time=1700000060&query=" +
+          Encode(R"(count_over_time({service_name=~".+"}[5m]))"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("query::max_log_entries"), std::string::npos) << r.body;
+  options_.max_entries = 3;
+  EXPECT_EQ(Get("/loki/api/v1/query?time=1700000060&query=" +
+                Encode(R"(count_over_time({service_name=~".+"}[5m]))"))
+                .status,
+            200);
+}
+
 }  // namespace
 }  // namespace otter::query

@@ -304,7 +304,8 @@ struct Call {
 
 }  // namespace
 
-void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* out) const {
+void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
+                           std::chrono::steady_clock::time_point received) const {
   std::string_view path = request.path();
   if (request.method != "GET" && request.method != "POST") {
     WriteError({"bad_data", "method " + request.method + " not allowed"}, out);
@@ -327,13 +328,16 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
     if (auto to = params.Get("timeout"); to && !to->empty()) {
       auto d = ParsePromDurationMillis(*to);
       if (!d.ok()) {
-        *err = InvalidParam("timeout", d.status().message());
+        if (err) *err = InvalidParam("timeout", d.status().message());
       } else {
         timeout = std::min(timeout, std::chrono::milliseconds(*d));
       }
     }
-    return std::chrono::steady_clock::now() + timeout;
+    return received + timeout;
   };
+  // Series and label lookups read the index only; they still answer a timeout when they ran
+  // past the deadline (Prometheus cancels them by context).
+  auto timed_out = [&] { return std::chrono::steady_clock::now() >= deadline_for(nullptr); };
 
   if (path == "/api/v1/query") {
     int64_t t;
@@ -399,6 +403,7 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
     if (auto e = call.MatchSets(&sets, true)) return fail(*e);
     auto series = querier_.Series(sets, start, end);
     if (!series.ok()) return fail(FromStatus(series.status()));
+    if (timed_out()) return fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
     JsonWriter w;
     w.BeginArray();
     for (const auto& l : *series) WriteLabels(w, l);
@@ -429,6 +434,7 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
       names = querier_.LabelNames(sets, start, end);
     }
     if (!names.ok()) return fail(FromStatus(names.status()));
+    if (timed_out()) return fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
     JsonWriter w;
     w.BeginArray();
     for (const auto& n : *names) w.String(n);

@@ -30,7 +30,11 @@ class PrometheusApi {
 
   // True for paths under /api/v1/.
   bool Handles(std::string_view path) const;
-  void Handle(const net::HttpRequest& request, net::HttpResponse* out) const;
+  // `received`: when the request arrived; its deadline counts from then (time spent waiting
+  // for a worker included).
+  void Handle(
+      const net::HttpRequest& request, net::HttpResponse* out,
+      std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) const;
 
  private:
   store::MetricQuerier& querier_;

@@ -56,6 +56,20 @@ std::string ContentType(const net::HttpResponse& r) {
   return "";
 }
 
+TEST_F(PrometheusApiTest, SeriesAndLabelLookupsAnswerTimeoutPastTheDeadline) {
+  options_.query_timeout = std::chrono::milliseconds(0);
+  api_ = std::make_unique<PrometheusApi>(db_, options_);
+  for (std::string target :
+       {"/api/v1/series?match[]=up", "/api/v1/labels", "/api/v1/label/job/values"}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 503) << target;
+    EXPECT_NE(r.body.find("\"errorType\":\"timeout\""), std::string::npos) << r.body;
+  }
+  options_.query_timeout = std::chrono::minutes(1);
+  api_ = std::make_unique<PrometheusApi>(db_, options_);
+  EXPECT_EQ(Get("/api/v1/series?match[]=up").status, 200);
+}
+
 TEST_F(PrometheusApiTest, InstantQueryVector) {
   auto r = Get("/api/v1/query?query=up&time=1700000000.123");
   EXPECT_EQ(r.status, 200);

@@ -1,5 +1,7 @@
 #include "query/query_server.h"
 
+#include <algorithm>
+
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
 #include "query/prometheus_api.h"
@@ -14,6 +16,8 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
                          store::MetricQuerier& metrics, store::LogQuerier& logs)
     : options_(std::move(options)) {
   JaegerApi::Options jo;
+  jo.timeout = options_.timeout;
+  jo.max_traces = options_.max_traces;
   jaeger_ = std::make_unique<JaegerApi>(traces, jo);
   PrometheusApi::Options po;
   po.query_timeout = options_.timeout;
@@ -21,6 +25,7 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   prometheus_ = std::make_unique<PrometheusApi>(metrics, po);
   LokiApi::Options lo;
   lo.timeout = options_.timeout;
+  lo.max_entries = options_.max_log_entries;
   loki_ = std::make_unique<LokiApi>(logs, lo);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
@@ -36,20 +41,21 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
 
 QueryServer::~QueryServer() { Stop(); }
 
-net::HttpResponse QueryServer::Serve(const net::HttpRequest& request) {
+net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
+                                     std::chrono::steady_clock::time_point received) {
   std::string_view path = request.path();
   net::HttpResponse resp;
   int api = -1;
   auto start = std::chrono::steady_clock::now();
   if (loki_->Handles(path)) {
     api = 2;
-    loki_->Handle(request, &resp);
+    loki_->Handle(request, &resp, received);
   } else if (prometheus_->Handles(path)) {
     api = 1;
-    prometheus_->Handle(request, &resp);
+    prometheus_->Handle(request, &resp, received);
   } else if (jaeger_->Handles(path)) {
     api = 0;
-    jaeger_->Handle(request, &resp);
+    jaeger_->Handle(request, &resp, received);
   } else if (path == "/ready" || path == "/-/ready" || path == "/-/healthy") {
     resp = net::HttpResponse::Text(200, "ready\n");
   } else {
@@ -62,6 +68,30 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request) {
   return resp;
 }
 
+bool QueryServer::IsScan(std::string_view path) {
+  // index/stats reads every entry in its range too.
+  return path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range" ||
+         path == "/loki/api/v1/index/stats" || path == "/api/traces" || path == "/api/dependencies";
+}
+
+void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
+  std::unique_lock lock(pool.mu);
+  if (pool.stopping || pool.backlog.size() >= options_.max_backlog) {
+    lock.unlock();
+    if (rejected_) rejected_->Add(1);
+    respond(net::HttpResponse::Text(503, "too many concurrent queries; retry later\n"));
+    return;
+  }
+  // std::function needs a copyable callable: hold the move-only parts in a shared_ptr.
+  auto job = std::make_shared<std::pair<net::HttpRequest, net::HttpResponder>>(std::move(req),
+                                                                               std::move(respond));
+  pool.backlog.emplace_back([this, job, received = std::chrono::steady_clock::now()] {
+    job->second(Serve(job->first, received));
+  });
+  lock.unlock();
+  pool.cv.notify_one();
+}
+
 Status QueryServer::Start() {
   net::HttpServerOptions ho;
   ho.endpoint = options_.endpoint;
@@ -69,48 +99,48 @@ Status QueryServer::Start() {
   ho.max_request_body_size = 8 << 20;
   http_ = std::make_unique<net::HttpServer>(
       ho, [this](net::HttpRequest&& req, net::HttpResponder respond) {
-        std::unique_lock lock(mu_);
-        if (stopping_ || backlog_.size() >= options_.max_backlog) {
-          lock.unlock();
-          if (rejected_) rejected_->Add(1);
-          respond(net::HttpResponse::Text(503, "too many concurrent queries; retry later\n"));
-          return;
-        }
-        // std::function needs a copyable callable: hold the move-only parts in a shared_ptr.
-        auto job = std::make_shared<std::pair<net::HttpRequest, net::HttpResponder>>(
-            std::move(req), std::move(respond));
-        backlog_.emplace_back([this, job] { job->second(Serve(job->first)); });
-        lock.unlock();
-        cv_.notify_one();
+        Pool& pool = IsScan(req.path()) ? scan_ : general_;
+        Dispatch(pool, std::move(req), std::move(respond));
       });
   RETURN_IF_ERROR(http_->Start());
-  for (int i = 0; i < options_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (int i = 0; i < options_.threads; ++i)
+    general_.workers.emplace_back([this] { WorkerLoop(general_); });
+  for (int i = 0; i < std::max(options_.scan_threads, 1); ++i)
+    scan_.workers.emplace_back([this] { WorkerLoop(scan_); });
   return Status::Ok();
 }
 
-void QueryServer::WorkerLoop() {
+void QueryServer::WorkerLoop(Pool& pool) {
   while (true) {
     std::function<void()> job;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !backlog_.empty(); });
-      if (backlog_.empty()) return;
-      job = std::move(backlog_.front());
-      backlog_.pop_front();
+      std::unique_lock lock(pool.mu);
+      pool.cv.wait(lock, [&] { return pool.stopping || !pool.backlog.empty(); });
+      if (pool.backlog.empty()) return;
+      job = std::move(pool.backlog.front());
+      pool.backlog.pop_front();
     }
     job();
   }
 }
 
+void QueryServer::StopPool(Pool& pool) {
+  {
+    std::lock_guard lock(pool.mu);
+    pool.stopping = true;
+  }
+  pool.cv.notify_all();
+  for (auto& t : pool.workers) t.join();  // workers finish the backlog first
+  pool.workers.clear();
+}
+
 void QueryServer::Stop() {
   {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
+    std::lock_guard lock(general_.mu);
+    if (general_.stopping) return;
   }
-  cv_.notify_all();
-  for (auto& t : workers_) t.join();  // workers finish the backlog first
-  workers_.clear();
+  StopPool(general_);
+  StopPool(scan_);
   if (http_) http_->Stop();
 }
 

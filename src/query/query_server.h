@@ -31,8 +31,11 @@ struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   size_t max_samples = 50'000'000;
-  int threads = 2;
-  size_t max_backlog = 256;  // requests waiting for a worker
+  size_t max_log_entries = 5'000'000;  // a LogQL query's entry budget
+  size_t max_traces = 1'000'000;       // a Jaeger search's candidate budget
+  int threads = 2;                     // workers for every other request
+  int scan_threads = 1;                // workers for LogQL, trace search and dependencies
+  size_t max_backlog = 256;            // requests waiting for a worker, per pool
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;  // optional
 };
@@ -51,10 +54,25 @@ class QueryServer {
   std::string address() const { return http_ ? http_->address() : std::string(); }
 
   // Serves one request synchronously (what a worker does); for tests.
-  net::HttpResponse Serve(const net::HttpRequest& request);
+  // `received`: when it arrived (its deadline counts from then).
+  net::HttpResponse Serve(
+      const net::HttpRequest& request,
+      std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
+  // Whether a request to `path` runs on the scan pool.
+  static bool IsScan(std::string_view path);
 
  private:
-  void WorkerLoop();
+  // A fixed set of threads taking jobs from a bounded queue.
+  struct Pool {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> backlog;  // GUARDED_BY(mu)
+    bool stopping = false;                      // GUARDED_BY(mu)
+    std::vector<std::thread> workers;
+  };
+  void Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond);
+  static void WorkerLoop(Pool& pool);
+  static void StopPool(Pool& pool);
 
   QueryServerOptions options_;
   std::unique_ptr<JaegerApi> jaeger_;
@@ -62,11 +80,8 @@ class QueryServer {
   std::unique_ptr<LokiApi> loki_;
   std::unique_ptr<net::HttpServer> http_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> backlog_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                      // GUARDED_BY(mu_)
-  std::vector<std::thread> workers_;
+  Pool general_;
+  Pool scan_;
 
   telemetry::Histogram* latency_[3] = {};
   telemetry::Counter* rejected_ = nullptr;

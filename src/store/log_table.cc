@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -571,6 +572,187 @@ StatusOr<std::vector<LogStream>> LogTable::Select(const LogSelect& q) {
     }
   }
   return gather.Finish();
+}
+
+namespace {
+
+// Entries a head run holds: a scan converts a head's records this many at a time.
+constexpr size_t kHeadRun = 1024;
+// Entries passed between two checks of a scan's deadline.
+constexpr size_t kScanCheckEvery = 256;
+
+}  // namespace
+
+Status LogTable::Scan(const LogSelect& q, const QueryLimits& limits, const LogVisitor& fn) {
+  // A k-way merge over "pieces": runs of entries already in scan order (a block chunk, or a
+  // slice of a head's records sorted by time). A piece is loaded only when the merge reaches the
+  // earliest time it may hold, so the scan holds the pieces overlapping the current time, not
+  // the range, and a caller that stops early never reads the rest.
+  const bool fwd = q.direction == Direction::kForward;
+  auto before = [fwd](int64_t a, int64_t b) { return fwd ? a < b : a > b; };
+  RETURN_IF_ERROR(limits.CheckDeadline());
+  std::optional<pdata::TraceId> trace;
+  if (q.trace_id) {
+    pdata::TraceId id;
+    if (!pdata::ParseHexId(*q.trace_id, &id)) return Status::Ok();
+    trace = id;
+  }
+  auto in_range = [&q](int64_t ts) { return ts >= q.start_ns && ts < q.end_ns; };
+
+  struct HeadRef {
+    uint32_t labels;  // into head_labels
+    Head::RecordRef ref;
+  };
+  struct Piece {
+    int64_t first_ts;  // the earliest entry it may hold, in scan order
+    const Block* block = nullptr;
+    uint32_t chunk = 0;                    // block pieces
+    size_t head = 0, from = 0, count = 0;  // head pieces: head_refs[head][from, from + count)
+  };
+  std::vector<std::shared_ptr<const Block>> blocks;
+  std::shared_ptr<const Head> heads[2];
+  std::vector<HeadRef> head_refs[2];
+  std::deque<Labels> head_labels;  // copies: an active head's stream list may grow meanwhile
+  std::vector<Piece> pieces;
+  {
+    std::shared_lock lock(mu_);
+    blocks = blocks_;
+    heads[0] = frozen_;
+    heads[1] = active_;
+    for (size_t h = 0; h < 2; ++h) {
+      const Head* head = heads[h].get();
+      if (!head) continue;
+      std::vector<int64_t> label_of(head->streams.size(), -1);
+      auto labels_of = [&](uint32_t s) {
+        if (label_of[s] < 0) {
+          label_of[s] = static_cast<int64_t>(head_labels.size());
+          head_labels.push_back(head->streams[s].labels);
+        }
+        return static_cast<uint32_t>(label_of[s]);
+      };
+      std::vector<HeadRef>& refs = head_refs[h];
+      if (trace) {
+        auto it = head->by_trace.find(*trace);
+        if (it != head->by_trace.end()) {
+          for (const auto& [s, ref] : it->second)
+            if (in_range(ref.ts_ns) && MatchesAll(q.stream_matchers, head->streams[s].labels))
+              refs.push_back({labels_of(s), ref});
+        }
+      } else {
+        for (uint32_t s = 0; s < head->streams.size(); ++s) {
+          const Head::Stream& st = head->streams[s];
+          if (st.max_ts < q.start_ns || st.min_ts >= q.end_ns) continue;
+          if (!MatchesAll(q.stream_matchers, st.labels)) continue;
+          for (const auto& ref : st.refs)
+            if (in_range(ref.ts_ns)) refs.push_back({labels_of(s), ref});
+        }
+      }
+      std::stable_sort(refs.begin(), refs.end(), [&](const HeadRef& a, const HeadRef& b) {
+        return before(a.ref.ts_ns, b.ref.ts_ns);
+      });
+      for (size_t from = 0; from < refs.size(); from += kHeadRun)
+        pieces.push_back(
+            {refs[from].ref.ts_ns, nullptr, 0, h, from, std::min(kHeadRun, refs.size() - from)});
+    }
+  }
+  for (const auto& b : blocks) {
+    if (b->chunks.empty() || b->max_ts < q.start_ns || b->min_ts >= q.end_ns) continue;
+    auto add = [&](uint32_t c) {
+      const Block::Chunk& ch = b->chunks[c];
+      if (ch.max_ts < q.start_ns || ch.min_ts >= q.end_ns) return;
+      pieces.push_back({fwd ? ch.min_ts : ch.max_ts, b.get(), c, 0, 0, 0});
+    };
+    if (trace) {
+      auto lo = std::lower_bound(b->by_trace.begin(), b->by_trace.end(),
+                                 std::make_pair(*trace, uint32_t{0}));
+      for (auto it = lo; it != b->by_trace.end() && it->first == *trace; ++it)
+        if (MatchesAll(q.stream_matchers, b->streams[b->chunks[it->second].stream].labels))
+          add(it->second);
+    } else {
+      for (const auto& st : b->streams) {
+        if (st.max_ts < q.start_ns || st.min_ts >= q.end_ns) continue;
+        if (!MatchesAll(q.stream_matchers, st.labels)) continue;
+        for (uint32_t c : st.chunks) add(c);
+      }
+    }
+  }
+  std::stable_sort(pieces.begin(), pieces.end(),
+                   [&](const Piece& a, const Piece& b) { return before(a.first_ts, b.first_ts); });
+
+  struct Run {
+    std::vector<std::pair<const Labels*, LogEntry>> entries;  // in scan order
+    size_t pos = 0;
+  };
+  std::vector<Run> runs;  // by load order; emptied when consumed
+  size_t held = 0;
+  auto load = [&](const Piece& p) -> Status {
+    RETURN_IF_ERROR(limits.CheckDeadline());
+    Run run;
+    if (p.block) {
+      const Block::Chunk& ch = p.block->chunks[p.chunk];
+      const Labels* labels = &p.block->streams[ch.stream].labels;
+      ASSIGN_OR_RETURN(pdata::LogBatch batch, p.block->Load(ch));
+      for (const auto& rl : batch.resources())
+        for (const auto& sl : rl.scope_logs)
+          for (const auto& r : sl.log_records)
+            if (in_range(Timestamp(r)) && (!trace || r.trace_id == *trace))
+              run.entries.emplace_back(labels, LokiEntry(rl.resource, sl.scope, r));
+      auto order = [&](const auto& a, const auto& b) {
+        return before(a.second.ts_ns, b.second.ts_ns);
+      };
+      // Chunks are stored oldest first; older blocks may not be sorted within a chunk.
+      if (!fwd) std::reverse(run.entries.begin(), run.entries.end());
+      if (!std::is_sorted(run.entries.begin(), run.entries.end(), order))
+        std::stable_sort(run.entries.begin(), run.entries.end(), order);
+    } else {
+      const Head& head = *heads[p.head];
+      run.entries.reserve(p.count);
+      std::shared_lock lock(mu_);  // the active head's batches grow under Apply
+      for (size_t i = p.from; i < p.from + p.count; ++i) {
+        const HeadRef& r = head_refs[p.head][i];
+        run.entries.emplace_back(&head_labels[r.labels], head.Entry(r.ref));
+      }
+    }
+    held += run.entries.size();
+    RETURN_IF_ERROR(limits.CheckHeld(held, "log entries"));
+    runs.push_back(std::move(run));
+    return Status::Ok();
+  };
+  // Runs with entries left, the one whose next entry comes first on top (ties: loaded first).
+  auto later = [&](size_t a, size_t b) {
+    int64_t ta = runs[a].entries[runs[a].pos].second.ts_ns;
+    int64_t tb = runs[b].entries[runs[b].pos].second.ts_ns;
+    return ta != tb ? before(tb, ta) : a > b;
+  };
+  std::vector<size_t> heap;
+  size_t next = 0, passed = 0;
+  while (true) {
+    while (next < pieces.size() &&
+           (heap.empty() || !before(runs[heap.front()].entries[runs[heap.front()].pos].second.ts_ns,
+                                    pieces[next].first_ts))) {
+      RETURN_IF_ERROR(load(pieces[next++]));
+      if (runs.back().entries.empty()) continue;
+      heap.push_back(runs.size() - 1);
+      std::push_heap(heap.begin(), heap.end(), later);
+    }
+    if (heap.empty()) break;
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Run& run = runs[heap.back()];
+    const Labels* labels = run.entries[run.pos].first;
+    LogEntry e = std::move(run.entries[run.pos++].second);
+    --held;
+    if (run.pos < run.entries.size()) {
+      std::push_heap(heap.begin(), heap.end(), later);
+    } else {
+      heap.pop_back();
+      std::vector<std::pair<const Labels*, LogEntry>>().swap(run.entries);
+      run.pos = 0;
+    }
+    if (!fn(*labels, std::move(e))) break;
+    if (++passed == q.limit) break;
+    if (passed % kScanCheckEvery == 0) RETURN_IF_ERROR(limits.CheckDeadline());
+  }
+  return Status::Ok();
 }
 
 void LogTable::ForEachStream(int64_t start_ns, int64_t end_ns,

@@ -55,6 +55,7 @@ class LogTable final : public LogQuerier {
   uint64_t block_bytes() const;
 
   StatusOr<std::vector<LogStream>> Select(const LogSelect& select) override;
+  Status Scan(const LogSelect& select, const QueryLimits& limits, const LogVisitor& fn) override;
   StatusOr<std::vector<std::string>> LabelNames(int64_t start_ns, int64_t end_ns) override;
   StatusOr<std::vector<std::string>> LabelValues(const std::string& name, int64_t start_ns,
                                                  int64_t end_ns) override;

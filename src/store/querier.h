@@ -6,6 +6,7 @@
 // Unix nanoseconds (OTLP). Ranges are inclusive of both ends unless said otherwise.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,6 +20,26 @@
 #include "store/matcher.h"
 
 namespace otter::store {
+
+// The limits of one query (docs/storage.md, "Query limits"), checked by the store while it reads
+// so that a query stops as soon as it passes one: past the deadline it fails with
+// DeadlineExceeded, past its budget with ResourceExhausted naming the limit.
+struct QueryLimits {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point deadline = Clock::time_point::max();
+  // Items (log entries, trace candidates) the query may hold in memory at once; 0 = no limit.
+  size_t max_items = 0;
+  // The option that sets max_items, named in the error.
+  std::string_view max_items_name = "max_items";
+
+  // Limits whose deadline is `timeout` after `start` (when the request arrived).
+  static QueryLimits WithTimeout(Clock::duration timeout, size_t max_items = 0,
+                                 Clock::time_point start = Clock::now());
+  // DeadlineExceeded once the deadline has passed.
+  Status CheckDeadline() const;
+  // ResourceExhausted when `held` items exceed max_items; `what` names them ("log entries").
+  Status CheckHeld(size_t held, std::string_view what) const;
+};
 
 // ---------------------------------------------------------------- metrics (Prometheus model)
 
@@ -109,11 +130,20 @@ struct LogSelect {
   std::optional<std::string> trace_id;
 };
 
+// One entry of a scan, with the labels of its stream (valid during the call).
+using LogVisitor = std::function<bool(const Labels& stream, LogEntry&& entry)>;
+
 class LogQuerier {
  public:
   virtual ~LogQuerier() = default;
   // Fails with ResourceExhausted past the store's per-query entry budget.
   virtual StatusOr<std::vector<LogStream>> Select(const LogSelect& select) = 0;
+  // Calls `fn` with the entries `select` picks, merged across streams in select.direction order
+  // (ties in a stable but unspecified order), until it returns false or select.limit entries were
+  // passed. Streaming: the store holds only the chunks that overlap the current time, so a
+  // caller that filters and stops early reads little. Checks `limits` as it goes (the deadline,
+  // and max_items against the entries it holds).
+  virtual Status Scan(const LogSelect& select, const QueryLimits& limits, const LogVisitor& fn) = 0;
   virtual StatusOr<std::vector<std::string>> LabelNames(int64_t start_ns, int64_t end_ns) = 0;
   virtual StatusOr<std::vector<std::string>> LabelValues(const std::string& name, int64_t start_ns,
                                                          int64_t end_ns) = 0;
@@ -135,6 +165,16 @@ struct TraceSearch {
   std::optional<uint64_t> min_duration_ns;
   std::optional<uint64_t> max_duration_ns;
   size_t limit = 20;  // traces
+  // Deadline, and max_items: the candidate traces a search may hold.
+  QueryLimits limits;
+};
+
+// Calls from one service to another: spans of `child` whose parent span is of `parent`.
+struct DependencyLink {
+  std::string parent;
+  std::string child;
+  uint64_t call_count = 0;
+  friend bool operator==(const DependencyLink&, const DependencyLink&) = default;
 };
 
 struct Operation {
@@ -160,6 +200,12 @@ class TraceQuerier {
   // false (for /api/dependencies).
   virtual Status ScanTraces(uint64_t start_ns, uint64_t end_ns,
                             const std::function<bool(const pdata::TraceBatch&)>& fn) = 0;
+  // Service call counts (for /api/dependencies) over the traces having a span that starts in
+  // [start_ns, end_ns]: each span whose parent span (in the same trace) belongs to another
+  // service counts one call parent → child. Sorted by (parent, child). Computed from the stored
+  // rows trace by trace, holding one trace at a time; checks limits.deadline.
+  virtual StatusOr<std::vector<DependencyLink>> Dependencies(uint64_t start_ns, uint64_t end_ns,
+                                                             const QueryLimits& limits) = 0;
 };
 
 }  // namespace otter::store

@@ -38,6 +38,9 @@ std::string_view ServiceName(const pdata::Resource& resource) {
 
 namespace {
 
+// Traces (or block entries) between two checks of a query's deadline.
+constexpr uint32_t kCheckEvery = 1024;
+
 // Index section tags after the pages (docs/storage.md, "Block file").
 constexpr uint64_t kTagFilterSection = 1;  // a tag filter per page, in page order
 
@@ -782,6 +785,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
   };
   std::vector<Candidate> candidates;
   std::vector<std::shared_ptr<const Block>> blocks;
+  RETURN_IF_ERROR(q.limits.CheckDeadline());
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
@@ -797,6 +801,7 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
       }
     }
   }
+  RETURN_IF_ERROR(q.limits.CheckHeld(candidates.size(), "candidate traces"));
   // Newest first, from a heap: a search usually stops after `limit` matches, so ordering all
   // candidates would be wasted, and so would reading every block: blocks are scanned into the
   // heap newest first, each just before a candidate older than its newest trace would be taken.
@@ -819,16 +824,20 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return std::all_of(probes.begin(), probes.end(),
                        [&](const TagProbe& t) { return t.MayMatch(p.tag_filter); });
   };
-  auto scan = [&](const std::shared_ptr<const Block>& b) {
+  auto scan = [&](const std::shared_ptr<const Block>& b) -> Status {
     std::vector<bool> ok(b->ops.size());
     bool any = false;
     for (size_t i = 0; i < b->ops.size(); ++i)
       any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
-    if (!any) return;
+    if (!any) return Status::Ok();
     size_t before = candidates.size();
     uint32_t page = UINT32_MAX;
     bool page_ok = true;
     for (uint32_t i = 0; i < b->entries.size(); ++i) {
+      if (i % kCheckEvery == 0) {
+        RETURN_IF_ERROR(q.limits.CheckDeadline());
+        RETURN_IF_ERROR(q.limits.CheckHeld(candidates.size(), "candidate traces"));
+      }
       const Block::Entry& e = b->entries[i];
       if (!e.summary.MayMatch(q)) continue;
       if (e.page != page) {
@@ -851,15 +860,18 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
         std::push_heap(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(n),
                        later_in_output);
     }
+    return q.limits.CheckHeld(candidates.size(), "candidate traces");
   };
   PageCache cache;
   std::unordered_set<pdata::TraceId, IdHash> returned;
   size_t next_block = 0;
+  size_t taken = 0;
   while (true) {
     while (next_block < blocks.size() &&
            (candidates.empty() || blocks[next_block]->max_start >= candidates.front().max_start))
-      scan(blocks[next_block++]);
+      RETURN_IF_ERROR(scan(blocks[next_block++]));
     if (candidates.empty()) break;
+    if (++taken % kCheckEvery == 0) RETURN_IF_ERROR(q.limits.CheckDeadline());
     std::pop_heap(candidates.begin(), candidates.end(), later_in_output);
     const Candidate c = candidates.back();
     candidates.pop_back();
@@ -916,6 +928,152 @@ Status TraceTable::ScanTraces(uint64_t start_ns, uint64_t end_ns,
   q.end_ns = end_ns;
   q.limit = 0;
   return ForEachMatch(q, [&](pdata::TraceBatch&& t) { return fn(t); });
+}
+
+StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns, uint64_t end_ns,
+                                                               const QueryLimits& limits) {
+  // Places a trace's spans may be in: blocks oldest first, then the frozen and the active head.
+  // Each trace is counted once, at the first place holding a part of it that overlaps the
+  // window; its calls are then counted over all its parts. Spans are read as rows (service,
+  // span id, parent id), never converted to OTLP, and one trace is held at a time.
+  std::vector<std::shared_ptr<const Block>> blocks;
+  std::shared_ptr<const Head> frozen, active;
+  {
+    std::shared_lock lock(mu_);
+    blocks = blocks_;
+    frozen = frozen_;
+    active = active_;
+  }
+  auto overlaps = [&](const TraceSummary& s) {
+    return s.max_start >= start_ns && s.min_start <= end_ns;
+  };
+  // Whether block `b` holds a part of `id` that overlaps the window.
+  auto block_has = [&](const Block& b, const pdata::TraceId& id) {
+    for (uint32_t e : b.Find(id))
+      if (overlaps(b.entries[e].summary)) return true;
+    return false;
+  };
+  // Requires mu_ (shared) for the active head.
+  auto head_has = [&](const Head* h, const pdata::TraceId& id) {
+    const Head::Trace* t = h ? h->Find(id) : nullptr;
+    return t && overlaps(t->summary);
+  };
+
+  struct SpanLink {
+    pdata::SpanId span, parent;
+    uint32_t service;  // into `services`
+  };
+  std::map<std::string, uint32_t, std::less<>> service_ids;
+  std::vector<std::string_view> services;
+  auto service_id = [&](std::string_view name) {
+    auto it = service_ids.find(name);
+    if (it == service_ids.end()) {
+      it = service_ids.emplace(std::string(name), static_cast<uint32_t>(services.size())).first;
+      services.push_back(it->first);
+    }
+    return it->second;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> calls;
+  std::vector<SpanLink> spans;
+  PageCache cache;
+  auto add_rows = [&](const SpanRows& rows, auto&& for_each_row) {
+    // A trace's spans share a few resources: look each service up once.
+    uint32_t last_scope = UINT32_MAX, last_service = 0;
+    for_each_row([&](uint32_t i) {
+      const SpanRow& r = rows.spans[i];
+      if (r.scope != last_scope) {
+        last_scope = r.scope;
+        last_service = service_id(ServiceOf(rows, r.scope));
+      }
+      spans.push_back({r.span_id, r.parent, last_service});
+    });
+  };
+  auto add_head = [&](const Head* h, const pdata::TraceId& id) {
+    const Head::Trace* t = h ? h->Find(id) : nullptr;
+    if (t) add_rows(h->rows, [&](auto&& fn) { h->ForEachRow(*t, fn); });
+  };
+  // Counts the calls of trace `id`, gathering its parts from every place.
+  auto count = [&](const pdata::TraceId& id) -> Status {
+    spans.clear();
+    for (const auto& b : blocks) {
+      for (uint32_t e : b->Find(id)) {
+        const Block::Entry& entry = b->entries[e];
+        ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Get(b, entry.page));
+        add_rows(*rows, [&](auto&& fn) {
+          for (uint32_t k = entry.first_row; k < entry.first_row + entry.count; ++k) fn(k);
+        });
+      }
+    }
+    {
+      std::shared_lock lock(mu_);
+      add_head(frozen.get(), id);
+      add_head(active.get(), id);
+    }
+    RETURN_IF_ERROR(limits.CheckHeld(spans.size(), "spans of one trace"));
+    auto by_span = [](const SpanLink& a, const SpanLink& b) { return a.span < b.span; };
+    std::sort(spans.begin(), spans.end(), by_span);
+    for (const SpanLink& s : spans) {
+      if (s.parent.empty()) continue;
+      auto it = std::lower_bound(spans.begin(), spans.end(), SpanLink{s.parent, {}, 0}, by_span);
+      if (it == spans.end() || it->span != s.parent || it->service == s.service) continue;
+      ++calls[{it->service, s.service}];
+    }
+    return Status::Ok();
+  };
+
+  uint32_t checked = 0;
+  auto check = [&]() -> Status {
+    return ++checked % kCheckEvery == 0 ? limits.CheckDeadline() : Status::Ok();
+  };
+  RETURN_IF_ERROR(limits.CheckDeadline());
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const Block& b = *blocks[i];
+    if (b.entries.empty() || b.max_start < start_ns || b.min_start > end_ns) continue;
+    for (const Block::Entry& e : b.entries) {
+      RETURN_IF_ERROR(check());
+      if (!overlaps(e.summary)) continue;
+      bool earlier = false;
+      for (size_t j = 0; j < i && !earlier; ++j) earlier = block_has(*blocks[j], e.id);
+      // An entry of the same trace earlier in this block (a compacted block keeps the pages of
+      // its inputs) counted it already.
+      std::span<const uint32_t> same = b.Find(e.id);
+      if (!earlier && same.size() > 1) {
+        for (uint32_t k : same) {
+          if (&b.entries[k] == &e) break;
+          earlier = earlier || overlaps(b.entries[k].summary);
+        }
+      }
+      if (!earlier) RETURN_IF_ERROR(count(e.id));
+    }
+  }
+  for (const Head* h : {frozen.get(), active.get()}) {
+    if (!h) continue;
+    // Trace ids first (under the lock, the active head grows), then one trace at a time.
+    std::vector<pdata::TraceId> ids;
+    {
+      std::shared_lock lock(mu_);
+      for (const Head::Trace& t : h->traces) {
+        if (!overlaps(t.summary)) continue;
+        bool earlier = h == active.get() && head_has(frozen.get(), t.id);
+        if (!earlier) ids.push_back(t.id);
+      }
+    }
+    RETURN_IF_ERROR(limits.CheckHeld(ids.size(), "trace ids"));
+    for (const pdata::TraceId& id : ids) {
+      RETURN_IF_ERROR(check());
+      bool earlier = false;
+      for (size_t j = 0; j < blocks.size() && !earlier; ++j) earlier = block_has(*blocks[j], id);
+      if (!earlier) RETURN_IF_ERROR(count(id));
+    }
+  }
+  std::vector<DependencyLink> out;
+  out.reserve(calls.size());
+  for (const auto& [key, n] : calls)
+    out.push_back({std::string(services[key.first]), std::string(services[key.second]), n});
+  std::sort(out.begin(), out.end(), [](const DependencyLink& a, const DependencyLink& b) {
+    return std::tie(a.parent, a.child) < std::tie(b.parent, b.child);
+  });
+  return out;
 }
 
 }  // namespace otter::store

@@ -62,6 +62,8 @@ class TraceTable final : public TraceQuerier {
   std::vector<Operation> Operations(const std::string& service) override;
   Status ScanTraces(uint64_t start_ns, uint64_t end_ns,
                     const std::function<bool(const pdata::TraceBatch&)>& fn) override;
+  StatusOr<std::vector<DependencyLink>> Dependencies(uint64_t start_ns, uint64_t end_ns,
+                                                     const QueryLimits& limits) override;
 
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about

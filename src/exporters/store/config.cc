@@ -32,8 +32,12 @@ Status StoreExporterConfig::Validate() const {
   }
   if (query.timeout.count() <= 0) return InvalidArgument("query::timeout must be positive");
   if (query.max_samples <= 0) return InvalidArgument("query::max_samples must be positive");
+  if (query.max_log_entries <= 0) return InvalidArgument("query::max_log_entries must be positive");
+  if (query.max_traces <= 0) return InvalidArgument("query::max_traces must be positive");
   if (query.threads <= 0 || query.threads > 64)
     return InvalidArgument("query::threads must be between 1 and 64");
+  if (query.scan_threads <= 0 || query.scan_threads > 64)
+    return InvalidArgument("query::scan_threads must be between 1 and 64");
   return Status::Ok();
 }
 
@@ -45,11 +49,21 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("endpoint", &Q::endpoint,
                  "host:port serving the Jaeger (/api/...), Prometheus (/api/v1/...) and Loki "
                  "(/loki/api/v1/...) query APIs; empty disables them")
-          .Field("timeout", &Q::timeout, "a query running longer fails (Prometheus: 503 timeout)")
+          .Field("timeout", &Q::timeout,
+                 "a query running longer fails (Prometheus: 503 timeout, Loki: 504, Jaeger: "
+                 "503); a client's smaller ?timeout= wins")
           .Field("max_samples", &Q::max_samples,
                  "samples a PromQL query may load before it fails (Prometheus's "
                  "--query.max-samples)")
-          .Field("threads", &Q::threads, "queries evaluated concurrently");
+          .Field("max_log_entries", &Q::max_log_entries,
+                 "log entries (and log-metric samples) a LogQL query may hold in memory before "
+                 "it fails with 400")
+          .Field("max_traces", &Q::max_traces,
+                 "candidate traces a Jaeger trace search may hold before it fails with 422")
+          .Field("threads", &Q::threads, "queries evaluated concurrently")
+          .Field("scan_threads", &Q::scan_threads,
+                 "workers of their own for the queries that scan stored data (LogQL, Jaeger "
+                 "trace search and dependencies), so that they cannot hold up the others");
   static const config::Table<C> table =
       config::Table<C>()
           .Field("directory", &C::directory, "data directory (created if missing)")

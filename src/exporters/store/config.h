@@ -15,7 +15,10 @@ struct StoreQueryConfig {
   std::string endpoint = "localhost:16686";  // "" disables the query API
   config::Duration timeout = std::chrono::minutes(2);
   int64_t max_samples = 50'000'000;
-  int32_t threads = 2;  // query workers
+  int64_t max_log_entries = 5'000'000;
+  int64_t max_traces = 1'000'000;
+  int32_t threads = 2;       // query workers
+  int32_t scan_threads = 1;  // workers for LogQL, trace search and dependencies
 };
 
 struct StoreExporterConfig : ComponentConfig {

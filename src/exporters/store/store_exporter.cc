@@ -27,7 +27,10 @@ Status StoreExporter::Start() {
     q.endpoint = config_.query.endpoint;
     q.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.query.timeout);
     q.max_samples = static_cast<size_t>(config_.query.max_samples);
+    q.max_log_entries = static_cast<size_t>(config_.query.max_log_entries);
+    q.max_traces = static_cast<size_t>(config_.query.max_traces);
     q.threads = config_.query.threads;
+    q.scan_threads = config_.query.scan_threads;
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <queue>
 #include <unordered_map>
 
 #include "query/logql/pipeline.h"
@@ -37,21 +36,15 @@ Status PipelineError(const store::Labels& labels) {
 
 }  // namespace
 
-Status Deadline::Check() const {
-  if (Clock::now() >= at_) return DeadlineExceeded("query timed out");
-  return Status::Ok();
-}
-
 StatusOr<QueryResult> Engine::Exec(const Expr& expr, const QueryParams& params,
-                                   const Deadline& deadline) const {
-  RETURN_IF_ERROR(deadline.Check());
-  if (expr.kind == Expr::Kind::kLogSelector) return ExecLogs(expr.selector, params, deadline);
-  return ExecMetric(expr, params, deadline);
+                                   const store::QueryLimits& limits) const {
+  RETURN_IF_ERROR(limits.CheckDeadline());
+  if (expr.kind == Expr::Kind::kLogSelector) return ExecLogs(expr.selector, params, limits);
+  return ExecMetric(expr, params, limits);
 }
 
 StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const QueryParams& params,
-                                       const Deadline& deadline) const {
-  const bool backward = params.direction == store::Direction::kBackward;
+                                       const store::QueryLimits& limits) const {
   Pipeline pipeline(selector.stages);
   store::LogSelect sel;
   sel.stream_matchers = selector.matchers;
@@ -60,53 +53,33 @@ StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const Qu
   sel.direction = params.direction;
   sel.trace_id = PushdownTraceId(selector.stages);
   if (pipeline.NeverFilters()) sel.limit = params.limit;
-  ASSIGN_OR_RETURN(std::vector<store::LogStream> streams, querier_.Select(sel));
-  for (auto& s : streams) {
-    auto before = [&](const store::LogEntry& a, const store::LogEntry& b) {
-      return backward ? a.ts_ns > b.ts_ns : a.ts_ns < b.ts_ns;
-    };
-    if (!std::is_sorted(s.entries.begin(), s.entries.end(), before))
-      std::stable_sort(s.entries.begin(), s.entries.end(), before);
-  }
 
-  // Merge the streams in direction order so the limit keeps the right entries.
-  struct Cursor {
-    int64_t ts;
-    size_t stream;
-    size_t entry;
-  };
-  auto later = [&](const Cursor& a, const Cursor& b) {
-    if (a.ts != b.ts) return backward ? a.ts < b.ts : a.ts > b.ts;
-    return a.stream > b.stream;
-  };
-  std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later);
-  for (size_t i = 0; i < streams.size(); ++i)
-    if (!streams[i].entries.empty()) heap.push({streams[i].entries[0].ts_ns, i, 0});
-
+  // Entries arrive merged across streams in the query's direction, so the first `limit` that
+  // pass the pipeline are the answer and the scan stops there.
   QueryResult result;
   result.type = QueryResult::Type::kStreams;
   std::unordered_map<std::string, size_t> index;
   std::string line;
   store::Labels labels;
   size_t accepted = 0;
-  while (!heap.empty() && (params.limit == 0 || accepted < params.limit)) {
-    Cursor c = heap.top();
-    heap.pop();
-    const store::LogStream& s = streams[c.stream];
-    const store::LogEntry& e = s.entries[c.entry];
-    if (c.entry + 1 < s.entries.size())
-      heap.push({s.entries[c.entry + 1].ts_ns, c.stream, c.entry + 1});
-    if (++result.stats.lines_processed % kDeadlineCheckEvery == 0)
-      RETURN_IF_ERROR(deadline.Check());
+  Status stopped;
+  auto visit = [&](const store::Labels& stream, store::LogEntry&& e) {
+    if (++result.stats.lines_processed % kDeadlineCheckEvery == 0) {
+      stopped = limits.CheckDeadline();
+      if (!stopped.ok()) return false;
+    }
     result.stats.bytes_processed += e.line.size();
-    if (!pipeline.Process(e.ts_ns, e.line, s.labels, e.metadata, &line, &labels)) continue;
+    if (!pipeline.Process(e.ts_ns, e.line, stream, e.metadata, &line, &labels)) return true;
     ++accepted;
     std::string key = store::LabelsToString(labels);
     auto [it, inserted] = index.try_emplace(key, result.streams.size());
     if (inserted) result.streams.push_back({labels, {}});
     result.streams[it->second].entries.push_back({e.ts_ns, line, {}});
-  }
-  RETURN_IF_ERROR(deadline.Check());
+    return params.limit == 0 || accepted < params.limit;
+  };
+  RETURN_IF_ERROR(querier_.Scan(sel, limits, visit));
+  RETURN_IF_ERROR(stopped);
+  RETURN_IF_ERROR(limits.CheckDeadline());
   result.stats.post_filter_lines = accepted;
   result.stats.entries_returned = accepted;
   std::vector<std::pair<std::string, size_t>> order(index.begin(), index.end());
@@ -124,8 +97,9 @@ struct BuildContext {
   store::LogQuerier& querier;
   int64_t first_t;
   int64_t last_t;
-  const Deadline& deadline;
+  const store::QueryLimits& limits;
   QueryStats* stats;
+  size_t samples = 0;  // held by the series loaded so far
 };
 
 StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
@@ -135,39 +109,48 @@ StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
   sel.end_ns = ctx.last_t - e.offset_ns + 1;
   sel.direction = store::Direction::kForward;
   sel.trace_id = PushdownTraceId(e.selector.stages);
-  ASSIGN_OR_RETURN(std::vector<store::LogStream> streams, ctx.querier.Select(sel));
   Pipeline pipeline(e.selector.stages);
   const bool bytes_op = e.op == "bytes_over_time" || e.op == "bytes_rate";
   std::vector<RawSeries> series;
   std::unordered_map<std::string, size_t> index;
   std::string line;
   store::Labels labels;
-  for (const auto& s : streams) {
-    for (const auto& entry : s.entries) {
-      if (++ctx.stats->lines_processed % kDeadlineCheckEvery == 0)
-        RETURN_IF_ERROR(ctx.deadline.Check());
-      ctx.stats->bytes_processed += entry.line.size();
-      if (!pipeline.Process(entry.ts_ns, entry.line, s.labels, entry.metadata, &line, &labels))
-        continue;
-      double value = 1;
-      if (bytes_op) value = static_cast<double>(line.size());
-      if (e.unwrap) {
-        std::optional<double> v = ExtractUnwrapValue(*e.unwrap, labels);
-        bool keep = true;
-        for (const auto& f : e.unwrap->post_filters) keep = keep && EvalLabelFilter(*f, labels);
-        if (!keep) continue;
-        value = v.value_or(0);
-      }
-      ++ctx.stats->post_filter_lines;
-      if (!store::GetLabel(labels, kErrorLabel).empty()) return PipelineError(labels);
-      if (e.grouping.present) labels = GroupLabels(labels, e.grouping);
-      std::string key = store::LabelsToString(labels);
-      auto [it, inserted] = index.try_emplace(key, series.size());
-      if (inserted) series.push_back({labels, {}, {}});
-      series[it->second].ts.push_back(entry.ts_ns);
-      series[it->second].values.push_back(value);
+  Status stopped;
+  auto visit = [&](const store::Labels& stream, store::LogEntry&& entry) {
+    if (++ctx.stats->lines_processed % kDeadlineCheckEvery == 0) {
+      stopped = ctx.limits.CheckDeadline();
+      if (!stopped.ok()) return false;
     }
-  }
+    ctx.stats->bytes_processed += entry.line.size();
+    if (!pipeline.Process(entry.ts_ns, entry.line, stream, entry.metadata, &line, &labels))
+      return true;
+    double value = 1;
+    if (bytes_op) value = static_cast<double>(line.size());
+    if (e.unwrap) {
+      std::optional<double> v = ExtractUnwrapValue(*e.unwrap, labels);
+      bool keep = true;
+      for (const auto& f : e.unwrap->post_filters) keep = keep && EvalLabelFilter(*f, labels);
+      if (!keep) return true;
+      value = v.value_or(0);
+    }
+    ++ctx.stats->post_filter_lines;
+    if (!store::GetLabel(labels, kErrorLabel).empty()) {
+      stopped = PipelineError(labels);
+      return false;
+    }
+    // The samples stay until the steps are evaluated: they count against the entry budget.
+    stopped = ctx.limits.CheckHeld(++ctx.samples, "log samples");
+    if (!stopped.ok()) return false;
+    if (e.grouping.present) labels = GroupLabels(labels, e.grouping);
+    std::string key = store::LabelsToString(labels);
+    auto [it, inserted] = index.try_emplace(key, series.size());
+    if (inserted) series.push_back({labels, {}, {}});
+    series[it->second].ts.push_back(entry.ts_ns);
+    series[it->second].values.push_back(value);
+    return true;
+  };
+  RETURN_IF_ERROR(ctx.querier.Scan(sel, ctx.limits, visit));
+  RETURN_IF_ERROR(stopped);
   // Several streams can feed one series: order its samples by time.
   for (auto& s : series) {
     if (std::is_sorted(s.ts.begin(), s.ts.end())) continue;
@@ -215,7 +198,7 @@ StatusOr<std::unique_ptr<StepEvaluator>> Build(const Expr& e, BuildContext& ctx)
 }  // namespace
 
 StatusOr<QueryResult> Engine::ExecMetric(const Expr& expr, const QueryParams& params,
-                                         const Deadline& deadline) const {
+                                         const store::QueryLimits& limits) const {
   QueryResult result;
   int64_t first = params.instant ? params.end_ns : params.start_ns;
   int64_t last = params.end_ns;
@@ -223,13 +206,13 @@ StatusOr<QueryResult> Engine::ExecMetric(const Expr& expr, const QueryParams& pa
     return InvalidArgument(
         "zero or negative query resolution step widths are not accepted. Try a positive "
         "integer");
-  BuildContext ctx{querier_, first, last, deadline, &result.stats};
+  BuildContext ctx{querier_, first, last, limits, &result.stats};
   ASSIGN_OR_RETURN(auto root, Build(expr, ctx));
 
   std::unordered_map<std::string, size_t> index;
   bool scalar = false;
   for (int64_t t = first; t <= last; t += params.instant ? 1 : params.step_ns) {
-    RETURN_IF_ERROR(deadline.Check());
+    RETURN_IF_ERROR(limits.CheckDeadline());
     ASSIGN_OR_RETURN(StepValue v, root->Eval(t));
     if (v.is_scalar) {
       scalar = true;

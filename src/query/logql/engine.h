@@ -1,7 +1,9 @@
 // LogQL engine: evaluates a parsed query (parser.h) against a store::LogQuerier. Log queries
 // return streams (entries in the requested direction, at most `limit`); metric queries are
-// evaluated step by step like Loki (range windows (t - range, t]). Enforces the series limit
-// and a deadline checked while entries are processed.
+// evaluated step by step like Loki (range windows (t - range, t]). Entries stream from the
+// store (LogQuerier::Scan): a log query stops reading once it has `limit` entries that passed its
+// pipeline. Enforces the series limit, the deadline and the entry budget (store::QueryLimits:
+// log entries and metric samples held).
 // Thread-safety: an Engine holds no per-query state; Exec may run concurrently if the querier
 // allows it.
 #pragma once
@@ -16,19 +18,6 @@
 #include "store/querier.h"
 
 namespace otter::query::logql {
-
-// When a query must stop; Check() fails with DeadlineExceeded after it.
-class Deadline {
- public:
-  using Clock = std::chrono::steady_clock;
-  Deadline() : at_(Clock::time_point::max()) {}
-  explicit Deadline(Clock::time_point at) : at_(at) {}
-  static Deadline After(Clock::duration timeout) { return Deadline(Clock::now() + timeout); }
-  Status Check() const;
-
- private:
-  Clock::time_point at_;
-};
 
 struct EngineOptions {
   size_t max_series = 500;  // metric results (Loki's max_query_series)
@@ -72,13 +61,13 @@ class Engine {
   // Errors: InvalidArgument (pipeline errors, limits: HTTP 400), DeadlineExceeded, and the
   // querier's own errors.
   StatusOr<QueryResult> Exec(const Expr& expr, const QueryParams& params,
-                             const Deadline& deadline) const;
+                             const store::QueryLimits& limits) const;
 
  private:
   StatusOr<QueryResult> ExecLogs(const LogSelectorExpr& selector, const QueryParams& params,
-                                 const Deadline& deadline) const;
+                                 const store::QueryLimits& limits) const;
   StatusOr<QueryResult> ExecMetric(const Expr& expr, const QueryParams& params,
-                                   const Deadline& deadline) const;
+                                   const store::QueryLimits& limits) const;
 
   store::LogQuerier& querier_;
   EngineOptions options_;

@@ -30,12 +30,13 @@ class LogqlEngineTest : public ::testing::Test {
     fake_.Add(cart, kT + 25 * kSec, R"(level=info msg=added item=7)");
   }
 
-  StatusOr<QueryResult> Run(std::string_view q, QueryParams p,
-                            Deadline deadline = Deadline::After(std::chrono::seconds(30))) {
+  StatusOr<QueryResult> Run(
+      std::string_view q, QueryParams p,
+      store::QueryLimits limits = store::QueryLimits::WithTimeout(std::chrono::seconds(30))) {
     auto e = ParseQuery(q);
     if (!e.ok()) return e.status();
     Engine engine(fake_, options_);
-    return engine.Exec(**e, p, deadline);
+    return engine.Exec(**e, p, limits);
   }
 
   QueryParams LogRange(store::Direction d = store::Direction::kBackward, size_t limit = 100) {
@@ -292,6 +293,33 @@ TEST_F(LogqlEngineTest, PipelineErrorInMetricQuery) {
   EXPECT_TRUE(r->series.empty());
 }
 
+TEST_F(LogqlEngineTest, FilteredLogQueryStopsReadingAtItsLimit) {
+  // One line in ten matches: a limit of 3 needs the newest ~30 entries, not all 1000.
+  for (int i = 0; i < 1000; ++i)
+    fake_.Add({{"job", "many"}}, kT + i * kSec, i % 10 == 0 ? "match x" : "other");
+  auto r = Run(R"({job="many"} |= "x")", LogRange(store::Direction::kBackward, 3));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->streams.size(), 1u);
+  std::vector<int64_t> ts;
+  for (const auto& e : r->streams[0].entries) ts.push_back((e.ts_ns - kT) / kSec);
+  EXPECT_EQ(ts, (std::vector<int64_t>{990, 980, 970}));
+  EXPECT_EQ(fake_.scanned, 30u);
+  EXPECT_EQ(r->stats.lines_processed, 30u);
+}
+
+TEST_F(LogqlEngineTest, MetricQueryFailsPastTheEntryBudget) {
+  for (int i = 0; i < 100; ++i) fake_.Add({{"job", "many"}}, kT + i * kSec, "line");
+  store::QueryLimits limits = store::QueryLimits::WithTimeout(std::chrono::seconds(30), 50);
+  limits.max_items_name = "query::max_log_entries";
+  auto r = Run(R"(count_over_time({job="many"}[5m]))", Instant(kT + 200 * kSec), limits);
+  ASSERT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find("query::max_log_entries"), std::string_view::npos);
+  limits.max_items = 100;
+  r = Run(R"(count_over_time({job="many"}[5m]))", Instant(kT + 200 * kSec), limits);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->series.at(0).points.at(0).second, 100);
+}
+
 TEST_F(LogqlEngineTest, MaxSeriesAndDeadline) {
   options_.max_series = 1;
   auto r = Run(R"(count_over_time({service_name=~".+"}[5m]))", Instant(kT + 60 * kSec));
@@ -300,7 +328,8 @@ TEST_F(LogqlEngineTest, MaxSeriesAndDeadline) {
             "maximum number of series (1) reached for a single query; consider reducing query "
             "cardinality by adding more specific stream selectors, reducing the time range, or "
             "aggregating results with functions like sum(), count() or topk()");
-  r = Run(R"({service_name="cart"})", LogRange(), Deadline(Deadline::Clock::now()));
+  r = Run(R"({service_name="cart"})", LogRange(),
+          store::QueryLimits::WithTimeout(std::chrono::seconds(0)));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
 }
@@ -309,8 +338,8 @@ TEST_F(LogqlEngineTest, RegexBombOnLongLinesFinishes) {
   std::string line(100'000, 'a');
   for (int i = 0; i < 50; ++i) fake_.Add({{"job", "bomb"}}, kT + i * kSec, line);
   fake_.Add({{"job", "bomb"}}, kT + 100 * kSec, line + "b");
-  auto r =
-      Run(R"({job="bomb"} |~ "(a*)*b")", LogRange(), Deadline::After(std::chrono::seconds(20)));
+  auto r = Run(R"({job="bomb"} |~ "(a*)*b")", LogRange(),
+               store::QueryLimits::WithTimeout(std::chrono::seconds(20)));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->streams.size(), 1u);
   ASSERT_EQ(r->streams[0].entries.size(), 1u);

@@ -1,5 +1,6 @@
 // Test-only in-memory store::LogQuerier for the LogQL engine and Loki API tests. Records every
-// LogSelect it receives so tests can observe push-downs (trace_id, limit). Header-only; not
+// LogSelect it receives so tests can observe push-downs (trace_id, limit), and how many entries
+// its scans passed on (`scanned`: proves that a query stopped early). Header-only; not
 // thread-safe (tests use it from one thread).
 #pragma once
 
@@ -63,6 +64,38 @@ class FakeLogQuerier : public store::LogQuerier {
     return out;
   }
 
+  // Select's entries (without its limit) merged across streams in direction order, ties in
+  // stream order.
+  Status Scan(const store::LogSelect& select, const store::QueryLimits& limits,
+              const store::LogVisitor& fn) override {
+    store::LogSelect all = select;
+    all.limit = 0;
+    auto streams = Select(all);
+    selects.back().limit = select.limit;
+    if (!streams.ok()) return streams.status();
+    RETURN_IF_ERROR(limits.CheckDeadline());
+    const bool backward = select.direction == store::Direction::kBackward;
+    struct Ref {
+      int64_t ts;
+      size_t stream, entry;
+    };
+    std::vector<Ref> refs;
+    for (size_t s = 0; s < streams->size(); ++s)
+      for (size_t e = 0; e < (*streams)[s].entries.size(); ++e)
+        refs.push_back({(*streams)[s].entries[e].ts_ns, s, e});
+    std::stable_sort(refs.begin(), refs.end(), [&](const Ref& a, const Ref& b) {
+      return backward ? a.ts > b.ts : a.ts < b.ts;
+    });
+    size_t passed = 0;
+    for (const Ref& r : refs) {
+      ++scanned;
+      store::LogStream& s = (*streams)[r.stream];
+      if (!fn(s.labels, std::move(s.entries[r.entry]))) break;
+      if (++passed == select.limit) break;
+    }
+    return Status::Ok();
+  }
+
   StatusOr<std::vector<std::string>> LabelNames(int64_t, int64_t) override {
     std::set<std::string> names;
     for (const auto& s : streams_)
@@ -92,7 +125,8 @@ class FakeLogQuerier : public store::LogQuerier {
   }
 
   std::vector<store::LogSelect> selects;
-  Status fail;  // returned by Select when not OK
+  size_t scanned = 0;  // entries Scan passed to its callers
+  Status fail;         // returned by Select when not OK
 
  private:
   std::vector<store::LogStream> streams_;
