@@ -17,6 +17,7 @@
 #include "component/registry.h"
 #include "config/loader.h"
 #include "pipeline/service.h"
+#include "telemetry/log_format.h"
 #include "telemetry/metrics_server.h"
 #include "telemetry/process_metrics.h"
 
@@ -30,10 +31,12 @@ struct Loaded {
   pipeline::ServiceConfig service;
 };
 
-// Loads and validates; prints every error (file:line) and returns nullptr on failure.
+// Loads and validates; prints every error (file:line) and returns nullptr on failure. With
+// `initial`, the config's log encoding applies before its own warnings are printed.
 std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Registry& registry,
-                                   spdlog::logger& log, bool print_to_stderr) {
+                                   spdlog::logger& log, bool print_to_stderr, bool initial) {
   auto loaded = std::make_unique<Loaded>();
+  std::vector<std::string> warnings;
   if (opts.uris.empty() && opts.sets.empty()) {
     auto root = config::ParseYaml(pipeline::DefaultConfigYaml(), "<built-in default config>");
     if (!root.ok()) {
@@ -44,8 +47,9 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
   } else {
     config::LoadOptions o = opts;
     if (o.uris.empty()) o.uris.push_back("yaml:service::pipelines: {}");  // --set only
-    auto root = config::Load(o);
+    auto root = config::Load(o, &warnings);
     if (!root.ok()) {
+      for (const auto& w : warnings) log.warn("{}", w);
       if (print_to_stderr)
         std::fprintf(stderr, "%s\n", std::string(root.status().message()).c_str());
       else
@@ -56,6 +60,8 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
   }
   config::Diagnostics d;
   loaded->service = pipeline::ParseServiceConfig(loaded->root, registry, d);
+  if (initial && d.ok()) telemetry::ApplyLogEncoding(log, loaded->service.telemetry.logs_encoding);
+  for (const auto& w : warnings) log.warn("{}", w);
   for (const auto& w : d.warnings()) log.warn("{}", w);
   if (!d.ok()) {
     if (print_to_stderr)
@@ -70,7 +76,7 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
 std::shared_ptr<spdlog::logger> MakeLogger() {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("otter", sink);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %n %v");
+  telemetry::ApplyLogEncoding(*logger, "console");
   return logger;
 }
 
@@ -87,8 +93,12 @@ struct Running {
 
 Status StartRunning(Running& r, std::shared_ptr<spdlog::logger> log,
                     telemetry::SelfMetrics& metrics, StatusHub& hub) {
-  ApplyLogLevel(*log, r.loaded->service.telemetry.logs_level);
   const auto& t = r.loaded->service.telemetry;
+  ApplyLogLevel(*log, t.logs_level);
+  telemetry::ApplyLogEncoding(*log, t.logs_encoding);
+  // Before Build: components decide from the level which instruments to create.
+  metrics.SetLevel(
+      telemetry::ParseMetricsLevel(t.metrics_level).value_or(telemetry::MetricsLevel::kNormal));
   if (t.metrics_level != "none" && !t.metrics_address.empty()) {
     r.metrics_server = std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address, log);
     RETURN_IF_ERROR(r.metrics_server->Start().Annotate("service.telemetry.metrics.address"));
@@ -151,7 +161,7 @@ int Run(const config::LoadOptions& opts) {
   StatusHub hub;
 
   Running cur;
-  cur.loaded = LoadConfig(opts, registry, *log, false);
+  cur.loaded = LoadConfig(opts, registry, *log, false, /*initial=*/true);
   if (!cur.loaded) return 1;
   if (Status s = StartRunning(cur, log, metrics, hub); !s.ok()) {
     log->error("cannot start: {}", s.message());
@@ -168,7 +178,7 @@ int Run(const config::LoadOptions& opts) {
       break;
     }
     log->info("received SIGHUP, reloading config");
-    auto next = LoadConfig(opts, registry, *log, false);
+    auto next = LoadConfig(opts, registry, *log, false, /*initial=*/false);
     if (!next) {
       log->error("config reload failed; keeping the running config");
       continue;
@@ -181,7 +191,7 @@ int Run(const config::LoadOptions& opts) {
                  s.message());
       StopRunning(fresh);
       Running old;
-      old.loaded = LoadConfig(opts, registry, *log, false);
+      old.loaded = LoadConfig(opts, registry, *log, false, /*initial=*/false);
       // The previous config may have been edited since; fall back to what is on disk.
       if (!old.loaded || !StartRunning(old, log, metrics, hub).ok()) {
         log->error("cannot restore a running config; exiting");
@@ -204,7 +214,7 @@ int Validate(const config::LoadOptions& opts) {
   auto log = MakeLogger();
   Registry registry;
   RegisterBuiltins(registry);
-  auto loaded = LoadConfig(opts, registry, *log, true);
+  auto loaded = LoadConfig(opts, registry, *log, true, /*initial=*/true);
   if (!loaded) return 1;
   // Creating the components catches errors that only a factory can see (e.g. unreadable files).
   telemetry::SelfMetrics metrics;
