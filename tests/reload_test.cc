@@ -265,5 +265,77 @@ TEST(ReloadTest, InvalidConfigIsReportedWithFileAndLine) {
   EXPECT_EQ(otter.Stop(), 0) << otter.Log();
 }
 
+// service.telemetry.logs.encoding: json applies from the first line the config's own warnings
+// produce (here: an unset ${env:...}, which expands to "" and is named), through a reload.
+TEST(ReloadTest, JsonLogEncodingAndUnsetEnvWarning) {
+  TempDir dir;
+  Ports p;
+  std::string config = Config(p, dir.path() + "/data");
+  config.replace(config.find("  telemetry:\n"), 13,
+                 "  telemetry:\n    logs:\n      encoding: json\n");
+  // An unset variable (line 9) whose "" leaves the value valid: "true" + "".
+  config.replace(config.find("    sync: true\n"), 15,
+                 "    sync: true${env:OTTER_RELOAD_TEST_SURELY_UNSET}\n");
+  OtterProcess otter(dir, "otter", config);
+  ASSERT_TRUE(otter.Start(p.health)) << otter.Log();
+  dir.Write("otter.yaml", config);
+  otter.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return otter.Log().find("config reloaded") != std::string::npos; }))
+      << otter.Log();
+  EXPECT_EQ(otter.Stop(), 0);
+  std::string log = otter.Log();
+  int lines = 0;
+  for (size_t start = 0; start < log.size();) {
+    size_t end = log.find('\n', start);
+    std::string line = log.substr(start, end - start);
+    start = end == std::string::npos ? log.size() : end + 1;
+    ++lines;
+    EXPECT_EQ(line.rfind("{\"level\":\"", 0), 0u) << line;
+    EXPECT_EQ(line.back(), '}') << line;
+  }
+  EXPECT_GE(lines, 5) << log;
+  EXPECT_NE(log.find("{\"level\":\"warn\""), std::string::npos) << log;
+  EXPECT_NE(log.find("unset environment variable OTTER_RELOAD_TEST_SURELY_UNSET"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("otter.yaml:9"), std::string::npos) << log;
+}
+
+// metrics.level as otelcol spells it: none opens no endpoint, basic exposes only the accounting
+// counters, and a reload switches level (the endpoint kept open when its address is unchanged).
+TEST(ReloadTest, MetricsLevelsChooseWhatIsExposed) {
+  TempDir dir;
+  Ports p;
+  auto with_level = [&](const std::string& level) {
+    std::string config = Config(p, dir.path() + "/data");
+    config.replace(config.find("    metrics:\n"), 13, "    metrics:\n      level: " + level + "\n");
+    return config;
+  };
+  OtterProcess otter(dir, "otter", with_level("none"));
+  ASSERT_TRUE(otter.Start(p.health)) << otter.Log();
+  EXPECT_EQ(HttpRequest("GET", p.metrics, "/metrics").status, 0) << "level none opens no endpoint";
+
+  ASSERT_TRUE(ReloadAndWait(dir, otter, with_level("basic"), "config reloaded", 1)) << otter.Log();
+  ASSERT_EQ(HttpRequest("POST", p.otlp, "/v1/traces", SpanJson("b0b0b1b0b0b1b0b0b1b0b0b1b0b0b1b1"),
+                        "application/json")
+                .status,
+            200);
+  std::string basic = HttpRequest("GET", p.metrics, "/metrics").body;
+  EXPECT_EQ(
+      ScrapeValue(basic, R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})"), 1)
+      << basic;
+  EXPECT_EQ(basic.find("otelcol_process_uptime"), std::string::npos) << basic;
+
+  ASSERT_TRUE(ReloadAndWait(dir, otter, with_level("detailed"), "config reloaded", 2))
+      << otter.Log();
+  std::string detailed = HttpRequest("GET", p.metrics, "/metrics").body;
+  EXPECT_NE(detailed.find("otelcol_process_uptime"), std::string::npos) << detailed;
+  EXPECT_EQ(
+      ScrapeValue(detailed, R"(otelcol_receiver_accepted_spans{receiver="otlp",transport="http"})"),
+      1)
+      << detailed;
+  EXPECT_EQ(otter.Stop(), 0) << otter.Log();
+}
+
 }  // namespace
 }  // namespace otter::testing
