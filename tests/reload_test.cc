@@ -177,6 +177,40 @@ TEST(ReloadTest, ChangedConfigTakesEffectAndLosesNothing) {
   EXPECT_EQ(otter.Stop(), 0) << otter.Log();
 }
 
+// A changed receiver on the same port cannot bind beside its predecessor: it is handed over (the
+// old one stops, the new one binds), clients see at most a refused connection or a 503 meanwhile,
+// and the new settings apply.
+TEST(ReloadTest, ChangedReceiverOnTheSamePortIsHandedOver) {
+  TempDir dir;
+  Ports p;
+  const std::string data = dir.path() + "/data";
+  std::string config = Config(p, data);
+  OtterProcess otter(dir, "otter", config);
+  ASSERT_TRUE(otter.Start(p.health)) << otter.Log();
+  Sender sender(p.otlp);
+  ASSERT_TRUE(Eventually([&] { return sender.acked() >= 50; })) << otter.Log();
+
+  const std::string endpoint = "        endpoint: " + Addr(p.otlp) + "\n";
+  config.replace(config.find(endpoint), endpoint.size(),
+                 endpoint + "        traces_url_path: /v2/traces\n");
+  ASSERT_TRUE(ReloadAndWait(dir, otter, config, "config reloaded (changed components", 1))
+      << otter.Log();
+  EXPECT_EQ(HttpRequest("POST", p.otlp, "/v2/traces", SpanJson("d0d0d1d0d0d1d0d0d1d0d0d1d0d0d1d1"),
+                        "application/json")
+                .status,
+            200)
+      << otter.Log();
+  sender.Stop();  // it posts to /v1/traces, which is now 404: only what came before counts
+  std::vector<std::string> other;
+  for (auto& u : sender.unexpected)
+    if (u.rfind("404", 0) != 0) other.push_back(u);
+  sender.unexpected.clear();
+  EXPECT_TRUE(other.empty()) << other.front();
+  ExpectAllAckedStored(sender, p.query, otter.Log());
+  EXPECT_TRUE(Stored(p.query, "d0d0d1d0d0d1d0d0d1d0d0d1d0d0d1d1"));
+  EXPECT_EQ(otter.Stop(), 0) << otter.Log();
+}
+
 // A socket held by someone else (not otter), without SO_REUSEPORT.
 class TakenPort {
  public:
