@@ -75,7 +75,8 @@ Node Nest(const std::vector<std::string>& path, Node value, const std::string& s
   return value;
 }
 
-StatusOr<std::string> ExpandScalar(const std::string& s, const EnvLookup& env, const Node& at) {
+StatusOr<std::string> ExpandScalar(const std::string& s, const EnvLookup& env, const Node& at,
+                                   std::vector<std::string>* warnings) {
   std::string out;
   size_t i = 0;
   while (i < s.size()) {
@@ -111,7 +112,15 @@ StatusOr<std::string> ExpandScalar(const std::string& s, const EnvLookup& env, c
         has_default = true;
       }
       std::string value;
-      if (!env(name, &value)) value = has_default ? fallback : "";
+      if (!env(name, &value)) {
+        value = has_default ? fallback : "";
+        // otelcol expands an unset variable to "" but says so: a typo in a variable name
+        // otherwise silently becomes an empty endpoint or key.
+        if (!has_default && warnings)
+          warnings->push_back(at.Where() +
+                              ": configuration references unset environment variable " + name +
+                              "; it expands to \"\"");
+      }
       out += value;
       i = close + 1;
       continue;
@@ -160,17 +169,17 @@ void Merge(Node& base, const Node& overlay) {
   base = overlay;
 }
 
-Status ExpandEnv(Node& node, const EnvLookup& env) {
+Status ExpandEnv(Node& node, const EnvLookup& env, std::vector<std::string>* warnings) {
   switch (node.kind) {
     case Node::Kind::kScalar: {
-      ASSIGN_OR_RETURN(node.scalar, ExpandScalar(node.scalar, env, node));
+      ASSIGN_OR_RETURN(node.scalar, ExpandScalar(node.scalar, env, node, warnings));
       return Status::Ok();
     }
     case Node::Kind::kMap:
-      for (auto& [k, v] : node.map) RETURN_IF_ERROR(ExpandEnv(v, env));
+      for (auto& [k, v] : node.map) RETURN_IF_ERROR(ExpandEnv(v, env, warnings));
       return Status::Ok();
     case Node::Kind::kSeq:
-      for (auto& v : node.seq) RETURN_IF_ERROR(ExpandEnv(v, env));
+      for (auto& v : node.seq) RETURN_IF_ERROR(ExpandEnv(v, env, warnings));
       return Status::Ok();
     case Node::Kind::kNull:
       return Status::Ok();
@@ -178,7 +187,7 @@ Status ExpandEnv(Node& node, const EnvLookup& env) {
   return Status::Ok();
 }
 
-StatusOr<Node> Load(const LoadOptions& options) {
+StatusOr<Node> Load(const LoadOptions& options, std::vector<std::string>* warnings) {
   Node root;
   root.kind = Node::Kind::kMap;
   for (const auto& uri : options.uris) {
@@ -214,7 +223,7 @@ StatusOr<Node> Load(const LoadOptions& options) {
     value.line = 0;
     Merge(root, Nest(SplitPath(set.substr(0, eq)), std::move(value), "--set " + set));
   }
-  RETURN_IF_ERROR(ExpandEnv(root, options.env));
+  RETURN_IF_ERROR(ExpandEnv(root, options.env, warnings));
   return root;
 }
 

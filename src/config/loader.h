@@ -26,13 +26,15 @@ struct LoadOptions {
   EnvLookup env = ProcessEnv();
 };
 
-// Loads, merges and expands. Errors carry file:line.
-StatusOr<Node> Load(const LoadOptions& options);
+// Loads, merges and expands. Errors carry file:line; warnings (e.g. a reference to an unset
+// environment variable, which expands to "" as in otelcol) are appended to `warnings` if given.
+StatusOr<Node> Load(const LoadOptions& options, std::vector<std::string>* warnings = nullptr);
 
 // Merges `overlay` into `base` (maps recursively; other kinds replace).
 void Merge(Node& base, const Node& overlay);
 
-// Expands ${...} references in every scalar of `node`. Unknown schemes are errors.
-Status ExpandEnv(Node& node, const EnvLookup& env);
+// Expands ${...} references in every scalar of `node`. Unknown schemes are errors; each
+// reference to an unset variable without a :-default adds a warning naming it.
+Status ExpandEnv(Node& node, const EnvLookup& env, std::vector<std::string>* warnings = nullptr);
 
 }  // namespace otter::config

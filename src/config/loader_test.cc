@@ -45,6 +45,25 @@ TEST(ConfigLoaderTest, ExpandsEnvForms) {
   EXPECT_EQ(root->Find("f")->scalar, "pre-h1-post");
 }
 
+TEST(ConfigLoaderTest, UnsetEnvExpandsToEmptyWithAWarningNamingIt) {
+  LoadOptions o;
+  o.uris = {
+      WriteTemp("unset.yaml",
+                "a: ${env:NOPE_NOT_SET}\nb: ${env:HOST}\nc: ${env:GONE:-d}\nd: x${BARE_UNSET}y\n")};
+  o.env = FakeEnv({{"HOST", "h1"}});
+  std::vector<std::string> warnings;
+  auto root = Load(o, &warnings);
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  EXPECT_EQ(root->Find("a")->scalar, "");
+  EXPECT_EQ(root->Find("d")->scalar, "xy");
+  // One warning per unset reference without a default, naming the variable and where it is.
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("unset.yaml:1"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("NOPE_NOT_SET"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("unset.yaml:4"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("BARE_UNSET"), std::string::npos) << warnings[1];
+}
+
 TEST(ConfigLoaderTest, UnknownProviderIsAnError) {
   LoadOptions o;
   o.uris = {WriteTemp("prov.yaml", "a: ${vault:secret}\n")};

@@ -16,6 +16,29 @@ Node* Node::FindMutable(std::string_view key) {
   return nullptr;
 }
 
+bool SameSettings(const Node& a, const Node& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Node::Kind::kNull:
+      return true;
+    case Node::Kind::kScalar:
+      return a.scalar == b.scalar;
+    case Node::Kind::kSeq:
+      if (a.seq.size() != b.seq.size()) return false;
+      for (size_t i = 0; i < a.seq.size(); ++i)
+        if (!SameSettings(a.seq[i], b.seq[i])) return false;
+      return true;
+    case Node::Kind::kMap:
+      if (a.map.size() != b.map.size()) return false;
+      for (const auto& [k, v] : a.map) {
+        const Node* other = b.Find(k);
+        if (!other || !SameSettings(v, *other)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
 std::string Node::Where() const {
   if (file.empty()) return "<command line>";
   if (line == 0) return file;

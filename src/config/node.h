@@ -28,6 +28,11 @@ struct Node {
   std::string Where() const;
 };
 
+// True if `a` and `b` hold the same settings: same kinds, scalars and keys (maps compared
+// regardless of key order), ignoring where they came from. A reload uses it to keep running
+// a component whose config did not change.
+bool SameSettings(const Node& a, const Node& b);
+
 // Errors and warnings collected while loading and validating a config; every entry says where.
 class Diagnostics {
  public:

@@ -159,6 +159,14 @@ class Table {
     return std::move(*this);
   }
 
+  // A check run after every key of a section is parsed, for diagnostics that depend on several
+  // keys together (e.g. a warning that one key has no effect without another).
+  using CheckFn = std::function<void(const Node& section, const Cfg&, Diagnostics&)>;
+  Table&& Check(CheckFn fn) && {
+    checks_.push_back(std::move(fn));
+    return std::move(*this);
+  }
+
   void Parse(const Node& node, Cfg& out, Diagnostics& d) const {
     if (node.IsNull()) return;  // "grpc:" with no body = all defaults
     if (!node.IsMap()) {
@@ -181,6 +189,7 @@ class Table {
       if (value.IsNull() && e->type != "section") continue;  // "key:" with no value = default
       e->parse(value, out, d);
     }
+    for (const auto& check : checks_) check(node, out, d);
   }
 
   std::vector<FieldDoc> Docs() const {
@@ -207,6 +216,7 @@ class Table {
     return s;
   }
   std::vector<Entry> fields_;
+  std::vector<CheckFn> checks_;
 };
 
 }  // namespace otter::config

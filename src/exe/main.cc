@@ -17,6 +17,7 @@
 #include "component/registry.h"
 #include "config/loader.h"
 #include "pipeline/service.h"
+#include "telemetry/log_format.h"
 #include "telemetry/metrics_server.h"
 #include "telemetry/process_metrics.h"
 
@@ -30,10 +31,12 @@ struct Loaded {
   pipeline::ServiceConfig service;
 };
 
-// Loads and validates; prints every error (file:line) and returns nullptr on failure.
+// Loads and validates; prints every error (file:line) and returns nullptr on failure. With
+// `initial`, the config's log encoding applies before its own warnings are printed.
 std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Registry& registry,
-                                   spdlog::logger& log, bool print_to_stderr) {
+                                   spdlog::logger& log, bool print_to_stderr, bool initial) {
   auto loaded = std::make_unique<Loaded>();
+  std::vector<std::string> warnings;
   if (opts.uris.empty() && opts.sets.empty()) {
     auto root = config::ParseYaml(pipeline::DefaultConfigYaml(), "<built-in default config>");
     if (!root.ok()) {
@@ -44,8 +47,9 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
   } else {
     config::LoadOptions o = opts;
     if (o.uris.empty()) o.uris.push_back("yaml:service::pipelines: {}");  // --set only
-    auto root = config::Load(o);
+    auto root = config::Load(o, &warnings);
     if (!root.ok()) {
+      for (const auto& w : warnings) log.warn("{}", w);
       if (print_to_stderr)
         std::fprintf(stderr, "%s\n", std::string(root.status().message()).c_str());
       else
@@ -56,6 +60,8 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
   }
   config::Diagnostics d;
   loaded->service = pipeline::ParseServiceConfig(loaded->root, registry, d);
+  if (initial && d.ok()) telemetry::ApplyLogEncoding(log, loaded->service.telemetry.logs_encoding);
+  for (const auto& w : warnings) log.warn("{}", w);
   for (const auto& w : d.warnings()) log.warn("{}", w);
   if (!d.ok()) {
     if (print_to_stderr)
@@ -70,7 +76,7 @@ std::unique_ptr<Loaded> LoadConfig(const config::LoadOptions& opts, const Regist
 std::shared_ptr<spdlog::logger> MakeLogger() {
   auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("otter", sink);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %n %v");
+  telemetry::ApplyLogEncoding(*logger, "console");
   return logger;
 }
 
@@ -78,23 +84,40 @@ void ApplyLogLevel(spdlog::logger& log, const std::string& level) {
   log.set_level(spdlog::level::from_str(level == "warn" ? "warning" : level));
 }
 
-// One running instance: the config, the service and the self-metrics endpoint.
+// One running instance: the config, the service and the self-metrics endpoint. Members are
+// destroyed in reverse: the service before the config it points into.
 struct Running {
   std::unique_ptr<Loaded> loaded;
   std::unique_ptr<pipeline::Service> service;
   std::unique_ptr<telemetry::MetricsServer> metrics_server;
 };
 
-Status StartRunning(Running& r, std::shared_ptr<spdlog::logger> log,
-                    telemetry::SelfMetrics& metrics, StatusHub& hub) {
-  ApplyLogLevel(*log, r.loaded->service.telemetry.logs_level);
+telemetry::MetricsLevel LevelOf(const Loaded& l) {
+  return telemetry::ParseMetricsLevel(l.service.telemetry.metrics_level)
+      .value_or(telemetry::MetricsLevel::kNormal);
+}
+
+// True if `prev` runs a self-metrics endpoint `r`'s config would open the same way.
+bool SameMetricsEndpoint(const Running& r, const Running* prev) {
   const auto& t = r.loaded->service.telemetry;
-  if (t.metrics_level != "none" && !t.metrics_address.empty()) {
+  return prev && prev->metrics_server && t.metrics_level != "none" &&
+         t.metrics_address == prev->loaded->service.telemetry.metrics_address;
+}
+
+// Starts `r`; with `prev` (a reload) alongside it, adopting its unchanged components and its
+// self-metrics endpoint (handed over in HandOver). On failure what `r` started is stopped again
+// and `prev` is untouched.
+Status StartRunning(Running& r, const Running* prev, std::shared_ptr<spdlog::logger> log,
+                    telemetry::SelfMetrics& metrics, StatusHub& hub) {
+  const auto& t = r.loaded->service.telemetry;
+  // Before Build: components decide from the level which instruments to create.
+  metrics.SetLevel(LevelOf(*r.loaded));
+  if (!SameMetricsEndpoint(r, prev) && t.metrics_level != "none" && !t.metrics_address.empty()) {
     r.metrics_server = std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address, log);
     RETURN_IF_ERROR(r.metrics_server->Start().Annotate("service.telemetry.metrics.address"));
   }
   r.service = std::make_unique<pipeline::Service>(r.loaded->service, log, &metrics, &hub);
-  RETURN_IF_ERROR(r.service->Build());
+  RETURN_IF_ERROR(r.service->Build(prev ? prev->service.get() : nullptr));
   return r.service->Start();
 }
 
@@ -103,6 +126,99 @@ void StopRunning(Running& r) {
   r.service.reset();
   if (r.metrics_server) r.metrics_server->Stop();
   r.metrics_server.reset();
+}
+
+void ApplyLogSettings(const Loaded& l, spdlog::logger& log) {
+  ApplyLogLevel(log, l.service.telemetry.logs_level);
+  telemetry::ApplyLogEncoding(log, l.service.telemetry.logs_encoding);
+}
+
+// `next` has started (or its shared receivers are paused, see Reload): it takes over from
+// `cur`, which stops whatever `next` did not adopt. Afterwards `cur` holds `next`.
+void HandOver(Running& cur, Running& next, spdlog::logger& log) {
+  next.service->Activate();
+  if (cur.service) cur.service->Shutdown(next.service.get());  // already done by a hand-over
+  cur.service.reset();
+  if (!next.metrics_server && SameMetricsEndpoint(next, &cur)) {
+    next.metrics_server = std::move(cur.metrics_server);
+  } else if (cur.metrics_server) {
+    cur.metrics_server->Stop();
+    cur.metrics_server.reset();
+  }
+  ApplyLogSettings(*next.loaded, log);
+  cur = std::move(next);
+}
+
+// SIGHUP with a config that loaded and validated. The new graph is started while the old one
+// keeps serving; unchanged receivers, exporters (the store) and extensions are carried over, so
+// their sockets and locks never close. Only if that fails and the new config replaces a running
+// component with a changed one (which may need the port or lock its predecessor holds) is the
+// old graph stopped first — shared receivers answer "retry" meanwhile — and, if the new one
+// still cannot start, the old config is started again from memory. Never exits. docs/reload.md.
+void Reload(Running& cur, std::unique_ptr<Loaded> loaded, std::shared_ptr<spdlog::logger> log,
+            telemetry::SelfMetrics& metrics, StatusHub& hub) {
+  Running next;
+  next.loaded = std::move(loaded);
+  Status s = StartRunning(next, &cur, log, metrics, hub);
+  if (s.ok()) {
+    HandOver(cur, next, *log);
+    log->info("config reloaded");
+    return;
+  }
+  const bool replaces = next.service && next.service->ReplacesComponentsOf(*cur.service);
+  next.service.reset();  // stops nothing it did not start; the adopted ones keep running
+  if (!replaces) {
+    StopRunning(next);
+    metrics.SetLevel(LevelOf(*cur.loaded));
+    log->error("reloaded config cannot start: {}; keeping the running config", s.message());
+    return;
+  }
+  log->warn(
+      "reloaded config cannot start alongside the running one ({}); stopping the running "
+      "components it changes first",
+      s.message());
+  next.service = std::make_unique<pipeline::Service>(next.loaded->service, log, &metrics, &hub);
+  if (Status b = next.service->Build(cur.service.get()); !b.ok()) {
+    StopRunning(next);
+    metrics.SetLevel(LevelOf(*cur.loaded));
+    log->error("reloaded config cannot start: {}; keeping the running config", b.message());
+    return;
+  }
+  next.service->PauseSharedReceivers();
+  cur.service->Shutdown(next.service.get());
+  cur.service.reset();
+  if (Status s2 = next.service->Start(); s2.ok()) {
+    HandOver(cur, next, *log);
+    log->info("config reloaded (changed components were restarted)");
+    return;
+  } else {
+    log->error("reloaded config cannot start: {}; restoring the previous config", s2.message());
+  }
+  // Restore the previous config from memory (the files may have changed since), adopting what
+  // `next` still runs.
+  Running old;
+  old.loaded = std::move(cur.loaded);
+  old.metrics_server = std::move(cur.metrics_server);
+  metrics.SetLevel(LevelOf(*old.loaded));
+  old.service = std::make_unique<pipeline::Service>(old.loaded->service, log, &metrics, &hub);
+  Status r = old.service->Build(next.service.get());
+  if (r.ok()) r = old.service->Start();
+  if (r.ok()) {
+    cur = std::move(next);  // what HandOver expects: cur is the one handing over
+    HandOver(cur, old, *log);
+    log->info("previous config restored");
+    return;
+  }
+  old.service.reset();
+  log->error(
+      "cannot restore the previous config either: {}; otter keeps running the components that "
+      "still run and refuses the rest retryably; fix the config and send SIGHUP again",
+      r.message());
+  cur = std::move(next);
+  if (!cur.metrics_server)
+    cur.metrics_server = std::move(old.metrics_server);
+  else if (old.metrics_server)
+    old.metrics_server->Stop();
 }
 
 // One line with every non-zero data counter, so an operator (or a test) can audit after exit that
@@ -154,9 +270,10 @@ int Run(const config::LoadOptions& opts) {
   StatusHub hub;
 
   Running cur;
-  cur.loaded = LoadConfig(opts, registry, *log, false);
+  cur.loaded = LoadConfig(opts, registry, *log, false, /*initial=*/true);
   if (!cur.loaded) return 1;
-  if (Status s = StartRunning(cur, log, metrics, hub); !s.ok()) {
+  ApplyLogSettings(*cur.loaded, *log);
+  if (Status s = StartRunning(cur, nullptr, log, metrics, hub); !s.ok()) {
     log->error("cannot start: {}", s.message());
     StopRunning(cur);
     return 1;
@@ -171,31 +288,12 @@ int Run(const config::LoadOptions& opts) {
       break;
     }
     log->info("received SIGHUP, reloading config");
-    auto next = LoadConfig(opts, registry, *log, false);
+    auto next = LoadConfig(opts, registry, *log, false, /*initial=*/false);
     if (!next) {
       log->error("config reload failed; keeping the running config");
       continue;
     }
-    StopRunning(cur);
-    Running fresh;
-    fresh.loaded = std::move(next);
-    if (Status s = StartRunning(fresh, log, metrics, hub); !s.ok()) {
-      log->error("reloaded config failed to start ({}); restoring the previous config",
-                 s.message());
-      StopRunning(fresh);
-      Running old;
-      old.loaded = LoadConfig(opts, registry, *log, false);
-      // The previous config may have been edited since; fall back to what is on disk.
-      if (!old.loaded || !StartRunning(old, log, metrics, hub).ok()) {
-        log->error("cannot restore a running config; exiting");
-        StopRunning(old);
-        return 1;
-      }
-      cur = std::move(old);
-      continue;
-    }
-    cur = std::move(fresh);
-    log->info("config reloaded");
+    Reload(cur, std::move(next), log, metrics, hub);
   }
   StopRunning(cur);
   LogFinalCounts(metrics, *log);
@@ -207,7 +305,7 @@ int Validate(const config::LoadOptions& opts) {
   auto log = MakeLogger();
   Registry registry;
   RegisterBuiltins(registry);
-  auto loaded = LoadConfig(opts, registry, *log, true);
+  auto loaded = LoadConfig(opts, registry, *log, true, /*initial=*/true);
   if (!loaded) return 1;
   // Creating the components catches errors that only a factory can see (e.g. unreadable files).
   telemetry::SelfMetrics metrics;

@@ -31,11 +31,20 @@ const config::Table<TlsServerSettings>& TlsServerTable() {
                  "PEM certificate (chain) the server presents")
           .Field("key_file", &TlsServerSettings::key_file, "PEM private key of cert_file")
           .Field("ca_file", &TlsServerSettings::ca_file,
-                 "PEM CA bundle (servers use client_ca_file for mTLS)")
+                 "accepted as otelcol does, but has no effect on a server: client_ca_file "
+                 "enables client verification (mTLS)")
           .Field("client_ca_file", &TlsServerSettings::client_ca_file,
                  "PEM CA bundle; when set, clients must present a certificate it signed (mTLS)")
           .Field("min_version", &TlsServerSettings::min_version,
-                 "lowest TLS version accepted: 1.2 or 1.3");
+                 "lowest TLS version accepted: 1.2 or 1.3")
+          // otelcol loads a server's ca_file into the root pool, which a Go TLS server never
+          // consults, so it silently verifies nobody; users who meant mTLS deserve to hear it.
+          .Check([](const config::Node& at, const TlsServerSettings& s, config::Diagnostics& d) {
+            if (!s.ca_file.empty() && s.client_ca_file.empty())
+              d.Warning(at.Find("ca_file") ? *at.Find("ca_file") : at,
+                        "tls.ca_file on a server does not enable client verification (clients "
+                        "are not asked for a certificate); use client_ca_file for mTLS");
+          });
   return table;
 }
 

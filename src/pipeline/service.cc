@@ -1,19 +1,53 @@
 #include "pipeline/service.h"
 
+#include <algorithm>
 #include <map>
 
 #include "pipeline/fanout.h"
+#include "pipeline/redirect.h"
 
 namespace otter::pipeline {
 
+// A receiver, exporter or extension instance that successive Services can share across a
+// reload. `owner` is the one Service that starts and stops it; a hand-over (Shutdown with a
+// successor that shares it) passes ownership on. For a receiver, `feeding` is the Service whose
+// pipelines its Redirects point at (null while paused).
+struct Service::Shared {
+  // Receivers only: what the receiver was built with (declared before it, so they outlive it),
+  // and which signals it carries.
+  Redirect<pdata::TraceBatch> traces;
+  Redirect<pdata::MetricBatch> metrics;
+  Redirect<pdata::LogBatch> logs;
+  bool wired[3] = {false, false, false};
+  const Service* feeding = nullptr;
+
+  ComponentKind kind = ComponentKind::kReceiver;
+  std::string name;  // "receiver otlp", for errors
+  std::unique_ptr<Component> component;
+  Receiver* receiver = nullptr;
+  Exporter* exporter = nullptr;
+  const Service* owner = nullptr;
+  bool running = false;
+
+  void Feed(const Consumers& c, const Service* by) {
+    traces.Set(c.traces);
+    metrics.Set(c.metrics);
+    logs.Set(c.logs);
+    feeding = by;
+  }
+};
+
 struct Service::Graph {
-  // Declared first so they are destroyed last: receivers and processors point into them.
+  // Declared first so they are destroyed last: processors and Redirects point into them.
   std::vector<std::unique_ptr<void, void (*)(void*)>> fanouts;  // type-erased owners
-  std::vector<std::pair<std::string, std::unique_ptr<Extension>>> extensions;
-  std::map<ComponentId, std::unique_ptr<Exporter>> exporters;
+  std::vector<std::pair<ComponentId, std::shared_ptr<Shared>>> extensions;
+  std::map<ComponentId, std::shared_ptr<Shared>> exporters;
   // Per pipeline, in pipeline order (first processor first).
   std::vector<std::vector<std::pair<std::string, std::unique_ptr<Processor>>>> processors;
-  std::map<ComponentId, std::unique_ptr<Receiver>> receivers;
+  std::vector<Processor*> started_processors;
+  std::map<ComponentId, std::shared_ptr<Shared>> receivers;
+  // Per receiver: the entries of the pipelines it feeds in this graph.
+  std::map<ComponentId, Consumers> receiver_targets;
 
   template <class B>
   Consumer<B>* MakeFanOut(std::vector<Consumer<B>*> consumers) {
@@ -21,6 +55,15 @@ struct Service::Graph {
     auto* f = new FanOut<B>(std::move(consumers));
     fanouts.emplace_back(f, [](void* p) { delete static_cast<FanOut<B>*>(p); });
     return f;
+  }
+
+  bool Holds(const Shared* s) const {
+    for (const auto& [id, e] : extensions)
+      if (e.get() == s) return true;
+    for (const auto* m : {&exporters, &receivers})
+      for (const auto& [id, e] : *m)
+        if (e.get() == s) return true;
+    return false;
   }
 };
 
@@ -34,6 +77,17 @@ void AddTo(Consumers& c, Consumer<B>* consumer) {
     c.metrics = consumer;
   else
     c.logs = consumer;
+}
+
+bool SameSpec(const ComponentSpec& a, const ComponentSpec* b) {
+  return b && a.factory == b->factory && a.node && b->node &&
+         config::SameSettings(*a.node, *b->node);
+}
+
+const ComponentSpec* FindSpec(const std::map<ComponentId, ComponentSpec>& specs,
+                              const ComponentId& id) {
+  auto it = specs.find(id);
+  return it == specs.end() ? nullptr : &it->second;
 }
 
 }  // namespace
@@ -54,15 +108,39 @@ ComponentContext Service::Context(const ComponentId& id, ComponentKind kind) con
   return ctx;
 }
 
-Status Service::Build() {
+Status Service::Build(const Service* running) {
   graph_ = std::make_unique<Graph>();
   Graph& g = *graph_;
+  const Graph* prev = running ? running->graph_.get() : nullptr;
+  // The running instance of `id` if it runs with the same settings, else null.
+  auto adoptable = [&](const std::map<ComponentId, std::shared_ptr<Shared>>* prev_map,
+                       const std::map<ComponentId, ComponentSpec>& prev_specs,
+                       const ComponentSpec& spec) -> std::shared_ptr<Shared> {
+    if (!prev_map) return nullptr;
+    auto it = prev_map->find(spec.id);
+    if (it == prev_map->end() || !it->second->running) return nullptr;
+    return SameSpec(spec, FindSpec(prev_specs, spec.id)) ? it->second : nullptr;
+  };
 
   for (const auto& id : config_.enabled_extensions) {
     const ComponentSpec& spec = config_.extensions.at(id);
-    auto ext = spec.factory->create_extension(Context(id, ComponentKind::kExtension), *spec.config);
-    if (!ext.ok()) return ext.status().Annotate("extension " + id.ToString());
-    g.extensions.emplace_back(id.ToString(), std::move(*ext));
+    std::shared_ptr<Shared> sh;
+    if (prev) {
+      std::map<ComponentId, std::shared_ptr<Shared>> prev_ext(prev->extensions.begin(),
+                                                              prev->extensions.end());
+      sh = adoptable(&prev_ext, running->config_.extensions, spec);
+    }
+    if (!sh) {
+      auto ext =
+          spec.factory->create_extension(Context(id, ComponentKind::kExtension), *spec.config);
+      if (!ext.ok()) return ext.status().Annotate("extension " + id.ToString());
+      sh = std::make_shared<Shared>();
+      sh->kind = ComponentKind::kExtension;
+      sh->name = "extension " + id.ToString();
+      sh->component = std::move(*ext);
+      sh->owner = this;
+    }
+    g.extensions.emplace_back(id, std::move(sh));
   }
 
   // Exporters: one instance per id, shared by every pipeline and signal that lists it.
@@ -70,9 +148,20 @@ Status Service::Build() {
     for (const auto& id : p.exporters) {
       if (g.exporters.count(id)) continue;
       const ComponentSpec& spec = config_.exporters.at(id);
-      auto exp = spec.factory->create_exporter(Context(id, ComponentKind::kExporter), *spec.config);
-      if (!exp.ok()) return exp.status().Annotate("exporter " + id.ToString());
-      g.exporters[id] = std::move(*exp);
+      auto sh = adoptable(prev ? &prev->exporters : nullptr,
+                          running ? running->config_.exporters : config_.exporters, spec);
+      if (!sh) {
+        auto exp =
+            spec.factory->create_exporter(Context(id, ComponentKind::kExporter), *spec.config);
+        if (!exp.ok()) return exp.status().Annotate("exporter " + id.ToString());
+        sh = std::make_shared<Shared>();
+        sh->kind = ComponentKind::kExporter;
+        sh->name = "exporter " + id.ToString();
+        sh->exporter = exp->get();
+        sh->component = std::move(*exp);
+        sh->owner = this;
+      }
+      g.exporters[id] = std::move(sh);
     }
   }
 
@@ -85,7 +174,7 @@ Status Service::Build() {
     using B = decltype(tag);
     std::vector<Consumer<B>*> outs;
     for (const auto& id : p.exporters) {
-      Consumer<B>* c = g.exporters.at(id)->consumers().template get<B>();
+      Consumer<B>* c = g.exporters.at(id)->exporter->consumers().template get<B>();
       if (!c)
         return InvalidArgument("pipeline " + p.id + ": exporter " + id.ToString() +
                                " cannot export " + std::string(SignalName(p.signal)));
@@ -133,7 +222,8 @@ Status Service::Build() {
     RETURN_IF_ERROR(s);
   }
 
-  // Receivers: one instance per id, fanning out to every pipeline that lists it.
+  // Receivers: one instance per id, fanning out to every pipeline that lists it. A receiver is
+  // built with its Shared's Redirects, so a later reload can keep it and re-point them.
   for (const auto& p : config_.pipelines) {
     for (const auto& rid : p.receivers) {
       if (g.receivers.count(rid)) continue;
@@ -142,11 +232,32 @@ Status Service::Build() {
       if (auto it = rx_metrics.find(rid); it != rx_metrics.end())
         c.metrics = g.MakeFanOut(it->second);
       if (auto it = rx_logs.find(rid); it != rx_logs.end()) c.logs = g.MakeFanOut(it->second);
+      g.receiver_targets[rid] = c;
       const ComponentSpec& spec = config_.receivers.at(rid);
-      auto rx =
-          spec.factory->create_receiver(Context(rid, ComponentKind::kReceiver), *spec.config, c);
-      if (!rx.ok()) return rx.status().Annotate("receiver " + rid.ToString());
-      g.receivers[rid] = std::move(*rx);
+      auto sh = adoptable(prev ? &prev->receivers : nullptr,
+                          running ? running->config_.receivers : config_.receivers, spec);
+      // A receiver was built for a set of signals; carrying another set needs a new one.
+      if (sh && (sh->wired[0] != (c.traces != nullptr) || sh->wired[1] != (c.metrics != nullptr) ||
+                 sh->wired[2] != (c.logs != nullptr)))
+        sh = nullptr;
+      if (!sh) {
+        sh = std::make_shared<Shared>();
+        sh->kind = ComponentKind::kReceiver;
+        sh->name = "receiver " + rid.ToString();
+        sh->owner = this;
+        sh->wired[0] = c.traces != nullptr;
+        sh->wired[1] = c.metrics != nullptr;
+        sh->wired[2] = c.logs != nullptr;
+        sh->Feed(c, this);
+        Consumers stable{c.traces ? &sh->traces : nullptr, c.metrics ? &sh->metrics : nullptr,
+                         c.logs ? &sh->logs : nullptr};
+        auto rx = spec.factory->create_receiver(Context(rid, ComponentKind::kReceiver),
+                                                *spec.config, stable);
+        if (!rx.ok()) return rx.status().Annotate("receiver " + rid.ToString());
+        sh->receiver = rx->get();
+        sh->component = std::move(*rx);
+      }
+      g.receivers[rid] = std::move(sh);
     }
   }
   return Status::Ok();
@@ -155,59 +266,121 @@ Status Service::Build() {
 Status Service::Start() {
   if (!graph_) RETURN_IF_ERROR(Build());
   Graph& g = *graph_;
-  auto start = [&](Component* c, const std::string& what) -> Status {
-    Status s = c->Start();
-    if (!s.ok()) {
-      Shutdown();
-      return s.Annotate(what);
+  // What this call started, in order: on failure it is stopped in reverse (receivers first,
+  // then each pipeline front to back, exporters, extensions) and nothing else is touched.
+  std::vector<std::pair<Component*, Shared*>> started;
+  auto undo = [&] {
+    for (auto it = started.rbegin(); it != started.rend(); ++it) {
+      it->first->Shutdown();
+      if (it->second) it->second->running = false;
     }
-    started_.push_back(c);
+    g.started_processors.clear();
+  };
+  auto start_shared = [&](Shared& sh) -> Status {
+    if (sh.owner != this || sh.running) return Status::Ok();  // adopted: already running
+    Status s = sh.component->Start();
+    if (!s.ok()) {
+      undo();
+      return s.Annotate(sh.name);
+    }
+    sh.running = true;
+    started.emplace_back(sh.component.get(), &sh);
     return Status::Ok();
   };
-  for (auto& [name, e] : g.extensions) RETURN_IF_ERROR(start(e.get(), "extension " + name));
-  for (auto& [id, e] : g.exporters) RETURN_IF_ERROR(start(e.get(), "exporter " + id.ToString()));
+  for (auto& [id, e] : g.extensions) RETURN_IF_ERROR(start_shared(*e));
+  for (auto& [id, e] : g.exporters) RETURN_IF_ERROR(start_shared(*e));
   for (auto& pipeline : g.processors)
-    for (auto it = pipeline.rbegin(); it != pipeline.rend(); ++it)
-      RETURN_IF_ERROR(start(it->second.get(), "processor " + it->first));
-  for (auto& [id, r] : g.receivers) RETURN_IF_ERROR(start(r.get(), "receiver " + id.ToString()));
+    for (auto it = pipeline.rbegin(); it != pipeline.rend(); ++it) {
+      Status s = it->second->Start();
+      if (!s.ok()) {
+        undo();
+        return s.Annotate("processor " + it->first);
+      }
+      started.emplace_back(it->second.get(), nullptr);
+      g.started_processors.push_back(it->second.get());
+    }
+  for (auto& [id, r] : g.receivers) RETURN_IF_ERROR(start_shared(*r));
+  started_ = true;
   if (status_) status_->SetReady(true);
   return Status::Ok();
 }
 
-void Service::Shutdown() {
-  if (status_) status_->SetReady(false);
+void Service::Activate() {
   if (!graph_) return;
-  Graph& g = *graph_;
-  auto was_started = [&](Component* c) {
-    for (auto* s : started_)
-      if (s == c) return true;
+  for (auto& [id, r] : graph_->receivers)
+    if (r->feeding != this) r->Feed(graph_->receiver_targets.at(id), this);
+  if (status_) status_->SetReady(true);
+}
+
+void Service::PauseSharedReceivers() {
+  if (!graph_) return;
+  for (auto& [id, r] : graph_->receivers)
+    if (r->owner != this) r->Feed(Consumers{}, nullptr);
+}
+
+bool Service::ReplacesComponentsOf(const Service& running) const {
+  if (!graph_ || !running.graph_) return false;
+  const Graph& prev = *running.graph_;
+  auto replaces = [&](const ComponentId& id, const Shared* mine, const auto& prev_map) {
+    for (const auto& [pid, p] : prev_map)
+      if (pid == id && p.get() != mine) return true;
     return false;
   };
-  // Receivers first (stop intake), then each pipeline front to back so flushes reach live
-  // stages, then exporters (drain), then extensions.
-  for (auto& [id, r] : g.receivers)
-    if (was_started(r.get())) r->Shutdown();
+  for (const auto& [id, e] : graph_->extensions)
+    if (replaces(id, e.get(), prev.extensions)) return true;
+  for (const auto& [id, e] : graph_->exporters)
+    if (replaces(id, e.get(), prev.exporters)) return true;
+  for (const auto& [id, r] : graph_->receivers)
+    if (replaces(id, r.get(), prev.receivers)) return true;
+  return false;
+}
+
+void Service::Shutdown(const Service* successor) {
+  if (!graph_) return;
+  // A Service whose Start failed never said it was ready: the running one still is.
+  if (!successor && started_ && status_) status_->SetReady(false);
+  Graph& g = *graph_;
+  const Graph* next = successor ? successor->graph_.get() : nullptr;
+  // Hands `sh` to the successor if it shares it; otherwise stops it if this Service owns it.
+  auto release = [&](Shared& sh) {
+    if (sh.owner != this) return;
+    if (next && next->Holds(&sh)) {
+      sh.owner = successor;
+      return;
+    }
+    if (sh.running) sh.component->Shutdown();
+    sh.running = false;
+  };
+  // Receivers first (stop intake; a stopping receiver's last requests drain into live
+  // pipelines), then each pipeline front to back so flushes reach live stages, then exporters
+  // (drain), then extensions. No Redirect may point into this graph once it is destroyed: a
+  // kept receiver the successor has not activated yet refuses retryably meanwhile.
+  for (auto& [id, r] : g.receivers) {
+    release(*r);
+    if (r->feeding == this) r->Feed(Consumers{}, nullptr);
+  }
   for (auto& pipeline : g.processors)
     for (auto& [name, p] : pipeline)
-      if (was_started(p.get())) p->Shutdown();
-  for (auto& [id, e] : g.exporters)
-    if (was_started(e.get())) e->Shutdown();
-  for (auto it = g.extensions.rbegin(); it != g.extensions.rend(); ++it)
-    if (was_started(it->second.get())) it->second->Shutdown();
-  started_.clear();
+      if (std::find(g.started_processors.begin(), g.started_processors.end(), p.get()) !=
+          g.started_processors.end())
+        p->Shutdown();
+  g.started_processors.clear();
+  for (auto& [id, e] : g.exporters) release(*e);
+  for (auto it = g.extensions.rbegin(); it != g.extensions.rend(); ++it) release(*it->second);
+  graph_.reset();
 }
 
 Receiver* Service::FindReceiver(const std::string& id) const {
   if (!graph_) return nullptr;
   for (auto& [rid, r] : graph_->receivers)
-    if (rid.ToString() == id) return r.get();
+    if (rid.ToString() == id) return r->receiver;
   return nullptr;
 }
 
 Exporter* Service::FindExporter(const std::string& id) const {
   if (!graph_) return nullptr;
   for (auto& [eid, e] : graph_->exporters)
-    if (eid.ToString() == id) return e.get();
+    if (eid.ToString() == id) return e->exporter;
   return nullptr;
 }
 

@@ -2,6 +2,13 @@
 // exporter and one receiver instance per id (shared by pipelines and signals), one processor
 // instance per (pipeline, id) — wires fan-outs, starts extensions → exporters → processors →
 // receivers, and shuts down in reverse so every stage drains into a still-running next stage.
+//
+// Reload (SIGHUP, docs/reload.md): a new Service is built against the running one and adopts
+// every receiver, exporter and extension whose id and settings are unchanged (the running
+// instance is shared, never reopened — the store keeps its directory lock, a receiver keeps its
+// listening socket). The new Service starts only what it created while the old one keeps
+// serving; Activate() then points the shared receivers at the new pipelines, and the old
+// Service's Shutdown(&successor) stops only what the new one does not share.
 // Owned and driven by one thread (main); components run their own threads.
 #pragma once
 
@@ -26,12 +33,27 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Creates every component (errors name the component). Nothing is started yet.
-  Status Build();
-  // Starts in dependency order; on failure shuts down what was started.
+  // Creates every component (errors name the component). Nothing is started yet. With
+  // `running`, components of `running` that still run with the same id and settings (and, for a
+  // receiver, the same signals) are adopted instead of created.
+  Status Build(const Service* running = nullptr);
+  // Starts, in dependency order, the components this Service created (adopted ones already
+  // run). On failure stops what it started and returns the error naming the component; adopted
+  // components are untouched, so the running Service keeps serving.
   Status Start();
-  // Reverse order; drains. Idempotent.
-  void Shutdown();
+  // After Start: adopted receivers now feed this Service's pipelines; marks the service ready.
+  void Activate();
+  // Adopted receivers answer retryably ("reloading") until the next Activate: used while the
+  // running graph has to stop before the new one can start.
+  void PauseSharedReceivers();
+  // Stops (receivers, processors, exporters, extensions) every running component that
+  // `successor` does not share, then forgets the graph. Without a successor it stops all and
+  // marks the service not ready. Idempotent.
+  void Shutdown(const Service* successor = nullptr);
+
+  // True if this Service has a component that was not adopted although `running` has one with
+  // the same id (a changed component that may need what its predecessor holds: port, lock).
+  bool ReplacesComponentsOf(const Service& running) const;
 
   // For tests: the receiver/exporter instance by id, or null.
   Receiver* FindReceiver(const std::string& id) const;
@@ -39,6 +61,7 @@ class Service {
 
  private:
   struct Graph;
+  struct Shared;
   ComponentContext Context(const ComponentId& id, ComponentKind kind) const;
 
   const ServiceConfig& config_;
@@ -46,7 +69,7 @@ class Service {
   telemetry::SelfMetrics* metrics_;
   StatusHub* status_;
   std::unique_ptr<Graph> graph_;
-  std::vector<Component*> started_;
+  bool started_ = false;  // Start succeeded (it then owns the readiness it reported)
 };
 
 }  // namespace otter::pipeline

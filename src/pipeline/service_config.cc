@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/table.h"
+#include "telemetry/self_metrics.h"
 
 namespace otter::pipeline {
 namespace {
@@ -107,8 +108,7 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
           config::ParseValue(v, t.metrics_address, d);
         else if (k == "level") {
           config::ParseValue(v, t.metrics_level, d);
-          static const std::vector<std::string> kLevels = {"none", "basic", "normal", "detailed"};
-          if (std::find(kLevels.begin(), kLevels.end(), t.metrics_level) == kLevels.end())
+          if (!telemetry::ParseMetricsLevel(t.metrics_level))
             d.Error(v,
                     "service.telemetry.metrics.level must be one of none, basic, normal, detailed");
         } else if (k == "readers") {

@@ -63,6 +63,7 @@ class RecordingExporter : public Exporter, public TraceConsumer {
   RecordingExporter(std::string id, std::string answer)
       : id_(std::move(id)), answer_(std::move(answer)) {}
   Status Start() override {
+    if (answer_ == "nostart") return FailedPrecondition("bind: Address already in use");
     g_events->push_back("start " + id_);
     return Status::Ok();
   }
@@ -129,10 +130,19 @@ class ServiceTest : public ::testing::Test {
   void TearDown() override { g_events = nullptr; }
 
   ServiceConfig Parse(const std::string& yaml, config::Diagnostics& d) {
-    auto root = config::ParseYaml(yaml, "svc.yaml");
-    EXPECT_TRUE(root.ok());
-    root_ = std::move(*root);
-    return ParseServiceConfig(root_, registry_, d);
+    return ParseInto(yaml, root_, d);
+  }
+  // The specs point into `root`, which must outlive the ServiceConfig.
+  ServiceConfig ParseInto(const std::string& yaml, config::Node& root, config::Diagnostics& d) {
+    auto parsed = config::ParseYaml(yaml, "svc.yaml");
+    EXPECT_TRUE(parsed.ok());
+    root = std::move(*parsed);
+    return ParseServiceConfig(root, registry_, d);
+  }
+  // The tags the exporter `id` of `s` saw on the last batch.
+  static std::string LastGot(Service& s, const std::string& id) {
+    auto* e = static_cast<RecordingExporter*>(s.FindExporter(id));
+    return e && !e->got.empty() ? e->got.back() : "";
   }
 
   Status Send(Service& s, const std::string& receiver) {
@@ -183,6 +193,123 @@ service:
                                    "start tag/b", "start fake",  "stop fake",   "stop tag/a",
                                    "stop tag/b",  "stop tag/b",  "stop rec/1",  "stop rec/2"};
   EXPECT_EQ(events_, want);
+}
+
+constexpr char kOld[] = R"(
+receivers: {fake: {}}
+processors: {tag/a: {}}
+exporters: {rec/1: {}}
+service:
+  pipelines:
+    traces: {receivers: [fake], processors: [tag/a], exporters: [rec/1]}
+)";
+
+// A reload keeps the unchanged receiver and exporter running (no stop/start), starts only what
+// changed, re-points the receiver on Activate, and the old graph stops only what it alone had.
+TEST_F(ServiceTest, ReloadAdoptsUnchangedComponentsAndRepointsReceivers) {
+  config::Diagnostics d;
+  config::Node old_root, new_root;
+  auto old_cfg = ParseInto(kOld, old_root, d);
+  auto new_cfg = ParseInto(R"(
+receivers: {fake: {}}
+processors: {tag/b: {}}
+exporters: {rec/1: {}}
+service:
+  pipelines:
+    traces: {receivers: [fake], processors: [tag/b], exporters: [rec/1]}
+)",
+                           new_root, d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  auto old = std::make_unique<Service>(old_cfg, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(old->Start().ok());
+  ASSERT_TRUE(Send(*old, "fake").ok());
+  EXPECT_EQ(LastGot(*old, "rec/1"), "tag/a;");
+  events_.clear();
+
+  Service next(new_cfg, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(next.Build(old.get()).ok());
+  EXPECT_EQ(next.FindReceiver("fake"), old->FindReceiver("fake"));  // the same instance
+  EXPECT_EQ(next.FindExporter("rec/1"), old->FindExporter("rec/1"));
+  EXPECT_FALSE(next.ReplacesComponentsOf(*old));
+  ASSERT_TRUE(next.Start().ok());
+  EXPECT_EQ(events_, (std::vector<std::string>{"start tag/b"}));
+  ASSERT_TRUE(Send(next, "fake").ok());  // not activated yet: still the old pipeline
+  EXPECT_EQ(LastGot(next, "rec/1"), "tag/a;");
+
+  next.Activate();
+  ASSERT_TRUE(Send(next, "fake").ok());
+  EXPECT_EQ(LastGot(next, "rec/1"), "tag/b;");
+  old->Shutdown(&next);
+  old.reset();
+  EXPECT_EQ(events_, (std::vector<std::string>{"start tag/b", "stop tag/a"}));
+  EXPECT_TRUE(hub_.ready());
+  ASSERT_TRUE(Send(next, "fake").ok());
+  EXPECT_EQ(LastGot(next, "rec/1"), "tag/b;");
+
+  next.Shutdown();
+  EXPECT_EQ(events_, (std::vector<std::string>{"start tag/b", "stop tag/a", "stop fake",
+                                               "stop tag/b", "stop rec/1"}));
+  EXPECT_FALSE(hub_.ready());
+}
+
+// A new graph that cannot start stops what it started and leaves the running one untouched.
+TEST_F(ServiceTest, ReloadThatCannotStartLeavesTheRunningGraphServing) {
+  config::Diagnostics d;
+  config::Node old_root, new_root;
+  auto old_cfg = ParseInto(kOld, old_root, d);
+  auto new_cfg = ParseInto(R"(
+receivers: {fake: {}}
+processors: {tag/b: {}}
+exporters: {rec/1: {}, rec/2: {answer: nostart}}
+service:
+  pipelines:
+    traces: {receivers: [fake], processors: [tag/b], exporters: [rec/1, rec/2]}
+)",
+                           new_root, d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  Service old(old_cfg, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(old.Start().ok());
+  events_.clear();
+  {
+    Service next(new_cfg, logger_, &metrics_, &hub_);
+    ASSERT_TRUE(next.Build(&old).ok());
+    EXPECT_FALSE(next.ReplacesComponentsOf(old));  // rec/2 is new, not a changed rec/1
+    Status s = next.Start();
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.message(), "exporter rec/2: bind: Address already in use");
+  }
+  EXPECT_TRUE(events_.empty()) << "the running graph was touched";
+  EXPECT_TRUE(hub_.ready());
+  ASSERT_TRUE(Send(old, "fake").ok());
+  EXPECT_EQ(LastGot(old, "rec/1"), "tag/a;");
+}
+
+// A changed exporter is a replacement: the caller may have to stop the old one first; shared
+// receivers then refuse retryably until the new graph is activated.
+TEST_F(ServiceTest, ChangedComponentIsAReplacementAndPausedReceiversRefuseRetryably) {
+  config::Diagnostics d;
+  config::Node old_root, new_root;
+  auto old_cfg = ParseInto(kOld, old_root, d);
+  std::string changed = kOld;
+  changed.replace(changed.find("rec/1: {}"), 9, "rec/1: {answer: ok}");
+  auto new_cfg = ParseInto(changed, new_root, d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  auto old = std::make_unique<Service>(old_cfg, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(old->Start().ok());
+  Service next(new_cfg, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(next.Build(old.get()).ok());
+  EXPECT_NE(next.FindExporter("rec/1"), old->FindExporter("rec/1"));
+  EXPECT_TRUE(next.ReplacesComponentsOf(*old));
+  next.PauseSharedReceivers();
+  old->Shutdown(&next);
+  old.reset();
+  Status paused = Send(next, "fake");
+  EXPECT_EQ(paused.code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(paused.retryable());
+  ASSERT_TRUE(next.Start().ok());
+  next.Activate();
+  ASSERT_TRUE(Send(next, "fake").ok());
+  EXPECT_EQ(LastGot(next, "rec/1"), "tag/a;");
 }
 
 TEST_F(ServiceTest, CompletionJoinsWorstStatus) {

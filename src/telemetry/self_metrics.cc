@@ -37,7 +37,41 @@ void AppendSample(std::string& out, const std::string& name, const Labels& label
   out += buf;
 }
 
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
 }  // namespace
+
+std::optional<MetricsLevel> ParseMetricsLevel(std::string_view name) {
+  if (name == "none") return MetricsLevel::kNone;
+  if (name == "basic") return MetricsLevel::kBasic;
+  if (name == "normal") return MetricsLevel::kNormal;
+  if (name == "detailed") return MetricsLevel::kDetailed;
+  return std::nullopt;
+}
+
+// One table for every family's level, so the documented split (README, "Self-metrics levels")
+// cannot drift between components. A family not listed is kNormal.
+MetricsLevel MinLevel(std::string_view name) {
+  // Accounting: what came in, went out, failed, was dropped or refused, and queue fill — what an
+  // operator needs to see that received = sent + failed + dropped.
+  static constexpr std::string_view kBasic[] = {
+      "otelcol_receiver_accepted_",       "otelcol_receiver_refused_",
+      "otelcol_exporter_sent_",           "otelcol_exporter_send_failed_",
+      "otelcol_exporter_enqueue_failed_", "otelcol_exporter_queue_size",
+      "otelcol_exporter_queue_capacity",  "otelcol_processor_dropped_",
+      "otelcol_processor_refused_",       "otter_store_written_items_total",
+      "otter_store_refused_writes_total", "otter_store_dropped_",
+  };
+  // Per-request latency histograms (a clock read per request).
+  static constexpr std::string_view kDetailed[] = {"otter_receiver_request_duration_seconds"};
+  for (auto p : kBasic)
+    if (StartsWith(name, p)) return MetricsLevel::kBasic;
+  for (auto p : kDetailed)
+    if (StartsWith(name, p)) return MetricsLevel::kDetailed;
+  return MetricsLevel::kNormal;
+}
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size()]) {
@@ -111,7 +145,9 @@ void SelfMetrics::RemoveCallbackGauge(const std::string& name, Labels labels) {
 std::string SelfMetrics::RenderPrometheus() const {
   std::lock_guard lock(mu_);
   std::string out;
+  const MetricsLevel level = this->level();
   for (const auto& [name, f] : families_) {
+    if (MinLevel(name) > level) continue;
     out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + f.type + "\n";
     for (const auto& [labels, c] : f.counters) AppendSample(out, name, labels, double(c->value()));

@@ -9,13 +9,26 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace otter::telemetry {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// service.telemetry.metrics.level, with otelcol's names. Each family has the lowest level at
+// which it is exposed (MinLevel): basic = the pipeline's accounting counters (received, sent,
+// failed, dropped, refused, queue size), normal (the default) = everything otter emits except
+// what detailed adds, detailed = also per-request latency histograms that cost a clock read per
+// request. none exposes nothing (main does not even open the endpoint).
+enum class MetricsLevel { kNone = 0, kBasic = 1, kNormal = 2, kDetailed = 3 };
+// "none" | "basic" | "normal" | "detailed"; anything else → nullopt.
+std::optional<MetricsLevel> ParseMetricsLevel(std::string_view name);
+// The lowest level at which the family `name` is exposed.
+MetricsLevel MinLevel(std::string_view name);
 
 class Counter {
  public:
@@ -57,6 +70,12 @@ class Histogram {
 
 class SelfMetrics {
  public:
+  // Families below `level` are left out of RenderPrometheus (they still count, so switching the
+  // level on reload loses nothing). Components ask level() before creating instruments that
+  // cost something per item (histograms at kDetailed). Default kNormal.
+  void SetLevel(MetricsLevel level) { level_.store(level, std::memory_order_relaxed); }
+  MetricsLevel level() const { return level_.load(std::memory_order_relaxed); }
+
   // Returns the counter for (name, labels), creating it at 0. References stay valid.
   Counter& GetCounter(const std::string& name, const std::string& help, Labels labels);
   Gauge& GetGauge(const std::string& name, const std::string& help, Labels labels);
@@ -69,7 +88,7 @@ class SelfMetrics {
   // Unregisters it: an owner whose callbacks capture `this` calls it before it goes away.
   void RemoveCallbackGauge(const std::string& name, Labels labels);
 
-  // Prometheus text exposition format 0.0.4.
+  // Prometheus text exposition format 0.0.4; only families whose MinLevel <= level().
   std::string RenderPrometheus() const;
   // Value of a counter or gauge, for tests; -1 if absent.
   double Value(const std::string& name, const Labels& labels) const;
@@ -85,6 +104,7 @@ class SelfMetrics {
   };
   mutable std::mutex mu_;
   std::map<std::string, Family> families_;  // GUARDED_BY(mu_)
+  std::atomic<MetricsLevel> level_{MetricsLevel::kNormal};
 };
 
 }  // namespace otter::telemetry

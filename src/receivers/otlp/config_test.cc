@@ -94,6 +94,30 @@ protocols:
   EXPECT_EQ(h.cors->max_age, 7200);
 }
 
+// As in otelcol, a server's ca_file is accepted but verifies nobody; otter says so at load time
+// (with the line) so a user who meant mTLS is not left with an open server.
+TEST(OtlpConfigTest, ServerCaFileWithoutClientCaFileIsExplained) {
+  Parsed p = ParseConfig(R"(protocols:
+  grpc:
+    tls:
+      cert_file: /c.pem
+      key_file: /k.pem
+      ca_file: /ca.pem
+  http:
+    tls:
+      cert_file: /c.pem
+      key_file: /k.pem
+      ca_file: /ca.pem
+      client_ca_file: /ca.pem
+)");
+  ASSERT_TRUE(p.diag.ok()) << p.diag.ErrorsText();
+  EXPECT_EQ(p.config->protocols.grpc->tls->ca_file, "/ca.pem");
+  ASSERT_EQ(p.diag.warnings().size(), 1u);  // the http server sets client_ca_file: no warning
+  EXPECT_THAT(p.diag.warnings()[0], HasSubstr("test.yaml:6"));
+  EXPECT_THAT(p.diag.warnings()[0], HasSubstr("does not enable client verification"));
+  EXPECT_THAT(p.diag.warnings()[0], HasSubstr("client_ca_file"));
+}
+
 TEST(OtlpConfigTest, NoProtocolIsAnError) {
   Parsed p = ParseConfig("protocols:\n");
   ASSERT_FALSE(p.diag.ok());

@@ -100,6 +100,25 @@ TEST_F(OtlpHttpTest, ProtobufSpansReachThePipeline) {
   EXPECT_EQ(Count("otelcol_receiver_refused_spans"), 0);
 }
 
+// metrics.level detailed adds the acknowledgement-latency histogram; normal does not create it.
+TEST_F(OtlpHttpTest, DetailedMetricsLevelAddsRequestDurationHistogram) {
+  metrics_.SetLevel(telemetry::MetricsLevel::kDetailed);
+  StartReceiver();
+  EXPECT_EQ(Post("/v1/traces", kPb, testing::TraceRequest(3)).status, 200);
+  EXPECT_EQ(Post("/v1/traces", kPb, testing::TraceRequest(1)).status, 200);
+  std::string text = metrics_.RenderPrometheus();
+  EXPECT_THAT(text, HasSubstr("otter_receiver_request_duration_seconds_count{receiver=\"otlp\","
+                              "signal=\"traces\",transport=\"http\"} 2"));
+}
+
+TEST_F(OtlpHttpTest, NormalMetricsLevelHasNoRequestDurationHistogram) {
+  StartReceiver();
+  EXPECT_EQ(Post("/v1/traces", kPb, testing::TraceRequest(3)).status, 200);
+  metrics_.SetLevel(telemetry::MetricsLevel::kDetailed);  // rendering cannot show what was not made
+  EXPECT_THAT(metrics_.RenderPrometheus(),
+              ::testing::Not(HasSubstr("otter_receiver_request_duration_seconds")));
+}
+
 // For a consumer that reads the protobuf itself (the store) the receiver only validates and
 // counts a protobuf traces request; malformed ones still get the decoder's error, and JSON is
 // decoded as before.

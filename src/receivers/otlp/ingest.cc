@@ -46,12 +46,22 @@ ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string
   c.refused = &metrics->GetCounter(
       "otelcol_receiver_refused_" + items,
       "Number of " + items + " that could not be pushed into the pipeline.", labels);
+  if (metrics->level() >= telemetry::MetricsLevel::kDetailed) {
+    labels.emplace_back("signal", std::string(SignalName(signal)));
+    c.duration = &metrics->GetHistogram(
+        "otter_receiver_request_duration_seconds",
+        "Time from decoding an export request to the pipeline's answer (the acknowledgement "
+        "latency clients see).",
+        labels, {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  }
   return c;
 }
 
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
             const ItemCounters& counters, Completion done) {
+  const auto start = counters.duration ? std::chrono::steady_clock::now()
+                                       : std::chrono::steady_clock::time_point{};
   StatusOr<B> batch = Prepare(consumer, std::move(body), format);
   if (!batch.ok()) {
     done(batch.status());
@@ -62,12 +72,16 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
     done(Status::Ok());
     return;
   }
-  consumer.Consume(std::move(*batch),
-                   Completion([counters, items, done = std::move(done)](Status s) mutable {
-                     telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
-                     if (c) c->Add(items);
-                     done(std::move(s));
-                   }));
+  consumer.Consume(
+      std::move(*batch),
+      Completion([counters, items, start, done = std::move(done)](Status s) mutable {
+        telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
+        if (c) c->Add(items);
+        if (counters.duration)
+          counters.duration->Observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        done(std::move(s));
+      }));
 }
 
 template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&,

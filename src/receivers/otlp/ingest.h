@@ -23,9 +23,12 @@ namespace otter::otlp_receiver {
 enum class WireFormat { kProtobuf, kJson };
 
 // otelcol_receiver_{accepted,refused}_<items> of one (signal, transport); null members = no-op.
+// `duration` (otter_receiver_request_duration_seconds: decode start to the pipeline's answer,
+// i.e. the acknowledgement latency a client sees) exists only at metrics level detailed.
 struct ItemCounters {
   telemetry::Counter* accepted = nullptr;
   telemetry::Counter* refused = nullptr;
+  telemetry::Histogram* duration = nullptr;
 };
 // Creates (or finds) the counters with labels receiver=<receiver_id>, transport=<transport>.
 ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,
