@@ -252,9 +252,11 @@ void BlockWriter::AppendTail(std::string_view signal_index, uint64_t wal_segment
   // The index's raw size is not stored: a zstd frame carries its content size.
 }
 
-StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path, Env& env) {
+StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path, Env& env,
+                                                         CorruptBlockHandler on_corrupt) {
   std::shared_ptr<BlockReader> r(new BlockReader());
   r->path_ = path;
+  r->on_corrupt_ = std::move(on_corrupt);
   ASSIGN_OR_RETURN(r->file_, env.OpenForRead(path));
   uint64_t size = r->file_->size();
   if (size < kMagic.size() + kFooterSize) {
@@ -312,13 +314,21 @@ StatusOr<std::shared_ptr<const std::string>> BlockReader::Frame(uint32_t n) cons
     }
   }
   uint32_t raw_size = 0;
-  ASSIGN_OR_RETURN(std::string compressed, CompressedFrame(n, &raw_size));
-  ASSIGN_OR_RETURN(std::string raw, Decompress(compressed, raw_size, path_));
-  auto frame = std::make_shared<const std::string>(std::move(raw));
+  auto compressed = CompressedFrame(n, &raw_size);
+  if (!compressed.ok()) return Checked(compressed.status());
+  auto raw = Decompress(*compressed, raw_size, path_);
+  if (!raw.ok()) return Checked(raw.status());
+  auto frame = std::make_shared<const std::string>(std::move(*raw));
   std::lock_guard lock(mu_);
   cache_.emplace_front(n, frame);
   if (cache_.size() > kCachedFrames) cache_.pop_back();
   return frame;
+}
+
+Status BlockReader::Checked(Status st) const {
+  if (st.code() == StatusCode::kDataLoss && on_corrupt_ && !reported_corrupt_.exchange(true))
+    on_corrupt_(path_, st);
+  return st;
 }
 
 Status BlockReader::CheckFrameHeader(uint32_t n, std::string_view head) const {
@@ -347,8 +357,8 @@ Status BlockReader::CopyFrameTo(uint32_t n, int fd, const std::string& fd_path, 
   const FrameInfo& f = frames_[n];
   char head[kZstdMaxFrameHeader];
   size_t head_len = std::min<size_t>(sizeof head, f.compressed);
-  RETURN_IF_ERROR(file_->ReadAt(f.offset, head_len, head));
-  RETURN_IF_ERROR(CheckFrameHeader(n, {head, head_len}));
+  RETURN_IF_ERROR(Checked(file_->ReadAt(f.offset, head_len, head)));
+  RETURN_IF_ERROR(Checked(CheckFrameHeader(n, {head, head_len})));
   auto in = static_cast<loff_t>(f.offset);
   size_t left = f.compressed;
   while (left > 0) {

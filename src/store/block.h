@@ -6,7 +6,9 @@
 // Thread-safety: BlockWriter is single-threaded; BlockReader is safe to share between threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -72,11 +74,16 @@ class BlockWriter {
   Status status_;         // the first write error
 };
 
+// Told (once per block) when a read finds the block damaged: the store sets such a block aside.
+// Called on the reading thread; must not block.
+using CorruptBlockHandler = std::function<void(const std::string& path, const Status& error)>;
+
 class BlockReader {
  public:
   // Reads and checks the footer and index. DataLoss when the file is torn or corrupt.
   static StatusOr<std::shared_ptr<BlockReader>> Open(const std::string& path,
-                                                     Env& env = *PosixEnv());
+                                                     Env& env = *PosixEnv(),
+                                                     CorruptBlockHandler on_corrupt = {});
   ~BlockReader();
 
   const std::string& signal_index() const { return signal_index_; }
@@ -93,6 +100,9 @@ class BlockReader {
   // write where the kernel cannot copy between these files). Sets *raw_size as above.
   Status CopyFrameTo(uint32_t n, int fd, const std::string& fd_path, uint32_t* raw_size,
                      uint32_t* compressed_size) const;
+  // Passes a DataLoss error about this block's content to the corruption handler (once) and
+  // returns it: for readers that find a record malformed after it was read.
+  Status Checked(Status st) const;
 
  private:
   BlockReader() = default;
@@ -107,6 +117,8 @@ class BlockReader {
   };
   std::string path_;
   std::unique_ptr<ReadableFile> file_;
+  CorruptBlockHandler on_corrupt_;
+  mutable std::atomic<bool> reported_corrupt_{false};
   uint64_t file_bytes_ = 0;
   uint64_t wal_segment_ = 0;
   std::vector<FrameInfo> frames_;

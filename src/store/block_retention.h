@@ -55,6 +55,16 @@ std::vector<std::string> RemoveBlocksBefore(std::shared_mutex& mu, BlockPtrs<Blo
       mu, blocks, [&](const Block& b) { return b.newest() < cutoff; }, on_removed);
 }
 
+// Removes the block read from `path` (set aside as corrupt); returns its path, none when no
+// block has it (already removed).
+template <class Block>
+std::vector<std::string> RemoveBlockOfFile(std::shared_mutex& mu, BlockPtrs<Block>& blocks,
+                                           const std::string& path,
+                                           const OnBlocksRemoved<Block>& on_removed = {}) {
+  return internal::RemoveBlocksIf(
+      mu, blocks, [&](const Block& b) { return b.reader->path() == path; }, on_removed);
+}
+
 // Removes the oldest block (the first in WAL order); returns its path, none when there is no
 // block. Exactly the removed blocks' paths are returned, so no file outlives its block.
 template <class Block>

@@ -1,7 +1,7 @@
 // Env: the store's file-system seam. The WAL, flushes (blocks and the FLUSHED marker), block
-// reads, compaction, retention and start-up go through it, so that tests can put a fault-injecting file system underneath
-// (tests/util/fault_env.h: failed and short writes, failed fsyncs, power loss) in the spirit of
-// LevelDB's and RocksDB's test environments. PosixEnv() is the real one.
+// reads, compaction, retention and start-up go through it, so that tests can put a fault-injecting
+// file system underneath (tests/util/fault_env.h: failed and short writes, failed fsyncs, power
+// loss) in the spirit of LevelDB's and RocksDB's test environments. PosixEnv() is the real one.
 // Thread-safety: implementations are thread-safe; a WritableFile is used by one thread at a time.
 #pragma once
 

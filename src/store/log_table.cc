@@ -196,7 +196,11 @@ struct LogTable::Block {
 
   StatusOr<pdata::LogBatch> Load(const Chunk& c) const {
     ASSIGN_OR_RETURN(std::string record, reader->Read(c.loc));
-    return otlp::DecodeLogs(std::move(record));
+    auto batch = otlp::DecodeLogs(std::move(record));
+    if (!batch.ok())
+      return reader->Checked(
+          DataLoss(reader->path() + ": " + std::string(batch.status().message())));
+    return batch;
   }
 
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
@@ -419,6 +423,10 @@ void LogTable::DropFrozen() { store::DropFrozen(mu_, frozen_); }
 
 std::vector<std::string> LogTable::RemoveBlocksBefore(int64_t cutoff_ns) {
   return store::RemoveBlocksBefore<Block>(mu_, blocks_, cutoff_ns);
+}
+
+bool LogTable::RemoveBlockOfFile(const std::string& path) {
+  return !store::RemoveBlockOfFile<Block>(mu_, blocks_, path).empty();
 }
 
 std::vector<std::string> LogTable::RemoveOldestBlock() {

@@ -49,6 +49,8 @@ class LogTable final : public LogQuerier {
                                                  bool eager = false);
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ns);
   std::vector<std::string> RemoveOldestBlock();
+  // Forgets the block read from `path` (found corrupt); false when it is not in the table.
+  bool RemoveBlockOfFile(const std::string& path);
 
   size_t record_count() const;  // in the heads
   size_t block_count() const;

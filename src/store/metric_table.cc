@@ -533,6 +533,13 @@ std::vector<std::string> MetricTable::RemoveBlocksBefore(int64_t cutoff_ms) {
       mu_, blocks_, cutoff_ms, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
 }
 
+bool MetricTable::RemoveBlockOfFile(const std::string& path) {
+  return !store::RemoveBlockOfFile<Block>(
+              mu_, blocks_, path,
+              [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); })
+              .empty();
+}
+
 std::vector<std::string> MetricTable::RemoveOldestBlock() {
   return store::RemoveOldestBlock<Block>(
       mu_, blocks_, [this](const BlockPtrs<Block>& removed) { ForgetBlocks(removed); });
@@ -632,7 +639,8 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       for (const auto& [reader, loc] : p.chunks) {
         ASSIGN_OR_RETURN(std::string record, reader->Read(loc));
         decoded.clear();
-        if (!DecodeSamples(record, &decoded)) return DataLoss(reader->path() + ": corrupt samples");
+        if (!DecodeSamples(record, &decoded))
+          return reader->Checked(DataLoss(reader->path() + ": corrupt samples"));
         AppendInRange(decoded, mint_ms, maxt_ms, &merged);
       }
       total += merged.size();

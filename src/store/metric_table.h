@@ -71,6 +71,8 @@ class MetricTable final : public MetricQuerier {
   // cutoff_ms / the oldest block, with the series' chunks in them; returns their paths.
   std::vector<std::string> RemoveBlocksBefore(int64_t cutoff_ms);
   std::vector<std::string> RemoveOldestBlock();
+  // Forgets the block read from `path` (found corrupt); false when it is not in the table.
+  bool RemoveBlockOfFile(const std::string& path);
 
   size_t series_count() const;    // live series (with samples in a head or a block)
   size_t postings_count() const;  // (label name, value) pairs indexed

@@ -627,8 +627,7 @@ Status Store::WriteBlocks(uint64_t segment) {
       continue;
     }
     bytes += images[i].size();
-    ASSIGN_OR_RETURN(auto reader,
-                     BlockReader::Open(BlockPath(kSignalNames[i], segment), *options_.env));
+    ASSIGN_OR_RETURN(auto reader, OpenBlock(BlockPath(kSignalNames[i], segment)));
     RETURN_IF_ERROR(i == 0   ? traces_.AddBlock(reader, true)
                     : i == 1 ? metrics_.AddBlock(reader, true)
                              : logs_.AddBlock(reader, true));
@@ -640,17 +639,46 @@ Status Store::WriteBlocks(uint64_t segment) {
   return Status::Ok();
 }
 
+StatusOr<std::shared_ptr<BlockReader>> Store::OpenBlock(const std::string& path) {
+  return BlockReader::Open(path, *options_.env, [this](const std::string& p, const Status& st) {
+    std::lock_guard lock(flush_mu_);
+    corrupt_blocks_.emplace_back(p, st);
+    flush_cv_.notify_all();
+  });
+}
+
+void Store::SetAside(const std::string& path, const Status& error) {
+  BlockName name;
+  if (!ParseBlockName(std::filesystem::path(path).filename().string(), &name)) return;
+  bool removed = name.signal == "traces"    ? traces_.RemoveBlockOfFile(path)
+                 : name.signal == "metrics" ? metrics_.RemoveBlockOfFile(path)
+                                            : logs_.RemoveBlockOfFile(path);
+  if (!removed) return;  // retention or compaction removed it meanwhile
+  logger_->error("store: block {} is corrupt and is set aside as .corrupt; the rest is served: {}",
+                 path, error.message());
+  Status moved = options_.env->RenameFile(path, path + ".corrupt");
+  if (!moved.ok()) logger_->error("store: {}", moved.message());
+  ReportCorruption("block", 1,
+                   "block " + path + " was found corrupt and is set aside as " + path +
+                       ".corrupt (" + std::string(error.message()) + ")");
+}
+
 void Store::FlusherLoop() {
   auto last_retention = std::chrono::steady_clock::now();
+  std::vector<std::pair<std::string, Status>> corrupt;
   while (true) {
     uint64_t job;
     {
       std::unique_lock lock(flush_mu_);
-      flush_cv_.wait_for(lock, std::chrono::seconds(10),
-                         [&] { return flusher_stop_ || flush_job_ != 0; });
+      flush_cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+        return flusher_stop_ || flush_job_ != 0 || !corrupt_blocks_.empty();
+      });
       if (flusher_stop_ && flush_job_ == 0) return;
       job = flush_job_;
+      corrupt.swap(corrupt_blocks_);
     }
+    for (const auto& [path, error] : corrupt) SetAside(path, error);
+    corrupt.clear();
     if (job) {
       Status st = WriteBlocks(job);
       if (!st.ok()) {
@@ -728,7 +756,7 @@ bool Store::CompactSignal(const char* signal, telemetry::Counter* counter, Step&
     std::string path = options_.directory + "/blocks/" + BlockFileName(signal, last, first);
     RETURN_IF_ERROR(WriteFileAtomic(
         *options_.env, path, [&](WritableFile& file) { return fill(file.fd(), file.path()); }));
-    return BlockReader::Open(path, *options_.env);
+    return OpenBlock(path);
   };
   auto started = std::chrono::steady_clock::now();
   StatusOr<std::vector<std::string>> replaced = step(write);
@@ -906,11 +934,11 @@ Status Store::LoadBlocks() {
       fs::remove(path, ec);
       continue;
     }
-    auto reader = BlockReader::Open(path, *options_.env);
+    auto reader = OpenBlock(path);
     for (int attempt = 1;
          !reader.ok() && reader.status().code() != StatusCode::kDataLoss && attempt < 3;
          ++attempt) {
-      reader = BlockReader::Open(path, *options_.env);
+      reader = OpenBlock(path);
     }
     Status st = reader.status();
     if (reader.ok()) {

@@ -129,6 +129,9 @@ class Store {
   Status WriteBlocks(uint64_t segment);
   void EnforceRetention();
   void RemoveBlockFile(const std::string& path);  // through the Env; a failure is logged
+  // Opens a block whose readers report damage they find to the flusher, which sets it aside.
+  StatusOr<std::shared_ptr<BlockReader>> OpenBlock(const std::string& path);
+  void SetAside(const std::string& path, const Status& error);  // flusher thread
   void CompactorLoop();
   // One compaction step; false when there was nothing to compact or it failed.
   bool CompactOnce(bool eager = false);
@@ -188,7 +191,9 @@ class Store {
   bool flusher_stop_ = false;     // GUARDED_BY(flush_mu_)
   bool flush_requested_ = false;  // GUARDED_BY(mu_): FlushForTesting asks the writer to cut
   Status flush_failure_;          // GUARDED_BY(flush_mu_): why the last cut or flush failed
-  bool retry_flush_ = false;      // GUARDED_BY(flush_mu_): FlushForTesting cuts a retry pause short
+  // GUARDED_BY(flush_mu_): blocks that reads found corrupt, for the flusher to set aside.
+  std::vector<std::pair<std::string, Status>> corrupt_blocks_;
+  bool retry_flush_ = false;  // GUARDED_BY(flush_mu_): FlushForTesting cuts a retry pause short
   std::thread flusher_;
   bool compaction_requested_ = false;  // GUARDED_BY(flush_mu_): a flush added a block
   std::condition_variable compact_cv_;

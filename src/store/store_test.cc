@@ -6,9 +6,11 @@
 #include <bit>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
@@ -826,6 +828,64 @@ TEST_F(StoreTest, CorruptBlockIsSetAsideAndTheStoreOpens) {
   EXPECT_EQ(store->traces().block_count(), 0u);
   EXPECT_TRUE(std::filesystem::exists(path + ".corrupt"));
   EXPECT_EQ(store->traces().GetTrace(TraceIdOf(0x11)).status().code(), StatusCode::kNotFound);
+}
+
+// Damage inside a block's frame passes the index checks at open; the first read that meets it
+// fails, and the block is set aside (counted, renamed .corrupt) while the rest is served.
+TEST_F(StoreTest, CorruptFrameFoundByAReadIsSetAsideAndTheRestServed) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto trace_with_id = [&](uint8_t id) {
+    pdata::TraceBatch b = TwoServiceTrace(t0);
+    for (auto& rs : b.resources())
+      for (auto& ss : rs.scope_spans)
+        for (auto& span : ss.spans) span.trace_id = TraceIdOf(id);
+    return b;
+  };
+  std::string first_block;
+  {
+    auto store = Open(false);
+    ASSERT_TRUE(WriteSync(*store, trace_with_id(0x21)).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/data/blocks"))
+      if (e.path().filename().string().starts_with("traces-")) first_block = e.path().string();
+    ASSERT_TRUE(WriteSync(*store, trace_with_id(0x22)).ok());
+    ASSERT_TRUE(store->FlushForTesting().ok());
+  }
+  ASSERT_FALSE(first_block.empty());
+  {
+    // One byte inside the first frame (right after the 8-byte magic), not the index.
+    std::fstream f(first_block, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(30);
+    char b = 0;
+    f.read(&b, 1);
+    b = static_cast<char>(b ^ 0x40);
+    f.seekp(30);
+    f.write(&b, 1);
+  }
+  telemetry::SelfMetrics metrics;
+  StatusHub hub;
+  StoreOptions o;
+  o.directory = dir_.path() + "/data";
+  o.retention = std::chrono::milliseconds(0);
+  o.compact_in_background = false;
+  o.status = &hub;
+  auto store = Store::Open(o, NullLogger(), &metrics);
+  ASSERT_TRUE(store.ok());
+  ASSERT_EQ((*store)->traces().block_count(), 2u);
+  EXPECT_EQ((*store)->traces().GetTrace(TraceIdOf(0x21)).status().code(), StatusCode::kDataLoss);
+  bool set_aside = false;
+  for (int i = 0; i < 500 && !set_aside; ++i) {
+    set_aside = (*store)->traces().block_count() == 1;
+    if (!set_aside) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(set_aside);
+  EXPECT_TRUE(std::filesystem::exists(first_block + ".corrupt"));
+  EXPECT_EQ(metrics.Value("otter_store_corruption_total", {{"kind", "block"}}), 1);
+  EXPECT_EQ(hub.Degraded().count("exporter/store"), 1u);
+  EXPECT_EQ((*store)->traces().GetTrace(TraceIdOf(0x21)).status().code(), StatusCode::kNotFound);
+  auto other = (*store)->traces().GetTrace(TraceIdOf(0x22));
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(other->ItemCount(), 2u);
 }
 
 TEST(SampleEncodingTest, RoundTripsIrregularTimesAndValues) {

@@ -313,7 +313,8 @@ struct TraceTable::Block {
     ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
     auto rows = std::make_shared<SpanRows>();
     Status st = DecodeSpanPage(std::move(page), traces, rows.get());
-    if (!st.ok()) return DataLoss(reader->path() + ": " + std::string(st.message()));
+    if (!st.ok())
+      return reader->Checked(DataLoss(reader->path() + ": " + std::string(st.message())));
     return std::shared_ptr<const SpanRows>(std::move(rows));
   }
 
@@ -710,6 +711,10 @@ void TraceTable::DropFrozen() { store::DropFrozen(mu_, frozen_); }
 std::vector<std::string> TraceTable::RemoveBlocksBefore(uint64_t cutoff_ns) {
   return store::RemoveBlocksBefore<Block>(
       mu_, blocks_, static_cast<int64_t>(std::min<uint64_t>(cutoff_ns, INT64_MAX)));
+}
+
+bool TraceTable::RemoveBlockOfFile(const std::string& path) {
+  return !store::RemoveBlockOfFile<Block>(mu_, blocks_, path).empty();
 }
 
 std::vector<std::string> TraceTable::RemoveOldestBlock() {

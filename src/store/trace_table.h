@@ -50,6 +50,8 @@ class TraceTable final : public TraceQuerier {
   std::vector<std::string> RemoveBlocksBefore(uint64_t cutoff_ns);
   // Removes the oldest block; returns its path (none when there is no block).
   std::vector<std::string> RemoveOldestBlock();
+  // Forgets the block read from `path` (found corrupt); false when it is not in the table.
+  bool RemoveBlockOfFile(const std::string& path);
 
   size_t span_count() const;  // in the heads
   size_t block_count() const;
