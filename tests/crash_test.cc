@@ -173,6 +173,7 @@ TEST(CrashTest, AcknowledgedItemsSurviveRepeatedKill9) {
   OtterProcess otter(dir, "check", StoreConfig(p, data));
   ASSERT_TRUE(otter.Start(p.health)) << otter.Log();
   uint64_t total = 0, missing = 0, duplicates = 0;
+  uint64_t dups_of[3] = {0, 0, 0};
   std::string examples;
   auto miss = [&](Signal s, uint64_t n, int found) {
     if (found == 0 || found < 0) {
@@ -180,6 +181,7 @@ TEST(CrashTest, AcknowledgedItemsSurviveRepeatedKill9) {
       if (examples.size() < 300) examples += " " + MakeItem(s, n, t0).id;
     } else if (found > 1) {
       duplicates += found - 1;
+      dups_of[s] += found - 1;
     }
   };
   for (uint64_t n : acked[kTraces]) {
@@ -228,11 +230,13 @@ TEST(CrashTest, AcknowledgedItemsSurviveRepeatedKill9) {
   }
   std::printf(
       "crash loop: %llu rounds in %lld ms, %llu acknowledged items (%zu traces, %zu logs, %zu "
-      "points), %llu missing, %llu duplicates; %llu requests were in flight at a kill\n",
+      "points), %llu missing, %llu duplicates (%llu spans, %llu log records, %llu points); %llu "
+      "requests were in flight at a kill\n",
       static_cast<unsigned long long>(rounds), static_cast<long long>(loop_ms),
       static_cast<unsigned long long>(total), acked[kTraces].size(), acked[kLogs].size(),
       acked[kMetrics].size(), static_cast<unsigned long long>(missing),
-      static_cast<unsigned long long>(duplicates),
+      static_cast<unsigned long long>(duplicates), static_cast<unsigned long long>(dups_of[0]),
+      static_cast<unsigned long long>(dups_of[1]), static_cast<unsigned long long>(dups_of[2]),
       static_cast<unsigned long long>(killed_in_flight));
   EXPECT_GT(total, rounds * 3) << "the senders hardly got through";
   EXPECT_EQ(missing, 0u) << "acknowledged but not found:" << examples;

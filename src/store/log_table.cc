@@ -734,6 +734,24 @@ Status LogTable::Scan(const LogSelect& q, const QueryLimits& limits, const LogVi
   };
   std::vector<size_t> heap;
   size_t next = 0, passed = 0;
+  // Entries already passed at the current time: an entry repeating one of them (same stream,
+  // time, line and metadata: a retried export stored twice) is passed once, as Loki does.
+  int64_t seen_ts = 0;
+  std::vector<std::pair<const Labels*, uint64_t>> seen;
+  auto repeated = [&](const Labels* labels, const LogEntry& e) {
+    uint64_t h = std::hash<std::string_view>()(e.line);
+    for (const auto& m : e.metadata)
+      h = (h * 0x9E3779B97F4A7C15ull) ^ std::hash<std::string_view>()(m.name) ^
+          (std::hash<std::string_view>()(m.value) << 1);
+    if (seen.empty() || e.ts_ns != seen_ts) {
+      seen.clear();
+      seen_ts = e.ts_ns;
+    }
+    for (const auto& [l, hash] : seen)
+      if (hash == h && (l == labels || *l == *labels)) return true;
+    seen.emplace_back(labels, h);
+    return false;
+  };
   while (true) {
     while (next < pieces.size() &&
            (heap.empty() || !before(runs[heap.front()].entries[runs[heap.front()].pos].second.ts_ns,
@@ -756,6 +774,7 @@ Status LogTable::Scan(const LogSelect& q, const QueryLimits& limits, const LogVi
       std::vector<std::pair<const Labels*, LogEntry>>().swap(run.entries);
       run.pos = 0;
     }
+    if (repeated(labels, e)) continue;
     if (!fn(*labels, std::move(e))) break;
     if (++passed == q.limit) break;
     if (passed % kScanCheckEvery == 0) RETURN_IF_ERROR(limits.CheckDeadline());

@@ -170,7 +170,8 @@ TEST_F(QueryLimitsTest, LogScanAgreesWithSelectOverCompactedBlocks) {
         uint64_t sec = next(10000);
         r.time_unix_nano = static_cast<uint64_t>(kT0) + sec * static_cast<uint64_t>(kSec);
         r.body = pdata::AnyValue::String(b.arenas().Copy(
-            std::string(service) + " " + std::to_string(round) + " " + std::to_string(sec)));
+            std::string(service) + " " + std::to_string(round) + " " + std::to_string(sec) + " " +
+            std::to_string(i)));  // distinct lines: Scan passes identical entries once
       }
     }
     ASSERT_TRUE(WriteSync(*store_, std::move(b)).ok());

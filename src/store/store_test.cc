@@ -888,6 +888,41 @@ TEST_F(StoreTest, CorruptFrameFoundByAReadIsSetAsideAndTheRestServed) {
   EXPECT_EQ(other->ItemCount(), 2u);
 }
 
+// An export stored although its answer was lost (a kill between the commit and the answer) and
+// then retried is stored twice: queries show it once, as Loki and Tempo do.
+TEST_F(StoreTest, ARetriedWriteStoredTwiceIsAnsweredOnce) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  auto store = Open(false);
+  for (int copy = 0; copy < 2; ++copy) {
+    ASSERT_TRUE(WriteSync(*store, TwoServiceTrace(t0)).ok());
+    ASSERT_TRUE(WriteSync(*store, LogsFor("checkout", {{0x11, t0}, {0x11, t0 + 5}})).ok());
+    if (copy == 0) {
+      ASSERT_TRUE(store->FlushForTesting().ok());  // one copy in a block
+    }
+  }
+  // A different span at the same time with the same id stays (Zipkin-style shared span ids).
+  pdata::TraceBatch shared = TwoServiceTrace(t0);
+  shared.resources().resize(1);
+  shared.resources()[0].scope_spans[0].spans[0].kind = pdata::SpanKind::kClient;
+  ASSERT_TRUE(WriteSync(*store, std::move(shared)).ok());
+  auto trace = store->traces().GetTrace(TraceIdOf(0x11));
+  ASSERT_TRUE(trace.ok());
+  EXPECT_EQ(trace->ItemCount(), 3u);
+  LogSelect q;
+  q.start_ns = 0;
+  q.end_ns = INT64_MAX;
+  q.limit = 100;
+  std::vector<int64_t> times;
+  ASSERT_TRUE(store->logs()
+                  .Scan(q, {},
+                        [&](const Labels&, LogEntry&& e) {
+                          times.push_back(e.ts_ns);
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(times, (std::vector<int64_t>{int64_t(t0 + 5), int64_t(t0)}));  // backward by default
+}
+
 TEST(SampleEncodingTest, RoundTripsIrregularTimesAndValues) {
   std::vector<Sample> in = {{1000, 0.0},    {16000, 1.5}, {31000, 1.5}, {46001, -2.25},
                             {46002, 1e300}, {50000, NAN}, {-5, 3.0},    {70000, 42.0}};

@@ -5,6 +5,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 #include <unordered_set>
 
@@ -740,6 +741,42 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id) {
   return GetTrace(id, &cache);
 }
 
+namespace {
+
+// A retried export that was stored although its answer was lost is stored twice: a span equal
+// to an earlier one in id, parent, name, kind and times is shown once (as Tempo's trace combiner
+// does). Spans sharing an id but differing otherwise (Zipkin's shared client/server spans) stay.
+void DropRepeatedSpans(pdata::TraceBatch* batch) {
+  using Key = std::tuple<uint64_t, uint64_t, uint64_t, uint64_t, int, std::string_view>;
+  auto key = [](const pdata::Span& s) {
+    uint64_t id, parent;
+    std::memcpy(&id, s.span_id.bytes.data(), 8);
+    std::memcpy(&parent, s.parent_span_id.bytes.data(), 8);
+    return Key{id,
+               parent,
+               s.start_time_unix_nano,
+               s.end_time_unix_nano,
+               static_cast<int>(s.kind),
+               std::string_view(s.name)};
+  };
+  std::vector<Key> keys;
+  for (const auto& rs : batch->resources())
+    for (const auto& ss : rs.scope_spans)
+      for (const auto& s : ss.spans) keys.push_back(key(s));
+  std::sort(keys.begin(), keys.end());
+  if (std::adjacent_find(keys.begin(), keys.end()) == keys.end()) return;  // the usual case
+  std::set<Key> seen;
+  for (auto& rs : batch->resources()) {
+    for (auto& ss : rs.scope_spans)
+      std::erase_if(ss.spans, [&](const pdata::Span& s) { return !seen.insert(key(s)).second; });
+    std::erase_if(rs.scope_spans, [](const pdata::ScopeSpans& ss) { return ss.spans.empty(); });
+  }
+  std::erase_if(batch->resources(),
+                [](const pdata::ResourceSpans& rs) { return rs.scope_spans.empty(); });
+}
+
+}  // namespace
+
 StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageCache* cache) {
   std::vector<std::shared_ptr<const Block>> blocks;
   pdata::TraceBatch out;  // frozen head first, then the active one
@@ -767,6 +804,7 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageC
     }
   }
   if (!found) return NotFound("trace " + id.Hex() + " not found");
+  DropRepeatedSpans(&out);
   return out;
 }
 
