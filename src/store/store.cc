@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -52,9 +53,18 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
   }
   auto& m = *metrics_sink_;
   for (int i = 0; i < 3; ++i) {
-    written_[i] = &m.GetCounter("otter_store_written_items_total",
-                                "Items (spans, metric points, log records) committed to the store.",
-                                {{"signal", kSignalNames[i]}});
+    const telemetry::Labels labels = {{"signal", kSignalNames[i]}};
+    written_[i] = &m.GetCounter(
+        "otter_store_written_items_total",
+        "OTLP items (spans, metric points, log records) committed to the store and kept.", labels);
+    refused_items_[i] = &m.GetCounter(
+        "otter_store_refused_items_total",
+        "OTLP items of writes the store refused (answered with an error; the client may retry).",
+        labels);
+    dropped_[i] = &m.GetCounter("otter_store_dropped_items_total",
+                                "OTLP items of accepted writes that the store cannot represent "
+                                "(e.g. delta temporality); answered as a partial success.",
+                                labels);
   }
   commits_ = &m.GetCounter("otter_store_wal_commits_total",
                            "Group commits (one write + fdatasync of the WAL each).", {});
@@ -62,10 +72,9 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                  "Group commits that failed; their writes were refused.", {});
   refused_ = &m.GetCounter(
       "otter_store_refused_writes_total",
-      "Writes refused (retryably): commit queue full, flushing behind, or the store closing.", {});
-  dropped_points_ =
-      &m.GetCounter("otter_store_dropped_metric_points_total",
-                    "OTLP metric points the store cannot represent (e.g. delta temporality).", {});
+      "Writes refused: commit queue full, flushing behind, a failed commit, undecodable, or the "
+      "store closing.",
+      {});
   refused_series_ = &m.GetCounter(
       "otter_store_refused_series_total",
       "New metric series refused because the store holds max_series series (once per write).", {});
@@ -259,7 +268,16 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
 // The WAL gets a received request's own bytes (no re-encode, no copy: they live in the batch's
 // arenas, which the pending write holds); a batch built or changed in the pipeline is encoded.
 void Store::Write(pdata::TraceBatch&& batch, Completion done) {
-  Pending p{RecordType::kTraces, {}, batch.wire(), {}, std::move(done), {}, false};
+  Pending p{RecordType::kTraces,
+            {},
+            batch.wire(),
+            {},
+            std::move(done),
+            {},
+            false,
+            batch.ItemCount(),
+            0,
+            {}};
   if (p.wire.empty()) otlp::EncodeTraces(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
@@ -281,8 +299,9 @@ Status DecodeInPlace(B& batch, StatusOr<B> (*decode)(std::string)) {
 }  // namespace
 
 void Store::Write(pdata::MetricBatch&& batch, Completion done) {
-  if (Status st = DecodeInPlace(batch, &otlp::DecodeMetrics); !st.ok()) return done(st);
-  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done), {}, false};
+  Pending p{RecordType::kMetrics, {}, {}, {}, std::move(done), {}, false, batch.ItemCount(), 0, {}};
+  if (Status st = DecodeInPlace(batch, &otlp::DecodeMetrics); !st.ok()) return Refuse(p, st);
+  p.items = batch.ItemCount();
   if (batch.wire().empty()) {
     otlp::EncodeMetrics(batch, &p.encoded);
   } else {
@@ -293,36 +312,40 @@ void Store::Write(pdata::MetricBatch&& batch, Completion done) {
 }
 
 void Store::Write(pdata::LogBatch&& batch, Completion done) {
-  if (Status st = DecodeInPlace(batch, &otlp::DecodeLogs); !st.ok()) return done(st);
-  Pending p{RecordType::kLogs, {}, batch.wire(), {}, std::move(done), {}, false};
+  Pending p{RecordType::kLogs, {}, {}, {}, std::move(done), {}, false, batch.ItemCount(), 0, {}};
+  if (Status st = DecodeInPlace(batch, &otlp::DecodeLogs); !st.ok()) return Refuse(p, st);
+  p.items = batch.ItemCount();
+  p.wire = batch.wire();
   if (p.wire.empty()) otlp::EncodeLogs(batch, &p.encoded);
   p.data = std::move(batch);
   Enqueue(std::move(p));
 }
 
+void Store::Refuse(Pending& p, Status why) {
+  refused_->Add(1);
+  refused_items_[static_cast<int>(p.type) - 1]->Add(p.items);
+  p.done(std::move(why));
+}
+
 void Store::Enqueue(Pending&& p) {
   std::unique_lock lock(mu_);
   if (closing_) {
-    refused_->Add(1);
     lock.unlock();
-    p.done(Unavailable("the store is shutting down"));
-    return;
+    return Refuse(p, Unavailable("the store is shutting down"));
   }
   // Back-pressure when flushing falls behind: the WAL not yet covered by blocks is what the heads
   // hold in memory, so it is bounded (two heads: the one being flushed and the next).
   if (wal_bytes_ >= 2 * options_.head_max_bytes) {
-    refused_->Add(1);
     lock.unlock();
-    p.done(Unavailable("the store is behind writing blocks (" + std::to_string(wal_bytes_ >> 20) +
+    return Refuse(
+        p, Unavailable("the store is behind writing blocks (" + std::to_string(wal_bytes_ >> 20) +
                        " MiB not yet flushed); retry later"));
-    return;
   }
   if (queued_bytes_ + p.payload().size() > options_.max_pending_bytes && !queue_.empty()) {
-    refused_->Add(1);
     lock.unlock();
-    p.done(Unavailable("the store's commit queue is full (" +
-                       std::to_string(options_.max_pending_bytes) + " bytes); retry later"));
-    return;
+    return Refuse(p,
+                  Unavailable("the store's commit queue is full (" +
+                              std::to_string(options_.max_pending_bytes) + " bytes); retry later"));
   }
   queued_bytes_ += p.payload().size();
   queue_.push_back(std::move(p));
@@ -335,7 +358,7 @@ void Store::ApplyToTables(Pending& p) {
       [&](auto& data) {
         using T = std::decay_t<decltype(data)>;
         if constexpr (std::is_same_v<T, pdata::TraceBatch>) {
-          written_[0]->Add(data.ItemCount());
+          written_[0]->Add(p.items);
           if (!data.undecoded()) {
             traces_.Apply(data);
           } else if (!traces_.ApplyWire(data.wire())) {
@@ -345,13 +368,15 @@ void Store::ApplyToTables(Pending& p) {
               logger_->error("store: a committed traces write did not apply: {}", st.message());
           }
         } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
-          size_t n = 0;
-          for (const auto& s : data.series) n += s.samples.size();
-          written_[1]->Add(n);
+          // OTLP points, not Prometheus samples: a histogram point is one item here.
+          const size_t kept = p.items - std::min(p.items, data.dropped_points);
+          const size_t rejected = std::min(kept, p.series_rejected);
+          written_[1]->Add(kept - rejected);
+          dropped_[1]->Add(rejected);
           ReportDrops(data);
           metrics_.Apply(std::move(data));
         } else {
-          written_[2]->Add(data.ItemCount());
+          written_[2]->Add(p.items);
           logs_.Apply(std::move(data));
         }
       },
@@ -380,7 +405,7 @@ void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& re
 
 void Store::ReportDrops(const ConvertedMetrics& converted) {
   if (!converted.dropped_points) return;
-  dropped_points_->Add(converted.dropped_points);
+  dropped_[1]->Add(converted.dropped_points);
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
@@ -465,9 +490,8 @@ void Store::ResolveUnsealed(bool closing) {
 void Store::Commit(std::deque<Pending>& group) {
   // While the log cannot start a clean segment, nothing can be made durable: refuse (retryably).
   if (Status st = RecoverWal(); !st.ok()) {
-    refused_->Add(group.size());
     for (auto& p : group)
-      p.done(Unavailable("the store cannot write its log: " + std::string(st.message())));
+      Refuse(p, Unavailable("the store cannot write its log: " + std::string(st.message())));
     return;
   }
   Status st;
@@ -505,10 +529,19 @@ void Store::Commit(std::deque<Pending>& group) {
           sealed.message());
       if (unsealed_.empty()) unsealed_since_ = std::chrono::steady_clock::now();
       unsealed_reason_ = std::string(st.message());
-      for (auto& p : group) unsealed_.push_back(std::move(p.done));
+      // Their answer will be an error either way: counted refused now (max_series refusals were
+      // answered and counted already).
+      for (auto& p : group) {
+        if (p.refused) continue;
+        refused_->Add(1);
+        refused_items_[static_cast<int>(p.type) - 1]->Add(p.items);
+        unsealed_.push_back(std::move(p.done));
+      }
       return;
     }
-    for (auto& p : group) p.done(Unavailable("store commit failed: " + std::string(st.message())));
+    for (auto& p : group) {
+      if (!p.refused) Refuse(p, Unavailable("store commit failed: " + std::string(st.message())));
+    }
     return;
   }
   if (head_started_ == std::chrono::steady_clock::time_point{})
@@ -529,12 +562,11 @@ void Store::AdmitSeries(Pending& p, MetricTable::GroupAdmission& group) {
   if (converted.series.empty()) {
     // Nothing of it may be stored: the client must not retry it as it is (Mimir answers 400).
     p.refused = true;
-    p.done(InvalidArgument(message));
+    Refuse(p, InvalidArgument(message));
     return;
   }
-  // TODO(partial success): `message` and refusal.samples are what an OTLP partialSuccess
-  // (rejected_data_points, error_message) reports for this write; today it is answered OK and
-  // the refusal is counted and logged (SeriesLimitRefusal).
+  p.series_rejected = refusal.samples;
+  p.series_message = std::move(message);
   std::string& out = p.refused_series;
   uint32_t crc = Crc32(0, p.payload());  // names the record it applies to (replay checks it)
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(crc >> (8 * i)));

@@ -117,6 +117,11 @@ class Store {
     Completion done;
     std::string refused_series;  // a kRefusedSeries payload, written before this record
     bool refused = false;        // answered already: nothing of it is written
+    size_t items = 0;            // OTLP items (spans, metric points, log records) in the write
+    // A metrics write some of whose new series max_series refused: their samples (counted as
+    // points not kept: exact for gauges and sums, at most the write's points) and why.
+    size_t series_rejected = 0;
+    std::string series_message;
     std::string_view payload() const { return wire.empty() ? std::string_view(encoded) : wire; }
   };
   Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
@@ -139,12 +144,15 @@ class Store {
   bool CompactSignal(const char* signal, telemetry::Counter* counter, Step&& step);
   std::string BlockPath(const char* signal, uint64_t segment) const;
   void Enqueue(Pending&& p);
+  // Answers `why` (an error) to a write that will not be committed, counting its items refused.
+  void Refuse(Pending& p, Status why);
   void WriterLoop();
   void Commit(std::deque<Pending>& group);  // writer thread
   void ApplyToTables(Pending& p);
   // Decodes a traces request into a batch and applies that: for requests TraceTable::ApplyWire
   // does not take (none are expected; it takes what the decoder does).
   Status ApplyDecodedTraces(std::string_view request);
+  // Counts and logs (rate-limited) the points a write could not keep.
   void ReportDrops(const ConvertedMetrics& converted);
   // Counts `n` corruption events of `kind` and reports the store degraded with `reason`.
   void ReportCorruption(const char* kind, uint64_t n, const std::string& reason);
@@ -208,11 +216,15 @@ class Store {
   std::set<Labels> replay_refused_;             // Open: series the next metrics record refused
   std::optional<uint32_t> replay_refused_crc_;  // Open: that record's payload checksum
 
+  // Per signal (RecordType - 1), in OTLP items: every item of a write ends in exactly one of
+  // written (committed and kept), refused (the write was answered with an error) or dropped
+  // (committed, but the store cannot represent it).
   telemetry::Counter* written_[3] = {};
+  telemetry::Counter* refused_items_[3] = {};
+  telemetry::Counter* dropped_[3] = {};
   telemetry::Counter* commits_ = nullptr;
   telemetry::Counter* commit_errors_ = nullptr;
-  telemetry::Counter* refused_ = nullptr;
-  telemetry::Counter* dropped_points_ = nullptr;
+  telemetry::Counter* refused_ = nullptr;  // writes (requests), not items
   telemetry::Counter* refused_series_ = nullptr;
   telemetry::Counter* refused_samples_ = nullptr;
   telemetry::Counter* flushes_ = nullptr;

@@ -63,6 +63,7 @@ MetricsLevel MinLevel(std::string_view name) {
       "otelcol_exporter_queue_capacity",  "otelcol_processor_dropped_",
       "otelcol_processor_refused_",       "otter_store_written_items_total",
       "otter_store_refused_writes_total", "otter_store_dropped_",
+      "otter_store_refused_items_total",
   };
   // Per-request latency histograms (a clock read per request).
   static constexpr std::string_view kDetailed[] = {"otter_receiver_request_duration_seconds"};

@@ -24,6 +24,8 @@ TEST(SelfMetricsTest, LevelChoosesWhichFamiliesAreRendered) {
   m.GetCounter("otelcol_receiver_accepted_spans", "h", {{"receiver", "otlp"}}).Add(5);
   m.GetCounter("otelcol_exporter_send_failed_spans", "h", {}).Add(1);
   m.GetCounter("otter_store_written_items_total", "h", {{"signal", "traces"}}).Add(5);
+  m.GetCounter("otter_store_refused_items_total", "h", {{"signal", "logs"}}).Add(4);
+  m.GetCounter("otter_store_dropped_items_total", "h", {{"signal", "metrics"}}).Add(3);
   m.GetCounter("otelcol_processor_batch_timeout_trigger_send", "h", {}).Add(2);
   m.AddCallbackGauge("otelcol_process_uptime", "h", {}, [] { return 3.0; });
   m.GetHistogram("otter_receiver_request_duration_seconds", "h", {}, {0.1}).Observe(0.05);
@@ -39,6 +41,9 @@ TEST(SelfMetricsTest, LevelChoosesWhichFamiliesAreRendered) {
   EXPECT_THAT(basic, HasSubstr("otelcol_receiver_accepted_spans{receiver=\"otlp\"} 5"));
   EXPECT_THAT(basic, HasSubstr("otelcol_exporter_send_failed_spans 1"));
   EXPECT_THAT(basic, HasSubstr("otter_store_written_items_total{signal=\"traces\"} 5"));
+  // The store's three accounting counters: received = written + refused + dropped.
+  EXPECT_THAT(basic, HasSubstr("otter_store_refused_items_total{signal=\"logs\"} 4"));
+  EXPECT_THAT(basic, HasSubstr("otter_store_dropped_items_total{signal=\"metrics\"} 3"));
   EXPECT_THAT(basic, Not(HasSubstr("otelcol_processor_batch_timeout_trigger_send")));
   EXPECT_THAT(basic, Not(HasSubstr("otelcol_process_uptime")));
 

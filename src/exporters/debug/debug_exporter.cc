@@ -28,12 +28,8 @@ DebugExporter::DebugExporter(const ComponentContext& ctx, const DebugConfig& cfg
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
     metrics = own_metrics_.get();
   }
-  for (Signal s : kAllSignals) {
-    sent_[static_cast<int>(s)] =
-        &metrics->GetCounter("otelcol_exporter_sent_" + std::string(SignalItemName(s)),
-                             "Items successfully sent (written to the log) by the exporter.",
-                             {{"exporter", ctx.id.ToString()}});
-  }
+  for (Signal s : kAllSignals)
+    counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*metrics, ctx.id, s);
 }
 
 void DebugExporter::Consume(pdata::TraceBatch&& batch, Completion done) {
@@ -72,7 +68,7 @@ void DebugExporter::Export(const B& batch, Completion done) {
       out_->info("{}", text);
     }
   }
-  sent_[static_cast<int>(signal)]->Add(batch.ItemCount());
+  counters_[static_cast<int>(signal)].Sent(batch.ItemCount());
   done(Status::Ok());
 }
 

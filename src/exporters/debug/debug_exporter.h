@@ -14,6 +14,7 @@
 
 #include "component/component.h"
 #include "exporters/debug/config.h"
+#include "exporters/exporterhelper/exporter_counters.h"
 
 namespace otter {
 
@@ -49,7 +50,7 @@ class DebugExporter final : public Exporter,
   const DebugExporterOptions options_;
   std::shared_ptr<spdlog::logger> out_;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
-  telemetry::Counter* sent_[3] = {};
+  exporterhelper::ExporterCounters counters_[3];
 
   std::mutex mu_;
   std::chrono::steady_clock::time_point window_start_[3];  // GUARDED_BY(mu_)

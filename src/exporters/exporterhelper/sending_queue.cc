@@ -36,11 +36,7 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
   }
   const std::string items(SignalItemName(signal));
   const telemetry::Labels labels = {{"exporter", ctx.id.ToString()}};
-  sent_ = &m->GetCounter("otelcol_exporter_sent_" + items,
-                         "Number of " + items + " successfully sent to destination.", labels);
-  send_failed_ =
-      &m->GetCounter("otelcol_exporter_send_failed_" + items,
-                     "Number of " + items + " in failed attempts to send to destination.", labels);
+  counters_ = ExporterCounters(*m, ctx.id, signal);
   enqueue_failed_ =
       &m->GetCounter("otelcol_exporter_enqueue_failed_" + items,
                      "Number of " + items + " failed to be added to the sending queue.", labels);
@@ -223,10 +219,8 @@ SendingQueue::Outcome SendingQueue::SendWithRetry(Request& request, size_t items
 }
 
 void SendingQueue::Finish(Entry& e, Outcome out) {
-  if (out.status.ok()) {
-    sent_->Add(e.items);
-  } else {
-    send_failed_->Add(e.items);
+  counters_.Count(out.status, e.items);
+  if (!out.status.ok()) {
     if (out.at_shutdown) {
       std::lock_guard l(mu_);
       dropped_at_shutdown_ += e.items;  // reported in Shutdown()'s single line
@@ -294,7 +288,7 @@ void SendingQueue::Shutdown() {
                                        ") passed before it could be sent"
                                  : last.ToString();
   for (Entry& e : left) {
-    send_failed_->Add(e.items);
+    counters_.Failed(e.items);
     e.done(Unavailable("exporter " + ctx_.id.ToString() +
                        " shut down before the data could be sent: " + reason));
   }

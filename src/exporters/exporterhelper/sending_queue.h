@@ -35,6 +35,7 @@
 #include "component/component.h"
 #include "exporters/exporterhelper/cancellation.h"
 #include "exporters/exporterhelper/clock.h"
+#include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/exporterhelper/log_throttle.h"
 #include "exporters/exporterhelper/settings.h"
 
@@ -117,8 +118,7 @@ class SendingQueue {
   std::string health_key_;  // "<exporter id>:<signal>" in the StatusHub
 
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;  // when ctx has none (tests)
-  telemetry::Counter* sent_ = nullptr;
-  telemetry::Counter* send_failed_ = nullptr;
+  ExporterCounters counters_;                            // sent / send_failed
   telemetry::Counter* enqueue_failed_ = nullptr;
   telemetry::Gauge* queue_size_ = nullptr;  // null when the queue is disabled
 

@@ -59,14 +59,8 @@ FileExporter::FileExporter(const ComponentContext& ctx, const FileExporterConfig
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
     metrics = own_metrics_.get();
   }
-  const telemetry::Labels labels = {{"exporter", ctx.id.ToString()}};
-  for (Signal s : kAllSignals) {
-    const std::string items(SignalItemName(s));
-    sent_[static_cast<int>(s)] = &metrics->GetCounter(
-        "otelcol_exporter_sent_" + items, "Items successfully written by the exporter.", labels);
-    failed_[static_cast<int>(s)] = &metrics->GetCounter(
-        "otelcol_exporter_send_failed_" + items, "Items the exporter failed to write.", labels);
-  }
+  for (Signal s : kAllSignals)
+    counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*metrics, ctx.id, s);
 }
 
 FileExporter::~FileExporter() { Shutdown(); }
@@ -181,10 +175,8 @@ void FileExporter::Export(const B& batch, Completion done) {
       dirty_ = dirty_ || s.ok();
     }
   }
-  if (s.ok()) {
-    sent_[signal]->Add(items);
-  } else {
-    failed_[signal]->Add(items);
+  counters_[signal].Count(s, items);
+  if (!s.ok()) {
     logger_->error("failed to write {} {} to {}: {}", items, SignalItemName(SignalOf<B>()),
                    cfg_.path, s.ToString());
   }

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "component/component.h"
+#include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/file/config.h"
 #include "exporters/file/rotating_file.h"
 
@@ -64,8 +65,7 @@ class FileExporter final : public Exporter,
   const FileExporterOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
-  telemetry::Counter* sent_[3] = {};
-  telemetry::Counter* failed_[3] = {};
+  exporterhelper::ExporterCounters counters_[3];
 
   std::mutex mu_;
   std::unique_ptr<RotatingFile> file_;  // GUARDED_BY(mu_)

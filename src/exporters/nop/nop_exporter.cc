@@ -8,12 +8,8 @@ NopExporter::NopExporter(const ComponentContext& ctx) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
     metrics = own_metrics_.get();
   }
-  for (Signal s : kAllSignals) {
-    sent_[static_cast<int>(s)] = &metrics->GetCounter(
-        "otelcol_exporter_sent_" + std::string(SignalItemName(s)),
-        "Items successfully sent by the exporter (nop: accepted and discarded).",
-        {{"exporter", ctx.id.ToString()}});
-  }
+  for (Signal s : kAllSignals)
+    counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*metrics, ctx.id, s);
 }
 
 }  // namespace otter

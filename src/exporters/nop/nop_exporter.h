@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "component/component.h"
+#include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/nop/config.h"
 
 namespace otter {
@@ -25,12 +26,12 @@ class NopExporter final : public Exporter,
  private:
   template <class B>
   void Discard(const B& batch, Completion& done, int signal) {
-    sent_[signal]->Add(batch.ItemCount());
+    counters_[signal].Sent(batch.ItemCount());
     done(Status::Ok());
   }
 
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
-  telemetry::Counter* sent_[3] = {};
+  exporterhelper::ExporterCounters counters_[3];
 };
 
 }  // namespace otter

@@ -1,12 +1,15 @@
 // StoreExporter: the `store` exporter — writes every signal into otter's embedded store
 // (src/store) and serves the query APIs over it. A batch's completion fires only after the
 // write-ahead-log group commit that holds it, so the receiver acknowledges durable data only.
-// There is no sending queue in front of the store. Thread-safety: Consume from any thread.
+// There is no sending queue in front of the store. Items are counted as every exporter counts
+// them (otelcol_exporter_sent_* once committed, otelcol_exporter_send_failed_* when refused).
+// Thread-safety: Consume from any thread.
 #pragma once
 
 #include <memory>
 
 #include "component/component.h"
+#include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/store/config.h"
 #include "query/query_server.h"
 #include "store/store.h"
@@ -37,14 +40,18 @@ class StoreExporter final : public Exporter,
  private:
   template <class B>
   void Write(B& batch, Completion& done) {
+    const auto& counters = counters_[static_cast<int>(SignalOf<B>())];
+    Completion counted = counters.Counting(batch.ItemCount(), std::move(done));
     if (!store_) {
-      done(Unavailable("the store is not open"));
+      counted(Unavailable("the store is not open"));
       return;
     }
-    store_->Write(std::move(batch), std::move(done));
+    store_->Write(std::move(batch), std::move(counted));
   }
 
   ComponentContext ctx_;
+  std::unique_ptr<telemetry::SelfMetrics> own_metrics_;  // when ctx has none (tests)
+  exporterhelper::ExporterCounters counters_[3];
   StoreExporterConfig config_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<query::QueryServer> query_;

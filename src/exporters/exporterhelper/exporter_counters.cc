@@ -1,0 +1,33 @@
+#include "exporters/exporterhelper/exporter_counters.h"
+
+#include <string>
+
+namespace otter::exporterhelper {
+
+ExporterCounters::ExporterCounters(telemetry::SelfMetrics& metrics, const ComponentId& id,
+                                   Signal signal) {
+  const std::string items(SignalItemName(signal));
+  const telemetry::Labels labels = {{"exporter", id.ToString()}};
+  sent_ = &metrics.GetCounter("otelcol_exporter_sent_" + items,
+                              "Number of " + items + " successfully sent to destination.", labels);
+  failed_ = &metrics.GetCounter(
+      "otelcol_exporter_send_failed_" + items,
+      "Number of " + items + " in failed attempts to send to destination.", labels);
+}
+
+void ExporterCounters::Count(const Status& outcome, uint64_t items) const {
+  if (!outcome.ok()) {
+    Failed(items);
+    return;
+  }
+  Sent(items);
+}
+
+Completion ExporterCounters::Counting(uint64_t items, Completion done) const {
+  return Completion([counters = *this, items, done = std::move(done)](Status s) mutable {
+    counters.Count(s, items);
+    done(std::move(s));
+  });
+}
+
+}  // namespace otter::exporterhelper
