@@ -42,6 +42,13 @@ std::string_view StatusCodeName(StatusCode code) {
   return "UNKNOWN";
 }
 
+Status Status::PartialSuccess(uint64_t rejected, std::string message) {
+  Status s;
+  if (rejected == 0 && message.empty()) return s;
+  s.rep_ = std::make_shared<Rep>(Rep{std::move(message), std::nullopt, rejected});
+  return s;
+}
+
 bool Status::retryable() const {
   switch (code_) {
     case StatusCode::kCancelled:
@@ -61,7 +68,7 @@ bool Status::retryable() const {
 Status Status::WithRetryAfter(std::chrono::milliseconds delay) const {
   Status s = *this;
   if (s.ok()) return s;
-  s.rep_ = std::make_shared<Rep>(Rep{std::string(message()), delay});
+  s.rep_ = std::make_shared<Rep>(Rep{std::string(message()), delay, 0});
   return s;
 }
 
@@ -73,6 +80,10 @@ Status Status::Annotate(std::string_view prefix) const {
 }
 
 std::string Status::ToString() const {
+  if (partial()) {
+    return "OK (partial success: " + std::to_string(rejected_items()) +
+           " rejected: " + std::string(message()) + ")";
+  }
   if (ok()) return "OK";
   return std::string(StatusCodeName(code_)) + ": " + std::string(message());
 }

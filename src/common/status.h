@@ -1,10 +1,13 @@
 // Status and StatusOr: otter's error type on the data path and at start-up.
 // An error is either retryable (the client should try again later: HTTP 503/429, gRPC UNAVAILABLE)
 // or permanent (bad data or config: HTTP 400, gRPC INVALID_ARGUMENT); the code decides which.
+// An OK status may carry a partial rejection (OTLP partial success): accepted, except N items the
+// stage could not keep, with a message saying which and why.
 // Value types; safe to copy between threads.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,14 +44,23 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
   Status(StatusCode code, std::string message) : code_(code) {
-    if (code != StatusCode::kOk) rep_ = std::make_shared<Rep>(Rep{std::move(message), {}});
+    if (code != StatusCode::kOk) rep_ = std::make_shared<Rep>(Rep{std::move(message), {}, 0});
   }
 
   static Status Ok() { return {}; }
+  // Accepted, but `rejected` items were not kept; `message` names what and why. The client must
+  // not retry (ok() is true); the receiver answers OTLP partial_success. rejected == 0 with a
+  // message is a warning (OTLP spec). Rejected == 0 with an empty message is plain OK.
+  static Status PartialSuccess(uint64_t rejected, std::string message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
+  // The error message, or a partial success's message ("" for plain OK).
   std::string_view message() const { return rep_ ? std::string_view(rep_->message) : ""; }
+  // Items rejected within an accepted request (0 for plain OK and for errors).
+  uint64_t rejected_items() const { return ok() && rep_ ? rep_->rejected : 0; }
+  // True for an OK status carrying a partial rejection or warning.
+  bool partial() const { return ok() && rep_ != nullptr; }
 
   // True when the client may retry the same data later (OTLP spec's retryable set).
   bool retryable() const;
@@ -63,13 +75,15 @@ class [[nodiscard]] Status {
   std::string ToString() const;
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message() == b.message();
+    return a.code_ == b.code_ && a.message() == b.message() &&
+           a.rejected_items() == b.rejected_items();
   }
 
  private:
   struct Rep {
     std::string message;
     std::optional<std::chrono::milliseconds> retry_after;
+    uint64_t rejected = 0;  // OK statuses only: items not kept
   };
   StatusCode code_ = StatusCode::kOk;
   std::shared_ptr<const Rep> rep_;

@@ -1,7 +1,9 @@
 // Completion: the answer that travels with a batch. The stage that owns the data calls it exactly
-// once with OK (accepted / committed) or an error (retryable or permanent); the receiver turns it
-// into the client's response. Move-only. A completion destroyed without being called answers
-// INTERNAL, so a client is never left hanging and no loss is silent.
+// once with OK (accepted / committed), OK with a partial rejection (Status::PartialSuccess:
+// accepted except N items it could not keep) or an error (retryable or permanent); the receiver
+// turns it into the client's response (OTLP partial_success for the partial case). Move-only.
+// A completion destroyed without being called answers INTERNAL, so a client is never left hanging
+// and no loss is silent.
 // Thread-safety: may be called from any thread, once.
 #pragma once
 
@@ -51,8 +53,11 @@ class Completion {
   std::unique_ptr<Base> impl_;
 };
 
-// Splits `done` into `n` completions; `done` is called once all of them have been, with OK if all
-// succeeded, else the first permanent error, else the first retryable error.
+// Splits `done` into `n` completions; `done` is called once all of them have been, with the first
+// permanent error if any, else the first retryable error, else OK. When all succeeded, their
+// partial rejections are summed and their distinct messages joined with "; " (at most
+// kMaxPartialMessageBytes, then "; ..."), so a client learns what any branch could not keep.
+inline constexpr size_t kMaxPartialMessageBytes = 1024;
 std::vector<Completion> SplitCompletion(Completion done, size_t n);
 
 }  // namespace otter

@@ -201,11 +201,14 @@ TEST_F(RetentionTest, SeriesLimitRefusesNewSeriesOnly) {
     ASSERT_TRUE(s.ok());
     Store& store = **s;
     ASSERT_TRUE(WriteSync(store, Gauge("g", "k", {{"a", now, 1}, {"b", now, 1}})).ok());
-    // a and b exist, c is the third series, d would be the fourth: refused; the write succeeds.
-    ASSERT_TRUE(
-        WriteSync(store,
-                  Gauge("g", "k", {{"a", now + 1'000'000'000, 2}, {"c", now, 2}, {"d", now, 2}}))
-            .ok());
+    // a and b exist, c is the third series, d would be the fourth: refused; the write succeeds
+    // as an OTLP partial success naming the limit.
+    Status mixed = WriteSync(
+        store, Gauge("g", "k", {{"a", now + 1'000'000'000, 2}, {"c", now, 2}, {"d", now, 2}}));
+    ASSERT_TRUE(mixed.ok()) << mixed.ToString();
+    EXPECT_TRUE(mixed.partial());
+    EXPECT_EQ(mixed.rejected_items(), 1u);
+    EXPECT_NE(mixed.message().find("max_series (3)"), std::string::npos) << mixed.ToString();
     EXPECT_EQ(store.metrics().series_count(), 3u);
     EXPECT_EQ(self.Value("otter_store_refused_series_total", {}), 1);
     EXPECT_EQ(self.Value("otter_store_refused_samples_total", {}), 1);
@@ -216,6 +219,11 @@ TEST_F(RetentionTest, SeriesLimitRefusesNewSeriesOnly) {
     EXPECT_EQ(self.Value("otter_store_refused_series_total", {}), 2);
     // Existing series are still written at the limit.
     ASSERT_TRUE(WriteSync(store, Gauge("g", "k", {{"b", now + 1'000'000'000, 3}})).ok());
+    // The 7 points sent: 5 written, 1 refused with its write, 1 not kept from the mixed one.
+    const telemetry::Labels metrics_signal = {{"signal", "metrics"}};
+    EXPECT_EQ(self.Value("otter_store_written_items_total", metrics_signal), 5);
+    EXPECT_EQ(self.Value("otter_store_refused_items_total", metrics_signal), 1);
+    EXPECT_EQ(self.Value("otter_store_dropped_items_total", metrics_signal), 1);
   }
   auto check = [&](Store& store) {
     auto sel = store.metrics().Select(NameIs("g"), 0, INT64_MAX, 0);

@@ -353,7 +353,8 @@ void Store::Enqueue(Pending&& p) {
   cv_.notify_one();
 }
 
-void Store::ApplyToTables(Pending& p) {
+Status Store::ApplyToTables(Pending& p) {
+  Status answer;
   std::visit(
       [&](auto& data) {
         using T = std::decay_t<decltype(data)>;
@@ -373,7 +374,12 @@ void Store::ApplyToTables(Pending& p) {
           const size_t rejected = std::min(kept, p.series_rejected);
           written_[1]->Add(kept - rejected);
           dropped_[1]->Add(rejected);
-          ReportDrops(data);
+          answer = ReportDrops(data);
+          if (rejected) {  // and max_series refused some of the write's new series
+            std::string why(answer.message());
+            why += (why.empty() ? "" : "; ") + p.series_message;
+            answer = Status::PartialSuccess(answer.rejected_items() + rejected, std::move(why));
+          }
           metrics_.Apply(std::move(data));
         } else {
           written_[2]->Add(p.items);
@@ -381,6 +387,7 @@ void Store::ApplyToTables(Pending& p) {
         }
       },
       p.data);
+  return answer;
 }
 
 Status Store::ApplyDecodedTraces(std::string_view request) {
@@ -403,19 +410,28 @@ void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& re
   if (n && options_.status) options_.status->ReportDegraded(options_.status_component, reason);
 }
 
-void Store::ReportDrops(const ConvertedMetrics& converted) {
-  if (!converted.dropped_points) return;
+Status Store::ReportDrops(const ConvertedMetrics& converted) {
+  if (!converted.dropped_points) return Status::Ok();
   dropped_[1]->Add(converted.dropped_points);
+  // The reasons name the metrics; the client gets them in partial_success, bounded.
+  std::string reasons;
+  for (const auto& r : converted.drop_reasons) {
+    if (reasons.size() + r.size() > kMaxPartialMessageBytes) {
+      reasons += "; ...";
+      break;
+    }
+    reasons += (reasons.empty() ? "" : "; ") + r;
+  }
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
   int64_t prev = last_drop_log_s_.load();
-  if (now - prev >= 10 && last_drop_log_s_.compare_exchange_strong(prev, now)) {
-    std::string reasons;
-    for (const auto& r : converted.drop_reasons)
-      reasons += (reasons.empty() ? "" : "; ") + std::string(r);
+  if (now - prev >= 10 && last_drop_log_s_.compare_exchange_strong(prev, now))
     logger_->warn("store: dropped {} metric points: {}", converted.dropped_points, reasons);
-  }
+  return Status::PartialSuccess(converted.dropped_points,
+                                "the store cannot keep " +
+                                    std::to_string(converted.dropped_points) +
+                                    " metric points: " + reasons);
 }
 
 void Store::WriterLoop() {
@@ -548,8 +564,7 @@ void Store::Commit(std::deque<Pending>& group) {
     head_started_ = std::chrono::steady_clock::now();
   for (auto& p : group) {
     if (p.refused) continue;
-    ApplyToTables(p);
-    p.done(Status::Ok());
+    p.done(ApplyToTables(p));
   }
 }
 

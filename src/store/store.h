@@ -87,8 +87,9 @@ class Store {
   // batches go into the head rows straight from their protobuf; undecoded metrics and logs are
   // decoded here (InvalidArgument if they do not decode). Metric series beyond max_series are
   // refused: a write of nothing but such series fails with InvalidArgument (permanent); in a
-  // mixed write the others are stored, OK is answered and the refused ones are counted and
-  // logged (SeriesLimitRefusal).
+  // mixed write the others are stored and a partial success names the refused ones (counted and
+  // logged: SeriesLimitRefusal). Points the store cannot represent (delta temporality,
+  // exponential histograms) are likewise answered with a partial success naming the metrics.
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);
@@ -148,12 +149,14 @@ class Store {
   void Refuse(Pending& p, Status why);
   void WriterLoop();
   void Commit(std::deque<Pending>& group);  // writer thread
-  void ApplyToTables(Pending& p);
+  // Applies a committed write; returns its answer: OK, or a partial success naming what the
+  // store could not keep.
+  Status ApplyToTables(Pending& p);
   // Decodes a traces request into a batch and applies that: for requests TraceTable::ApplyWire
   // does not take (none are expected; it takes what the decoder does).
   Status ApplyDecodedTraces(std::string_view request);
-  // Counts and logs (rate-limited) the points a write could not keep.
-  void ReportDrops(const ConvertedMetrics& converted);
+  // Counts and logs (rate-limited) the points a write could not keep; returns the write's answer.
+  Status ReportDrops(const ConvertedMetrics& converted);
   // Counts `n` corruption events of `kind` and reports the store degraded with `reason`.
   void ReportCorruption(const char* kind, uint64_t n, const std::string& reason);
   // Writer thread: a failed commit leaves the WAL degraded until it starts a sealed segment.

@@ -1,5 +1,6 @@
 #include "exporters/exporterhelper/exporter_counters.h"
 
+#include <algorithm>
 #include <string>
 
 namespace otter::exporterhelper {
@@ -20,7 +21,9 @@ void ExporterCounters::Count(const Status& outcome, uint64_t items) const {
     Failed(items);
     return;
   }
-  Sent(items);
+  const uint64_t rejected = std::min(outcome.rejected_items(), items);
+  Sent(items - rejected);
+  Failed(rejected);
 }
 
 Completion ExporterCounters::Counting(uint64_t items, Completion done) const {

@@ -23,7 +23,8 @@ class ExporterCounters {
   void Failed(uint64_t items) const {
     if (failed_) failed_->Add(items);
   }
-  // Counts the outcome of delivering `items`: all failed on an error, all sent on OK.
+  // Counts the outcome of delivering `items`: all failed on an error; on OK the items the
+  // destination rejected in a partial success (Status::rejected_items) failed, the rest sent.
   void Count(const Status& outcome, uint64_t items) const;
   // A completion that counts `items` by the answer it gets (Count) and then passes it to `done`.
   Completion Counting(uint64_t items, Completion done) const;

@@ -2,8 +2,8 @@
 // (src/store) and serves the query APIs over it. A batch's completion fires only after the
 // write-ahead-log group commit that holds it, so the receiver acknowledges durable data only.
 // There is no sending queue in front of the store. Items are counted as every exporter counts
-// them (otelcol_exporter_sent_* once committed, otelcol_exporter_send_failed_* when refused).
-// Thread-safety: Consume from any thread.
+// them (otelcol_exporter_sent_* once kept, otelcol_exporter_send_failed_* when refused or, in a
+// partial success, not kept). Thread-safety: Consume from any thread.
 #pragma once
 
 #include <memory>

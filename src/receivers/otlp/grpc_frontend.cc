@@ -99,8 +99,8 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
  private:
   void Reply(const Status& s) {
     if (s.ok()) {
-      std::string out;
-      otlp::EncodeExportResponse(0, "", &out);
+      std::string out;  // partial_success when the pipeline kept only part of the request
+      otlp::EncodeExportResponse(static_cast<int64_t>(s.rejected_items()), s.message(), &out);
       grpc::Slice slice(out);
       response_ = grpc::ByteBuffer(&slice, 1);
       StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);

@@ -93,6 +93,33 @@ TEST_F(OtlpGrpcTest, ExportSucceeds) {
   EXPECT_EQ(Count("otelcol_receiver_accepted_metric_points"), 2);
 }
 
+// A pipeline that keeps only part of a request (the store and delta sums) answers OK with
+// partial_success{rejected_data_points, error_message}, not an empty success.
+TEST_F(OtlpGrpcTest, PartialRejectionIsAnsweredAsPartialSuccess) {
+  StartReceiver();
+  metric_points_.AnswerWith(
+      Status::PartialSuccess(2, "metric \"bytes_in\": delta temporality is not supported"));
+  CallResult r = Call(channel_, kMetricsExportMethod, testing::MetricsRequest(3));
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(r.response));
+  ASSERT_TRUE(resp.has_partial_success());
+  EXPECT_EQ(resp.partial_success().rejected_data_points(), 2);
+  EXPECT_EQ(resp.partial_success().error_message(),
+            "metric \"bytes_in\": delta temporality is not supported");
+  // The request was accepted (the Go receiver counts it so); the stage that did not keep the
+  // points counts those.
+  EXPECT_EQ(Count("otelcol_receiver_accepted_metric_points"), 3);
+
+  // A fan-out may sum more rejections than the request had items: capped at the request's.
+  traces_.AnswerWith(Status::PartialSuccess(9, "not kept"));
+  CallResult t = Call(channel_, kTraceExportMethod, testing::TraceRequest(2));
+  ASSERT_TRUE(t.status.ok());
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse tr;
+  ASSERT_TRUE(tr.ParseFromString(t.response));
+  EXPECT_EQ(tr.partial_success().rejected_spans(), 2);
+}
+
 TEST_F(OtlpGrpcTest, EmptyRequestSucceedsWithoutThePipeline) {
   StartReceiver();
   CallResult r = Call(channel_, kTraceExportMethod, "");

@@ -138,23 +138,25 @@ struct HttpFrontend::Shared {
     return r;
   }
 
-  static net::HttpResponse Success(WireFormat f, Signal signal) {
+  // An Export*ServiceResponse; partial_success when the pipeline kept only part of the request.
+  static net::HttpResponse Success(WireFormat f, Signal signal, const Status& s) {
     net::HttpResponse r;
+    const auto rejected = static_cast<int64_t>(s.rejected_items());
     if (f == WireFormat::kJson) {
       switch (signal) {
         case Signal::kTraces:
-          otlp::EncodeExportResponseJson<pdata::TraceBatch>(0, "", &r.body);
+          otlp::EncodeExportResponseJson<pdata::TraceBatch>(rejected, s.message(), &r.body);
           break;
         case Signal::kMetrics:
-          otlp::EncodeExportResponseJson<pdata::MetricBatch>(0, "", &r.body);
+          otlp::EncodeExportResponseJson<pdata::MetricBatch>(rejected, s.message(), &r.body);
           break;
         case Signal::kLogs:
-          otlp::EncodeExportResponseJson<pdata::LogBatch>(0, "", &r.body);
+          otlp::EncodeExportResponseJson<pdata::LogBatch>(rejected, s.message(), &r.body);
           break;
       }
       r.headers.emplace_back("Content-Type", std::string(kJsonType));
     } else {
-      otlp::EncodeExportResponse(0, "", &r.body);
+      otlp::EncodeExportResponse(rejected, s.message(), &r.body);
       r.headers.emplace_back("Content-Type", std::string(kProtobufType));
     }
     return r;
@@ -162,7 +164,7 @@ struct HttpFrontend::Shared {
 
   net::HttpResponse Answer(const Status& s, WireFormat f, Signal signal,
                            std::string_view origin) const {
-    if (s.ok()) return Decorate(Success(f, signal), origin);
+    if (s.ok()) return Decorate(Success(f, signal, s), origin);
     WireError w = ToWire(s);
     net::HttpResponse r = StatusResponse(f, w.http_status, w.grpc_code, w.message);
     if (w.retry_after_seconds) r.SetHeader("Retry-After", std::to_string(*w.retry_after_seconds));

@@ -119,6 +119,41 @@ TEST_F(OtlpHttpTest, NormalMetricsLevelHasNoRequestDurationHistogram) {
               ::testing::Not(HasSubstr("otter_receiver_request_duration_seconds")));
 }
 
+// A pipeline that keeps only part of a request answers 200 with partial_success (protobuf) /
+// partialSuccess (JSON) carrying the rejected count and the message naming the metric.
+TEST_F(OtlpHttpTest, PartialRejectionIsAnsweredAsPartialSuccess) {
+  StartReceiver({}, /*with_logs=*/true);
+  const std::string why = "metric \"size\": exponential histograms are not supported";
+  metric_points_.AnswerWith(Status::PartialSuccess(2, why));
+  auto r = Post("/v1/metrics", kPb, testing::MetricsRequest(3));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-type"), kPb);
+  opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(r.body));
+  ASSERT_TRUE(resp.has_partial_success());
+  EXPECT_EQ(resp.partial_success().rejected_data_points(), 2);
+  EXPECT_EQ(resp.partial_success().error_message(), why);
+
+  auto j = Post("/v1/metrics", kJson,
+                R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"g","gauge":)"
+                R"({"dataPoints":[{"asInt":"1"},{"asInt":"2"}]}}]}]}]})");
+  EXPECT_EQ(j.status, 200);
+  EXPECT_EQ(j.Header("content-type"), kJson);
+  EXPECT_EQ(j.body, R"({"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"metric )"
+                    R"(\"size\": exponential histograms are not supported"}})");
+
+  logs_.AnswerWith(Status::PartialSuccess(1, "one record too large"));
+  auto l =
+      Post("/v1/logs", kJson,
+           R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"x"}}]}]}]})");
+  EXPECT_EQ(l.status, 200);
+  EXPECT_EQ(
+      l.body,
+      R"({"partialSuccess":{"rejectedLogRecords":"1","errorMessage":"one record too large"}})");
+  EXPECT_EQ(Count("otelcol_receiver_accepted_metric_points"), 5);
+  EXPECT_EQ(Count("otelcol_receiver_refused_metric_points"), 0);
+}
+
 // For a consumer that reads the protobuf itself (the store) the receiver only validates and
 // counts a protobuf traces request; malformed ones still get the decoder's error, and JSON is
 // decoded as before.

@@ -77,6 +77,8 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
       Completion([counters, items, start, done = std::move(done)](Status s) mutable {
         telemetry::Counter* c = s.ok() ? counters.accepted : counters.refused;
         if (c) c->Add(items);
+        // A fan-out sums its branches' rejections: never claim more than was sent.
+        if (s.rejected_items() > items) s = Status::PartialSuccess(items, std::string(s.message()));
         if (counters.duration)
           counters.duration->Observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -4,9 +4,10 @@
 // request for a consumer that TakesUndecoded() is validated and counted, not decoded.
 //
 // Counting follows the Go collector's obsreport: items are counted once the pipeline answers —
-// accepted on OK, refused on any error. A request that does not decode never reaches the pipeline
-// and is counted in neither (its item count is unknown); an empty request is answered OK without
-// calling the pipeline (as the Go receiver does).
+// accepted on OK (also a partial success: the request was accepted, and the stage that did not
+// keep some items counts those), refused on any error. A request that does not decode never
+// reaches the pipeline and is counted in neither (its item count is unknown); an empty request is
+// answered OK without calling the pipeline (as the Go receiver does).
 // Thread-safety: stateless functions; ItemCounters point at thread-safe counters.
 #pragma once
 
