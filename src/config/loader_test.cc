@@ -103,10 +103,23 @@ TEST(ConfigLoaderTest, EnvUriAndLineNumbers) {
 
 TEST(ConfigLoaderTest, InvalidYamlNamesFileAndLine) {
   LoadOptions o;
-  o.uris = {WriteTemp("bad.yaml", "a: 1\nb: [1, 2\n")};
+  // The defect is on line 3 ("c: d: e"); lines after it are fine.
+  const std::string path = WriteTemp("bad.yaml", "a: 1\nb: 2\nc: d: e\nf: 4\n");
+  o.uris = {path};
   auto root = Load(o);
   ASSERT_FALSE(root.ok());
-  EXPECT_NE(root.status().message().find("bad.yaml:"), std::string_view::npos);
+  EXPECT_EQ(root.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(root.status().message().find(path + ":3: invalid YAML: illegal map value"),
+            std::string_view::npos)
+      << root.status().message();
+  // An unclosed flow sequence is found where the input ends (line 3 of a two-line file).
+  const std::string unclosed = WriteTemp("unclosed.yaml", "a: 1\nb: [1, 2\n");
+  o.uris = {unclosed};
+  root = Load(o);
+  ASSERT_FALSE(root.ok());
+  EXPECT_NE(root.status().message().find(unclosed + ":3: invalid YAML: end of sequence flow"),
+            std::string_view::npos)
+      << root.status().message();
 }
 
 TEST(ConfigLoaderTest, MissingFile) {

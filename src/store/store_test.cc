@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "otlp/proto_codec.h"
@@ -450,6 +452,82 @@ TEST_F(StoreTest, SearchReturnsTheNewestMatchingTracesAcrossBlocksAndHead) {
   EXPECT_TRUE(ids(q).empty());
 }
 
+// A trace as a comparable value: "<trace id>:" and every span's id, times, name, kind, status,
+// service and attribute / event counts, sorted (the store may regroup spans by resource).
+std::string TraceDump(const pdata::TraceBatch& t) {
+  std::vector<std::string> spans;
+  std::string trace_id;
+  for (const auto& rs : t.resources()) {
+    const pdata::AnyValue* svc = pdata::FindAttribute(rs.resource.attributes, "service.name");
+    for (const auto& ss : rs.scope_spans)
+      for (const auto& sp : ss.spans) {
+        trace_id = sp.trace_id.Hex();
+        spans.push_back(sp.span_id.Hex() + "@" + std::to_string(sp.start_time_unix_nano) + "-" +
+                        std::to_string(sp.end_time_unix_nano) + "/" + std::string(sp.name) + "/" +
+                        std::to_string(static_cast<int>(sp.kind)) + "/" +
+                        std::to_string(static_cast<int>(sp.status.code)) + "/" +
+                        (svc ? svc->ToString() : "") + "/" + std::to_string(sp.attributes.size()) +
+                        "a/" + std::to_string(sp.events.size()) + "e");
+      }
+  }
+  std::sort(spans.begin(), spans.end());
+  std::string out = trace_id + ":";
+  for (const auto& x : spans) out += " " + x;
+  return out;
+}
+
+// The search semantics of TraceSearch (store/querier.h), evaluated naively over the written
+// batches: the reference the head and the blocks must both equal.
+bool ReferenceSpanMatches(const pdata::Resource& res, const pdata::Span& sp, const TraceSearch& q) {
+  if (sp.start_time_unix_nano < q.start_ns || sp.start_time_unix_nano > q.end_ns) return false;
+  if (!q.operation.empty() && sp.name != q.operation) return false;
+  uint64_t d = sp.end_time_unix_nano > sp.start_time_unix_nano
+                   ? sp.end_time_unix_nano - sp.start_time_unix_nano
+                   : 0;
+  if (q.min_duration_ns && d < *q.min_duration_ns) return false;
+  if (q.max_duration_ns && d > *q.max_duration_ns) return false;
+  const pdata::AnyValue* svc = pdata::FindAttribute(res.attributes, "service.name");
+  if (!q.service.empty() && (!svc || svc->ToString() != q.service)) return false;
+  auto has = [](const pdata::Attributes& attrs, std::string_view k, std::string_view v) {
+    for (const auto& kv : attrs)
+      if (kv.key == k && kv.value.ToString() == v) return true;
+    return false;
+  };
+  for (const auto& [k, v] : q.tags) {
+    bool m = has(sp.attributes, k, v) || has(res.attributes, k, v);
+    for (const auto& e : sp.events) m = m || has(e.attributes, k, v);
+    if (k == "error") m = m || (v == "true" && sp.status.code == pdata::StatusCode::kError);
+    if (k == "span.kind") m = m || v == SpanKindName(sp.kind);
+    if (k == "otel.status_code")
+      m = m || (v == "ERROR" && sp.status.code == pdata::StatusCode::kError) ||
+          (v == "OK" && sp.status.code == pdata::StatusCode::kOk);
+    if (!m) return false;
+  }
+  return true;
+}
+
+// Dumps (TraceDump) of the traces of `batches` that have a span matching `q`, sorted.
+std::vector<std::string> ReferenceSearch(const std::vector<pdata::TraceBatch>& batches,
+                                         const TraceSearch& q) {
+  std::map<std::string, pdata::TraceBatch> traces;
+  std::set<std::string> matched;
+  for (const auto& b : batches)
+    for (const auto& rs : b.resources())
+      for (const auto& ss : rs.scope_spans)
+        for (const auto& sp : ss.spans) {
+          const std::string id = sp.trace_id.Hex();
+          auto& t = traces[id];
+          auto& out_rs = t.resources().emplace_back();
+          out_rs.resource = rs.resource;
+          out_rs.scope_spans.emplace_back().spans.push_back(sp);
+          if (ReferenceSpanMatches(rs.resource, sp, q)) matched.insert(id);
+        }
+  std::vector<std::string> out;
+  for (const auto& id : matched) out.push_back(TraceDump(traces[id]));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // Searches answer the same before a flush (head rows) and after it (columnar block pages with
 // tag filters), also from blocks merged by compaction and after a reopen, for every kind of
 // condition: span, resource and event attributes of each type (values shared by many spans and
@@ -460,7 +538,11 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
     return otlp::MakeSyntheticTraces(100, seed, t0 + seed * 1'000'000'000ull);
   };
   auto store = Open();
-  for (uint64_t seed = 1; seed <= 30; ++seed) ASSERT_TRUE(WriteSync(*store, batch(seed)).ok());
+  std::vector<pdata::TraceBatch> written;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    written.push_back(batch(seed));
+    ASSERT_TRUE(WriteSync(*store, batch(seed)).ok());
+  }
   // Values of one span (seed 17, span 42): a rare string, a rare int and a double.
   auto sample = batch(17);
   const pdata::Span& one = sample.resources()[0].scope_spans[0].spans[42];
@@ -505,24 +587,37 @@ TEST_F(StoreTest, SearchesAnswerAlikeFromTheHeadAndFromBlocks) {
   add("", "", {{"client.address", "192.0.2.1"}});
   add("", "", {{"http.response.body.size", "-1"}});
   add("", "", {{"client.address", value_of("url.path")}});  // a value under another key
+  // The answer as returned (in order), each trace with all its spans.
   auto ids_in = [&](Store& st, const TraceSearch& q) {
     std::vector<std::string> out;
     auto found = st.traces().FindTraces(q);
     EXPECT_TRUE(found.ok());
-    for (const auto& t : *found) {
-      size_t spans = t.ItemCount();
-      out.push_back(t.resources()[0].scope_spans[0].spans[0].trace_id.Hex() + "/" +
-                    std::to_string(spans));
-    }
+    for (const auto& t : *found) out.push_back(TraceDump(t));
     return out;
   };
   auto ids = [&](const TraceSearch& q) { return ids_in(*store, q); };
   std::vector<std::vector<std::string>> before;
   for (const auto& q : queries) before.push_back(ids(q));
+  // The head answers exactly what a naive evaluation over the written spans finds.
   EXPECT_EQ(before[0].size(), 300u);
-  for (size_t i = 1; i < kPresent; ++i) {
-    EXPECT_FALSE(before[i].empty()) << i;
-    EXPECT_LT(before[i].size(), 300u) << i;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    std::vector<std::string> expected = ReferenceSearch(written, queries[i]);
+    if (i < kPresent) {
+      // The query is worth asking: it selects some traces, and (but the first) not all.
+      EXPECT_FALSE(expected.empty()) << i;
+      if (i > 0 && queries[i].limit == 0) {
+        EXPECT_LT(expected.size(), 300u) << i;
+      }
+    }
+    std::vector<std::string> got = before[i];
+    if (queries[i].limit == 0) {
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, expected) << i;
+    } else {  // the newest `limit` of them
+      EXPECT_EQ(got.size(), std::min<size_t>(queries[i].limit, expected.size())) << i;
+      for (const auto& t : got)
+        EXPECT_TRUE(std::binary_search(expected.begin(), expected.end(), t)) << i << " " << t;
+    }
   }
   for (size_t i = kPresent; i < before.size(); ++i) EXPECT_TRUE(before[i].empty()) << i;
   ASSERT_TRUE(store->FlushForTesting().ok());
@@ -593,12 +688,12 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
   q.start_ns = t0;
   q.end_ns = t0 + 100'000'000'000ull;
   q.limit = 0;
+  std::vector<pdata::TraceBatch> written;
   auto search = [&](Store& s) {
     std::vector<std::string> out;
     auto found = s.traces().FindTraces(q);
     EXPECT_TRUE(found.ok());
-    for (const auto& t : *found)
-      out.push_back(t.resources()[0].scope_spans[0].spans[0].trace_id.Hex());
+    for (const auto& t : *found) out.push_back(TraceDump(t));
     return out;
   };
   {
@@ -609,6 +704,7 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
         auto b = otlp::MakeSyntheticTraces(40, seed, t0 + seed * 1'000'000'000ull);
         for (const auto& sp : b.resources()[0].scope_spans[0].spans)
           if (ids.empty() || !(ids.back() == sp.trace_id)) ids.push_back(sp.trace_id);
+        written.push_back(b.Clone());
         ASSERT_TRUE(WriteSync(*store, std::move(b)).ok());
       }
       // Trace 0x11…: its two spans land in the first and the fourth flush.
@@ -617,6 +713,7 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
         auto& rs = two.resources()[flush == 0 ? 0 : 1];
         pdata::TraceBatch one;
         one.resources().push_back(rs);
+        written.push_back(one.Clone());
         ASSERT_TRUE(WriteSync(*store, std::move(one)).ok());
       }
       ASSERT_TRUE(store->FlushForTesting().ok());
@@ -626,7 +723,12 @@ TEST_F(StoreTest, CompactionMergesBlocksAndKeepsEverySpan) {
     before = AllSpans(*store, ids);
     EXPECT_EQ(before[TraceIdOf(0x11).Hex()].size(), 2u);
     searched = search(*store);
-    EXPECT_FALSE(searched.empty());
+    // The blocks answer exactly what a naive evaluation over the written spans finds.
+    std::vector<std::string> expected = ReferenceSearch(written, q);
+    EXPECT_FALSE(expected.empty());
+    std::vector<std::string> sorted = searched;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, expected);
 
     std::filesystem::create_directories(dir_.path() + "/inputs");
     for (const auto& f : TraceBlockFiles(data))
