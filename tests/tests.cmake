@@ -6,17 +6,27 @@
 # openssl (test certificates), curl and promtool (Debian `prometheus`, for the store's Prometheus
 # API); scripts/install-deps.sh installs them. Missing tools are a
 # configure error: CI must never pass by skipping the interop suite.
-find_program(OTTER_NODE node)
+# Debian 12's nodejs is 18: scripts/ensure-node.sh then installs node 20 from the npm registry's
+# `node` package into the build tree (once) and the suite runs with that node first on PATH.
 find_program(OTTER_NPM npm)
+execute_process(COMMAND ${CMAKE_SOURCE_DIR}/scripts/ensure-node.sh ${CMAKE_BINARY_DIR}/node-runtime
+                OUTPUT_VARIABLE OTTER_NODE_BIN OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE OTTER_NODE_RESULT)
+if(NOT OTTER_NODE_RESULT EQUAL 0)
+  message(FATAL_ERROR "interop_js_sdk needs node >= 20.6 (see the ensure-node message above)")
+endif()
+find_program(OTTER_NODE node PATHS ${OTTER_NODE_BIN} NO_DEFAULT_PATH)
 find_program(OTTER_OPENSSL openssl)
 find_program(OTTER_CURL curl)
 find_program(OTTER_PROMTOOL promtool)
 if(OTTER_NODE AND OTTER_NPM AND OTTER_OPENSSL AND OTTER_CURL AND OTTER_PROMTOOL)
+  message(STATUS "interop_js_sdk runs with ${OTTER_NODE}")
   add_test(NAME interop_js_sdk
            COMMAND ${CMAKE_SOURCE_DIR}/tests/interop/run.sh $<TARGET_FILE:otter>
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/interop)
   # The suite itself stays under ~3 minutes; the margin covers a first-time `npm ci`.
-  set_tests_properties(interop_js_sdk PROPERTIES TIMEOUT 420 LABELS "interop" RUN_SERIAL TRUE)
+  set_tests_properties(interop_js_sdk PROPERTIES TIMEOUT 420 LABELS "interop" RUN_SERIAL TRUE
+                       ENVIRONMENT "OTTER_NODE_BIN=${OTTER_NODE_BIN}")
 else()
   message(FATAL_ERROR "interop_js_sdk needs node, npm, openssl, curl and promtool on PATH (run scripts/install-deps.sh)")
 endif()

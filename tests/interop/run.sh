@@ -13,6 +13,18 @@ otter="$1"
 [[ -d "$(dirname "$otter")" ]] && otter="$(cd "$(dirname "$otter")" && pwd)/$(basename "$otter")"
 shift
 
+# The node that tests/tests.cmake chose (scripts/ensure-node.sh): first on PATH for npm and node.
+if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
+# Fail at once, not with a puzzling error half-way: the suite uses node >= 20.6 features.
+node_version="$(node --version 2>/dev/null || true)"
+IFS=. read -r major minor _ <<<"${node_version#v}"
+if ! [[ ${major:-} =~ ^[0-9]+$ && ${minor:-} =~ ^[0-9]+$ ]] ||
+  ((major < 20 || (major == 20 && minor < 6))); then
+  echo "interop: needs node >= 20.6 (found: ${node_version:-none});" \
+    "scripts/ensure-node.sh <prefix> installs one (cmake does so into the build tree)" >&2
+  exit 1
+fi
+
 cd "$here"
 stamp=node_modules/.otter-lock-sha256
 want="$(sha256sum package-lock.json | cut -d' ' -f1)"
