@@ -78,6 +78,9 @@ bool OtterProcess::Start(int health_port, std::chrono::milliseconds deadline) {
                int st;
                if (waitpid(pid_, &st, WNOHANG) == pid_) {
                  pid_ = -1;
+                 exit_ = WIFEXITED(st)     ? "exited with " + std::to_string(WEXITSTATUS(st))
+                         : WIFSIGNALED(st) ? "killed by signal " + std::to_string(WTERMSIG(st))
+                                           : "stopped";
                  return true;  // exited: fail below
                }
                return HttpRequest("GET", health_port, "/").status == 200;
@@ -124,6 +127,7 @@ std::string OtterProcess::Log() const {
   std::ifstream in(log_path_);
   std::stringstream ss;
   ss << in.rdbuf();
+  if (!exit_.empty()) ss << "[the process " << exit_ << "]\n";
   return ss.str();
 }
 

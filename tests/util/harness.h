@@ -51,12 +51,14 @@ class OtterProcess {
   int Stop(std::chrono::milliseconds deadline = std::chrono::seconds(30));
   void Kill();
   void Signal(int sig);
+  // The log, and how the process ended if Start saw it end.
   std::string Log() const;
   bool running() const { return pid_ > 0; }
 
  private:
   std::string config_path_, log_path_;
   pid_t pid_ = -1;
+  std::string exit_;  // how the process ended during Start, if it did
 };
 
 // Polls `pred` until true or the deadline passes.
