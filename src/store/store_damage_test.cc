@@ -39,7 +39,7 @@ pdata::TraceBatch Group(int group) {
     auto& s = ss.spans.emplace_back();
     s.trace_id = Id(group, i);
     s.span_id.bytes.fill(static_cast<uint8_t>(i + 1));
-    s.name = "op" + std::to_string(i % 3);
+    s.name = b.arenas().Copy("op" + std::to_string(i % 3));
     s.start_time_unix_nano = 1'700'000'000'000'000'000ull + uint64_t(group) * 1'000'000'000 + i;
     s.end_time_unix_nano = s.start_time_unix_nano + 1000;
     s.attributes.push_back({"i", pdata::AnyValue::Int(i)});
