@@ -925,7 +925,7 @@ Status Store::LoadBlocks() {
   for (const auto& e : fs::directory_iterator(bdir, ec)) {
     std::string name = e.path().filename().string();
     if (name.ends_with(".tmp")) {
-      fs::remove(e.path(), ec);
+      RemoveBlockFile(e.path().string());
       continue;
     }
     BlockName parsed;
@@ -964,7 +964,7 @@ Status Store::LoadBlocks() {
       bool inside = c_signal == signal && c_first <= first && last <= c_last;
       if (inside && (c_first != first || c_last != last)) {
         logger_->info("store: removing {}, which compacted block {} replaced", path, c_path);
-        fs::remove(path, ec);
+        RemoveBlockFile(path);
         superseded[i] = true;
         break;
       }
@@ -978,7 +978,7 @@ Status Store::LoadBlocks() {
           "store: removing {} from a flush that did not finish (its data is replayed "
           "from the WAL)",
           path);
-      fs::remove(path, ec);
+      RemoveBlockFile(path);
       continue;
     }
     auto reader = OpenBlock(path);
