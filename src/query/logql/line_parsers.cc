@@ -211,6 +211,10 @@ class JsonReader {
 };
 
 Status ReadObjectLine(std::string_view line, JsonNode* root) {
+  // Loki's JSON reader (jsonparser.ObjectEach) says this for anything but an object.
+  size_t first = line.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || line[first] != '{')
+    return InvalidArgument("Value looks like object, but can't find closing '}' symbol");
   JsonReader r(line);
   RETURN_IF_ERROR(r.ReadDocument(root));
   if (root->type != JsonNode::Type::kObject) return InvalidArgument("not a JSON object");
@@ -355,64 +359,103 @@ Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* 
   return Status::Ok();
 }
 
-Status ParseLogfmtLine(std::string_view s, const KeyValueFn& fn) {
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ') ++i;
-    if (i >= s.size()) break;
-    if (s[i] == '=')
-      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '='", i + 1));
-    size_t k = i;
-    while (k < s.size() && static_cast<unsigned char>(s[k]) > ' ' && s[k] != '=' && s[k] != '"')
-      ++k;
-    if (k < s.size() && s[k] == '"')
-      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '\"'", k + 1));
-    std::string_view key = s.substr(i, k - i);
-    i = k;
-    if (i >= s.size() || s[i] != '=') continue;  // standalone key
-    ++i;
-    std::string value;
-    if (i < s.size() && s[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < s.size()) {
-        char c = s[i++];
-        if (c == '"') {
-          closed = true;
-          break;
-        }
-        if (c == '\\' && i < s.size()) {
-          char e = s[i++];
-          switch (e) {
-            case 'n':
-              value += '\n';
-              break;
-            case 't':
-              value += '\t';
-              break;
-            case 'r':
-              value += '\r';
-              break;
-            default:
-              value += e;
-              break;
-          }
-        } else {
-          value += c;
-        }
+namespace {
+
+// One step of Loki's logfmt decoder: the next key (and value) from position *pos. Returns false
+// (setting *error) on a syntax error, after skipping to the next space; *key is empty when only
+// white space was left.
+bool ScanLogfmtPair(std::string_view s, size_t* pos, std::string_view* key, std::string* value,
+                    std::string* error) {
+  auto syntax = [&](size_t at, std::string_view msg) {
+    *error = fmt::format("logfmt syntax error at pos {} : {}", at + 1, msg);
+  };
+  auto skip_value = [&](size_t from) {
+    while (from < s.size() && static_cast<unsigned char>(s[from]) > ' ') ++from;
+    *pos = from;
+    return false;
+  };
+  *key = {};
+  value->clear();
+  size_t i = *pos;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ') ++i;
+  if (i >= s.size()) {
+    *pos = s.size();
+    return false;
+  }
+  const size_t start = i;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) > ' ' && s[i] != '=' && s[i] != '"') ++i;
+  if (i < s.size() && s[i] == '"') {
+    syntax(i, "unexpected '\"'");
+    return skip_value(i);
+  }
+  *key = s.substr(start, i - start);
+  if (i >= s.size() || s[i] != '=') {  // a key without a value
+    *pos = i;
+    return true;
+  }
+  if (key->empty()) {
+    syntax(i, "unexpected '='");
+    return skip_value(i);
+  }
+  ++i;  // '='
+  if (i >= s.size() || static_cast<unsigned char>(s[i]) <= ' ') {
+    *pos = i;
+    return true;
+  }
+  if (s[i] != '"') {
+    const size_t vstart = i;
+    for (; i < s.size() && static_cast<unsigned char>(s[i]) > ' '; ++i) {
+      if (s[i] == '=' || s[i] == '"') {
+        syntax(i, s[i] == '=' ? "unexpected '='" : "unexpected '\"'");
+        return skip_value(i);
       }
-      if (!closed)
-        return InvalidArgument(
-            fmt::format("logfmt syntax error at pos {} : unterminated quoted value", i + 1));
-    } else {
-      size_t j = i;
-      while (j < s.size() && static_cast<unsigned char>(s[j]) > ' ') ++j;
-      value = std::string(s.substr(i, j - i));
-      i = j;
+    }
+    value->assign(s.substr(vstart, i - vstart));
+    *pos = i;
+    return true;
+  }
+  // A quoted value: JSON string escapes.
+  bool escaped = false, has_escape = false;
+  for (size_t j = i + 1; j < s.size(); ++j) {
+    if (escaped) {
+      escaped = false;
+    } else if (s[j] == '\\') {
+      escaped = has_escape = true;
+    } else if (s[j] == '"') {
+      *pos = j + 1;
+      if (!has_escape) {
+        value->assign(s.substr(i + 1, j - i - 1));
+        return true;
+      }
+      JsonNode node;
+      if (!JsonReader(s.substr(i, j + 1 - i)).ReadDocument(&node).ok()) {
+        syntax(j + 1, "invalid quoted value");
+        return false;
+      }
+      *value = std::move(node.str);
+      return true;
+    }
+  }
+  *pos = s.size();
+  syntax(s.size(), "unterminated quoted value");
+  return false;
+}
+
+}  // namespace
+
+Status ParseLogfmtLine(std::string_view s, bool strict, const KeyValueFn& fn) {
+  std::string error;
+  std::string_view key;
+  std::string value;
+  for (size_t pos = 0; pos < s.size();) {
+    if (!ScanLogfmtPair(s, &pos, &key, &value, &error)) {
+      if (strict) break;
+      continue;
     }
     std::string name = SanitizeLabelKey(key, true);
-    if (!name.empty() && !value.empty()) fn(std::move(name), std::move(value));
+    if (!name.empty()) fn(std::move(name), std::move(value));
   }
+  if (!error.empty()) return InvalidArgument(error);
   return Status::Ok();
 }
 

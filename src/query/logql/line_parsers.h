@@ -33,7 +33,9 @@ Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& p
 Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* entry,
                       bool* has_entry);
 
-// logfmt: `key=value key2="quoted value" flag`. Keys without a value are skipped.
-Status ParseLogfmtLine(std::string_view line, const KeyValueFn& fn);
+// logfmt like Loki's decoder: `key=value key2="quoted \"value\"" flag`. `fn` gets every key with
+// its value ("" for `flag` and `key=`). A syntax error skips to the next space; `strict` stops
+// there. Returns the last syntax error (the caller decides whether it matters).
+Status ParseLogfmtLine(std::string_view line, bool strict, const KeyValueFn& fn);
 
 }  // namespace otter::query::logql

@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "query/logql/lexer.h"
@@ -19,13 +21,27 @@ void SetError(store::Labels& labels, std::string_view error, std::string_view de
   if (!details.empty()) store::SetLabel(labels, kErrorDetailsLabel, details);
 }
 
-// A parsed label: a name already used by the stream gets "_extracted".
-void SetParsed(store::Labels& labels, const store::Labels& stream, const std::string& name,
-               std::string_view value) {
-  if (!store::GetLabel(stream, name).empty()) {
-    store::SetLabel(labels, name + "_extracted", value);
+// A parsed label: a name already used by the stream or the structured metadata gets
+// "_extracted", as in Loki. An empty value is kept as a label with an empty value, as Loki's
+// labels builder does (a missing `json a="x"` path, an empty JSON string, logfmt --keep-empty,
+// a template that renders nothing).
+void SetKeepingEmpty(store::Labels& labels, const std::string& key, std::string_view value) {
+  auto it =
+      std::lower_bound(labels.begin(), labels.end(), key,
+                       [](const store::Label& l, const std::string& k) { return l.name < k; });
+  if (it != labels.end() && it->name == key) {
+    it->value.assign(value);
   } else {
-    store::SetLabel(labels, name, value);
+    labels.insert(it, store::Label{key, std::string(value)});
+  }
+}
+
+void SetParsed(store::Labels& labels, const store::Labels& stream, const store::Labels& metadata,
+               const std::string& name, std::string_view value) {
+  if (!store::GetLabel(stream, name).empty() || !store::GetLabel(metadata, name).empty()) {
+    SetKeepingEmpty(labels, name + "_extracted", value);
+  } else {
+    SetKeepingEmpty(labels, name, value);
   }
 }
 
@@ -47,21 +63,115 @@ bool Compare(double a, CmpOp op, double b) {
   return false;
 }
 
-bool ParseFloatStrict(std::string_view s, double* out) {
-  if (s.empty()) return false;
+// Go's strconv.ParseFloat; on failure *error holds Go's error text (Loki's __error_details__).
+bool ParseGoFloat(std::string_view s, double* out, std::string* error) {
   std::string tmp(s);
   char* end = nullptr;
-  *out = std::strtod(tmp.c_str(), &end);
-  return end == tmp.c_str() + tmp.size();
+  if (!tmp.empty() && !std::isspace(static_cast<unsigned char>(tmp[0]))) {
+    *out = std::strtod(tmp.c_str(), &end);
+    if (end == tmp.c_str() + tmp.size()) return true;
+  }
+  *error = "strconv.ParseFloat: parsing \"" + tmp + "\": invalid syntax";
+  return false;
 }
 
-bool ParseBytesOrNumber(std::string_view s, double* out) {
-  uint64_t b = 0;
-  if (ParseBytesValue(s, &b)) {
-    *out = static_cast<double>(b);
+// Go's time.ParseDuration ("1h2m3.5s", "-5ms", "0") in nanoseconds, computed as Go does.
+bool ParseGoDuration(std::string_view s, int64_t* out, std::string* error) {
+  const std::string quoted = "\"" + std::string(s) + "\"";
+  *error = "time: invalid duration " + quoted;
+  std::string_view in = s;
+  bool neg = false;
+  if (!in.empty() && (in[0] == '-' || in[0] == '+')) {
+    neg = in[0] == '-';
+    in.remove_prefix(1);
+  }
+  if (in == "0") {
+    *out = 0;
     return true;
   }
-  return ParseFloatStrict(s, out);
+  if (in.empty()) return false;
+  static const std::pair<std::string_view, int64_t> kUnits[] = {
+      {"ns", 1},         {"us", 1000},         {"\xc2\xb5s", 1000},   {"\xce\xbcs", 1000},
+      {"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
+  int64_t total = 0;
+  while (!in.empty()) {
+    int64_t whole = 0, frac = 0;
+    double scale = 1;
+    size_t n = 0;
+    for (; n < in.size() && std::isdigit(static_cast<unsigned char>(in[n])); ++n)
+      whole = whole * 10 + (in[n] - '0');
+    bool digits = n > 0;
+    if (n < in.size() && in[n] == '.') {
+      ++n;
+      for (; n < in.size() && std::isdigit(static_cast<unsigned char>(in[n])); ++n) {
+        digits = true;
+        if (scale < 1e18) {
+          frac = frac * 10 + (in[n] - '0');
+          scale *= 10;
+        }
+      }
+    }
+    if (!digits) return false;
+    in.remove_prefix(n);
+    size_t u = 0;
+    while (u < in.size() && !std::isdigit(static_cast<unsigned char>(in[u])) && in[u] != '.') ++u;
+    std::string_view unit = in.substr(0, u);
+    in.remove_prefix(u);
+    if (unit.empty()) {
+      *error = "time: missing unit in duration " + quoted;
+      return false;
+    }
+    const int64_t* scale_ns = nullptr;
+    for (const auto& [name, ns] : kUnits)
+      if (unit == name) scale_ns = &ns;
+    if (!scale_ns) {
+      *error = "time: unknown unit \"" + std::string(unit) + "\" in duration " + quoted;
+      return false;
+    }
+    total += whole * *scale_ns;
+    if (frac > 0)
+      total += static_cast<int64_t>(static_cast<double>(frac) *
+                                    (static_cast<double>(*scale_ns) / scale));
+  }
+  *out = neg ? -total : total;
+  return true;
+}
+
+// Go's Duration.Seconds().
+double DurationSeconds(int64_t ns) {
+  return static_cast<double>(ns / 1'000'000'000) + static_cast<double>(ns % 1'000'000'000) / 1e9;
+}
+
+// humanize.ParseBytes ("1KB", "5 MiB", "512"): the number, then an optional unit.
+bool ParseHumanBytes(std::string_view s, double* out, std::string* error) {
+  size_t n = 0;
+  std::string num;
+  for (; n < s.size() &&
+         (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.' || s[n] == ',');
+       ++n)
+    if (s[n] != ',') num += s[n];
+  double v = 0;
+  if (!ParseGoFloat(num, &v, error)) return false;
+  std::string unit(s.substr(n));
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.front()))) unit.erase(0, 1);
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t scale = 0;
+  if (unit.empty()) {
+    scale = 1;
+  } else if (!ParseBytesValue("1" + unit, &scale)) {
+    *error = "unhandled size name: " + unit;
+    return false;
+  }
+  *out = std::floor(v * static_cast<double>(scale));
+  return true;
+}
+
+// Whether `labels` holds `name` (possibly with an empty value, as parsers may set).
+bool HasLabel(const store::Labels& labels, std::string_view name) {
+  for (const auto& l : labels)
+    if (l.name == name) return true;
+  return false;
 }
 
 std::string Decolorize(std::string_view line) {
@@ -90,11 +200,14 @@ bool MatchLineFilter(const LineFilter& f, std::string_view line) {
   for (size_t i = 0; i < f.values.size() && !any; ++i) {
     if (f.op == LineFilterOp::kContains || f.op == LineFilterOp::kNotContains) {
       any = line.find(f.values[i]) != std::string_view::npos;
+    } else if (f.op == LineFilterOp::kPattern || f.op == LineFilterOp::kNotPattern) {
+      any = f.patterns[i]->Test(line);
     } else {
       any = RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *f.regexes[i]);
     }
   }
-  bool negated = f.op == LineFilterOp::kNotContains || f.op == LineFilterOp::kNotRegex;
+  bool negated = f.op == LineFilterOp::kNotContains || f.op == LineFilterOp::kNotRegex ||
+                 f.op == LineFilterOp::kNotPattern;
   return negated ? !any : any;
 }
 
@@ -109,54 +222,56 @@ bool EvalLabelFilter(const LabelFilter& f, store::Labels& labels) {
     default:
       break;
   }
-  // Only string matchers can filter an entry that already has an error.
-  if (HasError(labels)) return true;
+  // A missing label drops the entry; a value that does not convert keeps it with an error (not
+  // replacing an earlier one), as in Loki.
+  if (!HasLabel(labels, f.name)) return false;
   std::string_view v = store::GetLabel(labels, f.name);
-  if (v.empty()) return false;
   double x = 0;
+  std::string error;
   bool ok = false;
   if (f.kind == LabelFilter::Kind::kNumber) {
-    ok = ParseFloatStrict(v, &x);
+    ok = ParseGoFloat(v, &x, &error);
   } else if (f.kind == LabelFilter::Kind::kDuration) {
     int64_t ns = 0;
-    ok = ParseDurationNs(v, &ns);
-    x = static_cast<double>(ns) / 1e9;
+    ok = ParseGoDuration(v, &ns, &error);
+    x = static_cast<double>(ns);  // the filter's value is in nanoseconds too
   } else {
-    ok = ParseBytesOrNumber(v, &x);
+    ok = ParseHumanBytes(v, &x, &error);
   }
   if (!ok) {
-    std::string details = "cannot convert \"" + std::string(v) + "\"";
-    SetError(labels, "LabelFilterErr", details);
+    SetError(labels, "LabelFilterErr", error);
     return true;
   }
   return Compare(x, f.op, f.value);
 }
 
-std::optional<double> ExtractUnwrapValue(const Unwrap& u, store::Labels& labels) {
+bool ExtractUnwrapValue(const Unwrap& u, store::Labels& labels, double* value) {
   std::string v(store::GetLabel(labels, u.label));
-  store::SetLabel(labels, u.label, "");
-  double x = 0;
+  *value = 0;
+  if (v.empty()) return false;  // Loki: an entry without the label gives no sample
+  std::string error;
   bool ok = false;
   switch (u.conv) {
     case Unwrap::Conv::kNone:
-      ok = ParseFloatStrict(v, &x);
+      ok = ParseGoFloat(v, value, &error);
       break;
     case Unwrap::Conv::kBytes:
-      ok = ParseBytesOrNumber(v, &x);
+      ok = ParseHumanBytes(v, value, &error);
       break;
     case Unwrap::Conv::kDuration:
     case Unwrap::Conv::kDurationSeconds: {
       int64_t ns = 0;
-      ok = ParseDurationNs(v, &ns);
-      x = static_cast<double>(ns) / 1e9;
+      ok = ParseGoDuration(v, &ns, &error);
+      *value = DurationSeconds(ns);
       break;
     }
   }
   if (!ok) {
-    SetError(labels, "SampleExtractionErr", "cannot convert \"" + v + "\"");
-    return std::nullopt;
+    *value = 0;
+    store::SetLabel(labels, kErrorLabel, "SampleExtractionErr");
+    store::SetLabel(labels, kErrorDetailsLabel, error);
   }
-  return x;
+  return true;
 }
 
 bool Pipeline::NeverFilters() const {
@@ -173,7 +288,9 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
   for (const auto& l : metadata) store::SetLabel(labels, l.name, l.value);
   std::string& cur = *out_line;
   cur.assign(line);
-  auto set = [&](std::string key, std::string value) { SetParsed(labels, stream, key, value); };
+  auto set = [&](std::string key, std::string value) {
+    SetParsed(labels, stream, metadata, key, value);
+  };
   for (const Stage& s : *stages_) {
     switch (s.kind) {
       case Stage::Kind::kLineFilters:
@@ -187,26 +304,32 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
         } else {
           std::vector<std::string> paths, values;
           for (const auto& e : s.extractions) paths.push_back(e.path);
+          // Loki leaves an empty line alone, and gives no details for a line that cannot
+          // start a JSON value.
+          if (cur.empty()) break;
           st = ExtractJsonPaths(cur, paths, &values);
           if (st.ok())
             for (size_t i = 0; i < values.size(); ++i) set(s.extractions[i].label, values[i]);
+          if (!st.ok() && cur[0] != '{' && cur[0] != '[' && cur[0] != '"') st = InvalidArgument("");
         }
         if (!st.ok()) SetError(labels, "JSONParserErr", st.message());
         break;
       }
       case Stage::Kind::kLogfmt: {
+        // Loki: without --strict a syntax error only skips the broken pair.
         Status st;
         if (s.extractions.empty()) {
-          st = ParseLogfmtLine(cur, set);
+          st = ParseLogfmtLine(cur, s.strict, [&](std::string k, std::string v) {
+            if (!v.empty() || s.keep_empty) set(std::move(k), std::move(v));
+          });
         } else {
           store::Labels parsed;
           st = ParseLogfmtLine(
-              cur, [&](std::string k, std::string v) { store::SetLabel(parsed, k, v); });
-          if (st.ok())
-            for (const auto& e : s.extractions)
-              set(e.label, std::string(store::GetLabel(parsed, e.path)));
+              cur, s.strict, [&](std::string k, std::string v) { store::SetLabel(parsed, k, v); });
+          for (const auto& e : s.extractions)
+            set(e.label, std::string(store::GetLabel(parsed, e.path)));
         }
-        if (!st.ok()) SetError(labels, "LogfmtParserErr", st.message());
+        if (!st.ok() && s.strict) SetError(labels, "LogfmtParserErr", st.message());
         break;
       }
       case Stage::Kind::kUnpack: {
@@ -228,10 +351,18 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
                      groups.data(), n + 1)) {
           for (const auto& [name, idx] : re.NamedCapturingGroups()) {
             std::string key = SanitizeLabelKey(name, true);
-            if (!key.empty() && groups[idx].data())
-              set(key, std::string(groups[idx].data(), groups[idx].size()));
+            // A group that took no part in the match gives an empty label, as in Loki.
+            if (!key.empty())
+              set(key, groups[idx].data() ? std::string(groups[idx].data(), groups[idx].size())
+                                          : std::string());
           }
         }
+        break;
+      }
+      case Stage::Kind::kPattern: {
+        std::vector<std::string_view> values = s.pattern->Extract(cur);
+        for (size_t i = 0; i < values.size(); ++i)
+          set(s.pattern->names()[i], std::string(values[i]));
         break;
       }
       case Stage::Kind::kLabelFilter:
@@ -247,20 +378,24 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
         break;
       }
       case Stage::Kind::kLabelFormat: {
-        const store::Labels snapshot = labels;
+        // As Loki: a rename reads the labels as they are now and happens only when the source
+        // exists; templates all see the labels as they were at the stage's first template.
+        std::optional<store::Labels> snapshot;
         for (const LabelFormat& f : s.label_formats) {
-          if (f.tmpl) {
-            auto r = f.tmpl->Execute(snapshot, cur, ts_ns);
-            if (!r.ok()) {
-              SetError(labels, "TemplateFormatErr", r.status().message());
-              continue;
-            }
-            store::SetLabel(labels, f.name, *r);
-          } else {
-            std::string v(store::GetLabel(snapshot, f.rename_from));
-            if (f.rename_from != f.name) store::SetLabel(labels, f.rename_from, "");
-            store::SetLabel(labels, f.name, v);
+          if (!f.tmpl) {
+            if (!HasLabel(labels, f.rename_from)) continue;
+            std::string v(store::GetLabel(labels, f.rename_from));
+            SetKeepingEmpty(labels, f.name, v);
+            store::SetLabel(labels, f.rename_from, "");
+            continue;
           }
+          if (!snapshot) snapshot = labels;
+          auto r = f.tmpl->Execute(*snapshot, cur, ts_ns);
+          if (!r.ok()) {
+            SetError(labels, "TemplateFormatErr", r.status().message());
+            continue;
+          }
+          SetKeepingEmpty(labels, f.name, *r);
         }
         break;
       }
@@ -273,7 +408,8 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
       case Stage::Kind::kKeep: {
         store::Labels kept;
         for (const auto& l : labels) {
-          bool keep = false;
+          // Loki always keeps the error labels.
+          bool keep = l.name == kErrorLabel || l.name == kErrorDetailsLabel;
           for (const auto& n : s.names) keep = keep || n == l.name;
           for (const auto& m : s.name_matchers)
             keep = keep || (m.name() == l.name && m.Matches(l.value));

@@ -43,9 +43,10 @@ bool EvalLabelFilter(const LabelFilter& filter, store::Labels& labels);
 // Line filter match (the whole chain of one `|=`/`!=`/`|~`/`!~` term).
 bool MatchLineFilter(const LineFilter& filter, std::string_view line);
 
-// The unwrapped sample value of `unwrap` for `labels`, or nullopt after setting
-// __error__="SampleExtractionErr". Removes the unwrapped label.
-std::optional<double> ExtractUnwrapValue(const Unwrap& unwrap, store::Labels& labels);
+// The unwrapped sample value of `unwrap` for `labels`. False when the entry has no (or an empty)
+// label of that name: Loki takes no sample from it. A value that does not convert gives 0 and
+// sets __error__="SampleExtractionErr" with Go's error text as details.
+bool ExtractUnwrapValue(const Unwrap& unwrap, store::Labels& labels, double* value);
 
 // `| trace_id="<lowercase hex>"` before any stage that can set labels: the value the store can
 // use from its trace-id index, if any.
