@@ -12,6 +12,7 @@
 #include "query/logql/engine.h"
 #include "query/logql/lexer.h"
 #include "query/logql/parser.h"
+#include "query/loki_patterns.h"
 
 namespace otter::query {
 
@@ -313,7 +314,7 @@ bool LokiApi::Handles(std::string_view path) const {
   if (path.substr(0, kPrefix.size()) != kPrefix) return false;
   std::string_view rest = path.substr(kPrefix.size());
   if (rest == "query_range" || rest == "query" || rest == "labels" || rest == "label" ||
-      rest == "series" || rest == "index/stats")
+      rest == "series" || rest == "index/stats" || rest == "patterns")
     return true;
   return rest.substr(0, 6) == "label/" && rest.size() > 13 &&
          rest.substr(rest.size() - 7) == "/values";
@@ -432,6 +433,28 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
       w.BeginObject().Key("streams").Uint(streams.size()).Key("chunks").Uint(0);
       w.Key("bytes").Uint(bytes).Key("entries").Uint(entries).EndObject();
       WriteJson(out, w.Take());
+      return Status::Ok();
+    }
+    if (rest == "patterns") {
+      PatternsRequest req;
+      req.query = p.GetOr("query", "");
+      ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, started));
+      req.start_ns = r.start;
+      req.end_ns = r.end;
+      req.step_ns = std::max<int64_t>((r.end - r.start) / 1000000000LL / 250, 1) * 1000000000LL;
+      if (auto v = p.Get("step"); v && !v->empty()) {
+        ASSIGN_OR_RETURN(req.step_ns, ParseSecondsOrDuration(*v, "step"));
+      }
+      if (req.step_ns <= 0)
+        return InvalidArgument(
+            "zero or negative query resolution step widths are not accepted. Try a positive "
+            "integer");
+      if ((r.end - r.start) / req.step_ns > kMaxPoints)
+        return InvalidArgument(
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the "
+            "query resolution (?step=XX)");
+      ASSIGN_OR_RETURN(std::string body, PatternsResponse(querier_, req, limits));
+      WriteJson(out, std::move(body));
       return Status::Ok();
     }
     return NotFound("404 page not found");
