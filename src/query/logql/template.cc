@@ -5,6 +5,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "query/logql/template_funcs.h"
+
 namespace otter::query::logql {
 
 namespace {
@@ -130,7 +132,7 @@ StatusOr<std::string> CallFunc(const std::string& name, const std::vector<std::s
     for (long i = 0; i < n && out.size() < (1u << 20); ++i) out += a[1];
     return out;
   }
-  return InvalidArgument(fmt::format("function \"{}\" not defined", name));
+  return CallMoreFunc(name, a);
 }
 
 bool IsFunc(std::string_view name) {
@@ -140,7 +142,7 @@ bool IsFunc(std::string_view name) {
       "Replace", "replace", "default",    "trunc",      "repeat"};
   for (auto f : kFuncs)
     if (f == name) return true;
-  return false;
+  return IsMoreFunc(name);
 }
 
 }  // namespace
