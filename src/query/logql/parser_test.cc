@@ -203,7 +203,10 @@ TEST(LogqlTemplateTest, RendersFieldsAndFunctions) {
   auto trimmed = LineTemplate::Parse("a  {{- .level -}}  b");
   ASSERT_TRUE(trimmed.ok());
   EXPECT_EQ(*trimmed->Execute(labels, "", 0), "aerrorb");
-  EXPECT_FALSE(LineTemplate::Parse("{{ if .a }}x{{ end }}").ok());
+  auto cond = LineTemplate::Parse("{{ if .level }}x{{ else }}y{{ end }}");
+  ASSERT_TRUE(cond.ok());
+  EXPECT_EQ(*cond->Execute(labels, "", 0), "x");
+  EXPECT_FALSE(LineTemplate::Parse("{{ range .a }}x{{ end }}").ok());
   EXPECT_FALSE(LineTemplate::Parse("{{ nosuchfunc .a }}").ok());
 }
 
