@@ -169,6 +169,11 @@ StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
   return series;
 }
 
+bool ContainsSort(const Expr& e) {
+  if (e.kind == Expr::Kind::kVectorAgg && (e.op == "sort" || e.op == "sort_desc")) return true;
+  return (e.lhs && ContainsSort(*e.lhs)) || (e.rhs && ContainsSort(*e.rhs));
+}
+
 StatusOr<std::unique_ptr<StepEvaluator>> Build(const Expr& e, BuildContext& ctx) {
   switch (e.kind) {
     case Expr::Kind::kRangeAgg: {
@@ -251,17 +256,11 @@ StatusOr<QueryResult> Engine::ExecMetric(const Expr& expr, const QueryParams& pa
     return result;
   }
   result.type = params.instant ? QueryResult::Type::kVector : QueryResult::Type::kMatrix;
-  bool keep_order =
-      params.instant && expr.kind == Expr::Kind::kVectorAgg &&
-      (expr.op == "sort" || expr.op == "sort_desc" || expr.op == "topk" || expr.op == "bottomk");
-  if (!keep_order) {
-    std::vector<std::pair<std::string, size_t>> order(index.begin(), index.end());
-    std::sort(order.begin(), order.end());
-    std::vector<ResultSeries> sorted;
-    sorted.reserve(order.size());
-    for (const auto& [key, i] : order) sorted.push_back(std::move(result.series[i]));
-    result.series = std::move(sorted);
-  }
+  // Loki orders series by labels.Compare (name by name, then value, a prefix first), except an
+  // instant query with sort / sort_desc anywhere in it.
+  if (!params.instant || !ContainsSort(expr))
+    std::sort(result.series.begin(), result.series.end(),
+              [](const ResultSeries& a, const ResultSeries& b) { return a.labels < b.labels; });
   return result;
 }
 
