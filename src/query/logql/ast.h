@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "query/logql/ip_filter.h"
 #include "query/logql/line_pattern.h"
 #include "query/logql/template.h"
 #include "store/matcher.h"
@@ -27,18 +28,20 @@ struct LineFilter {
   std::vector<std::string> values;
   std::vector<std::shared_ptr<const re2::RE2>> regexes;      // kRegex / kNotRegex
   std::vector<std::shared_ptr<const LinePattern>> patterns;  // kPattern / kNotPattern
+  std::vector<std::shared_ptr<const IpMatcher>> ips;  // per value: ip("...") (|=, !=), or null
 };
 
 enum class CmpOp { kEq, kNe, kGt, kGe, kLt, kLe };
 
 // A label filter: a string matcher, a numeric/duration/bytes comparison, or and/or of two.
 struct LabelFilter {
-  enum class Kind { kAnd, kOr, kString, kNumber, kDuration, kBytes } kind = Kind::kString;
+  enum class Kind { kAnd, kOr, kString, kNumber, kDuration, kBytes, kIp } kind = Kind::kString;
   std::shared_ptr<const LabelFilter> left, right;  // kAnd / kOr
   store::LabelMatcher matcher;                     // kString
   std::string name;                                // comparisons
-  CmpOp op = CmpOp::kEq;
-  double value = 0;  // number; duration in nanoseconds; bytes
+  CmpOp op = CmpOp::kEq;                           // kIp: kEq or kNe
+  std::shared_ptr<const IpMatcher> ip;             // kIp
+  double value = 0;                                // number; duration in nanoseconds; bytes
 };
 
 // `| json a="x.y"` / `| logfmt a="b"` parameters: label name and the path (json) / key (logfmt).

@@ -220,9 +220,19 @@ class Parser {
         break;
     }
     while (true) {
-      if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING", "ip"});
-      f.values.push_back(Next().text);
-      if (!PeekIdent("or") || Peek(1).kind != K::kString) break;
+      if (PeekIdent("ip") && Peek(1).kind == K::kLParen) {
+        ASSIGN_OR_RETURN(auto ip, ParseIp());
+        if (f.op != LineFilterOp::kContains && f.op != LineFilterOp::kNotContains)
+          return InvalidArgument("ip: invalid operation");
+        f.values.emplace_back();
+        f.ips.push_back(std::move(ip));
+      } else if (Peek().kind == K::kString) {
+        f.values.push_back(Next().text);
+        f.ips.push_back(nullptr);
+      } else {
+        return Unexpected(Peek(), {"STRING", "ip"});
+      }
+      if (!PeekIdent("or") || (Peek(1).kind != K::kString && !PeekIdent("ip", 1))) break;
       Next();
     }
     if (f.op == LineFilterOp::kRegex || f.op == LineFilterOp::kNotRegex) {
@@ -242,6 +252,16 @@ class Parser {
       }
     }
     return f;
+  }
+
+  // ip("<address, prefix or range>")
+  StatusOr<std::shared_ptr<const IpMatcher>> ParseIp() {
+    Next();  // ip
+    RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
+    if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
+    ASSIGN_OR_RETURN(IpMatcher m, IpMatcher::Parse(Next().text));
+    RETURN_IF_ERROR(Expect(K::kRParen, {")"}));
+    return std::make_shared<const IpMatcher>(std::move(m));
   }
 
   StatusOr<std::vector<Extraction>> ParseExtractions() {
@@ -431,8 +451,12 @@ class Parser {
       return std::shared_ptr<const LabelFilter>(std::move(f));
     }
     if (op == K::kRe || op == K::kNre) return Unexpected(Peek(), {"STRING"});
-    if ((op == K::kEq || op == K::kNeq) && PeekIdent("ip"))
-      return ParseError("ip label filters are not supported", 0, 0);
+    if ((op == K::kEq || op == K::kNeq) && PeekIdent("ip") && Peek(1).kind == K::kLParen) {
+      f->kind = LabelFilter::Kind::kIp;
+      f->op = op == K::kEq ? CmpOp::kEq : CmpOp::kNe;
+      ASSIGN_OR_RETURN(f->ip, ParseIp());
+      return std::shared_ptr<const LabelFilter>(std::move(f));
+    }
     switch (op) {
       case K::kEq:
       case K::kCmpEq:

@@ -199,7 +199,8 @@ bool MatchLineFilter(const LineFilter& f, std::string_view line) {
   bool any = false;
   for (size_t i = 0; i < f.values.size() && !any; ++i) {
     if (f.op == LineFilterOp::kContains || f.op == LineFilterOp::kNotContains) {
-      any = line.find(f.values[i]) != std::string_view::npos;
+      any = i < f.ips.size() && f.ips[i] ? f.ips[i]->MatchesLine(line)
+                                         : line.find(f.values[i]) != std::string_view::npos;
     } else if (f.op == LineFilterOp::kPattern || f.op == LineFilterOp::kNotPattern) {
       any = f.patterns[i]->Test(line);
     } else {
@@ -221,6 +222,11 @@ bool EvalLabelFilter(const LabelFilter& f, store::Labels& labels) {
       return f.matcher.Matches(labels);
     default:
       break;
+  }
+  if (f.kind == LabelFilter::Kind::kIp) {  // Loki: an entry with an error passes
+    if (HasError(labels)) return true;
+    if (!HasLabel(labels, f.name)) return false;
+    return f.ip->MatchesAddress(store::GetLabel(labels, f.name)) == (f.op == CmpOp::kEq);
   }
   // A missing label drops the entry; a value that does not convert keeps it with an error (not
   // replacing an earlier one), as in Loki.
