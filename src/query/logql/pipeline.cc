@@ -174,22 +174,13 @@ bool HasLabel(const store::Labels& labels, std::string_view name) {
   return false;
 }
 
+// Loki's decolorize: its ANSI escape pattern (from acarl005/stripansi), every match removed.
 std::string Decolorize(std::string_view line) {
-  std::string out;
-  out.reserve(line.size());
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\x1b' && i + 1 < line.size() && line[i + 1] == '[') {
-      size_t j = i + 2;
-      while (j < line.size() &&
-             (std::isdigit(static_cast<unsigned char>(line[j])) || line[j] == ';'))
-        ++j;
-      if (j < line.size() && std::isalpha(static_cast<unsigned char>(line[j]))) {
-        i = j;
-        continue;
-      }
-    }
-    out += line[i];
-  }
+  static const RE2 kAnsi(
+      R"([\x{1B}\x{9B}][[\]()#;?]*(?:(?:(?:[a-zA-Z\d]*(?:;[a-zA-Z\d]*)*)?\x{07})|)"
+      R"((?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PRZcf-ntqry=><~])))");
+  std::string out(line);
+  RE2::GlobalReplace(&out, kAnsi, "");
   return out;
 }
 
