@@ -5,6 +5,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "query/logql/go_fmt.h"
 #include "query/logql/template_funcs.h"
 
 namespace otter::query::logql {
@@ -152,7 +153,8 @@ namespace {
 // Go's builtins that the evaluator implements itself (typed comparisons and truthiness).
 bool IsBuiltin(std::string_view name) {
   return name == "eq" || name == "ne" || name == "lt" || name == "le" || name == "gt" ||
-         name == "ge" || name == "and" || name == "or" || name == "not";
+         name == "ge" || name == "and" || name == "or" || name == "not" || name == "printf" ||
+         name == "print" || name == "len";
 }
 
 struct Token {
@@ -423,6 +425,29 @@ StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipe
       size_t k = 0;
       while (k + 1 < args.size() && args[k].Truthy() == (fn == "and")) ++k;
       value = args[k];
+    } else if (fn == "len") {
+      if (args.size() != 1)
+        return InvalidArgument(
+            fmt::format("wrong number of args for len: want 1 got {}", args.size()));
+      if (args[0].kind != Value::kString)
+        return InvalidArgument("template: line:1: error calling len: len of type int");
+      value = {Value::kNumber, std::to_string(args[0].text.size())};
+    } else if (fn == "print" || fn == "printf") {
+      std::vector<GoArg> go;
+      for (const Value& v : args)
+        go.push_back({v.kind == Value::kString ? GoArg::kString
+                      : v.kind == Value::kBool ? GoArg::kBool
+                                               : GoArg::kNumber,
+                      v.Render()});
+      if (fn == "print") {
+        value = {Value::kString, GoSprint(go)};
+      } else {
+        if (go.empty())
+          return InvalidArgument("wrong number of args for printf: want at least 1 got 0");
+        GoArg format = go.front();
+        go.erase(go.begin());
+        value = {Value::kString, GoSprintf(format.text, go)};
+      }
     } else if (IsBuiltin(fn)) {  // comparisons
       if (args.size() < 2)
         return InvalidArgument(
