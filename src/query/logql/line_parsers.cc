@@ -443,6 +443,34 @@ bool ScanLogfmtPair(std::string_view s, size_t* pos, std::string_view* key, std:
 
 }  // namespace
 
+Status ScanLogfmtRaw(std::string_view s,
+                     const std::function<void(std::string_view, std::string)>& fn) {
+  std::string error;
+  std::string_view key;
+  std::string value;
+  for (size_t pos = 0; pos < s.size();) {
+    if (!ScanLogfmtPair(s, &pos, &key, &value, &error)) break;
+    fn(key, std::move(value));
+  }
+  if (!error.empty()) return InvalidArgument(error);
+  return Status::Ok();
+}
+
+std::optional<std::string> JsonTopLevelStringRaw(std::string_view line,
+                                                 const std::vector<std::string_view>& keys) {
+  JsonNode root;
+  if (!ReadObjectLine(line, &root).ok()) return std::nullopt;
+  for (std::string_view key : keys) {
+    for (const auto& [k, v] : root.members) {
+      if (k != key) continue;
+      if (v.type == JsonNode::Type::kString && v.raw.size() >= 2)
+        return std::string(v.raw.substr(1, v.raw.size() - 2));
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
 Status ParseLogfmtLine(std::string_view s, bool strict, const KeyValueFn& fn) {
   std::string error;
   std::string_view key;

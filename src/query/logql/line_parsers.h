@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +38,15 @@ Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* 
 // its value ("" for `flag` and `key=`). A syntax error skips to the next space; `strict` stops
 // there. Returns the last syntax error (the caller decides whether it matters).
 Status ParseLogfmtLine(std::string_view line, bool strict, const KeyValueFn& fn);
+
+// The same decoder with keys as written, stopping at the first syntax error (returned): the
+// pattern detector's logfmt tokens.
+Status ScanLogfmtRaw(std::string_view line,
+                     const std::function<void(std::string_view key, std::string value)>& fn);
+
+// The raw text (escapes kept, quotes removed) of the first of `keys` that is a top-level string
+// field of the JSON object `line`; nullopt when none is (or the line is not a JSON object).
+std::optional<std::string> JsonTopLevelStringRaw(std::string_view line,
+                                                 const std::vector<std::string_view>& keys);
 
 }  // namespace otter::query::logql

@@ -1,6 +1,11 @@
 #include "query/logql/patterns.h"
 
+#include <fmt/format.h>
+#include <re2/re2.h>
+
 #include <algorithm>
+
+#include "query/logql/line_parsers.h"
 
 namespace otter::query::logql {
 
@@ -96,7 +101,60 @@ struct Drain::Node {
   }
 };
 
-Drain::Drain(DrainOptions options) : options_(options), root_(std::make_unique<Node>()) {
+LineFormat DetectLineFormat(std::string_view line) {
+  static const RE2 kLogfmt(R"re(^(\w+?=([^"]\S*?|".+?") )*?(\w+?=([^"]\S*?|".+?"))+$)re");
+  if (line.size() < 2) return LineFormat::kUnknown;
+  if (line.front() == '{' && line.back() == '}') return LineFormat::kJson;
+  if (RE2::FullMatch(re2::StringPiece(line.data(), line.size()), kLogfmt))
+    return LineFormat::kLogfmt;
+  return LineFormat::kUnknown;
+}
+
+namespace {
+
+// Loki's logfmt tokenizer replaces these keys' values.
+bool IsVariableField(std::string_view key) {
+  auto iequals = [&](std::string_view w) {
+    return key.size() == w.size() &&
+           std::equal(key.begin(), key.end(), w.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  return iequals("ts") || key == "t" || iequals("traceid") || iequals("time") ||
+         iequals("timestamp");
+}
+
+// go-logfmt's value encoding: quoted (JSON-style escapes) when it holds a space, a control
+// character, '=' or '"'.
+std::string LogfmtValue(std::string_view v) {
+  bool quote = std::any_of(v.begin(), v.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '=' || c == '"';
+  });
+  if (!quote) return std::string(v);
+  std::string out = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Drain::Drain(DrainOptions options, LineFormat format)
+    : options_(options), format_(format), root_(std::make_unique<Node>()) {
   options_.depth = std::max(options_.depth, 3);
 }
 
@@ -186,9 +244,31 @@ void Drain::AddToTree(int id, const Cluster& cluster) {
   }
 }
 
+bool Drain::Tokenize(std::string_view line, LineTokens* out) const {
+  if (line.size() > options_.max_line_length) return false;
+  if (format_ == LineFormat::kLogfmt) {
+    Status st = ScanLogfmtRaw(line, [&](std::string_view key, std::string value) {
+      out->tokens.emplace_back(key);
+      out->tokens.push_back(IsVariableField(key) ? std::string(kWildcard) : std::move(value));
+    });
+    return st.ok();
+  }
+  std::string message;
+  if (format_ == LineFormat::kJson) {
+    static const std::vector<std::string_view> kFields = {"log",  "message", "msg",
+                                                          "msg_", "_msg",    "content"};
+    auto field = JsonTopLevelStringRaw(line, kFields);
+    if (!field || field->size() > options_.max_line_length) return false;
+    message = std::move(*field);
+    line = message;
+  }
+  *out = TokenizeLine(line);
+  return true;
+}
+
 int Drain::Train(std::string_view line) {
-  if (line.size() > options_.max_line_length) return -1;
-  LineTokens t = TokenizeLine(line);
+  LineTokens t;
+  if (!Tokenize(line, &t)) return -1;
   if (t.tokens.size() < kMinTrainTokens || t.tokens.size() > kMaxTrainTokens) return -1;
   if (Cluster* c = Search(t.tokens)) {
     for (size_t i = 0; i < t.tokens.size(); ++i)
@@ -217,6 +297,13 @@ std::string Drain::Pattern(int id) const {
   if (it == clusters_.end()) return "";
   const Cluster& c = it->second;
   std::string out;
+  if (format_ == LineFormat::kLogfmt) {
+    for (size_t i = 0; i < c.tokens.size(); i += 2) {
+      if (i) out += ' ';
+      out += c.tokens[i] + "=" + LogfmtValue(i + 1 < c.tokens.size() ? c.tokens[i + 1] : "");
+    }
+    return CollapseWildcards(std::move(out));
+  }
   size_t s = 0;
   for (size_t i = 0; i < c.tokens.size(); ++i) {
     out += c.tokens[i];
@@ -226,6 +313,7 @@ std::string Drain::Pattern(int id) const {
       ++s;
     }
   }
+  if (format_ == LineFormat::kJson) out = std::string(kWildcard) + out + std::string(kWildcard);
   return CollapseWildcards(std::move(out));
 }
 
@@ -240,9 +328,9 @@ bool PatternCounter::Add(const std::string& group, const std::string& level, int
                          std::string_view line) {
   auto [it, inserted] = groups_.try_emplace(group);
   Group& g = it->second;
-  if (inserted) {
+  if (inserted) {  // Loki guesses a stream's format from its first line
     g.level = level;
-    g.drain = std::make_unique<Drain>(options_);
+    g.drain = std::make_unique<Drain>(options_, DetectLineFormat(line));
   }
   int id = g.drain->Train(line);
   if (id < 0) return false;

@@ -33,11 +33,18 @@ struct LineTokens {
 };
 LineTokens TokenizeLine(std::string_view line);
 
+// How Loki's pattern ingester reads a stream's lines, guessed from its first line: logfmt lines
+// become key/value tokens (timestamps and trace ids as <_>), JSON lines contribute their
+// message field (log, message, msg, msg_, _msg or content) between two <_>, anything else is
+// split at punctuation.
+enum class LineFormat { kUnknown, kLogfmt, kJson };
+LineFormat DetectLineFormat(std::string_view line);
+
 class Drain {
  public:
   static constexpr std::string_view kWildcard = "<_>";
 
-  explicit Drain(DrainOptions options = {});
+  explicit Drain(DrainOptions options = {}, LineFormat format = LineFormat::kUnknown);
   ~Drain();
   Drain(const Drain&) = delete;
   Drain& operator=(const Drain&) = delete;
@@ -66,7 +73,11 @@ class Drain {
   Cluster* Search(const std::vector<std::string>& tokens);
   void AddToTree(int id, const Cluster& cluster);
 
+  // The line's tokens in this drain's format; false when the line is skipped.
+  bool Tokenize(std::string_view line, LineTokens* out) const;
+
   DrainOptions options_;
+  LineFormat format_;
   std::unique_ptr<Node> root_;
   std::map<int, Cluster> clusters_;
   int next_id_ = 0;
@@ -100,6 +111,7 @@ class PatternCounter {
  private:
   struct Group {
     std::string level;
+    LineFormat format = LineFormat::kUnknown;
     std::unique_ptr<Drain> drain;
     std::unordered_map<int, std::map<int64_t, int64_t>> counts;  // cluster id → step → count
   };

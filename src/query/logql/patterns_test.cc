@@ -97,3 +97,33 @@ TEST(PatternCounterTest, CountsPerStepAcrossGroups) {
 
 }  // namespace
 }  // namespace otter::query::logql
+
+namespace otter::query::logql {
+namespace {
+
+TEST(DrainFormatTest, DetectsLogfmtAndJsonLikeLoki) {
+  EXPECT_EQ(DetectLineFormat(R"(level=info msg="a b" n=1)"), LineFormat::kLogfmt);
+  EXPECT_EQ(DetectLineFormat(R"({"msg":"x"})"), LineFormat::kJson);
+  EXPECT_EQ(DetectLineFormat("GET /x 200"), LineFormat::kUnknown);
+  EXPECT_EQ(DetectLineFormat("level=info then words"), LineFormat::kUnknown);
+}
+
+TEST(DrainFormatTest, LogfmtLinesClusterByKeyAndValue) {
+  Drain d(DrainOptions{}, LineFormat::kLogfmt);
+  int a = d.Train(R"(level=info ts=2026-12-07T10:00:00Z msg="user logged in" user=u1 took=15ms)");
+  EXPECT_EQ(d.Train(R"(level=info ts=2026-12-07T10:00:05Z msg="user logged in" user=u2 took=9ms)"),
+            a);
+  EXPECT_EQ(d.Pattern(a), R"(level=info ts=<_> msg="user logged in" user=<_> took=<_>)");
+  EXPECT_EQ(d.Train(R"(level=info msg="unterminated)"), -1);  // a syntax error skips the line
+}
+
+TEST(DrainFormatTest, JsonLinesClusterTheirMessageField) {
+  Drain d(DrainOptions{}, LineFormat::kJson);
+  int a = d.Train(R"({"level":"info","msg":"order 17 shipped to 10.0.0.1","ts":1})");
+  EXPECT_EQ(d.Train(R"({"msg":"order 18 shipped to 10.0.0.2","level":"info"})"), a);
+  EXPECT_EQ(d.Pattern(a), "<_>order <_> shipped to <_>");
+  EXPECT_EQ(d.Train(R"({"level":"info","text":"no message field here at all"})"), -1);
+}
+
+}  // namespace
+}  // namespace otter::query::logql
