@@ -221,22 +221,37 @@ Status ReadObjectLine(std::string_view line, JsonNode* root) {
   return Status::Ok();
 }
 
-void Flatten(const JsonNode& obj, const std::string& prefix, const KeyValueFn& fn) {
+// Loki's name for a nested field: the sanitised parts joined with '_', parts that are only white
+// space left out, a leading digit prefixed with '_'.
+std::string NestedKey(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (std::string_view part : parts) {
+    std::string sanitized = SanitizeLabelKey(part, out.empty());
+    if (sanitized.empty()) continue;
+    if (!out.empty()) out += '_';
+    out += sanitized;
+  }
+  return out;
+}
+
+void Flatten(const JsonNode& obj, std::vector<std::string_view>& path, const KeyValueFn& fn) {
   for (const auto& [k, v] : obj.members) {
-    std::string key =
-        prefix.empty() ? SanitizeLabelKey(k, true) : prefix + "_" + SanitizeLabelKey(k, false);
-    if (key.empty()) continue;
-    switch (v.type) {
-      case JsonNode::Type::kObject:
-        Flatten(v, key, fn);
-        break;
-      case JsonNode::Type::kArray:
-      case JsonNode::Type::kNull:
-        break;
-      default:
-        fn(std::move(key), v.str);
-        break;
+    if (v.type == JsonNode::Type::kObject) {
+      path.push_back(k);
+      Flatten(v, path, fn);
+      path.pop_back();
+      continue;
     }
+    if (v.type == JsonNode::Type::kArray || v.type == JsonNode::Type::kNull) continue;
+    std::string key;
+    if (path.empty()) {
+      key = SanitizeLabelKey(k, true);
+    } else {
+      path.push_back(k);
+      key = NestedKey(path);
+      path.pop_back();
+    }
+    if (!key.empty()) fn(std::move(key), v.str);
   }
 }
 
@@ -286,14 +301,19 @@ std::string SanitizeLabelKey(std::string_view key, bool is_prefix) {
   std::string out;
   if (key.empty()) return out;
   if (is_prefix && std::isdigit(static_cast<unsigned char>(key[0]))) out += '_';
-  for (char c : key) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 && u < 0xC0) continue;  // one '_' per multi-byte character, as Go maps runes
+    out += (std::isalnum(u) || c == '_') && u < 0x80 ? c : '_';
+  }
   return out;
 }
 
 Status ParseJsonLine(std::string_view line, const KeyValueFn& fn) {
   JsonNode root;
   RETURN_IF_ERROR(ReadObjectLine(line, &root));
-  Flatten(root, "", fn);
+  std::vector<std::string_view> path;
+  Flatten(root, path, fn);
   return Status::Ok();
 }
 
