@@ -3,6 +3,7 @@
 // gorilla/mux, Go's ServeMux and httprouter match the real servers' routes. Pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -24,5 +25,14 @@ class PathVars {
 // True when `path` (no query string) matches `pattern`, e.g. "/api/v3/traces/{trace_id}";
 // binds the variables into *vars (views into pattern and path).
 bool MatchPath(std::string_view pattern, std::string_view path, PathVars* vars);
+
+// The first route of a table (entries with a `pattern` member) whose pattern matches `path`, or
+// nullptr; *vars holds its variables.
+template <class Route, size_t N>
+const Route* FindRoute(const Route (&routes)[N], std::string_view path, PathVars* vars) {
+  for (const Route& route : routes)
+    if (MatchPath(route.pattern, path, vars)) return &route;
+  return nullptr;
+}
 
 }  // namespace otter::query

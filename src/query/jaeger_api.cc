@@ -438,12 +438,6 @@ constexpr Route kRoutes[] = {
     {"/api/v3/trace-summaries", true, jaeger::V3FindTraceSummaries},
 };
 
-const Route* FindRoute(std::string_view path, PathVars* vars) {
-  for (const Route& route : kRoutes)
-    if (MatchPath(route.pattern, path, vars)) return &route;
-  return nullptr;
-}
-
 }  // namespace
 
 JaegerApi::JaegerApi(store::TraceQuerier& querier, Options options)
@@ -458,13 +452,13 @@ int64_t JaegerApi::NowNs() const {
 
 bool JaegerApi::Handles(std::string_view path) const {
   PathVars vars;
-  return FindRoute(path, &vars) != nullptr;
+  return FindRoute(kRoutes, path, &vars) != nullptr;
 }
 
 void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
                        std::chrono::steady_clock::time_point received) {
   PathVars vars;
-  const Route* route = FindRoute(request.path(), &vars);
+  const Route* route = FindRoute(kRoutes, request.path(), &vars);
   if (route == nullptr) {
     *out = net::HttpResponse::Text(404, "404 page not found\n");
     return;

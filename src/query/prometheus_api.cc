@@ -580,13 +580,7 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
                            std::chrono::steady_clock::time_point received) const {
   std::string_view path = request.path();
   PathVars vars;
-  const Route* route = nullptr;
-  for (const Route& r : kRoutes) {
-    if (MatchPath(r.pattern, path, &vars)) {
-      route = &r;
-      break;
-    }
-  }
+  const Route* route = FindRoute(kRoutes, path, &vars);
   if (route == nullptr) {
     return WriteError({"not_found", "unknown API endpoint " + GoQuote(path)}, out);
   }
