@@ -306,5 +306,28 @@ TEST_F(JaegerApiV3Test, V1CatalogueUnchanged) {
             "\n");
 }
 
+// Jaeger UI's trace view (fetchTrace) and Grafana's v1 search (no start/end: the last hour).
+TEST_F(JaegerApiV3Test, V1TraceAndSearch) {
+  auto trace = Get("/api/traces/a0000000000000000000000000000002");
+  EXPECT_EQ(trace.status, 200);
+  EXPECT_EQ(trace.body,
+            R"({"data":[{"traceID":"a0000000000000000000000000000002","spans":[)"
+            R"({"traceID":"a0000000000000000000000000000002","spanID":"0000000000000004",)"
+            R"("operationName":"GET /health","references":[],"startTime":1700000001000000,)"
+            R"("duration":1000,"tags":[{"key":"span.kind","type":"string","value":"server"}],)"
+            R"("logs":[],"processID":"p1","warnings":null},)"
+            R"({"traceID":"a0000000000000000000000000000002","spanID":"0000000000000005",)"
+            R"("operationName":"late","references":[{"refType":"CHILD_OF",)"
+            R"("traceID":"a0000000000000000000000000000002","spanID":"0000000000000009"}],)"
+            R"("startTime":1700000001002000,"duration":1000,"tags":[{"key":"span.kind",)"
+            R"("type":"string","value":"internal"}],"logs":[],"processID":"p1","warnings":null}],)"
+            R"("processes":{"p1":{"serviceName":"frontend","tags":[]}},"warnings":null}],)"
+            R"("total":0,"limit":0,"offset":0,"errors":null})"
+            "\n");
+  auto search = Get("/api/traces?limit=20&operation=GET+%2Fhealth&service=frontend");
+  EXPECT_EQ(search.status, 200);
+  EXPECT_EQ(search.body, trace.body);
+}
+
 }  // namespace
 }  // namespace otter::query
