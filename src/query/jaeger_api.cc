@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "otlp/json_codec.h"
 #include "query/http_params.h"
 #include "query/http_route.h"
 #include "query/jaeger_call.h"
@@ -416,12 +417,61 @@ void Dependencies(const Call& call) {
   JsonOk(call.out, StructuredResponse(w.str(), 0), true);
 }
 
+// POST /api/transform (Jaeger UI's upload of an OTLP/JSON file): the spans of the body as UI
+// traces, one per trace id in order of first appearance. The per-trace batches view the
+// decoded batch's strings, which outlive them.
+void Transform(const Call& call) {
+  auto decoded = otlp::DecodeTracesJson(call.request.body);
+  if (!decoded.ok()) {
+    return V1Error(call.out, 400,
+                   "cannot unmarshal OTLP : " + std::string(decoded.status().message()));
+  }
+  struct Group {
+    pdata::TraceId id;
+    pdata::TraceBatch batch;
+    const pdata::ResourceSpans* last_resource = nullptr;
+    const pdata::ScopeSpans* last_scope = nullptr;
+  };
+  std::vector<Group> groups;
+  std::map<pdata::TraceId, size_t> index;
+  for (const auto& rs : decoded->resources()) {
+    for (const auto& ss : rs.scope_spans) {
+      for (const auto& span : ss.spans) {
+        auto [it, added] = index.try_emplace(span.trace_id, groups.size());
+        if (added) groups.push_back(Group{span.trace_id, {}, nullptr, nullptr});
+        Group& g = groups[it->second];
+        if (g.last_resource != &rs) {
+          auto& copy = g.batch.resources().emplace_back();
+          copy.resource = rs.resource;
+          copy.schema_url = rs.schema_url;
+          g.last_resource = &rs;
+          g.last_scope = nullptr;
+        }
+        auto& scopes = g.batch.resources().back().scope_spans;
+        if (g.last_scope != &ss) {
+          auto& copy = scopes.emplace_back();
+          copy.scope = ss.scope;
+          copy.schema_url = ss.schema_url;
+          g.last_scope = &ss;
+        }
+        scopes.back().spans.push_back(span);
+      }
+    }
+  }
+  JsonWriter w;
+  w.BeginArray();
+  for (const Group& g : groups) jaeger::WriteUiTrace(g.batch, w);
+  w.EndArray();
+  JsonOk(call.out, StructuredResponse(w.str(), 0), true);
+}
+
 // Path pattern -> handler, as Jaeger 2 registers them: the v1 routes through gorilla/mux, the
 // api_v3 gateway's through Go's ServeMux ("GET /api/v3/...").
 struct Route {
   std::string_view pattern;
   bool v3;
   void (*handler)(const Call&);
+  std::string_view method = "GET";
 };
 
 constexpr Route kRoutes[] = {
@@ -431,6 +481,7 @@ constexpr Route kRoutes[] = {
     {"/api/traces", false, FindTraces},
     {"/api/traces/{trace_id}", false, GetTrace},
     {"/api/dependencies", false, Dependencies},
+    {"/api/transform", false, Transform, "POST"},
     {"/api/v3/services", true, jaeger::V3Services},
     {"/api/v3/operations", true, jaeger::V3Operations},
     {"/api/v3/traces", true, jaeger::V3FindTraces},
@@ -463,7 +514,7 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
     *out = net::HttpResponse::Text(404, "404 page not found\n");
     return;
   }
-  if (request.method != "GET" && !(route->v3 && request.method == "HEAD")) {
+  if (request.method != route->method && !(route->v3 && request.method == "HEAD")) {
     out->status = 405;
     out->headers.clear();
     out->body.clear();
@@ -481,7 +532,7 @@ void JaegerApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
   store::QueryLimits limits =
       store::QueryLimits::WithTimeout(options_.timeout, options_.max_traces, received);
   limits.max_items_name = "query::max_traces";
-  route->handler(Call{querier_, options_, NowNs(), *params, vars, limits, out});
+  route->handler(Call{request, querier_, options_, NowNs(), *params, vars, limits, out});
   // Catalogue reads and lookups of one trace are bounded and not interrupted; one that ran past
   // the deadline still answers as a timeout, like every other request.
   if (out->status != 200) return;

@@ -103,10 +103,12 @@ class JaegerApiV3Test : public ::testing::Test {
     api_ = std::make_unique<JaegerApi>(store_->traces(), options);
   }
 
-  net::HttpResponse Get(const std::string& target, const std::string& method = "GET") {
+  net::HttpResponse Get(const std::string& target, const std::string& method = "GET",
+                        const std::string& body = "") {
     net::HttpRequest req;
     req.method = method;
     req.target = target;
+    req.body = body;
     net::HttpResponse resp;
     api_->Handle(req, &resp);
     return resp;
@@ -327,6 +329,32 @@ TEST_F(JaegerApiV3Test, V1TraceAndSearch) {
   auto search = Get("/api/traces?limit=20&operation=GET+%2Fhealth&service=frontend");
   EXPECT_EQ(search.status, 200);
   EXPECT_EQ(search.body, trace.body);
+}
+
+// Jaeger UI's upload of an OTLP/JSON file: the same UI traces the query API gives for the data.
+TEST_F(JaegerApiV3Test, V1TransformOtlp) {
+  auto r = Get("/api/transform", "POST", kHealthOtlp);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, Get("/api/traces/a0000000000000000000000000000002").body);
+  // Both traces, their resources in one TracesData: one UI trace each, in order of appearance.
+  auto both =
+      Get("/api/v3/traces?query.startTimeMin=2023-11-14T21:13:20Z"
+          "&query.startTimeMax=2023-11-14T22:14:20Z");
+  ASSERT_EQ(both.status, 200);
+  std::string otlp = both.body.substr(10, both.body.size() - 11);  // inside {"result":...}
+  r = Get("/api/transform", "POST", otlp);
+  EXPECT_EQ(r.status, 200);
+  auto search = Get("/api/traces?service=frontend&start=1700000000000000&end=1700000060000000");
+  EXPECT_NE(search.body.find("GET /checkout"), std::string::npos);
+  EXPECT_EQ(r.body, search.body);
+  r = Get("/api/transform", "POST", "{\"resourceSpans\":7}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.rfind(R"({"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":400,)"
+                         R"("msg":"cannot unmarshal OTLP : )",
+                         0),
+            0u)
+      << r.body;
+  EXPECT_EQ(Get("/api/transform").status, 405);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ namespace otter::query::jaeger {
 inline constexpr std::string_view kTraceNotFound = "trace not found";
 
 struct Call {
+  const net::HttpRequest& request;
   store::TraceQuerier& querier;
   const JaegerApiOptions& options;
   int64_t now_ns;
