@@ -41,11 +41,7 @@ pdata::MetricBatch Requests(int i) {
 class PrometheusGrafanaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::StoreOptions o;
-    o.directory = dir_.path() + "/data";
-    o.retention = std::chrono::milliseconds(0);
-    o.sync = false;
-    auto s = store::Store::Open(o, otter::testing::NullLogger(), nullptr);
+    auto s = otter::testing::OpenQueryTestStore(dir_.path() + "/data");
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(otter::testing::WriteSync(*store_, Requests(i)).ok());
