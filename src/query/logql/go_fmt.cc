@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "query/go_parse.h"
+
 namespace otter::query::logql {
 
 namespace {
@@ -18,36 +20,6 @@ std::string TypeName(const GoArg& a) {
   if (a.kind == GoArg::kString) return "string";
   if (a.kind == GoArg::kBool) return "bool";
   return IsInt(a) ? "int" : "float64";
-}
-
-std::string Quote(const std::string& s) {  // strconv.Quote for ASCII
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 struct Spec {
@@ -86,7 +58,7 @@ std::string FormatOne(char verb, const Spec& spec, const GoArg& a) {
       std::string s = a.text;
       if (spec.precision >= 0 && verb == 's' && static_cast<int>(s.size()) > spec.precision)
         s.resize(static_cast<size_t>(spec.precision));
-      return Pad(verb == 'q' ? Quote(s) : s, spec, false);
+      return Pad(verb == 'q' ? GoQuote(s) : s, spec, false);
     }
     case 't':
       if (a.kind != GoArg::kBool) return Bad(verb, a);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "query/go_parse.h"
 #include "query/logql/lexer.h"
 #include "query/logql/line_parsers.h"
 
@@ -75,65 +76,14 @@ bool ParseGoFloat(std::string_view s, double* out, std::string* error) {
   return false;
 }
 
-// Go's time.ParseDuration ("1h2m3.5s", "-5ms", "0") in nanoseconds, computed as Go does.
+// Go's time.ParseDuration in nanoseconds; *error holds Go's error text.
 bool ParseGoDuration(std::string_view s, int64_t* out, std::string* error) {
-  const std::string quoted = "\"" + std::string(s) + "\"";
-  *error = "time: invalid duration " + quoted;
-  std::string_view in = s;
-  bool neg = false;
-  if (!in.empty() && (in[0] == '-' || in[0] == '+')) {
-    neg = in[0] == '-';
-    in.remove_prefix(1);
+  auto ns = query::ParseGoDuration(s);
+  if (!ns.ok()) {
+    *error = std::string(ns.status().message());
+    return false;
   }
-  if (in == "0") {
-    *out = 0;
-    return true;
-  }
-  if (in.empty()) return false;
-  static const std::pair<std::string_view, int64_t> kUnits[] = {
-      {"ns", 1},         {"us", 1000},         {"\xc2\xb5s", 1000},   {"\xce\xbcs", 1000},
-      {"ms", 1'000'000}, {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
-  int64_t total = 0;
-  while (!in.empty()) {
-    int64_t whole = 0, frac = 0;
-    double scale = 1;
-    size_t n = 0;
-    for (; n < in.size() && std::isdigit(static_cast<unsigned char>(in[n])); ++n)
-      whole = whole * 10 + (in[n] - '0');
-    bool digits = n > 0;
-    if (n < in.size() && in[n] == '.') {
-      ++n;
-      for (; n < in.size() && std::isdigit(static_cast<unsigned char>(in[n])); ++n) {
-        digits = true;
-        if (scale < 1e18) {
-          frac = frac * 10 + (in[n] - '0');
-          scale *= 10;
-        }
-      }
-    }
-    if (!digits) return false;
-    in.remove_prefix(n);
-    size_t u = 0;
-    while (u < in.size() && !std::isdigit(static_cast<unsigned char>(in[u])) && in[u] != '.') ++u;
-    std::string_view unit = in.substr(0, u);
-    in.remove_prefix(u);
-    if (unit.empty()) {
-      *error = "time: missing unit in duration " + quoted;
-      return false;
-    }
-    const int64_t* scale_ns = nullptr;
-    for (const auto& [name, ns] : kUnits)
-      if (unit == name) scale_ns = &ns;
-    if (!scale_ns) {
-      *error = "time: unknown unit \"" + std::string(unit) + "\" in duration " + quoted;
-      return false;
-    }
-    total += whole * *scale_ns;
-    if (frac > 0)
-      total += static_cast<int64_t>(static_cast<double>(frac) *
-                                    (static_cast<double>(*scale_ns) / scale));
-  }
-  *out = neg ? -total : total;
+  *out = *ns;
   return true;
 }
 
