@@ -24,10 +24,12 @@ class JsonReader {
  public:
   explicit JsonReader(std::string_view s) : s_(s) {}
 
-  Status ReadDocument(JsonNode* out) {
+  // `allow_trailing`: what follows the value is not read (Loki's JSON reader stops at the
+  // object's closing brace).
+  Status ReadDocument(JsonNode* out, bool allow_trailing = false) {
     RETURN_IF_ERROR(ReadValue(out, 0));
     SkipSpace();
-    if (i_ != s_.size()) return Error("unexpected trailing data");
+    if (i_ != s_.size() && !allow_trailing) return Error("unexpected trailing data");
     return Status::Ok();
   }
 
@@ -216,7 +218,7 @@ Status ReadObjectLine(std::string_view line, JsonNode* root) {
   if (first == std::string_view::npos || line[first] != '{')
     return InvalidArgument("Value looks like object, but can't find closing '}' symbol");
   JsonReader r(line);
-  RETURN_IF_ERROR(r.ReadDocument(root));
+  RETURN_IF_ERROR(r.ReadDocument(root, /*allow_trailing=*/true));
   if (root->type != JsonNode::Type::kObject) return InvalidArgument("not a JSON object");
   return Status::Ok();
 }
