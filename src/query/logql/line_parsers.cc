@@ -352,6 +352,9 @@ Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& p
             break;
           case JsonNode::Type::kNull:
             break;
+          case JsonNode::Type::kString:  // Loki returns the string as written, escapes kept
+            value = std::string(n->raw.substr(1, n->raw.size() - 2));
+            break;
           default:
             value = n->str;
             break;

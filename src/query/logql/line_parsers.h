@@ -25,7 +25,8 @@ std::string SanitizeLabelKey(std::string_view key, bool is_prefix);
 Status ParseJsonLine(std::string_view line, const KeyValueFn& fn);
 
 // Extracts each of `paths` (`a.b`, `a["b c"]`, `list[0]`) from a JSON object line. Missing
-// paths give "". Objects and arrays are returned as their JSON text.
+// paths give "". Strings (escapes kept, as Loki does), objects and arrays are returned as their
+// JSON text.
 Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& paths,
                         std::vector<std::string>* values);
 
