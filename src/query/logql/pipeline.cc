@@ -238,6 +238,11 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
   auto set = [&](std::string key, std::string value) {
     SetParsed(labels, stream, metadata, key, value);
   };
+  // Loki's json / logfmt with parameters only avoid the stream's labels.
+  const store::Labels no_metadata;
+  auto set_param = [&](const std::string& key, std::string_view value) {
+    SetParsed(labels, stream, no_metadata, key, value);
+  };
   for (const Stage& s : *stages_) {
     switch (s.kind) {
       case Stage::Kind::kLineFilters:
@@ -256,7 +261,7 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
           if (cur.empty()) break;
           st = ExtractJsonPaths(cur, paths, &values);
           if (st.ok())
-            for (size_t i = 0; i < values.size(); ++i) set(s.extractions[i].label, values[i]);
+            for (size_t i = 0; i < values.size(); ++i) set_param(s.extractions[i].label, values[i]);
           if (!st.ok() && cur[0] != '{' && cur[0] != '[' && cur[0] != '"') st = InvalidArgument("");
         }
         if (!st.ok()) SetError(labels, "JSONParserErr", st.message());
@@ -273,8 +278,7 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
           store::Labels parsed;
           st = ParseLogfmtLine(
               cur, s.strict, [&](std::string k, std::string v) { store::SetLabel(parsed, k, v); });
-          for (const auto& e : s.extractions)
-            set(e.label, std::string(store::GetLabel(parsed, e.path)));
+          for (const auto& e : s.extractions) set_param(e.label, store::GetLabel(parsed, e.path));
         }
         if (!st.ok() && s.strict) SetError(labels, "LogfmtParserErr", st.message());
         break;
