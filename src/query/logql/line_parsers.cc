@@ -236,26 +236,153 @@ std::string NestedKey(const std::vector<std::string_view>& parts) {
   return out;
 }
 
-void Flatten(const JsonNode& obj, std::vector<std::string_view>& path, const KeyValueFn& fn) {
-  for (const auto& [k, v] : obj.members) {
-    if (v.type == JsonNode::Type::kObject) {
-      path.push_back(k);
-      Flatten(v, path, fn);
-      path.pop_back();
-      continue;
+// Loki's `| json` reads a line as buger/jsonparser's ObjectEach does: lazily, key by key, so
+// the fields before a syntax error are kept, text after the object is not read, numbers are taken
+// as written up to the next delimiter, and errors carry jsonparser's texts.
+class LazyJsonWalker {
+ public:
+  explicit LazyJsonWalker(const KeyValueFn& fn) : fn_(fn) {}
+
+  Status Object(std::string_view d, std::vector<std::string>& path) {
+    size_t o = 0;
+    if (!NextToken(d, &o) || d[o] != '{') return Error(kObject);
+    ++o;
+    if (!NextToken(d, &o)) return Error(kJson);
+    if (d[o] == '}') return Status::Ok();
+    while (o < d.size()) {
+      if (d[o] == '}') return Status::Ok();
+      if (d[o] != '"') return Error(kObject);
+      ++o;
+      size_t end = StringEnd(d.substr(o));
+      if (end == std::string_view::npos) return Error(kJson);
+      std::string_view raw_key = d.substr(o, end - 1);
+      o += end;
+      std::string key;
+      if (!Unescape(raw_key, &key))
+        return Error("Encountered an invalid escape sequence in a string");
+      if (!NextToken(d, &o) || d[o] != ':') return Error(kJson);
+      ++o;
+      RETURN_IF_ERROR(Value(d, &o, key, path));
+      if (!NextToken(d, &o)) return Error(kArray);
+      if (d[o] == '}') return Status::Ok();
+      if (d[o] != ',') return Error(kObject);
+      ++o;
+      if (!NextToken(d, &o)) return Error(kArray);
     }
-    if (v.type == JsonNode::Type::kArray || v.type == JsonNode::Type::kNull) continue;
-    std::string key;
-    if (path.empty()) {
-      key = SanitizeLabelKey(k, true);
-    } else {
-      path.push_back(k);
-      key = NestedKey(path);
-      path.pop_back();
-    }
-    if (!key.empty()) fn(std::move(key), v.str);
+    return Error(kObject);
   }
-}
+
+ private:
+  static constexpr std::string_view kObject =
+      "Value looks like object, but can't find closing '}' symbol";
+  static constexpr std::string_view kJson = "Malformed JSON error";
+  static constexpr std::string_view kArray = "Value is array, but can't find closing ']' symbol";
+  static constexpr std::string_view kString = "Value is string, but can't find closing '\"' symbol";
+
+  static Status Error(std::string_view msg) { return InvalidArgument(std::string(msg)); }
+
+  static bool NextToken(std::string_view d, size_t* o) {
+    while (*o < d.size() && (d[*o] == ' ' || d[*o] == '\n' || d[*o] == '\r' || d[*o] == '\t')) ++*o;
+    return *o < d.size();
+  }
+
+  // The offset just past the closing quote of a string whose opening quote came before `d`.
+  static size_t StringEnd(std::string_view d) {
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (d[i] != '"') continue;
+      size_t backslashes = 0;
+      for (size_t j = i; j > 0 && d[j - 1] == '\\'; --j) ++backslashes;
+      if (backslashes % 2 == 0) return i + 1;
+    }
+    return std::string_view::npos;
+  }
+
+  // The offset just past the block that `d` opens with `open`.
+  static size_t BlockEnd(std::string_view d, char open, char close) {
+    int level = 0;
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (d[i] == '"') {
+        size_t end = StringEnd(d.substr(i + 1));
+        if (end == std::string_view::npos) return std::string_view::npos;
+        i += end;
+      } else if (d[i] == open) {
+        ++level;
+      } else if (d[i] == close && --level == 0) {
+        return i + 1;
+      }
+    }
+    return std::string_view::npos;
+  }
+
+  static bool Unescape(std::string_view raw, std::string* out) {
+    if (raw.find('\\') == std::string_view::npos) {
+      out->assign(raw);
+      return true;
+    }
+    JsonNode node;
+    std::string quoted = "\"" + std::string(raw) + "\"";
+    if (!JsonReader(quoted).ReadDocument(&node).ok()) return false;
+    *out = std::move(node.str);
+    return true;
+  }
+
+  Status Value(std::string_view d, size_t* o, const std::string& key,
+               std::vector<std::string>& path) {
+    if (!NextToken(d, o)) return InvalidArgument("Key path not found");
+    const char c = d[*o];
+    if (c == '"') {
+      size_t end = StringEnd(d.substr(*o + 1));
+      if (end == std::string_view::npos) return Error(kString);
+      std::string value;
+      if (!Unescape(d.substr(*o + 1, end - 1), &value)) value.clear();  // Loki: ""
+      *o += end + 1;
+      Emit(path, key, std::move(value));
+      return Status::Ok();
+    }
+    if (c == '[' || c == '{') {
+      size_t end = BlockEnd(d.substr(*o), c, c == '[' ? ']' : '}');
+      if (end == std::string_view::npos) return Error(c == '[' ? kArray : kObject);
+      std::string_view block = d.substr(*o, end);
+      *o += end;
+      if (c == '[') return Status::Ok();  // arrays are skipped
+      path.push_back(key);
+      Status st = Object(block, path);
+      path.pop_back();
+      return st;
+    }
+    size_t end = *o;
+    while (end < d.size() && d[end] != ' ' && d[end] != '\n' && d[end] != '\r' && d[end] != '\t' &&
+           d[end] != ',' && d[end] != '}' && d[end] != ']')
+      ++end;
+    std::string_view value = d.substr(*o, end - *o);
+    *o = end;
+    if (c == 't' || c == 'f') {
+      if (value != "true" && value != "false") return Error("Unknown value type");
+      Emit(path, key, std::string(value));
+    } else if (c == 'n' || c == 'u') {
+      if (value != "null") return Error("Unknown value type");  // null: no label
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      Emit(path, key, std::string(value));
+    } else {
+      return Error("Unknown value type");
+    }
+    return Status::Ok();
+  }
+
+  void Emit(std::vector<std::string>& path, const std::string& key, std::string value) {
+    std::string name;
+    if (path.empty()) {
+      name = SanitizeLabelKey(key, true);
+    } else {
+      std::vector<std::string_view> parts(path.begin(), path.end());
+      parts.push_back(key);
+      name = NestedKey(parts);
+    }
+    if (!name.empty()) fn_(std::move(name), std::move(value));
+  }
+
+  const KeyValueFn& fn_;
+};
 
 // Splits `a.b["c d"][0]` into segments; integers in brackets are array indexes.
 bool SplitPath(std::string_view path, std::vector<std::pair<bool, std::string>>* out) {
@@ -312,11 +439,8 @@ std::string SanitizeLabelKey(std::string_view key, bool is_prefix) {
 }
 
 Status ParseJsonLine(std::string_view line, const KeyValueFn& fn) {
-  JsonNode root;
-  RETURN_IF_ERROR(ReadObjectLine(line, &root));
-  std::vector<std::string_view> path;
-  Flatten(root, path, fn);
-  return Status::Ok();
+  std::vector<std::string> path;
+  return LazyJsonWalker(fn).Object(line, path);
 }
 
 Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& paths,

@@ -19,9 +19,10 @@ using KeyValueFn = std::function<void(std::string key, std::string value)>;
 // gets a '_' prefix when `is_prefix`. Surrounding spaces are trimmed.
 std::string SanitizeLabelKey(std::string_view key, bool is_prefix);
 
-// Flattens a JSON object line: nested keys joined with '_' (each part sanitised), strings
-// unescaped, numbers and booleans as written; arrays and nulls are skipped. Fails with a
-// message (for __error_details__) when the line is not a JSON object.
+// Flattens a JSON object line as Loki's `| json` does: nested keys joined with '_' (each part
+// sanitised), strings unescaped, numbers and booleans as written; arrays and nulls are skipped.
+// Read lazily like Loki's reader: fields before a syntax error are passed on, then the error
+// (jsonparser's text, for __error_details__) is returned.
 Status ParseJsonLine(std::string_view line, const KeyValueFn& fn);
 
 // Extracts each of `paths` (`a.b`, `a["b c"]`, `list[0]`) from a JSON object line. Missing
