@@ -1,6 +1,7 @@
 // LokiApi: Loki's HTTP query API (/loki/api/v1/query_range, /query, /labels, /label/<n>/values,
 // /series, /index/stats, /ready) over a store::LogQuerier, answering with Loki's JSON shapes
-// and plain-text errors. The HTTP server that owns the port calls Handles()/Handle().
+// and plain-text errors. The HTTP server that owns the port calls Handles()/Handle(); a route
+// table maps each path pattern to one handler.
 // Thread-safety: Handle may be called concurrently (no mutable state besides the querier,
 // which must itself be thread-safe).
 #pragma once
@@ -8,7 +9,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/http_server.h"
 #include "store/querier.h"
@@ -39,7 +42,34 @@ class LokiApi {
       const net::HttpRequest& request, net::HttpResponse* out,
       std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) const;
 
+  // One request as an endpoint's handler sees it.
+  struct Call {
+    const net::HttpRequest& http;
+    const HttpParams& params;
+    std::vector<std::string> args;  // the path's "{}" segments, URL-decoded, in order
+    store::QueryLimits limits;      // deadline and entry budget
+    int64_t now_ns = 0;             // when handling started (default ranges, execTime)
+  };
+
  private:
+  using Handler = Status (LokiApi::*)(const Call&, net::HttpResponse*) const;
+  struct Route {
+    std::string_view pattern;  // full path; a "{}" segment matches any one non-empty segment
+    Handler handler;
+    bool any_method = false;  // else GET and POST only
+  };
+  static const std::vector<Route>& Routes();
+  // The route for `path` (its "{}" segments appended to `args`), or nullptr.
+  static const Route* Match(std::string_view path, std::vector<std::string_view>* args);
+
+  Status Ready(const Call& call, net::HttpResponse* out) const;
+  Status QueryInstant(const Call& call, net::HttpResponse* out) const;
+  Status QueryRange(const Call& call, net::HttpResponse* out) const;
+  Status LabelNames(const Call& call, net::HttpResponse* out) const;
+  Status LabelValues(const Call& call, net::HttpResponse* out) const;
+  Status Series(const Call& call, net::HttpResponse* out) const;
+  Status IndexStats(const Call& call, net::HttpResponse* out) const;
+
   int64_t Now() const;
   // The request's limits: options_.timeout, or the smaller ?timeout= the client sent.
   StatusOr<store::QueryLimits> Limits(const HttpParams& params,
