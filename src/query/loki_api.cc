@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "query/http_params.h"
 #include "query/json_writer.h"
 #include "query/logql/engine.h"
@@ -18,45 +22,54 @@ namespace {
 
 constexpr int64_t kMaxPoints = 11000;
 
-void WriteStats(JsonWriter& w, const logql::QueryStats& s, int64_t exec_ns) {
-  double exec_s = static_cast<double>(exec_ns) / 1e9;
-  auto per_second = [&](uint64_t n) -> int64_t {
-    return exec_s > 0 ? static_cast<int64_t>(static_cast<double>(n) / exec_s) : 0;
-  };
-  w.Key("stats").BeginObject().Key("summary").BeginObject();
-  w.Key("bytesProcessedPerSecond").Int(per_second(s.bytes_processed));
-  w.Key("linesProcessedPerSecond").Int(per_second(s.lines_processed));
-  w.Key("totalBytesProcessed").Uint(s.bytes_processed);
-  w.Key("totalLinesProcessed").Uint(s.lines_processed);
-  w.Key("execTime").Double(exec_s);
-  w.Key("queueTime").Int(0);
-  w.Key("subqueries").Int(0);
-  w.Key("totalEntriesReturned").Uint(s.entries_returned);
-  w.Key("splits").Int(0);
-  w.Key("shards").Int(0);
-  w.Key("totalPostFilterLines").Uint(s.post_filter_lines);
-  w.Key("totalStructuredMetadataBytesProcessed").Int(0);
-  w.EndObject().EndObject();
+// Loki's entry: [ts, line], or with categorized labels [ts, line, {structuredMetadata?, parsed?}].
+void WriteEntry(JsonWriter& w, const store::LogEntry& e, bool categorized) {
+  w.BeginArray().String(std::to_string(e.ts_ns)).String(e.line);
+  if (categorized) {
+    w.BeginObject();
+    if (!e.metadata.empty()) {
+      w.Key("structuredMetadata");
+      loki::WriteLabels(w, e.metadata);
+    }
+    if (!e.parsed.empty()) {
+      w.Key("parsed");
+      loki::WriteLabels(w, e.parsed);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
-std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns) {
+// `flags`: the encoding flags the client sent, echoed in data.encodingFlags as Loki does.
+std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns,
+                            const std::vector<std::string>& flags) {
+  const bool categorized =
+      std::find(flags.begin(), flags.end(), loki::kCategorizeLabels) != flags.end();
   JsonWriter w;
   w.BeginObject().Key("status").String("success").Key("data").BeginObject();
+  auto result_type = [&](std::string_view type) {
+    w.Key("resultType").String(type);
+    if (flags.empty()) return;
+    w.Key("encodingFlags").BeginArray();
+    for (const auto& f : flags) w.String(f);
+    w.EndArray();
+  };
   switch (r.type) {
     case logql::QueryResult::Type::kStreams:
-      w.Key("resultType").String("streams").Key("result").BeginArray();
+      result_type("streams");
+      w.Key("result").BeginArray();
       for (const auto& s : r.streams) {
         w.BeginObject().Key("stream");
         loki::WriteLabels(w, s.labels);
         w.Key("values").BeginArray();
-        for (const auto& e : s.entries)
-          w.BeginArray().String(std::to_string(e.ts_ns)).String(e.line).EndArray();
+        for (const auto& e : s.entries) WriteEntry(w, e, categorized);
         w.EndArray().EndObject();
       }
       w.EndArray();
       break;
     case logql::QueryResult::Type::kMatrix:
-      w.Key("resultType").String("matrix").Key("result").BeginArray();
+      result_type("matrix");
+      w.Key("result").BeginArray();
       for (const auto& s : r.series) {
         w.BeginObject().Key("metric");
         loki::WriteLabels(w, s.labels);
@@ -67,7 +80,8 @@ std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns) {
       w.EndArray();
       break;
     case logql::QueryResult::Type::kVector:
-      w.Key("resultType").String("vector").Key("result").BeginArray();
+      result_type("vector");
+      w.Key("result").BeginArray();
       for (const auto& s : r.series) {
         w.BeginObject().Key("metric");
         loki::WriteLabels(w, s.labels);
@@ -78,13 +92,34 @@ std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns) {
       w.EndArray();
       break;
     case logql::QueryResult::Type::kScalar:
-      w.Key("resultType").String("scalar").Key("result");
+      result_type("scalar");
+      w.Key("result");
       loki::WritePoint(w, r.scalar_t_ns, r.scalar);
       break;
   }
-  WriteStats(w, r.stats, exec_ns);
+  loki::WriteStats(w, r.stats, exec_ns);
   w.EndObject().EndObject();
   return w.Take();
+}
+
+int64_t NowNs(const LokiApi::Options& options) {
+  if (options.now_ns) return options.now_ns();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Evaluates `expr` and writes Loki's query response.
+Status RunQuery(store::LogQuerier& querier, const LokiApi::Options& options,
+                const LokiApi::Call& call, const logql::Expr& expr, logql::QueryParams qp,
+                net::HttpResponse* out) {
+  std::vector<std::string> flags = loki::EncodingFlags(call.http);
+  qp.categorize_labels =
+      std::find(flags.begin(), flags.end(), loki::kCategorizeLabels) != flags.end();
+  logql::Engine engine(querier, logql::EngineOptions{options.max_series});
+  ASSIGN_OR_RETURN(logql::QueryResult result, engine.Exec(expr, qp, call.limits));
+  loki::WriteJson(out, QueryResultJson(result, NowNs(options) - call.now_ns, flags));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -92,12 +127,7 @@ std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns) {
 LokiApi::LokiApi(store::LogQuerier& querier, Options options)
     : querier_(querier), options_(std::move(options)) {}
 
-int64_t LokiApi::Now() const {
-  if (options_.now_ns) return options_.now_ns();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t LokiApi::Now() const { return NowNs(options_); }
 
 StatusOr<store::QueryLimits> LokiApi::Limits(const HttpParams& p,
                                              std::chrono::steady_clock::time_point received) const {
@@ -122,6 +152,15 @@ const std::vector<LokiApi::Route>& LokiApi::Routes() {
       {"/loki/api/v1/label/{}/values", &LokiApi::LabelValues},
       {"/loki/api/v1/series", &LokiApi::Series},
       {"/loki/api/v1/index/stats", &LokiApi::IndexStats},
+      {"/loki/api/v1/index/volume", &LokiApi::IndexVolume},
+      {"/loki/api/v1/index/volume_range", &LokiApi::IndexVolumeRange},
+      {"/loki/api/v1/detected_fields", &LokiApi::DetectedFields},
+      {"/loki/api/v1/detected_field/{}/values", &LokiApi::DetectedFieldValues},
+      {"/loki/api/v1/detected_labels", &LokiApi::DetectedLabels},
+      {"/loki/api/v1/rules", &LokiApi::RuleGroups},
+      {"/loki/api/v1/rules/{}", &LokiApi::RuleGroups},
+      {"/prometheus/api/v1/rules", &LokiApi::PrometheusRules},
+      {"/prometheus/api/v1/alerts", &LokiApi::PrometheusAlerts},
   };
   return routes;
 }
@@ -192,10 +231,7 @@ Status LokiApi::QueryInstant(const Call& call, net::HttpResponse* out) const {
     ASSIGN_OR_RETURN(qp.end_ns, ParseTime(*v, "time"));
   }
   qp.start_ns = qp.end_ns;
-  logql::Engine engine(querier_, logql::EngineOptions{options_.max_series});
-  ASSIGN_OR_RETURN(logql::QueryResult result, engine.Exec(*expr, qp, call.limits));
-  loki::WriteJson(out, QueryResultJson(result, Now() - call.now_ns));
-  return Status::Ok();
+  return RunQuery(querier_, options_, call, *expr, qp, out);
 }
 
 Status LokiApi::QueryRange(const Call& call, net::HttpResponse* out) const {
@@ -223,15 +259,27 @@ Status LokiApi::QueryRange(const Call& call, net::HttpResponse* out) const {
     return InvalidArgument(
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
         "resolution (?step=XX)");
-  logql::Engine engine(querier_, logql::EngineOptions{options_.max_series});
-  ASSIGN_OR_RETURN(logql::QueryResult result, engine.Exec(*expr, qp, call.limits));
-  loki::WriteJson(out, QueryResultJson(result, Now() - call.now_ns));
-  return Status::Ok();
+  return RunQuery(querier_, options_, call, *expr, qp, out);
+}
+
+StatusOr<std::vector<store::Labels>> LokiApi::SelectedStreams(const Call& call, int64_t start_ns,
+                                                              int64_t end_ns) const {
+  ASSIGN_OR_RETURN(auto matchers, logql::ParseStreamSelector(call.params.GetOr("query", "")));
+  return querier_.Series({std::move(matchers)}, start_ns, end_ns);
 }
 
 Status LokiApi::LabelNames(const Call& call, net::HttpResponse* out) const {
   ASSIGN_OR_RETURN(TimeRange r, ParseRange(call.params, call.now_ns));
-  ASSIGN_OR_RETURN(auto names, querier_.LabelNames(r.start, r.end));
+  std::vector<std::string> names;
+  if (call.params.GetOr("query", "").empty()) {
+    ASSIGN_OR_RETURN(names, querier_.LabelNames(r.start, r.end));
+  } else {
+    ASSIGN_OR_RETURN(auto streams, SelectedStreams(call, r.start, r.end));
+    std::set<std::string> unique;
+    for (const auto& labels : streams)
+      for (const auto& l : labels) unique.insert(l.name);
+    names.assign(unique.begin(), unique.end());
+  }
   RETURN_IF_ERROR(call.limits.CheckDeadline());
   loki::WriteJson(out, loki::StringListJson(names));
   return Status::Ok();
@@ -239,7 +287,16 @@ Status LokiApi::LabelNames(const Call& call, net::HttpResponse* out) const {
 
 Status LokiApi::LabelValues(const Call& call, net::HttpResponse* out) const {
   ASSIGN_OR_RETURN(TimeRange r, ParseRange(call.params, call.now_ns));
-  ASSIGN_OR_RETURN(auto values, querier_.LabelValues(call.args[0], r.start, r.end));
+  std::vector<std::string> values;
+  if (call.params.GetOr("query", "").empty()) {
+    ASSIGN_OR_RETURN(values, querier_.LabelValues(call.args[0], r.start, r.end));
+  } else {
+    ASSIGN_OR_RETURN(auto streams, SelectedStreams(call, r.start, r.end));
+    std::set<std::string> unique;
+    for (const auto& labels : streams)
+      if (auto v = store::GetLabel(labels, call.args[0]); !v.empty()) unique.emplace(v);
+    values.assign(unique.begin(), unique.end());
+  }
   RETURN_IF_ERROR(call.limits.CheckDeadline());
   loki::WriteJson(out, loki::StringListJson(values));
   return Status::Ok();
@@ -264,23 +321,44 @@ Status LokiApi::Series(const Call& call, net::HttpResponse* out) const {
   return Status::Ok();
 }
 
-Status LokiApi::IndexStats(const Call& call, net::HttpResponse* out) const {
-  ASSIGN_OR_RETURN(auto matchers, logql::ParseStreamSelector(call.params.GetOr("query", "")));
-  ASSIGN_OR_RETURN(TimeRange r, ParseRange(call.params, call.now_ns));
-  store::LogSelect sel;
-  sel.stream_matchers = std::move(matchers);
-  sel.start_ns = r.start;
-  sel.end_ns = r.end;
-  ASSIGN_OR_RETURN(auto streams, querier_.Select(sel));
-  uint64_t entries = 0, bytes = 0;
-  for (const auto& s : streams) {
-    entries += s.entries.size();
-    for (const auto& e : s.entries) bytes += e.line.size();
-  }
+Status LokiApi::RuleGroups(const Call&, net::HttpResponse* out) const {
+  loki::WriteError(out, 404, "no rule groups found");
+  return Status::Ok();
+}
+
+namespace {
+
+// The ruler's Prometheus-style answer: {"status","data","errorType","error"}, no omitempty.
+void WriteRulerJson(net::HttpResponse* out, std::string_view data) {
   JsonWriter w;
-  w.BeginObject().Key("streams").Uint(streams.size()).Key("chunks").Uint(0);
-  w.Key("bytes").Uint(bytes).Key("entries").Uint(entries).EndObject();
-  loki::WriteJson(out, w.Take());
+  w.BeginObject().Key("status").String("success").Key("data").Raw(data);
+  w.Key("errorType").String("").Key("error").String("").EndObject();
+  loki::WriteJson(out, w.Take(), false);
+  out->headers = {{"Content-Type", "application/json"}};
+}
+
+}  // namespace
+
+Status LokiApi::PrometheusRules(const Call& call, net::HttpResponse* out) const {
+  std::string type = call.params.GetOr("type", "");
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!type.empty() && type != "alert" && type != "record") {
+    JsonWriter w;
+    w.BeginObject().Key("status").String("error").Key("data").Null();
+    w.Key("errorType").String("bad_data");
+    w.Key("error").String(fmt::format("not supported value \"{}\"", call.params.GetOr("type", "")));
+    w.EndObject();
+    out->status = 400;
+    out->headers = {{"Content-Type", "text/plain; charset=utf-8"}};
+    out->body = w.Take();
+    return Status::Ok();
+  }
+  WriteRulerJson(out, R"({"groups":[]})");
+  return Status::Ok();
+}
+
+Status LokiApi::PrometheusAlerts(const Call&, net::HttpResponse* out) const {
+  WriteRulerJson(out, R"({"alerts":[]})");
   return Status::Ok();
 }
 

@@ -1,7 +1,9 @@
-// LokiApi: Loki's HTTP query API (/loki/api/v1/query_range, /query, /labels, /label/<n>/values,
-// /series, /index/stats, /ready) over a store::LogQuerier, answering with Loki's JSON shapes
-// and plain-text errors. The HTTP server that owns the port calls Handles()/Handle(); a route
-// table maps each path pattern to one handler.
+// LokiApi: Loki's HTTP query API over a store::LogQuerier, answering with Loki's JSON shapes and
+// plain-text errors: query, query_range, labels, label/<n>/values, series (loki_api.cc),
+// index/stats, index/volume, index/volume_range (loki_index_api.cc), detected_fields,
+// detected_field/<n>/values, detected_labels (loki_detected_api.cc), the ruler's rule and alert
+// lists, /ready. The HTTP server that owns the port calls Handles()/Handle(); a route table maps
+// each path pattern to one handler.
 // Thread-safety: Handle may be called concurrently (no mutable state besides the querier,
 // which must itself be thread-safe).
 #pragma once
@@ -69,6 +71,17 @@ class LokiApi {
   Status LabelValues(const Call& call, net::HttpResponse* out) const;
   Status Series(const Call& call, net::HttpResponse* out) const;
   Status IndexStats(const Call& call, net::HttpResponse* out) const;
+  Status IndexVolume(const Call& call, net::HttpResponse* out) const;
+  Status IndexVolumeRange(const Call& call, net::HttpResponse* out) const;
+  Status DetectedFields(const Call& call, net::HttpResponse* out) const;
+  Status DetectedFieldValues(const Call& call, net::HttpResponse* out) const;
+  Status DetectedLabels(const Call& call, net::HttpResponse* out) const;
+  Status RuleGroups(const Call& call, net::HttpResponse* out) const;
+  Status PrometheusRules(const Call& call, net::HttpResponse* out) const;
+  Status PrometheusAlerts(const Call& call, net::HttpResponse* out) const;
+  // Label names (or one label's values) of the streams the ?query= selector matches.
+  StatusOr<std::vector<store::Labels>> SelectedStreams(const Call& call, int64_t start_ns,
+                                                       int64_t end_ns) const;
 
   int64_t Now() const;
   // The request's limits: options_.timeout, or the smaller ?timeout= the client sent.

@@ -72,7 +72,7 @@ TEST_F(LokiApiTest, QueryRangeStreams) {
       R"("values":[["1700000010000000000","{\"level\":\"error\",\"msg\":\"payment failed\"}"]]},)"
       R"({"stream":{"level":"info","msg":"ok","service_name":"checkout"},)"
       R"("values":[["1700000020000000000","{\"level\":\"info\",\"msg\":\"ok\"}"]]}],)" +
-          Stats(67, 2, 2, 2) + "}}");
+          Stats(67, 2, 2, 2) + "}}\n");
   ASSERT_EQ(fake_.selects.size(), 1u);
   EXPECT_EQ(fake_.selects[0].start_ns, kT);
   EXPECT_EQ(fake_.selects[0].end_ns, kT + 60 * kSec);
@@ -108,7 +108,7 @@ TEST_F(LokiApiTest, InstantVectorQuery) {
   EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[)"
                     R"({"metric":{"service_name":"cart"},"value":[1700000060,"1"]},)"
                     R"({"metric":{"service_name":"checkout"},"value":[1700000060,"2"]}],)" +
-                        Stats(85, 3, 0, 3) + "}}");
+                        Stats(85, 3, 0, 3) + "}}\n");
 }
 
 TEST_F(LokiApiTest, RangeMatrixQuery) {
@@ -120,7 +120,7 @@ TEST_F(LokiApiTest, RangeMatrixQuery) {
       r.body,
       R"({"status":"success","data":{"resultType":"matrix","result":[)"
       R"({"metric":{},"values":[[1700000010,"0.05"],[1700000020,"0.1"],[1700000030,"0.05"]]}],)" +
-          Stats(67, 2, 0, 2) + "}}");
+          Stats(67, 2, 0, 2) + "}}\n");
   r = Get("/loki/api/v1/query_range?query=" + Encode("1+1") +
           "&start=1700000010.25&end=1700000011&step=0.5");
   EXPECT_EQ(r.status, 200);
@@ -171,17 +171,19 @@ TEST_F(LokiApiTest, Timeout) {
 TEST_F(LokiApiTest, LabelsValuesSeriesReady) {
   auto r = Get("/loki/api/v1/labels");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"status":"success","data":["env","service_name"]})");
+  EXPECT_EQ(r.body, std::string(R"({"status":"success","data":["env","service_name"]})") + "\n");
   r = Get("/loki/api/v1/label/service_name/values?start=1700000000");
-  EXPECT_EQ(r.body, R"({"status":"success","data":["cart","checkout"]})");
+  EXPECT_EQ(r.body, std::string(R"({"status":"success","data":["cart","checkout"]})") + "\n");
   r = Get("/loki/api/v1/series?match%5B%5D=" + Encode(R"({env="prod"})"));
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"status":"success","data":[{"env":"prod","service_name":"cart"}]})");
+  EXPECT_EQ(
+      r.body,
+      std::string(R"({"status":"success","data":[{"env":"prod","service_name":"cart"}]})") + "\n");
   r = Get("/loki/api/v1/series?match[]=" + Encode(R"({env="prod"} |= "x")"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body, "parse error : only label matchers are supported\n");
   r = Get("/loki/api/v1/index/stats?query=" + Encode(R"({service_name=~".+"})"));
-  EXPECT_EQ(r.body, R"({"streams":2,"chunks":0,"bytes":85,"entries":3})");
+  EXPECT_EQ(r.body, std::string(R"({"streams":2,"chunks":2,"bytes":85,"entries":3})") + "\n");
   r = Get("/ready");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ready\n");
@@ -205,7 +207,7 @@ TEST_F(LokiApiTest, PostForm) {
             R"({"status":"success","data":{"resultType":"streams","result":[)"
             R"({"stream":{"env":"prod","level":"warn","msg":"low","service_name":"cart"},)"
             R"("values":[["1700000015000000000","low"]]}],)" +
-                Stats(18, 1, 1, 1) + "}}");
+                Stats(18, 1, 1, 1) + "}}\n");
 }
 
 TEST_F(LokiApiTest, TimeoutAndEntryBudget) {

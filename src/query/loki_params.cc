@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
 
+#include "query/logql/engine.h"
 #include "query/logql/lexer.h"
 
 namespace otter::query::loki {
@@ -18,6 +20,19 @@ constexpr std::string_view kTimeoutMessage =
     "(prefer exact match over regex match) to reduce the amount of data processed";
 
 }  // namespace
+
+std::vector<std::string> EncodingFlags(const net::HttpRequest& request) {
+  std::vector<std::string> flags;
+  std::string_view raw = request.Header("X-Loki-Response-Encoding-Flags");
+  while (!raw.empty()) {
+    size_t comma = raw.find(',');
+    std::string flag(raw.substr(0, comma));
+    raw = comma == std::string_view::npos ? std::string_view() : raw.substr(comma + 1);
+    if (!flag.empty() && std::find(flags.begin(), flags.end(), flag) == flags.end())
+      flags.push_back(std::move(flag));
+  }
+  return flags;
+}
 
 void WriteError(net::HttpResponse* out, int status, std::string_view message) {
   out->status = status;
@@ -45,10 +60,11 @@ void WriteStatusError(net::HttpResponse* out, const Status& s) {
   }
 }
 
-void WriteJson(net::HttpResponse* out, std::string body) {
+void WriteJson(net::HttpResponse* out, std::string body, bool newline) {
   out->status = 200;
   out->headers = {{"Content-Type", "application/json; charset=UTF-8"}};
   out->body = std::move(body);
+  if (newline) out->body += '\n';
 }
 
 StatusOr<int64_t> ParseTime(const std::string& v, const std::string& param) {
@@ -140,6 +156,17 @@ StatusOr<TimeRange> ParseRange(const HttpParams& p, int64_t now) {
   return r;
 }
 
+StatusOr<uint64_t> ParseCount(const HttpParams& p, std::string_view name, uint64_t fallback) {
+  auto v = p.Get(name);
+  if (!v || v->empty()) return fallback;
+  char* end = nullptr;
+  long long n = std::strtoll(v->c_str(), &end, 10);
+  if (end != v->c_str() + v->size() || n <= 0)
+    return InvalidArgument(
+        fmt::format("invalid parameter \"{}\": \"{}\" is not a positive integer", name, *v));
+  return static_cast<uint64_t>(n);
+}
+
 StatusOr<store::Direction> ParseDirection(const HttpParams& p) {
   std::string d = p.GetOr("direction", "backward");
   for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -193,10 +220,35 @@ void WritePoint(JsonWriter& w, int64_t t_ns, double v) {
 
 std::string StringListJson(const std::vector<std::string>& values) {
   JsonWriter w;
-  w.BeginObject().Key("status").String("success").Key("data").BeginArray();
-  for (const auto& v : values) w.String(v);
-  w.EndArray().EndObject();
+  w.BeginObject().Key("status").String("success");
+  if (!values.empty()) {
+    w.Key("data").BeginArray();
+    for (const auto& v : values) w.String(v);
+    w.EndArray();
+  }
+  w.EndObject();
   return w.Take();
+}
+
+void WriteStats(JsonWriter& w, const logql::QueryStats& s, int64_t exec_ns) {
+  double exec_s = static_cast<double>(exec_ns) / 1e9;
+  auto per_second = [&](uint64_t n) -> int64_t {
+    return exec_s > 0 ? static_cast<int64_t>(static_cast<double>(n) / exec_s) : 0;
+  };
+  w.Key("stats").BeginObject().Key("summary").BeginObject();
+  w.Key("bytesProcessedPerSecond").Int(per_second(s.bytes_processed));
+  w.Key("linesProcessedPerSecond").Int(per_second(s.lines_processed));
+  w.Key("totalBytesProcessed").Uint(s.bytes_processed);
+  w.Key("totalLinesProcessed").Uint(s.lines_processed);
+  w.Key("execTime").Double(exec_s);
+  w.Key("queueTime").Int(0);
+  w.Key("subqueries").Int(0);
+  w.Key("totalEntriesReturned").Uint(s.entries_returned);
+  w.Key("splits").Int(0);
+  w.Key("shards").Int(0);
+  w.Key("totalPostFilterLines").Uint(s.post_filter_lines);
+  w.Key("totalStructuredMetadataBytesProcessed").Int(0);
+  w.EndObject().EndObject();
 }
 
 }  // namespace otter::query::loki
