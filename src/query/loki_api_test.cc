@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "query/logql/testing.h"
+#include "util/store_e2e.h"
 
 namespace otter::query {
 namespace {
@@ -10,19 +11,7 @@ namespace {
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT = 1'700'000'000 * kSec;
 
-std::string Encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string Encode(std::string_view s) { return otter::testing::UrlEncode(std::string(s)); }
 
 class LokiApiTest : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 
 #include "query/loki_api.h"
 #include "store/log_table.h"
+#include "util/store_e2e.h"
 
 namespace otter::query {
 namespace {
@@ -17,19 +18,7 @@ constexpr std::string_view kLine1 =
 constexpr std::string_view kLine2 =
     R"({"level":"info","msg":"ok","order":{"id":"ord-1002"},"duration":"12ms"})";
 
-std::string Encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+std::string Encode(std::string_view s) { return otter::testing::UrlEncode(std::string(s)); }
 
 pdata::LogRecord Record(int64_t t, std::string_view body) {
   pdata::LogRecord r;

@@ -1,6 +1,7 @@
 #include "store/loki_mapping.h"
 
 #include <simdjson.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cctype>
@@ -37,12 +38,7 @@ constexpr std::string_view kLevelFields[] = {
 constexpr int kLevelJsonMaxDepth = 2;
 
 bool EqualFold(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // A known level name or abbreviation as Loki's canonical level; "" when not one.
@@ -194,22 +190,6 @@ void AttributeLabels(std::string_view key, const pdata::AnyValue& v, const std::
   if (!value.empty()) out->push_back(Label{std::move(name), std::move(value)});
 }
 
-// Sorted by name; of equal names the last added wins (Loki's labels builder).
-void SortKeepLast(Labels& labels) {
-  std::stable_sort(labels.begin(), labels.end(),
-                   [](const Label& a, const Label& b) { return a.name < b.name; });
-  Labels out;
-  out.reserve(labels.size());
-  for (auto& l : labels) {
-    if (!out.empty() && out.back().name == l.name) {
-      out.back() = std::move(l);
-    } else {
-      out.push_back(std::move(l));
-    }
-  }
-  labels = std::move(out);
-}
-
 }  // namespace
 
 const std::vector<std::string>& LokiDefaultIndexAttributes() {
@@ -295,7 +275,7 @@ Labels LokiMapping::StreamLabels(const pdata::Resource& resource) const {
       }
     }
   }
-  SortKeepLast(labels);
+  SortLabels(labels);
   if (!discovered.empty()) SetLabel(labels, "service_name", discovered);
   if (!has_service) SetLabel(labels, "service_name", "unknown_service");
   return labels;
@@ -334,7 +314,7 @@ LogEntry LokiMapping::Entry(const Labels& stream, const pdata::Resource& resourc
   add("scope_version", std::string(scope.version));
   if (scope.dropped_attributes_count)
     add("scope_dropped_attributes_count", std::to_string(scope.dropped_attributes_count));
-  SortKeepLast(md);
+  SortLabels(md);
   std::string_view given = GetLabel(md, "detected_level");
   SetLabel(md, "detected_level",
            given.empty() ? LokiDetectedLevel(stream, md, e.line) : NormalizeLevel(given));
