@@ -3,15 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "query/logql/testing.h"
-#include "util/store_e2e.h"
+#include "query/loki_testing.h"
 
 namespace otter::query {
 namespace {
 
+using loki_testing::Encode;
+using loki_testing::Stats;
+
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT = 1'700'000'000 * kSec;
-
-std::string Encode(std::string_view s) { return otter::testing::UrlEncode(std::string(s)); }
 
 class LokiApiTest : public ::testing::Test {
  protected:
@@ -24,28 +25,12 @@ class LokiApiTest : public ::testing::Test {
   }
 
   net::HttpResponse Get(std::string target) {
-    net::HttpRequest req;
-    req.method = "GET";
-    req.target = std::move(target);
-    LokiApi api(fake_, options_);
-    EXPECT_TRUE(api.Handles(req.path())) << req.target;
-    net::HttpResponse resp;
-    api.Handle(req, &resp);
-    return resp;
+    return loki_testing::Get(fake_, options_, std::move(target));
   }
 
   logql::testing::FakeLogQuerier fake_;
   LokiApi::Options options_;
 };
-
-std::string Stats(int bytes, int lines, int returned, int post_filter) {
-  return R"("stats":{"summary":{"bytesProcessedPerSecond":0,"linesProcessedPerSecond":0,)"
-         R"("totalBytesProcessed":)" +
-         std::to_string(bytes) + R"(,"totalLinesProcessed":)" + std::to_string(lines) +
-         R"(,"execTime":0,"queueTime":0,"subqueries":0,"totalEntriesReturned":)" +
-         std::to_string(returned) + R"(,"splits":0,"shards":0,"totalPostFilterLines":)" +
-         std::to_string(post_filter) + R"(,"totalStructuredMetadataBytesProcessed":0}})";
-}
 
 TEST_F(LokiApiTest, QueryRangeStreams) {
   auto r = Get("/loki/api/v1/query_range?query=" +

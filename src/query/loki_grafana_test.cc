@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "query/loki_api.h"
+#include "query/loki_testing.h"
 #include "store/log_table.h"
-#include "util/store_e2e.h"
 
 namespace otter::query {
 namespace {
+
+using loki_testing::Encode;
+using loki_testing::Stats;
 
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT = 1'700'000'000 * kSec;  // 2023-11-14T22:13:20Z
@@ -17,8 +20,6 @@ constexpr std::string_view kLine1 =
     R"({"level":"error","msg":"payment failed","order":{"id":"ord-1001"},"duration":"250ms"})";
 constexpr std::string_view kLine2 =
     R"({"level":"info","msg":"ok","order":{"id":"ord-1002"},"duration":"12ms"})";
-
-std::string Encode(std::string_view s) { return otter::testing::UrlEncode(std::string(s)); }
 
 pdata::LogRecord Record(int64_t t, std::string_view body) {
   pdata::LogRecord r;
@@ -69,30 +70,12 @@ class LokiGrafanaTest : public ::testing::Test {
   }
 
   net::HttpResponse Get(std::string target, net::HttpHeaders headers = {}) {
-    net::HttpRequest req;
-    req.method = "GET";
-    req.target = std::move(target);
-    req.headers = std::move(headers);
-    LokiApi api(table_, options_);
-    EXPECT_TRUE(api.Handles(req.path())) << req.target;
-    net::HttpResponse resp;
-    api.Handle(req, &resp);
-    return resp;
+    return loki_testing::Get(table_, options_, std::move(target), std::move(headers));
   }
 
   store::LogTable table_;
   LokiApi::Options options_;
 };
-
-// The summary Loki's query responses carry (execTime 0: the clock stands still).
-std::string Stats(int bytes, int lines, int returned, int post_filter) {
-  return R"("stats":{"summary":{"bytesProcessedPerSecond":0,"linesProcessedPerSecond":0,)"
-         R"("totalBytesProcessed":)" +
-         std::to_string(bytes) + R"(,"totalLinesProcessed":)" + std::to_string(lines) +
-         R"(,"execTime":0,"queueTime":0,"subqueries":0,"totalEntriesReturned":)" +
-         std::to_string(returned) + R"(,"splits":0,"shards":0,"totalPostFilterLines":)" +
-         std::to_string(post_filter) + R"(,"totalStructuredMetadataBytesProcessed":0}})";
-}
 
 std::string Escaped(std::string_view line) {
   std::string out;
