@@ -21,6 +21,7 @@ using loki::TimeRange;
 namespace {
 
 constexpr int64_t kMaxPoints = 11000;
+constexpr long long kMaxTailDelaySeconds = 5;  // Loki's maxDelayForInTailing
 
 // Loki's entry: [ts, line], or with categorized labels [ts, line, {structuredMetadata?, parsed?}].
 void WriteEntry(JsonWriter& w, const store::LogEntry& e, bool categorized) {
@@ -151,6 +152,7 @@ const std::vector<LokiApi::Route>& LokiApi::Routes() {
       {"/loki/api/v1/label", &LokiApi::LabelNames},
       {"/loki/api/v1/label/{}/values", &LokiApi::LabelValues},
       {"/loki/api/v1/series", &LokiApi::Series},
+      {"/loki/api/v1/tail", &LokiApi::TailNotUpgraded},
       {"/loki/api/v1/index/stats", &LokiApi::IndexStats},
       {"/loki/api/v1/index/volume", &LokiApi::IndexVolume},
       {"/loki/api/v1/index/volume_range", &LokiApi::IndexVolumeRange},
@@ -214,6 +216,41 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
 Status LokiApi::Ready(const Call&, net::HttpResponse* out) const {
   loki::WriteError(out, 200, "ready");
   return Status::Ok();
+}
+
+Status LokiApi::TailNotUpgraded(const Call&, net::HttpResponse* out) const {
+  // As Loki's WebSocket upgrader answers it.
+  loki::WriteError(out, 400,
+                   "websocket: the client is not using the websocket protocol: 'upgrade' token "
+                   "not found in 'Connection' header");
+  return Status::Ok();
+}
+
+StatusOr<TailRequest> LokiApi::ParseTail(const net::HttpRequest& request) const {
+  ASSIGN_OR_RETURN(const HttpParams p, HttpParams::FromRequest(request));
+  TailRequest t;
+  ASSIGN_OR_RETURN(t.expr, logql::ParseQuery(p.GetOr("query", "")));
+  if (!t.expr->IsLogQuery())
+    return InvalidArgument("tailing is only supported for log queries, not metric queries");
+  ASSIGN_OR_RETURN(t.limit,
+                   loki::ParseLimit(p, options_.default_limit, options_.max_entries_limit));
+  ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, Now()));
+  t.start_ns = r.start;
+  if (auto v = p.Get("delay_for"); v && !v->empty()) {
+    char* end = nullptr;
+    long long secs = std::strtoll(v->c_str(), &end, 10);
+    if (end != v->c_str() + v->size())
+      return InvalidArgument(
+          fmt::format("invalid parameter \"delay_for\": cannot parse \"{}\"", *v));
+    if (secs > kMaxTailDelaySeconds)
+      return InvalidArgument(
+          fmt::format("delay_for can't be greater than {}", kMaxTailDelaySeconds));
+    t.delay_ns = std::max<long long>(secs, 0) * loki::kSecondNs;
+  }
+  std::vector<std::string> flags = loki::EncodingFlags(request);
+  t.categorize_labels =
+      std::find(flags.begin(), flags.end(), loki::kCategorizeLabels) != flags.end();
+  return t;
 }
 
 Status LokiApi::QueryInstant(const Call& call, net::HttpResponse* out) const {

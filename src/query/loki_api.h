@@ -2,8 +2,8 @@
 // plain-text errors: query, query_range, labels, label/<n>/values, series (loki_api.cc),
 // index/stats, index/volume, index/volume_range (loki_index_api.cc), detected_fields,
 // detected_field/<n>/values, detected_labels (loki_detected_api.cc), the ruler's rule and alert
-// lists, /ready. The HTTP server that owns the port calls Handles()/Handle(); a route table maps
-// each path pattern to one handler.
+// lists, /ready, and the request checks of the live tail (query/loki_tail.h). The HTTP server that
+// owns the port calls Handles()/Handle(); a route table maps each path pattern to one handler.
 // Thread-safety: Handle may be called concurrently (no mutable state besides the querier,
 // which must itself be thread-safe).
 #pragma once
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "net/http_server.h"
+#include "query/loki_tail.h"
 #include "store/querier.h"
 
 namespace otter::query {
@@ -43,6 +44,9 @@ class LokiApi {
   void Handle(
       const net::HttpRequest& request, net::HttpResponse* out,
       std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) const;
+  // The live tail a WebSocket upgrade of /loki/api/v1/tail asks for (query, limit, start,
+  // delay_for, and the categorize-labels encoding flag), checked as Loki checks it.
+  StatusOr<TailRequest> ParseTail(const net::HttpRequest& request) const;
 
   // One request as an endpoint's handler sees it.
   struct Call {
@@ -65,6 +69,8 @@ class LokiApi {
   static const Route* Match(std::string_view path, std::vector<std::string_view>* args);
 
   Status Ready(const Call& call, net::HttpResponse* out) const;
+  // /loki/api/v1/tail without a WebSocket upgrade (the upgrade goes to LokiTail).
+  Status TailNotUpgraded(const Call& call, net::HttpResponse* out) const;
   Status QueryInstant(const Call& call, net::HttpResponse* out) const;
   Status QueryRange(const Call& call, net::HttpResponse* out) const;
   Status LabelNames(const Call& call, net::HttpResponse* out) const;

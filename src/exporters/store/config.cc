@@ -40,6 +40,8 @@ Status StoreExporterConfig::Validate() const {
     return InvalidArgument("query::scan_threads must be between 1 and 64");
   if (auto m = store::LokiMapping::Make(otlp_config); !m.ok())
     return InvalidArgument("otlp_config::" + std::string(m.status().message()));
+  if (query.max_concurrent_tail_requests < 0)
+    return InvalidArgument("query::max_concurrent_tail_requests must not be negative");
   return Status::Ok();
 }
 
@@ -100,7 +102,10 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("threads", &Q::threads, "queries evaluated concurrently")
           .Field("scan_threads", &Q::scan_threads,
                  "workers of their own for the queries that scan stored data (LogQL, Jaeger "
-                 "trace search and dependencies), so that they cannot hold up the others");
+                 "trace search and dependencies), so that they cannot hold up the others")
+          .Field("max_concurrent_tail_requests", &Q::max_concurrent_tail_requests,
+                 "Loki live tails (/loki/api/v1/tail WebSockets) open at once; 0 refuses "
+                 "every tail");
   using O = store::LokiOtlpConfig;
   using RA = store::LokiResourceAttributes;
   static const config::Table<RA> resource =
