@@ -143,6 +143,23 @@ TEST_F(LokiGrafanaTest, ExploreParsedAndMetadataFilter) {
                 Escaped(kLine1) + R"("]]}],)" + Stats(156, 2, 1, 1) + "}}\n");
 }
 
+// A parsed name that an entry's structured metadata already has gets "_extracted", as with
+// stream labels: the metadata keeps its value.
+TEST_F(LokiGrafanaTest, ExploreJsonParserKeepsMetadataApart) {
+  auto r =
+      Get("/loki/api/v1/query_range?direction=backward&limit=1&query=" +
+              Encode(R"({service_name="checkout"} | json)") + "&start=1700000000&end=1700000100",
+          {{"X-Loki-Response-Encoding-Flags", "categorize-labels"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"streams","encodingFlags":)"
+                    R"(["categorize-labels"],"result":[{"stream":{"deployment_environment":"prod",)"
+                    R"("service_name":"checkout"},"values":[["1700000020000000000",")" +
+                        Escaped(kLine2) + R"(",{"structuredMetadata":{)" + std::string(kMetadata2) +
+                        R"(},"parsed":{"duration":"12ms","level":"info","msg":"ok",)"
+                        R"("order_id_extracted":"ord-1002"}}]]}],)" +
+                        Stats(71, 1, 1, 1) + "}}\n");
+}
+
 // Explore's logs volume histogram (query_range, grouped by level).
 TEST_F(LokiGrafanaTest, LogsVolumeByLevel) {
   auto r = Get("/loki/api/v1/query_range?direction=backward&end=1700000120&query=" +
