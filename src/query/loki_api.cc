@@ -7,6 +7,7 @@
 #include <set>
 
 #include "query/http_params.h"
+#include "query/http_route.h"
 #include "query/json_writer.h"
 #include "query/logql/engine.h"
 #include "query/logql/parser.h"
@@ -143,71 +144,44 @@ StatusOr<store::QueryLimits> LokiApi::Limits(const HttpParams& p,
   return limits;
 }
 
-const std::vector<LokiApi::Route>& LokiApi::Routes() {
-  static const std::vector<Route> routes = {
-      {"/ready", &LokiApi::Ready, true},
-      {"/loki/api/v1/query", &LokiApi::QueryInstant},
-      {"/loki/api/v1/query_range", &LokiApi::QueryRange},
-      {"/loki/api/v1/labels", &LokiApi::LabelNames},
-      {"/loki/api/v1/label", &LokiApi::LabelNames},
-      {"/loki/api/v1/label/{}/values", &LokiApi::LabelValues},
-      {"/loki/api/v1/series", &LokiApi::Series},
-      {"/loki/api/v1/tail", &LokiApi::TailNotUpgraded},
-      {"/loki/api/v1/index/stats", &LokiApi::IndexStats},
-      {"/loki/api/v1/index/volume", &LokiApi::IndexVolume},
-      {"/loki/api/v1/index/volume_range", &LokiApi::IndexVolumeRange},
-      {"/loki/api/v1/detected_fields", &LokiApi::DetectedFields},
-      {"/loki/api/v1/detected_field/{}/values", &LokiApi::DetectedFieldValues},
-      {"/loki/api/v1/detected_labels", &LokiApi::DetectedLabels},
-      {"/loki/api/v1/rules", &LokiApi::RuleGroups},
-      {"/loki/api/v1/rules/{}", &LokiApi::RuleGroups},
-      {"/prometheus/api/v1/rules", &LokiApi::PrometheusRules},
-      {"/prometheus/api/v1/alerts", &LokiApi::PrometheusAlerts},
-  };
-  return routes;
-}
-
-const LokiApi::Route* LokiApi::Match(std::string_view path, std::vector<std::string_view>* args) {
-  for (const Route& route : Routes()) {
-    std::string_view pattern = route.pattern, rest = path;
-    args->clear();
-    bool ok = true;
-    while (ok && !pattern.empty() && !rest.empty()) {
-      size_t pe = pattern.find('/', 1), re = rest.find('/', 1);
-      std::string_view pseg = pattern.substr(0, pe), rseg = rest.substr(0, re);
-      if (pseg == "/{}" && rseg.size() > 1) {
-        args->push_back(rseg.substr(1));
-      } else {
-        ok = pseg == rseg;
-      }
-      pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
-      rest = re == std::string_view::npos ? std::string_view() : rest.substr(re);
-    }
-    if (ok && pattern.empty() && rest.empty()) return &route;
-  }
-  return nullptr;
-}
+const LokiApi::Route LokiApi::kRoutes[] = {
+    {"/ready", &LokiApi::Ready, true},
+    {"/loki/api/v1/query", &LokiApi::QueryInstant},
+    {"/loki/api/v1/query_range", &LokiApi::QueryRange},
+    {"/loki/api/v1/labels", &LokiApi::LabelNames},
+    {"/loki/api/v1/label", &LokiApi::LabelNames},
+    {"/loki/api/v1/label/{name}/values", &LokiApi::LabelValues},
+    {"/loki/api/v1/series", &LokiApi::Series},
+    {"/loki/api/v1/tail", &LokiApi::TailNotUpgraded},
+    {"/loki/api/v1/index/stats", &LokiApi::IndexStats},
+    {"/loki/api/v1/index/volume", &LokiApi::IndexVolume},
+    {"/loki/api/v1/index/volume_range", &LokiApi::IndexVolumeRange},
+    {"/loki/api/v1/detected_fields", &LokiApi::DetectedFields},
+    {"/loki/api/v1/detected_field/{name}/values", &LokiApi::DetectedFieldValues},
+    {"/loki/api/v1/detected_labels", &LokiApi::DetectedLabels},
+    {"/loki/api/v1/rules", &LokiApi::RuleGroups},
+    {"/loki/api/v1/rules/{name}", &LokiApi::RuleGroups},
+    {"/prometheus/api/v1/rules", &LokiApi::PrometheusRules},
+    {"/prometheus/api/v1/alerts", &LokiApi::PrometheusAlerts},
+};
 
 bool LokiApi::Handles(std::string_view path) const {
-  std::vector<std::string_view> args;
-  return Match(path, &args) != nullptr;
+  PathVars vars;
+  return FindRoute(kRoutes, path, &vars) != nullptr;
 }
 
 void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
                      std::chrono::steady_clock::time_point received) const {
-  std::vector<std::string_view> raw_args;
-  const Route* route = Match(request.path(), &raw_args);
+  PathVars vars;
+  const Route* route = FindRoute(kRoutes, request.path(), &vars);
   if (route == nullptr) return loki::WriteError(out, 404, "404 page not found");
   if (!route->any_method && request.method != "GET" && request.method != "POST")
     return loki::WriteError(out, 405, "method not allowed");
   auto run = [&]() -> Status {
     ASSIGN_OR_RETURN(HttpParams params, HttpParams::FromRequest(request));
     ASSIGN_OR_RETURN(store::QueryLimits limits, Limits(params, received));
-    Call call{request, params, {}, limits, Now()};
-    for (std::string_view a : raw_args) {
-      ASSIGN_OR_RETURN(std::string decoded, UrlDecode(a));
-      call.args.push_back(std::move(decoded));
-    }
+    ASSIGN_OR_RETURN(std::string name, UrlDecode(vars.Get("name")));
+    Call call{request, params, std::move(name), limits, Now()};
     return (this->*route->handler)(call, out);
   };
   if (Status s = run(); !s.ok()) loki::WriteStatusError(out, s);
@@ -326,12 +300,12 @@ Status LokiApi::LabelValues(const Call& call, net::HttpResponse* out) const {
   ASSIGN_OR_RETURN(TimeRange r, ParseRange(call.params, call.now_ns));
   std::vector<std::string> values;
   if (call.params.GetOr("query", "").empty()) {
-    ASSIGN_OR_RETURN(values, querier_.LabelValues(call.args[0], r.start, r.end));
+    ASSIGN_OR_RETURN(values, querier_.LabelValues(call.name, r.start, r.end));
   } else {
     ASSIGN_OR_RETURN(auto streams, SelectedStreams(call, r.start, r.end));
     std::set<std::string> unique;
     for (const auto& labels : streams)
-      if (auto v = store::GetLabel(labels, call.args[0]); !v.empty()) unique.emplace(v);
+      if (auto v = store::GetLabel(labels, call.name); !v.empty()) unique.emplace(v);
     values.assign(unique.begin(), unique.end());
   }
   RETURN_IF_ERROR(call.limits.CheckDeadline());

@@ -52,21 +52,19 @@ class LokiApi {
   struct Call {
     const net::HttpRequest& http;
     const HttpParams& params;
-    std::vector<std::string> args;  // the path's "{}" segments, URL-decoded, in order
-    store::QueryLimits limits;      // deadline and entry budget
-    int64_t now_ns = 0;             // when handling started (default ranges, execTime)
+    std::string name;           // the path's {name} segment, URL-decoded ("" when none)
+    store::QueryLimits limits;  // deadline and entry budget
+    int64_t now_ns = 0;         // when handling started (default ranges, execTime)
   };
 
  private:
   using Handler = Status (LokiApi::*)(const Call&, net::HttpResponse*) const;
   struct Route {
-    std::string_view pattern;  // full path; a "{}" segment matches any one non-empty segment
+    std::string_view pattern;  // full path; {name} matches one non-empty segment (http_route.h)
     Handler handler;
     bool any_method = false;  // else GET and POST only
   };
-  static const std::vector<Route>& Routes();
-  // The route for `path` (its "{}" segments appended to `args`), or nullptr.
-  static const Route* Match(std::string_view path, std::vector<std::string_view>* args);
+  static const Route kRoutes[];
 
   Status Ready(const Call& call, net::HttpResponse* out) const;
   // /loki/api/v1/tail without a WebSocket upgrade (the upgrade goes to LokiTail).

@@ -262,7 +262,7 @@ Status LokiApi::DetectedFields(const Call& call, net::HttpResponse* out) const {
 Status LokiApi::DetectedFieldValues(const Call& call, net::HttpResponse* out) const {
   ASSIGN_OR_RETURN(uint64_t limit, FieldLimit(call.params));
   ASSIGN_OR_RETURN(logql::QueryResult result, DetectionQuery(querier_, options_.max_series, call));
-  const std::string& name = call.args[0];
+  const std::string& name = call.name;
   std::set<std::string> values;
   for (const auto& s : result.streams) {
     for (const auto& e : s.entries) {

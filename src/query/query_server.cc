@@ -80,7 +80,8 @@ bool QueryServer::IsScan(std::string_view path) {
   return path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range" ||
          path == "/loki/api/v1/index/stats" || path == "/loki/api/v1/detected_fields" ||
          path.starts_with("/loki/api/v1/detected_field/") || path == "/api/traces" ||
-         path == "/api/dependencies";
+         path == "/api/dependencies" || path == "/api/v3/traces" ||
+         path == "/api/v3/trace-summaries";
 }
 
 void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
