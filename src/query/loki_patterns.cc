@@ -99,7 +99,7 @@ StatusOr<std::string> PatternsResponse(store::LogQuerier& querier, const Pattern
     }
     out += "]}";
   }
-  out += "]}\n";
+  out += "]}";
   return out;
 }
 

@@ -23,6 +23,7 @@ struct PatternsRequest {
 };
 
 // {"status":"success","data":[{"pattern":"...","level":"info","samples":[[unix_s,count],...]}]}
+// (without Loki's trailing newline, which the caller's writer adds).
 // Errors: InvalidArgument for a bad selector (HTTP 400), the querier's and the limits' errors.
 StatusOr<std::string> PatternsResponse(store::LogQuerier& querier, const PatternsRequest& request,
                                        const store::QueryLimits& limits);

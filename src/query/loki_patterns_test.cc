@@ -53,9 +53,7 @@ TEST_F(LokiPatternsTest, PatternsWithCountsPerStepAndLevel) {
           t0 +
           R"(,1]]},)"
           R"({"pattern":"user 7 logged in from 10.0.0.7","level":"unknown","samples":[[)" +
-          t0 +
-          R"(,1]]}]})"
-          "\n");
+          t0 + R"(,1]]}]})");
 }
 
 TEST_F(LokiPatternsTest, EmptyAndBadSelectors) {
@@ -65,7 +63,7 @@ TEST_F(LokiPatternsTest, EmptyAndBadSelectors) {
   req.end_ns = kT + 120 * kSec;
   req.step_ns = 60 * kSec;
   EXPECT_EQ(*PatternsResponse(fake_, req, store::QueryLimits{}),
-            "{\"status\":\"success\",\"data\":[]}\n");
+            "{\"status\":\"success\",\"data\":[]}");
   req.query = R"({service_name="checkout"} |= "x")";
   EXPECT_EQ(PatternsResponse(fake_, req, store::QueryLimits{}).status().message(),
             "parse error : only label matchers are supported");

@@ -454,13 +454,13 @@ load
     20s "b"
 
 eval instant at 30s count_over_time({service_name="api"}[1m])
-  {service_name="api"} 2
+  {detected_level="unknown", service_name="api"} 2
 
 eval range from 0s to 30s step 15s count_over_time({service_name="api"}[15s])
-  {service_name="api"} _ 1 1
+  {detected_level="unknown", service_name="api"} _ 1 1
 
 eval logs from 0s to 60s {service_name="api"}
-  {service_name="api"}
+  {detected_level="unknown", service_name="api"}
     20s "b"
     10s "a"
 
@@ -480,11 +480,11 @@ TEST(LogqlScriptRunnerTest, ReportsEveryFlippedExpectation) {
     int line;
   };
   for (const Flip& f : std::vector<Flip>{
-           {"{service_name=\"api\"} 2", "{service_name=\"api\"} 3", 7},
+           {"service_name=\"api\"} 2", "service_name=\"api\"} 3", 7},
            {"_ 1 1", "_ 1 2", 10},
            {"20s \"b\"\n    10s", "20s \"c\"\n    10s", 13},
            {"unexpected )", "unexpected (", 18},
-           {"  {service_name=\"api\"}\n    20s", "  {service_name=\"web\"}\n    20s", 13}}) {
+           {"service_name=\"api\"}\n    20s", "service_name=\"web\"}\n    20s", 13}}) {
     std::string script(kSmallScript);
     size_t at = script.find(f.from);
     ASSERT_NE(at, std::string::npos) << f.from;
