@@ -69,6 +69,8 @@ enum class AggOp {
   kBottomk,
   kQuantile,
   kCountValues,
+  kLimitK,
+  kLimitRatio,
 };
 
 struct VectorMatching {
@@ -107,7 +109,7 @@ struct Node {
   AggOp agg_op = AggOp::kSum;  // kAggregate
   std::vector<std::string> grouping;
   bool without = false;
-  std::unique_ptr<Node> param;  // topk/bottomk/quantile/count_values parameter
+  std::unique_ptr<Node> param;  // topk/bottomk/limitk/limit_ratio/quantile/count_values parameter
 
   // kParen, kUnary, kSubquery, kAggregate: one child; kMatrixSelector: the vector selector;
   // kBinary: lhs, rhs; kCall: the arguments.

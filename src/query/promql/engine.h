@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "query/promql/ast.h"
@@ -25,6 +27,19 @@ struct EngineOptions {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// Prometheus's warning and info annotations of one query ("PromQL warning: ...", "PromQL info:
+// ..."), each text once, in the order first raised. The API returns them as `warnings`/`infos`.
+struct Annotations {
+  // Set by the caller: the query text, to write each annotation's position as Prometheus does
+  // ("... (1:10)"); without it annotations carry no position.
+  std::string_view query;
+  std::vector<std::string> warnings;
+  std::vector<std::string> infos;
+  // `pos`: byte offset in the query of the expression the annotation is about.
+  void AddWarning(std::string text, size_t pos);
+  void AddInfo(std::string text, size_t pos);
+};
+
 // Error codes: InvalidArgument (bad_data: parse errors, a range query over a non-instant
 // expression), DeadlineExceeded (timeout), ResourceExhausted or FailedPrecondition (execution:
 // too many samples, vector matching errors, bad label_replace regex ...), Internal/Unavailable
@@ -35,16 +50,19 @@ class Engine {
       : querier_(querier), options_(options) {}
 
   // The value of `expr` at `t_ms`.
-  StatusOr<Value> ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline) const;
+  // `annotations`, when given, receives the query's warnings and infos.
+  StatusOr<Value> ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline,
+                              Annotations* annotations = nullptr) const;
   // A matrix: one series per distinct label set, a point per step where it had a value.
   // Series are sorted by labels.
   StatusOr<Matrix> ExecRange(const Node& expr, int64_t start_ms, int64_t end_ms, int64_t step_ms,
-                             Deadline deadline) const;
+                             Deadline deadline, Annotations* annotations = nullptr) const;
 
   // Convenience for tests and the API: parse + ExecInstant / ExecRange.
-  StatusOr<Value> Instant(std::string_view query, int64_t t_ms, Deadline deadline) const;
+  StatusOr<Value> Instant(std::string_view query, int64_t t_ms, Deadline deadline,
+                          Annotations* annotations = nullptr) const;
   StatusOr<Matrix> Range(std::string_view query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
-                         Deadline deadline) const;
+                         Deadline deadline, Annotations* annotations = nullptr) const;
 
  private:
   store::MetricQuerier& querier_;

@@ -148,7 +148,8 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (it == s.samples.begin()) continue;
     --it;
-    if (it->t_ms < ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
+    // The lookback window is left-open: (ref - lookback, ref].
+    if (it->t_ms <= ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
     out.vector.push_back(Element{s.labels, it->v, it->t_ms});
   }
   return out;
@@ -160,8 +161,9 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   out.type = ValueType::kMatrix;
   int64_t ref = EffectiveTime(sel, t);
   for (const auto& s : data_[&sel]) {
-    auto lo = std::lower_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
-                               [](const store::Sample& smp, int64_t x) { return smp.t_ms < x; });
+    // Range windows are left-open: (ref - range, ref].
+    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
+                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     auto hi = std::upper_bound(lo, s.samples.end(), ref,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (lo == hi) continue;
@@ -183,9 +185,10 @@ StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
   if (step == 0) step = step_ms_ > 0 ? step_ms_ : 60 * 1000;
   int64_t end = EffectiveTime(n, t);
   int64_t start = end - n.range_ms;
-  // Steps are aligned to multiples of the step (absolute time), as Prometheus does.
+  // Steps are aligned to multiples of the step (absolute time) and, like range windows, the
+  // window is left-open: the first step is the first multiple after `start`.
   int64_t first = step * (start / step);
-  if (first < start) first += step;
+  if (first <= start) first += step;
   SubqueryCache& cache = subqueries_[&n];
   // Results before this window are never needed again (evaluation times only grow).
   while (!cache.steps.empty() && cache.steps.begin()->first < first) {
@@ -359,6 +362,7 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
   }
 
   // Arithmetic / comparison: the "one" side must be unique per signature.
+  if (lhs.vector.empty() || rhs.vector.empty()) return out;  // nothing can match
   bool swapped = m.card == VectorMatching::Card::kOneToMany;
   Vector& many = swapped ? rhs.vector : lhs.vector;
   Vector& one = swapped ? lhs.vector : rhs.vector;
@@ -383,16 +387,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     if (it == one_by_sig.end()) continue;
     const Element& o = one[it->second];
     double l = swapped ? o.v : e.v, r = swapped ? e.v : o.v;
+    // A comparison keeps the left-hand value (also with group_right), labels of the "many" side.
     auto [v, keep] = ApplyOp(op, l, r);
-    if (IsComparison(op) && swapped) v = e.v;
-    if (n.return_bool) {
-      v = keep ? 1 : 0;
-    } else if (!keep) {
-      continue;
-    }
+    if (n.return_bool) v = keep ? 1 : 0;
     // The result takes the labels of the "many" side (lhs for one-to-one).
     store::Labels metric = ResultMetric(e.metric, o.metric, op, m);
     if (n.return_bool) metric = DropMetricName(std::move(metric));
+    // Duplicate matches are errors even where a comparison then drops the element.
     if (m.card == VectorMatching::Card::kOneToOne) {
       if (matched.count(sig))
         return ExecError(
@@ -402,6 +403,7 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     } else if (!inserted_metrics.insert(store::HashLabels(metric)).second) {
       return ExecError("multiple matches for labels: grouping labels must ensure unique matches");
     }
+    if (!keep && !n.return_bool) continue;
     out.vector.push_back(Element{std::move(metric), v, t});
   }
   return out;
@@ -409,16 +411,47 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
 
 // ---------------------------------------------------------------- Engine
 
-StatusOr<Value> Engine::ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline) const {
+namespace {
+
+void AddAnnotation(std::string_view query, std::string text, size_t pos,
+                   std::vector<std::string>* list) {
+  if (!query.empty() && pos <= query.size()) {
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < pos; ++i) {
+      if (query[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    text += " (" + std::to_string(line) + ":" + std::to_string(pos - line_start + 1) + ")";
+  }
+  if (std::find(list->begin(), list->end(), text) == list->end()) list->push_back(std::move(text));
+}
+
+}  // namespace
+
+void Annotations::AddWarning(std::string text, size_t pos) {
+  AddAnnotation(query, std::move(text), pos, &warnings);
+}
+
+void Annotations::AddInfo(std::string text, size_t pos) {
+  AddAnnotation(query, std::move(text), pos, &infos);
+}
+
+StatusOr<Value> Engine::ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline,
+                                    Annotations* annotations) const {
   Evaluator ev(querier_, options_, t_ms, t_ms, 0, deadline);
+  if (annotations) ev.annotations().query = annotations->query;
   RETURN_IF_ERROR(ev.Preload(expr));
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t_ms));
   if (v.type == ValueType::kVector) RETURN_IF_ERROR(CheckNoDuplicateLabelSets(v.vector));
+  if (annotations) *annotations = std::move(ev.annotations());
   return v;
 }
 
 StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t end_ms,
-                                   int64_t step_ms, Deadline deadline) const {
+                                   int64_t step_ms, Deadline deadline,
+                                   Annotations* annotations) const {
   if (expr.type != ValueType::kScalar && expr.type != ValueType::kVector) {
     return InvalidArgument("invalid expression type \"" +
                            std::string(DocumentedTypeName(expr.type)) +
@@ -427,6 +460,7 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   if (step_ms <= 0)
     return InvalidArgument("zero or negative query resolution step widths are not accepted");
   Evaluator ev(querier_, options_, start_ms, end_ms, step_ms, deadline);
+  if (annotations) ev.annotations().query = annotations->query;
   RETURN_IF_ERROR(ev.Preload(expr));
   Matrix out;
   std::unordered_map<uint64_t, size_t> index;
@@ -447,18 +481,22 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   }
   std::sort(out.begin(), out.end(),
             [](const Series& a, const Series& b) { return a.metric < b.metric; });
+  if (annotations) *annotations = std::move(ev.annotations());
   return out;
 }
 
-StatusOr<Value> Engine::Instant(std::string_view query, int64_t t_ms, Deadline deadline) const {
+StatusOr<Value> Engine::Instant(std::string_view query, int64_t t_ms, Deadline deadline,
+                                Annotations* annotations) const {
   ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return ExecInstant(*expr, t_ms, deadline);
+  if (annotations) annotations->query = query;
+  return ExecInstant(*expr, t_ms, deadline, annotations);
 }
 
 StatusOr<Matrix> Engine::Range(std::string_view query, int64_t start_ms, int64_t end_ms,
-                               int64_t step_ms, Deadline deadline) const {
+                               int64_t step_ms, Deadline deadline, Annotations* annotations) const {
   ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return ExecRange(*expr, start_ms, end_ms, step_ms, deadline);
+  if (annotations) annotations->query = query;
+  return ExecRange(*expr, start_ms, end_ms, step_ms, deadline, annotations);
 }
 
 }  // namespace otter::query::promql

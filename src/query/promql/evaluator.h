@@ -33,6 +33,7 @@ class Evaluator {
   StatusOr<Value> Eval(const Node& n, int64_t t_ms);
 
   Status CheckDeadline();
+  Annotations& annotations() { return annotations_; }
   // Accounts `n` more samples held in memory; fails past max_samples.
   Status AddSamples(size_t n);
   void ReleaseSamples(size_t n) { held_ -= std::min(held_, n); }
@@ -48,6 +49,8 @@ class Evaluator {
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);
   StatusOr<Value> EvalAggregate(const Node& n, int64_t t);  // aggregate.cc
   StatusOr<Value> EvalCall(const Node& n, int64_t t);       // functions.cc
+  // The info Prometheus gives for rate()/increase() of a name without a counter suffix.
+  void WarnIfNotCounter(std::string_view metric_name, size_t pos);  // functions.cc
 
   struct SubqueryCache {
     std::map<int64_t, Vector> steps;  // inner evaluation time → result
@@ -62,6 +65,7 @@ class Evaluator {
   uint32_t deadline_counter_ = 0;
   std::unordered_map<const Node*, std::vector<store::SeriesData>> data_;
   std::unordered_map<const Node*, SubqueryCache> subqueries_;
+  Annotations annotations_;
 };
 
 // Runtime ("execution") errors.

@@ -56,6 +56,21 @@ const FunctionInfo* LookupFunction(std::string_view name) {
   constexpr VT S = VT::kScalar, V = VT::kVector, M = VT::kMatrix, Str = VT::kString;
   static const std::vector<FunctionInfo> kFunctions = {
       {"abs", {V}, 0, V},
+      {"acosh", {V}, 0, V},
+      {"asinh", {V}, 0, V},
+      {"atanh", {V}, 0, V},
+      {"cosh", {V}, 0, V},
+      {"double_exponential_smoothing", {M, S, S}, 0, V},
+      {"first_over_time", {M}, 0, V},
+      {"mad_over_time", {M}, 0, V},
+      {"sinh", {V}, 0, V},
+      {"sort_by_label", {V, Str}, -1, V},
+      {"sort_by_label_desc", {V, Str}, -1, V},
+      {"tanh", {V}, 0, V},
+      {"ts_of_first_over_time", {M}, 0, V},
+      {"ts_of_last_over_time", {M}, 0, V},
+      {"ts_of_max_over_time", {M}, 0, V},
+      {"ts_of_min_over_time", {M}, 0, V},
       {"absent", {V}, 0, V},
       {"absent_over_time", {M}, 0, V},
       {"acos", {V}, 0, V},
@@ -195,7 +210,7 @@ class Parser {
     return t;
   }
   bool PeekWord(std::string_view w) const {
-    return Peek().type == Tok::kIdentifier && Peek().text == w;
+    return Peek().type == Tok::kIdentifier && Peek().lower == w;
   }
 
   Status Error(size_t pos, std::string_view msg) const {
@@ -249,10 +264,10 @@ class Parser {
       case Tok::kLte:
         return BinOp::kLe;
       case Tok::kIdentifier:
-        if (t.text == "and") return BinOp::kAnd;
-        if (t.text == "or") return BinOp::kOr;
-        if (t.text == "unless") return BinOp::kUnless;
-        if (t.text == "atan2") return BinOp::kAtan2;
+        if (t.lower == "and") return BinOp::kAnd;
+        if (t.lower == "or") return BinOp::kOr;
+        if (t.lower == "unless") return BinOp::kUnless;
+        if (t.lower == "atan2") return BinOp::kAtan2;
         return std::nullopt;
       default:
         return std::nullopt;
@@ -281,18 +296,18 @@ class Parser {
       bool has_matching = false, has_group = false;
       if (PeekWord("on") || PeekWord("ignoring")) {
         has_matching = true;
-        node->matching.on = Take().text == "on";
+        node->matching.on = Take().lower == "on";
         ASSIGN_OR_RETURN(node->matching.labels, ParseLabelList("grouping opts"));
         if (PeekWord("group_left") || PeekWord("group_right")) {
           has_group = true;
-          size_t gpos = Peek().pos;
-          node->matching.card = Take().text == "group_left" ? VectorMatching::Card::kManyToOne
-                                                            : VectorMatching::Card::kOneToMany;
+          node->matching.card = Take().lower == "group_left" ? VectorMatching::Card::kManyToOne
+                                                             : VectorMatching::Card::kOneToMany;
           if (Peek().type == Tok::kLParen) {
             ASSIGN_OR_RETURN(node->matching.include, ParseLabelList("grouping opts"));
           }
           if (IsSetOp(*op)) {
-            return Error(gpos, "no grouping allowed for " + Quote(BinOpName(*op)) + " operation");
+            return Error(node->pos,
+                         "no grouping allowed for " + Quote(BinOpName(*op)) + " operation");
           }
         }
       }
@@ -312,7 +327,8 @@ class Parser {
     const Node& r = *n.children[1];
     auto ok_type = [](ValueType t) { return t == ValueType::kScalar || t == ValueType::kVector; };
     if (!ok_type(l.type) || !ok_type(r.type))
-      return Error(n.pos, "binary expression must contain only scalar and instant vector types");
+      return Error(ok_type(l.type) ? r.pos : l.pos,
+                   "binary expression must contain only scalar and instant vector types");
     bool both_vectors = l.type == ValueType::kVector && r.type == ValueType::kVector;
     if (IsSetOp(n.bin_op)) {
       if (!both_vectors) {
@@ -321,7 +337,7 @@ class Parser {
       }
       n.matching.card = VectorMatching::Card::kManyToMany;
     }
-    if (!both_vectors && has_matching)
+    if (!both_vectors && has_matching && !n.matching.labels.empty())
       return Error(n.pos, "vector matching only allowed between instant vectors");
     if (IsComparison(n.bin_op) && !n.return_bool && l.type == ValueType::kScalar &&
         r.type == ValueType::kScalar)
@@ -330,7 +346,7 @@ class Parser {
       for (const auto& inc : n.matching.include)
         for (const auto& m : n.matching.labels)
           if (inc == m && n.matching.on)
-            return Error(n.pos,
+            return Error(op_pos,
                          "label " + Quote(inc) + " must not occur in ON and GROUP clause at once");
     }
     n.type = both_vectors || l.type == ValueType::kVector || r.type == ValueType::kVector
@@ -402,8 +418,8 @@ class Parser {
       Take();
       neg = true;
     }
-    if (Peek().type != Tok::kDuration) return Unexpected("offset", "duration");
-    int64_t d = Take().millis;
+    int64_t d;
+    if (!TakeDuration(&d)) return Unexpected("offset", "number, duration, or step()");
     if (target->offset_ms != 0) return Error(pos, "offset may not be set multiple times");
     target->offset_ms = neg ? -d : d;
     return Status::Ok();
@@ -420,8 +436,10 @@ class Parser {
       return Error(pos, "@ <timestamp> may not be set multiple times");
     bool neg = false;
     if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) neg = Take().type == Tok::kSub;
-    if (Peek().type == Tok::kNumber) {
-      double v = Take().number;
+    if (Peek().type == Tok::kNumber || Peek().type == Tok::kDuration) {
+      // Prometheus 3: a duration is a number of seconds here too.
+      double v =
+          Peek().type == Tok::kNumber ? Take().number : static_cast<double>(Take().millis) / 1000;
       if (neg) v = -v;
       if (!std::isfinite(v) || std::fabs(v) > 9.2e15)
         return Error(pos, "timestamp out of bounds for @ modifier: " + std::to_string(v));
@@ -431,7 +449,7 @@ class Parser {
     }
     if (!neg && (PeekWord("start") || PeekWord("end")) && Peek(1).type == Tok::kLParen &&
         Peek(2).type == Tok::kRParen) {
-      target->at.kind = Take().text == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
+      target->at.kind = Take().lower == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
       Take();
       Take();
       return Status::Ok();
@@ -439,20 +457,36 @@ class Parser {
     return Unexpected("@", "timestamp");
   }
 
+  // A duration, or (Prometheus 3) a number of seconds, in milliseconds.
+  bool TakeDuration(int64_t* ms) {
+    if (Peek().type == Tok::kDuration) {
+      *ms = Take().millis;
+      return true;
+    }
+    if (Peek().type == Tok::kNumber && std::isfinite(Peek().number) &&
+        std::fabs(Peek().number) < 9.2e15) {
+      *ms = static_cast<int64_t>(std::llround(Take().number * 1000));
+      return true;
+    }
+    return false;
+  }
+
   StatusOr<std::unique_ptr<Node>> ParseRangeOrSubquery(std::unique_ptr<Node> n) {
     size_t lpos = Take().pos;
-    if (Peek().type != Tok::kDuration) {
+    int64_t range;
+    size_t range_pos = Peek().pos;
+    if (!TakeDuration(&range)) {
       if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery or range", "duration");
+      return Unexpected("subquery or range", "number or duration");
     }
-    int64_t range = Take().millis;
+    if (range <= 0) return Error(range_pos, "duration must be greater than 0");
     if (Peek().type == Tok::kRBracket) {
       Take();
       if (n->kind != NodeKind::kVectorSelector)
-        return Error(n->pos, "ranges only allowed for vector selectors");
-      if (n->offset_ms != 0 || n->at.kind != AtModifier::Kind::kNone)
-        return Error(n->pos, "no offset modifiers allowed before range");
-      if (range == 0) return Error(lpos, "range must be greater than 0");
+        return Error(lpos, "ranges only allowed for vector selectors");
+      if (n->offset_ms != 0) return Error(lpos, "no offset modifiers allowed before range");
+      if (n->at.kind != AtModifier::Kind::kNone)
+        return Error(lpos, "no @ modifiers allowed before range");
       auto m = std::make_unique<Node>();
       m->kind = NodeKind::kMatrixSelector;
       m->type = ValueType::kMatrix;
@@ -467,10 +501,16 @@ class Parser {
     }
     Take();
     int64_t step = 0;
-    if (Peek().type == Tok::kDuration) step = Take().millis;
-    if (Peek().type != Tok::kRBracket) {
+    size_t step_pos = Peek().pos;
+    if (TakeDuration(&step)) {
+      if (step <= 0) return Error(step_pos, "duration must be greater than 0");
+      if (Peek().type != Tok::kRBracket) {
+        if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
+        return Unexpected("subquery selector", "\"]\"");
+      }
+    } else if (Peek().type != Tok::kRBracket) {
       if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery selector", "\"]\"");
+      return Unexpected("subquery selector", "number, duration, or step() or \"]\"");
     }
     Take();
     if (n->type != ValueType::kVector) {
@@ -520,6 +560,14 @@ class Parser {
         n->number = Take().number;
         return n;
       }
+      case Tok::kDuration: {  // Prometheus 3: a duration is a number of seconds
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::kNumber;
+        n->type = ValueType::kScalar;
+        n->pos = t.pos;
+        n->number = static_cast<double>(Take().millis) / 1000;
+        return n;
+      }
       case Tok::kString: {
         auto n = std::make_unique<Node>();
         n->kind = NodeKind::kString;
@@ -546,9 +594,9 @@ class Parser {
       case Tok::kLBrace:
         return ParseSelector("", t.pos);
       case Tok::kIdentifier: {
-        if (IsAggregator(t.text)) return ParseAggregate();
+        if (IsAggregator(t.lower)) return ParseAggregate();
         if (Peek(1).type == Tok::kLParen) return ParseCall();
-        if (IsKeyword(t.text)) return Unexpected();
+        if (IsKeyword(t.lower)) return Unexpected();
         size_t pos = t.pos;
         std::string name = Take().text;
         return ParseSelector(name, pos);
@@ -636,21 +684,22 @@ class Parser {
     n->kind = NodeKind::kAggregate;
     n->type = ValueType::kVector;
     n->pos = t.pos;
-    n->text = t.text;
+    n->text = t.lower;
     static constexpr std::pair<std::string_view, AggOp> kOps[] = {
         {"sum", AggOp::kSum},           {"avg", AggOp::kAvg},
         {"min", AggOp::kMin},           {"max", AggOp::kMax},
         {"count", AggOp::kCount},       {"group", AggOp::kGroup},
         {"stddev", AggOp::kStddev},     {"stdvar", AggOp::kStdvar},
         {"topk", AggOp::kTopk},         {"bottomk", AggOp::kBottomk},
-        {"quantile", AggOp::kQuantile}, {"count_values", AggOp::kCountValues}};
+        {"quantile", AggOp::kQuantile}, {"count_values", AggOp::kCountValues},
+        {"limitk", AggOp::kLimitK},     {"limit_ratio", AggOp::kLimitRatio}};
     for (const auto& [name, op] : kOps)
-      if (name == t.text) n->agg_op = op;
+      if (name == n->text) n->agg_op = op;
     bool grouped = false;
     auto parse_grouping = [&]() -> Status {
       if (PeekWord("by") || PeekWord("without")) {
         if (grouped) return Unexpected("aggregation");
-        n->without = Take().text == "without";
+        n->without = Take().lower == "without";
         ASSIGN_OR_RETURN(n->grouping, ParseLabelList("grouping opts"));
         grouped = true;
       }
@@ -674,7 +723,8 @@ class Parser {
     Take();
     RETURN_IF_ERROR(parse_grouping());
     bool has_param = n->agg_op == AggOp::kTopk || n->agg_op == AggOp::kBottomk ||
-                     n->agg_op == AggOp::kQuantile || n->agg_op == AggOp::kCountValues;
+                     n->agg_op == AggOp::kQuantile || n->agg_op == AggOp::kCountValues ||
+                     n->agg_op == AggOp::kLimitK || n->agg_op == AggOp::kLimitRatio;
     size_t want = has_param ? 2 : 1;
     if (args.size() != want) {
       if (args.empty()) return Error(n->pos, "no arguments for aggregate expression provided");
