@@ -65,11 +65,24 @@ void WriteError(const ApiError& e, net::HttpResponse* out) {
   out->SetHeader("Content-Type", "application/json");
 }
 
-// `data` is pre-encoded JSON.
-void WriteSuccess(std::string_view data, net::HttpResponse* out) {
+// `data` is pre-encoded JSON. A query's annotations follow as "warnings" / "infos" (each
+// only when not empty), as Prometheus 3 answers.
+void WriteSuccess(std::string_view data, net::HttpResponse* out,
+                  const promql::Annotations* annotations = nullptr) {
   out->status = 200;
   out->body = "{\"status\":\"success\",\"data\":";
   out->body += data;
+  if (annotations) {
+    for (const auto* list : {&annotations->warnings, &annotations->infos}) {
+      if (list->empty()) continue;
+      JsonWriter w;
+      w.BeginArray();
+      for (const auto& a : *list) w.String(a);
+      w.EndArray();
+      out->body += list == &annotations->warnings ? ",\"warnings\":" : ",\"infos\":";
+      out->body += w.str();
+    }
+  }
   out->body += "}";
   out->SetHeader("Content-Type", "application/json");
 }
@@ -347,9 +360,12 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
     if (err) return fail(*err);
     auto expr = promql::ParseExpr(params.GetOr("query", ""));
     if (!expr.ok()) return fail(InvalidParam("query", expr.status().message()));
-    auto v = engine_.ExecInstant(**expr, t, deadline);
+    std::string query = params.GetOr("query", "");
+    promql::Annotations annotations;
+    annotations.query = query;  // positions in annotations refer to it
+    auto v = engine_.ExecInstant(**expr, t, deadline, &annotations);
     if (!v.ok()) return fail(FromStatus(v.status()));
-    return WriteSuccess(QueryData(*v, t), out);
+    return WriteSuccess(QueryData(*v, t), out, &annotations);
   }
 
   if (path == "/api/v1/query_range") {
@@ -384,13 +400,16 @@ void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* o
                                     std::string(promql::DocumentedTypeName((*expr)->type)) +
                                     "\" for range query, must be Scalar or instant Vector"));
     }
-    auto m = engine_.ExecRange(**expr, *start, *end, *step, deadline);
+    std::string query = params.GetOr("query", "");
+    promql::Annotations annotations;
+    annotations.query = query;  // positions in annotations refer to it
+    auto m = engine_.ExecRange(**expr, *start, *end, *step, deadline, &annotations);
     if (!m.ok()) return fail(FromStatus(m.status()));
     JsonWriter w;
     w.BeginObject().Key("resultType").String("matrix").Key("result");
     WriteMatrix(w, *m);
     w.EndObject();
-    return WriteSuccess(w.str(), out);
+    return WriteSuccess(w.str(), out, &annotations);
   }
 
   if (path == "/api/v1/series") {
