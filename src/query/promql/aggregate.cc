@@ -112,7 +112,7 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
   out.type = ValueType::kVector;
   AggOp op = n.agg_op;
   if (op == AggOp::kCountValues && !IsValidLabelName(label_param))
-    return ExecError("invalid label name \"" + label_param + "\"");
+    return ExecError("invalid label name " + GoQuoteString(label_param));
   int64_t k = 0;
   double ratio = 0;
   if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kLimitK) {

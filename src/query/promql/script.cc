@@ -16,6 +16,7 @@
 #include "query/json_writer.h"
 #include "query/promql/engine.h"
 #include "query/promql/lexer.h"
+#include "query/promql/parser.h"
 #include "store/metric_table.h"
 
 namespace otter::query::promql::script {
@@ -587,11 +588,15 @@ class Runner {
 
   std::optional<std::string> Eval(const Command& c) {
     Deadline deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
+    // Annotations without the query text carry no position, as in Prometheus's test scripts.
     Annotations annos;
     Value result;
     Status status = Status::Ok();
-    if (c.range) {
-      auto m = engine_->Range(c.expr, c.start_ms, c.end_ms, c.step_ms, deadline, &annos);
+    auto expr = ParseExpr(c.expr);
+    if (!expr.ok()) {
+      status = expr.status();
+    } else if (c.range) {
+      auto m = engine_->ExecRange(**expr, c.start_ms, c.end_ms, c.step_ms, deadline, &annos);
       if (m.ok()) {
         result.type = ValueType::kMatrix;
         result.matrix = std::move(*m);
@@ -599,7 +604,7 @@ class Runner {
         status = m.status();
       }
     } else {
-      auto v = engine_->Instant(c.expr, c.start_ms, deadline, &annos);
+      auto v = engine_->ExecInstant(**expr, c.start_ms, deadline, &annos);
       if (v.ok()) {
         result = std::move(*v);
       } else {
