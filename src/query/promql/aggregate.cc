@@ -8,6 +8,7 @@
 #include "query/json_writer.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/functions.h"
+#include "query/promql/go_compat.h"
 
 namespace otter::query::promql {
 namespace {
