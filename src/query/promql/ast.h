@@ -81,6 +81,17 @@ struct VectorMatching {
   std::vector<std::string> include;  // group_left/group_right(...) labels
 };
 
+// A duration expression (Prometheus 3, experimental): `[5m+1m]`, `offset (1m*2)`, `[step()]`,
+// `[min(step(), 1m)]`. Evaluated per query in seconds; step() is the query's step (0 for an
+// instant query). Only written to a Node when it is more than a literal.
+struct DurationExpr {
+  enum class Op { kNumber, kStep, kNeg, kAdd, kSub, kMul, kDiv, kMod, kPow, kMin, kMax };
+  Op op = Op::kNumber;
+  double number = 0;                       // kNumber, in seconds
+  size_t pos = 0, end = 0;                 // byte range in the query (for errors)
+  std::unique_ptr<DurationExpr> lhs, rhs;  // kNeg: lhs only
+};
+
 // `@ <ts>`, `@ start()`, `@ end()`.
 struct AtModifier {
   enum class Kind { kNone, kTimestamp, kStart, kEnd };
@@ -101,6 +112,8 @@ struct Node {
   AtModifier at;             // kVectorSelector, kSubquery
   int64_t range_ms = 0;      // kMatrixSelector, kSubquery
   int64_t step_ms = 0;       // kSubquery; 0 = the query's step
+  // When set, these replace offset_ms / range_ms / step_ms at evaluation time.
+  std::unique_ptr<DurationExpr> offset_expr, range_expr, step_expr;
 
   BinOp bin_op = BinOp::kAdd;  // kBinary; kUnary uses kAdd / kSub
   bool return_bool = false;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "query/promql/go_compat.h"
 #include "query/promql/parser.h"
 
 namespace otter::query::promql {
@@ -59,17 +60,111 @@ int64_t Evaluator::EffectiveTime(const Node& n, int64_t t) const {
     case AtModifier::Kind::kNone:
       break;
   }
-  return t - n.offset_ms;
+  return t - OffsetMs(n);
 }
 
-Status Evaluator::Preload(const Node& root) { return PreloadNode(root, start_ms_, end_ms_); }
+Status Evaluator::Preload(const Node& root) {
+  RETURN_IF_ERROR(ResolveDurations(root));
+  return PreloadNode(root, start_ms_, end_ms_);
+}
+
+namespace {
+
+std::string DurationError(const DurationExpr& e, std::string_view what) {
+  return std::to_string(e.pos) + ":" + std::to_string(e.end) + ": " + std::string(what);
+}
+
+// Seconds; Prometheus's durationVisitor.evaluateDurationExpr.
+StatusOr<double> EvalDuration(const DurationExpr& e, double step_s) {
+  using Op = DurationExpr::Op;
+  double l = 0, r = 0;
+  if (e.lhs) {
+    ASSIGN_OR_RETURN(l, EvalDuration(*e.lhs, step_s));
+  }
+  if (e.rhs) {
+    ASSIGN_OR_RETURN(r, EvalDuration(*e.rhs, step_s));
+  }
+  switch (e.op) {
+    case Op::kNumber:
+      return e.number;
+    case Op::kStep:
+      return step_s;
+    case Op::kNeg:
+      return -l;
+    case Op::kAdd:
+      return l + r;
+    case Op::kSub:
+      return l - r;
+    case Op::kMul:
+      return l * r;
+    case Op::kDiv:
+      if (r == 0) return InvalidArgument(DurationError(e, "division by zero"));
+      return l / r;
+    case Op::kMod:
+      if (r == 0) return InvalidArgument(DurationError(e, "modulo by zero"));
+      return std::fmod(l, r);
+    case Op::kPow:
+      return std::pow(l, r);
+    case Op::kMin:
+      return GoMin(l, r);
+    case Op::kMax:
+      return GoMax(l, r);
+  }
+  return 0.0;
+}
+
+StatusOr<int64_t> DurationMillis(const DurationExpr& e, double step_s, bool allow_negative) {
+  ASSIGN_OR_RETURN(double s, EvalDuration(e, step_s));
+  if (s <= 0 && !allow_negative)
+    return InvalidArgument(DurationError(e, "duration must be greater than 0"));
+  if (!(std::fabs(s) < 9.2e15))
+    return InvalidArgument(DurationError(e, "duration is out of range"));
+  return static_cast<int64_t>(s * 1000);  // truncated to the millisecond, as Go converts
+}
+
+}  // namespace
+
+Status Evaluator::ResolveDurations(const Node& n) {
+  if (n.offset_expr || n.range_expr || n.step_expr) {
+    double step_s = static_cast<double>(step_ms_) / 1000;
+    Durations d{n.offset_ms, n.range_ms, n.step_ms};
+    if (n.offset_expr) {
+      ASSIGN_OR_RETURN(d.offset_ms, DurationMillis(*n.offset_expr, step_s, true));
+    }
+    if (n.range_expr) {
+      ASSIGN_OR_RETURN(d.range_ms, DurationMillis(*n.range_expr, step_s, false));
+    }
+    if (n.step_expr) {
+      ASSIGN_OR_RETURN(d.step_ms, DurationMillis(*n.step_expr, step_s, false));
+    }
+    durations_[&n] = d;
+  }
+  if (n.param) RETURN_IF_ERROR(ResolveDurations(*n.param));
+  for (const auto& c : n.children) RETURN_IF_ERROR(ResolveDurations(*c));
+  return Status::Ok();
+}
+
+int64_t Evaluator::OffsetMs(const Node& n) const {
+  if (!n.offset_expr) return n.offset_ms;
+  return durations_.at(&n).offset_ms;
+}
+
+int64_t Evaluator::RangeMs(const Node& n) const {
+  if (!n.range_expr) return n.range_ms;
+  return durations_.at(&n).range_ms;
+}
+
+int64_t Evaluator::StepMs(const Node& n) const {
+  if (!n.step_expr) return n.step_ms;
+  return durations_.at(&n).step_ms;
+}
 
 Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
   auto fetch = [&](const Node& sel, int64_t extra) -> Status {
     int64_t a = mint, b = maxt;
-    if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + sel.offset_ms;
-    a -= sel.offset_ms;
-    b -= sel.offset_ms;
+    if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + OffsetMs(sel);
+    a -= OffsetMs(sel);
+    b -= OffsetMs(sel);
     size_t budget = options_.max_samples > held_ ? options_.max_samples - held_ : 0;
     auto got = querier_.Select(sel.matchers, a - extra, b, budget);
     if (!got.ok()) {
@@ -91,11 +186,11 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
     case NodeKind::kVectorSelector:
       return fetch(n, options_.lookback_delta_ms);
     case NodeKind::kMatrixSelector:
-      return fetch(*n.children[0], n.range_ms);
+      return fetch(*n.children[0], RangeMs(n));
     case NodeKind::kSubquery: {
       int64_t a = mint, b = maxt;
-      if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + n.offset_ms;
-      return PreloadNode(*n.children[0], a - n.offset_ms - n.range_ms, b - n.offset_ms);
+      if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + OffsetMs(n);
+      return PreloadNode(*n.children[0], a - OffsetMs(n) - RangeMs(n), b - OffsetMs(n));
     }
     default:
       if (n.param) RETURN_IF_ERROR(PreloadNode(*n.param, mint, maxt));
@@ -162,7 +257,7 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   int64_t ref = EffectiveTime(sel, t);
   for (const auto& s : data_[&sel]) {
     // Range windows are left-open: (ref - range, ref].
-    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
+    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), ref - RangeMs(n),
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     auto hi = std::upper_bound(lo, s.samples.end(), ref,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
@@ -180,11 +275,11 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
 }
 
 StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
-  int64_t step = n.step_ms;
+  int64_t step = StepMs(n);
   if (step == 0) step = options_.default_subquery_step_ms;
   if (step == 0) step = step_ms_ > 0 ? step_ms_ : 60 * 1000;
   int64_t end = EffectiveTime(n, t);
-  int64_t start = end - n.range_ms;
+  int64_t start = end - RangeMs(n);
   // Steps are aligned to multiples of the step (absolute time) and, like range windows, the
   // window is left-open: the first step is the first multiple after `start`.
   int64_t first = step * (start / step);

@@ -40,6 +40,11 @@ class Evaluator {
 
  private:
   Status PreloadNode(const Node& n, int64_t mint, int64_t maxt);
+  // Evaluates the duration expressions of the tree for this query (their step() is its step).
+  Status ResolveDurations(const Node& n);
+  int64_t OffsetMs(const Node& n) const;
+  int64_t RangeMs(const Node& n) const;
+  int64_t StepMs(const Node& n) const;
   int64_t EffectiveTime(const Node& n, int64_t t) const;
 
   StatusOr<Value> EvalVectorSelector(const Node& n, int64_t t);
@@ -66,6 +71,10 @@ class Evaluator {
   std::unordered_map<const Node*, std::vector<store::SeriesData>> data_;
   std::unordered_map<const Node*, SubqueryCache> subqueries_;
   Annotations annotations_;
+  struct Durations {
+    int64_t offset_ms, range_ms, step_ms;
+  };
+  std::unordered_map<const Node*, Durations> durations_;  // nodes with duration expressions
 };
 
 // Runtime ("execution") errors.

@@ -517,7 +517,7 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     ASSIGN_OR_RETURN(Value m, Eval(arg, t));
     const Node& timing = arg.kind == NodeKind::kMatrixSelector ? *arg.children[0] : arg;
     int64_t range_end = EffectiveTime(timing, t);
-    int64_t range_start = range_end - arg.range_ms;
+    int64_t range_start = range_end - RangeMs(arg);
     double scalar_arg = 0, scalar_arg2 = 0;
     if (f == "quantile_over_time") {
       scalar_arg = args[0].scalar;

@@ -413,16 +413,136 @@ class Parser {
       return Error(pos,
                    "offset modifier must be preceded by an instant vector selector or range "
                    "vector selector or a subquery");
-    bool neg = false;
-    if (Peek().type == Tok::kSub) {
-      Take();
-      neg = true;
+    // A literal, step(), min/max(...) or a parenthesised duration expression, with an optional
+    // sign; operators after it apply to the whole vector (`x offset 1m * 2`).
+    ASSIGN_OR_RETURN(DurPtr d, ParseDurUnary(false, "offset", "number, duration, or step()"));
+    if (target->offset_ms != 0 || target->offset_expr)
+      return Error(pos, "offset may not be set multiple times");
+    if (d->op == DurationExpr::Op::kNumber) {
+      target->offset_ms = SecondsToMillis(d->number);
+    } else {
+      target->offset_expr = std::move(d);
     }
-    int64_t d;
-    if (!TakeDuration(&d)) return Unexpected("offset", "number, duration, or step()");
-    if (target->offset_ms != 0) return Error(pos, "offset may not be set multiple times");
-    target->offset_ms = neg ? -d : d;
     return Status::Ok();
+  }
+
+  // ------------------------------------------------ duration expressions (Prometheus 3)
+  using DurPtr = std::unique_ptr<DurationExpr>;
+
+  static int64_t SecondsToMillis(double s) { return static_cast<int64_t>(std::llround(s * 1000)); }
+
+  static DurPtr DurNode(DurationExpr::Op op, size_t pos, size_t end, DurPtr lhs = nullptr,
+                        DurPtr rhs = nullptr) {
+    auto d = std::make_unique<DurationExpr>();
+    d->op = op;
+    d->pos = pos;
+    d->end = end;
+    d->lhs = std::move(lhs);
+    d->rhs = std::move(rhs);
+    return d;
+  }
+
+  // [+-] operand. `full`: the operand may be any expression above ^; otherwise a primary.
+  StatusOr<DurPtr> ParseDurUnary(bool full, std::string_view context, std::string_view expected) {
+    if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) {
+      const Token& sign = Take();
+      bool neg = sign.type == Tok::kSub;
+      size_t pos = sign.pos;
+      DurPtr operand;
+      if (full) {
+        ASSIGN_OR_RETURN(operand, ParseDurExpr(3));
+      } else {
+        ASSIGN_OR_RETURN(operand, ParseDurPrimary(context, expected));
+      }
+      if (operand->op == DurationExpr::Op::kNumber) {
+        if (neg) operand->number = -operand->number;
+        operand->pos = pos;
+        return operand;
+      }
+      if (!neg) return operand;
+      size_t end = operand->end;
+      return DurNode(DurationExpr::Op::kNeg, pos, end, std::move(operand));
+    }
+    return ParseDurPrimary(context, expected);
+  }
+
+  StatusOr<DurPtr> ParseDurPrimary(std::string_view context, std::string_view expected) {
+    const Token& t = Peek();
+    size_t pos = t.pos;
+    if (t.type == Tok::kNumber || t.type == Tok::kDuration) {
+      auto d = DurNode(DurationExpr::Op::kNumber, pos, pos + t.text.size());
+      d->number = t.type == Tok::kNumber ? t.number : static_cast<double>(t.millis) / 1000;
+      Take();
+      return d;
+    }
+    if (t.type == Tok::kLParen) {
+      Take();
+      ASSIGN_OR_RETURN(DurPtr inner, ParseDurExpr(0));
+      if (Peek().type != Tok::kRParen) return Unexpected("duration expression", "\")\"");
+      Take();
+      return inner;
+    }
+    if (t.type == Tok::kIdentifier && Peek(1).type == Tok::kLParen) {
+      if (t.lower == "step" && Peek(2).type == Tok::kRParen) {
+        Take();
+        Take();
+        size_t end = Take().pos + 1;
+        return DurNode(DurationExpr::Op::kStep, pos, end);
+      }
+      if (t.lower == "min" || t.lower == "max") {
+        auto op = t.lower == "min" ? DurationExpr::Op::kMin : DurationExpr::Op::kMax;
+        Take();
+        Take();
+        ASSIGN_OR_RETURN(DurPtr a, ParseDurExpr(0));
+        if (Peek().type != Tok::kComma) return Unexpected("duration expression", "\",\"");
+        Take();
+        ASSIGN_OR_RETURN(DurPtr b, ParseDurExpr(0));
+        if (Peek().type != Tok::kRParen) return Unexpected("duration expression", "\")\"");
+        size_t end = Take().pos + 1;
+        return DurNode(op, pos, end, std::move(a), std::move(b));
+      }
+    }
+    return Unexpected(context, expected);
+  }
+
+  // Precedence climbing: + - (1), * / % (2), ^ (3, right-associative); unary binds above * /.
+  StatusOr<DurPtr> ParseDurExpr(int min_prec) {
+    ASSIGN_OR_RETURN(DurPtr lhs,
+                     ParseDurUnary(true, "duration expression", "number, duration, or step()"));
+    while (true) {
+      DurationExpr::Op op;
+      int prec;
+      switch (Peek().type) {
+        case Tok::kAdd:
+          op = DurationExpr::Op::kAdd, prec = 1;
+          break;
+        case Tok::kSub:
+          op = DurationExpr::Op::kSub, prec = 1;
+          break;
+        case Tok::kMul:
+          op = DurationExpr::Op::kMul, prec = 2;
+          break;
+        case Tok::kDiv:
+          op = DurationExpr::Op::kDiv, prec = 2;
+          break;
+        case Tok::kMod:
+          op = DurationExpr::Op::kMod, prec = 2;
+          break;
+        case Tok::kPow:
+          op = DurationExpr::Op::kPow, prec = 3;
+          break;
+        default:
+          return lhs;
+      }
+      if (prec < min_prec) return lhs;
+      size_t op_pos = Take().pos;
+      ASSIGN_OR_RETURN(DurPtr rhs, ParseDurExpr(op == DurationExpr::Op::kPow ? prec : prec + 1));
+      bool zero_literal = rhs->op == DurationExpr::Op::kNumber && rhs->number == 0;
+      if (op == DurationExpr::Op::kDiv && zero_literal) return Error(op_pos, "division by zero");
+      if (op == DurationExpr::Op::kMod && zero_literal) return Error(op_pos, "modulo by zero");
+      size_t pos = lhs->pos, end = rhs->end;
+      lhs = DurNode(op, pos, end, std::move(lhs), std::move(rhs));
+    }
   }
 
   Status ParseAt(Node& n) {
@@ -457,34 +577,24 @@ class Parser {
     return Unexpected("@", "timestamp");
   }
 
-  // A duration, or (Prometheus 3) a number of seconds, in milliseconds.
-  bool TakeDuration(int64_t* ms) {
-    if (Peek().type == Tok::kDuration) {
-      *ms = Take().millis;
-      return true;
-    }
-    if (Peek().type == Tok::kNumber && std::isfinite(Peek().number) &&
-        std::fabs(Peek().number) < 9.2e15) {
-      *ms = static_cast<int64_t>(std::llround(Take().number * 1000));
-      return true;
-    }
-    return false;
-  }
-
   StatusOr<std::unique_ptr<Node>> ParseRangeOrSubquery(std::unique_ptr<Node> n) {
     size_t lpos = Take().pos;
-    int64_t range;
+    int64_t range = 0;
     size_t range_pos = Peek().pos;
-    if (!TakeDuration(&range)) {
-      if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery or range", "number or duration");
+    if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
+    ASSIGN_OR_RETURN(DurPtr range_expr,
+                     ParseDurExpr(0));  // a literal or (Prometheus 3) an expression
+    if (range_expr->op == DurationExpr::Op::kNumber) {
+      range = SecondsToMillis(range_expr->number);
+      range_expr.reset();
+      if (range <= 0) return Error(range_pos, "duration must be greater than 0");
     }
-    if (range <= 0) return Error(range_pos, "duration must be greater than 0");
     if (Peek().type == Tok::kRBracket) {
       Take();
       if (n->kind != NodeKind::kVectorSelector)
         return Error(lpos, "ranges only allowed for vector selectors");
-      if (n->offset_ms != 0) return Error(lpos, "no offset modifiers allowed before range");
+      if (n->offset_ms != 0 || n->offset_expr)
+        return Error(lpos, "no offset modifiers allowed before range");
       if (n->at.kind != AtModifier::Kind::kNone)
         return Error(lpos, "no @ modifiers allowed before range");
       auto m = std::make_unique<Node>();
@@ -492,6 +602,7 @@ class Parser {
       m->type = ValueType::kMatrix;
       m->pos = n->pos;
       m->range_ms = range;
+      m->range_expr = std::move(range_expr);
       m->children.push_back(std::move(n));
       return m;
     }
@@ -501,16 +612,20 @@ class Parser {
     }
     Take();
     int64_t step = 0;
+    DurPtr step_expr;
     size_t step_pos = Peek().pos;
-    if (TakeDuration(&step)) {
-      if (step <= 0) return Error(step_pos, "duration must be greater than 0");
+    if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
+    if (Peek().type != Tok::kRBracket) {
+      ASSIGN_OR_RETURN(step_expr, ParseDurExpr(0));
+      if (step_expr->op == DurationExpr::Op::kNumber) {
+        step = SecondsToMillis(step_expr->number);
+        step_expr.reset();
+        if (step <= 0) return Error(step_pos, "duration must be greater than 0");
+      }
       if (Peek().type != Tok::kRBracket) {
         if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
         return Unexpected("subquery selector", "\"]\"");
       }
-    } else if (Peek().type != Tok::kRBracket) {
-      if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery selector", "number, duration, or step() or \"]\"");
     }
     Take();
     if (n->type != ValueType::kVector) {
@@ -523,6 +638,8 @@ class Parser {
     s->pos = n->pos;
     s->range_ms = range;
     s->step_ms = step;
+    s->range_expr = std::move(range_expr);
+    s->step_expr = std::move(step_expr);
     s->children.push_back(std::move(n));
     return s;
   }
