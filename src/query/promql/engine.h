@@ -20,9 +20,9 @@ namespace otter::query::promql {
 struct EngineOptions {
   int64_t lookback_delta_ms = 5 * 60 * 1000;
   size_t max_samples = 50000000;
-  // Step of subqueries written without one (`[5m:]`). 0 = the range query's step (Prometheus
-  // uses its global evaluation interval); instant queries then use 1m.
-  int64_t default_subquery_step_ms = 0;
+  // Step of subqueries written without one (`[5m:]`), in instant and range queries alike:
+  // Prometheus's global evaluation interval, 1m by default. 0 = the range query's step.
+  int64_t default_subquery_step_ms = 60 * 1000;
 };
 
 using Deadline = std::chrono::steady_clock::time_point;

@@ -298,9 +298,9 @@ TEST_F(EngineTest, SubqueryAlignment) {
   // 360..600 too (300 is on the open edge).
   EXPECT_EQ(Q("count_over_time(vector(1)[5m:1m])", 630000), "{} => 5\n");
   EXPECT_EQ(Q("count_over_time(vector(1)[5m:1m])", 600000), "{} => 5\n");
-  // Default step = the range query's step (2m): multiples of 120s in (300s, 600s] → 3.
+  // The default step is Prometheus's evaluation interval (1m), whatever the query's step.
   auto m = engine_.Range("count_over_time(vector(1)[5m:])", 600000, 600000, 120000, Far());
-  EXPECT_EQ(ShowMatrix(m), "{} => 3@600000\n");
+  EXPECT_EQ(ShowMatrix(m), "{} => 5@600000\n");
   // Offset 1m moves the window to (270s, 570s]: time() at 300..540s sums to 2100.
   EXPECT_EQ(Q("sum_over_time(vector(time())[5m:1m] offset 1m)", 630000), "{} => 2100\n");
 }
@@ -331,8 +331,9 @@ class SeedRulesTest : public EngineTest {
 };
 
 TEST_F(SeedRulesTest, RateAboveHistoricalAverage) {
-  // At T: rate over [T-5m, T] for "a" = 900 over 300s = 3 (samples exactly at both ends, so no
-  // extrapolation); "b" = 1; "c" series: 200s 9, 500s/503s 0.5.
+  // At T: rate over (T-5m, T] for "a": samples T-4m..T, 4 fast intervals = 720 over 240s,
+  // extrapolated to the window start (60s < 1.1 × the 60s step) = 900 over 300s = 3; "b" = 1;
+  // "c" series: 200s 9, 500s/503s 0.5.
   // The subquery samples rate at the 169 hour marks in [T-7d, T]: for "a" 168 × 1 and 3 at T;
   // mean = 171/169 = 1.0118...; 1.5 × that = 1.5177 < 3 → "a" fires with its rate, 3.
   // "b": 1 > 1.5 is false. "c" exists only in the last 20m: its hourly samples are only T (the
@@ -340,16 +341,18 @@ TEST_F(SeedRulesTest, RateAboveHistoricalAverage) {
   const char* rule =
       "rate(http_requests_total[5m]) > 1.5 * avg_over_time(rate(http_requests_total[5m])[7d:1h])";
   EXPECT_EQ(Q(rule, kT), "{job=\"a\", status=\"200\"} => 3\n");
-  // One minute earlier "a"'s window [T-6m, T-1m] rate: samples 4 fast intervals + 1 slow:
-  // (60 + 4*180)/300 = 2.6; the subquery's last hour mark is T-1h (rate 1) → avg 1 → 2.6 > 1.5.
-  EXPECT_EQ(Q(rule, kT - kMin), "{job=\"a\", status=\"200\"} => 2.6\n");
+  // One minute earlier "a"'s window (T-6m, T-1m] holds T-5m..T-1m: 4 fast intervals, again 3
+  // (Prometheus 3's left-open window leaves out T-6m); the subquery's last hour mark is T-1h
+  // (rate 1) → avg 1 → 3 > 1.5.
+  EXPECT_EQ(Q(rule, kT - kMin), "{job=\"a\", status=\"200\"} => 3\n");
   // As a range query the rule fetches each selector once.
   int before = db_.select_calls();
   auto m = engine_.Range(rule, kT - 2 * kMin, kT, kMin, Far());
   EXPECT_EQ(db_.select_calls() - before, 2);
-  // At T-2m: window [T-7m, T-2m] holds 3 fast intervals + 2 slow: (120+540)/300 = 2.2.
+  // At T-2m: window (T-7m, T-2m] holds T-6m..T-2m: 1 slow + 3 fast intervals = 600 over 240s,
+  // extrapolated ×300/240 = 750 over 300s = 2.5.
   EXPECT_EQ(ShowMatrix(m),
-            "{job=\"a\", status=\"200\"} => 2.2@691080000 2.6@691140000 3@691200000\n");
+            "{job=\"a\", status=\"200\"} => 2.5@691080000 3@691140000 3@691200000\n");
 }
 
 TEST_F(SeedRulesTest, ErrorRatio) {

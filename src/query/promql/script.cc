@@ -529,9 +529,7 @@ class Runner {
  private:
   void Clear() {
     table_ = std::make_unique<store::MetricTable>();
-    EngineOptions opts;
-    opts.default_subquery_step_ms = 60 * 1000;  // Prometheus's test engine
-    engine_ = std::make_unique<Engine>(*table_, opts);
+    engine_ = std::make_unique<Engine>(*table_, EngineOptions{});
   }
 
   // Sends the series as OTLP gauges (one per series, its labels as point attributes) through
