@@ -110,8 +110,12 @@ struct Node {
   store::Matchers matchers;  // kVectorSelector (includes the __name__ matcher)
   int64_t offset_ms = 0;     // kVectorSelector, kSubquery
   AtModifier at;             // kVectorSelector, kSubquery
-  int64_t range_ms = 0;      // kMatrixSelector, kSubquery
-  int64_t step_ms = 0;       // kSubquery; 0 = the query's step
+  // kVectorSelector, Prometheus 3 experimental: `x[5m] anchored` also takes the last sample
+  // before the window; `smoothed` interpolates at the window edges (and at t for an instant
+  // selector).
+  bool anchored = false, smoothed = false;
+  int64_t range_ms = 0;  // kMatrixSelector, kSubquery
+  int64_t step_ms = 0;   // kSubquery; 0 = the query's step
   // When set, these replace offset_ms / range_ms / step_ms at evaluation time.
   std::unique_ptr<DurationExpr> offset_expr, range_expr, step_expr;
 

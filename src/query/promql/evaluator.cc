@@ -165,6 +165,7 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
     if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + OffsetMs(sel);
     a -= OffsetMs(sel);
     b -= OffsetMs(sel);
+    if (sel.smoothed) b += options_.lookback_delta_ms;  // interpolates towards a later sample
     size_t budget = options_.max_samples > held_ ? options_.max_samples - held_ : 0;
     auto got = querier_.Select(sel.matchers, a - extra, b, budget);
     if (!got.ok()) {
@@ -186,7 +187,9 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
     case NodeKind::kVectorSelector:
       return fetch(n, options_.lookback_delta_ms);
     case NodeKind::kMatrixSelector:
-      return fetch(*n.children[0], RangeMs(n));
+      return fetch(*n.children[0], RangeMs(n) + (n.children[0]->anchored || n.children[0]->smoothed
+                                                     ? options_.lookback_delta_ms
+                                                     : 0));
     case NodeKind::kSubquery: {
       int64_t a = mint, b = maxt;
       if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + OffsetMs(n);
@@ -238,6 +241,7 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   Value out;
   out.type = ValueType::kVector;
   int64_t ref = EffectiveTime(n, t);
+  if (n.smoothed) return EvalSmoothedSelector(n, ref, t);
   for (const auto& s : data_[&n]) {
     auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
@@ -250,16 +254,44 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   return out;
 }
 
+Value Evaluator::EvalSmoothedSelector(const Node& n, int64_t ref, int64_t t) {
+  // The value at ref interpolated between the samples around it within the lookback, or the
+  // last one before it.
+  Value out;
+  out.type = ValueType::kVector;
+  int64_t lb = options_.lookback_delta_ms;
+  for (const auto& s : data_[&n]) {
+    const store::Sample* prev = nullptr;
+    const store::Sample* next = nullptr;
+    for (const auto& x : s.samples) {
+      if (x.t_ms <= ref - lb || x.t_ms > ref + lb || IsStaleMarker(x.v)) continue;
+      if (x.t_ms <= ref) prev = &x;
+      if (x.t_ms >= ref && next == nullptr) next = &x;
+    }
+    if (prev == nullptr) continue;
+    double v = prev->v;
+    if (next != nullptr && next != prev)
+      v = prev->v + (next->v - prev->v) * static_cast<double>(ref - prev->t_ms) /
+                        static_cast<double>(next->t_ms - prev->t_ms);
+    out.vector.push_back(Element{s.labels, v, t});
+  }
+  return out;
+}
+
 StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   const Node& sel = *n.children[0];
   Value out;
   out.type = ValueType::kMatrix;
   int64_t ref = EffectiveTime(sel, t);
+  // Range windows are left-open: (ref - range, ref]; anchored and smoothed selectors reach a
+  // lookback further back (smoothed also forward) for the samples around the edges.
+  bool extended = sel.anchored || sel.smoothed;
+  int64_t from = ref - RangeMs(n) - (extended ? options_.lookback_delta_ms : 0);
+  int64_t to = ref + (sel.smoothed ? options_.lookback_delta_ms : 0);
   for (const auto& s : data_[&sel]) {
-    // Range windows are left-open: (ref - range, ref].
-    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), ref - RangeMs(n),
+    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), from,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
-    auto hi = std::upper_bound(lo, s.samples.end(), ref,
+    auto hi = std::upper_bound(lo, s.samples.end(), to,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (lo == hi) continue;
     Series series;

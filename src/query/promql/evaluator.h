@@ -49,6 +49,7 @@ class Evaluator {
 
   StatusOr<Value> EvalVectorSelector(const Node& n, int64_t t);
   StatusOr<Value> EvalMatrixSelector(const Node& n, int64_t t);
+  Value EvalSmoothedSelector(const Node& n, int64_t ref, int64_t t);
   StatusOr<Value> EvalSubquery(const Node& n, int64_t t);
   StatusOr<Value> EvalUnary(const Node& n, int64_t t);
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);

@@ -112,6 +112,66 @@ bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
   return true;
 }
 
+bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
+                           int64_t range_end, bool smoothed, double* out) {
+  if (pts.empty() || pts.back().t_ms <= range_start) return false;
+  size_t n = pts.size();
+  // The first index in [0, limit) whose sample is after / at t, or limit.
+  auto search = [&](size_t limit, auto pred) {
+    size_t i = 0;
+    while (i < limit && !pred(pts[i])) ++i;
+    return i;
+  };
+  size_t first = search(n - 1, [&](const Point& p) { return p.t_ms > range_start; });
+  first = first > 0 ? first - 1 : 0;  // the last sample at or before the window start
+  if (f == "changes" || f == "resets") {
+    double count = 0;
+    for (size_t i = first + 1; i < n; ++i) {
+      double a = pts[i - 1].v, b = pts[i].v;
+      if (f == "changes" ? (b != a && !(std::isnan(a) && std::isnan(b))) : b < a) count += 1;
+    }
+    *out = count;
+    return true;
+  }
+  bool counter = f != "delta";
+  size_t last = n - 1;
+  if (smoothed) last = search(n - 1, [&](const Point& p) { return p.t_ms >= range_end; });
+  if (pts[last].t_ms <= range_start) return false;
+  auto interpolate = [counter](const Point& a, const Point& b, int64_t t, bool left_edge) {
+    double y1 = a.v, y2 = b.v;
+    if (counter && y2 < y1) {
+      if (left_edge) {
+        y1 = 0;
+      } else {
+        y2 += y1;
+      }
+    }
+    return y1 + (y2 - y1) * static_cast<double>(t - a.t_ms) / static_cast<double>(b.t_ms - a.t_ms);
+  };
+  double left = smoothed && pts[first].t_ms < range_start
+                    ? interpolate(pts[first], pts[first + 1], range_start, true)
+                    : pts[first].v;
+  double right = smoothed && last > 0 && pts[last].t_ms > range_end
+                     ? interpolate(pts[last - 1], pts[last], range_end, false)
+                     : pts[last].v;
+  double result = right - left;
+  if (counter) {
+    // Resets between the edges: the samples strictly inside the window.
+    auto a = static_cast<int64_t>(first), b = static_cast<int64_t>(last);
+    if (pts[first].t_ms <= range_start) ++a;
+    if (pts[last].t_ms >= range_end) --b;
+    double prev = left;
+    for (int64_t i = a; i <= b; ++i) {
+      if (pts[static_cast<size_t>(i)].v < prev) result += prev;
+      prev = pts[static_cast<size_t>(i)].v;
+    }
+    if (right < prev) result += prev;
+  }
+  if (f == "rate") result /= static_cast<double>(range_end - range_start) / 1000;
+  *out = result;
+  return true;
+}
+
 namespace {
 
 // Go's regexp.Expand: $1, ${1}, $name, ${name}, $$.
@@ -538,14 +598,29 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
                          GoFloatF(scalar_arg2));
     }
     out.type = ValueType::kVector;
+    const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;
+    bool extended = sel != nullptr && (sel->anchored || sel->smoothed);
+    if (extended) {
+      bool anchored = sel->anchored;
+      bool allowed = f == "rate" || f == "increase" || f == "delta" ||
+                     (anchored && (f == "changes" || f == "resets"));
+      if (!allowed)
+        return ExecError(
+            std::string(anchored ? "anchored" : "smoothed") + " modifier can only be used with: " +
+            (anchored ? "changes, delta, increase, rate, resets" : "delta, increase, rate") +
+            " - not with " + f);
+    }
     if (f == "absent_over_time") {
       if (m.matrix.empty()) out.vector.push_back(Element{AbsentLabels(arg), 1, t});
       return out;
     }
     for (auto& s : m.matrix) {
       double v;
-      if (!RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, scalar_arg2, &v))
-        continue;
+      bool ok =
+          extended
+              ? ExtendedRangeFunction(f, s.points, range_start, range_end, sel->smoothed, &v)
+              : RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, scalar_arg2, &v);
+      if (!ok) continue;
       if ((f == "rate" || f == "increase") && arg.kind == NodeKind::kMatrixSelector)
         WarnIfNotCounter(store::GetLabel(s.metric, "__name__"), arg.pos);
       bool keeps_name = f == "last_over_time" || f == "first_over_time";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "query/promql/value.h"
@@ -29,5 +30,13 @@ void KahanSumInc(double inc, double* sum, double* c);
 // nullopt-like: returns false when there are fewer than two points.
 bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
                       int64_t range_end_ms, bool is_counter, bool is_rate, double* out);
+
+// rate / increase / delta (and changes / resets) of an `anchored` or `smoothed` range
+// (Prometheus 3 experimental): `points` reach a lookback before the window (and after it when
+// smoothed). Anchored takes the last sample at or before the window start as the left value;
+// smoothed interpolates both edges. False when there is no output.
+bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& points,
+                           int64_t range_start_ms, int64_t range_end_ms, bool smoothed,
+                           double* out);
 
 }  // namespace otter::query::promql

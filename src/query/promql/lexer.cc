@@ -324,7 +324,7 @@ class Lexer {
 bool IsKeyword(std::string_view w) {
   return w == "and" || w == "or" || w == "unless" || w == "atan2" || w == "by" || w == "without" ||
          w == "on" || w == "ignoring" || w == "group_left" || w == "group_right" || w == "bool" ||
-         w == "offset";
+         w == "offset" || w == "anchored" || w == "smoothed";
 }
 
 bool IsAggregator(std::string_view w) {

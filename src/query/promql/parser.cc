@@ -390,6 +390,8 @@ class Parser {
         ASSIGN_OR_RETURN(n, ParseRangeOrSubquery(std::move(n)));
       } else if (PeekWord("offset")) {
         RETURN_IF_ERROR(ParseOffset(*n));
+      } else if (PeekWord("anchored") || PeekWord("smoothed")) {
+        RETURN_IF_ERROR(ParseExtendedModifier(*n));
       } else if (Peek().type == Tok::kAt) {
         RETURN_IF_ERROR(ParseAt(*n));
       } else {
@@ -543,6 +545,21 @@ class Parser {
       size_t pos = lhs->pos, end = rhs->end;
       lhs = DurNode(op, pos, end, std::move(lhs), std::move(rhs));
     }
+  }
+
+  // `anchored` / `smoothed` (Prometheus 3 experimental) after a selector.
+  Status ParseExtendedModifier(Node& n) {
+    std::string name = Take().lower;
+    if (n.kind == NodeKind::kSubquery)
+      return Error(n.pos, name + " modifier is not supported for subqueries");
+    Node* sel = n.kind == NodeKind::kMatrixSelector   ? n.children[0].get()
+                : n.kind == NodeKind::kVectorSelector ? &n
+                                                      : nullptr;
+    if (!sel) return Error(n.pos, name + " modifier not implemented");
+    (name == "anchored" ? sel->anchored : sel->smoothed) = true;
+    if (sel->anchored && sel->smoothed)
+      return Error(n.pos, "anchored and smoothed modifiers cannot be used together");
+    return Status::Ok();
   }
 
   Status ParseAt(Node& n) {
