@@ -190,6 +190,20 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
       return fetch(*n.children[0], RangeMs(n) + (n.children[0]->anchored || n.children[0]->smoothed
                                                      ? options_.lookback_delta_ms
                                                      : 0));
+    case NodeKind::kCall:
+      if (n.text == "info") {
+        // The info series, over the whole range plus a lookback; the label selector argument
+        // is not a series selector of its own.
+        RETURN_IF_ERROR(PreloadNode(*n.children[0], mint, maxt));
+        Node probe;
+        probe.matchers = InfoSelector(n);
+        RETURN_IF_ERROR(fetch(probe, options_.lookback_delta_ms));
+        data_[&n] = std::move(data_[&probe]);
+        data_.erase(&probe);
+        return Status::Ok();
+      }
+      for (const auto& c : n.children) RETURN_IF_ERROR(PreloadNode(*c, mint, maxt));
+      return Status::Ok();
     case NodeKind::kSubquery: {
       int64_t a = mint, b = maxt;
       if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + OffsetMs(n);

@@ -55,6 +55,9 @@ class Evaluator {
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);
   StatusOr<Value> EvalAggregate(const Node& n, int64_t t);  // aggregate.cc
   StatusOr<Value> EvalCall(const Node& n, int64_t t);       // functions.cc
+  StatusOr<Value> EvalInfo(const Node& n, int64_t t);       // info.cc
+  // The matchers info() selects its info series with (target_info unless named).
+  static store::Matchers InfoSelector(const Node& n);  // info.cc
   // The info Prometheus gives for rate()/increase() of a name without a counter suffix.
   void WarnIfNotCounter(std::string_view metric_name, size_t pos);  // functions.cc
 

@@ -551,6 +551,7 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   const std::string& f = n.text;
   Value out;
   out.type = n.type;
+  if (f == "info") return EvalInfo(n, t);
   if (f == "time") {
     out.scalar = static_cast<double>(t) / 1000;
     return out;

@@ -95,6 +95,7 @@ const FunctionInfo* LookupFunction(std::string_view name) {
       {"floor", {V}, 0, V},
       {"histogram_quantile", {S, V}, 0, V},
       {"hour", {V}, 1, V},
+      {"info", {V, V}, 1, V},
       {"idelta", {M}, 0, V},
       {"increase", {M}, 0, V},
       {"irate", {M}, 0, V},
@@ -807,7 +808,7 @@ class Parser {
     bool non_empty = false;
     for (const auto& m : n->matchers)
       if (!m.MatchesEmpty()) non_empty = true;
-    if (!non_empty)
+    if (!non_empty && !label_selector_arg_)
       return Error(pos, "vector selector must contain at least one non-empty matcher");
     return n;
   }
@@ -897,7 +898,20 @@ class Parser {
     size_t lpos = Take().pos;  // (
     while (Peek().type != Tok::kRParen) {
       if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left parenthesis");
-      ASSIGN_OR_RETURN(auto a, ParseBinary(0));
+      // info()'s label selector may match the empty string everywhere.
+      label_selector_arg_ = n->text == "info" && n->children.size() == 1;
+      auto parsed = ParseBinary(0);
+      label_selector_arg_ = false;
+      ASSIGN_OR_RETURN(auto a, std::move(parsed));
+      if (n->text == "info" && n->children.size() == 1) {
+        if (a->type != ValueType::kVector)
+          return Error(n->pos, "expected type instant vector in call to function \"info\", got " +
+                                   std::string(DocumentedTypeName(a->type)));
+        if (a->kind != NodeKind::kVectorSelector)
+          return Error(a->pos, "expected label selectors only");
+        if (!a->text.empty())
+          return Error(a->pos, "expected label selectors only, got vector selector instead");
+      }
       n->children.push_back(std::move(a));
       if (Peek().type == Tok::kComma) {
         Take();
@@ -945,6 +959,7 @@ class Parser {
   std::string_view q_;
   std::vector<Token> toks_;
   size_t i_ = 0;
+  bool label_selector_arg_ = false;  // parsing info()'s second argument
 };
 
 }  // namespace
