@@ -77,7 +77,9 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
 bool QueryServer::IsScan(std::string_view path) {
   // index/stats reads every entry in its range too.
   return path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range" ||
-         path == "/loki/api/v1/index/stats" || path == "/api/traces" || path == "/api/dependencies";
+         path == "/loki/api/v1/index/stats" || path == "/api/traces" ||
+         path == "/api/dependencies" || path == "/api/v3/traces" ||
+         path == "/api/v3/trace-summaries";
 }
 
 void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
