@@ -5,6 +5,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "query/go_parse.h"
 #include "query/json_writer.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/functions.h"
@@ -113,7 +114,7 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
   out.type = ValueType::kVector;
   AggOp op = n.agg_op;
   if (op == AggOp::kCountValues && !IsValidLabelName(label_param))
-    return ExecError("invalid label name " + GoQuoteString(label_param));
+    return ExecError("invalid label name " + query::GoQuote(label_param));
   int64_t k = 0;
   double ratio = 0;
   if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kLimitK) {

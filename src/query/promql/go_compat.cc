@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "query/go_parse.h"
+
 namespace otter::query::promql {
 
 std::string FormatGoFloat(double v) {
@@ -76,68 +78,12 @@ void GoHeapFixTop(Vector& heap, const std::function<bool(const Element&, const E
   // (Only the top is ever replaced, so it can only move down.)
 }
 
-namespace {
-
-// The length of the UTF-8 sequence at s[i], 0 when it is not valid UTF-8.
-size_t Utf8Len(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
-  return len;
-}
-
-}  // namespace
-
 bool IsValidLabelName(std::string_view s) {
   if (s.empty()) return false;
   // Prometheus 3 accepts any UTF-8 label name; check the encoding.
   for (size_t i = 0, len; i < s.size(); i += len)
-    if ((len = Utf8Len(s, i)) == 0) return false;
+    if ((len = query::Utf8SequenceLength(s, i)) == 0) return false;
   return true;
-}
-
-std::string GoQuoteString(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t len = Utf8Len(s, i);
-    if (len > 1) {
-      out.append(s.substr(i, len));
-      i += len;
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        continue;
-      case '\\':
-        out += "\\\\";
-        continue;
-      case '\n':
-        out += "\\n";
-        continue;
-      case '\t':
-        out += "\\t";
-        continue;
-      case '\r':
-        out += "\\r";
-        continue;
-      default:
-        break;
-    }
-    if (len == 1 && c >= 0x20 && c != 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out + "\"";
 }
 
 // Go's fmt %f: six decimals.

@@ -25,10 +25,6 @@ void GoHeapPush(Vector& heap, Element e,
                 const std::function<bool(const Element&, const Element&)>& less);
 void GoHeapFixTop(Vector& heap, const std::function<bool(const Element&, const Element&)>& less);
 
-// Go's strconv.Quote: "..." with \", \\, \n-style escapes and \xNN for control bytes and
-// bytes that are not UTF-8. For error texts that quote user strings.
-std::string GoQuoteString(std::string_view s);
-
 // A label name Prometheus 3 accepts (non-empty UTF-8).
 bool IsValidLabelName(std::string_view s);
 

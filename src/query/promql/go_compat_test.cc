@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "query/go_parse.h"
+
 namespace otter::query::promql {
 namespace {
 
@@ -24,9 +26,9 @@ TEST(GoCompat, FormatGoFloatAsPercentV) {
 }
 
 TEST(GoCompat, QuoteLikeStrconv) {
-  EXPECT_EQ(GoQuoteString("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-  EXPECT_EQ(GoQuoteString("a\xc5z"), "\"a\\xc5z\"");
-  EXPECT_EQ(GoQuoteString("\x01 ü"), "\"\\x01 ü\"");
+  EXPECT_EQ(query::GoQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+  EXPECT_EQ(query::GoQuote("a\xc5z"), "\"a\\xc5z\"");
+  EXPECT_EQ(query::GoQuote("\x01 ü"), "\"\\x01 ü\"");
 }
 
 TEST(GoCompat, NaturalOrder) {
