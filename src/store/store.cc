@@ -46,7 +46,10 @@ bool ParseFlushedMarker(std::string_view text, uint64_t* segment) {
 
 Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
              telemetry::SelfMetrics* metrics)
-    : options_(std::move(options)), logger_(std::move(logger)), metrics_sink_(metrics) {
+    : options_(std::move(options)),
+      logger_(std::move(logger)),
+      metrics_sink_(metrics),
+      logs_(options_.log_mapping) {
   if (!metrics_sink_) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
     metrics_sink_ = own_metrics_.get();

@@ -55,6 +55,8 @@ struct StoreOptions {
   // Active metric series; samples of new series beyond it are refused (permanently), existing
   // series keep being written. 0 = no limit. docs/storage.md, "Series limit".
   size_t max_series = 1'000'000;
+  // How OTLP log records become Loki streams and entries (Loki's otlp_config).
+  LokiMapping log_mapping;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
   Env* env = PosixEnv();              // the file system (tests inject faults)
   // After a failed commit the store can refuse the writes only once the WAL has sealed them off;

@@ -8,6 +8,7 @@
 
 #include "component/registry.h"
 #include "config/table.h"
+#include "store/loki_mapping.h"
 
 namespace otter {
 
@@ -34,6 +35,8 @@ struct StoreExporterConfig : ComponentConfig {
   // Active metric series (docs/storage.md, "Series limit"); 0 = no limit.
   int64_t max_series = 1'000'000;
   StoreQueryConfig query;
+  // How OTLP logs become Loki streams (Loki's limits_config.otlp_config).
+  store::LokiOtlpConfig otlp_config;
 
   Status Validate() const override;
 };

@@ -19,10 +19,11 @@ void SetError(store::Labels& labels, std::string_view error, std::string_view de
   if (!details.empty()) store::SetLabel(labels, kErrorDetailsLabel, details);
 }
 
-// A parsed label: a name already used by the stream gets "_extracted".
-void SetParsed(store::Labels& labels, const store::Labels& stream, const std::string& name,
-               std::string_view value) {
-  if (!store::GetLabel(stream, name).empty()) {
+// A parsed label: a name already used by the stream or the entry's structured metadata gets
+// "_extracted" (Loki's parsers all check both).
+void SetParsed(store::Labels& labels, const store::Labels& stream, const store::Labels& metadata,
+               const std::string& name, std::string_view value) {
+  if (!store::GetLabel(stream, name).empty() || !store::GetLabel(metadata, name).empty()) {
     store::SetLabel(labels, name + "_extracted", value);
   } else {
     store::SetLabel(labels, name, value);
@@ -173,7 +174,9 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
   for (const auto& l : metadata) store::SetLabel(labels, l.name, l.value);
   std::string& cur = *out_line;
   cur.assign(line);
-  auto set = [&](std::string key, std::string value) { SetParsed(labels, stream, key, value); };
+  auto set = [&](std::string key, std::string value) {
+    SetParsed(labels, stream, metadata, key, value);
+  };
   for (const Stage& s : *stages_) {
     switch (s.kind) {
       case Stage::Kind::kLineFilters:
