@@ -25,24 +25,6 @@ namespace {
 constexpr int64_t kMaxPoints = 11000;
 constexpr long long kMaxTailDelaySeconds = 5;  // Loki's maxDelayForInTailing
 
-// Loki's entry: [ts, line], or with categorized labels [ts, line, {structuredMetadata?, parsed?}].
-void WriteEntry(JsonWriter& w, const store::LogEntry& e, bool categorized) {
-  w.BeginArray().String(std::to_string(e.ts_ns)).String(e.line);
-  if (categorized) {
-    w.BeginObject();
-    if (!e.metadata.empty()) {
-      w.Key("structuredMetadata");
-      loki::WriteLabels(w, e.metadata);
-    }
-    if (!e.parsed.empty()) {
-      w.Key("parsed");
-      loki::WriteLabels(w, e.parsed);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
 // `flags`: the encoding flags the client sent, echoed in data.encodingFlags as Loki does.
 std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns,
                             const std::vector<std::string>& flags) {
@@ -65,7 +47,7 @@ std::string QueryResultJson(const logql::QueryResult& r, int64_t exec_ns,
         w.BeginObject().Key("stream");
         loki::WriteLabels(w, s.labels);
         w.Key("values").BeginArray();
-        for (const auto& e : s.entries) WriteEntry(w, e, categorized);
+        for (const auto& e : s.entries) loki::WriteEntry(w, e, categorized);
         w.EndArray().EndObject();
       }
       w.EndArray();

@@ -251,4 +251,22 @@ void WriteStats(JsonWriter& w, const logql::QueryStats& s, int64_t exec_ns) {
   w.EndObject().EndObject();
 }
 
+// Loki's entry: [ts, line], or with categorized labels [ts, line, {structuredMetadata?, parsed?}].
+void WriteEntry(JsonWriter& w, const store::LogEntry& e, bool categorized) {
+  w.BeginArray().String(std::to_string(e.ts_ns)).String(e.line);
+  if (categorized) {
+    w.BeginObject();
+    if (!e.metadata.empty()) {
+      w.Key("structuredMetadata");
+      WriteLabels(w, e.metadata);
+    }
+    if (!e.parsed.empty()) {
+      w.Key("parsed");
+      WriteLabels(w, e.parsed);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 }  // namespace otter::query::loki

@@ -56,6 +56,8 @@ void WriteJson(net::HttpResponse* out, std::string body, bool newline = true);
 // Prometheus's timestamp encoding: seconds with up to 3 decimals.
 std::string FormatSeconds(int64_t t_ns);
 void WriteLabels(JsonWriter& w, const store::Labels& labels);
+// Loki's entry: [ts, line], or with categorized labels [ts, line, {structuredMetadata?, parsed?}].
+void WriteEntry(JsonWriter& w, const store::LogEntry& e, bool categorized);
 // [<seconds>, "<value>"]
 void WritePoint(JsonWriter& w, int64_t t_ns, double v);
 // "stats":{"summary":{...}} of a query that ran `exec_ns` (Loki's stats.Result summary).

@@ -43,28 +43,6 @@ StatusOr<QueryResult> Engine::Exec(const Expr& expr, const QueryParams& params,
   return ExecMetric(expr, params, limits);
 }
 
-namespace {
-
-// Splits an entry's final label set as Loki's categorize-labels does: names from the entry's
-// structured metadata, the stream's own labels (unchanged), and the rest (parsed). `labels` keeps
-// the stream part.
-void Categorize(const store::Labels& stream, const store::Labels& metadata, store::Labels* labels,
-                store::LogEntry* out) {
-  store::Labels own;
-  for (auto& l : *labels) {
-    if (!store::GetLabel(metadata, l.name).empty()) {
-      out->metadata.push_back(std::move(l));
-    } else if (!l.value.empty() && store::GetLabel(stream, l.name) == l.value) {
-      own.push_back(std::move(l));
-    } else {
-      out->parsed.push_back(std::move(l));
-    }
-  }
-  *labels = std::move(own);
-}
-
-}  // namespace
-
 StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const QueryParams& params,
                                        const store::QueryLimits& limits) const {
   Pipeline pipeline(selector.stages);
@@ -94,7 +72,7 @@ StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const Qu
     if (!pipeline.Process(e.ts_ns, e.line, stream, e.metadata, &line, &labels)) return true;
     ++accepted;
     store::LogEntry out{e.ts_ns, line, {}, {}};
-    if (params.categorize_labels) Categorize(stream, e.metadata, &labels, &out);
+    if (params.categorize_labels) CategorizeLabels(stream, e.metadata, &labels, &out);
     std::string key = store::LabelsToString(labels);
     auto [it, inserted] = index.try_emplace(key, result.streams.size());
     if (inserted) result.streams.push_back({labels, {}});

@@ -414,4 +414,22 @@ std::optional<std::string> PushdownTraceId(const std::vector<Stage>& stages) {
   return std::nullopt;
 }
 
+// Splits an entry's final label set as Loki's categorize-labels does: names from the entry's
+// structured metadata, the stream's own labels (unchanged), and the rest (parsed). `labels` keeps
+// the stream part.
+void CategorizeLabels(const store::Labels& stream, const store::Labels& metadata,
+                      store::Labels* labels, store::LogEntry* out) {
+  store::Labels own;
+  for (auto& l : *labels) {
+    if (!store::GetLabel(metadata, l.name).empty()) {
+      out->metadata.push_back(std::move(l));
+    } else if (!l.value.empty() && store::GetLabel(stream, l.name) == l.value) {
+      own.push_back(std::move(l));
+    } else {
+      out->parsed.push_back(std::move(l));
+    }
+  }
+  *labels = std::move(own);
+}
+
 }  // namespace otter::query::logql
