@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,22 @@ int FreePort() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+std::vector<std::string> TestScripts(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(OTTER_SOURCE_DIR) + "/" + dir))
+    if (e.path().extension() == ".test") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string ReadTestScript(const std::string& dir, const std::string& name) {
+  std::ifstream in(std::string(OTTER_SOURCE_DIR) + "/" + dir + "/" + name + ".test");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 TempDir::TempDir() {

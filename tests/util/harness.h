@@ -14,6 +14,11 @@ namespace otter::testing {
 // A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
 int FreePort();
 
+// The names (without ".test", sorted) of the script files in `dir` of the source tree, e.g.
+// "src/query/promql/testdata", and the text of one of them.
+std::vector<std::string> TestScripts(const std::string& dir);
+std::string ReadTestScript(const std::string& dir, const std::string& name);
+
 // A fresh directory under /tmp, removed by the destructor.
 class TempDir {
  public:

@@ -7,14 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "query/logql/engine.h"
 #include "query/logql/lexer.h"
 #include "query/logql/parser.h"
 #include "store/log_table.h"
+#include "util/harness.h"
 
 namespace otter::query::logql {
 namespace {
@@ -420,31 +419,20 @@ class ScriptRunner {
 
 // ---------------------------------------------------------------- the tests
 
-std::filesystem::path TestdataDir() {
-  return std::filesystem::path(OTTER_SOURCE_DIR) / "src/query/logql/testdata";
-}
-
-std::vector<std::string> ScriptNames() {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(TestdataDir()))
-    if (e.path().extension() == ".test") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+constexpr char kTestdata[] = "src/query/logql/testdata";
 
 class LogqlScriptTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LogqlScriptTest, Passes) {
-  std::ifstream f(TestdataDir() / (GetParam() + ".test"));
-  ASSERT_TRUE(f) << GetParam();
-  std::stringstream text;
-  text << f.rdbuf();
+  std::string text = otter::testing::ReadTestScript(kTestdata, GetParam());
+  ASSERT_FALSE(text.empty()) << GetParam();
   ScriptRunner runner;
-  for (const std::string& failure : runner.Run(text.str()))
+  for (const std::string& failure : runner.Run(text))
     ADD_FAILURE() << GetParam() << ".test " << failure;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scripts, LogqlScriptTest, ::testing::ValuesIn(ScriptNames()),
+INSTANTIATE_TEST_SUITE_P(Scripts, LogqlScriptTest,
+                         ::testing::ValuesIn(otter::testing::TestScripts(kTestdata)),
                          [](const auto& info) { return info.param; });
 
 constexpr std::string_view kSmallScript = R"(

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "query/promql/value.h"
+#include "util/harness.h"
 
 namespace otter::query::promql::script {
 namespace {
@@ -22,30 +23,19 @@ std::string Join(const std::vector<Failure>& failures) {
   return s;
 }
 
-std::filesystem::path TestdataDir() {
-  return std::filesystem::path(OTTER_SOURCE_DIR) / "src/query/promql/testdata";
-}
-
-std::vector<std::string> ScriptNames() {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(TestdataDir()))
-    if (e.path().extension() == ".test") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+constexpr char kTestdata[] = "src/query/promql/testdata";
 
 class PromqlScriptTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PromqlScriptTest, Passes) {
-  std::ifstream in(TestdataDir() / (GetParam() + ".test"));
-  ASSERT_TRUE(in) << GetParam();
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto failures = RunScript(ss.str());
+  std::string text = otter::testing::ReadTestScript(kTestdata, GetParam());
+  ASSERT_FALSE(text.empty()) << GetParam();
+  auto failures = RunScript(text);
   EXPECT_TRUE(failures.empty()) << GetParam() << ".test:\n" << Join(failures);
 }
 
-INSTANTIATE_TEST_SUITE_P(Testdata, PromqlScriptTest, ::testing::ValuesIn(ScriptNames()),
+INSTANTIATE_TEST_SUITE_P(Testdata, PromqlScriptTest,
+                         ::testing::ValuesIn(otter::testing::TestScripts(kTestdata)),
                          [](const auto& info) { return info.param; });
 
 // Runs the script named by OTTER_PROMQL_SCRIPT (e.g. one of Prometheus's own), to compare
