@@ -67,7 +67,7 @@ bool DecodeSamples(std::string_view data, std::vector<Sample>* out) {
 
 // ---------------------------------------------------------------- registry
 
-MetricTable::MetricTable() = default;
+MetricTable::MetricTable(DeltaAccumulator::Options delta) : delta_(delta) {}
 MetricTable::~MetricTable() = default;
 
 ConvertedMetrics MetricTable::Convert(const pdata::MetricBatch& batch) const {
@@ -189,6 +189,12 @@ void MetricTable::Freeze() {
   frozen->metadata = metadata_;
   frozen_ = std::move(frozen);
   head_samples_ = 0;
+  frozen_delta_state_ = delta_.Snapshot();
+}
+
+std::string MetricTable::FrozenDeltaState() const {
+  std::shared_lock lock(mu_);
+  return frozen_delta_state_;
 }
 
 // ---------------------------------------------------------------- block index

@@ -3,8 +3,8 @@
 // memory; samples live in each series' head, then (after a flush) in per-series chunks of
 // immutable blocks (docs/storage.md, "Metrics"). A series left without samples by retention is
 // forgotten everywhere; the number of series is bounded by the store's max_series (AdmitSeries).
-// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
-// flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
+// Thread-safety: Accumulate/Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from
+// its flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
 #pragma once
 
 #include <atomic>
@@ -18,6 +18,7 @@
 #include "store/block.h"
 #include "store/block_retention.h"
 #include "store/compaction.h"
+#include "store/delta_accumulator.h"
 #include "store/prom_convert.h"
 #include "store/querier.h"
 
@@ -29,12 +30,21 @@ bool DecodeSamples(std::string_view data, std::vector<Sample>* out);
 
 class MetricTable final : public MetricQuerier {
  public:
-  MetricTable();
+  explicit MetricTable(DeltaAccumulator::Options delta = {});
   ~MetricTable() override;
 
   // Converts `batch` (pure; any thread). Points that cannot be stored are counted in the result.
   ConvertedMetrics Convert(const pdata::MetricBatch& batch) const;
+  // Turns the delta points of a converted write into cumulative samples (DeltaAccumulator), in
+  // write order: the writer thread calls it for each committed write (and replay for each WAL
+  // record) after AdmitSeries, before Apply. Dropped points are counted in `converted`.
+  void Accumulate(ConvertedMetrics& converted) { delta_.Accumulate(&converted); }
   void Apply(ConvertedMetrics&& converted);
+  // The accumulator's state as of the last Freeze (the flush writes it beside its blocks), and
+  // restoring it at start-up before the WAL replay (docs/storage.md, "Delta metrics").
+  std::string FrozenDeltaState() const;
+  Status RestoreDeltaState(std::string_view image) { return delta_.Restore(image); }
+  size_t delta_stream_count() const { return delta_.stream_count(); }
 
   // The series of a write refused by the active-series limit.
   struct SeriesRefusal {
@@ -157,6 +167,8 @@ class MetricTable final : public MetricQuerier {
   BlockPtrs<Block> blocks_;               // GUARDED_BY(mu_), oldest (WAL order) first
   std::shared_ptr<const Frozen> frozen_;  // GUARDED_BY(mu_)
   size_t head_samples_ = 0;               // GUARDED_BY(mu_)
+  DeltaAccumulator delta_;                // the writer thread's
+  std::string frozen_delta_state_;        // GUARDED_BY(mu_): Snapshot() at the last Freeze
 };
 
 }  // namespace otter::store

@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { startOtter, toYaml } from './lib/harness.mjs';
 import { bucketQuantile, counterRate, cumulativeBuckets } from './lib/prom_oracle.mjs';
-import { SERVICE_A, SERVICE_B, runMetrics, runTraceAndLogs } from './lib/store_workload.mjs';
+import { SERVICE_A, SERVICE_B, runDeltaCounter, runMetrics, runTraceAndLogs } from './lib/store_workload.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -335,6 +335,33 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       assert.equal(expected, 6.25); // rank 3.5 of 7 falls in (5, 10] holding 2 values above the 3 below
       const q = await scalar(`histogram_quantile(0.5, sum by (le) (rate(${base}_bucket[1m])))`);
       assert.ok(Math.abs(q - expected) < 1e-9, `histogram_quantile = ${q}, expected ${expected}`);
+    }));
+
+  test('SDK counter with delta temporality -> a cumulative series: the running totals, rate()', { timeout: 30000 },
+    onFailure(async () => {
+      const { points, errors } = await runDeltaCounter({ httpBase: `http://127.0.0.1:${otter.ports[1]}` },
+        { gapMs: 1100 });
+      assert.deepEqual(errors, []);
+      // The interval without measurements gives no point (or a 0): the totals are the same.
+      assert.deepEqual(points.map((p) => p.value).filter((v) => v !== 0), [8, 4, 2]);
+      const tMs = (p) => Number(BigInt(p.endNs) / 1000000n);
+      const evalMs = tMs(points.at(-1)) + 500;
+      let total = 0;
+      const want = points.map((p) => ({ tMs: tMs(p), v: (total += p.value) }));
+      const raw = await promQuery('interop_delta_orders_total[1m]', evalMs);
+      assert.equal(raw.result.length, 1, JSON.stringify(raw));
+      assert.deepEqual(raw.result[0].metric, {
+        __name__: 'interop_delta_orders_total', job: SERVICE_A, route: '/checkout',
+        otel_scope_name: 'shop.frontend.metrics', otel_scope_version: '1.0.0',
+      });
+      const samples = raw.result[0].values.map(([t, v]) => ({ tMs: Math.round(t * 1000), v: Number(v) }));
+      assert.deepEqual(samples, want);
+      assert.deepEqual(samples.at(-1).v, 14);
+      const rate = await promQuery('rate(interop_delta_orders_total[1m])', evalMs);
+      assert.equal(rate.result.length, 1, JSON.stringify(rate));
+      const got = Number(rate.result[0].value[1]);
+      const wantRate = counterRate(samples, evalMs - 60000, evalMs);
+      assert.ok(got > 0 && Math.abs(got - wantRate) <= 1e-9 * wantRate, `rate = ${got}, expected ${wantRate}`);
     }));
 
   // ---- exemplars (hand-built OTLP/JSON: the JS SDK sends none) ----------------------------------------
