@@ -24,7 +24,7 @@ using otlp_receiver::WireFormat;
 
 // One metric of each kind the store keeps (gauge, cumulative sum, cumulative histogram with two
 // points) and of each kind it cannot (a sum of unspecified temporality with three points, an
-// exponential histogram).
+// exponential histogram of a scale native histograms do not have).
 // OTLP points: 1 + 1 + 2 + 3 + 1 = 8, of which 4 are kept and 4 dropped.
 constexpr char kMixedMetricsJson[] = R"({"resourceMetrics":[{"resource":{"attributes":[
   {"key":"service.name","value":{"stringValue":"acct"}}]},"scopeMetrics":[{"metrics":[
@@ -42,7 +42,7 @@ constexpr char kMixedMetricsJson[] = R"({"resourceMetrics":[{"resource":{"attrib
     {"timeUnixNano":"1700000020000000000","asInt":"3"}]}},
   {"name":"size","exponentialHistogram":{"aggregationTemporality":2,"dataPoints":[
     {"startTimeUnixNano":"1690000000000000000","timeUnixNano":"1700000000000000000","count":"2",
-     "scale":1,"zeroCount":"0","positive":{"offset":0,"bucketCounts":["1","1"]}}]}}
+     "scale":-5,"zeroCount":"0","positive":{"offset":0,"bucketCounts":["1","1"]}}]}}
 ]}]}]})";
 constexpr int kMixedPoints = 8;
 constexpr int kMixedDropped = 4;

@@ -41,15 +41,23 @@ void DeltaAccumulator::Accumulate(ConvertedMetrics* converted) {
   if (converted->delta_points.empty()) return;
   // Where each point's values are: (series, index into its deltas).
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> refs(converted->delta_points.size());
+  // An exponential histogram point's one value: (series, index into its delta_histograms).
+  std::vector<std::pair<uint32_t, uint32_t>> hrefs(converted->delta_points.size(), {UINT32_MAX, 0});
   for (uint32_t s = 0; s < converted->series.size(); ++s) {
     const auto& deltas = converted->series[s].deltas;
     for (uint32_t k = 0; k < deltas.size(); ++k) refs[deltas[k].point].emplace_back(s, k);
+    const auto& hd = converted->series[s].delta_histograms;
+    for (uint32_t k = 0; k < hd.size(); ++k) hrefs[hd[k].point] = {s, k};
   }
   std::vector<double> values;
   for (size_t i = 0; i < converted->delta_points.size(); ++i) {
     const DeltaPoint& p = converted->delta_points[i];
     watermark_ns_ = std::max(watermark_ns_, p.t_ns);
     Expire();
+    if (p.histogram && hrefs[i].first == UINT32_MAX) continue;  // its series was refused
+    const NativeHistogram* hist =
+        p.histogram ? &converted->series[hrefs[i].first].delta_histograms[hrefs[i].second].h
+                    : nullptr;
     values.assign(p.components, 0.0);
     for (auto [s, k] : refs[i]) {
       const DeltaValue& d = converted->series[s].deltas[k];
@@ -65,7 +73,8 @@ void DeltaAccumulator::Accumulate(ConvertedMetrics* converted) {
         continue;
       }
       it = streams_.emplace(p.stream, Stream{}).first;
-      it->second = Stream{p.start_ns, p.t_ns, p.layout, values};
+      it->second = Stream{p.start_ns, p.t_ns,      p.layout,
+                          values,     p.histogram, hist ? *hist : NativeHistogram{}};
     } else {
       Stream& st = it->second;
       if (p.start_ns < st.start_ns) {
@@ -79,10 +88,14 @@ void DeltaAccumulator::Accumulate(ConvertedMetrics* converted) {
       }
       // A gap (start after the last point) is summed over, as the processor does: a delta SDK
       // sends nothing for an interval without measurements, so gaps are normal.
-      if (p.layout != st.layout || values.size() != st.values.size()) {
-        st = Stream{p.start_ns, p.t_ns, p.layout, values};  // a new run of the stream
+      if (p.layout != st.layout || values.size() != st.values.size() ||
+          p.histogram != st.histogram) {
+        // A new run of the stream.
+        st = Stream{p.start_ns, p.t_ns,      p.layout,
+                    values,     p.histogram, hist ? *hist : NativeHistogram{}};
       } else {
         for (size_t c = 0; c < values.size(); ++c) st.values[c] += values[c];
+        if (hist) st.hist.Add(*hist);
         st.last_ns = p.t_ns;
       }
     }
@@ -92,23 +105,36 @@ void DeltaAccumulator::Accumulate(ConvertedMetrics* converted) {
       uint32_t c = converted->series[s].deltas[k].component;
       converted->series[s].samples.push_back(Sample{t_ms, st.values[c]});
     }
+    if (hist) {
+      NativeHistogram total = st.hist;
+      total.Compact();
+      converted->series[hrefs[i].first].histograms.push_back(
+          HistogramSample{t_ms, std::move(total)});
+    }
   }
   auto by_time = [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; };
+  auto hist_by_time = [](const HistogramSample& a, const HistogramSample& b) {
+    return a.t_ms < b.t_ms;
+  };
   for (auto& cs : converted->series) {
-    if (cs.deltas.empty()) continue;
+    if (cs.deltas.empty() && cs.delta_histograms.empty()) continue;
     cs.deltas.clear();
+    cs.delta_histograms.clear();
     if (!std::is_sorted(cs.samples.begin(), cs.samples.end(), by_time))
       std::stable_sort(cs.samples.begin(), cs.samples.end(), by_time);
+    if (!std::is_sorted(cs.histograms.begin(), cs.histograms.end(), hist_by_time))
+      std::stable_sort(cs.histograms.begin(), cs.histograms.end(), hist_by_time);
   }
   std::erase_if(converted->series, [](const ConvertedSeries& cs) {
-    return cs.samples.empty() && cs.exemplars.empty();
+    return cs.samples.empty() && cs.histograms.empty() && cs.exemplars.empty();
   });
   converted->delta_points.clear();
 }
 
 // Image: magic "OTDELTA1", u32 crc32 of the body, body = varint watermark, varint last sweep,
 // varint stream count, per stream: labels (varint count, name/value strings), varint start,
-// varint last, fixed64 layout, u8 kind (0: varint value count, fixed64 IEEE-754 values).
+// varint last, fixed64 layout, u8 kind (0: varint value count, fixed64 IEEE-754 values; 1: a
+// native histogram's encoding).
 // Little-endian.
 std::string DeltaAccumulator::Snapshot() const {
   std::string body;
@@ -131,7 +157,12 @@ std::string DeltaAccumulator::Snapshot() const {
     PutVarint(body, st.start_ns);
     PutVarint(body, st.last_ns);
     PutFixed64(body, st.layout);
-    body.push_back(0);  // kind: 0 = a vector of values
+    if (st.histogram) {
+      body.push_back(1);  // kind 1: a native histogram
+      st.hist.EncodeTo(&body);
+      continue;
+    }
+    body.push_back(0);  // kind 0: a vector of values
     PutVarint(body, st.values.size());
     for (double v : st.values) PutFixed64(body, std::bit_cast<uint64_t>(v));
   }
@@ -172,16 +203,27 @@ Status DeltaAccumulator::Restore(std::string_view image) {
     in.Varint(&st.last_ns);
     in.Bytes(8, &layout);
     in.Bytes(1, &kind);
-    if (!in.ok() || kind[0] != 0) {
+    if (!in.ok() || (kind[0] != 0 && kind[0] != 1)) {
       bad = true;
       break;
+    }
+    st.layout = LoadLE64(layout.data());
+    if (kind[0] == 1) {
+      std::string_view rest = body.substr(body.size() - in.remaining());
+      st.histogram = true;
+      if (!NativeHistogram::Decode(&rest, &st.hist)) {
+        bad = true;
+        break;
+      }
+      in = IndexReader(rest);
+      streams_.emplace(std::move(labels), std::move(st));
+      continue;
     }
     in.Varint(&nv);
     if (!in.ok() || nv > in.remaining() / 8) {
       bad = true;
       break;
     }
-    st.layout = LoadLE64(layout.data());
     for (uint64_t j = 0; j < nv; ++j) {
       std::string_view v;
       in.Bytes(8, &v);

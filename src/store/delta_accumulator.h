@@ -4,7 +4,7 @@
 // point whose start time is older than the stream's is dropped, as is one not newer than the
 // stream's last point (out of order); any other point is added, also across a gap (a delta SDK
 // sends no point for an interval without measurements); a histogram whose bucket layout changed
-// starts the stream over.
+// starts the stream over. Exponential histograms are added at the coarser of the two schemas.
 // Streams without a point for max_stale (measured in data time, so that replaying the WAL
 // rebuilds exactly the same state) are forgotten; new streams beyond max_streams are dropped.
 // Dropped points are counted in the write's ConvertedMetrics (the client gets a partial success).
@@ -52,6 +52,8 @@ class DeltaAccumulator {
     uint64_t last_ns = 0;
     uint64_t layout = 0;
     std::vector<double> values;  // running totals, one per component
+    bool histogram = false;      // an exponential histogram stream: the total is `hist`
+    NativeHistogram hist;
   };
   struct LabelsHash {
     size_t operator()(const Labels& l) const { return HashLabels(l); }

@@ -156,6 +156,49 @@ TEST(DeltaAccumulatorTest, HistogramBucketsCountAndSumAccumulateAndLayoutChangeR
   EXPECT_EQ(named("lat_sum"), (std::vector<Sample>{{30000, 3}}));
 }
 
+TEST(DeltaAccumulatorTest, ExponentialHistogramsAddAtTheCoarserScaleAndSurviveASnapshot) {
+  auto exp = [](uint64_t start, uint64_t t, int32_t scale, std::vector<uint64_t> counts) {
+    pdata::MetricBatch b;
+    auto& m = b.resources().emplace_back().scope_metrics.emplace_back().metrics.emplace_back();
+    m.name = "size";
+    m.type = pdata::MetricType::kExponentialHistogram;
+    m.temporality = pdata::AggregationTemporality::kDelta;
+    auto& p = m.exp_histogram_points.emplace_back();
+    p.start_time_unix_nano = start * kSec;
+    p.time_unix_nano = t * kSec;
+    p.scale = scale;
+    p.positive.bucket_counts = counts;
+    for (uint64_t c : counts) p.count += c;
+    p.sum = 1;
+    return b;
+  };
+  auto histograms = [](const ConvertedMetrics& out) {
+    return out.series.size() == 1 ? out.series[0].histograms : std::vector<HistogramSample>{};
+  };
+  DeltaAccumulator acc;
+  // Scale 1: OTLP buckets 0, 1 are (1, 2^0.5], (2^0.5, 2]: Prometheus bucket 1 at scale 0.
+  auto out = Accumulated(acc, exp(0, 10, 1, {1, 2}));
+  ASSERT_EQ(histograms(out).size(), 1u);
+  EXPECT_EQ(histograms(out)[0].h.schema, 1);
+  out = Accumulated(acc, exp(10, 20, 0, {4, 1}));
+  const std::vector<HistogramSample> got = histograms(out);
+  ASSERT_EQ(got.size(), 1u);
+  const NativeHistogram& h = got[0].h;
+  EXPECT_EQ(got[0].t_ms, 20000);
+  EXPECT_EQ(h.schema, 0);
+  EXPECT_EQ(h.count, 8);
+  EXPECT_EQ(h.sum, 2);
+  EXPECT_EQ(h.positive_spans, (std::vector<HistogramSpan>{{1, 2}}));
+  EXPECT_EQ(h.positive_buckets, (std::vector<double>{7, 1}));
+
+  DeltaAccumulator restored;
+  ASSERT_TRUE(restored.Restore(acc.Snapshot()).ok());
+  out = Accumulated(restored, exp(20, 30, 0, {1}));
+  ASSERT_EQ(histograms(out).size(), 1u);
+  EXPECT_EQ(histograms(out)[0].h.positive_buckets, (std::vector<double>{8, 1}));
+  EXPECT_EQ(histograms(out)[0].h.count, 9);
+}
+
 TEST(DeltaAccumulatorTest, SnapshotRestoresTheStateAndDamageIsDetected) {
   DeltaAccumulator acc(DeltaAccumulator::Options{60'000, 0});
   Accumulated(acc, DeltaSum({{10, 20, 3}}, "a"));

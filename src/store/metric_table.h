@@ -27,6 +27,9 @@ namespace otter::store {
 // The column encoding of one series' samples in a block (delta-of-delta timestamps, XOR values).
 void EncodeSamples(const std::vector<Sample>& samples, std::string* out);
 bool DecodeSamples(std::string_view data, std::vector<Sample>* out);
+// The same for native histogram samples (docs/storage.md, "Native histograms").
+void EncodeHistogramSamples(const std::vector<HistogramSample>& samples, std::string* out);
+bool DecodeHistogramSamples(std::string_view data, std::vector<HistogramSample>* out);
 
 class MetricTable final : public MetricQuerier {
  public:
@@ -117,26 +120,40 @@ class MetricTable final : public MetricQuerier {
     const Block* block;  // in blocks_: a block's chunks go when it does (under mu_)
     RecordLocation loc;
     int64_t min_t, max_t;
+    bool histogram = false;  // a record of histogram samples
   };
-  struct IndexEntry;
+  // A metric block's index entry (metric_block_format.cc): a series' labels, where its samples'
+  // record is, their time range, the series' exemplars. A series has one entry per kind of
+  // sample in a flushed block, and one per input block it was in in a compacted one.
+  struct IndexEntry {
+    Labels labels;
+    RecordLocation loc;
+    int64_t min_t = 0, max_t = 0;
+    std::vector<ExemplarData> exemplars;
+    bool histogram = false;
+  };
   static void PutIndex(const std::vector<IndexEntry>& entries,
                        const std::vector<std::pair<std::string, MetricMetadata>>& metadata,
                        std::string* out);
   static Status ParseIndex(const BlockReader& reader, std::vector<IndexEntry>* entries,
                            std::vector<std::pair<std::string, MetricMetadata>>* metadata);
   using SampleVec = std::vector<Sample>;
+  using HistogramVec = std::vector<HistogramSample>;
   struct StoredSeries {
     bool free = false;  // a forgotten series' slot, reused by the next new series
     Labels labels;
     SampleVec head;                           // ascending t_ms
     std::shared_ptr<const SampleVec> frozen;  // being flushed
-    std::vector<ChunkRef> chunks;             // in blocks, oldest first
+    HistogramVec hist_head;                   // native histogram samples, the same way
+    std::shared_ptr<const HistogramVec> hist_frozen;
+    std::vector<ChunkRef> chunks;  // in blocks, oldest first
     int64_t min_t = INT64_MAX, max_t = INT64_MIN;
     std::vector<ExemplarData> exemplars;
   };
   struct FrozenSeries {
     Labels labels;
-    std::shared_ptr<const SampleVec> samples;
+    std::shared_ptr<const SampleVec> samples;  // either may be null
+    std::shared_ptr<const HistogramVec> histograms;
     std::vector<ExemplarData> exemplars;
   };
   struct Frozen {

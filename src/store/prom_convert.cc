@@ -139,6 +139,7 @@ class Converter {
   void ConvertNumberPoints(const pdata::Metric& metric, const std::string& family, bool is_sum);
   void ConvertHistogramPoints(const pdata::Metric& metric, const std::string& family);
   void ConvertSummaryPoints(const pdata::Metric& metric, const std::string& family);
+  void ConvertExponentialPoints(const pdata::Metric& metric, const std::string& family);
   void AddTargetInfo(const pdata::Resource& resource, uint64_t earliest_ns, uint64_t latest_ns);
 
   // base_ = point attributes overlaid with the scope/job/instance labels.
@@ -368,9 +369,6 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
       Drop(metric, points, "metric has no data type");
       return;
     case MetricKind::kExponentialHistogram:
-      Drop(metric, points,
-           "exponential histograms are not supported (the store has no native histograms)");
-      return;
     case MetricKind::kMonotonicCounter:
     case MetricKind::kNonMonotonicCounter:
     case MetricKind::kHistogram:
@@ -391,6 +389,11 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
   }
   delta_ = metric.temporality == pdata::AggregationTemporality::kDelta &&
            kind != MetricKind::kGauge && kind != MetricKind::kSummary;
+  if (kind == MetricKind::kExponentialHistogram) {
+    AddMetadata(family, "histogram", metric.description, promconv::PrometheusUnit(metric.unit));
+    ConvertExponentialPoints(metric, family);
+    return;
+  }
   switch (kind) {
     case MetricKind::kGauge:
       AddMetadata(family, "gauge", metric.description, promconv::PrometheusUnit(metric.unit));
@@ -479,6 +482,34 @@ void Converter::ConvertHistogramPoints(const pdata::Metric& metric, const std::s
       }
       out_->series[target].exemplars.push_back(std::move(ex));
     }
+  }
+}
+
+void Converter::ConvertExponentialPoints(const pdata::Metric& metric, const std::string& family) {
+  std::string why;
+  for (const auto& p : metric.exp_histogram_points) {
+    NativeHistogram h;
+    if (!NativeHistogram::FromOtlp(p, &h, &why)) {
+      Drop(metric, 1, why);
+      continue;
+    }
+    BuildBase(p.attributes);
+    const int64_t t = NanosToMillis(p.time_unix_nano);
+    const bool stale = h.IsStaleMarker();
+    BeginDeltaPoint(metric, family, p.start_time_unix_nano, p.time_unix_nano, stale, 0);
+    ViewLabel name[1] = {{"__name__", family}};
+    MergeSorted(base_.data(), base_.n, name, 1, true, &final_);
+    uint32_t idx = FindOrAddSeries();
+    ConvertedSeries& s = out_->series[idx];
+    if (delta_point_ != kNoDeltaPoint) {
+      out_->delta_points[delta_point_].histogram = true;
+      s.delta_histograms.push_back(DeltaHistogram{delta_point_, std::move(h)});
+      delta_point_ = kNoDeltaPoint;
+    } else {
+      s.histograms.push_back(HistogramSample{t, std::move(h)});
+      Touch(idx);
+    }
+    for (const auto& e : p.exemplars) out_->series[idx].exemplars.push_back(ConvertExemplar(e));
   }
 }
 
@@ -588,6 +619,8 @@ void Converter::SortTouched() {
     ConvertedSeries& s = out_->series[idx];
     if (!std::is_sorted(s.samples.begin(), s.samples.end(), by_time))
       std::stable_sort(s.samples.begin(), s.samples.end(), by_time);
+    if (!std::is_sorted(s.histograms.begin(), s.histograms.end(), by_time))
+      std::stable_sort(s.histograms.begin(), s.histograms.end(), by_time);
     if (!std::is_sorted(s.exemplars.begin(), s.exemplars.end(), by_time))
       std::stable_sort(s.exemplars.begin(), s.exemplars.end(), by_time);
   }

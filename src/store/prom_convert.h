@@ -24,11 +24,19 @@ struct DeltaValue {
   double v;
 };
 
+// A delta exponential histogram point's value (see DeltaValue).
+struct DeltaHistogram {
+  uint32_t point;
+  NativeHistogram h;
+};
+
 struct ConvertedSeries {
-  Labels labels;                        // sorted, includes __name__
-  std::vector<Sample> samples;          // ascending t_ms (stable: equal t_ms keep input order)
-  std::vector<ExemplarData> exemplars;  // ascending t_ms
-  std::vector<DeltaValue> deltas;       // of delta points, in point order
+  Labels labels;                            // sorted, includes __name__
+  std::vector<Sample> samples;              // ascending t_ms (stable: equal t_ms keep input order)
+  std::vector<HistogramSample> histograms;  // native histograms, ascending t_ms (stable)
+  std::vector<ExemplarData> exemplars;      // ascending t_ms
+  std::vector<DeltaValue> deltas;           // of delta points, in point order
+  std::vector<DeltaHistogram> delta_histograms;
 };
 
 // A delta-temporality point (sum or histogram) of the batch. Its values are in the `deltas` of
@@ -40,6 +48,7 @@ struct DeltaPoint {
   uint64_t t_ns = 0;
   uint64_t layout = 0;      // hash of a histogram's bucket bounds (0 for a sum)
   uint32_t components = 0;  // values per point: 1 for a sum; buckets + count (+ sum) otherwise
+  bool histogram = false;   // an exponential histogram: its value is a DeltaHistogram
   std::string metric;       // the OTLP metric name, for drop reasons
 };
 
@@ -75,8 +84,10 @@ struct ConvertOptions {
 // receive the new samples (so a caller may convert several batches into one result).
 // Delta sums and histograms become DeltaPoints (their series get `deltas`, not samples), for the
 // store to accumulate in write order (store/delta_accumulator.h).
-// Dropped (not stored): unspecified-temporality sums and histograms, exponential histograms (no
-// native histograms in the store yet), metrics whose name normalises to nothing.
+// Exponential histograms become native histogram samples of the family's series, as the
+// Prometheus OTLP translator makes them (NativeHistogram::FromOtlp).
+// Dropped (not stored): unspecified-temporality sums and histograms, exponential histograms with
+// a scale below -4, metrics whose name normalises to nothing.
 void ConvertMetrics(const pdata::MetricBatch& batch, const ConvertOptions& options,
                     ConvertedMetrics* out);
 

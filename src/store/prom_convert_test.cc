@@ -329,25 +329,64 @@ TEST(PromConvertTest, Summary) {
   EXPECT_EQ(out.metadata[0].metadata, (MetricMetadata{"summary", "", "milliseconds"}));
 }
 
-TEST(PromConvertTest, UnspecifiedTemporalityAndExponentialHistogramsAreDroppedAndCounted) {
+TEST(PromConvertTest, UnspecifiedTemporalityAndUnconvertibleScalesAreDroppedAndCounted) {
   pdata::Metric exp;
   exp.name = "exp";
   exp.type = pdata::MetricType::kExponentialHistogram;
   exp.temporality = pdata::AggregationTemporality::kCumulative;
   exp.exp_histogram_points.resize(3);
+  exp.exp_histogram_points[1].scale = -5;
   auto out = Convert({Resource(
       {S("service.name", "a")},
       {Sum("nodelta", "", false, pdata::AggregationTemporality::kUnspecified, {Num(1, 1)}), exp,
        Gauge("kept", "", {Num(kSec, 1)})})});
-  EXPECT_EQ(out.dropped_points, 1u + 3u);
+  EXPECT_EQ(out.dropped_points, 1u + 1u);
   EXPECT_EQ(out.drop_reasons,
             (std::vector<std::string>{
                 "metric \"nodelta\": aggregation temporality is unspecified",
-                "metric \"exp\": exponential histograms are not supported (the store has no "
-                "native histograms)"}));
-  EXPECT_EQ(AllLabelSets(out), (std::vector<std::string>{"{__name__=\"kept\", job=\"a\"}"}));
+                "metric \"exp\": cannot convert exponential to native histogram. Scale must be "
+                ">= -4, was -5"}));
+  EXPECT_EQ(AllLabelSets(out), (std::vector<std::string>{"{__name__=\"exp\", job=\"a\"}",
+                                                         "{__name__=\"kept\", job=\"a\"}"}));
+}
+
+TEST(PromConvertTest, ExponentialHistogramIsANativeHistogramSeriesOfTheFamilyName) {
+  pdata::ExponentialHistogramDataPoint p;
+  p.time_unix_nano = 5 * kSec;
+  p.attributes = {S("route", "/a")};
+  p.scale = 1;
+  p.count = 6;
+  p.sum = 12;
+  p.zero_count = 1;
+  p.positive.offset = -1;
+  p.positive.bucket_counts = {2, 3};
+  p.exemplars = {Ex(1.2, 4 * kSec)};
+  pdata::Metric m;
+  m.name = "rpc.duration";
+  m.unit = "s";
+  m.type = pdata::MetricType::kExponentialHistogram;
+  m.temporality = pdata::AggregationTemporality::kCumulative;
+  m.exp_histogram_points = {p};
+  auto out = Convert({Resource({}, {m})});
+  ASSERT_EQ(out.series.size(), 1u);
+  const ConvertedSeries& s = out.series[0];
+  EXPECT_EQ(s.labels, L({{"__name__", "rpc_duration_seconds"}, {"route", "/a"}}));
+  EXPECT_TRUE(s.samples.empty());
+  ASSERT_EQ(s.histograms.size(), 1u);
+  EXPECT_EQ(s.histograms[0].t_ms, 5000);
+  NativeHistogram want;
+  want.schema = 1;
+  want.zero_threshold = 1e-128;
+  want.zero_count = 1;
+  want.count = 6;
+  want.sum = 12;
+  want.positive_spans = {{0, 2}};
+  want.positive_buckets = {2, 3};
+  EXPECT_EQ(s.histograms[0].h, want);
+  ASSERT_EQ(s.exemplars.size(), 1u);
+  EXPECT_EQ(s.exemplars[0].value, 1.2);
   ASSERT_EQ(out.metadata.size(), 1u);
-  EXPECT_EQ(out.metadata[0].name, "kept");
+  EXPECT_EQ(out.metadata[0].metadata, (MetricMetadata{"histogram", "", "seconds"}));
 }
 
 TEST(PromConvertTest, DeltaPointsCarryTheirValuesAsDeltasForTheAccumulator) {

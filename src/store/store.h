@@ -93,9 +93,9 @@ class Store {
   // decoded here (InvalidArgument if they do not decode). Metric series beyond max_series are
   // refused: a write of nothing but such series fails with InvalidArgument (permanent); in a
   // mixed write the others are stored and a partial success names the refused ones (counted and
-  // logged: SeriesLimitRefusal). Points the store cannot represent (exponential histograms,
-  // unspecified temporality, delta points the accumulator drops) are likewise answered with a
-  // partial success naming the metrics.
+  // logged: SeriesLimitRefusal). Points the store cannot represent (exponential histograms of a
+  // scale below -4, unspecified temporality, delta points the accumulator drops) are likewise
+  // answered with a partial success naming the metrics.
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);
