@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "query/promql/histograms.h"
 #include "query/promql/parser.h"
 
 namespace otter::query::promql {
@@ -78,7 +79,7 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
       return got.status();
     }
     size_t count = 0;
-    for (const auto& s : *got) count += s.samples.size();
+    for (const auto& s : *got) count += s.samples.size() + s.histograms.size();
     RETURN_IF_ERROR(AddSamples(count));
     auto& series = *got;
     std::sort(
@@ -144,6 +145,10 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   out.type = ValueType::kVector;
   int64_t ref = EffectiveTime(n, t);
   for (const auto& s : data_[&n]) {
+    if (!s.histograms.empty()) {
+      if (auto e = LatestSample(s, ref, options_.lookback_delta_ms)) out.vector.push_back(*e);
+      continue;
+    }
     auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (it == s.samples.begin()) continue;
@@ -160,6 +165,11 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   out.type = ValueType::kMatrix;
   int64_t ref = EffectiveTime(sel, t);
   for (const auto& s : data_[&sel]) {
+    if (!s.histograms.empty()) {
+      Series series = RangeSamples(s, ref - n.range_ms, ref);
+      if (!series.points.empty()) out.matrix.push_back(std::move(series));
+      continue;
+    }
     auto lo = std::lower_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
                                [](const store::Sample& smp, int64_t x) { return smp.t_ms < x; });
     auto hi = std::upper_bound(lo, s.samples.end(), ref,
@@ -210,7 +220,7 @@ StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
       uint64_t h = store::HashLabels(e.metric);
       auto [pos, inserted] = index.emplace(h, out.matrix.size());
       if (inserted) out.matrix.push_back(Series{e.metric, {}});
-      out.matrix[pos->second].points.push_back(Point{ts, e.v});
+      out.matrix[pos->second].points.push_back(Point{ts, e.v, e.h});
     }
   }
   return out;
@@ -442,7 +452,7 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
     for (auto& e : v.vector) {
       auto [it, inserted] = index.emplace(store::HashLabels(e.metric), out.size());
       if (inserted) out.push_back(Series{std::move(e.metric), {}});
-      out[it->second].points.push_back(Point{t, e.v});
+      out[it->second].points.push_back(Point{t, e.v, e.h});
     }
   }
   std::sort(out.begin(), out.end(),

@@ -47,7 +47,10 @@ class Evaluator {
   StatusOr<Value> EvalUnary(const Node& n, int64_t t);
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);
   StatusOr<Value> EvalAggregate(const Node& n, int64_t t);  // aggregate.cc
-  StatusOr<Value> EvalCall(const Node& n, int64_t t);       // functions.cc
+  // sum/avg of native histogram elements, appended to `out` (the float groups of the same
+  // aggregation): a group with floats and histograms is left out.
+  void AggregateHistograms(const Node& n, bool average, const Vector& in, int64_t t, Vector* out);
+  StatusOr<Value> EvalCall(const Node& n, int64_t t);  // functions.cc
 
   struct SubqueryCache {
     std::map<int64_t, Vector> steps;  // inner evaluation time → result

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "query/promql/evaluator.h"
+#include "query/promql/histograms.h"
 
 namespace otter::query::promql {
 
@@ -431,6 +432,15 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
       return out;
     }
     for (auto& s : m.matrix) {
+      if (std::any_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; })) {
+        store::NativeHistogram h;
+        if ((f == "rate" || f == "increase" || f == "delta") &&
+            HistogramRange(f, s.points, range_start, range_end, &h)) {
+          out.vector.emplace_back(DropMetricName(std::move(s.metric)), 0, t,
+                                  std::make_shared<const store::NativeHistogram>(std::move(h)));
+        }
+        continue;  // other range functions ignore histogram samples (Prometheus: an annotation)
+      }
       double v;
       if (!RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, &v)) continue;
       store::Labels metric =
@@ -465,6 +475,14 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     for (auto& e : out.vector) e.t_ms = t;
     return out;
   }
+  if (IsHistogramStatistic(f)) {
+    out.vector = HistogramStatistic(f, args[0].vector, t);
+    return out;
+  }
+  if (f == "histogram_fraction") {
+    out.vector = HistogramFraction(args[0].scalar, args[1].scalar, args[2].vector, t);
+    return out;
+  }
   if (f == "histogram_quantile") {
     double q = args[0].scalar;
     struct Hist {
@@ -474,6 +492,10 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     std::vector<Hist> hists;
     std::unordered_map<uint64_t, size_t> index;
     for (auto& e : args[1].vector) {
+      if (e.h) {  // a native histogram
+        out.vector.emplace_back(DropMetricName(std::move(e.metric)), e.h->Quantile(q), t);
+        continue;
+      }
       std::string le(store::GetLabel(e.metric, "le"));
       char* end = nullptr;
       double bound = std::strtod(le.c_str(), &end);
