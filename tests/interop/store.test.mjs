@@ -18,7 +18,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { startOtter, toYaml } from './lib/harness.mjs';
 import { bucketQuantile, counterRate, cumulativeBuckets } from './lib/prom_oracle.mjs';
-import { SERVICE_A, SERVICE_B, runDeltaCounter, runMetrics, runTraceAndLogs } from './lib/store_workload.mjs';
+import {
+  SERVICE_A, SERVICE_B, runDeltaCounter, runExponentialHistogram, runMetrics, runTraceAndLogs,
+} from './lib/store_workload.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -362,6 +364,58 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       const got = Number(rate.result[0].value[1]);
       const wantRate = counterRate(samples, evalMs - 60000, evalMs);
       assert.ok(got > 0 && Math.abs(got - wantRate) <= 1e-9 * wantRate, `rate = ${got}, expected ${wantRate}`);
+    }));
+
+  test('SDK exponential histogram -> a native histogram: histogram field, count, sum, quantile', { timeout: 30000 },
+    onFailure(async () => {
+      const values = [1, 2, 3, 5, 8, 13, 100];
+      const { collections, errors } = await runExponentialHistogram(
+        { httpBase: `http://127.0.0.1:${otter.ports[1]}` }, { values, gapMs: 1100 });
+      assert.deepEqual(errors, []);
+      const tMs = (c) => Number(BigInt(c.endNs) / 1000000n);
+      for (const [i, c] of collections.entries()) {
+        const h = c.value;
+        assert.equal(h.count, values.length * (i + 1));
+        const d = await promQuery('interop_payload_size', tMs(c));
+        assert.equal(d.result.length, 1, JSON.stringify(d));
+        const r = d.result[0];
+        assert.deepEqual(r.metric, { __name__: 'interop_payload_size', job: SERVICE_A, route: '/upload',
+          otel_scope_name: 'shop.frontend.metrics', otel_scope_version: '1.0.0' });
+        assert.equal(r.value, undefined, 'a histogram sample has no "value"');
+        const [t, got] = r.histogram;
+        assert.equal(Math.round(t * 1000), tMs(c));
+        assert.equal(got.count, String(h.count));
+        assert.equal(Number(got.sum), h.sum);
+        // OTLP bucket offset+k, (base^(offset+k), base^(offset+k+1)], is Prometheus bucket
+        // offset+k+1 with the same bounds; empty buckets are left out.
+        const base = 2 ** (2 ** -h.scale);
+        const want = h.positive.bucketCounts.map((n, k) => [h.positive.offset + k, n]).filter(([, n]) => n > 0);
+        assert.equal(got.buckets.length, want.length, JSON.stringify(got));
+        for (const [j, [idx, n]] of want.entries()) {
+          const [rule, lo, hi, count] = got.buckets[j];
+          assert.equal(rule, 0);
+          assert.equal(count, String(n));
+          assert.ok(Math.abs(Number(lo) / base ** idx - 1) < 1e-12, `lower ${lo} vs ${base ** idx}`);
+          assert.ok(Math.abs(Number(hi) / base ** (idx + 1) - 1) < 1e-12, `upper ${hi} vs ${base ** (idx + 1)}`);
+        }
+        const scalar = async (expr) => Number((await promQuery(expr, tMs(c))).result[0].value[1]);
+        assert.equal(await scalar('histogram_count(interop_payload_size)'), h.count);
+        assert.equal(await scalar('histogram_sum(interop_payload_size)'), h.sum);
+        // The median: from the top, the bucket where (1-q)·count is reached, interpolated on a log
+        // scale (Prometheus 3).
+        let rank = 0.5 * h.count;
+        let seen = 0;
+        for (const [idx, n] of [...want].reverse()) {
+          seen += n;
+          if (seen >= rank) {
+            const fraction = (seen - rank) / n;
+            const wantQ = 2 ** (Math.log2(base ** idx) + (Math.log2(base ** (idx + 1)) - Math.log2(base ** idx)) * fraction);
+            const q = await scalar('histogram_quantile(0.5, interop_payload_size)');
+            assert.ok(Math.abs(q / wantQ - 1) < 1e-9, `histogram_quantile = ${q}, expected ${wantQ}`);
+            break;
+          }
+        }
+      }
     }));
 
   // ---- exemplars (hand-built OTLP/JSON: the JS SDK sends none) ----------------------------------------

@@ -9,7 +9,7 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { createOtlpExporters } from './sdk_workload.mjs';
@@ -192,4 +192,37 @@ export async function runDeltaCounter({ httpBase }, { gapMs }) {
   }
   await Promise.allSettled([provider.shutdown(), exporters.metrics.shutdown()]);
   return { points, errors };
+}
+
+// A histogram `interop.payload.size` aggregated as an exponential histogram (a view), cumulative,
+// exported (http/protobuf) at two collections ~gapMs apart, `values` recorded in each. Returns
+// per collection the point's end ns and its exponential histogram as the SDK exported it.
+export async function runExponentialHistogram({ httpBase }, { values, gapMs }) {
+  const exporters = createOtlpExporters({ protocol: 'http/protobuf', httpBase });
+  const reader = new ManualReader({
+    aggregationTemporalitySelector: (t) => exporters.metrics.selectAggregationTemporality(t),
+  });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': SERVICE_A }),
+    readers: [reader],
+    views: [{ instrumentName: 'interop.payload.size',
+      aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } }],
+  });
+  const size = provider.getMeter('shop.frontend.metrics', '1.0.0').createHistogram('interop.payload.size');
+  const collections = [];
+  const errors = [];
+  for (let i = 0; i < 2; i++) {
+    if (i > 0) await delay(gapMs);
+    for (const v of values) size.record(v, { route: '/upload' });
+    const { resourceMetrics, errors: collectErrors } = await reader.collect();
+    if (collectErrors.length) errors.push(`collect: ${collectErrors.join('; ')}`);
+    const p = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics)
+      .find((m) => m.descriptor.name === 'interop.payload.size').dataPoints[0];
+    collections.push({ endNs: hrToNs(p.endTime), value: p.value });
+    const r = await exportOnce(exporters.metrics, resourceMetrics);
+    const e = describeResult(`exponential histogram export ${i + 1} (http/protobuf)`, r);
+    if (e) errors.push(e);
+  }
+  await Promise.allSettled([provider.shutdown(), exporters.metrics.shutdown()]);
+  return { collections, errors };
 }
