@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/version.h"
 #include "component/registry.h"
 #include "config/loader.h"
 #include "pipeline/service.h"
@@ -23,8 +24,6 @@
 
 namespace otter {
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 struct Loaded {
   config::Node root;

@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <cctype>
 #include <condition_variable>
 #include <ctime>
@@ -29,6 +30,7 @@
 #include <mutex>
 
 #include "net/endpoint.h"
+#include "net/http_server_internal.h"
 #include "net/tls.h"
 
 namespace otter::net {
@@ -37,6 +39,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+using detail::SessionBase;
 
 namespace {
 
@@ -118,47 +122,6 @@ HttpResponder::~HttpResponder() {
 void HttpResponder::operator()(HttpResponse response) {
   if (auto sink = std::move(sink_)) sink->Send(std::move(response));
 }
-
-// ---- core ------------------------------------------------------------------------------------
-
-class SessionBase : public std::enable_shared_from_this<SessionBase> {
- public:
-  virtual ~SessionBase() = default;
-  virtual void Start() = 0;
-  // Close now if idle between requests; otherwise close after the current answer.
-  virtual void BeginShutdown() = 0;
-  virtual void ForceClose() = 0;
-  // From any thread: the handler's answer.
-  virtual void Deliver(HttpResponse response) = 0;
-  uint64_t id = 0;
-};
-
-struct detail::HttpServerCore {
-  explicit HttpServerCore(int threads) : ioc(threads) {}
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  HttpServerOptions options;
-  HttpHandler handler;
-  std::shared_ptr<asio::ssl::context> ssl;  // null = plain HTTP
-  std::atomic<bool> stopping{false};
-  std::atomic<int64_t> refused_connections{0};
-  std::atomic<int64_t> last_refusal_log{0};  // steady-clock seconds; logs at most every 10s
-
-  std::mutex mu;
-  std::condition_variable cv;                               // signalled when a session ends
-  std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
-  uint64_t next_id = 0;                                     // GUARDED_BY(mu)
-  bool delivering = true;  // GUARDED_BY(mu): responders may still post to the I/O threads
-
-  void Unregister(uint64_t id) {
-    std::lock_guard lock(mu);
-    sessions.erase(id);
-    cv.notify_all();
-  }
-  void Log(spdlog::level::level_enum lvl, const std::string& msg) const {
-    if (options.logger) options.logger->log(lvl, "{}", msg);
-  }
-};
 
 namespace {
 
@@ -336,6 +299,10 @@ class Session final : public SessionBase {
       return;
     }
     Tcp().expires_never();
+    if (opts().websocket && beast::websocket::is_upgrade(parser_->get())) {
+      Upgrade();
+      return;
+    }
     HttpRequest request = std::move(head_);
     request.body = std::move(parser_->get().body());
     parser_.reset();
@@ -349,6 +316,33 @@ class Session final : public SessionBase {
       // The responder (moved into the handler) answered 500 when it was destroyed.
       core_->Log(spdlog::level::err, std::string("HTTP handler threw: ") + e.what());
     }
+  }
+
+  // A WebSocket upgrade request: the handler refuses it with an HTTP answer, or the socket takes
+  // over the connection (stream and registration) and this session ends without closing it.
+  void Upgrade() {
+    state_ = State::kHandling;
+    auto socket = detail::NewWebSocketSession(core_, executor_, remote_, kTls);
+    std::optional<HttpResponse> refusal;
+    try {
+      refusal = opts().websocket(head_, socket);
+    } catch (const std::exception& e) {
+      core_->Log(spdlog::level::err, std::string("WebSocket handler threw: ") + e.what());
+      refusal = HttpResponse::Text(500, "internal error\n");
+    }
+    if (refusal) {
+      socket->Abandon();
+      Write(std::move(*refusal), /*close=*/true, /*linger=*/false);
+      return;
+    }
+    socket->id = id;
+    {
+      std::lock_guard lock(core_->mu);
+      core_->sessions[id] = socket;
+    }
+    state_ = State::kClosed;  // the registration and the stream belong to the socket now
+    socket->Accept(std::move(stream_), parser_->release());
+    parser_.reset();
   }
 
   std::string TooLargeMessage() const {

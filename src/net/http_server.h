@@ -86,6 +86,29 @@ class HttpResponder {
 
 using HttpHandler = std::function<void(HttpRequest&& request, HttpResponder respond)>;
 
+// The server side of a WebSocket connection (RFC 6455) after an upgrade; text messages out,
+// incoming messages are read and discarded (pings are answered). Every method may be called from
+// any thread.
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queues a text message. False, and nothing queued, once the connection is closed or while it
+  // holds HttpServerOptions::websocket_max_queued_bytes unsent: the caller decides what to drop.
+  virtual bool SendText(std::string message) = 0;
+  // Sends the queued messages, then a close frame with `code` (RFC 6455 7.4) and `reason`.
+  virtual void Close(uint16_t code, std::string reason) = 0;
+  // False once the connection has ended (closed by either side, or failed).
+  virtual bool closed() const = 0;
+  // `fn` runs once when the connection has ended, on an I/O thread (at once when it already has).
+  virtual void OnClose(std::function<void()> fn) = 0;
+};
+
+// Called on an I/O thread for a WebSocket upgrade request (a GET with "Upgrade: websocket").
+// Returns the HTTP answer that refuses the upgrade, or nullopt to accept it: `socket` then carries
+// the conversation (messages sent before the handshake has completed wait in its queue).
+using WebSocketHandler = std::function<std::optional<HttpResponse>(
+    const HttpRequest& request, std::shared_ptr<WebSocket> socket)>;
+
 struct HttpServerOptions {
   std::string endpoint = "localhost:0";  // host:port (net/endpoint.h); port 0 = any free port
   int threads = 1;                       // I/O threads
@@ -109,6 +132,13 @@ struct HttpServerOptions {
   // `head` has the request's headers when they were parsed (empty otherwise).
   std::function<HttpResponse(const HttpRequest& head, int status, std::string_view message)>
       error_response;
+
+  // Optional: takes WebSocket upgrade requests (unset: they go to the handler as plain requests).
+  WebSocketHandler websocket;
+  size_t websocket_max_queued_bytes = 4 * 1024 * 1024;
+  // A WebSocket that received nothing (not even a pong) for this long is closed; it is pinged
+  // after half of it.
+  std::chrono::milliseconds websocket_idle_timeout{std::chrono::seconds(10)};
 };
 
 class HttpServer {

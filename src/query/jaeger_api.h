@@ -1,10 +1,12 @@
 // JaegerApi: Jaeger query service's HTTP JSON API over store::TraceQuerier, for Jaeger UI and
 // Grafana's Jaeger data source: the v1 "internal" API (/api/services, /api/operations,
-// /api/traces, /api/dependencies) and api_v3's /api/v3/traces/{id}, /api/v3/services and
-// /api/v3/operations. Response shapes, status codes and error texts follow Jaeger's. Every
-// request has a deadline (503 past it) and searches a budget of candidate traces (422).
-// The HTTP server's handler calls Handle(); it may run concurrently on several I/O threads
-// (the class holds no mutable state; the querier must be thread-safe, as TraceQuerier is).
+// /api/traces, /api/dependencies, POST /api/transform) and Jaeger 2's api_v3 HTTP gateway
+// (/api/v3/services, /api/v3/operations, /api/v3/traces, /api/v3/traces/{id},
+// /api/v3/trace-summaries), routed by a table in jaeger_api.cc. Response shapes, status codes and
+// error texts follow Jaeger's. Every request has a deadline (503 past it) and searches a budget of
+// candidate traces (422). The HTTP server's handler calls Handle(); it may run concurrently on
+// several I/O threads (the class holds no mutable state; the querier must be thread-safe, as
+// TraceQuerier is).
 #pragma once
 
 #include <chrono>

@@ -535,7 +535,7 @@ TEST_F(JaegerApiTest, V3TraceRoundTripsThroughOtlpJson) {
 TEST_F(JaegerApiTest, V3ErrorsServicesOperations) {
   auto r = Get("/api/v3/traces/0000000000000abc");
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(r.body, R"({"error":{"httpCode":404,"message":"trace not found"}})"
+  EXPECT_EQ(r.body, R"({"error":{"httpCode":404,"message":"No traces found"}})"
                     "\n");
   r = Get("/api/v3/traces/nothex");
   EXPECT_EQ(r.status, 400);
@@ -545,7 +545,7 @@ TEST_F(JaegerApiTest, V3ErrorsServicesOperations) {
   EXPECT_EQ(Get("/api/v3/services").body, R"({"services":["backend","frontend"]})");
   EXPECT_EQ(Get("/api/v3/operations?service=frontend&span_kind=server").body,
             R"({"operations":[{"name":"GET /","spanKind":"server"}]})");
-  EXPECT_EQ(Get("/api/v3/operations?service=nobody").body, "{}");
+  EXPECT_EQ(Get("/api/v3/operations?service=nobody").body, R"({"operations":[]})");
 }
 
 TEST_F(JaegerApiTest, RoutingAndMethods) {

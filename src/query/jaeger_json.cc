@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "otlp/json_codec.h"
@@ -309,151 +310,6 @@ StatusOr<pdata::TraceId> ParseTraceId(std::string_view s) {
   return id;
 }
 
-std::string GoQuote(std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        continue;
-      case '\\':
-        out += "\\\\";
-        continue;
-      case '\n':
-        out += "\\n";
-        continue;
-      case '\r':
-        out += "\\r";
-        continue;
-      case '\t':
-        out += "\\t";
-        continue;
-      default:
-        break;
-    }
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);  // UTF-8 passes through
-    }
-  }
-  out += '"';
-  return out;
-}
-
-StatusOr<int64_t> ParseGoInt(std::string_view s, int bits) {
-  std::string_view digits = s;
-  bool neg = false;
-  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
-    neg = digits[0] == '-';
-    digits.remove_prefix(1);
-  }
-  auto syntax = [&] {
-    return InvalidArgument("strconv.ParseInt: parsing " + GoQuote(s) + ": invalid syntax");
-  };
-  if (digits.empty()) return syntax();
-  uint64_t v = 0;
-  bool overflow = false;
-  const uint64_t limit = uint64_t{1} << (bits - 1);  // |min| for this bit size
-  for (char c : digits) {
-    if (c < '0' || c > '9') return syntax();
-    if (v > (limit - (c - '0')) / 10) overflow = true;
-    if (!overflow) v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (overflow || (!neg && v > limit - 1)) {
-    return InvalidArgument("strconv.ParseInt: parsing " + GoQuote(s) + ": value out of range");
-  }
-  return neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-}
-
-StatusOr<int64_t> ParseGoDuration(std::string_view orig) {
-  auto invalid = [&] { return InvalidArgument("time: invalid duration " + GoQuote(orig)); };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return invalid();
-  constexpr uint64_t kMax = uint64_t{1} << 63;
-  uint64_t d = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return invalid();
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (v > (kMax - 1) / 10) return invalid();
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kMax) return invalid();
-    }
-    bool pre = i > 0;
-    s.remove_prefix(i);
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && s[j] >= '0' && s[j] <= '9'; ++j) {
-        if (overflow) continue;
-        if (f > (kMax - 1) / 10) {
-          overflow = true;  // Go drops the remaining digits
-          continue;
-        }
-        uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        if (y > kMax) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return invalid();
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
-    if (u == 0) return InvalidArgument("time: missing unit in duration " + GoQuote(orig));
-    std::string_view unit_name = s.substr(0, u);
-    s.remove_prefix(u);
-    uint64_t unit;
-    if (unit_name == "ns") {
-      unit = 1;
-    } else if (unit_name == "us" || unit_name == "\xc2\xb5s" || unit_name == "\xce\xbcs") {
-      unit = 1000;
-    } else if (unit_name == "ms") {
-      unit = 1000000;
-    } else if (unit_name == "s") {
-      unit = 1000000000;
-    } else if (unit_name == "m") {
-      unit = 60ull * 1000000000;
-    } else if (unit_name == "h") {
-      unit = 3600ull * 1000000000;
-    } else {
-      return InvalidArgument("time: unknown unit " + GoQuote(unit_name) + " in duration " +
-                             GoQuote(orig));
-    }
-    if (v > kMax / unit) return invalid();
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kMax) return invalid();
-    }
-    d += v;
-    if (d > kMax) return invalid();
-  }
-  if (neg) return static_cast<int64_t>(0 - d);
-  if (d > kMax - 1) return invalid();
-  return static_cast<int64_t>(d);
-}
-
 std::string FormatGoJsonFloat(double v) {
   char buf[40];
   double a = std::fabs(v);
@@ -540,6 +396,63 @@ void WriteUiTrace(const pdata::TraceBatch& batch, JsonWriter& w) {
   w.EndObject();
   w.Key("warnings").Null();
   w.EndObject();
+}
+
+}  // namespace otter::query::jaeger
+
+namespace otter::query::jaeger {
+namespace {
+
+std::optional<std::string> DecodeBase64(std::string_view s, bool url_safe, bool padded) {
+  auto value = [&](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == (url_safe ? '-' : '+')) return 62;
+    if (c == (url_safe ? '_' : '/')) return 63;
+    return -1;
+  };
+  if (padded) {
+    if (s.size() % 4 != 0) return std::nullopt;
+    size_t pad = 0;
+    while (pad < 2 && pad < s.size() && s[s.size() - 1 - pad] == '=') ++pad;
+    s.remove_suffix(pad);
+    if (pad > 0 && (s.size() + pad) % 4 != 0) return std::nullopt;
+  }
+  if (s.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    int v = value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;  // Go rejects non-zero trailing bits
+  return out;
+}
+
+}  // namespace
+
+StatusOr<pdata::TraceId> ParseTraceIdHexOrBase64(std::string_view s) {
+  auto hex = ParseTraceId(s);
+  if (hex.ok() || s.size() > 24) return hex;
+  for (int variant = 0; variant < 4; ++variant) {
+    auto bytes = DecodeBase64(s, /*url_safe=*/variant % 2 == 1, /*padded=*/variant < 2);
+    if (!bytes) continue;
+    if (bytes->size() != 8 && bytes->size() != 16) {
+      return InvalidArgument("invalid length for TraceID");
+    }
+    pdata::TraceId id;
+    std::copy(bytes->begin(), bytes->end(), id.bytes.begin() + (16 - bytes->size()));
+    return id;
+  }
+  return hex;
 }
 
 }  // namespace otter::query::jaeger

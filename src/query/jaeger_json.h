@@ -11,9 +11,18 @@
 
 #include "common/status.h"
 #include "pdata/batch.h"
+#include "query/go_parse.h"
 #include "query/json_writer.h"
 
 namespace otter::query::jaeger {
+
+// Go-compatible parsers (go_parse.h), used unqualified here and by the Jaeger API.
+using query::GoQuote;
+using query::ParseGoAtoi;
+using query::ParseGoBool;
+using query::ParseGoDuration;
+using query::ParseGoInt;
+using query::ParseGoRfc3339Nano;
 
 // Jaeger's model.TraceID.String(): 16 hex digits when the high 64 bits are zero, else 32.
 std::string FormatTraceId(const pdata::TraceId& id);
@@ -22,15 +31,9 @@ std::string FormatTraceId(const pdata::TraceId& id);
 // with Go's wording, e.g. `strconv.ParseUint: parsing "xyz": invalid syntax`.
 StatusOr<pdata::TraceId> ParseTraceId(std::string_view s);
 
-// Go's time.ParseDuration, in nanoseconds ("1.5s", "300ms", "1h2m"); errors read like Go's
-// (`time: invalid duration "x"`, `time: unknown unit "d" in duration "1d"`).
-StatusOr<int64_t> ParseGoDuration(std::string_view s);
-
-// Go's strconv.ParseInt(s, 10, bits); errors like `strconv.ParseInt: parsing "x": invalid syntax`.
-StatusOr<int64_t> ParseGoInt(std::string_view s, int bits);
-
-// Go's strconv.Quote (enough of it for error messages).
-std::string GoQuote(std::string_view s);
+// api_v3's TraceIDFromString: hex as ParseTraceId, else (up to 24 characters) standard or
+// URL-safe base64, padded or not, of 8 or 16 bytes. Errors are the hex parser's.
+StatusOr<pdata::TraceId> ParseTraceIdHexOrBase64(std::string_view s);
 
 // A float64 as Go's encoding/json writes it: shortest round-trip, exponent form below 1e-6 and
 // from 1e21 on ("1e+21", "1.5e-7").

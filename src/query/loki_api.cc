@@ -20,6 +20,7 @@ namespace {
 constexpr std::string_view kPrefix = "/loki/api/v1/";
 constexpr int64_t kHourNs = 3600LL * 1000000000LL;
 constexpr int64_t kMaxPoints = 11000;
+constexpr long long kMaxTailDelaySeconds = 5;  // Loki's maxDelayForInTailing
 
 constexpr std::string_view kTimeoutMessage =
     "request timed out, decrease the duration of the request or add more label matchers "
@@ -308,12 +309,43 @@ StatusOr<store::QueryLimits> LokiApi::Limits(const HttpParams& p,
   return limits;
 }
 
+StatusOr<TailRequest> LokiApi::ParseTail(const net::HttpRequest& request) const {
+  ASSIGN_OR_RETURN(const HttpParams p, HttpParams::FromRequest(request));
+  TailRequest t;
+  ASSIGN_OR_RETURN(t.expr, logql::ParseQuery(p.GetOr("query", "")));
+  if (!t.expr->IsLogQuery())
+    return InvalidArgument("tailing is only supported for log queries, not metric queries");
+  ASSIGN_OR_RETURN(t.limit, ParseLimit(p, options_));
+  ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, Now()));
+  t.start_ns = r.start;
+  if (auto v = p.Get("delay_for"); v && !v->empty()) {
+    char* end = nullptr;
+    long long secs = std::strtoll(v->c_str(), &end, 10);
+    if (end != v->c_str() + v->size())
+      return InvalidArgument(
+          fmt::format("invalid parameter \"delay_for\": cannot parse \"{}\"", *v));
+    if (secs > kMaxTailDelaySeconds)
+      return InvalidArgument(
+          fmt::format("delay_for can't be greater than {}", kMaxTailDelaySeconds));
+    t.delay_ns = std::max<long long>(secs, 0) * 1000000000LL;
+  }
+  for (std::string_view flags = request.Header("X-Loki-Response-Encoding-Flags"); !flags.empty();) {
+    size_t comma = flags.find(',');
+    std::string_view flag = flags.substr(0, comma);
+    while (!flag.empty() && flag.front() == ' ') flag.remove_prefix(1);
+    while (!flag.empty() && flag.back() == ' ') flag.remove_suffix(1);
+    if (flag == "categorize-labels") t.categorize_labels = true;
+    flags = comma == std::string_view::npos ? std::string_view() : flags.substr(comma + 1);
+  }
+  return t;
+}
+
 bool LokiApi::Handles(std::string_view path) const {
   if (path == "/ready") return true;
   if (path.substr(0, kPrefix.size()) != kPrefix) return false;
   std::string_view rest = path.substr(kPrefix.size());
   if (rest == "query_range" || rest == "query" || rest == "labels" || rest == "label" ||
-      rest == "series" || rest == "index/stats")
+      rest == "series" || rest == "index/stats" || rest == "tail")
     return true;
   return rest.substr(0, 6) == "label/" && rest.size() > 13 &&
          rest.substr(rest.size() - 7) == "/values";
@@ -336,6 +368,12 @@ void LokiApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
   std::string_view rest = path.substr(std::min(kPrefix.size(), path.size()));
   const int64_t started = Now();
 
+  if (rest == "tail") {  // a tail that is not a WebSocket upgrade, as Loki's upgrader answers it
+    WriteError(out, 400,
+               "websocket: the client is not using the websocket protocol: 'upgrade' token not "
+               "found in 'Connection' header");
+    return;
+  }
   auto run = [&]() -> Status {
     ASSIGN_OR_RETURN(const store::QueryLimits limits, Limits(p, received));
     if (rest == "query_range" || rest == "query") {

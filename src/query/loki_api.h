@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "net/http_server.h"
+#include "query/loki_tail.h"
 #include "store/querier.h"
 
 namespace otter::query {
@@ -38,6 +39,9 @@ class LokiApi {
   void Handle(
       const net::HttpRequest& request, net::HttpResponse* out,
       std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now()) const;
+  // The live tail a WebSocket upgrade of /loki/api/v1/tail asks for (query, limit, start,
+  // delay_for, and the categorize-labels encoding flag), checked as Loki checks it.
+  StatusOr<TailRequest> ParseTail(const net::HttpRequest& request) const;
 
  private:
   int64_t Now() const;

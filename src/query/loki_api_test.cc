@@ -186,7 +186,8 @@ TEST_F(LokiApiTest, LabelsValuesSeriesReady) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ready\n");
   LokiApi api(fake_, options_);
-  EXPECT_FALSE(api.Handles("/loki/api/v1/tail"));
+  EXPECT_TRUE(api.Handles("/loki/api/v1/tail"));  // answered 400 unless a WebSocket upgrade
+  EXPECT_FALSE(api.Handles("/loki/api/v1/nothing"));
   EXPECT_FALSE(api.Handles("/api/v1/query"));
 }
 

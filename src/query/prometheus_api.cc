@@ -1,13 +1,17 @@
 #include "query/prometheus_api.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "common/version.h"
+#include "query/go_parse.h"
 #include "query/http_params.h"
+#include "query/http_route.h"
 #include "query/json_writer.h"
 #include "query/promql/lexer.h"
 #include "query/promql/parser.h"
@@ -249,15 +253,6 @@ std::optional<int64_t> ParseRfc3339Millis(std::string_view s) {
   return secs * 1000 + static_cast<int64_t>(std::floor(frac * 1000 + 1e-6));
 }
 
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::optional<double> ParseFloat(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::string str(s);
@@ -311,33 +306,310 @@ bool PrometheusApi::Handles(std::string_view path) const { return path.substr(0,
 
 namespace {
 
-// Shared request context: parsed params plus helpers returning ApiError.
+// One request: parsed params, path variables, and helpers returning ApiError.
 struct Call {
+  store::MetricQuerier& querier;
+  const promql::Engine& engine;
+  const PrometheusApi::Options& options;
   const HttpParams& params;
+  const PathVars& vars;
+  std::chrono::steady_clock::time_point received;
+  net::HttpResponse* out;
 
-  std::optional<ApiError> Time(std::string_view name, int64_t fallback, int64_t* out) const {
+  void Fail(const ApiError& e) const { WriteError(e, out); }
+  void Success(std::string_view data) const { WriteSuccess(data, out); }
+
+  std::optional<ApiError> Time(std::string_view name, int64_t fallback, int64_t* t) const {
     auto v = params.Get(name);
     if (!v || v->empty()) {
-      *out = fallback;
+      *t = fallback;
       return std::nullopt;
     }
-    auto t = ParsePromTimeMillis(*v);
-    if (!t.ok()) return InvalidParam(name, t.status().message());
-    *out = *t;
+    auto parsed = ParsePromTimeMillis(*v);
+    if (!parsed.ok()) return InvalidParam(name, parsed.status().message());
+    *t = *parsed;
     return std::nullopt;
   }
 
-  std::optional<ApiError> MatchSets(std::vector<store::Matchers>* out, bool prefix) const {
+  std::optional<ApiError> MatchSets(std::vector<store::Matchers>* sets, bool prefix) const {
     for (const auto& m : params.GetAll("match[]")) {
       auto ms = promql::ParseMetricSelector(m);
       if (!ms.ok()) {
         if (prefix) return InvalidParam("match[]", ms.status().message());
         return ApiError{"bad_data", std::string(ms.status().message())};
       }
-      out->push_back(std::move(*ms));
+      sets->push_back(std::move(*ms));
     }
     return std::nullopt;
   }
+
+  // The request's deadline: the configured timeout, or ?timeout= when shorter.
+  std::optional<ApiError> Deadline(std::chrono::steady_clock::time_point* deadline) const {
+    auto timeout = options.query_timeout;
+    if (auto to = params.Get("timeout"); to && !to->empty()) {
+      auto d = ParsePromDurationMillis(*to);
+      if (!d.ok()) return InvalidParam("timeout", d.status().message());
+      timeout = std::min(timeout, std::chrono::milliseconds(*d));
+    }
+    *deadline = received + timeout;
+    return std::nullopt;
+  }
+
+  // Series and label lookups read the index only; they still answer a timeout when they ran
+  // past the deadline (Prometheus cancels them by context).
+  bool TimedOut() const {
+    std::chrono::steady_clock::time_point deadline;
+    if (Deadline(&deadline)) deadline = received + options.query_timeout;
+    return std::chrono::steady_clock::now() >= deadline;
+  }
+};
+
+void Query(const Call& call) {
+  int64_t t;
+  if (auto e = call.Time("time", call.options.now(), &t)) return call.Fail(*e);
+  std::chrono::steady_clock::time_point deadline;
+  if (auto e = call.Deadline(&deadline)) return call.Fail(*e);
+  auto expr = promql::ParseExpr(call.params.GetOr("query", ""));
+  if (!expr.ok()) return call.Fail(InvalidParam("query", expr.status().message()));
+  auto v = call.engine.ExecInstant(**expr, t, deadline);
+  if (!v.ok()) return call.Fail(FromStatus(v.status()));
+  call.Success(QueryData(*v, t));
+}
+
+void QueryRange(const Call& call) {
+  const HttpParams& params = call.params;
+  auto start = ParsePromTimeMillis(params.GetOr("start", ""));
+  if (!start.ok()) return call.Fail(InvalidParam("start", start.status().message()));
+  auto end = ParsePromTimeMillis(params.GetOr("end", ""));
+  if (!end.ok()) return call.Fail(InvalidParam("end", end.status().message()));
+  if (*end < *start)
+    return call.Fail(InvalidParam("end", "end timestamp must not be before start time"));
+  auto step = ParsePromDurationMillis(params.GetOr("step", ""));
+  if (!step.ok()) return call.Fail(InvalidParam("step", step.status().message()));
+  if (*step <= 0) {
+    return call.Fail(InvalidParam(
+        "step",
+        "zero or negative query resolution step widths are not accepted. Try a positive "
+        "integer"));
+  }
+  if ((*end - *start) / *step > 11000) {
+    return call.Fail({"bad_data",
+                      "exceeded maximum resolution of 11,000 points per timeseries. Try "
+                      "decreasing the query resolution (?step=XX)"});
+  }
+  std::chrono::steady_clock::time_point deadline;
+  if (auto e = call.Deadline(&deadline)) return call.Fail(*e);
+  auto expr = promql::ParseExpr(params.GetOr("query", ""));
+  if (!expr.ok()) return call.Fail(InvalidParam("query", expr.status().message()));
+  if ((*expr)->type != promql::ValueType::kScalar && (*expr)->type != promql::ValueType::kVector) {
+    return call.Fail(
+        InvalidParam("query", "invalid expression type \"" +
+                                  std::string(promql::DocumentedTypeName((*expr)->type)) +
+                                  "\" for range query, must be Scalar or instant Vector"));
+  }
+  auto m = call.engine.ExecRange(**expr, *start, *end, *step, deadline);
+  if (!m.ok()) return call.Fail(FromStatus(m.status()));
+  JsonWriter w;
+  w.BeginObject().Key("resultType").String("matrix").Key("result");
+  WriteMatrix(w, *m);
+  w.EndObject();
+  call.Success(w.str());
+}
+
+void Series(const Call& call) {
+  if (call.params.GetAll("match[]").empty())
+    return call.Fail({"bad_data", "no match[] parameter provided"});
+  int64_t start, end;
+  if (auto e = call.Time("start", kMinTimeMs, &start)) return call.Fail(*e);
+  if (auto e = call.Time("end", kMaxTimeMs, &end)) return call.Fail(*e);
+  std::vector<store::Matchers> sets;
+  if (auto e = call.MatchSets(&sets, true)) return call.Fail(*e);
+  auto series = call.querier.Series(sets, start, end);
+  if (!series.ok()) return call.Fail(FromStatus(series.status()));
+  if (call.TimedOut())
+    return call.Fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
+  JsonWriter w;
+  w.BeginArray();
+  for (const auto& l : *series) WriteLabels(w, l);
+  w.EndArray();
+  call.Success(w.str());
+}
+
+void WriteStrings(const Call& call, const StatusOr<std::vector<std::string>>& names) {
+  if (!names.ok()) return call.Fail(FromStatus(names.status()));
+  if (call.TimedOut())
+    return call.Fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
+  JsonWriter w;
+  w.BeginArray();
+  for (const auto& n : *names) w.String(n);
+  w.EndArray();
+  call.Success(w.str());
+}
+
+// The start, end and match[] of /labels and /label/<name>/values.
+std::optional<ApiError> LabelQuery(const Call& call, int64_t* start, int64_t* end,
+                                   std::vector<store::Matchers>* sets) {
+  if (auto e = call.Time("start", kMinTimeMs, start)) return e;
+  if (auto e = call.Time("end", kMaxTimeMs, end)) return e;
+  return call.MatchSets(sets, false);
+}
+
+void LabelNames(const Call& call) {
+  int64_t start, end;
+  std::vector<store::Matchers> sets;
+  if (auto e = LabelQuery(call, &start, &end, &sets)) return call.Fail(*e);
+  WriteStrings(call, call.querier.LabelNames(sets, start, end));
+}
+
+void LabelValues(const Call& call) {
+  int64_t start, end;
+  std::vector<store::Matchers> sets;
+  if (auto e = LabelQuery(call, &start, &end, &sets)) return call.Fail(*e);
+  std::string_view raw = call.vars.Get("name");
+  auto name = UrlDecode(raw);
+  if (!name.ok() || !IsValidLabelName(*name))
+    return call.Fail({"bad_data", "invalid label name: " + GoQuote(name.ok() ? *name : raw)});
+  WriteStrings(call, call.querier.LabelValues(*name, sets, start, end));
+}
+
+void Metadata(const Call& call) {
+  size_t limit = 0;
+  if (auto l = call.params.Get("limit"); l && !l->empty()) {
+    char* end = nullptr;
+    long v = std::strtol(l->c_str(), &end, 10);
+    if (end != l->c_str() + l->size()) return call.Fail({"bad_data", "limit must be a number"});
+    limit = v < 0 ? 0 : static_cast<size_t>(v);
+  }
+  auto md = call.querier.Metadata(call.params.GetOr("metric", ""), limit);
+  JsonWriter w;
+  w.BeginObject();
+  for (const auto& [name, list] : md) {
+    w.Key(name).BeginArray();
+    for (const auto& m : list) {
+      w.BeginObject().Key("type").String(m.type).Key("help").String(m.help);
+      w.Key("unit").String(m.unit).EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  call.Success(w.str());
+}
+
+void QueryExemplars(const Call& call) {
+  int64_t start, end;
+  if (auto e = call.Time("start", kMinTimeMs, &start)) return call.Fail(*e);
+  if (auto e = call.Time("end", kMaxTimeMs, &end)) return call.Fail(*e);
+  if (end < start)
+    return call.Fail({"bad_data", "end timestamp must not be before start timestamp"});
+  auto expr = promql::ParseExpr(call.params.GetOr("query", ""));
+  if (!expr.ok()) return call.Fail({"bad_data", std::string(expr.status().message())});
+  std::vector<store::Matchers> sets;
+  promql::CollectSelectors(**expr, &sets);
+  JsonWriter w;
+  w.BeginArray();
+  if (!sets.empty()) {
+    auto ex = call.querier.Exemplars(sets, start, end);
+    if (!ex.ok()) return call.Fail(FromStatus(ex.status()));
+    for (const auto& s : *ex) {
+      w.BeginObject().Key("seriesLabels");
+      WriteLabels(w, s.series_labels);
+      w.Key("exemplars").BeginArray();
+      for (const auto& e : s.exemplars) {
+        w.BeginObject().Key("labels");
+        WriteLabels(w, e.labels);
+        w.Key("value").String(FormatPromFloat(e.value));
+        w.Key("timestamp").Raw(TimeJson(e.t_ms)).EndObject();
+      }
+      w.EndArray().EndObject();
+    }
+  }
+  w.EndArray();
+  call.Success(w.str());
+}
+
+// Prometheus's version whose API and PromQL semantics otter follows; Grafana reads it from
+// buildinfo to decide which API features it may use.
+constexpr std::string_view kCompatiblePrometheusVersion = "3.0.0";
+
+// /api/v1/rules with no rule groups: the filters are validated as Prometheus does, in its order
+// (match[], type, exclude_alerts, pagination), and the answer is {"groups":[]}.
+void Rules(const Call& call) {
+  const HttpParams& params = call.params;
+  std::vector<store::Matchers> sets;
+  if (auto e = call.MatchSets(&sets, false)) return call.Fail(*e);
+  std::string type = params.GetOr("type", "");
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (!type.empty() && type != "alert" && type != "record")
+    return call.Fail(InvalidParam("type", "not supported value " + GoQuote(type)));
+  std::string exclude = params.GetOr("exclude_alerts", "");
+  std::transform(exclude.begin(), exclude.end(), exclude.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (!exclude.empty()) {
+    auto b = ParseGoBool(exclude);
+    if (!b.ok()) {
+      return call.Fail(InvalidParam("exclude_alerts", "error converting exclude_alerts: " +
+                                                          std::string(b.status().message())));
+    }
+  }
+  std::string limit = params.GetOr("group_limit", "");
+  std::string token = params.GetOr("group_next_token", "");
+  if (!token.empty() && limit.empty()) {
+    return call.Fail(
+        InvalidParam("group_next_token",
+                     "group_limit needs to be present in order to paginate over the groups"));
+  }
+  if (!limit.empty()) {
+    auto n = ParseGoInt(limit, 32);
+    if (!n.ok()) {
+      return call.Fail(InvalidParam("group_limit", "group_limit needs to be a valid number: " +
+                                                       std::string(n.status().message())));
+    }
+    if (*n <= 0)
+      return call.Fail(InvalidParam("group_limit", "group_limit needs to be greater than 0"));
+  }
+  // No group matches any token.
+  if (!token.empty()) {
+    return call.Fail(InvalidParam(
+        "group_next_token", "invalid group_next_token '" + token + "'. were rule groups changed?"));
+  }
+  call.Success("{\"groups\":[]}");
+}
+
+// /api/v1/alerts: no alerting rules, so no active alerts.
+void Alerts(const Call& call) { call.Success("{\"alerts\":[]}"); }
+
+// Prometheus's build information with the version otter's API follows, plus otter's own name
+// and version (as Mimir adds "application"). No "features": Grafana reads them only from Mimir,
+// and otter has no ruler API to announce.
+void BuildInfo(const Call& call) {
+  JsonWriter w;
+  w.BeginObject().Key("version").String(kCompatiblePrometheusVersion);
+  w.Key("revision").String("").Key("branch").String("").Key("buildUser").String("");
+  w.Key("buildDate").String("").Key("goVersion").String("");
+  w.Key("application").String("otter").Key("applicationVersion").String(kVersion);
+  w.EndObject();
+  call.Success(w.str());
+}
+
+// Path pattern -> handler and the methods Prometheus registers it for (web/api/v1's Register).
+struct Route {
+  std::string_view pattern;
+  bool post;  // POST allowed besides GET
+  void (*handler)(const Call&);
+};
+
+constexpr Route kRoutes[] = {
+    {"/api/v1/query", true, Query},
+    {"/api/v1/query_range", true, QueryRange},
+    {"/api/v1/query_exemplars", true, QueryExemplars},
+    {"/api/v1/series", true, Series},
+    {"/api/v1/labels", true, LabelNames},
+    {"/api/v1/label/{name}/values", false, LabelValues},
+    {"/api/v1/metadata", false, Metadata},
+    {"/api/v1/rules", false, Rules},
+    {"/api/v1/alerts", false, Alerts},
+    {"/api/v1/status/buildinfo", false, BuildInfo},
 };
 
 }  // namespace
@@ -345,215 +617,23 @@ struct Call {
 void PrometheusApi::Handle(const net::HttpRequest& request, net::HttpResponse* out,
                            std::chrono::steady_clock::time_point received) const {
   std::string_view path = request.path();
-  if (request.method != "GET" && request.method != "POST") {
-    WriteError({"bad_data", "method " + request.method + " not allowed"}, out);
-    out->status = 405;
+  PathVars vars;
+  const Route* route = FindRoute(kRoutes, path, &vars);
+  if (route == nullptr) {
+    return WriteError({"not_found", "unknown API endpoint " + GoQuote(path)}, out);
+  }
+  if (request.method != "GET" && !(route->post && request.method == "POST")) {
+    // httprouter's answer for a known path and another method.
+    *out = net::HttpResponse::Text(405, "Method Not Allowed\n");
+    out->SetHeader("Allow", route->post ? "GET, OPTIONS, POST" : "GET, OPTIONS");
     return;
   }
-  auto params_or = HttpParams::FromRequest(request);
-  if (!params_or.ok()) {
-    WriteError(
-        {"bad_data", "error parsing form values: " + std::string(params_or.status().message())},
-        out);
-    return;
+  auto params = HttpParams::FromRequest(request);
+  if (!params.ok()) {
+    return WriteError(
+        {"bad_data", "error parsing form values: " + std::string(params.status().message())}, out);
   }
-  const HttpParams& params = *params_or;
-  Call call{params};
-  auto fail = [&](const ApiError& e) { WriteError(e, out); };
-
-  auto deadline_for = [&](std::optional<ApiError>* err) {
-    auto timeout = options_.query_timeout;
-    if (auto to = params.Get("timeout"); to && !to->empty()) {
-      auto d = ParsePromDurationMillis(*to);
-      if (!d.ok()) {
-        if (err) *err = InvalidParam("timeout", d.status().message());
-      } else {
-        timeout = std::min(timeout, std::chrono::milliseconds(*d));
-      }
-    }
-    return received + timeout;
-  };
-  // Series and label lookups read the index only; they still answer a timeout when they ran
-  // past the deadline (Prometheus cancels them by context).
-  auto timed_out = [&] { return std::chrono::steady_clock::now() >= deadline_for(nullptr); };
-
-  if (path == "/api/v1/query") {
-    int64_t t;
-    if (auto e = call.Time("time", options_.now(), &t)) return fail(*e);
-    std::optional<ApiError> err;
-    auto deadline = deadline_for(&err);
-    if (err) return fail(*err);
-    auto expr = promql::ParseExpr(params.GetOr("query", ""));
-    if (!expr.ok()) return fail(InvalidParam("query", expr.status().message()));
-    auto v = engine_.ExecInstant(**expr, t, deadline);
-    if (!v.ok()) return fail(FromStatus(v.status()));
-    return WriteSuccess(QueryData(*v, t), out);
-  }
-
-  if (path == "/api/v1/query_range") {
-    auto start = ParsePromTimeMillis(params.GetOr("start", ""));
-    if (!start.ok()) return fail(InvalidParam("start", start.status().message()));
-    auto end = ParsePromTimeMillis(params.GetOr("end", ""));
-    if (!end.ok()) return fail(InvalidParam("end", end.status().message()));
-    if (*end < *start)
-      return fail(InvalidParam("end", "end timestamp must not be before start time"));
-    auto step = ParsePromDurationMillis(params.GetOr("step", ""));
-    if (!step.ok()) return fail(InvalidParam("step", step.status().message()));
-    if (*step <= 0) {
-      return fail(InvalidParam(
-          "step",
-          "zero or negative query resolution step widths are not accepted. Try a positive "
-          "integer"));
-    }
-    if ((*end - *start) / *step > 11000) {
-      return fail({"bad_data",
-                   "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing "
-                   "the query resolution (?step=XX)"});
-    }
-    std::optional<ApiError> err;
-    auto deadline = deadline_for(&err);
-    if (err) return fail(*err);
-    auto expr = promql::ParseExpr(params.GetOr("query", ""));
-    if (!expr.ok()) return fail(InvalidParam("query", expr.status().message()));
-    if ((*expr)->type != promql::ValueType::kScalar &&
-        (*expr)->type != promql::ValueType::kVector) {
-      return fail(
-          InvalidParam("query", "invalid expression type \"" +
-                                    std::string(promql::DocumentedTypeName((*expr)->type)) +
-                                    "\" for range query, must be Scalar or instant Vector"));
-    }
-    auto m = engine_.ExecRange(**expr, *start, *end, *step, deadline);
-    if (!m.ok()) return fail(FromStatus(m.status()));
-    JsonWriter w;
-    w.BeginObject().Key("resultType").String("matrix").Key("result");
-    WriteMatrix(w, *m);
-    w.EndObject();
-    return WriteSuccess(w.str(), out);
-  }
-
-  if (path == "/api/v1/series") {
-    if (params.GetAll("match[]").empty())
-      return fail({"bad_data", "no match[] parameter provided"});
-    int64_t start, end;
-    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
-    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
-    std::vector<store::Matchers> sets;
-    if (auto e = call.MatchSets(&sets, true)) return fail(*e);
-    auto series = querier_.Series(sets, start, end);
-    if (!series.ok()) return fail(FromStatus(series.status()));
-    if (timed_out()) return fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
-    JsonWriter w;
-    w.BeginArray();
-    for (const auto& l : *series) WriteLabels(w, l);
-    w.EndArray();
-    return WriteSuccess(w.str(), out);
-  }
-
-  constexpr std::string_view kLabelPrefix = "/api/v1/label/";
-  constexpr std::string_view kValuesSuffix = "/values";
-  bool is_values = path.size() > kLabelPrefix.size() + kValuesSuffix.size() &&
-                   path.substr(0, kLabelPrefix.size()) == kLabelPrefix &&
-                   path.substr(path.size() - kValuesSuffix.size()) == kValuesSuffix;
-  if (path == "/api/v1/labels" || is_values) {
-    int64_t start, end;
-    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
-    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
-    std::vector<store::Matchers> sets;
-    if (auto e = call.MatchSets(&sets, false)) return fail(*e);
-    StatusOr<std::vector<std::string>> names = std::vector<std::string>{};
-    if (is_values) {
-      std::string_view raw = path.substr(kLabelPrefix.size(),
-                                         path.size() - kLabelPrefix.size() - kValuesSuffix.size());
-      auto name = UrlDecode(raw);
-      if (!name.ok() || !IsValidLabelName(*name))
-        return fail({"bad_data", "invalid label name: " + GoQuote(name.ok() ? *name : raw)});
-      names = querier_.LabelValues(*name, sets, start, end);
-    } else {
-      names = querier_.LabelNames(sets, start, end);
-    }
-    if (!names.ok()) return fail(FromStatus(names.status()));
-    if (timed_out()) return fail(FromStatus(DeadlineExceeded(std::string(promql::kTimedOut))));
-    JsonWriter w;
-    w.BeginArray();
-    for (const auto& n : *names) w.String(n);
-    w.EndArray();
-    return WriteSuccess(w.str(), out);
-  }
-
-  if (path == "/api/v1/metadata") {
-    size_t limit = 0;
-    if (auto l = params.Get("limit"); l && !l->empty()) {
-      char* end = nullptr;
-      long v = std::strtol(l->c_str(), &end, 10);
-      if (end != l->c_str() + l->size()) return fail({"bad_data", "limit must be a number"});
-      limit = v < 0 ? 0 : static_cast<size_t>(v);
-    }
-    auto md = querier_.Metadata(params.GetOr("metric", ""), limit);
-    JsonWriter w;
-    w.BeginObject();
-    for (const auto& [name, list] : md) {
-      w.Key(name).BeginArray();
-      for (const auto& m : list) {
-        w.BeginObject().Key("type").String(m.type).Key("help").String(m.help);
-        w.Key("unit").String(m.unit).EndObject();
-      }
-      w.EndArray();
-    }
-    w.EndObject();
-    return WriteSuccess(w.str(), out);
-  }
-
-  if (path == "/api/v1/query_exemplars") {
-    int64_t start, end;
-    if (auto e = call.Time("start", kMinTimeMs, &start)) return fail(*e);
-    if (auto e = call.Time("end", kMaxTimeMs, &end)) return fail(*e);
-    if (end < start) return fail({"bad_data", "end timestamp must not be before start timestamp"});
-    auto expr = promql::ParseExpr(params.GetOr("query", ""));
-    if (!expr.ok()) return fail({"bad_data", std::string(expr.status().message())});
-    std::vector<store::Matchers> sets;
-    promql::CollectSelectors(**expr, &sets);
-    JsonWriter w;
-    w.BeginArray();
-    if (!sets.empty()) {
-      auto ex = querier_.Exemplars(sets, start, end);
-      if (!ex.ok()) return fail(FromStatus(ex.status()));
-      for (const auto& s : *ex) {
-        w.BeginObject().Key("seriesLabels");
-        WriteLabels(w, s.series_labels);
-        w.Key("exemplars").BeginArray();
-        for (const auto& e : s.exemplars) {
-          w.BeginObject().Key("labels");
-          WriteLabels(w, e.labels);
-          w.Key("value").String(FormatPromFloat(e.value));
-          w.Key("timestamp").Raw(TimeJson(e.t_ms)).EndObject();
-        }
-        w.EndArray().EndObject();
-      }
-    }
-    w.EndArray();
-    return WriteSuccess(w.str(), out);
-  }
-
-  if (path == "/api/v1/status/buildinfo") {
-    JsonWriter w;
-    w.BeginObject()
-        .Key("version")
-        .String("2.42.0")
-        .Key("revision")
-        .String("otter")
-        .Key("branch")
-        .String("otter")
-        .Key("buildUser")
-        .String("otter")
-        .Key("buildDate")
-        .String("")
-        .Key("goVersion")
-        .String("")
-        .EndObject();
-    return WriteSuccess(w.str(), out);
-  }
-
-  fail({"not_found", "unknown API endpoint " + GoQuote(path)});
+  route->handler(Call{querier_, engine_, options_, *params, vars, received, out});
 }
 
 }  // namespace otter::query

@@ -50,11 +50,12 @@ class PrometheusApiTest : public ::testing::Test {
   std::unique_ptr<PrometheusApi> api_;
 };
 
-std::string ContentType(const net::HttpResponse& r) {
+std::string Header(const net::HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
-    if (k == "Content-Type") return v;
+    if (k == name) return v;
   return "";
 }
+std::string ContentType(const net::HttpResponse& r) { return Header(r, "Content-Type"); }
 
 TEST_F(PrometheusApiTest, SeriesAndLabelLookupsAnswerTimeoutPastTheDeadline) {
   options_.query_timeout = std::chrono::milliseconds(0);
@@ -215,9 +216,9 @@ TEST_F(PrometheusApiTest, MetadataExemplarsBuildinfo) {
       "\"timestamp\":1700000000.123}]}]}");
   auto b = Get("/api/v1/status/buildinfo");
   EXPECT_EQ(b.status, 200);
-  EXPECT_EQ(b.body,
-            "{\"status\":\"success\",\"data\":{\"version\":\"2.42.0\",\"revision\":\"otter\","
-            "\"branch\":\"otter\",\"buildUser\":\"otter\",\"buildDate\":\"\",\"goVersion\":\"\"}}");
+  EXPECT_EQ(b.body, R"({"status":"success","data":{"version":"3.0.0","revision":"","branch":"",)"
+                    R"("buildUser":"","buildDate":"","goVersion":"","application":"otter",)"
+                    R"("applicationVersion":"0.1.0"}})");
 }
 
 TEST(PrometheusApiParams, TimesAndDurations) {
@@ -228,6 +229,85 @@ TEST(PrometheusApiParams, TimesAndDurations) {
   EXPECT_EQ(*ParsePromDurationMillis("1.5"), 1500);
   EXPECT_EQ(*ParsePromDurationMillis("1h30m"), 5400000);
   EXPECT_FALSE(ParsePromDurationMillis("5x").ok());
+}
+
+}  // namespace
+}  // namespace otter::query
+
+namespace otter::query {
+namespace {
+
+// No rules exist: /rules and /alerts answer as a Prometheus without rule files, and validate
+// their filters as Prometheus does, in its order.
+TEST_F(PrometheusApiTest, RulesAndAlertsWithoutRules) {
+  // Grafana's loadRules() and the alerting list.
+  auto r = Get("/api/v1/rules");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(ContentType(r), "application/json");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"groups":[]}})");
+  EXPECT_EQ(Get("/api/v1/rules?type=ALERT&exclude_alerts=TRUE&group_limit=5"
+                "&rule_name%5B%5D=x&rule_group%5B%5D=g&file%5B%5D=f.yml&match%5B%5D=up")
+                .body,
+            R"({"status":"success","data":{"groups":[]}})");
+  EXPECT_EQ(Get("/api/v1/alerts").body, R"({"status":"success","data":{"alerts":[]}})");
+
+  struct Case {
+    std::string target;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"/api/v1/rules?type=recording", R"(invalid parameter \"type\": not supported value )"
+                                       R"(\"recording\")"},
+      {"/api/v1/rules?exclude_alerts=maybe",
+       R"(invalid parameter \"exclude_alerts\": error converting exclude_alerts: )"
+       R"(strconv.ParseBool: parsing \"maybe\": invalid syntax)"},
+      {"/api/v1/rules?group_next_token=abc",
+       R"(invalid parameter \"group_next_token\": group_limit needs to be present in order to )"
+       R"(paginate over the groups)"},
+      {"/api/v1/rules?group_limit=x",
+       R"(invalid parameter \"group_limit\": group_limit needs to be a valid number: )"
+       R"(strconv.ParseInt: parsing \"x\": invalid syntax)"},
+      {"/api/v1/rules?group_limit=0",
+       R"(invalid parameter \"group_limit\": group_limit needs to be greater than 0)"},
+      {"/api/v1/rules?group_limit=2&group_next_token=abc",
+       R"(invalid parameter \"group_next_token\": invalid group_next_token 'abc'. were rule )"
+       R"(groups changed?)"},
+  };
+  for (const Case& c : cases) {
+    r = Get(c.target);
+    EXPECT_EQ(r.status, 400) << c.target;
+    EXPECT_EQ(r.body, R"({"status":"error","errorType":"bad_data","error":")" + c.error + "\"}")
+        << c.target;
+  }
+  // A bad match[] fails before the other filters.
+  r = Get("/api/v1/rules?match%5B%5D=%7B&type=x");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"("errorType":"bad_data")"), std::string::npos);
+  EXPECT_EQ(r.body.find("type"), std::string::npos) << r.body;
+}
+
+TEST_F(PrometheusApiTest, MethodsPerRoute) {
+  auto r = Post("/api/v1/rules", "");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.body, "Method Not Allowed\n");
+  EXPECT_EQ(Header(r, "Allow"), "GET, OPTIONS");
+  EXPECT_EQ(Post("/api/v1/status/buildinfo", "").status, 405);
+  EXPECT_EQ(Post("/api/v1/label/job/values", "").status, 405);
+  EXPECT_EQ(Post("/api/v1/labels", "").status, 200);
+  net::HttpRequest req;
+  req.method = "PUT";
+  req.target = "/api/v1/query";
+  net::HttpResponse resp;
+  api_->Handle(req, &resp);
+  EXPECT_EQ(resp.status, 405);
+  EXPECT_EQ(Header(resp, "Allow"), "GET, OPTIONS, POST");
+}
+
+// Grafana's areExemplarsAvailable(): query=test with start/end in milliseconds.
+TEST_F(PrometheusApiTest, GrafanaExemplarProbe) {
+  auto r = Get("/api/v1/query_exemplars?query=test&start=1700000000000&end=1700001800000");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"status":"success","data":[]})");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
+#include "query/loki_tail.h"
 #include "query/prometheus_api.h"
 
 namespace otter::query {
@@ -27,6 +28,11 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   lo.timeout = options_.timeout;
   lo.max_entries = options_.max_log_entries;
   loki_ = std::make_unique<LokiApi>(logs, lo);
+  LokiTail::Options to;
+  to.max_tails = options_.max_tails;
+  to.history_timeout = options_.timeout;
+  to.max_history_entries = options_.max_log_entries;
+  tail_ = std::make_unique<LokiTail>(logs, to);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
       latency_[i] = &options_.metrics->GetHistogram(
@@ -71,7 +77,9 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
 bool QueryServer::IsScan(std::string_view path) {
   // index/stats reads every entry in its range too.
   return path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range" ||
-         path == "/loki/api/v1/index/stats" || path == "/api/traces" || path == "/api/dependencies";
+         path == "/loki/api/v1/index/stats" || path == "/api/traces" ||
+         path == "/api/dependencies" || path == "/api/v3/traces" ||
+         path == "/api/v3/trace-summaries";
 }
 
 void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
@@ -92,11 +100,25 @@ void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponde
   pool.cv.notify_one();
 }
 
+std::optional<net::HttpResponse> QueryServer::Upgrade(const net::HttpRequest& request,
+                                                      std::shared_ptr<net::WebSocket> socket) {
+  if (request.path() != "/loki/api/v1/tail")
+    return net::HttpResponse::Text(400, "WebSocket is only served on /loki/api/v1/tail\n");
+  auto tail = loki_->ParseTail(request);
+  Status s = tail.ok() ? tail_->Open(std::move(*tail), std::move(socket)) : tail.status();
+  if (s.ok()) return std::nullopt;
+  return net::HttpResponse::Text(s.code() == StatusCode::kUnavailable ? 503 : 400,
+                                 std::string(s.message()) + "\n");
+}
+
 Status QueryServer::Start() {
   net::HttpServerOptions ho;
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
+  ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
+    return Upgrade(req, std::move(socket));
+  };
   http_ = std::make_unique<net::HttpServer>(
       ho, [this](net::HttpRequest&& req, net::HttpResponder respond) {
         Pool& pool = IsScan(req.path()) ? scan_ : general_;
@@ -141,6 +163,7 @@ void QueryServer::Stop() {
   }
   StopPool(general_);
   StopPool(scan_);
+  tail_->Stop();
   if (http_) http_->Stop();
 }
 

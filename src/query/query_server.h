@@ -1,5 +1,6 @@
 // QueryServer: the HTTP endpoint of the query APIs — Jaeger (/api/...), Prometheus
-// (/api/v1/...) and Loki (/loki/api/v1/...) over the store's queriers, on one port. Queries run
+// (/api/v1/...) and Loki (/loki/api/v1/..., live tail over a WebSocket) over the store's
+// queriers, on one port. Queries run
 // on a bounded pool of worker threads (never on the HTTP I/O threads); when all workers are busy
 // and the backlog is full, a request gets 503 at once.
 // Thread-safety: Start/Stop by the owner; requests are served concurrently.
@@ -26,6 +27,7 @@ namespace otter::query {
 class JaegerApi;
 class PrometheusApi;
 class LokiApi;
+class LokiTail;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -35,6 +37,7 @@ struct QueryServerOptions {
   size_t max_traces = 1'000'000;       // a Jaeger search's candidate budget
   int threads = 2;                     // workers for every other request
   int scan_threads = 1;                // workers for LogQL, trace search and dependencies
+  size_t max_tails = 10;               // open Loki live tails (max_concurrent_tail_requests)
   size_t max_backlog = 256;            // requests waiting for a worker, per pool
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;  // optional
@@ -71,6 +74,9 @@ class QueryServer {
     std::vector<std::thread> workers;
   };
   void Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond);
+  // A WebSocket upgrade: Loki's live tail, the only WebSocket path.
+  std::optional<net::HttpResponse> Upgrade(const net::HttpRequest& request,
+                                           std::shared_ptr<net::WebSocket> socket);
   static void WorkerLoop(Pool& pool);
   static void StopPool(Pool& pool);
 
@@ -78,6 +84,7 @@ class QueryServer {
   std::unique_ptr<JaegerApi> jaeger_;
   std::unique_ptr<PrometheusApi> prometheus_;
   std::unique_ptr<LokiApi> loki_;
+  std::unique_ptr<LokiTail> tail_;
   std::unique_ptr<net::HttpServer> http_;
 
   Pool general_;

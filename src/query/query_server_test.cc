@@ -143,7 +143,10 @@ TEST(QueryServerRouting, ScanPoolTakesTheQueriesThatScan) {
   EXPECT_TRUE(QueryServer::IsScan("/loki/api/v1/index/stats"));
   EXPECT_TRUE(QueryServer::IsScan("/api/dependencies"));
   EXPECT_TRUE(QueryServer::IsScan("/api/traces"));
+  EXPECT_TRUE(QueryServer::IsScan("/api/v3/traces"));
+  EXPECT_TRUE(QueryServer::IsScan("/api/v3/trace-summaries"));
   EXPECT_FALSE(QueryServer::IsScan("/api/traces/0123456789abcdef"));
+  EXPECT_FALSE(QueryServer::IsScan("/api/v3/traces/0123456789abcdef"));
   EXPECT_FALSE(QueryServer::IsScan("/api/v1/query"));
   EXPECT_FALSE(QueryServer::IsScan("/api/v1/query_range"));
   EXPECT_FALSE(QueryServer::IsScan("/loki/api/v1/labels"));

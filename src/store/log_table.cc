@@ -289,8 +289,43 @@ LogTable::LogTable() : active_(std::make_shared<Head>()) {}
 LogTable::~LogTable() = default;
 
 void LogTable::Apply(pdata::LogBatch&& batch) {
+  if (watch_count_.load(std::memory_order_relaxed) > 0) Notify(batch);
   std::unique_lock lock(mu_);
   active_->Add(std::move(batch));
+}
+
+class LogTable::WatchHandle final : public LogWatch {
+ public:
+  WatchHandle(LogTable& table, std::list<Watcher>::iterator it) : table_(table), it_(it) {}
+  ~WatchHandle() override {
+    std::lock_guard lock(table_.watch_mu_);
+    table_.watchers_.erase(it_);
+    table_.watch_count_.store(table_.watchers_.size());
+  }
+
+ private:
+  LogTable& table_;
+  std::list<Watcher>::iterator it_;
+};
+
+std::unique_ptr<LogWatch> LogTable::Watch(Matchers stream_matchers, LogWatchFn fn) {
+  std::lock_guard lock(watch_mu_);
+  auto it = watchers_.insert(watchers_.end(), Watcher{std::move(stream_matchers), std::move(fn)});
+  watch_count_.store(watchers_.size());
+  return std::make_unique<WatchHandle>(*this, it);
+}
+
+void LogTable::Notify(const pdata::LogBatch& batch) {
+  std::lock_guard lock(watch_mu_);
+  for (const auto& rl : batch.resources()) {
+    const Labels labels = LokiStreamLabels(rl.resource);
+    for (const Watcher& w : watchers_) {
+      if (!MatchesAll(w.matchers, labels)) continue;
+      for (const auto& sl : rl.scope_logs)
+        for (const auto& record : sl.log_records)
+          w.fn(labels, LokiEntry(rl.resource, sl.scope, record));
+    }
+  }
 }
 
 void LogTable::Freeze() {

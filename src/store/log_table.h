@@ -4,11 +4,14 @@
 // (docs/storage.md, "Logs"). The OTLP → Loki mapping (stream labels, line, structured metadata)
 // is here too.
 // Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
-// flusher, queries from any thread; mu_ guards the head pointers and the block list.
+// flusher, queries from any thread; mu_ guards the head pointers and the block list, watch_mu_
+// the live-tail watches (called from Apply, on the writer thread).
 #pragma once
 
 #include <atomic>
+#include <list>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <vector>
 
@@ -63,6 +66,7 @@ class LogTable final : public LogQuerier {
                                                  int64_t end_ns) override;
   StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets, int64_t start_ns,
                                        int64_t end_ns) override;
+  std::unique_ptr<LogWatch> Watch(Matchers stream_matchers, LogWatchFn fn) override;
 
   // Entries one Select may collect before failing with ResourceExhausted.
   static constexpr size_t kMaxSelectEntries = 5'000'000;
@@ -78,6 +82,18 @@ class LogTable final : public LogQuerier {
   // Calls fn(labels) for each stream (heads and blocks) overlapping the range.
   void ForEachStream(int64_t start_ns, int64_t end_ns,
                      const std::function<void(const Labels&)>& fn) const;
+
+  // Calls the watches with the entries of `batch` (about to be applied).
+  void Notify(const pdata::LogBatch& batch);
+
+  struct Watcher {
+    Matchers matchers;
+    LogWatchFn fn;
+  };
+  class WatchHandle;
+  std::mutex watch_mu_;                 // held while a watch runs
+  std::list<Watcher> watchers_;         // GUARDED_BY(watch_mu_)
+  std::atomic<size_t> watch_count_{0};  // watchers_.size(), read without the lock
 
   mutable std::shared_mutex mu_;
   std::shared_ptr<Head> active_;                      // GUARDED_BY(mu_)

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,6 +144,14 @@ struct LogSelect {
 // One entry of a scan, with the labels of its stream (valid during the call).
 using LogVisitor = std::function<bool(const Labels& stream, LogEntry&& entry)>;
 
+// A live-tail subscription (Loki's tail): while it exists, the store calls its function with each
+// entry it stores whose stream matches. Destroying it ends the calls, waiting for one in progress.
+class LogWatch {
+ public:
+  virtual ~LogWatch() = default;
+};
+using LogWatchFn = std::function<void(const Labels& stream, LogEntry&& entry)>;
+
 class LogQuerier {
  public:
   virtual ~LogQuerier() = default;
@@ -159,6 +168,9 @@ class LogQuerier {
                                                          int64_t end_ns) = 0;
   virtual StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets,
                                                int64_t start_ns, int64_t end_ns) = 0;
+  // Entries stored from now on, in the order they are stored, as long as the result lives. `fn`
+  // runs on the store's writer thread: it must be quick and must not call into the store.
+  virtual std::unique_ptr<LogWatch> Watch(Matchers stream_matchers, LogWatchFn fn) = 0;
 };
 
 // ---------------------------------------------------------------- traces (Jaeger model)

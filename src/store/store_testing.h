@@ -1,5 +1,5 @@
-// Helpers for tests and benchmarks of the store: a silent logger, a synchronous write, and
-// recognisable trace ids.
+// Helpers for tests and benchmarks of the store: a silent logger, a synchronous write, a store
+// for query tests, and recognisable trace ids.
 #pragma once
 
 #include <spdlog/sinks/null_sink.h>
@@ -7,6 +7,7 @@
 
 #include <future>
 #include <memory>
+#include <string>
 
 #include "store/store.h"
 
@@ -23,6 +24,16 @@ Status WriteSync(store::Store& store, B&& batch) {
   auto f = p.get_future();
   store.Write(std::move(batch), Completion([&p](Status s) { p.set_value(std::move(s)); }));
   return f.get();
+}
+
+// A store in `directory` that keeps everything (no retention) and does not fsync: for tests
+// that load fixed data and query it.
+inline StatusOr<std::unique_ptr<store::Store>> OpenQueryTestStore(const std::string& directory) {
+  store::StoreOptions o;
+  o.directory = directory;
+  o.retention = std::chrono::milliseconds(0);
+  o.sync = false;
+  return store::Store::Open(o, NullLogger(), nullptr);
 }
 
 // A trace id of sixteen `b` bytes.

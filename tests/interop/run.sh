@@ -44,6 +44,8 @@ fi
 while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(OTEL_[A-Za-z0-9_]*\)=.*/\1/p')
 
 export OTTER_BIN="$otter"
+# The live-tail test uses node's own WebSocket client (undici), behind a flag in node 20.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-websocket"
 exec node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./summary_reporter.mjs --test-reporter-destination=stdout \

@@ -487,6 +487,49 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       assert.deepEqual(range.trim().split('\n'), expectedLines);
     }));
 
+  // ---- live tail ---------------------------------------------------------------------------------
+
+  test('Loki live tail over a WebSocket (undici\'s client): history first, then each log as it is stored',
+    { timeout: 30000 }, onFailure(async () => {
+      assert.equal(typeof WebSocket, 'function', 'run with --experimental-websocket (run.sh sets it)');
+      const service = 'tail-svc';
+      const postLog = async (tsMs, body, attrs = []) => {
+        const res = await fetch(`http://127.0.0.1:${otter.ports[1]}/v1/logs`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ resourceLogs: [{
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+            scopeLogs: [{ logRecords: [{ timeUnixNano: nsOf(tsMs), body: { stringValue: body }, attributes: attrs }] }],
+          }] }),
+        });
+        assert.equal(res.status, 200, await res.text());
+      };
+      const t0 = Date.now() - 5000;
+      await postLog(t0, 'cart 1 created');
+      await postLog(t0 + 1, 'cart 1 paid');
+      const params = new URLSearchParams({ query: `{service_name="${service}"} |= "paid"`, limit: '10' });
+      const ws = new WebSocket(`ws://127.0.0.1:${otter.ports[4]}/loki/api/v1/tail?${params}`);
+      const messages = [];
+      let wake = () => {};
+      ws.addEventListener('message', (ev) => { messages.push(JSON.parse(ev.data)); wake(); });
+      const next = async () => {
+        const deadline = Date.now() + 10000;
+        while (!messages.length) {
+          assert.ok(Date.now() < deadline, 'no tail message within 10 s');
+          await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 200); });
+        }
+        return messages.shift();
+      };
+      await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+      const entries = (m) => m.streams.map((st) => [st.stream, st.values]);
+      assert.deepEqual(entries(await next()),
+        [[{ service_name: service }, [[nsOf(t0 + 1), 'cart 1 paid']]]]);
+      await postLog(t0 + 2, 'cart 2 created');
+      await postLog(t0 + 3, 'cart 2 paid', [{ key: 'user', value: { stringValue: 'u7' } }]);
+      assert.deepEqual(entries(await next()),
+        [[{ service_name: service, user: 'u7' }, [[nsOf(t0 + 3), 'cart 2 paid']]]]);
+      ws.close(1000);
+    }));
+
   test('buildinfo answers like Prometheus', onFailure(async () => {
     const b = await getJson('/api/v1/status/buildinfo');
     assert.equal(b.status, 'success');

@@ -42,6 +42,8 @@ Status StoreExporterConfig::Validate() const {
     return InvalidArgument("query::threads must be between 1 and 64");
   if (query.scan_threads <= 0 || query.scan_threads > 64)
     return InvalidArgument("query::scan_threads must be between 1 and 64");
+  if (query.max_concurrent_tail_requests < 0)
+    return InvalidArgument("query::max_concurrent_tail_requests must not be negative");
   return Status::Ok();
 }
 
@@ -67,7 +69,10 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("threads", &Q::threads, "queries evaluated concurrently")
           .Field("scan_threads", &Q::scan_threads,
                  "workers of their own for the queries that scan stored data (LogQL, Jaeger "
-                 "trace search and dependencies), so that they cannot hold up the others");
+                 "trace search and dependencies), so that they cannot hold up the others")
+          .Field("max_concurrent_tail_requests", &Q::max_concurrent_tail_requests,
+                 "Loki live tails (/loki/api/v1/tail WebSockets) open at once; 0 refuses "
+                 "every tail");
   static const config::Table<C> table =
       config::Table<C>()
           .Field("directory", &C::directory, "data directory (created if missing)")

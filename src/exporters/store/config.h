@@ -17,8 +17,9 @@ struct StoreQueryConfig {
   int64_t max_samples = 50'000'000;
   int64_t max_log_entries = 5'000'000;
   int64_t max_traces = 1'000'000;
-  int32_t threads = 2;       // query workers
-  int32_t scan_threads = 1;  // workers for LogQL, trace search and dependencies
+  int32_t threads = 2;                        // query workers
+  int32_t scan_threads = 1;                   // workers for LogQL, trace search and dependencies
+  int32_t max_concurrent_tail_requests = 10;  // open Loki live tails
 };
 
 struct StoreExporterConfig : ComponentConfig {

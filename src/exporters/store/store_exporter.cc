@@ -41,6 +41,7 @@ Status StoreExporter::Start() {
     q.max_traces = static_cast<size_t>(config_.query.max_traces);
     q.threads = config_.query.threads;
     q.scan_threads = config_.query.scan_threads;
+    q.max_tails = static_cast<size_t>(config_.query.max_concurrent_tail_requests);
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),

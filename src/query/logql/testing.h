@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -20,6 +21,8 @@ class FakeLogQuerier : public store::LogQuerier {
   void Add(store::Labels labels, int64_t ts_ns, std::string line, store::Labels metadata = {}) {
     store::SortLabels(labels);
     store::SortLabels(metadata);
+    for (const auto& w : watches_)
+      if (store::MatchesAll(w->matchers, labels)) w->fn(labels, {ts_ns, line, metadata});
     for (auto& s : streams_) {
       if (s.labels == labels) {
         s.entries.push_back({ts_ns, std::move(line), std::move(metadata)});
@@ -124,12 +127,29 @@ class FakeLogQuerier : public store::LogQuerier {
     return out;
   }
 
+  std::unique_ptr<store::LogWatch> Watch(store::Matchers stream_matchers,
+                                         store::LogWatchFn fn) override {
+    auto h = std::make_unique<WatchHandle>(*this, std::move(stream_matchers), std::move(fn));
+    watches_.push_back(h.get());
+    return h;
+  }
+
   std::vector<store::LogSelect> selects;
   size_t scanned = 0;  // entries Scan passed to its callers
   Status fail;         // returned by Select when not OK
 
  private:
+  struct WatchHandle : store::LogWatch {
+    WatchHandle(FakeLogQuerier& q, store::Matchers m, store::LogWatchFn f)
+        : querier(q), matchers(std::move(m)), fn(std::move(f)) {}
+    ~WatchHandle() override { std::erase(querier.watches_, this); }
+    FakeLogQuerier& querier;
+    store::Matchers matchers;
+    store::LogWatchFn fn;
+  };
+
   std::vector<store::LogStream> streams_;
+  std::vector<WatchHandle*> watches_;
 };
 
 }  // namespace otter::query::logql::testing
