@@ -329,6 +329,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     Vector& vec = swap ? rhs.vector : lhs.vector;
     double s = swap ? lhs.scalar : rhs.scalar;
     for (auto& e : vec) {
+      if (e.h) {
+        auto h = swap ? HistogramArithmetic(op, nullptr, s, e.h.get(), 0)
+                      : HistogramArithmetic(op, e.h.get(), 0, nullptr, s);
+        if (!h || n.return_bool) continue;
+        out.vector.emplace_back(DropMetricName(std::move(e.metric)), 0, t, std::move(h));
+        continue;
+      }
       double l = swap ? s : e.v, r = swap ? e.v : s;
       auto [v, keep] = ApplyOp(op, l, r);
       if (IsComparison(op) && swap) v = e.v;  // the vector's value is kept
@@ -392,6 +399,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     auto it = one_by_sig.find(sig);
     if (it == one_by_sig.end()) continue;
     const Element& o = one[it->second];
+    std::shared_ptr<const store::NativeHistogram> hist;
+    if (e.h || o.h) {
+      const Element& l = swapped ? o : e;
+      const Element& r = swapped ? e : o;
+      hist = HistogramArithmetic(op, l.h.get(), l.v, r.h.get(), r.v);
+      if (!hist || n.return_bool) continue;
+    }
     double l = swapped ? o.v : e.v, r = swapped ? e.v : o.v;
     auto [v, keep] = ApplyOp(op, l, r);
     if (IsComparison(op) && swapped) v = e.v;
@@ -412,7 +426,7 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     } else if (!inserted_metrics.insert(store::HashLabels(metric)).second) {
       return ExecError("multiple matches for labels: grouping labels must ensure unique matches");
     }
-    out.vector.push_back(Element{std::move(metric), v, t});
+    out.vector.push_back(Element{std::move(metric), v, t, std::move(hist)});
   }
   return out;
 }

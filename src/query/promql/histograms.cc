@@ -142,6 +142,27 @@ bool HistogramRange(std::string_view f, const std::vector<Point>& points, int64_
   return true;
 }
 
+std::shared_ptr<const store::NativeHistogram> HistogramArithmetic(BinOp op,
+                                                                  const store::NativeHistogram* lh,
+                                                                  double lv,
+                                                                  const store::NativeHistogram* rh,
+                                                                  double rv) {
+  std::optional<store::NativeHistogram> h;
+  if (lh && rh) {
+    if (op == BinOp::kAdd) h = store::NativeHistogram(*lh).Add(*rh);
+    if (op == BinOp::kSub) h = store::NativeHistogram(*lh).Sub(*rh);
+  } else if (lh) {
+    if (op == BinOp::kMul) h = store::NativeHistogram(*lh).Mul(rv);
+    if (op == BinOp::kDiv) h = store::NativeHistogram(*lh).Mul(1 / rv);
+  } else if (rh && op == BinOp::kMul) {
+    h = store::NativeHistogram(*rh).Mul(lv);
+  }
+  if (!h) return nullptr;
+  h->hint = store::NativeHistogram::ResetHint::kGauge;
+  h->Compact();
+  return std::make_shared<const store::NativeHistogram>(std::move(*h));
+}
+
 store::NativeHistogram SumHistograms(const std::vector<const store::NativeHistogram*>& in,
                                      bool average) {
   store::NativeHistogram sum = *in.front();

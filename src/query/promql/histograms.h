@@ -33,6 +33,15 @@ Vector HistogramFraction(double lower, double upper, const Vector& in, int64_t t
 bool HistogramRange(std::string_view f, const std::vector<Point>& points, int64_t range_start_ms,
                     int64_t range_end_ms, store::NativeHistogram* out);
 
+// `lhs op rhs` where a side is a native histogram (null: that side is the float lv / rv):
+// histogram ± histogram, histogram × float, float × histogram and histogram / float, as
+// Prometheus allows; nullptr for every other combination (Prometheus leaves the element out).
+std::shared_ptr<const store::NativeHistogram> HistogramArithmetic(BinOp op,
+                                                                  const store::NativeHistogram* lh,
+                                                                  double lv,
+                                                                  const store::NativeHistogram* rh,
+                                                                  double rv);
+
 // sum / avg of the histogram elements of one aggregation group.
 store::NativeHistogram SumHistograms(const std::vector<const store::NativeHistogram*>& in,
                                      bool average);

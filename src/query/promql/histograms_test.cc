@@ -121,6 +121,18 @@ TEST_F(HistogramQueryTest, SumAndAvgAddHistograms) {
   EXPECT_EQ(Q("max(req_dur)", 120 * kSec), "");  // ignores histograms
 }
 
+TEST_F(HistogramQueryTest, ArithmeticThatPrometheusAllows) {
+  EXPECT_EQ(Q("histogram_count(req_dur{job=\"a\"} * 2)", 120 * kSec), "{job=\"a\"} => 16\n");
+  EXPECT_EQ(Q("histogram_sum(0.5 * req_dur{job=\"a\"})", 120 * kSec), "{job=\"a\"} => 8\n");
+  EXPECT_EQ(Q("histogram_count(req_dur{job=\"a\"} / 4)", 120 * kSec), "{job=\"a\"} => 2\n");
+  // a - c with the job ignored (one-to-one: the result drops it): count 8 - 1, sum 16 - 1.
+  EXPECT_EQ(Q("histogram_sum(req_dur{job=\"a\"} - ignoring(job) req_dur{job=\"c\"})", 120 * kSec),
+            "{} => 15\n");
+  // Neither a histogram plus a float nor a comparison has a histogram answer.
+  EXPECT_EQ(Q("req_dur{job=\"a\"} + 1", 120 * kSec), "");
+  EXPECT_EQ(Q("req_dur{job=\"a\"} > 1", 120 * kSec), "");
+}
+
 TEST_F(HistogramQueryTest, ApiReturnsHistogramAndHistogramsFieldsAsPrometheus) {
   PrometheusApi::Options options;
   PrometheusApi api(table_, options);
