@@ -40,10 +40,7 @@ pdata::MetricBatch Delta(uint64_t start, uint64_t end, int64_t v) {
 class DeltaStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<Store> Open() {
-    StoreOptions o;
-    o.directory = dir_.path() + "/data";
-    o.retention = std::chrono::milliseconds(0);
-    auto s = Store::Open(o, NullLogger(), nullptr);
+    auto s = otter::testing::OpenTestStore(dir_.path() + "/data", true);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }

@@ -56,11 +56,7 @@ NativeHistogram Want(std::vector<double> buckets, double sum) {
 class NativeHistogramStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<Store> Open() {
-    StoreOptions o;
-    o.directory = dir_.path() + "/data";
-    o.retention = std::chrono::milliseconds(0);
-    o.compact_in_background = false;
-    auto s = Store::Open(o, NullLogger(), nullptr);
+    auto s = otter::testing::OpenTestStore(dir_.path() + "/data", false);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(*s) : nullptr;
   }
