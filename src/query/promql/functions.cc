@@ -433,13 +433,9 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     }
     for (auto& s : m.matrix) {
       if (std::any_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; })) {
-        store::NativeHistogram h;
-        if ((f == "rate" || f == "increase" || f == "delta") &&
-            HistogramRange(f, s.points, range_start, range_end, &h)) {
-          out.vector.emplace_back(DropMetricName(std::move(s.metric)), 0, t,
-                                  std::make_shared<const store::NativeHistogram>(std::move(h)));
-        }
-        continue;  // other range functions ignore histogram samples (Prometheus: an annotation)
+        if (auto e = HistogramOverTime(f, std::move(s), range_start, range_end, t))
+          out.vector.push_back(std::move(*e));
+        continue;
       }
       double v;
       if (!RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, &v)) continue;
@@ -570,6 +566,7 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   bool from_selector =
       !n.children.empty() && StripParens(*n.children[0]).kind == NodeKind::kVectorSelector;
   for (auto& e : in) {
+    if (e.h && f != "timestamp") continue;  // math on a native histogram: left out (Prometheus)
     double v = e.v;
     if (f == "timestamp") {
       v = static_cast<double>(from_selector ? e.t_ms : t) / 1000;

@@ -163,6 +163,37 @@ std::shared_ptr<const store::NativeHistogram> HistogramArithmetic(BinOp op,
   return std::make_shared<const store::NativeHistogram>(std::move(*h));
 }
 
+std::optional<Element> HistogramOverTime(std::string_view f, Series s, int64_t range_start_ms,
+                                         int64_t range_end_ms, int64_t t) {
+  auto histogram = [&](store::NativeHistogram h) {
+    return Element{DropMetricName(std::move(s.metric)), 0, t,
+                   std::make_shared<const store::NativeHistogram>(std::move(h))};
+  };
+  if (f == "count_over_time" || f == "present_over_time") {
+    double v = f == "count_over_time" ? static_cast<double>(s.points.size()) : 1;
+    return Element{DropMetricName(std::move(s.metric)), v, t};
+  }
+  if (f == "last_over_time") {
+    const Point& last = s.points.back();
+    if (!last.h) return Element{std::move(s.metric), last.v, t};
+    return Element{std::move(s.metric), 0, t, last.h};
+  }
+  const bool all_histograms =
+      std::all_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; });
+  if (!all_histograms) return std::nullopt;
+  if (f == "rate" || f == "increase" || f == "delta") {
+    store::NativeHistogram h;
+    if (!HistogramRange(f, s.points, range_start_ms, range_end_ms, &h)) return std::nullopt;
+    return histogram(std::move(h));
+  }
+  if (f == "sum_over_time" || f == "avg_over_time") {
+    std::vector<const store::NativeHistogram*> in;
+    for (const auto& p : s.points) in.push_back(p.h.get());
+    return histogram(SumHistograms(in, f == "avg_over_time"));
+  }
+  return std::nullopt;
+}
+
 store::NativeHistogram SumHistograms(const std::vector<const store::NativeHistogram*>& in,
                                      bool average) {
   store::NativeHistogram sum = *in.front();

@@ -42,6 +42,13 @@ std::shared_ptr<const store::NativeHistogram> HistogramArithmetic(BinOp op,
                                                                   const store::NativeHistogram* rh,
                                                                   double rv);
 
+// A range function over a series with histogram samples: rate / increase / delta
+// (HistogramRange), last_over_time, sum_over_time / avg_over_time (histograms only),
+// count_over_time and present_over_time; nullopt where Prometheus gives nothing (other
+// functions, which ignore histogram samples, or floats and histograms mixed).
+std::optional<Element> HistogramOverTime(std::string_view f, Series s, int64_t range_start_ms,
+                                         int64_t range_end_ms, int64_t t);
+
 // sum / avg of the histogram elements of one aggregation group.
 store::NativeHistogram SumHistograms(const std::vector<const store::NativeHistogram*>& in,
                                      bool average);

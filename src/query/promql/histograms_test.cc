@@ -106,8 +106,16 @@ TEST_F(HistogramQueryTest, RateAndIncreaseExtrapolateAndDetectResets) {
   // (1,2] on a log scale.
   EXPECT_EQ(Q("histogram_quantile(0.5, increase(req_dur{job=\"a\"}[2m]))", 130 * kSec),
             "{job=\"a\"} => " + FormatPromFloat(std::exp2(0.75)) + "\n");
-  // Float range functions ignore histogram samples.
+  // Float range functions ignore histogram samples; these take them.
   EXPECT_EQ(Q("max_over_time(req_dur{job=\"a\"}[2m])", 130 * kSec), "");
+  EXPECT_EQ(Q("count_over_time(req_dur{job=\"a\"}[2m])", 130 * kSec), "{job=\"a\"} => 2\n");
+  EXPECT_EQ(Q("histogram_count(last_over_time(req_dur{job=\"a\"}[2m]))", 130 * kSec),
+            "{job=\"a\"} => 8\n");
+  // (5 + 8) / 2 observations, (10 + 16) / 2 sum.
+  EXPECT_EQ(Q("histogram_count(avg_over_time(req_dur{job=\"a\"}[2m]))", 130 * kSec),
+            "{job=\"a\"} => 6.5\n");
+  EXPECT_EQ(Q("histogram_sum(sum_over_time(req_dur{job=\"a\"}[2m]))", 130 * kSec),
+            "{job=\"a\"} => 26\n");
 }
 
 TEST_F(HistogramQueryTest, SumAndAvgAddHistograms) {
@@ -131,6 +139,8 @@ TEST_F(HistogramQueryTest, ArithmeticThatPrometheusAllows) {
   // Neither a histogram plus a float nor a comparison has a histogram answer.
   EXPECT_EQ(Q("req_dur{job=\"a\"} + 1", 120 * kSec), "");
   EXPECT_EQ(Q("req_dur{job=\"a\"} > 1", 120 * kSec), "");
+  EXPECT_EQ(Q("abs(req_dur{job=\"a\"})", 120 * kSec), "");
+  EXPECT_EQ(Q("timestamp(req_dur{job=\"a\"})", 120 * kSec), "{job=\"a\"} => 120\n");
 }
 
 TEST_F(HistogramQueryTest, ApiReturnsHistogramAndHistogramsFieldsAsPrometheus) {
