@@ -418,6 +418,34 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       }
     }));
 
+  test('SDK delta exponential histogram -> a cumulative native histogram: the intervals added up', { timeout: 30000 },
+    onFailure(async () => {
+      const values = [0.5, 4, 4, 9, 300];
+      const { collections, errors } = await runExponentialHistogram(
+        { httpBase: `http://127.0.0.1:${otter.ports[1]}` },
+        { values, gapMs: 1100, name: 'interop.payload.delta', delta: true });
+      assert.deepEqual(errors, []);
+      assert.deepEqual(collections.map((c) => c.value.count), [values.length, values.length]);
+      const [c1, c2] = collections;
+      assert.equal(c1.value.scale, c2.value.scale, 'the same values: the same scale');
+      const tMs = Number(BigInt(c2.endNs) / 1000000n);
+      const d = await promQuery('interop_payload_delta', tMs);
+      assert.equal(d.result.length, 1, JSON.stringify(d));
+      const [, got] = d.result[0].histogram;
+      assert.equal(got.count, String(2 * values.length));
+      assert.equal(Number(got.sum), c1.value.sum + c2.value.sum);
+      // Every bucket holds the two intervals' counts.
+      const total = new Map();
+      for (const c of collections) {
+        c.value.positive.bucketCounts.forEach((n, k) => {
+          const idx = c.value.positive.offset + k;
+          if (n > 0) total.set(idx, (total.get(idx) ?? 0) + n);
+        });
+      }
+      assert.deepEqual(got.buckets.map((b) => b[3]), [...total.entries()].sort((a, b) => a[0] - b[0])
+        .map(([, n]) => String(n)));
+    }));
+
   // ---- exemplars (hand-built OTLP/JSON: the JS SDK sends none) ----------------------------------------
 
   test('OTLP/JSON histogram with exemplars -> query_exemplars returns exactly their trace ids, each a Jaeger trace',

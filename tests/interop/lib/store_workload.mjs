@@ -194,21 +194,22 @@ export async function runDeltaCounter({ httpBase }, { gapMs }) {
   return { points, errors };
 }
 
-// A histogram `interop.payload.size` aggregated as an exponential histogram (a view), cumulative,
+// A histogram `name` aggregated as an exponential histogram (a view), cumulative or delta,
 // exported (http/protobuf) at two collections ~gapMs apart, `values` recorded in each. Returns
 // per collection the point's end ns and its exponential histogram as the SDK exported it.
-export async function runExponentialHistogram({ httpBase }, { values, gapMs }) {
+export async function runExponentialHistogram({ httpBase }, { values, gapMs, name = 'interop.payload.size', delta = false }) {
   const exporters = createOtlpExporters({ protocol: 'http/protobuf', httpBase });
   const reader = new ManualReader({
-    aggregationTemporalitySelector: (t) => exporters.metrics.selectAggregationTemporality(t),
+    aggregationTemporalitySelector: (t) => (delta ? AggregationTemporality.DELTA
+      : exporters.metrics.selectAggregationTemporality(t)),
   });
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': SERVICE_A }),
     readers: [reader],
-    views: [{ instrumentName: 'interop.payload.size',
+    views: [{ instrumentName: name,
       aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } }],
   });
-  const size = provider.getMeter('shop.frontend.metrics', '1.0.0').createHistogram('interop.payload.size');
+  const size = provider.getMeter('shop.frontend.metrics', '1.0.0').createHistogram(name);
   const collections = [];
   const errors = [];
   for (let i = 0; i < 2; i++) {
@@ -217,7 +218,7 @@ export async function runExponentialHistogram({ httpBase }, { values, gapMs }) {
     const { resourceMetrics, errors: collectErrors } = await reader.collect();
     if (collectErrors.length) errors.push(`collect: ${collectErrors.join('; ')}`);
     const p = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics)
-      .find((m) => m.descriptor.name === 'interop.payload.size').dataPoints[0];
+      .find((m) => m.descriptor.name === name).dataPoints[0];
     collections.push({ endNs: hrToNs(p.endTime), value: p.value });
     const r = await exportOnce(exporters.metrics, resourceMetrics);
     const e = describeResult(`exponential histogram export ${i + 1} (http/protobuf)`, r);
