@@ -28,8 +28,15 @@ int64_t DaysFromCivil(int64_t y, int m, int d) {
 std::string GoQuote(std::string_view s) {
   static const char* kHex = "0123456789abcdef";
   std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
+    size_t len = Utf8SequenceLength(s, i);
+    if (len > 1) {  // valid multi-byte UTF-8 passes through
+      out.append(s.substr(i, len));
+      i += len;
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -49,16 +56,25 @@ std::string GoQuote(std::string_view s) {
       default:
         break;
     }
-    if (c < 0x20 || c == 0x7f) {
+    if (len == 0 || c < 0x20 || c == 0x7f) {  // control bytes and bytes that are not UTF-8
       out += "\\x";
       out += kHex[c >> 4];
       out += kHex[c & 15];
     } else {
-      out += static_cast<char>(c);  // UTF-8 passes through
+      out += static_cast<char>(c);
     }
   }
   out += '"';
   return out;
+}
+
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
+  return len;
 }
 
 StatusOr<int64_t> ParseGoInt(std::string_view s, int bits) {

@@ -26,7 +26,11 @@ StatusOr<int64_t> ParseGoRfc3339Nano(std::string_view s);
 StatusOr<int64_t> ParseGoAtoi(std::string_view s);
 StatusOr<bool> ParseGoBool(std::string_view s);
 
-// Go's strconv.Quote (enough of it for error messages).
+// Go's strconv.Quote (enough of it for error messages): \", \\, \n, \r, \t, \xNN for control
+// bytes and bytes that are not UTF-8.
 std::string GoQuote(std::string_view s);
+
+// The length of the UTF-8 sequence starting at s[i]; 0 when it is not valid UTF-8.
+size_t Utf8SequenceLength(std::string_view s, size_t i);
 
 }  // namespace otter::query

@@ -1,6 +1,9 @@
-// LokiApi: Loki's HTTP query API (/loki/api/v1/query_range, /query, /labels, /label/<n>/values,
-// /series, /index/stats, /ready) over a store::LogQuerier, answering with Loki's JSON shapes
-// and plain-text errors. The HTTP server that owns the port calls Handles()/Handle().
+// LokiApi: Loki's HTTP query API over a store::LogQuerier, answering with Loki's JSON shapes and
+// plain-text errors: query, query_range, labels, label/<n>/values, series (loki_api.cc),
+// index/stats, index/volume, index/volume_range (loki_index_api.cc), detected_fields,
+// detected_field/<n>/values, detected_labels (loki_detected_api.cc), the ruler's rule and alert
+// lists, /ready, and the request checks of the live tail (query/loki_tail.h). The HTTP server that
+// owns the port calls Handles()/Handle(); a route table maps each path pattern to one handler.
 // Thread-safety: Handle may be called concurrently (no mutable state besides the querier,
 // which must itself be thread-safe).
 #pragma once
@@ -8,7 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/http_server.h"
 #include "query/loki_tail.h"
@@ -43,7 +48,45 @@ class LokiApi {
   // delay_for, and the categorize-labels encoding flag), checked as Loki checks it.
   StatusOr<TailRequest> ParseTail(const net::HttpRequest& request) const;
 
+  // One request as an endpoint's handler sees it.
+  struct Call {
+    const net::HttpRequest& http;
+    const HttpParams& params;
+    std::string name;           // the path's {name} segment, URL-decoded ("" when none)
+    store::QueryLimits limits;  // deadline and entry budget
+    int64_t now_ns = 0;         // when handling started (default ranges, execTime)
+  };
+
  private:
+  using Handler = Status (LokiApi::*)(const Call&, net::HttpResponse*) const;
+  struct Route {
+    std::string_view pattern;  // full path; {name} matches one non-empty segment (http_route.h)
+    Handler handler;
+    bool any_method = false;  // else GET and POST only
+  };
+  static const Route kRoutes[];
+
+  Status Ready(const Call& call, net::HttpResponse* out) const;
+  // /loki/api/v1/tail without a WebSocket upgrade (the upgrade goes to LokiTail).
+  Status TailNotUpgraded(const Call& call, net::HttpResponse* out) const;
+  Status QueryInstant(const Call& call, net::HttpResponse* out) const;
+  Status QueryRange(const Call& call, net::HttpResponse* out) const;
+  Status LabelNames(const Call& call, net::HttpResponse* out) const;
+  Status LabelValues(const Call& call, net::HttpResponse* out) const;
+  Status Series(const Call& call, net::HttpResponse* out) const;
+  Status IndexStats(const Call& call, net::HttpResponse* out) const;
+  Status IndexVolume(const Call& call, net::HttpResponse* out) const;
+  Status IndexVolumeRange(const Call& call, net::HttpResponse* out) const;
+  Status DetectedFields(const Call& call, net::HttpResponse* out) const;
+  Status DetectedFieldValues(const Call& call, net::HttpResponse* out) const;
+  Status DetectedLabels(const Call& call, net::HttpResponse* out) const;
+  Status RuleGroups(const Call& call, net::HttpResponse* out) const;
+  Status PrometheusRules(const Call& call, net::HttpResponse* out) const;
+  Status PrometheusAlerts(const Call& call, net::HttpResponse* out) const;
+  // Label names (or one label's values) of the streams the ?query= selector matches.
+  StatusOr<std::vector<store::Labels>> SelectedStreams(const Call& call, int64_t start_ns,
+                                                       int64_t end_ns) const;
+
   int64_t Now() const;
   // The request's limits: options_.timeout, or the smaller ?timeout= the client sent.
   StatusOr<store::QueryLimits> Limits(const HttpParams& params,

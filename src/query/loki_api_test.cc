@@ -3,26 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "query/logql/testing.h"
+#include "query/loki_testing.h"
 
 namespace otter::query {
 namespace {
 
+using loki_testing::Encode;
+using loki_testing::Stats;
+
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT = 1'700'000'000 * kSec;
-
-std::string Encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 class LokiApiTest : public ::testing::Test {
  protected:
@@ -35,28 +25,12 @@ class LokiApiTest : public ::testing::Test {
   }
 
   net::HttpResponse Get(std::string target) {
-    net::HttpRequest req;
-    req.method = "GET";
-    req.target = std::move(target);
-    LokiApi api(fake_, options_);
-    EXPECT_TRUE(api.Handles(req.path())) << req.target;
-    net::HttpResponse resp;
-    api.Handle(req, &resp);
-    return resp;
+    return loki_testing::Get(fake_, options_, std::move(target));
   }
 
   logql::testing::FakeLogQuerier fake_;
   LokiApi::Options options_;
 };
-
-std::string Stats(int bytes, int lines, int returned, int post_filter) {
-  return R"("stats":{"summary":{"bytesProcessedPerSecond":0,"linesProcessedPerSecond":0,)"
-         R"("totalBytesProcessed":)" +
-         std::to_string(bytes) + R"(,"totalLinesProcessed":)" + std::to_string(lines) +
-         R"(,"execTime":0,"queueTime":0,"subqueries":0,"totalEntriesReturned":)" +
-         std::to_string(returned) + R"(,"splits":0,"shards":0,"totalPostFilterLines":)" +
-         std::to_string(post_filter) + R"(,"totalStructuredMetadataBytesProcessed":0}})";
-}
 
 TEST_F(LokiApiTest, QueryRangeStreams) {
   auto r = Get("/loki/api/v1/query_range?query=" +
@@ -72,7 +46,7 @@ TEST_F(LokiApiTest, QueryRangeStreams) {
       R"("values":[["1700000010000000000","{\"level\":\"error\",\"msg\":\"payment failed\"}"]]},)"
       R"({"stream":{"level":"info","msg":"ok","service_name":"checkout"},)"
       R"("values":[["1700000020000000000","{\"level\":\"info\",\"msg\":\"ok\"}"]]}],)" +
-          Stats(67, 2, 2, 2) + "}}");
+          Stats(67, 2, 2, 2) + "}}\n");
   ASSERT_EQ(fake_.selects.size(), 1u);
   EXPECT_EQ(fake_.selects[0].start_ns, kT);
   EXPECT_EQ(fake_.selects[0].end_ns, kT + 60 * kSec);
@@ -108,7 +82,7 @@ TEST_F(LokiApiTest, InstantVectorQuery) {
   EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[)"
                     R"({"metric":{"service_name":"cart"},"value":[1700000060,"1"]},)"
                     R"({"metric":{"service_name":"checkout"},"value":[1700000060,"2"]}],)" +
-                        Stats(85, 3, 0, 3) + "}}");
+                        Stats(85, 3, 0, 3) + "}}\n");
 }
 
 TEST_F(LokiApiTest, RangeMatrixQuery) {
@@ -120,7 +94,7 @@ TEST_F(LokiApiTest, RangeMatrixQuery) {
       r.body,
       R"({"status":"success","data":{"resultType":"matrix","result":[)"
       R"({"metric":{},"values":[[1700000010,"0.05"],[1700000020,"0.1"],[1700000030,"0.05"]]}],)" +
-          Stats(67, 2, 0, 2) + "}}");
+          Stats(67, 2, 0, 2) + "}}\n");
   r = Get("/loki/api/v1/query_range?query=" + Encode("1+1") +
           "&start=1700000010.25&end=1700000011&step=0.5");
   EXPECT_EQ(r.status, 200);
@@ -171,17 +145,19 @@ TEST_F(LokiApiTest, Timeout) {
 TEST_F(LokiApiTest, LabelsValuesSeriesReady) {
   auto r = Get("/loki/api/v1/labels");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"status":"success","data":["env","service_name"]})");
+  EXPECT_EQ(r.body, std::string(R"({"status":"success","data":["env","service_name"]})") + "\n");
   r = Get("/loki/api/v1/label/service_name/values?start=1700000000");
-  EXPECT_EQ(r.body, R"({"status":"success","data":["cart","checkout"]})");
+  EXPECT_EQ(r.body, std::string(R"({"status":"success","data":["cart","checkout"]})") + "\n");
   r = Get("/loki/api/v1/series?match%5B%5D=" + Encode(R"({env="prod"})"));
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"status":"success","data":[{"env":"prod","service_name":"cart"}]})");
+  EXPECT_EQ(
+      r.body,
+      std::string(R"({"status":"success","data":[{"env":"prod","service_name":"cart"}]})") + "\n");
   r = Get("/loki/api/v1/series?match[]=" + Encode(R"({env="prod"} |= "x")"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body, "parse error : only label matchers are supported\n");
   r = Get("/loki/api/v1/index/stats?query=" + Encode(R"({service_name=~".+"})"));
-  EXPECT_EQ(r.body, R"({"streams":2,"chunks":0,"bytes":85,"entries":3})");
+  EXPECT_EQ(r.body, std::string(R"({"streams":2,"chunks":2,"bytes":85,"entries":3})") + "\n");
   r = Get("/ready");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ready\n");
@@ -206,7 +182,7 @@ TEST_F(LokiApiTest, PostForm) {
             R"({"status":"success","data":{"resultType":"streams","result":[)"
             R"({"stream":{"env":"prod","level":"warn","msg":"low","service_name":"cart"},)"
             R"("values":[["1700000015000000000","low"]]}],)" +
-                Stats(18, 1, 1, 1) + "}}");
+                Stats(18, 1, 1, 1) + "}}\n");
 }
 
 TEST_F(LokiApiTest, TimeoutAndEntryBudget) {

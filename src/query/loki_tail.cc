@@ -7,6 +7,7 @@
 
 #include "query/json_writer.h"
 #include "query/logql/pipeline.h"
+#include "query/loki_params.h"
 #include "store/hash.h"
 
 namespace otter::query {
@@ -28,18 +29,14 @@ struct Dropped {
 
 // One entry that passed the pipeline.
 struct Ready {
-  int64_t ts_ns = 0;
-  uint64_t seq = 0;  // arrival order among equal timestamps
-  std::string line;
-  store::Labels labels;    // everything, as Loki shows it without categorize-labels
-  store::Labels stream;    // categorised: the stream's own labels,
-  store::Labels metadata;  // structured metadata,
-  store::Labels parsed;    // and what the pipeline's parsers added
+  uint64_t seq = 0;       // arrival order among equal timestamps
+  store::Labels labels;   // its stream in the answer (only the stream's own when categorized)
+  store::LogEntry entry;  // with metadata and parsed labels when categorized
 };
 
 // Min-heap order: oldest first, then arrival.
 bool Later(const Ready& a, const Ready& b) {
-  return a.ts_ns != b.ts_ns ? a.ts_ns > b.ts_ns : a.seq > b.seq;
+  return a.entry.ts_ns != b.entry.ts_ns ? a.entry.ts_ns > b.entry.ts_ns : a.seq > b.seq;
 }
 
 uint64_t EntryHash(const store::Labels& stream, int64_t ts_ns, std::string_view line) {
@@ -47,47 +44,28 @@ uint64_t EntryHash(const store::Labels& stream, int64_t ts_ns, std::string_view 
          static_cast<uint64_t>(ts_ns) * 0x9e3779b97f4a7c15ULL;
 }
 
-void WriteLabelObject(JsonWriter& w, const store::Labels& labels) {
-  w.BeginObject();
-  for (const auto& l : labels) w.Key(l.name).String(l.value);
-  w.EndObject();
-}
-
-// One tail message as Loki writes it: each entry as its own stream, then the dropped entries.
 std::string MessageJson(const std::vector<Ready>& entries, const std::vector<Dropped>& dropped,
                         bool categorize) {
   JsonWriter w;
   w.BeginObject().Key("streams").BeginArray();
-  for (const Ready& e : entries) {
+  for (const Ready& r : entries) {
     w.BeginObject().Key("stream");
-    WriteLabelObject(w, categorize ? e.stream : e.labels);
-    w.Key("values").BeginArray().BeginArray();
-    w.String(std::to_string(e.ts_ns)).String(e.line);
-    if (categorize) {
-      w.BeginObject();
-      if (!e.metadata.empty()) {
-        w.Key("structuredMetadata");
-        WriteLabelObject(w, e.metadata);
-      }
-      if (!e.parsed.empty()) {
-        w.Key("parsed");
-        WriteLabelObject(w, e.parsed);
-      }
-      w.EndObject();
-    }
-    w.EndArray().EndArray().EndObject();
+    loki::WriteLabels(w, r.labels);
+    w.Key("values").BeginArray();
+    loki::WriteEntry(w, r.entry, categorize);
+    w.EndArray().EndObject();
   }
   w.EndArray();
   if (!dropped.empty()) {
     w.Key("dropped_entries").BeginArray();
     for (const Dropped& d : dropped) {
       w.BeginObject().Key("timestamp").String(std::to_string(d.ts_ns)).Key("labels");
-      WriteLabelObject(w, d.labels);
+      loki::WriteLabels(w, d.labels);
       w.EndObject();
     }
     w.EndArray();
   }
-  if (categorize) w.Key("encodingFlags").BeginArray().String("categorize-labels").EndArray();
+  if (categorize) w.Key("encodingFlags").BeginArray().String(loki::kCategorizeLabels).EndArray();
   w.EndObject();
   return w.Take();
 }
@@ -100,19 +78,12 @@ struct LokiTail::Session {
 
   // Runs the pipeline over one entry; false when it filters the entry out.
   bool Process(const store::Labels& stream, const store::LogEntry& e, Ready* out) const {
-    if (!pipeline.Process(e.ts_ns, e.line, stream, e.metadata, &out->line, &out->labels))
-      return false;
-    out->ts_ns = e.ts_ns;
-    if (request.categorize_labels) {
-      for (const auto& l : out->labels) {
-        if (!store::GetLabel(stream, l.name).empty())
-          out->stream.push_back(l);
-        else if (!store::GetLabel(e.metadata, l.name).empty())
-          out->metadata.push_back(l);
-        else
-          out->parsed.push_back(l);
-      }
-    }
+    std::string line;
+    if (!pipeline.Process(e.ts_ns, e.line, stream, e.metadata, &line, &out->labels)) return false;
+    out->entry.ts_ns = e.ts_ns;
+    out->entry.line = std::move(line);
+    if (request.categorize_labels)
+      logql::CategorizeLabels(stream, e.metadata, &out->labels, &out->entry);
     return true;
   }
 
@@ -260,7 +231,7 @@ Status LokiTail::SendHistory(Session& s) {
                             std::make_move_iterator(newest_first.begin() + i + n));
     if (!s.socket->SendText(MessageJson(part, {}, s.request.categorize_labels))) {
       std::lock_guard lock(s.mu);
-      for (const Ready& r : part) s.Drop(r.ts_ns, r.labels);
+      for (const Ready& r : part) s.Drop(r.entry.ts_ns, r.labels);
     }
   }
   return Status::Ok();
@@ -293,7 +264,7 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
     if (!s.Process(in.stream, in.entry, &r)) continue;
     if (s.heap.size() >= options_.max_buffered) {
       std::lock_guard lock(s.mu);
-      s.Drop(r.ts_ns, r.labels);
+      s.Drop(r.entry.ts_ns, r.labels);
       continue;
     }
     r.seq = s.seq++;
@@ -305,7 +276,7 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
   while (true) {
     std::vector<Ready> batch;
     while (batch.size() < kMaxEntriesPerMessage && !s.heap.empty() &&
-           s.heap.front().ts_ns < ready_before) {
+           s.heap.front().entry.ts_ns < ready_before) {
       std::pop_heap(s.heap.begin(), s.heap.end(), Later);
       batch.push_back(std::move(s.heap.back()));
       s.heap.pop_back();
@@ -318,7 +289,7 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
     if (!s.socket->SendText(MessageJson(batch, dropped, s.request.categorize_labels))) {
       std::lock_guard lock(s.mu);
       for (Dropped& d : dropped) s.Drop(d.ts_ns, std::move(d.labels));
-      for (const Ready& r : batch) s.Drop(r.ts_ns, r.labels);
+      for (const Ready& r : batch) s.Drop(r.entry.ts_ns, r.labels);
       break;
     }
     dropped.clear();

@@ -241,13 +241,17 @@ TEST_F(LokiTailE2eTest, HistoryAndNewEntriesOverAWebSocket) {
             "");
   auto history = client.Next();
   ASSERT_TRUE(history);
-  EXPECT_EQ(history->payload, R"({"streams":[{"stream":{"service_name":"checkout"},"values":[[")" +
+  // Without categorize-labels the entries' structured metadata (detected_level) joins the
+  // stream labels, as in Loki.
+  EXPECT_EQ(history->payload, R"({"streams":[{"stream":{"detected_level":"unknown",)"
+                              R"("service_name":"checkout"},"values":[[")" +
                                   std::to_string(t) + R"(","order 1 paid"]]}]})");
   Write(t + 2, "order 3 failed");
   Write(t + 3, "order 4 paid");
   auto live = client.Next();
   ASSERT_TRUE(live);
-  EXPECT_EQ(live->payload, R"({"streams":[{"stream":{"service_name":"checkout"},"values":[[")" +
+  EXPECT_EQ(live->payload, R"({"streams":[{"stream":{"detected_level":"unknown",)"
+                           R"("service_name":"checkout"},"values":[[")" +
                                std::to_string(t + 3) + R"(","order 4 paid"]]}]})");
   client.SendClose(1000);
 }

@@ -69,11 +69,24 @@ void WriteError(const ApiError& e, net::HttpResponse* out) {
   out->SetHeader("Content-Type", "application/json");
 }
 
-// `data` is pre-encoded JSON.
-void WriteSuccess(std::string_view data, net::HttpResponse* out) {
+// `data` is pre-encoded JSON. A query's annotations follow as "warnings" / "infos" (each
+// only when not empty), as Prometheus 3 answers.
+void WriteSuccess(std::string_view data, net::HttpResponse* out,
+                  const promql::Annotations* annotations = nullptr) {
   out->status = 200;
   out->body = "{\"status\":\"success\",\"data\":";
   out->body += data;
+  if (annotations) {
+    for (const auto* list : {&annotations->warnings, &annotations->infos}) {
+      if (list->empty()) continue;
+      JsonWriter w;
+      w.BeginArray();
+      for (const auto& a : *list) w.String(a);
+      w.EndArray();
+      out->body += list == &annotations->warnings ? ",\"warnings\":" : ",\"infos\":";
+      out->body += w.str();
+    }
+  }
   out->body += "}";
   out->SetHeader("Content-Type", "application/json");
 }
@@ -317,7 +330,9 @@ struct Call {
   net::HttpResponse* out;
 
   void Fail(const ApiError& e) const { WriteError(e, out); }
-  void Success(std::string_view data) const { WriteSuccess(data, out); }
+  void Success(std::string_view data, const promql::Annotations* annotations = nullptr) const {
+    WriteSuccess(data, out, annotations);
+  }
 
   std::optional<ApiError> Time(std::string_view name, int64_t fallback, int64_t* t) const {
     auto v = params.Get(name);
@@ -369,11 +384,14 @@ void Query(const Call& call) {
   if (auto e = call.Time("time", call.options.now(), &t)) return call.Fail(*e);
   std::chrono::steady_clock::time_point deadline;
   if (auto e = call.Deadline(&deadline)) return call.Fail(*e);
-  auto expr = promql::ParseExpr(call.params.GetOr("query", ""));
+  std::string query = call.params.GetOr("query", "");
+  auto expr = promql::ParseExpr(query);
   if (!expr.ok()) return call.Fail(InvalidParam("query", expr.status().message()));
-  auto v = call.engine.ExecInstant(**expr, t, deadline);
+  promql::Annotations annotations;
+  annotations.query = query;  // positions in annotations refer to it
+  auto v = call.engine.ExecInstant(**expr, t, deadline, &annotations);
   if (!v.ok()) return call.Fail(FromStatus(v.status()));
-  call.Success(QueryData(*v, t));
+  call.Success(QueryData(*v, t), &annotations);
 }
 
 void QueryRange(const Call& call) {
@@ -399,7 +417,8 @@ void QueryRange(const Call& call) {
   }
   std::chrono::steady_clock::time_point deadline;
   if (auto e = call.Deadline(&deadline)) return call.Fail(*e);
-  auto expr = promql::ParseExpr(params.GetOr("query", ""));
+  std::string query = params.GetOr("query", "");
+  auto expr = promql::ParseExpr(query);
   if (!expr.ok()) return call.Fail(InvalidParam("query", expr.status().message()));
   if ((*expr)->type != promql::ValueType::kScalar && (*expr)->type != promql::ValueType::kVector) {
     return call.Fail(
@@ -407,13 +426,15 @@ void QueryRange(const Call& call) {
                                   std::string(promql::DocumentedTypeName((*expr)->type)) +
                                   "\" for range query, must be Scalar or instant Vector"));
   }
-  auto m = call.engine.ExecRange(**expr, *start, *end, *step, deadline);
+  promql::Annotations annotations;
+  annotations.query = query;
+  auto m = call.engine.ExecRange(**expr, *start, *end, *step, deadline, &annotations);
   if (!m.ok()) return call.Fail(FromStatus(m.status()));
   JsonWriter w;
   w.BeginObject().Key("resultType").String("matrix").Key("result");
   WriteMatrix(w, *m);
   w.EndObject();
-  call.Success(w.str());
+  call.Success(w.str(), &annotations);
 }
 
 void Series(const Call& call) {

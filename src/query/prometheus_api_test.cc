@@ -100,6 +100,21 @@ TEST_F(PrometheusApiTest, ScalarStringAndRfc3339) {
             "[1700000000,\"x\"]}}");
 }
 
+TEST_F(PrometheusApiTest, AnnotationsFollowTheData) {
+  EXPECT_EQ(Get("/api/v1/query?query=quantile(2,%20up)&time=1700000000").body,
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+            "{\"metric\":{},\"value\":[1700000000,\"+Inf\"]}]},\"warnings\":[\"PromQL "
+            "warning: quantile value should be between 0 and 1, got 2 (1:10)\"]}");
+  auto r = Get("/api/v1/query_range?query=rate(up[2m])&start=1700000060&end=1700000060&step=1");
+  EXPECT_EQ(r.status, 200);
+  const std::string infos =
+      ",\"infos\":[\"PromQL info: metric might not be a counter, name does not end in "
+      "_total/_sum/_count/_bucket: \\\"up\\\" (1:6)\"]}";
+  ASSERT_GT(r.body.size(), infos.size()) << r.body;
+  EXPECT_EQ(r.body.substr(r.body.size() - infos.size()), infos) << r.body;
+  EXPECT_EQ(r.body.find("warnings"), std::string::npos) << r.body;
+}
+
 TEST_F(PrometheusApiTest, RangeQueryMatrix) {
   auto r = Get("/api/v1/query_range?query=up&start=1700000000&end=1700000060&step=30s");
   EXPECT_EQ(r.status, 200);

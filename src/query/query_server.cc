@@ -75,9 +75,11 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
 }
 
 bool QueryServer::IsScan(std::string_view path) {
-  // index/stats reads every entry in its range too.
+  // detected_fields runs a log query; index/stats reads the chunks of blocks older than the
+  // index's byte counts.
   return path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range" ||
-         path == "/loki/api/v1/index/stats" || path == "/api/traces" ||
+         path == "/loki/api/v1/index/stats" || path == "/loki/api/v1/detected_fields" ||
+         path.starts_with("/loki/api/v1/detected_field/") || path == "/api/traces" ||
          path == "/api/dependencies" || path == "/api/v3/traces" ||
          path == "/api/v3/trace-summaries";
 }

@@ -3,80 +3,30 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
 #include <unordered_map>
 
 #include "otlp/proto_codec.h"
 #include "store/id_hash.h"
-#include "store/prom_naming.h"
 
 namespace otter::store {
 
 namespace {
 
-// Loki's default_resource_attributes_as_index_labels.
-constexpr std::string_view kIndexAttributes[] = {"cloud.availability_zone",
-                                                 "cloud.region",
-                                                 "container.name",
-                                                 "deployment.environment",
-                                                 "deployment.environment.name",
-                                                 "k8s.cluster.name",
-                                                 "k8s.container.name",
-                                                 "k8s.cronjob.name",
-                                                 "k8s.daemonset.name",
-                                                 "k8s.deployment.name",
-                                                 "k8s.job.name",
-                                                 "k8s.namespace.name",
-                                                 "k8s.pod.name",
-                                                 "k8s.replicaset.name",
-                                                 "k8s.statefulset.name",
-                                                 "service.instance.id",
-                                                 "service.name",
-                                                 "service.namespace"};
-
-bool IsIndexAttribute(std::string_view key) {
-  return std::find(std::begin(kIndexAttributes), std::end(kIndexAttributes), key) !=
-         std::end(kIndexAttributes);
-}
-
 int64_t Timestamp(const pdata::LogRecord& r) {
   return static_cast<int64_t>(r.time_unix_nano ? r.time_unix_nano : r.observed_time_unix_nano);
 }
 
+// The length of the record's Loki line (its body as text).
+uint32_t LineBytes(const pdata::LogRecord& r) {
+  size_t n = r.body.type == pdata::AnyValue::Type::kString ? r.body.string_value.size()
+                                                           : r.body.ToString().size();
+  return static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX));
+}
+
 }  // namespace
-
-Labels LokiStreamLabels(const pdata::Resource& resource) {
-  Labels labels;
-  for (const auto& kv : resource.attributes) {
-    if (!IsIndexAttribute(kv.key)) continue;
-    std::string v = kv.value.ToString();
-    if (!v.empty()) labels.push_back(Label{PrometheusLabelName(kv.key), std::move(v)});
-  }
-  SortLabels(labels);
-  if (GetLabel(labels, "service_name").empty()) SetLabel(labels, "service_name", "unknown_service");
-  return labels;
-}
-
-LogEntry LokiEntry(const pdata::Resource& resource, const pdata::InstrumentationScope& scope,
-                   const pdata::LogRecord& record) {
-  LogEntry e;
-  e.ts_ns = Timestamp(record);
-  e.line = record.body.ToString();
-  auto add = [&e](std::string_view k, std::string v) {
-    if (!v.empty()) e.metadata.push_back(Label{PrometheusLabelName(k), std::move(v)});
-  };
-  for (const auto& kv : resource.attributes)
-    if (!IsIndexAttribute(kv.key)) add(kv.key, kv.value.ToString());
-  for (const auto& kv : record.attributes) add(kv.key, kv.value.ToString());
-  if (!scope.name.empty()) add("scope_name", std::string(scope.name));
-  if (!record.severity_text.empty()) add("severity_text", std::string(record.severity_text));
-  if (record.severity_number) add("severity_number", std::to_string(record.severity_number));
-  if (!record.trace_id.empty()) add("trace_id", record.trace_id.Hex());
-  if (!record.span_id.empty()) add("span_id", record.span_id.Hex());
-  SortLabels(e.metadata);
-  return e;
-}
 
 // ---------------------------------------------------------------- head
 
@@ -87,6 +37,7 @@ struct LogTable::Head {
     uint32_t scope;
     uint32_t record;
     int64_t ts_ns;
+    uint32_t bytes;  // the line's length (index/stats, index/volume)
   };
   struct Stream {
     Labels labels;
@@ -94,6 +45,9 @@ struct LogTable::Head {
     int64_t min_ts = INT64_MAX;
     int64_t max_ts = INT64_MIN;
   };
+  explicit Head(std::shared_ptr<const LokiMapping> m) : mapping(std::move(m)) {}
+
+  std::shared_ptr<const LokiMapping> mapping;
   std::vector<pdata::LogBatch> batches;
   std::vector<Stream> streams;
   std::unordered_map<uint64_t, std::vector<uint32_t>> stream_by_hash;
@@ -104,7 +58,7 @@ struct LogTable::Head {
     auto b = static_cast<uint32_t>(batches.size());
     const auto& resources = batch.resources();
     for (uint32_t r = 0; r < resources.size(); ++r) {
-      Labels labels = LokiStreamLabels(resources[r].resource);
+      Labels labels = mapping->StreamLabels(resources[r].resource);
       auto& candidates = stream_by_hash[HashLabels(labels)];
       uint32_t idx = UINT32_MAX;
       for (uint32_t c : candidates)
@@ -119,7 +73,7 @@ struct LogTable::Head {
       for (uint32_t s = 0; s < scopes.size(); ++s) {
         const auto& recs = scopes[s].log_records;
         for (uint32_t i = 0; i < recs.size(); ++i) {
-          RecordRef ref{b, r, s, i, Timestamp(recs[i])};
+          RecordRef ref{b, r, s, i, Timestamp(recs[i]), LineBytes(recs[i])};
           stream.refs.push_back(ref);
           stream.min_ts = std::min(stream.min_ts, ref.ts_ns);
           stream.max_ts = std::max(stream.max_ts, ref.ts_ns);
@@ -131,10 +85,10 @@ struct LogTable::Head {
     batches.push_back(std::move(batch));
   }
 
-  LogEntry Entry(const RecordRef& ref) const {
+  LogEntry Entry(const Labels& stream, const RecordRef& ref) const {
     const auto& rl = batches[ref.batch].resources()[ref.resource];
     const auto& sl = rl.scope_logs[ref.scope];
-    return LokiEntry(rl.resource, sl.scope, sl.log_records[ref.record]);
+    return mapping->Entry(stream, rl.resource, sl.scope, sl.log_records[ref.record]);
   }
 
   // The records of `refs` (one stream) as one batch sharing the source arenas.
@@ -178,6 +132,7 @@ struct LogTable::Block {
     RecordLocation loc;
     int64_t min_ts, max_ts;
     uint32_t count;
+    uint64_t bytes = 0;  // line bytes; known when the block has_bytes
   };
   struct Stream {
     Labels labels;
@@ -190,6 +145,8 @@ struct LogTable::Block {
   std::vector<Chunk> chunks;
   std::vector<std::pair<pdata::TraceId, uint32_t>> by_trace;  // sorted
   int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+  // Blocks written before the index held chunk line bytes have none (their stats read chunks).
+  bool has_bytes = false;
 
   // For retention (store/block_retention.h): the newest record's time, in ns.
   int64_t newest() const { return chunks.empty() ? INT64_MAX : max_ts; }
@@ -220,7 +177,7 @@ struct LogTable::Block {
       }
       in.Varint(&nchunks);
       for (uint64_t c = 0; in.ok() && c < nchunks; ++c) {
-        Chunk ch{static_cast<uint32_t>(s), {}, 0, 0, 0};
+        Chunk ch{static_cast<uint32_t>(s), {}, 0, 0, 0, 0};
         uint64_t min = 0, span = 0;
         in.U32(&ch.loc.frame);
         in.U32(&ch.loc.offset);
@@ -251,6 +208,13 @@ struct LogTable::Block {
       std::memcpy(t.bytes.data(), id.data(), 16);
       b->by_trace.emplace_back(t, chunk);
     }
+    if (in.ok() && !in.done()) {
+      uint64_t n = 0;
+      in.Varint(&n);
+      for (uint64_t c = 0; in.ok() && c < n && c < b->chunks.size(); ++c)
+        in.Varint(&b->chunks[c].bytes);
+      b->has_bytes = in.ok() && n == b->chunks.size();
+    }
     if (!in.ok() || !in.done()) return DataLoss(reader->path() + ": malformed log index");
     b->first_segment = FirstSegment(*reader);
     b->reader = std::move(reader);
@@ -271,6 +235,12 @@ void PutChunk(std::string& index, const RecordLocation& loc, int64_t min_ts, int
   PutVarint(index, count);
 }
 
+// The chunks' line bytes, in chunk order (after the trace-id index; older blocks lack it).
+void PutChunkBytes(std::string& index, const std::vector<uint64_t>& bytes) {
+  PutVarint(index, bytes.size());
+  for (uint64_t b : bytes) PutVarint(index, b);
+}
+
 void PutTraceIndex(std::string& index, std::vector<std::pair<pdata::TraceId, uint32_t>>& by_trace) {
   std::sort(by_trace.begin(), by_trace.end());
   by_trace.erase(std::unique(by_trace.begin(), by_trace.end()), by_trace.end());
@@ -285,7 +255,9 @@ void PutTraceIndex(std::string& index, std::vector<std::pair<pdata::TraceId, uin
 
 // ---------------------------------------------------------------- table
 
-LogTable::LogTable() : active_(std::make_shared<Head>()) {}
+LogTable::LogTable(LokiMapping mapping)
+    : mapping_(std::make_shared<const LokiMapping>(std::move(mapping))),
+      active_(std::make_shared<Head>(mapping_)) {}
 LogTable::~LogTable() = default;
 
 void LogTable::Apply(pdata::LogBatch&& batch) {
@@ -318,12 +290,12 @@ std::unique_ptr<LogWatch> LogTable::Watch(Matchers stream_matchers, LogWatchFn f
 void LogTable::Notify(const pdata::LogBatch& batch) {
   std::lock_guard lock(watch_mu_);
   for (const auto& rl : batch.resources()) {
-    const Labels labels = LokiStreamLabels(rl.resource);
+    const Labels labels = mapping_->StreamLabels(rl.resource);
     for (const Watcher& w : watchers_) {
       if (!MatchesAll(w.matchers, labels)) continue;
       for (const auto& sl : rl.scope_logs)
         for (const auto& record : sl.log_records)
-          w.fn(labels, LokiEntry(rl.resource, sl.scope, record));
+          w.fn(labels, mapping_->Entry(labels, rl.resource, sl.scope, record));
     }
   }
 }
@@ -331,7 +303,7 @@ void LogTable::Notify(const pdata::LogBatch& batch) {
 void LogTable::Freeze() {
   std::unique_lock lock(mu_);
   frozen_ = std::move(active_);
-  active_ = std::make_shared<Head>();
+  active_ = std::make_shared<Head>(mapping_);
 }
 
 std::string LogTable::BuildBlock(uint64_t wal_segment) const {
@@ -347,6 +319,7 @@ std::string LogTable::BuildBlock(uint64_t wal_segment) const {
   uint32_t chunk_no = 0;
   PutVarint(index, head->streams.size());
   std::string record;
+  std::vector<uint64_t> chunk_bytes;
   {
     for (const auto& st : head->streams) {
       PutVarint(index, st.labels.size());
@@ -370,10 +343,14 @@ std::string LogTable::BuildBlock(uint64_t wal_segment) const {
         otlp::EncodeLogs(chunk, &record);
         RecordLocation loc = writer.Add(record);
         PutChunk(index, loc, refs[from].ts_ns, refs[from + n - 1].ts_ns, n);
+        uint64_t bytes = 0;
+        for (size_t k = from; k < from + n; ++k) bytes += refs[k].bytes;
+        chunk_bytes.push_back(bytes);
       }
     }
   }
   PutTraceIndex(index, by_trace);
+  PutChunkBytes(index, chunk_bytes);
   return writer.Finish(index, wal_segment);
 }
 
@@ -423,6 +400,9 @@ Status LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in, ui
   std::vector<std::vector<uint32_t>> renumber(in.size());
   for (size_t i = 0; i < in.size(); ++i) renumber[i].resize(in[i]->chunks.size());
   uint32_t next = 0;
+  std::vector<uint64_t> chunk_bytes;
+  bool has_bytes = true;
+  for (const auto& b : in) has_bytes = has_bytes && b->has_bytes;
   PutVarint(index, labels.size());
   for (size_t s = 0; s < labels.size(); ++s) {
     PutVarint(index, labels[s]->size());
@@ -436,6 +416,7 @@ Status LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in, ui
       RecordLocation loc = ch.loc;
       loc.frame += frame_base[i];
       PutChunk(index, loc, ch.min_ts, ch.max_ts, ch.count);
+      chunk_bytes.push_back(ch.bytes);
       renumber[i][c] = next++;
     }
   }
@@ -443,6 +424,7 @@ Status LogTable::Compact(const std::vector<std::shared_ptr<const Block>>& in, ui
   for (size_t i = 0; i < in.size(); ++i)
     for (const auto& [id, c] : in[i]->by_trace) by_trace.emplace_back(id, renumber[i][c]);
   PutTraceIndex(index, by_trace);
+  if (has_bytes) PutChunkBytes(index, chunk_bytes);
   return writer.FinishFile(index, wal_segment);
 }
 
@@ -559,7 +541,8 @@ StatusOr<std::vector<LogStream>> LogTable::Select(const LogSelect& q) {
         if (it == head->by_trace.end()) continue;
         for (const auto& [s, ref] : it->second) {
           if (gather.InRange(ref.ts_ns) && MatchesAll(q.stream_matchers, head->streams[s].labels))
-            RETURN_IF_ERROR(gather.Add(head->streams[s].labels, head->Entry(ref)));
+            RETURN_IF_ERROR(
+                gather.Add(head->streams[s].labels, head->Entry(head->streams[s].labels, ref)));
         }
         continue;
       }
@@ -580,7 +563,8 @@ StatusOr<std::vector<LogStream>> LogTable::Select(const LogSelect& q) {
                          });
         refs.resize(q.limit);
       }
-      for (const auto& [st, ref] : refs) RETURN_IF_ERROR(gather.Add(st->labels, head->Entry(ref)));
+      for (const auto& [st, ref] : refs)
+        RETURN_IF_ERROR(gather.Add(st->labels, head->Entry(st->labels, ref)));
     }
   }
   for (const auto& b : blocks) {
@@ -608,7 +592,7 @@ StatusOr<std::vector<LogStream>> LogTable::Select(const LogSelect& q) {
         for (const auto& sl : rl.scope_logs) {
           for (const auto& r : sl.log_records) {
             if (!gather.InRange(Timestamp(r)) || (trace && r.trace_id != *trace)) continue;
-            RETURN_IF_ERROR(gather.Add(labels, LokiEntry(rl.resource, sl.scope, r)));
+            RETURN_IF_ERROR(gather.Add(labels, mapping_->Entry(labels, rl.resource, sl.scope, r)));
           }
         }
       }
@@ -739,7 +723,7 @@ Status LogTable::Scan(const LogSelect& q, const QueryLimits& limits, const LogVi
         for (const auto& sl : rl.scope_logs)
           for (const auto& r : sl.log_records)
             if (in_range(Timestamp(r)) && (!trace || r.trace_id == *trace))
-              run.entries.emplace_back(labels, LokiEntry(rl.resource, sl.scope, r));
+              run.entries.emplace_back(labels, mapping_->Entry(*labels, rl.resource, sl.scope, r));
       auto order = [&](const auto& a, const auto& b) {
         return before(a.second.ts_ns, b.second.ts_ns);
       };
@@ -753,7 +737,7 @@ Status LogTable::Scan(const LogSelect& q, const QueryLimits& limits, const LogVi
       std::shared_lock lock(mu_);  // the active head's batches grow under Apply
       for (size_t i = p.from; i < p.from + p.count; ++i) {
         const HeadRef& r = head_refs[p.head][i];
-        run.entries.emplace_back(&head_labels[r.labels], head.Entry(r.ref));
+        run.entries.emplace_back(&head_labels[r.labels], head.Entry(head_labels[r.labels], r.ref));
       }
     }
     held += run.entries.size();
@@ -857,6 +841,75 @@ StatusOr<std::vector<Labels>> LogTable::Series(const std::vector<Matchers>& matc
     if (any) out.insert(labels);
   });
   return std::vector<Labels>(out.begin(), out.end());
+}
+
+StatusOr<std::vector<StreamStats>> LogTable::IndexStats(const Matchers& matchers, int64_t start_ns,
+                                                        int64_t end_ns, const QueryLimits& limits) {
+  std::map<Labels, StreamStats> by_labels;
+  auto add = [&](const Labels& labels, uint64_t chunks, uint64_t entries, uint64_t bytes) {
+    if (entries == 0) return;
+    StreamStats& s = by_labels[labels];
+    s.chunks += chunks;
+    s.entries += entries;
+    s.bytes += bytes;
+  };
+  std::vector<std::shared_ptr<const Block>> blocks;
+  {
+    std::shared_lock lock(mu_);
+    blocks = blocks_;
+    for (const Head* head : {frozen_.get(), static_cast<const Head*>(active_.get())}) {
+      if (!head) continue;
+      for (const auto& st : head->streams) {
+        if (st.max_ts < start_ns || st.min_ts >= end_ns || !MatchesAll(matchers, st.labels))
+          continue;
+        uint64_t entries = 0, bytes = 0;
+        for (const auto& ref : st.refs) {
+          if (ref.ts_ns < start_ns || ref.ts_ns >= end_ns) continue;
+          ++entries;
+          bytes += ref.bytes;
+        }
+        // The chunks the head's records will make.
+        add(st.labels, (entries + kChunkRecords - 1) / kChunkRecords, entries, bytes);
+      }
+    }
+  }
+  size_t visited = 0;
+  for (const auto& b : blocks) {
+    if (b->chunks.empty() || b->max_ts < start_ns || b->min_ts >= end_ns) continue;
+    for (const auto& st : b->streams) {
+      if (st.max_ts < start_ns || st.min_ts >= end_ns || !MatchesAll(matchers, st.labels)) continue;
+      for (uint32_t c : st.chunks) {
+        const Block::Chunk& ch = b->chunks[c];
+        if (ch.max_ts < start_ns || ch.min_ts >= end_ns) continue;
+        if (++visited % 1024 == 0) RETURN_IF_ERROR(limits.CheckDeadline());
+        uint64_t bytes = ch.bytes;
+        if (!b->has_bytes) {
+          ASSIGN_OR_RETURN(pdata::LogBatch batch, b->Load(ch));
+          for (const auto& rl : batch.resources())
+            for (const auto& sl : rl.scope_logs)
+              for (const auto& r : sl.log_records) bytes += LineBytes(r);
+        }
+        // A chunk partly in the range counts in proportion to the time it covers (Loki).
+        double part = 1;
+        if (ch.min_ts < start_ns || ch.max_ts >= end_ns) {
+          int64_t from = std::max(ch.min_ts, start_ns), to = std::min(ch.max_ts, end_ns);
+          part = ch.max_ts > ch.min_ts
+                     ? static_cast<double>(to - from) / static_cast<double>(ch.max_ts - ch.min_ts)
+                     : 1;
+        }
+        add(st.labels, 1, static_cast<uint64_t>(part * ch.count),
+            static_cast<uint64_t>(part * static_cast<double>(bytes)));
+      }
+    }
+  }
+  RETURN_IF_ERROR(limits.CheckDeadline());
+  std::vector<StreamStats> out;
+  out.reserve(by_labels.size());
+  for (auto& [labels, s] : by_labels) {
+    s.labels = labels;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace otter::store

@@ -1,8 +1,8 @@
 // LogTable: the log side of the store. Log records are grouped into Loki streams (labels from
 // resource attributes). Recent records live in an in-memory head with a trace-id index; a flush
 // turns the frozen head into an immutable block of per-stream chunks with its own trace-id index
-// (docs/storage.md, "Logs"). The OTLP → Loki mapping (stream labels, line, structured metadata)
-// is here too.
+// (docs/storage.md, "Logs"). A LokiMapping (store/loki_mapping.h) turns records into Loki streams
+// and entries.
 // Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
 // flusher, queries from any thread; mu_ guards the head pointers and the block list, watch_mu_
 // the live-tail watches (called from Apply, on the writer thread).
@@ -18,23 +18,14 @@
 #include "store/block.h"
 #include "store/block_retention.h"
 #include "store/compaction.h"
+#include "store/loki_mapping.h"
 #include "store/querier.h"
 
 namespace otter::store {
 
-// Loki's OTLP mapping: these resource attributes become stream (index) labels, names sanitised
-// (service.name → service_name); service_name defaults to "unknown_service". Everything else
-// goes to structured metadata.
-Labels LokiStreamLabels(const pdata::Resource& resource);
-// The entry for one record: line = body (strings as is, other values as text), metadata =
-// trace_id, span_id, severity_text, severity_number, scope_name, the record's attributes and the
-// resource's non-index attributes.
-LogEntry LokiEntry(const pdata::Resource& resource, const pdata::InstrumentationScope& scope,
-                   const pdata::LogRecord& record);
-
 class LogTable final : public LogQuerier {
  public:
-  LogTable();
+  explicit LogTable(LokiMapping mapping = LokiMapping());
   ~LogTable() override;
 
   void Apply(pdata::LogBatch&& batch);
@@ -66,6 +57,8 @@ class LogTable final : public LogQuerier {
                                                  int64_t end_ns) override;
   StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets, int64_t start_ns,
                                        int64_t end_ns) override;
+  StatusOr<std::vector<StreamStats>> IndexStats(const Matchers& matchers, int64_t start_ns,
+                                                int64_t end_ns, const QueryLimits& limits) override;
   std::unique_ptr<LogWatch> Watch(Matchers stream_matchers, LogWatchFn fn) override;
 
   // Entries one Select may collect before failing with ResourceExhausted.
@@ -83,6 +76,7 @@ class LogTable final : public LogQuerier {
   void ForEachStream(int64_t start_ns, int64_t end_ns,
                      const std::function<void(const Labels&)>& fn) const;
 
+  const std::shared_ptr<const LokiMapping> mapping_;  // shared with the heads
   // Calls the watches with the entries of `batch` (about to be applied).
   void Notify(const pdata::LogBatch& batch);
 

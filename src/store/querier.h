@@ -119,6 +119,9 @@ struct LogEntry {
   // Loki's structured metadata: trace_id, span_id (hex), severity_text, the record's attributes
   // (names sanitised like labels). Sorted like Labels.
   Labels metadata;
+  // Query results with categorized labels only: the labels the query's parsers and formatters
+  // added (Loki's "parsed" category). Sorted like Labels.
+  Labels parsed;
 };
 
 struct LogStream {
@@ -139,6 +142,16 @@ struct LogSelect {
   // When set, only entries whose trace_id metadata equals this (lowercase hex): lets the store use
   // its trace-id index for `| trace_id="…"`.
   std::optional<std::string> trace_id;
+};
+
+// What the index knows of one stream over a time range (Loki's index/stats and index/volume):
+// its chunks overlapping the range, and its entries and line bytes in it. Entries and bytes of a
+// stored chunk only partly in the range are prorated by the time it covers, as Loki does.
+struct StreamStats {
+  Labels labels;
+  uint64_t chunks = 0;
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
 };
 
 // One entry of a scan, with the labels of its stream (valid during the call).
@@ -168,6 +181,11 @@ class LogQuerier {
                                                          int64_t end_ns) = 0;
   virtual StatusOr<std::vector<Labels>> Series(const std::vector<Matchers>& match_sets,
                                                int64_t start_ns, int64_t end_ns) = 0;
+  // The streams matching `matchers` that have entries in [start_ns, end_ns), sorted by labels,
+  // computed from the index (chunk metadata), not by reading entries. Checks limits' deadline.
+  virtual StatusOr<std::vector<StreamStats>> IndexStats(const Matchers& matchers, int64_t start_ns,
+                                                        int64_t end_ns,
+                                                        const QueryLimits& limits) = 0;
   // Entries stored from now on, in the order they are stored, as long as the result lives. `fn`
   // runs on the store's writer thread: it must be quick and must not call into the store.
   virtual std::unique_ptr<LogWatch> Watch(Matchers stream_matchers, LogWatchFn fn) = 0;

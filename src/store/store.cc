@@ -50,7 +50,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
       logger_(std::move(logger)),
       metrics_sink_(metrics),
       metrics_(
-          DeltaAccumulator::Options{options_.delta_max_stale.count(), options_.delta_max_streams}) {
+          DeltaAccumulator::Options{options_.delta_max_stale.count(), options_.delta_max_streams}),
+      logs_(options_.log_mapping) {
   if (!metrics_sink_) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
     metrics_sink_ = own_metrics_.get();

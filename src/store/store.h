@@ -60,6 +60,8 @@ struct StoreOptions {
   // delta_max_streams are dropped (0 = no limit). docs/storage.md, "Delta metrics".
   std::chrono::milliseconds delta_max_stale{std::chrono::minutes(5)};
   size_t delta_max_streams = 1'000'000;
+  // How OTLP log records become Loki streams and entries (Loki's otlp_config).
+  LokiMapping log_mapping;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
   Env* env = PosixEnv();              // the file system (tests inject faults)
   // After a failed commit the store can refuse the writes only once the WAL has sealed them off;

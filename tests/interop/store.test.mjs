@@ -550,11 +550,11 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
       const entries = (m) => m.streams.map((st) => [st.stream, st.values]);
       assert.deepEqual(entries(await next()),
-        [[{ service_name: service }, [[nsOf(t0 + 1), 'cart 1 paid']]]]);
+        [[{ detected_level: 'unknown', service_name: service }, [[nsOf(t0 + 1), 'cart 1 paid']]]]);
       await postLog(t0 + 2, 'cart 2 created');
       await postLog(t0 + 3, 'cart 2 paid', [{ key: 'user', value: { stringValue: 'u7' } }]);
       assert.deepEqual(entries(await next()),
-        [[{ service_name: service, user: 'u7' }, [[nsOf(t0 + 3), 'cart 2 paid']]]]);
+        [[{ detected_level: 'unknown', service_name: service, user: 'u7' }, [[nsOf(t0 + 3), 'cart 2 paid']]]]);
       ws.close(1000);
     }));
 

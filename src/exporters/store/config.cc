@@ -42,10 +42,47 @@ Status StoreExporterConfig::Validate() const {
     return InvalidArgument("query::threads must be between 1 and 64");
   if (query.scan_threads <= 0 || query.scan_threads > 64)
     return InvalidArgument("query::scan_threads must be between 1 and 64");
+  if (auto m = store::LokiMapping::Make(otlp_config); !m.ok())
+    return InvalidArgument("otlp_config::" + std::string(m.status().message()));
   if (query.max_concurrent_tail_requests < 0)
     return InvalidArgument("query::max_concurrent_tail_requests must not be negative");
   return Status::Ok();
 }
+
+namespace {
+
+// A list of Loki attributes_config entries: {action, attributes | regex}.
+void ParseAttributeRules(const config::Node& n, std::vector<store::AttributeRule>& out,
+                         config::Diagnostics& d) {
+  using R = store::AttributeRule;
+  static const config::Table<R> rule =
+      config::Table<R>()
+          .Custom("action", "string", "structured_metadata",
+                  "index_label (resource attributes only), structured_metadata or drop",
+                  [](const config::Node& v, R& r, config::Diagnostics& d) {
+                    if (v.scalar == "index_label") {
+                      r.action = store::AttributeAction::kIndexLabel;
+                    } else if (v.scalar == "structured_metadata") {
+                      r.action = store::AttributeAction::kStructuredMetadata;
+                    } else if (v.scalar == "drop") {
+                      r.action = store::AttributeAction::kDrop;
+                    } else {
+                      d.Error(v, "unsupported action \"" + v.scalar +
+                                     "\", it must be one of: drop, index_label, "
+                                     "structured_metadata");
+                    }
+                  })
+          .Field("attributes", &R::attributes, "attribute names the action applies to")
+          .Field("regex", &R::regex,
+                 "or: a regular expression (RE2, fully anchored) the names must match");
+  if (n.kind != config::Node::Kind::kSeq) {
+    d.Error(n, "expected a list of {action, attributes | regex}");
+    return;
+  }
+  for (const auto& item : n.seq) rule.Parse(item, out.emplace_back(), d);
+}
+
+}  // namespace
 
 const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
   using C = StoreExporterConfig;
@@ -73,6 +110,36 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("max_concurrent_tail_requests", &Q::max_concurrent_tail_requests,
                  "Loki live tails (/loki/api/v1/tail WebSockets) open at once; 0 refuses "
                  "every tail");
+  using O = store::LokiOtlpConfig;
+  using RA = store::LokiResourceAttributes;
+  static const config::Table<RA> resource =
+      config::Table<RA>()
+          .Field("ignore_defaults", &RA::ignore_defaults,
+                 "leave out Loki's default rule (service.name, service.namespace, "
+                 "service.instance.id, deployment.environment[.name], cloud.region, "
+                 "cloud.availability_zone, k8s.cluster/namespace/pod/container.name, "
+                 "container.name, k8s.replicaset/deployment/statefulset/daemonset/cronjob/"
+                 "job.name → index_label)")
+          .Custom("attributes_config", "list", "[]",
+                  "rules tried in order after the default one; the first naming an attribute "
+                  "decides; unnamed attributes are structured metadata",
+                  [](const config::Node& n, RA& c, config::Diagnostics& d) {
+                    ParseAttributeRules(n, c.attributes_config, d);
+                  });
+  static const config::Table<O> otlp =
+      config::Table<O>()
+          .Section("resource_attributes", &O::resource_attributes, resource,
+                   "resource attributes: index labels, structured metadata or dropped")
+          .Custom("scope_attributes", "list", "[]",
+                  "scope attributes: structured_metadata or drop rules",
+                  [](const config::Node& n, O& c, config::Diagnostics& d) {
+                    ParseAttributeRules(n, c.scope_attributes, d);
+                  })
+          .Custom("log_attributes", "list", "[]",
+                  "log record attributes: structured_metadata or drop rules",
+                  [](const config::Node& n, O& c, config::Diagnostics& d) {
+                    ParseAttributeRules(n, c.log_attributes, d);
+                  });
   static const config::Table<C> table =
       config::Table<C>()
           .Field("directory", &C::directory, "data directory (created if missing)")
@@ -109,7 +176,10 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("delta_max_streams", &C::delta_max_streams,
                  "delta streams accumulated at once; points of new streams beyond it are dropped "
                  "and counted (0 = no limit), as deltatocumulative's max_streams")
-          .Section("query", &C::query, query, "the query API");
+          .Section("query", &C::query, query, "the query API")
+          .Section("otlp_config", &C::otlp_config, otlp,
+                   "how OTLP log records become Loki streams and entries, as Loki's "
+                   "limits_config.otlp_config");
   return table;
 }
 

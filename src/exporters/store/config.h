@@ -8,6 +8,7 @@
 
 #include "component/registry.h"
 #include "config/table.h"
+#include "store/loki_mapping.h"
 
 namespace otter {
 
@@ -37,6 +38,8 @@ struct StoreExporterConfig : ComponentConfig {
   config::Duration delta_max_stale = std::chrono::minutes(5);
   int64_t delta_max_streams = 1'000'000;
   StoreQueryConfig query;
+  // How OTLP logs become Loki streams (Loki's limits_config.otlp_config).
+  store::LokiOtlpConfig otlp_config;
 
   Status Validate() const override;
 };

@@ -55,3 +55,51 @@ TEST(DiskBudgetTest, BlocksGetWhatTheWalAndTheBlockBeingWrittenLeave) {
 
 }  // namespace
 }  // namespace otter
+
+namespace otter {
+namespace {
+
+// Loki's limits_config.otlp_config, as its YAML spells it.
+TEST(StoreExporterConfigTest, OtlpConfig) {
+  const std::string yaml =
+      "otlp_config:\n"
+      "  resource_attributes:\n"
+      "    ignore_defaults: true\n"
+      "    attributes_config:\n"
+      "      - action: index_label\n"
+      "        attributes: [service.name, team]\n"
+      "      - action: drop\n"
+      "        regex: process\\..*\n"
+      "  log_attributes:\n"
+      "    - action: drop\n"
+      "      attributes: [password]\n";
+  EXPECT_TRUE(Errors(yaml).empty());
+  auto node = config::ParseYaml(yaml, "test.yaml");
+  ASSERT_TRUE(node.ok());
+  StoreExporterConfig c;
+  config::Diagnostics d;
+  StoreExporterConfigTable().Parse(*node, c, d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  EXPECT_TRUE(c.otlp_config.resource_attributes.ignore_defaults);
+  ASSERT_EQ(c.otlp_config.resource_attributes.attributes_config.size(), 2u);
+  EXPECT_EQ(c.otlp_config.resource_attributes.attributes_config[0].attributes,
+            (std::vector<std::string>{"service.name", "team"}));
+  EXPECT_EQ(c.otlp_config.resource_attributes.attributes_config[1].action,
+            store::AttributeAction::kDrop);
+  EXPECT_EQ(c.otlp_config.resource_attributes.attributes_config[1].regex, "process\\..*");
+  ASSERT_EQ(c.otlp_config.log_attributes.size(), 1u);
+
+  auto errors =
+      Errors("otlp_config:\n  log_attributes:\n    - action: keep\n      attributes: [a]\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("unsupported action \"keep\""), std::string::npos) << errors[0];
+  errors =
+      Errors("otlp_config:\n  scope_attributes:\n    - action: index_label\n      regex: .*\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("index_label action is only supported for resource_attributes"),
+            std::string::npos)
+      << errors[0];
+}
+
+}  // namespace
+}  // namespace otter

@@ -31,6 +31,7 @@ Status StoreExporter::Start() {
   opts.delta_max_stale =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.delta_max_stale);
   opts.delta_max_streams = static_cast<size_t>(config_.delta_max_streams);
+  ASSIGN_OR_RETURN(opts.log_mapping, store::LokiMapping::Make(config_.otlp_config));
   ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
   if (!config_.query.endpoint.empty()) {
     query::QueryServerOptions q;

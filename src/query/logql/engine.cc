@@ -71,10 +71,12 @@ StatusOr<QueryResult> Engine::ExecLogs(const LogSelectorExpr& selector, const Qu
     result.stats.bytes_processed += e.line.size();
     if (!pipeline.Process(e.ts_ns, e.line, stream, e.metadata, &line, &labels)) return true;
     ++accepted;
+    store::LogEntry out{e.ts_ns, line, {}, {}};
+    if (params.categorize_labels) CategorizeLabels(stream, e.metadata, &labels, &out);
     std::string key = store::LabelsToString(labels);
     auto [it, inserted] = index.try_emplace(key, result.streams.size());
     if (inserted) result.streams.push_back({labels, {}});
-    result.streams[it->second].entries.push_back({e.ts_ns, line, {}});
+    result.streams[it->second].entries.push_back(std::move(out));
     return params.limit == 0 || accepted < params.limit;
   };
   RETURN_IF_ERROR(querier_.Scan(sel, limits, visit));

@@ -30,6 +30,9 @@ struct QueryParams {
   bool instant = false;  // metric: evaluate once at end_ns
   store::Direction direction = store::Direction::kBackward;
   size_t limit = 100;  // log queries: entries
+  // Log queries: stream labels are only the stream's own labels; each entry carries its
+  // structured metadata and parsed labels apart (Loki's categorize-labels encoding flag).
+  bool categorize_labels = false;
 };
 
 struct QueryStats {

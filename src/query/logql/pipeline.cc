@@ -19,10 +19,11 @@ void SetError(store::Labels& labels, std::string_view error, std::string_view de
   if (!details.empty()) store::SetLabel(labels, kErrorDetailsLabel, details);
 }
 
-// A parsed label: a name already used by the stream gets "_extracted".
-void SetParsed(store::Labels& labels, const store::Labels& stream, const std::string& name,
-               std::string_view value) {
-  if (!store::GetLabel(stream, name).empty()) {
+// A parsed label: a name already used by the stream or the entry's structured metadata gets
+// "_extracted" (Loki's parsers all check both).
+void SetParsed(store::Labels& labels, const store::Labels& stream, const store::Labels& metadata,
+               const std::string& name, std::string_view value) {
+  if (!store::GetLabel(stream, name).empty() || !store::GetLabel(metadata, name).empty()) {
     store::SetLabel(labels, name + "_extracted", value);
   } else {
     store::SetLabel(labels, name, value);
@@ -173,7 +174,9 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
   for (const auto& l : metadata) store::SetLabel(labels, l.name, l.value);
   std::string& cur = *out_line;
   cur.assign(line);
-  auto set = [&](std::string key, std::string value) { SetParsed(labels, stream, key, value); };
+  auto set = [&](std::string key, std::string value) {
+    SetParsed(labels, stream, metadata, key, value);
+  };
   for (const Stage& s : *stages_) {
     switch (s.kind) {
       case Stage::Kind::kLineFilters:
@@ -325,6 +328,24 @@ std::optional<std::string> PushdownTraceId(const std::vector<Stage>& stages) {
     if (auto v = RequiredTraceId(*s.label_filter)) return v;
   }
   return std::nullopt;
+}
+
+// Splits an entry's final label set as Loki's categorize-labels does: names from the entry's
+// structured metadata, the stream's own labels (unchanged), and the rest (parsed). `labels` keeps
+// the stream part.
+void CategorizeLabels(const store::Labels& stream, const store::Labels& metadata,
+                      store::Labels* labels, store::LogEntry* out) {
+  store::Labels own;
+  for (auto& l : *labels) {
+    if (!store::GetLabel(metadata, l.name).empty()) {
+      out->metadata.push_back(std::move(l));
+    } else if (!l.value.empty() && store::GetLabel(stream, l.name) == l.value) {
+      own.push_back(std::move(l));
+    } else {
+      out->parsed.push_back(std::move(l));
+    }
+  }
+  *labels = std::move(own);
 }
 
 }  // namespace otter::query::logql

@@ -13,6 +13,7 @@
 
 #include "query/logql/ast.h"
 #include "store/labels.h"
+#include "store/querier.h"
 
 namespace otter::query::logql {
 
@@ -46,6 +47,12 @@ bool MatchLineFilter(const LineFilter& filter, std::string_view line);
 // The unwrapped sample value of `unwrap` for `labels`, or nullopt after setting
 // __error__="SampleExtractionErr". Removes the unwrapped label.
 std::optional<double> ExtractUnwrapValue(const Unwrap& unwrap, store::Labels& labels);
+
+// Splits an entry's final label set as Loki's categorize-labels encoding does: names the entry's
+// structured metadata has go to out->metadata, the stream's own labels (unchanged) stay in
+// `labels`, the rest (what parsers and formatters set) goes to out->parsed.
+void CategorizeLabels(const store::Labels& stream, const store::Labels& metadata,
+                      store::Labels* labels, store::LogEntry* out);
 
 // `| trace_id="<lowercase hex>"` before any stage that can set labels: the value the store can
 // use from its trace-id index, if any.

@@ -22,14 +22,14 @@ class FakeLogQuerier : public store::LogQuerier {
     store::SortLabels(labels);
     store::SortLabels(metadata);
     for (const auto& w : watches_)
-      if (store::MatchesAll(w->matchers, labels)) w->fn(labels, {ts_ns, line, metadata});
+      if (store::MatchesAll(w->matchers, labels)) w->fn(labels, {ts_ns, line, metadata, {}});
     for (auto& s : streams_) {
       if (s.labels == labels) {
-        s.entries.push_back({ts_ns, std::move(line), std::move(metadata)});
+        s.entries.push_back({ts_ns, std::move(line), std::move(metadata), {}});
         return;
       }
     }
-    streams_.push_back({std::move(labels), {{ts_ns, std::move(line), std::move(metadata)}}});
+    streams_.push_back({std::move(labels), {{ts_ns, std::move(line), std::move(metadata), {}}}});
   }
 
   StatusOr<std::vector<store::LogStream>> Select(const store::LogSelect& select) override {
@@ -124,6 +124,26 @@ class FakeLogQuerier : public store::LogQuerier {
       for (const auto& m : match_sets) any = any || store::MatchesAll(m, s.labels);
       if (any) out.push_back(s.labels);
     }
+    return out;
+  }
+
+  // One chunk per stream; entries and line bytes counted exactly.
+  StatusOr<std::vector<store::StreamStats>> IndexStats(const store::Matchers& matchers,
+                                                       int64_t start_ns, int64_t end_ns,
+                                                       const store::QueryLimits&) override {
+    std::vector<store::StreamStats> out;
+    for (const auto& s : streams_) {
+      if (!store::MatchesAll(matchers, s.labels)) continue;
+      store::StreamStats st{s.labels, 1, 0, 0};
+      for (const auto& e : s.entries) {
+        if (e.ts_ns < start_ns || e.ts_ns >= end_ns) continue;
+        ++st.entries;
+        st.bytes += e.line.size();
+      }
+      if (st.entries > 0) out.push_back(std::move(st));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.labels < b.labels; });
     return out;
   }
 

@@ -1,12 +1,15 @@
 // Aggregation operators (sum, avg, topk, quantile, count_values, ...) of the evaluator.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <unordered_map>
 
+#include "query/go_parse.h"
 #include "query/json_writer.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/functions.h"
+#include "query/promql/go_compat.h"
 #include "query/promql/histograms.h"
 
 namespace otter::query::promql {
@@ -25,24 +28,77 @@ store::Labels GroupLabels(const store::Labels& l, const Node& n) {
   return out;
 }
 
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 struct Group {
   store::Labels labels;
   double value = 0;
+  double c = 0;  // Kahan compensation of value (sum, avg) or of mean (incremental avg)
   double mean = 0;
   double count = 0;
-  std::vector<Element> items;  // topk/bottomk/quantile
+  bool incremental_mean = false;  // avg: the plain sum overflowed
+  std::vector<Element> items;     // topk/bottomk/limitk/limit_ratio/quantile
 };
+
+// XXH64 with seed 0 (the xxHash specification), as Prometheus hashes label sets.
+uint64_t XxHash64(std::string_view data) {
+  constexpr uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full,
+                     kP3 = 0x165667B19E3779F9ull, kP4 = 0x85EBCA77C2B2AE63ull,
+                     kP5 = 0x27D4EB2F165667C5ull;
+  auto rotl = [](uint64_t x, int r) { return (x << r) | (x >> (64 - r)); };
+  auto read64 = [&](size_t i) {
+    uint64_t v;
+    std::memcpy(&v, data.data() + i, 8);
+    return v;
+  };
+  auto round = [&](uint64_t acc, uint64_t in) { return rotl(acc + in * kP2, 31) * kP1; };
+  size_t i = 0, n = data.size();
+  uint64_t h;
+  if (n >= 32) {
+    uint64_t v1 = kP1 + kP2, v2 = kP2, v3 = 0, v4 = 0 - kP1;
+    for (; i + 32 <= n; i += 32) {
+      v1 = round(v1, read64(i));
+      v2 = round(v2, read64(i + 8));
+      v3 = round(v3, read64(i + 16));
+      v4 = round(v4, read64(i + 24));
+    }
+    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+    for (uint64_t v : {v1, v2, v3, v4}) h = (h ^ round(0, v)) * kP1 + kP4;
+  } else {
+    h = kP5;
+  }
+  h += n;
+  for (; i + 8 <= n; i += 8) h = rotl(h ^ round(0, read64(i)), 27) * kP1 + kP4;
+  if (i + 4 <= n) {
+    uint32_t v;
+    std::memcpy(&v, data.data() + i, 4);
+    h = rotl(h ^ (uint64_t{v} * kP1), 23) * kP2 + kP3;
+    i += 4;
+  }
+  for (; i < n; ++i) h = rotl(h ^ (uint64_t{static_cast<uint8_t>(data[i])} * kP5), 11) * kP1;
+  h ^= h >> 33;
+  h *= kP2;
+  h ^= h >> 29;
+  h *= kP3;
+  h ^= h >> 32;
+  return h;
+}
+
+// limit_ratio's choice: a series' place in [0, 1) from the hash of its labels (name \xff value
+// \xff ...), so the same series are chosen at every step and by every replica.
+bool InRatio(const store::Labels& labels, double ratio) {
+  std::string buf;
+  for (const auto& l : labels) {
+    buf += l.name;
+    buf += '\xff';
+    buf += l.value;
+    buf += '\xff';
+  }
+  double offset = static_cast<double>(XxHash64(buf)) / 18446744073709551615.0;
+  return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
+}
+
+// Prometheus's value orders: NaN lowest for both.
+bool ByValue(const Element& a, const Element& b) { return std::isnan(a.v) || a.v < b.v; }
+bool ByReverseValue(const Element& a, const Element& b) { return std::isnan(a.v) || a.v > b.v; }
 
 }  // namespace
 
@@ -69,20 +125,43 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
     in.vector.erase(floats_end, in.vector.end());
   }
   if (op == AggOp::kCountValues && !IsValidLabelName(label_param))
-    return ExecError("invalid label name \"" + label_param + "\"");
+    return ExecError("invalid label name " + query::GoQuote(label_param));
   int64_t k = 0;
-  if (op == AggOp::kTopk || op == AggOp::kBottomk) {
-    if (std::isnan(param) || param >= 9.2e18 || param <= -9.2e18)
-      return ExecError("Scalar value " + FormatPromFloat(param) + " overflows int64");
+  double ratio = 0;
+  if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kLimitK) {
+    if (param < 1) return out;
+    if (std::isnan(param)) return ExecError("Parameter value is NaN");
+    if (param >= 9223372036854775807.0)
+      return ExecError("Scalar value " + FormatGoFloat(param) + " overflows int64");
     k = static_cast<int64_t>(param);
-    if (k < 1) return out;
   }
+  if (op == AggOp::kLimitRatio) {
+    if (param == 0) return out;
+    if (std::isnan(param)) return ExecError("Ratio value is NaN");
+    ratio = std::clamp(param, -1.0, 1.0);
+    if (param != ratio)
+      annotations_.AddWarning("PromQL warning: ratio value should be between -1 and 1, got " +
+                                  FormatGoFloat(param) + ", capping to " + FormatGoFloat(ratio),
+                              n.param->pos);
+  }
+  if (op == AggOp::kQuantile && !(param >= 0 && param <= 1))
+    annotations_.AddWarning(
+        "PromQL warning: quantile value should be between 0 and 1, got " + FormatGoFloat(param),
+        n.param->pos);
 
   std::vector<Group> groups;
   std::unordered_map<uint64_t, size_t> index;
   for (auto& e : in.vector) {
-    store::Labels gl = GroupLabels(e.metric, n);
-    if (op == AggOp::kCountValues) store::SetLabel(gl, label_param, FormatPromFloat(e.v));
+    store::Labels gl;
+    if (op == AggOp::kCountValues) {
+      // The value becomes a label first, so that by/without see it.
+      store::Labels with_value = e.metric;
+      store::SetLabel(with_value, label_param, FormatPromFloat(e.v));
+      gl = GroupLabels(with_value, n);
+      if (!n.without) store::SetLabel(gl, label_param, FormatPromFloat(e.v));
+    } else {
+      gl = GroupLabels(e.metric, n);
+    }
     auto [it, inserted] = index.emplace(store::HashLabels(gl), groups.size());
     if (inserted) {
       Group g;
@@ -90,27 +169,42 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
       g.value = e.v;
       g.mean = e.v;
       g.count = 1;
-      if (op == AggOp::kStddev || op == AggOp::kStdvar) g.value = 0;
+      if (op == AggOp::kStddev || op == AggOp::kStdvar)
+        g.value = std::isnan(e.v) || std::isinf(e.v) ? std::nan("") : 0;
       if (op == AggOp::kCount || op == AggOp::kCountValues || op == AggOp::kGroup) g.value = 1;
-      if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kQuantile)
+      if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kQuantile ||
+          op == AggOp::kLimitK)
         g.items.push_back(e);
+      if (op == AggOp::kLimitRatio && InRatio(e.metric, ratio)) g.items.push_back(e);
       groups.push_back(std::move(g));
       continue;
     }
     Group& g = groups[it->second];
-    g.count += 1;
     switch (op) {
       case AggOp::kSum:
-        g.value += e.v;
+        KahanSumInc(e.v, &g.value, &g.c);
         break;
-      case AggOp::kAvg:
-        // Incremental mean, as Prometheus 2.x computes it (avoids overflow of a plain sum).
-        if (std::isinf(g.mean)) {
-          if (std::isinf(e.v) && (g.mean > 0) == (e.v > 0)) break;
-          if (!std::isinf(e.v) && !std::isnan(e.v)) break;
+      case AggOp::kAvg: {
+        g.count += 1;
+        if (!g.incremental_mean) {
+          double sum = g.value, c = g.c;
+          KahanSumInc(e.v, &sum, &c);
+          if (!std::isinf(sum)) {
+            g.value = sum;
+            g.c = c;
+            break;
+          }
+          // The sum overflows: continue with a compensated incremental mean.
+          g.incremental_mean = true;
+          g.mean = g.value / (g.count - 1);
+          g.c /= g.count - 1;
         }
-        g.mean += e.v / g.count - g.mean / g.count;
+        double q = (g.count - 1) / g.count;
+        g.mean *= q;
+        g.c *= q;
+        KahanSumInc(e.v / g.count, &g.mean, &g.c);
         break;
+      }
       case AggOp::kMax:
         if (g.value < e.v || std::isnan(g.value)) g.value = e.v;
         break;
@@ -125,23 +219,45 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
         break;
       case AggOp::kStddev:
       case AggOp::kStdvar: {
+        g.count += 1;
         double delta = e.v - g.mean;
         g.mean += delta / g.count;
         g.value += delta * (e.v - g.mean);
         break;
       }
       case AggOp::kTopk:
-      case AggOp::kBottomk:
+      case AggOp::kBottomk: {
+        // The k best so far in a heap with the worst on top, exactly as Prometheus keeps
+        // them: which of equal values survive depends on the heap's layout.
+        auto& less = op == AggOp::kTopk ? ByValue : ByReverseValue;
+        bool better = op == AggOp::kTopk ? g.items[0].v < e.v : g.items[0].v > e.v;
+        if (g.items.size() < static_cast<size_t>(k)) {
+          GoHeapPush(g.items, e, less);
+        } else if (better || (std::isnan(g.items[0].v) && !std::isnan(e.v))) {
+          g.items[0] = e;
+          if (k > 1) GoHeapFixTop(g.items, less);
+        }
+        break;
+      }
       case AggOp::kQuantile:
         g.items.push_back(e);
+        break;
+      case AggOp::kLimitK:
+        if (g.items.size() < static_cast<size_t>(k)) GoHeapPush(g.items, e, ByValue);
+        break;
+      case AggOp::kLimitRatio:
+        if (InRatio(e.metric, ratio)) GoHeapPush(g.items, e, ByValue);
         break;
     }
   }
 
   for (auto& g : groups) {
     switch (op) {
+      case AggOp::kSum:
+        if (!std::isinf(g.value)) g.value += g.c;
+        break;
       case AggOp::kAvg:
-        g.value = g.mean;
+        g.value = g.incremental_mean ? g.mean + g.c : g.value / g.count + g.c / g.count;
         break;
       case AggOp::kStdvar:
         g.value = g.value / g.count;
@@ -156,16 +272,14 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
         break;
       }
       case AggOp::kTopk:
-      case AggOp::kBottomk: {
-        bool top = op == AggOp::kTopk;
-        // NaN sorts as the smallest value for both.
-        auto better = [top](const Element& a, const Element& b) {
-          if (std::isnan(a.v)) return false;
-          if (std::isnan(b.v)) return true;
-          return top ? a.v > b.v : a.v < b.v;
-        };
-        std::stable_sort(g.items.begin(), g.items.end(), better);
-        if (g.items.size() > static_cast<size_t>(k)) g.items.resize(static_cast<size_t>(k));
+      case AggOp::kBottomk:
+      case AggOp::kLimitK:
+      case AggOp::kLimitRatio: {
+        // Best first: the heap sorted by its reversed order.
+        if (op == AggOp::kTopk)
+          GoSort(g.items, [](const Element& a, const Element& b) { return ByValue(b, a); });
+        if (op == AggOp::kBottomk)
+          GoSort(g.items, [](const Element& a, const Element& b) { return ByReverseValue(b, a); });
         for (auto& e : g.items) {
           e.t_ms = t;
           out.vector.push_back(std::move(e));

@@ -69,6 +69,8 @@ enum class AggOp {
   kBottomk,
   kQuantile,
   kCountValues,
+  kLimitK,
+  kLimitRatio,
 };
 
 struct VectorMatching {
@@ -77,6 +79,17 @@ struct VectorMatching {
   bool on = false;                   // on(...) rather than ignoring(...)
   std::vector<std::string> labels;   // the on/ignoring list
   std::vector<std::string> include;  // group_left/group_right(...) labels
+};
+
+// A duration expression (Prometheus 3, experimental): `[5m+1m]`, `offset (1m*2)`, `[step()]`,
+// `[min(step(), 1m)]`. Evaluated per query in seconds; step() is the query's step (0 for an
+// instant query). Only written to a Node when it is more than a literal.
+struct DurationExpr {
+  enum class Op { kNumber, kStep, kNeg, kAdd, kSub, kMul, kDiv, kMod, kPow, kMin, kMax };
+  Op op = Op::kNumber;
+  double number = 0;                       // kNumber, in seconds
+  size_t pos = 0, end = 0;                 // byte range in the query (for errors)
+  std::unique_ptr<DurationExpr> lhs, rhs;  // kNeg: lhs only
 };
 
 // `@ <ts>`, `@ start()`, `@ end()`.
@@ -97,8 +110,14 @@ struct Node {
   store::Matchers matchers;  // kVectorSelector (includes the __name__ matcher)
   int64_t offset_ms = 0;     // kVectorSelector, kSubquery
   AtModifier at;             // kVectorSelector, kSubquery
-  int64_t range_ms = 0;      // kMatrixSelector, kSubquery
-  int64_t step_ms = 0;       // kSubquery; 0 = the query's step
+  // kVectorSelector, Prometheus 3 experimental: `x[5m] anchored` also takes the last sample
+  // before the window; `smoothed` interpolates at the window edges (and at t for an instant
+  // selector).
+  bool anchored = false, smoothed = false;
+  int64_t range_ms = 0;  // kMatrixSelector, kSubquery
+  int64_t step_ms = 0;   // kSubquery; 0 = the query's step
+  // When set, these replace offset_ms / range_ms / step_ms at evaluation time.
+  std::unique_ptr<DurationExpr> offset_expr, range_expr, step_expr;
 
   BinOp bin_op = BinOp::kAdd;  // kBinary; kUnary uses kAdd / kSub
   bool return_bool = false;
@@ -107,7 +126,7 @@ struct Node {
   AggOp agg_op = AggOp::kSum;  // kAggregate
   std::vector<std::string> grouping;
   bool without = false;
-  std::unique_ptr<Node> param;  // topk/bottomk/quantile/count_values parameter
+  std::unique_ptr<Node> param;  // topk/bottomk/limitk/limit_ratio/quantile/count_values parameter
 
   // kParen, kUnary, kSubquery, kAggregate: one child; kMatrixSelector: the vector selector;
   // kBinary: lhs, rhs; kCall: the arguments.

@@ -90,13 +90,15 @@ TEST_F(EngineTest, InstantSelectorLookbackAndOffset) {
   db_.Add(L({{"__name__", "m"}, {"a", "1"}}), {{0, 1}, {60000, 2}});
   EXPECT_EQ(Q("m", 60000), "{__name__=\"m\", a=\"1\"} => 2\n");
   EXPECT_EQ(Q("m", 59999), "{__name__=\"m\", a=\"1\"} => 1\n");
-  // Lookback is 5m inclusive: the sample at 60s is visible until 360s.
-  EXPECT_EQ(Q("m", 360000), "{__name__=\"m\", a=\"1\"} => 2\n");
-  EXPECT_EQ(Q("m", 360001), "");
+  // Lookback is (t-5m, t] (Prometheus 3): the sample at 60s is visible until just before 360s.
+  EXPECT_EQ(Q("m", 359999), "{__name__=\"m\", a=\"1\"} => 2\n");
+  EXPECT_EQ(Q("m", 360000), "");
   EXPECT_EQ(Q("m offset 1m", 60000), "{__name__=\"m\", a=\"1\"} => 1\n");
   EXPECT_EQ(Q("m @ 0", 300000), "{__name__=\"m\", a=\"1\"} => 1\n");
   EXPECT_EQ(Q("timestamp(m)", 120000), "{a=\"1\"} => 60\n");
-  EXPECT_EQ(Q("m[1m]", 60000), "{__name__=\"m\", a=\"1\"} => 1@0 2@60000\n");
+  // Range windows are left-open too: (0, 60s].
+  EXPECT_EQ(Q("m[1m]", 60000), "{__name__=\"m\", a=\"1\"} => 2@60000\n");
+  EXPECT_EQ(Q("m[1m]", 59999), "{__name__=\"m\", a=\"1\"} => 1@0\n");
 }
 
 TEST_F(EngineTest, RateIncreaseDeltaExtrapolation) {
@@ -147,8 +149,8 @@ TEST_F(EngineTest, OverTimeFunctions) {
   // mean 3, squared deviations 4+1+0+9 = 14, /4 = 3.5.
   EXPECT_EQ(Q("stdvar_over_time(g[1m])", 40000), "{k=\"v\"} => 3.5\n");
   EXPECT_DOUBLE_EQ(Num("stddev_over_time(g[1m])", 40000), std::sqrt(3.5));
-  // Range is inclusive at both ends in Prometheus 2.x: [10s, 40s] holds all four samples.
-  EXPECT_EQ(Q("count_over_time(g[30s])", 40000), "{k=\"v\"} => 4\n");
+  // Prometheus 3 windows are left-open: (10s, 40s] leaves out the sample at 10s.
+  EXPECT_EQ(Q("count_over_time(g[30s])", 40000), "{k=\"v\"} => 3\n");
   // Points 1,2,3 at 10..30s: slope 0.1/s. Points at 10..40s: x = 0,10,20,30, y = 1,2,3,6:
   // sx=60 sy=12 sxy=0+20+60+180=260 sx2=0+100+400+900=1400 → cov = 260-60*12/4 = 80,
   // var = 1400-900 = 500 → slope 0.16, intercept(at 40s: x=-30..0) ...
@@ -267,8 +269,9 @@ TEST_F(EngineTest, MathAndLabelFunctions) {
             "{__name__=\"v\", b=\"x\", num=\"12-host\", src=\"host-12\"} => -2.25\n");
   EXPECT_EQ(Q("label_replace(v, \"num\", \"$1\", \"src\", \"nomatch\")", 0),
             "{__name__=\"v\", b=\"x\", src=\"host-12\"} => -2.25\n");
-  EXPECT_EQ(Q("label_replace(v, \"1bad\", \"$1\", \"src\", \".*\")", 0),
-            "ERROR FAILED_PRECONDITION: invalid destination label name in label_replace(): 1bad");
+  // Prometheus 3 takes any UTF-8 label name; only an empty one is invalid.
+  EXPECT_EQ(Q("label_replace(v, \"\", \"$1\", \"src\", \".*\")", 0),
+            "ERROR FAILED_PRECONDITION: invalid destination label name in label_replace(): ");
   EXPECT_EQ(Q("label_join(v, \"j\", \"/\", \"b\", \"src\")", 0),
             "{__name__=\"v\", b=\"x\", j=\"x/host-12\", src=\"host-12\"} => -2.25\n");
   EXPECT_EQ(Q("scalar(v)", 0), "scalar -2.25");
@@ -291,14 +294,14 @@ TEST_F(EngineTest, MathAndLabelFunctions) {
 }
 
 TEST_F(EngineTest, SubqueryAlignment) {
-  // Steps are multiples of 1m within [t-5m, t] (inclusive): at 630s → 360..600 (5 points);
-  // at 600s → 300..600 (6 points).
+  // Steps are multiples of 1m within (t-5m, t]: at 630s → 360..600 (5 points); at 600s →
+  // 360..600 too (300 is on the open edge).
   EXPECT_EQ(Q("count_over_time(vector(1)[5m:1m])", 630000), "{} => 5\n");
-  EXPECT_EQ(Q("count_over_time(vector(1)[5m:1m])", 600000), "{} => 6\n");
-  // Default step = the range query's step (2m): multiples of 120s in [300s, 600s] → 3.
+  EXPECT_EQ(Q("count_over_time(vector(1)[5m:1m])", 600000), "{} => 5\n");
+  // The default step is Prometheus's evaluation interval (1m), whatever the query's step.
   auto m = engine_.Range("count_over_time(vector(1)[5m:])", 600000, 600000, 120000, Far());
-  EXPECT_EQ(ShowMatrix(m), "{} => 3@600000\n");
-  // Offset 1m moves the window to [270s, 570s]: time() at 300..540s sums to 2100.
+  EXPECT_EQ(ShowMatrix(m), "{} => 5@600000\n");
+  // Offset 1m moves the window to (270s, 570s]: time() at 300..540s sums to 2100.
   EXPECT_EQ(Q("sum_over_time(vector(time())[5m:1m] offset 1m)", 630000), "{} => 2100\n");
 }
 
@@ -328,8 +331,9 @@ class SeedRulesTest : public EngineTest {
 };
 
 TEST_F(SeedRulesTest, RateAboveHistoricalAverage) {
-  // At T: rate over [T-5m, T] for "a" = 900 over 300s = 3 (samples exactly at both ends, so no
-  // extrapolation); "b" = 1; "c" series: 200s 9, 500s/503s 0.5.
+  // At T: rate over (T-5m, T] for "a": samples T-4m..T, 4 fast intervals = 720 over 240s,
+  // extrapolated to the window start (60s < 1.1 × the 60s step) = 900 over 300s = 3; "b" = 1;
+  // "c" series: 200s 9, 500s/503s 0.5.
   // The subquery samples rate at the 169 hour marks in [T-7d, T]: for "a" 168 × 1 and 3 at T;
   // mean = 171/169 = 1.0118...; 1.5 × that = 1.5177 < 3 → "a" fires with its rate, 3.
   // "b": 1 > 1.5 is false. "c" exists only in the last 20m: its hourly samples are only T (the
@@ -337,16 +341,18 @@ TEST_F(SeedRulesTest, RateAboveHistoricalAverage) {
   const char* rule =
       "rate(http_requests_total[5m]) > 1.5 * avg_over_time(rate(http_requests_total[5m])[7d:1h])";
   EXPECT_EQ(Q(rule, kT), "{job=\"a\", status=\"200\"} => 3\n");
-  // One minute earlier "a"'s window [T-6m, T-1m] rate: samples 4 fast intervals + 1 slow:
-  // (60 + 4*180)/300 = 2.6; the subquery's last hour mark is T-1h (rate 1) → avg 1 → 2.6 > 1.5.
-  EXPECT_EQ(Q(rule, kT - kMin), "{job=\"a\", status=\"200\"} => 2.6\n");
+  // One minute earlier "a"'s window (T-6m, T-1m] holds T-5m..T-1m: 4 fast intervals, again 3
+  // (Prometheus 3's left-open window leaves out T-6m); the subquery's last hour mark is T-1h
+  // (rate 1) → avg 1 → 3 > 1.5.
+  EXPECT_EQ(Q(rule, kT - kMin), "{job=\"a\", status=\"200\"} => 3\n");
   // As a range query the rule fetches each selector once.
   int before = db_.select_calls();
   auto m = engine_.Range(rule, kT - 2 * kMin, kT, kMin, Far());
   EXPECT_EQ(db_.select_calls() - before, 2);
-  // At T-2m: window [T-7m, T-2m] holds 3 fast intervals + 2 slow: (120+540)/300 = 2.2.
+  // At T-2m: window (T-7m, T-2m] holds T-6m..T-2m: 1 slow + 3 fast intervals = 600 over 240s,
+  // extrapolated ×300/240 = 750 over 300s = 2.5.
   EXPECT_EQ(ShowMatrix(m),
-            "{job=\"a\", status=\"200\"} => 2.2@691080000 2.6@691140000 3@691200000\n");
+            "{job=\"a\", status=\"200\"} => 2.5@691080000 3@691140000 3@691200000\n");
 }
 
 TEST_F(SeedRulesTest, ErrorRatio) {
@@ -383,7 +389,7 @@ TEST(EngineLimits, MaxSamples) {
   EXPECT_EQ(v.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(v.status().message(), kTooManySamples);
   // 30 samples fit.
-  EXPECT_EQ(Show(engine.Instant("count_over_time(big[29s])", 99000, Far())), "{} => 30\n");
+  EXPECT_EQ(Show(engine.Instant("count_over_time(big[30s])", 99000, Far())), "{} => 30\n");
 }
 
 TEST(EngineLimits, Timeout) {

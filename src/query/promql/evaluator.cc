@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "query/promql/go_compat.h"
 #include "query/promql/histograms.h"
 #include "query/promql/parser.h"
 
@@ -60,17 +61,112 @@ int64_t Evaluator::EffectiveTime(const Node& n, int64_t t) const {
     case AtModifier::Kind::kNone:
       break;
   }
-  return t - n.offset_ms;
+  return t - OffsetMs(n);
 }
 
-Status Evaluator::Preload(const Node& root) { return PreloadNode(root, start_ms_, end_ms_); }
+Status Evaluator::Preload(const Node& root) {
+  RETURN_IF_ERROR(ResolveDurations(root));
+  return PreloadNode(root, start_ms_, end_ms_);
+}
+
+namespace {
+
+std::string DurationError(const DurationExpr& e, std::string_view what) {
+  return std::to_string(e.pos) + ":" + std::to_string(e.end) + ": " + std::string(what);
+}
+
+// Seconds; Prometheus's durationVisitor.evaluateDurationExpr.
+StatusOr<double> EvalDuration(const DurationExpr& e, double step_s) {
+  using Op = DurationExpr::Op;
+  double l = 0, r = 0;
+  if (e.lhs) {
+    ASSIGN_OR_RETURN(l, EvalDuration(*e.lhs, step_s));
+  }
+  if (e.rhs) {
+    ASSIGN_OR_RETURN(r, EvalDuration(*e.rhs, step_s));
+  }
+  switch (e.op) {
+    case Op::kNumber:
+      return e.number;
+    case Op::kStep:
+      return step_s;
+    case Op::kNeg:
+      return -l;
+    case Op::kAdd:
+      return l + r;
+    case Op::kSub:
+      return l - r;
+    case Op::kMul:
+      return l * r;
+    case Op::kDiv:
+      if (r == 0) return InvalidArgument(DurationError(e, "division by zero"));
+      return l / r;
+    case Op::kMod:
+      if (r == 0) return InvalidArgument(DurationError(e, "modulo by zero"));
+      return std::fmod(l, r);
+    case Op::kPow:
+      return std::pow(l, r);
+    case Op::kMin:
+      return GoMin(l, r);
+    case Op::kMax:
+      return GoMax(l, r);
+  }
+  return 0.0;
+}
+
+StatusOr<int64_t> DurationMillis(const DurationExpr& e, double step_s, bool allow_negative) {
+  ASSIGN_OR_RETURN(double s, EvalDuration(e, step_s));
+  if (s <= 0 && !allow_negative)
+    return InvalidArgument(DurationError(e, "duration must be greater than 0"));
+  if (!(std::fabs(s) < 9.2e15))
+    return InvalidArgument(DurationError(e, "duration is out of range"));
+  return static_cast<int64_t>(s * 1000);  // truncated to the millisecond, as Go converts
+}
+
+}  // namespace
+
+Status Evaluator::ResolveDurations(const Node& n) {
+  if (n.offset_expr || n.range_expr || n.step_expr) {
+    double step_s = static_cast<double>(step_ms_) / 1000;
+    Durations d{n.offset_ms, n.range_ms, n.step_ms};
+    if (n.offset_expr) {
+      ASSIGN_OR_RETURN(d.offset_ms, DurationMillis(*n.offset_expr, step_s, true));
+    }
+    if (n.range_expr) {
+      ASSIGN_OR_RETURN(d.range_ms, DurationMillis(*n.range_expr, step_s, false));
+    }
+    if (n.step_expr) {
+      ASSIGN_OR_RETURN(d.step_ms, DurationMillis(*n.step_expr, step_s, false));
+    }
+    durations_[&n] = d;
+  }
+  if (n.param) RETURN_IF_ERROR(ResolveDurations(*n.param));
+  for (const auto& c : n.children) RETURN_IF_ERROR(ResolveDurations(*c));
+  return Status::Ok();
+}
+
+int64_t Evaluator::OffsetMs(const Node& n) const {
+  if (!n.offset_expr) return n.offset_ms;
+  return durations_.at(&n).offset_ms;
+}
+
+int64_t Evaluator::RangeMs(const Node& n) const {
+  if (!n.range_expr) return n.range_ms;
+  return durations_.at(&n).range_ms;
+}
+
+int64_t Evaluator::StepMs(const Node& n) const {
+  if (!n.step_expr) return n.step_ms;
+  return durations_.at(&n).step_ms;
+}
 
 Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
   auto fetch = [&](const Node& sel, int64_t extra) -> Status {
     int64_t a = mint, b = maxt;
-    if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + sel.offset_ms;
-    a -= sel.offset_ms;
-    b -= sel.offset_ms;
+    if (sel.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(sel, 0) + OffsetMs(sel);
+    a -= OffsetMs(sel);
+    b -= OffsetMs(sel);
+    if (sel.smoothed) b += options_.lookback_delta_ms;  // interpolates towards a later sample
     size_t budget = options_.max_samples > held_ ? options_.max_samples - held_ : 0;
     auto got = querier_.Select(sel.matchers, a - extra, b, budget);
     if (!got.ok()) {
@@ -92,11 +188,27 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
     case NodeKind::kVectorSelector:
       return fetch(n, options_.lookback_delta_ms);
     case NodeKind::kMatrixSelector:
-      return fetch(*n.children[0], n.range_ms);
+      return fetch(*n.children[0], RangeMs(n) + (n.children[0]->anchored || n.children[0]->smoothed
+                                                     ? options_.lookback_delta_ms
+                                                     : 0));
+    case NodeKind::kCall:
+      if (n.text == "info") {
+        // The info series, over the whole range plus a lookback; the label selector argument
+        // is not a series selector of its own.
+        RETURN_IF_ERROR(PreloadNode(*n.children[0], mint, maxt));
+        Node probe;
+        probe.matchers = InfoSelector(n);
+        RETURN_IF_ERROR(fetch(probe, options_.lookback_delta_ms));
+        data_[&n] = std::move(data_[&probe]);
+        data_.erase(&probe);
+        return Status::Ok();
+      }
+      for (const auto& c : n.children) RETURN_IF_ERROR(PreloadNode(*c, mint, maxt));
+      return Status::Ok();
     case NodeKind::kSubquery: {
       int64_t a = mint, b = maxt;
-      if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + n.offset_ms;
-      return PreloadNode(*n.children[0], a - n.offset_ms - n.range_ms, b - n.offset_ms);
+      if (n.at.kind != AtModifier::Kind::kNone) a = b = EffectiveTime(n, 0) + OffsetMs(n);
+      return PreloadNode(*n.children[0], a - OffsetMs(n) - RangeMs(n), b - OffsetMs(n));
     }
     default:
       if (n.param) RETURN_IF_ERROR(PreloadNode(*n.param, mint, maxt));
@@ -144,6 +256,7 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   Value out;
   out.type = ValueType::kVector;
   int64_t ref = EffectiveTime(n, t);
+  if (n.smoothed) return EvalSmoothedSelector(n, ref, t);
   for (const auto& s : data_[&n]) {
     if (!s.histograms.empty()) {
       if (auto e = LatestSample(s, ref, options_.lookback_delta_ms)) out.vector.push_back(*e);
@@ -153,8 +266,33 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (it == s.samples.begin()) continue;
     --it;
-    if (it->t_ms < ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
+    // The lookback window is left-open: (ref - lookback, ref].
+    if (it->t_ms <= ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
     out.vector.push_back(Element{s.labels, it->v, it->t_ms});
+  }
+  return out;
+}
+
+Value Evaluator::EvalSmoothedSelector(const Node& n, int64_t ref, int64_t t) {
+  // The value at ref interpolated between the samples around it within the lookback, or the
+  // last one before it.
+  Value out;
+  out.type = ValueType::kVector;
+  int64_t lb = options_.lookback_delta_ms;
+  for (const auto& s : data_[&n]) {
+    const store::Sample* prev = nullptr;
+    const store::Sample* next = nullptr;
+    for (const auto& x : s.samples) {
+      if (x.t_ms <= ref - lb || x.t_ms > ref + lb || IsStaleMarker(x.v)) continue;
+      if (x.t_ms <= ref) prev = &x;
+      if (x.t_ms >= ref && next == nullptr) next = &x;
+    }
+    if (prev == nullptr) continue;
+    double v = prev->v;
+    if (next != nullptr && next != prev)
+      v = prev->v + (next->v - prev->v) * static_cast<double>(ref - prev->t_ms) /
+                        static_cast<double>(next->t_ms - prev->t_ms);
+    out.vector.push_back(Element{s.labels, v, t});
   }
   return out;
 }
@@ -164,15 +302,20 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   Value out;
   out.type = ValueType::kMatrix;
   int64_t ref = EffectiveTime(sel, t);
+  // Range windows are left-open: (ref - range, ref]; anchored and smoothed selectors reach a
+  // lookback further back (smoothed also forward) for the samples around the edges.
+  bool extended = sel.anchored || sel.smoothed;
+  int64_t from = ref - RangeMs(n) - (extended ? options_.lookback_delta_ms : 0);
+  int64_t to = ref + (sel.smoothed ? options_.lookback_delta_ms : 0);
   for (const auto& s : data_[&sel]) {
     if (!s.histograms.empty()) {
-      Series series = RangeSamples(s, ref - n.range_ms, ref);
+      Series series = RangeSamples(s, from + 1, to);  // (from, to]
       if (!series.points.empty()) out.matrix.push_back(std::move(series));
       continue;
     }
-    auto lo = std::lower_bound(s.samples.begin(), s.samples.end(), ref - n.range_ms,
-                               [](const store::Sample& smp, int64_t x) { return smp.t_ms < x; });
-    auto hi = std::upper_bound(lo, s.samples.end(), ref,
+    auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), from,
+                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
+    auto hi = std::upper_bound(lo, s.samples.end(), to,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (lo == hi) continue;
     Series series;
@@ -188,14 +331,15 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
 }
 
 StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
-  int64_t step = n.step_ms;
+  int64_t step = StepMs(n);
   if (step == 0) step = options_.default_subquery_step_ms;
   if (step == 0) step = step_ms_ > 0 ? step_ms_ : 60 * 1000;
   int64_t end = EffectiveTime(n, t);
-  int64_t start = end - n.range_ms;
-  // Steps are aligned to multiples of the step (absolute time), as Prometheus does.
+  int64_t start = end - RangeMs(n);
+  // Steps are aligned to multiples of the step (absolute time) and, like range windows, the
+  // window is left-open: the first step is the first multiple after `start`.
   int64_t first = step * (start / step);
-  if (first < start) first += step;
+  if (first <= start) first += step;
   SubqueryCache& cache = subqueries_[&n];
   // Results before this window are never needed again (evaluation times only grow).
   while (!cache.steps.empty() && cache.steps.begin()->first < first) {
@@ -376,6 +520,7 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
   }
 
   // Arithmetic / comparison: the "one" side must be unique per signature.
+  if (lhs.vector.empty() || rhs.vector.empty()) return out;  // nothing can match
   bool swapped = m.card == VectorMatching::Card::kOneToMany;
   Vector& many = swapped ? rhs.vector : lhs.vector;
   Vector& one = swapped ? lhs.vector : rhs.vector;
@@ -407,16 +552,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
       if (!hist || n.return_bool) continue;
     }
     double l = swapped ? o.v : e.v, r = swapped ? e.v : o.v;
+    // A comparison keeps the left-hand value (also with group_right), labels of the "many" side.
     auto [v, keep] = ApplyOp(op, l, r);
-    if (IsComparison(op) && swapped) v = e.v;
-    if (n.return_bool) {
-      v = keep ? 1 : 0;
-    } else if (!keep) {
-      continue;
-    }
+    if (n.return_bool) v = keep ? 1 : 0;
     // The result takes the labels of the "many" side (lhs for one-to-one).
     store::Labels metric = ResultMetric(e.metric, o.metric, op, m);
     if (n.return_bool) metric = DropMetricName(std::move(metric));
+    // Duplicate matches are errors even where a comparison then drops the element.
     if (m.card == VectorMatching::Card::kOneToOne) {
       if (matched.count(sig))
         return ExecError(
@@ -426,6 +568,7 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     } else if (!inserted_metrics.insert(store::HashLabels(metric)).second) {
       return ExecError("multiple matches for labels: grouping labels must ensure unique matches");
     }
+    if (!hist && !keep && !n.return_bool) continue;
     out.vector.push_back(Element{std::move(metric), v, t, std::move(hist)});
   }
   return out;
@@ -433,16 +576,47 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
 
 // ---------------------------------------------------------------- Engine
 
-StatusOr<Value> Engine::ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline) const {
+namespace {
+
+void AddAnnotation(std::string_view query, std::string text, size_t pos,
+                   std::vector<std::string>* list) {
+  if (!query.empty() && pos <= query.size()) {
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < pos; ++i) {
+      if (query[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    text += " (" + std::to_string(line) + ":" + std::to_string(pos - line_start + 1) + ")";
+  }
+  if (std::find(list->begin(), list->end(), text) == list->end()) list->push_back(std::move(text));
+}
+
+}  // namespace
+
+void Annotations::AddWarning(std::string text, size_t pos) {
+  AddAnnotation(query, std::move(text), pos, &warnings);
+}
+
+void Annotations::AddInfo(std::string text, size_t pos) {
+  AddAnnotation(query, std::move(text), pos, &infos);
+}
+
+StatusOr<Value> Engine::ExecInstant(const Node& expr, int64_t t_ms, Deadline deadline,
+                                    Annotations* annotations) const {
   Evaluator ev(querier_, options_, t_ms, t_ms, 0, deadline);
+  if (annotations) ev.annotations().query = annotations->query;
   RETURN_IF_ERROR(ev.Preload(expr));
   ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t_ms));
   if (v.type == ValueType::kVector) RETURN_IF_ERROR(CheckNoDuplicateLabelSets(v.vector));
+  if (annotations) *annotations = std::move(ev.annotations());
   return v;
 }
 
 StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t end_ms,
-                                   int64_t step_ms, Deadline deadline) const {
+                                   int64_t step_ms, Deadline deadline,
+                                   Annotations* annotations) const {
   if (expr.type != ValueType::kScalar && expr.type != ValueType::kVector) {
     return InvalidArgument("invalid expression type \"" +
                            std::string(DocumentedTypeName(expr.type)) +
@@ -451,6 +625,7 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   if (step_ms <= 0)
     return InvalidArgument("zero or negative query resolution step widths are not accepted");
   Evaluator ev(querier_, options_, start_ms, end_ms, step_ms, deadline);
+  if (annotations) ev.annotations().query = annotations->query;
   RETURN_IF_ERROR(ev.Preload(expr));
   Matrix out;
   std::unordered_map<uint64_t, size_t> index;
@@ -471,18 +646,22 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   }
   std::sort(out.begin(), out.end(),
             [](const Series& a, const Series& b) { return a.metric < b.metric; });
+  if (annotations) *annotations = std::move(ev.annotations());
   return out;
 }
 
-StatusOr<Value> Engine::Instant(std::string_view query, int64_t t_ms, Deadline deadline) const {
+StatusOr<Value> Engine::Instant(std::string_view query, int64_t t_ms, Deadline deadline,
+                                Annotations* annotations) const {
   ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return ExecInstant(*expr, t_ms, deadline);
+  if (annotations) annotations->query = query;
+  return ExecInstant(*expr, t_ms, deadline, annotations);
 }
 
 StatusOr<Matrix> Engine::Range(std::string_view query, int64_t start_ms, int64_t end_ms,
-                               int64_t step_ms, Deadline deadline) const {
+                               int64_t step_ms, Deadline deadline, Annotations* annotations) const {
   ASSIGN_OR_RETURN(auto expr, ParseExpr(query));
-  return ExecRange(*expr, start_ms, end_ms, step_ms, deadline);
+  if (annotations) annotations->query = query;
+  return ExecRange(*expr, start_ms, end_ms, step_ms, deadline, annotations);
 }
 
 }  // namespace otter::query::promql

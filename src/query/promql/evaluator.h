@@ -33,24 +33,36 @@ class Evaluator {
   StatusOr<Value> Eval(const Node& n, int64_t t_ms);
 
   Status CheckDeadline();
+  Annotations& annotations() { return annotations_; }
   // Accounts `n` more samples held in memory; fails past max_samples.
   Status AddSamples(size_t n);
   void ReleaseSamples(size_t n) { held_ -= std::min(held_, n); }
 
  private:
   Status PreloadNode(const Node& n, int64_t mint, int64_t maxt);
+  // Evaluates the duration expressions of the tree for this query (their step() is its step).
+  Status ResolveDurations(const Node& n);
+  int64_t OffsetMs(const Node& n) const;
+  int64_t RangeMs(const Node& n) const;
+  int64_t StepMs(const Node& n) const;
   int64_t EffectiveTime(const Node& n, int64_t t) const;
 
   StatusOr<Value> EvalVectorSelector(const Node& n, int64_t t);
   StatusOr<Value> EvalMatrixSelector(const Node& n, int64_t t);
+  Value EvalSmoothedSelector(const Node& n, int64_t ref, int64_t t);
   StatusOr<Value> EvalSubquery(const Node& n, int64_t t);
   StatusOr<Value> EvalUnary(const Node& n, int64_t t);
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);
   StatusOr<Value> EvalAggregate(const Node& n, int64_t t);  // aggregate.cc
+  StatusOr<Value> EvalCall(const Node& n, int64_t t);       // functions.cc
   // sum/avg of native histogram elements, appended to `out` (the float groups of the same
   // aggregation): a group with floats and histograms is left out.
   void AggregateHistograms(const Node& n, bool average, const Vector& in, int64_t t, Vector* out);
-  StatusOr<Value> EvalCall(const Node& n, int64_t t);  // functions.cc
+  StatusOr<Value> EvalInfo(const Node& n, int64_t t);  // info.cc
+  // The matchers info() selects its info series with (target_info unless named).
+  static store::Matchers InfoSelector(const Node& n);  // info.cc
+  // The info Prometheus gives for rate()/increase() of a name without a counter suffix.
+  void WarnIfNotCounter(std::string_view metric_name, size_t pos);  // functions.cc
 
   struct SubqueryCache {
     std::map<int64_t, Vector> steps;  // inner evaluation time → result
@@ -65,6 +77,11 @@ class Evaluator {
   uint32_t deadline_counter_ = 0;
   std::unordered_map<const Node*, std::vector<store::SeriesData>> data_;
   std::unordered_map<const Node*, SubqueryCache> subqueries_;
+  Annotations annotations_;
+  struct Durations {
+    int64_t offset_ms, range_ms, step_ms;
+  };
+  std::unordered_map<const Node*, Durations> durations_;  // nodes with duration expressions
 };
 
 // Runtime ("execution") errors.

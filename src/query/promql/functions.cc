@@ -5,13 +5,16 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <limits>
 #include <unordered_map>
 
 #include "query/promql/evaluator.h"
+#include "query/promql/go_compat.h"
 #include "query/promql/histograms.h"
 
 namespace otter::query::promql {
@@ -95,33 +98,82 @@ bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
   double to_end = static_cast<double>(range_end_ms - last.t_ms) / 1000;
   double sampled = static_cast<double>(last.t_ms - first.t_ms) / 1000;
   double avg_step = sampled / static_cast<double>(points.size() - 1);
+  // Extrapolate to a window boundary only when the series seems to go on past it; otherwise by
+  // half an average step. Then (3.x order) a counter is not extrapolated below zero.
+  double threshold = avg_step * 1.1;
+  if (to_start >= threshold) to_start = avg_step / 2;
   if (is_counter && result > 0 && first.v >= 0) {
-    // A counter can't go below zero: don't extrapolate to before it was (probably) zero.
     double to_zero = sampled * (first.v / result);
     if (to_zero < to_start) to_start = to_zero;
   }
-  double threshold = avg_step * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : avg_step / 2;
-  interval += to_end < threshold ? to_end : avg_step / 2;
-  result = result * (interval / sampled);
+  if (to_end >= threshold) to_end = avg_step / 2;
+  result = result * ((sampled + to_start + to_end) / sampled);
   if (is_rate) result /= static_cast<double>(range_end_ms - range_start_ms) / 1000;
   *out = result;
   return true;
 }
 
-namespace {
-
-bool IsValidLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
+bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
+                           int64_t range_end, bool smoothed, double* out) {
+  if (pts.empty() || pts.back().t_ms <= range_start) return false;
+  size_t n = pts.size();
+  // The first index in [0, limit) whose sample is after / at t, or limit.
+  auto search = [&](size_t limit, auto pred) {
+    size_t i = 0;
+    while (i < limit && !pred(pts[i])) ++i;
+    return i;
+  };
+  size_t first = search(n - 1, [&](const Point& p) { return p.t_ms > range_start; });
+  first = first > 0 ? first - 1 : 0;  // the last sample at or before the window start
+  if (f == "changes" || f == "resets") {
+    double count = 0;
+    for (size_t i = first + 1; i < n; ++i) {
+      double a = pts[i - 1].v, b = pts[i].v;
+      if (f == "changes" ? (b != a && !(std::isnan(a) && std::isnan(b))) : b < a) count += 1;
+    }
+    *out = count;
+    return true;
   }
+  bool counter = f != "delta";
+  size_t last = n - 1;
+  if (smoothed) last = search(n - 1, [&](const Point& p) { return p.t_ms >= range_end; });
+  if (pts[last].t_ms <= range_start) return false;
+  auto interpolate = [counter](const Point& a, const Point& b, int64_t t, bool left_edge) {
+    double y1 = a.v, y2 = b.v;
+    if (counter && y2 < y1) {
+      if (left_edge) {
+        y1 = 0;
+      } else {
+        y2 += y1;
+      }
+    }
+    return y1 + (y2 - y1) * static_cast<double>(t - a.t_ms) / static_cast<double>(b.t_ms - a.t_ms);
+  };
+  double left = smoothed && pts[first].t_ms < range_start
+                    ? interpolate(pts[first], pts[first + 1], range_start, true)
+                    : pts[first].v;
+  double right = smoothed && last > 0 && pts[last].t_ms > range_end
+                     ? interpolate(pts[last - 1], pts[last], range_end, false)
+                     : pts[last].v;
+  double result = right - left;
+  if (counter) {
+    // Resets between the edges: the samples strictly inside the window.
+    auto a = static_cast<int64_t>(first), b = static_cast<int64_t>(last);
+    if (pts[first].t_ms <= range_start) ++a;
+    if (pts[last].t_ms >= range_end) --b;
+    double prev = left;
+    for (int64_t i = a; i <= b; ++i) {
+      if (pts[static_cast<size_t>(i)].v < prev) result += prev;
+      prev = pts[static_cast<size_t>(i)].v;
+    }
+    if (right < prev) result += prev;
+  }
+  if (f == "rate") result /= static_cast<double>(range_end - range_start) / 1000;
+  *out = result;
   return true;
 }
+
+namespace {
 
 // Go's regexp.Expand: $1, ${1}, $name, ${name}, $$.
 std::string ExpandTemplate(std::string_view tmpl, const RE2& re,
@@ -203,32 +255,64 @@ store::Labels AbsentLabels(const Node& arg) {
 
 double Kahan(const std::vector<Point>& pts) {
   double sum = 0, c = 0;
-  for (const auto& p : pts) {
-    double t = sum + p.v;
-    if (std::fabs(sum) >= std::fabs(p.v)) {
-      c += (sum - t) + p.v;
-    } else {
-      c += (p.v - t) + sum;
+  for (const auto& p : pts) KahanSumInc(p.v, &sum, &c);
+  return std::isinf(sum) ? sum : sum + c;
+}
+
+// The mean of `pts`: a compensated sum divided by the count, switching to a compensated
+// incremental mean when the sum would overflow (as Prometheus's avg_over_time and avg).
+double Mean(const std::vector<Point>& pts) {
+  double sum = pts[0].v, c = 0, mean = 0, count = 1;
+  bool incremental = false;
+  for (size_t i = 1; i < pts.size(); ++i) {
+    count = static_cast<double>(i + 1);
+    double v = pts[i].v;
+    if (!incremental) {
+      double ns = sum, nc = c;
+      KahanSumInc(v, &ns, &nc);
+      if (!std::isinf(ns)) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
     }
-    sum = t;
+    double q = (count - 1) / count;
+    mean *= q;
+    c *= q;
+    KahanSumInc(v / count, &mean, &c);
   }
-  return sum + c;
+  return incremental ? mean + c : sum / count + c / count;
+}
+
+// Population variance with compensated running sums (Welford), as stdvar_over_time.
+double Variance(const std::vector<Point>& pts) {
+  double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+  for (const auto& p : pts) {
+    count += 1;
+    double delta = p.v - (mean + cmean);
+    KahanSumInc(delta / count, &mean, &cmean);
+    KahanSumInc(delta * (p.v - (mean + cmean)), &aux, &caux);
+  }
+  return (aux + caux) / count;
 }
 
 // Least-squares fit of value against time (seconds since `intercept_ms`).
 void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, double* slope,
                       double* intercept) {
-  double n = 0, sx = 0, sy = 0, sxy = 0, sx2 = 0;
+  double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
   bool const_y = true;
   double init_y = pts[0].v;
   for (size_t i = 0; i < pts.size(); ++i) {
     if (i > 0 && pts[i].v != init_y) const_y = false;
     double x = static_cast<double>(pts[i].t_ms - intercept_ms) / 1000;
     n += 1;
-    sx += x;
-    sy += pts[i].v;
-    sxy += x * pts[i].v;
-    sx2 += x * x;
+    KahanSumInc(x, &sx, &cx);
+    KahanSumInc(pts[i].v, &sy, &cy);
+    KahanSumInc(x * pts[i].v, &sxy, &cxy);
+    KahanSumInc(x * x, &sx2, &cx2);
   }
   if (const_y) {
     if (std::isinf(init_y)) {
@@ -239,6 +323,10 @@ void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, doubl
     }
     return;
   }
+  sx += cx;
+  sy += cy;
+  sxy += cxy;
+  sx2 += cx2;
   double cov = sxy - sx * sy / n;
   double var = sx2 - sx * sx / n;
   *slope = cov / var;
@@ -247,7 +335,8 @@ void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, doubl
 
 // Value of a range function over one series' points at evaluation time; false = no output.
 bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
-                   int64_t range_end, int64_t t, double scalar_arg, double* out) {
+                   int64_t range_end, int64_t t, double scalar_arg, double scalar_arg2,
+                   double* out) {
   if (f == "rate") return ExtrapolatedRate(pts, range_start, range_end, true, true, out);
   if (f == "increase") return ExtrapolatedRate(pts, range_start, range_end, true, false, out);
   if (f == "delta") return ExtrapolatedRate(pts, range_start, range_end, false, false, out);
@@ -279,16 +368,7 @@ bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t ra
     return true;
   }
   if (f == "avg_over_time") {
-    double mean = 0, count = 0;
-    for (const auto& p : pts) {
-      count += 1;
-      if (std::isinf(mean)) {
-        if (std::isinf(p.v) && (mean > 0) == (p.v > 0)) continue;
-        if (!std::isinf(p.v) && !std::isnan(p.v)) continue;
-      }
-      mean += p.v / count - mean / count;
-    }
-    *out = mean;
+    *out = Mean(pts);
     return true;
   }
   if (f == "sum_over_time") {
@@ -322,14 +402,53 @@ bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t ra
     return true;
   }
   if (f == "stddev_over_time" || f == "stdvar_over_time") {
-    double count = 0, mean = 0, aux = 0;
-    for (const auto& p : pts) {
-      count += 1;
-      double delta = p.v - mean;
-      mean += delta / count;
-      aux += delta * (p.v - mean);
+    double var = Variance(pts);
+    *out = f == "stddev_over_time" ? std::sqrt(var) : var;
+    return true;
+  }
+  if (f == "mad_over_time") {
+    std::vector<double> vals;
+    for (const auto& p : pts) vals.push_back(p.v);
+    double median = Quantile(0.5, vals);
+    for (auto& v : vals) v = std::fabs(v - median);
+    *out = Quantile(0.5, std::move(vals));
+    return true;
+  }
+  if (f == "double_exponential_smoothing") {
+    if (pts.size() < 2) return false;
+    // Holt's linear smoothing: level s1 and trend b, factors sf (level) and tf (trend).
+    double sf = scalar_arg, tf = scalar_arg2;
+    double s0 = 0, s1 = pts[0].v, b = pts[1].v - pts[0].v;
+    for (size_t i = 1; i < pts.size(); ++i) {
+      if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+      double next = sf * pts[i].v + (1 - sf) * (s1 + b);
+      s0 = s1;
+      s1 = next;
     }
-    *out = f == "stddev_over_time" ? std::sqrt(aux / count) : aux / count;
+    *out = s1;
+    return true;
+  }
+  if (f == "first_over_time") {
+    *out = pts.front().v;
+    return true;
+  }
+  if (f == "ts_of_first_over_time" || f == "ts_of_last_over_time") {
+    *out = static_cast<double>(f == "ts_of_first_over_time" ? pts.front().t_ms : pts.back().t_ms) /
+           1000;
+    return true;
+  }
+  if (f == "ts_of_min_over_time" || f == "ts_of_max_over_time") {
+    // The last time the extreme value occurs (ties go to the later sample).
+    bool is_max = f == "ts_of_max_over_time";
+    double m = pts[0].v;
+    int64_t at = pts[0].t_ms;
+    for (const auto& p : pts) {
+      if ((is_max ? p.v >= m : p.v <= m) || std::isnan(m)) {
+        m = p.v;
+        at = p.t_ms;
+      }
+    }
+    *out = static_cast<double>(at) / 1000;
     return true;
   }
   if (f == "changes" || f == "resets") {
@@ -343,6 +462,22 @@ bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t ra
   }
   return false;
 }
+
+}  // namespace
+
+void KahanSumInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+namespace {
 
 double MathFunction(std::string_view f, double v, double a1, double a2) {
   if (f == "abs") return std::fabs(v);
@@ -360,6 +495,12 @@ double MathFunction(std::string_view f, double v, double a1, double a2) {
   if (f == "asin") return std::asin(v);
   if (f == "acos") return std::acos(v);
   if (f == "atan") return std::atan(v);
+  if (f == "sinh") return std::sinh(v);
+  if (f == "cosh") return std::cosh(v);
+  if (f == "tanh") return std::tanh(v);
+  if (f == "asinh") return std::asinh(v);
+  if (f == "acosh") return std::acosh(v);
+  if (f == "atanh") return std::atanh(v);
   if (f == "deg") return v * 180 / M_PI;
   if (f == "rad") return v * M_PI / 180;
   if (f == "timestamp") return v;
@@ -367,11 +508,12 @@ double MathFunction(std::string_view f, double v, double a1, double a2) {
     double inv = 1.0 / a1;
     return std::floor(v * inv + 0.5) / inv;
   }
-  if (f == "clamp") return std::max(a1, std::min(a2, v));
-  if (f == "clamp_min") return std::max(a1, v);
-  if (f == "clamp_max") return std::min(a1, v);
-  // Date functions: v is Unix seconds.
-  auto secs = static_cast<time_t>(std::floor(v));
+  if (f == "clamp") return GoMax(a1, GoMin(a2, v));
+  if (f == "clamp_min") return GoMax(a1, GoMin(HUGE_VAL, v));
+  if (f == "clamp_max") return GoMax(-HUGE_VAL, GoMin(a1, v));
+  // Date functions: v is Unix seconds, truncated toward zero as Go's int64() conversion does.
+  if (!std::isfinite(v) || std::fabs(v) > 9.2e18) v = -9223372036854775808.0;
+  auto secs = static_cast<time_t>(std::trunc(v));
   struct tm tm;
   gmtime_r(&secs, &tm);
   if (f == "minute") return tm.tm_min;
@@ -392,10 +534,25 @@ double MathFunction(std::string_view f, double v, double a1, double a2) {
 
 }  // namespace
 
+void Evaluator::WarnIfNotCounter(std::string_view name, size_t pos) {
+  auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
+  };
+  if (name.empty() || ends_with("_total") || ends_with("_sum") || ends_with("_count") ||
+      ends_with("_bucket"))
+    return;
+  annotations_.AddInfo(
+      "PromQL info: metric might not be a counter, name does not end in "
+      "_total/_sum/_count/_bucket: \"" +
+          std::string(name) + "\"",
+      pos);
+}
+
 StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   const std::string& f = n.text;
   Value out;
   out.type = n.type;
+  if (f == "info") return EvalInfo(n, t);
   if (f == "time") {
     out.scalar = static_cast<double>(t) / 1000;
     return out;
@@ -422,11 +579,39 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     ASSIGN_OR_RETURN(Value m, Eval(arg, t));
     const Node& timing = arg.kind == NodeKind::kMatrixSelector ? *arg.children[0] : arg;
     int64_t range_end = EffectiveTime(timing, t);
-    int64_t range_start = range_end - arg.range_ms;
-    double scalar_arg = 0;
-    if (f == "quantile_over_time") scalar_arg = args[0].scalar;
+    int64_t range_start = range_end - RangeMs(arg);
+    double scalar_arg = 0, scalar_arg2 = 0;
+    if (f == "quantile_over_time") {
+      scalar_arg = args[0].scalar;
+      if (!(scalar_arg >= 0 && scalar_arg <= 1))
+        annotations_.AddWarning("PromQL warning: quantile value should be between 0 and 1, got " +
+                                    FormatGoFloat(scalar_arg),
+                                n.children[0]->pos);
+    }
     if (f == "predict_linear") scalar_arg = args[1].scalar;
+    if (f == "double_exponential_smoothing") {
+      scalar_arg = args[1].scalar;
+      scalar_arg2 = args[2].scalar;
+      if (!(scalar_arg > 0 && scalar_arg < 1))
+        return ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " +
+                         GoFloatF(scalar_arg));
+      if (!(scalar_arg2 > 0 && scalar_arg2 < 1))
+        return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " +
+                         GoFloatF(scalar_arg2));
+    }
     out.type = ValueType::kVector;
+    const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;
+    bool extended = sel != nullptr && (sel->anchored || sel->smoothed);
+    if (extended) {
+      bool anchored = sel->anchored;
+      bool allowed = f == "rate" || f == "increase" || f == "delta" ||
+                     (anchored && (f == "changes" || f == "resets"));
+      if (!allowed)
+        return ExecError(
+            std::string(anchored ? "anchored" : "smoothed") + " modifier can only be used with: " +
+            (anchored ? "changes, delta, increase, rate, resets" : "delta, increase, rate") +
+            " - not with " + f);
+    }
     if (f == "absent_over_time") {
       if (m.matrix.empty()) out.vector.push_back(Element{AbsentLabels(arg), 1, t});
       return out;
@@ -438,9 +623,15 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
         continue;
       }
       double v;
-      if (!RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, &v)) continue;
-      store::Labels metric =
-          f == "last_over_time" ? std::move(s.metric) : DropMetricName(std::move(s.metric));
+      bool ok =
+          extended
+              ? ExtendedRangeFunction(f, s.points, range_start, range_end, sel->smoothed, &v)
+              : RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, scalar_arg2, &v);
+      if (!ok) continue;
+      if ((f == "rate" || f == "increase") && arg.kind == NodeKind::kMatrixSelector)
+        WarnIfNotCounter(store::GetLabel(s.metric, "__name__"), arg.pos);
+      bool keeps_name = f == "last_over_time" || f == "first_over_time";
+      store::Labels metric = keeps_name ? std::move(s.metric) : DropMetricName(std::move(s.metric));
       out.vector.push_back(Element{std::move(metric), v, t});
     }
     RETURN_IF_ERROR(CheckNoDuplicateLabelSets(out.vector));
@@ -462,12 +653,27 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   if (f == "sort" || f == "sort_desc") {
     out.vector = std::move(args[0].vector);
     bool desc = f == "sort_desc";
-    std::stable_sort(out.vector.begin(), out.vector.end(),
-                     [desc](const Element& a, const Element& b) {
-                       if (std::isnan(a.v)) return false;
-                       if (std::isnan(b.v)) return true;
-                       return desc ? a.v > b.v : a.v < b.v;
-                     });
+    // Prometheus sorts descending-with-NaN-first (or ascending) and reverses: NaN ends last.
+    GoSort(out.vector, [desc](const Element& a, const Element& b) {
+      return std::isnan(b.v) || (desc ? b.v < a.v : b.v > a.v);
+    });
+    for (auto& e : out.vector) e.t_ms = t;
+    return out;
+  }
+  if (f == "sort_by_label" || f == "sort_by_label_desc") {
+    out.vector = std::move(args[0].vector);
+    bool desc = f == "sort_by_label_desc";
+    std::vector<std::string> names;
+    for (size_t i = 1; i < args.size(); ++i) names.push_back(args[i].str);
+    std::stable_sort(out.vector.begin(), out.vector.end(), [&](const Element& a, const Element& b) {
+      for (const auto& name : names) {
+        std::string_view x = store::GetLabel(a.metric, name);
+        std::string_view y = store::GetLabel(b.metric, name);
+        if (x == y) continue;
+        return desc ? !NaturalLess(x, y) : NaturalLess(x, y);
+      }
+      return desc ? b.metric < a.metric : a.metric < b.metric;
+    });
     for (auto& e : out.vector) e.t_ms = t;
     return out;
   }
@@ -534,11 +740,11 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   if (f == "label_join") {
     const std::string& dst = args[1].str;
     const std::string& sep = args[2].str;
-    if (!IsValidLabelName(dst))
-      return ExecError("invalid destination label name in label_join(): " + dst);
     for (size_t i = 3; i < args.size(); ++i)
       if (!IsValidLabelName(args[i].str))
         return ExecError("invalid source label name in label_join(): " + args[i].str);
+    if (!IsValidLabelName(dst))
+      return ExecError("invalid destination label name in label_join(): " + dst);
     for (auto& e : args[0].vector) {
       std::string joined;
       for (size_t i = 3; i < args.size(); ++i) {

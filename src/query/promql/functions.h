@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "query/promql/value.h"
@@ -21,9 +22,21 @@ struct Bucket {
 // makes counts monotonic first, as Prometheus does.
 double BucketQuantile(double q, std::vector<Bucket> buckets);
 
-// rate() / increase() / delta() over `points` in the window [range_start, range_end] (ms);
+// One step of Kahan–Neumaier compensated summation: adds `inc` to `*sum`, keeping the lost
+// low-order bits in `*c` (reset when the sum overflows to ±Inf). The total is *sum + *c.
+void KahanSumInc(double inc, double* sum, double* c);
+
+// rate() / increase() / delta() over `points` in the window (range_start, range_end] (ms);
 // nullopt-like: returns false when there are fewer than two points.
 bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
                       int64_t range_end_ms, bool is_counter, bool is_rate, double* out);
+
+// rate / increase / delta (and changes / resets) of an `anchored` or `smoothed` range
+// (Prometheus 3 experimental): `points` reach a lookback before the window (and after it when
+// smoothed). Anchored takes the last sample at or before the window start as the left value;
+// smoothed interpolates both edges. False when there is no output.
+bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& points,
+                           int64_t range_start_ms, int64_t range_end_ms, bool smoothed,
+                           double* out);
 
 }  // namespace otter::query::promql

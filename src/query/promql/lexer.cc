@@ -56,7 +56,7 @@ class Lexer {
     while (true) {
       SkipSpaceAndComments();
       if (i_ >= q_.size()) {
-        out.push_back(Token{Tok::kEof, q_.size(), "", 0, 0});
+        out.push_back(Token{Tok::kEof, q_.size(), "", "", 0, 0});
         return out;
       }
       Token t;
@@ -167,6 +167,7 @@ class Lexer {
         return Status::Ok();
       }
       t.type = Tok::kIdentifier;
+      t.lower = std::move(lower);
       return Status::Ok();
     }
     return Error(i_, "unexpected character: " + GoQuoteRune(c));
@@ -323,13 +324,13 @@ class Lexer {
 bool IsKeyword(std::string_view w) {
   return w == "and" || w == "or" || w == "unless" || w == "atan2" || w == "by" || w == "without" ||
          w == "on" || w == "ignoring" || w == "group_left" || w == "group_right" || w == "bool" ||
-         w == "offset";
+         w == "offset" || w == "anchored" || w == "smoothed";
 }
 
 bool IsAggregator(std::string_view w) {
   return w == "sum" || w == "avg" || w == "min" || w == "max" || w == "count" || w == "group" ||
          w == "stddev" || w == "stdvar" || w == "topk" || w == "bottomk" || w == "quantile" ||
-         w == "count_values";
+         w == "count_values" || w == "limitk" || w == "limit_ratio";
 }
 
 std::string Token::Describe() const {
@@ -337,10 +338,10 @@ std::string Token::Describe() const {
     case Tok::kEof:
       return "end of input";
     case Tok::kIdentifier:
-      if (text == "and" || text == "or" || text == "unless" || text == "atan2")
+      if (lower == "and" || lower == "or" || lower == "unless" || lower == "atan2")
         return "<op:" + text + ">";
-      if (IsKeyword(text)) return "<" + text + ">";
-      if (IsAggregator(text)) return "<aggr:" + text + ">";
+      if (IsKeyword(lower)) return "<" + text + ">";
+      if (IsAggregator(lower)) return "<aggr:" + text + ">";
       return "identifier " + GoQuote(text);
     case Tok::kNumber:
       return "number " + GoQuote(text);

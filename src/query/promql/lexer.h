@@ -48,6 +48,7 @@ struct Token {
   Tok type = Tok::kEof;
   size_t pos = 0;
   std::string text;    // as written (for kString: the unquoted, unescaped value)
+  std::string lower;   // kIdentifier: text in lower case (keywords are case-insensitive)
   double number = 0;   // kNumber
   int64_t millis = 0;  // kDuration
   // How Prometheus names the token in "unexpected ..." errors, e.g. `<op:+>`, `identifier "x"`.

@@ -56,6 +56,21 @@ const FunctionInfo* LookupFunction(std::string_view name) {
   constexpr VT S = VT::kScalar, V = VT::kVector, M = VT::kMatrix, Str = VT::kString;
   static const std::vector<FunctionInfo> kFunctions = {
       {"abs", {V}, 0, V},
+      {"acosh", {V}, 0, V},
+      {"asinh", {V}, 0, V},
+      {"atanh", {V}, 0, V},
+      {"cosh", {V}, 0, V},
+      {"double_exponential_smoothing", {M, S, S}, 0, V},
+      {"first_over_time", {M}, 0, V},
+      {"mad_over_time", {M}, 0, V},
+      {"sinh", {V}, 0, V},
+      {"sort_by_label", {V, Str}, -1, V},
+      {"sort_by_label_desc", {V, Str}, -1, V},
+      {"tanh", {V}, 0, V},
+      {"ts_of_first_over_time", {M}, 0, V},
+      {"ts_of_last_over_time", {M}, 0, V},
+      {"ts_of_max_over_time", {M}, 0, V},
+      {"ts_of_min_over_time", {M}, 0, V},
       {"absent", {V}, 0, V},
       {"absent_over_time", {M}, 0, V},
       {"acos", {V}, 0, V},
@@ -86,6 +101,7 @@ const FunctionInfo* LookupFunction(std::string_view name) {
       {"histogram_stdvar", {V}, 0, V},
       {"histogram_sum", {V}, 0, V},
       {"hour", {V}, 1, V},
+      {"info", {V, V}, 1, V},
       {"idelta", {M}, 0, V},
       {"increase", {M}, 0, V},
       {"irate", {M}, 0, V},
@@ -201,7 +217,7 @@ class Parser {
     return t;
   }
   bool PeekWord(std::string_view w) const {
-    return Peek().type == Tok::kIdentifier && Peek().text == w;
+    return Peek().type == Tok::kIdentifier && Peek().lower == w;
   }
 
   Status Error(size_t pos, std::string_view msg) const {
@@ -255,10 +271,10 @@ class Parser {
       case Tok::kLte:
         return BinOp::kLe;
       case Tok::kIdentifier:
-        if (t.text == "and") return BinOp::kAnd;
-        if (t.text == "or") return BinOp::kOr;
-        if (t.text == "unless") return BinOp::kUnless;
-        if (t.text == "atan2") return BinOp::kAtan2;
+        if (t.lower == "and") return BinOp::kAnd;
+        if (t.lower == "or") return BinOp::kOr;
+        if (t.lower == "unless") return BinOp::kUnless;
+        if (t.lower == "atan2") return BinOp::kAtan2;
         return std::nullopt;
       default:
         return std::nullopt;
@@ -287,18 +303,18 @@ class Parser {
       bool has_matching = false, has_group = false;
       if (PeekWord("on") || PeekWord("ignoring")) {
         has_matching = true;
-        node->matching.on = Take().text == "on";
+        node->matching.on = Take().lower == "on";
         ASSIGN_OR_RETURN(node->matching.labels, ParseLabelList("grouping opts"));
         if (PeekWord("group_left") || PeekWord("group_right")) {
           has_group = true;
-          size_t gpos = Peek().pos;
-          node->matching.card = Take().text == "group_left" ? VectorMatching::Card::kManyToOne
-                                                            : VectorMatching::Card::kOneToMany;
+          node->matching.card = Take().lower == "group_left" ? VectorMatching::Card::kManyToOne
+                                                             : VectorMatching::Card::kOneToMany;
           if (Peek().type == Tok::kLParen) {
             ASSIGN_OR_RETURN(node->matching.include, ParseLabelList("grouping opts"));
           }
           if (IsSetOp(*op)) {
-            return Error(gpos, "no grouping allowed for " + Quote(BinOpName(*op)) + " operation");
+            return Error(node->pos,
+                         "no grouping allowed for " + Quote(BinOpName(*op)) + " operation");
           }
         }
       }
@@ -318,7 +334,8 @@ class Parser {
     const Node& r = *n.children[1];
     auto ok_type = [](ValueType t) { return t == ValueType::kScalar || t == ValueType::kVector; };
     if (!ok_type(l.type) || !ok_type(r.type))
-      return Error(n.pos, "binary expression must contain only scalar and instant vector types");
+      return Error(ok_type(l.type) ? r.pos : l.pos,
+                   "binary expression must contain only scalar and instant vector types");
     bool both_vectors = l.type == ValueType::kVector && r.type == ValueType::kVector;
     if (IsSetOp(n.bin_op)) {
       if (!both_vectors) {
@@ -327,7 +344,7 @@ class Parser {
       }
       n.matching.card = VectorMatching::Card::kManyToMany;
     }
-    if (!both_vectors && has_matching)
+    if (!both_vectors && has_matching && !n.matching.labels.empty())
       return Error(n.pos, "vector matching only allowed between instant vectors");
     if (IsComparison(n.bin_op) && !n.return_bool && l.type == ValueType::kScalar &&
         r.type == ValueType::kScalar)
@@ -336,7 +353,7 @@ class Parser {
       for (const auto& inc : n.matching.include)
         for (const auto& m : n.matching.labels)
           if (inc == m && n.matching.on)
-            return Error(n.pos,
+            return Error(op_pos,
                          "label " + Quote(inc) + " must not occur in ON and GROUP clause at once");
     }
     n.type = both_vectors || l.type == ValueType::kVector || r.type == ValueType::kVector
@@ -380,6 +397,8 @@ class Parser {
         ASSIGN_OR_RETURN(n, ParseRangeOrSubquery(std::move(n)));
       } else if (PeekWord("offset")) {
         RETURN_IF_ERROR(ParseOffset(*n));
+      } else if (PeekWord("anchored") || PeekWord("smoothed")) {
+        RETURN_IF_ERROR(ParseExtendedModifier(*n));
       } else if (Peek().type == Tok::kAt) {
         RETURN_IF_ERROR(ParseAt(*n));
       } else {
@@ -403,15 +422,150 @@ class Parser {
       return Error(pos,
                    "offset modifier must be preceded by an instant vector selector or range "
                    "vector selector or a subquery");
-    bool neg = false;
-    if (Peek().type == Tok::kSub) {
-      Take();
-      neg = true;
+    // A literal, step(), min/max(...) or a parenthesised duration expression, with an optional
+    // sign; operators after it apply to the whole vector (`x offset 1m * 2`).
+    ASSIGN_OR_RETURN(DurPtr d, ParseDurUnary(false, "offset", "number, duration, or step()"));
+    if (target->offset_ms != 0 || target->offset_expr)
+      return Error(pos, "offset may not be set multiple times");
+    if (d->op == DurationExpr::Op::kNumber) {
+      target->offset_ms = SecondsToMillis(d->number);
+    } else {
+      target->offset_expr = std::move(d);
     }
-    if (Peek().type != Tok::kDuration) return Unexpected("offset", "duration");
-    int64_t d = Take().millis;
-    if (target->offset_ms != 0) return Error(pos, "offset may not be set multiple times");
-    target->offset_ms = neg ? -d : d;
+    return Status::Ok();
+  }
+
+  // ------------------------------------------------ duration expressions (Prometheus 3)
+  using DurPtr = std::unique_ptr<DurationExpr>;
+
+  static int64_t SecondsToMillis(double s) { return static_cast<int64_t>(std::llround(s * 1000)); }
+
+  static DurPtr DurNode(DurationExpr::Op op, size_t pos, size_t end, DurPtr lhs = nullptr,
+                        DurPtr rhs = nullptr) {
+    auto d = std::make_unique<DurationExpr>();
+    d->op = op;
+    d->pos = pos;
+    d->end = end;
+    d->lhs = std::move(lhs);
+    d->rhs = std::move(rhs);
+    return d;
+  }
+
+  // [+-] operand. `full`: the operand may be any expression above ^; otherwise a primary.
+  StatusOr<DurPtr> ParseDurUnary(bool full, std::string_view context, std::string_view expected) {
+    if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) {
+      const Token& sign = Take();
+      bool neg = sign.type == Tok::kSub;
+      size_t pos = sign.pos;
+      DurPtr operand;
+      if (full) {
+        ASSIGN_OR_RETURN(operand, ParseDurExpr(3));
+      } else {
+        ASSIGN_OR_RETURN(operand, ParseDurPrimary(context, expected));
+      }
+      if (operand->op == DurationExpr::Op::kNumber) {
+        if (neg) operand->number = -operand->number;
+        operand->pos = pos;
+        return operand;
+      }
+      if (!neg) return operand;
+      size_t end = operand->end;
+      return DurNode(DurationExpr::Op::kNeg, pos, end, std::move(operand));
+    }
+    return ParseDurPrimary(context, expected);
+  }
+
+  StatusOr<DurPtr> ParseDurPrimary(std::string_view context, std::string_view expected) {
+    const Token& t = Peek();
+    size_t pos = t.pos;
+    if (t.type == Tok::kNumber || t.type == Tok::kDuration) {
+      auto d = DurNode(DurationExpr::Op::kNumber, pos, pos + t.text.size());
+      d->number = t.type == Tok::kNumber ? t.number : static_cast<double>(t.millis) / 1000;
+      Take();
+      return d;
+    }
+    if (t.type == Tok::kLParen) {
+      Take();
+      ASSIGN_OR_RETURN(DurPtr inner, ParseDurExpr(0));
+      if (Peek().type != Tok::kRParen) return Unexpected("duration expression", "\")\"");
+      Take();
+      return inner;
+    }
+    if (t.type == Tok::kIdentifier && Peek(1).type == Tok::kLParen) {
+      if (t.lower == "step" && Peek(2).type == Tok::kRParen) {
+        Take();
+        Take();
+        size_t end = Take().pos + 1;
+        return DurNode(DurationExpr::Op::kStep, pos, end);
+      }
+      if (t.lower == "min" || t.lower == "max") {
+        auto op = t.lower == "min" ? DurationExpr::Op::kMin : DurationExpr::Op::kMax;
+        Take();
+        Take();
+        ASSIGN_OR_RETURN(DurPtr a, ParseDurExpr(0));
+        if (Peek().type != Tok::kComma) return Unexpected("duration expression", "\",\"");
+        Take();
+        ASSIGN_OR_RETURN(DurPtr b, ParseDurExpr(0));
+        if (Peek().type != Tok::kRParen) return Unexpected("duration expression", "\")\"");
+        size_t end = Take().pos + 1;
+        return DurNode(op, pos, end, std::move(a), std::move(b));
+      }
+    }
+    return Unexpected(context, expected);
+  }
+
+  // Precedence climbing: + - (1), * / % (2), ^ (3, right-associative); unary binds above * /.
+  StatusOr<DurPtr> ParseDurExpr(int min_prec) {
+    ASSIGN_OR_RETURN(DurPtr lhs,
+                     ParseDurUnary(true, "duration expression", "number, duration, or step()"));
+    while (true) {
+      DurationExpr::Op op;
+      int prec;
+      switch (Peek().type) {
+        case Tok::kAdd:
+          op = DurationExpr::Op::kAdd, prec = 1;
+          break;
+        case Tok::kSub:
+          op = DurationExpr::Op::kSub, prec = 1;
+          break;
+        case Tok::kMul:
+          op = DurationExpr::Op::kMul, prec = 2;
+          break;
+        case Tok::kDiv:
+          op = DurationExpr::Op::kDiv, prec = 2;
+          break;
+        case Tok::kMod:
+          op = DurationExpr::Op::kMod, prec = 2;
+          break;
+        case Tok::kPow:
+          op = DurationExpr::Op::kPow, prec = 3;
+          break;
+        default:
+          return lhs;
+      }
+      if (prec < min_prec) return lhs;
+      size_t op_pos = Take().pos;
+      ASSIGN_OR_RETURN(DurPtr rhs, ParseDurExpr(op == DurationExpr::Op::kPow ? prec : prec + 1));
+      bool zero_literal = rhs->op == DurationExpr::Op::kNumber && rhs->number == 0;
+      if (op == DurationExpr::Op::kDiv && zero_literal) return Error(op_pos, "division by zero");
+      if (op == DurationExpr::Op::kMod && zero_literal) return Error(op_pos, "modulo by zero");
+      size_t pos = lhs->pos, end = rhs->end;
+      lhs = DurNode(op, pos, end, std::move(lhs), std::move(rhs));
+    }
+  }
+
+  // `anchored` / `smoothed` (Prometheus 3 experimental) after a selector.
+  Status ParseExtendedModifier(Node& n) {
+    std::string name = Take().lower;
+    if (n.kind == NodeKind::kSubquery)
+      return Error(n.pos, name + " modifier is not supported for subqueries");
+    Node* sel = n.kind == NodeKind::kMatrixSelector   ? n.children[0].get()
+                : n.kind == NodeKind::kVectorSelector ? &n
+                                                      : nullptr;
+    if (!sel) return Error(n.pos, name + " modifier not implemented");
+    (name == "anchored" ? sel->anchored : sel->smoothed) = true;
+    if (sel->anchored && sel->smoothed)
+      return Error(n.pos, "anchored and smoothed modifiers cannot be used together");
     return Status::Ok();
   }
 
@@ -426,8 +580,10 @@ class Parser {
       return Error(pos, "@ <timestamp> may not be set multiple times");
     bool neg = false;
     if (Peek().type == Tok::kSub || Peek().type == Tok::kAdd) neg = Take().type == Tok::kSub;
-    if (Peek().type == Tok::kNumber) {
-      double v = Take().number;
+    if (Peek().type == Tok::kNumber || Peek().type == Tok::kDuration) {
+      // Prometheus 3: a duration is a number of seconds here too.
+      double v =
+          Peek().type == Tok::kNumber ? Take().number : static_cast<double>(Take().millis) / 1000;
       if (neg) v = -v;
       if (!std::isfinite(v) || std::fabs(v) > 9.2e15)
         return Error(pos, "timestamp out of bounds for @ modifier: " + std::to_string(v));
@@ -437,7 +593,7 @@ class Parser {
     }
     if (!neg && (PeekWord("start") || PeekWord("end")) && Peek(1).type == Tok::kLParen &&
         Peek(2).type == Tok::kRParen) {
-      target->at.kind = Take().text == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
+      target->at.kind = Take().lower == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
       Take();
       Take();
       return Status::Ok();
@@ -447,23 +603,30 @@ class Parser {
 
   StatusOr<std::unique_ptr<Node>> ParseRangeOrSubquery(std::unique_ptr<Node> n) {
     size_t lpos = Take().pos;
-    if (Peek().type != Tok::kDuration) {
-      if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery or range", "duration");
+    int64_t range = 0;
+    size_t range_pos = Peek().pos;
+    if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
+    ASSIGN_OR_RETURN(DurPtr range_expr,
+                     ParseDurExpr(0));  // a literal or (Prometheus 3) an expression
+    if (range_expr->op == DurationExpr::Op::kNumber) {
+      range = SecondsToMillis(range_expr->number);
+      range_expr.reset();
+      if (range <= 0) return Error(range_pos, "duration must be greater than 0");
     }
-    int64_t range = Take().millis;
     if (Peek().type == Tok::kRBracket) {
       Take();
       if (n->kind != NodeKind::kVectorSelector)
-        return Error(n->pos, "ranges only allowed for vector selectors");
-      if (n->offset_ms != 0 || n->at.kind != AtModifier::Kind::kNone)
-        return Error(n->pos, "no offset modifiers allowed before range");
-      if (range == 0) return Error(lpos, "range must be greater than 0");
+        return Error(lpos, "ranges only allowed for vector selectors");
+      if (n->offset_ms != 0 || n->offset_expr)
+        return Error(lpos, "no offset modifiers allowed before range");
+      if (n->at.kind != AtModifier::Kind::kNone)
+        return Error(lpos, "no @ modifiers allowed before range");
       auto m = std::make_unique<Node>();
       m->kind = NodeKind::kMatrixSelector;
       m->type = ValueType::kMatrix;
       m->pos = n->pos;
       m->range_ms = range;
+      m->range_expr = std::move(range_expr);
       m->children.push_back(std::move(n));
       return m;
     }
@@ -473,10 +636,20 @@ class Parser {
     }
     Take();
     int64_t step = 0;
-    if (Peek().type == Tok::kDuration) step = Take().millis;
+    DurPtr step_expr;
+    size_t step_pos = Peek().pos;
+    if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
     if (Peek().type != Tok::kRBracket) {
-      if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
-      return Unexpected("subquery selector", "\"]\"");
+      ASSIGN_OR_RETURN(step_expr, ParseDurExpr(0));
+      if (step_expr->op == DurationExpr::Op::kNumber) {
+        step = SecondsToMillis(step_expr->number);
+        step_expr.reset();
+        if (step <= 0) return Error(step_pos, "duration must be greater than 0");
+      }
+      if (Peek().type != Tok::kRBracket) {
+        if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left bracket");
+        return Unexpected("subquery selector", "\"]\"");
+      }
     }
     Take();
     if (n->type != ValueType::kVector) {
@@ -489,6 +662,8 @@ class Parser {
     s->pos = n->pos;
     s->range_ms = range;
     s->step_ms = step;
+    s->range_expr = std::move(range_expr);
+    s->step_expr = std::move(step_expr);
     s->children.push_back(std::move(n));
     return s;
   }
@@ -526,6 +701,14 @@ class Parser {
         n->number = Take().number;
         return n;
       }
+      case Tok::kDuration: {  // Prometheus 3: a duration is a number of seconds
+        auto n = std::make_unique<Node>();
+        n->kind = NodeKind::kNumber;
+        n->type = ValueType::kScalar;
+        n->pos = t.pos;
+        n->number = static_cast<double>(Take().millis) / 1000;
+        return n;
+      }
       case Tok::kString: {
         auto n = std::make_unique<Node>();
         n->kind = NodeKind::kString;
@@ -552,9 +735,9 @@ class Parser {
       case Tok::kLBrace:
         return ParseSelector("", t.pos);
       case Tok::kIdentifier: {
-        if (IsAggregator(t.text)) return ParseAggregate();
+        if (IsAggregator(t.lower)) return ParseAggregate();
         if (Peek(1).type == Tok::kLParen) return ParseCall();
-        if (IsKeyword(t.text)) return Unexpected();
+        if (IsKeyword(t.lower)) return Unexpected();
         size_t pos = t.pos;
         std::string name = Take().text;
         return ParseSelector(name, pos);
@@ -631,7 +814,7 @@ class Parser {
     bool non_empty = false;
     for (const auto& m : n->matchers)
       if (!m.MatchesEmpty()) non_empty = true;
-    if (!non_empty)
+    if (!non_empty && !label_selector_arg_)
       return Error(pos, "vector selector must contain at least one non-empty matcher");
     return n;
   }
@@ -642,21 +825,22 @@ class Parser {
     n->kind = NodeKind::kAggregate;
     n->type = ValueType::kVector;
     n->pos = t.pos;
-    n->text = t.text;
+    n->text = t.lower;
     static constexpr std::pair<std::string_view, AggOp> kOps[] = {
         {"sum", AggOp::kSum},           {"avg", AggOp::kAvg},
         {"min", AggOp::kMin},           {"max", AggOp::kMax},
         {"count", AggOp::kCount},       {"group", AggOp::kGroup},
         {"stddev", AggOp::kStddev},     {"stdvar", AggOp::kStdvar},
         {"topk", AggOp::kTopk},         {"bottomk", AggOp::kBottomk},
-        {"quantile", AggOp::kQuantile}, {"count_values", AggOp::kCountValues}};
+        {"quantile", AggOp::kQuantile}, {"count_values", AggOp::kCountValues},
+        {"limitk", AggOp::kLimitK},     {"limit_ratio", AggOp::kLimitRatio}};
     for (const auto& [name, op] : kOps)
-      if (name == t.text) n->agg_op = op;
+      if (name == n->text) n->agg_op = op;
     bool grouped = false;
     auto parse_grouping = [&]() -> Status {
       if (PeekWord("by") || PeekWord("without")) {
         if (grouped) return Unexpected("aggregation");
-        n->without = Take().text == "without";
+        n->without = Take().lower == "without";
         ASSIGN_OR_RETURN(n->grouping, ParseLabelList("grouping opts"));
         grouped = true;
       }
@@ -680,7 +864,8 @@ class Parser {
     Take();
     RETURN_IF_ERROR(parse_grouping());
     bool has_param = n->agg_op == AggOp::kTopk || n->agg_op == AggOp::kBottomk ||
-                     n->agg_op == AggOp::kQuantile || n->agg_op == AggOp::kCountValues;
+                     n->agg_op == AggOp::kQuantile || n->agg_op == AggOp::kCountValues ||
+                     n->agg_op == AggOp::kLimitK || n->agg_op == AggOp::kLimitRatio;
     size_t want = has_param ? 2 : 1;
     if (args.size() != want) {
       if (args.empty()) return Error(n->pos, "no arguments for aggregate expression provided");
@@ -719,7 +904,20 @@ class Parser {
     size_t lpos = Take().pos;  // (
     while (Peek().type != Tok::kRParen) {
       if (Peek().type == Tok::kEof) return Error(lpos, "unclosed left parenthesis");
-      ASSIGN_OR_RETURN(auto a, ParseBinary(0));
+      // info()'s label selector may match the empty string everywhere.
+      label_selector_arg_ = n->text == "info" && n->children.size() == 1;
+      auto parsed = ParseBinary(0);
+      label_selector_arg_ = false;
+      ASSIGN_OR_RETURN(auto a, std::move(parsed));
+      if (n->text == "info" && n->children.size() == 1) {
+        if (a->type != ValueType::kVector)
+          return Error(n->pos, "expected type instant vector in call to function \"info\", got " +
+                                   std::string(DocumentedTypeName(a->type)));
+        if (a->kind != NodeKind::kVectorSelector)
+          return Error(a->pos, "expected label selectors only");
+        if (!a->text.empty())
+          return Error(a->pos, "expected label selectors only, got vector selector instead");
+      }
       n->children.push_back(std::move(a));
       if (Peek().type == Tok::kComma) {
         Take();
@@ -767,6 +965,7 @@ class Parser {
   std::string_view q_;
   std::vector<Token> toks_;
   size_t i_ = 0;
+  bool label_selector_arg_ = false;  // parsing info()'s second argument
 };
 
 }  // namespace

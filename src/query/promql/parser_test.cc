@@ -165,7 +165,7 @@ TEST(PromqlParser, ErrorsWithPositions) {
   EXPECT_EQ(P("\"abc"), "ERROR: 1:1: parse error: unterminated quoted string");
   EXPECT_EQ(P("foo $ 1"), "ERROR: 1:5: parse error: unexpected character: '$'");
   EXPECT_EQ(P("(foo + bar)[5m]"),
-            "ERROR: 1:1: parse error: ranges only allowed for vector "
+            "ERROR: 1:12: parse error: ranges only allowed for vector "
             "selectors");
   EXPECT_EQ(P("foo[5m][1h:]"),
             "ERROR: 1:1: parse error: subquery is only allowed on instant "
@@ -180,7 +180,7 @@ TEST(PromqlParser, ErrorsWithPositions) {
             "ERROR: 1:7: parse error: bool modifier can only be used on "
             "comparison operators");
   EXPECT_EQ(P("foo and on(a) group_left bar"),
-            "ERROR: 1:15: parse error: no grouping allowed for \"and\" operation");
+            "ERROR: 1:1: parse error: no grouping allowed for \"and\" operation");
   EXPECT_EQ(P("foo{a=~\"(\"}"),
             "ERROR: 1:8: parse error: invalid regular expression \"(\": "
             "missing ): ^(?:()$");

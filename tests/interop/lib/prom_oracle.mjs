@@ -4,7 +4,7 @@
 // samples the store returns. Pure functions, no I/O.
 
 // samples: [{tMs, v}] in time order, all inside the window (rangeStartMs, rangeEndMs].
-// Mirrors Prometheus's extrapolatedRate for a counter: resets add the value before the reset;
+// Mirrors Prometheus 3's extrapolatedRate for a counter: resets add the value before the reset;
 // the extrapolation reaches to the window edges when the gap is below 1.1 x the average sample
 // spacing (else half a spacing), and never to before the counter was (probably) zero.
 export function counterRate(samples, rangeStartMs, rangeEndMs) {
@@ -19,13 +19,14 @@ export function counterRate(samples, rangeStartMs, rangeEndMs) {
   }
   const sampled = (last.tMs - first.tMs) / 1000;
   const avgStep = sampled / (samples.length - 1);
-  let toStart = (first.tMs - rangeStartMs) / 1000;
-  const toEnd = (rangeEndMs - last.tMs) / 1000;
-  if (increase > 0 && first.v >= 0) toStart = Math.min(toStart, sampled * (first.v / increase));
+  // Prometheus 3 order: the 1.1 x threshold first, then the zero clamp.
   const threshold = avgStep * 1.1;
-  let interval = sampled;
-  interval += toStart < threshold ? toStart : avgStep / 2;
-  interval += toEnd < threshold ? toEnd : avgStep / 2;
+  let toStart = (first.tMs - rangeStartMs) / 1000;
+  let toEnd = (rangeEndMs - last.tMs) / 1000;
+  if (toStart >= threshold) toStart = avgStep / 2;
+  if (increase > 0 && first.v >= 0) toStart = Math.min(toStart, sampled * (first.v / increase));
+  if (toEnd >= threshold) toEnd = avgStep / 2;
+  const interval = sampled + toStart + toEnd;
   return (increase * (interval / sampled)) / ((rangeEndMs - rangeStartMs) / 1000);
 }
 
