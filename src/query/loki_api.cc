@@ -12,6 +12,7 @@
 #include "query/logql/engine.h"
 #include "query/logql/parser.h"
 #include "query/loki_params.h"
+#include "query/loki_patterns.h"
 
 namespace otter::query {
 
@@ -93,6 +94,23 @@ int64_t NowNs(const LokiApi::Options& options) {
       .count();
 }
 
+// ?step= (default: Loki's defaultQueryRangeStep, range / 250 in whole seconds), positive, and
+// with `limit_points` at most 11,000 points over the range.
+StatusOr<int64_t> ParseStep(const HttpParams& p, const TimeRange& r, bool limit_points) {
+  int64_t step = std::max<int64_t>((r.end - r.start) / loki::kSecondNs / 250, 1) * loki::kSecondNs;
+  if (auto v = p.Get("step"); v && !v->empty()) {
+    ASSIGN_OR_RETURN(step, loki::ParseSecondsOrDuration(*v, "step"));
+  }
+  if (step <= 0)
+    return InvalidArgument(
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (limit_points && (r.end - r.start) / step > kMaxPoints)
+    return InvalidArgument(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+        "resolution (?step=XX)");
+  return step;
+}
+
 // Evaluates `expr` and writes Loki's query response.
 Status RunQuery(store::LogQuerier& querier, const LokiApi::Options& options,
                 const LokiApi::Call& call, const logql::Expr& expr, logql::QueryParams qp,
@@ -141,6 +159,7 @@ const LokiApi::Route LokiApi::kRoutes[] = {
     {"/loki/api/v1/detected_fields", &LokiApi::DetectedFields},
     {"/loki/api/v1/detected_field/{name}/values", &LokiApi::DetectedFieldValues},
     {"/loki/api/v1/detected_labels", &LokiApi::DetectedLabels},
+    {"/loki/api/v1/patterns", &LokiApi::Patterns},
     {"/loki/api/v1/rules", &LokiApi::RuleGroups},
     {"/loki/api/v1/rules/{name}", &LokiApi::RuleGroups},
     {"/prometheus/api/v1/rules", &LokiApi::PrometheusRules},
@@ -239,20 +258,20 @@ Status LokiApi::QueryRange(const Call& call, net::HttpResponse* out) const {
   ASSIGN_OR_RETURN(TimeRange r, ParseRange(p, call.now_ns));
   qp.start_ns = r.start;
   qp.end_ns = r.end;
-  if (auto v = p.Get("step"); v && !v->empty()) {
-    ASSIGN_OR_RETURN(qp.step_ns, loki::ParseSecondsOrDuration(*v, "step"));
-  } else {
-    int64_t secs = (r.end - r.start) / loki::kSecondNs / 250;
-    qp.step_ns = std::max<int64_t>(secs, 1) * loki::kSecondNs;
-  }
-  if (qp.step_ns <= 0)
-    return InvalidArgument(
-        "zero or negative query resolution step widths are not accepted. Try a positive integer");
-  if (!expr->IsLogQuery() && (r.end - r.start) / qp.step_ns > kMaxPoints)
-    return InvalidArgument(
-        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
-        "resolution (?step=XX)");
+  ASSIGN_OR_RETURN(qp.step_ns, ParseStep(p, r, /*limit_points=*/!expr->IsLogQuery()));
   return RunQuery(querier_, options_, call, *expr, qp, out);
+}
+
+Status LokiApi::Patterns(const Call& call, net::HttpResponse* out) const {
+  PatternsRequest req;
+  req.query = call.params.GetOr("query", "");
+  ASSIGN_OR_RETURN(TimeRange r, ParseRange(call.params, call.now_ns));
+  req.start_ns = r.start;
+  req.end_ns = r.end;
+  ASSIGN_OR_RETURN(req.step_ns, ParseStep(call.params, r, /*limit_points=*/true));
+  ASSIGN_OR_RETURN(std::string body, PatternsResponse(querier_, req, call.limits));
+  loki::WriteJson(out, std::move(body));
+  return Status::Ok();
 }
 
 StatusOr<std::vector<store::Labels>> LokiApi::SelectedStreams(const Call& call, int64_t start_ns,

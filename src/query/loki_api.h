@@ -1,11 +1,11 @@
 // LokiApi: Loki's HTTP query API over a store::LogQuerier, answering with Loki's JSON shapes and
 // plain-text errors: query, query_range, labels, label/<n>/values, series (loki_api.cc),
 // index/stats, index/volume, index/volume_range (loki_index_api.cc), detected_fields,
-// detected_field/<n>/values, detected_labels (loki_detected_api.cc), the ruler's rule and alert
-// lists, /ready, and the request checks of the live tail (query/loki_tail.h). The HTTP server that
-// owns the port calls Handles()/Handle(); a route table maps each path pattern to one handler.
-// Thread-safety: Handle may be called concurrently (no mutable state besides the querier,
-// which must itself be thread-safe).
+// detected_field/<n>/values, detected_labels (loki_detected_api.cc), patterns
+// (loki_patterns.h), the ruler's rule and alert lists, /ready, and the request checks of the live
+// tail (query/loki_tail.h). The HTTP server that owns the port calls Handles()/Handle(); a route
+// table maps each path pattern to one handler. Thread-safety: Handle may be called concurrently (no
+// mutable state besides the querier, which must itself be thread-safe).
 #pragma once
 
 #include <chrono>
@@ -80,6 +80,7 @@ class LokiApi {
   Status DetectedFields(const Call& call, net::HttpResponse* out) const;
   Status DetectedFieldValues(const Call& call, net::HttpResponse* out) const;
   Status DetectedLabels(const Call& call, net::HttpResponse* out) const;
+  Status Patterns(const Call& call, net::HttpResponse* out) const;
   Status RuleGroups(const Call& call, net::HttpResponse* out) const;
   Status PrometheusRules(const Call& call, net::HttpResponse* out) const;
   Status PrometheusAlerts(const Call& call, net::HttpResponse* out) const;

@@ -165,7 +165,7 @@ std::map<std::string, std::set<std::string>> ParseEntry(
     }
   } else {
     *parser = "logfmt";
-    (void)logql::ParseLogfmtLine(e.line, add);
+    (void)logql::ParseLogfmtLine(e.line, /*strict=*/false, add);
   }
   return parsed;
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "query/logql/ip_filter.h"
+#include "query/logql/line_pattern.h"
 #include "query/logql/template.h"
 #include "store/matcher.h"
 
@@ -18,25 +20,28 @@ class RE2;
 
 namespace otter::query::logql {
 
-enum class LineFilterOp { kContains, kNotContains, kRegex, kNotRegex };
+enum class LineFilterOp { kContains, kNotContains, kRegex, kNotRegex, kPattern, kNotPattern };
 
 // `|= "a" or "b"`: matches when any value matches (for the negated ops: none matches).
 struct LineFilter {
   LineFilterOp op = LineFilterOp::kContains;
   std::vector<std::string> values;
-  std::vector<std::shared_ptr<const re2::RE2>> regexes;  // kRegex / kNotRegex
+  std::vector<std::shared_ptr<const re2::RE2>> regexes;      // kRegex / kNotRegex
+  std::vector<std::shared_ptr<const LinePattern>> patterns;  // kPattern / kNotPattern
+  std::vector<std::shared_ptr<const IpMatcher>> ips;  // per value: ip("...") (|=, !=), or null
 };
 
 enum class CmpOp { kEq, kNe, kGt, kGe, kLt, kLe };
 
 // A label filter: a string matcher, a numeric/duration/bytes comparison, or and/or of two.
 struct LabelFilter {
-  enum class Kind { kAnd, kOr, kString, kNumber, kDuration, kBytes } kind = Kind::kString;
+  enum class Kind { kAnd, kOr, kString, kNumber, kDuration, kBytes, kIp } kind = Kind::kString;
   std::shared_ptr<const LabelFilter> left, right;  // kAnd / kOr
   store::LabelMatcher matcher;                     // kString
   std::string name;                                // comparisons
-  CmpOp op = CmpOp::kEq;
-  double value = 0;  // number; duration in seconds; bytes
+  CmpOp op = CmpOp::kEq;                           // kIp: kEq or kNe
+  std::shared_ptr<const IpMatcher> ip;             // kIp
+  double value = 0;                                // number; duration in nanoseconds; bytes
 };
 
 // `| json a="x.y"` / `| logfmt a="b"` parameters: label name and the path (json) / key (logfmt).
@@ -58,6 +63,7 @@ struct Stage {
     kJson,
     kLogfmt,
     kRegexp,
+    kPattern,
     kUnpack,
     kLabelFilter,
     kLineFormat,
@@ -68,7 +74,10 @@ struct Stage {
   } kind = Kind::kLineFilters;
   std::vector<LineFilter> line_filters;
   std::vector<Extraction> extractions;              // json / logfmt parameters
+  bool strict = false;                              // logfmt --strict
+  bool keep_empty = false;                          // logfmt --keep-empty
   std::shared_ptr<const re2::RE2> regexp;           // kRegexp
+  std::shared_ptr<const LinePattern> pattern;       // kPattern
   std::shared_ptr<const LabelFilter> label_filter;  // kLabelFilter
   std::optional<LineTemplate> line_format;
   std::vector<LabelFormat> label_formats;
@@ -94,6 +103,15 @@ struct Grouping {
   std::vector<std::string> labels;
 };
 
+// `on (...)` / `ignoring (...)` with `group_left (...)` / `group_right (...)` of a binary
+// operation between vectors (Loki's VectorMatching).
+struct VectorMatching {
+  enum class Card { kOneToOne, kManyToOne, kOneToMany } card = Card::kOneToOne;
+  bool on = false;
+  std::vector<std::string> labels;   // matching labels
+  std::vector<std::string> include;  // group_x labels taken from the "one" side
+};
+
 struct Expr {
   enum class Kind {
     kLogSelector,
@@ -101,7 +119,8 @@ struct Expr {
     kVectorAgg,
     kBinary,
     kLiteral,
-    kVector
+    kVector,
+    kLabelReplace
   } kind = Kind::kLiteral;
 
   LogSelectorExpr selector;  // kLogSelector, and the log range of kRangeAgg
@@ -116,9 +135,15 @@ struct Expr {
   Grouping grouping;
 
   bool return_bool = false;              // comparison with `bool`
+  VectorMatching matching;               // kBinary
   std::shared_ptr<const Expr> lhs, rhs;  // kBinary; kVectorAgg uses lhs as its argument
 
   double value = 0;  // kLiteral, kVector
+
+  // kLabelReplace (argument in lhs): label_replace(lhs, dst, replacement, src, regex), the regex
+  // anchored at both ends.
+  std::string dst, replacement, src;
+  std::shared_ptr<const re2::RE2> regex;
 
   bool IsLogQuery() const { return kind == Kind::kLogSelector; }
 };

@@ -129,11 +129,13 @@ StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
     double value = 1;
     if (bytes_op) value = static_cast<double>(line.size());
     if (e.unwrap) {
-      std::optional<double> v = ExtractUnwrapValue(*e.unwrap, labels);
+      if (!ExtractUnwrapValue(*e.unwrap, labels, &value)) return true;
       bool keep = true;
       for (const auto& f : e.unwrap->post_filters) keep = keep && EvalLabelFilter(*f, labels);
       if (!keep) return true;
-      value = v.value_or(0);
+      // The unwrapped label leaves the series labels (after the post filters saw it), unless
+      // `by (...)` names what to keep.
+      if (!e.grouping.present || e.grouping.without) store::SetLabel(labels, e.unwrap->label, "");
     }
     ++ctx.stats->post_filter_lines;
     if (!store::GetLabel(labels, kErrorLabel).empty()) {
@@ -169,13 +171,26 @@ StatusOr<std::vector<RawSeries>> LoadSeries(const Expr& e, BuildContext& ctx) {
   return series;
 }
 
+bool ContainsSort(const Expr& e) {
+  if (e.kind == Expr::Kind::kVectorAgg && (e.op == "sort" || e.op == "sort_desc")) return true;
+  return (e.lhs && ContainsSort(*e.lhs)) || (e.rhs && ContainsSort(*e.rhs));
+}
+
 StatusOr<std::unique_ptr<StepEvaluator>> Build(const Expr& e, BuildContext& ctx) {
   switch (e.kind) {
     case Expr::Kind::kRangeAgg: {
       ASSIGN_OR_RETURN(auto series, LoadSeries(e, ctx));
+      // Loki's absentLabels: the equality matchers' labels, minus names matched otherwise too.
       store::Labels absent;
-      for (const auto& m : e.selector.matchers)
-        if (m.op() == store::LabelMatcher::Op::kEq) store::SetLabel(absent, m.name(), m.value());
+      std::vector<std::string> drop;
+      for (const auto& m : e.selector.matchers) {
+        if (m.op() == store::LabelMatcher::Op::kEq && store::GetLabel(absent, m.name()).empty()) {
+          store::SetLabel(absent, m.name(), m.value());
+        } else {
+          drop.push_back(m.name());
+        }
+      }
+      for (const auto& name : drop) store::SetLabel(absent, name, "");
       return MakeRangeAggEvaluator(e, std::move(series), std::move(absent));
     }
     case Expr::Kind::kVectorAgg: {
@@ -186,6 +201,10 @@ StatusOr<std::unique_ptr<StepEvaluator>> Build(const Expr& e, BuildContext& ctx)
       ASSIGN_OR_RETURN(auto l, Build(*e.lhs, ctx));
       ASSIGN_OR_RETURN(auto r, Build(*e.rhs, ctx));
       return MakeBinaryEvaluator(e, std::move(l), std::move(r));
+    }
+    case Expr::Kind::kLabelReplace: {
+      ASSIGN_OR_RETURN(auto child, Build(*e.lhs, ctx));
+      return MakeLabelReplaceEvaluator(e, std::move(child));
     }
     case Expr::Kind::kLiteral:
       return MakeConstantEvaluator(e.value, false);
@@ -239,17 +258,11 @@ StatusOr<QueryResult> Engine::ExecMetric(const Expr& expr, const QueryParams& pa
     return result;
   }
   result.type = params.instant ? QueryResult::Type::kVector : QueryResult::Type::kMatrix;
-  bool keep_order =
-      params.instant && expr.kind == Expr::Kind::kVectorAgg &&
-      (expr.op == "sort" || expr.op == "sort_desc" || expr.op == "topk" || expr.op == "bottomk");
-  if (!keep_order) {
-    std::vector<std::pair<std::string, size_t>> order(index.begin(), index.end());
-    std::sort(order.begin(), order.end());
-    std::vector<ResultSeries> sorted;
-    sorted.reserve(order.size());
-    for (const auto& [key, i] : order) sorted.push_back(std::move(result.series[i]));
-    result.series = std::move(sorted);
-  }
+  // Loki orders series by labels.Compare (name by name, then value, a prefix first), except an
+  // instant query with sort / sort_desc anywhere in it.
+  if (!params.instant || !ContainsSort(expr))
+    std::sort(result.series.begin(), result.series.end(),
+              [](const ResultSeries& a, const ResultSeries& b) { return a.labels < b.labels; });
   return result;
 }
 

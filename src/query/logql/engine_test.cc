@@ -136,8 +136,10 @@ TEST_F(LogqlEngineTest, NumericDurationAndLogfmtFilters) {
   EXPECT_EQ(store::LabelsToString(r->streams[1].labels),
             R"({msg="low stock", service_name="cart"})");
 
-  // A value that is not a number: kept with __error__, like Loki.
-  r = Run(R"({service_name="checkout"} | json | msg > 1 | keep __error__)", LogRange());
+  // A value that is not a number: kept with __error__, like Loki (keep never drops the error
+  // labels).
+  r = Run(R"({service_name="checkout"} | json | msg > 1 | drop __error_details__ | keep __error__)",
+          LogRange());
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->streams.size(), 1u);
   EXPECT_EQ(store::LabelsToString(r->streams[0].labels), R"({__error__="LabelFilterErr"})");
@@ -271,8 +273,13 @@ TEST_F(LogqlEngineTest, UnwrapAggregations) {
   ASSERT_EQ(r->series.size(), 1u);
   EXPECT_EQ(store::LabelsToString(r->series[0].labels), R"({service_name="cart"})");
   EXPECT_EQ(r->series[0].points[0].second, 42);
-  // Without the error filter the entry lacking `latency` fails the query like Loki.
-  r = Run(R"(sum_over_time({service_name="checkout"} | json | unwrap duration(latency) [5m]))", at);
+  // An entry without `latency` gives no sample (Loki), so no error filter is needed.
+  r = Run(R"(sum(sum_over_time({service_name="checkout"} | json | unwrap duration(latency) [5m])))",
+          at);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_DOUBLE_EQ(r->series[0].points[0].second, 1.8);
+  // A value that does not convert fails the query.
+  r = Run(R"(sum_over_time({service_name="checkout"} | json | unwrap msg [5m]))", at);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message().substr(0, 48), "pipeline error: 'SampleExtractionErr' for series");
 }
@@ -284,7 +291,7 @@ TEST_F(LogqlEngineTest, PipelineErrorInMetricQuery) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message().find(
                 "pipeline error: 'JSONParserErr' for series: '{__error__=\"JSONParserErr\", "
-                "__error_details__=\"unexpected character 'l' at offset 0\", "
+                "__error_details__=\"Value looks like object, but can't find closing '}' symbol\", "
                 "service_name=\"cart\"}'.\nUse a label "
                 "filter to intentionally skip this error. (e.g | __error__!=\"JSONParserErr\")."),
             0u);
@@ -349,10 +356,10 @@ TEST_F(LogqlEngineTest, RegexBombOnLongLinesFinishes) {
 TEST(LogqlLineParsersTest, LogfmtAndJson) {
   std::vector<std::pair<std::string, std::string>> kv;
   auto add = [&](std::string k, std::string v) { kv.emplace_back(std::move(k), std::move(v)); };
-  ASSERT_TRUE(ParseLogfmtLine(R"(a=1 b="x \"y\"" flag c.d=e 9z=w)", add).ok());
+  ASSERT_TRUE(ParseLogfmtLine(R"(a=1 b="x \"y\"" flag c.d=e 9z=w)", false, add).ok());
   EXPECT_EQ(kv, (std::vector<std::pair<std::string, std::string>>{
-                    {"a", "1"}, {"b", "x \"y\""}, {"c_d", "e"}, {"_9z", "w"}}));
-  EXPECT_FALSE(ParseLogfmtLine(R"(a="unterminated)", add).ok());
+                    {"a", "1"}, {"b", "x \"y\""}, {"flag", ""}, {"c_d", "e"}, {"_9z", "w"}}));
+  EXPECT_FALSE(ParseLogfmtLine(R"(a="unterminated)", false, add).ok());
   kv.clear();
   ASSERT_TRUE(ParseJsonLine(R"({"a b":{"c":"\u00e9\n"},"n":-1.5e3,"t":false})", add).ok());
   EXPECT_EQ(kv, (std::vector<std::pair<std::string, std::string>>{

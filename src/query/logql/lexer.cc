@@ -74,6 +74,14 @@ const std::set<std::string_view>& Keywords() {
   return kKeywords;
 }
 
+// Parser flags (`logfmt --strict --keep-empty`): anything else starting with "--" is two minus
+// signs.
+constexpr std::string_view kFlagChars = "-abcdefghijklmnopqrstuvwxyz";
+bool IsParserFlag(std::string_view q, size_t i) {
+  std::string_view word = q.substr(i, q.find_first_not_of(kFlagChars, i) - i);
+  return word == "--strict" || word == "--keep-empty";
+}
+
 bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -328,6 +336,12 @@ std::string TokenName(const Token& t) {
       return "|=";
     case TokenKind::kPipeMatch:
       return "|~";
+    case TokenKind::kPipePattern:
+      return "|>";
+    case TokenKind::kNpa:
+      return "!>";
+    case TokenKind::kFlag:
+      return "FUNCTION_FLAG";
     case TokenKind::kPipe:
       return "|";
     case TokenKind::kCmpEq:
@@ -469,6 +483,8 @@ StatusOr<std::vector<Token>> Lex(std::string_view q) {
         two(TokenKind::kNeq);
       else if (n == '~')
         two(TokenKind::kNre);
+      else if (n == '>')
+        two(TokenKind::kNpa);
       else
         return error_at(i, "syntax error: unexpected !");
     } else if (c == '|') {
@@ -476,6 +492,8 @@ StatusOr<std::vector<Token>> Lex(std::string_view q) {
         two(TokenKind::kPipeExact);
       else if (n == '~')
         two(TokenKind::kPipeMatch);
+      else if (n == '>')
+        two(TokenKind::kPipePattern);
       else
         one(TokenKind::kPipe);
     } else if (c == '>') {
@@ -490,6 +508,10 @@ StatusOr<std::vector<Token>> Lex(std::string_view q) {
         one(TokenKind::kLt);
     } else if (c == '+') {
       one(TokenKind::kAdd);
+    } else if (c == '-' && IsParserFlag(q, i)) {
+      t.kind = TokenKind::kFlag;
+      t.text = std::string(q.substr(i, q.find_first_not_of(kFlagChars, i) - i));
+      i += t.text.size();
     } else if (c == '-') {
       one(TokenKind::kSub);
     } else if (c == '*') {

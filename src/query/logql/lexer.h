@@ -25,14 +25,17 @@ enum class TokenKind {
   kLParen,
   kRParen,
   kComma,
-  kEq,         // =
-  kNeq,        // !=
-  kRe,         // =~
-  kNre,        // !~
-  kPipeExact,  // |=
-  kPipeMatch,  // |~
-  kPipe,       // |
-  kCmpEq,      // ==
+  kEq,           // =
+  kNeq,          // !=
+  kRe,           // =~
+  kNre,          // !~
+  kPipeExact,    // |=
+  kPipeMatch,    // |~
+  kPipePattern,  // |>
+  kNpa,          // !>
+  kFlag,         // a parser flag: --strict, --keep-empty (text holds it)
+  kPipe,         // |
+  kCmpEq,        // ==
   kGt,
   kGte,
   kLt,

@@ -24,10 +24,12 @@ class JsonReader {
  public:
   explicit JsonReader(std::string_view s) : s_(s) {}
 
-  Status ReadDocument(JsonNode* out) {
+  // `allow_trailing`: what follows the value is not read (Loki's JSON reader stops at the
+  // object's closing brace).
+  Status ReadDocument(JsonNode* out, bool allow_trailing = false) {
     RETURN_IF_ERROR(ReadValue(out, 0));
     SkipSpace();
-    if (i_ != s_.size()) return Error("unexpected trailing data");
+    if (i_ != s_.size() && !allow_trailing) return Error("unexpected trailing data");
     return Status::Ok();
   }
 
@@ -211,30 +213,176 @@ class JsonReader {
 };
 
 Status ReadObjectLine(std::string_view line, JsonNode* root) {
+  // Loki's JSON reader (jsonparser.ObjectEach) says this for anything but an object.
+  size_t first = line.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || line[first] != '{')
+    return InvalidArgument("Value looks like object, but can't find closing '}' symbol");
   JsonReader r(line);
-  RETURN_IF_ERROR(r.ReadDocument(root));
+  RETURN_IF_ERROR(r.ReadDocument(root, /*allow_trailing=*/true));
   if (root->type != JsonNode::Type::kObject) return InvalidArgument("not a JSON object");
   return Status::Ok();
 }
 
-void Flatten(const JsonNode& obj, const std::string& prefix, const KeyValueFn& fn) {
-  for (const auto& [k, v] : obj.members) {
-    std::string key =
-        prefix.empty() ? SanitizeLabelKey(k, true) : prefix + "_" + SanitizeLabelKey(k, false);
-    if (key.empty()) continue;
-    switch (v.type) {
-      case JsonNode::Type::kObject:
-        Flatten(v, key, fn);
-        break;
-      case JsonNode::Type::kArray:
-      case JsonNode::Type::kNull:
-        break;
-      default:
-        fn(std::move(key), v.str);
-        break;
-    }
+// Loki's name for a nested field: the sanitised parts joined with '_', parts that are only white
+// space left out, a leading digit prefixed with '_'.
+std::string NestedKey(const std::vector<std::string_view>& parts) {
+  std::string out;
+  for (std::string_view part : parts) {
+    std::string sanitized = SanitizeLabelKey(part, out.empty());
+    if (sanitized.empty()) continue;
+    if (!out.empty()) out += '_';
+    out += sanitized;
   }
+  return out;
 }
+
+// Loki's `| json` reads a line as buger/jsonparser's ObjectEach does: lazily, key by key, so
+// the fields before a syntax error are kept, text after the object is not read, numbers are taken
+// as written up to the next delimiter, and errors carry jsonparser's texts.
+class LazyJsonWalker {
+ public:
+  explicit LazyJsonWalker(const KeyValueFn& fn) : fn_(fn) {}
+
+  Status Object(std::string_view d, std::vector<std::string>& path) {
+    size_t o = 0;
+    if (!NextToken(d, &o) || d[o] != '{') return Error(kObject);
+    ++o;
+    if (!NextToken(d, &o)) return Error(kJson);
+    if (d[o] == '}') return Status::Ok();
+    while (o < d.size()) {
+      if (d[o] == '}') return Status::Ok();
+      if (d[o] != '"') return Error(kObject);
+      ++o;
+      size_t end = StringEnd(d.substr(o));
+      if (end == std::string_view::npos) return Error(kJson);
+      std::string_view raw_key = d.substr(o, end - 1);
+      o += end;
+      std::string key;
+      if (!Unescape(raw_key, &key))
+        return Error("Encountered an invalid escape sequence in a string");
+      if (!NextToken(d, &o) || d[o] != ':') return Error(kJson);
+      ++o;
+      RETURN_IF_ERROR(Value(d, &o, key, path));
+      if (!NextToken(d, &o)) return Error(kArray);
+      if (d[o] == '}') return Status::Ok();
+      if (d[o] != ',') return Error(kObject);
+      ++o;
+      if (!NextToken(d, &o)) return Error(kArray);
+    }
+    return Error(kObject);
+  }
+
+ private:
+  static constexpr std::string_view kObject =
+      "Value looks like object, but can't find closing '}' symbol";
+  static constexpr std::string_view kJson = "Malformed JSON error";
+  static constexpr std::string_view kArray = "Value is array, but can't find closing ']' symbol";
+  static constexpr std::string_view kString = "Value is string, but can't find closing '\"' symbol";
+
+  static Status Error(std::string_view msg) { return InvalidArgument(std::string(msg)); }
+
+  static bool NextToken(std::string_view d, size_t* o) {
+    while (*o < d.size() && (d[*o] == ' ' || d[*o] == '\n' || d[*o] == '\r' || d[*o] == '\t')) ++*o;
+    return *o < d.size();
+  }
+
+  // The offset just past the closing quote of a string whose opening quote came before `d`.
+  static size_t StringEnd(std::string_view d) {
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (d[i] != '"') continue;
+      size_t backslashes = 0;
+      for (size_t j = i; j > 0 && d[j - 1] == '\\'; --j) ++backslashes;
+      if (backslashes % 2 == 0) return i + 1;
+    }
+    return std::string_view::npos;
+  }
+
+  // The offset just past the block that `d` opens with `open`.
+  static size_t BlockEnd(std::string_view d, char open, char close) {
+    int level = 0;
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (d[i] == '"') {
+        size_t end = StringEnd(d.substr(i + 1));
+        if (end == std::string_view::npos) return std::string_view::npos;
+        i += end;
+      } else if (d[i] == open) {
+        ++level;
+      } else if (d[i] == close && --level == 0) {
+        return i + 1;
+      }
+    }
+    return std::string_view::npos;
+  }
+
+  static bool Unescape(std::string_view raw, std::string* out) {
+    if (raw.find('\\') == std::string_view::npos) {
+      out->assign(raw);
+      return true;
+    }
+    JsonNode node;
+    std::string quoted = "\"" + std::string(raw) + "\"";
+    if (!JsonReader(quoted).ReadDocument(&node).ok()) return false;
+    *out = std::move(node.str);
+    return true;
+  }
+
+  Status Value(std::string_view d, size_t* o, const std::string& key,
+               std::vector<std::string>& path) {
+    if (!NextToken(d, o)) return InvalidArgument("Key path not found");
+    const char c = d[*o];
+    if (c == '"') {
+      size_t end = StringEnd(d.substr(*o + 1));
+      if (end == std::string_view::npos) return Error(kString);
+      std::string value;
+      if (!Unescape(d.substr(*o + 1, end - 1), &value)) value.clear();  // Loki: ""
+      *o += end + 1;
+      Emit(path, key, std::move(value));
+      return Status::Ok();
+    }
+    if (c == '[' || c == '{') {
+      size_t end = BlockEnd(d.substr(*o), c, c == '[' ? ']' : '}');
+      if (end == std::string_view::npos) return Error(c == '[' ? kArray : kObject);
+      std::string_view block = d.substr(*o, end);
+      *o += end;
+      if (c == '[') return Status::Ok();  // arrays are skipped
+      path.push_back(key);
+      Status st = Object(block, path);
+      path.pop_back();
+      return st;
+    }
+    size_t end = *o;
+    while (end < d.size() && d[end] != ' ' && d[end] != '\n' && d[end] != '\r' && d[end] != '\t' &&
+           d[end] != ',' && d[end] != '}' && d[end] != ']')
+      ++end;
+    std::string_view value = d.substr(*o, end - *o);
+    *o = end;
+    if (c == 't' || c == 'f') {
+      if (value != "true" && value != "false") return Error("Unknown value type");
+      Emit(path, key, std::string(value));
+    } else if (c == 'n' || c == 'u') {
+      if (value != "null") return Error("Unknown value type");  // null: no label
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      Emit(path, key, std::string(value));
+    } else {
+      return Error("Unknown value type");
+    }
+    return Status::Ok();
+  }
+
+  void Emit(std::vector<std::string>& path, const std::string& key, std::string value) {
+    std::string name;
+    if (path.empty()) {
+      name = SanitizeLabelKey(key, true);
+    } else {
+      std::vector<std::string_view> parts(path.begin(), path.end());
+      parts.push_back(key);
+      name = NestedKey(parts);
+    }
+    if (!name.empty()) fn_(std::move(name), std::move(value));
+  }
+
+  const KeyValueFn& fn_;
+};
 
 // Splits `a.b["c d"][0]` into segments; integers in brackets are array indexes.
 bool SplitPath(std::string_view path, std::vector<std::pair<bool, std::string>>* out) {
@@ -282,15 +430,17 @@ std::string SanitizeLabelKey(std::string_view key, bool is_prefix) {
   std::string out;
   if (key.empty()) return out;
   if (is_prefix && std::isdigit(static_cast<unsigned char>(key[0]))) out += '_';
-  for (char c : key) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  for (char c : key) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 && u < 0xC0) continue;  // one '_' per multi-byte character, as Go maps runes
+    out += (std::isalnum(u) || c == '_') && u < 0x80 ? c : '_';
+  }
   return out;
 }
 
 Status ParseJsonLine(std::string_view line, const KeyValueFn& fn) {
-  JsonNode root;
-  RETURN_IF_ERROR(ReadObjectLine(line, &root));
-  Flatten(root, "", fn);
-  return Status::Ok();
+  std::vector<std::string> path;
+  return LazyJsonWalker(fn).Object(line, path);
 }
 
 Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& paths,
@@ -326,6 +476,9 @@ Status ExtractJsonPaths(std::string_view line, const std::vector<std::string>& p
             break;
           case JsonNode::Type::kNull:
             break;
+          case JsonNode::Type::kString:  // Loki returns the string as written, escapes kept
+            value = std::string(n->raw.substr(1, n->raw.size() - 2));
+            break;
           default:
             value = n->str;
             break;
@@ -355,64 +508,131 @@ Status UnpackJsonLine(std::string_view line, const KeyValueFn& fn, std::string* 
   return Status::Ok();
 }
 
-Status ParseLogfmtLine(std::string_view s, const KeyValueFn& fn) {
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ') ++i;
-    if (i >= s.size()) break;
-    if (s[i] == '=')
-      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '='", i + 1));
-    size_t k = i;
-    while (k < s.size() && static_cast<unsigned char>(s[k]) > ' ' && s[k] != '=' && s[k] != '"')
-      ++k;
-    if (k < s.size() && s[k] == '"')
-      return InvalidArgument(fmt::format("logfmt syntax error at pos {} : unexpected '\"'", k + 1));
-    std::string_view key = s.substr(i, k - i);
-    i = k;
-    if (i >= s.size() || s[i] != '=') continue;  // standalone key
-    ++i;
-    std::string value;
-    if (i < s.size() && s[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < s.size()) {
-        char c = s[i++];
-        if (c == '"') {
-          closed = true;
-          break;
-        }
-        if (c == '\\' && i < s.size()) {
-          char e = s[i++];
-          switch (e) {
-            case 'n':
-              value += '\n';
-              break;
-            case 't':
-              value += '\t';
-              break;
-            case 'r':
-              value += '\r';
-              break;
-            default:
-              value += e;
-              break;
-          }
-        } else {
-          value += c;
-        }
+namespace {
+
+// One step of Loki's logfmt decoder: the next key (and value) from position *pos. Returns false
+// (setting *error) on a syntax error, after skipping to the next space; *key is empty when only
+// white space was left.
+bool ScanLogfmtPair(std::string_view s, size_t* pos, std::string_view* key, std::string* value,
+                    std::string* error) {
+  auto syntax = [&](size_t at, std::string_view msg) {
+    *error = fmt::format("logfmt syntax error at pos {} : {}", at + 1, msg);
+  };
+  auto skip_value = [&](size_t from) {
+    while (from < s.size() && static_cast<unsigned char>(s[from]) > ' ') ++from;
+    *pos = from;
+    return false;
+  };
+  *key = {};
+  value->clear();
+  size_t i = *pos;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) <= ' ') ++i;
+  if (i >= s.size()) {
+    *pos = s.size();
+    return false;
+  }
+  const size_t start = i;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) > ' ' && s[i] != '=' && s[i] != '"') ++i;
+  if (i < s.size() && s[i] == '"') {
+    syntax(i, "unexpected '\"'");
+    return skip_value(i);
+  }
+  *key = s.substr(start, i - start);
+  if (i >= s.size() || s[i] != '=') {  // a key without a value
+    *pos = i;
+    return true;
+  }
+  if (key->empty()) {
+    syntax(i, "unexpected '='");
+    return skip_value(i);
+  }
+  ++i;  // '='
+  if (i >= s.size() || static_cast<unsigned char>(s[i]) <= ' ') {
+    *pos = i;
+    return true;
+  }
+  if (s[i] != '"') {
+    const size_t vstart = i;
+    for (; i < s.size() && static_cast<unsigned char>(s[i]) > ' '; ++i) {
+      if (s[i] == '=' || s[i] == '"') {
+        syntax(i, s[i] == '=' ? "unexpected '='" : "unexpected '\"'");
+        return skip_value(i);
       }
-      if (!closed)
-        return InvalidArgument(
-            fmt::format("logfmt syntax error at pos {} : unterminated quoted value", i + 1));
-    } else {
-      size_t j = i;
-      while (j < s.size() && static_cast<unsigned char>(s[j]) > ' ') ++j;
-      value = std::string(s.substr(i, j - i));
-      i = j;
+    }
+    value->assign(s.substr(vstart, i - vstart));
+    *pos = i;
+    return true;
+  }
+  // A quoted value: JSON string escapes.
+  bool escaped = false, has_escape = false;
+  for (size_t j = i + 1; j < s.size(); ++j) {
+    if (escaped) {
+      escaped = false;
+    } else if (s[j] == '\\') {
+      escaped = has_escape = true;
+    } else if (s[j] == '"') {
+      *pos = j + 1;
+      if (!has_escape) {
+        value->assign(s.substr(i + 1, j - i - 1));
+        return true;
+      }
+      JsonNode node;
+      if (!JsonReader(s.substr(i, j + 1 - i)).ReadDocument(&node).ok()) {
+        syntax(j + 1, "invalid quoted value");
+        return false;
+      }
+      *value = std::move(node.str);
+      return true;
+    }
+  }
+  *pos = s.size();
+  syntax(s.size(), "unterminated quoted value");
+  return false;
+}
+
+}  // namespace
+
+Status ScanLogfmtRaw(std::string_view s,
+                     const std::function<void(std::string_view, std::string)>& fn) {
+  std::string error;
+  std::string_view key;
+  std::string value;
+  for (size_t pos = 0; pos < s.size();) {
+    if (!ScanLogfmtPair(s, &pos, &key, &value, &error)) break;
+    fn(key, std::move(value));
+  }
+  if (!error.empty()) return InvalidArgument(error);
+  return Status::Ok();
+}
+
+std::optional<std::string> JsonTopLevelStringRaw(std::string_view line,
+                                                 const std::vector<std::string_view>& keys) {
+  JsonNode root;
+  if (!ReadObjectLine(line, &root).ok()) return std::nullopt;
+  for (std::string_view key : keys) {
+    for (const auto& [k, v] : root.members) {
+      if (k != key) continue;
+      if (v.type == JsonNode::Type::kString && v.raw.size() >= 2)
+        return std::string(v.raw.substr(1, v.raw.size() - 2));
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+Status ParseLogfmtLine(std::string_view s, bool strict, const KeyValueFn& fn) {
+  std::string error;
+  std::string_view key;
+  std::string value;
+  for (size_t pos = 0; pos < s.size();) {
+    if (!ScanLogfmtPair(s, &pos, &key, &value, &error)) {
+      if (strict) break;
+      continue;
     }
     std::string name = SanitizeLabelKey(key, true);
-    if (!name.empty() && !value.empty()) fn(std::move(name), std::move(value));
+    if (!name.empty()) fn(std::move(name), std::move(value));
   }
+  if (!error.empty()) return InvalidArgument(error);
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "query/go_regex.h"
 #include "query/logql/lexer.h"
 
 namespace otter::query::logql {
@@ -25,8 +26,11 @@ const std::set<std::string_view> kUnwrapOnly = {
     "rate_counter",    "avg_over_time",    "sum_over_time",    "min_over_time",
     "max_over_time",   "stdvar_over_time", "stddev_over_time", "quantile_over_time",
     "first_over_time", "last_over_time"};
-const std::set<std::string_view> kNoUnwrap = {"count_over_time", "bytes_over_time", "bytes_rate",
-                                              "absent_over_time"};
+const std::set<std::string_view> kNoUnwrap = {"count_over_time", "bytes_over_time", "bytes_rate"};
+// Range aggregations that take `by` / `without` (Loki's RangeAggregationExpr.validate).
+const std::set<std::string_view> kGroupable = {
+    "avg_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time",
+    "max_over_time", "min_over_time",    "first_over_time",  "last_over_time"};
 const std::set<std::string_view> kVectorOps = {"sum",     "avg",    "min",      "max",
                                                "count",   "stddev", "stdvar",   "topk",
                                                "bottomk", "sort",   "sort_desc"};
@@ -39,13 +43,15 @@ bool IsComparison(K k) {
          k == K::kGt || k == K::kGte || k == K::kLt || k == K::kLte;
 }
 
-std::shared_ptr<const re2::RE2> CompileRegex(const std::string& pattern, std::string* error) {
+// `go_error`: the error in Go's words (see GoRegexError), else RE2's.
+std::shared_ptr<const re2::RE2> CompileRegex(const std::string& pattern, std::string* error,
+                                             bool go_error = false) {
   RE2::Options opts;
   opts.set_log_errors(false);
   opts.set_max_mem(8 << 20);
   auto re = std::make_shared<RE2>(pattern, opts);
   if (!re->ok()) {
-    *error = re->error();
+    *error = go_error ? GoRegexError(*re) : re->error();
     return nullptr;
   }
   return re;
@@ -171,7 +177,8 @@ class Parser {
     std::vector<Stage> stages;
     while (true) {
       K k = Peek().kind;
-      if (k == K::kPipeExact || k == K::kPipeMatch || k == K::kNeq || k == K::kNre) {
+      if (k == K::kPipeExact || k == K::kPipeMatch || k == K::kNeq || k == K::kNre ||
+          k == K::kPipePattern || k == K::kNpa) {
         ASSIGN_OR_RETURN(LineFilter f, ParseLineFilter());
         if (!stages.empty() && stages.back().kind == Stage::Kind::kLineFilters) {
           stages.back().line_filters.push_back(std::move(f));
@@ -202,14 +209,30 @@ class Parser {
       case K::kPipeMatch:
         f.op = LineFilterOp::kRegex;
         break;
+      case K::kPipePattern:
+        f.op = LineFilterOp::kPattern;
+        break;
+      case K::kNpa:
+        f.op = LineFilterOp::kNotPattern;
+        break;
       default:
         f.op = LineFilterOp::kNotRegex;
         break;
     }
     while (true) {
-      if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING", "ip"});
-      f.values.push_back(Next().text);
-      if (!PeekIdent("or") || Peek(1).kind != K::kString) break;
+      if (PeekIdent("ip") && Peek(1).kind == K::kLParen) {
+        ASSIGN_OR_RETURN(auto ip, ParseIp());
+        if (f.op != LineFilterOp::kContains && f.op != LineFilterOp::kNotContains)
+          return InvalidArgument("ip: invalid operation");
+        f.values.emplace_back();
+        f.ips.push_back(std::move(ip));
+      } else if (Peek().kind == K::kString) {
+        f.values.push_back(Next().text);
+        f.ips.push_back(nullptr);
+      } else {
+        return Unexpected(Peek(), {"STRING", "ip"});
+      }
+      if (!PeekIdent("or") || (Peek(1).kind != K::kString && !PeekIdent("ip", 1))) break;
       Next();
     }
     if (f.op == LineFilterOp::kRegex || f.op == LineFilterOp::kNotRegex) {
@@ -221,7 +244,24 @@ class Parser {
         f.regexes.push_back(std::move(re));
       }
     }
+    if (f.op == LineFilterOp::kPattern || f.op == LineFilterOp::kNotPattern) {
+      for (const auto& v : f.values) {
+        auto p = LinePattern::ParseFilter(v);
+        if (!p.ok()) return p.status();
+        f.patterns.push_back(std::make_shared<const LinePattern>(std::move(p).value()));
+      }
+    }
     return f;
+  }
+
+  // ip("<address, prefix or range>")
+  StatusOr<std::shared_ptr<const IpMatcher>> ParseIp() {
+    Next();  // ip
+    RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
+    if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
+    ASSIGN_OR_RETURN(IpMatcher m, IpMatcher::Parse(Next().text));
+    RETURN_IF_ERROR(Expect(K::kRParen, {")"}));
+    return std::make_shared<const IpMatcher>(std::move(m));
   }
 
   StatusOr<std::vector<Extraction>> ParseExtractions() {
@@ -255,6 +295,11 @@ class Parser {
     std::string kw = Next().text;
     if (kw == "json" || kw == "logfmt") {
       s.kind = kw == "json" ? Stage::Kind::kJson : Stage::Kind::kLogfmt;
+      while (kw == "logfmt" && Peek().kind == K::kFlag) {
+        const std::string& flag = Next().text;
+        s.strict = s.strict || flag == "--strict";
+        s.keep_empty = s.keep_empty || flag == "--keep-empty";
+      }
       ASSIGN_OR_RETURN(s.extractions, ParseExtractions());
     } else if (kw == "unpack") {
       s.kind = Stage::Kind::kUnpack;
@@ -265,11 +310,18 @@ class Parser {
       if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
       std::string pattern = Next().text;
       std::string error;
-      s.regexp = CompileRegex(pattern, &error);
-      if (!s.regexp)
-        return ParseError(fmt::format("invalid regexp \"{}\": {}", pattern, error), 0, 0);
+      s.regexp = CompileRegex(pattern, &error, true);
+      if (!s.regexp) return ParseError(fmt::format("invalid regexp parser: {}", error), 0, 0);
       if (s.regexp->NamedCapturingGroups().empty())
-        return ParseError("at least one named capture must be supplied", 0, 0);
+        return ParseError("invalid regexp parser: at least one named capture must be supplied", 0,
+                          0);
+    } else if (kw == "pattern") {
+      s.kind = Stage::Kind::kPattern;
+      if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
+      auto p = LinePattern::ParseExtractor(Next().text);
+      if (!p.ok())
+        return ParseError(fmt::format("invalid pattern parser: {}", p.status().message()), 0, 0);
+      s.pattern = std::make_shared<const LinePattern>(std::move(p).value());
     } else if (kw == "line_format") {
       s.kind = Stage::Kind::kLineFormat;
       if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
@@ -399,8 +451,12 @@ class Parser {
       return std::shared_ptr<const LabelFilter>(std::move(f));
     }
     if (op == K::kRe || op == K::kNre) return Unexpected(Peek(), {"STRING"});
-    if ((op == K::kEq || op == K::kNeq) && PeekIdent("ip"))
-      return ParseError("ip label filters are not supported", 0, 0);
+    if ((op == K::kEq || op == K::kNeq) && PeekIdent("ip") && Peek(1).kind == K::kLParen) {
+      f->kind = LabelFilter::Kind::kIp;
+      f->op = op == K::kEq ? CmpOp::kEq : CmpOp::kNe;
+      ASSIGN_OR_RETURN(f->ip, ParseIp());
+      return std::shared_ptr<const LabelFilter>(std::move(f));
+    }
     switch (op) {
       case K::kEq:
       case K::kCmpEq:
@@ -433,7 +489,7 @@ class Parser {
       f->value = sign * v.number;
     } else if (v.kind == K::kDuration) {
       f->kind = LabelFilter::Kind::kDuration;
-      f->value = static_cast<double>(v.duration) / 1e9;
+      f->value = static_cast<double>(v.duration);  // nanoseconds
     } else if (v.kind == K::kBytes) {
       f->kind = LabelFilter::Kind::kBytes;
       f->value = static_cast<double>(v.bytes);
@@ -451,21 +507,8 @@ class Parser {
     Grouping g;
     g.present = true;
     g.without = Next().text == "without";
-    RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
-    if (Peek().kind == K::kRParen) {
-      Next();
-      return g;
-    }
-    while (true) {
-      if (Peek().kind != K::kIdentifier) return Unexpected(Peek(), {"IDENTIFIER"});
-      g.labels.push_back(Next().text);
-      if (Peek().kind == K::kComma) {
-        Next();
-        continue;
-      }
-      RETURN_IF_ERROR(Expect(K::kRParen, {")", ","}));
-      return g;
-    }
+    ASSIGN_OR_RETURN(g.labels, ParseLabelList());
+    return g;
   }
 
   Status ParseOffset(Expr* e) {
@@ -544,13 +587,12 @@ class Parser {
     if (PeekIdent("by") || PeekIdent("without")) {
       ASSIGN_OR_RETURN(e->grouping, ParseGrouping());
     }
+    if (e->grouping.present && !kGroupable.count(e->op))
+      return ParseError(fmt::format("grouping not allowed for {} aggregation", e->op), 0, 0);
     if (e->unwrap && kNoUnwrap.count(e->op))
       return ParseError(fmt::format("invalid aggregation {} with unwrap", e->op), 0, 0);
     if (!e->unwrap && kUnwrapOnly.count(e->op))
       return ParseError(fmt::format("invalid aggregation {} without unwrap", e->op), 0, 0);
-    if (e->grouping.present && !e->unwrap)
-      return ParseError(fmt::format("grouping not allowed for {} aggregation", e->op), 0, 0);
-    if (e->op == "rate_counter") return ParseError("rate_counter is not supported", 0, 0);
     return e;
   }
 
@@ -563,10 +605,11 @@ class Parser {
     }
     RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
     bool wants_param = e->op == "topk" || e->op == "bottomk";
-    if (wants_param) {
-      if (Peek().kind != K::kNumber) return Unexpected(Peek(), {"NUMBER"});
+    std::string param_text;
+    if (Peek().kind == K::kNumber && Peek(1).kind == K::kComma) {
+      param_text = Peek().text;
       e->param = Next().number;
-      RETURN_IF_ERROR(Expect(K::kComma, {","}));
+      Next();
     }
     ASSIGN_OR_RETURN(auto inner, ParseBinary(0));
     if (inner->kind == Expr::Kind::kLogSelector) return Unexpected(Peek());
@@ -575,10 +618,48 @@ class Parser {
     if (!e->grouping.present && (PeekIdent("by") || PeekIdent("without"))) {
       ASSIGN_OR_RETURN(e->grouping, ParseGrouping());
     }
-    if (wants_param && (*e->param < 1 || *e->param != static_cast<int64_t>(*e->param)))
-      return ParseError(fmt::format("invalid parameter {}({}", e->op, *e->param), 0, 0);
+    // Loki's checks, on the parameter's text (strconv.Atoi).
+    if (wants_param && !e->param)
+      return ParseError(fmt::format("parameter required for operation {}", e->op), 0, 0);
+    if (!wants_param && e->param)
+      return ParseError(
+          fmt::format("unsupported parameter for operation {}({},", e->op, param_text), 0, 0);
+    if (wants_param) {
+      bool integer =
+          !param_text.empty() && param_text.find_first_not_of("0123456789") == std::string::npos;
+      if (!integer)
+        return ParseError(fmt::format("invalid parameter {}({},", e->op, param_text), 0, 0);
+      if (*e->param < 1)
+        return ParseError(
+            fmt::format("invalid parameter (must be greater than 0) {}({}", e->op, param_text), 0,
+            0);
+    }
     if ((e->op == "sort" || e->op == "sort_desc") && e->grouping.present)
       return ParseError(fmt::format("grouping not allowed for {} aggregation", e->op), 0, 0);
+    return e;
+  }
+
+  StatusOr<std::shared_ptr<Expr>> ParseLabelReplace() {
+    Next();
+    RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
+    auto e = std::make_shared<Expr>();
+    e->kind = Expr::Kind::kLabelReplace;
+    ASSIGN_OR_RETURN(auto inner, ParseBinary(0));
+    if (inner->kind == Expr::Kind::kLogSelector) return Unexpected(Peek());
+    e->lhs = std::move(inner);
+    std::string* args[] = {&e->dst, &e->replacement, &e->src};
+    for (std::string* arg : args) {
+      RETURN_IF_ERROR(Expect(K::kComma, {","}));
+      if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
+      *arg = Next().text;
+    }
+    RETURN_IF_ERROR(Expect(K::kComma, {","}));
+    if (Peek().kind != K::kString) return Unexpected(Peek(), {"STRING"});
+    std::string error;
+    e->regex = CompileRegex("^(?:" + Next().text + ")$", &error, true);
+    if (!e->regex)
+      return ParseError(fmt::format("invalid regex in label_replace: {}", error), 0, 0);
+    RETURN_IF_ERROR(Expect(K::kRParen, {")"}));
     return e;
   }
 
@@ -623,7 +704,7 @@ class Parser {
         RETURN_IF_ERROR(Expect(K::kRParen, {")"}));
         return e;
       }
-      if (t.text == "label_replace") return ParseError("label_replace is not supported", 0, 0);
+      if (t.text == "label_replace") return ParseLabelReplace();
     }
     return Unexpected(t);
   }
@@ -669,27 +750,74 @@ class Parser {
       const Token& op = Peek();
       int prec = Precedence(op);
       if (prec < 0 || prec < min_prec) return lhs;
-      if (lhs->kind == Expr::Kind::kLogSelector) return Unexpected(op);
       std::string name = op.kind == K::kIdentifier ? op.text : TokenName(op);
+      if (lhs->kind == Expr::Kind::kLogSelector) return LegError("left", name, *lhs);
       Next();
-      bool ret_bool = false;
-      if (prec == 3 && PeekIdent("bool")) {
-        Next();
-        ret_bool = true;
-      }
-      if (PeekIdent("on") || PeekIdent("ignoring"))
-        return ParseError("on/ignoring vector matching is not supported", 0, 0);
-      ASSIGN_OR_RETURN(auto rhs, ParseBinary(prec == 6 ? prec : prec + 1));
-      if (rhs->kind == Expr::Kind::kLogSelector)
-        return ParseError("unexpected type for right leg of binary operation (logs)", 0, 0);
-      RETURN_IF_ERROR(CountNode());
       auto e = std::make_shared<Expr>();
       e->kind = Expr::Kind::kBinary;
+      if (prec == 3 && PeekIdent("bool")) {
+        Next();
+        e->return_bool = true;
+      }
+      RETURN_IF_ERROR(ParseVectorMatching(&e->matching));
+      ASSIGN_OR_RETURN(auto rhs, ParseBinary(prec == 6 ? prec : prec + 1));
+      if (rhs->kind == Expr::Kind::kLogSelector) return LegError("right", name, *rhs);
+      // Loki's checks on literal legs (both literal: evaluated as scalars).
+      const bool set_op = name == "and" || name == "or" || name == "unless";
+      if (set_op && (lhs->kind == Expr::Kind::kLiteral || rhs->kind == Expr::Kind::kLiteral)) {
+        bool left = lhs->kind == Expr::Kind::kLiteral;
+        return ParseError(
+            fmt::format("unexpected literal for {} leg of logical/set binary operation ({}): {:f}",
+                        left ? "left" : "right", name, left ? lhs->value : rhs->value),
+            0, 0);
+      }
+      RETURN_IF_ERROR(CountNode());
       e->op = std::move(name);
-      e->return_bool = ret_bool;
       e->lhs = std::move(lhs);
       e->rhs = std::move(rhs);
       lhs = std::move(e);
+    }
+  }
+
+  // Loki names the Go type of a log expression used as a leg of a binary operation.
+  Status LegError(std::string_view side, std::string_view op, const Expr& leg) const {
+    return ParseError(
+        fmt::format("unexpected type for {} leg of binary operation ({}): {}", side, op,
+                    leg.selector.stages.empty() ? "*syntax.MatchersExpr" : "*syntax.PipelineExpr"),
+        0, 0);
+  }
+
+  // [on|ignoring (labels) [group_left|group_right [(labels)]]]
+  Status ParseVectorMatching(VectorMatching* m) {
+    if (!PeekIdent("on") && !PeekIdent("ignoring")) return Status::Ok();
+    m->on = Next().text == "on";
+    ASSIGN_OR_RETURN(m->labels, ParseLabelList());
+    if (!PeekIdent("group_left") && !PeekIdent("group_right")) return Status::Ok();
+    m->card = Next().text == "group_left" ? VectorMatching::Card::kManyToOne
+                                          : VectorMatching::Card::kOneToMany;
+    if (Peek().kind == K::kLParen) {
+      ASSIGN_OR_RETURN(m->include, ParseLabelList());
+    }
+    return Status::Ok();
+  }
+
+  // ( [label {, label}] )
+  StatusOr<std::vector<std::string>> ParseLabelList() {
+    RETURN_IF_ERROR(Expect(K::kLParen, {"("}));
+    std::vector<std::string> out;
+    if (Peek().kind == K::kRParen) {
+      Next();
+      return out;
+    }
+    while (true) {
+      if (Peek().kind != K::kIdentifier) return Unexpected(Peek(), {"IDENTIFIER"});
+      out.push_back(Next().text);
+      if (Peek().kind == K::kComma) {
+        Next();
+        continue;
+      }
+      RETURN_IF_ERROR(Expect(K::kRParen, {")", ","}));
+      return out;
     }
   }
 

@@ -64,7 +64,7 @@ TEST(LogqlParserTest, LabelFilterCombinations) {
   EXPECT_EQ(f.right->kind, LabelFilter::Kind::kBytes);
   EXPECT_EQ(f.right->value, 5120);
   EXPECT_EQ(f.left->right->kind, LabelFilter::Kind::kDuration);
-  EXPECT_EQ(f.left->right->value, 1);
+  EXPECT_EQ(f.left->right->value, 1e9);  // nanoseconds
   // Keywords can be label names in filters.
   EXPECT_EQ(ErrorOf(R"({ foo = "bar" }|logfmt|rate="a")"), "<ok>");
 }
@@ -145,7 +145,9 @@ TEST(LogqlParserTest, SemanticErrors) {
             "parse error : invalid regular expression \"(a\": missing ): (a");
   EXPECT_EQ(ErrorOf(R"({a="b"} | line_format "{{.a")"),
             "parse error : template: line:1: unclosed action");
-  EXPECT_EQ(ErrorOf(R"({a="b"} + 1)"), "parse error at line 1, col 9: syntax error: unexpected +");
+  EXPECT_EQ(ErrorOf(R"({a="b"} + 1)"),
+            "parse error : unexpected type for left leg of binary operation (+): "
+            "*syntax.MatchersExpr");
 }
 
 TEST(LogqlParserTest, HostileQueriesAreBounded) {
@@ -201,7 +203,10 @@ TEST(LogqlTemplateTest, RendersFieldsAndFunctions) {
   auto trimmed = LineTemplate::Parse("a  {{- .level -}}  b");
   ASSERT_TRUE(trimmed.ok());
   EXPECT_EQ(*trimmed->Execute(labels, "", 0), "aerrorb");
-  EXPECT_FALSE(LineTemplate::Parse("{{ if .a }}x{{ end }}").ok());
+  auto cond = LineTemplate::Parse("{{ if .level }}x{{ else }}y{{ end }}");
+  ASSERT_TRUE(cond.ok());
+  EXPECT_EQ(*cond->Execute(labels, "", 0), "x");
+  EXPECT_FALSE(LineTemplate::Parse("{{ range .a }}x{{ end }}").ok());
   EXPECT_FALSE(LineTemplate::Parse("{{ nosuchfunc .a }}").ok());
 }
 

@@ -2,8 +2,11 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
+#include "query/go_parse.h"
 #include "query/logql/lexer.h"
 #include "query/logql/line_parsers.h"
 
@@ -19,14 +22,27 @@ void SetError(store::Labels& labels, std::string_view error, std::string_view de
   if (!details.empty()) store::SetLabel(labels, kErrorDetailsLabel, details);
 }
 
-// A parsed label: a name already used by the stream or the entry's structured metadata gets
-// "_extracted" (Loki's parsers all check both).
+// A parsed label: a name already used by the stream or the structured metadata gets
+// "_extracted", as in Loki. An empty value is kept as a label with an empty value, as Loki's
+// labels builder does (a missing `json a="x"` path, an empty JSON string, logfmt --keep-empty,
+// a template that renders nothing).
+void SetKeepingEmpty(store::Labels& labels, const std::string& key, std::string_view value) {
+  auto it =
+      std::lower_bound(labels.begin(), labels.end(), key,
+                       [](const store::Label& l, const std::string& k) { return l.name < k; });
+  if (it != labels.end() && it->name == key) {
+    it->value.assign(value);
+  } else {
+    labels.insert(it, store::Label{key, std::string(value)});
+  }
+}
+
 void SetParsed(store::Labels& labels, const store::Labels& stream, const store::Labels& metadata,
                const std::string& name, std::string_view value) {
   if (!store::GetLabel(stream, name).empty() || !store::GetLabel(metadata, name).empty()) {
-    store::SetLabel(labels, name + "_extracted", value);
+    SetKeepingEmpty(labels, name + "_extracted", value);
   } else {
-    store::SetLabel(labels, name, value);
+    SetKeepingEmpty(labels, name, value);
   }
 }
 
@@ -48,39 +64,73 @@ bool Compare(double a, CmpOp op, double b) {
   return false;
 }
 
-bool ParseFloatStrict(std::string_view s, double* out) {
-  if (s.empty()) return false;
+// Go's strconv.ParseFloat; on failure *error holds Go's error text (Loki's __error_details__).
+bool ParseGoFloat(std::string_view s, double* out, std::string* error) {
   std::string tmp(s);
   char* end = nullptr;
-  *out = std::strtod(tmp.c_str(), &end);
-  return end == tmp.c_str() + tmp.size();
-}
-
-bool ParseBytesOrNumber(std::string_view s, double* out) {
-  uint64_t b = 0;
-  if (ParseBytesValue(s, &b)) {
-    *out = static_cast<double>(b);
-    return true;
+  if (!tmp.empty() && !std::isspace(static_cast<unsigned char>(tmp[0]))) {
+    *out = std::strtod(tmp.c_str(), &end);
+    if (end == tmp.c_str() + tmp.size()) return true;
   }
-  return ParseFloatStrict(s, out);
+  *error = "strconv.ParseFloat: parsing \"" + tmp + "\": invalid syntax";
+  return false;
 }
 
+// Go's time.ParseDuration in nanoseconds; *error holds Go's error text.
+bool ParseGoDuration(std::string_view s, int64_t* out, std::string* error) {
+  auto ns = query::ParseGoDuration(s);
+  if (!ns.ok()) {
+    *error = std::string(ns.status().message());
+    return false;
+  }
+  *out = *ns;
+  return true;
+}
+
+// Go's Duration.Seconds().
+double DurationSeconds(int64_t ns) {
+  return static_cast<double>(ns / 1'000'000'000) + static_cast<double>(ns % 1'000'000'000) / 1e9;
+}
+
+// humanize.ParseBytes ("1KB", "5 MiB", "512"): the number, then an optional unit.
+bool ParseHumanBytes(std::string_view s, double* out, std::string* error) {
+  size_t n = 0;
+  std::string num;
+  for (; n < s.size() &&
+         (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.' || s[n] == ',');
+       ++n)
+    if (s[n] != ',') num += s[n];
+  double v = 0;
+  if (!ParseGoFloat(num, &v, error)) return false;
+  std::string unit(s.substr(n));
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.front()))) unit.erase(0, 1);
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  uint64_t scale = 0;
+  if (unit.empty()) {
+    scale = 1;
+  } else if (!ParseBytesValue("1" + unit, &scale)) {
+    *error = "unhandled size name: " + unit;
+    return false;
+  }
+  *out = std::floor(v * static_cast<double>(scale));
+  return true;
+}
+
+// Whether `labels` holds `name` (possibly with an empty value, as parsers may set).
+bool HasLabel(const store::Labels& labels, std::string_view name) {
+  for (const auto& l : labels)
+    if (l.name == name) return true;
+  return false;
+}
+
+// Loki's decolorize: its ANSI escape pattern (from acarl005/stripansi), every match removed.
 std::string Decolorize(std::string_view line) {
-  std::string out;
-  out.reserve(line.size());
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\x1b' && i + 1 < line.size() && line[i + 1] == '[') {
-      size_t j = i + 2;
-      while (j < line.size() &&
-             (std::isdigit(static_cast<unsigned char>(line[j])) || line[j] == ';'))
-        ++j;
-      if (j < line.size() && std::isalpha(static_cast<unsigned char>(line[j]))) {
-        i = j;
-        continue;
-      }
-    }
-    out += line[i];
-  }
+  static const RE2 kAnsi(
+      R"([\x{1B}\x{9B}][[\]()#;?]*(?:(?:(?:[a-zA-Z\d]*(?:;[a-zA-Z\d]*)*)?\x{07})|)"
+      R"((?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PRZcf-ntqry=><~])))");
+  std::string out(line);
+  RE2::GlobalReplace(&out, kAnsi, "");
   return out;
 }
 
@@ -90,12 +140,16 @@ bool MatchLineFilter(const LineFilter& f, std::string_view line) {
   bool any = false;
   for (size_t i = 0; i < f.values.size() && !any; ++i) {
     if (f.op == LineFilterOp::kContains || f.op == LineFilterOp::kNotContains) {
-      any = line.find(f.values[i]) != std::string_view::npos;
+      any = i < f.ips.size() && f.ips[i] ? f.ips[i]->MatchesLine(line)
+                                         : line.find(f.values[i]) != std::string_view::npos;
+    } else if (f.op == LineFilterOp::kPattern || f.op == LineFilterOp::kNotPattern) {
+      any = f.patterns[i]->Test(line);
     } else {
       any = RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *f.regexes[i]);
     }
   }
-  bool negated = f.op == LineFilterOp::kNotContains || f.op == LineFilterOp::kNotRegex;
+  bool negated = f.op == LineFilterOp::kNotContains || f.op == LineFilterOp::kNotRegex ||
+                 f.op == LineFilterOp::kNotPattern;
   return negated ? !any : any;
 }
 
@@ -110,54 +164,61 @@ bool EvalLabelFilter(const LabelFilter& f, store::Labels& labels) {
     default:
       break;
   }
-  // Only string matchers can filter an entry that already has an error.
-  if (HasError(labels)) return true;
+  if (f.kind == LabelFilter::Kind::kIp) {  // Loki: an entry with an error passes
+    if (HasError(labels)) return true;
+    if (!HasLabel(labels, f.name)) return false;
+    return f.ip->MatchesAddress(store::GetLabel(labels, f.name)) == (f.op == CmpOp::kEq);
+  }
+  // A missing label drops the entry; a value that does not convert keeps it with an error (not
+  // replacing an earlier one), as in Loki.
+  if (!HasLabel(labels, f.name)) return false;
   std::string_view v = store::GetLabel(labels, f.name);
-  if (v.empty()) return false;
   double x = 0;
+  std::string error;
   bool ok = false;
   if (f.kind == LabelFilter::Kind::kNumber) {
-    ok = ParseFloatStrict(v, &x);
+    ok = ParseGoFloat(v, &x, &error);
   } else if (f.kind == LabelFilter::Kind::kDuration) {
     int64_t ns = 0;
-    ok = ParseDurationNs(v, &ns);
-    x = static_cast<double>(ns) / 1e9;
+    ok = ParseGoDuration(v, &ns, &error);
+    x = static_cast<double>(ns);  // the filter's value is in nanoseconds too
   } else {
-    ok = ParseBytesOrNumber(v, &x);
+    ok = ParseHumanBytes(v, &x, &error);
   }
   if (!ok) {
-    std::string details = "cannot convert \"" + std::string(v) + "\"";
-    SetError(labels, "LabelFilterErr", details);
+    SetError(labels, "LabelFilterErr", error);
     return true;
   }
   return Compare(x, f.op, f.value);
 }
 
-std::optional<double> ExtractUnwrapValue(const Unwrap& u, store::Labels& labels) {
+bool ExtractUnwrapValue(const Unwrap& u, store::Labels& labels, double* value) {
   std::string v(store::GetLabel(labels, u.label));
-  store::SetLabel(labels, u.label, "");
-  double x = 0;
+  *value = 0;
+  if (v.empty()) return false;  // Loki: an entry without the label gives no sample
+  std::string error;
   bool ok = false;
   switch (u.conv) {
     case Unwrap::Conv::kNone:
-      ok = ParseFloatStrict(v, &x);
+      ok = ParseGoFloat(v, value, &error);
       break;
     case Unwrap::Conv::kBytes:
-      ok = ParseBytesOrNumber(v, &x);
+      ok = ParseHumanBytes(v, value, &error);
       break;
     case Unwrap::Conv::kDuration:
     case Unwrap::Conv::kDurationSeconds: {
       int64_t ns = 0;
-      ok = ParseDurationNs(v, &ns);
-      x = static_cast<double>(ns) / 1e9;
+      ok = ParseGoDuration(v, &ns, &error);
+      *value = DurationSeconds(ns);
       break;
     }
   }
   if (!ok) {
-    SetError(labels, "SampleExtractionErr", "cannot convert \"" + v + "\"");
-    return std::nullopt;
+    *value = 0;
+    store::SetLabel(labels, kErrorLabel, "SampleExtractionErr");
+    store::SetLabel(labels, kErrorDetailsLabel, error);
   }
-  return x;
+  return true;
 }
 
 bool Pipeline::NeverFilters() const {
@@ -177,6 +238,11 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
   auto set = [&](std::string key, std::string value) {
     SetParsed(labels, stream, metadata, key, value);
   };
+  // Loki's json / logfmt with parameters only avoid the stream's labels.
+  const store::Labels no_metadata;
+  auto set_param = [&](const std::string& key, std::string_view value) {
+    SetParsed(labels, stream, no_metadata, key, value);
+  };
   for (const Stage& s : *stages_) {
     switch (s.kind) {
       case Stage::Kind::kLineFilters:
@@ -190,26 +256,31 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
         } else {
           std::vector<std::string> paths, values;
           for (const auto& e : s.extractions) paths.push_back(e.path);
+          // Loki leaves an empty line alone, and gives no details for a line that cannot
+          // start a JSON value.
+          if (cur.empty()) break;
           st = ExtractJsonPaths(cur, paths, &values);
           if (st.ok())
-            for (size_t i = 0; i < values.size(); ++i) set(s.extractions[i].label, values[i]);
+            for (size_t i = 0; i < values.size(); ++i) set_param(s.extractions[i].label, values[i]);
+          if (!st.ok() && cur[0] != '{' && cur[0] != '[' && cur[0] != '"') st = InvalidArgument("");
         }
         if (!st.ok()) SetError(labels, "JSONParserErr", st.message());
         break;
       }
       case Stage::Kind::kLogfmt: {
+        // Loki: without --strict a syntax error only skips the broken pair.
         Status st;
         if (s.extractions.empty()) {
-          st = ParseLogfmtLine(cur, set);
+          st = ParseLogfmtLine(cur, s.strict, [&](std::string k, std::string v) {
+            if (!v.empty() || s.keep_empty) set(std::move(k), std::move(v));
+          });
         } else {
           store::Labels parsed;
           st = ParseLogfmtLine(
-              cur, [&](std::string k, std::string v) { store::SetLabel(parsed, k, v); });
-          if (st.ok())
-            for (const auto& e : s.extractions)
-              set(e.label, std::string(store::GetLabel(parsed, e.path)));
+              cur, s.strict, [&](std::string k, std::string v) { store::SetLabel(parsed, k, v); });
+          for (const auto& e : s.extractions) set_param(e.label, store::GetLabel(parsed, e.path));
         }
-        if (!st.ok()) SetError(labels, "LogfmtParserErr", st.message());
+        if (!st.ok() && s.strict) SetError(labels, "LogfmtParserErr", st.message());
         break;
       }
       case Stage::Kind::kUnpack: {
@@ -231,10 +302,18 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
                      groups.data(), n + 1)) {
           for (const auto& [name, idx] : re.NamedCapturingGroups()) {
             std::string key = SanitizeLabelKey(name, true);
-            if (!key.empty() && groups[idx].data())
-              set(key, std::string(groups[idx].data(), groups[idx].size()));
+            // A group that took no part in the match gives an empty label, as in Loki.
+            if (!key.empty())
+              set(key, groups[idx].data() ? std::string(groups[idx].data(), groups[idx].size())
+                                          : std::string());
           }
         }
+        break;
+      }
+      case Stage::Kind::kPattern: {
+        std::vector<std::string_view> values = s.pattern->Extract(cur);
+        for (size_t i = 0; i < values.size(); ++i)
+          set(s.pattern->names()[i], std::string(values[i]));
         break;
       }
       case Stage::Kind::kLabelFilter:
@@ -250,20 +329,24 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
         break;
       }
       case Stage::Kind::kLabelFormat: {
-        const store::Labels snapshot = labels;
+        // As Loki: a rename reads the labels as they are now and happens only when the source
+        // exists; templates all see the labels as they were at the stage's first template.
+        std::optional<store::Labels> snapshot;
         for (const LabelFormat& f : s.label_formats) {
-          if (f.tmpl) {
-            auto r = f.tmpl->Execute(snapshot, cur, ts_ns);
-            if (!r.ok()) {
-              SetError(labels, "TemplateFormatErr", r.status().message());
-              continue;
-            }
-            store::SetLabel(labels, f.name, *r);
-          } else {
-            std::string v(store::GetLabel(snapshot, f.rename_from));
-            if (f.rename_from != f.name) store::SetLabel(labels, f.rename_from, "");
-            store::SetLabel(labels, f.name, v);
+          if (!f.tmpl) {
+            if (!HasLabel(labels, f.rename_from)) continue;
+            std::string v(store::GetLabel(labels, f.rename_from));
+            SetKeepingEmpty(labels, f.name, v);
+            store::SetLabel(labels, f.rename_from, "");
+            continue;
           }
+          if (!snapshot) snapshot = labels;
+          auto r = f.tmpl->Execute(*snapshot, cur, ts_ns);
+          if (!r.ok()) {
+            SetError(labels, "TemplateFormatErr", r.status().message());
+            continue;
+          }
+          SetKeepingEmpty(labels, f.name, *r);
         }
         break;
       }
@@ -276,7 +359,8 @@ bool Pipeline::Process(int64_t ts_ns, std::string_view line, const store::Labels
       case Stage::Kind::kKeep: {
         store::Labels kept;
         for (const auto& l : labels) {
-          bool keep = false;
+          // Loki always keeps the error labels.
+          bool keep = l.name == kErrorLabel || l.name == kErrorDetailsLabel;
           for (const auto& n : s.names) keep = keep || n == l.name;
           for (const auto& m : s.name_matchers)
             keep = keep || (m.name() == l.name && m.Matches(l.value));

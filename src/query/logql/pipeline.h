@@ -44,9 +44,10 @@ bool EvalLabelFilter(const LabelFilter& filter, store::Labels& labels);
 // Line filter match (the whole chain of one `|=`/`!=`/`|~`/`!~` term).
 bool MatchLineFilter(const LineFilter& filter, std::string_view line);
 
-// The unwrapped sample value of `unwrap` for `labels`, or nullopt after setting
-// __error__="SampleExtractionErr". Removes the unwrapped label.
-std::optional<double> ExtractUnwrapValue(const Unwrap& unwrap, store::Labels& labels);
+// The unwrapped sample value of `unwrap` for `labels`. False when the entry has no (or an empty)
+// label of that name: Loki takes no sample from it. A value that does not convert gives 0 and
+// sets __error__="SampleExtractionErr" with Go's error text as details.
+bool ExtractUnwrapValue(const Unwrap& unwrap, store::Labels& labels, double* value);
 
 // Splits an entry's final label set as Loki's categorize-labels encoding does: names the entry's
 // structured metadata has go to out->metadata, the stream's own labels (unchanged) stay in

@@ -51,6 +51,10 @@ std::unique_ptr<StepEvaluator> MakeVectorAggEvaluator(const Expr& expr,
 std::unique_ptr<StepEvaluator> MakeBinaryEvaluator(const Expr& expr,
                                                    std::unique_ptr<StepEvaluator> lhs,
                                                    std::unique_ptr<StepEvaluator> rhs);
+// label_replace(child, ...): sets (or, with an empty expansion, removes) expr.dst on samples
+// whose expr.src value matches expr.regex.
+std::unique_ptr<StepEvaluator> MakeLabelReplaceEvaluator(const Expr& expr,
+                                                         std::unique_ptr<StepEvaluator> child);
 // A number literal (scalar) or vector(x) (one sample with no labels).
 std::unique_ptr<StepEvaluator> MakeConstantEvaluator(double value, bool as_vector);
 

@@ -1,8 +1,9 @@
 // LineTemplate: the subset of Go's text/template that LogQL's line_format and label_format use:
 // literal text, {{.label}} field references, {{__line__}} / {{__timestamp__}}, string literals,
-// pipelines ({{.a | ToUpper}}) and a few string functions (ToUpper, ToLower, upper, lower,
-// title, TrimSpace, trim, Trim, TrimPrefix, TrimSuffix, trimPrefix, trimSuffix, Replace,
-// replace, default, trunc, repeat). Missing labels render as "" (Loki's missingkey=zero).
+// pipelines ({{.a | ToUpper}}), parenthesised arguments, {{if}} / {{else if}} / {{else}} /
+// {{end}} with Go's comparison builtins (eq, ne, lt, le, gt, ge, and, or, not), and the string
+// functions of Loki's function map (here and in template_funcs.h). Missing labels render as ""
+// (Loki's missingkey=zero).
 // Immutable after Parse(); safe to share between threads.
 #pragma once
 
@@ -29,19 +30,25 @@ class LineTemplate {
   const std::string& source() const { return source_; }
 
  private:
+  struct Command;
   struct Arg {
-    enum Kind { kField, kString, kNumber, kLine, kTimestamp } kind = kString;
-    std::string value;  // field name or literal
+    enum Kind { kField, kString, kNumber, kLine, kTimestamp, kPipeline } kind = kString;
+    std::string value;                                     // field name or literal
+    std::shared_ptr<const std::vector<Command>> pipeline;  // kPipeline: a parenthesised one
   };
   struct Command {
     std::string func;  // empty: a single argument used as the value
     std::vector<Arg> args;
   };
   struct Part {
-    bool literal = true;
-    std::string text;               // literal
-    std::vector<Command> pipeline;  // action
+    // kIf / kElseIf hold their condition in `pipeline`.
+    enum Kind { kLiteral, kAction, kIf, kElseIf, kElse, kEnd } kind = kLiteral;
+    std::string text;               // kLiteral
+    std::vector<Command> pipeline;  // kAction, kIf, kElseIf
   };
+  struct Value;
+  StatusOr<Value> Run(const std::vector<Command>& pipeline, const store::Labels& labels,
+                      std::string_view line, int64_t ts_ns) const;
 
   std::string source_;
   std::shared_ptr<const std::vector<Part>> parts_;

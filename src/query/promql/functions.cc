@@ -13,6 +13,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "query/go_regex.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/go_compat.h"
 #include "query/promql/histograms.h"
@@ -174,66 +175,6 @@ bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& pts, in
 }
 
 namespace {
-
-// Go's regexp.Expand: $1, ${1}, $name, ${name}, $$.
-std::string ExpandTemplate(std::string_view tmpl, const RE2& re,
-                           const std::vector<re2::StringPiece>& groups) {
-  std::string out;
-  const auto& named = re.NamedCapturingGroups();
-  auto is_name_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  };
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    if (tmpl[i] != '$' || i + 1 >= tmpl.size()) {
-      out += tmpl[i];
-      continue;
-    }
-    if (tmpl[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    std::string_view name;
-    size_t next;
-    if (tmpl[i + 1] == '{') {
-      size_t close = tmpl.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        out += tmpl[i];
-        continue;
-      }
-      name = tmpl.substr(i + 2, close - i - 2);
-      bool ok = !name.empty();
-      for (char c : name) ok = ok && is_name_char(c);
-      if (!ok) {
-        out += tmpl[i];
-        continue;
-      }
-      next = close + 1;
-    } else {
-      size_t j = i + 1;
-      while (j < tmpl.size() && is_name_char(tmpl[j])) ++j;
-      if (j == i + 1) {
-        out += tmpl[i];
-        continue;
-      }
-      name = tmpl.substr(i + 1, j - i - 1);
-      next = j;
-    }
-    bool numeric =
-        std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
-    int idx = -1;
-    if (numeric) {
-      idx = name.size() < 6 ? std::atoi(std::string(name).c_str()) : -1;
-    } else {
-      auto it = named.find(std::string(name));
-      if (it != named.end()) idx = it->second;
-    }
-    if (idx >= 0 && static_cast<size_t>(idx) < groups.size() && groups[idx].data() != nullptr)
-      out.append(groups[idx].data(), groups[idx].size());
-    i = next - 1;
-  }
-  return out;
-}
 
 store::Labels AbsentLabels(const Node& arg) {
   const Node* sel = &arg;
