@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 using otlp_receiver::WireFormat;
 
 // One metric of each kind the store keeps (gauge, cumulative sum, cumulative histogram with two
-// points) and of each kind it cannot (a delta sum with three points, an exponential histogram).
+// points) and of each kind it cannot (a sum of unspecified temporality with three points, an
+// exponential histogram of a scale native histograms do not have).
 // OTLP points: 1 + 1 + 2 + 3 + 1 = 8, of which 4 are kept and 4 dropped.
 constexpr char kMixedMetricsJson[] = R"({"resourceMetrics":[{"resource":{"attributes":[
   {"key":"service.name","value":{"stringValue":"acct"}}]},"scopeMetrics":[{"metrics":[
@@ -35,13 +36,13 @@ constexpr char kMixedMetricsJson[] = R"({"resourceMetrics":[{"resource":{"attrib
      "sum":1.5,"bucketCounts":["1","1","1"],"explicitBounds":[0.1,1]},
     {"startTimeUnixNano":"1690000000000000000","timeUnixNano":"1700000010000000000","count":"4",
      "sum":2.5,"bucketCounts":["1","2","1"],"explicitBounds":[0.1,1]}]}},
-  {"name":"bytes_in","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[
+  {"name":"bytes_in","sum":{"aggregationTemporality":0,"isMonotonic":true,"dataPoints":[
     {"timeUnixNano":"1700000000000000000","asInt":"1"},
     {"timeUnixNano":"1700000010000000000","asInt":"2"},
     {"timeUnixNano":"1700000020000000000","asInt":"3"}]}},
   {"name":"size","exponentialHistogram":{"aggregationTemporality":2,"dataPoints":[
     {"startTimeUnixNano":"1690000000000000000","timeUnixNano":"1700000000000000000","count":"2",
-     "scale":1,"zeroCount":"0","positive":{"offset":0,"bucketCounts":["1","1"]}}]}}
+     "scale":-5,"zeroCount":"0","positive":{"offset":0,"bucketCounts":["1","1"]}}]}}
 ]}]}]})";
 constexpr int kMixedPoints = 8;
 constexpr int kMixedDropped = 4;
@@ -142,7 +143,8 @@ TEST_F(StoreAccountingTest, ReceivedEqualsStoredPlusRefusedPlusDroppedForEverySi
     Status s = Send<pdata::MetricBatch>(metrics);
     ASSERT_TRUE(s.ok()) << s.ToString();
     EXPECT_EQ(s.rejected_items(), static_cast<uint64_t>(kMixedDropped));
-    EXPECT_NE(s.message().find("metric \"bytes_in\": delta temporality"), std::string::npos)
+    EXPECT_NE(s.message().find("metric \"bytes_in\": aggregation temporality is unspecified"),
+              std::string::npos)
         << s.message();
     EXPECT_NE(s.message().find("metric \"size\""), std::string::npos) << s.message();
     EXPECT_EQ(s.message().find("\"temp\""), std::string::npos) << s.message();

@@ -119,14 +119,47 @@ void WritePoint(JsonWriter& w, int64_t t_ms, double v) {
   w.BeginArray().Raw(TimeJson(t_ms)).String(FormatPromFloat(v)).EndArray();
 }
 
+// [t, {"count": "…", "sum": "…", "buckets": [[boundary rule, "lower", "upper", "count"], …]}]
+// as Prometheus writes a native histogram sample (empty buckets left out; no "buckets" key
+// without any).
+void WriteHistogramPoint(JsonWriter& w, int64_t t_ms, const store::NativeHistogram& h) {
+  w.BeginArray().Raw(TimeJson(t_ms)).BeginObject();
+  w.Key("count").String(FormatPromFloat(h.count));
+  w.Key("sum").String(FormatPromFloat(h.sum));
+  bool any = false;
+  h.ForEachBucket([&](const store::HistogramBucket& b) {
+    if (!any) w.Key("buckets").BeginArray();
+    any = true;
+    w.BeginArray().Raw(std::to_string(b.BoundaryRule()));
+    w.String(FormatPromFloat(b.lower)).String(FormatPromFloat(b.upper));
+    w.String(FormatPromFloat(b.count)).EndArray();
+  });
+  if (any) w.EndArray();
+  w.EndObject().EndArray();
+}
+
+// A series' float points under "values" and its histogram points under "histograms", each only
+// when there are some, as Prometheus does.
 void WriteMatrix(JsonWriter& w, const promql::Matrix& m) {
   w.BeginArray();
   for (const auto& s : m) {
     w.BeginObject().Key("metric");
     WriteLabels(w, s.metric);
-    w.Key("values").BeginArray();
-    for (const auto& p : s.points) WritePoint(w, p.t_ms, p.v);
-    w.EndArray().EndObject();
+    bool floats = false, histograms = false;
+    for (const auto& p : s.points) (p.h ? histograms : floats) = true;
+    if (floats || !histograms) {
+      w.Key("values").BeginArray();
+      for (const auto& p : s.points)
+        if (!p.h) WritePoint(w, p.t_ms, p.v);
+      w.EndArray();
+    }
+    if (histograms) {
+      w.Key("histograms").BeginArray();
+      for (const auto& p : s.points)
+        if (p.h) WriteHistogramPoint(w, p.t_ms, *p.h);
+      w.EndArray();
+    }
+    w.EndObject();
   }
   w.EndArray();
 }
@@ -146,8 +179,13 @@ std::string QueryData(const promql::Value& v, int64_t t_ms) {
       for (const auto& e : v.vector) {
         w.BeginObject().Key("metric");
         WriteLabels(w, e.metric);
-        w.Key("value");
-        WritePoint(w, t_ms, e.v);
+        if (e.h) {
+          w.Key("histogram");
+          WriteHistogramPoint(w, t_ms, *e.h);
+        } else {
+          w.Key("value");
+          WritePoint(w, t_ms, e.v);
+        }
         w.EndObject();
       }
       w.EndArray();

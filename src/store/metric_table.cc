@@ -5,69 +5,16 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "store/compaction.h"
 
 namespace otter::store {
 
-// ---------------------------------------------------------------- sample encoding
-
-void EncodeSamples(const std::vector<Sample>& samples, std::string* out) {
-  PutVarint(*out, samples.size());
-  int64_t prev_t = 0, prev_delta = 0;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    int64_t t = samples[i].t_ms;
-    if (i == 0) {
-      PutVarint(*out, ZigZag(t));
-    } else {
-      int64_t delta = t - prev_t;
-      PutVarint(*out, ZigZag(delta - prev_delta));
-      prev_delta = delta;
-    }
-    prev_t = t;
-  }
-  uint64_t prev_bits = 0;
-  for (const Sample& s : samples) {
-    uint64_t bits = std::bit_cast<uint64_t>(s.v);
-    // Close values share sign, exponent and high mantissa bits: the XOR's set bits sit low in
-    // the high bytes, so byte-swapping makes it a short varint.
-    PutVarint(*out, __builtin_bswap64(bits ^ prev_bits));
-    prev_bits = bits;
-  }
-}
-
-bool DecodeSamples(std::string_view data, std::vector<Sample>* out) {
-  IndexReader in(data);
-  uint64_t n = 0;
-  if (!in.Varint(&n) || n > data.size()) return false;
-  size_t base = out->size();
-  out->resize(base + n);
-  int64_t t = 0, delta = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t z;
-    if (!in.Varint(&z)) return false;
-    if (i == 0) {
-      t = UnZigZag(z);
-    } else {
-      delta += UnZigZag(z);
-      t += delta;
-    }
-    (*out)[base + i].t_ms = t;
-  }
-  uint64_t bits = 0;
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t x;
-    if (!in.Varint(&x)) return false;
-    bits ^= __builtin_bswap64(x);
-    (*out)[base + i].v = std::bit_cast<double>(bits);
-  }
-  return in.done();
-}
-
 // ---------------------------------------------------------------- registry
 
-MetricTable::MetricTable() = default;
+MetricTable::MetricTable(DeltaAccumulator::Options delta) : delta_(delta) {}
 MetricTable::~MetricTable() = default;
 
 ConvertedMetrics MetricTable::Convert(const pdata::MetricBatch& batch) const {
@@ -146,27 +93,65 @@ void MetricTable::AddExemplars(StoredSeries& s, std::vector<ExemplarData>&& list
   }
 }
 
+namespace {
+
+// Adds `x` to a head in time order (a sample seldom arrives out of order); a re-sent time keeps
+// the latest value. Returns whether the head grew.
+template <class S>
+bool InsertSample(std::vector<S>& head, S&& x) {
+  if (head.empty() || head.back().t_ms < x.t_ms) {
+    head.push_back(std::move(x));
+    return true;
+  }
+  auto it = std::lower_bound(head.begin(), head.end(), x.t_ms,
+                             [](const S& a, int64_t t) { return a.t_ms < t; });
+  if (it != head.end() && it->t_ms == x.t_ms) {
+    *it = std::move(x);
+    return false;
+  }
+  head.insert(it, std::move(x));
+  return true;
+}
+
+template <class S>
+void AppendInRange(const std::vector<S>& samples, int64_t mint, int64_t maxt, std::vector<S>* out) {
+  auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
+                             [](const S& a, int64_t t) { return a.t_ms < t; });
+  for (auto it = lo; it != samples.end() && it->t_ms <= maxt; ++it) out->push_back(*it);
+}
+
+// Sorts by time and keeps the last of equal times (a time written again after a flush).
+template <class S>
+void SortUnique(std::vector<S>* samples) {
+  auto by_time = [](const S& a, const S& b) { return a.t_ms < b.t_ms; };
+  if (!std::is_sorted(samples->begin(), samples->end(), by_time))
+    std::stable_sort(samples->begin(), samples->end(), by_time);
+  std::vector<S> unique;
+  unique.reserve(samples->size());
+  for (S& s : *samples) {
+    if (!unique.empty() && unique.back().t_ms == s.t_ms)
+      unique.back() = std::move(s);
+    else
+      unique.push_back(std::move(s));
+  }
+  *samples = std::move(unique);
+}
+
+}  // namespace
+
 void MetricTable::Apply(ConvertedMetrics&& converted) {
   std::unique_lock lock(mu_);
   for (auto& cs : converted.series) {
     StoredSeries& s = series_[SeriesFor(std::move(cs.labels))];
-    for (const Sample& x : cs.samples) {
+    for (Sample& x : cs.samples) {
       s.min_t = std::min(s.min_t, x.t_ms);
       s.max_t = std::max(s.max_t, x.t_ms);
-      if (s.head.empty() || s.head.back().t_ms < x.t_ms) {
-        s.head.push_back(x);
-        ++head_samples_;
-        continue;
-      }
-      // Out of order or a re-sent point: keep time order; the latest value for a time wins.
-      auto it = std::lower_bound(s.head.begin(), s.head.end(), x.t_ms,
-                                 [](const Sample& a, int64_t t) { return a.t_ms < t; });
-      if (it != s.head.end() && it->t_ms == x.t_ms) {
-        it->v = x.v;
-      } else {
-        s.head.insert(it, x);
-        ++head_samples_;
-      }
+      head_samples_ += InsertSample(s.head, std::move(x));
+    }
+    for (HistogramSample& x : cs.histograms) {
+      s.min_t = std::min(s.min_t, x.t_ms);
+      s.max_t = std::max(s.max_t, x.t_ms);
+      head_samples_ += InsertSample(s.hist_head, std::move(x));
     }
     if (!cs.exemplars.empty()) AddExemplars(s, std::move(cs.exemplars));
   }
@@ -181,126 +166,24 @@ void MetricTable::Freeze() {
   std::unique_lock lock(mu_);
   auto frozen = std::make_shared<Frozen>();
   for (auto& s : series_) {
-    if (s.head.empty()) continue;
-    s.frozen = std::make_shared<const SampleVec>(std::move(s.head));
+    if (s.head.empty() && s.hist_head.empty()) continue;
+    s.frozen = s.head.empty() ? nullptr : std::make_shared<const SampleVec>(std::move(s.head));
+    s.hist_frozen = s.hist_head.empty()
+                        ? nullptr
+                        : std::make_shared<const HistogramVec>(std::move(s.hist_head));
     s.head.clear();
-    frozen->series.push_back(FrozenSeries{s.labels, s.frozen, s.exemplars});
+    s.hist_head.clear();
+    frozen->series.push_back(FrozenSeries{s.labels, s.frozen, s.hist_frozen, s.exemplars});
   }
   frozen->metadata = metadata_;
   frozen_ = std::move(frozen);
   head_samples_ = 0;
+  frozen_delta_state_ = delta_.Snapshot();
 }
 
-// ---------------------------------------------------------------- block index
-
-// A metric block's index: entries (a series' labels, where its samples' record is, their time
-// range, the series' exemplars), then metadata (docs/storage.md, "Metrics"). A series has one
-// entry in a flushed block, and one per input block it was in in a compacted one.
-struct MetricTable::IndexEntry {
-  Labels labels;
-  RecordLocation loc;
-  int64_t min_t = 0, max_t = 0;
-  std::vector<ExemplarData> exemplars;
-};
-
-namespace {
-
-void PutLabels(std::string& out, const Labels& labels) {
-  PutVarint(out, labels.size());
-  for (const auto& l : labels) {
-    PutString(out, l.name);
-    PutString(out, l.value);
-  }
-}
-
-bool ReadLabels(IndexReader& in, Labels* out) {
-  uint64_t n = 0;
-  if (!in.Varint(&n)) return false;
-  for (uint64_t i = 0; i < n && in.ok(); ++i) {
-    std::string_view k, v;
-    in.String(&k);
-    in.String(&v);
-    out->push_back(Label{std::string(k), std::string(v)});
-  }
-  return in.ok();
-}
-
-}  // namespace
-
-void MetricTable::PutIndex(const std::vector<IndexEntry>& entries,
-                           const std::vector<std::pair<std::string, MetricMetadata>>& metadata,
-                           std::string* out) {
-  std::string& index = *out;
-  PutVarint(index, entries.size());
-  for (const IndexEntry& e : entries) {
-    PutLabels(index, e.labels);
-    PutVarint(index, e.loc.frame);
-    PutVarint(index, e.loc.offset);
-    PutVarint(index, e.loc.length);
-    PutVarint(index, ZigZag(e.min_t));
-    PutVarint(index, static_cast<uint64_t>(e.max_t - e.min_t));
-    PutVarint(index, e.exemplars.size());
-    for (const auto& x : e.exemplars) {
-      PutVarint(index, ZigZag(x.t_ms));
-      char v[8];
-      std::memcpy(v, &x.value, 8);
-      index.append(v, 8);
-      PutLabels(index, x.labels);
-    }
-  }
-  PutVarint(index, metadata.size());
-  for (const auto& [name, md] : metadata) {
-    PutString(index, name);
-    PutString(index, md.type);
-    PutString(index, md.help);
-    PutString(index, md.unit);
-  }
-}
-
-Status MetricTable::ParseIndex(const BlockReader& reader, std::vector<IndexEntry>* entries,
-                               std::vector<std::pair<std::string, MetricMetadata>>* metadata) {
-  IndexReader in(reader.signal_index());
-  uint64_t n = 0;
-  in.Varint(&n);
-  for (uint64_t i = 0; in.ok() && i < n; ++i) {
-    IndexEntry e;
-    uint64_t min = 0, span = 0, nex = 0;
-    ReadLabels(in, &e.labels);
-    in.U32(&e.loc.frame);
-    in.U32(&e.loc.offset);
-    in.U32(&e.loc.length);
-    in.Varint(&min);
-    in.Varint(&span);
-    e.min_t = UnZigZag(min);
-    e.max_t = e.min_t + static_cast<int64_t>(span);
-    in.Varint(&nex);
-    for (uint64_t j = 0; in.ok() && j < nex; ++j) {
-      ExemplarData x;
-      uint64_t t = 0;
-      std::string_view v;
-      in.Varint(&t);
-      in.Bytes(8, &v);
-      if (!in.ok()) break;
-      x.t_ms = UnZigZag(t);
-      std::memcpy(&x.value, v.data(), 8);
-      ReadLabels(in, &x.labels);
-      e.exemplars.push_back(std::move(x));
-    }
-    entries->push_back(std::move(e));
-  }
-  uint64_t nmeta = 0;
-  in.Varint(&nmeta);
-  for (uint64_t i = 0; in.ok() && i < nmeta; ++i) {
-    std::string_view name, type, help, unit;
-    in.String(&name);
-    in.String(&type);
-    in.String(&help);
-    in.String(&unit);
-    metadata->emplace_back(std::string(name),
-                           MetricMetadata{std::string(type), std::string(help), std::string(unit)});
-  }
-  if (!in.ok() || !in.done()) return DataLoss(reader.path() + ": malformed metric index");
-  return Status::Ok();
+std::string MetricTable::FrozenDeltaState() const {
+  std::shared_lock lock(mu_);
+  return frozen_delta_state_;
 }
 
 std::string MetricTable::BuildBlock(uint64_t wal_segment) const {
@@ -315,10 +198,19 @@ std::string MetricTable::BuildBlock(uint64_t wal_segment) const {
   entries.reserve(frozen->series.size());
   std::string record;
   for (const FrozenSeries& fs : frozen->series) {
-    record.clear();
-    EncodeSamples(*fs.samples, &record);
-    entries.push_back({fs.labels, writer.Add(record), fs.samples->front().t_ms,
-                       fs.samples->back().t_ms, fs.exemplars});
+    if (fs.samples) {
+      record.clear();
+      EncodeSamples(*fs.samples, &record);
+      entries.push_back({fs.labels, writer.Add(record), fs.samples->front().t_ms,
+                         fs.samples->back().t_ms,
+                         fs.histograms ? std::vector<ExemplarData>{} : fs.exemplars, false});
+    }
+    if (fs.histograms) {
+      record.clear();
+      EncodeHistogramSamples(*fs.histograms, &record);
+      entries.push_back({fs.labels, writer.Add(record), fs.histograms->front().t_ms,
+                         fs.histograms->back().t_ms, fs.exemplars, true});
+    }
   }
   std::vector<std::pair<std::string, MetricMetadata>> metadata;
   for (const auto& [name, list] : frozen->metadata)
@@ -343,7 +235,7 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
   blocks_.push_back(block);
   for (auto& e : entries) {
     StoredSeries& s = series_[SeriesFor(std::move(e.labels))];
-    s.chunks.push_back(ChunkRef{block.get(), e.loc, e.min_t, e.max_t});
+    s.chunks.push_back(ChunkRef{block.get(), e.loc, e.min_t, e.max_t, e.histogram});
     s.min_t = std::min(s.min_t, e.min_t);
     s.max_t = std::max(s.max_t, e.max_t);
     if (!e.exemplars.empty()) AddExemplars(s, std::move(e.exemplars));
@@ -353,7 +245,10 @@ Status MetricTable::AddBlock(std::shared_ptr<BlockReader> reader, bool replaces_
     if (std::find(list.begin(), list.end(), md) == list.end()) list.push_back(std::move(md));
   }
   if (replaces_frozen) {
-    for (auto& s : series_) s.frozen.reset();
+    for (auto& s : series_) {
+      s.frozen.reset();
+      s.hist_frozen.reset();
+    }
     frozen_.reset();
   }
   return Status::Ok();
@@ -453,7 +348,10 @@ StatusOr<std::vector<std::string>> MetricTable::CompactOnce(uint64_t max_bytes,
 
 void MetricTable::DropFrozen() {
   store::DropFrozen(mu_, frozen_, [this] {
-    for (auto& s : series_) s.frozen.reset();
+    for (auto& s : series_) {
+      s.frozen.reset();
+      s.hist_frozen.reset();
+    }
   });
 }
 
@@ -470,13 +368,16 @@ void MetricTable::ForgetEmptySeries() {
   for (uint32_t i = 0; i < series_.size(); ++i) {
     StoredSeries& s = series_[i];
     if (s.free) continue;
-    if (!s.head.empty() || s.frozen || !s.chunks.empty()) {
+    if (!s.head.empty() || s.frozen || !s.hist_head.empty() || s.hist_frozen || !s.chunks.empty()) {
       // The time span shrinks with the chunks retention took (queries skip by it), and
       // exemplars older than every sample left go with them.
       int64_t min_t = INT64_MAX;
       for (const ChunkRef& c : s.chunks) min_t = std::min(min_t, c.min_t);
       if (s.frozen && !s.frozen->empty()) min_t = std::min(min_t, s.frozen->front().t_ms);
       if (!s.head.empty()) min_t = std::min(min_t, s.head.front().t_ms);
+      if (s.hist_frozen && !s.hist_frozen->empty())
+        min_t = std::min(min_t, s.hist_frozen->front().t_ms);
+      if (!s.hist_head.empty()) min_t = std::min(min_t, s.hist_head.front().t_ms);
       if (min_t != INT64_MAX && min_t > s.min_t) {
         s.min_t = min_t;
         std::erase_if(s.exemplars, [&](const ExemplarData& e) { return e.t_ms < min_t; });
@@ -592,24 +493,19 @@ std::vector<uint32_t> MetricTable::Candidates(const Matchers& matchers) const {
   return out;
 }
 
-namespace {
-void AppendInRange(const std::vector<Sample>& samples, int64_t mint, int64_t maxt,
-                   std::vector<Sample>* out) {
-  auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
-                             [](const Sample& a, int64_t t) { return a.t_ms < t; });
-  for (auto it = lo; it != samples.end() && it->t_ms <= maxt; ++it) out->push_back(*it);
-}
-}  // namespace
-
 StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, int64_t mint_ms,
                                                       int64_t maxt_ms, size_t max_samples) {
   // Under the lock: copy what is in memory and note the chunks to read; read them after.
   struct Pending {
     SeriesData data;
-    std::vector<std::pair<std::shared_ptr<BlockReader>, RecordLocation>> chunks;
+    std::vector<std::tuple<std::shared_ptr<BlockReader>, RecordLocation, bool>> chunks;
   };
   std::vector<Pending> pending;
   size_t total = 0;
+  auto too_many = [&] {
+    return ResourceExhausted(
+        "query processing would load too many samples into memory in query execution");
+  };
   {
     std::shared_lock lock(mu_);
     for (uint32_t i : Candidates(matchers)) {
@@ -617,54 +513,52 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       if (s.max_t < mint_ms || s.min_t > maxt_ms) continue;
       Pending p;
       for (const auto& c : s.chunks)
-        if (c.max_t >= mint_ms && c.min_t <= maxt_ms) p.chunks.emplace_back(c.block->reader, c.loc);
+        if (c.max_t >= mint_ms && c.min_t <= maxt_ms)
+          p.chunks.emplace_back(c.block->reader, c.loc, c.histogram);
       if (s.frozen) AppendInRange(*s.frozen, mint_ms, maxt_ms, &p.data.samples);
       AppendInRange(s.head, mint_ms, maxt_ms, &p.data.samples);
-      if (p.data.samples.empty() && p.chunks.empty()) continue;
+      if (s.hist_frozen) AppendInRange(*s.hist_frozen, mint_ms, maxt_ms, &p.data.histograms);
+      AppendInRange(s.hist_head, mint_ms, maxt_ms, &p.data.histograms);
+      if (p.data.samples.empty() && p.data.histograms.empty() && p.chunks.empty()) continue;
       p.data.labels = s.labels;
-      total += p.data.samples.size();
-      if (max_samples && total > max_samples) {
-        return ResourceExhausted(
-            "query processing would load too many samples into memory in query execution");
-      }
+      total += p.data.samples.size() + p.data.histograms.size();
+      if (max_samples && total > max_samples) return too_many();
       pending.push_back(std::move(p));
     }
   }
   std::vector<SeriesData> out;
   out.reserve(pending.size());
   std::vector<Sample> decoded;
+  std::vector<HistogramSample> decoded_histograms;
   for (auto& p : pending) {
     if (!p.chunks.empty()) {
+      // Block samples first (older), then the head's: SortUnique keeps the later write of a time.
       std::vector<Sample> merged;
-      for (const auto& [reader, loc] : p.chunks) {
+      std::vector<HistogramSample> merged_histograms;
+      for (const auto& [reader, loc, histogram] : p.chunks) {
         ASSIGN_OR_RETURN(std::string record, reader->Read(loc));
-        decoded.clear();
-        if (!DecodeSamples(record, &decoded))
-          return reader->Checked(DataLoss(reader->path() + ": corrupt samples"));
-        AppendInRange(decoded, mint_ms, maxt_ms, &merged);
+        bool ok;
+        if (histogram) {
+          decoded_histograms.clear();
+          ok = DecodeHistogramSamples(record, &decoded_histograms);
+          if (ok) AppendInRange(decoded_histograms, mint_ms, maxt_ms, &merged_histograms);
+        } else {
+          decoded.clear();
+          ok = DecodeSamples(record, &decoded);
+          if (ok) AppendInRange(decoded, mint_ms, maxt_ms, &merged);
+        }
+        if (!ok) return reader->Checked(DataLoss(reader->path() + ": corrupt samples"));
       }
-      total += merged.size();
-      if (max_samples && total > max_samples) {
-        return ResourceExhausted(
-            "query processing would load too many samples into memory in query execution");
-      }
+      total += merged.size() + merged_histograms.size();
+      if (max_samples && total > max_samples) return too_many();
       merged.insert(merged.end(), p.data.samples.begin(), p.data.samples.end());
-      if (!std::is_sorted(merged.begin(), merged.end(),
-                          [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; })) {
-        std::stable_sort(merged.begin(), merged.end(),
-                         [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
-      }
-      // A time written again after a flush: the later write wins.
-      std::vector<Sample> unique;
-      for (const Sample& s : merged) {
-        if (!unique.empty() && unique.back().t_ms == s.t_ms)
-          unique.back() = s;
-        else
-          unique.push_back(s);
-      }
-      p.data.samples = std::move(unique);
+      SortUnique(&merged);
+      p.data.samples = std::move(merged);
+      for (auto& h : p.data.histograms) merged_histograms.push_back(std::move(h));
+      SortUnique(&merged_histograms);
+      p.data.histograms = std::move(merged_histograms);
     }
-    if (!p.data.samples.empty()) out.push_back(std::move(p.data));
+    if (!p.data.samples.empty() || !p.data.histograms.empty()) out.push_back(std::move(p.data));
   }
   std::sort(out.begin(), out.end(),
             [](const SeriesData& a, const SeriesData& b) { return a.labels < b.labels; });

@@ -3,8 +3,8 @@
 // memory; samples live in each series' head, then (after a flush) in per-series chunks of
 // immutable blocks (docs/storage.md, "Metrics"). A series left without samples by retention is
 // forgotten everywhere; the number of series is bounded by the store's max_series (AdmitSeries).
-// Thread-safety: Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from its
-// flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
+// Thread-safety: Accumulate/Apply/Freeze from the store's writer thread, BuildBlock/AddBlock from
+// its flusher, queries from any thread; mu_ guards the registry. Chunks are read without the lock.
 #pragma once
 
 #include <atomic>
@@ -18,6 +18,7 @@
 #include "store/block.h"
 #include "store/block_retention.h"
 #include "store/compaction.h"
+#include "store/delta_accumulator.h"
 #include "store/prom_convert.h"
 #include "store/querier.h"
 
@@ -26,15 +27,27 @@ namespace otter::store {
 // The column encoding of one series' samples in a block (delta-of-delta timestamps, XOR values).
 void EncodeSamples(const std::vector<Sample>& samples, std::string* out);
 bool DecodeSamples(std::string_view data, std::vector<Sample>* out);
+// The same for native histogram samples (docs/storage.md, "Native histograms").
+void EncodeHistogramSamples(const std::vector<HistogramSample>& samples, std::string* out);
+bool DecodeHistogramSamples(std::string_view data, std::vector<HistogramSample>* out);
 
 class MetricTable final : public MetricQuerier {
  public:
-  MetricTable();
+  explicit MetricTable(DeltaAccumulator::Options delta = {});
   ~MetricTable() override;
 
   // Converts `batch` (pure; any thread). Points that cannot be stored are counted in the result.
   ConvertedMetrics Convert(const pdata::MetricBatch& batch) const;
+  // Turns the delta points of a converted write into cumulative samples (DeltaAccumulator), in
+  // write order: the writer thread calls it for each committed write (and replay for each WAL
+  // record) after AdmitSeries, before Apply. Dropped points are counted in `converted`.
+  void Accumulate(ConvertedMetrics& converted) { delta_.Accumulate(&converted); }
   void Apply(ConvertedMetrics&& converted);
+  // The accumulator's state as of the last Freeze (the flush writes it beside its blocks), and
+  // restoring it at start-up before the WAL replay (docs/storage.md, "Delta metrics").
+  std::string FrozenDeltaState() const;
+  Status RestoreDeltaState(std::string_view image) { return delta_.Restore(image); }
+  size_t delta_stream_count() const { return delta_.stream_count(); }
 
   // The series of a write refused by the active-series limit.
   struct SeriesRefusal {
@@ -107,26 +120,40 @@ class MetricTable final : public MetricQuerier {
     const Block* block;  // in blocks_: a block's chunks go when it does (under mu_)
     RecordLocation loc;
     int64_t min_t, max_t;
+    bool histogram = false;  // a record of histogram samples
   };
-  struct IndexEntry;
+  // A metric block's index entry (metric_block_format.cc): a series' labels, where its samples'
+  // record is, their time range, the series' exemplars. A series has one entry per kind of
+  // sample in a flushed block, and one per input block it was in in a compacted one.
+  struct IndexEntry {
+    Labels labels;
+    RecordLocation loc;
+    int64_t min_t = 0, max_t = 0;
+    std::vector<ExemplarData> exemplars;
+    bool histogram = false;
+  };
   static void PutIndex(const std::vector<IndexEntry>& entries,
                        const std::vector<std::pair<std::string, MetricMetadata>>& metadata,
                        std::string* out);
   static Status ParseIndex(const BlockReader& reader, std::vector<IndexEntry>* entries,
                            std::vector<std::pair<std::string, MetricMetadata>>* metadata);
   using SampleVec = std::vector<Sample>;
+  using HistogramVec = std::vector<HistogramSample>;
   struct StoredSeries {
     bool free = false;  // a forgotten series' slot, reused by the next new series
     Labels labels;
     SampleVec head;                           // ascending t_ms
     std::shared_ptr<const SampleVec> frozen;  // being flushed
-    std::vector<ChunkRef> chunks;             // in blocks, oldest first
+    HistogramVec hist_head;                   // native histogram samples, the same way
+    std::shared_ptr<const HistogramVec> hist_frozen;
+    std::vector<ChunkRef> chunks;  // in blocks, oldest first
     int64_t min_t = INT64_MAX, max_t = INT64_MIN;
     std::vector<ExemplarData> exemplars;
   };
   struct FrozenSeries {
     Labels labels;
-    std::shared_ptr<const SampleVec> samples;
+    std::shared_ptr<const SampleVec> samples;  // either may be null
+    std::shared_ptr<const HistogramVec> histograms;
     std::vector<ExemplarData> exemplars;
   };
   struct Frozen {
@@ -157,6 +184,8 @@ class MetricTable final : public MetricQuerier {
   BlockPtrs<Block> blocks_;               // GUARDED_BY(mu_), oldest (WAL order) first
   std::shared_ptr<const Frozen> frozen_;  // GUARDED_BY(mu_)
   size_t head_samples_ = 0;               // GUARDED_BY(mu_)
+  DeltaAccumulator delta_;                // the writer thread's
+  std::string frozen_delta_state_;        // GUARDED_BY(mu_): Snapshot() at the last Freeze
 };
 
 }  // namespace otter::store

@@ -139,6 +139,7 @@ class Converter {
   void ConvertNumberPoints(const pdata::Metric& metric, const std::string& family, bool is_sum);
   void ConvertHistogramPoints(const pdata::Metric& metric, const std::string& family);
   void ConvertSummaryPoints(const pdata::Metric& metric, const std::string& family);
+  void ConvertExponentialPoints(const pdata::Metric& metric, const std::string& family);
   void AddTargetInfo(const pdata::Resource& resource, uint64_t earliest_ns, uint64_t latest_ns);
 
   // base_ = point attributes overlaid with the scope/job/instance labels.
@@ -192,6 +193,21 @@ class Converter {
   std::vector<double> bounds_;
   std::vector<uint32_t> bucket_series_;
 
+  // Delta points (DeltaPoint): while one is converted, AddSample records its values as deltas.
+  static constexpr uint32_t kNoDeltaPoint = UINT32_MAX;
+  bool delta_ = false;  // the metric being converted has delta temporality
+  uint32_t delta_point_ = kNoDeltaPoint;
+  uint32_t delta_component_ = 0;
+  // Starts a DeltaPoint for a point of `metric` with base_ labels, when the metric is delta and
+  // the point has a value (a no-value point is a staleness marker, stored as it is).
+  void BeginDeltaPoint(const pdata::Metric& metric, const std::string& family, uint64_t start_ns,
+                       uint64_t t_ns, bool no_value, uint64_t layout);
+  void EndDeltaPoint() {
+    if (delta_point_ != kNoDeltaPoint)
+      out_->delta_points[delta_point_].components = delta_component_;
+    delta_point_ = kNoDeltaPoint;
+  }
+
   // Per resource.
   bool have_job_ = false, have_instance_ = false;
   std::string job_, instance_;
@@ -227,9 +243,28 @@ uint32_t Converter::AddSample(std::string_view name, std::string_view extra_name
   ViewLabel extras[2] = {{"__name__", name}, {extra_name, extra_value}};
   MergeSorted(base_.data(), base_.n, extras, extra_name.empty() ? 1 : 2, true, &final_);
   uint32_t idx = FindOrAddSeries();
+  if (delta_point_ != kNoDeltaPoint) {
+    out_->series[idx].deltas.push_back(DeltaValue{delta_point_, delta_component_++, v});
+    return idx;
+  }
   out_->series[idx].samples.push_back(Sample{t_ms, v});
   Touch(idx);
   return idx;
+}
+
+void Converter::BeginDeltaPoint(const pdata::Metric& metric, const std::string& family,
+                                uint64_t start_ns, uint64_t t_ns, bool no_value, uint64_t layout) {
+  if (!delta_ || no_value) return;
+  ViewLabel name[1] = {{"__name__", family}};
+  MergeSorted(base_.data(), base_.n, name, 1, true, &final_);
+  delta_point_ = static_cast<uint32_t>(out_->delta_points.size());
+  delta_component_ = 0;
+  DeltaPoint& p = out_->delta_points.emplace_back();
+  p.stream.assign(final_.slots.begin(), final_.slots.begin() + final_.n);
+  p.start_ns = start_ns;
+  p.t_ns = t_ns;
+  p.layout = layout;
+  p.metric = metric.name;
 }
 
 void Converter::AttributesToLabels(const pdata::Attributes& attrs, bool skip_identifying,
@@ -334,17 +369,11 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
       Drop(metric, points, "metric has no data type");
       return;
     case MetricKind::kExponentialHistogram:
-      Drop(metric, points,
-           "exponential histograms are not supported (the store has no native histograms)");
-      return;
     case MetricKind::kMonotonicCounter:
     case MetricKind::kNonMonotonicCounter:
     case MetricKind::kHistogram:
-      if (metric.temporality == pdata::AggregationTemporality::kDelta) {
-        Drop(metric, points, "delta temporality is not supported");
-        return;
-      }
-      if (metric.temporality != pdata::AggregationTemporality::kCumulative) {
+      if (metric.temporality != pdata::AggregationTemporality::kCumulative &&
+          metric.temporality != pdata::AggregationTemporality::kDelta) {
         Drop(metric, points, "aggregation temporality is unspecified");
         return;
       }
@@ -356,6 +385,13 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
   std::string family = promconv::BuildMetricName(metric.name, metric.unit, kind);
   if (family.empty()) {
     Drop(metric, points, "name does not translate to a valid Prometheus metric name");
+    return;
+  }
+  delta_ = metric.temporality == pdata::AggregationTemporality::kDelta &&
+           kind != MetricKind::kGauge && kind != MetricKind::kSummary;
+  if (kind == MetricKind::kExponentialHistogram) {
+    AddMetadata(family, "histogram", metric.description, promconv::PrometheusUnit(metric.unit));
+    ConvertExponentialPoints(metric, family);
     return;
   }
   switch (kind) {
@@ -388,8 +424,11 @@ void Converter::ConvertNumberPoints(const pdata::Metric& metric, const std::stri
   for (const auto& p : metric.number_points) {
     BuildBase(p.attributes);
     // A point without a value becomes 0, as in the translator.
-    double v = (p.flags & pdata::kNoRecordedValueFlag) ? stale : p.ValueAsDouble();
+    const bool no_value = p.flags & pdata::kNoRecordedValueFlag;
+    double v = no_value ? stale : p.ValueAsDouble();
+    BeginDeltaPoint(metric, family, p.start_time_unix_nano, p.time_unix_nano, no_value, 0);
     uint32_t idx = AddSample(family, {}, {}, NanosToMillis(p.time_unix_nano), v);
+    EndDeltaPoint();
     // Exemplars go with sums (the translator keeps them for every sum); gauge exemplars are
     // dropped as in the Prometheus exporters.
     if (is_sum) {
@@ -408,6 +447,11 @@ void Converter::ConvertHistogramPoints(const pdata::Metric& metric, const std::s
     const int64_t t = NanosToMillis(p.time_unix_nano);
     const bool no_value = p.flags & pdata::kNoRecordedValueFlag;
     size_t n = std::min(p.explicit_bounds.size(), p.bucket_counts.size());
+    // A delta stream whose buckets (or whether it has a sum) change starts over.
+    uint64_t layout = p.sum ? 0x5bd1e995u : 1;
+    for (size_t i = 0; i < n; ++i)
+      layout = Mix(layout ^ std::bit_cast<uint64_t>(p.explicit_bounds[i]));
+    BeginDeltaPoint(metric, family, p.start_time_unix_nano, p.time_unix_nano, no_value, layout);
     bucket_series_.clear();
     uint64_t cumulative = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -421,6 +465,7 @@ void Converter::ConvertHistogramPoints(const pdata::Metric& metric, const std::s
         AddSample(bucket_name, "le", "+Inf", t, no_value ? stale : static_cast<double>(p.count));
     AddSample(count_name, {}, {}, t, no_value ? stale : static_cast<double>(p.count));
     if (p.sum) AddSample(sum_name, {}, {}, t, no_value ? stale : *p.sum);
+    EndDeltaPoint();
 
     // Each exemplar goes to the bucket whose upper bound is the smallest one ≥ its value.
     for (const auto& e : p.exemplars) {
@@ -437,6 +482,34 @@ void Converter::ConvertHistogramPoints(const pdata::Metric& metric, const std::s
       }
       out_->series[target].exemplars.push_back(std::move(ex));
     }
+  }
+}
+
+void Converter::ConvertExponentialPoints(const pdata::Metric& metric, const std::string& family) {
+  std::string why;
+  for (const auto& p : metric.exp_histogram_points) {
+    NativeHistogram h;
+    if (!NativeHistogram::FromOtlp(p, &h, &why)) {
+      Drop(metric, 1, why);
+      continue;
+    }
+    BuildBase(p.attributes);
+    const int64_t t = NanosToMillis(p.time_unix_nano);
+    const bool stale = h.IsStaleMarker();
+    BeginDeltaPoint(metric, family, p.start_time_unix_nano, p.time_unix_nano, stale, 0);
+    ViewLabel name[1] = {{"__name__", family}};
+    MergeSorted(base_.data(), base_.n, name, 1, true, &final_);
+    uint32_t idx = FindOrAddSeries();
+    ConvertedSeries& s = out_->series[idx];
+    if (delta_point_ != kNoDeltaPoint) {
+      out_->delta_points[delta_point_].histogram = true;
+      s.delta_histograms.push_back(DeltaHistogram{delta_point_, std::move(h)});
+      delta_point_ = kNoDeltaPoint;
+    } else {
+      s.histograms.push_back(HistogramSample{t, std::move(h)});
+      Touch(idx);
+    }
+    for (const auto& e : p.exemplars) out_->series[idx].exemplars.push_back(ConvertExemplar(e));
   }
 }
 
@@ -546,12 +619,22 @@ void Converter::SortTouched() {
     ConvertedSeries& s = out_->series[idx];
     if (!std::is_sorted(s.samples.begin(), s.samples.end(), by_time))
       std::stable_sort(s.samples.begin(), s.samples.end(), by_time);
+    if (!std::is_sorted(s.histograms.begin(), s.histograms.end(), by_time))
+      std::stable_sort(s.histograms.begin(), s.histograms.end(), by_time);
     if (!std::is_sorted(s.exemplars.begin(), s.exemplars.end(), by_time))
       std::stable_sort(s.exemplars.begin(), s.exemplars.end(), by_time);
   }
 }
 
 }  // namespace
+
+void AddDropReason(std::string reason, ConvertedMetrics* out) {
+  if (out->drop_reasons.size() >= kMaxDropReasons) return;
+  if (std::find(out->drop_reasons.begin(), out->drop_reasons.end(), reason) !=
+      out->drop_reasons.end())
+    return;
+  out->drop_reasons.push_back(std::move(reason));
+}
 
 void ConvertMetrics(const pdata::MetricBatch& batch, const ConvertOptions& options,
                     ConvertedMetrics* out) {

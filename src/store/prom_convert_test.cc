@@ -329,32 +329,113 @@ TEST(PromConvertTest, Summary) {
   EXPECT_EQ(out.metadata[0].metadata, (MetricMetadata{"summary", "", "milliseconds"}));
 }
 
-TEST(PromConvertTest, DeltaUnspecifiedAndExponentialHistogramsAreDroppedAndCounted) {
-  pdata::HistogramDataPoint hp;
-  hp.count = 1;
+TEST(PromConvertTest, UnspecifiedTemporalityAndUnconvertibleScalesAreDroppedAndCounted) {
   pdata::Metric exp;
   exp.name = "exp";
   exp.type = pdata::MetricType::kExponentialHistogram;
   exp.temporality = pdata::AggregationTemporality::kCumulative;
   exp.exp_histogram_points.resize(3);
+  exp.exp_histogram_points[1].scale = -5;
   auto out = Convert({Resource(
       {S("service.name", "a")},
-      {Sum("delta.sum", "", true, pdata::AggregationTemporality::kDelta, {Num(1, 1), Num(2, 2)}),
-       Sum("delta.sum", "", true, pdata::AggregationTemporality::kDelta, {Num(3, 1)}),
-       Sum("nodelta", "", false, pdata::AggregationTemporality::kUnspecified, {Num(1, 1)}),
-       Histogram({hp, hp}, pdata::AggregationTemporality::kDelta), exp,
+      {Sum("nodelta", "", false, pdata::AggregationTemporality::kUnspecified, {Num(1, 1)}), exp,
        Gauge("kept", "", {Num(kSec, 1)})})});
-  EXPECT_EQ(out.dropped_points, 2u + 1u + 1u + 2u + 3u);
+  EXPECT_EQ(out.dropped_points, 1u + 1u);
   EXPECT_EQ(out.drop_reasons,
             (std::vector<std::string>{
-                "metric \"delta.sum\": delta temporality is not supported",
                 "metric \"nodelta\": aggregation temporality is unspecified",
-                "metric \"http.server.request.duration\": delta temporality is not supported",
-                "metric \"exp\": exponential histograms are not supported (the store has no "
-                "native histograms)"}));
-  EXPECT_EQ(AllLabelSets(out), (std::vector<std::string>{"{__name__=\"kept\", job=\"a\"}"}));
+                "metric \"exp\": cannot convert exponential to native histogram. Scale must be "
+                ">= -4, was -5"}));
+  EXPECT_EQ(AllLabelSets(out), (std::vector<std::string>{"{__name__=\"exp\", job=\"a\"}",
+                                                         "{__name__=\"kept\", job=\"a\"}"}));
+}
+
+TEST(PromConvertTest, ExponentialHistogramIsANativeHistogramSeriesOfTheFamilyName) {
+  pdata::ExponentialHistogramDataPoint p;
+  p.time_unix_nano = 5 * kSec;
+  p.attributes = {S("route", "/a")};
+  p.scale = 1;
+  p.count = 6;
+  p.sum = 12;
+  p.zero_count = 1;
+  p.positive.offset = -1;
+  p.positive.bucket_counts = {2, 3};
+  p.exemplars = {Ex(1.2, 4 * kSec)};
+  pdata::Metric m;
+  m.name = "rpc.duration";
+  m.unit = "s";
+  m.type = pdata::MetricType::kExponentialHistogram;
+  m.temporality = pdata::AggregationTemporality::kCumulative;
+  m.exp_histogram_points = {p};
+  auto out = Convert({Resource({}, {m})});
+  ASSERT_EQ(out.series.size(), 1u);
+  const ConvertedSeries& s = out.series[0];
+  EXPECT_EQ(s.labels, L({{"__name__", "rpc_duration_seconds"}, {"route", "/a"}}));
+  EXPECT_TRUE(s.samples.empty());
+  ASSERT_EQ(s.histograms.size(), 1u);
+  EXPECT_EQ(s.histograms[0].t_ms, 5000);
+  NativeHistogram want;
+  want.schema = 1;
+  want.zero_threshold = 1e-128;
+  want.zero_count = 1;
+  want.count = 6;
+  want.sum = 12;
+  want.positive_spans = {{0, 2}};
+  want.positive_buckets = {2, 3};
+  EXPECT_EQ(s.histograms[0].h, want);
+  ASSERT_EQ(s.exemplars.size(), 1u);
+  EXPECT_EQ(s.exemplars[0].value, 1.2);
   ASSERT_EQ(out.metadata.size(), 1u);
-  EXPECT_EQ(out.metadata[0].name, "kept");
+  EXPECT_EQ(out.metadata[0].metadata, (MetricMetadata{"histogram", "", "seconds"}));
+}
+
+TEST(PromConvertTest, DeltaPointsCarryTheirValuesAsDeltasForTheAccumulator) {
+  pdata::NumberDataPoint a = Num(2 * kSec, 5, {S("k", "v")});
+  a.start_time_unix_nano = kSec;
+  pdata::NumberDataPoint stale = Num(3 * kSec, 0, {S("k", "v")});
+  stale.flags = pdata::kNoRecordedValueFlag;
+  pdata::HistogramDataPoint hp;
+  hp.start_time_unix_nano = kSec;
+  hp.time_unix_nano = 4 * kSec;
+  hp.explicit_bounds = {1};
+  hp.bucket_counts = {2, 3};
+  hp.count = 5;
+  hp.sum = 7;
+  auto out = Convert(
+      {Resource({}, {Sum("reqs", "", true, pdata::AggregationTemporality::kDelta, {a, stale}),
+                     Histogram({hp}, pdata::AggregationTemporality::kDelta)})});
+  EXPECT_EQ(out.dropped_points, 0u);
+  ASSERT_EQ(out.delta_points.size(), 2u);  // the stale marker is no delta point
+  EXPECT_EQ(out.delta_points[0].stream, L({{"__name__", "reqs_total"}, {"k", "v"}}));
+  EXPECT_EQ(out.delta_points[0].start_ns, kSec);
+  EXPECT_EQ(out.delta_points[0].t_ns, 2 * kSec);
+  EXPECT_EQ(out.delta_points[0].components, 1u);
+  EXPECT_EQ(out.delta_points[0].layout, 0u);
+  const std::string base = "http_server_request_duration_seconds";
+  EXPECT_EQ(out.delta_points[1].stream, L({{"__name__", base}}));
+  EXPECT_EQ(out.delta_points[1].components, 4u);  // le=1, le=+Inf, count, sum
+  EXPECT_NE(out.delta_points[1].layout, 0u);
+  const ConvertedSeries* sum = Find(out, L({{"__name__", "reqs_total"}, {"k", "v"}}));
+  ASSERT_NE(sum, nullptr);
+  ASSERT_EQ(sum->samples.size(), 1u);  // only the stale marker is a sample already
+  EXPECT_EQ(std::bit_cast<uint64_t>(sum->samples[0].v), kStaleBits);
+  ASSERT_EQ(sum->deltas.size(), 1u);
+  EXPECT_EQ(sum->deltas[0].point, 0u);
+  EXPECT_EQ(sum->deltas[0].v, 5);
+  const ConvertedSeries* le1 = Find(out, L({{"__name__", base + "_bucket"}, {"le", "1"}}));
+  const ConvertedSeries* inf = Find(out, L({{"__name__", base + "_bucket"}, {"le", "+Inf"}}));
+  const ConvertedSeries* hsum = Find(out, L({{"__name__", base + "_sum"}}));
+  ASSERT_TRUE(le1 && inf && hsum);
+  EXPECT_TRUE(le1->samples.empty());
+  ASSERT_EQ(le1->deltas.size(), 1u);
+  EXPECT_EQ(le1->deltas[0].component, 0u);
+  EXPECT_EQ(le1->deltas[0].v, 2);
+  EXPECT_EQ(inf->deltas[0].component, 1u);
+  EXPECT_EQ(inf->deltas[0].v, 5);
+  EXPECT_EQ(hsum->deltas[0].component, 3u);
+  EXPECT_EQ(hsum->deltas[0].v, 7);
+  ASSERT_EQ(out.metadata.size(), 2u);
+  EXPECT_EQ(out.metadata[0].metadata.type, "counter");
 }
 
 TEST(PromConvertTest, InvalidMetricNameIsDropped) {

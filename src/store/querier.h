@@ -19,6 +19,7 @@
 #include "pdata/batch.h"
 #include "store/labels.h"
 #include "store/matcher.h"
+#include "store/native_histogram.h"
 
 namespace otter::store {
 
@@ -50,9 +51,18 @@ struct Sample {
   friend bool operator==(const Sample&, const Sample&) = default;
 };
 
+// A native histogram sample (OTLP exponential histograms are stored as these).
+struct HistogramSample {
+  int64_t t_ms = 0;
+  NativeHistogram h;
+  friend bool operator==(const HistogramSample&, const HistogramSample&) = default;
+};
+
 struct SeriesData {
   Labels labels;                // includes __name__
   std::vector<Sample> samples;  // ascending t_ms, unique t_ms
+  // Native histogram samples, ascending t_ms, unique t_ms (a series may have both kinds).
+  std::vector<HistogramSample> histograms;
 };
 
 struct ExemplarData {

@@ -49,6 +49,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
     : options_(std::move(options)),
       logger_(std::move(logger)),
       metrics_sink_(metrics),
+      metrics_(
+          DeltaAccumulator::Options{options_.delta_max_stale.count(), options_.delta_max_streams}),
       logs_(options_.log_mapping) {
   if (!metrics_sink_) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
@@ -148,6 +150,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                               lock_path + " is locked)");
   }
   RETURN_IF_ERROR(store->LoadBlocks());
+  store->LoadDeltaState();
   Wal::Options wo;
   wo.dir = dir + "/wal";
   wo.segment_bytes = store->options_.wal_segment_bytes;
@@ -228,6 +231,7 @@ Status Store::Replay(uint8_t type, std::string_view payload) {
         std::erase_if(converted.series,
                       [&](const ConvertedSeries& s) { return refused.count(s.labels) > 0; });
       }
+      metrics_.Accumulate(converted);
       metrics_.Apply(std::move(converted));
       return Status::Ok();
     }
@@ -372,6 +376,7 @@ Status Store::ApplyToTables(Pending& p) {
               logger_->error("store: a committed traces write did not apply: {}", st.message());
           }
         } else if constexpr (std::is_same_v<T, ConvertedMetrics>) {
+          metrics_.Accumulate(data);  // in commit order, as replay does
           // OTLP points, not Prometheus samples: a histogram point is one item here.
           const size_t kept = p.items - std::min(p.items, data.dropped_points);
           const size_t rejected = std::min(kept, p.series_rejected);
@@ -407,7 +412,7 @@ void Store::ReportCorruption(const char* kind, uint64_t n, const std::string& re
           "Damage found in the store's files: skipped WAL stretches (wal_record), "
           "unreadable WAL segments (wal_segment), undecodable WAL records "
           "(wal_undecodable), blocks set aside (block) or not readable (block_unreadable), a lost "
-          "FLUSHED marker (marker).",
+          "FLUSHED marker (marker), a lost delta accumulator state (delta_state).",
           {{"kind", kind}})
       .Add(n);
   if (n && options_.status) options_.status->ReportDegraded(options_.status_component, reason);
@@ -666,10 +671,22 @@ Status Store::WriteBlocks(uint64_t segment) {
       RETURN_IF_ERROR(
           WriteFileAtomic(*options_.env, BlockPath(kSignalNames[i], segment), images[i]));
   }
+  // The delta accumulator's state as of the cut: Open restores it, then replays what follows.
+  RETURN_IF_ERROR(
+      WriteFileAtomic(*options_.env, DeltaStatePath(segment), metrics_.FrozenDeltaState()));
   // The flush is complete once FLUSHED names it; before that, Open deletes these blocks and
   // replays the WAL instead.
   RETURN_IF_ERROR(
       WriteFileAtomic(*options_.env, options_.directory + "/FLUSHED", FlushedMarker(segment)));
+  uint64_t previous;
+  {
+    std::lock_guard lock(flush_mu_);
+    previous = flushed_upto_;
+  }
+  if (previous && previous != segment) {
+    Status removed = options_.env->RemoveFile(DeltaStatePath(previous));
+    if (!removed.ok()) logger_->warn("store: {}", removed.message());
+  }
   uint64_t bytes = 0;
   for (int i = 0; i < 3; ++i) {
     if (images[i].empty()) {
@@ -1019,6 +1036,39 @@ Status Store::LoadBlocks() {
   flushed_upto_ = flushed;
   wal_removed_upto_ = flushed;
   return Status::Ok();
+}
+
+std::string Store::DeltaStatePath(uint64_t segment) const {
+  return fmt::format("{}/DELTA-{:020}", options_.directory, segment);
+}
+
+void Store::LoadDeltaState() {
+  namespace fs = std::filesystem;
+  const std::string keep = DeltaStatePath(flushed_upto_);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.directory, ec)) {
+    std::string path = e.path().string();
+    if (e.path().filename().string().starts_with("DELTA-") && path != keep) {
+      Status st = options_.env->RemoveFile(path);
+      if (!st.ok()) logger_->warn("store: {}", st.message());
+    }
+  }
+  if (flushed_upto_ == 0) return;  // nothing flushed yet: the WAL holds every delta point
+  auto image = options_.env->ReadFile(keep);
+  if (!image.ok() && !fs::exists(keep, ec)) {
+    // A store written before delta metrics were kept has none, and nothing to restore.
+    logger_->info("store: no delta metric state {}; delta streams start empty", keep);
+    return;
+  }
+  Status st = image.ok() ? metrics_.RestoreDeltaState(*image) : image.status();
+  if (st.ok()) return;
+  // The streams start over: the next point of each is taken as its first (Prometheus sees a
+  // counter reset), which loses no increase but the one of the lost state's last interval.
+  logger_->error("store: delta metric state {} is damaged ({}); delta streams restart", keep,
+                 st.message());
+  ReportCorruption("delta_state", 1,
+                   "the delta metric state " + keep + " could not be read (" +
+                       std::string(st.message()) + "); delta series restart from 0");
 }
 
 void Store::Close() {

@@ -55,6 +55,11 @@ struct StoreOptions {
   // Active metric series; samples of new series beyond it are refused (permanently), existing
   // series keep being written. 0 = no limit. docs/storage.md, "Series limit".
   size_t max_series = 1'000'000;
+  // Delta sums and histograms are accumulated into cumulative series (store/delta_accumulator.h):
+  // a stream without a point for this long (in data time) is forgotten, and new streams beyond
+  // delta_max_streams are dropped (0 = no limit). docs/storage.md, "Delta metrics".
+  std::chrono::milliseconds delta_max_stale{std::chrono::minutes(5)};
+  size_t delta_max_streams = 1'000'000;
   // How OTLP log records become Loki streams and entries (Loki's otlp_config).
   LokiMapping log_mapping;
   bool compact_in_background = true;  // false: only CompactForTesting compacts
@@ -90,8 +95,9 @@ class Store {
   // decoded here (InvalidArgument if they do not decode). Metric series beyond max_series are
   // refused: a write of nothing but such series fails with InvalidArgument (permanent); in a
   // mixed write the others are stored and a partial success names the refused ones (counted and
-  // logged: SeriesLimitRefusal). Points the store cannot represent (delta temporality,
-  // exponential histograms) are likewise answered with a partial success naming the metrics.
+  // logged: SeriesLimitRefusal). Points the store cannot represent (exponential histograms of a
+  // scale below -4, unspecified temporality, delta points the accumulator drops) are likewise
+  // answered with a partial success naming the metrics.
   void Write(pdata::TraceBatch&& batch, Completion done);
   void Write(pdata::MetricBatch&& batch, Completion done);
   void Write(pdata::LogBatch&& batch, Completion done);
@@ -131,6 +137,10 @@ class Store {
         telemetry::SelfMetrics* metrics);
   Status Replay(uint8_t type, std::string_view payload);
   Status LoadBlocks();
+  // Open: restores the delta accumulator from the state file of the last flush (its WAL replay
+  // follows) and removes the other state files.
+  void LoadDeltaState();
+  std::string DeltaStatePath(uint64_t segment) const;
   bool ShouldCut() const;  // writer thread
   void Cut();              // writer thread
   void FlusherLoop();

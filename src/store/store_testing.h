@@ -36,6 +36,17 @@ inline StatusOr<std::unique_ptr<store::Store>> OpenQueryTestStore(const std::str
   return store::Store::Open(o, NullLogger(), nullptr);
 }
 
+// Opens a store in `directory` with retention off (test data is from 2023) and, optionally,
+// without background compaction.
+inline StatusOr<std::unique_ptr<store::Store>> OpenTestStore(const std::string& directory,
+                                                             bool compact_in_background = true) {
+  store::StoreOptions o;
+  o.directory = directory;
+  o.retention = std::chrono::milliseconds(0);
+  o.compact_in_background = compact_in_background;
+  return store::Store::Open(o, NullLogger(), nullptr);
+}
+
 // A trace id of sixteen `b` bytes.
 inline pdata::TraceId TraceIdOf(uint8_t b) {
   pdata::TraceId id;

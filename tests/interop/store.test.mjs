@@ -18,7 +18,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { startOtter, toYaml } from './lib/harness.mjs';
 import { bucketQuantile, counterRate, cumulativeBuckets } from './lib/prom_oracle.mjs';
-import { SERVICE_A, SERVICE_B, runMetrics, runTraceAndLogs } from './lib/store_workload.mjs';
+import {
+  SERVICE_A, SERVICE_B, runDeltaCounter, runExponentialHistogram, runMetrics, runTraceAndLogs,
+} from './lib/store_workload.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -335,6 +337,113 @@ describe('JS SDK -> otter store -> Jaeger / Prometheus / Loki query APIs', () =>
       assert.equal(expected, 6.25); // rank 3.5 of 7 falls in (5, 10] holding 2 values above the 3 below
       const q = await scalar(`histogram_quantile(0.5, sum by (le) (rate(${base}_bucket[1m])))`);
       assert.ok(Math.abs(q - expected) < 1e-9, `histogram_quantile = ${q}, expected ${expected}`);
+    }));
+
+  test('SDK counter with delta temporality -> a cumulative series: the running totals, rate()', { timeout: 30000 },
+    onFailure(async () => {
+      const { points, errors } = await runDeltaCounter({ httpBase: `http://127.0.0.1:${otter.ports[1]}` },
+        { gapMs: 1100 });
+      assert.deepEqual(errors, []);
+      // The interval without measurements gives no point (or a 0): the totals are the same.
+      assert.deepEqual(points.map((p) => p.value).filter((v) => v !== 0), [8, 4, 2]);
+      const tMs = (p) => Number(BigInt(p.endNs) / 1000000n);
+      const evalMs = tMs(points.at(-1)) + 500;
+      let total = 0;
+      const want = points.map((p) => ({ tMs: tMs(p), v: (total += p.value) }));
+      const raw = await promQuery('interop_delta_orders_total[1m]', evalMs);
+      assert.equal(raw.result.length, 1, JSON.stringify(raw));
+      assert.deepEqual(raw.result[0].metric, {
+        __name__: 'interop_delta_orders_total', job: SERVICE_A, route: '/checkout',
+        otel_scope_name: 'shop.frontend.metrics', otel_scope_version: '1.0.0',
+      });
+      const samples = raw.result[0].values.map(([t, v]) => ({ tMs: Math.round(t * 1000), v: Number(v) }));
+      assert.deepEqual(samples, want);
+      assert.deepEqual(samples.at(-1).v, 14);
+      const rate = await promQuery('rate(interop_delta_orders_total[1m])', evalMs);
+      assert.equal(rate.result.length, 1, JSON.stringify(rate));
+      const got = Number(rate.result[0].value[1]);
+      const wantRate = counterRate(samples, evalMs - 60000, evalMs);
+      assert.ok(got > 0 && Math.abs(got - wantRate) <= 1e-9 * wantRate, `rate = ${got}, expected ${wantRate}`);
+    }));
+
+  test('SDK exponential histogram -> a native histogram: histogram field, count, sum, quantile', { timeout: 30000 },
+    onFailure(async () => {
+      const values = [1, 2, 3, 5, 8, 13, 100];
+      const { collections, errors } = await runExponentialHistogram(
+        { httpBase: `http://127.0.0.1:${otter.ports[1]}` }, { values, gapMs: 1100 });
+      assert.deepEqual(errors, []);
+      const tMs = (c) => Number(BigInt(c.endNs) / 1000000n);
+      for (const [i, c] of collections.entries()) {
+        const h = c.value;
+        assert.equal(h.count, values.length * (i + 1));
+        const d = await promQuery('interop_payload_size', tMs(c));
+        assert.equal(d.result.length, 1, JSON.stringify(d));
+        const r = d.result[0];
+        assert.deepEqual(r.metric, { __name__: 'interop_payload_size', job: SERVICE_A, route: '/upload',
+          otel_scope_name: 'shop.frontend.metrics', otel_scope_version: '1.0.0' });
+        assert.equal(r.value, undefined, 'a histogram sample has no "value"');
+        const [t, got] = r.histogram;
+        assert.equal(Math.round(t * 1000), tMs(c));
+        assert.equal(got.count, String(h.count));
+        assert.equal(Number(got.sum), h.sum);
+        // OTLP bucket offset+k, (base^(offset+k), base^(offset+k+1)], is Prometheus bucket
+        // offset+k+1 with the same bounds; empty buckets are left out.
+        const base = 2 ** (2 ** -h.scale);
+        const want = h.positive.bucketCounts.map((n, k) => [h.positive.offset + k, n]).filter(([, n]) => n > 0);
+        assert.equal(got.buckets.length, want.length, JSON.stringify(got));
+        for (const [j, [idx, n]] of want.entries()) {
+          const [rule, lo, hi, count] = got.buckets[j];
+          assert.equal(rule, 0);
+          assert.equal(count, String(n));
+          assert.ok(Math.abs(Number(lo) / base ** idx - 1) < 1e-12, `lower ${lo} vs ${base ** idx}`);
+          assert.ok(Math.abs(Number(hi) / base ** (idx + 1) - 1) < 1e-12, `upper ${hi} vs ${base ** (idx + 1)}`);
+        }
+        const scalar = async (expr) => Number((await promQuery(expr, tMs(c))).result[0].value[1]);
+        assert.equal(await scalar('histogram_count(interop_payload_size)'), h.count);
+        assert.equal(await scalar('histogram_sum(interop_payload_size)'), h.sum);
+        // The median: from the top, the bucket where (1-q)·count is reached, interpolated on a log
+        // scale (Prometheus 3).
+        let rank = 0.5 * h.count;
+        let seen = 0;
+        for (const [idx, n] of [...want].reverse()) {
+          seen += n;
+          if (seen >= rank) {
+            const fraction = (seen - rank) / n;
+            const wantQ = 2 ** (Math.log2(base ** idx) + (Math.log2(base ** (idx + 1)) - Math.log2(base ** idx)) * fraction);
+            const q = await scalar('histogram_quantile(0.5, interop_payload_size)');
+            assert.ok(Math.abs(q / wantQ - 1) < 1e-9, `histogram_quantile = ${q}, expected ${wantQ}`);
+            break;
+          }
+        }
+      }
+    }));
+
+  test('SDK delta exponential histogram -> a cumulative native histogram: the intervals added up', { timeout: 30000 },
+    onFailure(async () => {
+      const values = [0.5, 4, 4, 9, 300];
+      const { collections, errors } = await runExponentialHistogram(
+        { httpBase: `http://127.0.0.1:${otter.ports[1]}` },
+        { values, gapMs: 1100, name: 'interop.payload.delta', delta: true });
+      assert.deepEqual(errors, []);
+      assert.deepEqual(collections.map((c) => c.value.count), [values.length, values.length]);
+      const [c1, c2] = collections;
+      assert.equal(c1.value.scale, c2.value.scale, 'the same values: the same scale');
+      const tMs = Number(BigInt(c2.endNs) / 1000000n);
+      const d = await promQuery('interop_payload_delta', tMs);
+      assert.equal(d.result.length, 1, JSON.stringify(d));
+      const [, got] = d.result[0].histogram;
+      assert.equal(got.count, String(2 * values.length));
+      assert.equal(Number(got.sum), c1.value.sum + c2.value.sum);
+      // Every bucket holds the two intervals' counts.
+      const total = new Map();
+      for (const c of collections) {
+        c.value.positive.bucketCounts.forEach((n, k) => {
+          const idx = c.value.positive.offset + k;
+          if (n > 0) total.set(idx, (total.get(idx) ?? 0) + n);
+        });
+      }
+      assert.deepEqual(got.buckets.map((b) => b[3]), [...total.entries()].sort((a, b) => a[0] - b[0])
+        .map(([, n]) => String(n)));
     }));
 
   // ---- exemplars (hand-built OTLP/JSON: the JS SDK sends none) ----------------------------------------

@@ -15,6 +15,10 @@ Status StoreExporterConfig::Validate() const {
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
   if (compaction_max_mib < 1) return InvalidArgument("compaction_max_mib must be at least 1");
   if (max_series < 0) return InvalidArgument("max_series must not be negative (0 = no limit)");
+  if (delta_max_stale.count() < 0)
+    return InvalidArgument("delta_max_stale must not be negative (0 = never forget a stream)");
+  if (delta_max_streams < 0)
+    return InvalidArgument("delta_max_streams must not be negative (0 = no limit)");
   if (max_disk_mib > 0) {
     auto budget = store::DiskBudgetOf(static_cast<uint64_t>(head_max_mib),
                                       static_cast<uint64_t>(max_pending_mib),
@@ -165,6 +169,13 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
                  "refused permanently (existing series keep being written), counted in "
                  "otter_store_refused_series_total (0 = no limit). A series whose samples "
                  "retention deleted no longer counts")
+          .Field("delta_max_stale", &C::delta_max_stale,
+                 "a delta sum or histogram stream (converted to a cumulative series) with no "
+                 "point for this long, in data time, is forgotten: its next point starts it over "
+                 "(0 = never forget), as deltatocumulative's max_stale")
+          .Field("delta_max_streams", &C::delta_max_streams,
+                 "delta streams accumulated at once; points of new streams beyond it are dropped "
+                 "and counted (0 = no limit), as deltatocumulative's max_streams")
           .Section("query", &C::query, query, "the query API")
           .Section("otlp_config", &C::otlp_config, otlp,
                    "how OTLP log records become Loki streams and entries, as Loki's "

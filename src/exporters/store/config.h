@@ -34,6 +34,9 @@ struct StoreExporterConfig : ComponentConfig {
   int64_t compaction_max_mib = 128;
   // Active metric series (docs/storage.md, "Series limit"); 0 = no limit.
   int64_t max_series = 1'000'000;
+  // Delta sums and histograms become cumulative series (docs/storage.md, "Delta metrics").
+  config::Duration delta_max_stale = std::chrono::minutes(5);
+  int64_t delta_max_streams = 1'000'000;
   StoreQueryConfig query;
   // How OTLP logs become Loki streams (Loki's limits_config.otlp_config).
   store::LokiOtlpConfig otlp_config;

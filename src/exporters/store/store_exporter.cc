@@ -28,6 +28,9 @@ Status StoreExporter::Start() {
   opts.status = ctx_.status;
   opts.status_component = ctx_.id.ToString();
   opts.max_series = static_cast<size_t>(config_.max_series);
+  opts.delta_max_stale =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.delta_max_stale);
+  opts.delta_max_streams = static_cast<size_t>(config_.delta_max_streams);
   ASSIGN_OR_RETURN(opts.log_mapping, store::LokiMapping::Make(config_.otlp_config));
   ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
   if (!config_.query.endpoint.empty()) {

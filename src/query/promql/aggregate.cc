@@ -10,6 +10,7 @@
 #include "query/promql/evaluator.h"
 #include "query/promql/functions.h"
 #include "query/promql/go_compat.h"
+#include "query/promql/histograms.h"
 
 namespace otter::query::promql {
 namespace {
@@ -113,6 +114,16 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
   Value out;
   out.type = ValueType::kVector;
   AggOp op = n.agg_op;
+  // Native histogram elements: sum and avg add them up (a group that mixes them with floats is
+  // left out, as Prometheus does); count and group count them; other operators ignore them.
+  Vector histograms;
+  if (op != AggOp::kCount && op != AggOp::kGroup) {
+    auto floats_end = std::stable_partition(in.vector.begin(), in.vector.end(),
+                                            [](const Element& e) { return e.h == nullptr; });
+    histograms.assign(std::make_move_iterator(floats_end),
+                      std::make_move_iterator(in.vector.end()));
+    in.vector.erase(floats_end, in.vector.end());
+  }
   if (op == AggOp::kCountValues && !IsValidLabelName(label_param))
     return ExecError("invalid label name " + query::GoQuote(label_param));
   int64_t k = 0;
@@ -280,7 +291,35 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
     }
     out.vector.push_back(Element{std::move(g.labels), g.value, t});
   }
+  if ((op == AggOp::kSum || op == AggOp::kAvg) && !histograms.empty())
+    AggregateHistograms(n, op == AggOp::kAvg, histograms, t, &out.vector);
   return out;
+}
+
+void Evaluator::AggregateHistograms(const Node& n, bool average, const Vector& in, int64_t t,
+                                    Vector* out) {
+  std::vector<std::pair<store::Labels, std::vector<const store::NativeHistogram*>>> groups;
+  std::unordered_map<uint64_t, size_t> index;
+  for (const auto& e : in) {
+    store::Labels gl = GroupLabels(e.metric, n);
+    auto [it, inserted] = index.emplace(store::HashLabels(gl), groups.size());
+    if (inserted) groups.emplace_back(std::move(gl), std::vector<const store::NativeHistogram*>{});
+    groups[it->second].second.push_back(e.h.get());
+  }
+  std::unordered_map<uint64_t, size_t> floats;
+  for (size_t i = 0; i < out->size(); ++i) floats.emplace(store::HashLabels((*out)[i].metric), i);
+  std::vector<bool> mixed(out->size(), false);
+  for (auto& [labels, hs] : groups) {
+    auto f = floats.find(store::HashLabels(labels));
+    if (f != floats.end()) {
+      mixed[f->second] = true;
+      continue;
+    }
+    out->emplace_back(std::move(labels), 0, t,
+                      std::make_shared<const store::NativeHistogram>(SumHistograms(hs, average)));
+  }
+  size_t i = 0;
+  std::erase_if(*out, [&](const Element&) { return i < mixed.size() && mixed[i++]; });
 }
 
 }  // namespace otter::query::promql

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "query/promql/go_compat.h"
+#include "query/promql/histograms.h"
 #include "query/promql/parser.h"
 
 namespace otter::query::promql {
@@ -174,7 +175,7 @@ Status Evaluator::PreloadNode(const Node& n, int64_t mint, int64_t maxt) {
       return got.status();
     }
     size_t count = 0;
-    for (const auto& s : *got) count += s.samples.size();
+    for (const auto& s : *got) count += s.samples.size() + s.histograms.size();
     RETURN_IF_ERROR(AddSamples(count));
     auto& series = *got;
     std::sort(
@@ -257,6 +258,10 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   int64_t ref = EffectiveTime(n, t);
   if (n.smoothed) return EvalSmoothedSelector(n, ref, t);
   for (const auto& s : data_[&n]) {
+    if (!s.histograms.empty()) {
+      if (auto e = LatestSample(s, ref, options_.lookback_delta_ms)) out.vector.push_back(*e);
+      continue;
+    }
     auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     if (it == s.samples.begin()) continue;
@@ -303,6 +308,11 @@ StatusOr<Value> Evaluator::EvalMatrixSelector(const Node& n, int64_t t) {
   int64_t from = ref - RangeMs(n) - (extended ? options_.lookback_delta_ms : 0);
   int64_t to = ref + (sel.smoothed ? options_.lookback_delta_ms : 0);
   for (const auto& s : data_[&sel]) {
+    if (!s.histograms.empty()) {
+      Series series = RangeSamples(s, from + 1, to);  // (from, to]
+      if (!series.points.empty()) out.matrix.push_back(std::move(series));
+      continue;
+    }
     auto lo = std::upper_bound(s.samples.begin(), s.samples.end(), from,
                                [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
     auto hi = std::upper_bound(lo, s.samples.end(), to,
@@ -354,7 +364,7 @@ StatusOr<Value> Evaluator::EvalSubquery(const Node& n, int64_t t) {
       uint64_t h = store::HashLabels(e.metric);
       auto [pos, inserted] = index.emplace(h, out.matrix.size());
       if (inserted) out.matrix.push_back(Series{e.metric, {}});
-      out.matrix[pos->second].points.push_back(Point{ts, e.v});
+      out.matrix[pos->second].points.push_back(Point{ts, e.v, e.h});
     }
   }
   return out;
@@ -463,6 +473,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     Vector& vec = swap ? rhs.vector : lhs.vector;
     double s = swap ? lhs.scalar : rhs.scalar;
     for (auto& e : vec) {
+      if (e.h) {
+        auto h = swap ? HistogramArithmetic(op, nullptr, s, e.h.get(), 0)
+                      : HistogramArithmetic(op, e.h.get(), 0, nullptr, s);
+        if (!h || n.return_bool) continue;
+        out.vector.emplace_back(DropMetricName(std::move(e.metric)), 0, t, std::move(h));
+        continue;
+      }
       double l = swap ? s : e.v, r = swap ? e.v : s;
       auto [v, keep] = ApplyOp(op, l, r);
       if (IsComparison(op) && swap) v = e.v;  // the vector's value is kept
@@ -527,6 +544,13 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     auto it = one_by_sig.find(sig);
     if (it == one_by_sig.end()) continue;
     const Element& o = one[it->second];
+    std::shared_ptr<const store::NativeHistogram> hist;
+    if (e.h || o.h) {
+      const Element& l = swapped ? o : e;
+      const Element& r = swapped ? e : o;
+      hist = HistogramArithmetic(op, l.h.get(), l.v, r.h.get(), r.v);
+      if (!hist || n.return_bool) continue;
+    }
     double l = swapped ? o.v : e.v, r = swapped ? e.v : o.v;
     // A comparison keeps the left-hand value (also with group_right), labels of the "many" side.
     auto [v, keep] = ApplyOp(op, l, r);
@@ -544,8 +568,8 @@ StatusOr<Value> Evaluator::EvalBinary(const Node& n, int64_t t) {
     } else if (!inserted_metrics.insert(store::HashLabels(metric)).second) {
       return ExecError("multiple matches for labels: grouping labels must ensure unique matches");
     }
-    if (!keep && !n.return_bool) continue;
-    out.vector.push_back(Element{std::move(metric), v, t});
+    if (!hist && !keep && !n.return_bool) continue;
+    out.vector.push_back(Element{std::move(metric), v, t, std::move(hist)});
   }
   return out;
 }
@@ -617,7 +641,7 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
     for (auto& e : v.vector) {
       auto [it, inserted] = index.emplace(store::HashLabels(e.metric), out.size());
       if (inserted) out.push_back(Series{std::move(e.metric), {}});
-      out[it->second].points.push_back(Point{t, e.v});
+      out[it->second].points.push_back(Point{t, e.v, e.h});
     }
   }
   std::sort(out.begin(), out.end(),

@@ -55,7 +55,10 @@ class Evaluator {
   StatusOr<Value> EvalBinary(const Node& n, int64_t t);
   StatusOr<Value> EvalAggregate(const Node& n, int64_t t);  // aggregate.cc
   StatusOr<Value> EvalCall(const Node& n, int64_t t);       // functions.cc
-  StatusOr<Value> EvalInfo(const Node& n, int64_t t);       // info.cc
+  // sum/avg of native histogram elements, appended to `out` (the float groups of the same
+  // aggregation): a group with floats and histograms is left out.
+  void AggregateHistograms(const Node& n, bool average, const Vector& in, int64_t t, Vector* out);
+  StatusOr<Value> EvalInfo(const Node& n, int64_t t);  // info.cc
   // The matchers info() selects its info series with (target_info unless named).
   static store::Matchers InfoSelector(const Node& n);  // info.cc
   // The info Prometheus gives for rate()/increase() of a name without a counter suffix.

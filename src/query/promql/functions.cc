@@ -16,6 +16,7 @@
 #include "query/go_regex.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/go_compat.h"
+#include "query/promql/histograms.h"
 
 namespace otter::query::promql {
 
@@ -557,6 +558,11 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
       return out;
     }
     for (auto& s : m.matrix) {
+      if (std::any_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; })) {
+        if (auto e = HistogramOverTime(f, std::move(s), range_start, range_end, t))
+          out.vector.push_back(std::move(*e));
+        continue;
+      }
       double v;
       bool ok =
           extended
@@ -612,6 +618,14 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     for (auto& e : out.vector) e.t_ms = t;
     return out;
   }
+  if (IsHistogramStatistic(f)) {
+    out.vector = HistogramStatistic(f, args[0].vector, t);
+    return out;
+  }
+  if (f == "histogram_fraction") {
+    out.vector = HistogramFraction(args[0].scalar, args[1].scalar, args[2].vector, t);
+    return out;
+  }
   if (f == "histogram_quantile") {
     double q = args[0].scalar;
     struct Hist {
@@ -621,6 +635,10 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     std::vector<Hist> hists;
     std::unordered_map<uint64_t, size_t> index;
     for (auto& e : args[1].vector) {
+      if (e.h) {  // a native histogram
+        out.vector.emplace_back(DropMetricName(std::move(e.metric)), e.h->Quantile(q), t);
+        continue;
+      }
       std::string le(store::GetLabel(e.metric, "le"));
       char* end = nullptr;
       double bound = std::strtod(le.c_str(), &end);
@@ -695,6 +713,7 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   bool from_selector =
       !n.children.empty() && StripParens(*n.children[0]).kind == NodeKind::kVectorSelector;
   for (auto& e : in) {
+    if (e.h && f != "timestamp") continue;  // math on a native histogram: left out (Prometheus)
     double v = e.v;
     if (f == "timestamp") {
       v = static_cast<double>(from_selector ? e.t_ms : t) / 1000;

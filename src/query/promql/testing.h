@@ -25,7 +25,7 @@ inline store::Labels L(std::vector<std::pair<std::string, std::string>> pairs) {
 class FakeMetricQuerier : public store::MetricQuerier {
  public:
   void Add(store::Labels labels, std::vector<store::Sample> samples) {
-    series_.push_back(store::SeriesData{std::move(labels), std::move(samples)});
+    series_.push_back(store::SeriesData{std::move(labels), std::move(samples), {}});
   }
   // A sample every `step_ms` from `start_ms` with values start_value + i*increment.
   void AddLinear(store::Labels labels, int64_t start_ms, int64_t step_ms, int count,
@@ -49,7 +49,7 @@ class FakeMetricQuerier : public store::MetricQuerier {
     size_t total = 0;
     for (const auto& s : series_) {
       if (!store::MatchesAll(matchers, s.labels)) continue;
-      store::SeriesData d{s.labels, {}};
+      store::SeriesData d{s.labels, {}, {}};
       for (const auto& smp : s.samples)
         if (smp.t_ms >= mint_ms && smp.t_ms <= maxt_ms) d.samples.push_back(smp);
       if (d.samples.empty()) continue;

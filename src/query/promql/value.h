@@ -3,27 +3,41 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "query/promql/ast.h"
 #include "store/labels.h"
+#include "store/native_histogram.h"
 
 namespace otter::query::promql {
 
 // One element of an instant vector. `t_ms` is the sample's own timestamp for the output of a
 // vector selector (timestamp() reads it) and the evaluation time otherwise.
+// `h` is set for a native histogram sample (then `v` is unused).
 struct Element {
+  Element() = default;
+  Element(store::Labels metric, double v, int64_t t_ms,
+          std::shared_ptr<const store::NativeHistogram> h = nullptr)
+      : metric(std::move(metric)), v(v), t_ms(t_ms), h(std::move(h)) {}
   store::Labels metric;
   double v = 0;
   int64_t t_ms = 0;
+  std::shared_ptr<const store::NativeHistogram> h;
 };
 using Vector = std::vector<Element>;
 
 struct Point {
+  Point() = default;
+  Point(int64_t t_ms, double v, std::shared_ptr<const store::NativeHistogram> h = nullptr)
+      : t_ms(t_ms), v(v), h(std::move(h)) {}
   int64_t t_ms = 0;
   double v = 0;
-  friend bool operator==(const Point&, const Point&) = default;
+  std::shared_ptr<const store::NativeHistogram> h;  // a native histogram sample
+  friend bool operator==(const Point& a, const Point& b) {
+    return a.t_ms == b.t_ms && ((!a.h && !b.h && a.v == b.v) || (a.h && b.h && *a.h == *b.h));
+  }
 };
 
 struct Series {

@@ -9,7 +9,7 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { createOtlpExporters } from './sdk_workload.mjs';
@@ -155,6 +155,73 @@ export async function runMetrics({ httpBase }, { histValues, histBounds, gapMs }
     });
     const r = await exportOnce(exporters.metrics, resourceMetrics);
     const e = describeResult(`metrics export ${i + 1} (http/protobuf)`, r);
+    if (e) errors.push(e);
+  }
+  await Promise.allSettled([provider.shutdown(), exporters.metrics.shutdown()]);
+  return { collections, errors };
+}
+
+// A counter `interop.delta.orders` exported with delta temporality (http/protobuf) at
+// collections ~gapMs apart: +5 +3, then nothing (the SDK sends no point for it), then +4, then
+// +1 +1. Returns the exported points (end ns, delta value) in order.
+export async function runDeltaCounter({ httpBase }, { gapMs }) {
+  const exporters = createOtlpExporters({ protocol: 'http/protobuf', httpBase });
+  const reader = new ManualReader({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': SERVICE_A }),
+    readers: [reader],
+  });
+  const counter = provider.getMeter('shop.frontend.metrics', '1.0.0').createCounter('interop.delta.orders');
+  const points = [];
+  const errors = [];
+  const increments = [[5, 3], [], [4], [1, 1]];
+  for (let i = 0; i < increments.length; i++) {
+    if (i > 0) await delay(gapMs);
+    for (const n of increments[i]) counter.add(n, { route: '/checkout' });
+    const { resourceMetrics, errors: collectErrors } = await reader.collect();
+    if (collectErrors.length) errors.push(`collect: ${collectErrors.join('; ')}`);
+    const metric = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics)
+      .find((m) => m.descriptor.name === 'interop.delta.orders');
+    const p = metric?.dataPoints[0];
+    if (!p) continue;
+    if (metric.aggregationTemporality !== AggregationTemporality.DELTA) errors.push('not delta');
+    points.push({ startNs: hrToNs(p.startTime), endNs: hrToNs(p.endTime), value: p.value });
+    const r = await exportOnce(exporters.metrics, resourceMetrics);
+    const e = describeResult(`delta metrics export ${i + 1} (http/protobuf)`, r);
+    if (e) errors.push(e);
+  }
+  await Promise.allSettled([provider.shutdown(), exporters.metrics.shutdown()]);
+  return { points, errors };
+}
+
+// A histogram `name` aggregated as an exponential histogram (a view), cumulative or delta,
+// exported (http/protobuf) at two collections ~gapMs apart, `values` recorded in each. Returns
+// per collection the point's end ns and its exponential histogram as the SDK exported it.
+export async function runExponentialHistogram({ httpBase }, { values, gapMs, name = 'interop.payload.size', delta = false }) {
+  const exporters = createOtlpExporters({ protocol: 'http/protobuf', httpBase });
+  const reader = new ManualReader({
+    aggregationTemporalitySelector: (t) => (delta ? AggregationTemporality.DELTA
+      : exporters.metrics.selectAggregationTemporality(t)),
+  });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': SERVICE_A }),
+    readers: [reader],
+    views: [{ instrumentName: name,
+      aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } } }],
+  });
+  const size = provider.getMeter('shop.frontend.metrics', '1.0.0').createHistogram(name);
+  const collections = [];
+  const errors = [];
+  for (let i = 0; i < 2; i++) {
+    if (i > 0) await delay(gapMs);
+    for (const v of values) size.record(v, { route: '/upload' });
+    const { resourceMetrics, errors: collectErrors } = await reader.collect();
+    if (collectErrors.length) errors.push(`collect: ${collectErrors.join('; ')}`);
+    const p = resourceMetrics.scopeMetrics.flatMap((sm) => sm.metrics)
+      .find((m) => m.descriptor.name === name).dataPoints[0];
+    collections.push({ endNs: hrToNs(p.endTime), value: p.value });
+    const r = await exportOnce(exporters.metrics, resourceMetrics);
+    const e = describeResult(`exponential histogram export ${i + 1} (http/protobuf)`, r);
     if (e) errors.push(e);
   }
   await Promise.allSettled([provider.shutdown(), exporters.metrics.shutdown()]);
