@@ -1,8 +1,9 @@
 // PrometheusApi: the Prometheus HTTP query API (/api/v1/query, query_range, series, labels,
 // label/<name>/values, metadata, query_exemplars, rules, alerts, status/buildinfo; a route table
 // in prometheus_api.cc) over a store::MetricQuerier, with Prometheus's JSON shapes, error types
-// and status codes, so Grafana can use otter as a Prometheus data source. Called by the query server's HTTP handler; Handle() is thread-safe
-// (no mutable state; the querier must allow concurrent calls).
+// and status codes, so Grafana can use otter as a Prometheus data source. Called by the query
+// server's HTTP handler; Handle() is thread-safe (no mutable state; the querier must allow
+// concurrent calls).
 #pragma once
 
 #include <chrono>
