@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench asan-test format format-check unit-test interop-test clean fuzz \
+.PHONY: run test build deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
         crash-test tsan-test
 
 deps:
@@ -62,6 +62,10 @@ tsan-test: deps $(TSAN_BUILD)/build.ninja
 
 bench: build
 	./$(BUILD)/otter_bench --benchmark_min_time=0.5
+
+# PromQL against Prometheus 2.42 on the same data, LogQL over 10 M records (bench/query_compare).
+bench-queries: build
+	bench/query_compare/run.sh $(BUILD)
 
 format:
 	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format -i

@@ -64,21 +64,7 @@ std::string LabelsToString(const Labels& labels) {
 }
 
 uint64_t HashLabels(const Labels& labels) {
-  // FNV-1a over name 0xff value 0xff ... (separators keep {a="bc"} and {ab="c"} apart).
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  for (const auto& l : labels) {
-    mix(l.name);
-    mix(l.value);
-  }
-  return h;
+  return HashLabelsWhere(labels, [](const Label&) { return true; });
 }
 
 }  // namespace otter::store

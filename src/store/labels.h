@@ -31,5 +31,25 @@ void SetLabel(Labels& labels, std::string_view name, std::string_view value);
 std::string LabelsToString(const Labels& labels);
 // A stable 64-bit hash of the whole set (for grouping and maps).
 uint64_t HashLabels(const Labels& labels);
+// HashLabels of the labels `keep` accepts, without copying them out.
+template <typename Keep>
+uint64_t HashLabelsWhere(const Labels& labels, Keep keep) {
+  // FNV-1a over name 0xff value 0xff ... (separators keep {a="bc"} and {ab="c"} apart).
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  for (const auto& l : labels) {
+    if (!keep(l)) continue;
+    mix(l.name);
+    mix(l.value);
+  }
+  return h;
+}
 
 }  // namespace otter::store

@@ -526,31 +526,67 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       pending.push_back(std::move(p));
     }
   }
-  std::vector<SeriesData> out;
-  out.reserve(pending.size());
+  // Read the chunks frame by frame, not series by series: a merged block holds each series'
+  // chunks in as many places as it had inputs, so reading in series order decompressed the same
+  // frames over and over (the reader caches only a few).
+  struct ChunkRead {
+    size_t series, chunk;
+    BlockReader* reader;
+    RecordLocation loc;
+    bool histogram;
+  };
+  struct Part {
+    std::vector<Sample> samples;
+    std::vector<HistogramSample> histograms;
+  };
+  std::vector<ChunkRead> reads;
+  std::vector<std::vector<Part>> parts(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    parts[i].resize(pending[i].chunks.size());
+    for (size_t j = 0; j < pending[i].chunks.size(); ++j) {
+      const auto& [reader, loc, histogram] = pending[i].chunks[j];
+      reads.push_back({i, j, reader.get(), loc, histogram});
+    }
+  }
+  std::sort(reads.begin(), reads.end(), [](const ChunkRead& a, const ChunkRead& b) {
+    auto key = [](const ChunkRead& r) {
+      return std::tuple(reinterpret_cast<uintptr_t>(r.reader), r.loc.frame, r.loc.offset);
+    };
+    return key(a) < key(b);
+  });
   std::vector<Sample> decoded;
   std::vector<HistogramSample> decoded_histograms;
-  for (auto& p : pending) {
+  for (const ChunkRead& r : reads) {
+    ASSIGN_OR_RETURN(std::string record, r.reader->Read(r.loc));
+    Part& part = parts[r.series][r.chunk];
+    bool ok;
+    if (r.histogram) {
+      decoded_histograms.clear();
+      ok = DecodeHistogramSamples(record, &decoded_histograms);
+      if (ok) AppendInRange(decoded_histograms, mint_ms, maxt_ms, &part.histograms);
+    } else {
+      decoded.clear();
+      ok = DecodeSamples(record, &decoded);
+      if (ok) AppendInRange(decoded, mint_ms, maxt_ms, &part.samples);
+    }
+    if (!ok) return r.reader->Checked(DataLoss(r.reader->path() + ": corrupt samples"));
+    total += part.samples.size() + part.histograms.size();
+    if (max_samples && total > max_samples) return too_many();
+  }
+  std::vector<SeriesData> out;
+  out.reserve(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    Pending& p = pending[i];
     if (!p.chunks.empty()) {
       // Block samples first (older), then the head's: SortUnique keeps the later write of a time.
       std::vector<Sample> merged;
       std::vector<HistogramSample> merged_histograms;
-      for (const auto& [reader, loc, histogram] : p.chunks) {
-        ASSIGN_OR_RETURN(std::string record, reader->Read(loc));
-        bool ok;
-        if (histogram) {
-          decoded_histograms.clear();
-          ok = DecodeHistogramSamples(record, &decoded_histograms);
-          if (ok) AppendInRange(decoded_histograms, mint_ms, maxt_ms, &merged_histograms);
-        } else {
-          decoded.clear();
-          ok = DecodeSamples(record, &decoded);
-          if (ok) AppendInRange(decoded, mint_ms, maxt_ms, &merged);
-        }
-        if (!ok) return reader->Checked(DataLoss(reader->path() + ": corrupt samples"));
+      for (Part& part : parts[i]) {
+        merged.insert(merged.end(), part.samples.begin(), part.samples.end());
+        for (auto& h : part.histograms) merged_histograms.push_back(std::move(h));
+        std::vector<Sample>().swap(part.samples);  // release as we go
+        std::vector<HistogramSample>().swap(part.histograms);
       }
-      total += merged.size() + merged_histograms.size();
-      if (max_samples && total > max_samples) return too_many();
       merged.insert(merged.end(), p.data.samples.begin(), p.data.samples.end());
       SortUnique(&merged);
       p.data.samples = std::move(merged);

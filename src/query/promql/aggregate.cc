@@ -19,12 +19,15 @@ bool Listed(const std::vector<std::string>& names, std::string_view n) {
   return std::find(names.begin(), names.end(), n) != names.end();
 }
 
+bool InGroup(const store::Label& lb, const Node& n) {
+  bool listed = Listed(n.grouping, lb.name);
+  return n.without ? (!listed && lb.name != "__name__") : listed;
+}
+
 store::Labels GroupLabels(const store::Labels& l, const Node& n) {
   store::Labels out;
-  for (const auto& lb : l) {
-    bool listed = Listed(n.grouping, lb.name);
-    if (n.without ? (!listed && lb.name != "__name__") : listed) out.push_back(lb);
-  }
+  for (const auto& lb : l)
+    if (InGroup(lb, n)) out.push_back(lb);
   return out;
 }
 
@@ -152,20 +155,24 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
   std::vector<Group> groups;
   std::unordered_map<uint64_t, size_t> index;
   for (auto& e : in.vector) {
+    // Other than count_values, a group's labels are built only for its first element.
     store::Labels gl;
+    uint64_t hash;
     if (op == AggOp::kCountValues) {
       // The value becomes a label first, so that by/without see it.
       store::Labels with_value = e.metric;
       store::SetLabel(with_value, label_param, FormatPromFloat(e.v));
       gl = GroupLabels(with_value, n);
       if (!n.without) store::SetLabel(gl, label_param, FormatPromFloat(e.v));
+      hash = store::HashLabels(gl);
     } else {
-      gl = GroupLabels(e.metric, n);
+      hash =
+          store::HashLabelsWhere(e.metric, [&n](const store::Label& lb) { return InGroup(lb, n); });
     }
-    auto [it, inserted] = index.emplace(store::HashLabels(gl), groups.size());
+    auto [it, inserted] = index.emplace(hash, groups.size());
     if (inserted) {
       Group g;
-      g.labels = std::move(gl);
+      g.labels = op == AggOp::kCountValues ? std::move(gl) : GroupLabels(e.metric, n);
       g.value = e.v;
       g.mean = e.v;
       g.count = 1;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "query/json_writer.h"
@@ -376,6 +377,62 @@ TEST_F(EngineTest, RangeQueryScalarAndSeries) {
   EXPECT_EQ(ShowMatrix(engine_.Range("m[1m]", 0, 60000, 30000, Far())),
             "ERROR invalid expression type \"range vector\" for range query, must be Scalar or "
             "instant Vector");
+}
+
+// A range query computes a range function over a selector for all steps at once (series by
+// series); every step must equal the instant query at that time, whatever the windows, gaps,
+// offsets, stale markers and subqueries.
+TEST_F(EngineTest, RangeFunctionsOverSelectorMatchInstantQueries) {
+  double stale;
+  uint64_t bits = 0x7ff0000000000002ull;
+  std::memcpy(&stale, &bits, sizeof stale);
+  db_.Add(L({{"__name__", "c"}, {"i", "1"}}),
+          {{0, 1}, {15000, 4}, {30000, 9}, {45000, 2}, {200000, 7}, {215000, 8}, {400000, 30}});
+  db_.Add(L({{"__name__", "c"}, {"i", "2"}}),
+          {{10000, 5}, {70000, 6}, {130000, stale}, {190000, 7}, {250000, 100}});
+  db_.Add(L({{"__name__", "c"}, {"i", "3"}}), {{300000, 1}, {315000, 2}});
+  // Windows are left-open (Prometheus 3): at 60 s the sample at 0 is out. At 180 s the window
+  // holds only the stale marker: no point.
+  EXPECT_EQ(ShowMatrix(engine_.Range("count_over_time(c[1m])", 0, 300000, 60000, Far())),
+            "{i=\"1\"} => 1@0 3@60000 2@240000\n"
+            "{i=\"2\"} => 1@60000 1@120000 1@240000 1@300000\n"
+            "{i=\"3\"} => 1@300000\n");
+  for (std::string q : {"rate(c[1m])", "increase(c[2m])", "last_over_time(c[1m])",
+                        "sum by (i) (count_over_time(c[45s] offset 30s))", "resets(c[5m])",
+                        "max_over_time(rate(c[1m])[3m:30s])", "deriv(c[90s] @ 220)"}) {
+    for (int64_t step : {15000, 60000, 110000}) {
+      auto m = engine_.Range(q, 0, 420000, step, Far());
+      ASSERT_TRUE(m.ok()) << q << ": " << m.status().ToString();
+      std::string from_instants;
+      for (int64_t t = 0; t <= 420000; t += step) {
+        auto v = engine_.Instant(q, t, Far());
+        ASSERT_TRUE(v.ok()) << q;
+        for (const auto& e : v->vector)
+          from_instants += store::LabelsToString(e.metric) + " " + FormatPromFloat(e.v) + "@" +
+                           std::to_string(t) + "\n";
+      }
+      std::string from_range;
+      for (int64_t t = 0; t <= 420000; t += step)
+        for (const auto& ser : *m)
+          for (const auto& p : ser.points)
+            if (p.t_ms == t)
+              from_range += store::LabelsToString(ser.metric) + " " + FormatPromFloat(p.v) + "@" +
+                            std::to_string(t) + "\n";
+      EXPECT_EQ(from_range, from_instants) << q << " step " << step;
+      EXPECT_FALSE(from_range.empty()) << q << " step " << step;
+    }
+  }
+}
+
+TEST_F(EngineTest, RangeFunctionOverSelectorRefusesDuplicateLabelSets) {
+  db_.Add(L({{"__name__", "a"}, {"i", "1"}}), {{0, 1}, {30000, 2}});
+  db_.Add(L({{"__name__", "b"}, {"i", "1"}}), {{0, 1}, {30000, 2}});
+  EXPECT_EQ(ShowMatrix(engine_.Range("rate({i=\"1\"}[1m])", 0, 60000, 30000, Far())),
+            "ERROR vector cannot contain metrics with the same labelset");
+  // Apart in time, they do not collide.
+  EXPECT_EQ(ShowMatrix(engine_.Range("last_over_time({i=\"1\"}[1m])", 0, 60000, 30000, Far())),
+            "{__name__=\"a\", i=\"1\"} => 1@0 2@30000 2@60000\n"
+            "{__name__=\"b\", i=\"1\"} => 1@0 2@30000 2@60000\n");
 }
 
 TEST(EngineLimits, MaxSamples) {
