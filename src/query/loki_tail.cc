@@ -87,24 +87,29 @@ struct LokiTail::Session {
     return true;
   }
 
-  void Drop(int64_t ts_ns, const store::Labels& labels) {  // holding mu
-    if (dropped.size() < kMaxDroppedPerMessage) dropped.push_back({ts_ns, labels});
-  }
-
   const TailRequest request;
   const logql::Pipeline pipeline;
   const std::shared_ptr<net::WebSocket> socket;
-  std::unique_ptr<store::LogWatch> watch;
   std::chrono::steady_clock::time_point opened = std::chrono::steady_clock::now();
 
-  // Filled by the store's writer thread (the watch), emptied by the pump.
+  // What the store's writer thread hands over (through the watch), taken by the pump. The watch
+  // holds only the inbox, never the session: the last reference to a session (whose destructor
+  // ends the watch, waiting for the writer's call in progress) is never dropped inside such a call.
   struct Incoming {
     store::Labels stream;
     store::LogEntry entry;
   };
-  std::mutex mu;
-  std::vector<Incoming> incoming;  // GUARDED_BY(mu)
-  std::vector<Dropped> dropped;    // GUARDED_BY(mu), for the next message
+  struct Inbox {
+    std::mutex mu;
+    std::vector<Incoming> incoming;                          // GUARDED_BY(mu)
+    std::vector<Dropped> dropped;                            // GUARDED_BY(mu), for the next message
+    void Drop(int64_t ts_ns, const store::Labels& labels) {  // holding mu
+      if (dropped.size() < kMaxDroppedPerMessage) dropped.push_back({ts_ns, labels});
+    }
+  };
+  const std::shared_ptr<Inbox> inbox = std::make_shared<Inbox>();
+  // Set by Open before the pump sees the session; reset by the pump (or Stop) when it ends.
+  std::unique_ptr<store::LogWatch> watch;
 
   // The pump's own.
   bool history_sent = false;
@@ -133,32 +138,32 @@ size_t LokiTail::active() const {
 
 Status LokiTail::Open(TailRequest request, std::shared_ptr<net::WebSocket> socket) {
   auto session = std::make_shared<Session>(std::move(request), socket);
+  auto full = [this] {
+    return InvalidArgument(
+        fmt::format("max concurrent tail requests limit exceeded, count > limit ({} > {})",
+                    sessions_.size() + 1, options_.max_tails));
+  };
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("the query server is shutting down");
-    if (sessions_.size() >= options_.max_tails)
-      return InvalidArgument(
-          fmt::format("max concurrent tail requests limit exceeded, count > limit ({} > {})",
-                      sessions_.size() + 1, options_.max_tails));
+    if (sessions_.size() >= options_.max_tails) return full();
+  }
+  const size_t cap = options_.max_buffered;
+  session->watch = querier_.Watch(
+      session->request.expr->selector.matchers,
+      [inbox = session->inbox, cap](const store::Labels& stream, store::LogEntry&& e) {
+        std::lock_guard lock(inbox->mu);
+        if (inbox->incoming.size() >= cap)
+          inbox->Drop(e.ts_ns, stream);
+        else
+          inbox->incoming.push_back({stream, std::move(e)});
+      });
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Unavailable("the query server is shutting down");
+    if (sessions_.size() >= options_.max_tails) return full();
     sessions_.push_back(session);
     if (!pump_.joinable()) pump_ = std::thread([this] { Pump(); });
-  }
-  // The watch holds the session weakly: a session that ended is not kept alive by the store.
-  std::weak_ptr<Session> weak = session;
-  const size_t cap = options_.max_buffered;
-  auto watch = querier_.Watch(session->request.expr->selector.matchers,
-                              [weak, cap](const store::Labels& stream, store::LogEntry&& e) {
-                                auto s = weak.lock();
-                                if (!s) return;
-                                std::lock_guard lock(s->mu);
-                                if (s->incoming.size() >= cap)
-                                  s->Drop(e.ts_ns, stream);
-                                else
-                                  s->incoming.push_back({stream, std::move(e)});
-                              });
-  {
-    std::lock_guard lock(session->mu);
-    session->watch = std::move(watch);
   }
   socket->OnClose([this] { cv_.notify_all(); });
   cv_.notify_all();
@@ -177,7 +182,6 @@ void LokiTail::Stop() {
   if (pump_.joinable()) pump_.join();
   for (auto& s : sessions) {
     s->socket->Close(kGoingAway, "server shutting down");
-    std::lock_guard lock(s->mu);
     s->watch.reset();
   }
 }
@@ -191,10 +195,7 @@ void LokiTail::Pump() {
     std::vector<Session*> over;
     for (auto& s : sessions)
       if (!Serve(*s, now)) over.push_back(s.get());
-    for (Session* s : over) {
-      std::lock_guard session_lock(s->mu);
-      s->watch.reset();
-    }
+    for (Session* s : over) s->watch.reset();
     lock.lock();
     std::erase_if(sessions_, [&](const std::shared_ptr<Session>& s) {
       return std::find(over.begin(), over.end(), s.get()) != over.end();
@@ -230,8 +231,8 @@ Status LokiTail::SendHistory(Session& s) {
     std::vector<Ready> part(std::make_move_iterator(newest_first.begin() + i),
                             std::make_move_iterator(newest_first.begin() + i + n));
     if (!s.socket->SendText(MessageJson(part, {}, s.request.categorize_labels))) {
-      std::lock_guard lock(s.mu);
-      for (const Ready& r : part) s.Drop(r.entry.ts_ns, r.labels);
+      std::lock_guard lock(s.inbox->mu);
+      for (const Ready& r : part) s.inbox->Drop(r.entry.ts_ns, r.labels);
     }
   }
   return Status::Ok();
@@ -253,8 +254,8 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
   std::vector<Session::Incoming> incoming;
   std::vector<Dropped> dropped;
   {
-    std::lock_guard lock(s.mu);
-    incoming.swap(s.incoming);
+    std::lock_guard lock(s.inbox->mu);
+    incoming.swap(s.inbox->incoming);
   }
   if (!s.history.empty() && now >= s.history_until) s.history.clear();
   for (auto& in : incoming) {
@@ -263,8 +264,8 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
     Ready r;
     if (!s.Process(in.stream, in.entry, &r)) continue;
     if (s.heap.size() >= options_.max_buffered) {
-      std::lock_guard lock(s.mu);
-      s.Drop(r.entry.ts_ns, r.labels);
+      std::lock_guard lock(s.inbox->mu);
+      s.inbox->Drop(r.entry.ts_ns, r.labels);
       continue;
     }
     r.seq = s.seq++;
@@ -283,13 +284,13 @@ bool LokiTail::Serve(Session& s, std::chrono::steady_clock::time_point now) {
     }
     if (batch.empty()) break;  // dropped entries wait for the next message with entries
     {
-      std::lock_guard lock(s.mu);
-      dropped.swap(s.dropped);
+      std::lock_guard lock(s.inbox->mu);
+      dropped.swap(s.inbox->dropped);
     }
     if (!s.socket->SendText(MessageJson(batch, dropped, s.request.categorize_labels))) {
-      std::lock_guard lock(s.mu);
-      for (Dropped& d : dropped) s.Drop(d.ts_ns, std::move(d.labels));
-      for (const Ready& r : batch) s.Drop(r.entry.ts_ns, r.labels);
+      std::lock_guard lock(s.inbox->mu);
+      for (Dropped& d : dropped) s.inbox->Drop(d.ts_ns, std::move(d.labels));
+      for (const Ready& r : batch) s.inbox->Drop(r.entry.ts_ns, r.labels);
       break;
     }
     dropped.clear();
