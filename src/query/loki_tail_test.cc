@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "net/websocket_test_client.h"
 #include "query/logql/parser.h"
@@ -208,6 +210,7 @@ class LokiTailE2eTest : public ::testing::Test {
     QueryServerOptions q;
     q.endpoint = "127.0.0.1:0";
     q.logger = otter::testing::NullLogger();
+    q.max_tails = 64;  // tails that ended may not have been cleared yet when the next opens
     server_ = std::make_unique<QueryServer>(q, store_->traces(), store_->metrics(), store_->logs());
     ASSERT_TRUE(server_->Start().ok());
   }
@@ -254,6 +257,33 @@ TEST_F(LokiTailE2eTest, HistoryAndNewEntriesOverAWebSocket) {
                            R"("service_name":"checkout"},"values":[[")" +
                                std::to_string(t + 3) + R"(","order 4 paid"]]}]})");
   client.SendClose(1000);
+}
+
+// Tails that end while the store is handing them entries: no deadlock between the store's writer
+// (calling the watches) and the pump (ending them), and the server still tails afterwards.
+TEST_F(LokiTailE2eTest, TailsEndingWhileEntriesArriveDoNotStallTheStore) {
+  const int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count() -
+                    60 * kSec;
+  const std::string kQuery = "/loki/api/v1/tail?query=%7Bservice_name%3D%22checkout%22%7D&limit=1";
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; !done && i < 100000; ++i) Write(t + i, "line " + std::to_string(i));
+  });
+  int tailed = 0;
+  for (int round = 0; round < 20; ++round) {
+    net::testing::WebSocketTestClient client;
+    if (client.Connect(server_->port(), kQuery) != "" || !client.Next()) break;
+    ++tailed;             // history or live entries: the tail works
+    client.Disconnect();  // ends while entries keep arriving
+  }
+  done = true;
+  writer.join();
+  EXPECT_EQ(tailed, 20);
+  net::testing::WebSocketTestClient last;
+  ASSERT_EQ(last.Connect(server_->port(), kQuery), "");
+  EXPECT_TRUE(last.Next());
 }
 
 TEST_F(LokiTailE2eTest, BadRequestsAreRefusedBeforeTheUpgrade) {
