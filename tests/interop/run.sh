@@ -49,4 +49,4 @@ export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-websocket"
 exec node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./summary_reporter.mjs --test-reporter-destination=stdout \
-  "$@" interop.test.mjs store.test.mjs
+  "$@" *.test.mjs
