@@ -7,6 +7,7 @@ namespace otter {
 // Receivers
 void RegisterOtlpReceiver(Registry&);
 // Processors
+void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 // Exporters
@@ -23,6 +24,7 @@ void RegisterBuiltins(Registry& r) {
   // Receivers
   RegisterOtlpReceiver(r);
   // Processors
+  RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   // Exporters

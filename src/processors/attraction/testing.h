@@ -1,0 +1,81 @@
+// Test helpers shared by the attribute processors' unit tests (attributes, resource,
+// resourcedetection, redaction): parse a processor's YAML through the registry and create it in
+// front of a consumer that keeps what it receives. Tests only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "component/registry.h"
+#include "config/loader.h"
+
+namespace otter::attraction::testing {
+
+template <class B>
+class CaptureConsumer final : public Consumer<B> {
+ public:
+  void Consume(B&& batch, Completion done) override {
+    batches.push_back(std::move(batch));
+    done(Status::Ok());
+  }
+  std::vector<B> batches;
+};
+
+struct ParsedConfig {
+  std::unique_ptr<ComponentConfig> config;
+  std::vector<std::string> errors;  // "test.yaml:line: message"
+};
+
+inline ParsedConfig ParseProcessorConfig(const std::string& type, const std::string& yaml) {
+  ParsedConfig out;
+  auto node = config::ParseYaml(yaml, "test.yaml");
+  if (!node.ok()) {
+    out.errors.push_back(std::string(node.status().message()));
+    return out;
+  }
+  Registry r;
+  RegisterBuiltins(r);
+  const Factory* f = r.Find(ComponentKind::kProcessor, type);
+  if (!f) {
+    out.errors.push_back("no processor " + type);
+    return out;
+  }
+  config::Diagnostics d;
+  out.config = f->parse_config(*node, d);
+  out.errors = d.errors();
+  return out;
+}
+
+// Creates processor `type` for batches of type B in front of `next`.
+template <class B>
+StatusOr<std::unique_ptr<Processor>> CreateProcessor(const std::string& type,
+                                                     const ComponentConfig& cfg,
+                                                     Consumer<B>* next) {
+  Registry r;
+  RegisterBuiltins(r);
+  const Factory* f = r.Find(ComponentKind::kProcessor, type);
+  ComponentContext ctx;
+  ctx.id = ComponentId{type, ""};
+  ctx.kind = ComponentKind::kProcessor;
+  Consumers c;
+  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+    c.traces = next;
+  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
+    c.metrics = next;
+  else
+    c.logs = next;
+  return f->create_processor(ctx, cfg, SignalOf<B>(), c);
+}
+
+// Sends `batch` through `p` (which must have been created for B) and waits for nothing: the
+// processors under test answer synchronously.
+template <class B>
+Status Send(Processor& p, B&& batch) {
+  Status result = Internal("not answered");
+  p.consumers().get<B>()->Consume(std::move(batch),
+                                  Completion([&](Status s) { result = std::move(s); }));
+  return result;
+}
+
+}  // namespace otter::attraction::testing
