@@ -10,6 +10,7 @@ void RegisterOtlpReceiver(Registry&);
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterResourceProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
@@ -27,6 +28,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterResourceProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);

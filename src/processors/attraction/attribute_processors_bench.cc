@@ -68,5 +68,13 @@ actions:
 }
 BENCHMARK(BM_AttributesMixed);
 
+void BM_ResourceSeedUpsert(benchmark::State& state) {
+  RunProcessor(state, "resource", R"(
+attributes:
+  - {key: deployment.environment, action: upsert, value: production}
+)");
+}
+BENCHMARK(BM_ResourceSeedUpsert);
+
 }  // namespace
 }  // namespace otter
