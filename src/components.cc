@@ -11,6 +11,7 @@ void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterResourceProcessor(Registry&);
+void RegisterResourceDetectionProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
@@ -29,6 +30,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterResourceProcessor(r);
+  RegisterResourceDetectionProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);

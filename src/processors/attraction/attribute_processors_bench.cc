@@ -76,5 +76,15 @@ attributes:
 }
 BENCHMARK(BM_ResourceSeedUpsert);
 
+// Detection itself runs once at Start; this is the per-batch merge of host.name and os.type.
+void BM_ResourceDetectionSystem(benchmark::State& state) {
+  RunProcessor(state, "resourcedetection", R"(
+detectors: [system]
+system:
+  hostname_sources: [os]
+)");
+}
+BENCHMARK(BM_ResourceDetectionSystem);
+
 }  // namespace
 }  // namespace otter
