@@ -10,6 +10,7 @@ void RegisterOtlpReceiver(Registry&);
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterRedactionProcessor(Registry&);
 void RegisterResourceProcessor(Registry&);
 void RegisterResourceDetectionProcessor(Registry&);
 // Exporters
@@ -29,6 +30,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterRedactionProcessor(r);
   RegisterResourceProcessor(r);
   RegisterResourceDetectionProcessor(r);
   // Exporters

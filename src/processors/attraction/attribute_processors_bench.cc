@@ -86,5 +86,15 @@ system:
 }
 BENCHMARK(BM_ResourceDetectionSystem);
 
+void BM_RedactionAllowListAndBlockedValues(benchmark::State& state) {
+  RunProcessor(state, "redaction", R"(
+allowed_keys: [http.request.method, http.route, url.path, http.response.status_code,
+               client.address, service.name, host.name]
+blocked_values: ['\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}']
+summary: info
+)");
+}
+BENCHMARK(BM_RedactionAllowListAndBlockedValues);
+
 }  // namespace
 }  // namespace otter

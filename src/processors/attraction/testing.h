@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,16 @@
 #include "config/loader.h"
 
 namespace otter::attraction::testing {
+
+// "key=type(value)" per attribute, one per line: readable test failures.
+inline std::string Dump(const pdata::Attributes& attrs) {
+  static const char* kTypes[] = {"empty", "str", "bool", "int", "double", "array", "map", "bytes"};
+  std::string out;
+  for (const auto& kv : attrs)
+    out += std::string(kv.key) + "=" + kTypes[static_cast<int>(kv.value.type)] + "(" +
+           kv.value.ToString() + ")\n";
+  return out;
+}
 
 template <class B>
 class CaptureConsumer final : public Consumer<B> {

@@ -142,14 +142,15 @@ pdata::TraceBatch OneResource(Attributes attrs) {
   return b;
 }
 
-Attributes RunProcessor(const std::string& yaml, const FakeHost& host, Attributes in) {
+// The resource's attributes, dumped while the output batch (and its arena) is alive.
+std::string RunProcessor(const std::string& yaml, const FakeHost& host, Attributes in) {
   auto cfg = Parse(yaml);
   CaptureConsumer<pdata::TraceBatch> sink;
   ResourceDetectionProcessor<pdata::TraceBatch> p(ComponentContext{}, cfg, host.Env(), &sink);
   EXPECT_TRUE(p.Start().ok());
   p.Consume(OneResource(std::move(in)), Completion());
   EXPECT_EQ(sink.batches.size(), 1u);
-  return sink.batches.at(0).resources()[0].resource.attributes;
+  return attraction::testing::Dump(sink.batches.at(0).resources()[0].resource.attributes);
 }
 
 TEST(ResourceDetectionTest, MergesWithOverrideAndEarlierDetectorsWin) {
@@ -159,16 +160,18 @@ TEST(ResourceDetectionTest, MergesWithOverrideAndEarlierDetectorsWin) {
                          {"host.name", AnyValue::String("sdk-host")}};
   // override (default true): detected values replace the SDK's; env ran first, so its host.name
   // wins over system's.
-  EXPECT_EQ(RunProcessor("detectors: [env, system]\n", h, in),
-            (Attributes{{"service.name", AnyValue::String("cart")},
-                        {"host.name", AnyValue::String("from-env")},
-                        {"deployment.environment", AnyValue::String("prod")},
-                        {"os.type", AnyValue::String("linux")}}));
-  EXPECT_EQ(RunProcessor("detectors: [system, env]\noverride: false\n", h, in),
-            (Attributes{{"service.name", AnyValue::String("cart")},
-                        {"host.name", AnyValue::String("sdk-host")},
-                        {"os.type", AnyValue::String("linux")},
-                        {"deployment.environment", AnyValue::String("prod")}}));
+  EXPECT_EQ(
+      RunProcessor("detectors: [env, system]\n", h, in),
+      attraction::testing::Dump(Attributes{{"service.name", AnyValue::String("cart")},
+                                           {"host.name", AnyValue::String("from-env")},
+                                           {"deployment.environment", AnyValue::String("prod")},
+                                           {"os.type", AnyValue::String("linux")}}));
+  EXPECT_EQ(
+      RunProcessor("detectors: [system, env]\noverride: false\n", h, in),
+      attraction::testing::Dump(Attributes{{"service.name", AnyValue::String("cart")},
+                                           {"host.name", AnyValue::String("sdk-host")},
+                                           {"os.type", AnyValue::String("linux")},
+                                           {"deployment.environment", AnyValue::String("prod")}}));
 }
 
 TEST(ResourceDetectionTest, FailingDetectorFailsStartAndTimeoutIsEnforced) {
