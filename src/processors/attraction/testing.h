@@ -3,6 +3,8 @@
 // front of a consumer that keeps what it receives. Tests only.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <ostream>
 #include <string>
@@ -87,6 +89,21 @@ Status Send(Processor& p, B&& batch) {
   p.consumers().get<B>()->Consume(std::move(batch),
                                   Completion([&](Status s) { result = std::move(s); }));
   return result;
+}
+
+// Parses `yaml` for processor `type`, sends `batch` through it and returns what came out. Test
+// failures (config errors, create errors, a missing answer) are reported through gtest.
+template <class B>
+B RunProcessor(const std::string& type, const std::string& yaml, B batch) {
+  auto parsed = ParseProcessorConfig(type, yaml);
+  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors[0];
+  CaptureConsumer<B> sink;
+  auto p = CreateProcessor<B>(type, *parsed.config, &sink);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  if (!p.ok()) return B();
+  EXPECT_TRUE(Send(**p, std::move(batch)).ok());
+  EXPECT_EQ(sink.batches.size(), 1u);
+  return sink.batches.empty() ? B() : std::move(sink.batches[0]);
 }
 
 }  // namespace otter::attraction::testing

@@ -6,38 +6,20 @@
 #include <memory>
 #include <type_traits>
 
-#include "component/component.h"
 #include "processors/attraction/actions.h"
+#include "processors/attraction/in_place_processor.h"
 #include "processors/attributes/match.h"
 
 namespace otter {
 
 template <class B>
-class AttributesProcessor final : public Processor, public Consumer<B> {
+class AttributesProcessor final : public InPlaceProcessor<B> {
  public:
   AttributesProcessor(std::shared_ptr<const attraction::AttrActions> actions,
                       attributes::ItemFilter filter, Consumer<B>* next)
-      : actions_(std::move(actions)), filter_(std::move(filter)), next_(next) {}
+      : InPlaceProcessor<B>(next), actions_(std::move(actions)), filter_(std::move(filter)) {}
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
-  bool MutatesData() const override { return true; }
-
-  void Consume(B&& batch, Completion done) override {
-    Process(batch);
-    next_->Consume(std::move(batch), std::move(done));
-  }
-
-  // Applies the actions to `batch` (exposed for tests and benchmarks).
-  void Process(B& batch) const {
+  void Process(B& batch) const override {
     pdata::ArenaSet& arenas = batch.arenas();
     const auto bound = actions_->Bind(arenas);
     using attributes::Matcher;
@@ -71,7 +53,6 @@ class AttributesProcessor final : public Processor, public Consumer<B> {
  private:
   const std::shared_ptr<const attraction::AttrActions> actions_;
   const attributes::ItemFilter filter_;
-  Consumer<B>* const next_;
 };
 
 }  // namespace otter

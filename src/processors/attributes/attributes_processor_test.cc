@@ -11,6 +11,7 @@ namespace {
 using attraction::testing::CaptureConsumer;
 using attraction::testing::CreateProcessor;
 using attraction::testing::ParseProcessorConfig;
+using attraction::testing::RunProcessor;
 using attraction::testing::Send;
 using pdata::AnyValue;
 using pdata::Attributes;
@@ -34,19 +35,6 @@ pdata::TraceBatch Traces(std::string_view service, std::vector<pdata::Span> span
   return b;
 }
 
-// Runs the `attributes` processor configured by `yaml` over `batch`; returns the output batch.
-template <class B>
-B RunAttributes(const std::string& yaml, B batch) {
-  auto parsed = ParseProcessorConfig("attributes", yaml);
-  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors[0];
-  CaptureConsumer<B> sink;
-  auto p = CreateProcessor<B>("attributes", *parsed.config, &sink);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_TRUE(Send(**p, std::move(batch)).ok());
-  EXPECT_EQ(sink.batches.size(), 1u);
-  return std::move(sink.batches.at(0));
-}
-
 constexpr const char* kSeedRedact = R"(
 actions:
   - key: password
@@ -56,13 +44,13 @@ actions:
 )";
 
 TEST(AttributesProcessorTest, SeedRedactDeletesPasswordAndApiKeyOnly) {
-  auto out = RunAttributes(kSeedRedact,
-                           Traces("checkout", {MakeSpan("login", pdata::SpanKind::kServer,
-                                                        {{"user", AnyValue::String("ann")},
-                                                         {"password", AnyValue::String("hunter2")},
-                                                         {"api_key", AnyValue::String("k-123")},
-                                                         {"http.status_code", AnyValue::Int(200)}}),
-                                               MakeSpan("noop", pdata::SpanKind::kInternal, {})}));
+  auto out = RunProcessor("attributes", kSeedRedact,
+                          Traces("checkout", {MakeSpan("login", pdata::SpanKind::kServer,
+                                                       {{"user", AnyValue::String("ann")},
+                                                        {"password", AnyValue::String("hunter2")},
+                                                        {"api_key", AnyValue::String("k-123")},
+                                                        {"http.status_code", AnyValue::Int(200)}}),
+                                              MakeSpan("noop", pdata::SpanKind::kInternal, {})}));
   const auto& spans = out.resources()[0].scope_spans[0].spans;
   Attributes want = {{"user", AnyValue::String("ann")}, {"http.status_code", AnyValue::Int(200)}};
   EXPECT_EQ(spans[0].attributes, want);
@@ -77,7 +65,7 @@ TEST(AttributesProcessorTest, LogsAndEveryDataPointType) {
   auto& rl = logs.resources().emplace_back();
   auto& lr = rl.scope_logs.emplace_back().log_records.emplace_back();
   lr.attributes = {{"password", AnyValue::String("x")}, {"a", AnyValue::Int(1)}};
-  auto out_logs = RunAttributes(kSeedRedact, std::move(logs));
+  auto out_logs = RunProcessor("attributes", kSeedRedact, std::move(logs));
   Attributes want = {{"a", AnyValue::Int(1)}};
   EXPECT_EQ(out_logs.resources()[0].scope_logs[0].log_records[0].attributes, want);
 
@@ -95,7 +83,7 @@ TEST(AttributesProcessorTest, LogsAndEveryDataPointType) {
   summary.type = pdata::MetricType::kSummary;
   summary.summary_points.emplace_back().attributes = {{"a", AnyValue::Int(1)},
                                                       {"password", AnyValue::String("p")}};
-  auto out = RunAttributes(kSeedRedact, std::move(metrics));
+  auto out = RunProcessor("attributes", kSeedRedact, std::move(metrics));
   const auto& m = out.resources()[0].scope_metrics[0].metrics;
   EXPECT_EQ(m[0].number_points[0].attributes, want);
   EXPECT_EQ(m[1].histogram_points[0].attributes, want);
@@ -120,7 +108,7 @@ actions:
   auto& other = b.resources().emplace_back();
   other.resource.attributes = {{"service.name", AnyValue::String("cart")}};
   other.scope_spans.emplace_back().spans.push_back(MakeSpan("pay", pdata::SpanKind::kServer, {}));
-  auto out = RunAttributes(yaml, std::move(b));
+  auto out = RunProcessor("attributes", yaml, std::move(b));
   Attributes env = {{"env", AnyValue::String("prod")}};
   EXPECT_EQ(out.resources()[0].scope_spans[0].spans[0].attributes, env);
   EXPECT_TRUE(out.resources()[0].scope_spans[0].spans[1].attributes.empty());
@@ -153,7 +141,7 @@ actions:
                              {{"db.system", AnyValue::String("mysql")},
                               {"db.statement", AnyValue::String("secret")}})},
                    "pg");
-  auto out = RunAttributes(yaml, std::move(in));
+  auto out = RunProcessor("attributes", yaml, std::move(in));
   const auto& spans = out.resources()[0].scope_spans[0].spans;
   EXPECT_EQ(*pdata::FindAttribute(spans[0].attributes, "db.statement"),
             AnyValue::String("2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"));
@@ -161,11 +149,12 @@ actions:
   EXPECT_EQ(*pdata::FindAttribute(spans[2].attributes, "db.statement"), AnyValue::String("secret"));
 
   // A library that does not match excludes everything.
-  auto out2 = RunAttributes(yaml, Traces("svc",
-                                         {MakeSpan("q", pdata::SpanKind::kClient,
-                                                   {{"db.system", AnyValue::String("postgresql")},
-                                                    {"db.statement", AnyValue::String("secret")}})},
-                                         "other"));
+  auto out2 = RunProcessor("attributes", yaml,
+                           Traces("svc",
+                                  {MakeSpan("q", pdata::SpanKind::kClient,
+                                            {{"db.system", AnyValue::String("postgresql")},
+                                             {"db.statement", AnyValue::String("secret")}})},
+                                  "other"));
   EXPECT_EQ(
       *pdata::FindAttribute(out2.resources()[0].scope_spans[0].spans[0].attributes, "db.statement"),
       AnyValue::String("secret"));
@@ -193,7 +182,7 @@ actions:
   add("user login failed", 17);
   add("user login ok", 9);
   add("disk full", 17);
-  auto out = RunAttributes(yaml, std::move(b));
+  auto out = RunProcessor("attributes", yaml, std::move(b));
   const auto& recs = out.resources()[0].scope_logs[0].log_records;
   Attributes flagged = {{"flagged", AnyValue::Bool(true)}};
   EXPECT_EQ(recs[0].attributes, flagged);

@@ -16,6 +16,7 @@
 
 #include "component/component.h"
 #include "processors/attraction/digest.h"
+#include "processors/attraction/in_place_processor.h"
 #include "processors/redaction/config.h"
 
 namespace otter::redaction {
@@ -70,31 +71,15 @@ class Redactor {
 namespace otter {
 
 template <class B>
-class RedactionProcessor final : public Processor, public Consumer<B> {
+class RedactionProcessor final : public InPlaceProcessor<B> {
  public:
   RedactionProcessor(std::shared_ptr<const redaction::Redactor> redactor, Consumer<B>* next)
-      : redactor_(std::move(redactor)), next_(next) {}
+      : InPlaceProcessor<B>(next), redactor_(std::move(redactor)) {}
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
-  bool MutatesData() const override { return true; }
-
-  void Consume(B&& batch, Completion done) override {
-    redactor_->Process(batch);
-    next_->Consume(std::move(batch), std::move(done));
-  }
+  void Process(B& batch) const override { redactor_->Process(batch); }
 
  private:
   const std::shared_ptr<const redaction::Redactor> redactor_;
-  Consumer<B>* const next_;
 };
 
 }  // namespace otter

@@ -11,21 +11,10 @@ using attraction::testing::CaptureConsumer;
 using attraction::testing::CreateProcessor;
 using attraction::testing::Dump;
 using attraction::testing::ParseProcessorConfig;
+using attraction::testing::RunProcessor;
 using attraction::testing::Send;
 using pdata::AnyValue;
 using pdata::Attributes;
-
-template <class B>
-B RunRedaction(const std::string& yaml, B batch) {
-  auto parsed = ParseProcessorConfig("redaction", yaml);
-  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors[0];
-  CaptureConsumer<B> sink;
-  auto p = CreateProcessor<B>("redaction", *parsed.config, &sink);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_TRUE(Send(**p, std::move(batch)).ok());
-  EXPECT_EQ(sink.batches.size(), 1u);
-  return std::move(sink.batches.at(0));
-}
 
 // Span attributes after redaction, dumped while the batch (and its arena) is alive (one
 // resource, one span; the resource has no attributes).
@@ -33,7 +22,7 @@ std::string SpanAttrs(const std::string& yaml, Attributes in) {
   pdata::TraceBatch b;
   b.resources().emplace_back().scope_spans.emplace_back().spans.emplace_back().attributes =
       std::move(in);
-  auto out = RunRedaction(yaml, std::move(b));
+  auto out = RunProcessor("redaction", yaml, std::move(b));
   return Dump(out.resources()[0].scope_spans[0].spans[0].attributes);
 }
 
@@ -135,7 +124,7 @@ summary: debug
                           {"msg", AnyValue::String("paid 4111111111111111")}};
   auto& plain = sl.log_records.emplace_back();
   plain.body = AnyValue::String("token 4111111111111111");
-  auto out = RunRedaction(yaml, std::move(b));
+  auto out = RunProcessor("redaction", yaml, std::move(b));
   const auto& recs = out.resources()[0].scope_logs[0].log_records;
   Attributes want = {{"msg", AnyValue::String("card ****")},
                      {"redaction.masked.keys", AnyValue::String("msg")},
@@ -162,7 +151,7 @@ TEST(RedactionTest, MetricsResourcesAndDataPoints) {
   auto& m = rm.scope_metrics.emplace_back().metrics.emplace_back();
   m.type = pdata::MetricType::kSum;
   m.number_points.emplace_back().attributes = {{"a", AnyValue::Int(1)}, {"b", AnyValue::Int(2)}};
-  auto out = RunRedaction("allowed_keys: [a]\n", std::move(b));
+  auto out = RunProcessor("redaction", "allowed_keys: [a]\n", std::move(b));
   Attributes want = {{"a", AnyValue::Int(1)}};
   EXPECT_EQ(out.resources()[0].resource.attributes, want);
   EXPECT_EQ(out.resources()[0].scope_metrics[0].metrics[0].number_points[0].attributes, want);

@@ -5,39 +5,25 @@
 
 #include <memory>
 
-#include "component/component.h"
 #include "processors/attraction/actions.h"
+#include "processors/attraction/in_place_processor.h"
 
 namespace otter {
 
 template <class B>
-class ResourceProcessor final : public Processor, public Consumer<B> {
+class ResourceProcessor final : public InPlaceProcessor<B> {
  public:
   ResourceProcessor(std::shared_ptr<const attraction::AttrActions> actions, Consumer<B>* next)
-      : actions_(std::move(actions)), next_(next) {}
+      : InPlaceProcessor<B>(next), actions_(std::move(actions)) {}
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
-  bool MutatesData() const override { return true; }
-
-  void Consume(B&& batch, Completion done) override {
+  void Process(B& batch) const override {
     pdata::ArenaSet& arenas = batch.arenas();
     const auto bound = actions_->Bind(arenas);
     for (auto& r : batch.resources()) actions_->Apply(r.resource.attributes, bound, arenas);
-    next_->Consume(std::move(batch), std::move(done));
   }
 
  private:
   const std::shared_ptr<const attraction::AttrActions> actions_;
-  Consumer<B>* const next_;
 };
 
 }  // namespace otter

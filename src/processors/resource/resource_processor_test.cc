@@ -10,21 +10,10 @@ namespace {
 using attraction::testing::CaptureConsumer;
 using attraction::testing::CreateProcessor;
 using attraction::testing::ParseProcessorConfig;
+using attraction::testing::RunProcessor;
 using attraction::testing::Send;
 using pdata::AnyValue;
 using pdata::Attributes;
-
-template <class B>
-B RunResource(const std::string& yaml, B batch) {
-  auto parsed = ParseProcessorConfig("resource", yaml);
-  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors[0];
-  CaptureConsumer<B> sink;
-  auto p = CreateProcessor<B>("resource", *parsed.config, &sink);
-  EXPECT_TRUE(p.ok()) << p.status().ToString();
-  EXPECT_TRUE(Send(**p, std::move(batch)).ok());
-  EXPECT_EQ(sink.batches.size(), 1u);
-  return std::move(sink.batches.at(0));
-}
 
 // The seed's `resource` example.
 constexpr const char* kSeedResource = R"(
@@ -43,7 +32,7 @@ TEST(ResourceProcessorTest, SeedUpsertsDeploymentEnvironmentOnEveryResource) {
       {"deployment.environment", AnyValue::String("span-level")}};
   auto& c = b.resources().emplace_back();
   c.resource.attributes = {{"service.name", AnyValue::String("pay")}};
-  auto out = RunResource(kSeedResource, std::move(b));
+  auto out = RunProcessor("resource", kSeedResource, std::move(b));
   Attributes want_a = {{"service.name", AnyValue::String("cart")},
                        {"deployment.environment", AnyValue::String("production")}};
   Attributes want_c = {{"service.name", AnyValue::String("pay")},
@@ -76,7 +65,7 @@ attributes:
       {"telemetry.sdk.name", AnyValue::String("opentelemetry")},
       {"telemetry.sdk.language", AnyValue::String("go")},
       {"cloud.region", AnyValue::String("eu-west-1")}};
-  auto out = RunResource(yaml, std::move(m));
+  auto out = RunProcessor("resource", yaml, std::move(m));
   Attributes want = {
       {"host.name",
        AnyValue::String("2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b")},
@@ -88,7 +77,7 @@ attributes:
 
   pdata::LogBatch l;
   l.resources().emplace_back().resource.attributes = {{"host.name", AnyValue::Int(42)}};
-  auto out_logs = RunResource(yaml, std::move(l));
+  auto out_logs = RunProcessor("resource", yaml, std::move(l));
   Attributes want_logs = {
       {"host.name",
        AnyValue::String("ed049108bc18f2c64369e8d0ea42850bdd1a7d1dd340cfde716315579702a76c")}};

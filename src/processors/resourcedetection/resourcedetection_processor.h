@@ -9,18 +9,21 @@
 
 #include <memory>
 
-#include "component/component.h"
+#include "processors/attraction/in_place_processor.h"
 #include "processors/resourcedetection/config.h"
 #include "processors/resourcedetection/detectors.h"
 
 namespace otter {
 
 template <class B>
-class ResourceDetectionProcessor final : public Processor, public Consumer<B> {
+class ResourceDetectionProcessor final : public InPlaceProcessor<B> {
  public:
   ResourceDetectionProcessor(const ComponentContext& ctx, ResourceDetectionConfig cfg,
                              resourcedetection::HostEnv env, Consumer<B>* next)
-      : logger_(ctx.logger), cfg_(std::move(cfg)), env_(std::move(env)), next_(next) {}
+      : InPlaceProcessor<B>(next),
+        logger_(ctx.logger),
+        cfg_(std::move(cfg)),
+        env_(std::move(env)) {}
 
   Status Start() override {
     auto detected = resourcedetection::DetectWithTimeout(cfg_, env_);
@@ -34,22 +37,9 @@ class ResourceDetectionProcessor final : public Processor, public Consumer<B> {
     return Status::Ok();
   }
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
-  // Asked while the pipeline is built, before Start has detected anything.
-  bool MutatesData() const override { return true; }
-
-  void Consume(B&& batch, Completion done) override {
+  // MutatesData (asked while the pipeline is built, before Start detects anything) is true.
+  void Process(B& batch) const override {
     if (!detected_.empty()) Merge(batch);
-    next_->Consume(std::move(batch), std::move(done));
   }
 
   const resourcedetection::Detected& detected() const { return detected_; }
@@ -75,7 +65,6 @@ class ResourceDetectionProcessor final : public Processor, public Consumer<B> {
   const std::shared_ptr<spdlog::logger> logger_;
   const ResourceDetectionConfig cfg_;
   const resourcedetection::HostEnv env_;
-  Consumer<B>* const next_;
   resourcedetection::Detected detected_;  // written by Start only
 };
 
