@@ -8,6 +8,7 @@ namespace otter {
 void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
+void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
@@ -24,6 +25,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
+  RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
