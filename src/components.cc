@@ -10,6 +10,7 @@ void RegisterOtlpReceiver(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
@@ -27,6 +28,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
