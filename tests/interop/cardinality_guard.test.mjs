@@ -44,6 +44,7 @@ test('cardinality_guard moves user ids into exemplars and caps series', async ()
         exporters: { file: { path: filePath, format: 'json' } },
         service: {
           extensions: ['health_check'],
+          telemetry: { metrics: { level: 'none' } },
           pipelines: { metrics: { receivers: ['otlp'], processors: ['cardinality_guard'], exporters: ['file'] } },
         },
       }) + '\n',

@@ -38,6 +38,7 @@ test('otter tap shows a pipeline before and after its processor', async () => {
         exporters: { nop: {} },
         service: {
           extensions: ['health_check'],
+          telemetry: { metrics: { level: 'none' } },
           admin: { endpoint: `127.0.0.1:${adminPort}` },
           pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['nop'] } },
         },
