@@ -9,16 +9,19 @@ void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
+void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterRedactionProcessor(Registry&);
 void RegisterResourceProcessor(Registry&);
 void RegisterResourceDetectionProcessor(Registry&);
+void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
+void RegisterPrometheusExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -29,16 +32,19 @@ void RegisterBuiltins(Registry& r) {
   // Processors
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
+  RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterRedactionProcessor(r);
   RegisterResourceProcessor(r);
   RegisterResourceDetectionProcessor(r);
+  RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
+  RegisterPrometheusExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
