@@ -276,7 +276,7 @@ bool ParseConfigValue(const config::Node& n, ConfigValue& out, config::Diagnosti
       for (const auto& [k, item] : n.map) {
         ConfigValue v;
         if (!ParseConfigValue(item, v, d)) return false;
-        out.fields.emplace_back(k, std::move(v));
+        out.fields.push_back({k, std::move(v)});
       }
       return true;
   }

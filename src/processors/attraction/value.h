@@ -15,6 +15,8 @@
 
 namespace otter::attraction {
 
+struct ConfigField;
+
 // An owned value from config; Materialize copies it into a batch's arena.
 struct ConfigValue {
   pdata::AnyValue::Type type = pdata::AnyValue::Type::kEmpty;
@@ -22,8 +24,13 @@ struct ConfigValue {
   int64_t int_value = 0;
   double double_value = 0;
   bool bool_value = false;
-  std::vector<ConfigValue> items;                           // kArray
-  std::vector<std::pair<std::string, ConfigValue>> fields;  // kKvList
+  std::vector<ConfigValue> items;   // kArray
+  std::vector<ConfigField> fields;  // kKvList
+};
+
+struct ConfigField {
+  std::string key;
+  ConfigValue value;
 };
 
 // Types a YAML node: a plain scalar that reads as a YAML bool / int / float becomes one, any

@@ -150,10 +150,11 @@ StatusOr<Detected> DetectAll(const ResourceDetectionConfig& cfg, const HostEnv& 
         : name == "system" ? DetectSystem(cfg.system, env)
                            : StatusOr<Detected>(InvalidArgument("invalid detector key: " + name));
     if (!got.ok()) return got.status().Annotate("detector \"" + name + "\"");
-    for (auto& [k, v] : *got) {
+    for (auto& kv : *got) {
+      const std::string& key = kv.first;
       bool present =
-          std::any_of(merged.begin(), merged.end(), [&](const auto& kv) { return kv.first == k; });
-      if (!present) merged.emplace_back(std::move(k), std::move(v));
+          std::any_of(merged.begin(), merged.end(), [&](const auto& m) { return m.first == key; });
+      if (!present) merged.push_back(std::move(kv));
     }
   }
   return merged;
