@@ -21,6 +21,7 @@ Node Convert(const YAML::Node& y, const std::string& source, int line_hint) {
     case YAML::NodeType::Scalar:
       n.kind = Node::Kind::kScalar;
       n.scalar = y.Scalar();
+      n.quoted = y.Tag() == "!";  // yaml-cpp tags non-plain scalars "!", plain ones "?"
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::kSeq;

@@ -22,7 +22,7 @@ bool SameSettings(const Node& a, const Node& b) {
     case Node::Kind::kNull:
       return true;
     case Node::Kind::kScalar:
-      return a.scalar == b.scalar;
+      return a.scalar == b.scalar && a.quoted == b.quoted;  // "1" and 1 differ in type
     case Node::Kind::kSeq:
       if (a.seq.size() != b.seq.size()) return false;
       for (size_t i = 0; i < a.seq.size(); ++i)

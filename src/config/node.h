@@ -14,7 +14,8 @@ namespace otter::config {
 struct Node {
   enum class Kind { kNull, kScalar, kMap, kSeq };
   Kind kind = Kind::kNull;
-  std::string scalar;                             // kScalar
+  std::string scalar;   // kScalar
+  bool quoted = false;  // kScalar written quoted or as a block scalar: a string, never a number
   std::vector<std::pair<std::string, Node>> map;  // kMap, in file order
   std::vector<Node> seq;                          // kSeq
   std::string file;

@@ -249,8 +249,11 @@ bool ParseConfigValue(const config::Node& n, ConfigValue& out, config::Diagnosti
       return true;
     case config::Node::Kind::kScalar: {
       const std::string& s = n.scalar;
-      if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
-          s == "FALSE") {
+      if (n.quoted) {
+        out.type = Type::kString;
+        out.str = s;
+      } else if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
+                 s == "FALSE") {
         out.type = Type::kBool;
         out.bool_value = s[0] == 't' || s[0] == 'T';
       } else if (ParseYamlInt(s, out.int_value)) {

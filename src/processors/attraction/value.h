@@ -33,9 +33,8 @@ struct ConfigField {
   ConfigValue value;
 };
 
-// Types a YAML node: a plain scalar that reads as a YAML bool / int / float becomes one, any
-// other scalar a string; a list an array, a map a map. Quoting is not visible to otter's config
-// tree, so `"123"` is an int here (otelcol keeps it a string).
+// Types a YAML node as otelcol does: a plain scalar that reads as a YAML bool / int / float
+// becomes one, a quoted scalar and any other scalar a string; a list an array, a map a map.
 bool ParseConfigValue(const config::Node& n, ConfigValue& out, config::Diagnostics& d);
 
 pdata::AnyValue Materialize(const ConfigValue& v, pdata::ArenaSet& arenas);

@@ -190,6 +190,27 @@ actions:
   EXPECT_TRUE(recs[2].attributes.empty());
 }
 
+TEST(AttributesProcessorTest, ValuesAreTypedFromYamlQuotingIncluded) {
+  const std::string yaml = R"(
+actions:
+  - {key: i, value: 200, action: insert}
+  - {key: s, value: "200", action: insert}
+  - {key: d, value: 1.5, action: insert}
+  - {key: b, value: true, action: insert}
+  - {key: q, value: 'true', action: insert}
+  - {key: l, value: [a, 2], action: insert}
+)";
+  auto out = RunProcessor("attributes", yaml,
+                          Traces("svc", {MakeSpan("s", pdata::SpanKind::kServer, {})}));
+  AnyValue list;
+  list.type = AnyValue::Type::kArray;
+  list.array_value = {AnyValue::String("a"), AnyValue::Int(2)};
+  Attributes want = {{"i", AnyValue::Int(200)},       {"s", AnyValue::String("200")},
+                     {"d", AnyValue::Double(1.5)},    {"b", AnyValue::Bool(true)},
+                     {"q", AnyValue::String("true")}, {"l", list}};
+  EXPECT_EQ(out.resources()[0].scope_spans[0].spans[0].attributes, want);
+}
+
 TEST(AttributesProcessorTest, ConfigErrorsNameTheEntryAndLine) {
   auto missing =
       ParseProcessorConfig("attributes", "include:\n  match_type: strict\n  services: [a]\n");
