@@ -6,6 +6,7 @@ namespace otter {
 
 // Receivers
 void RegisterOtlpReceiver(Registry&);
+void RegisterPrometheusRemoteWriteReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
@@ -26,6 +27,7 @@ void RegisterHealthCheckExtension(Registry&);
 void RegisterBuiltins(Registry& r) {
   // Receivers
   RegisterOtlpReceiver(r);
+  RegisterPrometheusRemoteWriteReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
