@@ -10,6 +10,7 @@ void RegisterOtlpReceiver(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterProbabilisticSamplerProcessor(Registry&);
+void RegisterTailSamplingProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
@@ -27,6 +28,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterProbabilisticSamplerProcessor(r);
+  RegisterTailSamplingProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
