@@ -128,7 +128,8 @@ TailSampler::TailSampler(const ComponentContext& ctx, const TailSamplingConfig& 
                        labels({{"sampled", s ? "true" : "false"}}));
   const std::string evicted = "otter_processor_tail_sampling_traces_evicted";
   const std::string evicted_help =
-      "Traces removed from memory to stay within num_traces or max_memory_mib.";
+      "Undecided traces removed from memory (their spans dropped) to stay within num_traces or "
+      "max_memory_mib.";
   c.evicted_num_traces = &m->GetCounter(evicted, evicted_help, labels({{"reason", "num_traces"}}));
   c.evicted_memory = &m->GetCounter(evicted, evicted_help, labels({{"reason", "memory"}}));
   const std::string dropped = "otter_processor_tail_sampling_spans_dropped";
@@ -351,8 +352,11 @@ void TailSampler::Evict(std::unordered_map<pdata::TraceId, HeldTrace, IdHash>::i
   Counters& c = *counters_;
   HeldTrace& t = it->second;
   bool memory = std::strcmp(reason, "memory") == 0;
-  (memory ? c.evicted_memory : c.evicted_num_traces)->Add(1);
+  // A decided trace (kept only so late spans follow its decision) is forgotten without loss; an
+  // undecided one loses its spans.
   if (t.decision == Decision::kUnspecified) {
+    (memory ? c.evicted_memory : c.evicted_num_traces)->Add(1);
+    c.dropped_too_early->Add(1);
     c.dropped_evicted->Add(static_cast<uint64_t>(t.span_count));
     uint64_t suppressed = 0;
     if (c.evict_log.Allow(*clock_, &suppressed))
@@ -402,10 +406,7 @@ void TailSampler::Tick(bool all) {
       if (!all && e.arrival + cfg_.decision_wait > now) break;
       pending_.pop_front();
       auto it = traces_.find(e.id);
-      if (it == traces_.end() || it->second.seq != e.seq) {
-        c.dropped_too_early->Add(1);
-        continue;
-      }
+      if (it == traces_.end() || it->second.seq != e.seq) continue;  // evicted (counted then)
       HeldTrace& t = it->second;
       Decision d = Decide(e.id, t, now);
       c.global[DecisionIndex(d)]->Add(1);

@@ -11,7 +11,8 @@
 // (an undecided trace pushed out by num_traces or max_memory_mib), shutdown, export_failed
 // (the downstream refused a sampled trace).
 // Memory: bounded by num_traces traces and max_memory_mib of estimated span bytes; the oldest
-// traces are evicted first (otter_processor_tail_sampling_traces_evicted{reason}).
+// traces are evicted first; an undecided trace evicted loses its spans and is counted in
+// otter_processor_tail_sampling_traces_evicted{reason} (decided traces are forgotten freely).
 //
 // Thread-safety: Consume runs on receiver threads, Tick on the decision thread (every second,
 // on the injected clock); all state is guarded by mu_. The downstream is called without mu_.
