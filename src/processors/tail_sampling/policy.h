@@ -71,6 +71,8 @@ struct PolicyType {
   std::vector<config::FieldDoc> docs;
 };
 const std::vector<PolicyType>& PolicyTypes();
+// ottl_condition (policy_ottl.cc).
+PolicyType OttlConditionPolicyType();
 
 // Helpers shared by the policies (policy_*.cc).
 template <class F>

@@ -262,3 +262,41 @@ policies:
 
 }  // namespace
 }  // namespace otter::tailsampling
+
+namespace otter::tailsampling {
+namespace {
+
+TEST(TailSamplingPolicy, OttlConditionOnSpansAndEvents) {
+  auto p = Build(R"({name: o, type: ottl_condition, ottl_condition: {
+      span: ['attributes["http.route"] == "/checkout"', 'IsMatch(name, "^admin ")'],
+      spanevent: ['name == "exception"']}})");
+  Trace t;
+  t.Add().name = "GET /";
+  EXPECT_EQ(p->Evaluate(t.View(), At(0)), Decision::kNotSampled);
+  t.Add().name = "admin login";
+  EXPECT_EQ(p->Evaluate(t.View(), At(0)), Decision::kSampled);
+  Trace ev;
+  ev.Add().events.push_back({0, "exception", {}, 0});
+  EXPECT_EQ(p->Evaluate(ev.View(), At(0)), Decision::kSampled);
+  Trace attr;
+  attr.Add().attributes.push_back({"http.route", pdata::AnyValue::String("/checkout")});
+  EXPECT_EQ(p->Evaluate(attr.View(), At(0)), Decision::kSampled);
+}
+
+TEST(TailSamplingPolicy, OttlConditionErrorsAndErrorMode) {
+  std::string errors;
+  EXPECT_FALSE(
+      Build("{name: o, type: ottl_condition, ottl_condition: {span: ['name == ']}}", &errors));
+  EXPECT_NE(errors.find("test.yaml:1: ottl_condition: span condition \"name == \": column"),
+            std::string::npos)
+      << errors;
+  EXPECT_FALSE(Build("{name: o, type: ottl_condition, ottl_condition: {}}", &errors));
+  EXPECT_NE(errors.find("expected at least one OTTL condition"), std::string::npos) << errors;
+  EXPECT_FALSE(
+      Build("{name: o, type: ottl_condition, ottl_condition: {error_mode: loud, span: ['true']}}",
+            &errors));
+  EXPECT_NE(errors.find("error_mode must be ignore, propagate or silent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace otter::tailsampling

@@ -530,6 +530,7 @@ std::vector<PolicyType> MakeTypes() {
       [](TraceStateCfg c, const config::Node&, config::Diagnostics&) {
         return std::unique_ptr<PolicyEvaluator>(std::make_unique<TraceStateFilter>(std::move(c)));
       }));
+  types.push_back(OttlConditionPolicyType());
   return types;
 }
 
