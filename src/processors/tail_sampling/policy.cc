@@ -1,14 +1,18 @@
 // BuildPolicy and the policies made of policies: and, drop, composite.
 #include "processors/tail_sampling/policy.h"
 
+#include <algorithm>
 #include <map>
 
 namespace otter::tailsampling {
 namespace {
 
-class And final : public PolicyEvaluator {
+// `and` (every sub-policy samples: sampled) and `drop` (every sub-policy samples: dropped); any
+// "not sampled" answer, inverted or not, makes the trace not sampled.
+class AllOf final : public PolicyEvaluator {
  public:
-  explicit And(std::vector<std::unique_ptr<PolicyEvaluator>> subs) : subs_(std::move(subs)) {}
+  AllOf(std::vector<std::unique_ptr<PolicyEvaluator>> subs, Decision all)
+      : subs_(std::move(subs)), all_(all) {}
   Decision Evaluate(const TraceView& t, const EvalContext& ctx) override {
     for (auto& s : subs_) {
       Decision d = s->Evaluate(t, ctx);
@@ -16,29 +20,12 @@ class And final : public PolicyEvaluator {
       if (d == Decision::kNotSampled || d == Decision::kInvertNotSampled)
         return Decision::kNotSampled;
     }
-    return Decision::kSampled;
+    return all_;
   }
 
  private:
   std::vector<std::unique_ptr<PolicyEvaluator>> subs_;
-};
-
-// Drops the trace when every sub-policy samples it.
-class Drop final : public PolicyEvaluator {
- public:
-  explicit Drop(std::vector<std::unique_ptr<PolicyEvaluator>> subs) : subs_(std::move(subs)) {}
-  Decision Evaluate(const TraceView& t, const EvalContext& ctx) override {
-    for (auto& s : subs_) {
-      Decision d = s->Evaluate(t, ctx);
-      if (d == Decision::kError) return d;
-      if (d == Decision::kNotSampled || d == Decision::kInvertNotSampled)
-        return Decision::kNotSampled;
-    }
-    return Decision::kDropped;
-  }
-
- private:
-  std::vector<std::unique_ptr<PolicyEvaluator>> subs_;
+  Decision all_;
 };
 
 // The first sub-policy that samples decides, within its share of spans per second and the total.
@@ -219,13 +206,13 @@ std::unique_ptr<PolicyEvaluator> BuildPolicy(const config::Node& entry, PolicyLe
     const config::Node* list = section ? section->Find("and_sub_policy") : nullptr;
     auto subs = BuildList(list, section ? *section : entry, "and.and_sub_policy",
                           PolicyLevel::kAndSub, d, &ok);
-    return ok ? std::make_unique<And>(std::move(subs)) : nullptr;
+    return ok ? std::make_unique<AllOf>(std::move(subs), Decision::kSampled) : nullptr;
   }
   if (type == "drop" && level == PolicyLevel::kTop) {
     const config::Node* list = section ? section->Find("drop_sub_policy") : nullptr;
     auto subs = BuildList(list, section ? *section : entry, "drop.drop_sub_policy",
                           PolicyLevel::kAndSub, d, &ok);
-    return ok ? std::make_unique<Drop>(std::move(subs)) : nullptr;
+    return ok ? std::make_unique<AllOf>(std::move(subs), Decision::kDropped) : nullptr;
   }
   if (type == "composite" && level == PolicyLevel::kTop) return BuildComposite(section, entry, d);
   const PolicyType* t = FindType(type);
