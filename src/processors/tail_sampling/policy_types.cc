@@ -487,10 +487,14 @@ std::vector<PolicyType> MakeTypes() {
       [](StringCfg c, const config::Node& at, config::Diagnostics& d) {
         std::vector<std::unique_ptr<RE2>> res;
         if (c.enabled_regex_matching) {
-          for (const auto& v : c.values) {
+          const config::Node* list = at.Find("values");
+          for (size_t i = 0; i < c.values.size(); ++i) {
+            const std::string& v = c.values[i];
             auto re = std::make_unique<RE2>(v, RE2::Quiet);
             if (!re->ok()) {
-              d.Error(at, "string_attribute: invalid regex \"" + v + "\": " + re->error());
+              const config::Node& where =
+                  list && i < list->seq.size() && list->seq[i].line ? list->seq[i] : at;
+              d.Error(where, "string_attribute: invalid regex \"" + v + "\": " + re->error());
               return std::unique_ptr<PolicyEvaluator>();
             }
             res.push_back(std::move(re));
