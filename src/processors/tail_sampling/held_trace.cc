@@ -7,7 +7,7 @@ namespace {
 
 // A block is at least this big so it is always heap-allocated: a moved std::string keeps its
 // buffer (short strings would move their bytes), so views into it survive the arena's adoption.
-constexpr size_t kMinBlock = 256;
+constexpr size_t kMinBlock = 32;
 constexpr size_t kMaxBlock = 16 * 1024;
 
 uint64_t EstimateBytes(const pdata::AnyValue& v);
@@ -27,7 +27,45 @@ uint64_t EstimateBytes(const pdata::AnyValue& v) {
   return n;
 }
 
+size_t StringBytes(const pdata::Attributes& a);
+
+size_t StringBytes(const pdata::AnyValue& v) {
+  size_t n = v.string_value.size();
+  for (const auto& e : v.array_value) n += StringBytes(e);
+  return n + StringBytes(v.kvlist_value);
+}
+
+size_t StringBytes(const pdata::Attributes& a) {
+  size_t n = 0;
+  for (const auto& kv : a) n += kv.key.size() + StringBytes(kv.value);
+  return n;
+}
+
 }  // namespace
+
+size_t StringBytes(const pdata::Span& s) {
+  size_t n =
+      s.trace_state.size() + s.name.size() + s.status.message.size() + StringBytes(s.attributes);
+  for (const auto& e : s.events) n += e.name.size() + StringBytes(e.attributes);
+  for (const auto& l : s.links) n += l.trace_state.size() + StringBytes(l.attributes);
+  return n;
+}
+
+size_t StringBytes(const pdata::ResourceSpans& rs) {
+  return rs.schema_url.size() + StringBytes(rs.resource.attributes);
+}
+
+size_t StringBytes(const pdata::ScopeSpans& ss) {
+  return ss.schema_url.size() + ss.scope.name.size() + ss.scope.version.size() +
+         StringBytes(ss.scope.attributes);
+}
+
+void HeldTrace::ReserveStrings(size_t n) {
+  if (n == 0) return;
+  if (!blocks.empty() && blocks.back().capacity() - blocks.back().size() >= n) return;
+  blocks.emplace_back().reserve(std::max(kMinBlock, n));
+  bytes += blocks.back().capacity();
+}
 
 uint64_t EstimateBytes(const pdata::Span& s) {
   uint64_t n = sizeof(pdata::Span) + EstimateBytes(s.attributes);

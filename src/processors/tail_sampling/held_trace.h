@@ -30,11 +30,15 @@ struct HeldTrace {
   // request's scope share one ScopeSpans entry.
   uint64_t last_batch = 0;
   size_t last_r = 0, last_s = 0;
+  size_t reserve = 0;  // string bytes the current request will add (Consume's first pass)
 
   // Appends `span` (moved) under a copy of `resource` / `scope`, reusing the last resource and
   // scope entries when `new_resource` / `new_scope` are false. Strings are copied into blocks.
   void Add(const pdata::ResourceSpans& resource, bool new_resource, const pdata::ScopeSpans& scope,
            bool new_scope, pdata::Span&& span);
+  // Makes room for `bytes` more string bytes in one block, so the strings of one request's spans
+  // of this trace take a single allocation of the right size.
+  void ReserveStrings(size_t bytes);
   // Moves the spans and their string blocks into `out`; the trace keeps no data afterwards.
   void ReleaseInto(pdata::TraceBatch& out);
   // Frees the spans (not sampled, or evicted).
@@ -49,5 +53,9 @@ struct HeldTrace {
 
 // Estimated heap bytes of the structures of a span (strings excluded).
 uint64_t EstimateBytes(const pdata::Span& s);
+// Bytes of the strings HeldTrace::Add copies for a span, a resource entry and a scope entry.
+size_t StringBytes(const pdata::Span& s);
+size_t StringBytes(const pdata::ResourceSpans& rs);
+size_t StringBytes(const pdata::ScopeSpans& ss);
 
 }  // namespace otter::tailsampling

@@ -227,6 +227,7 @@ void TailSampler::Shutdown() {
     if (it == traces_.end() || it->second.seq != e.seq) continue;
     spans += static_cast<uint64_t>(it->second.span_count);
     bytes_ -= it->second.bytes;
+    spans_ -= static_cast<uint64_t>(it->second.span_count);
     traces_.erase(it);
   }
   pending_.clear();
@@ -262,20 +263,18 @@ void TailSampler::Consume(pdata::TraceBatch&& batch, Completion done) {
       out.back().scope_spans.back().spans.push_back(std::move(span));
     };
     auto& resources = batch.resources();
+    // Pass 1: route every span (cache, late, or held by a trace, created if new) and size the
+    // strings each held trace takes from this request, so pass 2 copies them into one block.
+    std::vector<HeldTrace*> route;  // per span; null = answered from a decision cache
+    route.reserve(batch.ItemCount());
     for (size_t r = 0; r < resources.size(); ++r) {
       auto& rs = resources[r];
       for (size_t s = 0; s < rs.scope_spans.size(); ++s) {
         auto& ss = rs.scope_spans[s];
         for (auto& span : ss.spans) {
-          const pdata::TraceId id = span.trace_id;
-          if (sampled_cache_.Contains(id)) {
-            ++early[1];
-            add_late(rs, r, ss, s, std::move(span));
-            continue;
-          }
-          if (not_sampled_cache_.Contains(id)) {
-            ++early[0];
-            ++late_dropped;
+          const pdata::TraceId& id = span.trace_id;
+          if (sampled_cache_.Contains(id) || not_sampled_cache_.Contains(id)) {
+            route.push_back(nullptr);
             continue;
           }
           auto it = traces_.find(id);
@@ -289,20 +288,55 @@ void TailSampler::Consume(pdata::TraceBatch&& batch, Completion done) {
             ++new_traces;
           }
           HeldTrace& t = it->second;
-          if (t.decision == Decision::kUnspecified) {
-            bool new_r = t.last_batch != batch_no || t.last_r != r;
-            bool new_s = new_r || t.last_s != s;
-            t.last_batch = batch_no;
-            t.last_r = r;
-            t.last_s = s;
-            uint64_t before = t.bytes;
-            t.Add(rs, new_r, ss, new_s, std::move(span));
-            bytes_ += t.bytes - before;
+          route.push_back(&t);
+          if (t.decision != Decision::kUnspecified) continue;
+          if (t.last_batch != batch_no || t.last_r != r) {
+            t.reserve += tailsampling::StringBytes(rs) + tailsampling::StringBytes(ss);
+          } else if (t.last_s != s) {
+            t.reserve += tailsampling::StringBytes(ss);
+          }
+          t.reserve += tailsampling::StringBytes(span);
+          t.last_batch = batch_no;
+          t.last_r = r;
+          t.last_s = s;
+        }
+      }
+    }
+    // Pass 2: take the spans.
+    size_t k = 0;
+    batch_no = ++next_seq_;  // pass 2 groups afresh
+    for (size_t r = 0; r < resources.size(); ++r) {
+      auto& rs = resources[r];
+      for (size_t s = 0; s < rs.scope_spans.size(); ++s) {
+        auto& ss = rs.scope_spans[s];
+        for (auto& span : ss.spans) {
+          HeldTrace* t = route[k++];
+          if (!t) {
+            if (sampled_cache_.Contains(span.trace_id)) {
+              ++early[1];
+              add_late(rs, r, ss, s, std::move(span));
+            } else {
+              ++early[0];
+              ++late_dropped;
+            }
             continue;
           }
-          ++t.span_count;
-          c.late_age->Observe(std::chrono::duration<double>(now - t.decided_at).count());
-          if (t.decision == Decision::kSampled)
+          if (t->decision == Decision::kUnspecified) {
+            bool new_r = t->last_batch != batch_no || t->last_r != r;
+            bool new_s = new_r || t->last_s != s;
+            t->last_batch = batch_no;
+            t->last_r = r;
+            t->last_s = s;
+            uint64_t before = t->bytes;
+            t->ReserveStrings(std::exchange(t->reserve, 0));
+            t->Add(rs, new_r, ss, new_s, std::move(span));
+            bytes_ += t->bytes - before;
+            ++spans_;
+            continue;
+          }
+          ++t->span_count;
+          c.late_age->Observe(std::chrono::duration<double>(now - t->decided_at).count());
+          if (t->decision == Decision::kSampled)
             add_late(rs, r, ss, s, std::move(span));
           else
             ++late_dropped;
@@ -364,6 +398,7 @@ void TailSampler::Evict(std::unordered_map<pdata::TraceId, HeldTrace, IdHash>::i
                     memory ? "max_memory_mib" : "num_traces",
                     exporterhelper::LogThrottle::Suffix(suppressed));
   }
+  if (t.decision == Decision::kUnspecified) spans_ -= static_cast<uint64_t>(t.span_count);
   bytes_ -= t.bytes;
   traces_.erase(it);
 }
@@ -412,6 +447,7 @@ void TailSampler::Tick(bool all) {
       c.global[DecisionIndex(d)]->Add(1);
       t.decided_at = now;
       bytes_ -= t.bytes;
+      spans_ -= static_cast<uint64_t>(t.span_count);
       bool sampled = d == Decision::kSampled;
       t.decision = sampled ? Decision::kSampled : Decision::kNotSampled;
       if (sampled) {
@@ -452,7 +488,7 @@ void TailSampler::Send(pdata::TraceBatch&& batch) {
 
 TailSampler::Stats TailSampler::stats() const {
   std::lock_guard l(mu_);
-  return {traces_.size(), pending_.size(), bytes_};
+  return {traces_.size(), pending_.size(), bytes_, spans_};
 }
 
 }  // namespace otter

@@ -54,6 +54,7 @@ class TailSampler final : public Processor, public TraceConsumer {
     size_t traces = 0;  // in the table, pending or decided
     size_t pending = 0;
     uint64_t bytes = 0;  // estimated bytes of held spans
+    uint64_t spans = 0;  // spans held for pending decisions
   };
   Stats stats() const;
 
@@ -106,6 +107,7 @@ class TailSampler final : public Processor, public TraceConsumer {
   std::deque<QueueEntry> order_;    // every trace in the table, by arrival; GUARDED_BY(mu_)
   uint64_t next_seq_ = 0;           // GUARDED_BY(mu_)
   uint64_t bytes_ = 0;              // GUARDED_BY(mu_)
+  uint64_t spans_ = 0;              // GUARDED_BY(mu_)
   IdCache sampled_cache_;           // GUARDED_BY(mu_)
   IdCache not_sampled_cache_;       // GUARDED_BY(mu_)
   std::mutex tick_mu_;              // one Tick at a time (policies keep state)

@@ -53,7 +53,9 @@ policies:
     if (n % 100 == 0) proc.Tick();
   }
   state.SetItemsProcessed(state.iterations() * kSpans);
-  state.counters["held_MiB"] = static_cast<double>(proc.stats().bytes) / (1 << 20);
+  TailSampler::Stats st = proc.stats();
+  state.counters["held_MiB"] = static_cast<double>(st.bytes) / (1 << 20);
+  state.counters["held_B_per_span"] = static_cast<double>(st.bytes) / static_cast<double>(st.spans);
   proc.Shutdown();
 }
 BENCHMARK(BM_TailSamplerSeedPolicies);

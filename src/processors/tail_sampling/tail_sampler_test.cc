@@ -166,6 +166,8 @@ TEST(TailSampler, SeedPoliciesKeepAllErrorsAndTenPercentOfTheRest) {
   h.clock.Advance(31s);
   h.sampler->Tick();
   EXPECT_EQ(h.sampler->stats().pending, 0u);
+  EXPECT_EQ(h.sampler->stats().spans, 0u);
+  EXPECT_EQ(h.sampler->stats().bytes, 0u);
 
   int errors = 0, kept_errors = 0, rest = 0, kept_rest = 0;
   uint64_t threshold = ProbabilisticThreshold(10);
