@@ -47,6 +47,7 @@ class Sink : public TraceConsumer {
         for (const auto& s : ss.spans) {
           ++spans[s.trace_id];
           names.push_back(std::string(s.name));
+          scopes.push_back(std::string(ss.scope.name));
           services.push_back(
               pdata::FindAttribute(rs.resource.attributes, "service.name")
                   ? pdata::FindAttribute(rs.resource.attributes, "service.name")->ToString()
@@ -56,7 +57,7 @@ class Sink : public TraceConsumer {
     done(answer);
   }
   std::map<pdata::TraceId, int> spans;
-  std::vector<std::string> names, services;
+  std::vector<std::string> names, services, scopes;
   int batches = 0;
   Status answer = Status::Ok();
 };
@@ -417,6 +418,43 @@ TEST(TailSampler, DecisionThreadTicksOnTheClock) {
   for (int i = 0; i < 10000 && h.sink.batches == 0; ++i) std::this_thread::yield();
   h.sampler->Shutdown();
   EXPECT_EQ(h.sink.spans[IdOf(1)], 1);
+}
+
+}  // namespace
+}  // namespace otter
+
+namespace otter {
+namespace {
+
+TEST(TailSampler, KeepsResourceAndScopeOfEverySpan) {
+  Harness h("decision_wait: 1s\npolicies: [{name: all, type: always_sample}]");
+  pdata::TraceBatch b;
+  auto& arenas = b.arenas();
+  for (const char* service : {"frontend", "backend"}) {
+    auto& rs = b.resources().emplace_back();
+    rs.resource.attributes.push_back(
+        {arenas.Copy("service.name"), pdata::AnyValue::String(arenas.Copy(service))});
+    for (const char* scope : {"http", "db"}) {
+      auto& ss = rs.scope_spans.emplace_back();
+      ss.scope.name = arenas.Copy(scope);
+      for (int trace = 1; trace <= 2; ++trace) {
+        auto& s = ss.spans.emplace_back();
+        s.trace_id = IdOf(trace);
+        s.name = arenas.Copy(std::string(service) + "/" + scope);
+      }
+    }
+  }
+  h.Consume(std::move(b));
+  h.clock.Advance(1s);
+  h.sampler->Tick();
+  ASSERT_EQ(h.sink.batches, 1);
+  EXPECT_EQ(h.sink.spans[IdOf(1)], 4);
+  EXPECT_EQ(h.sink.spans[IdOf(2)], 4);
+  // Each span is still under its own resource and scope (its name says which).
+  ASSERT_EQ(h.sink.names.size(), 8u);
+  for (size_t i = 0; i < h.sink.names.size(); ++i) {
+    EXPECT_EQ(h.sink.names[i], h.sink.services[i] + "/" + h.sink.scopes[i]) << i;
+  }
 }
 
 }  // namespace
