@@ -462,3 +462,36 @@ TEST(ProbabilisticSamplerConfig, ValidationNamesTheKey) {
 
 }  // namespace
 }  // namespace otter
+
+namespace otter {
+namespace {
+
+TEST(ProbabilisticSamplerLogs, ProportionalUsesRecordRandomnessAndWritesThreshold) {
+  ProbabilisticSamplerConfig cfg;
+  cfg.sampling_percentage = 50;
+  cfg.mode = "proportional";
+  SamplingRule rule(cfg, true);
+  pdata::ArenaSet arena;
+  RandomnessSource src;
+  pdata::LogRecord high;
+  high.attributes.push_back({"sampling.randomness", pdata::AnyValue::String("f0000000000000")});
+  EXPECT_TRUE(DecideLogRecord(rule, cfg, high, arena, &src));
+  EXPECT_EQ(src, RandomnessSource::kSamplingRandomness);
+  EXPECT_EQ(pdata::FindAttribute(high.attributes, "sampling.threshold")->string_value, "8");
+  pdata::LogRecord low;
+  low.attributes.push_back({"sampling.randomness", pdata::AnyValue::String("10000000000000")});
+  EXPECT_FALSE(DecideLogRecord(rule, cfg, low, arena, &src));
+  // Arrived at 50% (th 8): proportional 50% makes it 25% (th c).
+  pdata::LogRecord prior;
+  prior.trace_id.bytes[9] = 0xff;  // W3C randomness from the trace id: high
+  prior.attributes.push_back({"sampling.threshold", pdata::AnyValue::String("8")});
+  EXPECT_TRUE(DecideLogRecord(rule, cfg, prior, arena, &src));
+  EXPECT_EQ(src, RandomnessSource::kTraceIdW3C);
+  EXPECT_EQ(pdata::FindAttribute(prior.attributes, "sampling.threshold")->string_value, "c");
+  pdata::LogRecord bad;
+  bad.attributes.push_back({"sampling.randomness", pdata::AnyValue::String("xyz")});
+  EXPECT_FALSE(DecideLogRecord(rule, cfg, bad, arena, &src));  // invalid: fails closed
+}
+
+}  // namespace
+}  // namespace otter
