@@ -20,6 +20,7 @@ void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
+void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -41,6 +42,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
+  RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
