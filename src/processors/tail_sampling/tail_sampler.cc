@@ -236,12 +236,13 @@ void TailSampler::Shutdown() {
 }
 
 void TailSampler::Consume(pdata::TraceBatch&& batch, Completion done) {
-  TimePoint now = clock_->Now();
   Counters& c = *counters_;
   pdata::TraceBatch late;  // spans of traces already decided as sampled
   uint64_t early[2] = {0, 0}, late_dropped = 0, new_traces = 0;
   {
     std::lock_guard l(mu_);
+    // Read under the lock: the pending queue stays in arrival order.
+    TimePoint now = clock_->Now();
     uint64_t batch_no = ++next_seq_;
     size_t late_r = SIZE_MAX, late_s = SIZE_MAX;
     auto add_late = [&](const pdata::ResourceSpans& rs, size_t r, const pdata::ScopeSpans& ss,
