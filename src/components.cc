@@ -11,6 +11,8 @@ void RegisterPrometheusRemoteWriteReceiver(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterProbabilisticSamplerProcessor(Registry&);
+void RegisterTailSamplingProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
@@ -32,6 +34,8 @@ void RegisterBuiltins(Registry& r) {
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterProbabilisticSamplerProcessor(r);
+  RegisterTailSamplingProcessor(r);
   RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
