@@ -8,6 +8,7 @@ namespace otter {
 void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
+void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
 // Exporters
@@ -25,6 +26,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
+  RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterTransformProcessor(r);
   // Exporters
