@@ -28,6 +28,15 @@ class Expr {
  public:
   virtual ~Expr() = default;
   virtual Status Eval(Context& ctx, Value& out) const = 0;
+  // The value without copying it where the node holds or points at one (literals, attribute
+  // slots); otherwise evaluated into `scratch`. *out is valid until the item changes.
+  virtual Status Peek(Context& ctx, Value& scratch, const Value** out) const {
+    RETURN_IF_ERROR(Eval(ctx, scratch));
+    *out = &scratch;
+    return Status::Ok();
+  }
+  // A boolean result; an error if the value is not a bool.
+  virtual Status EvalBool(Context& ctx, bool* out) const;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
