@@ -179,57 +179,45 @@ Status NoFunctionArg(const Node& call, const Node* arg) {
   return ErrorAt(arg->column, call.text + ": the function argument is not supported by otter yet");
 }
 
-StatusOr<EditorPtr> ReplacePattern(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"regex"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[1]));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteValue(call, c, args[0], RegexRewrite(re, repl));
-}
-
-StatusOr<EditorPtr> ReplaceAllPatterns(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"mode"},
-                                              {"regex"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
+// replace_pattern / replace_all_patterns (regex) and replace_match / replace_all_matches (glob):
+// `all` rewrites every value (or key) of a map instead of one value.
+StatusOr<EditorPtr> Replace(const Node& call, Compiler& c, bool regex, bool all) {
+  const bool has_mode = regex && all;
+  const char* pattern_param = regex ? "regex" : "pattern";
+  auto bound = has_mode ? BindArgs(call, {{"target"},
+                                          {"mode"},
+                                          {"regex"},
+                                          {"replacement"},
+                                          {"function", true},
+                                          {"replacementFormat", true}})
+                        : BindArgs(call, {{"target"},
+                                          {pattern_param},
+                                          {"replacement"},
+                                          {"function", true},
+                                          {"replacementFormat", true}});
+  ASSIGN_OR_RETURN(std::vector<const Node*> args, std::move(bound));
+  if (!has_mode)
+    args.insert(args.begin() + 1, nullptr);  // [target, mode, pattern, replacement, ...]
   RETURN_IF_ERROR(NoFunctionArg(call, args[4]));
-  ASSIGN_OR_RETURN(std::string mode, LiteralString(call, args[1], "mode"));
-  if (mode != "key" && mode != "value")
-    return ErrorAt(args[1]->column, "replace_all_patterns: invalid mode \"" + mode +
-                                        "\", must be \"key\" or \"value\"");
-  ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[2]));
+  bool keys = false;
+  if (has_mode) {
+    ASSIGN_OR_RETURN(std::string mode, LiteralString(call, args[1], "mode"));
+    if (mode != "key" && mode != "value")
+      return ErrorAt(args[1]->column,
+                     call.text + ": invalid mode \"" + mode + "\", must be \"key\" or \"value\"");
+    keys = mode == "key";
+  }
   ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[3], "replacement"));
-  return RewriteMap(call, c, args[0], mode == "key", RegexRewrite(re, repl));
-}
-
-StatusOr<EditorPtr> ReplaceMatch(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"pattern"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[1], "pattern"));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteValue(call, c, args[0], GlobRewrite(pattern, repl));
-}
-
-StatusOr<EditorPtr> ReplaceAllMatches(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"pattern"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[1], "pattern"));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteMap(call, c, args[0], false, GlobRewrite(pattern, repl));
+  std::function<bool(std::string_view, std::string*)> rewrite;
+  if (regex) {
+    ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[2]));
+    rewrite = RegexRewrite(re, repl);
+  } else {
+    ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[2], "pattern"));
+    rewrite = GlobRewrite(pattern, repl);
+  }
+  return all ? RewriteMap(call, c, args[0], keys, rewrite)
+             : RewriteValue(call, c, args[0], rewrite);
 }
 
 StatusOr<EditorPtr> TruncateAll(const Node& call, Compiler& c) {
@@ -330,10 +318,14 @@ const std::map<std::string, EditorFactory, std::less<>>& Editors() {
       {"keep_keys", KeepKeys},
       {"keep_matching_keys",
        [](const Node& call, Compiler& c) { return MatchingKeys(call, c, true); }},
-      {"replace_pattern", ReplacePattern},
-      {"replace_all_patterns", ReplaceAllPatterns},
-      {"replace_match", ReplaceMatch},
-      {"replace_all_matches", ReplaceAllMatches},
+      {"replace_pattern",
+       [](const Node& call, Compiler& c) { return Replace(call, c, true, false); }},
+      {"replace_all_patterns",
+       [](const Node& call, Compiler& c) { return Replace(call, c, true, true); }},
+      {"replace_match",
+       [](const Node& call, Compiler& c) { return Replace(call, c, false, false); }},
+      {"replace_all_matches",
+       [](const Node& call, Compiler& c) { return Replace(call, c, false, true); }},
       {"truncate_all", TruncateAll},
       {"limit", Limit},
       {"merge_maps", MergeMaps},

@@ -137,6 +137,11 @@ TEST(OttlParser, ReportsColumnAndCause) {
             "greater than the limit (1)");
   EXPECT_EQ(ParseError(R"(truncate_all(attributes, -1))"),
             "column 26: invalid limit for truncate_all function, -1 cannot be negative");
+  EXPECT_EQ(ParseError(R"(replace_all_patterns(attributes, "both", "a", "b"))"),
+            "column 34: replace_all_patterns: invalid mode \"both\", must be \"key\" or "
+            "\"value\"");
+  EXPECT_EQ(ParseError(R"(replace_pattern(name, "a", "b", SHA256))"),
+            "column 33: replace_pattern: the function argument is not supported by otter yet");
   EXPECT_EQ(ConditionError(R"(name == "a" and)"),
             "column 16: unexpected end of input; expected a value");
   EXPECT_EQ(ConditionError(R"(name == "a" == "b")"), "column 13: unexpected \"==\"");
