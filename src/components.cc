@@ -8,6 +8,7 @@ namespace otter {
 void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
+void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
@@ -17,6 +18,7 @@ void RegisterFileExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
+void RegisterPrometheusExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -26,6 +28,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
+  RegisterCardinalityGuardProcessor(r);
   RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterTransformProcessor(r);
@@ -35,6 +38,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
+  RegisterPrometheusExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
