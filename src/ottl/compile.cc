@@ -467,9 +467,8 @@ Status KeyedExpr::Eval(Context& ctx, Value& out) const {
 
 // ---- argument binding ---------------------------------------------------------------------
 
-StatusOr<std::vector<const Node*>> BindArgs(const Node& call, std::initializer_list<Param> params) {
-  std::vector<const Node*> out(params.size(), nullptr);
-  std::vector<Param> ps(params);
+StatusOr<std::vector<const Node*>> BindArgs(const Node& call, const std::vector<Param>& ps) {
+  std::vector<const Node*> out(ps.size(), nullptr);
   std::string names;
   size_t required = 0;
   for (const auto& p : ps) {

@@ -347,6 +347,7 @@ std::vector<std::string> ConverterNames() {
   std::vector<std::string> names;
   for (const auto& [n, _] : SimpleConverters()) names.push_back(n);
   names.push_back("IsMatch");
+  for (const auto& n : MoreConverterNames()) names.push_back(n);
   return names;
 }
 
@@ -369,6 +370,9 @@ StatusOr<ExprPtr> CompileConverter(const Node& call, Compiler& c) {
     ASSIGN_OR_RETURN(std::unique_ptr<RE2> re, CompileRegex(call, args[1]));
     return ExprPtr(std::make_unique<IsMatchExpr>(std::move(target), std::move(re)));
   }
+  bool found = false;
+  ASSIGN_OR_RETURN(ExprPtr extra, CompileMoreConverters(call, c, &found));
+  if (found) return extra;
   auto it = SimpleConverters().find(call.text);
   if (it == SimpleConverters().end()) {
     std::string near = config::NearestName(call.text, ConverterNames());
@@ -376,21 +380,7 @@ StatusOr<ExprPtr> CompileConverter(const Node& call, Compiler& c) {
                                     (near.empty() ? "" : "; did you mean \"" + near + "\"?"));
   }
   const Simple& s = it->second;
-  std::vector<const Node*> args;
-  switch (s.params.size()) {  // BindArgs takes an initializer list
-    case 1: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0]}));
-      break;
-    }
-    case 2: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0], s.params[1]}));
-      break;
-    }
-    default: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0], s.params[1], s.params[2]}));
-      break;
-    }
-  }
+  ASSIGN_OR_RETURN(std::vector<const Node*> args, BindArgs(call, s.params));
   std::vector<ExprPtr> exprs;
   for (const Node* a : args) {
     if (!a) {

@@ -336,9 +336,12 @@ const std::map<std::string, EditorFactory, std::less<>>& Editors() {
 }  // namespace
 
 StatusOr<EditorPtr> CompileEditor(const Node& call, Compiler& c) {
+  bool found = false;
+  ASSIGN_OR_RETURN(EditorPtr extra, CompileMoreEditors(call, c, &found));
+  if (found) return extra;
   auto it = Editors().find(call.text);
   if (it == Editors().end()) {
-    std::vector<std::string> names;
+    std::vector<std::string> names = MoreEditorNames();
     for (const auto& [n, _] : Editors()) names.push_back(n);
     std::string near = config::NearestName(call.text, names);
     return ErrorAt(call.column, "unknown function \"" + call.text + "\"" +

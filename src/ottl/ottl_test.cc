@@ -364,6 +364,62 @@ TEST(OttlConverters, Values) {
   EXPECT_FALSE(json->Eval(c).ok());
 }
 
+TEST(OttlConverters, LessCommonFunctions) {
+  Fixture f;
+  EXPECT_TRUE(f.Eval(R"(IsRootSpan())"));
+  EXPECT_TRUE(f.Eval(R"(span.name == "GET /cart" and IsRootSpan())", ContextKind::kSpanEvent));
+  EXPECT_EQ(ConditionError("IsRootSpan()", ContextKind::kResource),
+            "column 1: IsRootSpan is only available in the span or spanevent context");
+  {
+    f.metric.number_points.push_back(f.point);
+    Context c = f.Point();
+    auto has = Condition::Parse(R"(HasAttrOnDatapoint("route", "/cart"))", ContextKind::kMetric);
+    auto key = Condition::Parse(R"(HasAttrKeyOnDatapoint("nope"))", ContextKind::kMetric);
+    ASSERT_TRUE(has.ok() && key.ok());
+    EXPECT_TRUE(*has->Eval(c));
+    EXPECT_FALSE(*key->Eval(c));
+  }
+  EXPECT_TRUE(f.Eval(R"(MD5("abc") == "900150983cd24fb0d6963f7d28e17f72")"));
+  EXPECT_TRUE(f.Eval(
+      R"(SHA512("abc") == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")"));
+  EXPECT_TRUE(f.Eval(R"(FNV("abc") == -1792535898324117685)"));
+  EXPECT_TRUE(f.Eval(R"(ConvertCase("httpStatusCode", "snake") == "http_status_code")"));
+  EXPECT_TRUE(f.Eval(R"(ConvertCase("http_status code", "camel") == "HttpStatusCode")"));
+  EXPECT_TRUE(
+      f.Eval(R"(ConvertCase("MiX", "lower") == "mix" and ConvertCase("a", "upper") == "A")"));
+  EXPECT_EQ(ParseError(R"(set(name, ConvertCase(name, "kebab")))"),
+            "column 29: invalid case: kebab, allowed cases are: lower, upper, snake, camel");
+
+  f.Run(R"x(set(attributes["req"], ExtractPatterns(name, "^(?P<method>\\w+) (?P<path>\\S+)$")))x");
+  EXPECT_EQ(f.Attr(f.span.attributes, "req"), R"({"method":"GET","path":"/cart"})");
+  EXPECT_EQ(ParseError(R"x(set(name, ExtractPatterns(name, "(\\w+)")))x"),
+            "column 33: ExtractPatterns: at least 1 named capture group must be supplied in the "
+            "given regex");
+}
+
+TEST(OttlEditors, Flatten) {
+  Fixture f;
+  f.span.attributes.clear();
+  f.Run(R"(set(attributes["a"], {"b": 1, "c": [1, {"d": 2}]}))");
+  f.Run(R"(set(attributes["top"], "x"))");
+  Fixture g;
+  g.span.attributes = f.span.attributes;
+  f.Run(R"(flatten(attributes))");
+  auto render = [](const pdata::Attributes& a) {
+    AnyValue v;
+    v.type = AnyValue::Type::kKvList;
+    v.kvlist_value = a;
+    return v.ToString();
+  };
+  EXPECT_EQ(render(f.span.attributes), R"({"a.b":1,"a.c.0":1,"a.c.1.d":2,"top":"x"})");
+  g.Run(R"(flatten(attributes, "p", 1))");
+  EXPECT_EQ(render(g.span.attributes), R"({"p.a.b":1,"p.a.c":[1,{"d":2}],"p.top":"x"})");
+  EXPECT_EQ(ParseError(R"(flatten(attributes, "p", -1))"),
+            "column 26: invalid depth for flatten function, -1 cannot be negative");
+  EXPECT_EQ(ParseError(R"(flaten(attributes))"),
+            "column 1: unknown function \"flaten\"; did you mean \"flatten\"?");
+}
+
 TEST(OttlStatement, WhereClauseAndErrorText) {
   Fixture f;
   f.Run(R"(set(attributes["error"], true) where status.code == STATUS_CODE_ERROR)");
