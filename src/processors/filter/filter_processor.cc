@@ -1,14 +1,17 @@
 #include "processors/filter/filter_processor.h"
 
+#include <utility>
+
 namespace otter {
 namespace {
 
 using ottl::Condition;
 using ottl::ContextKind;
 
-// Removes the elements for which f(elem, &drop) sets drop; stops at f's first error.
+// Removes the elements for which f(elem, &drop) sets drop (setting `changed` if any); stops at
+// f's first error.
 template <class V, class F>
-Status RemoveIf(std::vector<V>& v, F&& f) {
+Status RemoveIf(bool& changed, std::vector<V>& v, F&& f) {
   size_t w = 0;
   for (size_t r = 0; r < v.size(); ++r) {
     bool drop = false;
@@ -17,6 +20,7 @@ Status RemoveIf(std::vector<V>& v, F&& f) {
     if (w != r) v[w] = std::move(v[r]);
     ++w;
   }
+  if (w != v.size()) changed = true;
   v.resize(w);
   return Status::Ok();
 }
@@ -39,40 +43,49 @@ Status AnyMatch(const std::vector<Condition>& conds, ottl::Context& ctx,
   return Status::Ok();
 }
 
+// The batch's resources without clearing its cached wire encoding: filtering changes nothing
+// unless it drops something, and then the caller clears the wire.
+template <class B>
+std::vector<typename B::Resource>& Resources(B& b) {
+  return const_cast<std::vector<typename B::Resource>&>(std::as_const(b).resources());
+}
+
 // The resource and scope levels, shared by the three signals; `items` filters one scope's items.
 template <class R, class ItemsFn>
-Status FilterResources(std::vector<R>& resources, ottl::Context& ctx, const FilterConditions& fc,
-                       const ottl::ErrorHandler& errors, ItemsFn&& items) {
-  return RemoveIf(resources, [&](R& r, bool* drop) -> Status {
+Status FilterResources(bool& changed, std::vector<R>& resources, ottl::Context& ctx,
+                       const FilterConditions& fc, const ottl::ErrorHandler& errors,
+                       ItemsFn&& items) {
+  return RemoveIf(changed, resources, [&](R& r, bool* drop) -> Status {
     ctx.resource = &r.resource;
     RETURN_IF_ERROR(AnyMatch(fc.at(ContextKind::kResource), ctx, errors, drop));
     if (*drop) return Status::Ok();
     auto& scopes = r.*R::kScopes;
-    RETURN_IF_ERROR(RemoveIf(scopes, [&](typename R::Scope& s, bool* drop_scope) -> Status {
-      ctx.scope = &s.scope;
-      RETURN_IF_ERROR(AnyMatch(fc.at(ContextKind::kScope), ctx, errors, drop_scope));
-      if (*drop_scope) return Status::Ok();
-      RETURN_IF_ERROR(items(s));
-      *drop_scope = R::ItemCount(s) == 0;
-      return Status::Ok();
-    }));
+    RETURN_IF_ERROR(
+        RemoveIf(changed, scopes, [&](typename R::Scope& s, bool* drop_scope) -> Status {
+          ctx.scope = &s.scope;
+          RETURN_IF_ERROR(AnyMatch(fc.at(ContextKind::kScope), ctx, errors, drop_scope));
+          if (*drop_scope) return Status::Ok();
+          RETURN_IF_ERROR(items(s));
+          *drop_scope = R::ItemCount(s) == 0;
+          return Status::Ok();
+        }));
     *drop = scopes.empty();
     return Status::Ok();
   });
 }
 
 Status FilterBatch(pdata::TraceBatch& b, const FilterConditions& fc,
-                   const ottl::ErrorHandler& errors) {
+                   const ottl::ErrorHandler& errors, bool& changed) {
   ottl::Context ctx;
   ctx.arenas = &b.arenas();
   const auto& span_conds = fc.at(ContextKind::kSpan);
   const auto& event_conds = fc.at(ContextKind::kSpanEvent);
-  return FilterResources(b.resources(), ctx, fc, errors, [&](pdata::ScopeSpans& ss) {
-    return RemoveIf(ss.spans, [&](pdata::Span& span, bool* drop) -> Status {
+  return FilterResources(changed, Resources(b), ctx, fc, errors, [&](pdata::ScopeSpans& ss) {
+    return RemoveIf(changed, ss.spans, [&](pdata::Span& span, bool* drop) -> Status {
       ctx.span = &span;
       RETURN_IF_ERROR(AnyMatch(span_conds, ctx, errors, drop));
       if (*drop || event_conds.empty()) return Status::Ok();
-      return RemoveIf(span.events, [&](pdata::SpanEvent& ev, bool* drop_event) {
+      return RemoveIf(changed, span.events, [&](pdata::SpanEvent& ev, bool* drop_event) {
         ctx.span_event = &ev;
         return AnyMatch(event_conds, ctx, errors, drop_event);
       });
@@ -81,18 +94,18 @@ Status FilterBatch(pdata::TraceBatch& b, const FilterConditions& fc,
 }
 
 Status FilterBatch(pdata::MetricBatch& b, const FilterConditions& fc,
-                   const ottl::ErrorHandler& errors) {
+                   const ottl::ErrorHandler& errors, bool& changed) {
   ottl::Context ctx;
   ctx.arenas = &b.arenas();
   const auto& metric_conds = fc.at(ContextKind::kMetric);
   const auto& point_conds = fc.at(ContextKind::kDataPoint);
-  return FilterResources(b.resources(), ctx, fc, errors, [&](pdata::ScopeMetrics& sm) {
-    return RemoveIf(sm.metrics, [&](pdata::Metric& m, bool* drop) -> Status {
+  return FilterResources(changed, Resources(b), ctx, fc, errors, [&](pdata::ScopeMetrics& sm) {
+    return RemoveIf(changed, sm.metrics, [&](pdata::Metric& m, bool* drop) -> Status {
       ctx.metric = &m;
       RETURN_IF_ERROR(AnyMatch(metric_conds, ctx, errors, drop));
       if (*drop || point_conds.empty()) return Status::Ok();
       auto points = [&](auto& v, auto ottl::Context::*slot) {
-        Status s = RemoveIf(v, [&](auto& p, bool* drop_point) {
+        Status s = RemoveIf(changed, v, [&](auto& p, bool* drop_point) {
           ctx.*slot = &p;
           return AnyMatch(point_conds, ctx, errors, drop_point);
         });
@@ -109,13 +122,13 @@ Status FilterBatch(pdata::MetricBatch& b, const FilterConditions& fc,
   });
 }
 
-Status FilterBatch(pdata::LogBatch& b, const FilterConditions& fc,
-                   const ottl::ErrorHandler& errors) {
+Status FilterBatch(pdata::LogBatch& b, const FilterConditions& fc, const ottl::ErrorHandler& errors,
+                   bool& changed) {
   ottl::Context ctx;
   ctx.arenas = &b.arenas();
   const auto& log_conds = fc.at(ContextKind::kLog);
-  return FilterResources(b.resources(), ctx, fc, errors, [&](pdata::ScopeLogs& sl) {
-    return RemoveIf(sl.log_records, [&](pdata::LogRecord& lr, bool* drop) {
+  return FilterResources(changed, Resources(b), ctx, fc, errors, [&](pdata::ScopeLogs& sl) {
+    return RemoveIf(changed, sl.log_records, [&](pdata::LogRecord& lr, bool* drop) {
       ctx.log = &lr;
       return AnyMatch(log_conds, ctx, errors, drop);
     });
@@ -164,7 +177,10 @@ Consumers FilterProcessor<B>::consumers() {
 template <class B>
 Status FilterProcessor<B>::Apply(B& batch) const {
   if (conditions_.empty()) return Status::Ok();
-  return FilterBatch(batch, conditions_, errors_);
+  bool changed = false;
+  Status s = FilterBatch(batch, conditions_, errors_, changed);
+  if (changed) (void)batch.resources();  // the cached wire no longer matches the content
+  return s;
 }
 
 template <class B>
@@ -185,7 +201,7 @@ void FilterProcessor<B>::Consume(B&& batch, Completion done) {
       logger_->debug("filter dropped {} of {} {}", before - after, before,
                      SignalItemName(SignalOf<B>()));
   }
-  if (batch.resources().empty()) {  // everything was filtered: nothing to pass on
+  if (std::as_const(batch).resources().empty()) {  // all filtered: nothing to pass on
     done(Status::Ok());
     return;
   }

@@ -122,6 +122,20 @@ traces:
   EXPECT_EQ(all.Filtered("otelcol_processor_filter_spans_filtered"), 6);
 }
 
+TEST(FilterProcessorTest, KeepsTheCachedWireUnlessItDrops) {
+  const std::string cfg = "traces:\n  span: ['name == \"%s\"']\n";
+  for (const char* name : {"no such span", "SELECT"}) {
+    pdata::TraceBatch b = Spans();
+    b.set_wire(b.arenas().Copy("cached request bytes"));
+    char yaml[128];
+    std::snprintf(yaml, sizeof yaml, cfg.c_str(), name);
+    FilterRun<pdata::TraceBatch> run(yaml, std::move(b));
+    ASSERT_EQ(run.sink.batches.size(), 1u);
+    const bool dropped = std::string_view(name) == "SELECT";
+    EXPECT_EQ(run.sink.batches[0].wire(), dropped ? "" : "cached request bytes") << name;
+  }
+}
+
 TEST(FilterProcessorTest, ErrorModes) {
   const std::string conds = R"(
 traces:
