@@ -37,12 +37,14 @@ StatusOr<std::shared_ptr<PathExpr>> TargetPath(const Node& call, const Node* arg
 
 // Go's regexp.ReplaceAllString: every non-overlapping match, `$1`/`${name}` expanded; an empty
 // match right after the previous match is skipped.
-std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl, bool* changed) {
-  std::vector<re2::StringPiece> groups(re.NumberOfCapturingGroups() + 1);
-  std::string out;
+// The result goes to `out` (cleared first), whose capacity callers reuse across items.
+bool ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl, std::string& out) {
+  thread_local std::vector<re2::StringPiece> groups;
+  groups.assign(re.NumberOfCapturingGroups() + 1, re2::StringPiece());
+  out.clear();
+  bool changed = false;
   size_t pos = 0;
   size_t last_end = std::string_view::npos;
-  *changed = false;
   while (pos <= in.size()) {
     if (!re.Match(in, pos, in.size(), RE2::UNANCHORED, groups.data(),
                   static_cast<int>(groups.size())))
@@ -56,7 +58,7 @@ std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl
       continue;
     }
     out += query::ExpandTemplate(tmpl, re, groups);
-    *changed = true;
+    changed = true;
     last_end = end;
     if (groups[0].empty()) {
       if (start < in.size()) out += in[start];
@@ -66,7 +68,7 @@ std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl
     }
   }
   if (pos < in.size()) out.append(in.substr(pos));
-  return out;
+  return changed;
 }
 
 StatusOr<EditorPtr> Set(const Node& call, Compiler& c) {
@@ -121,7 +123,7 @@ StatusOr<EditorPtr> RewriteValue(const Node& call, Compiler& c, const Node* targ
   return Make([target, rewrite](Context& ctx) {
     Value v;
     RETURN_IF_ERROR(target->Eval(ctx, v));
-    std::string out;
+    thread_local std::string out;  // reused: no allocation per item once warm
     if (v.type != Type::kString || !rewrite(v.string_value, &out)) return Status::Ok();
     return target->Set(ctx, Value::String(out));  // Set copies into the arenas
   });
@@ -133,7 +135,7 @@ StatusOr<EditorPtr> RewriteMap(const Node& call, Compiler& c, const Node* target
   return Make([target, rewrite, keys](Context& ctx) {
     pdata::Attributes* m = nullptr;
     RETURN_IF_ERROR(target->Map(ctx, &m));
-    std::string out;
+    thread_local std::string out;  // reused: no allocation per item once warm
     for (auto& kv : *m) {
       if (keys) {
         if (rewrite(kv.key, &out)) kv.key = ctx.arenas->Copy(out);
@@ -158,11 +160,8 @@ StatusOr<EditorPtr> RewriteMap(const Node& call, Compiler& c, const Node* target
 
 std::function<bool(std::string_view, std::string*)> RegexRewrite(std::shared_ptr<RE2> re,
                                                                  std::string tmpl) {
-  return [re, tmpl](std::string_view in, std::string* out) {
-    bool changed = false;
-    *out = ReplaceAll(in, *re, tmpl, &changed);
-    return changed;
-  };
+  return
+      [re, tmpl](std::string_view in, std::string* out) { return ReplaceAll(in, *re, tmpl, *out); };
 }
 
 std::function<bool(std::string_view, std::string*)> GlobRewrite(std::string pattern,
