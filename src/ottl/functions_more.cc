@@ -1,6 +1,7 @@
 // Less common OTTL functions: the converters IsRootSpan (span contexts), HasAttrKeyOnDatapoint and
 // HasAttrOnDatapoint (metric context, as the filter processor offers them), ExtractPatterns,
-// ConvertCase, MD5, SHA512, FNV, and the editor flatten.
+// ConvertCase, MD5, SHA512, FNV, and the editors flatten, convert_sum_to_gauge and
+// convert_gauge_to_sum.
 #include <openssl/evp.h>
 #include <re2/re2.h>
 
@@ -275,6 +276,54 @@ StatusOr<EditorPtr> Flatten(const Node& call, Compiler& c) {
   return EditorPtr(std::make_unique<FlattenEditor>(std::move(target), prefix, depth));
 }
 
+// convert_sum_to_gauge() / convert_gauge_to_sum("cumulative"|"delta", is_monotonic): both
+// types keep their points in number_points, so only the metric's type fields change.
+class FnEditor final : public Editor {
+ public:
+  explicit FnEditor(std::function<Status(Context&)> fn) : fn_(std::move(fn)) {}
+  Status Run(Context& ctx) const override { return fn_(ctx); }
+
+ private:
+  std::function<Status(Context&)> fn_;
+};
+
+StatusOr<EditorPtr> SumToGauge(const Node& call, Compiler& c) {
+  RETURN_IF_ERROR(OnlyIn(call, c, {ContextKind::kMetric}));
+  RETURN_IF_ERROR(BindArgs(call, {}).status());
+  return EditorPtr(std::make_unique<FnEditor>([](Context& ctx) {
+    pdata::Metric& m = *ctx.metric;
+    if (m.type != pdata::MetricType::kSum) return Status::Ok();
+    m.type = pdata::MetricType::kGauge;
+    m.temporality = pdata::AggregationTemporality::kUnspecified;
+    m.is_monotonic = false;
+    return Status::Ok();
+  }));
+}
+
+StatusOr<EditorPtr> GaugeToSum(const Node& call, Compiler& c) {
+  RETURN_IF_ERROR(OnlyIn(call, c, {ContextKind::kMetric}));
+  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"aggregation_temporality"}, {"is_monotonic"}}));
+  ASSIGN_OR_RETURN(std::string temporality,
+                   LiteralString(call, args[0], "aggregation_temporality"));
+  if (temporality != "cumulative" && temporality != "delta") {
+    return ErrorAt(args[0]->column, "unknown aggregation temporality: " + temporality +
+                                        " (valid: cumulative, delta)");
+  }
+  if (args[1]->kind != Node::Kind::kBool)
+    return ErrorAt(args[1]->column, call.text + ": is_monotonic must be true or false");
+  const auto t = temporality == "delta" ? pdata::AggregationTemporality::kDelta
+                                        : pdata::AggregationTemporality::kCumulative;
+  const bool monotonic = args[1]->bool_value;
+  return EditorPtr(std::make_unique<FnEditor>([t, monotonic](Context& ctx) {
+    pdata::Metric& m = *ctx.metric;
+    if (m.type != pdata::MetricType::kGauge) return Status::Ok();
+    m.type = pdata::MetricType::kSum;
+    m.temporality = t;
+    m.is_monotonic = monotonic;
+    return Status::Ok();
+  }));
+}
+
 }  // namespace
 
 std::vector<std::string> MoreConverterNames() {
@@ -288,7 +337,9 @@ std::vector<std::string> MoreConverterNames() {
           "FNV"};
 }
 
-std::vector<std::string> MoreEditorNames() { return {"flatten"}; }
+std::vector<std::string> MoreEditorNames() {
+  return {"flatten", "convert_sum_to_gauge", "convert_gauge_to_sum"};
+}
 
 StatusOr<ExprPtr> CompileMoreConverters(const Node& call, Compiler& c, bool* found) {
   *found = true;
@@ -306,8 +357,11 @@ StatusOr<ExprPtr> CompileMoreConverters(const Node& call, Compiler& c, bool* fou
 }
 
 StatusOr<EditorPtr> CompileMoreEditors(const Node& call, Compiler& c, bool* found) {
-  *found = call.text == "flatten";
-  if (*found) return Flatten(call, c);
+  *found = true;
+  if (call.text == "flatten") return Flatten(call, c);
+  if (call.text == "convert_sum_to_gauge") return SumToGauge(call, c);
+  if (call.text == "convert_gauge_to_sum") return GaugeToSum(call, c);
+  *found = false;
   return EditorPtr();
 }
 

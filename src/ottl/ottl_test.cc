@@ -69,9 +69,7 @@ struct Fixture {
   void Run(std::string_view text, ContextKind kind = ContextKind::kSpan) {
     auto st = Statement::Parse(text, kind);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
-    Context c = kind == ContextKind::kLog         ? Log()
-                : kind == ContextKind::kDataPoint ? Point()
-                                                  : Span();
+    Context c = kind == ContextKind::kLog ? Log() : kind >= ContextKind::kMetric ? Point() : Span();
     Status s = st->Execute(c);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -79,9 +77,7 @@ struct Fixture {
     auto cond = Condition::Parse(text, kind);
     EXPECT_TRUE(cond.ok()) << text << ": " << cond.status().ToString();
     if (!cond.ok()) return false;
-    Context c = kind == ContextKind::kLog         ? Log()
-                : kind == ContextKind::kDataPoint ? Point()
-                                                  : Span();
+    Context c = kind == ContextKind::kLog ? Log() : kind >= ContextKind::kMetric ? Point() : Span();
     auto r = cond->Eval(c);
     EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
     return r.ok() && *r;
@@ -395,6 +391,24 @@ TEST(OttlConverters, LessCommonFunctions) {
   EXPECT_EQ(ParseError(R"x(set(name, ExtractPatterns(name, "(\\w+)")))x"),
             "column 33: ExtractPatterns: at least 1 named capture group must be supplied in the "
             "given regex");
+}
+
+TEST(OttlEditors, SumGaugeConversions) {
+  Fixture f;
+  f.metric.temporality = pdata::AggregationTemporality::kCumulative;
+  f.metric.is_monotonic = true;
+  f.Run("convert_sum_to_gauge()", ContextKind::kMetric);
+  EXPECT_EQ(f.metric.type, pdata::MetricType::kGauge);
+  EXPECT_EQ(f.metric.temporality, pdata::AggregationTemporality::kUnspecified);
+  EXPECT_FALSE(f.metric.is_monotonic);
+  f.Run(R"(convert_gauge_to_sum("delta", true))", ContextKind::kMetric);
+  EXPECT_EQ(f.metric.type, pdata::MetricType::kSum);
+  EXPECT_EQ(f.metric.temporality, pdata::AggregationTemporality::kDelta);
+  EXPECT_TRUE(f.metric.is_monotonic);
+  EXPECT_EQ(ParseError("convert_sum_to_gauge()", ContextKind::kDataPoint),
+            "column 1: convert_sum_to_gauge is only available in the metric context");
+  EXPECT_EQ(ParseError(R"(convert_gauge_to_sum("sometimes", true))", ContextKind::kMetric),
+            "column 22: unknown aggregation temporality: sometimes (valid: cumulative, delta)");
 }
 
 TEST(OttlEditors, Flatten) {
