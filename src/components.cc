@@ -19,6 +19,7 @@ void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
+void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -39,6 +40,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
+  RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
