@@ -23,8 +23,9 @@ void ParseSection(const Node& n, const std::string& key, const Levels& levels,
   for (const auto& [name, _] : levels) names.push_back(name);
   for (const auto& [k, v] : n.map) {
     const Node& at = v.line ? v : n;
+    const std::string& name = k;  // clang 14 cannot capture a structured binding
     auto it =
-        std::find_if(levels.begin(), levels.end(), [&](const auto& l) { return l.first == k; });
+        std::find_if(levels.begin(), levels.end(), [&](const auto& l) { return l.first == name; });
     if (it != levels.end()) {
       ottl::ParseConditionList(v, key + "." + k, it->second, out.at(it->second), d);
       continue;
