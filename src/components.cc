@@ -10,6 +10,7 @@ void RegisterPrometheusRemoteWriteReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
+void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterProbabilisticSamplerProcessor(Registry&);
 void RegisterTailSamplingProcessor(Registry&);
@@ -33,6 +34,7 @@ void RegisterBuiltins(Registry& r) {
   // Processors
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
+  RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterProbabilisticSamplerProcessor(r);
   RegisterTailSamplingProcessor(r);
