@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
 // Processors
@@ -30,6 +31,7 @@ void RegisterHealthCheckExtension(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
   // Processors
