@@ -257,15 +257,17 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   out.type = ValueType::kVector;
   int64_t ref = EffectiveTime(n, t);
   if (n.smoothed) return EvalSmoothedSelector(n, ref, t);
-  for (const auto& s : data_[&n]) {
+  const auto& series = data_[&n];
+  auto& cursors = Cursors(n, 1);
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& s = series[i];
     if (!s.histograms.empty()) {
       if (auto e = LatestSample(s, ref, options_.lookback_delta_ms)) out.vector.push_back(*e);
       continue;
     }
-    auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
-                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
-    if (it == s.samples.begin()) continue;
-    --it;
+    size_t end = SeekAfter(s.samples, ref, &cursors[i]);
+    if (end == 0) continue;
+    auto it = s.samples.begin() + static_cast<std::ptrdiff_t>(end - 1);
     // The lookback window is left-open: (ref - lookback, ref].
     if (it->t_ms <= ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
     out.vector.push_back(Element{s.labels, it->v, it->t_ms});

@@ -39,4 +39,15 @@ bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& points,
                            int64_t range_start_ms, int64_t range_end_ms, bool smoothed,
                            double* out);
 
+// The value of the float range function `f` (rate, sum_over_time, ...) over one series' points
+// in the window (range_start, range_end] at evaluation time t; scalar_arg, scalar_arg2 are its
+// scalar arguments (quantile_over_time's φ, predict_linear's duration, the smoothing factors).
+// False when the function gives no output for these points.
+bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
+                   int64_t range_end, int64_t t, double scalar_arg, double scalar_arg2,
+                   double* out);
+
+// Whether the range function `f` keeps the series' metric name (last/first_over_time).
+bool KeepsMetricName(std::string_view f);
+
 }  // namespace otter::query::promql
