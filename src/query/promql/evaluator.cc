@@ -12,12 +12,6 @@
 
 namespace otter::query::promql {
 
-bool IsStaleMarker(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits == 0x7ff0000000000002ull;
-}
-
 store::Labels DropMetricName(store::Labels labels) {
   store::SetLabel(labels, "__name__", "");
   return labels;

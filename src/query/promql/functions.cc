@@ -82,8 +82,8 @@ double BucketQuantile(double q, std::vector<Bucket> buckets) {
   return bucket_start + (bucket_end - bucket_start) * (rank / count);
 }
 
-bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
-                      int64_t range_end_ms, bool is_counter, bool is_rate, double* out) {
+bool ExtrapolatedRate(std::span<const Point> points, int64_t range_start_ms, int64_t range_end_ms,
+                      bool is_counter, bool is_rate, double* out) {
   if (points.size() < 2) return false;
   const Point& first = points.front();
   const Point& last = points.back();
@@ -194,7 +194,7 @@ store::Labels AbsentLabels(const Node& arg) {
   return out;
 }
 
-double Kahan(const std::vector<Point>& pts) {
+double Kahan(std::span<const Point> pts) {
   double sum = 0, c = 0;
   for (const auto& p : pts) KahanSumInc(p.v, &sum, &c);
   return std::isinf(sum) ? sum : sum + c;
@@ -202,7 +202,7 @@ double Kahan(const std::vector<Point>& pts) {
 
 // The mean of `pts`: a compensated sum divided by the count, switching to a compensated
 // incremental mean when the sum would overflow (as Prometheus's avg_over_time and avg).
-double Mean(const std::vector<Point>& pts) {
+double Mean(std::span<const Point> pts) {
   double sum = pts[0].v, c = 0, mean = 0, count = 1;
   bool incremental = false;
   for (size_t i = 1; i < pts.size(); ++i) {
@@ -229,7 +229,7 @@ double Mean(const std::vector<Point>& pts) {
 }
 
 // Population variance with compensated running sums (Welford), as stdvar_over_time.
-double Variance(const std::vector<Point>& pts) {
+double Variance(std::span<const Point> pts) {
   double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
   for (const auto& p : pts) {
     count += 1;
@@ -241,7 +241,7 @@ double Variance(const std::vector<Point>& pts) {
 }
 
 // Least-squares fit of value against time (seconds since `intercept_ms`).
-void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, double* slope,
+void LinearRegression(std::span<const Point> pts, int64_t intercept_ms, double* slope,
                       double* intercept) {
   double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
   bool const_y = true;
@@ -277,7 +277,7 @@ void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, doubl
 }  // namespace
 
 // Value of a range function over one series' points at evaluation time; false = no output.
-bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
+bool RangeFunction(std::string_view f, std::span<const Point> pts, int64_t range_start,
                    int64_t range_end, int64_t t, double scalar_arg, double scalar_arg2,
                    double* out) {
   if (f == "rate") return ExtrapolatedRate(pts, range_start, range_end, true, true, out);

@@ -112,20 +112,22 @@ StatusOr<const Evaluator::SelectorCall*> Evaluator::PrecomputedCall(const Node& 
   std::vector<Point> points;
   for (size_t i = 0; i < n; ++i) {
     RETURN_IF_ERROR(CheckDeadline());
-    const auto& samples = series[i].samples;
     if (!series[i].histograms.empty()) continue;  // evaluated per step
+    // The series' points once (stale markers out); each window is a slice of them.
+    const auto& samples = series[i].samples;
+    CollectPoints(samples, 0, samples.size(), &points);
     size_t lo = 0, hi = 0;
     for (size_t k = 0; k < steps; ++k) {
       int64_t at = start_ms_ + static_cast<int64_t>(k) * step_ms_;
       int64_t end = EffectiveTime(sel, at);
       // Evaluation times only grow, so do window ends (an @ modifier pins them).
-      while (lo < samples.size() && samples[lo].t_ms <= end - range) ++lo;
+      while (lo < points.size() && points[lo].t_ms <= end - range) ++lo;
       hi = std::max(hi, lo);
-      while (hi < samples.size() && samples[hi].t_ms <= end) ++hi;
-      CollectPoints(samples, lo, hi, &points);
-      if (points.empty()) continue;
+      while (hi < points.size() && points[hi].t_ms <= end) ++hi;
+      if (lo == hi) continue;
       size_t pos = k * n + i;
-      c.has[pos] = RangeFunction(f, points, end - range, end, at, a1, a2, &c.values[pos]);
+      c.has[pos] = RangeFunction(f, std::span<const Point>(points).subspan(lo, hi - lo),
+                                 end - range, end, at, a1, a2, &c.values[pos]);
     }
   }
   return &c;
