@@ -625,7 +625,8 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   RETURN_IF_ERROR(ev.Preload(expr));
   Matrix out;
   std::unordered_map<uint64_t, size_t> index;
-  for (int64_t t = start_ms; t <= end_ms; t += step_ms) {
+  ASSIGN_OR_RETURN(bool precomputed, ev.RangeOfPrecomputed(expr, &out));
+  for (int64_t t = start_ms; !precomputed && t <= end_ms; t += step_ms) {
     RETURN_IF_ERROR(ev.CheckDeadline());
     ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t));
     if (v.type == ValueType::kScalar) {

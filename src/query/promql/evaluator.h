@@ -33,6 +33,11 @@ class Evaluator {
   Status Preload(const Node& root);
   StatusOr<Value> Eval(const Node& n, int64_t t_ms);
 
+  // A range query whose expression is a range function over a selector (rate(x[5m])): the result
+  // matrix straight from the precomputed values, series by series, without a vector (and a copy
+  // of every series' labels) per step; false when not applicable (range_steps.cc).
+  StatusOr<bool> RangeOfPrecomputed(const Node& expr, Matrix* out);
+
   Status CheckDeadline();
   Annotations& annotations() { return annotations_; }
   // Accounts `n` more samples held in memory; fails past max_samples.

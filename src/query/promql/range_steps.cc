@@ -176,4 +176,44 @@ StatusOr<Value> Evaluator::EvalRangeFunctionOfSelector(const Node& call, const N
   return out;
 }
 
+StatusOr<bool> Evaluator::RangeOfPrecomputed(const Node& expr, Matrix* out) {
+  const Node& call = StripParens(expr);
+  // Calls with scalar arguments are checked (and annotated) by EvalCall at every step.
+  if (call.kind != NodeKind::kCall || call.children.size() != 1) return false;
+  size_t step = 0;
+  ASSIGN_OR_RETURN(const SelectorCall* c, PrecomputedCall(call, start_ms_, &step));
+  if (c == nullptr || !c->all_floats || !c->distinct) return false;
+  size_t n = c->labels.size();
+  size_t steps = c->has.size() / n;
+  // Held samples and annotations as the step-by-step evaluation has them: the warnings in the
+  // order of each series' first value (step, then series).
+  size_t total = 0;
+  std::vector<std::pair<size_t, size_t>> warn;  // (first step with a value, series)
+  for (size_t i = 0; i < n; ++i) {
+    size_t first = SIZE_MAX;
+    for (size_t k = 0; k < steps; ++k) {
+      if (!c->has[k * n + i]) continue;
+      ++total;
+      first = std::min(first, k);
+    }
+    if (c->warn[i] && first != SIZE_MAX) warn.emplace_back(first, i);
+  }
+  std::sort(warn.begin(), warn.end());
+  const Node& arg = StripParens(*call.children[0]);
+  const auto& data = data_[arg.children[0].get()];
+  for (const auto& [k, i] : warn)
+    WarnIfNotCounter(store::GetLabel(data[i].labels, "__name__"), arg.pos);
+  RETURN_IF_ERROR(AddSamples(total));
+  for (size_t i = 0; i < n; ++i) {
+    Series s;
+    for (size_t k = 0; k < steps; ++k)
+      if (c->has[k * n + i])
+        s.points.emplace_back(start_ms_ + static_cast<int64_t>(k) * step_ms_, c->values[k * n + i]);
+    if (s.points.empty()) continue;
+    s.metric = c->labels[i];
+    out->push_back(std::move(s));
+  }
+  return true;
+}
+
 }  // namespace otter::query::promql
