@@ -18,6 +18,8 @@ void RegisterOtlpHttpExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+// Connectors
+void RegisterForwardConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
@@ -34,6 +36,8 @@ void RegisterBuiltins(Registry& r) {
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  // Connectors
+  RegisterForwardConnector(r);
   (void)r;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "component/component.h"
@@ -27,6 +28,8 @@ struct Factory {
   std::string type;
   std::vector<std::string> aliases;  // older names still accepted (with a warning)
   std::vector<Signal> signals;       // signals it can handle (empty for extensions)
+  // Connectors: the (exporting pipeline's signal, receiving pipeline's signal) pairs it joins.
+  std::vector<std::pair<Signal, Signal>> connects;
   std::string description;
   // A processor that answers upstream before its downstream has (e.g. batch).
   bool acknowledges_early = false;
@@ -50,10 +53,19 @@ struct Factory {
   std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&,
                                                      const ComponentConfig&)>
       create_extension;
+  // `from`/`to` is one of `connects`; `next` has the consumer for `to` set.
+  std::function<StatusOr<std::unique_ptr<Connector>>(
+      const ComponentContext&, const ComponentConfig&, Signal from, Signal to, Consumers next)>
+      create_connector;
 
   bool Supports(Signal s) const {
     for (Signal x : signals)
       if (x == s) return true;
+    return false;
+  }
+  bool Connects(Signal from, Signal to) const {
+    for (const auto& [f, t] : connects)
+      if (f == from && t == to) return true;
     return false;
   }
 };
