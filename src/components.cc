@@ -20,6 +20,7 @@ void RegisterStoreExporter(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
+void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
@@ -38,6 +39,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterHealthCheckExtension(r);
   // Connectors
   RegisterForwardConnector(r);
+  RegisterSpanMetricsConnector(r);
   (void)r;
 }
 
