@@ -20,6 +20,7 @@ void RegisterStoreExporter(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
+void RegisterServiceGraphConnector(Registry&);
 void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
@@ -39,6 +40,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterHealthCheckExtension(r);
   // Connectors
   RegisterForwardConnector(r);
+  RegisterServiceGraphConnector(r);
   RegisterSpanMetricsConnector(r);
   (void)r;
 }
