@@ -8,13 +8,16 @@ namespace otter {
 void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
+void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
+void RegisterPrometheusExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -28,13 +31,16 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
+  RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
+  RegisterPrometheusExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
