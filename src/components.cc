@@ -23,6 +23,7 @@ void RegisterStoreExporter(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
+void RegisterRoutingConnector(Registry&);
 void RegisterServiceGraphConnector(Registry&);
 void RegisterSpanMetricsConnector(Registry&);
 
@@ -46,6 +47,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterHealthCheckExtension(r);
   // Connectors
   RegisterForwardConnector(r);
+  RegisterRoutingConnector(r);
   RegisterServiceGraphConnector(r);
   RegisterSpanMetricsConnector(r);
   (void)r;

@@ -23,6 +23,13 @@ struct ComponentConfig {
   virtual Status Validate() const { return Status::Ok(); }
 };
 
+// Where a connector sends: all the pipelines that receive from it (one fan-out), and each of
+// them by pipeline id (for a connector that chooses, like routing).
+struct ConnectorNext {
+  Consumers all;
+  std::vector<std::pair<std::string, Consumers>> pipelines;
+};
+
 struct Factory {
   ComponentKind kind = ComponentKind::kReceiver;
   std::string type;
@@ -53,9 +60,10 @@ struct Factory {
   std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&,
                                                      const ComponentConfig&)>
       create_extension;
-  // `from`/`to` is one of `connects`; `next` has the consumer for `to` set.
-  std::function<StatusOr<std::unique_ptr<Connector>>(
-      const ComponentContext&, const ComponentConfig&, Signal from, Signal to, Consumers next)>
+  // `from`/`to` is one of `connects`; `next` has the consumers for `to` set.
+  std::function<StatusOr<std::unique_ptr<Connector>>(const ComponentContext&,
+                                                     const ComponentConfig&, Signal from, Signal to,
+                                                     const ConnectorNext& next)>
       create_connector;
 
   bool Supports(Signal s) const {

@@ -101,6 +101,19 @@ class LateTarget final : public Consumer<B> {
   Consumer<B>* target_ = nullptr;
 };
 
+// Calls fn with a default-constructed batch of the signal's type (to pick the template).
+template <class F>
+void WithBatchType(Signal s, F&& fn) {
+  switch (s) {
+    case Signal::kTraces:
+      return fn(pdata::TraceBatch{});
+    case Signal::kMetrics:
+      return fn(pdata::MetricBatch{});
+    case Signal::kLogs:
+      return fn(pdata::LogBatch{});
+  }
+}
+
 template <class B>
 void AddTo(Consumers& c, Consumer<B>* consumer) {
   if constexpr (std::is_same_v<B, pdata::TraceBatch>)
@@ -203,27 +216,24 @@ Status Service::Build(const Service* running) {
   g.order = StartOrder(config_, g.connector_specs);
   if (g.order.empty() && !config_.pipelines.empty())
     return InvalidArgument("the connectors form a cycle between pipelines");
-  std::vector<Consumers> connector_next(g.connector_specs.size());
+  std::vector<ConnectorNext> connector_next(g.connector_specs.size());
   for (size_t i = 0; i < g.connector_specs.size(); ++i) {
     const ConnectorInstance& ci = g.connector_specs[i];
     const ComponentSpec& spec = config_.connectors.at(ci.id);
-    auto late = [&](auto tag) {
+    // A late target for all receiving pipelines together, and one for each of them.
+    WithBatchType(ci.to, [&](auto tag) {
       using B = decltype(tag);
-      auto* t = new LateTarget<B>();
-      g.fanouts.emplace_back(t, [](void* p) { delete static_cast<LateTarget<B>*>(p); });
-      AddTo<B>(connector_next[i], t);
-    };
-    switch (ci.to) {
-      case Signal::kTraces:
-        late(pdata::TraceBatch{});
-        break;
-      case Signal::kMetrics:
-        late(pdata::MetricBatch{});
-        break;
-      case Signal::kLogs:
-        late(pdata::LogBatch{});
-        break;
-    }
+      auto late = [&] {
+        auto* t = new LateTarget<B>();
+        g.fanouts.emplace_back(t, [](void* p) { delete static_cast<LateTarget<B>*>(p); });
+        Consumers c;
+        AddTo<B>(c, t);
+        return c;
+      };
+      connector_next[i].all = late();
+      for (size_t q : ci.downstream)
+        connector_next[i].pipelines.emplace_back(config_.pipelines[q].id, late());
+    });
     auto conn = spec.factory->create_connector(Context(ci.id, ComponentKind::kConnector),
                                                *spec.config, ci.from, ci.to, connector_next[i]);
     if (!conn.ok()) return conn.status().Annotate("connector " + ci.id.ToString());
@@ -309,23 +319,17 @@ Status Service::Build(const Service* running) {
   }
   // Each connector now feeds the entries of the pipelines that receive from it.
   for (size_t i = 0; i < g.connector_specs.size(); ++i) {
-    auto link = [&](auto tag) {
+    WithBatchType(g.connector_specs[i].to, [&](auto tag) {
       using B = decltype(tag);
+      const auto& downstream = g.connector_specs[i].downstream;
       std::vector<Consumer<B>*> targets;
-      for (size_t q : g.connector_specs[i].downstream) targets.push_back(entries[q].get<B>());
-      static_cast<LateTarget<B>*>(connector_next[i].get<B>())->Set(g.MakeFanOut(targets));
-    };
-    switch (g.connector_specs[i].to) {
-      case Signal::kTraces:
-        link(pdata::TraceBatch{});
-        break;
-      case Signal::kMetrics:
-        link(pdata::MetricBatch{});
-        break;
-      case Signal::kLogs:
-        link(pdata::LogBatch{});
-        break;
-    }
+      for (size_t j = 0; j < downstream.size(); ++j) {
+        targets.push_back(entries[downstream[j]].get<B>());
+        static_cast<LateTarget<B>*>(connector_next[i].pipelines[j].second.get<B>())
+            ->Set(targets.back());
+      }
+      static_cast<LateTarget<B>*>(connector_next[i].all.get<B>())->Set(g.MakeFanOut(targets));
+    });
   }
 
   // Receivers: one instance per id, fanning out to every pipeline that lists it. A receiver is

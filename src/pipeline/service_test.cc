@@ -112,8 +112,8 @@ void RegisterFakes(Registry& r) {
   c.connects = {{Signal::kTraces, Signal::kTraces}};
   SetConfigTable(c, EmptyTable());
   c.create_connector = [](const ComponentContext& ctx, const ComponentConfig&, Signal, Signal,
-                          Consumers next) -> StatusOr<std::unique_ptr<Connector>> {
-    return std::unique_ptr<Connector>(new PassConnector(ctx.id.ToString(), next.traces));
+                          const ConnectorNext& next) -> StatusOr<std::unique_ptr<Connector>> {
+    return std::unique_ptr<Connector>(new PassConnector(ctx.id.ToString(), next.all.traces));
   };
   r.Add(c);
   Factory t2m;  // only for validation: joins a traces pipeline to a metrics one

@@ -33,14 +33,14 @@ void RegisterForwardConnector(Registry& registry) {
       "signal that receive from it.";
   SetConfigTable(f, ForwardConfigTable());
   f.create_connector = [](const ComponentContext&, const ComponentConfig&, Signal from, Signal,
-                          Consumers next) -> StatusOr<std::unique_ptr<Connector>> {
+                          const ConnectorNext& next) -> StatusOr<std::unique_ptr<Connector>> {
     switch (from) {
       case Signal::kTraces:
-        return MakeForward(next.traces);
+        return MakeForward(next.all.traces);
       case Signal::kMetrics:
-        return MakeForward(next.metrics);
+        return MakeForward(next.all.metrics);
       case Signal::kLogs:
-        return MakeForward(next.logs);
+        return MakeForward(next.all.logs);
     }
     return InvalidArgument("unknown signal");
   };

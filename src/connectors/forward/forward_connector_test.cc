@@ -31,8 +31,8 @@ TEST(ForwardConnectorTest, PassesBatchesOnAndAnswersWithTheDownstream) {
   auto cfg = f->parse_config(*node, d);
   ASSERT_TRUE(d.ok());
   Recorder rec;
-  Consumers next;
-  next.logs = &rec;
+  ConnectorNext next;
+  next.all.logs = &rec;
   auto c = f->create_connector(ComponentContext{}, *cfg, Signal::kLogs, Signal::kLogs, next);
   ASSERT_TRUE(c.ok());
   LogConsumer* in = (*c)->consumers().logs;

@@ -16,10 +16,11 @@ void RegisterServiceGraphConnector(Registry& registry) {
       "latency histograms per client/server pair.";
   SetConfigTable(f, ServiceGraphConfigTable());
   f.create_connector = [](const ComponentContext& ctx, const ComponentConfig& cfg, Signal, Signal,
-                          Consumers next) -> StatusOr<std::unique_ptr<Connector>> {
-    if (!next.metrics) return FailedPrecondition("servicegraph has no metrics pipeline to feed");
+                          const ConnectorNext& next) -> StatusOr<std::unique_ptr<Connector>> {
+    if (!next.all.metrics)
+      return FailedPrecondition("servicegraph has no metrics pipeline to feed");
     return std::unique_ptr<Connector>(std::make_unique<ServiceGraphConnector>(
-        ctx, static_cast<const ServiceGraphConfig&>(cfg), next.metrics));
+        ctx, static_cast<const ServiceGraphConfig&>(cfg), next.all.metrics));
   };
   registry.Add(std::move(f));
 }

@@ -16,10 +16,10 @@ void RegisterSpanMetricsConnector(Registry& registry) {
       "kind, status and configured dimensions.";
   SetConfigTable(f, SpanMetricsConfigTable());
   f.create_connector = [](const ComponentContext& ctx, const ComponentConfig& cfg, Signal, Signal,
-                          Consumers next) -> StatusOr<std::unique_ptr<Connector>> {
-    if (!next.metrics) return FailedPrecondition("spanmetrics has no metrics pipeline to feed");
+                          const ConnectorNext& next) -> StatusOr<std::unique_ptr<Connector>> {
+    if (!next.all.metrics) return FailedPrecondition("spanmetrics has no metrics pipeline to feed");
     return std::unique_ptr<Connector>(std::make_unique<SpanMetricsConnector>(
-        ctx, static_cast<const SpanMetricsConfig&>(cfg), next.metrics));
+        ctx, static_cast<const SpanMetricsConfig&>(cfg), next.all.metrics));
   };
   registry.Add(std::move(f));
 }
