@@ -6,18 +6,24 @@ namespace otter {
 
 // Receivers
 void RegisterOtlpReceiver(Registry&);
+void RegisterPrometheusRemoteWriteReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
+void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterProbabilisticSamplerProcessor(Registry&);
+void RegisterTailSamplingProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
+void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -30,18 +36,24 @@ void RegisterSpanMetricsConnector(Registry&);
 void RegisterBuiltins(Registry& r) {
   // Receivers
   RegisterOtlpReceiver(r);
+  RegisterPrometheusRemoteWriteReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
+  RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterProbabilisticSamplerProcessor(r);
+  RegisterTailSamplingProcessor(r);
   RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
+  RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
