@@ -28,6 +28,11 @@ void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+// Connectors
+void RegisterForwardConnector(Registry&);
+void RegisterRoutingConnector(Registry&);
+void RegisterServiceGraphConnector(Registry&);
+void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
@@ -54,6 +59,11 @@ void RegisterBuiltins(Registry& r) {
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  // Connectors
+  RegisterForwardConnector(r);
+  RegisterRoutingConnector(r);
+  RegisterServiceGraphConnector(r);
+  RegisterSpanMetricsConnector(r);
   (void)r;
 }
 
