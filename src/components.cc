@@ -9,6 +9,7 @@ void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterK8sAttributesProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
@@ -25,6 +26,7 @@ void RegisterBuiltins(Registry& r) {
   // Processors
   RegisterBatchProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterK8sAttributesProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
