@@ -8,14 +8,18 @@ namespace otter {
 void RegisterOtlpReceiver(Registry&);
 // Processors
 void RegisterBatchProcessor(Registry&);
+void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterK8sAttributesProcessor(Registry&);
+void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
+void RegisterPrometheusExporter(Registry&);
+void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
@@ -25,14 +29,18 @@ void RegisterBuiltins(Registry& r) {
   RegisterOtlpReceiver(r);
   // Processors
   RegisterBatchProcessor(r);
+  RegisterCardinalityGuardProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterK8sAttributesProcessor(r);
+  RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
+  RegisterPrometheusExporter(r);
+  RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);

@@ -17,7 +17,9 @@
 #include "common/version.h"
 #include "component/registry.h"
 #include "config/loader.h"
+#include "pipeline/admin_server.h"
 #include "pipeline/service.h"
+#include "pipeline/tap_client.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics_server.h"
 #include "telemetry/process_metrics.h"
@@ -107,7 +109,7 @@ bool SameMetricsEndpoint(const Running& r, const Running* prev) {
 // self-metrics endpoint (handed over in HandOver). On failure what `r` started is stopped again
 // and `prev` is untouched.
 Status StartRunning(Running& r, const Running* prev, std::shared_ptr<spdlog::logger> log,
-                    telemetry::SelfMetrics& metrics, StatusHub& hub) {
+                    telemetry::SelfMetrics& metrics, StatusHub& hub, pipeline::TapHub* tap) {
   const auto& t = r.loaded->service.telemetry;
   // Before Build: components decide from the level which instruments to create.
   metrics.SetLevel(LevelOf(*r.loaded));
@@ -116,6 +118,7 @@ Status StartRunning(Running& r, const Running* prev, std::shared_ptr<spdlog::log
     RETURN_IF_ERROR(r.metrics_server->Start().Annotate("service.telemetry.metrics.address"));
   }
   r.service = std::make_unique<pipeline::Service>(r.loaded->service, log, &metrics, &hub);
+  r.service->SetTap(tap);
   RETURN_IF_ERROR(r.service->Build(prev ? prev->service.get() : nullptr));
   return r.service->Start();
 }
@@ -155,10 +158,10 @@ void HandOver(Running& cur, Running& next, spdlog::logger& log) {
 // old graph stopped first — shared receivers answer "retry" meanwhile — and, if the new one
 // still cannot start, the old config is started again from memory. Never exits. docs/reload.md.
 void Reload(Running& cur, std::unique_ptr<Loaded> loaded, std::shared_ptr<spdlog::logger> log,
-            telemetry::SelfMetrics& metrics, StatusHub& hub) {
+            telemetry::SelfMetrics& metrics, StatusHub& hub, pipeline::TapHub* tap) {
   Running next;
   next.loaded = std::move(loaded);
-  Status s = StartRunning(next, &cur, log, metrics, hub);
+  Status s = StartRunning(next, &cur, log, metrics, hub, tap);
   if (s.ok()) {
     HandOver(cur, next, *log);
     log->info("config reloaded");
@@ -177,6 +180,7 @@ void Reload(Running& cur, std::unique_ptr<Loaded> loaded, std::shared_ptr<spdlog
       "components it changes first",
       s.message());
   next.service = std::make_unique<pipeline::Service>(next.loaded->service, log, &metrics, &hub);
+  next.service->SetTap(tap);
   if (Status b = next.service->Build(cur.service.get()); !b.ok()) {
     StopRunning(next);
     metrics.SetLevel(LevelOf(*cur.loaded));
@@ -200,6 +204,7 @@ void Reload(Running& cur, std::unique_ptr<Loaded> loaded, std::shared_ptr<spdlog
   old.metrics_server = std::move(cur.metrics_server);
   metrics.SetLevel(LevelOf(*old.loaded));
   old.service = std::make_unique<pipeline::Service>(old.loaded->service, log, &metrics, &hub);
+  old.service->SetTap(tap);
   Status r = old.service->Build(next.service.get());
   if (r.ok()) r = old.service->Start();
   if (r.ok()) {
@@ -272,7 +277,20 @@ int Run(const config::LoadOptions& opts) {
   cur.loaded = LoadConfig(opts, registry, *log, false, /*initial=*/true);
   if (!cur.loaded) return 1;
   ApplyLogSettings(*cur.loaded, *log);
-  if (Status s = StartRunning(cur, nullptr, log, metrics, hub); !s.ok()) {
+  // The admin listener (otter tap) lives as long as the process; its endpoint is read once.
+  pipeline::TapHub tap_hub;
+  pipeline::TapHub* tap = nullptr;
+  const std::string admin_endpoint = cur.loaded->service.admin.endpoint;
+  std::unique_ptr<pipeline::AdminServer> admin;
+  if (!admin_endpoint.empty()) {
+    admin = std::make_unique<pipeline::AdminServer>(tap_hub, admin_endpoint, log);
+    if (Status s = admin->Start(); !s.ok()) {
+      log->error("cannot start: {}", s.message());
+      return 1;
+    }
+    tap = &tap_hub;
+  }
+  if (Status s = StartRunning(cur, nullptr, log, metrics, hub, tap); !s.ok()) {
     log->error("cannot start: {}", s.message());
     StopRunning(cur);
     return 1;
@@ -292,9 +310,13 @@ int Run(const config::LoadOptions& opts) {
       log->error("config reload failed; keeping the running config");
       continue;
     }
-    Reload(cur, std::move(next), log, metrics, hub);
+    if (next->service.admin.endpoint != admin_endpoint)
+      log->warn("service.admin.endpoint changed; the admin listener keeps {} until a restart",
+                admin_endpoint.empty() ? std::string("off") : admin_endpoint);
+    Reload(cur, std::move(next), log, metrics, hub, tap);
   }
   StopRunning(cur);
+  if (admin) admin->Stop();
   LogFinalCounts(metrics, *log);
   log->info("otter stopped");
   return 0;
@@ -366,6 +388,19 @@ int main(int argc, char** argv) {
   bool verbose = false;
   auto* components = app.add_subcommand("components", "list every built-in component");
   components->add_flag("-v,--verbose", verbose, "also print each component's config keys");
+  otter::pipeline::TapCommandOptions tap_opts;
+  auto* tap = app.add_subcommand(
+      "tap",
+      "stream a running otter's pipeline data as it is before and after each processor, one "
+      "JSON line per captured batch (needs service.admin.endpoint)");
+  tap->add_option("--admin", tap_opts.admin,
+                  "host:port of the running otter's service.admin.endpoint")
+      ->capture_default_str();
+  tap->add_option("--pipeline", tap_opts.pipeline,
+                  "pipeline id (traces, metrics/name, ...); without it, list the pipelines");
+  tap->add_option("--stage", tap_opts.stage,
+                  "only this stage: 0 = as received, k = after the k-th processor");
+  tap->add_option("--count", tap_opts.count, "stop after this many batches (0 = until Ctrl-C)");
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   if (*validate) {
@@ -376,5 +411,6 @@ int main(int argc, char** argv) {
     return otter::Validate(opts);
   }
   if (*components) return otter::Components(verbose);
+  if (*tap) return otter::pipeline::RunTapCommand(tap_opts, stdout, stderr, [] { return false; });
   return otter::Run(opts);
 }

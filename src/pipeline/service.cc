@@ -5,6 +5,7 @@
 
 #include "pipeline/fanout.h"
 #include "pipeline/redirect.h"
+#include "pipeline/tap.h"
 
 namespace otter::pipeline {
 
@@ -55,6 +56,15 @@ struct Service::Graph {
     auto* f = new FanOut<B>(std::move(consumers));
     fanouts.emplace_back(f, [](void* p) { delete static_cast<FanOut<B>*>(p); });
     return f;
+  }
+
+  // A tap point in front of `next` when the service is tapped (service.admin.endpoint).
+  template <class B>
+  Consumer<B>* MakeTap(TapHub* hub, size_t pipeline, size_t stage, Consumer<B>* next) {
+    if (!hub || pipeline == TapHub::kNoPipeline) return next;
+    auto* t = new TapPoint<B>(*hub, pipeline, stage, next);
+    fanouts.emplace_back(t, [](void* p) { delete static_cast<TapPoint<B>*>(p); });
+    return t;
   }
 
   bool Holds(const Shared* s) const {
@@ -181,8 +191,16 @@ Status Service::Build(const Service* running) {
       outs.push_back(c);
     }
     Consumer<B>* next = g.MakeFanOut<B>(std::move(outs));
+    size_t tapped = TapHub::kNoPipeline;
+    if (tap_) {
+      std::vector<std::string> stages = {"receivers"};
+      for (const auto& id : p.processors) stages.push_back(id.ToString());
+      tapped = tap_->DefinePipeline(p.id, std::move(stages));
+    }
     std::vector<std::pair<std::string, std::unique_ptr<Processor>>> procs;
+    size_t stage = p.processors.size();  // the tap stage after the processor created next
     for (auto it = p.processors.rbegin(); it != p.processors.rend(); ++it) {
+      next = g.MakeTap(tap_, tapped, stage--, next);
       const ComponentSpec& spec = config_.processors.at(*it);
       Consumers nc;
       AddTo<B>(nc, next);
@@ -195,6 +213,7 @@ Status Service::Build(const Service* running) {
       procs.emplace(procs.begin(), it->ToString(), std::move(*proc));
     }
     g.processors.push_back(std::move(procs));
+    next = g.MakeTap(tap_, tapped, 0, next);
     for (const auto& rid : p.receivers) {
       if constexpr (std::is_same_v<B, pdata::TraceBatch>)
         rx_traces[rid].push_back(next);

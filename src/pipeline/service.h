@@ -25,6 +25,8 @@
 
 namespace otter::pipeline {
 
+class TapHub;  // pipeline/tap.h
+
 class Service {
  public:
   Service(const ServiceConfig& config, std::shared_ptr<spdlog::logger> logger,
@@ -55,6 +57,10 @@ class Service {
   // the same id (a changed component that may need what its predecessor holds: port, lock).
   bool ReplacesComponentsOf(const Service& running) const;
 
+  // Before Build: put tap points before and after every processor (service.admin.endpoint).
+  // `tap` must outlive the Service.
+  void SetTap(TapHub* tap) { tap_ = tap; }
+
   // For tests: the receiver/exporter instance by id, or null.
   Receiver* FindReceiver(const std::string& id) const;
   Exporter* FindExporter(const std::string& id) const;
@@ -68,6 +74,7 @@ class Service {
   std::shared_ptr<spdlog::logger> logger_;
   telemetry::SelfMetrics* metrics_;
   StatusHub* status_;
+  TapHub* tap_ = nullptr;
   std::unique_ptr<Graph> graph_;
   bool started_ = false;  // Start succeeded (it then owns the readiness it reported)
 };

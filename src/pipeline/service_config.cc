@@ -4,6 +4,7 @@
 #include <set>
 
 #include "config/table.h"
+#include "pipeline/admin_server.h"
 #include "telemetry/self_metrics.h"
 
 namespace otter::pipeline {
@@ -147,6 +148,23 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
   }
 }
 
+void ParseAdmin(const Node& n, AdminSpec& a, Diagnostics& d) {
+  if (n.IsNull()) return;
+  if (!n.IsMap()) {
+    d.Error(n, "service.admin: expected a map");
+    return;
+  }
+  for (const auto& [key, value] : n.map) {
+    if (key != "endpoint") {
+      d.Error(value, "unknown key \"" + key + "\" in service.admin (valid keys: endpoint)");
+      continue;
+    }
+    if (!config::ParseValue(value, a.endpoint, d) || a.endpoint.empty()) continue;
+    if (Status s = ValidateAdminEndpoint(a.endpoint); !s.ok())
+      d.Error(value, std::string(s.message()));
+  }
+}
+
 }  // namespace
 
 // A processor that acknowledges early in front of an exporter that acknowledges durably means a
@@ -216,6 +234,8 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
       }
     } else if (key == "telemetry") {
       ParseTelemetry(value, sc.telemetry, d);
+    } else if (key == "admin") {
+      ParseAdmin(value, sc.admin, d);
     } else if (key == "pipelines") {
       if (!value.IsMap()) {
         d.Error(value, "service.pipelines: expected a map of pipeline ids");
@@ -262,7 +282,7 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
       }
     } else {
       d.Error(value, "unknown key \"" + key +
-                         "\" in service (valid keys: extensions, pipelines, telemetry)");
+                         "\" in service (valid keys: admin, extensions, pipelines, telemetry)");
     }
   }
   if (sc.pipelines.empty() && d.ok())

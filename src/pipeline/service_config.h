@@ -34,11 +34,17 @@ struct TelemetrySpec {
   std::string logs_encoding = "console";
 };
 
+// service.admin (otter's own): the loopback admin listener `otter tap` reads; "" = off.
+struct AdminSpec {
+  std::string endpoint;
+};
+
 struct ServiceConfig {
   std::map<ComponentId, ComponentSpec> receivers, processors, exporters, extensions;
   std::vector<PipelineSpec> pipelines;
   std::vector<ComponentId> enabled_extensions;
   TelemetrySpec telemetry;
+  AdminSpec admin;
 };
 
 // Parses `root` (kept alive by the caller: specs point into it). Returns nullopt-equivalent

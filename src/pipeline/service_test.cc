@@ -6,6 +6,7 @@
 #include <future>
 
 #include "config/loader.h"
+#include "pipeline/tap.h"
 
 namespace otter::pipeline {
 namespace {
@@ -393,6 +394,66 @@ recievers: {}
       << all;
   ASSERT_EQ(d.warnings().size(), 1u);
   EXPECT_NE(d.warnings()[0].find("\"oldrec\" is deprecated; use \"rec\""), std::string::npos);
+}
+
+// With a tap (service.admin.endpoint), every stage of a watched pipeline is captured: as
+// received and after each processor, each showing what that processor did to the data.
+TEST_F(ServiceTest, TappedPipelineShowsTheDataAfterEachProcessor) {
+  config::Diagnostics d;
+  auto sc = Parse(R"(
+receivers: {fake: {}}
+processors: {tag/a: {}, tag/b: {}}
+exporters: {rec: {}}
+service:
+  admin: {endpoint: "localhost:0"}
+  pipelines:
+    traces: {receivers: [fake], processors: [tag/a, tag/b], exporters: [rec]}
+)",
+                  d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  EXPECT_EQ(sc.admin.endpoint, "localhost:0");
+  TapHub tap;
+  Service s(sc, logger_, &metrics_, &hub_);
+  s.SetTap(&tap);
+  ASSERT_TRUE(s.Start().ok());
+  EXPECT_EQ(
+      tap.DescribeJson(),
+      "{\"pipelines\":[{\"pipeline\":\"traces\",\"stages\":[\"receivers\",\"tag/a\",\"tag/b\"]}]}");
+  ASSERT_TRUE(tap.Poll("traces", 0, 10).ok());  // now watched
+  EXPECT_TRUE(Send(s, "fake").ok());
+  auto r = tap.Poll("traces", 0, 10);
+  ASSERT_EQ(r->events.size(), 3u);
+  std::vector<std::string> seen;
+  for (const auto& e : r->events) {
+    size_t at = e.json.find("\"schemaUrl\":\"");
+    std::string url =
+        at == std::string::npos ? "" : e.json.substr(at + 13, e.json.find('"', at + 13) - at - 13);
+    seen.push_back(std::to_string(e.stage) + " " + e.after + " [" + url + "]");
+  }
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"0 receivers []", "1 tag/a [tag/a;]",
+                                            "2 tag/b [tag/a;tag/b;]"}));
+  EXPECT_EQ(LastGot(s, "rec"), "tag/a;tag/b;");
+  s.Shutdown();
+}
+
+TEST_F(ServiceTest, AdminEndpointMustBeLoopback) {
+  config::Diagnostics d;
+  Parse(R"(receivers: {fake: {}}
+exporters: {rec: {}}
+service:
+  admin: {endpoint: "0.0.0.0:55690", port: 1}
+  pipelines:
+    traces: {receivers: [fake], exporters: [rec]}
+)",
+        d);
+  std::string all = d.ErrorsText();
+  EXPECT_NE(all.find("svc.yaml:4: service.admin.endpoint \"0.0.0.0:55690\" must be a loopback"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("unknown key \"port\" in service.admin (valid keys: endpoint)"),
+            std::string::npos)
+      << all;
 }
 
 }  // namespace

@@ -276,6 +276,19 @@ StatusOr<HttpClientResponse> HttpClient::Post(const Url& url, const Headers& hea
                                               std::string_view body,
                                               std::chrono::nanoseconds timeout,
                                               exporterhelper::Cancellation* cancel) {
+  return Send(true, url, headers, body, timeout, cancel);
+}
+
+StatusOr<HttpClientResponse> HttpClient::Get(const Url& url, const Headers& headers,
+                                             std::chrono::nanoseconds timeout,
+                                             exporterhelper::Cancellation* cancel) {
+  return Send(false, url, headers, {}, timeout, cancel);
+}
+
+StatusOr<HttpClientResponse> HttpClient::Send(bool post, const Url& url, const Headers& headers,
+                                              std::string_view body,
+                                              std::chrono::nanoseconds timeout,
+                                              exporterhelper::Cancellation* cancel) {
   if (url.https && !impl_->ssl_ctx)
     return Internal("https URL " + url.text + " without a TLS context");
   std::optional<SteadyTime> deadline;
@@ -285,13 +298,13 @@ StatusOr<HttpClientResponse> HttpClient::Post(const Url& url, const Headers& hea
   const std::string key = (url.https ? "https://" : "http://") + url.HostHeader();
 
   Request req;
-  req.method(http::verb::post);
+  req.method(post ? http::verb::post : http::verb::get);
   req.target(url.target);
   req.version(11);
   req.set(http::field::host, url.HostHeader());
   req.set(http::field::user_agent, "otter");
   for (const auto& [k, v] : headers) req.set(k, v);
-  req.body() = Request::body_type::value_type(body.data(), body.size());
+  if (post) req.body() = Request::body_type::value_type(body.data(), body.size());
   req.keep_alive(!impl_->opts.disable_keep_alives);
   req.prepare_payload();
 

@@ -1,6 +1,6 @@
 // HttpClient: a small blocking HTTP/1.1 client for exporters (Boost.Beast underneath, kept out of
-// this header): POST a body to a URL over plain TCP or TLS (net/tls.h contexts; SNI and host-name
-// checks per connection), with a keep-alive connection pool, a per-request deadline and
+// this header): POST a body to (or GET) a URL over plain TCP or TLS (net/tls.h contexts; SNI and
+// host-name checks per connection), with a keep-alive connection pool, a per-request deadline and
 // cancellation from exporterhelper's shutdown. Redirects are not followed.
 // Thread-safety: Post may be called concurrently; each call uses its own connection.
 #pragma once
@@ -66,12 +66,20 @@ class HttpClient {
                                     std::chrono::nanoseconds timeout,
                                     exporterhelper::Cancellation* cancel);
 
+  // GETs `url`; answers and errors as for Post.
+  StatusOr<HttpClientResponse> Get(const Url& url, const Headers& headers,
+                                   std::chrono::nanoseconds timeout,
+                                   exporterhelper::Cancellation* cancel);
+
   // Connections opened so far (tests check keep-alive with it).
   uint64_t connections_opened() const { return opened_.load(); }
 
  private:
   struct Impl;
   explicit HttpClient(std::unique_ptr<Impl> impl);
+  StatusOr<HttpClientResponse> Send(bool post, const Url& url, const Headers& headers,
+                                    std::string_view body, std::chrono::nanoseconds timeout,
+                                    exporterhelper::Cancellation* cancel);
   std::unique_ptr<Impl> impl_;
   std::atomic<uint64_t> opened_{0};
 };
