@@ -151,6 +151,7 @@ k8s::ApiConfig K8sAttributesConfig::Api() const {
   k8s::ApiConfig api;
   k8s::ParseAuthType(auth_type, &api.auth_type);
   api.context = context;
+  api.service_account_dir = service_account_dir;
   return api;
 }
 

@@ -62,6 +62,9 @@ struct K8sAttributesConfig : ComponentConfig {
   config::Duration pod_delete_grace_period = std::chrono::seconds(120);
   config::Duration watch_sync_period = std::chrono::minutes(5);
 
+  // Not a config key: where the service-account files are (tests point it elsewhere).
+  std::string service_account_dir = k8s::ApiConfig().service_account_dir;
+
   Status Validate() const override;
   // The api settings for k8s::ResolveApiEndpoint.
   k8s::ApiConfig Api() const;
