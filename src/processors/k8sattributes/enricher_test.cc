@@ -201,20 +201,20 @@ extract:
   annotations:
     - {key: git_sha}
 )yaml");
-  f.table->namespaces()->Replace({Obj(
-      R"({"metadata":{"name":"shop","uid":"ns1","labels":{"env":"prod"}}})")});
-f.table->pods()->Replace({Obj(testing::PodJson(WebPod()))});
-EXPECT_EQ(f.Run({}, "10.1.0.7"), (Attrs{{"k8s.pod.name", "web-5d8f7c9b6-x7k2p"},
-                                        {"app.team", "red"},
-                                        {"k8s.pod.labels.app.kubernetes.io/name", "web"},
-                                        {"k.name", "web"},
-                                        {"k.version", "1.4"},
-                                        {"k8s.pod.annotations.git_sha", "abc123"},
-                                        {"service.name", "web-svc"},
-                                        {"ns.env", "prod"}}));
-// Namespace labels also apply to data that only names its namespace.
-EXPECT_EQ(f.Run({{"k8s.namespace.name", "shop"}}),
-          (Attrs{{"k8s.namespace.name", "shop"}, {"ns.env", "prod"}}));
+  f.table->namespaces()->Replace(
+      {Obj(R"({"metadata":{"name":"shop","uid":"ns1","labels":{"env":"prod"}}})")});
+  f.table->pods()->Replace({Obj(testing::PodJson(WebPod()))});
+  EXPECT_EQ(f.Run({}, "10.1.0.7"), (Attrs{{"k8s.pod.name", "web-5d8f7c9b6-x7k2p"},
+                                          {"app.team", "red"},
+                                          {"k8s.pod.labels.app.kubernetes.io/name", "web"},
+                                          {"k.name", "web"},
+                                          {"k.version", "1.4"},
+                                          {"k8s.pod.annotations.git_sha", "abc123"},
+                                          {"service.name", "web-svc"},
+                                          {"ns.env", "prod"}}));
+  // Namespace labels also apply to data that only names its namespace.
+  EXPECT_EQ(f.Run({{"k8s.namespace.name", "shop"}}),
+            (Attrs{{"k8s.namespace.name", "shop"}, {"ns.env", "prod"}}));
 }
 
 TEST(K8sAttributes, WorkloadOwners) {
