@@ -13,6 +13,7 @@ void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
 void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
+void RegisterK8sAttributesProcessor(Registry&);
 void RegisterProbabilisticSamplerProcessor(Registry&);
 void RegisterTailSamplingProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
@@ -44,6 +45,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterCardinalityGuardProcessor(r);
   RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
+  RegisterK8sAttributesProcessor(r);
   RegisterProbabilisticSamplerProcessor(r);
   RegisterTailSamplingProcessor(r);
   RegisterTransformProcessor(r);
