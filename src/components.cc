@@ -5,49 +5,75 @@
 namespace otter {
 
 // Receivers
+void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
+void RegisterPrometheusRemoteWriteReceiver(Registry&);
 // Processors
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
+void RegisterFilterProcessor(Registry&);
 void RegisterMemoryLimiterProcessor(Registry&);
 void RegisterRedactionProcessor(Registry&);
 void RegisterResourceProcessor(Registry&);
 void RegisterResourceDetectionProcessor(Registry&);
+void RegisterK8sAttributesProcessor(Registry&);
+void RegisterProbabilisticSamplerProcessor(Registry&);
+void RegisterTailSamplingProcessor(Registry&);
 void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
+void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+// Connectors
+void RegisterForwardConnector(Registry&);
+void RegisterRoutingConnector(Registry&);
+void RegisterServiceGraphConnector(Registry&);
+void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
+  RegisterPrometheusRemoteWriteReceiver(r);
   // Processors
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);
+  RegisterFilterProcessor(r);
   RegisterMemoryLimiterProcessor(r);
   RegisterRedactionProcessor(r);
   RegisterResourceProcessor(r);
   RegisterResourceDetectionProcessor(r);
+  RegisterK8sAttributesProcessor(r);
+  RegisterProbabilisticSamplerProcessor(r);
+  RegisterTailSamplingProcessor(r);
   RegisterTransformProcessor(r);
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
+  RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  // Connectors
+  RegisterForwardConnector(r);
+  RegisterRoutingConnector(r);
+  RegisterServiceGraphConnector(r);
+  RegisterSpanMetricsConnector(r);
   (void)r;
 }
 

@@ -73,10 +73,20 @@ def main():
             for name, conn in targets:
                 if qname in only and only[qname] != name:
                     continue
-                t0 = time.perf_counter()
-                conn.request("GET", path)
-                resp = conn.getresponse()
-                body = resp.read()
+                for attempt in (0, 1):
+                    # A server may close a keep-alive connection that idled while another
+                    # server was answering: reconnect once.
+                    t0 = time.perf_counter()
+                    try:
+                        conn.request("GET", path)
+                        resp = conn.getresponse()
+                        body = resp.read()
+                        break
+                    except (http.client.RemoteDisconnected, ConnectionResetError,
+                            BrokenPipeError):
+                        conn.close()
+                        if attempt:
+                            raise
                 dt = time.perf_counter() - t0
                 if resp.status != 200:
                     raise SystemExit(f"{qname} on {name}: HTTP {resp.status}: {body[:400]!r}")

@@ -4,7 +4,9 @@
 # Usage: bench/query_compare/run.sh [build-dir]
 # Environment: QC_SERIES_SCALE (1), QC_HOURS (24), QC_LOGS (10000000), QC_REQUESTS (20),
 #   QC_DIR (a new /tmp dir; kept with QC_KEEP=1, and reused, data and all, if it holds a loaded
-#   run), QC_PIN (1: both servers on CPU 0, the client on CPU 1).
+#   run), QC_PIN (1: both servers on CPU 0, the client on CPU 1), QC_WARMUP (2), QC_BASELINE
+#   (another otter binary, e.g. main's: started on a copy of the same store and asked the PromQL
+#   queries in the same rotation, as target otter-base), QC_SKIP_LOGS (1: no LogQL queries).
 set -euo pipefail
 BUILD=$(realpath "${1:-build}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -12,9 +14,10 @@ GEN="python3 $HERE/gen.py"
 REQUESTS=${QC_REQUESTS:-20}
 DIR=${QC_DIR:-$(mktemp -d /tmp/otter-query-compare.XXXXXX)}
 mkdir -p "$DIR"
-OTTER= PROM=
+OTTER= PROM= BASE=
 cleanup() {
   [ -n "$OTTER" ] && kill "$OTTER" 2>/dev/null && wait "$OTTER" 2>/dev/null
+  [ -n "$BASE" ] && kill "$BASE" 2>/dev/null && wait "$BASE" 2>/dev/null
   [ -n "$PROM" ] && kill "$PROM" 2>/dev/null && wait "$PROM" 2>/dev/null
   [ -n "${QC_KEEP:-}" ] || [ -n "${QC_DIR:-}" ] || rm -rf "$DIR"
 }
@@ -93,6 +96,17 @@ if [ ! -e "$DIR/otter.done" ]; then
   start_otter
   touch "$DIR/otter.done"
 fi
+BASE_TARGET=()
+if [ -n "${QC_BASELINE:-}" ]; then
+  rm -rf "$DIR/otter-base" && cp -a "$DIR/otter" "$DIR/otter-base"
+  BASE_QUERY_PORT=$(free_port) BASE_TEL_PORT=$(free_port)
+  sed -e "s#$DIR/otter\b#$DIR/otter-base#" -e "s#:$QUERY_PORT#:$BASE_QUERY_PORT#" \
+    -e "s#:$TEL_PORT#:$BASE_TEL_PORT#" -e "s#:$OTLP_PORT#:$(free_port)#" "$DIR/otter.yaml" > "$DIR/otter-base.yaml"
+  $PIN_SERVER "$QC_BASELINE" --config "$DIR/otter-base.yaml" >> "$DIR/otter-base.log" 2>&1 &
+  BASE=$!
+  wait_http "http://127.0.0.1:$BASE_TEL_PORT/metrics"
+  BASE_TARGET=(--target otter-base=http://127.0.0.1:$BASE_QUERY_PORT)
+fi
 sleep 5
 curl -s "http://127.0.0.1:$TEL_PORT/metrics" | grep -E '^otter_store_(series|head_items|disk_bytes)' || true
 OT=http://127.0.0.1:$QUERY_PORT PR=http://127.0.0.1:$PROM_PORT
@@ -110,7 +124,7 @@ T=$((M1 - 15))
 N_COUNTER=$(python3 -c "print(max(1, int(50 * ${QC_SERIES_SCALE:-1})) * 100)")
 N_BUCKET=$(python3 -c "print(max(1, int(50 * ${QC_SERIES_SCALE:-1})) * 8 * 11)")
 PER_RANGE=$(((M1 - M0) / 15)) PER_INSTANT=20
-$PIN_CLIENT python3 "$HERE/query.py" --requests "$REQUESTS" --warmup "${QC_WARMUP:-2}" --target otter=$OT --target prometheus=$PR \
+$PIN_CLIENT python3 "$HERE/query.py" --requests "$REQUESTS" --warmup "${QC_WARMUP:-2}" --target otter=$OT --target prometheus=$PR "${BASE_TARGET[@]}" \
   --query rate_range "/api/v1/query_range?query=$RATE&$R" \
   --query rate_instant "/api/v1/query?query=$RATE_RAW&time=$T" \
   --query hq_range "/api/v1/query_range?query=$HQ&$R" \
@@ -121,6 +135,7 @@ $PIN_CLIENT python3 "$HERE/query.py" --requests "$REQUESTS" --warmup "${QC_WARMU
   --samples hq_instant=$((N_BUCKET * PER_INSTANT))
 
 # ---- LogQL, as Grafana Explore asks over the last hour: the lines, then the logs volume --------
+[ "${QC_SKIP_LOGS:-}" = 1 ] && exit 0
 echo 5 > "/proc/$OTTER/clear_refs"  # reset VmHWM: the peak below is the queries' own
 echo "otter RSS before the log queries: $(awk '/VmRSS/ {print $2}' /proc/$OTTER/status) KiB"
 SEL='{service_name="svc-3"}'

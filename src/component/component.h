@@ -1,6 +1,6 @@
 // The component interfaces: Consumer (what a pipeline stage accepts), Receiver, Processor,
-// Exporter, Extension, and the context every component is created with. Components never read
-// global state: logger, self-metrics and the status hub come in ComponentContext.
+// Exporter, Extension, Connector, and the context every component is created with. Components never
+// read global state: logger, self-metrics and the status hub come in ComponentContext.
 // Thread-safety: Start/Shutdown are called from the service thread; Consume may be called
 // concurrently from any receiver thread, so implementations must be thread-safe.
 #pragma once
@@ -122,5 +122,16 @@ class Exporter : public Component {
 };
 
 class Extension : public Component {};
+
+// A connector (otelcol's): the exporter of one pipeline and the receiver of another. The service
+// creates one instance per (id, exporting pipelines' signal, receiving pipelines' signal) pair;
+// consumers() is its exporter side, for the signal it was created `from`. What it emits goes to
+// the `next` consumer it was created with (a fan-out to every pipeline that receives from it).
+// A connector that passes batches on answers upstream when its downstream answers; one that
+// aggregates (spanmetrics) answers once the data is counted.
+class Connector : public Component {
+ public:
+  virtual Consumers consumers() = 0;
+};
 
 }  // namespace otter

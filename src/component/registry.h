@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "component/component.h"
@@ -22,11 +23,20 @@ struct ComponentConfig {
   virtual Status Validate() const { return Status::Ok(); }
 };
 
+// Where a connector sends: all the pipelines that receive from it (one fan-out), and each of
+// them by pipeline id (for a connector that chooses, like routing).
+struct ConnectorNext {
+  Consumers all;
+  std::vector<std::pair<std::string, Consumers>> pipelines;
+};
+
 struct Factory {
   ComponentKind kind = ComponentKind::kReceiver;
   std::string type;
   std::vector<std::string> aliases;  // older names still accepted (with a warning)
   std::vector<Signal> signals;       // signals it can handle (empty for extensions)
+  // Connectors: the (exporting pipeline's signal, receiving pipeline's signal) pairs it joins.
+  std::vector<std::pair<Signal, Signal>> connects;
   std::string description;
   // A processor that answers upstream before its downstream has (e.g. batch).
   bool acknowledges_early = false;
@@ -50,10 +60,20 @@ struct Factory {
   std::function<StatusOr<std::unique_ptr<Extension>>(const ComponentContext&,
                                                      const ComponentConfig&)>
       create_extension;
+  // `from`/`to` is one of `connects`; `next` has the consumers for `to` set.
+  std::function<StatusOr<std::unique_ptr<Connector>>(const ComponentContext&,
+                                                     const ComponentConfig&, Signal from, Signal to,
+                                                     const ConnectorNext& next)>
+      create_connector;
 
   bool Supports(Signal s) const {
     for (Signal x : signals)
       if (x == s) return true;
+    return false;
+  }
+  bool Connects(Signal from, Signal to) const {
+    for (const auto& [f, t] : connects)
+      if (f == from && t == to) return true;
     return false;
   }
 };

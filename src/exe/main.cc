@@ -351,13 +351,18 @@ void PrintDocs(const std::vector<config::FieldDoc>& docs, int indent) {
 int Components(bool verbose) {
   Registry registry;
   RegisterBuiltins(registry);
-  for (ComponentKind kind : {ComponentKind::kReceiver, ComponentKind::kProcessor,
-                             ComponentKind::kExporter, ComponentKind::kExtension}) {
+  for (ComponentKind kind :
+       {ComponentKind::kReceiver, ComponentKind::kProcessor, ComponentKind::kExporter,
+        ComponentKind::kExtension, ComponentKind::kConnector}) {
     std::printf("%ss:\n", std::string(ComponentKindName(kind)).c_str());
     for (const Factory* f : registry.All(kind)) {
       std::string signals;
       for (Signal s : f->signals)
-        signals += (signals.empty() ? "" : ",") + std::string(SignalName(s));
+        if (f->connects.empty())
+          signals += (signals.empty() ? "" : ",") + std::string(SignalName(s));
+      for (const auto& [from, to] : f->connects)
+        signals += (signals.empty() ? "" : ",") + std::string(SignalName(from)) + ">" +
+                   std::string(SignalName(to));
       std::string aliases;
       for (const auto& a : f->aliases) aliases += " (alias: " + a + ")";
       std::printf("  %-16s %-20s %s%s\n", f->type.c_str(), signals.c_str(), f->description.c_str(),

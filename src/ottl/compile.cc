@@ -58,6 +58,10 @@ class Literal final : public Expr {
     out = v_;
     return Status::Ok();
   }
+  Status Peek(Context&, Value&, const Value** out) const override {
+    *out = &v_;
+    return Status::Ok();
+  }
 
  private:
   std::string storage_;
@@ -161,19 +165,25 @@ class CompareExpr final : public Expr {
  public:
   CompareExpr(CmpOp op, ExprPtr l, ExprPtr r) : op_(op), l_(std::move(l)), r_(std::move(r)) {}
   Status Eval(Context& ctx, Value& out) const override {
-    Value a, b;
-    RETURN_IF_ERROR(l_->Eval(ctx, a));
-    RETURN_IF_ERROR(r_->Eval(ctx, b));
     bool r = false;
-    if (op_ == CmpOp::kEq || op_ == CmpOp::kNe) {
-      r = ValuesEqual(a, b) == (op_ == CmpOp::kEq);
-    } else if (auto c = CompareValues(a, b)) {
-      r = op_ == CmpOp::kLt   ? *c < 0
-          : op_ == CmpOp::kLe ? *c <= 0
-          : op_ == CmpOp::kGt ? *c > 0
-                              : *c >= 0;
-    }
+    RETURN_IF_ERROR(EvalBool(ctx, &r));
     out = Value::Bool(r);
+    return Status::Ok();
+  }
+  Status EvalBool(Context& ctx, bool* r) const override {
+    Value sa, sb;
+    const Value *a = nullptr, *b = nullptr;
+    RETURN_IF_ERROR(l_->Peek(ctx, sa, &a));
+    RETURN_IF_ERROR(r_->Peek(ctx, sb, &b));
+    *r = false;
+    if (op_ == CmpOp::kEq || op_ == CmpOp::kNe) {
+      *r = ValuesEqual(*a, *b) == (op_ == CmpOp::kEq);
+    } else if (auto c = CompareValues(*a, *b)) {
+      *r = op_ == CmpOp::kLt   ? *c < 0
+           : op_ == CmpOp::kLe ? *c <= 0
+           : op_ == CmpOp::kGt ? *c > 0
+                               : *c >= 0;
+    }
     return Status::Ok();
   }
 
@@ -188,28 +198,23 @@ class LogicExpr final : public Expr {
   LogicExpr(Node::Kind kind, ExprPtr l, ExprPtr r)
       : kind_(kind), l_(std::move(l)), r_(std::move(r)) {}
   Status Eval(Context& ctx, Value& out) const override {
+    bool r = false;
+    RETURN_IF_ERROR(EvalBool(ctx, &r));
+    out = Value::Bool(r);
+    return Status::Ok();
+  }
+  Status EvalBool(Context& ctx, bool* out) const override {
     bool a = false;
-    RETURN_IF_ERROR(AsBool(*l_, ctx, &a));
+    RETURN_IF_ERROR(l_->EvalBool(ctx, &a));
     if (kind_ == Node::Kind::kNot) {
-      out = Value::Bool(!a);
+      *out = !a;
       return Status::Ok();
     }
     if (kind_ == Node::Kind::kAnd ? !a : a) {
-      out = Value::Bool(a);
+      *out = a;
       return Status::Ok();
     }
-    bool b = false;
-    RETURN_IF_ERROR(AsBool(*r_, ctx, &b));
-    out = Value::Bool(b);
-    return Status::Ok();
-  }
-  static Status AsBool(const Expr& e, Context& ctx, bool* b) {
-    Value v;
-    RETURN_IF_ERROR(e.Eval(ctx, v));
-    if (v.type != Type::kBool)
-      return InvalidArgument("expected a bool, got " + std::string(TypeName(v)));
-    *b = v.bool_value;
-    return Status::Ok();
+    return r_->EvalBool(ctx, out);
   }
 
  private:
@@ -376,12 +381,24 @@ StatusOr<ExprPtr> Compiler::Value(const Node& n) {
   return ErrorAt(n.column, "unsupported expression");
 }
 
+Status Expr::EvalBool(Context& ctx, bool* out) const {
+  internal::Value v;
+  const internal::Value* p = nullptr;
+  RETURN_IF_ERROR(Peek(ctx, v, &p));
+  if (p->type != Type::kBool)
+    return InvalidArgument("expected a bool, got " + std::string(TypeName(*p)));
+  *out = p->bool_value;
+  return Status::Ok();
+}
+
 // ---- keys ---------------------------------------------------------------------------------
 
 Status FindKey(Context& ctx, const Expr& key, pdata::Attributes& map, bool create,
                pdata::AnyValue** out) {
-  internal::Value k;
-  RETURN_IF_ERROR(key.Eval(ctx, k));
+  internal::Value scratch;
+  const internal::Value* kp = nullptr;
+  RETURN_IF_ERROR(key.Peek(ctx, scratch, &kp));
+  const internal::Value& k = *kp;
   if (k.type != Type::kString)
     return InvalidArgument("map keys must be strings, got " + std::string(TypeName(k)));
   for (auto& kv : map) {
@@ -402,8 +419,10 @@ Status FindKey(Context& ctx, const Expr& key, pdata::Attributes& map, bool creat
 Status WalkKeys(Context& ctx, const std::vector<ExprPtr>& keys, size_t from, pdata::AnyValue* v,
                 bool create, pdata::AnyValue** out) {
   for (size_t i = from; i < keys.size() && v; ++i) {
-    internal::Value k;
-    RETURN_IF_ERROR(keys[i]->Eval(ctx, k));
+    internal::Value scratch;
+    const internal::Value* kp = nullptr;
+    RETURN_IF_ERROR(keys[i]->Peek(ctx, scratch, &kp));
+    const internal::Value& k = *kp;
     if (k.type == Type::kInt) {
       if (v->type != Type::kArray)
         return InvalidArgument("cannot index a " + std::string(TypeName(*v)) + " with an int");
@@ -448,9 +467,8 @@ Status KeyedExpr::Eval(Context& ctx, Value& out) const {
 
 // ---- argument binding ---------------------------------------------------------------------
 
-StatusOr<std::vector<const Node*>> BindArgs(const Node& call, std::initializer_list<Param> params) {
-  std::vector<const Node*> out(params.size(), nullptr);
-  std::vector<Param> ps(params);
+StatusOr<std::vector<const Node*>> BindArgs(const Node& call, const std::vector<Param>& ps) {
+  std::vector<const Node*> out(ps.size(), nullptr);
   std::string names;
   size_t required = 0;
   for (const auto& p : ps) {
@@ -526,14 +544,10 @@ StatusOr<Condition> Condition::Parse(std::string_view text, ContextKind context)
 }
 
 StatusOr<bool> Condition::Eval(Context& ctx) const {
-  internal::Value v;
-  Status s = expr_->Eval(ctx, v);
+  bool r = false;
+  Status s = expr_->EvalBool(ctx, &r);
   if (!s.ok()) return s.Annotate("failed to eval condition: " + *text_);
-  if (v.type != internal::Type::kBool) {
-    return InvalidArgument("failed to eval condition: " + *text_ + ": expected a bool, got " +
-                           std::string(internal::TypeName(v)));
-  }
-  return v.bool_value;
+  return r;
 }
 
 StatusOr<Statement> Statement::Parse(std::string_view text, ContextKind context) {
@@ -553,14 +567,10 @@ StatusOr<Statement> Statement::Parse(std::string_view text, ContextKind context)
 
 Status Statement::Execute(Context& ctx) const {
   if (where_) {
-    internal::Value v;
-    Status s = where_->Eval(ctx, v);
+    bool r = false;
+    Status s = where_->EvalBool(ctx, &r);
     if (!s.ok()) return s.Annotate("failed to execute statement: " + *text_);
-    if (v.type != internal::Type::kBool) {
-      return InvalidArgument("failed to execute statement: " + *text_ + ": where clause returned " +
-                             std::string(internal::TypeName(v)));
-    }
-    if (!v.bool_value) return Status::Ok();
+    if (!r) return Status::Ok();
   }
   Status s = editor_->Run(ctx);
   if (!s.ok()) return s.Annotate("failed to execute statement: " + *text_);

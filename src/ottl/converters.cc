@@ -20,16 +20,19 @@
 namespace otter::ottl::internal {
 namespace {
 
-using ConvFn = Status (*)(Context&, Value* args, Value& out);
+using Args = const Value* const*;
+using ConvFn = Status (*)(Context&, Args args, Value& out);
 
 // A converter whose arguments are all values: evaluates them (at most 3) and calls fn.
 class SimpleConverter final : public Expr {
  public:
   SimpleConverter(ConvFn fn, std::vector<ExprPtr> args) : fn_(fn), args_(std::move(args)) {}
   Status Eval(Context& ctx, Value& out) const override {
-    Value vals[3];
+    static const Value kNil;
+    Value scratch[3];
+    const Value* vals[3] = {&kNil, &kNil, &kNil};
     for (size_t i = 0; i < args_.size(); ++i)
-      if (args_[i]) RETURN_IF_ERROR(args_[i]->Eval(ctx, vals[i]));
+      if (args_[i]) RETURN_IF_ERROR(args_[i]->Peek(ctx, scratch[i], &vals[i]));
     return fn_(ctx, vals, out);
   }
 
@@ -90,27 +93,27 @@ Value FromJson(Context& ctx, simdjson::dom::element e) {
 }
 
 template <size_t N>
-Status IdFrom(const char* fn, Context& ctx, Value* a, Value& out) {
-  if (a[0].type != Type::kBytes || a[0].string_value.size() != N)
+Status IdFrom(const char* fn, Context& ctx, Args a, Value& out) {
+  if ((*a[0]).type != Type::kBytes || (*a[0]).string_value.size() != N)
     return InvalidArgument(std::string(fn) + ": expected " + std::to_string(N) + " bytes");
-  out = BytesValue(ctx, a[0].string_value);
+  out = BytesValue(ctx, (*a[0]).string_value);
   return Status::Ok();
 }
 
 template <Type T>
-Status IsType(Context&, Value* a, Value& out) {
-  out = Value::Bool(a[0].type == T);
+Status IsType(Context&, Args a, Value& out) {
+  out = Value::Bool((*a[0]).type == T);
   return Status::Ok();
 }
 
 template <int (*F)(int)>
-Status MapChars(const char* fn, Context& ctx, Value* a, Value& out) {
-  if (a[0].type == Type::kEmpty) {
+Status MapChars(const char* fn, Context& ctx, Args a, Value& out) {
+  if ((*a[0]).type == Type::kEmpty) {
     out = Value();
     return Status::Ok();
   }
-  if (a[0].type != Type::kString) return NeedString(fn, a[0]);
-  std::string s(a[0].string_value);
+  if ((*a[0]).type != Type::kString) return NeedString(fn, (*a[0]));
+  std::string s((*a[0]).string_value);
   for (char& c : s) c = static_cast<char>(F(static_cast<unsigned char>(c)));
   out = StringValue(ctx, s);
   return Status::Ok();
@@ -128,13 +131,13 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
   static const auto* kTable = new std::map<std::string, Simple, std::less<>>{
       {"Concat",
        {{{"vals"}, {"delimiter"}},
-        [](Context& ctx, Value* a, Value& out) {
-          if (a[0].type != Type::kArray) return InvalidArgument("Concat: vals must be a list");
-          if (a[1].type != Type::kString) return NeedString("Concat", a[1]);
+        [](Context& ctx, Args a, Value& out) {
+          if ((*a[0]).type != Type::kArray) return InvalidArgument("Concat: vals must be a list");
+          if ((*a[1]).type != Type::kString) return NeedString("Concat", (*a[1]));
           std::string s;
-          for (size_t i = 0; i < a[0].array_value.size(); ++i) {
-            if (i) s += a[1].string_value;
-            const Value& v = a[0].array_value[i];
+          for (size_t i = 0; i < (*a[0]).array_value.size(); ++i) {
+            if (i) s += (*a[1]).string_value;
+            const Value& v = (*a[0]).array_value[i];
             s += v.type == Type::kEmpty ? "<nil>" : AsString(v);
           }
           out = StringValue(ctx, s);
@@ -142,14 +145,14 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"Split",
        {{{"target"}, {"delimiter"}},
-        [](Context& ctx, Value* a, Value& out) {
-          if (a[0].type == Type::kEmpty) {
+        [](Context& ctx, Args a, Value& out) {
+          if ((*a[0]).type == Type::kEmpty) {
             out = Value();
             return Status::Ok();
           }
-          if (a[0].type != Type::kString) return NeedString("Split", a[0]);
-          if (a[1].type != Type::kString) return NeedString("Split", a[1]);
-          std::string_view s = a[0].string_value, d = a[1].string_value;
+          if ((*a[0]).type != Type::kString) return NeedString("Split", (*a[0]));
+          if ((*a[1]).type != Type::kString) return NeedString("Split", (*a[1]));
+          std::string_view s = (*a[0]).string_value, d = (*a[1]).string_value;
           std::vector<Value> parts;
           if (d.empty()) {
             for (size_t i = 0; i < s.size(); ++i) parts.push_back(Value::String(s.substr(i, 1)));
@@ -165,29 +168,29 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"SHA256",
        {{{"value"}},
-        [](Context& ctx, Value* a, Value& out) {
-          if (a[0].type != Type::kString) return NeedString("SHA256", a[0]);
+        [](Context& ctx, Args a, Value& out) {
+          if ((*a[0]).type != Type::kString) return NeedString("SHA256", (*a[0]));
           unsigned char md[SHA256_DIGEST_LENGTH];
-          SHA256(reinterpret_cast<const unsigned char*>(a[0].string_value.data()),
-                 a[0].string_value.size(), md);
+          SHA256(reinterpret_cast<const unsigned char*>((*a[0]).string_value.data()),
+                 (*a[0]).string_value.size(), md);
           out = StringValue(ctx, Hex(md, sizeof md));
           return Status::Ok();
         }}},
       {"SHA1",
        {{{"value"}},
-        [](Context& ctx, Value* a, Value& out) {
-          if (a[0].type != Type::kString) return NeedString("SHA1", a[0]);
+        [](Context& ctx, Args a, Value& out) {
+          if ((*a[0]).type != Type::kString) return NeedString("SHA1", (*a[0]));
           unsigned char md[SHA_DIGEST_LENGTH];
-          SHA1(reinterpret_cast<const unsigned char*>(a[0].string_value.data()),
-               a[0].string_value.size(), md);
+          SHA1(reinterpret_cast<const unsigned char*>((*a[0]).string_value.data()),
+               (*a[0]).string_value.size(), md);
           out = StringValue(ctx, Hex(md, sizeof md));
           return Status::Ok();
         }}},
       {"Int",
        {{{"value"}},
-        [](Context&, Value* a, Value& out) {
+        [](Context&, Args a, Value& out) {
           out = Value();
-          const Value& v = a[0];
+          const Value& v = (*a[0]);
           if (v.type == Type::kInt) out = v;
           if (v.type == Type::kDouble && std::isfinite(v.double_value))
             out = Value::Int(static_cast<int64_t>(v.double_value));
@@ -202,9 +205,9 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"Double",
        {{{"value"}},
-        [](Context&, Value* a, Value& out) {
+        [](Context&, Args a, Value& out) {
           out = Value();
-          const Value& v = a[0];
+          const Value& v = (*a[0]);
           if (v.type == Type::kDouble) out = v;
           if (v.type == Type::kInt) out = Value::Double(static_cast<double>(v.int_value));
           if (v.type == Type::kBool) out = Value::Double(v.bool_value ? 1 : 0);
@@ -218,15 +221,15 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"String",
        {{{"value"}},
-        [](Context& ctx, Value* a, Value& out) {
-          out = a[0].type == Type::kString ? a[0] : StringValue(ctx, AsString(a[0]));
+        [](Context& ctx, Args a, Value& out) {
+          out = (*a[0]).type == Type::kString ? (*a[0]) : StringValue(ctx, AsString((*a[0])));
           return Status::Ok();
         }}},
       {"Bool",
        {{{"value"}},
-        [](Context&, Value* a, Value& out) {
+        [](Context&, Args a, Value& out) {
           out = Value();
-          const Value& v = a[0];
+          const Value& v = (*a[0]);
           if (v.type == Type::kBool) out = v;
           if (v.type == Type::kInt) out = Value::Bool(v.int_value != 0);
           if (v.type == Type::kDouble) out = Value::Bool(v.double_value != 0);
@@ -242,11 +245,12 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"ParseJSON",
        {{{"target"}},
-        [](Context& ctx, Value* a, Value& out) {
-          if (a[0].type != Type::kString) return NeedString("ParseJSON", a[0]);
+        [](Context& ctx, Args a, Value& out) {
+          if ((*a[0]).type != Type::kString) return NeedString("ParseJSON", (*a[0]));
           thread_local simdjson::dom::parser parser;
           simdjson::dom::element doc;
-          auto err = parser.parse(a[0].string_value.data(), a[0].string_value.size()).get(doc);
+          auto err =
+              parser.parse((*a[0]).string_value.data(), (*a[0]).string_value.size()).get(doc);
           if (err) {
             return InvalidArgument(std::string("ParseJSON: ") + simdjson::error_message(err));
           }
@@ -258,14 +262,14 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"TraceID",
        {{{"bytes"}},
-        [](Context& ctx, Value* a, Value& out) { return IdFrom<16>("TraceID", ctx, a, out); }}},
+        [](Context& ctx, Args a, Value& out) { return IdFrom<16>("TraceID", ctx, a, out); }}},
       {"SpanID",
        {{{"bytes"}},
-        [](Context& ctx, Value* a, Value& out) { return IdFrom<8>("SpanID", ctx, a, out); }}},
+        [](Context& ctx, Args a, Value& out) { return IdFrom<8>("SpanID", ctx, a, out); }}},
       {"Len",
        {{{"target"}},
-        [](Context&, Value* a, Value& out) {
-          const Value& v = a[0];
+        [](Context&, Args a, Value& out) {
+          const Value& v = (*a[0]);
           if (v.type == Type::kString || v.type == Type::kBytes)
             out = Value::Int(int64_t(v.string_value.size()));
           else if (v.type == Type::kArray)
@@ -278,27 +282,27 @@ const std::map<std::string, Simple, std::less<>>& SimpleConverters() {
         }}},
       {"Substring",
        {{{"target"}, {"start"}, {"length"}},
-        [](Context&, Value* a, Value& out) {
-          if (a[0].type != Type::kString) return NeedString("Substring", a[0]);
-          if (a[1].type != Type::kInt || a[2].type != Type::kInt)
+        [](Context&, Args a, Value& out) {
+          if ((*a[0]).type != Type::kString) return NeedString("Substring", (*a[0]));
+          if ((*a[1]).type != Type::kInt || (*a[2]).type != Type::kInt)
             return InvalidArgument("Substring: start and length must be ints");
-          int64_t start = a[1].int_value, len = a[2].int_value;
-          int64_t size = static_cast<int64_t>(a[0].string_value.size());
+          int64_t start = (*a[1]).int_value, len = (*a[2]).int_value;
+          int64_t size = static_cast<int64_t>((*a[0]).string_value.size());
           if (start < 0 || start >= size)
             return InvalidArgument("Substring: invalid start " + std::to_string(start));
           if (len <= 0 || start + len > size)
             return InvalidArgument("Substring: invalid length " + std::to_string(len));
-          out = Value::String(a[0].string_value.substr(start, len));
+          out = Value::String((*a[0]).string_value.substr(start, len));
           return Status::Ok();
         }}},
       {"ToLowerCase",
        {{{"target"}},
-        [](Context& ctx, Value* a, Value& out) {
+        [](Context& ctx, Args a, Value& out) {
           return MapChars<Lower>("ToLowerCase", ctx, a, out);
         }}},
       {"ToUpperCase",
        {{{"target"}},
-        [](Context& ctx, Value* a, Value& out) {
+        [](Context& ctx, Args a, Value& out) {
           return MapChars<Upper>("ToUpperCase", ctx, a, out);
         }}},
       {"IsString", {{{"target"}}, IsType<Type::kString>}},
@@ -316,8 +320,10 @@ class IsMatchExpr final : public Expr {
   IsMatchExpr(ExprPtr target, std::unique_ptr<RE2> re)
       : target_(std::move(target)), re_(std::move(re)) {}
   Status Eval(Context& ctx, Value& out) const override {
-    Value v;
-    RETURN_IF_ERROR(target_->Eval(ctx, v));
+    Value scratch;
+    const Value* vp = nullptr;
+    RETURN_IF_ERROR(target_->Peek(ctx, scratch, &vp));
+    const Value& v = *vp;
     if (v.type == Type::kEmpty) {
       out = Value::Bool(false);
       return Status::Ok();
@@ -341,6 +347,7 @@ std::vector<std::string> ConverterNames() {
   std::vector<std::string> names;
   for (const auto& [n, _] : SimpleConverters()) names.push_back(n);
   names.push_back("IsMatch");
+  for (const auto& n : MoreConverterNames()) names.push_back(n);
   return names;
 }
 
@@ -363,6 +370,9 @@ StatusOr<ExprPtr> CompileConverter(const Node& call, Compiler& c) {
     ASSIGN_OR_RETURN(std::unique_ptr<RE2> re, CompileRegex(call, args[1]));
     return ExprPtr(std::make_unique<IsMatchExpr>(std::move(target), std::move(re)));
   }
+  bool found = false;
+  ASSIGN_OR_RETURN(ExprPtr extra, CompileMoreConverters(call, c, &found));
+  if (found) return extra;
   auto it = SimpleConverters().find(call.text);
   if (it == SimpleConverters().end()) {
     std::string near = config::NearestName(call.text, ConverterNames());
@@ -370,21 +380,7 @@ StatusOr<ExprPtr> CompileConverter(const Node& call, Compiler& c) {
                                     (near.empty() ? "" : "; did you mean \"" + near + "\"?"));
   }
   const Simple& s = it->second;
-  std::vector<const Node*> args;
-  switch (s.params.size()) {  // BindArgs takes an initializer list
-    case 1: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0]}));
-      break;
-    }
-    case 2: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0], s.params[1]}));
-      break;
-    }
-    default: {
-      ASSIGN_OR_RETURN(args, BindArgs(call, {s.params[0], s.params[1], s.params[2]}));
-      break;
-    }
-  }
+  ASSIGN_OR_RETURN(std::vector<const Node*> args, BindArgs(call, s.params));
   std::vector<ExprPtr> exprs;
   for (const Node* a : args) {
     if (!a) {

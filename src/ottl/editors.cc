@@ -37,12 +37,14 @@ StatusOr<std::shared_ptr<PathExpr>> TargetPath(const Node& call, const Node* arg
 
 // Go's regexp.ReplaceAllString: every non-overlapping match, `$1`/`${name}` expanded; an empty
 // match right after the previous match is skipped.
-std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl, bool* changed) {
-  std::vector<re2::StringPiece> groups(re.NumberOfCapturingGroups() + 1);
-  std::string out;
+// The result goes to `out` (cleared first), whose capacity callers reuse across items.
+bool ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl, std::string& out) {
+  thread_local std::vector<re2::StringPiece> groups;
+  groups.assign(re.NumberOfCapturingGroups() + 1, re2::StringPiece());
+  out.clear();
+  bool changed = false;
   size_t pos = 0;
   size_t last_end = std::string_view::npos;
-  *changed = false;
   while (pos <= in.size()) {
     if (!re.Match(in, pos, in.size(), RE2::UNANCHORED, groups.data(),
                   static_cast<int>(groups.size())))
@@ -56,7 +58,7 @@ std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl
       continue;
     }
     out += query::ExpandTemplate(tmpl, re, groups);
-    *changed = true;
+    changed = true;
     last_end = end;
     if (groups[0].empty()) {
       if (start < in.size()) out += in[start];
@@ -66,7 +68,7 @@ std::string ReplaceAll(std::string_view in, const RE2& re, std::string_view tmpl
     }
   }
   if (pos < in.size()) out.append(in.substr(pos));
-  return out;
+  return changed;
 }
 
 StatusOr<EditorPtr> Set(const Node& call, Compiler& c) {
@@ -121,7 +123,7 @@ StatusOr<EditorPtr> RewriteValue(const Node& call, Compiler& c, const Node* targ
   return Make([target, rewrite](Context& ctx) {
     Value v;
     RETURN_IF_ERROR(target->Eval(ctx, v));
-    std::string out;
+    thread_local std::string out;  // reused: no allocation per item once warm
     if (v.type != Type::kString || !rewrite(v.string_value, &out)) return Status::Ok();
     return target->Set(ctx, Value::String(out));  // Set copies into the arenas
   });
@@ -133,7 +135,7 @@ StatusOr<EditorPtr> RewriteMap(const Node& call, Compiler& c, const Node* target
   return Make([target, rewrite, keys](Context& ctx) {
     pdata::Attributes* m = nullptr;
     RETURN_IF_ERROR(target->Map(ctx, &m));
-    std::string out;
+    thread_local std::string out;  // reused: no allocation per item once warm
     for (auto& kv : *m) {
       if (keys) {
         if (rewrite(kv.key, &out)) kv.key = ctx.arenas->Copy(out);
@@ -158,11 +160,8 @@ StatusOr<EditorPtr> RewriteMap(const Node& call, Compiler& c, const Node* target
 
 std::function<bool(std::string_view, std::string*)> RegexRewrite(std::shared_ptr<RE2> re,
                                                                  std::string tmpl) {
-  return [re, tmpl](std::string_view in, std::string* out) {
-    bool changed = false;
-    *out = ReplaceAll(in, *re, tmpl, &changed);
-    return changed;
-  };
+  return
+      [re, tmpl](std::string_view in, std::string* out) { return ReplaceAll(in, *re, tmpl, *out); };
 }
 
 std::function<bool(std::string_view, std::string*)> GlobRewrite(std::string pattern,
@@ -179,57 +178,45 @@ Status NoFunctionArg(const Node& call, const Node* arg) {
   return ErrorAt(arg->column, call.text + ": the function argument is not supported by otter yet");
 }
 
-StatusOr<EditorPtr> ReplacePattern(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"regex"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[1]));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteValue(call, c, args[0], RegexRewrite(re, repl));
-}
-
-StatusOr<EditorPtr> ReplaceAllPatterns(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"mode"},
-                                              {"regex"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
+// replace_pattern / replace_all_patterns (regex) and replace_match / replace_all_matches (glob):
+// `all` rewrites every value (or key) of a map instead of one value.
+StatusOr<EditorPtr> Replace(const Node& call, Compiler& c, bool regex, bool all) {
+  const bool has_mode = regex && all;
+  const char* pattern_param = regex ? "regex" : "pattern";
+  auto bound = has_mode ? BindArgs(call, {{"target"},
+                                          {"mode"},
+                                          {"regex"},
+                                          {"replacement"},
+                                          {"function", true},
+                                          {"replacementFormat", true}})
+                        : BindArgs(call, {{"target"},
+                                          {pattern_param},
+                                          {"replacement"},
+                                          {"function", true},
+                                          {"replacementFormat", true}});
+  ASSIGN_OR_RETURN(std::vector<const Node*> args, std::move(bound));
+  if (!has_mode)
+    args.insert(args.begin() + 1, nullptr);  // [target, mode, pattern, replacement, ...]
   RETURN_IF_ERROR(NoFunctionArg(call, args[4]));
-  ASSIGN_OR_RETURN(std::string mode, LiteralString(call, args[1], "mode"));
-  if (mode != "key" && mode != "value")
-    return ErrorAt(args[1]->column, "replace_all_patterns: invalid mode \"" + mode +
-                                        "\", must be \"key\" or \"value\"");
-  ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[2]));
+  bool keys = false;
+  if (has_mode) {
+    ASSIGN_OR_RETURN(std::string mode, LiteralString(call, args[1], "mode"));
+    if (mode != "key" && mode != "value")
+      return ErrorAt(args[1]->column,
+                     call.text + ": invalid mode \"" + mode + "\", must be \"key\" or \"value\"");
+    keys = mode == "key";
+  }
   ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[3], "replacement"));
-  return RewriteMap(call, c, args[0], mode == "key", RegexRewrite(re, repl));
-}
-
-StatusOr<EditorPtr> ReplaceMatch(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"pattern"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[1], "pattern"));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteValue(call, c, args[0], GlobRewrite(pattern, repl));
-}
-
-StatusOr<EditorPtr> ReplaceAllMatches(const Node& call, Compiler& c) {
-  ASSIGN_OR_RETURN(auto args, BindArgs(call, {{"target"},
-                                              {"pattern"},
-                                              {"replacement"},
-                                              {"function", true},
-                                              {"replacementFormat", true}}));
-  RETURN_IF_ERROR(NoFunctionArg(call, args[3]));
-  ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[1], "pattern"));
-  ASSIGN_OR_RETURN(std::string repl, LiteralString(call, args[2], "replacement"));
-  return RewriteMap(call, c, args[0], false, GlobRewrite(pattern, repl));
+  std::function<bool(std::string_view, std::string*)> rewrite;
+  if (regex) {
+    ASSIGN_OR_RETURN(std::shared_ptr<RE2> re, CompileRegex(call, args[2]));
+    rewrite = RegexRewrite(re, repl);
+  } else {
+    ASSIGN_OR_RETURN(std::string pattern, LiteralString(call, args[2], "pattern"));
+    rewrite = GlobRewrite(pattern, repl);
+  }
+  return all ? RewriteMap(call, c, args[0], keys, rewrite)
+             : RewriteValue(call, c, args[0], rewrite);
 }
 
 StatusOr<EditorPtr> TruncateAll(const Node& call, Compiler& c) {
@@ -330,10 +317,14 @@ const std::map<std::string, EditorFactory, std::less<>>& Editors() {
       {"keep_keys", KeepKeys},
       {"keep_matching_keys",
        [](const Node& call, Compiler& c) { return MatchingKeys(call, c, true); }},
-      {"replace_pattern", ReplacePattern},
-      {"replace_all_patterns", ReplaceAllPatterns},
-      {"replace_match", ReplaceMatch},
-      {"replace_all_matches", ReplaceAllMatches},
+      {"replace_pattern",
+       [](const Node& call, Compiler& c) { return Replace(call, c, true, false); }},
+      {"replace_all_patterns",
+       [](const Node& call, Compiler& c) { return Replace(call, c, true, true); }},
+      {"replace_match",
+       [](const Node& call, Compiler& c) { return Replace(call, c, false, false); }},
+      {"replace_all_matches",
+       [](const Node& call, Compiler& c) { return Replace(call, c, false, true); }},
       {"truncate_all", TruncateAll},
       {"limit", Limit},
       {"merge_maps", MergeMaps},
@@ -344,9 +335,12 @@ const std::map<std::string, EditorFactory, std::less<>>& Editors() {
 }  // namespace
 
 StatusOr<EditorPtr> CompileEditor(const Node& call, Compiler& c) {
+  bool found = false;
+  ASSIGN_OR_RETURN(EditorPtr extra, CompileMoreEditors(call, c, &found));
+  if (found) return extra;
   auto it = Editors().find(call.text);
   if (it == Editors().end()) {
-    std::vector<std::string> names;
+    std::vector<std::string> names = MoreEditorNames();
     for (const auto& [n, _] : Editors()) names.push_back(n);
     std::string near = config::NearestName(call.text, names);
     return ErrorAt(call.column, "unknown function \"" + call.text + "\"" +

@@ -28,6 +28,15 @@ class Expr {
  public:
   virtual ~Expr() = default;
   virtual Status Eval(Context& ctx, Value& out) const = 0;
+  // The value without copying it where the node holds or points at one (literals, attribute
+  // slots); otherwise evaluated into `scratch`. *out is valid until the item changes.
+  virtual Status Peek(Context& ctx, Value& scratch, const Value** out) const {
+    RETURN_IF_ERROR(Eval(ctx, scratch));
+    *out = &scratch;
+    return Status::Ok();
+  }
+  // A boolean result; an error if the value is not a bool.
+  virtual Status EvalBool(Context& ctx, bool* out) const;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
@@ -65,6 +74,11 @@ class Compiler {
 StatusOr<PathPtr> CompilePath(const Node& n, Compiler& c);
 StatusOr<ExprPtr> CompileConverter(const Node& call, Compiler& c);
 StatusOr<EditorPtr> CompileEditor(const Node& call, Compiler& c);
+// The less common functions (functions_more.cc); *found is false for other names.
+StatusOr<ExprPtr> CompileMoreConverters(const Node& call, Compiler& c, bool* found);
+StatusOr<EditorPtr> CompileMoreEditors(const Node& call, Compiler& c, bool* found);
+std::vector<std::string> MoreConverterNames();
+std::vector<std::string> MoreEditorNames();
 // A context named by the path's first field (`span.name` → span), if any.
 std::optional<ContextKind> PathContext(const Node& path);
 
@@ -91,7 +105,11 @@ struct Param {
   const char* name;
   bool optional = false;
 };
-StatusOr<std::vector<const Node*>> BindArgs(const Node& call, std::initializer_list<Param> params);
+StatusOr<std::vector<const Node*>> BindArgs(const Node& call, const std::vector<Param>& params);
+inline StatusOr<std::vector<const Node*>> BindArgs(const Node& call,
+                                                   std::initializer_list<Param> params) {
+  return BindArgs(call, std::vector<Param>(params));
+}
 StatusOr<std::string> LiteralString(const Node& call, const Node* arg, const char* param);
 StatusOr<int64_t> LiteralInt(const Node& call, const Node* arg, const char* param);
 StatusOr<std::vector<std::string>> LiteralStringList(const Node& call, const Node* arg,

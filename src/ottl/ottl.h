@@ -36,7 +36,10 @@ std::optional<ErrorMode> ParseErrorMode(std::string_view name);
 // The item a statement runs on, and the items above it. Pointers below the statement's context
 // level are not read; those at and above it must be set (a span statement needs resource, scope
 // and span). Exactly one data point pointer is set for the datapoint context. New strings are
-// copied into `arenas` (the batch's), so they live as long as the batch.
+// copied into `arenas` (the batch's), so they live as long as the batch. Conditions never change
+// the items (they may add strings to the arenas, which leaves existing views and a batch's cached
+// wire valid), so a caller holding const data may const_cast it for a condition.
+// Example, for one span:  ottl::Context c{&batch.arenas(), &rs.resource, &ss.scope, &span};
 struct Context {
   pdata::ArenaSet* arenas = nullptr;
   pdata::Resource* resource = nullptr;

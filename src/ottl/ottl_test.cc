@@ -69,9 +69,7 @@ struct Fixture {
   void Run(std::string_view text, ContextKind kind = ContextKind::kSpan) {
     auto st = Statement::Parse(text, kind);
     ASSERT_TRUE(st.ok()) << st.status().ToString();
-    Context c = kind == ContextKind::kLog         ? Log()
-                : kind == ContextKind::kDataPoint ? Point()
-                                                  : Span();
+    Context c = kind == ContextKind::kLog ? Log() : kind >= ContextKind::kMetric ? Point() : Span();
     Status s = st->Execute(c);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -79,9 +77,7 @@ struct Fixture {
     auto cond = Condition::Parse(text, kind);
     EXPECT_TRUE(cond.ok()) << text << ": " << cond.status().ToString();
     if (!cond.ok()) return false;
-    Context c = kind == ContextKind::kLog         ? Log()
-                : kind == ContextKind::kDataPoint ? Point()
-                                                  : Span();
+    Context c = kind == ContextKind::kLog ? Log() : kind >= ContextKind::kMetric ? Point() : Span();
     auto r = cond->Eval(c);
     EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
     return r.ok() && *r;
@@ -137,6 +133,11 @@ TEST(OttlParser, ReportsColumnAndCause) {
             "greater than the limit (1)");
   EXPECT_EQ(ParseError(R"(truncate_all(attributes, -1))"),
             "column 26: invalid limit for truncate_all function, -1 cannot be negative");
+  EXPECT_EQ(ParseError(R"(replace_all_patterns(attributes, "both", "a", "b"))"),
+            "column 34: replace_all_patterns: invalid mode \"both\", must be \"key\" or "
+            "\"value\"");
+  EXPECT_EQ(ParseError(R"(replace_pattern(name, "a", "b", SHA256))"),
+            "column 33: replace_pattern: the function argument is not supported by otter yet");
   EXPECT_EQ(ConditionError(R"(name == "a" and)"),
             "column 16: unexpected end of input; expected a value");
   EXPECT_EQ(ConditionError(R"(name == "a" == "b")"), "column 13: unexpected \"==\"");
@@ -357,6 +358,80 @@ TEST(OttlConverters, Values) {
             "20");
   auto json = Condition::Parse(R"(ParseJSON("{oops") == nil)", ContextKind::kSpan);
   EXPECT_FALSE(json->Eval(c).ok());
+}
+
+TEST(OttlConverters, LessCommonFunctions) {
+  Fixture f;
+  EXPECT_TRUE(f.Eval(R"(IsRootSpan())"));
+  EXPECT_TRUE(f.Eval(R"(span.name == "GET /cart" and IsRootSpan())", ContextKind::kSpanEvent));
+  EXPECT_EQ(ConditionError("IsRootSpan()", ContextKind::kResource),
+            "column 1: IsRootSpan is only available in the span or spanevent context");
+  {
+    f.metric.number_points.push_back(f.point);
+    Context c = f.Point();
+    auto has = Condition::Parse(R"(HasAttrOnDatapoint("route", "/cart"))", ContextKind::kMetric);
+    auto key = Condition::Parse(R"(HasAttrKeyOnDatapoint("nope"))", ContextKind::kMetric);
+    ASSERT_TRUE(has.ok() && key.ok());
+    EXPECT_TRUE(*has->Eval(c));
+    EXPECT_FALSE(*key->Eval(c));
+  }
+  EXPECT_TRUE(f.Eval(R"(MD5("abc") == "900150983cd24fb0d6963f7d28e17f72")"));
+  EXPECT_TRUE(f.Eval(
+      R"(SHA512("abc") == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")"));
+  EXPECT_TRUE(f.Eval(R"(FNV("abc") == -1792535898324117685)"));
+  EXPECT_TRUE(f.Eval(R"(ConvertCase("httpStatusCode", "snake") == "http_status_code")"));
+  EXPECT_TRUE(f.Eval(R"(ConvertCase("http_status code", "camel") == "HttpStatusCode")"));
+  EXPECT_TRUE(
+      f.Eval(R"(ConvertCase("MiX", "lower") == "mix" and ConvertCase("a", "upper") == "A")"));
+  EXPECT_EQ(ParseError(R"(set(name, ConvertCase(name, "kebab")))"),
+            "column 29: invalid case: kebab, allowed cases are: lower, upper, snake, camel");
+
+  f.Run(R"x(set(attributes["req"], ExtractPatterns(name, "^(?P<method>\\w+) (?P<path>\\S+)$")))x");
+  EXPECT_EQ(f.Attr(f.span.attributes, "req"), R"({"method":"GET","path":"/cart"})");
+  EXPECT_EQ(ParseError(R"x(set(name, ExtractPatterns(name, "(\\w+)")))x"),
+            "column 33: ExtractPatterns: at least 1 named capture group must be supplied in the "
+            "given regex");
+}
+
+TEST(OttlEditors, SumGaugeConversions) {
+  Fixture f;
+  f.metric.temporality = pdata::AggregationTemporality::kCumulative;
+  f.metric.is_monotonic = true;
+  f.Run("convert_sum_to_gauge()", ContextKind::kMetric);
+  EXPECT_EQ(f.metric.type, pdata::MetricType::kGauge);
+  EXPECT_EQ(f.metric.temporality, pdata::AggregationTemporality::kUnspecified);
+  EXPECT_FALSE(f.metric.is_monotonic);
+  f.Run(R"(convert_gauge_to_sum("delta", true))", ContextKind::kMetric);
+  EXPECT_EQ(f.metric.type, pdata::MetricType::kSum);
+  EXPECT_EQ(f.metric.temporality, pdata::AggregationTemporality::kDelta);
+  EXPECT_TRUE(f.metric.is_monotonic);
+  EXPECT_EQ(ParseError("convert_sum_to_gauge()", ContextKind::kDataPoint),
+            "column 1: convert_sum_to_gauge is only available in the metric context");
+  EXPECT_EQ(ParseError(R"(convert_gauge_to_sum("sometimes", true))", ContextKind::kMetric),
+            "column 22: unknown aggregation temporality: sometimes (valid: cumulative, delta)");
+}
+
+TEST(OttlEditors, Flatten) {
+  Fixture f;
+  f.span.attributes.clear();
+  f.Run(R"(set(attributes["a"], {"b": 1, "c": [1, {"d": 2}]}))");
+  f.Run(R"(set(attributes["top"], "x"))");
+  Fixture g;
+  g.span.attributes = f.span.attributes;
+  f.Run(R"(flatten(attributes))");
+  auto render = [](const pdata::Attributes& a) {
+    AnyValue v;
+    v.type = AnyValue::Type::kKvList;
+    v.kvlist_value = a;
+    return v.ToString();
+  };
+  EXPECT_EQ(render(f.span.attributes), R"({"a.b":1,"a.c.0":1,"a.c.1.d":2,"top":"x"})");
+  g.Run(R"(flatten(attributes, "p", 1))");
+  EXPECT_EQ(render(g.span.attributes), R"({"p.a.b":1,"p.a.c":[1,{"d":2}],"p.top":"x"})");
+  EXPECT_EQ(ParseError(R"(flatten(attributes, "p", -1))"),
+            "column 26: invalid depth for flatten function, -1 cannot be negative");
+  EXPECT_EQ(ParseError(R"(flaten(attributes))"),
+            "column 1: unknown function \"flaten\"; did you mean \"flatten\"?");
 }
 
 TEST(OttlStatement, WhereClauseAndErrorText) {

@@ -387,6 +387,19 @@ class FieldPath final : public PathExpr {
     return Status::Ok();
   }
 
+  Status Peek(Context& ctx, Value& scratch, const Value** out) const override {
+    if (f_.get || (keys_.empty() && f_.map)) {
+      RETURN_IF_ERROR(Eval(ctx, scratch));
+      *out = &scratch;
+      return Status::Ok();
+    }
+    static const Value kNil;
+    pdata::AnyValue* slot = nullptr;
+    RETURN_IF_ERROR(Slot(ctx, false, &slot));
+    *out = slot ? slot : &kNil;
+    return Status::Ok();
+  }
+
   Status Set(Context& ctx, Value v) const override {
     if (f_.get) {
       if (!f_.set) return InvalidArgument("path \"" + text + "\" cannot be set");

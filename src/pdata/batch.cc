@@ -68,6 +68,10 @@ void Batch<R>::Append(Batch&& other) {
   assert(!undecoded() && !other.undecoded());
   wire_ = {};
   other.wire_ = {};
+  if (resources_.empty())
+    client_ip_ = std::move(other.client_ip_);
+  else if (client_ip_ != other.client_ip_)
+    client_ip_.clear();
   resources_.insert(resources_.end(), std::make_move_iterator(other.resources_.begin()),
                     std::make_move_iterator(other.resources_.end()));
   other.resources_.clear();
@@ -80,6 +84,7 @@ Batch<R> Batch<R>::SplitOff(size_t max_items) {
   wire_ = {};
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
+  out.client_ip_ = client_ip_;
   size_t left = max_items;
   size_t whole = 0;
   while (whole < resources_.size() && left > 0) {
@@ -121,6 +126,7 @@ Batch<R> Batch<R>::Clone() const {
   out.resources_ = resources_;
   out.wire_ = wire_;  // points into the shared arenas
   out.undecoded_items_ = undecoded_items_;
+  out.client_ip_ = client_ip_;
   return out;
 }
 

@@ -6,6 +6,10 @@
 // that need protobuf bytes (the store's WAL) need not encode. Whatever may mutate clears it: the
 // non-const resources(), Append, SplitOff (both batches). Clone copies it; a move transfers it.
 // Code that only reads must go through a const batch, or the wire is lost.
+// client_ip(): the IP address of the client that sent the data ("" when unknown), like otelcol's
+// client.Info.Addr: set by receivers, read by processors that associate data with its sender
+// (k8sattributes' `from: connection`). Clone and SplitOff keep it; Append keeps it only when both
+// batches came from the same client (a merged batch has no single sender).
 // An undecoded batch (Undecoded()) has only the wire and its item count, for consumers that read
 // the protobuf themselves (Consumer::TakesUndecoded); its resources() are empty.
 // Thread-safety: a batch is owned by one thread at a time.
@@ -14,6 +18,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -36,12 +41,14 @@ class Batch {
       : resources_(std::move(other.resources_)),
         arenas_(std::move(other.arenas_)),
         wire_(std::exchange(other.wire_, {})),
-        undecoded_items_(std::exchange(other.undecoded_items_, kDecoded)) {}
+        undecoded_items_(std::exchange(other.undecoded_items_, kDecoded)),
+        client_ip_(std::move(other.client_ip_)) {}
   Batch& operator=(Batch&& other) noexcept {
     resources_ = std::move(other.resources_);
     arenas_ = std::move(other.arenas_);
     wire_ = std::exchange(other.wire_, {});
     undecoded_items_ = std::exchange(other.undecoded_items_, kDecoded);
+    client_ip_ = std::move(other.client_ip_);
     return *this;
   }
   // Adopts `body`, a protobuf Export*ServiceRequest already validated to hold `items` items, as
@@ -72,6 +79,10 @@ class Batch {
   // `wire` must point into arenas() and decode to exactly the current content.
   void set_wire(std::string_view wire) { wire_ = wire; }
 
+  // The sender's IP address (no port), "" when unknown.
+  const std::string& client_ip() const { return client_ip_; }
+  void set_client_ip(std::string ip) { client_ip_ = std::move(ip); }
+
   // Spans, metric data points, or log records.
   size_t ItemCount() const;
   bool empty() const { return ItemCount() == 0; }
@@ -89,6 +100,7 @@ class Batch {
   ArenaSet arenas_;
   std::string_view wire_;
   size_t undecoded_items_ = kDecoded;  // the item count of an undecoded batch
+  std::string client_ip_;
 };
 
 using TraceBatch = Batch<ResourceSpans>;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "pipeline/connector_graph.h"
 #include "pipeline/fanout.h"
 #include "pipeline/redirect.h"
 #include "pipeline/tap.h"
@@ -45,7 +46,12 @@ struct Service::Graph {
   std::map<ComponentId, std::shared_ptr<Shared>> exporters;
   // Per pipeline, in pipeline order (first processor first).
   std::vector<std::vector<std::pair<std::string, std::unique_ptr<Processor>>>> processors;
-  std::vector<Processor*> started_processors;
+  // Per connector instance (connector_graph.h), and the order pipelines and connectors start in.
+  std::vector<ConnectorInstance> connector_specs;
+  std::vector<std::unique_ptr<Connector>> connectors;
+  std::vector<GraphStep> order;
+  // Processors and connectors in the order they started; they stop in reverse.
+  std::vector<Component*> started;
   std::map<ComponentId, std::shared_ptr<Shared>> receivers;
   // Per receiver: the entries of the pipelines it feeds in this graph.
   std::map<ComponentId, Consumers> receiver_targets;
@@ -78,6 +84,35 @@ struct Service::Graph {
 };
 
 namespace {
+
+// The consumer a connector is created with: its receiving pipelines are built after it, so the
+// target (a fan-out to their entries) is set once they exist, before anything starts.
+template <class B>
+class LateTarget final : public Consumer<B> {
+ public:
+  void Set(Consumer<B>* target) { target_ = target; }
+  void Consume(B&& batch, Completion done) override {
+    target_->Consume(std::move(batch), std::move(done));
+  }
+  bool MutatesData() const override { return target_ && target_->MutatesData(); }
+  bool TakesUndecoded() const override { return target_ && target_->TakesUndecoded(); }
+
+ private:
+  Consumer<B>* target_ = nullptr;
+};
+
+// Calls fn with a default-constructed batch of the signal's type (to pick the template).
+template <class F>
+void WithBatchType(Signal s, F&& fn) {
+  switch (s) {
+    case Signal::kTraces:
+      return fn(pdata::TraceBatch{});
+    case Signal::kMetrics:
+      return fn(pdata::MetricBatch{});
+    case Signal::kLogs:
+      return fn(pdata::LogBatch{});
+  }
+}
 
 template <class B>
 void AddTo(Consumers& c, Consumer<B>* consumer) {
@@ -175,12 +210,43 @@ Status Service::Build(const Service* running) {
     }
   }
 
+  // Connectors: one instance per (id, signal pair in use), created before the pipelines they
+  // join; what they emit reaches their receiving pipelines once those are built (below).
+  g.connector_specs = ConnectorInstances(config_);
+  g.order = StartOrder(config_, g.connector_specs);
+  if (g.order.empty() && !config_.pipelines.empty())
+    return InvalidArgument("the connectors form a cycle between pipelines");
+  std::vector<ConnectorNext> connector_next(g.connector_specs.size());
+  for (size_t i = 0; i < g.connector_specs.size(); ++i) {
+    const ConnectorInstance& ci = g.connector_specs[i];
+    const ComponentSpec& spec = config_.connectors.at(ci.id);
+    // A late target for all receiving pipelines together, and one for each of them.
+    WithBatchType(ci.to, [&](auto tag) {
+      using B = decltype(tag);
+      auto late = [&] {
+        auto* t = new LateTarget<B>();
+        g.fanouts.emplace_back(t, [](void* p) { delete static_cast<LateTarget<B>*>(p); });
+        Consumers c;
+        AddTo<B>(c, t);
+        return c;
+      };
+      connector_next[i].all = late();
+      for (size_t q : ci.downstream)
+        connector_next[i].pipelines.emplace_back(config_.pipelines[q].id, late());
+    });
+    auto conn = spec.factory->create_connector(Context(ci.id, ComponentKind::kConnector),
+                                               *spec.config, ci.from, ci.to, connector_next[i]);
+    if (!conn.ok()) return conn.status().Annotate("connector " + ci.id.ToString());
+    g.connectors.push_back(std::move(*conn));
+  }
+
   // Pipelines, back to front: exporters fan-out ← processors; remember each pipeline's entry.
   std::map<ComponentId, std::vector<TraceConsumer*>> rx_traces;
   std::map<ComponentId, std::vector<MetricConsumer*>> rx_metrics;
   std::map<ComponentId, std::vector<LogConsumer*>> rx_logs;
+  std::vector<Consumers> entries(config_.pipelines.size());
 
-  auto build_pipeline = [&](const PipelineSpec& p, auto tag) -> Status {
+  auto build_pipeline = [&](const PipelineSpec& p, size_t index, auto tag) -> Status {
     using B = decltype(tag);
     std::vector<Consumer<B>*> outs;
     for (const auto& id : p.exporters) {
@@ -188,6 +254,15 @@ Status Service::Build(const Service* running) {
       if (!c)
         return InvalidArgument("pipeline " + p.id + ": exporter " + id.ToString() +
                                " cannot export " + std::string(SignalName(p.signal)));
+      outs.push_back(c);
+    }
+    for (size_t i = 0; i < g.connector_specs.size(); ++i) {
+      const auto& up = g.connector_specs[i].upstream;
+      if (std::find(up.begin(), up.end(), index) == up.end()) continue;
+      Consumer<B>* c = g.connectors[i]->consumers().template get<B>();
+      if (!c)
+        return Internal("connector " + g.connector_specs[i].id.ToString() +
+                        " has no consumer for " + p.id);
       outs.push_back(c);
     }
     Consumer<B>* next = g.MakeFanOut<B>(std::move(outs));
@@ -214,6 +289,7 @@ Status Service::Build(const Service* running) {
     }
     g.processors.push_back(std::move(procs));
     next = g.MakeTap(tap_, tapped, 0, next);
+    AddTo<B>(entries[index], next);
     for (const auto& rid : p.receivers) {
       if constexpr (std::is_same_v<B, pdata::TraceBatch>)
         rx_traces[rid].push_back(next);
@@ -225,20 +301,35 @@ Status Service::Build(const Service* running) {
     return Status::Ok();
   };
 
-  for (const auto& p : config_.pipelines) {
+  for (size_t i = 0; i < config_.pipelines.size(); ++i) {
+    const PipelineSpec& p = config_.pipelines[i];
     Status s;
     switch (p.signal) {
       case Signal::kTraces:
-        s = build_pipeline(p, pdata::TraceBatch{});
+        s = build_pipeline(p, i, pdata::TraceBatch{});
         break;
       case Signal::kMetrics:
-        s = build_pipeline(p, pdata::MetricBatch{});
+        s = build_pipeline(p, i, pdata::MetricBatch{});
         break;
       case Signal::kLogs:
-        s = build_pipeline(p, pdata::LogBatch{});
+        s = build_pipeline(p, i, pdata::LogBatch{});
         break;
     }
     RETURN_IF_ERROR(s);
+  }
+  // Each connector now feeds the entries of the pipelines that receive from it.
+  for (size_t i = 0; i < g.connector_specs.size(); ++i) {
+    WithBatchType(g.connector_specs[i].to, [&](auto tag) {
+      using B = decltype(tag);
+      const auto& downstream = g.connector_specs[i].downstream;
+      std::vector<Consumer<B>*> targets;
+      for (size_t j = 0; j < downstream.size(); ++j) {
+        targets.push_back(entries[downstream[j]].get<B>());
+        static_cast<LateTarget<B>*>(connector_next[i].pipelines[j].second.get<B>())
+            ->Set(targets.back());
+      }
+      static_cast<LateTarget<B>*>(connector_next[i].all.get<B>())->Set(g.MakeFanOut(targets));
+    });
   }
 
   // Receivers: one instance per id, fanning out to every pipeline that lists it. A receiver is
@@ -293,7 +384,7 @@ Status Service::Start() {
       it->first->Shutdown();
       if (it->second) it->second->running = false;
     }
-    g.started_processors.clear();
+    g.started.clear();
   };
   auto start_shared = [&](Shared& sh) -> Status {
     if (sh.owner != this || sh.running) return Status::Ok();  // adopted: already running
@@ -308,16 +399,27 @@ Status Service::Start() {
   };
   for (auto& [id, e] : g.extensions) RETURN_IF_ERROR(start_shared(*e));
   for (auto& [id, e] : g.exporters) RETURN_IF_ERROR(start_shared(*e));
-  for (auto& pipeline : g.processors)
-    for (auto it = pipeline.rbegin(); it != pipeline.rend(); ++it) {
-      Status s = it->second->Start();
-      if (!s.ok()) {
-        undo();
-        return s.Annotate("processor " + it->first);
-      }
-      started.emplace_back(it->second.get(), nullptr);
-      g.started_processors.push_back(it->second.get());
+  auto start_stage = [&](Component* c, const std::string& name) -> Status {
+    if (Status s = c->Start(); !s.ok()) {
+      undo();
+      return s.Annotate(name);
     }
+    started.emplace_back(c, nullptr);
+    g.started.push_back(c);
+    return Status::Ok();
+  };
+  // Downstream first: each pipeline's processors last to first, a connector after the pipelines
+  // it feeds.
+  for (const GraphStep& step : g.order) {
+    if (step.connector) {
+      RETURN_IF_ERROR(start_stage(g.connectors[step.index].get(),
+                                  "connector " + g.connector_specs[step.index].id.ToString()));
+      continue;
+    }
+    auto& pipeline = g.processors[step.index];
+    for (auto it = pipeline.rbegin(); it != pipeline.rend(); ++it)
+      RETURN_IF_ERROR(start_stage(it->second.get(), "processor " + it->first));
+  }
   for (auto& [id, r] : g.receivers) RETURN_IF_ERROR(start_shared(*r));
   started_ = true;
   if (status_) status_->SetReady(true);
@@ -371,19 +473,16 @@ void Service::Shutdown(const Service* successor) {
     sh.running = false;
   };
   // Receivers first (stop intake; a stopping receiver's last requests drain into live
-  // pipelines), then each pipeline front to back so flushes reach live stages, then exporters
+  // pipelines), then each pipeline front to back and a connector before the pipelines it feeds
+  // so flushes reach live stages, then exporters
   // (drain), then extensions. No Redirect may point into this graph once it is destroyed: a
   // kept receiver the successor has not activated yet refuses retryably meanwhile.
   for (auto& [id, r] : g.receivers) {
     release(*r);
     if (r->feeding == this) r->Feed(Consumers{}, nullptr);
   }
-  for (auto& pipeline : g.processors)
-    for (auto& [name, p] : pipeline)
-      if (std::find(g.started_processors.begin(), g.started_processors.end(), p.get()) !=
-          g.started_processors.end())
-        p->Shutdown();
-  g.started_processors.clear();
+  for (auto it = g.started.rbegin(); it != g.started.rend(); ++it) (*it)->Shutdown();
+  g.started.clear();
   for (auto& [id, e] : g.exporters) release(*e);
   for (auto it = g.extensions.rbegin(); it != g.extensions.rend(); ++it) release(*it->second);
   graph_.reset();

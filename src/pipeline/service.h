@@ -1,7 +1,9 @@
 // Service: the running collector. Builds the component graph from a ServiceConfig — one
 // exporter and one receiver instance per id (shared by pipelines and signals), one processor
-// instance per (pipeline, id) — wires fan-outs, starts extensions → exporters → processors →
-// receivers, and shuts down in reverse so every stage drains into a still-running next stage.
+// instance per (pipeline, id), one connector instance per (id, signal pair) joining pipelines
+// (docs/connectors.md) — wires fan-outs, starts extensions → exporters → processors and
+// connectors (downstream first) → receivers, and shuts down in reverse so every stage drains
+// into a still-running next stage.
 //
 // Reload (SIGHUP, docs/reload.md): a new Service is built against the running one and adopts
 // every receiver, exporter and extension whose id and settings are unchanged (the running

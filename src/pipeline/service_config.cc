@@ -5,6 +5,7 @@
 
 #include "config/table.h"
 #include "pipeline/admin_server.h"
+#include "pipeline/connector_graph.h"
 #include "telemetry/self_metrics.h"
 
 namespace otter::pipeline {
@@ -57,9 +58,13 @@ void ParseSection(const Node& section, ComponentKind kind, const Registry& regis
   }
 }
 
-std::vector<ComponentId> ParseIdList(const Node* n, const std::string& what,
-                                     const std::map<ComponentId, ComponentSpec>& defined,
-                                     const std::string& pipeline, Signal signal, Diagnostics& d) {
+// Ids listed under a pipeline's `what`; with `connectors`, ids of connectors go to
+// *connector_ids instead (their signals are checked once all pipelines are known).
+std::vector<ComponentId> ParseIdList(
+    const Node* n, const std::string& what, const std::map<ComponentId, ComponentSpec>& defined,
+    const std::string& pipeline, Signal signal, Diagnostics& d,
+    const std::map<ComponentId, ComponentSpec>* connectors = nullptr,
+    std::vector<ComponentId>* connector_ids = nullptr) {
   std::vector<ComponentId> out;
   if (!n || n->IsNull()) return out;
   std::vector<std::string> names;
@@ -76,6 +81,10 @@ std::vector<ComponentId> ParseIdList(const Node* n, const std::string& what,
     auto id = ComponentId::Parse(names[i]);
     if (!id.ok()) {
       d.Error(at, "pipeline " + pipeline + ": " + std::string(id.status().message()));
+      continue;
+    }
+    if (connectors && connectors->count(*id)) {
+      if (connectors->at(*id).factory) connector_ids->push_back(*id);
       continue;
     }
     auto it = defined.find(*id);
@@ -208,9 +217,22 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
     ParseSection(*n, ComponentKind::kExporter, registry, sc.exporters, d);
   if (const Node* n = root.Find("extensions"))
     ParseSection(*n, ComponentKind::kExtension, registry, sc.extensions, d);
-  if (const Node* n = root.Find("connectors"); n && !n->IsNull() && !n->map.empty())
-    for (const auto& [key, value] : n->map)
-      d.Error(value, "connector \"" + key + "\": connectors are not implemented in otter yet");
+  if (const Node* n = root.Find("connectors"))
+    ParseSection(*n, ComponentKind::kConnector, registry, sc.connectors, d);
+  // As in otelcol, a pipeline's lists name receivers and connectors alike, so an id may not be
+  // both.
+  for (const auto& [id, spec] : sc.connectors) {
+    const std::pair<const char*, const std::map<ComponentId, ComponentSpec>*> kOthers[] = {
+        {"exporter", &sc.exporters}, {"receiver", &sc.receivers}};
+    for (const auto& [kind, map] : kOthers) {
+      if (!map->count(id)) continue;
+      std::string s = id.ToString();
+      d.Error(*spec.node, "connectors::" + s + ": ambiguous ID: Found both \"" + s + "\" " + kind +
+                              " and \"" + s + "\" connector. Change one of the components' IDs " +
+                              "to eliminate ambiguity (e.g. rename \"" + s + "\" connector to \"" +
+                              s + "/connector\")");
+    }
+  }
 
   const Node* service = root.Find("service");
   if (!service || !service->IsMap()) {
@@ -265,12 +287,12 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
             d.Error(v, "pipeline \"" + pid + "\": unknown key \"" + k +
                            "\" (valid keys: receivers, processors, exporters)");
         }
-        p.receivers =
-            ParseIdList(pnode.Find("receivers"), "receiver", sc.receivers, pid, p.signal, d);
+        p.receivers = ParseIdList(pnode.Find("receivers"), "receiver", sc.receivers, pid, p.signal,
+                                  d, &sc.connectors, &p.from_connectors);
         p.processors =
             ParseIdList(pnode.Find("processors"), "processor", sc.processors, pid, p.signal, d);
-        p.exporters =
-            ParseIdList(pnode.Find("exporters"), "exporter", sc.exporters, pid, p.signal, d);
+        p.exporters = ParseIdList(pnode.Find("exporters"), "exporter", sc.exporters, pid, p.signal,
+                                  d, &sc.connectors, &p.to_connectors);
         const Node* r = pnode.Find("receivers");
         const Node* e = pnode.Find("exporters");
         if (!r || r->seq.empty())
@@ -287,6 +309,7 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
   }
   if (sc.pipelines.empty() && d.ok())
     d.Error(*service, "service.pipelines: at least one pipeline is required");
+  if (d.ok()) ValidateConnectorGraph(sc, d);
   return sc;
 }
 

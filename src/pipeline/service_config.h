@@ -25,6 +25,8 @@ struct PipelineSpec {
   std::string id;  // "traces" or "traces/name"
   Signal signal = Signal::kTraces;
   std::vector<ComponentId> receivers, processors, exporters;
+  // Connectors listed under receivers (it receives from them) and under exporters.
+  std::vector<ComponentId> from_connectors, to_connectors;
 };
 
 struct TelemetrySpec {
@@ -40,7 +42,7 @@ struct AdminSpec {
 };
 
 struct ServiceConfig {
-  std::map<ComponentId, ComponentSpec> receivers, processors, exporters, extensions;
+  std::map<ComponentId, ComponentSpec> receivers, processors, exporters, extensions, connectors;
   std::vector<PipelineSpec> pipelines;
   std::vector<ComponentId> enabled_extensions;
   TelemetrySpec telemetry;

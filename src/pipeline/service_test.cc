@@ -85,7 +85,45 @@ class RecordingExporter : public Exporter, public TraceConsumer {
   std::string id_, answer_;
 };
 
+// A traces → traces connector that records start/stop and passes batches on.
+class PassConnector : public Connector, public TraceConsumer {
+ public:
+  PassConnector(std::string id, TraceConsumer* next) : id_(std::move(id)), next_(next) {}
+  Status Start() override {
+    g_events->push_back("start " + id_);
+    return Status::Ok();
+  }
+  void Shutdown() override { g_events->push_back("stop " + id_); }
+  Consumers consumers() override { return {this, nullptr, nullptr}; }
+  void Consume(pdata::TraceBatch&& b, Completion done) override {
+    next_->Consume(std::move(b), std::move(done));
+  }
+
+ private:
+  std::string id_;
+  TraceConsumer* next_;
+};
+
 void RegisterFakes(Registry& r) {
+  Factory c;
+  c.kind = ComponentKind::kConnector;
+  c.type = "pass";
+  c.signals = {Signal::kTraces};
+  c.connects = {{Signal::kTraces, Signal::kTraces}};
+  SetConfigTable(c, EmptyTable());
+  c.create_connector = [](const ComponentContext& ctx, const ComponentConfig&, Signal, Signal,
+                          const ConnectorNext& next) -> StatusOr<std::unique_ptr<Connector>> {
+    return std::unique_ptr<Connector>(new PassConnector(ctx.id.ToString(), next.all.traces));
+  };
+  r.Add(c);
+  Factory t2m;  // only for validation: joins a traces pipeline to a metrics one
+  t2m.kind = ComponentKind::kConnector;
+  t2m.type = "t2m";
+  t2m.signals = {Signal::kTraces, Signal::kMetrics};
+  t2m.connects = {{Signal::kTraces, Signal::kMetrics}};
+  SetConfigTable(t2m, EmptyTable());
+  r.Add(t2m);
+
   Factory rx;
   rx.kind = ComponentKind::kReceiver;
   rx.type = "fake";
@@ -191,8 +229,8 @@ service:
   EXPECT_FALSE(hub_.ready());
   // exporters start before processors, processors back to front, receivers last; stop reverses.
   std::vector<std::string> want = {"start rec/1", "start rec/2", "start tag/b", "start tag/a",
-                                   "start tag/b", "start fake",  "stop fake",   "stop tag/a",
-                                   "stop tag/b",  "stop tag/b",  "stop rec/1",  "stop rec/2"};
+                                   "start tag/b", "start fake",  "stop fake",   "stop tag/b",
+                                   "stop tag/a",  "stop tag/b",  "stop rec/1",  "stop rec/2"};
   EXPECT_EQ(events_, want);
 }
 
@@ -381,7 +419,9 @@ recievers: {}
   EXPECT_NE(all.find("svc.yaml:6: unknown key \"answr\"; did you mean \"answer\"?"),
             std::string::npos)
       << all;
-  EXPECT_NE(all.find("svc.yaml:9: connector \"spanmetrics\""), std::string::npos) << all;
+  EXPECT_NE(all.find("svc.yaml:9: connector type \"spanmetrics\" is not implemented in otter"),
+            std::string::npos)
+      << all;
   EXPECT_NE(
       all.find("svc.yaml:13: pipeline traces references receiver \"otlp\" which is not configured"),
       std::string::npos)
@@ -394,6 +434,138 @@ recievers: {}
       << all;
   ASSERT_EQ(d.warnings().size(), 1u);
   EXPECT_NE(d.warnings()[0].find("\"oldrec\" is deprecated; use \"rec\""), std::string::npos);
+}
+
+// A connector is the exporter of one pipeline and the receiver of another: data flows through
+// it, it starts after the pipeline it feeds and before the one feeding it, and stops in reverse.
+TEST_F(ServiceTest, ConnectorJoinsPipelinesInDependencyOrder) {
+  config::Diagnostics d;
+  auto sc = Parse(R"(
+receivers: {fake: {}}
+processors: {tag/a: {}, tag/b: {}}
+exporters: {rec/1: {}, rec/2: {}}
+connectors: {pass: {}}
+service:
+  pipelines:
+    traces/in: {receivers: [fake], processors: [tag/a], exporters: [pass, rec/1]}
+    traces/out: {receivers: [pass], processors: [tag/b], exporters: [rec/2]}
+)",
+                  d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  Service s(sc, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(s.Start().ok());
+  EXPECT_TRUE(Send(s, "fake").ok());
+  EXPECT_EQ(LastGot(s, "rec/1"), "tag/a;");
+  EXPECT_EQ(LastGot(s, "rec/2"), "tag/a;tag/b;");
+  s.Shutdown();
+  std::vector<std::string> want = {"start rec/1", "start rec/2", "start tag/b", "start pass",
+                                   "start tag/a", "start fake",  "stop fake",   "stop tag/a",
+                                   "stop pass",   "stop tag/b",  "stop rec/1",  "stop rec/2"};
+  EXPECT_EQ(events_, want);
+}
+
+// Fan-in from two pipelines; the receiver's answer is the downstream pipeline's.
+TEST_F(ServiceTest, ConnectorCompletionComesFromDownstreamPipelines) {
+  config::Diagnostics d;
+  auto sc = Parse(R"(
+receivers: {fake: {}, fake/2: {}}
+processors: {tag/a: {}}
+exporters: {rec/1: {}, rec/down: {answer: retry}}
+connectors: {pass/x: {}}
+service:
+  pipelines:
+    traces/a: {receivers: [fake], exporters: [pass/x, rec/1]}
+    traces/b: {receivers: [fake/2], processors: [tag/a], exporters: [pass/x]}
+    traces/c: {receivers: [pass/x], exporters: [rec/down]}
+)",
+                  d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  Service s(sc, logger_, &metrics_, &hub_);
+  ASSERT_TRUE(s.Start().ok());
+  Status st = Send(s, "fake");
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_NE(st.ToString().find("rec/down down"), std::string::npos) << st.ToString();
+  EXPECT_EQ(Send(s, "fake/2").code(), StatusCode::kUnavailable);
+  auto* down = static_cast<RecordingExporter*>(s.FindExporter("rec/down"));
+  EXPECT_EQ(down->got, (std::vector<std::string>{"", "tag/a;"}));
+  EXPECT_EQ(LastGot(s, "rec/1"), "");
+}
+
+TEST_F(ServiceTest, ConnectorUseAndSignalPairsValidatedWithOtelcolErrors) {
+  config::Diagnostics d;
+  Parse(R"(receivers: {fake: {}}
+exporters: {rec: {}}
+connectors:
+  pass/only_exported: {}
+  t2m: {}
+  pass/unused: {}
+service:
+  pipelines:
+    traces/in: {receivers: [fake], exporters: [pass/only_exported, t2m]}
+    traces/out: {receivers: [t2m], exporters: [rec]}
+)",
+        d);
+  std::string all = d.ErrorsText();
+  EXPECT_NE(all.find("svc.yaml:4: connector \"pass/only_exported\" used as exporter in "
+                     "[traces/in] pipeline but not used in any supported receiver pipeline"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("svc.yaml:5: connector \"t2m\" used as exporter in [traces/in] pipeline "
+                     "but not used in any supported receiver pipeline"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("svc.yaml:5: connector \"t2m\" used as receiver in [traces/out] pipeline "
+                     "but not used in any supported exporter pipeline"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(d.errors().size(), 3u) << all;
+  ASSERT_EQ(d.warnings().size(), 1u);
+  EXPECT_NE(d.warnings()[0].find("connector \"pass/unused\" is not used in any pipeline"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, ConnectorCycleIsRejectedNamingItsComponents) {
+  config::Diagnostics d;
+  Parse(R"(receivers: {fake: {}}
+processors: {tag/a: {}, tag/b: {}}
+exporters: {rec: {}}
+connectors: {pass/1: {}, pass/2: {}}
+service:
+  pipelines:
+    traces/a: {receivers: [fake, pass/2], processors: [tag/a], exporters: [pass/1]}
+    traces/b: {receivers: [pass/1], processors: [tag/b], exporters: [pass/2, rec]}
+)",
+        d);
+  ASSERT_EQ(d.errors().size(), 1u) << d.ErrorsText();
+  EXPECT_NE(d.ErrorsText().find(
+                "cycle detected: connector \"pass/1\" (traces to traces) -> processor \"tag/b\" "
+                "in pipeline \"traces/b\" -> connector \"pass/2\" (traces to traces) -> "
+                "processor \"tag/a\" in pipeline \"traces/a\" -> connector \"pass/1\" (traces "
+                "to traces)"),
+            std::string::npos)
+      << d.ErrorsText();
+}
+
+TEST_F(ServiceTest, ConnectorSharingAnExporterIdIsAmbiguous) {
+  Factory e;  // an exporter type that is also a connector type, as otelcol allows
+  e.kind = ComponentKind::kExporter;
+  e.type = "pass";
+  e.signals = {Signal::kTraces};
+  SetConfigTable(e, EmptyTable());
+  registry_.Add(e);
+  config::Diagnostics d;
+  Parse(R"(receivers: {fake: {}}
+exporters: {pass: {}}
+connectors: {pass: {}}
+service:
+  pipelines:
+    traces: {receivers: [fake], exporters: [pass]}
+)",
+        d);
+  EXPECT_NE(d.ErrorsText().find("svc.yaml:3: connectors::pass: ambiguous ID: Found both \"pass\" "
+                                "exporter and \"pass\" connector."),
+            std::string::npos)
+      << d.ErrorsText();
 }
 
 // With a tap (service.admin.endpoint), every stage of a watched pipeline is captured: as

@@ -121,21 +121,6 @@ void PutString(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-bool IndexReader::Varint(uint64_t* v) {
-  uint64_t r = 0;
-  for (int shift = 0; ok_ && shift < 64; shift += 7) {
-    if (pos_ >= data_.size()) break;
-    auto b = static_cast<uint8_t>(data_[pos_++]);
-    r |= uint64_t(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = r;
-      return true;
-    }
-  }
-  ok_ = false;
-  return false;
-}
-
 bool IndexReader::U32(uint32_t* v) {
   uint64_t x;
   if (!Varint(&x) || x > UINT32_MAX) return ok_ = false;

@@ -163,7 +163,23 @@ class IndexReader {
  public:
   IndexReader() = default;
   explicit IndexReader(std::string_view data) : data_(data) {}
-  bool Varint(uint64_t* v);
+  // Inline: block decoding reads a varint per timestamp and per value.
+  bool Varint(uint64_t* v) {
+    uint64_t r = 0;
+    size_t left = ok_ ? data_.size() - pos_ : 0;
+    const char* p = data_.data() + pos_;
+    for (size_t k = 0; k < left && k < 10; ++k) {
+      auto b = static_cast<uint8_t>(p[k]);
+      r |= uint64_t(b & 0x7f) << (7 * k);
+      if (!(b & 0x80)) {
+        pos_ += k + 1;
+        *v = r;
+        return true;
+      }
+    }
+    ok_ = false;
+    return false;
+  }
   bool U32(uint32_t* v);  // a varint that must fit 32 bits
   bool String(std::string_view* s);
   bool Bytes(size_t n, std::string_view* s);

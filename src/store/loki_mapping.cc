@@ -258,13 +258,33 @@ AttributeAction LokiMapping::ActionFor(const std::vector<Rule>& rules, std::stri
   return AttributeAction::kStructuredMetadata;
 }
 
+AttributeAction LokiMapping::ResourceAction(const pdata::Resource& resource,
+                                            std::string_view key) const {
+  const pdata::AnyValue* hint = pdata::FindAttribute(resource.attributes, kLokiResourceLabelsHint);
+  if (hint) {
+    if (key == kLokiResourceLabelsHint) return AttributeAction::kDrop;
+    // The hint lists attribute names, comma-separated (as the loki exporter reads it).
+    std::string_view names = hint->string_value;
+    while (!names.empty()) {
+      size_t comma = names.find(',');
+      std::string_view name = names.substr(0, comma);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+      if (name == key) return AttributeAction::kIndexLabel;
+      if (comma == std::string_view::npos) break;
+      names.remove_prefix(comma + 1);
+    }
+  }
+  return ActionFor(resource_, key);
+}
+
 Labels LokiMapping::StreamLabels(const pdata::Resource& resource) const {
   Labels labels;
   const pdata::AnyValue* service = pdata::FindAttribute(resource.attributes, "service.name");
   bool has_service = service && !service->ToString().empty();
   std::string discovered;
   for (const auto& kv : resource.attributes) {
-    if (ActionFor(resource_, kv.key) != AttributeAction::kIndexLabel) continue;
+    if (ResourceAction(resource, kv.key) != AttributeAction::kIndexLabel) continue;
     size_t from = labels.size();
     AttributeLabels(kv.key, kv.value, "", &labels);
     for (size_t i = from; i < labels.size() && !has_service; ++i) {
@@ -305,7 +325,7 @@ LogEntry LokiMapping::Entry(const Labels& stream, const pdata::Resource& resourc
   if (!record.trace_id.empty()) add("trace_id", record.trace_id.Hex());
   if (!record.span_id.empty()) add("span_id", record.span_id.Hex());
   for (const auto& kv : resource.attributes)
-    if (ActionFor(resource_, kv.key) == AttributeAction::kStructuredMetadata)
+    if (ResourceAction(resource, kv.key) == AttributeAction::kStructuredMetadata)
       AttributeLabels(kv.key, kv.value, "", &md);
   for (const auto& kv : scope.attributes)
     if (ActionFor(scope_, kv.key) == AttributeAction::kStructuredMetadata)

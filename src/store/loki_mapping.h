@@ -41,6 +41,11 @@ struct LokiOtlpConfig {
   std::vector<AttributeRule> log_attributes;    // structured_metadata or drop only
 };
 
+// A resource attribute listing (comma-separated) more of the resource's attributes to keep as
+// index labels, as the loki exporter's hint of the same name does; the loki receiver sets it to
+// the labels of each pushed stream. The hint itself is not stored.
+inline constexpr std::string_view kLokiResourceLabelsHint = "loki.resource.labels";
+
 // Loki 3's default resource attributes stored as index labels.
 const std::vector<std::string>& LokiDefaultIndexAttributes();
 
@@ -68,6 +73,8 @@ class LokiMapping {
     std::vector<LabelMatcher> regex;  // zero or one
   };
   static AttributeAction ActionFor(const std::vector<Rule>& rules, std::string_view key);
+  // ActionFor the resource rules, after the resource's own kLokiResourceLabelsHint.
+  AttributeAction ResourceAction(const pdata::Resource& resource, std::string_view key) const;
 
   std::vector<Rule> resource_;
   std::vector<Rule> scope_;

@@ -76,6 +76,24 @@ TEST(LokiMappingTest, StreamLabelsAndServiceName) {
   EXPECT_EQ(m.StreamLabels(res), (Labels{{"service_name", "unknown_service"}}));
 }
 
+// A pushed Loki stream (the loki receiver) names its labels in the loki.resource.labels hint:
+// they become index labels, service_name is discovered from them, the hint itself is not kept.
+TEST(LokiMappingTest, ResourceLabelsHintMakesIndexLabels) {
+  LokiMapping m;
+  pdata::Resource res;
+  res.attributes = {{"job", pdata::AnyValue::String("varlogs")},
+                    {"filename", pdata::AnyValue::String("/var/log/syslog")},
+                    {"host.name", pdata::AnyValue::String("h1")},
+                    {"loki.resource.labels", pdata::AnyValue::String("job, filename")}};
+  Labels stream = m.StreamLabels(res);
+  EXPECT_EQ(stream, (Labels{{"filename", "/var/log/syslog"}, {"job", "varlogs"},
+                            {"service_name", "varlogs"}}));
+  Labels md = m.Entry(stream, res, {}, Line("x")).metadata;
+  EXPECT_EQ(GetLabel(md, "host_name"), "h1");
+  EXPECT_EQ(GetLabel(md, "loki_resource_labels"), "");
+  EXPECT_EQ(GetLabel(md, "job"), "");
+}
+
 TEST(LokiMappingTest, EntryMetadata) {
   LokiMapping m;
   pdata::Resource res;

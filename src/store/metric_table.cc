@@ -117,13 +117,19 @@ template <class S>
 void AppendInRange(const std::vector<S>& samples, int64_t mint, int64_t maxt, std::vector<S>* out) {
   auto lo = std::lower_bound(samples.begin(), samples.end(), mint,
                              [](const S& a, int64_t t) { return a.t_ms < t; });
-  for (auto it = lo; it != samples.end() && it->t_ms <= maxt; ++it) out->push_back(*it);
+  auto hi =
+      std::upper_bound(lo, samples.end(), maxt, [](int64_t t, const S& a) { return t < a.t_ms; });
+  out->insert(out->end(), lo, hi);
 }
 
 // Sorts by time and keeps the last of equal times (a time written again after a flush).
 template <class S>
 void SortUnique(std::vector<S>* samples) {
   auto by_time = [](const S& a, const S& b) { return a.t_ms < b.t_ms; };
+  // Usually already strictly ascending (chunks do not overlap): nothing to copy then.
+  if (std::adjacent_find(samples->begin(), samples->end(),
+                         [](const S& a, const S& b) { return a.t_ms >= b.t_ms; }) == samples->end())
+    return;
   if (!std::is_sorted(samples->begin(), samples->end(), by_time))
     std::stable_sort(samples->begin(), samples->end(), by_time);
   std::vector<S> unique;
@@ -581,6 +587,9 @@ StatusOr<std::vector<SeriesData>> MetricTable::Select(const Matchers& matchers, 
       // Block samples first (older), then the head's: SortUnique keeps the later write of a time.
       std::vector<Sample> merged;
       std::vector<HistogramSample> merged_histograms;
+      size_t count = p.data.samples.size();
+      for (const Part& part : parts[i]) count += part.samples.size();
+      merged.reserve(count);
       for (Part& part : parts[i]) {
         merged.insert(merged.end(), part.samples.begin(), part.samples.end());
         for (auto& h : part.histograms) merged_histograms.push_back(std::move(h));

@@ -382,7 +382,11 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
     case MetricKind::kSummary:
       break;
   }
-  std::string family = promconv::BuildMetricName(metric.name, metric.unit, kind);
+  std::string family =
+      options_.add_metric_suffixes
+          ? promconv::BuildMetricName(metric.name, metric.unit, kind)
+          : promconv::BuildMetricName(metric.name, "", MetricKind::kUnknown);
+  if (!family.empty()) family.insert(0, options_.name_prefix);
   if (family.empty()) {
     Drop(metric, points, "name does not translate to a valid Prometheus metric name");
     return;
@@ -549,20 +553,21 @@ void Converter::AddTargetInfo(const pdata::Resource& resource, uint64_t earliest
   }
   if (!identified) return;  // a target_info nobody can join against is useless
 
-  AddMetadata("target_info", "gauge", "Target metadata", "");
+  const std::string name = options_.name_prefix + "target_info";
+  AddMetadata(name, "gauge", "Target metadata", "");
   const uint64_t step_ns =
       static_cast<uint64_t>(std::max<int64_t>(options_.lookback_delta_ms, 0)) / 2 * 1000000ull;
   int64_t last_ms = std::numeric_limits<int64_t>::min();
   if (step_ns > 0) {
     for (uint64_t t = earliest_ns; t < latest_ns;) {
       last_ms = NanosToMillis(t);
-      AddSample("target_info", {}, {}, last_ms, 1.0);
+      AddSample(name, {}, {}, last_ms, 1.0);
       if (latest_ns - t <= step_ns) break;
       t += step_ns;
     }
   }
   if (last_ms < NanosToMillis(latest_ns)) {
-    AddSample("target_info", {}, {}, NanosToMillis(latest_ns), 1.0);
+    AddSample(name, {}, {}, NanosToMillis(latest_ns), 1.0);
   }
 }
 

@@ -78,6 +78,10 @@ struct ConvertOptions {
   // target_info gets a sample every lookback_delta/2 between the resource's earliest and latest
   // point, so that it is visible over the whole range (Prometheus's default lookback is 5m).
   int64_t lookback_delta_ms = 5 * 60 * 1000;
+  // Unit and type suffixes on metric names ("_seconds", "_total"); off = the sanitised name.
+  bool add_metric_suffixes = true;
+  // Put in front of every metric name, target_info included (an exporter's `namespace` + "_").
+  std::string name_prefix;
 };
 
 // Appends the conversion of `batch` to *out. Series already in *out with an equal label set

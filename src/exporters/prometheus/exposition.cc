@@ -213,10 +213,13 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
   using pdata::AggregationTemporality;
   using pdata::MetricType;
   const size_t points = m.DataPointCount();
-  auto drop = [&](std::string reason) {
-    r.dropped += points;
-    if (r.drop_reason.empty()) r.drop_reason = "metric \"" + std::string(m.name) + "\": " + reason;
+  auto drop_n = [&](size_t n, std::string_view reason) {
+    r.dropped += n;
+    if (r.drop_reason.empty())
+      r.drop_reason = "metric \"" + std::string(m.name) + "\": " + std::string(reason);
   };
+  auto drop = [&](std::string_view reason) { drop_n(points, reason); };
+  auto drop_point = [&](std::string_view reason) { drop_n(1, reason); };
   std::string name = cfg_.WithSuffixes() ? store::PrometheusMetricName(m)
                                          : store::promconv::BuildMetricName(
                                                m.name, "", store::promconv::MetricKind::kUnknown);
@@ -230,6 +233,17 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
     return RenderLabels(l);
   };
   const bool delta = m.temporality == AggregationTemporality::kDelta;
+  // The series a point updates, or null when the point ends it ("no recorded value").
+  auto series_of = [&](Family& f, const auto& p, bool* fresh) -> Series* {
+    std::string key = labels_of(p.attributes);
+    if (p.flags & pdata::kNoRecordedValueFlag) {
+      f.series.erase(key);
+      return nullptr;
+    }
+    auto [it, inserted] = f.series.try_emplace(std::move(key));
+    *fresh = inserted;
+    return &it->second;
+  };
 
   switch (m.type) {
     case MetricType::kGauge:
@@ -243,13 +257,10 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
           FamilyFor(name, counter ? Type::kCounter : Type::kGauge, m.description, r, points);
       if (!f) return;
       for (const auto& p : m.number_points) {
-        std::string key = labels_of(p.attributes);
-        if (p.flags & pdata::kNoRecordedValueFlag) {
-          f->series.erase(key);
-          continue;
-        }
-        auto [it, fresh] = f->series.try_emplace(key);
-        Series& s = it->second;
+        bool fresh = false;
+        Series* sp = series_of(*f, p, &fresh);
+        if (!sp) continue;
+        Series& s = *sp;
         if (!fresh && p.time_unix_nano < s.t_ns) continue;  // older than what is served
         double v = p.ValueAsDouble();
         if (!fresh && delta && p.start_time_unix_nano == s.t_ns) v += s.value;  // next delta
@@ -270,20 +281,14 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
       Family* f = FamilyFor(name, Type::kHistogram, m.description, r, points);
       if (!f) return;
       for (const auto& p : m.histogram_points) {
-        std::string key = labels_of(p.attributes);
-        if (p.flags & pdata::kNoRecordedValueFlag) {
-          f->series.erase(key);
-          continue;
-        }
         if (p.bucket_counts.size() != p.explicit_bounds.size() + 1 && !p.bucket_counts.empty()) {
-          ++r.dropped;
-          if (r.drop_reason.empty())
-            r.drop_reason =
-                "metric \"" + std::string(m.name) + "\": bucket counts do not match bounds";
+          drop_point("bucket counts do not match bounds");
           continue;
         }
-        auto [it, fresh] = f->series.try_emplace(key);
-        Series& s = it->second;
+        bool fresh = false;
+        Series* sp = series_of(*f, p, &fresh);
+        if (!sp) continue;
+        Series& s = *sp;
         const bool same_layout = s.bounds == p.explicit_bounds;
         if (!fresh && delta && p.start_time_unix_nano == s.t_ns && same_layout) {
           for (size_t i = 0; i < s.buckets.size() && i < p.bucket_counts.size(); ++i)
@@ -292,10 +297,7 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
           s.sum += p.sum.value_or(0);
         } else if (!fresh &&
                    (delta ? p.start_time_unix_nano < s.t_ns : p.time_unix_nano < s.t_ns)) {
-          ++r.dropped;  // misaligned delta or stale cumulative point
-          if (r.drop_reason.empty())
-            r.drop_reason =
-                "metric \"" + std::string(m.name) + "\": a point older than the one served";
+          drop_point("a point older than the one served");  // misaligned delta, stale point
           continue;
         } else {
           s.bounds = p.explicit_bounds;
@@ -320,13 +322,10 @@ void Exposition::AddMetric(const pdata::Metric& m, const PointLabels& base, AddR
       Family* f = FamilyFor(name, Type::kSummary, m.description, r, points);
       if (!f) return;
       for (const auto& p : m.summary_points) {
-        std::string key = labels_of(p.attributes);
-        if (p.flags & pdata::kNoRecordedValueFlag) {
-          f->series.erase(key);
-          continue;
-        }
-        auto [it, fresh] = f->series.try_emplace(key);
-        Series& s = it->second;
+        bool fresh = false;
+        Series* sp = series_of(*f, p, &fresh);
+        if (!sp) continue;
+        Series& s = *sp;
         if (!fresh && p.time_unix_nano < s.t_ns) continue;
         s.quantiles.clear();
         for (const auto& q : p.quantile_values) s.quantiles.emplace_back(q.quantile, q.value);

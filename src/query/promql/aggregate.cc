@@ -99,13 +99,150 @@ bool InRatio(const store::Labels& labels, double ratio) {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1.0 + ratio);
 }
 
+// The first value of a group.
+void StartGroup(Group& g, AggOp op, double v) {
+  g.value = v;
+  g.mean = v;
+  g.count = 1;
+  if (op == AggOp::kStddev || op == AggOp::kStdvar)
+    g.value = std::isnan(v) || std::isinf(v) ? std::nan("") : 0;
+  if (op == AggOp::kCount || op == AggOp::kCountValues || op == AggOp::kGroup) g.value = 1;
+}
+
+// A further value of a group, for the operators that keep no elements.
+void AddToGroup(Group& g, AggOp op, double v) {
+  switch (op) {
+    case AggOp::kSum:
+      KahanSumInc(v, &g.value, &g.c);
+      break;
+    case AggOp::kAvg: {
+      g.count += 1;
+      if (!g.incremental_mean) {
+        double sum = g.value, c = g.c;
+        KahanSumInc(v, &sum, &c);
+        if (!std::isinf(sum)) {
+          g.value = sum;
+          g.c = c;
+          break;
+        }
+        // The sum overflows: continue with a compensated incremental mean.
+        g.incremental_mean = true;
+        g.mean = g.value / (g.count - 1);
+        g.c /= g.count - 1;
+      }
+      double q = (g.count - 1) / g.count;
+      g.mean *= q;
+      g.c *= q;
+      KahanSumInc(v / g.count, &g.mean, &g.c);
+      break;
+    }
+    case AggOp::kMax:
+      if (g.value < v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggOp::kMin:
+      if (g.value > v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggOp::kCount:
+    case AggOp::kCountValues:
+      g.value += 1;
+      break;
+    case AggOp::kStddev:
+    case AggOp::kStdvar: {
+      g.count += 1;
+      double delta = v - g.mean;
+      g.mean += delta / g.count;
+      g.value += delta * (v - g.mean);
+      break;
+    }
+    default:  // group; the others keep elements
+      break;
+  }
+}
+
+// A group's result, for the operators that keep no elements.
+double GroupResult(const Group& g, AggOp op) {
+  switch (op) {
+    case AggOp::kSum:
+      return std::isinf(g.value) ? g.value : g.value + g.c;
+    case AggOp::kAvg:
+      return g.incremental_mean ? g.mean + g.c : g.value / g.count + g.c / g.count;
+    case AggOp::kStdvar:
+      return g.value / g.count;
+    case AggOp::kStddev:
+      return std::sqrt(g.value / g.count);
+    default:
+      return g.value;
+  }
+}
+
 // Prometheus's value orders: NaN lowest for both.
 bool ByValue(const Element& a, const Element& b) { return std::isnan(a.v) || a.v < b.v; }
 bool ByReverseValue(const Element& a, const Element& b) { return std::isnan(a.v) || a.v > b.v; }
 
 }  // namespace
 
+StatusOr<bool> Evaluator::EvalAggregateOfPrecomputed(const Node& n, int64_t t, Value* out) {
+  AggOp op = n.agg_op;
+  if (op != AggOp::kSum && op != AggOp::kAvg && op != AggOp::kMin && op != AggOp::kMax &&
+      op != AggOp::kCount && op != AggOp::kGroup && op != AggOp::kStddev && op != AggOp::kStdvar)
+    return false;
+  const Node& call = StripParens(*n.children[0]);
+  // Calls whose scalar arguments would be checked (and annotated) at every step are left to
+  // EvalCall.
+  if (call.kind != NodeKind::kCall || call.children.size() != 1) return false;
+  size_t step = 0;
+  ASSIGN_OR_RETURN(const SelectorCall* c, PrecomputedCall(call, t, &step));
+  // Histogram series and repeated label sets (an error at a step where both have values) take
+  // the general path.
+  if (c == nullptr || !c->all_floats || !c->distinct) return false;
+  size_t series = c->labels.size();
+  auto [it, inserted] = series_groups_.try_emplace(&n);
+  SeriesGroups& sg = it->second;
+  if (inserted) {
+    // Grouped as EvalAggregate groups the call's elements: by the hash of their group labels.
+    std::unordered_map<uint64_t, uint32_t> index;
+    sg.group_of.reserve(series);
+    for (const auto& l : c->labels) {
+      uint64_t hash =
+          store::HashLabelsWhere(l, [&n](const store::Label& lb) { return InGroup(lb, n); });
+      auto [g, added] = index.emplace(hash, static_cast<uint32_t>(sg.labels.size()));
+      if (added) sg.labels.push_back(GroupLabels(l, n));
+      sg.group_of.push_back(g->second);
+    }
+  }
+  // The groups in the order their first element comes at this step, as EvalAggregate has them.
+  std::vector<int32_t> slot(sg.labels.size(), -1);
+  std::vector<Group> groups;
+  std::vector<uint32_t> order;
+  const Node& arg = StripParens(*call.children[0]);
+  const auto& data = data_[arg.children[0].get()];
+  for (size_t i = 0; i < series; ++i) {
+    size_t pos = step * series + i;
+    if (!c->has[pos]) continue;
+    double v = c->values[pos];
+    if (c->warn[i]) WarnIfNotCounter(store::GetLabel(data[i].labels, "__name__"), arg.pos);
+    uint32_t g = sg.group_of[i];
+    if (slot[g] < 0) {
+      slot[g] = static_cast<int32_t>(groups.size());
+      groups.emplace_back();
+      order.push_back(g);
+      StartGroup(groups.back(), op, v);
+    } else {
+      AddToGroup(groups[static_cast<size_t>(slot[g])], op, v);
+    }
+  }
+  out->type = ValueType::kVector;
+  for (size_t k = 0; k < groups.size(); ++k)
+    out->vector.push_back(Element{sg.labels[order[k]], GroupResult(groups[k], op), t});
+  return true;
+}
+
 StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
+  if (!n.param) {
+    Value out;
+    ASSIGN_OR_RETURN(bool done, EvalAggregateOfPrecomputed(n, t, &out));
+    if (done) return out;
+  }
   ASSIGN_OR_RETURN(Value in, Eval(*n.children[0], t));
   double param = 0;
   std::string label_param;
@@ -173,12 +310,7 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
     if (inserted) {
       Group g;
       g.labels = op == AggOp::kCountValues ? std::move(gl) : GroupLabels(e.metric, n);
-      g.value = e.v;
-      g.mean = e.v;
-      g.count = 1;
-      if (op == AggOp::kStddev || op == AggOp::kStdvar)
-        g.value = std::isnan(e.v) || std::isinf(e.v) ? std::nan("") : 0;
-      if (op == AggOp::kCount || op == AggOp::kCountValues || op == AggOp::kGroup) g.value = 1;
+      StartGroup(g, op, e.v);
       if (op == AggOp::kTopk || op == AggOp::kBottomk || op == AggOp::kQuantile ||
           op == AggOp::kLimitK)
         g.items.push_back(e);
@@ -188,50 +320,6 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
     }
     Group& g = groups[it->second];
     switch (op) {
-      case AggOp::kSum:
-        KahanSumInc(e.v, &g.value, &g.c);
-        break;
-      case AggOp::kAvg: {
-        g.count += 1;
-        if (!g.incremental_mean) {
-          double sum = g.value, c = g.c;
-          KahanSumInc(e.v, &sum, &c);
-          if (!std::isinf(sum)) {
-            g.value = sum;
-            g.c = c;
-            break;
-          }
-          // The sum overflows: continue with a compensated incremental mean.
-          g.incremental_mean = true;
-          g.mean = g.value / (g.count - 1);
-          g.c /= g.count - 1;
-        }
-        double q = (g.count - 1) / g.count;
-        g.mean *= q;
-        g.c *= q;
-        KahanSumInc(e.v / g.count, &g.mean, &g.c);
-        break;
-      }
-      case AggOp::kMax:
-        if (g.value < e.v || std::isnan(g.value)) g.value = e.v;
-        break;
-      case AggOp::kMin:
-        if (g.value > e.v || std::isnan(g.value)) g.value = e.v;
-        break;
-      case AggOp::kCount:
-      case AggOp::kCountValues:
-        g.value += 1;
-        break;
-      case AggOp::kGroup:
-        break;
-      case AggOp::kStddev:
-      case AggOp::kStdvar: {
-        g.count += 1;
-        double delta = e.v - g.mean;
-        g.mean += delta / g.count;
-        g.value += delta * (e.v - g.mean);
-        break;
-      }
       case AggOp::kTopk:
       case AggOp::kBottomk: {
         // The k best so far in a heap with the worst on top, exactly as Prometheus keeps
@@ -255,23 +343,14 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
       case AggOp::kLimitRatio:
         if (InRatio(e.metric, ratio)) GoHeapPush(g.items, e, ByValue);
         break;
+      default:
+        AddToGroup(g, op, e.v);
+        break;
     }
   }
 
   for (auto& g : groups) {
     switch (op) {
-      case AggOp::kSum:
-        if (!std::isinf(g.value)) g.value += g.c;
-        break;
-      case AggOp::kAvg:
-        g.value = g.incremental_mean ? g.mean + g.c : g.value / g.count + g.c / g.count;
-        break;
-      case AggOp::kStdvar:
-        g.value = g.value / g.count;
-        break;
-      case AggOp::kStddev:
-        g.value = std::sqrt(g.value / g.count);
-        break;
       case AggOp::kQuantile: {
         std::vector<double> vals;
         for (const auto& e : g.items) vals.push_back(e.v);
@@ -294,6 +373,7 @@ StatusOr<Value> Evaluator::EvalAggregate(const Node& n, int64_t t) {
         continue;
       }
       default:
+        g.value = GroupResult(g, op);
         break;
     }
     out.vector.push_back(Element{std::move(g.labels), g.value, t});

@@ -397,29 +397,39 @@ TEST_F(EngineTest, RangeFunctionsOverSelectorMatchInstantQueries) {
             "{i=\"1\"} => 1@0 3@60000 2@240000\n"
             "{i=\"2\"} => 1@60000 1@120000 1@240000 1@300000\n"
             "{i=\"3\"} => 1@300000\n");
-  for (std::string q : {"rate(c[1m])", "increase(c[2m])", "last_over_time(c[1m])",
-                        "sum by (i) (count_over_time(c[45s] offset 30s))", "resets(c[5m])",
-                        "max_over_time(rate(c[1m])[3m:30s])", "deriv(c[90s] @ 220)"}) {
+  // Counter resets (c{i="1"} 9 -> 2), a stale marker and gaps; offsets (also negative), @,
+  // subqueries, scalar arguments, and aggregations over the precomputed values.
+  for (std::string q : {"rate(c[1m])",
+                        "increase(c[2m])",
+                        "last_over_time(c[1m])",
+                        "first_over_time(c[2m])",
+                        "sum by (i) (count_over_time(c[45s] offset 30s))",
+                        "resets(c[5m])",
+                        "changes(c[3m])",
+                        "max_over_time(rate(c[1m])[3m:30s])",
+                        "deriv(c[90s] @ 220)",
+                        "rate(c[1m] offset -30s)",
+                        "sum(rate(c[2m]))",
+                        "avg(increase(c[2m]))",
+                        "max by (i) (irate(c[1m]))",
+                        "min(delta(c[2m]))",
+                        "count(last_over_time(c[1m]))",
+                        "group(present_over_time(c[1m]))",
+                        "stddev(sum_over_time(c[2m]))",
+                        "stdvar(avg_over_time(c[2m]))",
+                        "sum(rate(c[1m] @ 220))",
+                        "quantile_over_time(0.5, c[2m])",
+                        "predict_linear(c[2m], 60)",
+                        "sum_over_time(sum(rate(c[1m]))[2m:30s])",
+                        "sum(rate(c[1m])) * 2",
+                        "double_exponential_smoothing(c[3m], 0.5, 0.5)",
+                        "quantile(0.5, rate(c[1m]))",
+                        "topk(1, rate(c[2m]))",
+                        "sum without (i) (mad_over_time(c[3m]))"}) {
     for (int64_t step : {15000, 60000, 110000}) {
-      auto m = engine_.Range(q, 0, 420000, step, Far());
-      ASSERT_TRUE(m.ok()) << q << ": " << m.status().ToString();
-      std::string from_instants;
-      for (int64_t t = 0; t <= 420000; t += step) {
-        auto v = engine_.Instant(q, t, Far());
-        ASSERT_TRUE(v.ok()) << q;
-        for (const auto& e : v->vector)
-          from_instants += store::LabelsToString(e.metric) + " " + FormatPromFloat(e.v) + "@" +
-                           std::to_string(t) + "\n";
-      }
-      std::string from_range;
-      for (int64_t t = 0; t <= 420000; t += step)
-        for (const auto& ser : *m)
-          for (const auto& p : ser.points)
-            if (p.t_ms == t)
-              from_range += store::LabelsToString(ser.metric) + " " + FormatPromFloat(p.v) + "@" +
-                            std::to_string(t) + "\n";
-      EXPECT_EQ(from_range, from_instants) << q << " step " << step;
-      EXPECT_FALSE(from_range.empty()) << q << " step " << step;
+      auto [range, instants] = testing::RangeAndInstants(engine_, q, 0, 420000, step);
+      EXPECT_EQ(range, instants) << q << " step " << step;
+      EXPECT_FALSE(range.empty()) << q << " step " << step;
     }
   }
 }

@@ -12,12 +12,6 @@
 
 namespace otter::query::promql {
 
-bool IsStaleMarker(double v) {
-  uint64_t bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  return bits == 0x7ff0000000000002ull;
-}
-
 store::Labels DropMetricName(store::Labels labels) {
   store::SetLabel(labels, "__name__", "");
   return labels;
@@ -257,15 +251,17 @@ StatusOr<Value> Evaluator::EvalVectorSelector(const Node& n, int64_t t) {
   out.type = ValueType::kVector;
   int64_t ref = EffectiveTime(n, t);
   if (n.smoothed) return EvalSmoothedSelector(n, ref, t);
-  for (const auto& s : data_[&n]) {
+  const auto& series = data_[&n];
+  auto& cursors = Cursors(n, 1);
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& s = series[i];
     if (!s.histograms.empty()) {
       if (auto e = LatestSample(s, ref, options_.lookback_delta_ms)) out.vector.push_back(*e);
       continue;
     }
-    auto it = std::upper_bound(s.samples.begin(), s.samples.end(), ref,
-                               [](int64_t x, const store::Sample& smp) { return x < smp.t_ms; });
-    if (it == s.samples.begin()) continue;
-    --it;
+    size_t end = SeekAfter(s.samples, ref, &cursors[i]);
+    if (end == 0) continue;
+    auto it = s.samples.begin() + static_cast<std::ptrdiff_t>(end - 1);
     // The lookback window is left-open: (ref - lookback, ref].
     if (it->t_ms <= ref - options_.lookback_delta_ms || IsStaleMarker(it->v)) continue;
     out.vector.push_back(Element{s.labels, it->v, it->t_ms});
@@ -629,7 +625,8 @@ StatusOr<Matrix> Engine::ExecRange(const Node& expr, int64_t start_ms, int64_t e
   RETURN_IF_ERROR(ev.Preload(expr));
   Matrix out;
   std::unordered_map<uint64_t, size_t> index;
-  for (int64_t t = start_ms; t <= end_ms; t += step_ms) {
+  ASSIGN_OR_RETURN(bool precomputed, ev.RangeOfPrecomputed(expr, &out));
+  for (int64_t t = start_ms; !precomputed && t <= end_ms; t += step_ms) {
     RETURN_IF_ERROR(ev.CheckDeadline());
     ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t));
     if (v.type == ValueType::kScalar) {

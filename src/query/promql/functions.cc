@@ -82,8 +82,8 @@ double BucketQuantile(double q, std::vector<Bucket> buckets) {
   return bucket_start + (bucket_end - bucket_start) * (rank / count);
 }
 
-bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
-                      int64_t range_end_ms, bool is_counter, bool is_rate, double* out) {
+bool ExtrapolatedRate(std::span<const Point> points, int64_t range_start_ms, int64_t range_end_ms,
+                      bool is_counter, bool is_rate, double* out) {
   if (points.size() < 2) return false;
   const Point& first = points.front();
   const Point& last = points.back();
@@ -194,7 +194,7 @@ store::Labels AbsentLabels(const Node& arg) {
   return out;
 }
 
-double Kahan(const std::vector<Point>& pts) {
+double Kahan(std::span<const Point> pts) {
   double sum = 0, c = 0;
   for (const auto& p : pts) KahanSumInc(p.v, &sum, &c);
   return std::isinf(sum) ? sum : sum + c;
@@ -202,7 +202,7 @@ double Kahan(const std::vector<Point>& pts) {
 
 // The mean of `pts`: a compensated sum divided by the count, switching to a compensated
 // incremental mean when the sum would overflow (as Prometheus's avg_over_time and avg).
-double Mean(const std::vector<Point>& pts) {
+double Mean(std::span<const Point> pts) {
   double sum = pts[0].v, c = 0, mean = 0, count = 1;
   bool incremental = false;
   for (size_t i = 1; i < pts.size(); ++i) {
@@ -229,7 +229,7 @@ double Mean(const std::vector<Point>& pts) {
 }
 
 // Population variance with compensated running sums (Welford), as stdvar_over_time.
-double Variance(const std::vector<Point>& pts) {
+double Variance(std::span<const Point> pts) {
   double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
   for (const auto& p : pts) {
     count += 1;
@@ -241,7 +241,7 @@ double Variance(const std::vector<Point>& pts) {
 }
 
 // Least-squares fit of value against time (seconds since `intercept_ms`).
-void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, double* slope,
+void LinearRegression(std::span<const Point> pts, int64_t intercept_ms, double* slope,
                       double* intercept) {
   double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
   bool const_y = true;
@@ -274,8 +274,10 @@ void LinearRegression(const std::vector<Point>& pts, int64_t intercept_ms, doubl
   *intercept = sy / n - *slope * sx / n;
 }
 
+}  // namespace
+
 // Value of a range function over one series' points at evaluation time; false = no output.
-bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t range_start,
+bool RangeFunction(std::string_view f, std::span<const Point> pts, int64_t range_start,
                    int64_t range_end, int64_t t, double scalar_arg, double scalar_arg2,
                    double* out) {
   if (f == "rate") return ExtrapolatedRate(pts, range_start, range_end, true, true, out);
@@ -404,7 +406,7 @@ bool RangeFunction(std::string_view f, const std::vector<Point>& pts, int64_t ra
   return false;
 }
 
-}  // namespace
+bool KeepsMetricName(std::string_view f) { return f == "last_over_time" || f == "first_over_time"; }
 
 void KahanSumInc(double inc, double* sum, double* c) {
   double t = *sum + inc;
@@ -489,6 +491,24 @@ void Evaluator::WarnIfNotCounter(std::string_view name, size_t pos) {
       pos);
 }
 
+std::optional<Element> Evaluator::RangeElement(const Node& call, const Node& arg, Series s,
+                                               int64_t range_start, int64_t range_end, int64_t t,
+                                               double a1, double a2) {
+  const std::string& f = call.text;
+  if (std::any_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; }))
+    return HistogramOverTime(f, std::move(s), range_start, range_end, t);
+  const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;
+  double v;
+  bool ok = sel != nullptr && (sel->anchored || sel->smoothed)
+                ? ExtendedRangeFunction(f, s.points, range_start, range_end, sel->smoothed, &v)
+                : RangeFunction(f, s.points, range_start, range_end, t, a1, a2, &v);
+  if (!ok) return std::nullopt;
+  if ((f == "rate" || f == "increase") && sel != nullptr)
+    WarnIfNotCounter(store::GetLabel(s.metric, "__name__"), arg.pos);
+  bool keeps_name = KeepsMetricName(f);
+  return Element{keeps_name ? std::move(s.metric) : DropMetricName(std::move(s.metric)), v, t};
+}
+
 StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
   const std::string& f = n.text;
   Value out;
@@ -517,10 +537,6 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
 
   if (matrix_arg != SIZE_MAX) {
     const Node& arg = StripParens(*n.children[matrix_arg]);
-    ASSIGN_OR_RETURN(Value m, Eval(arg, t));
-    const Node& timing = arg.kind == NodeKind::kMatrixSelector ? *arg.children[0] : arg;
-    int64_t range_end = EffectiveTime(timing, t);
-    int64_t range_start = range_end - RangeMs(arg);
     double scalar_arg = 0, scalar_arg2 = 0;
     if (f == "quantile_over_time") {
       scalar_arg = args[0].scalar;
@@ -543,6 +559,8 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
     out.type = ValueType::kVector;
     const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;
     bool extended = sel != nullptr && (sel->anchored || sel->smoothed);
+    if (sel != nullptr && !extended && f != "absent_over_time")
+      return EvalRangeFunctionOfSelector(n, arg, t, scalar_arg, scalar_arg2);
     if (extended) {
       bool anchored = sel->anchored;
       bool allowed = f == "rate" || f == "increase" || f == "delta" ||
@@ -553,27 +571,18 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
             (anchored ? "changes, delta, increase, rate, resets" : "delta, increase, rate") +
             " - not with " + f);
     }
+    ASSIGN_OR_RETURN(Value m, Eval(arg, t));
     if (f == "absent_over_time") {
       if (m.matrix.empty()) out.vector.push_back(Element{AbsentLabels(arg), 1, t});
       return out;
     }
+    const Node& timing = sel != nullptr ? *sel : arg;
+    int64_t range_end = EffectiveTime(timing, t);
+    int64_t range_start = range_end - RangeMs(arg);
     for (auto& s : m.matrix) {
-      if (std::any_of(s.points.begin(), s.points.end(), [](const Point& p) { return p.h; })) {
-        if (auto e = HistogramOverTime(f, std::move(s), range_start, range_end, t))
-          out.vector.push_back(std::move(*e));
-        continue;
-      }
-      double v;
-      bool ok =
-          extended
-              ? ExtendedRangeFunction(f, s.points, range_start, range_end, sel->smoothed, &v)
-              : RangeFunction(f, s.points, range_start, range_end, t, scalar_arg, scalar_arg2, &v);
-      if (!ok) continue;
-      if ((f == "rate" || f == "increase") && arg.kind == NodeKind::kMatrixSelector)
-        WarnIfNotCounter(store::GetLabel(s.metric, "__name__"), arg.pos);
-      bool keeps_name = f == "last_over_time" || f == "first_over_time";
-      store::Labels metric = keeps_name ? std::move(s.metric) : DropMetricName(std::move(s.metric));
-      out.vector.push_back(Element{std::move(metric), v, t});
+      if (auto e = RangeElement(n, arg, std::move(s), range_start, range_end, t, scalar_arg,
+                                scalar_arg2))
+        out.vector.push_back(std::move(*e));
     }
     RETURN_IF_ERROR(CheckNoDuplicateLabelSets(out.vector));
     return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -28,8 +29,8 @@ void KahanSumInc(double inc, double* sum, double* c);
 
 // rate() / increase() / delta() over `points` in the window (range_start, range_end] (ms);
 // nullopt-like: returns false when there are fewer than two points.
-bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
-                      int64_t range_end_ms, bool is_counter, bool is_rate, double* out);
+bool ExtrapolatedRate(std::span<const Point> points, int64_t range_start_ms, int64_t range_end_ms,
+                      bool is_counter, bool is_rate, double* out);
 
 // rate / increase / delta (and changes / resets) of an `anchored` or `smoothed` range
 // (Prometheus 3 experimental): `points` reach a lookback before the window (and after it when
@@ -38,5 +39,16 @@ bool ExtrapolatedRate(const std::vector<Point>& points, int64_t range_start_ms,
 bool ExtendedRangeFunction(std::string_view f, const std::vector<Point>& points,
                            int64_t range_start_ms, int64_t range_end_ms, bool smoothed,
                            double* out);
+
+// The value of the float range function `f` (rate, sum_over_time, ...) over one series' points
+// in the window (range_start, range_end] at evaluation time t; scalar_arg, scalar_arg2 are its
+// scalar arguments (quantile_over_time's φ, predict_linear's duration, the smoothing factors).
+// False when the function gives no output for these points.
+bool RangeFunction(std::string_view f, std::span<const Point> pts, int64_t range_start,
+                   int64_t range_end, int64_t t, double scalar_arg, double scalar_arg2,
+                   double* out);
+
+// Whether the range function `f` keeps the series' metric name (last/first_over_time).
+bool KeepsMetricName(std::string_view f);
 
 }  // namespace otter::query::promql

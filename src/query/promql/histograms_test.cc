@@ -10,6 +10,7 @@
 #include "query/json_writer.h"
 #include "query/prometheus_api.h"
 #include "query/promql/engine.h"
+#include "query/promql/testing.h"
 #include "store/metric_table.h"
 
 namespace otter::query::promql {
@@ -74,6 +75,35 @@ TEST_F(HistogramQueryTest, StatisticsOfTheLatestSample) {
             "{job=\"b\"} => " + FormatPromFloat(std::sqrt(var)) + "\n");
   // A float expression has no histogram: nothing.
   EXPECT_EQ(Q("histogram_count(vector(1))", 120 * kSec), "");
+}
+
+// Range queries over series of histograms, floats and both (the engine computes range functions
+// over float series for all steps at once, histogram series step by step): every step equals the
+// instant query at that time.
+TEST_F(HistogramQueryTest, RangeQueriesMatchInstantQueries) {
+  store::ConvertedMetrics c;
+  store::ConvertedSeries& f = c.series.emplace_back();
+  f.labels = {{"__name__", "req_dur"}, {"job", "f"}};
+  f.samples = {{0, 1}, {30 * kSec, 3}, {90 * kSec, 2}, {150 * kSec, 6}};
+  store::ConvertedSeries& m = c.series.emplace_back();
+  m.labels = {{"__name__", "req_dur"}, {"job", "m"}};
+  m.samples = {{0, 4}, {30 * kSec, 5}};
+  m.histograms = {{90 * kSec, H({1, 2}, 4)}, {150 * kSec, H({2, 2}, 6)}};
+  table_.Apply(std::move(c));
+  for (std::string q :
+       {"rate(req_dur[90s])", "increase(req_dur[2m])", "sum by (job) (rate(req_dur[2m]))",
+        "sum(rate(req_dur{job=~\"a|c\"}[150s]))", "count_over_time(req_dur[1m])",
+        "last_over_time(req_dur[1m])", "sum_over_time(req_dur[2m])",
+        "histogram_count(rate(req_dur[2m] offset 30s))", "max_over_time(req_dur[2m])",
+        "avg(count_over_time(req_dur[2m]))", "count(rate(req_dur[2m] @ 150))",
+        "histogram_sum(sum(increase(req_dur[90s])))",
+        "sum_over_time(count(rate(req_dur[1m]))[2m:30s])"}) {
+    for (int64_t step : {15 * kSec, 60 * kSec}) {
+      auto [range, instants] = testing::RangeAndInstants(engine_, q, 0, 200 * kSec, step);
+      EXPECT_EQ(range, instants) << q << " step " << step;
+      EXPECT_FALSE(range.empty()) << q << " step " << step;
+    }
+  }
 }
 
 TEST_F(HistogramQueryTest, QuantileAndFraction) {

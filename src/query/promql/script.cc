@@ -619,7 +619,57 @@ class Runner {
     }
     if (!status.ok()) return "error evaluating " + q + ": " + std::string(status.message());
     if (auto e = CheckAnnotations(c, annos, q)) return e;
-    return Compare(c, result);
+    if (auto e = Compare(c, result)) return e;
+    if (c.range && !DependsOnQueryRange(**expr)) return SameAsInstants(c, **expr, result.matrix, q);
+    return std::nullopt;
+  }
+
+  // `@ start()`, `@ end()` and duration expressions (step()) mean something else in an instant
+  // query.
+  static bool DependsOnQueryRange(const Node& n) {
+    if (n.at.kind == AtModifier::Kind::kStart || n.at.kind == AtModifier::Kind::kEnd ||
+        n.offset_expr || n.range_expr || n.step_expr)
+      return true;
+    if (n.param && DependsOnQueryRange(*n.param)) return true;
+    for (const auto& c : n.children)
+      if (DependsOnQueryRange(*c)) return true;
+    return false;
+  }
+
+  // A range query's result must be, step by step, exactly the instant query's at that time (the
+  // engine computes some calls for all steps at once: this holds it to the per-step semantics).
+  std::optional<std::string> SameAsInstants(const Command& c, const Node& expr, const Matrix& m,
+                                            const std::string& q) {
+    Deadline deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
+    auto same = [](const Point& a, const Point& b) {
+      if (a.h || b.h) return a.h && b.h && *a.h == *b.h;
+      return std::bit_cast<uint64_t>(a.v) == std::bit_cast<uint64_t>(b.v) ||
+             (std::isnan(a.v) && std::isnan(b.v));
+    };
+    std::map<int64_t, std::map<store::Labels, Point>> by_step;
+    for (const auto& s : m)
+      for (const auto& p : s.points) by_step[p.t_ms].emplace(s.metric, p);
+    for (int64_t t = c.start_ms; t <= c.end_ms; t += c.step_ms) {
+      auto v = engine_->ExecInstant(expr, t, deadline, nullptr);
+      if (!v.ok())
+        return q + " at " + std::to_string(t) +
+               " as an instant query: " + std::string(v.status().message());
+      std::map<store::Labels, Point> got;
+      if (v->type == ValueType::kScalar) got.emplace(store::Labels{}, Point{t, v->scalar});
+      for (const auto& e : v->vector) got.emplace(e.metric, Point{t, e.v, e.h});
+      const auto& want = by_step[t];
+      bool equal = got.size() == want.size();
+      for (auto i = got.cbegin(), j = want.cbegin(); equal && i != got.cend(); ++i, ++j)
+        equal = i->first == j->first && same(i->second, j->second);
+      if (!equal) {
+        std::string msg = q + " at " + std::to_string(t) + ": the range query has";
+        for (const auto& [l, p] : want) msg += " " + store::LabelsToString(l) + " " + Show(p.v);
+        msg += ", the instant query";
+        for (const auto& [l, p] : got) msg += " " + store::LabelsToString(l) + " " + Show(p.v);
+        return msg;
+      }
+    }
+    return std::nullopt;
   }
 
   static std::optional<std::string> CheckAnnotationsOf(const std::vector<Expectation>& expected,

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "query/json_writer.h"
+#include "query/promql/engine.h"
 #include "store/querier.h"
 
 namespace otter::query::promql::testing {
@@ -132,5 +136,49 @@ class FakeMetricQuerier : public store::MetricQuerier {
   std::vector<store::SeriesExemplars> exemplars_;
   int select_calls_ = 0;
 };
+
+// The range query `q` over [start, end] by `step` and the instant queries at each of its steps,
+// as "labels value@t" lines in time order (floats by their bits, histograms in full): the two
+// lists must be equal. Lines start with "ERROR" for a failed query.
+inline std::pair<std::string, std::string> RangeAndInstants(const Engine& engine,
+                                                            std::string_view q, int64_t start,
+                                                            int64_t end, int64_t step) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  auto line = [](const store::Labels& l, const Point& p) {
+    uint64_t bits;
+    std::memcpy(&bits, &p.v, sizeof bits);
+    std::string s = store::LabelsToString(l) + " " + FormatPromFloat(p.v) + "/" +
+                    std::to_string(bits) + "@" + std::to_string(p.t_ms);
+    if (p.h) {
+      s += " h{count=" + FormatPromFloat(p.h->count) + " sum=" + FormatPromFloat(p.h->sum) +
+           " buckets=";
+      for (double b : p.h->positive_buckets) s += FormatPromFloat(b) + ",";
+      s += "}";
+    }
+    return s + "\n";
+  };
+  std::string range, instants;
+  auto m = engine.Range(q, start, end, step, deadline);
+  if (!m.ok()) range = "ERROR " + std::string(m.status().message());
+  for (int64_t t = start; t <= end; t += step) {
+    if (m.ok()) {
+      std::map<store::Labels, const Point*> at;
+      for (const auto& s : *m)
+        for (const auto& p : s.points)
+          if (p.t_ms == t) at[s.metric] = &p;
+      for (const auto& [l, p] : at) range += line(l, *p);
+    }
+    auto v = engine.Instant(q, t, deadline);
+    if (!v.ok()) {
+      instants += "ERROR " + std::string(v.status().message());
+      continue;
+    }
+    std::map<store::Labels, Point> at;
+    if (v->type == ValueType::kScalar) at[{}] = Point{t, v->scalar};
+    for (const auto& e : v->vector) at[e.metric] = Point{t, e.v, e.h};
+    for (const auto& [l, p] : at) instants += line(l, p);
+  }
+  return {range, instants};
+}
 
 }  // namespace otter::query::promql::testing

@@ -2,6 +2,7 @@
 // instant vector, range vector (matrix). Plain value types; no thread-safety concerns.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,7 +56,7 @@ struct Value {
 };
 
 // Prometheus's staleness marker (a NaN with a distinct bit pattern): a sample that ends a series.
-bool IsStaleMarker(double v);
+inline bool IsStaleMarker(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
 
 // Labels without __name__.
 store::Labels DropMetricName(store::Labels labels);

@@ -78,8 +78,8 @@ class RejectReactor final : public grpc::ServerGenericBidiReactor {
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  ExportReactor(Consumer<B>* consumer, ItemCounters counters)
-      : consumer_(consumer), counters_(counters) {
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters, std::string client_ip)
+      : consumer_(consumer), counters_(counters), client_ip_(std::move(client_ip)) {
     StartRead(&request_);
   }
 
@@ -91,7 +91,7 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
     std::string body = Flatten(request_);
     request_.Clear();
     Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
-           Completion([this](Status s) { Reply(s); }));
+           Completion([this](Status s) { Reply(s); }), std::move(client_ip_));
   }
 
   void OnDone() override { delete this; }
@@ -114,6 +114,7 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
 
   Consumer<B>* consumer_;
   ItemCounters counters_;
+  std::string client_ip_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -179,12 +180,13 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     const std::string& method = ctx->method();
+    std::string client_ip = ClientIpFromPeer(ctx->peer());
     if (method == kTraceExportMethod && next.traces)
-      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0]);
+      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], std::move(client_ip));
     if (method == kMetricsExportMethod && next.metrics)
-      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1]);
+      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], std::move(client_ip));
     if (method == kLogsExportMethod && next.logs)
-      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2]);
+      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], std::move(client_ip));
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));

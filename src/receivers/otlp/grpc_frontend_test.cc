@@ -86,6 +86,7 @@ TEST_F(OtlpGrpcTest, ExportSucceeds) {
   ASSERT_TRUE(resp.ParseFromString(r.response));
   EXPECT_FALSE(resp.has_partial_success());
   EXPECT_EQ(traces_.items(), 3u);
+  EXPECT_EQ(traces_.TakeBatch(0).client_ip(), "127.0.0.1");
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
   CallResult m = Call(channel_, kMetricsExportMethod, testing::MetricsRequest(2));
   ASSERT_TRUE(m.status.ok());

@@ -261,15 +261,16 @@ void HttpFrontend::Handle(net::HttpRequest&& request, net::HttpResponder respond
     respond(shared->Answer(s, format, signal, origin));
   });
   const ItemCounters& counters = counters_[static_cast<size_t>(signal)];
+  std::string client_ip = ClientIpFromPeer(request.remote_address);
   switch (signal) {
     case Signal::kTraces:
-      Ingest(*next_.traces, std::move(body), format, counters, std::move(done));
+      Ingest(*next_.traces, std::move(body), format, counters, std::move(done), client_ip);
       break;
     case Signal::kMetrics:
-      Ingest(*next_.metrics, std::move(body), format, counters, std::move(done));
+      Ingest(*next_.metrics, std::move(body), format, counters, std::move(done), client_ip);
       break;
     case Signal::kLogs:
-      Ingest(*next_.logs, std::move(body), format, counters, std::move(done));
+      Ingest(*next_.logs, std::move(body), format, counters, std::move(done), client_ip);
       break;
   }
 }

@@ -11,6 +11,7 @@
 #include "net/compression.h"
 #include "net/test_util.h"
 #include "otlp/proto_codec.h"
+#include "receivers/otlp/ingest.h"
 #include "receivers/otlp/receiver.h"
 #include "receivers/otlp/test_fakes.h"
 
@@ -96,8 +97,19 @@ TEST_F(OtlpHttpTest, ProtobufSpansReachThePipeline) {
   pdata::TraceBatch b = traces_.TakeBatch(0);
   ASSERT_EQ(b.ItemCount(), 3u);
   EXPECT_EQ(b.resources()[0].scope_spans[0].spans[2].name, "op");
+  EXPECT_EQ(b.client_ip(), "127.0.0.1");  // the sender, for k8sattributes' `from: connection`
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
   EXPECT_EQ(Count("otelcol_receiver_refused_spans"), 0);
+}
+
+TEST(OtlpClientIp, FromPeerDescriptions) {
+  EXPECT_EQ(ClientIpFromPeer("10.1.2.3:4318"), "10.1.2.3");
+  EXPECT_EQ(ClientIpFromPeer("::1:4318"), "::1");
+  EXPECT_EQ(ClientIpFromPeer("ipv4:10.1.2.3:51234"), "10.1.2.3");
+  EXPECT_EQ(ClientIpFromPeer("ipv6:[fd00::7]:51234"), "fd00::7");
+  EXPECT_EQ(ClientIpFromPeer("ipv6:%5B::1%5D:51234"), "::1");
+  EXPECT_EQ(ClientIpFromPeer("unix:/tmp/otel.sock"), "");
+  EXPECT_EQ(ClientIpFromPeer("?"), "");
 }
 
 // metrics.level detailed adds the acknowledgement-latency histogram; normal does not create it.

@@ -59,7 +59,7 @@ ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string
 
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
-            const ItemCounters& counters, Completion done) {
+            const ItemCounters& counters, Completion done, std::string client_ip) {
   const auto start = counters.duration ? std::chrono::steady_clock::now()
                                        : std::chrono::steady_clock::time_point{};
   StatusOr<B> batch = Prepare(consumer, std::move(body), format);
@@ -67,6 +67,7 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
     done(batch.status());
     return;
   }
+  batch->set_client_ip(std::move(client_ip));
   size_t items = batch->ItemCount();
   if (items == 0) {  // nothing to deliver: success without bothering the pipeline
     done(Status::Ok());
@@ -87,11 +88,36 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
 }
 
 template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion);
+                     Completion, std::string);
 template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion);
+                     Completion, std::string);
 template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion);
+                     Completion, std::string);
+
+std::string ClientIpFromPeer(std::string_view peer) {
+  std::string_view p = peer;
+  bool grpc_ipv6 = false;
+  if (p.starts_with("ipv4:")) {
+    p.remove_prefix(5);
+  } else if (p.starts_with("ipv6:")) {
+    p.remove_prefix(5);
+    grpc_ipv6 = true;
+  } else if (p.find(':') == std::string_view::npos || p.starts_with("unix:")) {
+    return {};
+  }
+  std::string s(p);
+  // gRPC may percent-encode the brackets of an IPv6 address.
+  for (auto [enc, dec] : {std::pair{"%5B", "["}, std::pair{"%5D", "]"}}) {
+    for (size_t at; (at = s.find(enc)) != std::string::npos;) s.replace(at, 3, dec);
+  }
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    return close == std::string::npos ? std::string() : s.substr(1, close - 1);
+  }
+  if (grpc_ipv6 && s.find(':') == s.rfind(':')) return s;  // no port
+  size_t colon = s.rfind(':');
+  return colon == std::string::npos ? s : s.substr(0, colon);
+}
 
 WireError ToWire(const Status& status) {
   WireError w;

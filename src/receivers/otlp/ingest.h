@@ -36,16 +36,22 @@ ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string
                               Signal signal, std::string_view transport);
 
 // Decodes `body` (protobuf or OTLP/JSON) and passes the batch to `consumer`. `done` receives OK,
-// the decode error (InvalidArgument naming the field), or the pipeline's answer.
+// the decode error (InvalidArgument naming the field), or the pipeline's answer. `client_ip` (the
+// sender's address without port, "" when unknown) travels with the batch (Batch::client_ip).
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
-            const ItemCounters& counters, Completion done);
+            const ItemCounters& counters, Completion done, std::string client_ip = {});
 extern template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion);
+                            const ItemCounters&, Completion, std::string);
 extern template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion);
+                            const ItemCounters&, Completion, std::string);
 extern template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion);
+                            const ItemCounters&, Completion, std::string);
+
+// The IP address in a peer description: "10.1.2.3:4317", "::1:4317" (a socket's address and
+// port, as net::HttpRequest::remote_address), "ipv4:10.1.2.3:4317" or "ipv6:[::1]:4317" (gRPC's
+// peer(), also with %5B/%5D). "" when there is none (e.g. "unix:/path").
+std::string ClientIpFromPeer(std::string_view peer);
 
 // An error as the client should see it.
 struct WireError {

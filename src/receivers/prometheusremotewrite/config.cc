@@ -1,0 +1,29 @@
+#include "receivers/prometheusremotewrite/config.h"
+
+namespace otter {
+
+Status PrometheusRemoteWriteReceiverConfig::Validate() const {
+  if (endpoint.empty()) return InvalidArgument("endpoint must be set");
+  if (tls) RETURN_IF_ERROR(tls->Validate().Annotate("tls"));
+  if (max_request_body_size == 0)
+    return InvalidArgument("max_request_body_size must be greater than zero");
+  return Status::Ok();
+}
+
+const config::Table<PrometheusRemoteWriteReceiverConfig>&
+PrometheusRemoteWriteReceiverConfigTable() {
+  using C = PrometheusRemoteWriteReceiverConfig;
+  static const config::Table<C> table =
+      config::Table<C>()
+          .Field("endpoint", &C::endpoint, "host:port serving POST /api/v1/write")
+          .Section("tls", &C::tls, net::TlsServerTable(), "serve HTTPS")
+          .Field("max_request_body_size", &C::max_request_body_size,
+                 "largest request body (snappy-compressed bytes); larger ones get 413")
+          .Field("max_families", &C::max_families,
+                 "metric families whose type and help (from metadata requests) are remembered")
+          .NotSupportedYet("auth", "authenticator extension")
+          .NotSupportedYet("cors", "CORS");
+  return table;
+}
+
+}  // namespace otter
