@@ -37,7 +37,8 @@ class CaptureConsumer final : public Consumer<B> {
 
 struct ParsedConfig {
   std::unique_ptr<ComponentConfig> config;
-  std::vector<std::string> errors;  // "test.yaml:line: message"
+  std::vector<std::string> errors;    // "test.yaml:line: message"
+  std::vector<std::string> warnings;  // the same form
 };
 
 inline ParsedConfig ParseProcessorConfig(const std::string& type, const std::string& yaml) {
@@ -57,6 +58,7 @@ inline ParsedConfig ParseProcessorConfig(const std::string& type, const std::str
   config::Diagnostics d;
   out.config = f->parse_config(*node, d);
   out.errors = d.errors();
+  out.warnings = d.warnings();
   return out;
 }
 

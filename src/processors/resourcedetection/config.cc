@@ -101,6 +101,7 @@ bool SystemDetectorConfig::Enabled(const std::string& attribute) const {
 Status ResourceDetectionConfig::Validate() const {
   std::vector<std::string> bad, not_here;
   for (const auto& d : detectors) {
+    if (d == kHostDetectorAlias) continue;
     bool ok = std::find(std::begin(kImplementedDetectors), std::end(kImplementedDetectors), d) !=
               std::end(kImplementedDetectors);
     if (ok) continue;
@@ -142,6 +143,15 @@ const config::Table<ResourceDetectionConfig>& ResourceDetectionConfigTable() {
                  "detected attributes replace attributes the data already has")
           .Field("timeout", &C::timeout, "how long detection may take before start-up fails")
           .Section("system", &C::system, SystemTable(), "the system detector's settings")
+          .Check([](const config::Node& section, const C& c, config::Diagnostics& d) {
+            if (std::find(c.detectors.begin(), c.detectors.end(), kHostDetectorAlias) ==
+                c.detectors.end())
+              return;
+            const config::Node* at = section.Find("detectors");
+            d.Warning(at ? *at : section,
+                      "detectors: \"host\" is not a detector of the Go collector, which rejects "
+                      "it; otter runs the \"system\" detector for it");
+          })
           .NotSupportedYet("refresh_interval", "periodic re-detection")
           .NotSupportedYet("attributes", "keep only these detected attributes (deprecated)");
   return table;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "component/registry.h"
@@ -37,5 +38,8 @@ const config::Table<ResourceDetectionConfig>& ResourceDetectionConfigTable();
 
 // Detectors otter implements, and otelcol-contrib's others (named in errors).
 inline constexpr const char* kImplementedDetectors[] = {"env", "system"};
+// The seed's config lists a `host` detector, which no collector has (otelcol rejects it); otter
+// accepts it as `system`, with a warning, so that config runs as its authors meant.
+inline constexpr std::string_view kHostDetectorAlias = "host";
 
 }  // namespace otter

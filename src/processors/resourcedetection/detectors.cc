@@ -146,9 +146,10 @@ StatusOr<Detected> DetectAll(const ResourceDetectionConfig& cfg, const HostEnv& 
   Detected merged;
   for (const auto& name : cfg.detectors) {
     StatusOr<Detected> got =
-        name == "env"      ? DetectEnv(env)
-        : name == "system" ? DetectSystem(cfg.system, env)
-                           : StatusOr<Detected>(InvalidArgument("invalid detector key: " + name));
+        name == "env" ? DetectEnv(env)
+        : name == "system" || name == kHostDetectorAlias
+            ? DetectSystem(cfg.system, env)
+            : StatusOr<Detected>(InvalidArgument("invalid detector key: " + name));
     if (!got.ok()) return got.status().Annotate("detector \"" + name + "\"");
     for (auto& kv : *got) {
       const std::string& key = kv.first;

@@ -197,10 +197,17 @@ TEST(ResourceDetectionTest, FailingDetectorFailsStartAndTimeoutIsEnforced) {
 }
 
 TEST(ResourceDetectionTest, ConfigErrorsNameDetectorsAndKeys) {
+  // The seed's list: `host` is no detector (otelcol rejects it); otter runs `system` for it.
   auto seed = ParseProcessorConfig("resourcedetection", "detectors: [env, system, host]\n");
-  ASSERT_EQ(seed.errors.size(), 1u);
-  EXPECT_EQ(seed.errors[0],
-            "test.yaml:1: detectors: invalid detector key: host (otter's detectors: env, system)");
+  EXPECT_TRUE(seed.errors.empty());
+  ASSERT_EQ(seed.warnings.size(), 1u);
+  EXPECT_EQ(seed.warnings[0],
+            "test.yaml:1: detectors: \"host\" is not a detector of the Go collector, which "
+            "rejects it; otter runs the \"system\" detector for it");
+  auto bad = ParseProcessorConfig("resourcedetection", "detectors: [env, hots]\n");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0],
+            "test.yaml:1: detectors: invalid detector key: hots (otter's detectors: env, system)");
   auto cloud = ParseProcessorConfig("resourcedetection", "detectors: [ec2]\n");
   ASSERT_EQ(cloud.errors.size(), 1u);
   EXPECT_EQ(cloud.errors[0],
