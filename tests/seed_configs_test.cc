@@ -74,6 +74,17 @@ TEST(SeedConfigTest, MetricsConfigIsValid) {
   EXPECT_NE(r.output.find("config is valid (1 pipelines)"), std::string::npos) << r.output;
 }
 
+TEST(SeedConfigTest, ProcessorsConfigIsValid) {
+  // The seed's recommended processors: all implemented; its `host` detector (no collector has
+  // one) is read as `system` with a warning. The chain runs in tests/interop/k8sattributes.
+  auto r = RunOtter("validate --config " + Seed("processors.yaml"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("config is valid (3 pipelines)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(Seed("processors.yaml") + ":22: detectors: \"host\" is not a detector"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(SeedConfigTest, TlsSnippetIsValid) {
   // Like otelcol, validate checks the config, not the files it names.
   auto r = RunOtter("validate --config " + Seed("tls.yaml"));

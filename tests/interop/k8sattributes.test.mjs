@@ -226,4 +226,70 @@ describe('k8sattributes with a fake Kubernetes API', { skip: !OTTER_BIN && 'OTTE
       return m.get(`after-${n}`)['app.team'] === 'platform';
     }, { timeoutMs: 15000, intervalMs: 100 });
   });
+  // The seed's "Recommended Collector Processors" config as written (tests/testdata/seed), with
+  // only endpoints, the k8s auth (kubeconfig instead of in-cluster), a shorter decision wait and
+  // a file exporter merged over it: the chain runs, and a trace with an error span comes out
+  // enriched by every processor and redacted.
+  test('the seed processor chain runs: pod metadata, detected host, upserted environment, redacted, error trace kept',
+    { timeout: 30000 }, async () => {
+      const seedFile = path.join(ROOT, 'seed-spans.jsonl');
+      const seed = await startOtter({
+        bin: OTTER_BIN, dir: ROOT, name: 'otter-seed', portCount: 3,
+        extraArgs: ['--config', path.resolve('../testdata/seed/processors.yaml')],
+        makeConfig: ([grpcPort, httpPort, healthPort]) => ({
+          healthPort,
+          yaml: `${toYaml({
+            receivers: { otlp: { protocols: {
+              grpc: { endpoint: `127.0.0.1:${grpcPort}` }, http: { endpoint: `127.0.0.1:${httpPort}` } } } },
+            processors: { k8sattributes: { auth_type: 'kubeConfig' }, tail_sampling: { decision_wait: '500ms' },
+              batch: { timeout: '100ms' } },
+            exporters: { file: { path: seedFile, format: 'json' } },
+            extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+            service: {
+              extensions: ['health_check'],
+              telemetry: { metrics: { level: 'none' } },
+              pipelines: { traces: { exporters: ['file'] }, metrics: { exporters: ['file'] }, logs: { exporters: ['file'] } },
+            },
+          })}\n`,
+        }),
+      });
+      try {
+        const { traces } = createOtlpExporters({ protocol: 'grpc', grpcEndpoint: `127.0.0.1:${seed.ports[0]}` });
+        const provider = new BasicTracerProvider({
+          resource: resourceFromAttributes({ 'service.name': 'checkout', 'deployment.environment': 'dev' }),
+          spanProcessors: [new SimpleSpanProcessor(traces)],
+        });
+        const tracer = provider.getTracer('seed.interop');
+        // Error traces until one comes out with pod metadata (the pod list may not be loaded for
+        // the first).
+        const found = await pollUntil('an enriched error trace', async () => {
+          const span = tracer.startSpan('charge', { attributes: { password: 'hunter2', api_key: 'k-1', 'order.id': 'o-9' } });
+          span.setStatus({ code: 2, message: 'card declined' });
+          span.end();
+          await provider.forceFlush();
+          if (!fs.existsSync(seedFile)) return null;
+          for (const line of fs.readFileSync(seedFile, 'utf8').split('\n')) {
+            if (!line.trim()) continue;
+            for (const rs of JSON.parse(line).resourceSpans ?? []) {
+              const res = Object.fromEntries((rs.resource?.attributes ?? []).map((kv) => [kv.key, kv.value.stringValue]));
+              if (!res['k8s.pod.name']) continue;
+              const span0 = rs.scopeSpans[0].spans[0];
+              return { res, attrs: Object.fromEntries(span0.attributes.map((kv) => [kv.key, kv.value.stringValue])) };
+            }
+          }
+          return null;
+        }, { timeoutMs: 20000, intervalMs: 300 });
+        await provider.shutdown();
+        assert.equal(found.res['k8s.pod.name'], 'checkout-6d9f8b7c5d-q2w3e');
+        assert.equal(found.res['k8s.namespace.name'], 'shop');
+        assert.equal(found.res['k8s.deployment.name'], 'checkout');
+        assert.equal(found.res['deployment.environment'], 'production');  // resource: upsert
+        assert.ok(found.res['host.name'], 'resourcedetection/system adds host.name');
+        assert.equal(found.res['os.type'], 'linux');
+        assert.deepEqual(found.attrs, { 'order.id': 'o-9' });  // attributes/redact
+      } finally {
+        const status = await seed.stop();
+        assert.equal(status.code, 0, seed.logTail());
+      }
+    });
 });

@@ -68,8 +68,9 @@ function tail(file, lines = 40) {
 // kills otter too: setpriv --pdeathsig survives the exec. Without setpriv, plain spawn.
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
-function otterCommand(bin, configPath) {
-  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, '--config', configPath]] : [bin, ['--config', configPath]];
+function otterCommand(bin, configPath, extraArgs = []) {
+  const args = [...extraArgs, '--config', configPath];
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args]] : [bin, args];
 }
 
 // Every otter still running, so an unexpected exit of the test process can still stop them.
@@ -114,7 +115,9 @@ export class OtterProcess {
 // endpoint answers 200. Retries with fresh ports if otter exits during start-up (a port taken
 // between allocation and bind). portCount ports are passed to makeConfig; makeConfig returns
 // {yaml, healthPort}.
-export async function startOtter({ bin, dir, name, portCount, makeConfig, readyTimeoutMs = 15000 }) {
+// `extraArgs` come before `--config <generated>`: a `--config` given there is merged under the
+// generated one, whose keys win.
+export async function startOtter({ bin, dir, name, portCount, makeConfig, readyTimeoutMs = 15000, extraArgs = [] }) {
   let lastFailure = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     const ports = await freePorts(portCount);
@@ -123,7 +126,7 @@ export async function startOtter({ bin, dir, name, portCount, makeConfig, readyT
     const logPath = path.join(dir, `${name}.log`);
     fs.writeFileSync(configPath, yaml);
     const logFd = fs.openSync(logPath, 'a');
-    const child = spawn(...otterCommand(bin, configPath), { stdio: ['ignore', logFd, logFd] });
+    const child = spawn(...otterCommand(bin, configPath, extraArgs), { stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     const proc = new OtterProcess(name, child, logPath, configPath);
     proc.ports = ports;
