@@ -62,11 +62,7 @@ class LokiExporter final : public Exporter {
       for (const auto& [k, v] : cfg_.headers) headers.emplace_back(k, v);
       auto r = client_->Post(url_, headers, body, a.timeout, a.cancel);
       if (!r.ok()) return r.status();
-      Status s = otlp_http_exporter::StatusFromHttpResponse(*r, url_.text,
-                                                            std::chrono::system_clock::now());
-      if (!s.ok() && r->status >= 500 && s.code() != StatusCode::kUnavailable)
-        s = Unavailable(std::string(s.message()));  // Loki's 5xx are worth retrying
-      if (!s.ok()) return s;
+      RETURN_IF_ERROR(otlp_http_exporter::PushStatus(*r, url_.text));
       scratch.erase(0, at);
     }
     return Status::Ok();
@@ -98,13 +94,9 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const LokiExporterConfig& cfg,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(cfg.Validate());
-  ASSIGN_OR_RETURN(Url url, otlp_http_exporter::ParseUrl(cfg.endpoint));
-  otlp_http_exporter::HttpClientOptions co;
-  co.tls = cfg.tls;
-  co.enable_tls = url.https;
-  ASSIGN_OR_RETURN(auto client, HttpClient::Create(std::move(co)));
+  ASSIGN_OR_RETURN(auto c, otlp_http_exporter::ClientFor(cfg.endpoint, cfg.tls));
   return std::unique_ptr<Exporter>(std::make_unique<LokiExporter>(
-      ctx, cfg, std::move(client), std::move(url), std::move(options)));
+      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options)));
 }
 
 }  // namespace otter::loki_exporter

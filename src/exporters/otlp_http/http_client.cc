@@ -365,4 +365,14 @@ StatusOr<HttpClientResponse> HttpClient::Send(bool post, const Url& url, const H
   }
 }
 
+StatusOr<EndpointClient> ClientFor(std::string_view endpoint, const net::TlsClientSettings& tls) {
+  EndpointClient out;
+  ASSIGN_OR_RETURN(out.url, ParseUrl(endpoint));
+  HttpClientOptions co;
+  co.tls = tls;
+  co.enable_tls = out.url.https;
+  ASSIGN_OR_RETURN(out.client, HttpClient::Create(std::move(co)));
+  return out;
+}
+
 }  // namespace otter::otlp_http_exporter

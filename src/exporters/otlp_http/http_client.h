@@ -84,4 +84,12 @@ class HttpClient {
   std::atomic<uint64_t> opened_{0};
 };
 
+// A client for one endpoint URL (TLS on for https://), as the push exporters (loki,
+// prometheusremotewrite) use it. Errors name the URL or the TLS file.
+struct EndpointClient {
+  Url url;
+  std::unique_ptr<HttpClient> client;
+};
+StatusOr<EndpointClient> ClientFor(std::string_view endpoint, const net::TlsClientSettings& tls);
+
 }  // namespace otter::otlp_http_exporter

@@ -117,6 +117,13 @@ Status StatusFromHttpResponse(const HttpClientResponse& r, std::string_view url,
   return Internal(std::move(msg));
 }
 
+Status PushStatus(const HttpClientResponse& r, std::string_view url) {
+  Status s = StatusFromHttpResponse(r, url, std::chrono::system_clock::now());
+  if (!s.ok() && r.status >= 500 && s.code() != StatusCode::kUnavailable)
+    return Unavailable(std::string(s.message()));
+  return s;
+}
+
 StatusOr<otlp::ExportResult> ParseExportResponse(const HttpClientResponse& r) {
   if (r.body.empty()) return otlp::ExportResult{};
   if (!IsJson(r)) return otlp::DecodeExportResponse(r.body);

@@ -25,6 +25,10 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
 Status StatusFromHttpResponse(const HttpClientResponse& r, std::string_view url,
                               std::chrono::system_clock::time_point now);
 
+// The answer of a push API that retries every 5xx (Loki, Prometheus Remote Write): as
+// StatusFromHttpResponse, except that any 5xx is retryable (Unavailable).
+Status PushStatus(const HttpClientResponse& r, std::string_view url);
+
 // The partial_success of a 2xx body (protobuf, or JSON when Content-Type says so). An empty body
 // is full success.
 StatusOr<otlp::ExportResult> ParseExportResponse(const HttpClientResponse& r);

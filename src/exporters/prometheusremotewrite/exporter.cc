@@ -163,11 +163,7 @@ Status RemoteWriteExporter::Send(const pdata::MetricBatch& batch, const Attempt&
     std::string_view body = FirstFramed(scratch);
     auto r = client_->Post(url_, headers_, body, a.timeout, a.cancel);
     if (!r.ok()) return r.status();
-    Status s =
-        otlp_http_exporter::StatusFromHttpResponse(*r, url_.text, std::chrono::system_clock::now());
-    if (!s.ok() && r->status >= 500 && s.code() != StatusCode::kUnavailable)
-      s = Unavailable(std::string(s.message()));  // Remote Write retries every 5xx
-    if (!s.ok()) return s;
+    RETURN_IF_ERROR(otlp_http_exporter::PushStatus(*r, url_.text));
     scratch.erase(0, 4 + body.size());
   }
   return Status::Ok();
@@ -179,13 +175,9 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const PrometheusRemoteWriteConfig& cfg,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(cfg.Validate());
-  ASSIGN_OR_RETURN(Url url, otlp_http_exporter::ParseUrl(cfg.endpoint));
-  otlp_http_exporter::HttpClientOptions co;
-  co.tls = cfg.tls;
-  co.enable_tls = url.https;
-  ASSIGN_OR_RETURN(auto client, HttpClient::Create(std::move(co)));
+  ASSIGN_OR_RETURN(auto c, otlp_http_exporter::ClientFor(cfg.endpoint, cfg.tls));
   return std::unique_ptr<Exporter>(std::make_unique<RemoteWriteExporter>(
-      ctx, cfg, std::move(client), std::move(url), std::move(options)));
+      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options)));
 }
 
 }  // namespace otter::prometheusremotewrite
