@@ -86,8 +86,9 @@ TEST(LokiMappingTest, ResourceLabelsHintMakesIndexLabels) {
                     {"host.name", pdata::AnyValue::String("h1")},
                     {"loki.resource.labels", pdata::AnyValue::String("job, filename")}};
   Labels stream = m.StreamLabels(res);
-  EXPECT_EQ(stream, (Labels{{"filename", "/var/log/syslog"}, {"job", "varlogs"},
-                            {"service_name", "varlogs"}}));
+  EXPECT_EQ(
+      stream,
+      (Labels{{"filename", "/var/log/syslog"}, {"job", "varlogs"}, {"service_name", "varlogs"}}));
   Labels md = m.Entry(stream, res, {}, Line("x")).metadata;
   EXPECT_EQ(GetLabel(md, "host_name"), "h1");
   EXPECT_EQ(GetLabel(md, "loki_resource_labels"), "");

@@ -382,10 +382,9 @@ void Converter::ConvertMetric(const pdata::Metric& metric) {
     case MetricKind::kSummary:
       break;
   }
-  std::string family =
-      options_.add_metric_suffixes
-          ? promconv::BuildMetricName(metric.name, metric.unit, kind)
-          : promconv::BuildMetricName(metric.name, "", MetricKind::kUnknown);
+  std::string family = options_.add_metric_suffixes
+                           ? promconv::BuildMetricName(metric.name, metric.unit, kind)
+                           : promconv::BuildMetricName(metric.name, "", MetricKind::kUnknown);
   if (!family.empty()) family.insert(0, options_.name_prefix);
   if (family.empty()) {
     Drop(metric, points, "name does not translate to a valid Prometheus metric name");
