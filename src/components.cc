@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterHostMetricsReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -41,6 +42,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterHostMetricsReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);

@@ -1,0 +1,153 @@
+// The `network` scraper: per-interface counters from /proc/net/dev, TCP connections by state
+// from /proc/net/tcp and tcp6, conntrack table fill from /proc/sys/net/netfilter, as
+// otelcol-contrib reports them on Linux.
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "receivers/hostmetrics/scraper.h"
+
+namespace otter::hostmetrics {
+namespace {
+
+// otelcol-contrib's state list on Linux (always reported, 0 when absent). gopsutil names two
+// kernel states differently (FIN_WAIT1, FIN_WAIT2): contrib then reports them under those names
+// besides the zero FIN_WAIT_1/FIN_WAIT_2, and so does otter, so dashboards see the same series.
+constexpr std::string_view kAllTcpStates[] = {
+    "CLOSE_WAIT", "CLOSE",    "CLOSING", "DELETE",   "ESTABLISHED", "FIN_WAIT_1",
+    "FIN_WAIT_2", "LAST_ACK", "LISTEN",  "SYN_SENT", "SYN_RECV",    "TIME_WAIT"};
+
+// The kernel's TCP state numbers (include/net/tcp_states.h) → gopsutil's names.
+std::string_view TcpStateName(uint64_t st) {
+  switch (st) {
+    case 0x01:
+      return "ESTABLISHED";
+    case 0x02:
+      return "SYN_SENT";
+    case 0x03:
+      return "SYN_RECV";
+    case 0x04:
+      return "FIN_WAIT1";
+    case 0x05:
+      return "FIN_WAIT2";
+    case 0x06:
+      return "TIME_WAIT";
+    case 0x07:
+      return "CLOSE";
+    case 0x08:
+      return "CLOSE_WAIT";
+    case 0x09:
+      return "LAST_ACK";
+    case 0x0A:
+      return "LISTEN";
+    case 0x0B:
+      return "CLOSING";
+    default:
+      return "";
+  }
+}
+
+class NetworkScraper final : public Scraper {
+ public:
+  NetworkScraper(const HostMetricsScraperConfig& cfg, const HostEnv& env)
+      : Scraper(ScraperKind::kNetwork, cfg, env), filter_(cfg.include, cfg.exclude) {}
+
+  void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
+    const uint64_t now = env_.now_ns();
+    MetricSet m = Begin(batch, boot_ns_, now);
+    if (m.on(network::kDropped) || m.on(network::kErrors) || m.on(network::kIo) ||
+        m.on(network::kPackets))
+      ScrapeInterfaces(m, batch, errors);
+    if (m.on(network::kConnections)) ScrapeConnections(m, errors);
+    if (m.on(network::kConntrackCount) || m.on(network::kConntrackMax)) ScrapeConntrack(m, errors);
+    m.Finish();
+  }
+
+ private:
+  void ScrapeInterfaces(MetricSet& m, pdata::MetricBatch& batch, ScrapeErrors& errors) {
+    std::string_view text, line;
+    if (!reader_.Read("/proc/net/dev", &text)) {
+      errors.Add(std::string("network: failed to read network IO stats: ") +
+                 reader_.Path("/proc/net/dev") + ": " + std::strerror(errno));
+      return;
+    }
+    while (NextLine(text, &line)) {
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;  // the two header lines
+      std::string_view name = line.substr(0, colon);
+      while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+      if (name.empty() || !filter_.Allows(name)) continue;
+      std::string_view rest = line.substr(colon + 1);
+      uint64_t f[16] = {};
+      for (auto& v : f) v = ParseU64(NextField(rest));
+      // receive: bytes packets errs drop fifo frame compressed multicast; transmit: bytes
+      // packets errs drop fifo colls carrier compressed
+      std::string_view dev = batch.arenas().Copy(name);
+      pdata::KeyValue d = Attr("device", dev);
+      pdata::KeyValue tx = Attr("direction", "transmit"), rx = Attr("direction", "receive");
+      auto i64 = [](uint64_t v) { return static_cast<int64_t>(v); };
+      m.Int(network::kDropped, i64(f[11]), {d, tx});
+      m.Int(network::kDropped, i64(f[3]), {d, rx});
+      m.Int(network::kErrors, i64(f[10]), {d, tx});
+      m.Int(network::kErrors, i64(f[2]), {d, rx});
+      m.Int(network::kIo, i64(f[8]), {d, tx});
+      m.Int(network::kIo, i64(f[0]), {d, rx});
+      m.Int(network::kPackets, i64(f[9]), {d, tx});
+      m.Int(network::kPackets, i64(f[1]), {d, rx});
+    }
+  }
+
+  void ScrapeConnections(MetricSet& m, ScrapeErrors& errors) {
+    std::map<std::string_view, int64_t> counts;
+    for (auto s : kAllTcpStates) counts[s] = 0;
+    bool any = false;
+    for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      std::string_view text, line;
+      if (!reader_.Read(file, &text)) continue;  // tcp6 is absent without IPv6
+      any = true;
+      NextLine(text, &line);  // header
+      while (NextLine(text, &line)) {
+        SkipFields(line, 3);  // sl, local_address, rem_address
+        std::string_view st = TcpStateName(ParseHex(NextField(line)));
+        if (!st.empty()) ++counts[st];
+      }
+    }
+    if (!any) {
+      errors.Add(std::string("network: failed to read TCP connections: ") +
+                 reader_.Path("/proc/net/tcp") + ": " + std::strerror(errno));
+      return;
+    }
+    for (const auto& [state, n] : counts)
+      m.Int(network::kConnections, n, {Attr("protocol", "tcp"), Attr("state", state)});
+  }
+
+  void ScrapeConntrack(MetricSet& m, ScrapeErrors& errors) {
+    std::string_view text;
+    if (!reader_.Read("/proc/sys/net/netfilter/nf_conntrack_count", &text)) {
+      errors.Add(std::string("network: failed to read conntrack info: ") +
+                 reader_.Path("/proc/sys/net/netfilter/nf_conntrack_count") + ": " +
+                 std::strerror(errno));
+      return;
+    }
+    int64_t count = static_cast<int64_t>(ParseU64(NextField(text)));
+    if (!reader_.Read("/proc/sys/net/netfilter/nf_conntrack_max", &text)) {
+      errors.Add(std::string("network: failed to read conntrack info: ") +
+                 reader_.Path("/proc/sys/net/netfilter/nf_conntrack_max") + ": " +
+                 std::strerror(errno));
+      return;
+    }
+    m.Int(network::kConntrackCount, count);
+    m.Int(network::kConntrackMax, static_cast<int64_t>(ParseU64(NextField(text))));
+  }
+
+  IncludeExclude filter_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scraper> NewNetworkScraper(const HostMetricsScraperConfig& cfg,
+                                           const HostEnv& env) {
+  return std::make_unique<NetworkScraper>(cfg, env);
+}
+
+}  // namespace otter::hostmetrics
