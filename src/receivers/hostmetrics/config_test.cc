@@ -8,8 +8,8 @@
 namespace otter {
 namespace {
 
-using ::testing::HasSubstr;
 using hostmetrics::ScraperKind;
+using ::testing::HasSubstr;
 
 struct Parsed {
   std::unique_ptr<HostMetricsReceiverConfig> config;

@@ -56,13 +56,13 @@ TEST(HostMetricsHostTest, PlausibleNumbersOnThisHost) {
   volatile uint64_t spin = 0;
   while (std::chrono::steady_clock::now() < until) spin = spin + 1;
   pdata::MetricBatch second = receiver.ScrapeOnce();
-  for (ScraperKind k : {ScraperKind::kCpu, ScraperKind::kMemory, ScraperKind::kDisk,
-                        ScraperKind::kLoad, ScraperKind::kNetwork, ScraperKind::kPaging,
-                        ScraperKind::kProcesses})
+  for (ScraperKind k :
+       {ScraperKind::kCpu, ScraperKind::kMemory, ScraperKind::kDisk, ScraperKind::kLoad,
+        ScraperKind::kNetwork, ScraperKind::kPaging, ScraperKind::kProcesses})
     EXPECT_EQ(receiver.last_errors(k).count(), 0u)
         << ScraperName(k) << ": "
         << (receiver.last_errors(k).messages().empty() ? ""
-                                                        : receiver.last_errors(k).messages()[0]);
+                                                       : receiver.last_errors(k).messages()[0]);
 
   // CPU time grows (all states, all CPUs: at least the wall time that passed, once per CPU).
   EXPECT_GT(CpuSeconds(first), 0);
@@ -70,7 +70,8 @@ TEST(HostMetricsHostTest, PlausibleNumbersOnThisHost) {
   const pdata::Metric* cpu_time = FindMetric(second, "system.cpu.time");
   ASSERT_NE(cpu_time, nullptr);
   EXPECT_EQ(cpu_time->number_points.size() % 8, 0u);
-  EXPECT_EQ(cpu_time->number_points.size() / 8, static_cast<size_t>(::sysconf(_SC_NPROCESSORS_CONF)));
+  EXPECT_EQ(cpu_time->number_points.size() / 8,
+            static_cast<size_t>(::sysconf(_SC_NPROCESSORS_CONF)));
   // Boot time, in the past, is the start of the system counters.
   uint64_t start = cpu_time->number_points[0].start_time_unix_nano;
   EXPECT_GT(start, 1'000'000'000ull * 1'000'000'000ull);
