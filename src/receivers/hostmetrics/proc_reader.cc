@@ -19,7 +19,11 @@ const char* ProcReader::Path(std::string_view a, std::string_view b, std::string
 }
 
 bool ProcReader::ReadAbsolute(const char* path, std::string_view* out) {
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  return ReadAt(AT_FDCWD, path, out);
+}
+
+bool ProcReader::ReadAt(int dirfd, const char* name, std::string_view* out) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   if (buf_.size() < 4096) buf_.resize(4096);
   size_t len = 0;

@@ -27,6 +27,9 @@ class ProcReader {
   // and sets errno. The view stays valid until the next Read.
   bool ReadAbsolute(const char* path, std::string_view* out);
   bool Read(std::string_view path, std::string_view* out) { return ReadAbsolute(Path(path), out); }
+  // Reads `name` relative to the directory `dirfd` (openat): per-process files are read through
+  // one descriptor of /proc/<pid>, which spares the kernel a path walk per file.
+  bool ReadAt(int dirfd, const char* name, std::string_view* out);
 
  private:
   std::string root_;

@@ -3,6 +3,7 @@
 // scraper (one resource per process: /proc/<pid>/{status,cmdline,stat,io,fd}, the exe link and
 // the owner's name from <root>/etc/passwd), as otelcol-contrib reports them on Linux.
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,21 +16,39 @@
 namespace otter::hostmetrics {
 namespace {
 
-// Calls fn(pid) for every numeric entry of <root>/proc.
+// Calls fn(proc_fd, pid) for every numeric entry of <root>/proc; proc_fd is the directory's
+// descriptor, for openat.
 template <class F>
 bool ForEachPid(ProcReader& reader, F&& fn) {
   DIR* dir = ::opendir(reader.Path("/proc"));
   if (!dir) return false;
+  const int proc_fd = ::dirfd(dir);
   while (struct dirent* e = ::readdir(dir)) {
     const char* n = e->d_name;
     if (*n < '1' || *n > '9') continue;
     bool digits = true;
     for (const char* p = n; *p; ++p) digits &= *p >= '0' && *p <= '9';
-    if (digits) fn(std::string_view(n));
+    if (digits) fn(proc_fd, n);
   }
   ::closedir(dir);
   return true;
 }
+
+// An O_PATH descriptor of /proc/<pid>, closed on scope exit.
+class PidDir {
+ public:
+  PidDir(int proc_fd, const char* pid)
+      : fd_(::openat(proc_fd, pid, O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
+  ~PidDir() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PidDir(const PidDir&) = delete;
+  PidDir& operator=(const PidDir&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
 
 // The fields of /proc/<pid>/stat after "(comm)", numbered as in proc(5) (state is field 3).
 struct PidStat {
@@ -94,11 +113,11 @@ class ProcessesScraper final : public Scraper {
     bool seen[std::size(kStatuses)] = {};
     MetricSet m = Begin(batch, boot_ns_, now);
     if (m.on(processes::kCount)) {
-      ForEachPid(reader_, [&](std::string_view pid) {
+      ForEachPid(reader_, [&](int proc_fd, const char* pid) {
         std::string_view text;
         PidStat st;
-        if (!reader_.ReadAbsolute(reader_.Path("/proc/", pid, "/stat"), &text) ||
-            !ParsePidStat(text, &st))
+        PidDir dir(proc_fd, pid);
+        if (!reader_.ReadAt(dir.fd(), "stat", &text) || !ParsePidStat(text, &st))
           return;  // exited meanwhile
         int s = kUnknown;
         switch (st.state) {
@@ -181,7 +200,8 @@ class ProcessScraper final : public Scraper {
     mem_total_ = 0;
     if (enabled(process::kMemoryUtilization)) ReadMemTotal();
     seen_.clear();
-    bool listed = ForEachPid(reader_, [&](std::string_view pid) { ScrapeOne(batch, errors, pid); });
+    bool listed = ForEachPid(
+        reader_, [&](int proc_fd, const char* pid) { ScrapeOne(batch, errors, proc_fd, pid); });
     if (!listed)
       errors.Add(std::string("process: reading ") + reader_.Path("/proc") + ": " +
                  std::strerror(errno));
@@ -201,11 +221,14 @@ class ProcessScraper final : public Scraper {
     if (!mute_all_ && !muted) errors.Add("process: " + std::move(msg));
   }
 
-  void ScrapeOne(pdata::MetricBatch& batch, ScrapeErrors& errors, std::string_view pid_text) {
+  void ScrapeOne(pdata::MetricBatch& batch, ScrapeErrors& errors, int proc_fd,
+                 const char* pid_cstr) {
+    const std::string_view pid_text(pid_cstr);
     const int64_t pid = static_cast<int64_t>(ParseU64(pid_text));
+    PidDir dir(proc_fd, pid_cstr);
     std::string_view text, line, v;
     // status: the name, the real uid, context switches, queued signals.
-    if (!reader_.ReadAbsolute(reader_.Path("/proc/", pid_text, "/status"), &text)) {
+    if (dir.fd() < 0 || !reader_.ReadAt(dir.fd(), "status", &text)) {
       Error(errors, cfg_.mute_process_name_error,
             "error reading process name for pid " + std::string(pid_text) + ": " +
                 std::strerror(errno));
@@ -233,7 +256,7 @@ class ProcessScraper final : public Scraper {
     }
     // cmdline: NUL-separated arguments; empty for kernel threads.
     cmdline_.clear();
-    bool have_cmdline = reader_.ReadAbsolute(reader_.Path("/proc/", pid_text, "/cmdline"), &text);
+    bool have_cmdline = reader_.ReadAt(dir.fd(), "cmdline", &text);
     if (have_cmdline) {
       while (!text.empty() && text.back() == '\0') text.remove_suffix(1);
       cmdline_.assign(text);
@@ -247,16 +270,16 @@ class ProcessScraper final : public Scraper {
     if (!filter_.Allows(name_)) return;
 
     char exe[4096];
-    ssize_t exe_len = ::readlink(reader_.Path("/proc/", pid_text, "/exe"), exe, sizeof exe);
+    ssize_t exe_len = ::readlinkat(dir.fd(), "exe", exe, sizeof exe);
     if (exe_len < 0) {
+      const int err = errno;
       Error(errors, cfg_.mute_process_exe_error,
             "error reading process executable for pid " + std::string(pid_text) + ": readlink " +
-                reader_.Path("/proc/", pid_text, "/exe") + ": " + std::strerror(errno));
+                reader_.Path("/proc/", pid_text, "/exe") + ": " + std::strerror(err));
       exe_len = 0;
     }
     PidStat st;
-    if (!reader_.ReadAbsolute(reader_.Path("/proc/", pid_text, "/stat"), &text) ||
-        !ParsePidStat(text, &st)) {
+    if (!reader_.ReadAt(dir.fd(), "stat", &text) || !ParsePidStat(text, &st)) {
       Error(errors, false,
             "error reading create time for process \"" + name_ + "\" (pid " +
                 std::string(pid_text) + "): " + std::strerror(errno));
@@ -326,13 +349,14 @@ class ProcessScraper final : public Scraper {
       }
       prev = {now, user, system, wait};
     }
-    if (m.on(process::kDiskIo) || m.on(process::kDiskOperations)) ReadIo(m, errors, pid_text);
+    if (m.on(process::kDiskIo) || m.on(process::kDiskOperations))
+      ReadIo(m, errors, dir.fd(), pid_text);
     m.Int(process::kMemoryUsage, rss);
     if (mem_total_ > 0)  // gopsutil's MemoryPercent: a percentage, as contrib reports it
       m.Double(process::kMemoryUtilization, 100.0 * double(rss) / double(mem_total_));
     m.Int(process::kMemoryVirtual, static_cast<int64_t>(st.vsize));
     if (m.on(process::kOpenFileDescriptors)) {
-      int64_t fds = CountFds(pid_text);
+      int64_t fds = CountFds(dir.fd());
       if (fds >= 0)
         m.Int(process::kOpenFileDescriptors, fds);
       else
@@ -348,9 +372,9 @@ class ProcessScraper final : public Scraper {
     m.Finish();
   }
 
-  void ReadIo(MetricSet& m, ScrapeErrors& errors, std::string_view pid_text) {
+  void ReadIo(MetricSet& m, ScrapeErrors& errors, int dirfd, std::string_view pid_text) {
     std::string_view text, line, v;
-    if (!reader_.ReadAbsolute(reader_.Path("/proc/", pid_text, "/io"), &text)) {
+    if (!reader_.ReadAt(dirfd, "io", &text)) {
       Error(errors, cfg_.mute_process_io_error,
             "error reading disk usage for process \"" + name_ + "\" (pid " + std::string(pid_text) +
                 "): " + std::strerror(errno));
@@ -373,9 +397,14 @@ class ProcessScraper final : public Scraper {
     m.Int(process::kDiskOperations, static_cast<int64_t>(wc), {Attr("direction", "write")});
   }
 
-  int64_t CountFds(std::string_view pid_text) {
-    DIR* dir = ::opendir(reader_.Path("/proc/", pid_text, "/fd"));
-    if (!dir) return -1;
+  static int64_t CountFds(int dirfd) {
+    int fd = ::openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    DIR* dir = ::fdopendir(fd);
+    if (!dir) {
+      ::close(fd);
+      return -1;
+    }
     int64_t n = 0;
     while (struct dirent* e = ::readdir(dir))
       if (e->d_name[0] != '.') ++n;
