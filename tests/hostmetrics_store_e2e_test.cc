@@ -158,5 +158,50 @@ TEST(HostMetricsStoreE2eTest, FilesystemUsageAnswersPromqlAndPredictLinearForeca
   (*store)->Shutdown();
 }
 
+// The real binary on this host: hostmetrics every second → store; the Prometheus API answers
+// the root file system's usage and a forecast of its free bytes once two scrapes are stored.
+TEST(HostMetricsStoreE2eTest, OtterBinaryStoresThisHostsMetrics) {
+  TempDir dir;
+  Ports p;
+  auto port = [](int n) { return "127.0.0.1:" + std::to_string(n); };
+  OtterProcess otter(dir, "otter",
+                     "receivers:\n  hostmetrics:\n    collection_interval: 1s\n"
+                     "    initial_delay: 0s\n    scrapers:\n      cpu:\n      memory:\n"
+                     "      filesystem:\n        exclude_mount_points:\n"
+                     "          mount_points: [\"/boot.*\"]\n          match_type: regexp\n"
+                     "exporters:\n  store:\n    directory: " +
+                         dir.path() + "/data\n    query:\n      endpoint: " + port(p.query) +
+                         "\nextensions:\n  health_check:\n    endpoint: " + port(p.health) +
+                         "\nservice:\n  extensions: [health_check]\n  telemetry:\n    metrics:\n"
+                         "      level: none\n  pipelines:\n    metrics:\n"
+                         "      receivers: [hostmetrics]\n      exporters: [store]\n");
+  ASSERT_TRUE(otter.Start(p.health)) << otter.Log();
+  auto series = [&](const std::string& expr) {
+    std::vector<double> values;
+    auto r = HttpRequest("GET", p.query, "/api/v1/query?query=" + UrlEncode(expr));
+    if (r.status != 200) return values;
+    CheckJson(r, [&](element root) {
+      for (element s : Array(root["data"]["result"]))
+        values.push_back(std::stod(Text(Array(s["value"]).at(1).value())));
+    });
+    return values;
+  };
+  const std::string free = "system_filesystem_usage_bytes{mountpoint=\"/\",state=\"free\"}";
+  std::vector<double> forecast;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        forecast = series("predict_linear(" + free + "[1m], 3600)");
+        return forecast.size() == 1;
+      },
+      std::chrono::seconds(30)))
+      << otter.Log();
+  std::vector<double> now = series(free);
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_GT(now[0], 0);
+  EXPECT_EQ(series("system_memory_usage_bytes").size(), 6u);
+  EXPECT_GE(series("system_cpu_time_seconds_total{state=\"idle\"}").size(), 1u);
+  EXPECT_EQ(otter.Stop(), 0) << otter.Log();
+}
+
 }  // namespace
 }  // namespace otter::testing
