@@ -113,7 +113,7 @@ class PagingScraper final : public Scraper {
           uint64_t size = ParseU64(NextField(line)) * 1024;
           uint64_t used = ParseU64(NextField(line)) * 1024;
           uint64_t free = size > used ? size - used : 0;
-          std::string_view dev = batch.arenas().Copy(UnescapeOctal(device));
+          std::string_view dev = batch.arenas().Copy(device);  // as written, like contrib
           m.Int(paging::kUsage, static_cast<int64_t>(used),
                 {Attr("device", dev), Attr("state", "used")});
           m.Int(paging::kUsage, static_cast<int64_t>(free),

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -116,8 +117,9 @@ class ProcessesScraper final : public Scraper {
       ForEachPid(reader_, [&](int proc_fd, const char* pid) {
         std::string_view text;
         PidStat st;
-        PidDir dir(proc_fd, pid);
-        if (!reader_.ReadAt(dir.fd(), "stat", &text) || !ParsePidStat(text, &st))
+        char rel[300];  // a d_name is at most 255 bytes
+        std::snprintf(rel, sizeof rel, "%s/stat", pid);
+        if (!reader_.ReadAt(proc_fd, rel, &text) || !ParsePidStat(text, &st))
           return;  // exited meanwhile
         int s = kUnknown;
         switch (st.state) {

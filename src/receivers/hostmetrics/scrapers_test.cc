@@ -316,8 +316,8 @@ TEST(HostMetricsScrapersTest, PagingFromVmstatAndSwaps) {
             "system.paging.operations{direction=page_out,type=minor} = 2000\n"
             "system.paging.usage{device=/dev/vda2,state=used} = 1048576\n"
             "system.paging.usage{device=/dev/vda2,state=free} = 2146430976\n"
-            "system.paging.usage{device=/swap file,state=used} = 0\n"
-            "system.paging.usage{device=/swap file,state=free} = 1073741824\n");
+            "system.paging.usage{device=/swap\\040file,state=used} = 0\n"
+            "system.paging.usage{device=/swap\\040file,state=free} = 1073741824\n");
 }
 
 TEST(HostMetricsScrapersTest, ProcessesCountsByStatus) {
