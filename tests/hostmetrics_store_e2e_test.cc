@@ -44,20 +44,9 @@ TEST(HostMetricsStoreE2eTest, FilesystemUsageAnswersPromqlAndPredictLinearForeca
   telemetry::SelfMetrics self;
   ctx.metrics = &self;
 
-  const Factory* store_factory = registry.Find(ComponentKind::kExporter, "store");
-  ASSERT_NE(store_factory, nullptr);
-  auto store_node = config::ParseYaml(
-      "directory: " + dir.path() +
-          "/data\nquery:\n  endpoint: 127.0.0.1:" + std::to_string(query_port) + "\n",
-      "store.yaml");
-  ASSERT_TRUE(store_node.ok());
+  auto store = StartStore(registry, ctx, dir.path() + "/data", query_port);
+  ASSERT_NE(store, nullptr);
   config::Diagnostics d;
-  auto store_cfg = store_factory->parse_config(*store_node, d);
-  ASSERT_TRUE(d.ok()) << d.ErrorsText();
-  ctx.id = {"store", ""};
-  auto store = store_factory->create_exporter(ctx, *store_cfg);
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->Start().ok());
 
   // The receiver as a config file would set it up: only the filesystem scraper.
   const Factory* hm_factory = registry.Find(ComponentKind::kReceiver, "hostmetrics");
@@ -87,7 +76,7 @@ TEST(HostMetricsStoreE2eTest, FilesystemUsageAnswersPromqlAndPredictLinearForeca
     return true;
   };
   ctx.id = {"hostmetrics", ""};
-  Committed committed((*store)->consumers().metrics);
+  Committed committed(store->consumers().metrics);
   hostmetrics::HostMetricsReceiver receiver(
       ctx, static_cast<const HostMetricsReceiverConfig&>(*hm_cfg), &committed, env);
   ASSERT_TRUE(receiver.StartScrapers().ok());
@@ -155,7 +144,7 @@ TEST(HostMetricsStoreE2eTest, FilesystemUsageAnswersPromqlAndPredictLinearForeca
                   "[10m], 3600) < 0")
                 .size(),
             0u);
-  (*store)->Shutdown();
+  store->Shutdown();
 }
 
 // The real binary on this host: hostmetrics every second → store; the Prometheus API answers

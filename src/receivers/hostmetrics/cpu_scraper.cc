@@ -23,11 +23,7 @@ class CpuScraper final : public Scraper {
   void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
     const uint64_t now = env_.now_ns();
     std::string_view text, line;
-    if (!reader_.Read("/proc/stat", &text)) {
-      errors.Add(std::string("cpu: reading ") + reader_.Path("/proc/stat") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/stat", &text, errors)) return;
     cur_.clear();
     while (NextLine(text, &line)) {
       if (!line.starts_with("cpu") || line.size() < 4 || line[3] < '0' || line[3] > '9') continue;
@@ -88,11 +84,7 @@ class CpuScraper final : public Scraper {
   // /proc/cpuinfo: "cpu MHz" per processor, and distinct (physical id, core id) pairs.
   void ReadCpuInfo(MetricSet& m, pdata::MetricBatch& batch, ScrapeErrors& errors) {
     std::string_view text, line, v;
-    if (!reader_.Read("/proc/cpuinfo", &text)) {
-      errors.Add(std::string("cpu: reading ") + reader_.Path("/proc/cpuinfo") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/cpuinfo", &text, errors)) return;
     std::set<std::pair<uint64_t, uint64_t>> cores;
     uint64_t processor = 0, physical = 0;
     while (NextLine(text, &line)) {
@@ -126,27 +118,15 @@ class LoadScraper final : public Scraper {
 
   Status Start() override {
     RETURN_IF_ERROR(ReadBootTime());
-    if (!cfg_.cpu_average) return Status::Ok();
-    // The number of logical CPUs of the (possibly root_path) host, for cpu_average.
-    std::string_view text, line;
-    if (!reader_.Read("/proc/stat", &text))
-      return Unavailable(std::string("load: reading ") + reader_.Path("/proc/stat") + ": " +
-                         std::strerror(errno));
-    cpus_ = 0;
-    while (NextLine(text, &line))
-      if (line.starts_with("cpu") && line.size() > 3 && line[3] >= '0' && line[3] <= '9') ++cpus_;
-    if (cpus_ == 0) cpus_ = 1;
+    // The logical CPUs of the (possibly root_path) host, for cpu_average.
+    cpus_ = static_cast<double>(CountCpus(reader_));
     return Status::Ok();
   }
 
   void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
     const uint64_t now = env_.now_ns();
     std::string_view text;
-    if (!reader_.Read("/proc/loadavg", &text)) {
-      errors.Add(std::string("load: reading ") + reader_.Path("/proc/loadavg") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/loadavg", &text, errors)) return;
     double l1 = ParseDouble(NextField(text));
     double l5 = ParseDouble(NextField(text));
     double l15 = ParseDouble(NextField(text));

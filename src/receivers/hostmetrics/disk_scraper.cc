@@ -23,11 +23,7 @@ class DiskScraper final : public Scraper {
   void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
     const uint64_t now = env_.now_ns();
     std::string_view text, line;
-    if (!reader_.Read("/proc/diskstats", &text)) {
-      errors.Add(std::string("disk: reading ") + reader_.Path("/proc/diskstats") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/diskstats", &text, errors)) return;
     MetricSet m = Begin(batch, boot_ns_, now);
     while (NextLine(text, &line)) {
       SkipFields(line, 2);  // major, minor
@@ -82,11 +78,10 @@ class FilesystemScraper final : public Scraper {
     const uint64_t now = env_.now_ns();
     if (!cfg_.include_virtual_filesystems && !ReadDeviceFsTypes(errors)) return;
     std::string_view text, line;
-    if (!reader_.Read("/proc/1/mountinfo", &text) && !reader_.Read("/proc/self/mountinfo", &text)) {
-      errors.Add(std::string("filesystem: failed collecting partitions information: reading ") +
-                 reader_.Path("/proc/self/mountinfo") + ": " + std::strerror(errno));
+    if (!reader_.Read("/proc/1/mountinfo", &text) &&
+        !ReadOrReport("/proc/self/mountinfo", &text, errors,
+                      "failed collecting partitions information: reading"))
       return;
-    }
     parts_.clear();
     while (NextLine(text, &line)) ParseMount(line);
     MetricSet m = Begin(batch, boot_ns_, now);
@@ -122,11 +117,7 @@ class FilesystemScraper final : public Scraper {
   // counts too, as gopsutil has it).
   bool ReadDeviceFsTypes(ScrapeErrors& errors) {
     std::string_view text, line;
-    if (!reader_.Read("/proc/filesystems", &text)) {
-      errors.Add(std::string("filesystem: reading ") + reader_.Path("/proc/filesystems") + ": " +
-                 std::strerror(errno));
-      return false;
-    }
+    if (!ReadOrReport("/proc/filesystems", &text, errors)) return false;
     device_types_.clear();
     while (NextLine(text, &line)) {
       std::string_view first = NextField(line);

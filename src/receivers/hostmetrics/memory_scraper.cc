@@ -16,11 +16,7 @@ class MemoryScraper final : public Scraper {
   void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
     const uint64_t now = env_.now_ns();
     std::string_view text, line, v;
-    if (!reader_.Read("/proc/meminfo", &text)) {
-      errors.Add(std::string("memory: reading ") + reader_.Path("/proc/meminfo") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/meminfo", &text, errors)) return;
     uint64_t total = 0, free = 0, available = 0, buffers = 0, cached = 0, sreclaimable = 0,
              sunreclaim = 0, dirty = 0;
     struct Field {
@@ -69,10 +65,7 @@ class PagingScraper final : public Scraper {
     MetricSet m = Begin(batch, boot_ns_, now);
     std::string_view text, line, v;
     if (m.on(paging::kFaults) || m.on(paging::kOperations)) {
-      if (!reader_.Read("/proc/vmstat", &text)) {
-        errors.Add(std::string("paging: reading ") + reader_.Path("/proc/vmstat") + ": " +
-                   std::strerror(errno));
-      } else {
+      if (ReadOrReport("/proc/vmstat", &text, errors)) {
         uint64_t pswpin = 0, pswpout = 0, pgpgin = 0, pgpgout = 0, pgfault = 0, pgmajfault = 0;
         struct Field {
           std::string_view key;
@@ -101,10 +94,7 @@ class PagingScraper final : public Scraper {
       }
     }
     if (m.on(paging::kUsage) || m.on(paging::kUtilization)) {
-      if (!reader_.Read("/proc/swaps", &text)) {
-        errors.Add(std::string("paging: reading ") + reader_.Path("/proc/swaps") + ": " +
-                   std::strerror(errno));
-      } else {
+      if (ReadOrReport("/proc/swaps", &text, errors)) {
         NextLine(text, &line);  // the header
         while (NextLine(text, &line)) {
           std::string_view device = NextField(line);

@@ -66,11 +66,7 @@ class NetworkScraper final : public Scraper {
  private:
   void ScrapeInterfaces(MetricSet& m, pdata::MetricBatch& batch, ScrapeErrors& errors) {
     std::string_view text, line;
-    if (!reader_.Read("/proc/net/dev", &text)) {
-      errors.Add(std::string("network: failed to read network IO stats: ") +
-                 reader_.Path("/proc/net/dev") + ": " + std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/net/dev", &text, errors, "failed to read network IO stats:")) return;
     while (NextLine(text, &line)) {
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) continue;  // the two header lines
@@ -123,19 +119,11 @@ class NetworkScraper final : public Scraper {
 
   void ScrapeConntrack(MetricSet& m, ScrapeErrors& errors) {
     std::string_view text;
-    if (!reader_.Read("/proc/sys/net/netfilter/nf_conntrack_count", &text)) {
-      errors.Add(std::string("network: failed to read conntrack info: ") +
-                 reader_.Path("/proc/sys/net/netfilter/nf_conntrack_count") + ": " +
-                 std::strerror(errno));
+    constexpr std::string_view kContext = "failed to read conntrack info:";
+    if (!ReadOrReport("/proc/sys/net/netfilter/nf_conntrack_count", &text, errors, kContext))
       return;
-    }
     int64_t count = static_cast<int64_t>(ParseU64(NextField(text)));
-    if (!reader_.Read("/proc/sys/net/netfilter/nf_conntrack_max", &text)) {
-      errors.Add(std::string("network: failed to read conntrack info: ") +
-                 reader_.Path("/proc/sys/net/netfilter/nf_conntrack_max") + ": " +
-                 std::strerror(errno));
-      return;
-    }
+    if (!ReadOrReport("/proc/sys/net/netfilter/nf_conntrack_max", &text, errors, kContext)) return;
     m.Int(network::kConntrackCount, count);
     m.Int(network::kConntrackMax, static_cast<int64_t>(ParseU64(NextField(text))));
   }

@@ -80,15 +80,6 @@ bool ParsePidStat(std::string_view text, PidStat* out) {
   return true;
 }
 
-uint64_t CountCpus(ProcReader& reader) {
-  std::string_view text, line;
-  uint64_t n = 0;
-  if (reader.Read("/proc/stat", &text))
-    while (NextLine(text, &line))
-      if (line.starts_with("cpu") && line.size() > 3 && line[3] >= '0' && line[3] <= '9') ++n;
-  return n ? n : 1;
-}
-
 class ProcessesScraper final : public Scraper {
  public:
   ProcessesScraper(const HostMetricsScraperConfig& cfg, const HostEnv& env)
@@ -156,10 +147,7 @@ class ProcessesScraper final : public Scraper {
     std::string_view text, line;
     bool have_created = false;
     uint64_t created = 0;
-    if (!reader_.Read("/proc/stat", &text)) {
-      errors.Add(std::string("processes: reading ") + reader_.Path("/proc/stat") + ": " +
-                 std::strerror(errno));
-    } else {
+    if (ReadOrReport("/proc/stat", &text, errors)) {
       while (NextLine(text, &line)) {
         std::string_view key = NextField(line);
         if (key == "processes") {

@@ -140,6 +140,26 @@ Status Scraper::ReadBootTime() {
                      reader_.Path("/proc/stat"));
 }
 
+bool Scraper::ReadOrReport(std::string_view path, std::string_view* out, ScrapeErrors& errors,
+                           std::string_view context) {
+  if (reader_.Read(path, out)) return true;
+  const int err = errno;
+  std::string msg(ScraperName(kind_));
+  msg.append(": ").append(context).append(" ").append(reader_.Path(path));
+  msg.append(": ").append(std::strerror(err));
+  errors.Add(std::move(msg));
+  return false;
+}
+
+uint64_t CountCpus(ProcReader& reader) {
+  std::string_view text, line;
+  uint64_t n = 0;
+  if (reader.Read("/proc/stat", &text))
+    while (NextLine(text, &line))
+      if (line.starts_with("cpu") && line.size() > 3 && line[3] >= '0' && line[3] <= '9') ++n;
+  return n ? n : 1;
+}
+
 MetricSet Scraper::Begin(pdata::MetricBatch& batch, uint64_t start_ns, uint64_t now_ns,
                          pdata::ResourceMetrics** resource) {
   pdata::ResourceMetrics& rm = batch.resources().emplace_back();

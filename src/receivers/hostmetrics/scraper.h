@@ -134,6 +134,9 @@ class Scraper {
   bool enabled(size_t i) const { return enabled_[i]; }
   // Boot time from /proc/stat's btime (whole seconds, as the kernel gives it), in ns.
   Status ReadBootTime();
+  // Reads <root>`path`; on failure adds "<scraper>: <context>: <path>: <error>" to `errors`.
+  bool ReadOrReport(std::string_view path, std::string_view* out, ScrapeErrors& errors,
+                    std::string_view context = "reading");
 
   const ScraperKind kind_;
   const HostMetricsScraperConfig cfg_;
@@ -142,6 +145,9 @@ class Scraper {
   std::array<bool, MetricSet::kMax> enabled_{};
   uint64_t boot_ns_ = 0;
 };
+
+// The number of "cpuN" lines of <root>/proc/stat (at least 1): the host's logical CPUs.
+uint64_t CountCpus(ProcReader& reader);
 
 // One per ScraperKind.
 std::unique_ptr<Scraper> NewCpuScraper(const HostMetricsScraperConfig&, const HostEnv&);
