@@ -82,10 +82,11 @@ class FilesystemScraper final : public Scraper {
         !ReadOrReport("/proc/self/mountinfo", &text, errors,
                       "failed collecting partitions information: reading"))
       return;
-    parts_.clear();
+    used_ = 0;
     while (NextLine(text, &line)) ParseMount(line);
     MetricSet m = Begin(batch, boot_ns_, now);
-    for (Partition& p : parts_) {
+    for (size_t i = 0; i < used_; ++i) {
+      Partition& p = parts_[i];
       if (!env_.statvfs(reader_.Path(p.mountpoint), &p.stat)) {
         errors.Add("filesystem: failed to read usage at " + reader_.root() + p.mountpoint + ": " +
                    std::strerror(errno));
@@ -118,13 +119,15 @@ class FilesystemScraper final : public Scraper {
   bool ReadDeviceFsTypes(ScrapeErrors& errors) {
     std::string_view text, line;
     if (!ReadOrReport("/proc/filesystems", &text, errors)) return false;
+    fs_text_.assign(text);  // the views below point into it until the next scrape
+    text = fs_text_;
     device_types_.clear();
     while (NextLine(text, &line)) {
       std::string_view first = NextField(line);
       if (first == "nodev") {
-        if (NextField(line) == "zfs") device_types_.emplace_back("zfs");
+        if (NextField(line) == "zfs") device_types_.push_back("zfs");
       } else if (!first.empty()) {
-        device_types_.emplace_back(first);
+        device_types_.push_back(first);
       }
     }
     return true;
@@ -148,11 +151,13 @@ class FilesystemScraper final : public Scraper {
       for (const auto& t : device_types_) physical |= t == fstype;
       if (device == "none" || !physical) return;
     }
-    Partition p;
-    p.device = UnescapeOctal(device);
+    // Partitions are reused from scrape to scrape: their strings keep their capacity.
+    if (used_ == parts_.size()) parts_.emplace_back();
+    Partition& p = parts_[used_];
+    UnescapeOctal(device, &p.device);
     if (p.device == "/dev/root") ResolveRootDevice(majmin, &p.device);
-    p.mountpoint = UnescapeOctal(mountpoint);
-    p.fstype = std::string(fstype);
+    UnescapeOctal(mountpoint, &p.mountpoint);
+    p.fstype.assign(fstype);
     p.mode = "unknown";
     for (std::string_view o = opts; !o.empty();) {
       size_t comma = o.find(',');
@@ -167,7 +172,7 @@ class FilesystemScraper final : public Scraper {
     if (!devices_.Allows(p.device) || !fs_types_.Allows(p.fstype) ||
         !mount_points_.Allows(p.mountpoint))
       return;
-    parts_.push_back(std::move(p));
+    ++used_;
   }
 
   // /dev/root names no real device: the kernel's link for its major:minor does.
@@ -181,8 +186,10 @@ class FilesystemScraper final : public Scraper {
   }
 
   IncludeExclude devices_, fs_types_, mount_points_;
-  std::vector<std::string> device_types_;
+  std::string fs_text_;
+  std::vector<std::string_view> device_types_;  // into fs_text_
   std::vector<Partition> parts_;
+  size_t used_ = 0;  // parts_[0, used_) are this scrape's
 };
 
 }  // namespace

@@ -3,48 +3,45 @@
 // otelcol-contrib reports them on Linux.
 #include <cerrno>
 #include <cstring>
-#include <map>
+#include <iterator>
 
 #include "receivers/hostmetrics/scraper.h"
 
 namespace otter::hostmetrics {
 namespace {
 
-// otelcol-contrib's state list on Linux (always reported, 0 when absent). gopsutil names two
-// kernel states differently (FIN_WAIT1, FIN_WAIT2): contrib then reports them under those names
-// besides the zero FIN_WAIT_1/FIN_WAIT_2, and so does otter, so dashboards see the same series.
-constexpr std::string_view kAllTcpStates[] = {
-    "CLOSE_WAIT", "CLOSE",    "CLOSING", "DELETE",   "ESTABLISHED", "FIN_WAIT_1",
-    "FIN_WAIT_2", "LAST_ACK", "LISTEN",  "SYN_SENT", "SYN_RECV",    "TIME_WAIT"};
+// The reported TCP states, sorted by name. The `always` ones are otelcol-contrib's state list
+// on Linux (reported 0 when absent). gopsutil names two kernel states differently (FIN_WAIT1,
+// FIN_WAIT2): contrib then reports them under those names, besides the zero FIN_WAIT_1 and
+// FIN_WAIT_2, and so does otter, so dashboards see the same series.
+struct TcpState {
+  std::string_view name;
+  bool always;
+};
+constexpr TcpState kTcpStates[] = {
+    {"CLOSE", true},       {"CLOSE_WAIT", true}, {"CLOSING", true},    {"DELETE", true},
+    {"ESTABLISHED", true}, {"FIN_WAIT1", false}, {"FIN_WAIT2", false}, {"FIN_WAIT_1", true},
+    {"FIN_WAIT_2", true},  {"LAST_ACK", true},   {"LISTEN", true},     {"SYN_RECV", true},
+    {"SYN_SENT", true},    {"TIME_WAIT", true}};
 
-// The kernel's TCP state numbers (include/net/tcp_states.h) → gopsutil's names.
-std::string_view TcpStateName(uint64_t st) {
+// The kernel's TCP state number (include/net/tcp_states.h) → index into kTcpStates, or -1.
+int TcpStateIndex(uint64_t st) {
+  // clang-format off
   switch (st) {
-    case 0x01:
-      return "ESTABLISHED";
-    case 0x02:
-      return "SYN_SENT";
-    case 0x03:
-      return "SYN_RECV";
-    case 0x04:
-      return "FIN_WAIT1";
-    case 0x05:
-      return "FIN_WAIT2";
-    case 0x06:
-      return "TIME_WAIT";
-    case 0x07:
-      return "CLOSE";
-    case 0x08:
-      return "CLOSE_WAIT";
-    case 0x09:
-      return "LAST_ACK";
-    case 0x0A:
-      return "LISTEN";
-    case 0x0B:
-      return "CLOSING";
-    default:
-      return "";
+    case 0x01: return 4;   // ESTABLISHED
+    case 0x02: return 12;  // SYN_SENT
+    case 0x03: return 11;  // SYN_RECV
+    case 0x04: return 5;   // FIN_WAIT1
+    case 0x05: return 6;   // FIN_WAIT2
+    case 0x06: return 13;  // TIME_WAIT
+    case 0x07: return 0;   // CLOSE
+    case 0x08: return 1;   // CLOSE_WAIT
+    case 0x09: return 9;   // LAST_ACK
+    case 0x0A: return 10;  // LISTEN
+    case 0x0B: return 2;   // CLOSING
+    default: return -1;
   }
+  // clang-format on
 }
 
 class NetworkScraper final : public Scraper {
@@ -94,8 +91,7 @@ class NetworkScraper final : public Scraper {
   }
 
   void ScrapeConnections(MetricSet& m, ScrapeErrors& errors) {
-    std::map<std::string_view, int64_t> counts;
-    for (auto s : kAllTcpStates) counts[s] = 0;
+    int64_t counts[std::size(kTcpStates)] = {};
     bool any = false;
     for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
       std::string_view text, line;
@@ -104,8 +100,8 @@ class NetworkScraper final : public Scraper {
       NextLine(text, &line);  // header
       while (NextLine(text, &line)) {
         SkipFields(line, 3);  // sl, local_address, rem_address
-        std::string_view st = TcpStateName(ParseHex(NextField(line)));
-        if (!st.empty()) ++counts[st];
+        int i = TcpStateIndex(ParseHex(NextField(line)));
+        if (i >= 0) ++counts[i];
       }
     }
     if (!any) {
@@ -113,8 +109,10 @@ class NetworkScraper final : public Scraper {
                  reader_.Path("/proc/net/tcp") + ": " + std::strerror(errno));
       return;
     }
-    for (const auto& [state, n] : counts)
-      m.Int(network::kConnections, n, {Attr("protocol", "tcp"), Attr("state", state)});
+    for (size_t i = 0; i < std::size(kTcpStates); ++i)
+      if (kTcpStates[i].always || counts[i] > 0)
+        m.Int(network::kConnections, counts[i],
+              {Attr("protocol", "tcp"), Attr("state", kTcpStates[i].name)});
   }
 
   void ScrapeConntrack(MetricSet& m, ScrapeErrors& errors) {

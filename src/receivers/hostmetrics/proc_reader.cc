@@ -100,9 +100,9 @@ bool KeyValue(std::string_view line, std::string_view key, std::string_view* val
   return true;
 }
 
-std::string UnescapeOctal(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
+void UnescapeOctal(std::string_view s, std::string* out_ptr) {
+  std::string& out = *out_ptr;
+  out.clear();
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
         s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
@@ -113,7 +113,6 @@ std::string UnescapeOctal(std::string_view s) {
       out.push_back(s[i]);
     }
   }
-  return out;
 }
 
 }  // namespace otter::hostmetrics

@@ -50,7 +50,8 @@ double ParseDouble(std::string_view s);
 // For "Key:   value unit" lines: true if `line` starts with `key` followed by ':', and sets
 // *value to the first field after the colon.
 bool KeyValue(std::string_view line, std::string_view key, std::string_view* value);
-// The text of a string the kernel escaped in mountinfo (\040 for space, \011, \012, \134).
-std::string UnescapeOctal(std::string_view s);
+// Sets *out to the text of a string the kernel escaped in mountinfo (\040 for space, \011,
+// \012, \134), reusing its capacity.
+void UnescapeOctal(std::string_view s, std::string* out);
 
 }  // namespace otter::hostmetrics

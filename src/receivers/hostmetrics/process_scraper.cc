@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "receivers/hostmetrics/scraper.h"
 
@@ -189,7 +188,7 @@ class ProcessScraper final : public Scraper {
     passwd_reloaded_ = false;
     mem_total_ = 0;
     if (enabled(process::kMemoryUtilization)) ReadMemTotal();
-    seen_.clear();
+    ++generation_;
     bool listed = ForEachPid(
         reader_, [&](int proc_fd, const char* pid) { ScrapeOne(batch, errors, proc_fd, pid); });
     if (!listed)
@@ -198,11 +197,12 @@ class ProcessScraper final : public Scraper {
     // Forget the CPU times of processes that are gone.
     if (enabled(process::kCpuUtilization))
       for (auto it = prev_cpu_.begin(); it != prev_cpu_.end();)
-        it = seen_.count(it->first) ? std::next(it) : prev_cpu_.erase(it);
+        it = it->second.generation == generation_ ? std::next(it) : prev_cpu_.erase(it);
   }
 
  private:
   struct CpuSample {
+    uint64_t generation = 0;  // the last scrape that saw the process
     uint64_t at_ns = 0;
     double user = 0, system = 0, wait = 0;
   };
@@ -282,7 +282,6 @@ class ProcessScraper final : public Scraper {
     if (cfg_.scrape_process_delay.count() > 0 &&
         now < create_ns + static_cast<uint64_t>(cfg_.scrape_process_delay.count()))
       return;
-    if (enabled(process::kCpuUtilization)) seen_.insert(pid);
 
     pdata::ResourceMetrics* rm = nullptr;
     MetricSet m = Begin(batch, create_ns, now, &rm);
@@ -337,7 +336,7 @@ class ProcessScraper final : public Scraper {
                  {Attr("state", "system")});
         m.Double(process::kCpuUtilization, (wait - prev.wait) / elapsed, {Attr("state", "wait")});
       }
-      prev = {now, user, system, wait};
+      prev = {generation_, now, user, system, wait};
     }
     if (m.on(process::kDiskIo) || m.on(process::kDiskOperations))
       ReadIo(m, errors, dir.fd(), pid_text);
@@ -446,7 +445,7 @@ class ProcessScraper final : public Scraper {
   std::unordered_map<uint64_t, std::string> users_;
   bool passwd_reloaded_ = false;
   std::unordered_map<int64_t, CpuSample> prev_cpu_;
-  std::unordered_set<int64_t> seen_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace

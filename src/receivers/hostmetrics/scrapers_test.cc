@@ -448,3 +448,43 @@ TEST(HostMetricsScrapersTest, ProcessExcludeByRegexpAndScrapeDelay) {
 
 }  // namespace
 }  // namespace otter::hostmetrics
+
+namespace otter::hostmetrics {
+namespace {
+
+TEST(HostMetricsScrapersTest, ProcessCpuUtilizationFromTheSecondScrapeOn) {
+  HostEnv env = FakeEnv();
+  uint64_t now = kNowNs;
+  env.now_ns = [&now] { return now; };
+  HostMetricsScraperConfig cfg;
+  cfg.include = {{"init"}, "strict"};
+  for (const auto& def : MetricDefs(ScraperKind::kProcess))
+    cfg.metrics[std::string(def.name)] = def.name == "process.cpu.utilization";
+  auto s = NewScraper(ScraperKind::kProcess, cfg, env);
+  ASSERT_TRUE(s->Start().ok());
+  pdata::MetricBatch first, second;
+  ScrapeErrors errors;
+  s->Scrape(first, errors);
+  const std::string resource =
+      "resource{process.pid=1,process.parent_pid=0,process.executable.name=init,"
+      "process.executable.path=/sbin/init,process.command=/sbin/init,"
+      "process.command_line=/sbin/init splash,process.owner=root}\n";
+  EXPECT_EQ(Dump(first), resource);  // no points: the receiver drops the empty resource
+  now += 5'000'000'000ull;
+  s->Scrape(second, errors);
+  // The fake process did not run in between.
+  HostMetricsReceiverConfig rcfg;
+  rcfg.scrapers[size_t(ScraperKind::kProcess)] = cfg;
+  HostMetricsReceiver receiver({}, rcfg, nullptr, env);
+  ASSERT_TRUE(receiver.StartScrapers().ok());
+  EXPECT_EQ(receiver.ScrapeOnce().resources().size(), 0u);  // the empty resource is dropped
+  now += 5'000'000'000ull;
+  EXPECT_EQ(receiver.ScrapeOnce().ItemCount(), 3u);
+  EXPECT_EQ(Dump(second), resource +
+                              "process.cpu.utilization{state=user} = 0\n"
+                              "process.cpu.utilization{state=system} = 0\n"
+                              "process.cpu.utilization{state=wait} = 0\n");
+}
+
+}  // namespace
+}  // namespace otter::hostmetrics
