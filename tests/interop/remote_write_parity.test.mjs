@@ -78,6 +78,27 @@ test('rate(), increase() and histogram_quantile() agree between otter\'s store a
   await pollUntil('Prometheus ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).status === 200,
     { timeoutMs: 20000, intervalMs: 100 });
 
+  // A second otter receives the same remote write (its prometheusremotewrite receiver into its
+  // store): native histograms must arrive bucket for bucket.
+  const relay = await startOtter({
+    bin: OTTER_BIN, dir: ROOT, name: 'otter-rw-receiver', portCount: 3,
+    makeConfig: ([rwPort, healthPort, queryPort]) => ({
+      healthPort,
+      yaml: toYaml({
+        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+        receivers: { prometheusremotewrite: { endpoint: `127.0.0.1:${rwPort}` } },
+        exporters: { store: { directory: path.join(ROOT, 'relay-store'), query: { endpoint: `127.0.0.1:${queryPort}` } } },
+        service: {
+          extensions: ['health_check'],
+          telemetry: { metrics: { level: 'none' } },
+          pipelines: { metrics: { receivers: ['prometheusremotewrite'], exporters: ['store'] } },
+        },
+      }) + '\n',
+    }),
+  });
+  cleanups.push(() => relay.stop());
+  const [relayRwPort, , relayQueryPort] = relay.ports;
+
   const otter = await startOtter({
     bin: OTTER_BIN, dir: ROOT, name: 'otter', portCount: 3,
     makeConfig: ([httpPort, healthPort, queryPort]) => ({
@@ -88,11 +109,12 @@ test('rate(), increase() and histogram_quantile() agree between otter\'s store a
         exporters: {
           store: { directory: path.join(ROOT, 'store'), query: { endpoint: `127.0.0.1:${queryPort}` } },
           prometheusremotewrite: { endpoint: `http://127.0.0.1:${promPort}/api/v1/write` },
+          'prometheusremotewrite/relay': { endpoint: `http://127.0.0.1:${relayRwPort}/api/v1/write`, send_metadata: true },
         },
         service: {
           extensions: ['health_check'],
           telemetry: { metrics: { level: 'none' } },
-          pipelines: { metrics: { receivers: ['otlp'], exporters: ['store', 'prometheusremotewrite'] } },
+          pipelines: { metrics: { receivers: ['otlp'], exporters: ['store', 'prometheusremotewrite', 'prometheusremotewrite/relay'] } },
         },
       }) + '\n',
     }),
@@ -171,7 +193,9 @@ test('rate(), increase() and histogram_quantile() agree between otter\'s store a
   for (const t of times) {
     for (const [q, range] of [[0.37, '5s'], [0.9, '8s'], [0.99, '5s']]) {
       const rated = `rate(order_size_bytes[${range}])`;
-      const [promH, otterH] = await Promise.all([instant(promPort, rated, t), instant(queryPort, rated, t)]);
+      const [promH, otterH, relayH] = await Promise.all([instant(promPort, rated, t), instant(queryPort, rated, t),
+        instant(relayQueryPort, rated, t)]);
+      assert.deepEqual(relayH, otterH, `${rated} @${t}: otter's remote write into otter's receiver`);
       assert.equal(promH.length, 1, `${rated} @${t}`);
       assert.equal(otterH.length, 1, `${rated} @${t}`);
       const near = (a, b) => Math.abs(a - b) <= 1e-9 * Math.abs(b);
