@@ -27,6 +27,7 @@ void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
+void RegisterLoadBalancingExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
@@ -63,6 +64,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
+  RegisterLoadBalancingExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
   RegisterPrometheusRemoteWriteExporter(r);
