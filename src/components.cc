@@ -28,6 +28,7 @@ void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
+void RegisterLoadBalancingExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
@@ -65,6 +66,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
+  RegisterLoadBalancingExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
   RegisterPrometheusRemoteWriteExporter(r);
