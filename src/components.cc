@@ -34,6 +34,7 @@ void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -71,6 +72,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);
