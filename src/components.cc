@@ -35,6 +35,7 @@ void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -73,6 +74,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);
