@@ -25,6 +25,7 @@ void RegisterTransformProcessor(Registry&);
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
+void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
@@ -61,6 +62,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterLokiExporter(r);
+  RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterOtlpHttpExporter(r);
