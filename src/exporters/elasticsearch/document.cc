@@ -54,6 +54,15 @@ std::string_view ReceiverName(std::string_view scope) {
   return {};
 }
 
+// True if a record's own attributes could change its route (else the scope's route holds).
+bool RoutesItself(const Attributes& record) {
+  for (const auto& kv : record)
+    if (kv.key == "elasticsearch.index" || kv.key == "data_stream.dataset" ||
+        kv.key == "data_stream.namespace")
+      return true;
+  return false;
+}
+
 void AppendHexId(const uint8_t* b, size_t n, std::string& out) {
   static const char* kHex = "0123456789abcdef";
   for (size_t i = 0; i < n; ++i) {
@@ -458,8 +467,12 @@ void DocumentEncoder::EncodeLogs(const pdata::LogBatch& batch, BulkBody* out) co
   for (const auto& rl : batch.resources()) {
     const Attributes& res = rl.resource.attributes;
     for (const auto& sl : rl.scope_logs) {
+      const IndexTarget scope_target = Route(mode_, logs_index_, "logs", res, sl.scope, {});
+      IndexTarget own;
       for (const auto& r : sl.log_records) {
-        IndexTarget t = Route(mode_, logs_index_, "logs", res, sl.scope, r.attributes);
+        const bool routes = RoutesItself(r.attributes);
+        if (routes) own = Route(mode_, logs_index_, "logs", res, sl.scope, r.attributes);
+        const IndexTarget& t = routes ? own : scope_target;
         BeginDoc(t, out, &start);
         uint64_t ts = r.time_unix_nano ? r.time_unix_nano : r.observed_time_unix_nano;
         if (mode_ == EsMappingMode::kOtel) {
@@ -526,8 +539,13 @@ void DocumentEncoder::EncodeTraces(const pdata::TraceBatch& batch, BulkBody* out
   for (const auto& rs : batch.resources()) {
     const Attributes& res = rs.resource.attributes;
     for (const auto& ss : rs.scope_spans) {
+      const IndexTarget scope_target = Route(mode_, traces_index_, "traces", res, ss.scope, {});
+      const IndexTarget event_target = Route(mode_, traces_index_, "logs", res, ss.scope, {});
+      IndexTarget own, own_event;
       for (const auto& s : ss.spans) {
-        IndexTarget t = Route(mode_, traces_index_, "traces", res, ss.scope, s.attributes);
+        const bool routes = RoutesItself(s.attributes);
+        if (routes) own = Route(mode_, traces_index_, "traces", res, ss.scope, s.attributes);
+        const IndexTarget& t = routes ? own : scope_target;
         BeginDoc(t, out, &start);
         if (mode_ == EsMappingMode::kOtel) {
           OtelWriter w(out->ndjson);
@@ -570,7 +588,10 @@ void DocumentEncoder::EncodeTraces(const pdata::TraceBatch& batch, BulkBody* out
           EndDoc(start, 1, out);
           // Each span event is a document of its own, in a logs data stream.
           for (const auto& e : s.events) {
-            IndexTarget et = Route(mode_, traces_index_, "logs", res, ss.scope, e.attributes);
+            const bool event_routes = RoutesItself(e.attributes);
+            if (event_routes)
+              own_event = Route(mode_, traces_index_, "logs", res, ss.scope, e.attributes);
+            const IndexTarget& et = event_routes ? own_event : event_target;
             BeginDoc(et, out, &start);
             OtelWriter ew(out->ndjson);
             ew.Begin();
