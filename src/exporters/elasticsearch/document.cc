@@ -4,6 +4,7 @@
 
 #include "exporters/elasticsearch/flat_document.h"
 #include "otlp/json_codec.h"
+#include "pdata/span_names.h"
 
 namespace otter::elasticsearch_exporter {
 namespace {
@@ -100,42 +101,6 @@ uint64_t Duration(const pdata::Span& s) {
   return s.end_time_unix_nano > s.start_time_unix_nano
              ? s.end_time_unix_nano - s.start_time_unix_nano
              : 0;
-}
-
-const char* SpanKindUpper(pdata::SpanKind k) {
-  switch (k) {
-    case pdata::SpanKind::kInternal:
-      return "SPAN_KIND_INTERNAL";
-    case pdata::SpanKind::kServer:
-      return "SPAN_KIND_SERVER";
-    case pdata::SpanKind::kClient:
-      return "SPAN_KIND_CLIENT";
-    case pdata::SpanKind::kProducer:
-      return "SPAN_KIND_PRODUCER";
-    case pdata::SpanKind::kConsumer:
-      return "SPAN_KIND_CONSUMER";
-    default:
-      return "SPAN_KIND_UNSPECIFIED";
-  }
-}
-const char* SpanKindName(pdata::SpanKind k) {
-  switch (k) {
-    case pdata::SpanKind::kInternal:
-      return "Internal";
-    case pdata::SpanKind::kServer:
-      return "Server";
-    case pdata::SpanKind::kClient:
-      return "Client";
-    case pdata::SpanKind::kProducer:
-      return "Producer";
-    case pdata::SpanKind::kConsumer:
-      return "Consumer";
-    default:
-      return "Unspecified";
-  }
-}
-const char* StatusName(pdata::StatusCode c) {
-  return c == pdata::StatusCode::kOk ? "Ok" : c == pdata::StatusCode::kError ? "Error" : "Unset";
 }
 
 // ---- otel mode: written straight out, attributes in their own order -----------------------------
@@ -557,7 +522,7 @@ void DocumentEncoder::EncodeTraces(const pdata::TraceBatch& batch, BulkBody* out
           w.String("trace_state", s.trace_state);
           w.String("parent_span_id", Hex(s.parent_span_id, hex));
           w.String("name", s.name);
-          w.String("kind", SpanKindName(s.kind));
+          w.String("kind", pdata::SpanKindShortName(s.kind));
           w.Uint("duration", Duration(s));
           w.Attributes(s.attributes);
           w.IntSkipZero("dropped_attributes_count", s.dropped_attributes_count);
@@ -580,7 +545,7 @@ void DocumentEncoder::EncodeTraces(const pdata::TraceBatch& batch, BulkBody* out
           w.Key("status");
           w.Begin();
           w.String("message", s.status.message);
-          w.String("code", StatusName(s.status.code));
+          w.String("code", pdata::StatusCodeShortName(s.status.code));
           w.End();
           w.Resource(rs.resource, rs.schema_url);
           w.Scope(ss.scope, ss.schema_url);
@@ -632,7 +597,7 @@ void DocumentEncoder::EncodeTraces(const pdata::TraceBatch& batch, BulkBody* out
           d.AddString({}, "SpanId", Hex(s.span_id, hex));
           d.AddString({}, "ParentSpanId", Hex(s.parent_span_id, hex));
           d.AddString({}, "Name", s.name);
-          d.AddString({}, "Kind", SpanKindUpper(s.kind));
+          d.AddString({}, "Kind", pdata::SpanKindEnumName(s.kind));
           d.AddInt("TraceStatus", static_cast<int64_t>(s.status.code));
           d.AddString({}, "TraceStatusDescription", s.status.message);
           if (!s.links.empty()) d.AddRaw("Links", LinksJson(s.links));
