@@ -26,6 +26,7 @@ void RegisterTransformProcessor(Registry&);
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
+void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterLoadBalancingExporter(Registry&);
@@ -65,6 +66,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterLokiExporter(r);
+  RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterLoadBalancingExporter(r);
