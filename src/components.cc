@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterFileLogReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -32,6 +33,7 @@ void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
+void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
@@ -41,6 +43,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterFileLogReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -68,6 +71,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
+  RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
   // Connectors
   RegisterForwardConnector(r);
