@@ -77,6 +77,7 @@ struct Harness {
     config::Diagnostics d;
     pipeline = OperatorPipeline::Build(*node, d);
     config_errors = d.ErrorsText();
+    if (!config_errors.empty()) config_errors.pop_back();  // the last newline
     if (pipeline)
       pipeline->SetErrorHandler([this](const Operator& op, const Status& s, bool) {
         errors.push_back(op.id + ": " + std::string(s.message()));
@@ -135,7 +136,8 @@ TEST(FilelogOperatorsTest, SeedJsonLogWithTraceContext) {
       "- type: move\n"
       "  from: attributes[\"service.name\"]\n"
       "  to: resource[\"service.name\"]\n"
-      "- type: move\n"
+      "- id: message_to_body\n"
+      "  type: move\n"
       "  from: attributes.message\n"
       "  to: body\n"
       "- type: remove\n"
@@ -283,8 +285,8 @@ TEST(FilelogOperatorsTest, MoveCopyRemoveAddRetain) {
       "- type: move\n  from: attributes.nested.k\n  to: resource.k\n"
       "- type: remove\n  field: attributes.drop\n"
       "- type: add\n  field: attributes.env\n  value: prod\n"
-      "- type: add\n  field: attributes.count\n  value: 3\n"
-      "- type: add\n  field: resource.tags\n  value: {team: core, tier: \"1\"}\n");
+      "- id: add_count\n  type: add\n  field: attributes.count\n  value: 3\n"
+      "- id: add_tags\n  type: add\n  field: resource.tags\n  value: {team: core, tier: \"1\"}\n");
   EXPECT_EQ(h.Body(R"({"user":"ann","nested":{"k":"v","o":1},"drop":true})"),
             "body=\"{\"user\":\"ann\",\"nested\":{\"k\":\"v\",\"o\":1},\"drop\":true}\" "
             "attrs={user:\"ann\",nested:{o:d1},user.copy:\"ann\",env:\"prod\",count:i3} "
@@ -316,6 +318,7 @@ TEST(FilelogOperatorsTest, KeyValueParser) {
 }
 
 TEST(FilelogOperatorsTest, IfConditionsAndOutputRouting) {
+  // An operator whose `if` is false passes the entry to its output unchanged (as in stanza).
   Harness h(
       "- type: json_parser\n"
       "  if: 'body matches \"^\\\\{\"'\n"
@@ -323,14 +326,14 @@ TEST(FilelogOperatorsTest, IfConditionsAndOutputRouting) {
       "  if: attributes.level == \"debug\" or attributes.n > 5\n"
       "  field: attributes.noisy\n"
       "  value: true\n"
-      "  output: last\n"
-      "- type: add\n  field: attributes.skipped\n  value: x\n"
+      "- id: mark\n  type: add\n  field: attributes.marked\n  value: x\n  output: last\n"
+      "- id: never\n  type: add\n  field: attributes.never\n  value: x\n"
       "- id: last\n  type: noop\n");
-  EXPECT_EQ(h.Body("plain text"), "body=\"plain text\" attrs={skipped:\"x\"}");
+  EXPECT_EQ(h.Body("plain text"), "body=\"plain text\" attrs={marked:\"x\"}");
   EXPECT_EQ(h.Body(R"({"level":"debug"})"),
-            "body=\"{\"level\":\"debug\"}\" attrs={level:\"debug\",noisy:b1}");
-  EXPECT_EQ(h.Body(R"({"n":7})"), "body=\"{\"n\":7}\" attrs={n:d7,noisy:b1}");
-  EXPECT_EQ(h.Body(R"({"n":2})"), "body=\"{\"n\":2}\" attrs={n:d2,skipped:\"x\"}");
+            "body=\"{\"level\":\"debug\"}\" attrs={level:\"debug\",noisy:b1,marked:\"x\"}");
+  EXPECT_EQ(h.Body(R"({"n":7})"), "body=\"{\"n\":7}\" attrs={n:d7,noisy:b1,marked:\"x\"}");
+  EXPECT_EQ(h.Body(R"({"n":2})"), "body=\"{\"n\":2}\" attrs={n:d2,marked:\"x\"}");
   EXPECT_TRUE(h.errors.empty());
 }
 

@@ -138,7 +138,6 @@ Status FileLogReceiver::Start() {
   }
   if (FindFiles(cfg_.include, cfg_.exclude).empty() && ctx_.logger)
     ctx_.logger->warn("no files match the configured include patterns");
-  stopping_ = false;
   if (!options_.manual_polling) thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
@@ -146,14 +145,16 @@ Status FileLogReceiver::Start() {
 void FileLogReceiver::Shutdown() {
   {
     std::lock_guard lock(mu_);
+    if (stopping_) return;
     stop_deadline_ = std::chrono::steady_clock::now() + kShutdownWait;
     stopping_ = true;
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The readers stay known (their offsets are saved); only the descriptors go.
+  for (auto* set : {&current_, &previous_})
+    for (auto& r : *set) r->Close();
   SaveCheckpoint();
-  current_.clear();
-  previous_.clear();
   if (open_files_) open_files_->Set(0);
 }
 

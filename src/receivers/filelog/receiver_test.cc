@@ -351,7 +351,7 @@ TEST(FilelogReceiverTest, ConfigValidationNamesTheKey) {
     config::Diagnostics d;
     FileLogConfig cfg;
     FileLogConfigTable().Parse(*node, cfg, d);
-    if (!d.ok()) return d.ErrorsText();
+    if (!d.ok()) return d.ErrorsText().substr(0, d.ErrorsText().size() - 1);
     return std::string(cfg.Validate().message());
   };
   EXPECT_EQ(errors("start_at: beginning\n"), "include: required argument `include` is empty");
