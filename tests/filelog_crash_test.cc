@@ -134,15 +134,75 @@ TEST(FilelogCrashTest, EveryLineArrivesAcrossKill9AndRotation) {
   std::printf(
       "filelog crash loop: %llu rounds, %llu lines written (%zu arrived before the last start), "
       "%llu missing, %llu duplicates\n",
-      static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(total),
-      before_final, static_cast<unsigned long long>(missing),
-      static_cast<unsigned long long>(duplicates));
+      static_cast<unsigned long long>(rounds), static_cast<unsigned long long>(total), before_final,
+      static_cast<unsigned long long>(missing), static_cast<unsigned long long>(duplicates));
   EXPECT_GT(total, 1000u);
   EXPECT_GT(before_final, 0u) << "otter read nothing between the kills";
   EXPECT_EQ(missing, 0u) << "lost lines:" << examples;
   // At a kill, at most the batch in flight (100 entries) of each of the (at most two) files being
   // read is sent again.
   EXPECT_LE(duplicates, rounds * 2 * 100);
+}
+
+// The seed's JSON log lines (Python's JSONFormatter with trace context) through the real binary:
+// the records reach the exporter with their trace and span ids, severity, time and resource.
+TEST(FilelogEndToEndTest, SeedJsonLogsKeepTheirTraceContext) {
+  TempDir dir;
+  fs::create_directories(dir.path() + "/logs");
+  std::ofstream(dir.path() + "/logs/app.json")
+      << R"({"timestamp": "2025-11-10T14:23:45.123Z", "severity": "ERROR", "message": )"
+         R"("Database connection failed", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", )"
+         R"("span_id": "00f067aa0ba902b7", "service.name": "user-service"})"
+      << "\n";
+  int health = FreePort();
+  std::string config =
+      "receivers:\n"
+      "  filelog:\n"
+      "    include: [" +
+      dir.path() +
+      "/logs/*.json]\n"
+      "    start_at: beginning\n"
+      "    operators:\n"
+      "      - type: json_parser\n"
+      "        timestamp: {parse_from: attributes.timestamp, layout: '%Y-%m-%dT%H:%M:%S.%LZ', "
+      "location: UTC}\n"
+      "        severity: {parse_from: attributes.severity}\n"
+      "        trace:\n"
+      "          trace_id: {parse_from: attributes.trace_id}\n"
+      "          span_id: {parse_from: attributes.span_id}\n"
+      "      - type: move\n"
+      "        from: attributes[\"service.name\"]\n"
+      "        to: resource[\"service.name\"]\n"
+      "exporters:\n"
+      "  file:\n"
+      "    path: " +
+      dir.path() +
+      "/out.jsonl\n"
+      "extensions:\n"
+      "  health_check:\n"
+      "    endpoint: 127.0.0.1:" +
+      std::to_string(health) +
+      "\n"
+      "service:\n"
+      "  extensions: [health_check]\n"
+      "  telemetry: {metrics: {level: none}}\n"
+      "  pipelines:\n"
+      "    logs: {receivers: [filelog], exporters: [file]}\n";
+  OtterProcess otter(dir, "otter", config);
+  ASSERT_TRUE(otter.Start(health)) << otter.Log();
+  std::string out;
+  EXPECT_TRUE(Eventually([&] {
+    std::ifstream in(dir.path() + "/out.jsonl");
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return out.find("traceId") != std::string::npos;
+  }));
+  EXPECT_EQ(otter.Stop(), 0) << otter.Log();
+  for (const char* want : {R"("traceId":"4bf92f3577b34da6a3ce929d0e0e4736")",
+                           R"("spanId":"00f067aa0ba902b7")", R"("severityNumber":17)",
+                           R"("severityText":"ERROR")", R"("timeUnixNano":"1762784625123000000")",
+                           R"({"key":"service.name","value":{"stringValue":"user-service"}})",
+                           R"({"key":"log.file.name","value":{"stringValue":"app.json"}})"})
+    EXPECT_NE(out.find(want), std::string::npos) << want << " not in " << out;
 }
 
 }  // namespace
