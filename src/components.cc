@@ -6,6 +6,7 @@ namespace otter {
 
 // Receivers
 void RegisterFileLogReceiver(Registry&);
+void RegisterHostMetricsReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -28,6 +29,7 @@ void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
+void RegisterLoadBalancingExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
@@ -35,6 +37,7 @@ void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -44,6 +47,7 @@ void RegisterSpanMetricsConnector(Registry&);
 void RegisterBuiltins(Registry& r) {
   // Receivers
   RegisterFileLogReceiver(r);
+  RegisterHostMetricsReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -66,6 +70,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
+  RegisterLoadBalancingExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
   RegisterPrometheusRemoteWriteExporter(r);
@@ -73,6 +78,7 @@ void RegisterBuiltins(Registry& r) {
   // Extensions
   RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);
