@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterFileLogReceiver(Registry&);
 void RegisterHostMetricsReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
@@ -35,6 +36,7 @@ void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
+void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
@@ -45,6 +47,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterFileLogReceiver(r);
   RegisterHostMetricsReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
@@ -75,6 +78,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
+  RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
   RegisterHealthCheckV2Extension(r);
   // Connectors
