@@ -24,6 +24,7 @@ void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterJaegerExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
@@ -60,6 +61,7 @@ void RegisterBuiltins(Registry& r) {
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterJaegerExporter(r);
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
