@@ -26,6 +26,7 @@ void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterJaegerExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
@@ -68,6 +69,7 @@ void RegisterBuiltins(Registry& r) {
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterJaegerExporter(r);
   RegisterLokiExporter(r);
   RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);
