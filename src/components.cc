@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterKafkaReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -24,6 +25,7 @@ void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterKafkaExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
@@ -41,6 +43,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterKafkaReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -60,6 +63,7 @@ void RegisterBuiltins(Registry& r) {
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterKafkaExporter(r);
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
