@@ -46,8 +46,7 @@ Status ClientSettings::ValidateClient() const {
     return InvalidArgument("auth: set either sasl or the deprecated plain_text, not both");
   if (auth.sasl) {
     const auto& s = *auth.sasl;
-    if (s.mechanism != "PLAIN" && s.mechanism != "SCRAM-SHA-256" &&
-        s.mechanism != "SCRAM-SHA-512")
+    if (s.mechanism != "PLAIN" && s.mechanism != "SCRAM-SHA-256" && s.mechanism != "SCRAM-SHA-512")
       return InvalidArgument(
           "auth: sasl::mechanism should be one of 'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512' "
           "(otter does not support AWS_MSK_IAM_OAUTHBEARER or OIDCFILE); configured value \"" +

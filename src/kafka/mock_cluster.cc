@@ -38,8 +38,7 @@ MockCluster::~MockCluster() {
 }
 
 Status MockCluster::CreateTopic(const std::string& topic, int partitions) {
-  rd_kafka_resp_err_t e =
-      rd_kafka_mock_topic_create(impl_->cluster, topic.c_str(), partitions, 1);
+  rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(impl_->cluster, topic.c_str(), partitions, 1);
   return FromKafkaError(e, "creating topic " + topic);
 }
 

@@ -33,8 +33,7 @@ StatusOr<ConfPtr> MakeConf(const Properties& props, ClientBase* client) {
   ConfPtr conf(rd_kafka_conf_new());
   char err[512];
   for (const auto& [k, v] : props) {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) !=
-        RD_KAFKA_CONF_OK)
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
       return InvalidArgument("kafka client property " + k + "=" + v + ": " + err);
   }
   rd_kafka_conf_set_opaque(conf.get(), client);

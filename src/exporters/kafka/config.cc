@@ -17,8 +17,8 @@ void ParseRequiredAcks(const config::Node& n, KafkaExporterConfig::Producer& p,
   int64_t v = 0;
   if (!config::ParseValue(n, v, d)) return;
   if (v < -1 || v > 1) {
-    d.Error(n, "required_acks: expected 'all' (-1), 0, or 1; configured value is " +
-                   std::to_string(v));
+    d.Error(
+        n, "required_acks: expected 'all' (-1), 0, or 1; configured value is " + std::to_string(v));
     return;
   }
   p.required_acks = v;
@@ -60,8 +60,7 @@ const config::Table<KafkaExporterConfig::Producer>& ProducerTable() {
 void WarnAlias(const config::Node& section, const std::string& key, const std::string& current,
                config::Diagnostics& d) {
   for (const auto& [k, child] : section.map)
-    if (k == key)
-      d.Warning(child, "kafka exporter: \"" + key + "\" is deprecated; use " + current);
+    if (k == key) d.Warning(child, "kafka exporter: \"" + key + "\" is deprecated; use " + current);
 }
 
 }  // namespace
@@ -129,8 +128,7 @@ const config::Table<KafkaExporterConfig>& KafkaExporterConfigTable() {
           .Field("partition_metrics_by_resource_attributes",
                  &C::partition_metrics_by_resource_attributes,
                  "one message per resource, keyed by a hash of its attributes")
-          .Field("partition_logs_by_resource_attributes",
-                 &C::partition_logs_by_resource_attributes,
+          .Field("partition_logs_by_resource_attributes", &C::partition_logs_by_resource_attributes,
                  "one message per resource, keyed by a hash of its attributes")
           .Field("include_metadata_keys", &C::include_metadata_keys,
                  "client metadata copied into headers (not available in otter yet)")

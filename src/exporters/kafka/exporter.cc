@@ -77,23 +77,20 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
   KafkaExporter(const ComponentContext& ctx, const KafkaExporterConfig& cfg,
                 exporterhelper::SenderOptions options)
       : cfg_(cfg),
-        senders_(
-            ctx, cfg.Sender(),
-            {[this](const pdata::TraceBatch& b, const Attempt& a) {
-               return Send(Signal::kTraces, a, [&] {
-                 return TraceMessages(b, Options(Signal::kTraces));
-               });
-             },
-             [this](const pdata::MetricBatch& b, const Attempt& a) {
-               return Send(Signal::kMetrics, a, [&] {
-                 return MetricMessages(b, Options(Signal::kMetrics));
-               });
-             },
-             [this](const pdata::LogBatch& b, const Attempt& a) {
-               return Send(Signal::kLogs, a,
-                           [&] { return LogMessages(b, Options(Signal::kLogs)); });
-             }},
-            options) {
+        senders_(ctx, cfg.Sender(),
+                 {[this](const pdata::TraceBatch& b, const Attempt& a) {
+                    return Send(Signal::kTraces, a,
+                                [&] { return TraceMessages(b, Options(Signal::kTraces)); });
+                  },
+                  [this](const pdata::MetricBatch& b, const Attempt& a) {
+                    return Send(Signal::kMetrics, a,
+                                [&] { return MetricMessages(b, Options(Signal::kMetrics)); });
+                  },
+                  [this](const pdata::LogBatch& b, const Attempt& a) {
+                    return Send(Signal::kLogs, a,
+                                [&] { return LogMessages(b, Options(Signal::kLogs)); });
+                  }},
+                 options) {
     log = ctx.logger;
     for (Signal s : kAllSignals) topics_[static_cast<int>(s)] = cfg.Topic(s);
   }
@@ -211,25 +208,23 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
   rd_kafka_resp_err_t ProduceOne(const std::string& topic, const Frame& f, MessageRef* ref) {
     // The value and key stay in the attempt's scratch until every report arrived: no copy.
     if (f.traceparent.empty())
-      return rd_kafka_producev(
-          producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
-          RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
-          RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
-    return rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
-        RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
-        RD_KAFKA_V_HEADER("traceparent", f.traceparent.data(),
-                          static_cast<ssize_t>(f.traceparent.size())),
-        RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+      return rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                               RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
+                               RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
+                               RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+    return rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                             RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
+                             RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
+                             RD_KAFKA_V_HEADER("traceparent", f.traceparent.data(),
+                                               static_cast<ssize_t>(f.traceparent.size())),
+                             RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
   }
 
   const KafkaExporterConfig cfg_;
   std::string topics_[3];
   kafka::RdKafkaPtr producer_;
   std::atomic<bool> stop_{false}, shut_down_{false};
-  std::thread poller_;                  // serves delivery reports
+  std::thread poller_;                     // serves delivery reports
   exporterhelper::SignalSenders senders_;  // last: its threads call Send
 };
 

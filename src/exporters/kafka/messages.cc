@@ -65,10 +65,9 @@ Status AppendFitting(const B& b, const MessageOptions& o, const std::string& key
     return Status::Ok();
   }
   if (b.ItemCount() <= 1)
-    return InvalidArgument(std::string("a single ") + ItemWord(b) + " encodes to " +
-                           std::to_string(m.value.size()) +
-                           " bytes, more than producer::max_message_bytes (" +
-                           std::to_string(o.max_bytes) + ")");
+    return InvalidArgument(
+        std::string("a single ") + ItemWord(b) + " encodes to " + std::to_string(m.value.size()) +
+        " bytes, more than producer::max_message_bytes (" + std::to_string(o.max_bytes) + ")");
   return SplitInto(b.Clone(), o, key, out);
 }
 

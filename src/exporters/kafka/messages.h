@@ -20,7 +20,7 @@ enum class Encoding { kOtlpProto, kOtlpJson, kRaw };
 Encoding ParseEncoding(const std::string& name);  // a name Validate() accepted
 
 struct Message {
-  std::string key;          // empty = no key (librdkafka's partitioner spreads them)
+  std::string key;  // empty = no key (librdkafka's partitioner spreads them)
   std::string value;
   std::string traceparent;  // empty = no header
   size_t items = 0;

@@ -37,8 +37,8 @@ void WarnAliases(const config::Node& n, config::Diagnostics& d) {
     else if ((k == "traces" || k == "metrics" || k == "logs") && child.IsMap())
       for (const auto& [k2, c2] : child.map)
         if (k2 == "topic")
-          d.Warning(c2, "kafka receiver: \"" + k + "::topic\" is deprecated; use " + k +
-                            "::topics");
+          d.Warning(c2,
+                    "kafka receiver: \"" + k + "::topic\" is deprecated; use " + k + "::topics");
   }
 }
 
@@ -177,9 +177,8 @@ const config::Table<KafkaReceiverConfig>& KafkaReceiverConfigTable() {
                    "exponential from initial_interval; disabled: 1s)")
           .NotSupportedYet("telemetry", "kafka_receiver_records_delay metric")
           .NotSupportedYet("use_leader_epoch", "KIP-320 switch")
-          .Check([](const config::Node& n, const C&, config::Diagnostics& d) {
-            WarnAliases(n, d);
-          });
+          .Check(
+              [](const config::Node& n, const C&, config::Diagnostics& d) { WarnAliases(n, d); });
   return table;
 }
 

@@ -79,8 +79,7 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
 
   void StoreOffset(const Key& k, int64_t next) {
     auto l = OneList(k, next);
-    if (rd_kafka_offsets_store(rk.get(), l.get()) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        !opts.autocommit)
+    if (rd_kafka_offsets_store(rk.get(), l.get()) == RD_KAFKA_RESP_ERR_NO_ERROR && !opts.autocommit)
       commit_due = true;
   }
 
@@ -248,9 +247,8 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
       const char* name;
       const void* val;
       size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
-           ++i)
+      for (size_t i = 0;
+           rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
         r.headers.emplace_back(name, std::string_view(static_cast<const char*>(val), size));
     }
     uint64_t id = next_id++;
@@ -258,10 +256,10 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
     ++pending;
     ++owner->stats_.delivered;
     deliver(r, Completion([q = events, k, offset = m.offset, id](Status s) {
-      std::lock_guard l(q->mu);
-      q->events.push_back({k, offset, id, std::move(s)});
-      q->cv.notify_one();
-    }));
+              std::lock_guard l(q->mu);
+              q->events.push_back({k, offset, id, std::move(s)});
+              q->cv.notify_one();
+            }));
   }
 
   // ---- rebalances ----------------------------------------------------------------------------
@@ -391,8 +389,7 @@ Status ConsumerLoop::Start() {
       p.start = p.pos = r.start;
       p.end = r.end;
       if (r.start < r.end)
-        rd_kafka_topic_partition_list_add(l.get(), r.topic.c_str(), r.partition)->offset =
-            r.start;
+        rd_kafka_topic_partition_list_add(l.get(), r.topic.c_str(), r.partition)->offset = r.start;
       else
         p.at_end = true;
     }

@@ -52,8 +52,8 @@ struct PartitionRange {
 };
 
 struct ConsumerOptions {
-  kafka::Properties properties;     // client and consumer properties (group.id, ...)
-  std::vector<std::string> topics;  // group mode
+  kafka::Properties properties;        // client and consumer properties (group.id, ...)
+  std::vector<std::string> topics;     // group mode
   std::vector<PartitionRange> ranges;  // replay mode (when non-empty; topics unused)
   int64_t min_timestamp_ms = -1;       // replay: skip (as done) messages older than this
   bool mark_after = true;
@@ -65,12 +65,12 @@ struct ConsumerOptions {
 };
 
 struct ConsumerStats {
-  std::atomic<uint64_t> delivered{0};   // messages handed to the deliver function
-  std::atomic<uint64_t> accepted{0};    // answered OK
-  std::atomic<uint64_t> refused{0};     // answered with an error (then retried or skipped)
-  std::atomic<uint64_t> skipped{0};     // marked despite an error (on_error / permanent)
-  std::atomic<uint64_t> rewinds{0};     // partition pauses after a refusal
-  std::atomic<uint64_t> filtered{0};    // replay: older than min_timestamp_ms
+  std::atomic<uint64_t> delivered{0};  // messages handed to the deliver function
+  std::atomic<uint64_t> accepted{0};   // answered OK
+  std::atomic<uint64_t> refused{0};    // answered with an error (then retried or skipped)
+  std::atomic<uint64_t> skipped{0};    // marked despite an error (on_error / permanent)
+  std::atomic<uint64_t> rewinds{0};    // partition pauses after a refusal
+  std::atomic<uint64_t> filtered{0};   // replay: older than min_timestamp_ms
 };
 
 class ConsumerLoop {

@@ -20,8 +20,8 @@ MessageDecoder::MessageDecoder(const ComponentContext& ctx, const KafkaReceiverC
   }
   std::string items(SignalItemName(signal));
   telemetry::Labels labels = {{"receiver", ctx.id.ToString()}, {"transport", "kafka"}};
-  accepted_ = &m->GetCounter("otelcol_receiver_accepted_" + items,
-                             "Items the pipeline accepted.", labels);
+  accepted_ =
+      &m->GetCounter("otelcol_receiver_accepted_" + items, "Items the pipeline accepted.", labels);
   refused_ = &m->GetCounter("otelcol_receiver_refused_" + items,
                             "Items the pipeline refused (retried from Kafka or skipped).", labels);
   unmarshal_failed_ = &m->GetCounter("otelcol_kafka_receiver_unmarshal_failed_" + items,
@@ -53,11 +53,11 @@ void MessageDecoder::Send(StatusOr<B> batch, const Record& record, Completion do
     }
   }
   const uint64_t items = b.ItemCount();
-  next_.get<B>()->Consume(std::move(b), Completion([this, items, d = std::move(done)](
-                                                       Status s) mutable {
-    (s.ok() ? accepted_ : refused_)->Add(items);
-    d(std::move(s));
-  }));
+  next_.get<B>()->Consume(std::move(b),
+                          Completion([this, items, d = std::move(done)](Status s) mutable {
+                            (s.ok() ? accepted_ : refused_)->Add(items);
+                            d(std::move(s));
+                          }));
 }
 
 void MessageDecoder::Deliver(const Record& record, Completion done) {
@@ -65,13 +65,13 @@ void MessageDecoder::Deliver(const Record& record, Completion done) {
   std::string body(record.value);
   switch (signal_) {
     case Signal::kTraces:
-      return Send(json ? otlp::DecodeTracesJson(std::move(body))
-                       : otlp::DecodeTraces(std::move(body)),
-                  record, std::move(done));
+      return Send(
+          json ? otlp::DecodeTracesJson(std::move(body)) : otlp::DecodeTraces(std::move(body)),
+          record, std::move(done));
     case Signal::kMetrics:
-      return Send(json ? otlp::DecodeMetricsJson(std::move(body))
-                       : otlp::DecodeMetrics(std::move(body)),
-                  record, std::move(done));
+      return Send(
+          json ? otlp::DecodeMetricsJson(std::move(body)) : otlp::DecodeMetrics(std::move(body)),
+          record, std::move(done));
     case Signal::kLogs:
       break;
   }
@@ -83,10 +83,10 @@ void MessageDecoder::Deliver(const Record& record, Completion done) {
     rec.body.type =
         encoding_ == "raw" ? pdata::AnyValue::Type::kBytes : pdata::AnyValue::Type::kString;
     rec.body.string_value = v;
-    rec.observed_time_unix_nano = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    rec.observed_time_unix_nano =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
     if (record.timestamp_ms >= 0)
       rec.time_unix_nano = static_cast<uint64_t>(record.timestamp_ms) * 1000000;
     pdata::ResourceLogs rl;
@@ -159,8 +159,7 @@ class KafkaReceiver final : public Receiver {
 }  // namespace
 
 StatusOr<std::unique_ptr<Receiver>> CreateReceiver(const ComponentContext& ctx,
-                                                   const KafkaReceiverConfig& cfg,
-                                                   Consumers next) {
+                                                   const KafkaReceiverConfig& cfg, Consumers next) {
   RETURN_IF_ERROR(cfg.Validate());
   return std::unique_ptr<Receiver>(std::make_unique<KafkaReceiver>(ctx, cfg, next));
 }

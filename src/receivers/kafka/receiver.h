@@ -17,8 +17,7 @@
 namespace otter::kafka_receiver {
 
 StatusOr<std::unique_ptr<Receiver>> CreateReceiver(const ComponentContext& ctx,
-                                                   const KafkaReceiverConfig& cfg,
-                                                   Consumers next);
+                                                   const KafkaReceiverConfig& cfg, Consumers next);
 
 // Decodes one message of `signal` in `encoding` (as the receiver does) and passes it to the
 // signal's consumer in `next`; answers `done` itself when the message cannot be decoded.
