@@ -79,7 +79,6 @@ Properties ClientSettings::ClientProperties() const {
   p.emplace_back("client.id", client_id);
   if (!protocol_version.empty()) p.emplace_back("broker.version.fallback", protocol_version);
   p.emplace_back("topic.metadata.refresh.interval.ms", Millis(metadata.refresh_interval));
-  p.emplace_back("retry.backoff.ms", Millis(metadata.retry.backoff));
   if (!metadata.full) p.emplace_back("topic.metadata.refresh.sparse", "true");
 
   const net::TlsClientSettings* t = EffectiveTls(*this);

@@ -55,7 +55,7 @@ struct ClientSettings {
   // Messages name the key ("auth::sasl::mechanism: ...").
   Status ValidateClient() const;
   // bootstrap.servers, client.id, security.protocol, sasl.*, ssl.*, broker.version.fallback,
-  // topic.metadata.refresh.interval.ms, retry.backoff.ms. Call after ValidateClient().
+  // topic.metadata.refresh.interval.ms. Call after ValidateClient().
   Properties ClientProperties() const;
   // Deprecated keys in use, as warnings naming the current key.
   std::vector<std::string> DeprecationWarnings() const;

@@ -99,6 +99,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
   Status Init() {
     kafka::Properties p = cfg_.ClientProperties();
     p.emplace_back("acks", std::to_string(cfg_.producer.required_acks));
+    p.emplace_back("retry.backoff.ms", Millis(cfg_.metadata.retry.backoff));
     p.emplace_back("compression.codec", cfg_.Compression());
     // Room for the key, headers and record framing around a value of max_message_bytes.
     p.emplace_back("message.max.bytes", std::to_string(cfg_.producer.max_message_bytes + 4096));

@@ -141,10 +141,11 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
       if (!p.refusal_paused || now < p.resume_at) continue;
       Resume(k);
       auto l = OneList(k, p.skip_from);
-      if (auto* err = rd_kafka_seek_partitions(rk.get(), l.get(), 5000)) {
+      rd_kafka_error_t* err = rd_kafka_seek_partitions(rk.get(), l.get(), 5000);
+      if (err || l->elems[0].err) {
         log->warn("kafka: seeking {}[{}] to {}: {}", k.first, k.second, p.skip_from,
-                  rd_kafka_error_string(err));
-        rd_kafka_error_destroy(err);
+                  err ? rd_kafka_error_string(err) : rd_kafka_err2str(l->elems[0].err));
+        if (err) rd_kafka_error_destroy(err);
         Pause(k);
         p.resume_at = now + std::chrono::seconds(1);
         continue;
@@ -200,6 +201,7 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
         it->second.done = true;
         Advance(e.key, p);
       } else {
+        it->second.done = true;  // answered: Rewind must not count it as pending again
         Rewind(e.key, p, e.offset, e.status);
       }
     }
