@@ -109,16 +109,21 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
                    cfg_.producer.allow_auto_topic_creation ? "true" : "false");
     if (cfg_.producer.flush_max_messages > 0)
       p.emplace_back("batch.num.messages", std::to_string(cfg_.producer.flush_max_messages));
-    ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(p, this));
-    rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
-    ASSIGN_OR_RETURN(producer_, kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(conf)));
+    // Checked now (a bad property fails the build of the pipeline); the producer connects only
+    // at Start, so `otter validate` opens no connection.
+    ASSIGN_OR_RETURN(conf_, kafka::MakeConf(p, this));
+    rd_kafka_conf_set_dr_msg_cb(conf_.get(), OnDelivery);
+    return Status::Ok();
+  }
+
+  Status Start() override {
+    if (producer_ || !conf_) return Status::Ok();
+    ASSIGN_OR_RETURN(producer_, kafka::NewHandle(RD_KAFKA_PRODUCER, std::move(conf_)));
     poller_ = std::thread([this] {
       while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(producer_.get(), 100);
     });
     return Status::Ok();
   }
-
-  Status Start() override { return Status::Ok(); }
   void Shutdown() override {
     if (shut_down_.exchange(true)) return;
     senders_.Shutdown();
@@ -141,6 +146,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
 
   template <class MakeFn>
   Status Send(Signal s, const Attempt& a, MakeFn make) {
+    if (!producer_) return Unavailable("the kafka exporter is not started");
     std::string& scratch = *a.scratch;
     if (a.number == 1) {
       auto msgs = make();
@@ -223,6 +229,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
 
   const KafkaExporterConfig cfg_;
   std::string topics_[3];
+  kafka::ConfPtr conf_;  // until Start creates the producer with it
   kafka::RdKafkaPtr producer_;
   std::atomic<bool> stop_{false}, shut_down_{false};
   std::thread poller_;                     // serves delivery reports
