@@ -379,6 +379,8 @@ Status ConsumerLoop::Start() {
   if (i.replay()) {
     props.emplace_back("enable.auto.commit", "false");
     props.emplace_back("enable.auto.offset.store", "false");
+    // A start offset that retention already deleted: begin at what is left.
+    props.emplace_back("auto.offset.reset", "earliest");
   }
   ASSIGN_OR_RETURN(auto conf, kafka::MakeConf(props, &i));
   if (!i.replay()) rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::OnRebalance);
