@@ -139,7 +139,7 @@ const config::Table<KafkaReceiverConfig>& KafkaReceiverConfigTable() {
           .Field("on_error", &M::on_error,
                  "mark (skip) a message the pipeline refused retryably instead of retrying it")
           .Field("on_permanent_error", &M::on_permanent_error,
-                 "mark (skip) a message that failed permanently (default: on_error)");
+                 "mark (skip) a message that failed permanently (otter default: true)");
   static const config::Table<H> headers =
       config::Table<H>()
           .Field("extract_headers", &H::extract_headers,

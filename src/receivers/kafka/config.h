@@ -49,7 +49,9 @@ struct KafkaReceiverConfig : ComponentConfig, kafka::ClientSettings {
   struct MessageMarking {
     bool after = true;  // otter's default (otelcol: false)
     bool on_error = false;
-    std::optional<bool> on_permanent_error;  // default: on_error
+    // Default true in otter: with `after`, retrying a message that can never succeed (it
+    // does not decode) would stop its partition for good.
+    std::optional<bool> on_permanent_error;
   } message_marking;
   struct HeaderExtraction {
     bool extract_headers = false;
@@ -65,7 +67,7 @@ struct KafkaReceiverConfig : ComponentConfig, kafka::ClientSettings {
   std::vector<std::string> Topics(Signal s) const;
   std::string Encoding(Signal s) const;
   bool OnPermanentError() const {
-    return message_marking.on_permanent_error.value_or(message_marking.on_error);
+    return message_marking.on_permanent_error.value_or(true);
   }
   // The librdkafka consumer properties (client + group settings).
   kafka::Properties ConsumerProperties() const;

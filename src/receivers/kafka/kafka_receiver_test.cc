@@ -42,7 +42,7 @@ TEST(KafkaReceiverConfigTest, DefaultsMarkAfterAcceptance) {
   EXPECT_EQ(c->initial_offset, "latest");
   EXPECT_TRUE(c->message_marking.after);  // otter's default, unlike otelcol
   EXPECT_FALSE(c->message_marking.on_error);
-  EXPECT_FALSE(c->OnPermanentError());
+  EXPECT_TRUE(c->OnPermanentError());  // otter: skip what can never succeed
   EXPECT_TRUE(c->autocommit.enable);
   EXPECT_EQ(c->Topics(Signal::kTraces), std::vector<std::string>{"otlp_spans"});
   EXPECT_EQ(c->Topics(Signal::kMetrics), std::vector<std::string>{"otlp_metrics"});
@@ -239,6 +239,26 @@ TEST_F(KafkaReceiverTest, RefusalsPauseThePartitionAndNothingIsLost) {
   EXPECT_EQ(tc_.metrics().Value("otelcol_receiver_refused_spans",
                                 {{"receiver", "kafka"}, {"transport", "kafka"}}),
             8);
+}
+
+TEST_F(KafkaReceiverTest, AMessageThatDoesNotDecodeIsSkippedAndCounted) {
+  ASSERT_TRUE(cluster_->CreateTopic("otlp_spans", 1).ok());
+  auto msgs = Messages(3);
+  TestRecord junk;
+  junk.value = "\xff\xff not protobuf";
+  msgs.insert(msgs.begin() + 1, junk);
+  ASSERT_TRUE(ProduceAll(cluster_->bootstrap(), "otlp_spans", msgs));
+  Sink sink;
+  auto r = Start(sink, cfg_);
+  ASSERT_TRUE(WaitFor([&] { return sink.accepted_batches() >= 3; }));
+  r->Shutdown();
+  EXPECT_EQ(Names(sink.seen()), (std::set<std::string>{"m0", "m1", "m2"}));
+  EXPECT_EQ(tc_.metrics().Value("otelcol_kafka_receiver_unmarshal_failed_spans",
+                                {{"receiver", "kafka"}}),
+            1);
+  EXPECT_NE(tc_.log().find("dropped the message at otlp_spans[0] offset 1: decoding"),
+            std::string::npos)
+      << tc_.log();
 }
 
 TEST_F(KafkaReceiverTest, OffsetsAreCommittedOnlyAfterThePipelineAccepted) {
