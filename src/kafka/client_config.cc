@@ -22,10 +22,6 @@ bool ValidVersion(const std::string& v) {
   return parts >= 2 && parts <= 4;
 }
 
-std::string Millis(config::Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
 const net::TlsClientSettings* EffectiveTls(const ClientSettings& c) {
   if (c.tls) return &*c.tls;
   if (c.auth.tls) return &*c.auth.tls;
@@ -33,6 +29,10 @@ const net::TlsClientSettings* EffectiveTls(const ClientSettings& c) {
 }
 
 }  // namespace
+
+std::string Millis(config::Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
 
 Status ClientSettings::ValidateClient() const {
   if (brokers.empty()) return InvalidArgument("brokers: must be specified");

@@ -61,6 +61,9 @@ struct ClientSettings {
   std::vector<std::string> DeprecationWarnings() const;
 };
 
+// A duration as librdkafka's *.ms properties take it.
+std::string Millis(config::Duration d);
+
 const config::Table<AuthSettings>& AuthTable();
 const config::Table<ClientSettings::Metadata>& MetadataTable();
 

@@ -68,10 +68,6 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   if (--ref->delivery->pending == 0) ref->delivery->cv.notify_all();
 }
 
-std::string Millis(config::Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
 class KafkaExporter final : public Exporter, public kafka::ClientBase {
  public:
   KafkaExporter(const ComponentContext& ctx, const KafkaExporterConfig& cfg,
@@ -99,12 +95,12 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
   Status Init() {
     kafka::Properties p = cfg_.ClientProperties();
     p.emplace_back("acks", std::to_string(cfg_.producer.required_acks));
-    p.emplace_back("retry.backoff.ms", Millis(cfg_.metadata.retry.backoff));
+    p.emplace_back("retry.backoff.ms", kafka::Millis(cfg_.metadata.retry.backoff));
     p.emplace_back("compression.codec", cfg_.Compression());
     // Room for the key, headers and record framing around a value of max_message_bytes.
     p.emplace_back("message.max.bytes", std::to_string(cfg_.producer.max_message_bytes + 4096));
-    p.emplace_back("message.timeout.ms", Millis(cfg_.timeout));
-    p.emplace_back("linger.ms", Millis(cfg_.producer.linger));
+    p.emplace_back("message.timeout.ms", kafka::Millis(cfg_.timeout));
+    p.emplace_back("linger.ms", kafka::Millis(cfg_.producer.linger));
     p.emplace_back("allow.auto.create.topics",
                    cfg_.producer.allow_auto_topic_creation ? "true" : "false");
     if (cfg_.producer.flush_max_messages > 0)

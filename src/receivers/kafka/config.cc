@@ -3,10 +3,6 @@
 namespace otter {
 namespace {
 
-std::string Millis(config::Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
 const KafkaReceiverConfig::SignalSettings& SignalOf(const KafkaReceiverConfig& c, Signal s) {
   return s == Signal::kTraces ? c.traces : s == Signal::kMetrics ? c.metrics : c.logs;
 }
@@ -66,15 +62,16 @@ kafka::Properties KafkaReceiverConfig::ConsumerProperties() const {
   p.emplace_back("group.id", group_id);
   if (!group_instance_id.empty()) p.emplace_back("group.instance.id", group_instance_id);
   p.emplace_back("auto.offset.reset", initial_offset);
-  p.emplace_back("session.timeout.ms", Millis(session_timeout));
-  p.emplace_back("heartbeat.interval.ms", Millis(heartbeat_interval));
+  p.emplace_back("session.timeout.ms", kafka::Millis(session_timeout));
+  p.emplace_back("heartbeat.interval.ms", kafka::Millis(heartbeat_interval));
   // Offsets are stored by the receiver once the pipeline accepted a message (or before it is
   // handed over with message_marking.after: false); librdkafka commits what is stored.
   p.emplace_back("enable.auto.offset.store", "false");
   p.emplace_back("enable.auto.commit", autocommit.enable ? "true" : "false");
-  if (autocommit.enable) p.emplace_back("auto.commit.interval.ms", Millis(autocommit.interval));
+  if (autocommit.enable)
+    p.emplace_back("auto.commit.interval.ms", kafka::Millis(autocommit.interval));
   p.emplace_back("fetch.min.bytes", std::to_string(min_fetch_size));
-  p.emplace_back("fetch.wait.max.ms", Millis(max_fetch_wait));
+  p.emplace_back("fetch.wait.max.ms", kafka::Millis(max_fetch_wait));
   p.emplace_back("max.partition.fetch.bytes", std::to_string(max_partition_fetch_size));
   if (max_fetch_size > 0) p.emplace_back("fetch.max.bytes", std::to_string(max_fetch_size));
   std::string strategy = group_rebalance_strategy == "roundrobin" ? "roundrobin"

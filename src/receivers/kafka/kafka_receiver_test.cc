@@ -253,9 +253,9 @@ TEST_F(KafkaReceiverTest, AMessageThatDoesNotDecodeIsSkippedAndCounted) {
   ASSERT_TRUE(WaitFor([&] { return sink.accepted_batches() >= 3; }));
   r->Shutdown();
   EXPECT_EQ(Names(sink.seen()), (std::set<std::string>{"m0", "m1", "m2"}));
-  EXPECT_EQ(tc_.metrics().Value("otelcol_kafka_receiver_unmarshal_failed_spans",
-                                {{"receiver", "kafka"}}),
-            1);
+  EXPECT_EQ(
+      tc_.metrics().Value("otelcol_kafka_receiver_unmarshal_failed_spans", {{"receiver", "kafka"}}),
+      1);
   EXPECT_NE(tc_.log().find("dropped the message at otlp_spans[0] offset 1: decoding"),
             std::string::npos)
       << tc_.log();
