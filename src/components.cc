@@ -29,12 +29,14 @@ void RegisterKafkaExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
+void RegisterLoadBalancingExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -67,12 +69,14 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
+  RegisterLoadBalancingExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);
