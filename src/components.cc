@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterHostMetricsReceiver(Registry&);
 void RegisterKafkaReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
@@ -45,6 +46,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterHostMetricsReceiver(r);
   RegisterKafkaReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
