@@ -286,7 +286,12 @@ struct ConsumerLoop::Impl : kafka::ClientBase {
     const bool lost = rd_kafka_assignment_lost(rk);
     if (!lost) {
       self->DrainRevoked(list, std::chrono::seconds(2));
-      rd_kafka_commit(rk, nullptr, 0);
+      rd_kafka_resp_err_t ce = rd_kafka_commit(rk, nullptr, 0);
+      if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        self->log->warn(
+            "kafka: committing before the rebalance: {}; the next owner of the partitions reads "
+            "again from the last committed offsets (duplicates)",
+            rd_kafka_err2str(ce));
     }
     for (int i = 0; i < list->cnt; ++i) {
       auto it = self->parts.find({list->elems[i].topic, list->elems[i].partition});

@@ -310,10 +310,14 @@ TEST_F(KafkaReceiverTest, AutocommitCommitsTheAcceptedPrefixWhileRunning) {
 
 TEST_F(KafkaReceiverTest, TwoConsumersInOneGroupSplitThePartitionsExactlyOnce) {
   ASSERT_TRUE(cluster_->CreateTopic("otlp_spans", 4).ok());
-  ASSERT_TRUE(ProduceAll(cluster_->bootstrap(), "otlp_spans", Messages(100)));
   Sink a, b;
   auto ra = Start(a, cfg_);
   auto rb = Start(b, cfg_);
+  // Both members hold two of the four partitions (range assignment) before data flows, so no
+  // rebalance happens mid-stream (one would be a failure: revoked work is read again).
+  ASSERT_TRUE(WaitFor([&] { return tc_.CountInLog("assigned 2 partition(s)") >= 2; }, 60s))
+      << tc_.log();
+  ASSERT_TRUE(ProduceAll(cluster_->bootstrap(), "otlp_spans", Messages(100)));
   ASSERT_TRUE(WaitFor([&] { return a.accepted_batches() + b.accepted_batches() >= 100; }, 60s));
   std::this_thread::sleep_for(300ms);
   ra->Shutdown();
