@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterFileLogReceiver(Registry&);
 void RegisterHostMetricsReceiver(Registry&);
 void RegisterKafkaReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
@@ -26,8 +27,10 @@ void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterJaegerExporter(Registry&);
 void RegisterKafkaExporter(Registry&);
 void RegisterLokiExporter(Registry&);
+void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterLoadBalancingExporter(Registry&);
@@ -36,6 +39,7 @@ void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
+void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
@@ -46,6 +50,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterFileLogReceiver(r);
   RegisterHostMetricsReceiver(r);
   RegisterKafkaReceiver(r);
   RegisterLokiReceiver(r);
@@ -67,8 +72,10 @@ void RegisterBuiltins(Registry& r) {
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterJaegerExporter(r);
   RegisterKafkaExporter(r);
   RegisterLokiExporter(r);
+  RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterLoadBalancingExporter(r);
@@ -77,6 +84,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
+  RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
   RegisterHealthCheckV2Extension(r);
   // Connectors
