@@ -34,6 +34,10 @@ void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+void RegisterBearerTokenAuthExtension(Registry&);
+void RegisterBasicAuthExtension(Registry&);
+void RegisterOidcExtension(Registry&);
+void RegisterHeadersSetterExtension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -71,6 +75,10 @@ void RegisterBuiltins(Registry& r) {
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  RegisterBearerTokenAuthExtension(r);
+  RegisterBasicAuthExtension(r);
+  RegisterOidcExtension(r);
+  RegisterHeadersSetterExtension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);

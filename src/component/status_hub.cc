@@ -39,4 +39,14 @@ std::map<std::string, std::string> StatusHub::Degraded() const {
   return degraded_;
 }
 
+void StatusHub::SetExtensions(const ExtensionLookup* lookup) {
+  std::lock_guard l(mu_);
+  extensions_ = lookup;
+}
+
+const ExtensionLookup* StatusHub::extensions() const {
+  std::lock_guard l(mu_);
+  return extensions_;
+}
+
 }  // namespace otter

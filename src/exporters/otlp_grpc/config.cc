@@ -84,7 +84,8 @@ const config::Table<OtlpGrpcConfig>& OtlpGrpcTable() {
           .Section("retry_on_failure", &OtlpGrpcConfig::retry_on_failure,
                    exporterhelper::RetryTable(), "retries of retryable failures with backoff")
           .NotSupportedYet("balancer_name", "gRPC load-balancing policy")
-          .NotSupportedYet("auth", "authenticator extension")
+          .Section("auth", &OtlpGrpcConfig::auth, auth::AuthSettingsTable(),
+                   "extension that adds credentials (metadata) to every call")
           .NotSupportedYet("read_buffer_size", "socket read buffer size")
           .NotSupportedYet("write_buffer_size", "socket write buffer size")
           .NotSupportedYet("middlewares", "gRPC client middlewares")

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "exporters/exporterhelper/settings.h"
@@ -28,6 +29,7 @@ struct OtlpGrpcConfig : ComponentConfig {
   std::string endpoint;        // host:port; an "https://" prefix forces TLS, "http://" is stripped
   net::TlsClientSettings tls;  // TLS unless tls.insecure (as otelcol)
   std::map<std::string, std::string> headers;  // sent as gRPC metadata on every call
+  std::optional<auth::AuthSettings> auth;      // client authenticator adding credentials
   std::string compression = "gzip";            // gzip or none
   std::optional<GrpcKeepaliveClient> keepalive;
   bool wait_for_ready = false;  // queue calls while the channel is not ready instead of failing

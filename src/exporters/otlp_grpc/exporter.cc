@@ -46,8 +46,10 @@ Status FromGrpc(const grpc::Status& st) {
 class OtlpGrpcExporter final : public Exporter {
  public:
   OtlpGrpcExporter(const ComponentContext& ctx, const OtlpGrpcConfig& cfg,
-                   std::shared_ptr<grpc::Channel> channel, exporterhelper::SenderOptions options)
+                   std::shared_ptr<grpc::Channel> channel, exporterhelper::SenderOptions options,
+                   const auth::ClientAuthenticator* auth)
       : ctx_(ctx),
+        auth_(auth),
         cfg_(cfg),
         log_(ctx.logger ? ctx.logger : std::make_shared<spdlog::logger>("otlp_grpc")),
         channel_(std::move(channel)),
@@ -89,6 +91,7 @@ class OtlpGrpcExporter final : public Exporter {
   Status Send(const B& batch, const Attempt& a, const char* method);
 
   const ComponentContext ctx_;
+  const auth::ClientAuthenticator* const auth_;  // null = none; owned by the service
   const OtlpGrpcConfig cfg_;
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -111,6 +114,15 @@ Status OtlpGrpcExporter::Send(const B& batch, const Attempt& a, const char* meth
     call.set_deadline(std::chrono::system_clock::now() +
                       std::chrono::duration_cast<std::chrono::system_clock::duration>(a.timeout));
   for (const auto& [k, v] : metadata_) call.AddMetadata(k, v);
+  if (auth_) {  // credentials may rotate: asked for on every call
+    auth::HeaderList creds;
+    auth_->AddHeaders(creds);
+    for (auto& [k, v] : creds) {
+      std::transform(k.begin(), k.end(), k.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      call.AddMetadata(k, v);
+    }
+  }
   if (cfg_.compression == "gzip") call.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   call.set_wait_for_ready(cfg_.wait_for_ready);
 
@@ -153,6 +165,10 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const OtlpGrpcConfig& config,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(config.Validate());
+  const auth::ClientAuthenticator* authenticator = nullptr;
+  if (config.auth) {
+    ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *config.auth, "auth"));
+  }
   grpc::ChannelArguments args;
   args.SetUserAgentPrefix("otter");
   if (config.keepalive) {
@@ -180,8 +196,8 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
   }
   auto channel = grpc::CreateCustomChannel(config.Target(), creds, args);
   if (!channel) return Internal("cannot create a gRPC channel to " + config.Target());
-  return std::unique_ptr<Exporter>(
-      std::make_unique<OtlpGrpcExporter>(ctx, config, std::move(channel), std::move(options)));
+  return std::unique_ptr<Exporter>(std::make_unique<OtlpGrpcExporter>(
+      ctx, config, std::move(channel), std::move(options), authenticator));
 }
 
 }  // namespace otter::otlp_grpc_exporter
