@@ -185,8 +185,9 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(cfg.Validate());
   const auth::ClientAuthenticator* authenticator = nullptr;
-  if (cfg.auth)
+  if (cfg.auth) {
     ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *cfg.auth, "auth"));
+  }
   ASSIGN_OR_RETURN(auto c, otlp_http_exporter::ClientFor(cfg.endpoint, cfg.tls));
   return std::unique_ptr<Exporter>(std::make_unique<RemoteWriteExporter>(
       ctx, cfg, std::move(c.client), std::move(c.url), std::move(options), authenticator));
