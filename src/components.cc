@@ -5,6 +5,7 @@
 namespace otter {
 
 // Receivers
+void RegisterHostMetricsReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -38,6 +39,7 @@ void RegisterBearerTokenAuthExtension(Registry&);
 void RegisterBasicAuthExtension(Registry&);
 void RegisterOidcExtension(Registry&);
 void RegisterHeadersSetterExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -46,6 +48,7 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterHostMetricsReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -79,6 +82,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterBasicAuthExtension(r);
   RegisterOidcExtension(r);
   RegisterHeadersSetterExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);

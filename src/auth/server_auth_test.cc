@@ -62,7 +62,7 @@ class ServerAuthTest : public ::testing::Test {
     bearer_ = std::make_unique<bearertokenauth::BearerTokenAuth>(Ctx("bearertokenauth"), bc);
     ASSERT_TRUE(bearer_->Start().ok());
     lookup_.extensions["bearertokenauth"] = bearer_.get();
-    hub_.SetExtensions(&lookup_);
+    hub_.SetExtensionLookup(&lookup_);
   }
 
   ComponentContext Ctx(const std::string& type) {
@@ -286,7 +286,7 @@ TEST_F(AuthServiceTest, OtterToOtterHopWithClientAuth) {
   bearertokenauth::BearerTokenAuth bearer(ectx, bc);
   FakeLookup lookup;
   lookup.extensions["bearertokenauth"] = &bearer;
-  hub_.SetExtensions(&lookup);
+  hub_.SetExtensionLookup(&lookup);
   ComponentContext rctx;
   rctx.id = {"otlp", ""};
   rctx.metrics = &metrics_;
@@ -350,7 +350,7 @@ TEST_F(AuthServiceTest, OtterToOtterHopWithClientAuth) {
   EXPECT_THAT(std::string(refused_http.message()), HasSubstr("401"));
   EXPECT_EQ(got.items(), 2u);
   rx.Shutdown();
-  hub_.SetExtensions(nullptr);
+  hub_.SetExtensionLookup(nullptr);
 }
 
 }  // namespace

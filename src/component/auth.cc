@@ -32,7 +32,7 @@ StatusOr<const A*> Find(const ComponentContext& ctx, const AuthSettings& setting
   std::string where = std::string(key) + ".authenticator: ";
   auto id = ComponentId::Parse(settings.authenticator);
   if (!id.ok()) return InvalidArgument(where + std::string(id.status().message()));
-  const ExtensionLookup* lookup = ctx.status ? ctx.status->extensions() : nullptr;
+  const ExtensionLookup* lookup = ctx.status ? ctx.status->extension_lookup() : nullptr;
   Extension* ext = lookup ? lookup->FindExtension(*id) : nullptr;
   if (!ext)
     return InvalidArgument(where + "extension \"" + settings.authenticator +

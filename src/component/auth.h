@@ -63,8 +63,8 @@ struct AuthSettings {
 };
 const config::Table<AuthSettings>& AuthSettingsTable();
 
-// Resolves `settings` through ctx.status->extensions() (valid while components are created). `key`
-// names the setting in errors
+// Resolves `settings` through ctx.status->extension_lookup() (valid while components are created).
+// `key` names the setting in errors
 // ("protocols.grpc.auth"): "<key>.authenticator: extension \"x\" is not ...".
 StatusOr<const ServerAuthenticator*> FindServerAuthenticator(const ComponentContext& ctx,
                                                              const AuthSettings& settings,

@@ -70,6 +70,9 @@ class Service final : public ExtensionLookup {
   Extension* FindExtension(const ComponentId& id) const override;
 
  private:
+  Status StartGraph();
+  // Publishes the pipelines' component instances to the StatusHub, all in `state`.
+  void PublishTopology(ComponentState state, const std::string& error = "") const;
   struct Graph;
   struct Shared;
   ComponentContext Context(const ComponentId& id, ComponentKind kind) const;
