@@ -22,6 +22,7 @@
 #include "receivers/otlp/grpc_frontend.h"
 #include "receivers/otlp/receiver.h"
 #include "receivers/otlp/test_fakes.h"
+#include "receivers/prometheusremotewrite/receiver.h"
 
 namespace otter::auth {
 namespace {
@@ -206,6 +207,30 @@ TEST_F(ServerAuthTest, LokiPushNeedsCredentials) {
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->status, 204);
   EXPECT_EQ(logs.items(), 1u);
+  rx.Shutdown();
+}
+
+TEST_F(ServerAuthTest, RemoteWriteNeedsTheToken) {
+  PrometheusRemoteWriteReceiverConfig cfg;
+  cfg.endpoint = "127.0.0.1:0";
+  FakeConsumer<pdata::MetricBatch> metrics;
+  auto guard = MakeServerAuthGuard(Ctx("prometheusremotewrite"), AuthSettings{"bearertokenauth"},
+                                   "auth", "http");
+  ASSERT_TRUE(guard.ok());
+  prometheusremotewrite::RemoteWriteReceiver rx(Ctx("prometheusremotewrite"), cfg, &metrics,
+                                                *guard);
+  ASSERT_TRUE(rx.Start().ok());
+  net::testing::HttpTestClient c(rx.port());
+  auto refused =
+      c.Send({"POST",
+              "/api/v1/write",
+              {{"Content-Type", "application/x-protobuf"}, {"Content-Encoding", "snappy"}},
+              std::string(1000, 'x')});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->Header("www-authenticate"), "Bearer");
+  EXPECT_EQ(metrics.batches(), 0u);
+  EXPECT_EQ(Failures("http", "missing", "prometheusremotewrite"), 1);
   rx.Shutdown();
 }
 

@@ -144,7 +144,7 @@ std::variant<auth::AuthData, auth::AuthError> OidcAuth::Verify(
   }
   if (!ok) return Invalid("failed to verify token: oidc: failed to verify signature");
 
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // keeps its buffers: no allocation per token
   simdjson::dom::element claims;
   if (parser.parse(jwt->payload).get(claims) != simdjson::SUCCESS || !claims.is_object())
     return Invalid("failed to verify token: oidc: failed to unmarshal claims");

@@ -141,7 +141,7 @@ StatusOr<DecodedJwt> DecodeJwt(std::string_view token) {
   auto payload = B64Url(token.substr(dot1 + 1, dot2 - dot1 - 1));
   auto signature = B64Url(token.substr(dot2 + 1));
   if (!header || !payload || !signature) return InvalidArgument("malformed jwt: bad base64url");
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // keeps its buffers: no allocation per token
   simdjson::dom::element h;
   if (parser.parse(*header).get(h) != simdjson::SUCCESS || !h.is_object())
     return InvalidArgument("malformed jwt: header is not a JSON object");
