@@ -25,5 +25,5 @@ target_link_libraries(otter_deps INTERFACE
   PkgConfig::GRPCPP protobuf::libprotobuf Boost::headers yaml-cpp simdjson::simdjson
   OpenSSL::SSL OpenSSL::Crypto ZLIB::ZLIB PkgConfig::ZSTD PkgConfig::LZ4 ${SNAPPY_LIB} PkgConfig::RE2
   PkgConfig::RDKAFKA
-  fmt::fmt spdlog::spdlog Threads::Threads)
+  fmt::fmt spdlog::spdlog Threads::Threads crypt)
 target_compile_definitions(otter_deps INTERFACE BOOST_ASIO_NO_DEPRECATED SPDLOG_FMT_EXTERNAL)

@@ -41,6 +41,10 @@ void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
+void RegisterBearerTokenAuthExtension(Registry&);
+void RegisterBasicAuthExtension(Registry&);
+void RegisterOidcExtension(Registry&);
+void RegisterHeadersSetterExtension(Registry&);
 void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
@@ -86,6 +90,10 @@ void RegisterBuiltins(Registry& r) {
   // Extensions
   RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
+  RegisterBearerTokenAuthExtension(r);
+  RegisterBasicAuthExtension(r);
+  RegisterOidcExtension(r);
+  RegisterHeadersSetterExtension(r);
   RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);

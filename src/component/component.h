@@ -108,8 +108,8 @@ struct ComponentContext {
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;
   StatusHub* status = nullptr;
-  // Valid during Start() only (a component kept across a reload is not started again): look
-  // extensions up there and keep what they hand out, never the host.
+  // Valid while the component is created and during Start() (a component kept across a reload
+  // is not started again): look extensions up then and keep what they hand out, never the host.
   const ExtensionHost* host = nullptr;
 };
 

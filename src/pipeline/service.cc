@@ -124,6 +124,16 @@ void AddTo(Consumers& c, Consumer<B>* consumer) {
     c.logs = consumer;
 }
 
+// True if some scalar anywhere in `n` equals `value` (a component naming an extension).
+bool MentionsScalar(const config::Node& n, std::string_view value) {
+  if (n.kind == config::Node::Kind::kScalar) return n.scalar == value;
+  for (const auto& [k, v] : n.map)
+    if (MentionsScalar(v, value)) return true;
+  for (const auto& v : n.seq)
+    if (MentionsScalar(v, value)) return true;
+  return false;
+}
+
 bool SameSpec(const ComponentSpec& a, const ComponentSpec* b) {
   return b && a.factory == b->factory && a.node && b->node &&
          config::SameSettings(*a.node, *b->node);
@@ -158,11 +168,15 @@ Status Service::Build(const Service* running) {
   graph_ = std::make_unique<Graph>();
   Graph& g = *graph_;
   const Graph* prev = running ? running->graph_.get() : nullptr;
+  std::vector<std::string> fresh_extensions;  // ids of extensions not adopted from `running`
   // The running instance of `id` if it runs with the same settings, else null.
   auto adoptable = [&](const std::map<ComponentId, std::shared_ptr<Shared>>* prev_map,
                        const std::map<ComponentId, ComponentSpec>& prev_specs,
                        const ComponentSpec& spec) -> std::shared_ptr<Shared> {
     if (!prev_map) return nullptr;
+    // A component that uses an extension created anew holds a pointer into the old one.
+    for (const auto& ext : fresh_extensions)
+      if (spec.node && MentionsScalar(*spec.node, ext)) return nullptr;
     auto it = prev_map->find(spec.id);
     if (it == prev_map->end() || !it->second->running) return nullptr;
     return SameSpec(spec, FindSpec(prev_specs, spec.id)) ? it->second : nullptr;
@@ -185,6 +199,7 @@ Status Service::Build(const Service* running) {
       sh->name = "extension " + id.ToString();
       sh->component = std::move(*ext);
       sh->owner = this;
+      fresh_extensions.push_back(id.ToString());
     }
     g.extensions.emplace_back(id, std::move(sh));
   }

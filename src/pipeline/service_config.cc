@@ -1,6 +1,7 @@
 #include "pipeline/service_config.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "config/table.h"
@@ -198,6 +199,34 @@ static void WarnEarlyAcknowledgement(const ServiceConfig& sc, const PipelineSpec
   }
 }
 
+// Every `auth: {authenticator: id}` inside a receiver's or exporter's settings names an
+// extension enabled in service.extensions (checked here for file:line; whether it is a server or
+// client authenticator is checked when the component is created).
+static void CheckAuthenticatorRefs(const ServiceConfig& sc, Diagnostics& d) {
+  std::function<void(const Node&)> walk = [&](const Node& n) {
+    for (const auto& [key, child] : n.map) {
+      const Node* a = key == "auth" && child.IsMap() ? child.Find("authenticator") : nullptr;
+      if (a && a->kind == Node::Kind::kScalar) {
+        auto id = ComponentId::Parse(a->scalar);
+        auto spec = id.ok() ? sc.extensions.find(*id) : sc.extensions.end();
+        bool enabled =
+            id.ok() && std::find(sc.enabled_extensions.begin(), sc.enabled_extensions.end(), *id) !=
+                           sc.enabled_extensions.end();
+        if (spec == sc.extensions.end())
+          d.Error(*a,
+                  "auth.authenticator: \"" + a->scalar + "\" is not configured under extensions");
+        else if (!enabled)
+          d.Error(*a, "auth.authenticator: extension \"" + a->scalar +
+                          "\" is not listed in service.extensions");
+      }
+      if (child.IsMap()) walk(child);
+    }
+  };
+  for (const auto* specs : {&sc.receivers, &sc.exporters})
+    for (const auto& [id, spec] : *specs)
+      if (spec.node) walk(*spec.node);
+}
+
 ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Diagnostics& d) {
   ServiceConfig sc;
   static const std::vector<std::string> kTop = {"receivers",  "processors", "exporters",
@@ -310,6 +339,7 @@ ServiceConfig ParseServiceConfig(const Node& root, const Registry& registry, Dia
   if (sc.pipelines.empty() && d.ok())
     d.Error(*service, "service.pipelines: at least one pipeline is required");
   if (d.ok()) ValidateConnectorGraph(sc, d);
+  CheckAuthenticatorRefs(sc, d);
   return sc;
 }
 

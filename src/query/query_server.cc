@@ -118,6 +118,7 @@ Status QueryServer::Start() {
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
+  if (options_.auth) options_.auth->Install(ho);
   ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
     return Upgrade(req, std::move(socket));
   };

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/server_guard.h"
 #include "net/http_server.h"
 #include "store/querier.h"
 #include "telemetry/self_metrics.h"
@@ -41,6 +42,8 @@ struct QueryServerOptions {
   size_t max_backlog = 256;            // requests waiting for a worker, per pool
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;  // optional
+  // Checked on every route (WebSocket tails included) before anything else; null = open.
+  std::shared_ptr<const auth::ServerAuthGuard> auth;
 };
 
 class QueryServer {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -29,6 +30,28 @@ struct Members {
   explicit Members(std::vector<std::string> endpoints) : ring(std::move(endpoints)) {}
   HashRing ring;
   std::vector<std::shared_ptr<Backend>> backends;
+};
+
+// The host backends are created with. The service's host is valid only while the load balancer
+// starts, but DNS changes create backends later: extensions looked up (or named in
+// protocol.otlp.auth) during Start stay findable after.
+class StickyHost final : public ExtensionHost {
+ public:
+  void Attach(const ExtensionHost* host) {
+    std::lock_guard l(mu_);
+    real_ = host;
+  }
+  Extension* FindExtension(const ComponentId& id) const override {
+    std::lock_guard l(mu_);
+    if (real_) return found_[id.ToString()] = real_->FindExtension(id);
+    auto it = found_.find(id.ToString());
+    return it == found_.end() ? nullptr : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  const ExtensionHost* real_ = nullptr;              // GUARDED_BY(mu_)
+  mutable std::map<std::string, Extension*> found_;  // GUARDED_BY(mu_)
 };
 
 class LoadBalancer;
@@ -75,15 +98,15 @@ class LoadBalancer final : public Exporter {
   Consumers consumers() override { return {&traces_, &metrics_, &logs_}; }
 
   Status Start() override {
-    // The host is valid during Start only: backends made later (DNS changes) get none.
-    starting_host_ = ctx_.host;
-    struct Clear {
-      LoadBalancer* lb;
-      ~Clear() {
-        std::lock_guard apply(lb->apply_mu_);
-        lb->starting_host_ = nullptr;
-      }
-    } clear{this};
+    host_.Attach(ctx_.host);
+    struct Detach {
+      StickyHost& h;
+      ~Detach() { h.Attach(nullptr); }
+    } detach{host_};
+    if (cfg_.protocol.otlp.auth) {  // remembered for backends that DNS adds later
+      if (auto id = ComponentId::Parse(cfg_.protocol.otlp.auth->authenticator); id.ok())
+        host_.FindExtension(*id);
+    }
     if (cfg_.resolver.static_hosts) {
       std::vector<std::string> endpoints;
       for (const auto& h : cfg_.resolver.static_hosts->hostnames)
@@ -222,7 +245,7 @@ class LoadBalancer final : public Exporter {
 
   StatusOr<std::shared_ptr<Backend>> MakeBackend(const std::string& endpoint) {
     ComponentContext child = ctx_;
-    child.host = starting_host_;
+    child.host = &host_;
     child.id.name = ctx_.id.name.empty() ? endpoint : ctx_.id.name + "/" + endpoint;
     auto exporter = factory_(child, cfg_.BackendConfig(endpoint));
     if (!exporter.ok()) return exporter.status();
@@ -260,8 +283,7 @@ class LoadBalancer final : public Exporter {
   SignalConsumer<pdata::MetricBatch> metrics_;
   SignalConsumer<pdata::LogBatch> logs_;
   std::atomic<uint64_t> round_robin_{0};
-  const ExtensionHost* starting_host_ =
-      nullptr;  // ctx_.host while Start runs; GUARDED_BY(apply_mu_)
+  StickyHost host_;  // what backends are created with
 
   std::mutex members_mu_;
   std::shared_ptr<const Members> members_;         // GUARDED_BY(members_mu_)

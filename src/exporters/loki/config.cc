@@ -30,7 +30,8 @@ const config::Table<LokiExporterConfig>& LokiExporterConfigTable() {
                    "queue in front of the sender")
           .Section("retry_on_failure", &C::retry_on_failure, exporterhelper::RetryTable(),
                    "retries of 5xx, 429 and network errors")
-          .NotSupportedYet("auth", "authenticator extension")
+          .Section("auth", &C::auth, auth::AuthSettingsTable(),
+                   "extension that adds credentials (headers) to every push")
           .NotSupportedYet("proxy_url", "HTTP proxy");
   return table;
 }

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "exporters/exporterhelper/settings.h"
@@ -15,6 +17,7 @@ namespace otter {
 struct LokiExporterConfig : ComponentConfig {
   std::string endpoint;  // required: http(s)://loki:3100/loki/api/v1/push
   std::map<std::string, std::string> headers;
+  std::optional<auth::AuthSettings> auth;  // client authenticator adding credentials
   config::Duration timeout = std::chrono::seconds(30);
   net::TlsClientSettings tls;
   struct DefaultLabels {

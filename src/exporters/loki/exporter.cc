@@ -17,8 +17,10 @@ using otlp_http_exporter::Url;
 class LokiExporter final : public Exporter {
  public:
   LokiExporter(const ComponentContext& ctx, const LokiExporterConfig& cfg,
-               std::unique_ptr<HttpClient> client, Url url, exporterhelper::SenderOptions options)
+               std::unique_ptr<HttpClient> client, Url url, exporterhelper::SenderOptions options,
+               const auth::ClientAuthenticator* auth)
       : cfg_(cfg),
+        auth_(auth),
         client_(std::move(client)),
         url_(std::move(url)),
         sender_(
@@ -60,6 +62,7 @@ class LokiExporter final : public Exporter {
                                              {"User-Agent", "otter"}};
       if (!tenant.empty()) headers.emplace_back("X-Scope-OrgID", std::string(tenant));
       for (const auto& [k, v] : cfg_.headers) headers.emplace_back(k, v);
+      if (auth_) auth_->AddHeaders(headers);
       auto r = client_->Post(url_, headers, body, a.timeout, a.cancel);
       if (!r.ok()) return r.status();
       RETURN_IF_ERROR(otlp_http_exporter::PushStatus(*r, url_.text));
@@ -83,6 +86,7 @@ class LokiExporter final : public Exporter {
   }
 
   const LokiExporterConfig cfg_;
+  const auth::ClientAuthenticator* const auth_;  // null = none; owned by the service
   std::unique_ptr<HttpClient> client_;
   const Url url_;
   exporterhelper::QueuedRetrySender<pdata::LogBatch> sender_;  // last: its threads call Send
@@ -94,9 +98,13 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const LokiExporterConfig& cfg,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(cfg.Validate());
+  const auth::ClientAuthenticator* authenticator = nullptr;
+  if (cfg.auth) {
+    ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *cfg.auth, "auth"));
+  }
   ASSIGN_OR_RETURN(auto c, otlp_http_exporter::ClientFor(cfg.endpoint, cfg.tls));
   return std::unique_ptr<Exporter>(std::make_unique<LokiExporter>(
-      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options)));
+      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options), authenticator));
 }
 
 }  // namespace otter::loki_exporter

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "exporters/exporterhelper/settings.h"
@@ -30,6 +31,7 @@ struct GrpcExporterConfig : ComponentConfig {
   std::string endpoint;        // host:port; an "https://" prefix forces TLS, "http://" is stripped
   net::TlsClientSettings tls;  // TLS unless tls.insecure (as otelcol)
   std::map<std::string, std::string> headers;  // sent as gRPC metadata on every call
+  std::optional<auth::AuthSettings> auth;      // client authenticator adding credentials
   std::string compression;                     // gzip or none ("" = none, configgrpc's default)
   std::optional<GrpcKeepaliveClient> keepalive;
   bool wait_for_ready = false;  // queue calls while the channel is not ready instead of failing
@@ -84,7 +86,8 @@ config::Table<Cfg> GrpcExporterTable(const std::string& endpoint_description) {
                "bounded in-memory queue in front of the senders")
       .Section("retry_on_failure", AsMemberOf<Cfg>(&B::retry_on_failure),
                exporterhelper::RetryTable(), "retries of retryable failures with backoff")
-      .NotSupportedYet("auth", "authenticator extension")
+      .Section("auth", AsMemberOf<Cfg>(&B::auth), auth::AuthSettingsTable(),
+               "extension that adds credentials (metadata) to every call")
       .NotSupportedYet("read_buffer_size", "socket read buffer size")
       .NotSupportedYet("write_buffer_size", "socket write buffer size")
       .NotSupportedYet("middlewares", "gRPC client middlewares")

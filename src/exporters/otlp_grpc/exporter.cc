@@ -90,7 +90,7 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const OtlpGrpcConfig& config,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(config.Validate());
-  ASSIGN_OR_RETURN(auto client, GrpcUnaryClient::Create(config));
+  ASSIGN_OR_RETURN(auto client, GrpcUnaryClient::Create(ctx, config));
   return std::unique_ptr<Exporter>(
       std::make_unique<OtlpGrpcExporter>(ctx, config, std::move(client), std::move(options)));
 }

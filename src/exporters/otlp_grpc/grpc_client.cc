@@ -43,9 +43,11 @@ void WarnAboutEndpointScheme(const GrpcExporterConfig& config, spdlog::logger& l
 }
 
 struct GrpcUnaryClient::Impl {
-  Impl(const GrpcExporterConfig& cfg, std::shared_ptr<grpc::Channel> ch)
+  Impl(const GrpcExporterConfig& cfg, std::shared_ptr<grpc::Channel> ch,
+       const auth::ClientAuthenticator* a)
       : channel(std::move(ch)),
         stub(channel),
+        auth(a),
         gzip(cfg.compression == "gzip"),
         wait_for_ready(cfg.wait_for_ready) {
     for (const auto& [k, v] : cfg.headers) {
@@ -58,6 +60,7 @@ struct GrpcUnaryClient::Impl {
   std::shared_ptr<grpc::Channel> channel;
   grpc::GenericStub stub;
   std::vector<std::pair<std::string, std::string>> metadata;
+  const auth::ClientAuthenticator* const auth;  // null = none; owned by the service
   const bool gzip;
   const bool wait_for_ready;
 };
@@ -66,7 +69,11 @@ GrpcUnaryClient::GrpcUnaryClient(std::unique_ptr<Impl> impl) : impl_(std::move(i
 GrpcUnaryClient::~GrpcUnaryClient() = default;
 
 StatusOr<std::unique_ptr<GrpcUnaryClient>> GrpcUnaryClient::Create(
-    const GrpcExporterConfig& config) {
+    const ComponentContext& ctx, const GrpcExporterConfig& config) {
+  const auth::ClientAuthenticator* authenticator = nullptr;
+  if (config.auth) {
+    ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *config.auth, "auth"));
+  }
   grpc::ChannelArguments args;
   args.SetUserAgentPrefix("otter");
   if (config.keepalive) {
@@ -96,7 +103,7 @@ StatusOr<std::unique_ptr<GrpcUnaryClient>> GrpcUnaryClient::Create(
   auto channel = grpc::CreateCustomChannel(config.Target(), creds, args);
   if (!channel) return Internal("cannot create a gRPC channel to " + config.Target());
   return std::unique_ptr<GrpcUnaryClient>(
-      new GrpcUnaryClient(std::make_unique<Impl>(config, std::move(channel))));
+      new GrpcUnaryClient(std::make_unique<Impl>(config, std::move(channel), authenticator)));
 }
 
 Status GrpcUnaryClient::Call(const char* method, std::string_view request,
@@ -110,6 +117,15 @@ Status GrpcUnaryClient::Call(const char* method, std::string_view request,
         std::chrono::system_clock::now() +
         std::chrono::duration_cast<std::chrono::system_clock::duration>(attempt.timeout));
   for (const auto& [k, v] : impl_->metadata) call.AddMetadata(k, v);
+  if (impl_->auth) {
+    auth::HeaderList creds;
+    impl_->auth->AddHeaders(creds);
+    for (auto& [k, v] : creds) {
+      std::transform(k.begin(), k.end(), k.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      call.AddMetadata(k, v);
+    }
+  }
   if (impl_->gzip) call.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   call.set_wait_for_ready(impl_->wait_for_ready);
 

@@ -27,8 +27,11 @@ void WarnAboutEndpointScheme(const GrpcExporterConfig& config, spdlog::logger& l
 
 class GrpcUnaryClient {
  public:
-  // Reads TLS files and creates the channel; it connects lazily, on the first call.
-  static StatusOr<std::unique_ptr<GrpcUnaryClient>> Create(const GrpcExporterConfig& config);
+  // Reads TLS files and creates the channel; it connects lazily, on the first call. The
+  // config's `auth` extension is found through ctx (at creation); it is asked for credentials
+  // on every call, so rotated tokens are picked up.
+  static StatusOr<std::unique_ptr<GrpcUnaryClient>> Create(const ComponentContext& ctx,
+                                                           const GrpcExporterConfig& config);
   ~GrpcUnaryClient();
 
   // Calls `method` ("/package.Service/Method") with `request` and blocks until the answer, the

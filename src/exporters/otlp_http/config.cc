@@ -80,7 +80,8 @@ const config::Table<OtlpHttpConfig>& OtlpHttpTable() {
           .Section("retry_on_failure", &OtlpHttpConfig::retry_on_failure,
                    exporterhelper::RetryTable(), "retries of retryable failures with backoff")
           .NotSupportedYet("proxy_url", "HTTP proxy")
-          .NotSupportedYet("auth", "authenticator extension")
+          .Section("auth", &OtlpHttpConfig::auth, auth::AuthSettingsTable(),
+                   "extension that adds credentials (headers) to every request")
           .NotSupportedYet("cookies", "cookie jar")
           .NotSupportedYet("compression_params", "compression level")
           .NotSupportedYet("read_buffer_size", "socket read buffer size")

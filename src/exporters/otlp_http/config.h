@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/component.h"
 #include "component/registry.h"
 #include "config/table.h"
@@ -26,6 +27,7 @@ struct OtlpHttpConfig : ComponentConfig {
   std::string encoding = "proto";    // proto or json
   std::string compression = "gzip";  // gzip, zstd, snappy, zlib, deflate, lz4 or none
   std::map<std::string, std::string> headers;
+  std::optional<auth::AuthSettings> auth;       // client authenticator adding credentials
   Duration timeout = std::chrono::seconds(30);  // per request (otlphttp's default)
   net::TlsClientSettings tls;                   // used for https:// URLs
   int64_t max_idle_conns = 100;                 // kept-alive connections in all (0 = no limit)

@@ -35,8 +35,9 @@ class OtlpHttpExporter final : public Exporter {
  public:
   OtlpHttpExporter(const ComponentContext& ctx, const OtlpHttpConfig& cfg,
                    std::unique_ptr<HttpClient> client, SignalUrls urls,
-                   exporterhelper::SenderOptions options)
+                   exporterhelper::SenderOptions options, const auth::ClientAuthenticator* auth)
       : json_(cfg.encoding == "json"),
+        auth_(auth),
         log_(ctx.logger ? ctx.logger : std::make_shared<spdlog::logger>("otlp_http")),
         client_(std::move(client)),
         urls_(std::move(urls)),
@@ -64,6 +65,7 @@ class OtlpHttpExporter final : public Exporter {
   Status Send(const B& batch, const Attempt& a);
 
   const bool json_;
+  const auth::ClientAuthenticator* const auth_;  // null = none; owned by the service
   net::Encoding encoding_ = net::Encoding::kIdentity;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<HttpClient> client_;
@@ -95,7 +97,14 @@ Status OtlpHttpExporter::Send(const B& batch, const Attempt& a) {
       body = std::move(*compressed);
     }
   }
-  auto r = client_->Post(*url, headers_, body, a.timeout, a.cancel);
+  Headers with_auth;  // credentials may rotate: asked for on every request
+  const Headers* headers = &headers_;
+  if (auth_) {
+    with_auth = headers_;
+    auth_->AddHeaders(with_auth);
+    headers = &with_auth;
+  }
+  auto r = client_->Post(*url, *headers, body, a.timeout, a.cancel);
   if (!r.ok()) return r.status();
   RETURN_IF_ERROR(StatusFromHttpResponse(*r, url->text, std::chrono::system_clock::now()));
 
@@ -121,6 +130,10 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const OtlpHttpConfig& config,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(config.Validate());
+  const auth::ClientAuthenticator* authenticator = nullptr;
+  if (config.auth) {
+    ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *config.auth, "auth"));
+  }
   SignalUrls urls;
   bool any_https = false;
   for (Signal s : kAllSignals) {
@@ -140,7 +153,7 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
   auto client = HttpClient::Create(std::move(co));
   if (!client.ok()) return client.status();
   return std::unique_ptr<Exporter>(std::make_unique<OtlpHttpExporter>(
-      ctx, config, std::move(*client), std::move(urls), std::move(options)));
+      ctx, config, std::move(*client), std::move(urls), std::move(options), authenticator));
 }
 
 }  // namespace otter::otlp_http_exporter

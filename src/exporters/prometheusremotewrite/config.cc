@@ -71,7 +71,8 @@ const config::Table<PrometheusRemoteWriteConfig>& PrometheusRemoteWriteConfigTab
           .Section("retry_on_failure", &C::retry_on_failure, exporterhelper::RetryTable(),
                    "retries of 5xx and 429 answers and network errors")
           .NotSupportedYet("wal", "write-ahead log of the exporter")
-          .NotSupportedYet("auth", "authenticator extension")
+          .Section("auth", &C::auth, auth::AuthSettingsTable(),
+                   "extension that adds credentials (headers) to every request")
           .NotSupportedYet("export_created_metric", "_created series")
           .NotSupportedYet("protobuf_message", "Remote Write 2.0")
           .NotSupportedYet("max_batch_request_parallelism", "parallel requests per batch")

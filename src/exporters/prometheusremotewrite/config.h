@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "exporters/exporterhelper/settings.h"
@@ -18,6 +20,7 @@ namespace otter {
 struct PrometheusRemoteWriteConfig : ComponentConfig {
   std::string endpoint;  // required: http(s)://host:port/api/v1/push (or /api/v1/write, ...)
   std::map<std::string, std::string> headers;
+  std::optional<auth::AuthSettings> auth;  // client authenticator adding credentials
   config::Duration timeout = std::chrono::seconds(5);
   net::TlsClientSettings tls;
   std::string name_space;  // key `namespace`

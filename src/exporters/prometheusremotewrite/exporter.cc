@@ -56,8 +56,9 @@ class RemoteWriteExporter final : public Exporter {
  public:
   RemoteWriteExporter(const ComponentContext& ctx, const PrometheusRemoteWriteConfig& cfg,
                       std::unique_ptr<HttpClient> client, Url url,
-                      exporterhelper::SenderOptions options)
+                      exporterhelper::SenderOptions options, const auth::ClientAuthenticator* auth)
       : cfg_(cfg),
+        auth_(auth),
         log_(ctx.logger ? ctx.logger : std::make_shared<spdlog::logger>("prometheusremotewrite")),
         client_(std::move(client)),
         url_(std::move(url)),
@@ -102,6 +103,7 @@ class RemoteWriteExporter final : public Exporter {
   Status Send(const pdata::MetricBatch& batch, const Attempt& a);
 
   const PrometheusRemoteWriteConfig cfg_;
+  const auth::ClientAuthenticator* const auth_;  // null = none; owned by the service
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<HttpClient> client_;
   const Url url_;
@@ -161,7 +163,14 @@ Status RemoteWriteExporter::Send(const pdata::MetricBatch& batch, const Attempt&
   if (a.number == 1) RETURN_IF_ERROR(Encode(batch, scratch));
   while (!scratch.empty()) {
     std::string_view body = FirstFramed(scratch);
-    auto r = client_->Post(url_, headers_, body, a.timeout, a.cancel);
+    otlp_http_exporter::Headers with_auth;  // credentials may rotate: asked for on every request
+    const otlp_http_exporter::Headers* headers = &headers_;
+    if (auth_) {
+      with_auth = headers_;
+      auth_->AddHeaders(with_auth);
+      headers = &with_auth;
+    }
+    auto r = client_->Post(url_, *headers, body, a.timeout, a.cancel);
     if (!r.ok()) return r.status();
     RETURN_IF_ERROR(otlp_http_exporter::PushStatus(*r, url_.text));
     scratch.erase(0, 4 + body.size());
@@ -175,9 +184,13 @@ StatusOr<std::unique_ptr<Exporter>> CreateExporter(const ComponentContext& ctx,
                                                    const PrometheusRemoteWriteConfig& cfg,
                                                    exporterhelper::SenderOptions options) {
   RETURN_IF_ERROR(cfg.Validate());
+  const auth::ClientAuthenticator* authenticator = nullptr;
+  if (cfg.auth) {
+    ASSIGN_OR_RETURN(authenticator, auth::FindClientAuthenticator(ctx, *cfg.auth, "auth"));
+  }
   ASSIGN_OR_RETURN(auto c, otlp_http_exporter::ClientFor(cfg.endpoint, cfg.tls));
   return std::unique_ptr<Exporter>(std::make_unique<RemoteWriteExporter>(
-      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options)));
+      ctx, cfg, std::move(c.client), std::move(c.url), std::move(options), authenticator));
 }
 
 }  // namespace otter::prometheusremotewrite

@@ -107,6 +107,9 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("scan_threads", &Q::scan_threads,
                  "workers of their own for the queries that scan stored data (LogQL, Jaeger "
                  "trace search and dependencies), so that they cannot hold up the others")
+          .Section("auth", &Q::auth, auth::AuthSettingsTable(),
+                   "authenticate every query request (and live tail) with this extension; 401 "
+                   "otherwise")
           .Field("max_concurrent_tail_requests", &Q::max_concurrent_tail_requests,
                  "Loki live tails (/loki/api/v1/tail WebSockets) open at once; 0 refuses "
                  "every tail");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "store/loki_mapping.h"
@@ -21,6 +22,7 @@ struct StoreQueryConfig {
   int32_t threads = 2;                        // query workers
   int32_t scan_threads = 1;                   // workers for LogQL, trace search and dependencies
   int32_t max_concurrent_tail_requests = 10;  // open Loki live tails
+  std::optional<auth::AuthSettings> auth;     // every query route: 401 without credentials
 };
 
 struct StoreExporterConfig : ComponentConfig {

@@ -1,5 +1,7 @@
 #include "exporters/store/store_exporter.h"
 
+#include "auth/server_guard.h"
+
 namespace otter {
 
 StoreExporter::StoreExporter(const ComponentContext& ctx, const StoreExporterConfig& config)
@@ -45,6 +47,8 @@ Status StoreExporter::Start() {
     q.max_tails = static_cast<size_t>(config_.query.max_concurrent_tail_requests);
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
+    ASSIGN_OR_RETURN(q.auth,
+                     auth::MakeServerAuthGuard(ctx_, config_.query.auth, "query.auth", "http"));
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
                                                   store_->logs());
     RETURN_IF_ERROR(query_->Start());

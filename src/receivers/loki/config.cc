@@ -17,7 +17,9 @@ const config::Table<LokiReceiverConfig>& LokiReceiverConfigTable() {
           .Field("endpoint", &H::endpoint, "host:port serving POST /loki/api/v1/push")
           .Section("tls", &H::tls, net::TlsServerTable(), "serve HTTPS")
           .Field("max_request_body_size", &H::max_request_body_size,
-                 "largest request body on the wire; larger ones get 413");
+                 "largest request body on the wire; larger ones get 413")
+          .Section("auth", &H::auth, auth::AuthSettingsTable(),
+                   "authenticate every push with this extension (401 otherwise)");
   static const config::Table<P> protocols_table =
       config::Table<P>()
           .Section("http", &P::http, http_table, "the HTTP push API")

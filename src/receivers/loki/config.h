@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
@@ -17,6 +18,7 @@ struct LokiReceiverConfig : ComponentConfig {
     std::string endpoint = "localhost:3500";
     std::optional<net::TlsServerSettings> tls;
     uint64_t max_request_body_size = 20 * 1024 * 1024;
+    std::optional<auth::AuthSettings> auth;  // refused pushes: 401, nothing stored
   };
   struct Protocols {
     std::optional<Http> http;

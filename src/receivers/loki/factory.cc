@@ -1,4 +1,5 @@
 // Registers the loki receiver (otelcol-contrib's, the Loki push API).
+#include "auth/server_guard.h"
 #include "component/registry.h"
 #include "receivers/loki/config.h"
 #include "receivers/loki/receiver.h"
@@ -15,8 +16,13 @@ void RegisterLokiReceiver(Registry& registry) {
   f.create_receiver = [](const ComponentContext& ctx, const ComponentConfig& cfg,
                          Consumers next) -> StatusOr<std::unique_ptr<Receiver>> {
     if (!next.logs) return FailedPrecondition("loki receives logs only");
-    return std::unique_ptr<Receiver>(std::make_unique<loki_receiver::LokiReceiver>(
-        ctx, static_cast<const LokiReceiverConfig&>(cfg), next.logs));
+    const auto& c = static_cast<const LokiReceiverConfig&>(cfg);
+    auto guard =
+        auth::MakeServerAuthGuard(ctx, c.protocols.http ? c.protocols.http->auth : std::nullopt,
+                                  "protocols.http.auth", "http");
+    if (!guard.ok()) return guard.status();
+    return std::unique_ptr<Receiver>(
+        std::make_unique<loki_receiver::LokiReceiver>(ctx, c, next.logs, *guard));
   };
   registry.Add(std::move(f));
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "auth/server_guard.h"
 #include "net/compression.h"
 #include "net/http_server.h"
 #include "receivers/loki/push_request.h"
@@ -9,8 +10,8 @@
 namespace otter::loki_receiver {
 
 LokiReceiver::LokiReceiver(const ComponentContext& ctx, const LokiReceiverConfig& cfg,
-                           LogConsumer* next)
-    : cfg_(cfg), next_(next), logger_(ctx.logger) {
+                           LogConsumer* next, std::shared_ptr<const auth::ServerAuthGuard> guard)
+    : cfg_(cfg), next_(next), logger_(ctx.logger), guard_(std::move(guard)) {
   telemetry::SelfMetrics* metrics = ctx.metrics;
   if (!metrics) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
@@ -33,6 +34,7 @@ Status LokiReceiver::Start() {
   o.max_request_body_size = http.max_request_body_size;
   o.tls = http.tls;
   o.logger = logger_;
+  if (guard_) guard_->Install(o);
   server_ = std::make_unique<net::HttpServer>(
       std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
         Handle(std::move(req), std::move(respond));

@@ -16,11 +16,16 @@ struct HttpRequest;
 class HttpResponder;
 }  // namespace otter::net
 
+namespace otter::auth {
+class ServerAuthGuard;
+}
+
 namespace otter::loki_receiver {
 
 class LokiReceiver final : public Receiver {
  public:
-  LokiReceiver(const ComponentContext& ctx, const LokiReceiverConfig& cfg, LogConsumer* next);
+  LokiReceiver(const ComponentContext& ctx, const LokiReceiverConfig& cfg, LogConsumer* next,
+               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
   ~LokiReceiver() override;
 
   Status Start() override;
@@ -33,6 +38,7 @@ class LokiReceiver final : public Receiver {
   const LokiReceiverConfig cfg_;
   LogConsumer* const next_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<const auth::ServerAuthGuard> guard_;  // checks headers before the body
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
   telemetry::Counter* accepted_ = nullptr;
   telemetry::Counter* refused_ = nullptr;

@@ -130,8 +130,9 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                    "serve TLS (and mTLS with client_ca_file)")
           .NotSupportedYet("read_buffer_size", "gRPC read buffer size")
           .NotSupportedYet("write_buffer_size", "gRPC write buffer size")
-          .NotSupportedYet("include_metadata", "propagate request metadata to the pipeline")
-          .NotSupportedYet("auth", "authenticator extension");
+          .Section("auth", &GrpcProtocolConfig::auth, auth::AuthSettingsTable(),
+                   "authenticate every call with this extension (16 UNAUTHENTICATED otherwise)")
+          .NotSupportedYet("include_metadata", "propagate request metadata to the pipeline");
   static const auto cors =
       Table<CorsConfig>()
           .Field("allowed_origins", &CorsConfig::allowed_origins,
@@ -171,8 +172,9 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                  "time allowed to write a response")
           .Field("idle_timeout", &HttpProtocolConfig::idle_timeout,
                  "keep-alive: close a connection idle this long")
+          .Section("auth", &HttpProtocolConfig::auth, auth::AuthSettingsTable(),
+                   "authenticate every request with this extension (401 otherwise)")
           .NotSupportedYet("include_metadata", "propagate request headers to the pipeline")
-          .NotSupportedYet("auth", "authenticator extension")
           .NotSupportedYet("keepalives_enabled", "switching HTTP keep-alive off");
   static const auto protocols =
       Table<OtlpProtocols>()

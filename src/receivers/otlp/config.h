@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
@@ -46,6 +47,7 @@ struct GrpcProtocolConfig {
   uint32_t max_concurrent_streams = 0;  // 0 = no limit
   GrpcKeepalive keepalive;
   std::optional<net::TlsServerSettings> tls;
+  std::optional<auth::AuthSettings> auth;  // refused calls: UNAUTHENTICATED
 };
 
 struct CorsConfig {
@@ -63,6 +65,7 @@ struct HttpProtocolConfig {
   std::optional<CorsConfig> cors;
   std::optional<net::TlsServerSettings> tls;
   std::map<std::string, std::string> response_headers;  // added to every response
+  std::optional<auth::AuthSettings> auth;               // refused requests: 401
   // Content-Encodings accepted ("" = none); confighttp's default list.
   std::vector<std::string> compression_algorithms = {
       "", "gzip", "zstd", "zlib", "snappy", "deflate", "lz4", "x-snappy-framed"};

@@ -127,8 +127,9 @@ TEST(OtlpConfigTest, NoProtocolIsAnError) {
 TEST(OtlpConfigTest, UnsupportedAndUnknownKeys) {
   Parsed a = ParseConfig("protocols:\n  grpc:\n    include_metadata: true\n");
   EXPECT_THAT(a.diag.ErrorsText(), HasSubstr("\"include_metadata\" is not supported yet"));
-  Parsed b = ParseConfig("protocols:\n  http:\n    auth:\n      authenticator: x\n");
-  EXPECT_THAT(b.diag.ErrorsText(), HasSubstr("\"auth\" is not supported yet"));
+  Parsed b = ParseConfig("protocols:\n  http:\n    auth:\n      authenticator: \"\"\n");
+  EXPECT_THAT(b.diag.ErrorsText(),
+              HasSubstr("test.yaml:4: auth.authenticator: an extension id is required"));
   Parsed c = ParseConfig("protocols:\n  http:\n    endpiont: x\n");
   EXPECT_THAT(c.diag.ErrorsText(), HasSubstr("did you mean \"endpoint\""));
   EXPECT_THAT(c.diag.ErrorsText(), HasSubstr("test.yaml:3"));

@@ -15,7 +15,9 @@ void RegisterOtlpReceiver(Registry& registry) {
   f.create_receiver = [](const ComponentContext& ctx, const ComponentConfig& cfg,
                          Consumers next) -> StatusOr<std::unique_ptr<Receiver>> {
     const auto& c = static_cast<const otlp_receiver::OtlpReceiverConfig&>(cfg);
-    return std::unique_ptr<Receiver>(std::make_unique<otlp_receiver::OtlpReceiver>(ctx, c, next));
+    auto r = std::make_unique<otlp_receiver::OtlpReceiver>(ctx, c, next);
+    if (!r->setup_status().ok()) return r->setup_status();
+    return std::unique_ptr<Receiver>(std::move(r));
   };
   registry.Add(std::move(f));
 }

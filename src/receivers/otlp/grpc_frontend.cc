@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
+#include "auth/server_guard.h"
 #include "net/endpoint.h"
 #include "net/tls.h"
 #include "otlp/proto_codec.h"
@@ -175,11 +177,31 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   Consumers next;
   std::array<ItemCounters, 3> counters;
   std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
+  // The call's metadata checked by the authenticator; a refused call is answered at once, before
+  // its message is read.
+  std::optional<grpc::Status> Authenticate(grpc::GenericCallbackServerContext* ctx) const {
+    const auto& md = ctx->client_metadata();
+    auto err = guard->Check(
+        [&md](std::string_view name) -> std::optional<std::string_view> {
+          std::string key(name);  // gRPC metadata keys are lower-case
+          for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          auto it = md.find(grpc::string_ref(key));
+          if (it == md.end()) return std::nullopt;
+          return std::string_view(it->second.data(), it->second.size());
+        },
+        ctx->peer());
+    if (!err) return std::nullopt;
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, err->message);
+  }
+
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     const std::string& method = ctx->method();
+    if (guard)
+      if (auto refused = Authenticate(ctx)) return new RejectReactor(std::move(*refused));
     std::string client_ip = ClientIpFromPeer(ctx->peer());
     if (method == kTraceExportMethod && next.traces)
       return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], std::move(client_ip));
@@ -197,8 +219,10 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
 
 GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
-                           std::shared_ptr<spdlog::logger> logger)
+                           std::shared_ptr<spdlog::logger> logger,
+                           std::shared_ptr<const auth::ServerAuthGuard> guard)
     : impl_(std::make_unique<Impl>()) {
+  if (guard && guard->enabled()) impl_->guard = std::move(guard);
   impl_->config = config;
   impl_->next = next;
   impl_->counters = counters;

@@ -17,6 +17,10 @@
 #include "receivers/otlp/config.h"
 #include "receivers/otlp/ingest.h"
 
+namespace otter::auth {
+class ServerAuthGuard;
+}
+
 namespace otter::otlp_receiver {
 
 inline constexpr std::string_view kTraceExportMethod =
@@ -34,7 +38,8 @@ class GrpcFrontend {
  public:
   // `counters` is indexed by Signal (traces, metrics, logs).
   GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
-               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger);
+               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger,
+               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
   ~GrpcFrontend();
 
   // Binds and starts serving; errors name the endpoint.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <thread>
 
+#include "auth/server_guard.h"
 #include "net/compression.h"
 #include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
@@ -174,8 +175,13 @@ struct HttpFrontend::Shared {
 
 HttpFrontend::HttpFrontend(const HttpProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
-                           std::shared_ptr<spdlog::logger> logger)
-    : config_(config), next_(next), counters_(counters), logger_(std::move(logger)) {
+                           std::shared_ptr<spdlog::logger> logger,
+                           std::shared_ptr<const auth::ServerAuthGuard> guard)
+    : config_(config),
+      next_(next),
+      counters_(counters),
+      logger_(std::move(logger)),
+      guard_(guard && guard->enabled() ? std::move(guard) : nullptr) {
   if (config_.max_request_body_size == 0) config_.max_request_body_size = kDefaultMaxBody;
   auto shared = std::make_shared<Shared>();
   shared->response_headers = config_.response_headers;
@@ -285,7 +291,16 @@ Status HttpFrontend::Start() {
   o.read_timeout = Ms(config_.read_timeout);
   o.write_timeout = Ms(config_.write_timeout);
   o.logger = logger_;
-  o.on_headers = [this](const net::HttpRequest& head) { return CheckHead(head); };
+  // Authentication comes first (before routing, as confighttp), except for a CORS preflight,
+  // which browsers send without credentials. Decided from the headers: the body is never read.
+  o.on_headers = [this](const net::HttpRequest& head) -> std::optional<net::HttpResponse> {
+    bool preflight = shared_->cors && head.method == "OPTIONS" &&
+                     head.HasHeader("Access-Control-Request-Method");
+    if (guard_ && !preflight)
+      if (auto refused = guard_->CheckHttp(head))
+        return shared_->Decorate(std::move(*refused), head.Header("Origin"));
+    return CheckHead(head);
+  };
   o.error_response = [shared = shared_](const net::HttpRequest& head, int status,
                                         std::string_view message) {
     std::optional<WireFormat> format = FormatOf(head.Header("Content-Type"));

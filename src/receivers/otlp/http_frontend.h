@@ -16,13 +16,18 @@
 #include "receivers/otlp/config.h"
 #include "receivers/otlp/ingest.h"
 
+namespace otter::auth {
+class ServerAuthGuard;
+}
+
 namespace otter::otlp_receiver {
 
 class HttpFrontend {
  public:
   // `counters` is indexed by Signal (traces, metrics, logs).
   HttpFrontend(const HttpProtocolConfig& config, Consumers next,
-               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger);
+               std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger,
+               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
   ~HttpFrontend();
 
   Status Start();
@@ -44,6 +49,7 @@ class HttpFrontend {
   std::array<ItemCounters, 3> counters_;
   std::shared_ptr<const Shared> shared_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<const auth::ServerAuthGuard> guard_;  // null = no auth
   std::unique_ptr<net::HttpServer> server_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "auth/server_guard.h"
 #include "receivers/otlp/grpc_frontend.h"
 #include "receivers/otlp/http_frontend.h"
 
@@ -21,17 +22,32 @@ std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumer
 
 OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig& config,
                            Consumers next) {
-  if (config.protocols.grpc)
+  if (config.protocols.grpc) {
+    auto guard =
+        auth::MakeServerAuthGuard(ctx, config.protocols.grpc->auth, "protocols.grpc.auth", "grpc");
+    if (!guard.ok()) {
+      setup_ = guard.status();
+      return;
+    }
     grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next,
-                                           Counters(ctx, next, "grpc"), ctx.logger);
-  if (config.protocols.http)
+                                           Counters(ctx, next, "grpc"), ctx.logger, *guard);
+  }
+  if (config.protocols.http) {
+    auto guard =
+        auth::MakeServerAuthGuard(ctx, config.protocols.http->auth, "protocols.http.auth", "http");
+    if (!guard.ok()) {
+      setup_ = guard.status();
+      return;
+    }
     http_ = std::make_unique<HttpFrontend>(*config.protocols.http, next,
-                                           Counters(ctx, next, "http"), ctx.logger);
+                                           Counters(ctx, next, "http"), ctx.logger, *guard);
+  }
 }
 
 OtlpReceiver::~OtlpReceiver() { Shutdown(); }
 
 Status OtlpReceiver::Start() {
+  RETURN_IF_ERROR(setup_);
   if (grpc_) RETURN_IF_ERROR(grpc_->Start());
   if (http_) {
     Status s = http_->Start();

@@ -40,8 +40,11 @@ class OtlpReceiver final : public Receiver {
   // Bound ports (useful with port 0); 0 when the protocol is off or not started.
   int grpc_port() const;
   int http_port() const;
+  // Why the receiver cannot run (an auth.authenticator that does not resolve), or OK.
+  const Status& setup_status() const { return setup_; }
 
  private:
+  Status setup_;
   std::unique_ptr<GrpcFrontend> grpc_;
   std::unique_ptr<HttpFrontend> http_;
 };

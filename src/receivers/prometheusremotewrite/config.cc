@@ -21,7 +21,8 @@ PrometheusRemoteWriteReceiverConfigTable() {
                  "largest request body (snappy-compressed bytes); larger ones get 413")
           .Field("max_families", &C::max_families,
                  "metric families whose type and help (from metadata requests) are remembered")
-          .NotSupportedYet("auth", "authenticator extension")
+          .Section("auth", &C::auth, auth::AuthSettingsTable(),
+                   "authenticate every request with this extension (401 otherwise)")
           .NotSupportedYet("cors", "CORS");
   return table;
 }

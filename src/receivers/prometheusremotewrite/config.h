@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
@@ -15,6 +16,7 @@ namespace otter {
 struct PrometheusRemoteWriteReceiverConfig : ComponentConfig {
   std::string endpoint = "localhost:9090";  // serves POST /api/v1/write
   std::optional<net::TlsServerSettings> tls;
+  std::optional<auth::AuthSettings> auth;             // refused requests: 401, nothing stored
   uint64_t max_request_body_size = 20 * 1024 * 1024;  // compressed bytes on the wire
   uint32_t max_families = 100000;  // metric families whose metadata is remembered
 

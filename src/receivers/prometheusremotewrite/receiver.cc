@@ -1,5 +1,6 @@
 #include "receivers/prometheusremotewrite/receiver.h"
 
+#include "auth/server_guard.h"
 #include "net/compression.h"
 #include "net/http_server.h"
 
@@ -7,8 +8,9 @@ namespace otter::prometheusremotewrite {
 
 RemoteWriteReceiver::RemoteWriteReceiver(const ComponentContext& ctx,
                                          const PrometheusRemoteWriteReceiverConfig& cfg,
-                                         MetricConsumer* next)
-    : cfg_(cfg), next_(next), logger_(ctx.logger) {
+                                         MetricConsumer* next,
+                                         std::shared_ptr<const auth::ServerAuthGuard> guard)
+    : cfg_(cfg), next_(next), logger_(ctx.logger), guard_(std::move(guard)) {
   telemetry::SelfMetrics* metrics = ctx.metrics;
   if (!metrics) {
     own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
@@ -33,6 +35,7 @@ Status RemoteWriteReceiver::Start() {
   o.endpoint = cfg_.endpoint;
   o.threads = 1;
   o.max_request_body_size = cfg_.max_request_body_size;
+  if (guard_) guard_->Install(o);
   o.tls = cfg_.tls;
   o.logger = logger_;
   server_ = std::make_unique<net::HttpServer>(

@@ -22,12 +22,17 @@ struct HttpRequest;
 class HttpResponder;
 }  // namespace otter::net
 
+namespace otter::auth {
+class ServerAuthGuard;
+}
+
 namespace otter::prometheusremotewrite {
 
 class RemoteWriteReceiver final : public Receiver {
  public:
   RemoteWriteReceiver(const ComponentContext& ctx, const PrometheusRemoteWriteReceiverConfig& cfg,
-                      MetricConsumer* next);
+                      MetricConsumer* next,
+                      std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
   ~RemoteWriteReceiver() override;
 
   Status Start() override;
@@ -40,6 +45,7 @@ class RemoteWriteReceiver final : public Receiver {
   const PrometheusRemoteWriteReceiverConfig cfg_;
   MetricConsumer* const next_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<const auth::ServerAuthGuard> guard_;  // checks headers before the body
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
   telemetry::Counter* accepted_ = nullptr;
   telemetry::Counter* refused_ = nullptr;
