@@ -8,6 +8,7 @@ namespace otter {
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
+void RegisterPrometheusReceiver(Registry&);
 // Processors
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
@@ -44,6 +45,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
+  RegisterPrometheusReceiver(r);
   // Processors
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
