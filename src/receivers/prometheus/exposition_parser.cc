@@ -333,14 +333,20 @@ Status ExpositionParser::ParseSample(std::string_view line) {
   size_t pos = 0;
   name_ = ReadName(line, &pos, false);
   if (name_.empty()) return Error("invalid metric name");
+  size_t before = pos;
   if (!om) SkipBlanks(line, &pos);
-  if (pos < line.size() && line[pos] == '{') RETURN_IF_ERROR(ParseLabels(line, &pos, &labels_));
-  if (pos >= line.size() || !IsBlank(line[pos])) return Error("expected a value after the metric");
+  if (pos < line.size() && line[pos] == '{') {
+    RETURN_IF_ERROR(ParseLabels(line, &pos, &labels_));
+    before = pos;
+    if (!om) SkipBlanks(line, &pos);
+  }
   if (om) {
+    if (pos >= line.size() || !IsBlank(line[pos]))
+      return Error("expected a value after the metric");
     if (line[pos] != ' ') return Error("expected a single space before the value");
     ++pos;
-  } else {
-    SkipBlanks(line, &pos);
+  } else if (pos == before || pos >= line.size()) {
+    return Error("expected a value after the metric");
   }
   std::string_view v = ReadToken(line, &pos);
   if (!ParsePromFloat(v, &value_)) return Error("invalid value \"" + std::string(v) + "\"");

@@ -126,6 +126,7 @@ std::vector<RelabelRule> ParseRelabelRules(const config::Node& list, config::Dia
     }
     RelabelRule r;
     bool has_replacement = false;
+    const size_t errors_before = d.errors().size();
     for (const auto& [key, v] : item.map) {
       if (key == "source_labels") {
         config::ParseValue(v, r.source_labels, d);
@@ -159,6 +160,7 @@ std::vector<RelabelRule> ParseRelabelRules(const config::Node& list, config::Dia
                                        (near.empty() ? "" : "; did you mean \"" + near + "\"?"));
       }
     }
+    if (d.errors().size() != errors_before) continue;  // the key's error says it all
     auto re = std::make_shared<RE2>("^(?:" + r.regex + ")$", RE2::Quiet);
     if (!re->ok()) {
       d.Error(item, "regex: " + query::GoRegexError(*re));
