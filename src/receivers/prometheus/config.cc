@@ -155,12 +155,12 @@ const config::Table<PromScrapeConfig>& ScrapeTable() {
           "uyuni_sd_configs",      "puppetdb_sd_configs",     "lightsail_sd_configs",
           "kuma_sd_configs",       "ionos_sd_configs",        "vultr_sd_configs",
           "serverset_sd_configs",  "nerve_sd_configs"})
-      t = std::move(t).NotSupportedYet(sd, "service discovery other than static and file");
+      (void)std::move(t).NotSupportedYet(sd, "service discovery other than static and file");
     for (const char* k :
          {"oauth2", "proxy_url", "follow_redirects", "enable_http2", "label_limit",
           "label_name_length_limit", "label_value_length_limit", "scrape_classic_histograms",
           "native_histogram_bucket_limit", "keep_dropped_targets", "scrape_protocols"})
-      t = std::move(t).NotSupportedYet(k, "Prometheus scrape option");
+      (void)std::move(t).NotSupportedYet(k, "Prometheus scrape option");
     return t;
   }();
   return t;
