@@ -206,6 +206,23 @@ TEST(TargetConverterTest, OpenMetricsCreatedExemplarsInfoStateset) {
   EXPECT_EQ(h.histogram_points[0].exemplars[0].time_unix_nano, 2000u * 1000000);
 }
 
+// Label values "1000" and "10000" once hashed alike and the second bucket was taken for a
+// duplicate series (found by the Prometheus acceptance test on prometheus_http_* histograms).
+TEST(TargetConverterTest, BucketsWithSimilarBoundsStayApart) {
+  TargetConverter c(Spec());
+  ScrapeStats st;
+  auto b = c.Convert(
+      "# TYPE s histogram\ns_bucket{le=\"100\"} 0\ns_bucket{le=\"1000\"} 1\n"
+      "s_bucket{le=\"10000\"} 2\ns_bucket{le=\"100000\"} 3\ns_bucket{le=\"1e+06\"} 4\n"
+      "s_bucket{le=\"+Inf\"} 5\ns_count 5\n",
+      "", 1000, 0, Status::Ok(), &st);
+  EXPECT_EQ(st.dropped, 0u);
+  EXPECT_EQ(Render(b), std::string(kResource) +
+                           "  s [] unit= histogram {prometheus.type=histogram}\n"
+                           "   {} start=1000 t=1000 count=5 sum=none bounds=100,1000,10000,100000,"
+                           "1e+06, counts=0,1,1,1,1,1,\n");
+}
+
 TEST(TargetConverterTest, StartTimesCarryAndReset) {
   TargetConverter c(Spec());
   ScrapeStats st;
