@@ -94,71 +94,6 @@ uint64_t NanosFromSeconds(double s) {
 }
 uint64_t NanosFromMs(int64_t ms) { return ms > 0 ? static_cast<uint64_t>(ms) * 1'000'000 : 0; }
 
-// An open-addressing map from a non-zero 64-bit key to a 32-bit index.
-class FlatIndex {
- public:
-  void Clear() {
-    slots_.assign(64, Slot{});
-    size_ = 0;
-  }
-  // Returns the slot value for `key`, inserting `value` when absent (then *inserted = true).
-  uint32_t FindOrInsert(uint64_t key, uint32_t value, bool* inserted) {
-    if (slots_.empty()) Clear();
-    if ((size_ + 1) * 2 > slots_.size()) Grow();
-    size_t mask = slots_.size() - 1;
-    for (size_t i = key & mask;; i = (i + 1) & mask) {
-      if (slots_[i].key == key) {
-        *inserted = false;
-        return slots_[i].value;
-      }
-      if (slots_[i].key == 0) {
-        slots_[i] = {key, value};
-        ++size_;
-        *inserted = true;
-        return value;
-      }
-    }
-  }
-
- private:
-  struct Slot {
-    uint64_t key = 0;
-    uint32_t value = 0;
-  };
-  void Grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.assign(old.size() * 2, Slot{});
-    size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (!s.key) continue;
-      size_t i = s.key & mask;
-      while (slots_[i].key) i = (i + 1) & mask;
-      slots_[i] = s;
-    }
-  }
-  std::vector<Slot> slots_;
-  size_t size_ = 0;
-};
-
-bool SetContains(const std::vector<uint64_t>& set, uint64_t h) {
-  if (set.empty()) return false;
-  size_t mask = set.size() - 1;
-  for (size_t i = h & mask; set[i]; i = (i + 1) & mask)
-    if (set[i] == h) return true;
-  return false;
-}
-
-// Inserts into a set sized for at least twice its content; false when `h` was there.
-bool SetInsert(std::vector<uint64_t>* set, uint64_t h) {
-  size_t mask = set->size() - 1;
-  size_t i = h & mask;
-  for (; (*set)[i]; i = (i + 1) & mask)
-    if ((*set)[i] == h) return false;
-  (*set)[i] = h;
-  return true;
-}
-
 bool ParseBoundary(std::string_view s, double* out) { return !s.empty() && ParsePromFloat(s, out); }
 
 }  // namespace
@@ -169,7 +104,7 @@ class TargetConverter::Assembler {
  public:
   Assembler(TargetConverter* conv, pdata::MetricBatch* batch, ScrapeStats* stats)
       : conv_(conv), batch_(batch), stats_(stats) {
-    groups_.Clear();
+    groups_.Reserve(conv->series_gen_.size());  // about as many groups as the last scrape
   }
 
   // One sample with its final labels (no __name__). `copy` when the strings do not live in the
@@ -239,7 +174,7 @@ class TargetConverter::Assembler {
   std::unordered_map<FamilyKey, uint32_t, FamilyKeyHash> by_family_;  // by family name
   FamilyKey last_key_{};
   uint32_t last_family_ = UINT32_MAX;
-  FlatIndex groups_;
+  FlatTable<uint32_t> groups_;  // (family, group key) → index in the family's groups
 };
 
 uint32_t TargetConverter::Assembler::ResourceFor(const std::vector<Label>& labels) {
@@ -407,9 +342,11 @@ void TargetConverter::Assembler::Add(std::string_view name, const std::vector<La
     }
     gkey += LabelHash(l.name, l.value);
   }
-  gkey = store::Mix(gkey ^ 0x9e3779b97f4a7c15ull, fi + 1) | 1;
-  bool inserted = false;
-  uint32_t gi = groups_.FindOrInsert(gkey, static_cast<uint32_t>(f.groups.size()), &inserted);
+  gkey = store::Mix(gkey ^ 0x9e3779b97f4a7c15ull, fi + 1);
+  gkey += gkey == 0;
+  auto [slot, inserted] = groups_.FindOrInsert(gkey);
+  if (inserted) *slot = static_cast<uint32_t>(f.groups.size());
+  const uint32_t gi = *slot;
   if (inserted) {
     Group& g = f.groups.emplace_back();
     g.key = gkey;
@@ -469,8 +406,9 @@ void TargetConverter::Assembler::AdjustStart(const Family& f, const Group& g, bo
   const Resource& r = resources_[f.resource];
   uint64_t key =
       store::Mix(StrHash(f.name, kSeed) ^ g.key, StrHash(r.instance, StrHash(r.job, kSeed)) | 1);
-  auto [it, fresh] = conv_->starts_.try_emplace(key);
-  StartState& s = it->second;
+  key += key == 0;
+  auto [state, fresh] = conv_->starts_.FindOrInsert(key);
+  StartState& s = *state;
   s.last_seen = conv_->generation_;
   const uint64_t t = NanosFromMs(g.ts_ms);
   if (fresh) {
@@ -634,10 +572,13 @@ void TargetConverter::RecordSeries(uint64_t hash, std::string_view name,
   cur_series_.push_back({hash, off, static_cast<uint32_t>(cur_buf_.size() - off)});
 }
 
-void TargetConverter::EmitStale(Assembler& a, int64_t ms, ScrapeStats* stats) {
+void TargetConverter::EmitStale(Assembler& a, int64_t ms, bool all, ScrapeStats* stats) {
   std::vector<Label> labels;
   for (const SeriesRecord& s : prev_series_) {
-    if (SetContains(cur_set_, s.hash)) continue;
+    if (!all) {
+      const uint64_t* gen = series_gen_.Find(s.hash);
+      if (gen && *gen == generation_) continue;
+    }
     std::string_view rec(prev_buf_.data() + s.offset, s.size);
     size_t z = rec.find('\0');
     std::string_view name = rec.substr(0, z);
@@ -666,9 +607,6 @@ pdata::MetricBatch TargetConverter::Convert(std::string body, std::string_view c
     target_labels_.push_back({arenas.Copy(l.name), arenas.Copy(l.value)});
   cur_buf_.clear();
   cur_series_.clear();
-  size_t cap = 64;
-  while (cap < 2 * (prev_series_.size() + 16)) cap *= 2;
-  cur_set_.assign(cap, 0);
 
   auto assembler = std::make_unique<Assembler>(this, &batch, stats);
   Status error = fetch_error;
@@ -747,22 +685,17 @@ pdata::MetricBatch TargetConverter::Convert(std::string body, std::string_view c
       }
       uint64_t h = StrHash(name, kSeed);
       for (const Label& l : labels) h += LabelHash(l.name, l.value);
-      h |= 1;
+      h += h == 0;
       const bool explicit_ts = spec_.honor_timestamps && parser.has_timestamp();
-      if (!explicit_ts) {
-        if (cur_series_.size() * 2 + 2 > cur_set_.size()) {
-          std::vector<uint64_t> bigger(cur_set_.size() * 2, 0);
-          for (uint64_t v : cur_set_)
-            if (v) SetInsert(&bigger, v);
-          cur_set_.swap(bigger);
-        }
-        if (!SetInsert(&cur_set_, h)) {
-          ++stats->dropped;  // a duplicate series in one scrape: Prometheus drops it too
-          continue;
-        }
-        RecordSeries(h, name, labels);
+      auto [gen, fresh] = series_gen_.FindOrInsert(h);
+      if (!fresh && *gen == generation_) {
+        ++stats->dropped;  // a duplicate series in one scrape: Prometheus drops it too
+        continue;
       }
-      if (!SetContains(prev_set_, h)) ++stats->series_added;
+      if (fresh || *gen != last_scrape_gen_) ++stats->series_added;
+      *gen = generation_;
+      // Series with their own timestamps get no stale markers, as in Prometheus.
+      if (!explicit_ts) RecordSeries(h, name, labels);
       const pdata::Exemplar* exp = nullptr;
       if (parser.has_exemplar()) {
         ex = pdata::Exemplar{};
@@ -791,10 +724,9 @@ pdata::MetricBatch TargetConverter::Convert(std::string body, std::string_view c
     assembler = std::make_unique<Assembler>(this, &batch, stats);
     cur_buf_.clear();
     cur_series_.clear();
-    std::fill(cur_set_.begin(), cur_set_.end(), 0);
     stats->series_added = 0;
   }
-  EmitStale(*assembler, scrape_ms, stats);
+  EmitStale(*assembler, scrape_ms, !error.ok(), stats);
   // The synthetic per-target metrics, with the target's labels.
   const double values[] = {
       error.ok() ? 1.0 : 0.0, duration_s, static_cast<double>(stats->samples_scraped),
@@ -805,12 +737,12 @@ pdata::MetricBatch TargetConverter::Convert(std::string body, std::string_view c
   assembler->Finish();
   prev_buf_.swap(cur_buf_);
   prev_series_.swap(cur_series_);
-  prev_set_.swap(cur_set_);
+  last_scrape_gen_ = error.ok() ? generation_ : 0;
   // Forget what has not been seen for a while (bounded state).
   for (auto it = metadata_.begin(); it != metadata_.end();)
     it = it->second.last_seen + 2 < generation_ ? metadata_.erase(it) : std::next(it);
-  for (auto it = starts_.begin(); it != starts_.end();)
-    it = it->second.last_seen + 2 < generation_ ? starts_.erase(it) : std::next(it);
+  starts_.RemoveIf([&](const StartState& s) { return s.last_seen + 2 < generation_; });
+  series_gen_.RemoveIf([&](uint64_t gen) { return gen + 2 < generation_; });
   return batch;
 }
 
@@ -821,15 +753,15 @@ pdata::MetricBatch TargetConverter::StaleAll(int64_t ms) {
   target_labels_.clear();
   for (const auto& l : spec_.labels.labels())
     target_labels_.push_back({batch.arenas().Copy(l.name), batch.arenas().Copy(l.value)});
-  std::fill(cur_set_.begin(), cur_set_.end(), 0);
   Assembler a(this, &batch, &stats);
-  EmitStale(a, ms, &stats);
+  EmitStale(a, ms, true, &stats);
   if (reported_)
     for (const auto& im : kInternal) a.Add(im.name, target_labels_, ms, kStaleNaN, nullptr, false);
   a.Finish();
   prev_buf_.clear();
   prev_series_.clear();
-  prev_set_.clear();
+  series_gen_.Clear();
+  last_scrape_gen_ = 0;
   reported_ = false;
   return batch;
 }

@@ -23,6 +23,7 @@
 
 #include "pdata/batch.h"
 #include "receivers/prometheus/exposition_parser.h"
+#include "receivers/prometheus/flat_table.h"
 #include "receivers/prometheus/relabel.h"
 
 namespace otter::promscrape {
@@ -86,19 +87,21 @@ class TargetConverter {
   class Assembler;
   friend class Assembler;
 
-  void EmitStale(Assembler& a, int64_t ms, ScrapeStats* stats);
+  // Stale markers for the previous scrape's series not in this one (all of them if `all`).
+  void EmitStale(Assembler& a, int64_t ms, bool all, ScrapeStats* stats);
   void RecordSeries(uint64_t hash, std::string_view name, const std::vector<Label>& labels);
 
   TargetSpec spec_;
   std::vector<Label> target_labels_;  // views of spec_.labels
   std::unordered_map<std::string, FamilyMeta> metadata_;
-  std::unordered_map<uint64_t, StartState> starts_;
+  FlatTable<StartState> starts_;
   uint64_t generation_ = 0;
   // Series of the previous and the current scrape (staleness, scrape_series_added).
   std::string prev_buf_, cur_buf_;
   std::vector<SeriesRecord> prev_series_, cur_series_;
-  std::vector<uint64_t> prev_set_, cur_set_;  // open-addressing hash sets (0 = empty)
-  bool reported_ = false;                     // synthetic metrics were emitted at least once
+  FlatTable<uint64_t> series_gen_;  // series hash → generation of the scrape that last had it
+  uint64_t last_scrape_gen_ = 0;    // the previous successful scrape's generation
+  bool reported_ = false;           // synthetic metrics were emitted at least once
 };
 
 }  // namespace otter::promscrape
