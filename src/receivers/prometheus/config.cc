@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "query/promql/lexer.h"
+
 namespace otter {
 namespace {
 
@@ -264,39 +266,9 @@ void ParsePromConfig(const Node& n, PrometheusReceiverConfig& c, Diagnostics& d)
 }  // namespace
 
 bool ParsePromDuration(std::string_view s, config::Duration* out) {
-  if (s == "0") {
-    *out = config::Duration(0);
-    return true;
-  }
-  struct Unit {
-    std::string_view name;
-    int64_t ms;
-  };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
-                                    {"w", 7LL * 24 * 3600 * 1000},
-                                    {"d", 24LL * 3600 * 1000},
-                                    {"h", 3600LL * 1000},
-                                    {"m", 60LL * 1000},
-                                    {"s", 1000},
-                                    {"ms", 1}};
-  int64_t total_ms = 0;
-  size_t next_unit = 0, i = 0;
-  if (s.empty()) return false;
-  while (i < s.size()) {
-    size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start || i - start > 15) return false;
-    int64_t n = std::stoll(std::string(s.substr(start, i - start)));
-    size_t ustart = i;
-    while (i < s.size() && !(s[i] >= '0' && s[i] <= '9')) ++i;
-    std::string_view unit = s.substr(ustart, i - ustart);
-    size_t u = next_unit;
-    while (u < std::size(kUnits) && kUnits[u].name != unit) ++u;
-    if (u == std::size(kUnits)) return false;
-    total_ms += n * kUnits[u].ms;
-    next_unit = u + 1;
-  }
-  *out = std::chrono::milliseconds(total_ms);
+  auto ms = query::promql::ParseDurationMillis(s);  // the same syntax as PromQL's durations
+  if (!ms.ok()) return false;
+  *out = std::chrono::milliseconds(*ms);
   return true;
 }
 

@@ -162,6 +162,7 @@ class TargetConverter::Assembler {
   uint32_t ScopeFor(Resource& r, const std::vector<Label>& labels, bool info, bool copy);
   uint32_t FamilyFor(std::string_view name, uint32_t res, uint32_t scope, bool copy);
   void BuildPoints(Family& f, pdata::Metric* m);
+  static void SortBounds(Group& g);
   void AdjustStart(const Family& f, const Group& g, bool stale, double value, double sum,
                    uint64_t* start);
 
@@ -423,6 +424,11 @@ void TargetConverter::Assembler::AdjustStart(const Family& f, const Group& g, bo
   *start = s.start_ns;
 }
 
+void TargetConverter::Assembler::SortBounds(Group& g) {
+  std::sort(g.bounds.begin(), g.bounds.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+
 void TargetConverter::Assembler::BuildPoints(Family& f, pdata::Metric* m) {
   switch (f.type) {
     case FamilyType::kHistogram: {
@@ -431,8 +437,7 @@ void TargetConverter::Assembler::BuildPoints(Family& f, pdata::Metric* m) {
       for (Group& g : f.groups) {
         if (!g.has_count) continue;
         const bool stale = IsStale(g.sum) || IsStale(g.count);
-        std::sort(g.bounds.begin(), g.bounds.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        SortBounds(g);
         size_t n = g.bounds.size();
         if (n > 0 && g.bounds[n - 1].first == std::numeric_limits<double>::infinity()) --n;
         if (!stale) {
@@ -475,8 +480,7 @@ void TargetConverter::Assembler::BuildPoints(Family& f, pdata::Metric* m) {
       for (Group& g : f.groups) {
         if (!g.has_count) continue;
         const bool stale = IsStale(g.sum) || IsStale(g.count);
-        std::sort(g.bounds.begin(), g.bounds.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        SortBounds(g);
         pdata::SummaryDataPoint& p = m->summary_points.emplace_back();
         p.attributes = std::move(g.attrs);
         p.time_unix_nano = NanosFromMs(g.ts_ms);
