@@ -28,12 +28,14 @@ void RegisterFileExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
+void RegisterLoadBalancingExporter(Registry&);
 void RegisterOtlpHttpExporter(Registry&);
 void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
 void RegisterHealthCheckExtension(Registry&);
+void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
 void RegisterForwardConnector(Registry&);
 void RegisterRoutingConnector(Registry&);
@@ -65,12 +67,14 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
+  RegisterLoadBalancingExporter(r);
   RegisterOtlpHttpExporter(r);
   RegisterPrometheusExporter(r);
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
   RegisterHealthCheckExtension(r);
+  RegisterHealthCheckV2Extension(r);
   // Connectors
   RegisterForwardConnector(r);
   RegisterRoutingConnector(r);

@@ -30,3 +30,18 @@ if(OTTER_NODE AND OTTER_NPM AND OTTER_OPENSSL AND OTTER_CURL AND OTTER_PROMTOOL)
 else()
   message(FATAL_ERROR "interop_js_sdk needs node, npm, openssl, curl and promtool on PATH (run scripts/install-deps.sh)")
 endif()
+
+# ---- example deployments (examples/*/run.sh) ------------------------------------------------------
+# Each example starts its otter processes on free loopback ports, sends data with otter-loadgen
+# and checks where it arrives (curl, python3). Labelled interop: they need the Release build's
+# otter-loadgen, which the sanitizer builds do not build.
+if(OTTER_BENCH)
+  file(GLOB OTTER_EXAMPLE_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/examples/*/run.sh)
+  foreach(script ${OTTER_EXAMPLE_SCRIPTS})
+    get_filename_component(example_dir ${script} DIRECTORY)
+    get_filename_component(example ${example_dir} NAME)
+    add_test(NAME example_${example}
+             COMMAND bash ${script} $<TARGET_FILE:otter> $<TARGET_FILE:otter-loadgen>)
+    set_tests_properties(example_${example} PROPERTIES TIMEOUT 120 LABELS "interop;example")
+  endforeach()
+endif()

@@ -373,8 +373,44 @@ Status Service::Build(const Service* running) {
   return Status::Ok();
 }
 
+// The component-status view of the config: each pipeline's instances, and the extensions.
+void Service::PublishTopology(ComponentState state, const std::string& error) const {
+  if (!status_) return;
+  std::vector<PipelineTopology> pipelines;
+  std::vector<std::string> all;
+  auto add = [&](std::vector<std::string>& to, const char* kind, const ComponentId& id) {
+    std::string instance = std::string(kind) + ":" + id.ToString();
+    to.push_back(instance);
+    all.push_back(std::move(instance));
+  };
+  for (const PipelineSpec& p : config_.pipelines) {
+    PipelineTopology& t = pipelines.emplace_back();
+    t.name = p.id;
+    t.signal = std::string(SignalName(p.signal));
+    for (const auto& id : p.receivers) add(t.components, "receiver", id);
+    for (const auto& id : p.from_connectors) add(t.components, "connector", id);
+    for (const auto& id : p.processors) add(t.components, "processor", id);
+    for (const auto& id : p.exporters) add(t.components, "exporter", id);
+    for (const auto& id : p.to_connectors) add(t.components, "connector", id);
+  }
+  std::vector<std::string> extensions;
+  for (const auto& id : config_.enabled_extensions) add(extensions, "extension", id);
+  status_->SetTopology(std::move(pipelines), std::move(extensions));
+  for (const auto& instance : all) status_->SetState(instance, state, error);
+}
+
 Status Service::Start() {
   if (!graph_) RETURN_IF_ERROR(Build());
+  PublishTopology(ComponentState::kStarting);
+  Status started_ok = StartGraph();
+  if (started_ok.ok())
+    PublishTopology(ComponentState::kOk);
+  else
+    PublishTopology(ComponentState::kFatalError, std::string(started_ok.message()));
+  return started_ok;
+}
+
+Status Service::StartGraph() {
   Graph& g = *graph_;
   // What this call started, in order: on failure it is stopped in reverse (receivers first,
   // then each pipeline front to back, exporters, extensions) and nothing else is touched.
@@ -460,6 +496,7 @@ void Service::Shutdown(const Service* successor) {
   if (!graph_) return;
   // A Service whose Start failed never said it was ready: the running one still is.
   if (!successor && started_ && status_) status_->SetReady(false);
+  if (!successor && started_) PublishTopology(ComponentState::kStopping);
   Graph& g = *graph_;
   const Graph* next = successor ? successor->graph_.get() : nullptr;
   // Hands `sh` to the successor if it shares it; otherwise stops it if this Service owns it.
@@ -486,6 +523,7 @@ void Service::Shutdown(const Service* successor) {
   for (auto& [id, e] : g.exporters) release(*e);
   for (auto it = g.extensions.rbegin(); it != g.extensions.rend(); ++it) release(*it->second);
   graph_.reset();
+  if (!successor && started_) PublishTopology(ComponentState::kStopped);
 }
 
 Receiver* Service::FindReceiver(const std::string& id) const {

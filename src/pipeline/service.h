@@ -68,6 +68,9 @@ class Service {
   Exporter* FindExporter(const std::string& id) const;
 
  private:
+  Status StartGraph();
+  // Publishes the pipelines' component instances to the StatusHub, all in `state`.
+  void PublishTopology(ComponentState state, const std::string& error = "") const;
   struct Graph;
   struct Shared;
   ComponentContext Context(const ComponentId& id, ComponentKind kind) const;

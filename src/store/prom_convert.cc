@@ -8,6 +8,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace otter::store {
 namespace {
@@ -106,9 +108,67 @@ void MergeSorted(const A* a, size_t na, const B* b, size_t nb, bool skip_empty, 
   }
 }
 
+// Label hash → the first series with that hash (series sharing a hash chain through next_):
+// open addressing with linear probing, so a lookup is one or two cache lines and the table is
+// freed in one piece.
+class HashHeads {
+ public:
+  void Reserve(size_t n) {
+    if (2 * n > slots_.size()) Rehash(std::bit_ceil(std::max<size_t>(16, 2 * n)));
+  }
+  // The head for `h`, or nullptr.
+  uint32_t* Find(uint64_t h) {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].idx == kEmpty) return nullptr;
+      if (slots_[i].hash == h) return &slots_[i].idx;
+    }
+  }
+  // The head slot for `h`, created (set to `idx`) if absent; *inserted says which.
+  uint32_t& Insert(uint64_t h, uint32_t idx, bool* inserted) {
+    if (2 * (used_ + 1) > slots_.size()) Rehash(std::max<size_t>(16, 2 * slots_.size()));
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].idx == kEmpty) {
+        slots_[i] = {h, idx};
+        ++used_;
+        *inserted = true;
+        return slots_[i].idx;
+      }
+      if (slots_[i].hash == h) {
+        *inserted = false;
+        return slots_[i].idx;
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t idx = kEmpty;
+  };
+  void Rehash(size_t capacity) {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+    mask_ = capacity - 1;
+    for (const Slot& s : old) {
+      if (s.idx == kEmpty) continue;
+      size_t i = s.hash & mask_;
+      while (slots_[i].idx != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, used_ = 0;
+};
+
 class Converter {
  public:
-  Converter(const ConvertOptions& options, ConvertedMetrics* out) : options_(options), out_(out) {
+  // `expected_series`: a size hint, so the index and the series list grow once.
+  Converter(const ConvertOptions& options, ConvertedMetrics* out, size_t expected_series)
+      : options_(options), out_(out) {
+    head_.Reserve(out_->series.size() + expected_series);
+    out_->series.reserve(out_->series.size() + expected_series);
+    next_.reserve(out_->series.size() + expected_series);
     for (size_t i = 0; i < out_->series.size(); ++i) {
       const Labels& l = out_->series[i].labels;
       Index(static_cast<uint32_t>(i), HashRange(l.data(), l.size()));
@@ -179,8 +239,8 @@ class Converter {
   ConvertedMetrics* out_;
 
   std::unordered_map<std::string_view, std::string> label_names_;  // keys live in the batch
-  std::unordered_map<uint64_t, uint32_t> head_;  // label hash → first series with it
-  std::vector<uint32_t> next_;                   // chain of series sharing a hash
+  HashHeads head_;
+  std::vector<uint32_t> next_;  // chain of series sharing a hash
   std::vector<uint32_t> touched_;
   std::vector<bool> touched_flag_;
   std::unordered_set<std::string> seen_metadata_;
@@ -215,18 +275,18 @@ class Converter {
 
 void Converter::Index(uint32_t idx, uint64_t hash) {
   if (next_.size() <= idx) next_.resize(idx + 1, UINT32_MAX);
-  auto [it, inserted] = head_.emplace(hash, idx);
+  bool inserted;
+  uint32_t& head = head_.Insert(hash, idx, &inserted);
   if (!inserted) {
-    next_[idx] = it->second;
-    it->second = idx;
+    next_[idx] = head;
+    head = idx;
   }
 }
 
 uint32_t Converter::FindOrAddSeries() {
   uint64_t h = HashRange(final_.data(), final_.n);
-  auto it = head_.find(h);
-  if (it != head_.end()) {
-    for (uint32_t i = it->second; i != UINT32_MAX; i = next_[i]) {
+  if (const uint32_t* head = head_.Find(h)) {
+    for (uint32_t i = *head; i != UINT32_MAX; i = next_[i]) {
       if (EqualRange(out_->series[i].labels, final_.data(), final_.n)) return i;
     }
   }
@@ -642,7 +702,8 @@ void AddDropReason(std::string reason, ConvertedMetrics* out) {
 
 void ConvertMetrics(const pdata::MetricBatch& batch, const ConvertOptions& options,
                     ConvertedMetrics* out) {
-  Converter converter(options, out);
+  // Most points are a series of their own; histograms are several (buckets, sum, count).
+  Converter converter(options, out, 2 * batch.ItemCount());
   for (const auto& rm : batch.resources()) converter.ConvertResource(rm);
   converter.SortTouched();
 }

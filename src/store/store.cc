@@ -484,7 +484,10 @@ void Store::WriterLoop() {
 Status Store::RecoverWal() {
   if (!wal_->degraded()) return Status::Ok();
   Status st = wal_->Recover();
-  if (options_.status) options_.status->Report(options_.status_component, st);
+  if (options_.status) {
+    options_.status->Report(options_.status_component, st);
+    options_.status->SetStatus(options_.status_component, st);  // healthcheckv2
+  }
   if (st.ok()) {
     logger_->info("store: the write-ahead log recovered; new segment {}", wal_->current_segment());
   }

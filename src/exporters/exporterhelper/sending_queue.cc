@@ -28,6 +28,7 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
       jitter_(std::move(options.jitter)),
       log_(ctx.logger ? ctx.logger : std::make_shared<spdlog::logger>("exporterhelper")),
       health_key_(ctx.id.ToString() + ":" + std::string(SignalName(signal))),
+      instance_("exporter:" + ctx.id.ToString()),
       rng_(std::random_device{}()) {
   telemetry::SelfMetrics* m = ctx.metrics;
   if (!m) {
@@ -48,10 +49,19 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
     m->GetGauge("otelcol_exporter_queue_capacity",
                 "Fixed capacity of the retry queue (in sizer units).", ql)
         .Set(settings_.queue.queue_size);
+    if (ctx.status && settings_.queue.queue_size > 0) {
+      const double capacity = static_cast<double>(settings_.queue.queue_size);
+      hub_queue_ = ctx.status->AddQueue(instance_, [g = queue_size_, capacity] {
+        return static_cast<double>(g->value()) / capacity;
+      });
+    }
   }
 }
 
-SendingQueue::~SendingQueue() { Shutdown(); }
+SendingQueue::~SendingQueue() {
+  if (hub_queue_ >= 0) ctx_.status->RemoveQueue(hub_queue_);
+  Shutdown();
+}
 
 size_t SendingQueue::queued_requests() const {
   std::lock_guard l(mu_);
@@ -241,7 +251,9 @@ void SendingQueue::Finish(Entry& e, Outcome out) {
 }
 
 void SendingQueue::ReportHealth(const Status& s) {
-  if (ctx_.status) ctx_.status->Report(health_key_, s);
+  if (!ctx_.status) return;
+  ctx_.status->Report(health_key_, s);
+  ctx_.status->SetStatus(instance_, s, std::string(SignalName(signal_)));
 }
 
 void SendingQueue::BeginShutdown() {

@@ -116,6 +116,8 @@ class SendingQueue {
   std::function<double()> jitter_;
   std::shared_ptr<spdlog::logger> log_;
   std::string health_key_;  // "<exporter id>:<signal>" in the StatusHub
+  std::string instance_;    // "exporter:<id>", its component-status name
+  int hub_queue_ = -1;      // its fill as registered with the StatusHub
 
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;  // when ctx has none (tests)
   ExporterCounters counters_;                            // sent / send_failed

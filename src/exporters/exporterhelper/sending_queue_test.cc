@@ -441,6 +441,11 @@ TEST_F(SendingQueueTest, ReportsHealth) {
   auto [who, st] = hub_.FirstFailure();
   EXPECT_EQ(who, "otlp_grpc/t:traces");
   EXPECT_EQ(st.message(), "backend down");
+  // The component-status view (healthcheckv2): a recoverable error of the traces side.
+  auto states = hub_.GetSnapshot().states;
+  ASSERT_EQ(states.count("exporter:otlp_grpc/t#traces"), 1u);
+  EXPECT_EQ(states["exporter:otlp_grpc/t#traces"].state, ComponentState::kRecoverableError);
+  EXPECT_EQ(states["exporter:otlp_grpc/t#traces"].error, "backend down");
   fail = false;
   s.Consume(Spans(1), b.done());
   EXPECT_TRUE(b.get().ok());

@@ -26,7 +26,7 @@ Status StoreExporter::Start() {
   opts.max_disk_bytes = static_cast<uint64_t>(config_.max_disk_mib) << 20;
   opts.compaction_max_bytes = static_cast<uint64_t>(config_.compaction_max_mib) << 20;
   opts.status = ctx_.status;
-  opts.status_component = ctx_.id.ToString();
+  opts.status_component = "exporter:" + ctx_.id.ToString();  // the component-status name
   opts.max_series = static_cast<size_t>(config_.max_series);
   opts.delta_max_stale =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.delta_max_stale);

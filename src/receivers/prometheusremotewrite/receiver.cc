@@ -21,8 +21,8 @@ RemoteWriteReceiver::RemoteWriteReceiver(const ComponentContext& ctx,
                                   "Metric points the pipeline refused.", labels);
   untranslated_ = &metrics->GetCounter(
       "otter_receiver_untranslated_samples_total",
-      "Remote Write samples otter cannot represent yet (native histograms) or without a metric "
-      "name, not passed on.",
+      "Remote Write samples OTLP cannot carry (gauge histograms, non-integer or custom-bucket "
+      "native histograms) or without a metric name, not passed on.",
       {{"receiver", ctx.id.ToString()}});
 }
 
@@ -114,8 +114,8 @@ void RemoteWriteReceiver::Handle(net::HttpRequest&& req, net::HttpResponder resp
     exporterhelper::SteadyClock clock;
     if (logger_ && log_throttle_.Allow(clock, &suppressed))
       logger_->warn(
-          "remote write: {} native histogram samples and {} series without __name__ "
-          "not passed on{}",
+          "remote write: {} native histogram samples OTLP cannot carry (gauge, float counts "
+          "or custom buckets) and {} series without __name__ not passed on{}",
           stats.skipped_histograms, stats.skipped_series,
           exporterhelper::LogThrottle::Suffix(suppressed));
   }

@@ -1,6 +1,8 @@
 #include "receivers/prometheusremotewrite/write_request.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
 #include "otlp/proto_reader.h"
 
@@ -50,6 +52,130 @@ bool DecodeSample(std::string_view m, double* value, int64_t* t_ms, uint32_t val
   return true;
 }
 
+int64_t Unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+bool DecodeSpan(std::string_view m, RwHistogram::Span* out) {
+  Reader r(m);
+  uint32_t f, t;
+  while (!r.done()) {
+    uint64_t v;
+    if (!r.Next(&f, &t)) return false;
+    if ((f == 1 || f == 2) && t == 0) {
+      if (!r.Varint(&v)) return false;
+      if (f == 1)
+        out->offset = static_cast<int32_t>(Unzigzag(v));
+      else
+        out->length = static_cast<uint32_t>(v);
+    } else if (!r.Skip(t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Repeated sint64 deltas (packed or not) as running absolute counts.
+bool AppendDeltas(Reader& r, uint32_t type, std::vector<double>* out, int64_t* running) {
+  uint64_t v;
+  auto one = [&](uint64_t raw) {
+    *running += Unzigzag(raw);
+    out->push_back(static_cast<double>(*running));
+  };
+  if (type == 0) {
+    if (!r.Varint(&v)) return false;
+    one(v);
+    return true;
+  }
+  std::string_view packed;
+  if (type != 2 || !r.Bytes(&packed)) return false;
+  Reader p(packed);
+  while (!p.done()) {
+    if (!p.Varint(&v)) return false;
+    one(v);
+  }
+  return true;
+}
+
+// Repeated doubles (packed or not).
+bool AppendDoubles(Reader& r, uint32_t type, std::vector<double>* out) {
+  uint64_t v;
+  if (type == 1) {
+    if (!r.Fixed64(&v)) return false;
+    out->push_back(std::bit_cast<double>(v));
+    return true;
+  }
+  std::string_view packed;
+  if (type != 2 || !r.Bytes(&packed)) return false;
+  Reader p(packed);
+  while (!p.done()) {
+    if (!p.Fixed64(&v)) return false;
+    out->push_back(std::bit_cast<double>(v));
+  }
+  return true;
+}
+
+// prometheus.Histogram: count_int 1 / count_float 2, sum 3, schema 4 (sint32), zero_threshold
+// 5, zero_count_int 6 / zero_count_float 7, negative spans 8 / deltas 9 (sint64) / counts 10,
+// positive spans 11 / deltas 12 / counts 13, reset_hint 14, timestamp 15.
+bool DecodeHistogram(std::string_view m, RwHistogram* out) {
+  Reader r(m);
+  uint32_t f, t;
+  int64_t neg_running = 0, pos_running = 0;
+  while (!r.done()) {
+    if (!r.Next(&f, &t)) return false;
+    uint64_t v;
+    std::string_view s;
+    bool ok = true;
+    switch (f) {
+      case 1:
+      case 6:
+      case 4:
+      case 14:
+      case 15:
+        if (t != 0 || !r.Varint(&v)) return false;
+        if (f == 1) out->count = static_cast<double>(v);
+        if (f == 6) out->zero_count = static_cast<double>(v);
+        if (f == 4) out->schema = static_cast<int32_t>(Unzigzag(v));
+        if (f == 14) out->reset_hint = static_cast<int>(v);
+        if (f == 15) out->t_ms = static_cast<int64_t>(v);
+        break;
+      case 2:
+      case 3:
+      case 5:
+      case 7: {
+        if (t != 1 || !r.Fixed64(&v)) return false;
+        double d = std::bit_cast<double>(v);
+        if (f == 2) out->count = d, out->float_counts = true;
+        if (f == 3) out->sum = d;
+        if (f == 5) out->zero_threshold = d;
+        if (f == 7) out->zero_count = d, out->float_counts = true;
+        break;
+      }
+      case 8:
+      case 11: {
+        RwHistogram::Span span;
+        if (t != 2 || !r.Bytes(&s) || !DecodeSpan(s, &span)) return false;
+        (f == 8 ? out->negative_spans : out->positive_spans).push_back(span);
+        break;
+      }
+      case 9:
+        ok = AppendDeltas(r, t, &out->negative_counts, &neg_running);
+        break;
+      case 12:
+        ok = AppendDeltas(r, t, &out->positive_counts, &pos_running);
+        break;
+      case 10:
+      case 13:
+        ok = AppendDoubles(r, t, f == 10 ? &out->negative_counts : &out->positive_counts);
+        out->float_counts = true;
+        break;
+      default:
+        ok = r.Skip(t);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool DecodeSeries(std::string_view m, RwSeries* out) {
   Reader r(m);
   uint32_t f, t;
@@ -74,7 +200,7 @@ bool DecodeSeries(std::string_view m, RwSeries* out) {
       if (!DecodeSample(s, &e.value, &e.t_ms, 2, 3, &e.labels)) return false;
       out->exemplars.push_back(std::move(e));
     } else if (f == 4) {
-      ++out->histograms;
+      if (!DecodeHistogram(s, &out->histograms.emplace_back())) return false;
     }
   }
   return true;
@@ -97,6 +223,69 @@ bool DecodeMetadata(std::string_view m, RwMetadata* out) {
     }
   }
   return true;
+}
+
+// The OTLP buckets of one side: offset = first Prometheus index - 1, gaps between spans as zeros.
+// False when the spans and counts disagree or a count is not a whole number.
+bool ToOtlpBuckets(const std::vector<RwHistogram::Span>& spans, const std::vector<double>& counts,
+                   pdata::ExponentialBuckets* out) {
+  size_t total = 0;
+  for (const auto& sp : spans) total += sp.length;
+  if (total != counts.size()) return false;
+  int64_t index = 0;
+  size_t next = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    index += spans[i].offset;
+    if (i == 0)
+      out->offset = static_cast<int32_t>(index - 1);
+    else
+      out->bucket_counts.resize(out->bucket_counts.size() + static_cast<size_t>(spans[i].offset));
+    for (uint32_t k = 0; k < spans[i].length; ++k, ++next) {
+      double c = counts[next];
+      if (!(c >= 0) || c != std::floor(c)) return false;
+      out->bucket_counts.push_back(static_cast<uint64_t>(c));
+    }
+    index += spans[i].length;
+  }
+  return true;
+}
+
+bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000002ull; }
+
+// False (the sample is skipped) for what OTLP cannot carry.
+bool ToOtlpPoint(const RwHistogram& h, pdata::ExponentialHistogramDataPoint* p) {
+  if (h.reset_hint == RwHistogram::kGauge || h.schema < -4 || h.schema > 8) return false;
+  if (!(h.count >= 0) || h.count != std::floor(h.count) || !(h.zero_count >= 0) ||
+      h.zero_count != std::floor(h.zero_count))
+    return false;
+  if (!ToOtlpBuckets(h.positive_spans, h.positive_counts, &p->positive) ||
+      !ToOtlpBuckets(h.negative_spans, h.negative_counts, &p->negative))
+    return false;
+  p->time_unix_nano = static_cast<uint64_t>(std::max<int64_t>(h.t_ms, 0)) * 1'000'000;
+  p->count = static_cast<uint64_t>(h.count);
+  p->scale = h.schema;
+  p->zero_count = static_cast<uint64_t>(h.zero_count);
+  p->zero_threshold = h.zero_threshold;
+  if (IsStaleNaN(h.sum))
+    p->flags = pdata::kNoRecordedValueFlag;
+  else
+    p->sum = h.sum;
+  return true;
+}
+
+void AttachExemplars(const std::vector<RwExemplar>& from, pdata::ArenaSet& arenas,
+                     std::vector<pdata::Exemplar>* to) {
+  for (const RwExemplar& e : from) {
+    pdata::Exemplar& ex = to->emplace_back();
+    ex.as_double = e.value;
+    ex.time_unix_nano = static_cast<uint64_t>(std::max<int64_t>(e.t_ms, 0)) * 1'000'000;
+    for (const auto& l : e.labels) {
+      if (l.name == "trace_id" && pdata::ParseHexId(l.value, &ex.trace_id)) continue;
+      if (l.name == "span_id" && pdata::ParseHexId(l.value, &ex.span_id)) continue;
+      ex.filtered_attributes.push_back(
+          {arenas.Copy(l.name), pdata::AnyValue::String(arenas.Copy(l.value))});
+    }
+  }
 }
 
 std::string_view Label(const std::vector<RwLabel>& labels, std::string_view name) {
@@ -144,13 +333,12 @@ pdata::MetricBatch TranslateWriteRequest(
   std::map<std::pair<std::string_view, std::string_view>, size_t> resource_of;  // (job, instance)
   auto& resources = batch.resources();
   for (const RwSeries& s : request.series) {
-    stats->skipped_histograms += s.histograms;
     std::string_view name = Label(s.labels, "__name__");
     if (name.empty()) {
       ++stats->skipped_series;
       continue;
     }
-    if (s.samples.empty()) continue;
+    if (s.samples.empty() && s.histograms.empty()) continue;
     std::string_view job = Label(s.labels, "job"), instance = Label(s.labels, "instance");
     auto [it, fresh] = resource_of.try_emplace({job, instance}, resources.size());
     if (fresh) {
@@ -178,16 +366,35 @@ pdata::MetricBatch TranslateWriteRequest(
     if (fam == families.end() && name.ends_with("_total"))
       fam = families.find(name.substr(0, name.size() - 6));
     if (fam != families.end()) m.description = arenas.Copy(fam->second.help);
+    pdata::Attributes attrs;
+    for (const auto& l : s.labels) {
+      if (l.name == "__name__" || l.name == "job" || l.name == "instance") continue;
+      attrs.push_back({arenas.Copy(l.name), pdata::AnyValue::String(arenas.Copy(l.value))});
+    }
+    if (!s.histograms.empty()) {
+      m.type = pdata::MetricType::kExponentialHistogram;
+      m.temporality = pdata::AggregationTemporality::kCumulative;
+      for (const RwHistogram& h : s.histograms) {
+        pdata::ExponentialHistogramDataPoint p;
+        if (!ToOtlpPoint(h, &p)) {
+          ++stats->skipped_histograms;
+          continue;
+        }
+        p.attributes = attrs;
+        m.exp_histogram_points.push_back(std::move(p));
+        ++stats->points;
+      }
+      if (m.exp_histogram_points.empty())
+        metrics.pop_back();
+      else
+        AttachExemplars(s.exemplars, arenas, &m.exp_histogram_points.back().exemplars);
+      continue;
+    }
     const bool counter = fam != families.end() && fam->second.type == 1;
     m.type = counter ? pdata::MetricType::kSum : pdata::MetricType::kGauge;
     if (counter) {
       m.temporality = pdata::AggregationTemporality::kCumulative;
       m.is_monotonic = true;
-    }
-    pdata::Attributes attrs;
-    for (const auto& l : s.labels) {
-      if (l.name == "__name__" || l.name == "job" || l.name == "instance") continue;
-      attrs.push_back({arenas.Copy(l.name), pdata::AnyValue::String(arenas.Copy(l.value))});
     }
     for (const RwSample& smp : s.samples) {
       pdata::NumberDataPoint& p = m.number_points.emplace_back();
@@ -197,18 +404,7 @@ pdata::MetricBatch TranslateWriteRequest(
       p.as_double = smp.value;
       ++stats->points;
     }
-    for (const RwExemplar& e : s.exemplars) {
-      pdata::Exemplar ex;
-      ex.as_double = e.value;
-      ex.time_unix_nano = static_cast<uint64_t>(std::max<int64_t>(e.t_ms, 0)) * 1'000'000;
-      for (const auto& l : e.labels) {
-        if (l.name == "trace_id" && pdata::ParseHexId(l.value, &ex.trace_id)) continue;
-        if (l.name == "span_id" && pdata::ParseHexId(l.value, &ex.span_id)) continue;
-        ex.filtered_attributes.push_back(
-            {arenas.Copy(l.name), pdata::AnyValue::String(arenas.Copy(l.value))});
-      }
-      m.number_points.back().exemplars.push_back(std::move(ex));
-    }
+    AttachExemplars(s.exemplars, arenas, &m.number_points.back().exemplars);
   }
   return batch;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include "exporters/prometheusremotewrite/write_request.h"
 
 namespace otter::prometheusremotewrite {
@@ -59,6 +61,129 @@ TEST(RemoteWriteReceiveTest, DecodesWhatTheExporterEncodes) {
   const pdata::Metric& g = batch.resources()[1].scope_metrics[0].metrics[0];
   EXPECT_EQ(g.type, pdata::MetricType::kGauge);
   EXPECT_EQ(g.number_points[0].as_double, -1.5);
+}
+
+// A minimal protobuf writer for hand-built messages (integer native histograms, which otter's
+// exporter never writes: it sends float counts).
+struct Msg {
+  std::string b;
+  void Varint(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) b += static_cast<char>(v | 0x80);
+    b += static_cast<char>(v);
+  }
+  Msg& U(uint32_t f, uint64_t v) { return Varint(f << 3), Varint(v), *this; }
+  Msg& S(uint32_t f, int64_t v) {
+    return U(f, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  }
+  Msg& D(uint32_t f, double v) {
+    Varint(f << 3 | 1);
+    uint64_t bits = std::bit_cast<uint64_t>(v);
+    b.append(reinterpret_cast<const char*>(&bits), 8);
+    return *this;
+  }
+  Msg& L(uint32_t f, std::string_view v) {
+    return Varint(f << 3 | 2), Varint(v.size()), b += v, *this;
+  }
+  Msg& PackedSint(uint32_t f, std::vector<int64_t> vs) {
+    Msg p;
+    for (int64_t v : vs) p.Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+    return L(f, p.b);
+  }
+};
+
+std::string Label(std::string_view n, std::string_view v) { return Msg().L(1, n).L(2, v).b; }
+std::string Span(int32_t offset, uint32_t length) { return Msg().S(1, offset).U(2, length).b; }
+
+TEST(RemoteWriteReceiveTest, IntegerNativeHistogramsBecomeExponentialHistograms) {
+  // schema 1, zero bucket 1, positive buckets 1,2 then (gap of 2) 5 with deltas 2,-1,+2 → 2,1,3,
+  // negative bucket 2 with count 1; then a stale marker; then a gauge histogram (not carried).
+  std::string h1 = Msg()
+                       .U(1, 8)
+                       .D(3, 30.5)
+                       .S(4, 1)
+                       .D(5, 1e-128)
+                       .U(6, 1)
+                       .L(8, Span(2, 1))
+                       .PackedSint(9, {1})
+                       .L(11, Span(1, 2))
+                       .L(11, Span(2, 1))
+                       .PackedSint(12, {2, -1, 2})
+                       .U(15, 5000)
+                       .b;
+  std::string stale =
+      Msg().U(1, 0).D(3, std::bit_cast<double>(0x7ff0000000000002ull)).U(15, 6000).b;
+  std::string gauge = Msg().U(1, 1).D(3, 1).U(14, 3).U(15, 7000).b;
+  std::string series = Msg()
+                           .L(1, Label("__name__", "rpc_latency_seconds"))
+                           .L(1, Label("job", "api"))
+                           .L(1, Label("method", "get"))
+                           .L(4, h1)
+                           .L(4, stale)
+                           .L(4, gauge)
+                           .b;
+  const std::string body = Msg().L(1, series).b;  // the request's views point into it
+  auto req = DecodeWriteRequest(body);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  TranslateStats stats;
+  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  ASSERT_EQ(req->series.size(), 1u);
+  EXPECT_EQ(req->series[0].histograms.size(), 3u);
+  EXPECT_EQ(stats.points, 2u);
+  EXPECT_EQ(stats.skipped_histograms, 1u);  // the gauge histogram
+  const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
+  EXPECT_EQ(m.name, "rpc_latency_seconds");
+  EXPECT_EQ(m.type, pdata::MetricType::kExponentialHistogram);
+  EXPECT_EQ(m.temporality, pdata::AggregationTemporality::kCumulative);
+  ASSERT_EQ(m.exp_histogram_points.size(), 2u);
+  const auto& p = m.exp_histogram_points[0];
+  EXPECT_EQ(p.attributes, (pdata::Attributes{{"method", pdata::AnyValue::String("get")}}));
+  EXPECT_EQ(p.time_unix_nano, 5'000'000'000u);
+  EXPECT_EQ(p.count, 8u);
+  EXPECT_EQ(p.sum, 30.5);
+  EXPECT_EQ(p.scale, 1);
+  EXPECT_EQ(p.zero_count, 1u);
+  EXPECT_EQ(p.zero_threshold, 1e-128);
+  EXPECT_EQ(p.positive.offset, 0);  // Prometheus bucket 1 is OTLP bucket 0
+  EXPECT_EQ(p.positive.bucket_counts, (std::vector<uint64_t>{2, 1, 0, 0, 3}));
+  EXPECT_EQ(p.negative.offset, 1);
+  EXPECT_EQ(p.negative.bucket_counts, (std::vector<uint64_t>{1}));
+  EXPECT_EQ(p.flags, 0u);
+  const auto& s = m.exp_histogram_points[1];
+  EXPECT_EQ(s.flags, pdata::kNoRecordedValueFlag);
+  EXPECT_FALSE(s.sum.has_value());
+}
+
+// Float counts as otter's own exporter (and Prometheus's rate-derived recording rules) write
+// them: whole numbers translate, fractions cannot be OTLP bucket counts.
+TEST(RemoteWriteReceiveTest, FloatNativeHistogramsNeedWholeCounts) {
+  store::ConvertedSeries a;
+  a.labels = {{"__name__", "order_size_bytes"}, {"instance", "pod-1"}, {"job", "shop"}};
+  store::NativeHistogram whole;
+  whole.schema = 0;
+  whole.count = 3;
+  whole.sum = 6;
+  whole.positive_spans = {{1, 2}};
+  whole.positive_buckets = {1, 2};
+  store::NativeHistogram fractional = whole;
+  fractional.positive_buckets = {0.5, 2.5};
+  a.histograms = {{1000, whole}, {2000, fractional}};
+  a.exemplars = {{{{"trace_id", "0af7651916cd43dd8448eb211c80319c"}}, 1.5, 900}};
+  const std::string body = EncodeWriteRequests({a}, {}, 1 << 20)[0];
+  auto req = DecodeWriteRequest(body);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  TranslateStats stats;
+  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  EXPECT_EQ(stats.points, 1u);
+  EXPECT_EQ(stats.skipped_histograms, 1u);
+  const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
+  ASSERT_EQ(m.exp_histogram_points.size(), 1u);
+  const auto& p = m.exp_histogram_points[0];
+  EXPECT_EQ(p.count, 3u);
+  EXPECT_EQ(p.scale, 0);
+  EXPECT_EQ(p.positive.offset, 0);
+  EXPECT_EQ(p.positive.bucket_counts, (std::vector<uint64_t>{1, 2}));
+  ASSERT_EQ(p.exemplars.size(), 1u);
+  EXPECT_EQ(p.exemplars[0].trace_id.Hex(), "0af7651916cd43dd8448eb211c80319c");
 }
 
 TEST(RemoteWriteReceiveTest, MalformedBodiesNameWhatIsWrong) {

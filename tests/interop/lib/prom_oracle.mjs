@@ -55,3 +55,23 @@ export function bucketQuantile(q, buckets) {
   }
   return start + (buckets[b].le - start) * (rank / count);
 }
+
+// histogram_quantile() over a native histogram as the query API lists it: buckets
+// [[boundaryRule, lower, upper, count], ...] (numbers as strings, ascending), only positive
+// buckets. Prometheus 2.x interpolates linearly inside the bucket the rank falls in; Prometheus 3
+// interpolates exponentially (linearly in log2 space), which matches exponential bucket widths.
+export function nativeQuantile(q, buckets, { exponential }) {
+  const bs = buckets.map(([, lo, hi, c]) => ({ lo: Number(lo), hi: Number(hi), c: Number(c) }));
+  const total = bs.reduce((a, b) => a + b.c, 0);
+  let rank = q * total;
+  let seen = 0;
+  let b;
+  for (b of bs) {
+    if (seen + b.c >= rank) break;
+    seen += b.c;
+  }
+  const fraction = (rank - seen) / b.c;
+  if (!exponential || b.lo <= 0) return b.lo + (b.hi - b.lo) * fraction;
+  const ll = Math.log2(b.lo);
+  return 2 ** (ll + (Math.log2(b.hi) - ll) * fraction);
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# agent: SDK → otter agent (memory_limiter, resourcedetection, batch) → OTLP back end.
+source "$(dirname "$0")/../lib.sh"
+export WORK BACKEND_GRPC_PORT=$(free_port) BACKEND_HTTP_PORT=$(free_port) \
+  BACKEND_LOKI_PORT=$(free_port) QUERY_PORT=$(free_port) BACKEND_HEALTH_PORT=$(free_port) \
+  AGENT_GRPC_PORT=$(free_port) AGENT_HEALTH_PORT=$(free_port)
+start_otter backend "$BACKEND_HEALTH_PORT" "$HERE/../backend.yaml"
+start_otter agent "$AGENT_HEALTH_PORT" "$HERE/agent.yaml"
+
+check "the SDK sends traces to the agent" send_traces "127.0.0.1:$AGENT_GRPC_PORT" 2
+check "they reach the back end's store" poll 10 python3 "$HERE/../check_spans.py" jaeger \
+  "http://127.0.0.1:$QUERY_PORT" "" 1000
+finish
