@@ -13,6 +13,7 @@
 #include "config/loader.h"
 #include "exporters/exporterhelper/cancellation.h"
 #include "exporters/otlp_http/http_client.h"
+#include "store/prom_naming.h"
 
 namespace otter::promscrape {
 namespace {
@@ -224,7 +225,8 @@ Status PrometheusReceiver::Start() {
     pool->headers = {{"Accept", kAccept},
                      {"User-Agent", std::string("otter/") + kVersion},
                      {"X-Prometheus-Scrape-Timeout-Seconds",
-                      std::to_string(std::chrono::duration<double>(sc.scrape_timeout).count())}};
+                      store::promconv::FormatPromFloat(
+                          std::chrono::duration<double>(sc.scrape_timeout).count())}};
     if (sc.basic_auth) {
       std::string pw = sc.basic_auth->password;
       if (!sc.basic_auth->password_file.empty()) pw = Trim(ReadFile(sc.basic_auth->password_file));
@@ -322,7 +324,10 @@ void PrometheusReceiver::SyncPool(Pool& pool, const std::vector<LabelSet>& disco
     }
     Target* t = it->second.get();
     t->gone = true;
-    t->stop = true;
+    {
+      std::lock_guard l(mu_);  // the worker checks `stop` under mu_: no lost wake-up
+      t->stop = true;
+    }
     t->cancel.Cancel();
     cv_.notify_all();
     if (t->worker.joinable()) t->worker.join();

@@ -161,7 +161,7 @@ const pdata::Metric* FindMetric(const pdata::MetricBatch& b, std::string_view na
 
 TEST(PrometheusReceiverTest, ScrapesStaticAndFileTargetsAndMarksRemovedOnesStale) {
   std::mutex mu;
-  std::string accept;
+  std::string accept, timeout_header;
   std::set<std::string> auths;
   net::HttpServerOptions o;
   o.endpoint = "127.0.0.1:0";
@@ -169,6 +169,7 @@ TEST(PrometheusReceiverTest, ScrapesStaticAndFileTargetsAndMarksRemovedOnesStale
     {
       std::lock_guard l(mu);
       accept = std::string(req.Header("Accept"));
+      timeout_header = std::string(req.Header("X-Prometheus-Scrape-Timeout-Seconds"));
       auths.insert(std::string(req.Header("Authorization")));
     }
     if (req.path() != "/metrics") return respond(net::HttpResponse::Text(404, "no\n"));
@@ -225,6 +226,7 @@ TEST(PrometheusReceiverTest, ScrapesStaticAndFileTargetsAndMarksRemovedOnesStale
               "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
               "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
     EXPECT_EQ(auths, (std::set<std::string>{"", "Basic dTpw"}));  // files job: no auth
+    EXPECT_EQ(timeout_header, "0.2");  // the timeout defaults to the 200ms interval
   }
   // The file target goes away: its series and its `up` get stale markers.
   { std::ofstream(sd_file) << "[]"; }
