@@ -147,8 +147,10 @@ async function promRange(port, job, atS, windowS) {
 }
 
 // Gauges about the target's own serving and runtime change when two scrapers hit it at once
-// (goroutines, open fds, in-flight requests): they are not compared for equality.
-const OBSERVER_EFFECT = /^(go_|process_|promhttp_|prometheus_http_|net_conntrack_)/;
+// (goroutines, open fds, in-flight requests), and Prometheus's gauges about its own scraping
+// differ between its self-scrape and otter's (an appender is active only while Prometheus
+// ingests its own scrape): they are not compared for equality.
+const OBSERVER_EFFECT = /^(go_|process_|promhttp_|prometheus_http_|net_conntrack_|prometheus_target_|prometheus_tsdb_head_active_appenders)/;
 
 function compare(job, T, otterSeries, prom) {
   const problems = [];
