@@ -457,6 +457,9 @@ void TargetConverter::Assembler::BuildPoints(Family& f, pdata::Metric* m) {
         p.time_unix_nano = NanosFromMs(g.ts_ms);
         if (stale) {
           p.flags = pdata::kNoRecordedValueFlag;
+          // otelcol leaves the sum out of a stale point; otter keeps it (as the stale NaN) when
+          // the series had a _sum, so that the store writes a stale marker for <name>_sum too.
+          if (g.has_sum) p.sum = kStaleNaN;
         } else {
           p.count = static_cast<uint64_t>(g.count);
           if (g.has_sum) p.sum = g.sum;

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <string>
 
 #include "config/loader.h"
+#include "store/prom_convert.h"
 
 namespace otter::promscrape {
 namespace {
@@ -250,13 +253,12 @@ TEST(TargetConverterTest, VanishedSeriesAndFailedScrapesGoStale) {
   ScrapeStats st2;
   auto b = c.Convert("# TYPE g gauge\ng{k=\"a\"} 3\n", "", 2000, 0, Status::Ok(), &st2);
   EXPECT_EQ(st2.stale_series, 5u);
-  EXPECT_EQ(Render(b),
-            std::string(kResource) +
-                "  g [] unit= gauge {prometheus.type=gauge}\n"
-                "   {k=a} start=0 t=2000 3\n"
-                "   {k=b} start=0 t=2000 STALE\n"
-                "  h [] unit= histogram {prometheus.type=histogram}\n"
-                "   {} start=1000 t=2000 STALE count=0 sum=none bounds=1, counts=0,0,\n");
+  EXPECT_EQ(Render(b), std::string(kResource) +
+                           "  g [] unit= gauge {prometheus.type=gauge}\n"
+                           "   {k=a} start=0 t=2000 3\n"
+                           "   {k=b} start=0 t=2000 STALE\n"
+                           "  h [] unit= histogram {prometheus.type=histogram}\n"
+                           "   {} start=1000 t=2000 STALE count=0 sum=nan bounds=1, counts=0,0,\n");
   // A failed scrape: up 0 and the remaining series stale.
   ScrapeStats st3;
   auto f = c.Convert("", "", 3000, 0.5, Unavailable("connection refused"), &st3);
@@ -277,6 +279,42 @@ TEST(TargetConverterTest, VanishedSeriesAndFailedScrapesGoStale) {
             std::string::npos)
       << g;
   EXPECT_EQ(g.find("  g "), std::string::npos) << g;  // already stale after the failed scrape
+}
+
+// The store turns the NoRecordedValue points into Prometheus stale markers (StaleNaN), for the
+// vanished gauge series and every series of the vanished histogram.
+TEST(TargetConverterTest, StoreWritesStaleMarkers) {
+  TargetConverter c(Spec());
+  ScrapeStats st;
+  c.Convert(
+      "# TYPE g gauge\ng{k=\"a\"} 1\ng{k=\"b\"} 2\n# TYPE h histogram\n"
+      "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 0.5\nh_count 1\n",
+      "", 1000, 0, Status::Ok(), &st);
+  ScrapeStats st2;
+  auto b = c.Convert("# TYPE g gauge\ng{k=\"a\"} 3\n", "", 2000, 0, Status::Ok(), &st2);
+  store::ConvertedMetrics out;
+  store::ConvertMetrics(b, store::ConvertOptions{}, &out);
+  std::vector<std::string> stale, live;
+  for (const auto& s : out.series) {
+    std::string key = std::string(store::GetLabel(s.labels, "__name__")) +
+                      "{k=" + std::string(store::GetLabel(s.labels, "k")) +
+                      ",le=" + std::string(store::GetLabel(s.labels, "le")) +
+                      ",job=" + std::string(store::GetLabel(s.labels, "job")) + "}";
+    if (key.starts_with("up{") || key.starts_with("scrape_") || key.starts_with("target_info{"))
+      continue;
+    ASSERT_EQ(s.samples.size(), 1u) << key;
+    EXPECT_EQ(s.samples[0].t_ms, 2000) << key;
+    if (std::bit_cast<uint64_t>(s.samples[0].v) == 0x7ff0000000000002ull)
+      stale.push_back(key);
+    else
+      live.push_back(key + "=" + Num(s.samples[0].v));
+  }
+  std::sort(stale.begin(), stale.end());
+  EXPECT_EQ(live, (std::vector<std::string>{"g{k=a,le=,job=node}=3"}));
+  EXPECT_EQ(stale,
+            (std::vector<std::string>{"g{k=b,le=,job=node}", "h_bucket{k=,le=+Inf,job=node}",
+                                      "h_bucket{k=,le=1,job=node}", "h_count{k=,le=,job=node}",
+                                      "h_sum{k=,le=,job=node}"}));
 }
 
 TEST(TargetConverterTest, ParseErrorFailsTheScrapeAndSampleLimit) {
