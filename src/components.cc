@@ -5,6 +5,8 @@
 namespace otter {
 
 // Receivers
+void RegisterFileLogReceiver(Registry&);
+void RegisterHostMetricsReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -25,7 +27,9 @@ void RegisterTransformProcessor(Registry&);
 // Exporters
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
+void RegisterJaegerExporter(Registry&);
 void RegisterLokiExporter(Registry&);
+void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
 void RegisterOtlpGrpcExporter(Registry&);
 void RegisterLoadBalancingExporter(Registry&);
@@ -34,6 +38,7 @@ void RegisterPrometheusExporter(Registry&);
 void RegisterPrometheusRemoteWriteExporter(Registry&);
 void RegisterStoreExporter(Registry&);
 // Extensions
+void RegisterFileStorageExtension(Registry&);
 void RegisterHealthCheckExtension(Registry&);
 void RegisterHealthCheckV2Extension(Registry&);
 // Connectors
@@ -44,6 +49,8 @@ void RegisterSpanMetricsConnector(Registry&);
 
 void RegisterBuiltins(Registry& r) {
   // Receivers
+  RegisterFileLogReceiver(r);
+  RegisterHostMetricsReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -64,7 +71,9 @@ void RegisterBuiltins(Registry& r) {
   // Exporters
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
+  RegisterJaegerExporter(r);
   RegisterLokiExporter(r);
+  RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);
   RegisterOtlpGrpcExporter(r);
   RegisterLoadBalancingExporter(r);
@@ -73,6 +82,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterPrometheusRemoteWriteExporter(r);
   RegisterStoreExporter(r);
   // Extensions
+  RegisterFileStorageExtension(r);
   RegisterHealthCheckExtension(r);
   RegisterHealthCheckV2Extension(r);
   // Connectors

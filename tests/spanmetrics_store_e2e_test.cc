@@ -58,28 +58,16 @@ TEST(SpanMetricsStoreE2eTest, PromqlRateOfCallsEqualsTheSpanRateSentPerServiceAn
   telemetry::SelfMetrics self;
   ctx.metrics = &self;
 
-  const Factory* store_factory = registry.Find(ComponentKind::kExporter, "store");
-  ASSERT_NE(store_factory, nullptr);
-  auto store_node = config::ParseYaml(
-      "directory: " + dir.path() +
-          "/data\nquery:\n  endpoint: 127.0.0.1:" + std::to_string(query_port) + "\n",
-      "store.yaml");
-  ASSERT_TRUE(store_node.ok());
-  config::Diagnostics d;
-  auto store_cfg = store_factory->parse_config(*store_node, d);
-  ASSERT_TRUE(d.ok()) << d.ErrorsText();
-  ctx.id = {"store", ""};
-  auto store = store_factory->create_exporter(ctx, *store_cfg);
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ASSERT_TRUE((*store)->Start().ok());
+  auto store = StartStore(registry, ctx, dir.path() + "/data", query_port);
+  ASSERT_NE(store, nullptr);
 
   // Whole seconds, 10 minutes ago: inside the store's head, aligned so the samples are exact.
   const uint64_t kSec = 1'000'000'000ull;
   uint64_t now = (NowNs() / kSec - 600) / 10 * 10 * kSec;
   SpanMetricsConfig sm_cfg;  // the defaults: namespace traces.span.metrics, cumulative, ms
   ctx.id = {"spanmetrics", ""};
-  SpanMetricsConnector spanmetrics(ctx, sm_cfg, (*store)->consumers().metrics, [&] { return now; });
-  pipeline::FanOut<pdata::TraceBatch> traces({&spanmetrics, (*store)->consumers().traces});
+  SpanMetricsConnector spanmetrics(ctx, sm_cfg, store->consumers().metrics, [&] { return now; });
+  pipeline::FanOut<pdata::TraceBatch> traces({&spanmetrics, store->consumers().traces});
 
   const std::vector<Load> load = {{"checkout", pdata::StatusCode::kOk, "STATUS_CODE_OK", 30},
                                   {"checkout", pdata::StatusCode::kError, "STATUS_CODE_ERROR", 10},
@@ -133,7 +121,7 @@ TEST(SpanMetricsStoreE2eTest, PromqlRateOfCallsEqualsTheSpanRateSentPerServiceAn
                             "0100000000000000"
                             "0000000000000000"),
             1);
-  (*store)->Shutdown();
+  store->Shutdown();
 }
 
 }  // namespace

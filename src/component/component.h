@@ -90,6 +90,17 @@ struct ComponentId {
 };
 
 class StatusHub;  // component/status_hub.h
+class Extension;
+
+// What a component may ask of the running collector while it starts (otelcol's component.Host):
+// the enabled extensions by id. Extensions start before every other component, so a receiver
+// finds them started in its Start().
+class ExtensionHost {
+ public:
+  virtual ~ExtensionHost() = default;
+  // The enabled (listed under service.extensions) extension with this id, or null.
+  virtual Extension* FindExtension(const ComponentId& id) const = 0;
+};
 
 struct ComponentContext {
   ComponentId id;
@@ -97,6 +108,9 @@ struct ComponentContext {
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;
   StatusHub* status = nullptr;
+  // Valid during Start() only (a component kept across a reload is not started again): look
+  // extensions up there and keep what they hand out, never the host.
+  const ExtensionHost* host = nullptr;
 };
 
 class Component {

@@ -150,6 +150,7 @@ ComponentContext Service::Context(const ComponentId& id, ComponentKind kind) con
   ctx.logger = logger_->clone(std::string(ComponentKindName(kind)) + "/" + id.ToString());
   ctx.metrics = metrics_;
   ctx.status = status_;
+  ctx.host = this;
   return ctx;
 }
 
@@ -530,6 +531,13 @@ Receiver* Service::FindReceiver(const std::string& id) const {
   if (!graph_) return nullptr;
   for (auto& [rid, r] : graph_->receivers)
     if (rid.ToString() == id) return r->receiver;
+  return nullptr;
+}
+
+Extension* Service::FindExtension(const ComponentId& id) const {
+  if (!graph_) return nullptr;
+  for (const auto& [eid, e] : graph_->extensions)
+    if (eid == id) return static_cast<Extension*>(e->component.get());
   return nullptr;
 }
 

@@ -29,11 +29,11 @@ namespace otter::pipeline {
 
 class TapHub;  // pipeline/tap.h
 
-class Service {
+class Service final : public ExtensionHost {
  public:
   Service(const ServiceConfig& config, std::shared_ptr<spdlog::logger> logger,
           telemetry::SelfMetrics* metrics, StatusHub* status);
-  ~Service();
+  ~Service() override;
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
@@ -66,6 +66,8 @@ class Service {
   // For tests: the receiver/exporter instance by id, or null.
   Receiver* FindReceiver(const std::string& id) const;
   Exporter* FindExporter(const std::string& id) const;
+  // ExtensionHost: the extensions of this Service's graph (created or adopted).
+  Extension* FindExtension(const ComponentId& id) const override;
 
  private:
   Status StartGraph();

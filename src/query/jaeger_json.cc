@@ -180,24 +180,6 @@ void WriteTag(JsonWriter& w, std::string_view key, const AnyValue& v) {
   w.EndObject();
 }
 
-std::string_view SpanKindTag(pdata::SpanKind kind) {
-  switch (kind) {
-    case pdata::SpanKind::kClient:
-      return "client";
-    case pdata::SpanKind::kServer:
-      return "server";
-    case pdata::SpanKind::kProducer:
-      return "producer";
-    case pdata::SpanKind::kConsumer:
-      return "consumer";
-    case pdata::SpanKind::kInternal:
-      return "internal";
-    case pdata::SpanKind::kUnspecified:
-      break;
-  }
-  return {};
-}
-
 void WriteSpanId(JsonWriter& w, const pdata::SpanId& id) { w.String(id.Hex()); }
 
 struct SpanEntry {
@@ -207,27 +189,10 @@ struct SpanEntry {
 };
 
 void WriteReferences(JsonWriter& w, const pdata::Span& span) {
-  struct Ref {
-    bool child_of;
-    const pdata::TraceId* trace_id;
-    const pdata::SpanId* span_id;
-  };
-  std::vector<Ref> refs;
-  // The parent comes first: Jaeger looks for the parent as the first CHILD_OF reference.
-  if (!span.parent_span_id.empty()) refs.push_back({true, &span.trace_id, &span.parent_span_id});
-  for (const auto& link : span.links) {
-    const AnyValue* ref_type = pdata::FindAttribute(link.attributes, "opentracing.ref_type");
-    bool child_of = ref_type && ref_type->type == AnyValue::Type::kString &&
-                    ref_type->string_value == "child_of";
-    if (!span.parent_span_id.empty() && link.trace_id == span.trace_id &&
-        link.span_id == span.parent_span_id) {
-      refs[0].child_of = child_of;  // a link to the parent only sets the parent's type
-      continue;
-    }
-    refs.push_back({child_of, &link.trace_id, &link.span_id});
-  }
+  std::vector<SpanReference> refs;
+  SpanReferences(span, &refs);
   w.BeginArray();
-  for (const Ref& r : refs) {
+  for (const SpanReference& r : refs) {
     w.BeginObject().Key("refType").String(r.child_of ? "CHILD_OF" : "FOLLOWS_FROM");
     w.Key("traceID").String(FormatTraceId(*r.trace_id));
     w.Key("spanID");
@@ -283,6 +248,41 @@ std::string ProcessJson(const pdata::Resource& resource) {
 }
 
 }  // namespace
+
+std::string_view SpanKindTag(pdata::SpanKind kind) {
+  switch (kind) {
+    case pdata::SpanKind::kClient:
+      return "client";
+    case pdata::SpanKind::kServer:
+      return "server";
+    case pdata::SpanKind::kProducer:
+      return "producer";
+    case pdata::SpanKind::kConsumer:
+      return "consumer";
+    case pdata::SpanKind::kInternal:
+      return "internal";
+    case pdata::SpanKind::kUnspecified:
+      break;
+  }
+  return {};
+}
+
+void SpanReferences(const pdata::Span& span, std::vector<SpanReference>* out) {
+  out->clear();
+  // The parent comes first: Jaeger looks for the parent as the first CHILD_OF reference.
+  if (!span.parent_span_id.empty()) out->push_back({true, &span.trace_id, &span.parent_span_id});
+  for (const auto& link : span.links) {
+    const AnyValue* ref_type = pdata::FindAttribute(link.attributes, "opentracing.ref_type");
+    bool child_of = ref_type && ref_type->type == AnyValue::Type::kString &&
+                    ref_type->string_value == "child_of";
+    if (!span.parent_span_id.empty() && link.trace_id == span.trace_id &&
+        link.span_id == span.parent_span_id) {
+      (*out)[0].child_of = child_of;  // a link to the parent only sets the parent's type
+      continue;
+    }
+    out->push_back({child_of, &link.trace_id, &link.span_id});
+  }
+}
 
 std::string FormatTraceId(const pdata::TraceId& id) {
   std::string hex = id.Hex();

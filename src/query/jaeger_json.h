@@ -2,12 +2,14 @@
 // traces, as Jaeger's query service renders OTLP data for its v1 HTTP API: spans go through the
 // collector-contrib OTLP→Jaeger translator (synthesised span.kind, otel.status_code, error, ...).
 // Also the small Go-compatible parsers the API needs (trace ids, durations, error quoting).
-// Called by JaegerApi (jaeger_api.h); all functions are pure and reentrant.
+// Called by JaegerApi (jaeger_api.h); the jaeger exporter shares the translator rules (span
+// kind, references, process, JSON for maps and lists). All functions are pure and reentrant.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "pdata/batch.h"
@@ -41,6 +43,21 @@ std::string FormatGoJsonFloat(double v);
 
 // pcommon.Value.AsString() for a map or slice: JSON with map keys sorted, bytes as base64.
 std::string AnyValueAsJson(const pdata::AnyValue& v);
+
+// The `span.kind` tag value of a span kind ("internal" included, as otelcol's translator
+// writes it); empty for an unspecified kind, which gets no tag.
+std::string_view SpanKindTag(pdata::SpanKind kind);
+
+// A Jaeger span reference (model.SpanRef) as the translator derives it; pointers into the span.
+struct SpanReference {
+  bool child_of;  // CHILD_OF, else FOLLOWS_FROM
+  const pdata::TraceId* trace_id;
+  const pdata::SpanId* span_id;
+};
+// The span's references into `out` (cleared first): the parent first, as CHILD_OF; then each
+// link as FOLLOWS_FROM unless its `opentracing.ref_type` attribute is "child_of". A link to the
+// parent itself adds nothing but sets the parent reference's type.
+void SpanReferences(const pdata::Span& span, std::vector<SpanReference>* out);
 
 // Writes one ui.Trace object for all spans in `batch` (which holds one trace): spans ordered by
 // start time, processes "p1", "p2", ... deduplicated in order of first use.

@@ -17,7 +17,7 @@ import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } 
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 
 import { exemplarRequest } from './lib/fixtures.mjs';
-import { freePorts, pollUntil, startOtter, toYaml } from './lib/harness.mjs';
+import { freePorts, pollUntil, startOtter, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
 
 const execFileP = promisify(execFile);
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
@@ -221,22 +221,7 @@ test('prometheusremotewrite delivers the SDK metrics to Prometheus 2.42\'s remot
 });
 
 test('Prometheus 2.42 remote-writes into otter\'s prometheusremotewrite receiver: otter\'s store answers as Prometheus does', { timeout: 90000 }, async () => {
-  const storeOtter = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-rw-receiver', portCount: 3,
-    makeConfig: ([rwPort, healthPort, queryPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
-        receivers: { prometheusremotewrite: { endpoint: `127.0.0.1:${rwPort}` } },
-        exporters: { store: { directory: path.join(ROOT, 'rw-store'), query: { endpoint: `127.0.0.1:${queryPort}` } } },
-        service: {
-          extensions: ['health_check'],
-          telemetry: { metrics: { level: 'none' } },
-          pipelines: { metrics: { receivers: ['prometheusremotewrite'], exporters: ['store'] } },
-        },
-      }) + '\n',
-    }),
-  });
+  const storeOtter = await startRemoteWriteStore({ bin: OTTER_BIN, dir: ROOT, name: 'otter-rw-receiver' });
   const [rwPort, , queryPort] = storeOtter.ports;
   const [promPort] = await freePorts(1);
   const promCfg = path.join(ROOT, 'prometheus-to-otter.yml');

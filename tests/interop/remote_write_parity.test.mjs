@@ -18,7 +18,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 
-import { freePorts, pollUntil, startOtter, toYaml } from './lib/harness.mjs';
+import { freePorts, pollUntil, startOtter, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
 import { nativeQuantile } from './lib/prom_oracle.mjs';
 
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
@@ -80,22 +80,7 @@ test('rate(), increase() and histogram_quantile() agree between otter\'s store a
 
   // A second otter receives the same remote write (its prometheusremotewrite receiver into its
   // store): native histograms must arrive bucket for bucket.
-  const relay = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-rw-receiver', portCount: 3,
-    makeConfig: ([rwPort, healthPort, queryPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
-        receivers: { prometheusremotewrite: { endpoint: `127.0.0.1:${rwPort}` } },
-        exporters: { store: { directory: path.join(ROOT, 'relay-store'), query: { endpoint: `127.0.0.1:${queryPort}` } } },
-        service: {
-          extensions: ['health_check'],
-          telemetry: { metrics: { level: 'none' } },
-          pipelines: { metrics: { receivers: ['prometheusremotewrite'], exporters: ['store'] } },
-        },
-      }) + '\n',
-    }),
-  });
+  const relay = await startRemoteWriteStore({ bin: OTTER_BIN, dir: ROOT, name: 'otter-rw-receiver' });
   cleanups.push(() => relay.stop());
   const [relayRwPort, , relayQueryPort] = relay.ports;
 

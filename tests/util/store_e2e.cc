@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "config/loader.h"
 #include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
 
@@ -25,6 +26,30 @@ std::string StoreConfig(const Ports& p, const std::string& directory,
          "\nservice:\n  extensions: [health_check]\n  telemetry:\n    metrics:\n      address: " +
          port(p.metrics) + "\n  pipelines:\n    traces:\n" + pipeline + "    metrics:\n" +
          pipeline + "    logs:\n" + pipeline;
+}
+
+std::unique_ptr<Exporter> StartStore(const Registry& registry, ComponentContext ctx,
+                                     const std::string& directory, int query_port) {
+  const Factory* factory = registry.Find(ComponentKind::kExporter, "store");
+  EXPECT_NE(factory, nullptr);
+  if (!factory) return nullptr;
+  auto node = config::ParseYaml("directory: " + directory + "\nquery:\n  endpoint: 127.0.0.1:" +
+                                    std::to_string(query_port) + "\n",
+                                "store.yaml");
+  EXPECT_TRUE(node.ok());
+  if (!node.ok()) return nullptr;
+  config::Diagnostics d;
+  auto cfg = factory->parse_config(*node, d);
+  EXPECT_TRUE(d.ok()) << d.ErrorsText();
+  if (!d.ok()) return nullptr;
+  ctx.id = {"store", ""};
+  auto store = factory->create_exporter(ctx, *cfg);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return nullptr;
+  Status s = (*store)->Start();
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return nullptr;
+  return std::move(*store);
 }
 
 // OTLP/JSON text → OTLP protobuf request body (through otter's codecs; the JSON is just an

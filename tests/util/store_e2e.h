@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "component/registry.h"
 #include "util/harness.h"
 
 namespace otter::testing {
@@ -33,6 +34,11 @@ struct Ports {
 // `store_extra` is appended to the store exporter's section (4-space indented keys).
 std::string StoreConfig(const Ports& p, const std::string& directory,
                         const std::string& store_extra = "");
+
+// The built-in `store` exporter, started, writing to `directory` with its query API on
+// 127.0.0.1:query_port (for in-process end-to-end tests); null (and a test failure) on error.
+std::unique_ptr<Exporter> StartStore(const Registry& registry, ComponentContext ctx,
+                                     const std::string& directory, int query_port);
 
 // OTLP/JSON text → OTLP protobuf request body (through otter's codecs; the JSON is just an
 // easy way to write a request with known ids).

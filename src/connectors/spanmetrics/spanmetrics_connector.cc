@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "connectors/aggregation.h"
+#include "pdata/span_names.h"
 
 namespace otter {
 namespace {
@@ -11,23 +12,6 @@ namespace {
 constexpr std::string_view kServiceName = "service.name";
 constexpr std::string_view kDefaultDims[] = {"service.name", "span.name", "span.kind",
                                              "status.code"};
-
-std::string_view KindName(pdata::SpanKind k) {
-  switch (k) {
-    case pdata::SpanKind::kInternal:
-      return "SPAN_KIND_INTERNAL";
-    case pdata::SpanKind::kServer:
-      return "SPAN_KIND_SERVER";
-    case pdata::SpanKind::kClient:
-      return "SPAN_KIND_CLIENT";
-    case pdata::SpanKind::kProducer:
-      return "SPAN_KIND_PRODUCER";
-    case pdata::SpanKind::kConsumer:
-      return "SPAN_KIND_CONSUMER";
-    default:
-      return "SPAN_KIND_UNSPECIFIED";
-  }
-}
 
 std::string_view StatusName(pdata::StatusCode c) {
   return c == pdata::StatusCode::kOk      ? "STATUS_CODE_OK"
@@ -212,7 +196,7 @@ void SpanMetricsConnector::Consume(pdata::TraceBatch&& batch, Completion done) {
       for (const auto& ss : rs.scope_spans) {
         for (const auto& span : ss.spans) {
           pdata::AnyValue name = pdata::AnyValue::String(span.name);
-          pdata::AnyValue kind = pdata::AnyValue::String(KindName(span.kind));
+          pdata::AnyValue kind = pdata::AnyValue::String(pdata::SpanKindEnumName(span.kind));
           pdata::AnyValue status = pdata::AnyValue::String(StatusName(span.status.code));
           const pdata::AnyValue* values[4] = {service, &name, &kind, &status};
           dims.clear();

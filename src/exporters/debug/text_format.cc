@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "otlp/json_codec.h"
+#include "pdata/span_names.h"
 
 namespace otter::debugtext {
 namespace {
@@ -124,36 +125,6 @@ std::string TypedValue(const AnyValue& v) {
 template <size_t N>
 std::string IdString(const pdata::Id<N>& id) {
   return id.empty() ? std::string() : id.Hex();
-}
-
-const char* SpanKindName(pdata::SpanKind k) {
-  switch (k) {
-    case pdata::SpanKind::kUnspecified:
-      return "Unspecified";
-    case pdata::SpanKind::kInternal:
-      return "Internal";
-    case pdata::SpanKind::kServer:
-      return "Server";
-    case pdata::SpanKind::kClient:
-      return "Client";
-    case pdata::SpanKind::kProducer:
-      return "Producer";
-    case pdata::SpanKind::kConsumer:
-      return "Consumer";
-  }
-  return "Unspecified";
-}
-
-const char* StatusCodeName(pdata::StatusCode c) {
-  switch (c) {
-    case pdata::StatusCode::kUnset:
-      return "Unset";
-    case pdata::StatusCode::kOk:
-      return "Ok";
-    case pdata::StatusCode::kError:
-      return "Error";
-  }
-  return "Unset";
 }
 
 std::string SeverityName(int32_t n) {
@@ -557,11 +528,11 @@ std::string Detailed(const pdata::TraceBatch& b) {
         t.Attr("Parent ID", IdString(s.parent_span_id));
         t.Attr("ID", IdString(s.span_id));
         t.Attr("Name", s.name);
-        t.Attr("Kind", SpanKindName(s.kind));
+        t.Attr("Kind", pdata::SpanKindShortName(s.kind));
         if (!s.trace_state.empty()) t.Attr("TraceState", s.trace_state);
         t.Attr("Start time", FormatTimestamp(s.start_time_unix_nano));
         t.Attr("End time", FormatTimestamp(s.end_time_unix_nano));
-        t.Attr("Status code", StatusCodeName(s.status.code));
+        t.Attr("Status code", pdata::StatusCodeShortName(s.status.code));
         t.Attr("Status message", s.status.message);
         if (s.flags) t.Attr("Flags", std::to_string(s.flags));
         if (s.dropped_attributes_count)

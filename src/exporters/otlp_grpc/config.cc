@@ -10,28 +10,19 @@ namespace {
 
 bool StartsWith(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
 
-const config::Table<GrpcKeepaliveClient>& KeepaliveTable() {
-  static const auto table =
-      config::Table<GrpcKeepaliveClient>()
-          .Field("time", &GrpcKeepaliveClient::time, "send a ping after this long without activity")
-          .Field("timeout", &GrpcKeepaliveClient::timeout,
-                 "close the connection if the ping is not acknowledged within this time")
-          .Field("permit_without_stream", &GrpcKeepaliveClient::permit_without_stream,
-                 "send pings even when no call is in flight");
-  return table;
-}
-
 }  // namespace
 
-std::string OtlpGrpcConfig::Target() const {
+std::string GrpcExporterConfig::Target() const {
   if (StartsWith(endpoint, "https://")) return endpoint.substr(8);
   if (StartsWith(endpoint, "http://")) return endpoint.substr(7);
   return endpoint;
 }
 
-bool OtlpGrpcConfig::UseTls() const { return StartsWith(endpoint, "https://") || !tls.insecure; }
+bool GrpcExporterConfig::UseTls() const {
+  return StartsWith(endpoint, "https://") || !tls.insecure;
+}
 
-Status OtlpGrpcConfig::Validate() const {
+Status GrpcExporterConfig::Validate() const {
   if (endpoint.empty())
     return InvalidArgument("endpoint is required (host:port, e.g. \"backend:4317\")");
   std::string target = Target();
@@ -42,10 +33,13 @@ Status OtlpGrpcConfig::Validate() const {
     return InvalidArgument("endpoint \"" + endpoint +
                            "\" must be host:port, e.g. \"backend:4317\"");
   if (compression != "gzip" && compression != "none" && !compression.empty())
-    return InvalidArgument(
-        "compression \"" + compression +
-        "\" is not supported by the otlp_grpc exporter; use \"gzip\" or \"none\" "
-        "(otter's gRPC client cannot send zstd or snappy)");
+    return InvalidArgument("compression \"" + compression +
+                           "\" is not supported; use \"gzip\" or \"none\" "
+                           "(otter's gRPC client cannot send zstd or snappy)");
+  if (!balancer_name.empty() && balancer_name != "pick_first" && balancer_name != "round_robin")
+    return InvalidArgument("balancer_name: \"" + balancer_name +
+                           "\" is not a load-balancing policy otter's gRPC client has; use "
+                           "\"pick_first\" or \"round_robin\"");
   for (const auto& [k, v] : headers) {
     if (k.empty()) return InvalidArgument("headers: empty header name");
     for (char c : k) {
@@ -64,31 +58,20 @@ Status OtlpGrpcConfig::Validate() const {
   return exporterhelper::SenderSettings{sending_queue, retry_on_failure, timeout}.Validate();
 }
 
-const config::Table<OtlpGrpcConfig>& OtlpGrpcTable() {
+const config::Table<GrpcKeepaliveClient>& GrpcKeepaliveTable() {
   static const auto table =
-      config::Table<OtlpGrpcConfig>()
-          .Field("endpoint", &OtlpGrpcConfig::endpoint,
-                 "host:port of the OTLP/gRPC backend; an https:// prefix forces TLS")
-          .Section("tls", &OtlpGrpcConfig::tls, net::TlsClientTable(),
-                   "TLS; on by default, set insecure: true for plaintext")
-          .Field("headers", &OtlpGrpcConfig::headers, "metadata sent with every call")
-          .Field("compression", &OtlpGrpcConfig::compression, "gzip or none")
-          .Section("keepalive", &OtlpGrpcConfig::keepalive, KeepaliveTable(),
-                   "HTTP/2 keepalive pings (off unless this section is present)")
-          .Field("wait_for_ready", &OtlpGrpcConfig::wait_for_ready,
-                 "wait for the connection instead of failing a call at once while it is down")
-          .Field("authority", &OtlpGrpcConfig::authority, "value of the :authority pseudo-header")
-          .Field("timeout", &OtlpGrpcConfig::timeout, "deadline of each export call (0 = none)")
-          .Section("sending_queue", &OtlpGrpcConfig::sending_queue, exporterhelper::QueueTable(),
-                   "bounded in-memory queue in front of the senders")
-          .Section("retry_on_failure", &OtlpGrpcConfig::retry_on_failure,
-                   exporterhelper::RetryTable(), "retries of retryable failures with backoff")
-          .NotSupportedYet("balancer_name", "gRPC load-balancing policy")
-          .NotSupportedYet("auth", "authenticator extension")
-          .NotSupportedYet("read_buffer_size", "socket read buffer size")
-          .NotSupportedYet("write_buffer_size", "socket write buffer size")
-          .NotSupportedYet("middlewares", "gRPC client middlewares")
-          .NotSupportedYet("batch", "exporter-side batching");
+      config::Table<GrpcKeepaliveClient>()
+          .Field("time", &GrpcKeepaliveClient::time, "send a ping after this long without activity")
+          .Field("timeout", &GrpcKeepaliveClient::timeout,
+                 "close the connection if the ping is not acknowledged within this time")
+          .Field("permit_without_stream", &GrpcKeepaliveClient::permit_without_stream,
+                 "send pings even when no call is in flight");
+  return table;
+}
+
+const config::Table<OtlpGrpcConfig>& OtlpGrpcTable() {
+  static const auto table = GrpcExporterTable<OtlpGrpcConfig>(
+      "host:port of the OTLP/gRPC backend; an https:// prefix forces TLS");
   return table;
 }
 

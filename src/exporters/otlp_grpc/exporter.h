@@ -2,7 +2,8 @@
 // bytes from otter's own protobuf encoder) behind the exporterhelper queue/retry/timeout. gRPC
 // status codes map to retryable / permanent per OTLP-FACTS 2.1; google.rpc.RetryInfo from
 // grpc-status-details-bin sets the next retry's delay; a partial success is logged (warning, rate
-// limited), not retried, and counts as sent — as in otelcol. gRPC headers stay in exporter.cc.
+// limited), not retried, and counts as sent — as in otelcol. The channel and calls are
+// GrpcUnaryClient (grpc_client.h), shared with the jaeger exporter.
 // Thread-safety: as for every Exporter (Consume from any thread; Start/Shutdown from one).
 #pragma once
 

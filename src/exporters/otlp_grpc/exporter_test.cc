@@ -420,8 +420,10 @@ TEST(OtlpGrpcConfigTest, RejectsWhatItCannotDo) {
   EXPECT_NE(error_of("endpoint: a:1\ncompression: zstd\n").find("use \"gzip\" or \"none\""),
             std::string::npos);
   EXPECT_NE(error_of("compression: gzip\n").find("endpoint is required"), std::string::npos);
-  EXPECT_NE(error_of("endpoint: a:1\nbalancer_name: round_robin\n").find("not supported yet"),
+  EXPECT_NE(error_of("endpoint: a:1\nbalancer_name: grpclb\n")
+                .find("balancer_name: \"grpclb\" is not a load-balancing policy"),
             std::string::npos);
+  EXPECT_EQ(error_of("endpoint: a:1\nbalancer_name: round_robin\n"), "");
   EXPECT_NE(error_of("endpoint: a:1\nsending_queue: {queue_size: 0}\n").find("queue_size"),
             std::string::npos);
   EXPECT_NE(

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "pdata/span_names.h"
 #include "processors/attraction/value.h"
 
 namespace otter::attributes {
@@ -94,23 +95,6 @@ config::Table<MatchProperties>::ParseFn ListOf(const config::Table<T>& sub,
       (c.*member).push_back(std::move(v));
     }
   };
-}
-
-std::string_view SpanKindName(pdata::SpanKind k) {
-  switch (k) {
-    case pdata::SpanKind::kInternal:
-      return "SPAN_KIND_INTERNAL";
-    case pdata::SpanKind::kServer:
-      return "SPAN_KIND_SERVER";
-    case pdata::SpanKind::kClient:
-      return "SPAN_KIND_CLIENT";
-    case pdata::SpanKind::kProducer:
-      return "SPAN_KIND_PRODUCER";
-    case pdata::SpanKind::kConsumer:
-      return "SPAN_KIND_CONSUMER";
-    default:
-      return "SPAN_KIND_UNSPECIFIED";
-  }
 }
 
 bool EqualsConfig(const AnyValue& have, const ConfigValue& want) {
@@ -324,7 +308,8 @@ bool Matcher::MatchSpan(const pdata::Resource& r, const pdata::InstrumentationSc
     if (!services_.Matches(name)) return false;
   }
   if (!span_names_.empty() && !span_names_.Matches(span.name)) return false;
-  if (!span_kinds_.empty() && !span_kinds_.Matches(SpanKindName(span.kind))) return false;
+  if (!span_kinds_.empty() && !span_kinds_.Matches(pdata::SpanKindEnumName(span.kind)))
+    return false;
   return MatchCommon(r, s, span.attributes);
 }
 

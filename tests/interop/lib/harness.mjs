@@ -252,3 +252,24 @@ export async function waitForFileData(filePath, expected, keep = () => true, tim
     throw new Error(`${e.message}: got ${got}`);
   }
 }
+
+// otter as a remote-write target: the prometheusremotewrite receiver into a store whose query API
+// answers PromQL. ports = [remote-write, health, query].
+export function startRemoteWriteStore({ bin, dir, name }) {
+  return startOtter({
+    bin, dir, name, portCount: 3,
+    makeConfig: ([rwPort, healthPort, queryPort]) => ({
+      healthPort,
+      yaml: toYaml({
+        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+        receivers: { prometheusremotewrite: { endpoint: `127.0.0.1:${rwPort}` } },
+        exporters: { store: { directory: path.join(dir, `${name}-store`), query: { endpoint: `127.0.0.1:${queryPort}` } } },
+        service: {
+          extensions: ['health_check'],
+          telemetry: { metrics: { level: 'none' } },
+          pipelines: { metrics: { receivers: ['prometheusremotewrite'], exporters: ['store'] } },
+        },
+      }) + '\n',
+    }),
+  });
+}
