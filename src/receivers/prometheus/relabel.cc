@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "config/table.h"
 #include "processors/attraction/digest.h"
 #include "query/go_regex.h"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "config/table.h"
+#include "config/node.h"
 
 namespace re2 {
 class RE2;
