@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks spans an otter store or file exporter holds, for the example scripts.
 
-  check_spans.py jaeger URL SERVICE_PREFIX MIN_SPANS [--tag KEY=VALUE]
+  check_spans.py jaeger URL SERVICE_PREFIX MIN_SPANS [--tag KEY=VALUE] [--exact N]
                                                        spans the Jaeger API returns over all
                                                        services starting with the prefix
   check_spans.py file PATH... [--min-spans N] [--complete K] [--attr KEY=VALUE]
@@ -19,7 +19,7 @@ import sys
 import urllib.request
 
 
-def jaeger(url, prefix, min_spans, tag=None):
+def jaeger(url, prefix, min_spans, tag=None, exact=None):
     services = json.load(urllib.request.urlopen(f"{url}/api/services"))["data"] or []
     services = [s for s in services if s.startswith(prefix)]
     spans = 0
@@ -35,6 +35,9 @@ def jaeger(url, prefix, min_spans, tag=None):
                         return 1
     if spans < min_spans:
         print(f"{spans} spans of {len(services)} services {services}, expected >= {min_spans}")
+        return 1
+    if exact is not None and spans != exact:
+        print(f"{spans} spans, expected exactly {exact}")
         return 1
     print(f"{spans} spans of {len(services)} services")
     return 0
@@ -74,6 +77,7 @@ def main(argv):
     j.add_argument("prefix")
     j.add_argument("min_spans", type=int)
     j.add_argument("--tag", help="KEY=VALUE every span must carry")
+    j.add_argument("--exact", type=int, help="the span count must be exactly this")
     f = sub.add_parser("file")
     f.add_argument("paths", nargs="+")
     f.add_argument("--min-spans", type=int, default=1)
@@ -84,7 +88,7 @@ def main(argv):
     t.add_argument("--spans-per-trace", type=int, required=True)
     a = p.parse_args(argv)
     if a.cmd == "jaeger":
-        return jaeger(a.url, a.prefix, a.min_spans, a.tag)
+        return jaeger(a.url, a.prefix, a.min_spans, a.tag, a.exact)
     spans = read_spans(a.paths)
     by_trace = collections.defaultdict(list)
     for res, span in spans:

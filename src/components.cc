@@ -7,6 +7,7 @@ namespace otter {
 // Receivers
 void RegisterFileLogReceiver(Registry&);
 void RegisterHostMetricsReceiver(Registry&);
+void RegisterKafkaReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
@@ -28,6 +29,7 @@ void RegisterTransformProcessor(Registry&);
 void RegisterDebugExporter(Registry&);
 void RegisterFileExporter(Registry&);
 void RegisterJaegerExporter(Registry&);
+void RegisterKafkaExporter(Registry&);
 void RegisterLokiExporter(Registry&);
 void RegisterElasticsearchExporter(Registry&);
 void RegisterNopExporter(Registry&);
@@ -51,6 +53,7 @@ void RegisterBuiltins(Registry& r) {
   // Receivers
   RegisterFileLogReceiver(r);
   RegisterHostMetricsReceiver(r);
+  RegisterKafkaReceiver(r);
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
@@ -72,6 +75,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterDebugExporter(r);
   RegisterFileExporter(r);
   RegisterJaegerExporter(r);
+  RegisterKafkaExporter(r);
   RegisterLokiExporter(r);
   RegisterElasticsearchExporter(r);
   RegisterNopExporter(r);

@@ -42,6 +42,7 @@ if(OTTER_BENCH)
     get_filename_component(example ${example_dir} NAME)
     add_test(NAME example_${example}
              COMMAND bash ${script} $<TARGET_FILE:otter> $<TARGET_FILE:otter-loadgen>)
-    set_tests_properties(example_${example} PROPERTIES TIMEOUT 120 LABELS "interop;example")
+    set_tests_properties(example_${example} PROPERTIES TIMEOUT 120 LABELS "interop;example"
+                         ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>")
   endforeach()
 endif()

@@ -20,6 +20,7 @@
 #include "pipeline/admin_server.h"
 #include "pipeline/service.h"
 #include "pipeline/tap_client.h"
+#include "receivers/kafka/replay.h"
 #include "telemetry/log_format.h"
 #include "telemetry/metrics_server.h"
 #include "telemetry/process_metrics.h"
@@ -340,6 +341,63 @@ int Validate(const config::LoadOptions& opts) {
   return 0;
 }
 
+// otter kafka replay: runs the config with its kafka receivers replaced by replay receivers
+// for `topic`, draws a progress bar on stderr, and stops when the range was processed.
+int KafkaReplay(const config::LoadOptions& opts, const std::string& topic,
+                const std::string& from_text) {
+  auto from = kafka_receiver::ParseReplayFrom(from_text);
+  if (!from.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(from.status().message()).c_str());
+    return 2;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  auto log = MakeLogger();
+  auto job = std::make_shared<kafka_receiver::ReplayJob>(topic, *from);
+  Registry registry;
+  kafka_receiver::RegisterKafkaReplayReceiver(registry, job);  // found before the built-in
+  RegisterBuiltins(registry);
+  Running cur;
+  cur.loaded = LoadConfig(opts, registry, *log, true, /*initial=*/true);
+  if (!cur.loaded) return 1;
+  ApplyLogSettings(*cur.loaded, *log);
+  telemetry::SelfMetrics metrics;
+  StatusHub hub;
+  cur.service = std::make_unique<pipeline::Service>(cur.loaded->service, log, &metrics, &hub);
+  Status s = cur.service->Build();
+  if (s.ok()) s = cur.service->Start();
+  if (s.ok() && job->consumers() == 0)
+    s = NotFound("no kafka receiver of the config reads topic " + topic + " in a pipeline");
+  if (!s.ok()) {
+    std::fprintf(stderr, "cannot replay: %s\n", std::string(s.message()).c_str());
+    StopRunning(cur);
+    return 1;
+  }
+  const bool tty = isatty(STDERR_FILENO);
+  bool interrupted = false;
+  while (!job->finished()) {
+    if (tty)
+      std::fprintf(stderr, "\r%s", kafka_receiver::ProgressBar(job->done(), job->total()).c_str());
+    timespec wait{0, 200 * 1000 * 1000};
+    if (sigtimedwait(&set, nullptr, &wait) > 0) {
+      interrupted = true;
+      break;
+    }
+  }
+  const uint64_t done = job->done(), total = job->total(), filtered = job->filtered();
+  std::fprintf(stderr, "%s%s\n", tty ? "\r" : "", kafka_receiver::ProgressBar(done, total).c_str());
+  StopRunning(cur);  // drains the exporters
+  std::printf("replayed %llu of %llu messages from topic %s (%llu older than --from skipped)%s\n",
+              static_cast<unsigned long long>(done - filtered),
+              static_cast<unsigned long long>(total), topic.c_str(),
+              static_cast<unsigned long long>(filtered), interrupted ? "; interrupted" : "");
+  return interrupted ? 130 : 0;
+}
+
 void PrintDocs(const std::vector<config::FieldDoc>& docs, int indent) {
   for (const auto& f : docs) {
     std::printf("%*s%-28s %-10s %-12s %s\n", indent, "", f.key.c_str(), f.type.c_str(),
@@ -406,6 +464,16 @@ int main(int argc, char** argv) {
   tap->add_option("--stage", tap_opts.stage,
                   "only this stage: 0 = as received, k = after the k-th processor");
   tap->add_option("--count", tap_opts.count, "stop after this many batches (0 = until Ctrl-C)");
+  auto* kafka = app.add_subcommand("kafka", "Kafka tools");
+  std::string replay_topic, replay_from;
+  auto* replay = kafka->add_subcommand(
+      "replay",
+      "re-process a topic range through the config's pipelines: its kafka receivers read --topic "
+      "from --from to the current end, then otter stops");
+  add_config_flags(replay);
+  replay->add_option("--topic", replay_topic, "topic to replay")->required();
+  replay->add_option("--from", replay_from, "start: an offset, or an RFC 3339 time")->required();
+  kafka->require_subcommand(1);
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   if (*validate) {
@@ -416,6 +484,13 @@ int main(int argc, char** argv) {
     return otter::Validate(opts);
   }
   if (*components) return otter::Components(verbose);
+  if (*replay) {
+    if (opts.uris.empty()) {
+      std::fprintf(stderr, "kafka replay needs --config\n");
+      return 2;
+    }
+    return otter::KafkaReplay(opts, replay_topic, replay_from);
+  }
   if (*tap) return otter::pipeline::RunTapCommand(tap_opts, stdout, stderr, [] { return false; });
   return otter::Run(opts);
 }

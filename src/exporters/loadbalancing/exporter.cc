@@ -75,6 +75,15 @@ class LoadBalancer final : public Exporter {
   Consumers consumers() override { return {&traces_, &metrics_, &logs_}; }
 
   Status Start() override {
+    // The host is valid during Start only: backends made later (DNS changes) get none.
+    starting_host_ = ctx_.host;
+    struct Clear {
+      LoadBalancer* lb;
+      ~Clear() {
+        std::lock_guard apply(lb->apply_mu_);
+        lb->starting_host_ = nullptr;
+      }
+    } clear{this};
     if (cfg_.resolver.static_hosts) {
       std::vector<std::string> endpoints;
       for (const auto& h : cfg_.resolver.static_hosts->hostnames)
@@ -213,6 +222,7 @@ class LoadBalancer final : public Exporter {
 
   StatusOr<std::shared_ptr<Backend>> MakeBackend(const std::string& endpoint) {
     ComponentContext child = ctx_;
+    child.host = starting_host_;
     child.id.name = ctx_.id.name.empty() ? endpoint : ctx_.id.name + "/" + endpoint;
     auto exporter = factory_(child, cfg_.BackendConfig(endpoint));
     if (!exporter.ok()) return exporter.status();
@@ -250,6 +260,8 @@ class LoadBalancer final : public Exporter {
   SignalConsumer<pdata::MetricBatch> metrics_;
   SignalConsumer<pdata::LogBatch> logs_;
   std::atomic<uint64_t> round_robin_{0};
+  const ExtensionHost* starting_host_ =
+      nullptr;  // ctx_.host while Start runs; GUARDED_BY(apply_mu_)
 
   std::mutex members_mu_;
   std::shared_ptr<const Members> members_;         // GUARDED_BY(members_mu_)
