@@ -11,6 +11,7 @@ void RegisterKafkaReceiver(Registry&);
 void RegisterLokiReceiver(Registry&);
 void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
+void RegisterPrometheusReceiver(Registry&);
 // Processors
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
@@ -60,6 +61,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterLokiReceiver(r);
   RegisterOtlpReceiver(r);
   RegisterPrometheusRemoteWriteReceiver(r);
+  RegisterPrometheusReceiver(r);
   // Processors
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);

@@ -258,6 +258,20 @@ std::string PrometheusUnit(std::string_view unit) {
   return u;
 }
 
+std::string UnitWordToUcum(std::string_view word) {
+  if (word.empty()) return "";
+  auto to_ucum = [](const auto& table, std::string_view w) {
+    for (const auto& e : table)
+      if (e.word == w && !w.empty()) return e.ucum;
+    return w;
+  };
+  size_t per = word.find("_per_");
+  std::string out(to_ucum(kUnitWords, word.substr(0, per)));
+  if (per != std::string_view::npos && per + 5 < word.size())
+    out += "/" + std::string(to_ucum(kPerUnitWords, word.substr(per + 5)));
+  return out;
+}
+
 void AppendPromFloat(double v, std::string* out) {
   if (std::isnan(v)) {
     *out += "NaN";

@@ -43,6 +43,11 @@ std::string BuildMetricName(std::string_view name, std::string_view unit, Metric
 // "{requests}" → "".
 std::string PrometheusUnit(std::string_view unit);
 
+// The reverse, as the Prometheus receiver maps an OpenMetrics UNIT to the OTLP unit (the
+// translator's UnitWordToUCUM): "seconds" → "s", "bytes_per_second" → "By/s"; words it does not
+// know are kept as they are.
+std::string UnitWordToUcum(std::string_view word);
+
 // Go strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip, never an exponent; "+Inf",
 // "-Inf", "NaN". Used for `le` and `quantile` label values.
 void AppendPromFloat(double v, std::string* out);
