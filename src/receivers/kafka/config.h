@@ -66,9 +66,7 @@ struct KafkaReceiverConfig : ComponentConfig, kafka::ClientSettings {
   // Effective topics and encoding of a signal (aliases applied).
   std::vector<std::string> Topics(Signal s) const;
   std::string Encoding(Signal s) const;
-  bool OnPermanentError() const {
-    return message_marking.on_permanent_error.value_or(true);
-  }
+  bool OnPermanentError() const { return message_marking.on_permanent_error.value_or(true); }
   // The librdkafka consumer properties (client + group settings).
   kafka::Properties ConsumerProperties() const;
 
