@@ -17,7 +17,7 @@ import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } 
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 
 import { exemplarRequest } from './lib/fixtures.mjs';
-import { freePorts, pollUntil, startOtter, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
+import { freePorts, pollUntil, startOtter, startPrometheus, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
 
 const execFileP = promisify(execFile);
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
@@ -151,16 +151,10 @@ test('Prometheus 2.42 scrapes the SDK metrics from the prometheus exporter', { t
 });
 
 test('prometheusremotewrite delivers the SDK metrics to Prometheus 2.42\'s remote-write receiver', { timeout: 60000 }, async () => {
-  const [promPort] = await freePorts(1);
-  const promCfg = path.join(ROOT, 'prometheus-rw.yml');
-  fs.writeFileSync(promCfg, 'global: { scrape_interval: 1h }\n');
-  const log = fs.openSync(path.join(ROOT, 'prometheus-rw.log'), 'a');
-  const rw = spawn(PROMETHEUS, [`--config.file=${promCfg}`, `--storage.tsdb.path=${path.join(ROOT, 'tsdb-rw')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver',
-    '--enable-feature=native-histograms,exemplar-storage'], { stdio: ['ignore', log, log] });
+  const rw = await startPrometheus({ dir: ROOT, name: 'prometheus-rw', configYaml: 'global: { scrape_interval: 1h }\n',
+    flags: ['--web.enable-remote-write-receiver', '--enable-feature=native-histograms,exemplar-storage'] });
+  const promPort = rw.port;
   try {
-    await pollUntil('Prometheus ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).status === 200,
-      { timeoutMs: 20000, intervalMs: 100 });
     const rwOtter = await startOtter({
       bin: OTTER_BIN, dir: ROOT, name: 'otter-rw', portCount: 2,
       makeConfig: ([httpPort, healthPort]) => ({
@@ -215,8 +209,7 @@ test('prometheusremotewrite delivers the SDK metrics to Prometheus 2.42\'s remot
       await rwOtter.stop();
     }
   } finally {
-    rw.kill('SIGTERM');
-    await new Promise((r) => rw.once('exit', r));
+    await rw.stop();
   }
 });
 

@@ -6,7 +6,6 @@
 // and Prometheus's.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,11 +17,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 
-import { freePorts, pollUntil, startOtter, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
+import { pollUntil, startOtter, startPrometheus, startRemoteWriteStore, toYaml } from './lib/harness.mjs';
 import { nativeQuantile } from './lib/prom_oracle.mjs';
 
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
-const PROMETHEUS = process.env.OTTER_PROMETHEUS ?? '/usr/bin/prometheus';
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-interop-rw-parity-'));
 const cleanups = [];
 
@@ -64,19 +62,10 @@ function assertSameVector(q, t, fromProm, fromOtter) {
 }
 
 test('rate(), increase() and histogram_quantile() agree between otter\'s store and a Prometheus 2.42 fed by otter\'s remote write', { timeout: 90000 }, async () => {
-  const [promPort] = await freePorts(1);
-  const promCfg = path.join(ROOT, 'prometheus.yml');
-  fs.writeFileSync(promCfg, 'global: { scrape_interval: 1h }\n');
-  const log = fs.openSync(path.join(ROOT, 'prometheus.log'), 'a');
-  const prom = spawn(PROMETHEUS, [`--config.file=${promCfg}`, `--storage.tsdb.path=${path.join(ROOT, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver',
-    '--enable-feature=native-histograms'], { stdio: ['ignore', log, log] });
-  cleanups.push(async () => {
-    prom.kill('SIGTERM');
-    await new Promise((r) => (prom.exitCode === null ? prom.once('exit', r) : r()));
-  });
-  await pollUntil('Prometheus ready', async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`)).status === 200,
-    { timeoutMs: 20000, intervalMs: 100 });
+  const prom = await startPrometheus({ dir: ROOT, name: 'prometheus', configYaml: 'global: { scrape_interval: 1h }\n',
+    flags: ['--web.enable-remote-write-receiver', '--enable-feature=native-histograms'] });
+  cleanups.push(prom.stop);
+  const promPort = prom.port;
 
   // A second otter receives the same remote write (its prometheusremotewrite receiver into its
   // store): native histograms must arrive bucket for bucket.

@@ -273,3 +273,29 @@ export function startRemoteWriteStore({ bin, dir, name }) {
     }),
   });
 }
+
+// Debian's Prometheus 2.42 on a free loopback port with `configYaml` (TSDB and log under `dir`),
+// ready when this resolves. Returns { port, stop }.
+export async function startPrometheus({ dir, name, configYaml, flags = [] }) {
+  const bin = process.env.OTTER_PROMETHEUS ?? '/usr/bin/prometheus';
+  const [port] = await freePorts(1);
+  const cfg = path.join(dir, `${name}.yml`);
+  fs.writeFileSync(cfg, configYaml);
+  const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
+  const child = spawn(bin, [`--config.file=${cfg}`, `--storage.tsdb.path=${path.join(dir, `${name}-tsdb`)}`,
+    `--web.listen-address=127.0.0.1:${port}`, ...flags], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  try {
+    await pollUntil(`${name} ready`, async () => (await fetch(`http://127.0.0.1:${port}/-/ready`)).status === 200,
+      { timeoutMs: 20000, intervalMs: 100 });
+  } catch (e) {
+    await stop();
+    throw new Error(`${e.message}\n${tail(path.join(dir, `${name}.log`))}`);
+  }
+  return { port, stop };
+}
