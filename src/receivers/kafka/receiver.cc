@@ -15,7 +15,7 @@ MessageDecoder::MessageDecoder(const ComponentContext& ctx, const KafkaReceiverC
       next_(next) {
   telemetry::SelfMetrics* m = ctx.metrics;
   if (!m) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
+    own_metrics_ = std::make_shared<telemetry::SelfMetrics>();
     m = own_metrics_.get();
   }
   std::string items(SignalItemName(signal));
@@ -53,9 +53,11 @@ void MessageDecoder::Send(StatusOr<B> batch, const Record& record, Completion do
     }
   }
   const uint64_t items = b.ItemCount();
-  next_.get<B>()->Consume(std::move(b),
-                          Completion([this, items, d = std::move(done)](Status s) mutable {
-                            (s.ok() ? accepted_ : refused_)->Add(items);
+  // The answer may come after this decoder is gone (a receiver stopped with batches in flight):
+  // it touches only the counters (owned by the self-metrics) and the consumer's shared queue.
+  next_.get<B>()->Consume(std::move(b), Completion([accepted = accepted_, refused = refused_, items,
+                                                    d = std::move(done)](Status s) mutable {
+                            (s.ok() ? accepted : refused)->Add(items);
                             d(std::move(s));
                           }));
 }

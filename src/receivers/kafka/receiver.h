@@ -39,7 +39,7 @@ class MessageDecoder {
   telemetry::Counter* accepted_ = nullptr;
   telemetry::Counter* refused_ = nullptr;
   telemetry::Counter* unmarshal_failed_ = nullptr;
-  std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
+  std::shared_ptr<telemetry::SelfMetrics> own_metrics_;  // when ctx has none; answers keep it
 };
 
 }  // namespace otter::kafka_receiver
