@@ -12,37 +12,32 @@ namespace {
 constexpr int kItems = 1000;
 const char* kModes[] = {"otel", "ecs", "none", "raw"};
 
-void BM_ElasticsearchEncodeSpans(benchmark::State& state) {
-  static const pdata::TraceBatch b = otlp::MakeSyntheticTraces(kItems, 1);
+// One mode (state.range(0)) encoding `batch` with `encode` (DocumentEncoder::EncodeTraces/Logs).
+template <class B, class Encode>
+void EncodeBench(benchmark::State& state, const B& batch, Encode encode) {
   ElasticsearchExporterConfig cfg;
   cfg.mapping.mode = kModes[state.range(0)];
   DocumentEncoder enc(cfg);
   BulkBody body;
   for (auto _ : state) {
     body.Clear();
-    enc.EncodeTraces(b, &body);
+    (enc.*encode)(batch, &body);
     benchmark::DoNotOptimize(body.ndjson.data());
   }
   state.SetLabel(cfg.mapping.mode);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(b.ItemCount()));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch.ItemCount()));
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.ndjson.size()));
+}
+
+void BM_ElasticsearchEncodeSpans(benchmark::State& state) {
+  static const pdata::TraceBatch b = otlp::MakeSyntheticTraces(kItems, 1);
+  EncodeBench(state, b, &DocumentEncoder::EncodeTraces);
 }
 BENCHMARK(BM_ElasticsearchEncodeSpans)->DenseRange(0, 3);
 
 void BM_ElasticsearchEncodeLogs(benchmark::State& state) {
   static const pdata::LogBatch b = otlp::MakeSyntheticLogs(kItems, 1);
-  ElasticsearchExporterConfig cfg;
-  cfg.mapping.mode = kModes[state.range(0)];
-  DocumentEncoder enc(cfg);
-  BulkBody body;
-  for (auto _ : state) {
-    body.Clear();
-    enc.EncodeLogs(b, &body);
-    benchmark::DoNotOptimize(body.ndjson.data());
-  }
-  state.SetLabel(cfg.mapping.mode);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(b.ItemCount()));
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.ndjson.size()));
+  EncodeBench(state, b, &DocumentEncoder::EncodeLogs);
 }
 BENCHMARK(BM_ElasticsearchEncodeLogs)->DenseRange(0, 3);
 
