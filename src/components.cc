@@ -13,6 +13,7 @@ void RegisterOtlpReceiver(Registry&);
 void RegisterPrometheusRemoteWriteReceiver(Registry&);
 void RegisterPrometheusReceiver(Registry&);
 // Processors
+void RegisterAnomalyProcessor(Registry&);
 void RegisterAttributesProcessor(Registry&);
 void RegisterBatchProcessor(Registry&);
 void RegisterCardinalityGuardProcessor(Registry&);
@@ -63,6 +64,7 @@ void RegisterBuiltins(Registry& r) {
   RegisterPrometheusRemoteWriteReceiver(r);
   RegisterPrometheusReceiver(r);
   // Processors
+  RegisterAnomalyProcessor(r);
   RegisterAttributesProcessor(r);
   RegisterBatchProcessor(r);
   RegisterCardinalityGuardProcessor(r);

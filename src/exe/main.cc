@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "analytics/analyze_command.h"
 #include "common/version.h"
 #include "component/registry.h"
 #include "config/loader.h"
@@ -474,6 +475,42 @@ int main(int argc, char** argv) {
   replay->add_option("--topic", replay_topic, "topic to replay")->required();
   replay->add_option("--from", replay_from, "start: an offset, or an RFC 3339 time")->required();
   kafka->require_subcommand(1);
+  auto* analyze = app.add_subcommand("analyze", "run the anomaly detectors offline");
+  otter::analytics::AnalyzeNabArgs nab_args;
+  auto* nab = analyze->add_subcommand(
+      "nab",
+      "score a Numenta Anomaly Benchmark corpus (DATA_DIR/<category>/<file>.csv) into NAB's "
+      "results layout OUT_DIR/otter/<category>/otter_<file>.csv");
+  nab->add_option("DATA_DIR", nab_args.data_dir, "NAB data directory")->required();
+  nab->add_option("OUT_DIR", nab_args.out_dir, "results directory")->required();
+  nab->add_option("--mode", nab_args.mode,
+                  "streaming (no look-ahead) or parity (each file's min/max given, as NAB's "
+                  "harness does)")
+      ->capture_default_str();
+  nab->add_option("--half", nab_args.half,
+                  "all, or even/odd: only the files at those positions in sorted order")
+      ->capture_default_str();
+  nab->add_option("--set", nab_args.sets, "detector option key=value (docs/analytics.md)");
+  otter::analytics::AnalyzeSeriesArgs series_args;
+  auto* series = analyze->add_subcommand(
+      "series",
+      "run the detectors over stored series selected by a PromQL range query; prints the "
+      "anomalies as CSV and each series' seasonal pattern");
+  series->add_option("--query", series_args.query, "PromQL expression")->required();
+  series->add_option("--from", series_args.from, "start (RFC 3339 or Unix seconds)")->required();
+  series->add_option("--to", series_args.to, "end (RFC 3339 or Unix seconds)")->required();
+  series->add_option("--step", series_args.step, "query resolution")->capture_default_str();
+  series
+      ->add_option("--store", series_args.store_dir,
+                   "store directory (otter must not be "
+                   "running on it)")
+      ->capture_default_str();
+  series
+      ->add_option("--min-score", series_args.min_score,
+                   "print points scoring at least this; 0 prints every point")
+      ->capture_default_str();
+  series->add_option("--set", series_args.sets, "detector option key=value");
+  analyze->require_subcommand(1);
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   if (*validate) {
@@ -491,6 +528,8 @@ int main(int argc, char** argv) {
     }
     return otter::KafkaReplay(opts, replay_topic, replay_from);
   }
+  if (*nab) return otter::analytics::RunAnalyzeNab(nab_args, stdout, stderr);
+  if (*series) return otter::analytics::RunAnalyzeSeries(series_args, stdout, stderr);
   if (*tap) return otter::pipeline::RunTapCommand(tap_opts, stdout, stderr, [] { return false; });
   return otter::Run(opts);
 }

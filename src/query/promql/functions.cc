@@ -13,6 +13,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "analytics/detector.h"
 #include "query/go_regex.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/go_compat.h"
@@ -308,6 +309,12 @@ bool RangeFunction(std::string_view f, std::span<const Point> pts, int64_t range
       LinearRegression(pts, t, &slope, &intercept);
       *out = slope * scalar_arg + intercept;
     }
+    return true;
+  }
+  if (f.starts_with("anomaly_")) {  // anomaly_score, anomaly_band_upper, anomaly_band_lower
+    analytics::AnomalyResult r = analytics::ScoreRange(
+        pts.size(), [&](size_t i) { return std::pair<int64_t, double>(pts[i].t_ms, pts[i].v); });
+    *out = f == "anomaly_score" ? r.score : f == "anomaly_band_upper" ? r.upper : r.lower;
     return true;
   }
   if (f == "avg_over_time") {

@@ -56,6 +56,9 @@ const FunctionInfo* LookupFunction(std::string_view name) {
   constexpr VT S = VT::kScalar, V = VT::kVector, M = VT::kMatrix, Str = VT::kString;
   static const std::vector<FunctionInfo> kFunctions = {
       {"abs", {V}, 0, V},
+      {"anomaly_band_lower", {M}, 0, V},  // otter: analytics/detector.h over the range
+      {"anomaly_band_upper", {M}, 0, V},
+      {"anomaly_score", {M}, 0, V},
       {"acosh", {V}, 0, V},
       {"asinh", {V}, 0, V},
       {"atanh", {V}, 0, V},

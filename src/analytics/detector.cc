@@ -1,0 +1,234 @@
+#include "analytics/detector.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace otter::analytics {
+
+std::string_view AnomalyReasonName(AnomalyReason r) {
+  switch (r) {
+    case AnomalyReason::kNone:
+      return "none";
+    case AnomalyReason::kWarmup:
+      return "warmup";
+    case AnomalyReason::kOutOfRange:
+      return "out_of_range";
+    case AnomalyReason::kNovelPattern:
+      return "novel_pattern";
+    case AnomalyReason::kDeviation:
+      return "deviation";
+    case AnomalyReason::kLevelShift:
+      return "level_shift";
+  }
+  return "none";
+}
+
+namespace {
+
+constexpr int kChecks = 4;  // range, novelty, deviation, shift (AnomalyReason order minus 2)
+constexpr uint32_t kMaxShort = 32;
+constexpr uint32_t kMaxContext = 16;
+
+// Upper tail of the standard normal.
+double NormalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+// Turns a stream of raw scores in [0,1] into "how unusual is the recent average": the short
+// average is compared with the long-run mean and spread of short averages (both exponential).
+struct TailEstimator {
+  std::array<float, kMaxShort> ring{};
+  double sum = 0;
+  double mean = 0;
+  double var = 0;
+  uint32_t pos = 0;
+
+  // Returns -log10 of the tail probability of the current short average.
+  double Update(double raw, uint32_t window, double alpha, double floor_sd) {
+    sum += raw - ring[pos];
+    ring[pos] = static_cast<float>(raw);
+    pos = pos + 1 == window ? 0 : pos + 1;
+    double avg = sum / window;
+    double sd = std::max(std::sqrt(var), floor_sd);
+    double z = (avg - mean) / sd;
+    double d = avg - mean;
+    mean += alpha * d;
+    var = (1 - alpha) * (var + alpha * d * d);
+    if (z <= 0) return 0;
+    double tail = NormalTail(z);
+    return tail < 1e-30 ? 30.0 : -std::log10(tail);
+  }
+};
+
+}  // namespace
+
+struct SeriesDetector::State {
+  DetectorOptions o;
+  uint64_t n = 0;
+  double seen_lo = 0, seen_hi = 0;  // range of every sample so far
+  // Baseline: exponential mean and mean absolute deviation; CUSUM sums in robust sigmas.
+  double mean = 0, mad = 0;
+  double smoothed = 0;  // input of the novelty check
+  double cusum_pos = 0, cusum_neg = 0;
+  uint64_t since_alarm = std::numeric_limits<uint32_t>::max();
+  std::array<uint8_t, kMaxContext> symbols{};  // ring of the last `context` levels
+  uint32_t sym_pos = 0;
+  std::array<TailEstimator, kChecks> tails{};
+  std::vector<uint32_t> table;  // open-addressed context hashes, 0 = empty
+  uint32_t table_used = 0;
+
+  explicit State(const DetectorOptions& opts) : o(opts) {
+    o.context = std::clamp<uint32_t>(o.context, 2, kMaxContext);
+    o.short_window = std::clamp<uint32_t>(o.short_window, 1, kMaxShort);
+    o.levels = std::clamp<uint32_t>(o.levels, 2, 255);
+    o.table_bits = std::clamp<uint32_t>(o.table_bits, 4, 24);
+    table.assign(size_t{1} << o.table_bits, 0);
+  }
+
+  // Inserts a hash; returns true if it was new.
+  bool Novel(uint32_t h) {
+    h |= 1;  // never 0 (the empty marker)
+    const uint32_t mask = static_cast<uint32_t>(table.size() - 1);
+    uint32_t i = (h * 2654435761u) >> (32 - o.table_bits);
+    for (int probe = 0; probe < 8; ++probe, i = (i + 1) & mask) {
+      if (table[i] == h) return false;
+      if (table[i] == 0) {
+        // Stop learning at 3/4 full: the table stays a bounded memory of common contexts.
+        if (table_used < table.size() * 3 / 4) {
+          table[i] = h;
+          ++table_used;
+        }
+        return true;
+      }
+    }
+    return true;
+  }
+
+  uint8_t Level(double v) const {
+    double lo = o.has_range_hint ? o.min_hint : seen_lo;
+    double hi = o.has_range_hint ? o.max_hint : seen_hi;
+    double span = hi - lo;
+    if (!(span > 0)) return 0;
+    double x = (v - lo) / span * o.levels;
+    return static_cast<uint8_t>(std::clamp(x, 0.0, static_cast<double>(o.levels - 1)));
+  }
+
+  // Fraction of the context orders 2..context that end at this sample and were never seen.
+  double Novelty(uint8_t level) {
+    if (o.dedup && n > 1 && symbols[(sym_pos + kMaxContext - 1) % kMaxContext] == level) return 0;
+    symbols[sym_pos] = level;
+    uint32_t h = 2166136261u;
+    uint32_t novel = 0;
+    const uint32_t k = o.context;
+    for (uint32_t j = 0; j < k; ++j) {
+      uint8_t s = symbols[(sym_pos + kMaxContext - j) % kMaxContext];
+      h = (h ^ s) * 16777619u;
+      if (j >= 1 && Novel(h ^ (j * 0x9e3779b9u))) ++novel;
+    }
+    sym_pos = (sym_pos + 1) % kMaxContext;
+    return static_cast<double>(novel) / (k - 1);
+  }
+};
+
+SeriesDetector::SeriesDetector(const DetectorOptions& options)
+    : s_(std::make_unique<State>(options)) {}
+SeriesDetector::~SeriesDetector() = default;
+SeriesDetector::SeriesDetector(SeriesDetector&&) noexcept = default;
+SeriesDetector& SeriesDetector::operator=(SeriesDetector&&) noexcept = default;
+
+size_t SeriesDetector::BytesPerSeries(const DetectorOptions& options) {
+  uint32_t bits = std::clamp<uint32_t>(options.table_bits, 4, 24);
+  return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits);
+}
+
+AnomalyResult SeriesDetector::Update(int64_t /*timestamp_ms*/, double v) {
+  State& s = *s_;
+  const DetectorOptions& o = s.o;
+  AnomalyResult out;
+  if (std::isnan(v)) {
+    out.expected = s.mean;
+    out.lower = out.upper = s.mean;
+    return out;
+  }
+  if (s.n == 0) {
+    s.seen_lo = s.seen_hi = v;
+    s.mean = s.smoothed = v;
+  }
+  ++s.n;
+  const double span = o.has_range_hint ? o.max_hint - o.min_hint : s.seen_hi - s.seen_lo;
+  const double eps = std::max(std::abs(span) * 1e-3, 1e-12);
+
+  // 1. Range: how far beyond everything seen so far, in units of the range.
+  double r_range = 0;
+  // With a range hint the step is measured against the headroom left to the known extreme.
+  if (v > s.seen_hi) {
+    double room = o.has_range_hint ? o.max_hint - s.seen_hi : span;
+    r_range = std::min(1.0, 0.5 + 0.5 * (v - s.seen_hi) / (room + eps));
+  }
+  if (v < s.seen_lo) {
+    double room = o.has_range_hint ? s.seen_lo - o.min_hint : span;
+    r_range = std::min(1.0, 0.5 + 0.5 * (s.seen_lo - v) / (room + eps));
+  }
+  s.seen_lo = std::min(s.seen_lo, v);
+  s.seen_hi = std::max(s.seen_hi, v);
+
+  // 2. Novelty of the recent sequence of levels.
+  s.smoothed += (v - s.smoothed) / std::max(1.0, o.smooth);
+  double r_novel = s.Novelty(s.Level(s.smoothed));
+
+  // 3. Deviation from the exponential baseline, in robust sigmas.
+  const double sigma = std::max(1.25 * s.mad, eps);
+  const double z = (v - s.mean) / sigma;
+  double r_dev = std::abs(z) / (std::abs(z) + 3.0);
+  out.expected = s.mean;
+  out.lower = s.mean - 4 * sigma;
+  out.upper = s.mean + 4 * sigma;
+
+  // 4. Level shift: two-sided CUSUM on the same residual; a decision resets the baseline.
+  s.cusum_pos = std::max(0.0, s.cusum_pos + z - o.cusum_k);
+  s.cusum_neg = std::max(0.0, s.cusum_neg - z - o.cusum_k);
+  double c = std::max(s.cusum_pos, s.cusum_neg);
+  double r_shift = std::min(1.0, c / o.cusum_h);
+  const double ab = 1.0 / o.baseline_horizon;
+  if (c > o.cusum_h) {
+    s.mean = v;
+    s.cusum_pos = s.cusum_neg = 0;
+  } else {
+    double d = v - s.mean;
+    s.mean += ab * d;
+    s.mad += ab * (std::abs(d) - s.mad);
+  }
+
+  const double as = 1.0 / o.stats_horizon;
+  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift};
+  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation, o.w_shift};
+  double best = 0, sum = 0;
+  int best_i = -1;
+  for (int i = 0; i < kChecks; ++i) {
+    double lt = s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor) * weights[i];
+    sum += lt;
+    if (lt > best) {
+      best = lt;
+      best_i = i;
+    }
+  }
+  best += o.combine_sum * (sum - best);
+  if (s.n <= o.warmup) {
+    out.reason = AnomalyReason::kWarmup;
+    return out;
+  }
+  double score = std::min(1.0, best / 10.0);  // tail 1e-5 -> 0.5, 1e-10 -> 1
+  ++s.since_alarm;
+  if (s.since_alarm <= o.suppress) {
+    score *= o.suppress_factor;
+  } else if (score >= o.alarm_level) {
+    s.since_alarm = 0;
+  }
+  out.score = score;
+  out.reason =
+      best_i < 0 || score == 0 ? AnomalyReason::kNone : static_cast<AnomalyReason>(best_i + 2);
+  return out;
+}
+
+}  // namespace otter::analytics

@@ -1,0 +1,112 @@
+// Streaming per-series anomaly detector: one SeriesDetector per time series, fed one sample at a
+// time (Update), O(1) work per sample and a fixed, documented state size (BytesPerSeries).
+// An ensemble of four checks, each turned into a tail probability, combined and de-duplicated
+// (an alarm suppresses the next ones for a while so it fires early and once). docs/analytics.md
+// describes the method. Not thread-safe: a detector belongs to whoever owns its series.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace otter::analytics {
+
+// Why a sample scored high: the check that contributed most.
+enum class AnomalyReason : uint8_t {
+  kNone = 0,
+  kWarmup,        // still learning; score is 0
+  kOutOfRange,    // beyond the range (or learned quantiles) seen so far
+  kNovelPattern,  // a sequence of levels never seen before
+  kDeviation,     // far from the recent baseline (seasonal when a period was found)
+  kLevelShift,    // a sustained change of level (CUSUM); baselines were reset
+};
+std::string_view AnomalyReasonName(AnomalyReason r);
+
+struct AnomalyResult {
+  double score = 0;     // in [0, 1]; ~0.5 means a 1e-5 tail probability
+  double expected = 0;  // the baseline's expected value for this sample
+  double lower = 0;     // band: values inside are not anomalous for the deviation check
+  double upper = 0;
+  AnomalyReason reason = AnomalyReason::kNone;
+};
+
+// One configuration for every series. The defaults are the NAB-chosen values (BENCHMARKS.md).
+struct DetectorOptions {
+  // Range hint: when both are finite the detector scales values with them (NAB's "harness parity"
+  // mode gives each file's min/max); otherwise it learns the range as it goes.
+  double min_hint = 0;
+  double max_hint = 0;
+  bool has_range_hint = false;
+  // Samples with score forced to 0 while the baselines fill.
+  uint32_t warmup = 150;
+  // Quantisation levels for the novelty check and its context length (samples).
+  uint32_t levels = 12;
+  uint32_t context = 6;
+  // Exponential smoothing (samples) of the values the novelty check quantises (1 = none).
+  double smooth = 1;
+  // 1: a level equal to the previous one adds no context (flat stretches teach nothing).
+  uint32_t dedup = 0;
+  // log2 of the context table capacity (entries of 4 bytes); the table stops learning when full.
+  uint32_t table_bits = 12;
+  // Exponential-average horizons (samples) of the baseline and of the score statistics.
+  double baseline_horizon = 64;
+  double stats_horizon = 800;
+  // Short averaging window of raw scores before the tail probability (samples, <= 32).
+  uint32_t short_window = 8;
+  // Samples after an alarm during which further alarms are damped.
+  uint32_t suppress = 300;
+  // Score level that counts as an alarm for the suppression, and the factor applied to scores
+  // while an alarm is being suppressed.
+  double alarm_level = 0.5;
+  double suppress_factor = 0.25;
+  // Smallest spread assumed for the short averages of raw scores (keeps a quiet check from
+  // turning its first blip into certainty).
+  double tail_floor = 0.02;
+  // 0: the combined evidence is the strongest check's; 1: the checks' evidence adds up.
+  double combine_sum = 0;
+  // CUSUM drift and decision threshold in robust-sigma units.
+  double cusum_k = 1.0;
+  double cusum_h = 12.0;
+  // Weight of each check in the combination (0 disables it).
+  double w_range = 1.0;
+  double w_novelty = 1.0;
+  double w_deviation = 1.0;
+  double w_shift = 1.0;
+};
+
+class SeriesDetector {
+ public:
+  explicit SeriesDetector(const DetectorOptions& options);
+  ~SeriesDetector();
+  SeriesDetector(SeriesDetector&&) noexcept;
+  SeriesDetector& operator=(SeriesDetector&&) noexcept;
+
+  // Feeds one sample (timestamps in ms, non-decreasing; NaN values are skipped and score 0).
+  AnomalyResult Update(int64_t timestamp_ms, double value);
+
+  // Bytes of state per series for these options (object + context table).
+  static size_t BytesPerSeries(const DetectorOptions& options);
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// Runs a fresh detector (default options; warmup at most a third of the samples) over `n`
+// samples, sample(i) -> {timestamp_ms, value}, and returns the last sample's result. The PromQL
+// functions anomaly_score / anomaly_band_upper / anomaly_band_lower use it on a range.
+template <class SampleAt>
+AnomalyResult ScoreRange(size_t n, SampleAt sample) {
+  DetectorOptions o;
+  if (o.warmup > n / 3) o.warmup = static_cast<uint32_t>(n / 3);
+  SeriesDetector d(o);
+  AnomalyResult r;
+  for (size_t i = 0; i < n; ++i) {
+    auto [t, v] = sample(i);
+    r = d.Update(t, v);
+  }
+  return r;
+}
+
+}  // namespace otter::analytics

@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Scores anomaly-detector results with the Numenta Anomaly Benchmark's rules (docs/analytics.md).
+
+Reads a results tree laid out as NAB writes it (RESULTS/<category>/<detector>_<file>.csv with the
+columns timestamp,value,anomaly_score), the corpus windows (combined_windows.json) and prints the
+normalised score for one threshold shared by the whole corpus (the best one unless --threshold),
+with a per-category breakdown. Only the Python standard library is used.
+
+  tools/nab_score.py --windows nab/labels/combined_windows.json --results out/otter [--half even]
+  tools/nab_score.py --self-test
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+PROFILES = {
+    "standard": {"tp": 1.0, "fp": 0.11, "fn": 1.0},
+    "reward_low_FP_rate": {"tp": 1.0, "fp": 0.22, "fn": 1.0},
+    "reward_low_FN_rate": {"tp": 1.0, "fp": 0.11, "fn": 2.0},
+}
+
+
+def scaled_sigmoid(x):
+    """+1 well before a window's end, 0 at the end, -1 far after it."""
+    if x > 3.0:
+        return -1.0
+    return 2.0 / (1.0 + math.exp(5.0 * x)) - 1.0
+
+
+def probation_rows(n):
+    return min(int(math.floor(0.15 * n)), 750)
+
+
+def row_weights(timestamps, windows):
+    """For every row: (window id or None, unweighted position score, in_probation)."""
+    n = len(timestamps)
+    index_of = {t: i for i, t in enumerate(timestamps)}
+    spans = []  # (first row, last row) of each window, in time order
+    for start, end in windows:
+        first = next((i for i, t in enumerate(timestamps) if t >= start), n)
+        last = index_of.get(end)
+        if last is None:
+            last = max(i for i, t in enumerate(timestamps) if t <= end)
+        spans.append((first, last))
+    spans.sort()
+    out = []
+    prob = probation_rows(n)
+    w = 0
+    prev = None  # (last row, width) of the window most recently left
+    for i in range(n):
+        while w < len(spans) and i > spans[w][1]:
+            prev = (spans[w][1], spans[w][1] - spans[w][0] + 1)
+            w += 1
+        if w < len(spans) and spans[w][0] <= i <= spans[w][1]:
+            width = spans[w][1] - spans[w][0] + 1
+            pos = -(spans[w][1] - i + 1) / float(width)
+            out.append((w, scaled_sigmoid(pos), i < prob))
+        elif prev is not None:
+            past = abs(prev[0] - i) / float(max(prev[1] - 1, 1))
+            out.append((None, scaled_sigmoid(past), i < prob))
+        else:
+            out.append((None, -1.0, i < prob))
+    return out, len(spans)
+
+
+_ROWS_CACHE = {}  # (name, rows) -> row weights: they depend only on timestamps and windows
+
+
+class FileScore:
+    """One file's rows, ready for a threshold sweep."""
+
+    def __init__(self, name, timestamps, scores, windows):
+        self.name = name
+        self.scores = scores
+        key = (name, len(timestamps))
+        if key not in _ROWS_CACHE:
+            _ROWS_CACHE[key] = row_weights(timestamps, windows)
+        self.rows, self.n_windows = _ROWS_CACHE[key]
+
+    def score(self, threshold, profile):
+        tp_w, fp_w, fn_w = profile["tp"], profile["fp"], profile["fn"]
+        best = {}
+        fp_total = 0.0
+        tp = fp = 0
+        for s, (win, u, in_prob) in zip(self.scores, self.rows):
+            if in_prob or s < threshold:
+                continue
+            if win is None:
+                fp += 1
+                fp_total += u * fp_w
+            elif win not in best or u > best[win]:
+                if win not in best:
+                    tp += 1
+                best[win] = u
+        tp_total = sum(u * tp_w for u in best.values())
+        fn = self.n_windows - len(best)
+        return tp_total + fp_total - fn * fn_w, tp, fp, fn
+
+
+def sweep(files, profile):
+    """Best corpus threshold: every file is scored at the same threshold."""
+    events = []  # (score, file index, row index)
+    for fi, f in enumerate(files):
+        for ri, s in enumerate(f.scores):
+            if not f.rows[ri][2]:
+                events.append((s, fi, ri))
+    events.sort(key=lambda e: -e[0])
+    # Incremental: walk thresholds from high to low adding detections.
+    total = -sum(f.n_windows for f in files) * profile["fn"]
+    best_win = [dict() for _ in files]
+    best = (total, 1.1)
+    i = 0
+    while i < len(events):
+        s = events[i][0]
+        while i < len(events) and events[i][0] == s:
+            _, fi, ri = events[i]
+            win, u, _ = files[fi].rows[ri]
+            if win is None:
+                total += u * profile["fp"]
+            else:
+                bw = best_win[fi]
+                if win not in bw:
+                    total += profile["fn"] + u * profile["tp"]
+                    bw[win] = u
+                elif u > bw[win]:
+                    total += (u - bw[win]) * profile["tp"]
+                    bw[win] = u
+            i += 1
+        if total > best[0]:
+            best = (total, s)
+    return best
+
+
+def normalise(raw, files, profile):
+    n_windows = sum(f.n_windows for f in files)
+    null = -n_windows * profile["fn"]
+    perfect = n_windows * profile["tp"]
+    if perfect == null:
+        return 100.0
+    return 100.0 * (raw - null) / (perfect - null)
+
+
+def read_results(path):
+    ts, sc = [], []
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            ts.append(row["timestamp"])
+            sc.append(float(row["anomaly_score"]))
+    return ts, sc
+
+
+def load(results_dir, windows_path, half):
+    with open(windows_path) as fh:
+        windows = json.load(fh)
+    names = sorted(windows)
+    files = []
+    for pos, rel in enumerate(names):
+        if half == "even" and pos % 2 == 1:
+            continue
+        if half == "odd" and pos % 2 == 0:
+            continue
+        category, base = rel.split("/")
+        path = None
+        for cand in os.listdir(os.path.join(results_dir, category)):
+            if cand.endswith("_" + base):
+                path = os.path.join(results_dir, category, cand)
+        if path is None:
+            sys.exit("missing results for %s" % rel)
+        ts, sc = read_results(path)
+        norm_windows = [(a[:19], b[:19]) for a, b in windows[rel]]
+        ts = [t[:19] for t in ts]
+        files.append(FileScore(rel, ts, sc, norm_windows))
+    return files
+
+
+def report(files, profile_name, threshold=None, by_category=True):
+    profile = PROFILES[profile_name]
+    if threshold is None:
+        raw, threshold = sweep(files, profile)
+    else:
+        raw = sum(f.score(threshold, profile)[0] for f in files)
+    print("%s: score %.2f (raw %.3f) at threshold %.6f over %d files"
+          % (profile_name, normalise(raw, files, profile), raw, threshold, len(files)))
+    if by_category:
+        cats = {}
+        for f in files:
+            cats.setdefault(f.name.split("/")[0], []).append(f)
+        for cat in sorted(cats):
+            fs = cats[cat]
+            parts = [f.score(threshold, profile) for f in fs]
+            raw_c = sum(p[0] for p in parts)
+            print("  %-22s %7.2f  tp %3d fp %4d fn %3d" % (
+                cat, normalise(raw_c, fs, profile) if any(f.n_windows for f in fs) else float("nan"),
+                sum(p[1] for p in parts), sum(p[2] for p in parts), sum(p[3] for p in parts)))
+    return threshold
+
+
+def self_test():
+    std = PROFILES["standard"]
+    ts = ["t%05d" % i for i in range(1000)]
+    win = [("t00500", "t00599")]
+    # Probation is 150 rows; a detection inside it is ignored.
+    f = FileScore("a/x.csv", ts, [0.0] * 1000, win)
+    assert f.score(0.5, std) == (-1.0, 0, 0, 1)
+    early = [0.0] * 1000
+    early[500] = 1.0
+    f = FileScore("a/x.csv", ts, early, win)
+    raw = f.score(0.5, std)[0]
+    assert abs(raw - (2.0 / (1.0 + math.exp(-5.0)) - 1.0)) < 1e-12, raw  # first row: 0.9866
+    late = [0.0] * 1000
+    late[599] = 1.0
+    f = FileScore("a/x.csv", ts, late, win)
+    assert abs(f.score(0.5, std)[0] - scaled_sigmoid(-0.01)) < 1e-12
+    # Two detections in one window count once, the earlier one.
+    both = [0.0] * 1000
+    both[500] = both[550] = 1.0
+    f = FileScore("a/x.csv", ts, both, win)
+    assert abs(f.score(0.5, std)[0] - scaled_sigmoid(-1.0)) < 1e-12
+    # A false positive before any window costs the full FP weight; one just after a window less.
+    fp = [0.0] * 1000
+    fp[300] = 1.0
+    f = FileScore("a/x.csv", ts, fp, win)
+    assert abs(f.score(0.5, std)[0] - (-1.0 - 0.11)) < 1e-12
+    after = [0.0] * 1000
+    after[620] = 1.0
+    f = FileScore("a/x.csv", ts, after, win)
+    expect = -1.0 + 0.11 * scaled_sigmoid(21 / 99.0)
+    assert abs(f.score(0.5, std)[0] - expect) < 1e-12
+    # The sweep finds the threshold that keeps the TP and drops the FP; normalisation maps the
+    # null detector to 0 and a detector that fires on the first row of every window to ~98.7.
+    mix = [0.0] * 1000
+    mix[500] = 0.9
+    mix[300] = 0.5
+    f = FileScore("a/x.csv", ts, mix, win)
+    raw, thr = sweep([f], std)
+    assert thr == 0.9 and abs(raw - scaled_sigmoid(-1.0)) < 1e-12
+    assert abs(normalise(raw, [f], std) - 100 * (1 + scaled_sigmoid(-1.0)) / 2) < 1e-9
+    assert normalise(-1.0, [f], std) == 0.0
+    print("nab_score self-test: ok")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", help="RESULTS/<detector> directory")
+    ap.add_argument("--windows", help="combined_windows.json")
+    ap.add_argument("--half", choices=["all", "even", "odd"], default="all")
+    ap.add_argument("--profile", default="standard", choices=sorted(PROFILES))
+    ap.add_argument("--threshold", type=float)
+    ap.add_argument("--self-test", action="store_true")
+    args = ap.parse_args()
+    if args.self_test:
+        self_test()
+        return
+    if not args.results or not args.windows:
+        ap.error("--results and --windows are required")
+    files = load(args.results, args.windows, args.half)
+    report(files, args.profile, args.threshold)
+
+
+if __name__ == "__main__":
+    main()
