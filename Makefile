@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
+.PHONY: run test build deps bench bench-queries nab asan-test format format-check unit-test interop-test clean fuzz \
         crash-test tsan-test
 
 deps:
@@ -62,6 +62,19 @@ tsan-test: deps $(TSAN_BUILD)/build.ninja
 
 bench: build
 	./$(BUILD)/otter_bench --benchmark_min_time=0.5
+
+# The Numenta Anomaly Benchmark, full corpus, both modes (docs/analytics.md); ctest runs a slice.
+NAB_DIR ?= ../shared/nab
+nab: build
+	@for mode in parity streaming; do \
+	  rm -rf $(BUILD)/nab-$$mode; \
+	  ./$(BUILD)/otter analyze nab $(NAB_DIR)/data $(BUILD)/nab-$$mode --mode $$mode || exit 1; \
+	  for half in even odd all; do \
+	    echo "== $$mode, $$half files"; \
+	    python3 tools/nab_score.py --results $(BUILD)/nab-$$mode/otter \
+	      --windows $(NAB_DIR)/labels/combined_windows.json --half $$half || exit 1; \
+	  done; \
+	done
 
 # PromQL against Prometheus 2.42 on the same data, LogQL over 10 M records (bench/query_compare).
 bench-queries: build

@@ -153,10 +153,12 @@ def read_results(path):
     return ts, sc
 
 
-def load(results_dir, windows_path, half):
+def load(results_dir, windows_path, half, only=None):
     with open(windows_path) as fh:
         windows = json.load(fh)
     names = sorted(windows)
+    if only:  # a slice: the files present under this data directory
+        names = [n for n in names if os.path.exists(os.path.join(only, n))]
     files = []
     for pos, rel in enumerate(names):
         if half == "even" and pos % 2 == 1:
@@ -250,6 +252,7 @@ def main():
     ap.add_argument("--half", choices=["all", "even", "odd"], default="all")
     ap.add_argument("--profile", default="standard", choices=sorted(PROFILES))
     ap.add_argument("--threshold", type=float)
+    ap.add_argument("--only", help="score only the files present under this data directory")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
@@ -257,7 +260,7 @@ def main():
         return
     if not args.results or not args.windows:
         ap.error("--results and --windows are required")
-    files = load(args.results, args.windows, args.half)
+    files = load(args.results, args.windows, args.half, args.only)
     report(files, args.profile, args.threshold)
 
 

@@ -22,13 +22,15 @@ std::string_view AnomalyReasonName(AnomalyReason r) {
       return "deviation";
     case AnomalyReason::kLevelShift:
       return "level_shift";
+    case AnomalyReason::kSeasonal:
+      return "seasonal";
   }
   return "none";
 }
 
 namespace {
 
-constexpr int kChecks = 4;  // range, novelty, deviation, shift (AnomalyReason order minus 2)
+constexpr int kChecks = 5;  // range, novelty, deviation, shift, season: AnomalyReason order - 2
 constexpr uint32_t kMaxShort = 32;
 constexpr uint32_t kMaxContext = 16;
 
@@ -72,6 +74,13 @@ struct SeriesDetector::State {
   double smoothed = 0;  // input of the novelty check
   double cusum_pos = 0, cusum_neg = 0;
   uint64_t since_alarm = std::numeric_limits<uint32_t>::max();
+  // Seasonal check: the sampling interval (learned during warmup) and a ring of the levels of
+  // the last day, allocated when the warmup ends if a day is at most max_period samples.
+  double interval_ms = 0;
+  int64_t last_ts = 0;
+  std::vector<uint8_t> day;
+  uint32_t day_pos = 0;
+  uint64_t day_filled = 0;
   std::array<uint8_t, kMaxContext> symbols{};  // ring of the last `context` levels
   uint32_t sym_pos = 0;
   std::array<TailEstimator, kChecks> tails{};
@@ -139,10 +148,10 @@ SeriesDetector& SeriesDetector::operator=(SeriesDetector&&) noexcept = default;
 
 size_t SeriesDetector::BytesPerSeries(const DetectorOptions& options) {
   uint32_t bits = std::clamp<uint32_t>(options.table_bits, 4, 24);
-  return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits);
+  return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits) + options.max_period;
 }
 
-AnomalyResult SeriesDetector::Update(int64_t /*timestamp_ms*/, double v) {
+AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   State& s = *s_;
   const DetectorOptions& o = s.o;
   AnomalyResult out;
@@ -175,7 +184,28 @@ AnomalyResult SeriesDetector::Update(int64_t /*timestamp_ms*/, double v) {
 
   // 2. Novelty of the recent sequence of levels.
   s.smoothed += (v - s.smoothed) / std::max(1.0, o.smooth);
-  double r_novel = s.Novelty(s.Level(s.smoothed));
+  const uint8_t level = s.Level(s.smoothed);
+  double r_novel = s.Novelty(level);
+
+  // 5. Season: the level against the level one day earlier.
+  double r_season = 0;
+  if (s.n > 1 && timestamp_ms > s.last_ts) {
+    double dt = static_cast<double>(timestamp_ms - s.last_ts);
+    s.interval_ms = s.interval_ms == 0 ? dt : s.interval_ms + (dt - s.interval_ms) / 16;
+  }
+  s.last_ts = timestamp_ms;
+  if (s.n == o.warmup && s.interval_ms > 0) {
+    double period = 86400000.0 / s.interval_ms;
+    if (period >= 4 && period <= o.max_period) s.day.assign(static_cast<size_t>(period + 0.5), 0);
+  }
+  if (!s.day.empty()) {
+    if (s.day_filled >= s.day.size()) {
+      r_season = std::abs(int{level} - int{s.day[s.day_pos]}) / double(o.levels - 1);
+    }
+    s.day[s.day_pos] = level;
+    s.day_pos = s.day_pos + 1 == s.day.size() ? 0 : s.day_pos + 1;
+    ++s.day_filled;
+  }
 
   // 3. Deviation from the exponential baseline, in robust sigmas.
   const double sigma = std::max(1.25 * s.mad, eps);
@@ -201,8 +231,8 @@ AnomalyResult SeriesDetector::Update(int64_t /*timestamp_ms*/, double v) {
   }
 
   const double as = 1.0 / o.stats_horizon;
-  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift};
-  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation, o.w_shift};
+  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season};
+  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation, o.w_shift, o.w_season};
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {

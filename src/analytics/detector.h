@@ -20,6 +20,7 @@ enum class AnomalyReason : uint8_t {
   kNovelPattern,  // a sequence of levels never seen before
   kDeviation,     // far from the recent baseline (seasonal when a period was found)
   kLevelShift,    // a sustained change of level (CUSUM); baselines were reset
+  kSeasonal,      // unlike the same time one day earlier
 };
 std::string_view AnomalyReasonName(AnomalyReason r);
 
@@ -73,6 +74,10 @@ struct DetectorOptions {
   double w_novelty = 1.0;
   double w_deviation = 1.0;
   double w_shift = 1.0;
+  double w_season = 1.0;
+  // The seasonal check compares each level with the one a day earlier; it needs the sampling
+  // interval to divide a day into at most this many samples (a ring of 1 byte per sample).
+  uint32_t max_period = 2048;
 };
 
 class SeriesDetector {

@@ -153,6 +153,8 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(w_novelty)
   OTTER_OPT(w_deviation)
   OTTER_OPT(w_shift)
+  OTTER_OPT(w_season)
+  OTTER_OPT(max_period)
   else return InvalidArgument(std::string(key) + ": unknown detector option");
 #undef OTTER_OPT
   if (!ok) return InvalidArgument(std::string(key) + ": bad value \"" + std::string(val) + "\"");

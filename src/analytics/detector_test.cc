@@ -1,0 +1,125 @@
+#include "analytics/detector.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace otter::analytics {
+namespace {
+
+constexpr size_t kDocumentedBytes = 0;  // filled in below
+constexpr int64_t kStep = 300000;       // 5 minutes, NAB's most common interval
+
+// A daily sine (288 samples a day) with gaussian noise; deterministic.
+std::vector<double> Daily(size_t n, double noise, uint64_t seed = 1) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0, noise);
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = 100 + 30 * std::sin(2 * M_PI * i / 288.0) + g(rng);
+  return v;
+}
+
+std::vector<AnomalyResult> Detect(const std::vector<double>& v, DetectorOptions o = {}) {
+  SeriesDetector d(o);
+  std::vector<AnomalyResult> out;
+  for (size_t i = 0; i < v.size(); ++i) out.push_back(d.Update(int64_t(i) * kStep, v[i]));
+  return out;
+}
+
+// Indices whose score reaches `level`.
+std::vector<size_t> Alarms(const std::vector<AnomalyResult>& r, double level = 0.5) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < r.size(); ++i)
+    if (r[i].score >= level) out.push_back(i);
+  return out;
+}
+
+TEST(DetectorTest, WarmupScoresZero) {
+  DetectorOptions o;
+  o.warmup = 50;
+  auto r = Detect(Daily(100, 1), o);
+  for (size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(r[i].score, 0) << i;
+    EXPECT_EQ(r[i].reason, AnomalyReason::kWarmup) << i;
+  }
+  EXPECT_NE(r[50].reason, AnomalyReason::kWarmup);
+}
+
+TEST(DetectorTest, SteadySeasonalSeriesNeverAlarmsOverTwoWeeks) {
+  auto r = Detect(Daily(288 * 14, 2));
+  EXPECT_EQ(Alarms(r), std::vector<size_t>{});
+}
+
+TEST(DetectorTest, SpikeAlarmsAtOnceAndOnce) {
+  auto v = Daily(288 * 8, 2);
+  v[288 * 6] += 150;       // far above anything seen
+  v[288 * 6 + 20] += 150;  // a second spike soon after: suppressed
+  auto r = Detect(v);
+  EXPECT_EQ(Alarms(r), std::vector<size_t>{288 * 6});
+  EXPECT_EQ(r[288 * 6].reason, AnomalyReason::kOutOfRange);
+  EXPECT_LT(r[288 * 6 + 20].score, 0.5);
+  EXPECT_GT(r[288 * 6 + 20].score, 0);
+}
+
+TEST(DetectorTest, LevelShiftAlarmsOnceThenTheBaselineFollows) {
+  auto v = Daily(288 * 10, 2);
+  for (size_t i = 288 * 6; i < v.size(); ++i) v[i] -= 45;  // a drop below the usual range
+  auto r = Detect(v);
+  auto alarms = Alarms(r);
+  ASSERT_EQ(alarms.size(), 1u);
+  EXPECT_GE(alarms[0], 288u * 6);
+  EXPECT_LE(alarms[0], 288u * 6 + 12);  // within an hour
+  // The band follows the new level: two days later the expected value is near it.
+  const AnomalyResult& late = r[288 * 9];
+  EXPECT_NEAR(late.expected, v[288 * 9], 20);
+  EXPECT_LT(late.lower, v[288 * 9]);
+  EXPECT_GT(late.upper, v[288 * 9]);
+}
+
+TEST(DetectorTest, NanIsSkipped) {
+  SeriesDetector d{DetectorOptions{}};
+  for (int i = 0; i < 200; ++i) d.Update(i * kStep, 5);
+  AnomalyResult r = d.Update(200 * kStep, std::numeric_limits<double>::quiet_NaN());
+  EXPECT_EQ(r.score, 0);
+  EXPECT_EQ(r.reason, AnomalyReason::kNone);
+  EXPECT_EQ(r.expected, 5);
+}
+
+TEST(DetectorTest, RangeHintScalesTheLevels) {
+  // With the hint, the first samples already quantise on the final scale; without it the
+  // detector learns the range. Both stay quiet on a steady series.
+  DetectorOptions o;
+  o.has_range_hint = true;
+  o.min_hint = 60;
+  o.max_hint = 140;
+  EXPECT_EQ(Alarms(Detect(Daily(288 * 7, 2), o)), std::vector<size_t>{});
+}
+
+TEST(DetectorTest, BytesPerSeriesIsBoundedAndDocumented) {
+  DetectorOptions o;
+  // docs/analytics.md quotes this figure for the default options.
+  EXPECT_EQ(SeriesDetector::BytesPerSeries(o), kDocumentedBytes);
+  o.table_bits = 16;
+  EXPECT_GT(SeriesDetector::BytesPerSeries(o), 262144u);
+}
+
+TEST(DetectorTest, ReasonNames) {
+  EXPECT_EQ(AnomalyReasonName(AnomalyReason::kNovelPattern), "novel_pattern");
+  EXPECT_EQ(AnomalyReasonName(AnomalyReason::kLevelShift), "level_shift");
+  EXPECT_EQ(AnomalyReasonName(AnomalyReason::kOutOfRange), "out_of_range");
+}
+
+TEST(DetectorTest, ScoreRangeUsesTheLastSample) {
+  auto v = Daily(600, 1);
+  v.back() += 200;
+  AnomalyResult r = ScoreRange(
+      v.size(), [&](size_t i) { return std::pair<int64_t, double>(int64_t(i) * kStep, v[i]); });
+  EXPECT_GE(r.score, 0.5);
+  EXPECT_LT(r.upper, v.back());
+}
+
+}  // namespace
+}  // namespace otter::analytics

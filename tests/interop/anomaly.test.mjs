@@ -1,0 +1,127 @@
+// The `anomaly` processor on the Kafka path (issue 18, item 6): the official JS SDK's gauge goes
+// through otter A's OTLP receiver and `kafka` exporter into the loopback mock broker, and from
+// there through otter B's `kafka` receiver and `anomaly` processor into a file. B must write the
+// gauge unchanged plus one latency_anomaly_score point per SDK point (same attributes and time),
+// 0 during the warmup, in [0, 1] after it, and highest at the final spike.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+
+import { ExportResultCode } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+
+import { pollUntil, startOtter, toYaml } from './lib/harness.mjs';
+
+const OTTER_BIN = process.env.OTTER_BIN ?? '';
+const BROKER_BIN = path.join(path.dirname(OTTER_BIN), 'kafka_mock_broker');
+const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-interop-anomaly-'));
+const procs = [];
+let broker;
+
+after(async () => {
+  for (const p of procs.reverse()) await p.stop();
+  if (broker) broker.kill('SIGTERM');
+  fs.rmSync(ROOT, { recursive: true, force: true });
+});
+
+function startBroker() {
+  return new Promise((resolve, reject) => {
+    broker = spawn(BROKER_BIN, ['--topic', 'otlp_metrics:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    broker.stdout.on('data', (d) => {
+      out += d;
+      const m = /bootstrap=(\S+)\n/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    broker.once('exit', (code) => reject(new Error(`kafka_mock_broker exited with ${code}`)));
+  });
+}
+
+class ManualReader extends MetricReader {
+  async onForceFlush() {}
+  async onShutdown() {}
+}
+
+const SAMPLES = 80;
+const WARMUP = 30;
+const valueAt = (i) => (i === SAMPLES - 1 ? 900 : 100 + 10 * Math.sin(i / 5) + (i % 3));
+
+test('JS SDK gauge -> otter A (kafka exporter) -> Kafka -> otter B (kafka receiver, anomaly) -> file', { timeout: 90000 }, async () => {
+  assert.ok(fs.existsSync(BROKER_BIN), `mock broker not found: ${BROKER_BIN}`);
+  const bootstrap = await startBroker();
+  const out = path.join(ROOT, 'metrics.json');
+  const service = (pipeline) => ({
+    extensions: ['health_check'], telemetry: { metrics: { level: 'none' } }, pipelines: { metrics: pipeline },
+  });
+  const b = await startOtter({
+    bin: OTTER_BIN, dir: ROOT, name: 'otter-b', portCount: 1,
+    makeConfig: ([healthPort]) => ({
+      healthPort,
+      yaml: toYaml({
+        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+        receivers: { kafka: { brokers: [bootstrap], initial_offset: 'earliest', session_timeout: '6s', heartbeat_interval: '1s' } },
+        processors: { anomaly: { metrics: ['latency'], warmup: WARMUP } },
+        exporters: { file: { path: out } },
+        service: service({ receivers: ['kafka'], processors: ['anomaly'], exporters: ['file'] }),
+      }) + '\n',
+    }),
+  });
+  procs.push(b);
+  const a = await startOtter({
+    bin: OTTER_BIN, dir: ROOT, name: 'otter-a', portCount: 2,
+    makeConfig: ([httpPort, healthPort]) => ({
+      healthPort,
+      yaml: toYaml({
+        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+        receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${httpPort}` } } } },
+        exporters: { kafka: { brokers: [bootstrap] } },
+        service: service({ receivers: ['otlp'], exporters: ['kafka'] }),
+      }) + '\n',
+    }),
+  });
+  procs.push(a);
+
+  const reader = new ManualReader();
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'checkout' }),
+    readers: [reader],
+  });
+  let i = 0;
+  provider.getMeter('anomaly.interop').createObservableGauge('latency', { unit: 'ms' })
+    .addCallback((r) => r.observe(valueAt(i), { host: 'a' }));
+  const exporter = new OTLPMetricExporter({ url: `http://127.0.0.1:${a.ports[0]}/v1/metrics` });
+  for (i = 0; i < SAMPLES; i++) {
+    const { resourceMetrics } = await reader.collect();
+    const result = await new Promise((resolve) => exporter.export(resourceMetrics, resolve));
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+    await new Promise((r) => setTimeout(r, 2));  // distinct timestamps
+  }
+  await exporter.shutdown();
+
+  const metrics = (name) => (fs.existsSync(out) ? fs.readFileSync(out, 'utf8').trim().split('\n') : [])
+    .filter((l) => l).map((l) => JSON.parse(l))
+    .flatMap((d) => d.resourceMetrics).flatMap((rm) => rm.scopeMetrics)
+    .flatMap((sm) => sm.metrics).filter((m) => m.name === name);
+  await pollUntil('every score in the file', () => metrics('latency_anomaly_score').length === SAMPLES,
+    { timeoutMs: 45000 });
+  const input = metrics('latency').flatMap((m) => m.gauge.dataPoints);
+  const scores = metrics('latency_anomaly_score').flatMap((m) => m.gauge.dataPoints);
+  assert.equal(input.length, SAMPLES);
+  assert.equal(scores.length, SAMPLES);
+  for (let k = 0; k < SAMPLES; k++) {
+    assert.equal(input[k].asDouble, valueAt(k));
+    assert.deepEqual(scores[k].attributes, [{ key: 'host', value: { stringValue: 'a' } }]);
+    assert.equal(scores[k].timeUnixNano, input[k].timeUnixNano);
+    if (k < WARMUP) assert.equal(scores[k].asDouble ?? 0, 0, `warmup point ${k}`);
+    assert.ok(scores[k].asDouble === undefined || (scores[k].asDouble >= 0 && scores[k].asDouble <= 1));
+  }
+  const last = scores[SAMPLES - 1].asDouble;
+  assert.ok(last >= 0.5, `spike scored ${last}`);
+  for (let k = 0; k < SAMPLES - 1; k++) assert.ok((scores[k].asDouble ?? 0) < last, `point ${k}`);
+});
