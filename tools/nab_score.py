@@ -15,6 +15,7 @@ import csv
 import json
 import math
 import os
+import signal
 import sys
 
 PROFILES = {
@@ -246,6 +247,7 @@ def self_test():
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` is fine
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--results", help="RESULTS/<detector> directory")
     ap.add_argument("--windows", help="combined_windows.json")

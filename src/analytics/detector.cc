@@ -30,7 +30,8 @@ std::string_view AnomalyReasonName(AnomalyReason r) {
 
 namespace {
 
-constexpr int kChecks = 5;  // range, novelty, deviation, shift, season: AnomalyReason order - 2
+// range, novelty, deviation, shift, season (AnomalyReason order - 2), then step novelty.
+constexpr int kChecks = 6;
 constexpr uint32_t kMaxShort = 32;
 constexpr uint32_t kMaxContext = 16;
 
@@ -74,6 +75,7 @@ struct SeriesDetector::State {
   double smoothed = 0;  // input of the novelty check
   double cusum_pos = 0, cusum_neg = 0;
   uint64_t since_alarm = std::numeric_limits<uint32_t>::max();
+  double alarm_score = 0;  // score of the last alarm
   // Seasonal check: the sampling interval (learned during warmup) and a ring of the levels of
   // the last day, allocated when the warmup ends if a day is at most max_period samples.
   double interval_ms = 0;
@@ -83,6 +85,9 @@ struct SeriesDetector::State {
   uint64_t day_filled = 0;
   std::array<uint8_t, kMaxContext> symbols{};  // ring of the last `context` levels
   uint32_t sym_pos = 0;
+  std::array<uint8_t, kMaxContext> steps{};  // ring of the last quantised steps
+  uint32_t step_pos = 0;
+  double prev_smoothed = 0;
   std::array<TailEstimator, kChecks> tails{};
   std::vector<uint32_t> table;  // open-addressed context hashes, 0 = empty
   uint32_t table_used = 0;
@@ -126,16 +131,25 @@ struct SeriesDetector::State {
   // Fraction of the context orders 2..context that end at this sample and were never seen.
   double Novelty(uint8_t level) {
     if (o.dedup && n > 1 && symbols[(sym_pos + kMaxContext - 1) % kMaxContext] == level) return 0;
-    symbols[sym_pos] = level;
-    uint32_t h = 2166136261u;
+    return Contexts(symbols, sym_pos, level, 2166136261u);
+  }
+  // The same over the sequence of quantised steps (the shape, whatever the level).
+  double StepNovelty(uint8_t step) {
+    return Contexts(steps, step_pos, step, 0x811c9dc5u ^ 0x5bd1e995u);
+  }
+
+  double Contexts(std::array<uint8_t, kMaxContext>& ring, uint32_t& pos, uint8_t sym,
+                  uint32_t seed) {
+    ring[pos] = sym;
+    uint32_t h = seed;
     uint32_t novel = 0;
     const uint32_t k = o.context;
     for (uint32_t j = 0; j < k; ++j) {
-      uint8_t s = symbols[(sym_pos + kMaxContext - j) % kMaxContext];
+      uint8_t s = ring[(pos + kMaxContext - j) % kMaxContext];
       h = (h ^ s) * 16777619u;
       if (j >= 1 && Novel(h ^ (j * 0x9e3779b9u))) ++novel;
     }
-    sym_pos = (sym_pos + 1) % kMaxContext;
+    pos = (pos + 1) % kMaxContext;
     return static_cast<double>(novel) / (k - 1);
   }
 };
@@ -148,7 +162,8 @@ SeriesDetector& SeriesDetector::operator=(SeriesDetector&&) noexcept = default;
 
 size_t SeriesDetector::BytesPerSeries(const DetectorOptions& options) {
   uint32_t bits = std::clamp<uint32_t>(options.table_bits, 4, 24);
-  return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits) + options.max_period;
+  return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits) +
+         (options.w_season > 0 ? options.max_period : 0);
 }
 
 AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
@@ -186,6 +201,14 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   s.smoothed += (v - s.smoothed) / std::max(1.0, o.smooth);
   const uint8_t level = s.Level(s.smoothed);
   double r_novel = s.Novelty(level);
+  double r_step = 0;
+  if (o.w_step > 0) {
+    const int half = static_cast<int>(o.step_levels);
+    double dx = span > 0 ? (s.smoothed - s.prev_smoothed) / span * o.levels : 0;
+    int q = static_cast<int>(std::lround(std::clamp(dx, -double(half), double(half))));
+    r_step = s.StepNovelty(static_cast<uint8_t>(q + half));
+  }
+  s.prev_smoothed = s.smoothed;
 
   // 5. Season: the level against the level one day earlier.
   double r_season = 0;
@@ -194,13 +217,15 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
     s.interval_ms = s.interval_ms == 0 ? dt : s.interval_ms + (dt - s.interval_ms) / 16;
   }
   s.last_ts = timestamp_ms;
-  if (s.n == o.warmup && s.interval_ms > 0) {
+  if (s.n == o.warmup && s.interval_ms > 0 && o.w_season > 0) {
     double period = 86400000.0 / s.interval_ms;
     if (period >= 4 && period <= o.max_period) s.day.assign(static_cast<size_t>(period + 0.5), 0);
   }
   if (!s.day.empty()) {
     if (s.day_filled >= s.day.size()) {
-      r_season = std::abs(int{level} - int{s.day[s.day_pos]}) / double(o.levels - 1);
+      // A one-level difference is quantisation noise.
+      int diff = std::abs(int{level} - int{s.day[s.day_pos]});
+      r_season = std::max(0, diff - 1) / double(o.levels - 1);
     }
     s.day[s.day_pos] = level;
     s.day_pos = s.day_pos + 1 == s.day.size() ? 0 : s.day_pos + 1;
@@ -222,6 +247,7 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   double r_shift = std::min(1.0, c / o.cusum_h);
   const double ab = 1.0 / o.baseline_horizon;
   if (c > o.cusum_h) {
+    // A level shift: the baseline restarts at the new level.
     s.mean = v;
     s.cusum_pos = s.cusum_neg = 0;
   } else {
@@ -231,8 +257,9 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   }
 
   const double as = 1.0 / o.stats_horizon;
-  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season};
-  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation, o.w_shift, o.w_season};
+  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season, r_step};
+  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation,
+                                   o.w_shift, o.w_season,  o.w_step};
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {
@@ -250,14 +277,16 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   }
   double score = std::min(1.0, best / 10.0);  // tail 1e-5 -> 0.5, 1e-10 -> 1
   ++s.since_alarm;
-  if (s.since_alarm <= o.suppress) {
+  if (s.since_alarm <= o.suppress && score < s.alarm_score + o.override_margin) {
     score *= o.suppress_factor;
   } else if (score >= o.alarm_level) {
     s.since_alarm = 0;
+    s.alarm_score = score;
   }
   out.score = score;
-  out.reason =
-      best_i < 0 || score == 0 ? AnomalyReason::kNone : static_cast<AnomalyReason>(best_i + 2);
+  out.reason = best_i < 0 || score == 0 ? AnomalyReason::kNone
+               : best_i == 5            ? AnomalyReason::kNovelPattern
+                                        : static_cast<AnomalyReason>(best_i + 2);
   return out;
 }
 

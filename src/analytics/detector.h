@@ -5,6 +5,7 @@
 // describes the method. Not thread-safe: a detector belongs to whoever owns its series.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -42,25 +43,28 @@ struct DetectorOptions {
   // Samples with score forced to 0 while the baselines fill.
   uint32_t warmup = 150;
   // Quantisation levels for the novelty check and its context length (samples).
-  uint32_t levels = 12;
-  uint32_t context = 6;
+  uint32_t levels = 10;
+  uint32_t context = 4;
   // Exponential smoothing (samples) of the values the novelty check quantises (1 = none).
   double smooth = 1;
   // 1: a level equal to the previous one adds no context (flat stretches teach nothing).
   uint32_t dedup = 0;
   // log2 of the context table capacity (entries of 4 bytes); the table stops learning when full.
-  uint32_t table_bits = 12;
+  uint32_t table_bits = 9;
   // Exponential-average horizons (samples) of the baseline and of the score statistics.
-  double baseline_horizon = 64;
-  double stats_horizon = 800;
+  double baseline_horizon = 128;
+  double stats_horizon = 1600;
   // Short averaging window of raw scores before the tail probability (samples, <= 32).
   uint32_t short_window = 8;
   // Samples after an alarm during which further alarms are damped.
-  uint32_t suppress = 300;
+  uint32_t suppress = 20;
   // Score level that counts as an alarm for the suppression, and the factor applied to scores
   // while an alarm is being suppressed.
-  double alarm_level = 0.5;
+  double alarm_level = 0.6;
   double suppress_factor = 0.25;
+  // A score this much above the last alarm's breaks through the suppression (a second,
+  // stronger incident still alarms).
+  double override_margin = 2;
   // Smallest spread assumed for the short averages of raw scores (keeps a quiet check from
   // turning its first blip into certainty).
   double tail_floor = 0.02;
@@ -68,16 +72,20 @@ struct DetectorOptions {
   double combine_sum = 0;
   // CUSUM drift and decision threshold in robust-sigma units.
   double cusum_k = 1.0;
-  double cusum_h = 12.0;
+  double cusum_h = 48.0;
   // Weight of each check in the combination (0 disables it).
   double w_range = 1.0;
   double w_novelty = 1.0;
   double w_deviation = 1.0;
-  double w_shift = 1.0;
-  double w_season = 1.0;
+  double w_shift = 0.75;
+  double w_season = 0;
+  // Novelty of the sequence of steps (each quantised to -step_levels..step_levels levels).
+  double w_step = 0;
+  uint32_t step_levels = 3;
   // The seasonal check compares each level with the one a day earlier; it needs the sampling
-  // interval to divide a day into at most this many samples (a ring of 1 byte per sample).
-  uint32_t max_period = 2048;
+  // interval to divide a day into at most this many samples (a ring of 1 byte per sample,
+  // allocated only when w_season > 0).
+  uint32_t max_period = 1440;
 };
 
 class SeriesDetector {
@@ -90,7 +98,8 @@ class SeriesDetector {
   // Feeds one sample (timestamps in ms, non-decreasing; NaN values are skipped and score 0).
   AnomalyResult Update(int64_t timestamp_ms, double value);
 
-  // Bytes of state per series for these options (object + context table).
+  // Bytes of state per series for these options (object, state, context table and, with the
+  // seasonal check on, the largest seasonal ring): an upper bound that is never exceeded.
   static size_t BytesPerSeries(const DetectorOptions& options);
 
  private:
@@ -98,13 +107,16 @@ class SeriesDetector {
   std::unique_ptr<State> s_;
 };
 
-// Runs a fresh detector (default options; warmup at most a third of the samples) over `n`
-// samples, sample(i) -> {timestamp_ms, value}, and returns the last sample's result. The PromQL
-// functions anomaly_score / anomaly_band_upper / anomaly_band_lower use it on a range.
+// Runs a fresh detector over `n` samples, sample(i) -> {timestamp_ms, value}, and returns the
+// last sample's result. The PromQL functions anomaly_score / anomaly_band_upper /
+// anomaly_band_lower use it on a range. Default options, except that the warmup and the score
+// statistics' horizon shrink to a quarter of the samples when the range is short, so that a range
+// of a few hundred samples can already score its last one.
 template <class SampleAt>
 AnomalyResult ScoreRange(size_t n, SampleAt sample) {
   DetectorOptions o;
-  if (o.warmup > n / 3) o.warmup = static_cast<uint32_t>(n / 3);
+  if (o.warmup > n / 4) o.warmup = static_cast<uint32_t>(n / 4);
+  if (o.stats_horizon > n / 4.0) o.stats_horizon = std::max(10.0, n / 4.0);
   SeriesDetector d(o);
   AnomalyResult r;
   for (size_t i = 0; i < n; ++i) {

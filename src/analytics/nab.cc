@@ -145,6 +145,7 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(suppress)
   OTTER_OPT(alarm_level)
   OTTER_OPT(suppress_factor)
+  OTTER_OPT(override_margin)
   OTTER_OPT(tail_floor)
   OTTER_OPT(combine_sum)
   OTTER_OPT(cusum_k)
@@ -154,6 +155,8 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(w_deviation)
   OTTER_OPT(w_shift)
   OTTER_OPT(w_season)
+  OTTER_OPT(w_step)
+  OTTER_OPT(step_levels)
   OTTER_OPT(max_period)
   else return InvalidArgument(std::string(key) + ": unknown detector option");
 #undef OTTER_OPT

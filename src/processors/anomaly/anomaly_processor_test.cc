@@ -41,8 +41,8 @@ TEST(AnomalyProcessorTest, AddsScoreGaugesWithTheSameAttributes) {
   cfg.emit_band = true;
   AnomalyScorer scorer(cfg);
   double spike_score = -1, last_quiet = -1;
-  for (int i = 0; i < 400; ++i) {
-    double a = i == 350 ? 400 : Wave(i);
+  for (int i = 0; i < 3000; ++i) {
+    double a = i == 2950 ? 400 : Wave(i);
     MetricBatch b = Batch(1 + i * kStepNs, {{"a", a}, {"b", Wave(i)}});
     AnomalyScorer::Stats st = scorer.Apply(b);
     EXPECT_EQ(st.scored_points, 2u);
@@ -56,9 +56,9 @@ TEST(AnomalyProcessorTest, AddsScoreGaugesWithTheSameAttributes) {
     ASSERT_EQ(ms[1].number_points.size(), 2u);
     EXPECT_EQ(ms[1].number_points[0].attributes, ms[0].number_points[0].attributes);
     EXPECT_EQ(ms[1].number_points[1].time_unix_nano, 1 + i * kStepNs);
-    if (i == 350) spike_score = ms[1].number_points[0].as_double;
-    if (i == 349) last_quiet = ms[1].number_points[0].as_double;
-    if (i >= 200) {
+    if (i == 2950) spike_score = ms[1].number_points[0].as_double;
+    if (i == 2949) last_quiet = ms[1].number_points[0].as_double;
+    if (i >= 1000) {
       EXPECT_LT(ms[1].number_points[1].as_double, 0.5) << i;  // host b is steady
     }
   }

@@ -20,7 +20,7 @@ const config::Table<AnomalyConfig>& AnomalyConfigTable() {
           .Field("metrics", &C::metrics,
                  "metric names to score (gauge and sum data points); empty = all of them")
           .Field("max_series", &C::max_series,
-                 "series with a detector (about 2.6 KiB each); points of further series pass "
+                 "series with a detector (about 3.4 KiB each); points of further series pass "
                  "through unscored and are counted")
           .Field("score_suffix", &C::score_suffix,
                  "the score of metric M is emitted as the gauge M<score_suffix>, same attributes")
