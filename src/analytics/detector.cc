@@ -46,9 +46,10 @@ struct TailEstimator {
   double mean = 0;
   double var = 0;
   uint32_t pos = 0;
+  double count = 0;
 
   // Returns -log10 of the tail probability of the current short average.
-  double Update(double raw, uint32_t window, double alpha, double floor_sd) {
+  double Update(double raw, uint32_t window, double alpha, double floor_sd, bool running) {
     sum += raw - ring[pos];
     ring[pos] = static_cast<float>(raw);
     pos = pos + 1 == window ? 0 : pos + 1;
@@ -56,8 +57,13 @@ struct TailEstimator {
     double sd = std::max(std::sqrt(var), floor_sd);
     double z = (avg - mean) / sd;
     double d = avg - mean;
-    mean += alpha * d;
-    var = (1 - alpha) * (var + alpha * d * d);
+    // Until `horizon` samples are in, the statistics are plain running ones (the mean and
+    // variance of the samples so far) rather than an exponential average started at 0.
+    if (count < 1e9) ++count;
+    double a = std::max(alpha, 1.0 / count);
+    if (!running) a = alpha;
+    mean += a * d;
+    var = (1 - a) * (var + a * d * d);
     if (z <= 0) return 0;
     double tail = NormalTail(z);
     return tail < 1e-30 ? 30.0 : -std::log10(tail);
@@ -263,7 +269,8 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {
-    double lt = s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor) * weights[i];
+    double lt =
+        s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor, o.running_stats) * weights[i];
     sum += lt;
     if (lt > best) {
       best = lt;

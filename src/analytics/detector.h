@@ -54,6 +54,9 @@ struct DetectorOptions {
   // Exponential-average horizons (samples) of the baseline and of the score statistics.
   double baseline_horizon = 128;
   double stats_horizon = 1600;
+  // 1: the score statistics are running averages until stats_horizon samples are in (a young
+  // series is judged against its own short history, not against an average started at 0).
+  uint32_t running_stats = 0;
   // Short averaging window of raw scores before the tail probability (samples, <= 32).
   uint32_t short_window = 8;
   // Samples after an alarm during which further alarms are damped.

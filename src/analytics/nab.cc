@@ -141,6 +141,7 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(table_bits)
   OTTER_OPT(baseline_horizon)
   OTTER_OPT(stats_horizon)
+  OTTER_OPT(running_stats)
   OTTER_OPT(short_window)
   OTTER_OPT(suppress)
   OTTER_OPT(alarm_level)
