@@ -42,7 +42,7 @@ function TimePicker() {
   return (
     <div class="picker">
       <button data-testid="time-picker" onClick={() => setOpen(!open)}>
-        🕑 {r.label}
+        {r.label}
       </button>
       {open && (
         <div class="picker-menu" data-testid="time-picker-menu">
@@ -139,7 +139,7 @@ function App() {
     <div class="app" onClick={onLink}>
       <header>
         <a class="brand" href={href('/')}>
-          🦦 otter
+          otter
         </a>
         <nav>
           {NAV.map(([p, label]) => (

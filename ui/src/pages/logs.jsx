@@ -8,6 +8,9 @@ import { navigate, setParams, useRoute } from '../state.js';
 import { currentRange, fmtTime } from '../time.js';
 
 const DEFAULT_QUERY = '{service_name=~".+"}';
+// Loki returns structured metadata (trace_id, span_id, severity) only when asked for categories.
+const CATEGORIZED = { headers: { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' } };
+const logRange = (params) => getJson('/loki/api/v1/query_range', params, CATEGORIZED);
 const CONTEXT = 5;
 
 function severity(e) {
@@ -114,7 +117,7 @@ export function LogRows({ entries, hideTraceLink, onContext }) {
 function flatten(result) {
   const out = [];
   for (const s of result || []) {
-    for (const v of s.values || []) out.push({ ts: v[0], line: v[1], stream: s.stream, metadata: v[2]?.structuredMetadata || v[2] || {} });
+    for (const v of s.values || []) out.push({ ts: v[0], line: v[1], stream: s.stream, metadata: v[2]?.structuredMetadata || {} });
   }
   return out;
 }
@@ -164,7 +167,7 @@ function useTail(query, on) {
       const tick = async () => {
         if (closed) return;
         try {
-          const r = await getJson('/loki/api/v1/query_range', { query, start: String(since), end: String(Date.now() * 1e6), direction: 'forward', limit: '500' });
+          const r = await logRange({ query, start: String(since), end: String(Date.now() * 1e6), direction: 'forward', limit: '500' });
           const got = flatten(r.data?.result).sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : 1));
           if (got.length) {
             since = Number(BigInt(got[got.length - 1].ts) + 1n);
@@ -213,7 +216,7 @@ export function Logs() {
     () =>
       live
         ? Promise.resolve(null)
-        : getJson('/loki/api/v1/query_range', {
+        : logRange({
             query,
             start: `${range.startMs}000000`,
             end: `${range.endMs}000000`,
@@ -227,8 +230,8 @@ export function Logs() {
     const sel = selectorOf(e.stream);
     const ts = BigInt(e.ts);
     const [before, after] = await Promise.all([
-      getJson('/loki/api/v1/query_range', { query: sel, start: String(ts - 86400n * 1000000000n), end: String(ts), limit: String(CONTEXT), direction: 'backward' }),
-      getJson('/loki/api/v1/query_range', { query: sel, start: String(ts + 1n), end: String(ts + 86400n * 1000000000n), limit: String(CONTEXT), direction: 'forward' }),
+      logRange({ query: sel, start: String(ts - 86400n * 1000000000n), end: String(ts), limit: String(CONTEXT), direction: 'backward' }),
+      logRange({ query: sel, start: String(ts + 1n), end: String(ts + 86400n * 1000000000n), limit: String(CONTEXT), direction: 'forward' }),
     ]);
     const all = [...flatten(before.data?.result), { ...e, focus: true }, ...flatten(after.data?.result)].sort((a, b) => (BigInt(a.ts) < BigInt(b.ts) ? -1 : 1));
     setCtx(all);

@@ -19,20 +19,29 @@ const KEYS = [
   ['queue', /^queue_size$/],
 ];
 
-function sums(metrics) {
+// Counters name their signal (accepted_spans, sent_log_records, ...): a pipeline shows its own.
+const SIGNAL_SUFFIX = { traces: 'spans', logs: 'log_records', metrics: 'metric_points' };
+const OTHER_SUFFIXES = Object.values(SIGNAL_SUFFIX);
+
+function sums(metrics, signal) {
   const out = {};
+  const own = SIGNAL_SUFFIX[signal];
   for (const [label, re] of KEYS) {
     let v = null;
-    for (const [k, x] of Object.entries(metrics || {})) if (re.test(k)) v = (v || 0) + x;
+    for (const [k, x] of Object.entries(metrics || {})) {
+      if (!re.test(k)) continue;
+      if (own && !k.endsWith(own) && OTHER_SUFFIXES.some((sfx) => k.endsWith(sfx))) continue;
+      v = (v || 0) + x;
+    }
     if (v !== null) out[label] = v;
   }
   return out;
 }
 
-function Component({ name, c, prev, dt }) {
+function Component({ name, signal, c, prev, dt }) {
   const [kind, id] = name.split(/:(.*)/);
-  const s = sums(c?.metrics);
-  const p = prev ? sums(prev.metrics) : {};
+  const s = sums(c?.metrics, signal);
+  const p = prev ? sums(prev.metrics, signal) : {};
   const state = c?.state || '';
   const bad = /Error/.test(state);
   return (
@@ -126,7 +135,7 @@ export function Pipeline() {
                     {i > 0 && <div class="arrow">→</div>}
                     <div class="stage">
                       {g.map((c) => (
-                        <Component key={c} name={c} c={data.components[c]} prev={pr?.components?.[c]} dt={dt} />
+                        <Component key={c} name={c} signal={p.signal} c={data.components[c]} prev={pr?.components?.[c]} dt={dt} />
                       ))}
                       {g.length === 0 && <div class="muted small">none</div>}
                     </div>
