@@ -7,6 +7,7 @@
 #include "query/loki_tail.h"
 #include "query/otter_api.h"
 #include "query/prometheus_api.h"
+#include "query/ui_auth.h"
 #include "query/ui_files.h"
 
 namespace otter::query {
@@ -40,6 +41,7 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   oo.status = options_.status;
   oo.metrics = options_.metrics;
   otter_ = std::make_unique<OtterApi>(traces, metrics, logs, oo);
+  ui_auth_ = std::make_unique<UiAuth>(options_.auth);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
       latency_[i] = &options_.metrics->GetHistogram(
@@ -69,6 +71,10 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   } else if (jaeger_->Handles(path)) {
     api = 0;
     jaeger_->Handle(request, &resp, received);
+  } else if (path == "/api/otter/login") {
+    resp = ui_auth_->Login(request);
+  } else if (path == "/api/otter/logout") {
+    resp = UiAuth::Logout();
   } else if (OtterApi::Handles(path)) {
     otter_->Handle(request, &resp, received);
   } else if (path == "/ready" || path == "/-/ready" || path == "/-/healthy") {
@@ -129,7 +135,8 @@ Status QueryServer::Start() {
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
-  if (options_.auth) options_.auth->Install(ho);
+  if (ui_auth_->enabled())
+    ho.on_headers = [this](const net::HttpRequest& head) { return ui_auth_->Check(head); };
   ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
     return Upgrade(req, std::move(socket));
   };

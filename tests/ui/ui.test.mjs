@@ -25,16 +25,19 @@ let context;
 let seed;
 const offLoopback = [];
 
-function configFor(dir) {
+const TOKEN = 'ui-s3cret';
+
+// `auth`: the store's query API takes a bearer token (the UI's token form).
+function configFor(dir, { auth = false } = {}) {
   return ([otlp, query, health, metrics]) => ({
     healthPort: health,
     yaml: toYaml({
       receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${otlp}` } } } },
       processors: { batch: { timeout: '50ms' } },
-      exporters: { store: { directory: path.join(dir, 'data'), query: { endpoint: `127.0.0.1:${query}` } } },
-      extensions: { health_check: { endpoint: `127.0.0.1:${health}` } },
+      exporters: { store: { directory: path.join(dir, 'data'), query: { endpoint: `127.0.0.1:${query}`, ...(auth ? { auth: { authenticator: 'bearertokenauth' } } : {}) } } },
+      extensions: { health_check: { endpoint: `127.0.0.1:${health}` }, ...(auth ? { bearertokenauth: { token: TOKEN } } : {}) },
       service: {
-        extensions: ['health_check'],
+        extensions: auth ? ['health_check', 'bearertokenauth'] : ['health_check'],
         telemetry: { metrics: { level: 'basic', address: `127.0.0.1:${metrics}` } },
         pipelines: {
           traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['store'] },
@@ -421,6 +424,43 @@ describe('global', () => {
       await page.getByTestId('nav-search').click();
       await page.getByTestId('api-banner').waitFor();
       assert.match(await page.getByTestId('api-banner').innerText(), /unreachable/);
+    });
+  });
+
+  test('Logs: live tail shows a record sent after it started', async (t) => {
+    await withPage(t, 'live-tail', async (page) => {
+      await page.goto(url('/logs?query=' + encodeURIComponent('{service_name="tail-test"}') + '&live=1'));
+      await pollUntil('tail connected', async () => (await page.getByTestId('tail-mode').innerText()).includes('websocket'));
+      const body = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'tail-test' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(Date.now()) * 1000000n), body: { stringValue: 'tailed line 1' } }] }] }] };
+      await post(otter.ports[0], 'logs', body);
+      await pollUntil('tailed line', async () => (await texts(page, '[data-testid=log-row] .log-line')).includes('tailed line 1'));
+      assert.equal(await page.getByTestId('tail-mode').innerText(), 'live tail (websocket): 1 new lines');
+    });
+  });
+
+  test('bearer token auth: the UI asks for the token and keeps it in an HttpOnly cookie', async (t) => {
+    const dir = path.join(work, 'auth');
+    fs.mkdirSync(dir);
+    const secured = await startOtter({ bin: path.join(work, 'alone', 'otter'), dir, name: 'auth', portCount: 4, makeConfig: configFor(dir, { auth: true }) });
+    t.after(() => secured.stop());
+    const sbase = `http://127.0.0.1:${secured.ports[1]}`;
+    assert.equal((await fetch(`${sbase}/api/services`)).status, 401);
+    await withPage(t, 'token-form', async (page) => {
+      await page.goto(sbase + '/');
+      await page.getByTestId('token-form').waitFor();
+      await shot(page, 'token-form');
+      await page.getByTestId('token-input').fill('wrong');
+      await page.getByTestId('token-form').getByRole('button').click();
+      await page.getByText('the token was not accepted').waitFor();
+      await page.getByTestId('token-input').fill(TOKEN);
+      await page.getByTestId('token-form').getByRole('button').click();
+      await page.getByTestId('onboarding').waitFor(); // signed in; its store is empty
+      assert.equal(await page.evaluate(() => document.cookie), '', 'the cookie is HttpOnly');
+      const [cookie] = await context.cookies(sbase);
+      assert.equal(cookie.name, 'otter_token');
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, 'Strict');
+      await context.clearCookies();
     });
   });
 

@@ -88,11 +88,7 @@ function TokenForm() {
   const [error, setError] = useState('');
   const submit = async (e) => {
     e.preventDefault();
-    const res = await fetch('/api/otter/login', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ token }),
-    });
+    const res = await fetch('/api/otter/login', { method: 'POST', body: new URLSearchParams({ token }) });
     if (res.ok) location.reload();
     else setError('the token was not accepted');
   };
