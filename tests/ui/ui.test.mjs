@@ -223,6 +223,14 @@ describe('pages', () => {
       await shot(page, 'search');
       const first = page.getByTestId('search-result').first();
       const id = await first.getAttribute('data-trace-id');
+      // Span count: the 7-span traces pass 5..7 and not 8..
+      await page.getByTestId('search-min-spans').fill('8');
+      await page.getByTestId('search-submit').click();
+      await pollUntil('none with 8+ spans', async () => (await page.getByTestId('search-count').innerText()) === '0 traces');
+      await page.getByTestId('search-min-spans').fill('5');
+      await page.getByTestId('search-max-spans').fill('7');
+      await page.getByTestId('search-submit').click();
+      await pollUntil('back to 5', async () => (await page.getByTestId('search-count').innerText()) === `${seed.expected.errors.length} traces`);
       await first.getByRole('link').first().click();
       await page.getByTestId('trace-page').waitFor();
       assert.match(page.url(), new RegExp(`/trace/${id}`));
@@ -369,7 +377,8 @@ describe('pages', () => {
       await page.getByTestId('map-svg').waitFor();
       assert.equal(await page.getByTestId('map-node').count(), 4);
       const edges = await page.getByTestId('map-edge').evaluateAll((els) => els.map((e) => [e.dataset.edge, e.textContent]));
-      const want = Object.entries(seed.expected.edges).map(([k, n]) => [k, `${n} calls · ${k === 'checkout->payment' ? '20' : '0'}% err`]);
+      // 25 calls in 15 minutes: 0.028/s
+      const want = Object.entries(seed.expected.edges).map(([k, n]) => [k, `${n} calls (${+(n / 900).toFixed(3)}/s) · ${k === 'checkout->payment' ? '20' : '0'}% err`]);
       assert.deepEqual(edges.sort(), want.sort());
       await shot(page, 'map');
       await page.locator('[data-testid=map-node][data-service=payment]').click();

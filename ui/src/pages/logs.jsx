@@ -68,7 +68,7 @@ function LogRow({ e, hideTraceLink, onContext }) {
   }
   const tid = e.metadata?.trace_id;
   return (
-    <div class={`log-row sev-${severity(e)}`} data-testid="log-row" onClick={() => setOpen(!open)}>
+    <div class={`log-row sev-${severity(e)}${e.focus ? ' focus' : ''}`} data-testid="log-row" onClick={() => setOpen(!open)}>
       <span class="log-ts">{fmtTime(Number(BigInt(e.ts) / 1000000n))}</span>
       <span class="log-svc">{e.stream?.service_name}</span>
       <span class="log-line">{e.line}</span>

@@ -41,7 +41,7 @@ export function ServiceMap() {
     g.setGraph({ rankdir: 'LR', nodesep: 30, ranksep: 90, marginx: 20, marginy: 20 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const s of services) g.setNode(s.name, { width: 170, height: 54, s });
-    for (const e of edges) if (g.hasNode(e.parent) && g.hasNode(e.child)) g.setEdge(e.parent, e.child, { e, width: 90, height: 20, labelpos: 'c' });
+    for (const e of edges) if (g.hasNode(e.parent) && g.hasNode(e.child)) g.setEdge(e.parent, e.child, { e, width: 150, height: 20, labelpos: 'c' });
     dagre.layout(g);
     return { g, width: g.graph().width || 100, height: g.graph().height || 100 };
   }, [res.data, focus, hops]);
@@ -83,7 +83,7 @@ export function ServiceMap() {
               <g key={k.v + '>' + k.w} class={e.errors ? 'edge edge-err' : 'edge'} data-testid="map-edge" data-edge={`${e.parent}->${e.child}`}>
                 <path d={d} marker-end="url(#arrow)" />
                 <text x={ed.x} y={ed.y} text-anchor="middle" data-testid="edge-label">
-                  {`${e.count} calls · ${fmtNum(e.error_rate * 100, 1)}% err`}
+                  {`${e.count} calls (${fmtNum(e.rate, 3)}/s) · ${fmtNum(e.error_rate * 100, 1)}% err`}
                 </text>
               </g>
             );

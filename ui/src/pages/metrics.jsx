@@ -37,6 +37,7 @@ function Chart({ result, exemplars, startMs, endMs }) {
       tzDate: (ts) => (isUtc() ? uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') : new Date(ts * 1e3)),
       scales: { x: { time: true, min: startMs / 1000, max: endMs / 1000 } },
       legend: { show: result.length <= 12 },
+      axes: [{ values: (u, splits) => splits.map((v) => fmtTime(v * 1000, { seconds: false }).slice(11, 16)) }, {}],
       series: [{ label: isUtc() ? 'time (UTC)' : 'time (local)' }, ...result.map((s) => ({ label: seriesName(s.metric), stroke: serviceColor(seriesName(s.metric)), width: 1.5, spanGaps: false }))],
     };
     const u = new uPlot(opts, data, el);
@@ -54,8 +55,19 @@ function Chart({ result, exemplars, startMs, endMs }) {
       <div ref={box} class="chart" data-testid="metrics-chart" />
       {plot &&
         exemplars.map((ex, i) => {
+          // On its series' line at its time (the exemplar's own value may be in another unit,
+          // e.g. seconds on a bucket counter), else at its value within the plot.
           const x = plot.valToPos(ex.t, 'x');
-          const y = plot.valToPos(ex.v, 'y');
+          const j = result.findIndex((s) => Object.entries(ex.series).every(([k, v]) => s.metric[k] === v));
+          let yv = ex.v;
+          if (j >= 0) {
+            const xs = data[0];
+            let best = -1;
+            for (let k = 0; k < xs.length; k++) if (data[j + 1][k] !== null && (best < 0 || Math.abs(xs[k] - ex.t) < Math.abs(xs[best] - ex.t))) best = k;
+            if (best >= 0) yv = data[j + 1][best];
+          }
+          const [lo, hi] = [plot.scales.y.min, plot.scales.y.max];
+          const y = plot.valToPos(Math.min(hi, Math.max(lo, yv)), 'y');
           if (!Number.isFinite(x) || !Number.isFinite(y)) return null;
           return (
             <button
@@ -123,7 +135,7 @@ export function Metrics() {
     const exemplars = [];
     for (const s of ex.data || [])
       for (const e of s.exemplars || [])
-        exemplars.push({ t: Number(e.timestamp), v: Number(e.value), traceId: e.labels.trace_id || e.labels.traceID || '', spanId: e.labels.span_id || '' });
+        exemplars.push({ t: Number(e.timestamp), v: Number(e.value), series: s.seriesLabels || {}, traceId: e.labels.trace_id || e.labels.traceID || '', spanId: e.labels.span_id || '' });
     return { result: data.data.result, exemplars };
   }, [query, range.from, range.to]);
   const run = () => setParams({ query: text }, false);

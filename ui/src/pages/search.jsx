@@ -87,6 +87,8 @@ export function Search() {
     minDuration: p.get('minDuration') || '',
     maxDuration: p.get('maxDuration') || '',
     limit: p.get('limit') || '20',
+    minSpans: p.get('minSpans') || '',
+    maxSpans: p.get('maxSpans') || '',
   });
   const services = useLoad(() => getJson('/api/services'), []);
   const ops = useLoad(() => (service ? getJson(`/api/services/${encodeURIComponent(service)}/operations`) : Promise.resolve({ data: [] })), [service]);
@@ -105,7 +107,13 @@ export function Search() {
     const tags = parseTags(p.get('tags'));
     if (Object.keys(tags).length) q.tags = JSON.stringify(tags);
     const res = await getJson('/api/traces', q);
-    return (res.data || []).map(summarize).sort((a, b) => b.start - a.start);
+    // Span count is not a Jaeger search parameter: filtered here, over the traces found.
+    const minSpans = Number(p.get('minSpans') || 0);
+    const maxSpans = Number(p.get('maxSpans') || Infinity);
+    return (res.data || [])
+      .map(summarize)
+      .filter((t) => t.spans >= minSpans && t.spans <= maxSpans)
+      .sort((a, b) => b.start - a.start);
   }, [r.params.toString()]);
   const submit = (e) => {
     e.preventDefault();
@@ -145,6 +153,14 @@ export function Search() {
         <label>
           max duration
           <input data-testid="search-max" placeholder="2s" size="6" {...field('maxDuration')} />
+        </label>
+        <label>
+          min spans
+          <input data-testid="search-min-spans" type="number" min="0" size="4" {...field('minSpans')} />
+        </label>
+        <label>
+          max spans
+          <input data-testid="search-max-spans" type="number" min="0" size="4" {...field('maxSpans')} />
         </label>
         <label>
           limit
