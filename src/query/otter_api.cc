@@ -82,7 +82,8 @@ struct Red {
 struct ServiceRed {
   Red entry;  // server, consumer and root spans
   Red all;    // every span (for services that have no entry span)
-  std::vector<uint64_t> spark, spark_errors;
+  // Spans (and errors) per time bucket: [0] entry spans, [1] all spans.
+  std::vector<uint64_t> spark[2], spark_errors[2];
 };
 
 struct EdgeStat {
@@ -226,8 +227,10 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
           auto it = services.find(svc);
           if (it == services.end()) {
             it = services.emplace(std::string(svc), ServiceRed{}).first;
-            it->second.spark.assign(nb, 0);
-            it->second.spark_errors.assign(nb, 0);
+            for (int k = 0; k < 2; ++k) {
+              it->second.spark[k].assign(nb, 0);
+              it->second.spark_errors[k].assign(nb, 0);
+            }
           }
           ServiceRed& sr = it->second;
           for (const auto& ss : rs.scope_spans) {
@@ -240,6 +243,9 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
                                  : 0;
               bool error = s.status.code == pdata::StatusCode::kError;
               sr.all.Add(dur, error);
+              const int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
+              ++sr.spark[1][b];
+              sr.spark_errors[1][b] += error;
               if (!s.parent_span_id.empty()) {
                 auto parent = span_service.find(SpanKey(s.parent_span_id));
                 if (parent != span_service.end() && parent->second != svc) {
@@ -251,9 +257,8 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
               }
               if (!IsEntry(s)) continue;
               sr.entry.Add(dur, error);
-              int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
-              ++sr.spark[b];
-              sr.spark_errors[b] += error;
+              ++sr.spark[0][b];
+              sr.spark_errors[0][b] += error;
               operations[{std::string(svc), std::string(s.name)}].Add(dur, error);
             }
           }
@@ -280,9 +285,9 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
     red.Write(w, seconds);
     w.Key("spans").Uint(sr.all.count);
     w.Key("spark").BeginArray();
-    for (uint64_t c : sr.spark) w.Uint(c);
+    for (uint64_t c : sr.spark[entries ? 0 : 1]) w.Uint(c);
     w.EndArray().Key("spark_errors").BeginArray();
-    for (uint64_t c : sr.spark_errors) w.Uint(c);
+    for (uint64_t c : sr.spark_errors[entries ? 0 : 1]) w.Uint(c);
     w.EndArray().EndObject();
   }
   w.EndArray();

@@ -97,6 +97,26 @@ TEST_F(OtterApiTest, SummaryCountsEntrySpansErrorsAndCallsBetweenServices) {
             "\"rate\":0.3,\"error_rate\":0.3333333333333333,\"mean_ms\":40}]}");
 }
 
+TEST_F(OtterApiTest, ServiceWithoutEntrySpansIsSummarisedOverAllItsSpans) {
+  pdata::TraceBatch batch;
+  AddSpan(batch, "web", 1, 1, 0, "GET /", pdata::SpanKind::kServer, 1000, 100, false);
+  AddSpan(batch, "worker", 1, 2, 1, "poll", pdata::SpanKind::kClient, 2500, 10, true);
+  ASSERT_TRUE(otter::testing::WriteSync(*store_, std::move(batch)).ok());
+  auto r = Get("/api/otter/summary?start=" + std::to_string(kT0) +
+               "&end=" + std::to_string(kT0 + 4'000 * kMs) + "&buckets=4");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("{\"name\":\"worker\",\"entry_spans\":false,\"count\":1,\"errors\":1,"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"spans\":1,\"spark\":[0,0,1,0],\"spark_errors\":[0,0,1,0]}"),
+            std::string::npos)
+      << r.body;
+  // Its span is no operation of the top list (not an entry span); the call is an edge.
+  EXPECT_EQ(r.body.find("\"name\":\"poll\""), std::string::npos);
+  EXPECT_NE(r.body.find("{\"parent\":\"web\",\"child\":\"worker\",\"count\":1,\"errors\":1,"),
+            std::string::npos);
+}
+
 TEST_F(OtterApiTest, SummaryRejectsABadRange) {
   EXPECT_EQ(Get("/api/otter/summary?start=10&end=5").status, 400);
   EXPECT_EQ(Get("/api/otter/summary?start=x").body, "{\"error\":\"start: not an integer: x\"}");

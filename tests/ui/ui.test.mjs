@@ -254,6 +254,21 @@ describe('pages', () => {
       await pollUntil('no match', async () => (await page.getByTestId('find-count').innerText()) === '0 of 7 spans match');
       await page.getByTestId('trace-find').fill('');
       await page.getByTestId('trace-filter').uncheck();
+      await pollUntil('all rows back', async () => (await page.getByTestId('span-row').count()) === 7);
+      // Collapsing POST /order hides its 4 descendants.
+      const order = page.locator(`[data-testid=span-row][data-span-id="${id.slice(-8)}00000003"]`);
+      await order.getByTestId('span-toggle').click();
+      await pollUntil('collapsed', async () => (await page.getByTestId('span-row').count()) === 3);
+      await order.getByTestId('span-toggle').click();
+      await pollUntil('expanded', async () => (await page.getByTestId('span-row').count()) === 7);
+      // Dragging across the minimap zooms the waterfall.
+      const box = await page.getByTestId('minimap').boundingBox();
+      await page.mouse.move(box.x + box.width * 0.5, box.y + 10);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.9, box.y + 10, { steps: 4 });
+      await page.mouse.up();
+      await page.getByTestId('zoom-reset').click();
+      await page.getByTestId('zoom-reset').waitFor({ state: 'detached' });
       const charge = page.locator(`[data-testid=span-row][data-span-id="${id.slice(-8)}00000005"]`);
       await charge.click();
       await page.getByTestId('span-panel').waitFor();
@@ -367,7 +382,10 @@ describe('pages', () => {
       await shot(page, 'metrics');
       await page.locator(`[data-testid=exemplar][data-trace-id="${seed.expected.exemplarTraceIds[0]}"]`).click();
       await page.getByTestId('trace-page').waitFor();
-      assert.match(page.url(), new RegExp(`/trace/${seed.expected.exemplarTraceIds[0]}`));
+      // It lands on the exemplar's span, selected.
+      const spanId = seed.expected.exemplarTraceIds[0].slice(-8) + '00000001';
+      assert.match(page.url(), new RegExp(`/trace/${seed.expected.exemplarTraceIds[0]}\\?.*span=${spanId}`));
+      assert.equal(await page.getByTestId('panel-span-id').innerText(), spanId);
     });
   });
 
