@@ -429,13 +429,14 @@ describe('global', () => {
       await page.getByTestId('tz-switch').click();
       assert.match(page.url(), /tz=local/);
       assert.match(await page.getByTestId('trace-facts').innerText(), / \+01:00 · /);
+      const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
       await page.getByTestId('theme-switch').click();
-      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      await pollUntil('dark mode', async () => (await theme()) === 'dark');
       await page.goto(url('/?from=now-15m&tz=local'));
       await page.getByTestId('services-table').waitFor();
       await shot(page, 'services-dark');
       await page.goto(url(`/trace/${seed.expected.normal[0]}?tz=local`));
-      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+      await pollUntil('dark mode kept', async () => (await theme()) === 'dark');
       assert.match(await page.getByTestId('trace-facts').innerText(), / \+01:00 · /);
       await page.getByTestId('theme-switch').click();
     });

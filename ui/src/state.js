@@ -20,7 +20,11 @@ export function signal(value) {
 
 export function useSignal(s) {
   const [v, setV] = useState(s.get());
-  useEffect(() => s.subscribe(setV), [s]);
+  useEffect(() => {
+    const off = s.subscribe(setV);
+    setV(s.get()); // a change between the render and this effect
+    return off;
+  }, [s]);
   return v;
 }
 
