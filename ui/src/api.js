@@ -45,12 +45,11 @@ apiDown.subscribe((down) => {
   probing = true;
   const probe = async () => {
     try {
-      const r = await fetch('/ready', { cache: 'no-store' });
-      if (r.ok) {
-        probing = false;
-        apiDown.set(false);
-        return;
-      }
+      // Any answer (a 401 behind a token included) means the server is back.
+      await fetch('/ready', { cache: 'no-store' });
+      probing = false;
+      apiDown.set(false);
+      return;
     } catch (e) {
       /* still down */
     }

@@ -171,3 +171,63 @@ export function statistics(model) {
   }
   return [...m.values()].sort((a, b) => b.self - a.self);
 }
+
+// OTLP/JSON attribute value → a plain value (maps and arrays as JSON text).
+function anyValue(v) {
+  if (!v) return '';
+  if ('stringValue' in v) return v.stringValue;
+  if ('intValue' in v) return Number(v.intValue);
+  if ('doubleValue' in v) return v.doubleValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('bytesValue' in v) return v.bytesValue;
+  if ('arrayValue' in v) return JSON.stringify((v.arrayValue.values || []).map(anyValue));
+  if ('kvlistValue' in v) return JSON.stringify(Object.fromEntries((v.kvlistValue.values || []).map((kv) => [kv.key, anyValue(kv.value)])));
+  return '';
+}
+const tagsOf = (attrs) => (attrs || []).map((kv) => ({ key: kv.key, value: anyValue(kv.value) }));
+const us = (ns) => Number(BigInt(ns || 0) / 1000n);
+const KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+// Jaeger 2's /api/v3/traces/<id> answer (OTLP/JSON; lighter for the server to write than the v1
+// JSON) → the span list buildModel reads: {traceID, spans[{spanID, operationName, references,
+// startTime, duration (µs), tags, logs, processID}], processes{pN: {serviceName, tags}}}.
+export function fromOtlp(result) {
+  const processes = {};
+  const spans = [];
+  let traceID = '';
+  (result?.resourceSpans || []).forEach((rs, i) => {
+    const rtags = tagsOf(rs.resource?.attributes);
+    const svc = rtags.find((t) => t.key === 'service.name');
+    const pid = `p${i + 1}`;
+    processes[pid] = { serviceName: svc ? String(svc.value) : 'unknown_service', tags: rtags.filter((t) => t !== svc) };
+    for (const ss of rs.scopeSpans || []) {
+      for (const s of ss.spans || []) {
+        traceID = s.traceId;
+        const start = us(s.startTimeUnixNano);
+        const tags = tagsOf(s.attributes);
+        if (ss.scope?.name) tags.push({ key: 'otel.scope.name', value: ss.scope.name });
+        if (KINDS[s.kind]) tags.push({ key: 'span.kind', value: KINDS[s.kind] });
+        const code = s.status?.code;
+        if (code === 2 || code === 'STATUS_CODE_ERROR') {
+          tags.push({ key: 'otel.status_code', value: 'ERROR' }, { key: 'error', value: true });
+          if (s.status.message) tags.push({ key: 'otel.status_description', value: s.status.message });
+        } else if (code === 1 || code === 'STATUS_CODE_OK') tags.push({ key: 'otel.status_code', value: 'OK' });
+        const references = [];
+        if (s.parentSpanId) references.push({ refType: 'CHILD_OF', traceID: s.traceId, spanID: s.parentSpanId });
+        for (const l of s.links || []) references.push({ refType: 'FOLLOWS_FROM', traceID: l.traceId, spanID: l.spanId });
+        spans.push({
+          traceID: s.traceId,
+          spanID: s.spanId,
+          operationName: s.name,
+          references,
+          startTime: start,
+          duration: Math.max(0, us(s.endTimeUnixNano) - start),
+          tags,
+          logs: (s.events || []).map((e) => ({ timestamp: us(e.timeUnixNano), fields: [{ key: 'event', value: e.name }, ...tagsOf(e.attributes)] })),
+          processID: pid,
+        });
+      }
+    }
+  });
+  return { traceID, spans, processes };
+}

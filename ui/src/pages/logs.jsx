@@ -34,7 +34,7 @@ function TraceLink({ id }) {
     e.stopPropagation();
     setState('checking');
     try {
-      await getJson(`/api/traces/${id}`);
+      await getJson(`/api/v3/traces/${id}`);
       navigate('/trace/' + id);
     } catch (err) {
       setState(err.status === 404 ? 'missing' : String(err.message));

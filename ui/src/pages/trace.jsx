@@ -6,7 +6,7 @@ import { getJson } from '../api.js';
 import { CopyButton, Status, serviceColor, useLoad } from '../components.jsx';
 import { href, setParams, useRoute } from '../state.js';
 import { fmtDur, fmtTime } from '../time.js';
-import { buildModel, checkTraceId, matches, parseFind, statistics, visibleRows } from '../trace_model.js';
+import { buildModel, checkTraceId, fromOtlp, matches, parseFind, statistics, visibleRows } from '../trace_model.js';
 import { Waterfall } from '../waterfall.jsx';
 import { LogRows } from './logs.jsx';
 
@@ -157,8 +157,8 @@ export function Trace({ id: rawId }) {
   const find = p.get('find') || '';
   const filter = p.get('filter') === '1';
   const [collapsed, setCollapsed] = useState(() => new Set());
-  const res = useLoad(() => (checked.id ? getJson(`/api/traces/${checked.id}`) : Promise.resolve(null)), [checked.id]);
-  const model = useMemo(() => (res.data?.data?.[0] ? buildModel(res.data.data[0]) : null), [res.data]);
+  const res = useLoad(() => (checked.id ? getJson(`/api/v3/traces/${checked.id}`) : Promise.resolve(null)), [checked.id]);
+  const model = useMemo(() => (res.data?.result ? buildModel(fromOtlp(res.data.result)) : null), [res.data]);
   const terms = useMemo(() => parseFind(find), [find]);
   const hits = useMemo(() => (model && terms.length ? new Set(model.order.filter((n) => matches(n, terms))) : null), [model, terms]);
   const rows = useMemo(() => (model ? visibleRows(model, collapsed, hits, filter) : []), [model, collapsed, hits, filter]);
@@ -181,7 +181,7 @@ export function Trace({ id: rawId }) {
   if (!model) return <Status {...res} />;
   const node = selected ? model.byId.get(selected) : null;
   const download = () => {
-    const blob = new Blob([JSON.stringify(res.data.data[0], null, 2)], { type: 'application/json' });
+    const blob = new Blob([JSON.stringify(res.data.result, null, 2)], { type: 'application/json' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `trace-${checked.id}.json`;
