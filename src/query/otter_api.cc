@@ -98,6 +98,26 @@ uint64_t SpanKey(const pdata::SpanId& id) {
   return k;
 }
 
+// Maps keyed by a pair of names ("service\0operation", "parent\0child"), ordered as the pairs
+// are; looked up through a reused buffer, so only a new key allocates.
+template <class V>
+using PairMap = std::map<std::string, V, std::less<>>;
+
+template <class V>
+V& PairSlot(PairMap<V>& m, std::string& buf, std::string_view a, std::string_view b) {
+  buf.assign(a);
+  buf += '\0';
+  buf += b;
+  auto it = m.find(buf);
+  if (it == m.end()) it = m.emplace(buf, V{}).first;
+  return it->second;
+}
+
+std::pair<std::string_view, std::string_view> SplitPair(std::string_view key) {
+  size_t z = key.find('\0');
+  return {key.substr(0, z), key.substr(z + 1)};
+}
+
 bool IsEntry(const pdata::Span& s) {
   return s.kind == pdata::SpanKind::kServer || s.kind == pdata::SpanKind::kConsumer ||
          s.parent_span_id.empty();
@@ -207,65 +227,68 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
   auto limits = store::QueryLimits::WithTimeout(options_.timeout, 0, received);
 
   std::map<std::string, ServiceRed, std::less<>> services;
-  std::map<std::pair<std::string, std::string>, Red> operations;
-  std::map<std::pair<std::string, std::string>, EdgeStat> edges;
+  PairMap<Red> operations;
+  PairMap<EdgeStat> edges;
+  std::string key_buf;
   uint64_t spans = 0, traces = 0;
   std::unordered_map<uint64_t, std::string_view> span_service;
   Status deadline;
-  Status scan = traces_.ScanTraces(
-      static_cast<uint64_t>(*start), static_cast<uint64_t>(*end),
-      [&](const pdata::TraceBatch& batch) {
-        ++traces;
-        span_service.clear();
-        for (const auto& rs : batch.resources()) {
-          std::string_view svc = jaeger::ServiceNameOf(rs.resource);
-          for (const auto& ss : rs.scope_spans)
-            for (const auto& s : ss.spans) span_service[SpanKey(s.span_id)] = svc;
-        }
-        for (const auto& rs : batch.resources()) {
-          std::string_view svc = jaeger::ServiceNameOf(rs.resource);
-          auto it = services.find(svc);
-          if (it == services.end()) {
-            it = services.emplace(std::string(svc), ServiceRed{}).first;
-            for (int k = 0; k < 2; ++k) {
-              it->second.spark[k].assign(nb, 0);
-              it->second.spark_errors[k].assign(nb, 0);
-            }
-          }
-          ServiceRed& sr = it->second;
-          for (const auto& ss : rs.scope_spans) {
-            for (const auto& s : ss.spans) {
-              int64_t t = static_cast<int64_t>(s.start_time_unix_nano);
-              if (t < *start || t > *end) continue;  // a span of the trace outside the range
-              ++spans;
-              uint64_t dur = s.end_time_unix_nano > s.start_time_unix_nano
-                                 ? s.end_time_unix_nano - s.start_time_unix_nano
-                                 : 0;
-              bool error = s.status.code == pdata::StatusCode::kError;
-              sr.all.Add(dur, error);
-              const int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
-              ++sr.spark[1][b];
-              sr.spark_errors[1][b] += error;
-              if (!s.parent_span_id.empty()) {
-                auto parent = span_service.find(SpanKey(s.parent_span_id));
-                if (parent != span_service.end() && parent->second != svc) {
-                  EdgeStat& e = edges[{std::string(parent->second), std::string(svc)}];
-                  ++e.count;
-                  e.errors += error;
-                  e.total_ns += dur;
-                }
-              }
-              if (!IsEntry(s)) continue;
-              sr.entry.Add(dur, error);
-              ++sr.spark[0][b];
-              sr.spark_errors[0][b] += error;
-              operations[{std::string(svc), std::string(s.name)}].Add(dur, error);
-            }
-          }
-        }
-        deadline = limits.CheckDeadline();
-        return deadline.ok();
-      });
+  Status scan =
+      traces_.ScanTraces(static_cast<uint64_t>(*start), static_cast<uint64_t>(*end),
+                         [&](const pdata::TraceBatch& batch) {
+                           ++traces;
+                           span_service.clear();
+                           for (const auto& rs : batch.resources()) {
+                             std::string_view svc = jaeger::ServiceNameOf(rs.resource);
+                             for (const auto& ss : rs.scope_spans)
+                               for (const auto& s : ss.spans)
+                                 span_service[SpanKey(s.span_id)] = svc;
+                           }
+                           for (const auto& rs : batch.resources()) {
+                             std::string_view svc = jaeger::ServiceNameOf(rs.resource);
+                             auto it = services.find(svc);
+                             if (it == services.end()) {
+                               it = services.emplace(std::string(svc), ServiceRed{}).first;
+                               for (int k = 0; k < 2; ++k) {
+                                 it->second.spark[k].assign(nb, 0);
+                                 it->second.spark_errors[k].assign(nb, 0);
+                               }
+                             }
+                             ServiceRed& sr = it->second;
+                             for (const auto& ss : rs.scope_spans) {
+                               for (const auto& s : ss.spans) {
+                                 int64_t t = static_cast<int64_t>(s.start_time_unix_nano);
+                                 if (t < *start || t > *end)
+                                   continue;  // a span of the trace outside the range
+                                 ++spans;
+                                 uint64_t dur = s.end_time_unix_nano > s.start_time_unix_nano
+                                                    ? s.end_time_unix_nano - s.start_time_unix_nano
+                                                    : 0;
+                                 bool error = s.status.code == pdata::StatusCode::kError;
+                                 sr.all.Add(dur, error);
+                                 const int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
+                                 ++sr.spark[1][b];
+                                 sr.spark_errors[1][b] += error;
+                                 if (!s.parent_span_id.empty()) {
+                                   auto parent = span_service.find(SpanKey(s.parent_span_id));
+                                   if (parent != span_service.end() && parent->second != svc) {
+                                     EdgeStat& e = PairSlot(edges, key_buf, parent->second, svc);
+                                     ++e.count;
+                                     e.errors += error;
+                                     e.total_ns += dur;
+                                   }
+                                 }
+                                 if (!IsEntry(s)) continue;
+                                 sr.entry.Add(dur, error);
+                                 ++sr.spark[0][b];
+                                 sr.spark_errors[0][b] += error;
+                                 PairSlot(operations, key_buf, svc, s.name).Add(dur, error);
+                               }
+                             }
+                           }
+                           deadline = limits.CheckDeadline();
+                           return deadline.ok();
+                         });
   if (!scan.ok()) return void(*out = ErrorResponse(StatusFor(scan), scan.message()));
   if (!deadline.ok()) return void(*out = ErrorResponse(503, deadline.message()));
 
@@ -292,7 +315,7 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
   }
   w.EndArray();
   // Operations by impact: the time spent in them (count × mean duration), largest first.
-  std::vector<std::pair<const std::pair<std::string, std::string>*, Red*>> ops;
+  std::vector<std::pair<const std::string*, Red*>> ops;
   for (auto& [key, red] : operations) {
     red.Finish();
     ops.emplace_back(&key, &red);
@@ -302,14 +325,16 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
   });
   w.Key("operations").BeginArray();
   for (const auto& [key, red] : ops) {
-    w.BeginObject().Key("service").String(key->first).Key("name").String(key->second);
+    auto [service, name] = SplitPair(*key);
+    w.BeginObject().Key("service").String(service).Key("name").String(name);
     red->Write(w, seconds);
     w.EndObject();
   }
   w.EndArray();
   w.Key("edges").BeginArray();
   for (const auto& [key, e] : edges) {
-    w.BeginObject().Key("parent").String(key.first).Key("child").String(key.second);
+    auto [parent, child] = SplitPair(key);
+    w.BeginObject().Key("parent").String(parent).Key("child").String(child);
     w.Key("count").Uint(e.count).Key("errors").Uint(e.errors);
     w.Key("rate").Double(seconds > 0 ? static_cast<double>(e.count) / seconds : 0);
     w.Key("error_rate").Double(e.count ? static_cast<double>(e.errors) / e.count : 0);
