@@ -564,7 +564,8 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
       scalar_arg = args[1].scalar;
       scalar_arg2 = args.size() > 2 ? args[2].scalar : 0.5;
       if (!(scalar_arg2 > 0 && scalar_arg2 < 1))
-        return ExecError("invalid quantile. Expected: 0 < q < 1, got: " + GoFloatF(scalar_arg2));
+        return ExecError("invalid quantile. Expected: 0 < q < 1, got: " +
+                         FormatGoFloat(scalar_arg2));
     }
     out.type = ValueType::kVector;
     const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;
