@@ -72,6 +72,12 @@ TEST_F(ForecastPromqlTest, TooFewSamplesAndBadArguments) {
             "\"time_to_threshold\", got instant vector");
 }
 
+TEST_F(ForecastPromqlTest, SubqueryArgument) {
+  // deriv of the line over a subquery is 2/60 per second everywhere: the forecast is that.
+  EXPECT_EQ(Q("forecast(deriv(g[5m])[30m:1m], 3600)", 59 * kMin),
+            "{job=\"a\"} => 0.03333333333333333\n");
+}
+
 TEST_F(ForecastPromqlTest, RangeQueryMatchesInstantSteps) {
   auto m = engine_.Range("forecast(g[30m], 300)", 40 * kMin, 59 * kMin, kMin, Far());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
