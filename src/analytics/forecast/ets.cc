@@ -50,7 +50,9 @@ State Initial(std::span<const double> y, const EtsParams& p) {
     s.level = level_at(-1) + mean;
     return s;
   }
-  size_t k = n < kMinPointsToValidate ? n : std::min<size_t>(n, 10);
+  // A trend read from a handful of noisy points would take the slow factors ages to unlearn:
+  // the first fifth of the range (at least 10 points) sets the initial line.
+  size_t k = n < kMinPointsToValidate ? n : std::min<size_t>(n, std::max<size_t>(10, n / 5));
   double intercept, slope;
   FitLine(y.first(k), &intercept, &slope);
   if (p.trend) {
@@ -258,8 +260,9 @@ std::optional<EtsModel> FitEtsRegular(std::span<const double> y_in, double step_
     sweep_alpha();
     EtsParams level_only = best;
     double hv = static_cast<double>(horizon);
-    for (double beta_ratio : {0.03, 0.15}) {
-      // Undamped, and trends that halve over the horizon or over an eighth of it.
+    // Slow trend smoothing (β = α/100) reads a steady trend through noise; faster follows
+    // turns. Each undamped, and damped to half over the horizon or over an eighth of it.
+    for (double beta_ratio : {0.01, 0.03, 0.15}) {
       for (double phi : {1.0, std::pow(0.5, 1 / hv), std::pow(0.5, 8 / hv)}) {
         EtsParams p = level_only;
         p.trend = true;

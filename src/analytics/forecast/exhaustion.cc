@@ -35,8 +35,10 @@ double FirstCrossing(const EtsModel& m, double dir, double limit, double q, doub
     }
     prev = v;
   }
-  // An undamped trend towards the limit gets there in the end: a straight line past the search.
-  if (past_until && m.params().trend && m.params().phi >= 1 && dir * m.trend() > 0) {
+  // An undamped trend towards the limit gets there in the end: the median's straight line past
+  // the search (also the answer for earlier quantiles, whose crossing is no later). Later
+  // quantiles, whose band has not reached the limit in the search, stay +Inf.
+  if (past_until && q <= 0.5 && m.params().trend && m.params().phi >= 1 && dir * m.trend() > 0) {
     double h = (target - dir * m.Mean(0)) / (dir * m.trend());
     return t0 + h * step;
   }

@@ -24,8 +24,9 @@ struct Exhaustion {
 
 // The q-quantile of the time from `now_s` until the series reaches `limit` (q = 0.5: the median
 // estimate; 0.1 and 0.9 bound an 80% interval). 0 when the last sample is at the limit. The
-// search reaches 10× the range's span ahead (further only for an undamped trend); beyond it the
-// answer is +Inf. nullopt with fewer than 3 usable samples.
+// search reaches 10× the range's span ahead; beyond it the answer is +Inf, except that for
+// q ≤ 0.5 an undamped trend heading for the limit gives its straight line's crossing. nullopt
+// with fewer than 3 usable samples.
 std::optional<Exhaustion> TimeToThreshold(std::span<const Sample> samples, double limit,
                                           double now_s, double q = 0.5);
 

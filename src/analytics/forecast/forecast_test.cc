@@ -236,5 +236,43 @@ TEST(TimeToThreshold, RotatedLogsWithGrowingPeaksFillWhenThePeaksDo) {
   EXPECT_NEAR(e->seconds, 20 * kDay + 287 * 300 - now, 1e-3);
 }
 
+TEST(TimeToThreshold, NoisyRotationAtIrregularTimesDoesNotCryWolf) {
+  // Rotation when the log reaches ~30 MB, growth varying by the hour, noise ±0.5: usage swings
+  // between ~45 and ~75 at irregular times for a week. Now mid-cycle at its steepest.
+  Noise noise;
+  std::vector<Sample> s;
+  double v = 45;
+  for (int i = 0; i < 7 * 288; ++i) {
+    double rate = 0.08 + 0.06 * std::sin(i / 40.0);
+    v += rate;
+    if (v > 75) v = 45;
+    s.push_back(Sample{i * 300.0, v + 0.5 * noise.Next()});
+  }
+  auto e = TimeToThreshold(s, 100, s.back().t_s);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(e->sawtooth);
+  EXPECT_EQ(e->resets, 5u);  // cycles of ~375 steps
+  EXPECT_EQ(e->seconds, HUGE_VAL);
+  EXPECT_EQ(TimeToThreshold(s, 100, s.back().t_s, 0.1)->seconds, HUGE_VAL);
+}
+
+TEST(TimeToThreshold, NoisySteadyFillIsFoundWithAnInterval) {
+  // 1% a day from 50 with ±0.5 noise for a week: 90 is ~33 days after the last sample (57).
+  Noise noise;
+  std::vector<Sample> s;
+  for (int i = 0; i < 7 * 288; ++i)
+    s.push_back(Sample{i * 300.0, 50 + i / 288.0 + 0.5 * noise.Next()});
+  double now = s.back().t_s;
+  double median = TimeToThreshold(s, 90, now)->seconds / kDay;
+  double early = TimeToThreshold(s, 90, now, 0.1)->seconds / kDay;
+  double late = TimeToThreshold(s, 90, now, 0.9)->seconds / kDay;
+  EXPECT_NEAR(median, 33, 3);
+  EXPECT_LT(early, median);
+  EXPECT_GT(early, 15);
+  // ETS lets the trend itself drift (by β·error a step), so over a month the lower band widens
+  // faster than the trend climbs: the late bound is beyond the 70-day search.
+  EXPECT_EQ(late, HUGE_VAL);
+}
+
 }  // namespace
 }  // namespace otter::analytics::forecast
