@@ -80,12 +80,12 @@ std::optional<Exhaustion> TimeToThreshold(std::span<const Sample> samples, doubl
   for (const auto& s : samples)
     if (std::isfinite(s.v) && std::isfinite(s.t_s)) pts.push_back(s);
   if (pts.size() < 3 || std::isnan(limit) || std::isnan(q)) return std::nullopt;
+  double span = pts.back().t_s - pts.front().t_s;
+  if (!(span > 0)) return std::nullopt;
   Exhaustion out;
   double last = pts.back().v;
   if (last == limit) return out;
   double dir = last < limit ? 1 : -1;
-  double span = pts.back().t_s - pts.front().t_s;
-  if (!(span > 0)) return std::nullopt;
   double until = now_s + 10 * span;
 
   // Resets: sudden lasting drops against the direction of travel.

@@ -26,7 +26,7 @@ struct Exhaustion {
 // estimate; 0.1 and 0.9 bound an 80% interval). 0 when the last sample is at the limit. The
 // search reaches 10× the range's span ahead; beyond it the answer is +Inf, except that for
 // q ≤ 0.5 an undamped trend heading for the limit gives its straight line's crossing. nullopt
-// with fewer than 3 usable samples.
+// with fewer than 3 usable samples or all of them at one time.
 std::optional<Exhaustion> TimeToThreshold(std::span<const Sample> samples, double limit,
                                           double now_s, double q = 0.5);
 

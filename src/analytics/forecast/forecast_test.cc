@@ -274,5 +274,34 @@ TEST(TimeToThreshold, NoisySteadyFillIsFoundWithAnInterval) {
   EXPECT_EQ(late, HUGE_VAL);
 }
 
+TEST(TimeToThreshold, OddInputsGiveAnswersNotCrashes) {
+  Noise noise;
+  for (int trial = 0; trial < 100; ++trial) {
+    std::vector<Sample> s;
+    int n = 3 + trial * 7 % 400;
+    double t = 0;
+    for (int i = 0; i < n; ++i) {
+      t += trial % 5 == 0 ? 0 : 1 + 100 * (noise.Next() + 1);  // some with one timestamp
+      double v = trial % 3 == 0 ? std::round(noise.Next() * 3) : 1e6 * noise.Next();
+      if (i % 17 == 5) v = trial % 2 == 0 ? std::nan("") : HUGE_VAL;
+      s.push_back(Sample{t, v});
+    }
+    for (double limit : {-HUGE_VAL, 0.0, 1e5, HUGE_VAL}) {
+      auto e = TimeToThreshold(s, limit, t, 0.1 + 0.1 * (trial % 9));
+      if (trial % 5 == 0) {
+        EXPECT_FALSE(e.has_value());
+        continue;
+      }
+      ASSERT_TRUE(e.has_value()) << trial;
+      EXPECT_GE(e->seconds, 0) << trial;
+    }
+    auto m = FitEts(s);
+    if (trial % 5 == 0) continue;
+    ASSERT_TRUE(m.has_value());
+    for (double ahead : {-5.0, 0.0, 1e3, 1e9})
+      EXPECT_TRUE(std::isfinite(m->Quantile(ahead, 0.2))) << trial << " " << ahead;
+  }
+}
+
 }  // namespace
 }  // namespace otter::analytics::forecast
