@@ -116,6 +116,32 @@ RunResult Run(std::span<const double> y, const EtsParams& p, std::span<const siz
   return r;
 }
 
+// Var(h)/σ² = 1 + Σ_{j=1}^{h-1} c_j², c_j = α + β·(φ + … + φ^j) + γ·[m divides j] (additive
+// ETS with a damped trend and season), from h = 1 one step at a time.
+class ErrorGrowth {
+ public:
+  explicit ErrorGrowth(const EtsParams& p)
+      : alpha_(p.alpha),
+        beta_(p.trend ? p.beta : 0),
+        phi_(p.trend ? p.phi : 1),
+        gamma_(p.period > 0 ? std::min(p.gamma, 1 - p.alpha) : 0),
+        period_(p.period) {}
+  double factor() const { return sum_; }
+  void Next() {
+    damp_ *= phi_;
+    phi_j_ += damp_;
+    ++j_;
+    double c = alpha_ + beta_ * phi_j_ + (period_ > 0 && j_ % period_ == 0 ? gamma_ : 0);
+    sum_ += c * c;
+  }
+
+ private:
+  double alpha_, beta_, phi_, gamma_;
+  size_t period_;
+  size_t j_ = 0;
+  double sum_ = 1, damp_ = 1, phi_j_ = 0;
+};
+
 }  // namespace
 
 double EtsModel::TrendSum(double h) const {
@@ -146,38 +172,20 @@ double EtsModel::Mean(double seconds) const {
 
 double EtsModel::StdDev(double seconds) const {
   double h = std::max(1.0, std::ceil(seconds / step_s_ - 1e-9));
-  // Var(h) = σ²·(1 + Σ_{j=1}^{h-1} c_j²), c_j = α + β·(φ + … + φ^j) + γ·[m divides j].
   auto steps = static_cast<size_t>(std::min(h, 1e6));
-  size_t m = params_.period;
-  double alpha = params_.alpha, beta = params_.trend ? params_.beta : 0;
-  double phi = params_.trend ? params_.phi : 1;
-  double gamma = m > 0 ? std::min(params_.gamma, 1 - alpha) : 0;
-  double sum = 1, damp = 1, phi_j = 0;
-  for (size_t j = 1; j < steps; ++j) {
-    damp *= phi;
-    phi_j += damp;
-    double c = alpha + beta * phi_j + (m > 0 && j % m == 0 ? gamma : 0);
-    sum += c * c;
-  }
-  return sigma_ * std::sqrt(sum);
+  ErrorGrowth growth(params_);
+  for (size_t j = 1; j < steps; ++j) growth.Next();
+  return sigma_ * std::sqrt(growth.factor());
 }
 
 std::vector<double> EtsModel::QuantilePath(size_t steps, double q) const {
   std::vector<double> out(steps);
   double z = q == 0.5 ? 0 : NormalQuantile(q);
-  size_t m = params_.period;
-  double alpha = params_.alpha, beta = params_.trend ? params_.beta : 0;
-  double phi = params_.trend ? params_.phi : 1;
-  double gamma = m > 0 ? std::min(params_.gamma, 1 - alpha) : 0;
-  double sum = 1, damp = 1, phi_j = 0;
+  ErrorGrowth growth(params_);
   for (size_t k = 0; k < steps; ++k) {
     double h = static_cast<double>(k + 1);
-    out[k] = level_ + TrendSum(h) + SeasonAt(k + 1) + z * sigma_ * std::sqrt(sum);
-    // Next step's variance adds c_j² for j = k + 1.
-    damp *= phi;
-    phi_j += damp;
-    double c = alpha + beta * phi_j + (m > 0 && (k + 1) % m == 0 ? gamma : 0);
-    sum += c * c;
+    out[k] = level_ + TrendSum(h) + SeasonAt(k + 1) + z * sigma_ * std::sqrt(growth.factor());
+    growth.Next();
   }
   return out;
 }
