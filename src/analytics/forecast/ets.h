@@ -22,7 +22,7 @@ struct Sample {
 
 struct FitOptions {
   // Longer inputs are averaged in equal groups down to at most this many points: bounds the cost
-  // (O(max_points) per candidate, about 25 candidates) whatever the scrape interval.
+  // (O(max_points) per candidate, about 27 candidates) whatever the scrape interval.
   size_t max_points = 4096;
   // How far ahead the forecast will be read, in seconds (0: a quarter of the range). Sets the
   // validation horizon and the damping candidates.

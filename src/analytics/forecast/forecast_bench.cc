@@ -1,4 +1,4 @@
-// Forecast fitting cost per sample: FitEts (level-shift scan, season detection, ~25 candidate
+// Forecast fitting cost per sample: FitEts (level-shift scan, season detection, ~27 candidate
 // passes of rolling-origin validation, the final pass) and TimeToThreshold on series of n samples
 // 5 minutes apart: noise around a level, and a daily season with noise. Items are input samples.
 // Run: otter_bench --benchmark_filter=Forecast
