@@ -78,7 +78,7 @@ RunResult Run(std::span<const double> y, const EtsParams& p, std::span<const siz
   State s = Initial(y, p);
   size_t n = y.size();
   size_t m = s.season.size();
-  double abs_err = 0, sq_err = 0;
+  double abs_err = 0, sq_err = 0, sq_err_all = 0;
   size_t n_abs = 0, n_sq = 0, next_origin = 0;
   double alpha = p.alpha, beta = p.trend ? p.beta : 0, phi = p.trend ? p.phi : 1;
   double gamma = m > 0 ? std::min(p.gamma, 1 - alpha) : 0;
@@ -98,6 +98,7 @@ RunResult Run(std::span<const double> y, const EtsParams& p, std::span<const siz
     }
     double seasonal = m > 0 ? s.season[s.pos] : 0;
     double e = y[i] - (s.level + phi * s.trend + seasonal);
+    sq_err_all += e * e;
     if (i >= warmup) {
       sq_err += e * e;
       ++n_sq;
@@ -111,7 +112,9 @@ RunResult Run(std::span<const double> y, const EtsParams& p, std::span<const siz
   }
   RunResult r;
   r.validation_mae = n_abs > 0 ? abs_err / static_cast<double>(n_abs) : std::nan("");
-  r.rmse = n_sq > 0 ? std::sqrt(sq_err / static_cast<double>(n_sq)) : 0;
+  // A range no longer than the warm-up: the errors of all of it.
+  r.rmse = n_sq > 0 ? std::sqrt(sq_err / static_cast<double>(n_sq))
+                    : std::sqrt(sq_err_all / static_cast<double>(n));
   if (state != nullptr) *state = std::move(s);
   return r;
 }

@@ -71,6 +71,20 @@ TEST(ForecastStructure, DailyPeriodDetectedWeeklyNeedsTwoWeeks) {
   EXPECT_EQ(DetectPeriod(flat, 3600), 0u);
 }
 
+TEST(ForecastStructure, WeeklyPeriodWinsWhenWeekendsDiffer) {
+  // Hourly for three weeks: a daily wave on weekdays, a low flat weekend.
+  std::vector<double> y;
+  for (int i = 0; i < 21 * 24; ++i) {
+    bool weekend = (i / 24) % 7 >= 5;
+    y.push_back(weekend ? 10 : 50 + 10 * std::sin(2 * M_PI * i / 24));
+  }
+  EXPECT_EQ(DetectPeriod(y, 3600), 168u);
+  // Fifteen days hold two weeks (2 × 168 = 336 ≤ 360): still weekly.
+  EXPECT_EQ(DetectPeriod(std::span<const double>(y).first(360), 3600), 168u);
+  // Under two weeks only the daily period can be seen.
+  EXPECT_EQ(DetectPeriod(std::span<const double>(y).first(300), 3600), 24u);
+}
+
 TEST(ForecastStructure, NormalQuantile) {
   EXPECT_NEAR(NormalQuantile(0.5), 0, 1e-15);
   EXPECT_NEAR(NormalQuantile(0.9), 1.2815515655446004, 1e-12);
