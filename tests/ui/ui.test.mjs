@@ -203,6 +203,16 @@ describe('pages', () => {
       assert.equal(await page.getByTestId('operation-row').count(), 5);
       assert.match(await page.getByTestId('operation-row').first().innerText(), /^frontend\s+GET \/big-report\s+1\s/);
       await shot(page, 'services');
+      // An absolute range (UTC) that ends before the seed: nothing in it.
+      await page.getByTestId('time-picker').click();
+      await page.getByTestId('abs-from').fill('2020-01-01T00:00:01');
+      await page.getByTestId('abs-to').fill('2020-01-02T00:00:01');
+      await page.getByTestId('abs-apply').click();
+      await pollUntil('empty range', async () => (await page.getByTestId('services-summary').innerText()).startsWith('0 services, 0 traces'));
+      assert.match(page.url(), /from=1577836801000&to=1577923201000/);
+      assert.equal(await page.getByTestId('time-picker').innerText(), '2020-01-01 00:00:01.000 UTC – 2020-01-02 00:00:01.000 UTC');
+      await page.goBack();
+      await pollUntil('back to last 15 min', async () => (await page.getByTestId('service-row').count()) === SERVICES.length);
       await payment.getByRole('link', { name: 'payment' }).click();
       await page.getByTestId('search-results').waitFor();
       assert.match(page.url(), /\/search\?.*service=payment/);
