@@ -131,8 +131,9 @@ after(async () => {
   await browser?.close();
   await otter?.stop();
   await empty?.stop();
-  fs.rmSync(path.join(work, 'alone'), { recursive: true, force: true });
-  fs.rmSync(path.join(work, 'empty'), { recursive: true, force: true });
+  // Keep only failure screenshots.
+  for (const entry of fs.readdirSync(work)) if (path.join(work, entry) !== ARTIFACTS) fs.rmSync(path.join(work, entry), { recursive: true, force: true });
+  if (!fs.existsSync(ARTIFACTS)) fs.rmSync(work, { recursive: true, force: true });
 });
 
 describe('serving', () => {
