@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "query/browser_login.h"
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
 #include "query/loki_tail.h"
 #include "query/otter_api.h"
 #include "query/prometheus_api.h"
-#include "query/ui_auth.h"
 #include "query/ui_files.h"
 
 namespace otter::query {
@@ -31,6 +31,8 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   lo.timeout = options_.timeout;
   lo.max_entries = options_.max_log_entries;
   loki_ = std::make_unique<LokiApi>(logs, lo);
+  if (options_.auth)
+    login_ = std::make_unique<BrowserLogin>(options_.auth, /*secure_cookie=*/false);
   LokiTail::Options to;
   to.max_tails = options_.max_tails;
   to.history_timeout = options_.timeout;
@@ -41,7 +43,6 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   oo.status = options_.status;
   oo.metrics = options_.metrics;
   otter_ = std::make_unique<OtterApi>(traces, metrics, logs, oo);
-  ui_auth_ = std::make_unique<UiAuth>(options_.auth);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
       latency_[i] = &options_.metrics->GetHistogram(
@@ -62,7 +63,9 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   net::HttpResponse resp;
   int api = -1;
   auto start = std::chrono::steady_clock::now();
-  if (loki_->Handles(path)) {
+  if (auto answer = login_ ? login_->Handle(request) : std::nullopt) {
+    resp = std::move(*answer);
+  } else if (loki_->Handles(path)) {
     api = 2;
     loki_->Handle(request, &resp, received);
   } else if (prometheus_->Handles(path)) {
@@ -71,10 +74,6 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   } else if (jaeger_->Handles(path)) {
     api = 0;
     jaeger_->Handle(request, &resp, received);
-  } else if (path == "/api/otter/login") {
-    resp = ui_auth_->Login(request);
-  } else if (path == "/api/otter/logout") {
-    resp = UiAuth::Logout();
   } else if (OtterApi::Handles(path)) {
     otter_->Handle(request, &resp, received);
   } else if (path == "/ready" || path == "/-/ready" || path == "/-/healthy") {
@@ -135,8 +134,7 @@ Status QueryServer::Start() {
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
-  if (ui_auth_->enabled())
-    ho.on_headers = [this](const net::HttpRequest& head) { return ui_auth_->Check(head); };
+  if (login_) login_->Install(ho);
   ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
     return Upgrade(req, std::move(socket));
   };

@@ -34,7 +34,7 @@ class PrometheusApi;
 class LokiApi;
 class LokiTail;
 class OtterApi;
-class UiAuth;
+class BrowserLogin;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -96,7 +96,7 @@ class QueryServer {
   std::unique_ptr<LokiApi> loki_;
   std::unique_ptr<LokiTail> tail_;
   std::unique_ptr<OtterApi> otter_;
-  std::unique_ptr<UiAuth> ui_auth_;  // query.auth, with the UI's token cookie
+  std::unique_ptr<BrowserLogin> login_;  // with options_.auth
   std::unique_ptr<net::HttpServer> http_;
 
   Pool general_;

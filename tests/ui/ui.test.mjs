@@ -477,29 +477,36 @@ describe('global', () => {
     });
   });
 
-  test('bearer token auth: the UI asks for the token and keeps it in an HttpOnly cookie', async (t) => {
+  test('bearer token auth: the login form keeps the token in an HttpOnly cookie the UI uses', async (t) => {
     const dir = path.join(work, 'auth');
     fs.mkdirSync(dir);
     const secured = await startOtter({ bin: path.join(work, 'alone', 'otter'), dir, name: 'auth', portCount: 4, makeConfig: configFor(dir, { auth: true }) });
     t.after(() => secured.stop());
     const sbase = `http://127.0.0.1:${secured.ports[1]}`;
     assert.equal((await fetch(`${sbase}/api/services`)).status, 401);
-    await withPage(t, 'token-form', async (page) => {
-      await page.goto(sbase + '/');
-      await page.getByTestId('token-form').waitFor();
-      await shot(page, 'token-form');
-      await page.getByTestId('token-input').fill('wrong');
-      await page.getByTestId('token-form').getByRole('button').click();
-      await page.getByText('the token was not accepted').waitFor();
-      await page.getByTestId('token-input').fill(TOKEN);
-      await page.getByTestId('token-form').getByRole('button').click();
-      await page.getByTestId('onboarding').waitFor(); // signed in; its store is empty
+    assert.equal((await fetch(`${sbase}/`)).status, 401, 'the UI itself needs credentials too');
+    await withPage(t, 'login', async (page) => {
+      await page.goto(sbase + '/pipeline');
+      await page.locator('input#token').waitFor();
+      await shot(page, 'login');
+      await page.locator('input#token').fill('wrong');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('That token is not valid.').waitFor();
+      await page.locator('input#token').fill(TOKEN);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      // Back on the page asked for, with the UI's API calls authenticated by the cookie.
+      await page.locator('[data-testid=pipeline][data-pipeline=traces]').waitFor();
+      assert.equal(new URL(page.url()).pathname, '/pipeline');
       assert.equal(await page.evaluate(() => document.cookie), '', 'the cookie is HttpOnly');
       const [cookie] = await context.cookies(sbase);
       assert.equal(cookie.name, 'otter_token');
       assert.equal(cookie.httpOnly, true);
       assert.equal(cookie.sameSite, 'Strict');
+      // The cookie gone (a rotated token): the UI's next call sends the browser back to the form.
       await context.clearCookies();
+      await page.getByTestId('nav-search').click();
+      await page.locator('input#token').waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('next'), '/search');
     });
   });
 

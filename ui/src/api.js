@@ -1,9 +1,16 @@
 // Fetch helpers for otter's own APIs (same origin). Tracks whether the server answers so the app
-// can show the "API unreachable" banner; a 401 tells the app to ask for a token.
+// can show the "API unreachable" banner. A 401 means the login cookie no longer authenticates:
+// the browser goes to otter's login form, which comes back to the same view.
 import { signal } from './state.js';
 
 export const apiDown = signal(false);
-export const needLogin = signal(false);
+
+let redirecting = false;
+function toLogin() {
+  if (redirecting) return;
+  redirecting = true;
+  location.assign('/login?' + new URLSearchParams({ next: location.pathname + location.search }));
+}
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -22,7 +29,7 @@ export async function getJson(path, params, init) {
     throw new ApiError(0, 'the otter API is unreachable');
   }
   apiDown.set(false);
-  if (res.status === 401) needLogin.set(true);
+  if (res.status === 401) toLogin();
   const text = await res.text();
   let body = null;
   try {

@@ -1,9 +1,9 @@
-// otter's web UI: the shell (navigation, time picker, UTC/local switch, dark mode, API banner,
-// token form) and a router over the pages. Pages that pull in heavy libraries (uPlot, dagre) are
+// otter's web UI: the shell (navigation, time picker, UTC/local switch, dark mode, API banner)
+// and a router over the pages. Pages that pull in heavy libraries (uPlot, dagre) are
 // loaded on demand so the first load stays small.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { apiDown, getJson, needLogin } from './api.js';
+import { apiDown, getJson } from './api.js';
 import { navigate, onLink, setParams, useRoute, useSignal, href } from './state.js';
 import { RELATIVE, currentRange, isUtc } from './time.js';
 import { Services } from './pages/services.jsx';
@@ -83,26 +83,6 @@ function TimePicker() {
   );
 }
 
-function TokenForm() {
-  const [token, setToken] = useState('');
-  const [error, setError] = useState('');
-  const submit = async (e) => {
-    e.preventDefault();
-    const res = await fetch('/api/otter/login', { method: 'POST', body: new URLSearchParams({ token }) });
-    if (res.ok) location.reload();
-    else setError('the token was not accepted');
-  };
-  return (
-    <form class="card login" onSubmit={submit} data-testid="token-form">
-      <h2>Sign in</h2>
-      <p>This otter asks for a bearer token. It is kept in an HttpOnly cookie for this site only.</p>
-      <input type="password" autocomplete="current-password" value={token} onInput={(e) => setToken(e.target.value)} placeholder="token" data-testid="token-input" />
-      <button type="submit">Sign in</button>
-      {error && <p class="error">{error}</p>}
-    </form>
-  );
-}
-
 function Page({ path }) {
   if (path === '/' || path === '/services') return <Services />;
   if (path === '/search') return <Search />;
@@ -124,7 +104,6 @@ function Page({ path }) {
 function App() {
   const r = useRoute();
   const down = useSignal(apiDown);
-  const login = useSignal(needLogin);
   const [dark, setDark] = useState(() => localStorage.getItem('otter-theme') === 'dark' || (!localStorage.getItem('otter-theme') && matchMedia('(prefers-color-scheme: dark)').matches));
   useEffect(() => {
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
@@ -174,7 +153,9 @@ function App() {
           The otter API at {location.host} is unreachable; retrying…
         </div>
       )}
-      <main>{login ? <TokenForm /> : <Page path={r.path} key={r.path} />}</main>
+      <main>
+        <Page path={r.path} key={r.path} />
+      </main>
     </div>
   );
 }
