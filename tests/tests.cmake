@@ -43,7 +43,7 @@ if(OTTER_BENCH)
     add_test(NAME example_${example}
              COMMAND bash ${script} $<TARGET_FILE:otter> $<TARGET_FILE:otter-loadgen>)
     set_tests_properties(example_${example} PROPERTIES TIMEOUT 120 LABELS "interop;example"
-                         ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>")
+                         ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>;OTTER_NODE_BIN=${OTTER_NODE_BIN}")
   endforeach()
 endif()
 
