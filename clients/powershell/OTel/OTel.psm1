@@ -446,6 +446,19 @@ function Invoke-OTelPost {
     return $false
 }
 
+function Send-OTelQueue {
+    # Empties `Queue` into one request to `Url` (the body from `ToJson`) and counts the outcome.
+    param([System.Collections.ArrayList]$Queue, [string]$Url, [scriptblock]$ToJson)
+    if ($Queue.Count -eq 0) { return }
+    $items = $Queue.ToArray()
+    $Queue.Clear()
+    if (Invoke-OTelPost $Url (& $ToJson $items)) {
+        $script:OTelState.Sent += $items.Count
+    } else {
+        $script:OTelState.Dropped += $items.Count
+    }
+}
+
 function Send-OTelSpan {
     <#
     .SYNOPSIS
@@ -456,24 +469,8 @@ function Send-OTelSpan {
     param([object[]]$Span)
     if ($Span) { foreach ($s in $Span) { [void]$script:SpanQueue.Add($s) } }
     try {
-        if ($script:SpanQueue.Count -gt 0) {
-            $spans = $script:SpanQueue.ToArray()
-            $script:SpanQueue.Clear()
-            if (Invoke-OTelPost $script:OTelConfig.TracesUrl (ConvertTo-OTelTracesJson $spans)) {
-                $script:OTelState.Sent += $spans.Count
-            } else {
-                $script:OTelState.Dropped += $spans.Count
-            }
-        }
-        if ($script:LogQueue.Count -gt 0) {
-            $records = $script:LogQueue.ToArray()
-            $script:LogQueue.Clear()
-            if (Invoke-OTelPost $script:OTelConfig.LogsUrl (ConvertTo-OTelLogsJson $records)) {
-                $script:OTelState.Sent += $records.Count
-            } else {
-                $script:OTelState.Dropped += $records.Count
-            }
-        }
+        Send-OTelQueue $script:SpanQueue $script:OTelConfig.TracesUrl { param($items) ConvertTo-OTelTracesJson -Spans $items }
+        Send-OTelQueue $script:LogQueue $script:OTelConfig.LogsUrl { param($items) ConvertTo-OTelLogsJson -Records $items }
     } catch {
         $script:OTelState.LastError = "export failed: $($_.Exception.Message)"
         Write-Warning "OTel: $($script:OTelState.LastError)"
