@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
+#include <type_traits>
 
 #include "common/version.h"
 #include "otlp/json_codec.h"
@@ -372,8 +374,12 @@ int RunLog(const LogOptions& options, const EnvLookup& env, FILE* err) {
       {"warning", 13}, {"error", 17}, {"fatal", 21}};
   int number = 0;
   std::string text;
-  for (const auto& [name, n] : kSeverities)
-    if (options.severity == name) number = n, text = name;
+  for (const auto& [name, n] : kSeverities) {
+    if (options.severity == name) {
+      number = n;
+      text = name;
+    }
+  }
   if (number == 0) {
     char* end = nullptr;
     long v = std::strtol(options.severity.c_str(), &end, 10);
