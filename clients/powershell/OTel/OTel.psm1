@@ -187,17 +187,22 @@ function Start-OTelSpan {
         [switch]$NoPush
     )
     $context = $null
+    $remote = $false  # the parent lives in another process (a traceparent)
     if ($Parent) {
-        $context = @{ TraceId = $Parent.TraceId; SpanId = $Parent.SpanId; Flags = $Parent.TraceFlags }
+        $flags = 1
+        if ($null -ne $Parent.TraceFlags) { $flags = $Parent.TraceFlags }
+        $context = @{ TraceId = $Parent.TraceId; SpanId = $Parent.SpanId; Flags = $flags }
     } elseif ($TraceParent) {
         $context = ConvertFrom-OTelTraceParent $TraceParent
         if (-not $context) { Write-Warning "Start-OTelSpan: ignoring malformed traceparent '$TraceParent'" }
+        $remote = [bool]$context
     } else {
         $current = Get-OTelCurrentSpan
         if ($current) {
             $context = @{ TraceId = $current.TraceId; SpanId = $current.SpanId; Flags = $current.TraceFlags }
         } else {
             $context = ConvertFrom-OTelTraceParent $env:TRACEPARENT
+            $remote = [bool]$context
         }
     }
     $attrs = [ordered]@{}
@@ -215,7 +220,7 @@ function Start-OTelSpan {
         Events            = New-Object System.Collections.ArrayList
         Status            = 'Unset'
         StatusMessage     = ''
-        Remote            = [bool]($context -and -not $Parent -and -not (Get-OTelCurrentSpan))
+        Remote            = $remote
     }
     if (-not $NoPush) { [void]$script:SpanStack.Add($span) }
     return $span
