@@ -93,6 +93,8 @@ Describe 'trace context' {
             $s = Start-OTelSpan -Name 'step'
             $s.TraceId | Should -Be '4bf92f3577b34da6a3ce929d0e0e4736'
             $s.ParentSpanId | Should -Be '00f067aa0ba902b7'
+            $s.Remote | Should -BeTrue
+            ConvertTo-OTelTracesJson -Spans $s | Should -Match '"flags":769,'
             Get-OTelTraceParent | Should -Be "00-4bf92f3577b34da6a3ce929d0e0e4736-$($s.SpanId)-01"
             Stop-OTelSpan -Span $s
         } finally { Remove-Item env:TRACEPARENT }
