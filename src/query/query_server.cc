@@ -6,7 +6,9 @@
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
 #include "query/loki_tail.h"
+#include "query/otter_api.h"
 #include "query/prometheus_api.h"
+#include "query/ui_files.h"
 
 namespace otter::query {
 
@@ -36,6 +38,11 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   to.history_timeout = options_.timeout;
   to.max_history_entries = options_.max_log_entries;
   tail_ = std::make_unique<LokiTail>(logs, to);
+  OtterApi::Options oo;
+  oo.timeout = options_.timeout;
+  oo.status = options_.status;
+  oo.metrics = options_.metrics;
+  otter_ = std::make_unique<OtterApi>(traces, metrics, logs, oo);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
       latency_[i] = &options_.metrics->GetHistogram(
@@ -67,8 +74,12 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   } else if (jaeger_->Handles(path)) {
     api = 0;
     jaeger_->Handle(request, &resp, received);
+  } else if (OtterApi::Handles(path)) {
+    otter_->Handle(request, &resp, received);
   } else if (path == "/ready" || path == "/-/ready" || path == "/-/healthy") {
     resp = net::HttpResponse::Text(200, "ready\n");
+  } else if (UiFiles::Handles(request)) {
+    UiFiles::Handle(request, &resp);
   } else {
     resp = net::HttpResponse::Text(404, "404 page not found\n");
   }
@@ -86,7 +97,7 @@ bool QueryServer::IsScan(std::string_view path) {
          path == "/loki/api/v1/index/stats" || path == "/loki/api/v1/detected_fields" ||
          path.starts_with("/loki/api/v1/detected_field/") || path == "/api/traces" ||
          path == "/api/dependencies" || path == "/api/v3/traces" ||
-         path == "/api/v3/trace-summaries";
+         path == "/api/v3/trace-summaries" || OtterApi::IsScan(path);
 }
 
 void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
