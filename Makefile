@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: run test build ui deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
-        crash-test tsan-test
+        crash-test tsan-test demo
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,12 @@ build: deps $(BUILD)/build.ninja ui
 
 run: build
 	./$(BUILD)/otter $(ARGS)
+
+# The seed's e-commerce example (examples/ecommerce): otter all-in-one and a small shop (Node +
+# Python services, a script under `otter span`) with steady traffic; checks that traces, metrics
+# and logs reach otter's query APIs, then keeps running (DEMO_PAUSE seconds, default a day).
+demo: build
+	EXAMPLE_PAUSE=$(or $(DEMO_PAUSE),86400) examples/ecommerce/run.sh $(BUILD)/otter $(BUILD)/otter-loadgen
 
 # Every test CI runs: unit + integration + interop (ctest), then the unit tests under ASan+UBSan,
 # then the formatting check.
