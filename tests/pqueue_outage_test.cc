@@ -30,6 +30,11 @@ double Self(int port, const std::string& name) {
   return ScrapeValue(r.body, name + "{exporter=\"otlp_http\"}");
 }
 
+double Receiver(int port, const std::string& name) {
+  auto r = HttpRequest("GET", port, "/metrics");
+  return ScrapeValue(r.body, name + "{receiver=\"otlp\",transport=\"http\"}");
+}
+
 TEST(PqueueOutageTest, NoLossUntilFullThenCountedRefusalsThenExactDrain) {
   TempDir dir;
   OtlpSink sink;
@@ -81,6 +86,11 @@ TEST(PqueueOutageTest, NoLossUntilFullThenCountedRefusalsThenExactDrain) {
   EXPECT_EQ(sink.unique(), acked * kSpans);
   EXPECT_EQ(Self(p.metrics, "otelcol_exporter_send_failed_spans"), 0);
   EXPECT_EQ(Self(p.metrics, "otelcol_exporter_enqueue_failed_spans"),
+            static_cast<double>(refused * kSpans));
+  // The receiver saw the same: every span offered was accepted or refused, once.
+  EXPECT_EQ(Receiver(p.metrics, "otelcol_receiver_accepted_spans"),
+            static_cast<double>(acked * kSpans));
+  EXPECT_EQ(Receiver(p.metrics, "otelcol_receiver_refused_spans"),
             static_cast<double>(refused * kSpans));
   EXPECT_EQ(otter.Stop(), 0) << otter.Log();
   std::printf(

@@ -128,18 +128,23 @@ TEST(PersistentQueue, SegmentsRotateAndGoOnceEverythingInThemIsCommitted) {
   EXPECT_EQ(left, (std::map<std::string, uint32_t>{{"flush", 1}, {"flush2", 1}}));
 }
 
-TEST(PersistentQueue, TornTailIsCutOffAndTheRestSurvives) {
-  TempDir t;
-  auto o = Opts(t.path() + "/q");
+// Writes `n` requests into a fresh queue in o.dir; the path of its (only) segment.
+std::string QueueWith(const PersistentQueue::Options& o, int n) {
   {
     std::vector<PersistentQueue::Stored> pending;
     auto q = PersistentQueue::Open(o, &pending);
-    for (int i = 0; i < 4; ++i) Put(**q, Body(i));
+    for (int i = 0; i < n; ++i) EXPECT_TRUE(Put(**q, Body(i)).first.ok());
   }
   auto segs = store::ListWalSegments(o.dir);
-  ASSERT_TRUE(segs.ok() && !segs->empty());
+  EXPECT_TRUE(segs.ok() && segs->size() == 1u);
+  return o.dir + "/" + fmt::format("{:016d}.wal", segs.ok() ? segs->front() : 0);
+}
+
+TEST(PersistentQueue, TornTailIsCutOffAndTheRestSurvives) {
+  TempDir t;
+  auto o = Opts(t.path() + "/q");
   // A crash in the middle of appending the fifth request: its header and half its body.
-  std::string path = o.dir + "/" + fmt::format("{:016d}.wal", segs->front());
+  const std::string path = QueueWith(o, 4);
   std::string whole;
   {
     std::ifstream in(path, std::ios::binary);
@@ -160,13 +165,7 @@ TEST(PersistentQueue, TornTailIsCutOffAndTheRestSurvives) {
 TEST(PersistentQueue, CrcDamageLosesOnlyTheDamagedRequest) {
   TempDir t;
   auto o = Opts(t.path() + "/q");
-  {
-    std::vector<PersistentQueue::Stored> pending;
-    auto q = PersistentQueue::Open(o, &pending);
-    for (int i = 0; i < 5; ++i) Put(**q, Body(i));
-  }
-  auto segs = store::ListWalSegments(o.dir);
-  std::string path = o.dir + "/" + fmt::format("{:016d}.wal", segs->front());
+  const std::string path = QueueWith(o, 5);
   std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
   std::string data((std::istreambuf_iterator<char>(f)), {});
   size_t at = data.find(Body(2));
