@@ -12,6 +12,7 @@
 #include "exporters/exporterhelper/queued_retry_sender.h"
 #include "exporters/exporterhelper/testing.h"
 #include "extensions/file_storage/extension.h"
+#include "util/fault_env.h"
 #include "util/harness.h"
 
 namespace otter::exporterhelper {
@@ -81,11 +82,13 @@ class SendingQueueStorageTest : public ::testing::Test {
     settings_.retry.max_elapsed_time = 0s;  // retry until shutdown
   }
 
-  std::unique_ptr<QueuedRetrySender<TraceBatch>> Sender(TestContext& tc, Backend& backend) {
+  std::unique_ptr<QueuedRetrySender<TraceBatch>> Sender(TestContext& tc, Backend& backend,
+                                                        store::Env* env = nullptr) {
     ComponentContext ctx = tc.ctx();
     ctx.host = &host_;
     SenderOptions o;
     o.drain_timeout = 200ms;
+    o.storage_env = env;
     return std::make_unique<QueuedRetrySender<TraceBatch>>(
         ctx, settings_, [&backend](const TraceBatch& b, const Attempt&) { return backend.Send(b); },
         o);
@@ -188,6 +191,40 @@ TEST_F(SendingQueueStorageTest, FullQueueRefusesRetryablyAndCountsEnqueueFailed)
   ASSERT_TRUE(otter::testing::Eventually([&] { return backend.got().size() == 5; }));
   sender->Shutdown();
   EXPECT_EQ(tc.Counter("sent", "spans"), 10);
+}
+
+TEST_F(SendingQueueStorageTest, FullDiskRefusesRetryablyCountsAndResumesWhenThereIsSpace) {
+  otter::testing::FaultEnv env(11);
+  Backend backend;
+  backend.down = true;
+  auto offer = [](QueuedRetrySender<TraceBatch>& sender, const std::string& name) {
+    Answer a;
+    sender.Consume(Named(name, 2), a.done());
+    return a.get();
+  };
+  {
+    TestContext tc({"otlp", "a"});
+    auto sender = Sender(tc, backend, &env);
+    ASSERT_TRUE(sender->Start().ok());
+    ASSERT_TRUE(offer(*sender, "before").ok());
+    env.SetDiskFull(true);
+    for (int i = 0; i < 3; ++i) {
+      Status s = offer(*sender, "refused");
+      EXPECT_TRUE(s.retryable()) << s.ToString();
+      EXPECT_NE(s.message().find("cannot store the request"), std::string::npos) << s.ToString();
+    }
+    EXPECT_EQ(tc.Counter("enqueue_failed", "spans"), 6);
+    env.SetDiskFull(false);
+    ASSERT_TRUE(offer(*sender, "after").ok());
+    sender->Shutdown();
+  }
+  backend.down = false;
+  TestContext tc({"otlp", "a"});
+  auto sender = Sender(tc, backend, &env);
+  ASSERT_TRUE(sender->Start().ok());
+  ASSERT_TRUE(otter::testing::Eventually([&] { return backend.got().size() == 2; }));
+  sender->Shutdown();
+  EXPECT_EQ(backend.got(), (std::map<std::string, int>{{"after", 1}, {"before", 1}}));
 }
 
 TEST_F(SendingQueueStorageTest, WaitForResultAnswersAfterTheSend) {
