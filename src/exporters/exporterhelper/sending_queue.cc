@@ -145,7 +145,7 @@ void SendingQueue::Submit(std::unique_ptr<Request> request, size_t items, Comple
     }
     space_cv_.wait(lock);
   }
-  const bool persistent = !q.storage.empty();
+  const bool persistent = q.enabled && !q.storage.empty();
   if (persistent) {
     if (!store_) {
       lock.unlock();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -225,6 +226,20 @@ TEST_F(SendingQueueStorageTest, FullDiskRefusesRetryablyCountsAndResumesWhenTher
   ASSERT_TRUE(otter::testing::Eventually([&] { return backend.got().size() == 2; }));
   sender->Shutdown();
   EXPECT_EQ(backend.got(), (std::map<std::string, int>{{"after", 1}, {"before", 1}}));
+}
+
+TEST_F(SendingQueueStorageTest, DisabledQueueSendsDirectlyAndStoresNothing) {
+  Backend backend;
+  settings_.queue.enabled = false;
+  TestContext tc({"otlp", "a"});
+  auto sender = Sender(tc, backend);
+  ASSERT_TRUE(sender->Start().ok());
+  Answer a;
+  sender->Consume(Named("direct", 1), a.done());
+  ASSERT_TRUE(a.get().ok());
+  EXPECT_EQ(backend.got().count("direct"), 1u);
+  sender->Shutdown();
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path()));
 }
 
 TEST_F(SendingQueueStorageTest, WaitForResultAnswersAfterTheSend) {
