@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "query/browser_login.h"
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
 #include "query/loki_tail.h"
@@ -28,6 +29,8 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   lo.timeout = options_.timeout;
   lo.max_entries = options_.max_log_entries;
   loki_ = std::make_unique<LokiApi>(logs, lo);
+  if (options_.auth)
+    login_ = std::make_unique<BrowserLogin>(options_.auth, /*secure_cookie=*/false);
   LokiTail::Options to;
   to.max_tails = options_.max_tails;
   to.history_timeout = options_.timeout;
@@ -53,7 +56,9 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   net::HttpResponse resp;
   int api = -1;
   auto start = std::chrono::steady_clock::now();
-  if (loki_->Handles(path)) {
+  if (auto answer = login_ ? login_->Handle(request) : std::nullopt) {
+    resp = std::move(*answer);
+  } else if (loki_->Handles(path)) {
     api = 2;
     loki_->Handle(request, &resp, received);
   } else if (prometheus_->Handles(path)) {
@@ -118,7 +123,7 @@ Status QueryServer::Start() {
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
-  if (options_.auth) options_.auth->Install(ho);
+  if (login_) login_->Install(ho);
   ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
     return Upgrade(req, std::move(socket));
   };

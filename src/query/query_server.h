@@ -29,6 +29,7 @@ class JaegerApi;
 class PrometheusApi;
 class LokiApi;
 class LokiTail;
+class BrowserLogin;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -88,6 +89,7 @@ class QueryServer {
   std::unique_ptr<PrometheusApi> prometheus_;
   std::unique_ptr<LokiApi> loki_;
   std::unique_ptr<LokiTail> tail_;
+  std::unique_ptr<BrowserLogin> login_;  // with options_.auth
   std::unique_ptr<net::HttpServer> http_;
 
   Pool general_;
