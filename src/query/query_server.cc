@@ -116,6 +116,7 @@ std::optional<net::HttpResponse> QueryServer::Upgrade(const net::HttpRequest& re
 Status QueryServer::Start() {
   net::HttpServerOptions ho;
   ho.endpoint = options_.endpoint;
+  ho.tls = options_.tls;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
   if (options_.auth) options_.auth->Install(ho);

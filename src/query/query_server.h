@@ -44,6 +44,7 @@ struct QueryServerOptions {
   telemetry::SelfMetrics* metrics = nullptr;  // optional
   // Checked on every route (WebSocket tails included) before anything else; null = open.
   std::shared_ptr<const auth::ServerAuthGuard> auth;
+  std::optional<net::TlsServerSettings> tls;  // set → HTTPS only
 };
 
 class QueryServer {
