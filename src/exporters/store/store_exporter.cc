@@ -48,13 +48,15 @@ Status StoreExporter::Start() {
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
     q.tls = config_.query.tls;
+    q.status = ctx_.status;
     ASSIGN_OR_RETURN(q.auth,
                      auth::MakeServerAuthGuard(ctx_, config_.query.auth, "query.auth", "http"));
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
                                                   store_->logs());
     RETURN_IF_ERROR(query_->Start());
-    ctx_.logger->info("query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on {}://{}",
-                      q.tls ? "https" : "http", query_->address());
+    ctx_.logger->info(
+        "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on {}://{}/",
+        q.tls ? "https" : "http", query_->address());
   }
   return Status::Ok();
 }
