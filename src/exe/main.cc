@@ -104,8 +104,16 @@ telemetry::MetricsLevel LevelOf(const Loaded& l) {
 // True if `prev` runs a self-metrics endpoint `r`'s config would open the same way.
 bool SameMetricsEndpoint(const Running& r, const Running* prev) {
   const auto& t = r.loaded->service.telemetry;
+  const auto& was = prev ? prev->loaded->service.telemetry : t;
+  auto same_tls = [](const auto& a, const auto& b) {
+    return a.has_value() == b.has_value() &&
+           (!a || (a->cert_file == b->cert_file && a->key_file == b->key_file &&
+                   a->client_ca_file == b->client_ca_file && a->min_version == b->min_version &&
+                   a->max_version == b->max_version && a->cipher_suites == b->cipher_suites &&
+                   a->reload_interval == b->reload_interval));
+  };
   return prev && prev->metrics_server && t.metrics_level != "none" &&
-         t.metrics_address == prev->loaded->service.telemetry.metrics_address;
+         t.metrics_address == was.metrics_address && same_tls(t.metrics_tls, was.metrics_tls);
 }
 
 // Starts `r`; with `prev` (a reload) alongside it, adopting its unchanged components and its
@@ -117,7 +125,8 @@ Status StartRunning(Running& r, const Running* prev, std::shared_ptr<spdlog::log
   // Before Build: components decide from the level which instruments to create.
   metrics.SetLevel(LevelOf(*r.loaded));
   if (!SameMetricsEndpoint(r, prev) && t.metrics_level != "none" && !t.metrics_address.empty()) {
-    r.metrics_server = std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address, log);
+    r.metrics_server =
+        std::make_unique<telemetry::MetricsServer>(metrics, t.metrics_address, log, t.metrics_tls);
     RETURN_IF_ERROR(r.metrics_server->Start().Annotate("service.telemetry.metrics.address"));
   }
   r.service = std::make_unique<pipeline::Service>(r.loaded->service, log, &metrics, &hub);

@@ -66,6 +66,13 @@ Status ClientSettings::ValidateClient() const {
           "the broker's advertised host name)");
     if (t->min_version != "1.2")
       return InvalidArgument("tls: min_version: only 1.2 (the default) is supported for Kafka");
+    if (!t->max_version.empty() && t->max_version != "1.3")
+      return InvalidArgument(
+          "tls: max_version: librdkafka has no TLS version setting; remove it for Kafka");
+    if (t->reload_interval.count() > 0)
+      return InvalidArgument(
+          "tls: reload_interval is not supported for Kafka (librdkafka reads the certificate "
+          "files once per client); restart or reload the configuration to rotate them");
   }
   if (metadata.retry.max < 0) return InvalidArgument("metadata: retry::max must be >= 0");
   return Status::Ok();
@@ -99,6 +106,9 @@ Properties ClientSettings::ClientProperties() const {
     if (!t->ca_file.empty()) p.emplace_back("ssl.ca.location", t->ca_file);
     if (!t->cert_file.empty()) p.emplace_back("ssl.certificate.location", t->cert_file);
     if (!t->key_file.empty()) p.emplace_back("ssl.key.location", t->key_file);
+    // Validated: the Go names map to an OpenSSL list (TLS 1.3 names add nothing).
+    if (auto list = net::OpenSslCipherList(t->cipher_suites); list.ok() && !list->empty())
+      p.emplace_back("ssl.cipher.suites", *list);
     if (t->insecure_skip_verify) {
       p.emplace_back("enable.ssl.certificate.verification", "false");
       p.emplace_back("ssl.endpoint.identification.algorithm", "none");

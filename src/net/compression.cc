@@ -34,6 +34,9 @@ size_t Grow(std::string& out, size_t limit, size_t hint) {
   size_t cur = out.size();
   size_t want = std::max({cur * 2, kMinChunk, std::min(hint, cap)});
   want = std::min(want, cap);
+  // Past 1 MiB, room for the whole limit is reserved at once: the doubling copies would otherwise
+  // hold up to 1.5x the limit while a bomb is being inflated. Untouched pages cost no memory.
+  if (want > (1u << 20) && out.capacity() < cap) out.reserve(cap);
   out.resize(want);
   return want - cur;
 }

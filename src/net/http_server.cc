@@ -144,6 +144,7 @@ class Session final : public SessionBase {
           std::string remote)
       : core_(std::move(core)),
         executor_(std::move(executor)),
+        ssl_ctx_(kTls ? core_->ssl->Current() : nullptr),
         stream_(MakeStream(std::move(socket))),
         remote_(std::move(remote)) {}
 
@@ -178,7 +179,7 @@ class Session final : public SessionBase {
 
   Stream MakeStream(tcp::socket socket) {
     if constexpr (kTls)
-      return Stream(std::move(socket), *core_->ssl);
+      return Stream(std::move(socket), *ssl_ctx_);
     else
       return Stream(std::move(socket));
   }
@@ -189,7 +190,7 @@ class Session final : public SessionBase {
   void OnStart() {
     if constexpr (kTls) {
       state_ = State::kHandshake;
-      Tcp().expires_after(opts().read_timeout);
+      Tcp().expires_after(opts().read_header_timeout);
       stream_.async_handshake(
           asio::ssl::stream_base::server, [self = Self()](beast::error_code ec) {
             if (ec) {
@@ -216,7 +217,28 @@ class Session final : public SessionBase {
     parser_->header_limit(opts().max_header_size);
     // The body limit is applied once the header is in, so errors can see every header.
     parser_->body_limit(boost::none);
-    Tcp().expires_after(opts().idle_timeout);
+    // A kept-alive connection first waits (idle_timeout) for its next request to begin; the
+    // headers then get read_header_timeout. When that is not shorter, one wait does for both.
+    if (requests_ > 0 && buffer_.size() == 0 && opts().read_header_timeout < opts().idle_timeout) {
+      Tcp().expires_after(opts().idle_timeout);
+      stream_.async_read_some(buffer_.prepare(4096),
+                              [self = Self()](beast::error_code ec, size_t n) {
+                                if (ec) {
+                                  self->Close();  // peer closed, idle timeout, shutdown
+                                  return;
+                                }
+                                self->buffer_.commit(n);
+                                self->ReadHeaderNow(self->opts().read_header_timeout);
+                              });
+      return;
+    }
+    ReadHeaderNow(requests_ > 0 ? std::min(opts().idle_timeout, opts().read_header_timeout)
+                                : opts().read_header_timeout);
+  }
+
+  void ReadHeaderNow(std::chrono::milliseconds timeout) {
+    ++requests_;
+    Tcp().expires_after(timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = Self()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
@@ -230,12 +252,20 @@ class Session final : public SessionBase {
                  ec != http::error::partial_message) {
         SendError(400, "malformed HTTP request: " + ec.message());
       } else {
+        if (ec == beast::error::timeout && opts().on_connection_dropped)
+          opts().on_connection_dropped("read_header_timeout");
         Close();  // peer closed, timeout, reset, shutdown
       }
       return;
     }
     state_ = State::kReadingBody;
     auto& msg = parser_->get();
+    if (size_t n = std::distance(msg.begin(), msg.end()); n > opts().max_header_count) {
+      SendError(431, "request has " + std::to_string(n) +
+                         " header fields, more than the limit of " +
+                         std::to_string(opts().max_header_count));
+      return;
+    }
     head_.method = std::string(msg.method_string());
     head_.target = std::string(msg.target());
     for (const auto& f : msg)
@@ -434,6 +464,7 @@ class Session final : public SessionBase {
 
   std::shared_ptr<detail::HttpServerCore> core_;  // first: destroyed last (owns the io_context)
   Executor executor_;
+  std::shared_ptr<asio::ssl::context> ssl_ctx_;  // the one this connection started with
   Stream stream_;
   std::string remote_;
   beast::flat_buffer buffer_;
@@ -444,6 +475,7 @@ class Session final : public SessionBase {
   State state_ = State::kIdle;
   bool keep_alive_ = true;
   unsigned version_ = 11;
+  uint64_t requests_ = 0;  // requests begun on this connection
   bool close_after_write_ = false;
   bool linger_ = false;
   size_t drained_ = 0;
@@ -558,7 +590,9 @@ class HttpServer::Listener {
                                               " refused so far)");
         }
         session->id = UINT64_MAX;  // never registered
-        return;                    // destroying the session closes the socket
+        if (core_->options.on_connection_dropped)
+          core_->options.on_connection_dropped("max_connections");
+        return;  // destroying the session closes the socket
       }
       session->id = core_->next_id++;
       core_->sessions[session->id] = session;
@@ -586,7 +620,12 @@ Status HttpServer::Start() {
   core_->options = options_;
   core_->handler = handler_;
   if (options_.tls) {
-    ASSIGN_OR_RETURN(core_->ssl, MakeServerSslContext(*options_.tls));
+    std::weak_ptr<detail::HttpServerCore> weak = core_;
+    ASSIGN_OR_RETURN(core_->ssl,
+                     SslContextSource::ForServer(*options_.tls, [weak](const Status& s) {
+                       if (auto core = weak.lock())
+                         core->Log(spdlog::level::warn, "HTTP server: " + std::string(s.message()));
+                     }));
   }
 
   beast::error_code ec;

@@ -114,10 +114,15 @@ struct HttpServerOptions {
   int threads = 1;                       // I/O threads
   uint64_t max_request_body_size = 20 * 1024 * 1024;  // on the wire (before Content-Encoding)
   uint32_t max_header_size = 1024 * 1024;             // request line + headers (Go's default)
+  uint32_t max_header_count = 1000;                   // header fields per request; more → 431
   size_t max_connections = 10000;                     // more are accepted and closed at once
   std::optional<TlsServerSettings> tls;               // set → HTTPS only
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};  // keep-alive wait
-  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};  // header + body of one request
+  // Keep-alive: how long a connection may wait for the first byte of its next request.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  // From a request's first byte (a new connection's start, TLS handshake included) to the end
+  // of its headers: a client that trickles its headers (slowloris) is cut off after this.
+  std::chrono::milliseconds read_header_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(60)};  // the body of one request
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   // How long Stop() waits for in-flight requests to be answered before closing them.
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(30)};
@@ -132,6 +137,11 @@ struct HttpServerOptions {
   // `head` has the request's headers when they were parsed (empty otherwise).
   std::function<HttpResponse(const HttpRequest& head, int status, std::string_view message)>
       error_response;
+
+  // Optional: called (on an I/O thread) when the server drops a connection on its own:
+  // "max_connections" (refused at accept) or "read_header_timeout" (headers not complete in
+  // time: slowloris). For self-metrics.
+  std::function<void(const char* reason)> on_connection_dropped;
 
   // Optional: takes WebSocket upgrade requests (unset: they go to the handler as plain requests).
   WebSocketHandler websocket;

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "net/http_server.h"
+#include "net/tls.h"
 
 namespace otter::net::detail {
 
@@ -45,7 +46,7 @@ struct HttpServerCore {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   HttpServerOptions options;
   HttpHandler handler;
-  std::shared_ptr<asio::ssl::context> ssl;  // null = plain HTTP
+  std::shared_ptr<SslContextSource> ssl;  // null = plain HTTP
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> refused_connections{0};
   std::atomic<int64_t> last_refusal_log{0};  // steady-clock seconds; logs at most every 10s

@@ -24,6 +24,8 @@ struct TestCerts {
   std::string client_cert, client_key;  // signed by the CA, for mTLS
   std::string foreign_ca_cert;          // an unrelated CA
   std::string foreign_client_cert, foreign_client_key;  // signed by the foreign CA
+  std::string expired_server_cert, expired_server_key;  // like server_cert, expired a day ago
+  std::string foreign_server_cert, foreign_server_key;  // like server_cert, by the foreign CA
 
   TlsServerSettings Server(bool require_client_cert = false) const;
   TlsClientSettings Client(bool with_cert = false) const;

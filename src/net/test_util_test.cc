@@ -65,6 +65,8 @@ struct CertSpec {
   const char* san = nullptr;
   const char* eku = nullptr;
   long serial = 1;
+  long not_before = -3600;            // seconds from now
+  long not_after = 3600L * 24 * 365;  // seconds from now
 };
 
 CertPtr MakeCert(EVP_PKEY* key, const CertSpec& spec, X509* issuer, EVP_PKEY* issuer_key) {
@@ -72,8 +74,8 @@ CertPtr MakeCert(EVP_PKEY* key, const CertSpec& spec, X509* issuer, EVP_PKEY* is
   X509* x = cert.get();
   X509_set_version(x, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x), spec.serial);
-  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365);
+  X509_gmtime_adj(X509_getm_notBefore(x), spec.not_before);
+  X509_gmtime_adj(X509_getm_notAfter(x), spec.not_after);
   X509_set_pubkey(x, key);
   X509_NAME* name = X509_get_subject_name(x);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -129,6 +131,16 @@ TestCerts MakeTestCerts() {
       MakeCert(foreign_client_key.get(), {"intruder", false, nullptr, "clientAuth", 5},
                foreign_ca.get(), foreign_ca_key.get());
 
+  KeyPtr expired_key = NewKey();
+  CertPtr expired = MakeCert(
+      expired_key.get(),
+      {"localhost", false, "DNS:localhost,IP:127.0.0.1", "serverAuth", 6, -3600L * 48, -3600L * 24},
+      ca.get(), ca_key.get());
+  KeyPtr foreign_server_key = NewKey();
+  CertPtr foreign_server = MakeCert(
+      foreign_server_key.get(), {"localhost", false, "DNS:localhost,IP:127.0.0.1", "serverAuth", 7},
+      foreign_ca.get(), foreign_ca_key.get());
+
   c.ca_cert = path("ca.pem");
   c.ca_key = path("ca-key.pem");
   c.server_cert = path("server.pem");
@@ -138,6 +150,14 @@ TestCerts MakeTestCerts() {
   c.foreign_ca_cert = path("foreign-ca.pem");
   c.foreign_client_cert = path("foreign-client.pem");
   c.foreign_client_key = path("foreign-client-key.pem");
+  c.expired_server_cert = path("expired-server.pem");
+  c.expired_server_key = path("expired-server-key.pem");
+  c.foreign_server_cert = path("foreign-server.pem");
+  c.foreign_server_key = path("foreign-server-key.pem");
+  WritePem(c.expired_server_cert, expired.get(), nullptr);
+  WritePem(c.expired_server_key, nullptr, expired_key.get());
+  WritePem(c.foreign_server_cert, foreign_server.get(), nullptr);
+  WritePem(c.foreign_server_key, nullptr, foreign_server_key.get());
   WritePem(c.ca_cert, ca.get(), nullptr);
   WritePem(c.ca_key, nullptr, ca_key.get());
   WritePem(c.server_cert, server.get(), nullptr);

@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/stat.h>
 
 #include <boost/asio/ssl/context.hpp>
 #include <cerrno>
@@ -29,16 +30,41 @@ std::string OpenSslErrors() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-Status SetMinVersion(SSL_CTX* ctx, const std::string& v) {
-  int version = 0;
-  if (v.empty() || v == "1.2")
-    version = TLS1_2_VERSION;
-  else if (v == "1.3")
-    version = TLS1_3_VERSION;
-  else
-    return InvalidArgument("tls: min_version \"" + v + "\" is not supported; use 1.2 or 1.3");
-  if (SSL_CTX_set_min_proto_version(ctx, version) != 1)
-    return Internal("tls: cannot set min_version: " + OpenSslErrors());
+int ProtoVersion(const std::string& v, int dflt) {
+  if (v == "1.2") return TLS1_2_VERSION;
+  if (v == "1.3") return TLS1_3_VERSION;
+  return v.empty() ? dflt : -1;
+}
+
+// min_version / max_version / cipher_suites (validated by the settings' Validate; checked again
+// here for callers that build settings in code).
+Status SetProtocol(SSL_CTX* ctx, const std::string& min_version, const std::string& max_version,
+                   const std::vector<std::string>& cipher_suites) {
+  int lo = ProtoVersion(min_version, TLS1_2_VERSION);
+  int hi = ProtoVersion(max_version, TLS1_3_VERSION);
+  if (lo < 0)
+    return InvalidArgument("tls: min_version \"" + min_version +
+                           "\" is not supported; use 1.2 or 1.3");
+  if (hi < 0)
+    return InvalidArgument("tls: max_version \"" + max_version +
+                           "\" is not supported; use 1.2 or 1.3");
+  if (hi < lo) return InvalidArgument("tls: min_version cannot be greater than max_version");
+  if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1)
+    return Internal("tls: cannot set the TLS versions: " + OpenSslErrors());
+  if (!cipher_suites.empty()) {
+    ASSIGN_OR_RETURN(std::string list, OpenSslCipherList(cipher_suites));
+    if (list.empty()) {
+      // Only TLS 1.3 names: no TLS 1.2 suite is allowed, so only TLS 1.3 can be negotiated.
+      if (hi < TLS1_3_VERSION)
+        return InvalidArgument(
+            "tls.cipher_suites: only TLS 1.3 suites are listed but max_version is 1.2");
+      SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    } else if (SSL_CTX_set_cipher_list(ctx, list.c_str()) != 1) {
+      return InvalidArgument("tls.cipher_suites: OpenSSL supports none of them: " +
+                             OpenSslErrors());
+    }
+    ERR_clear_error();
+  }
   return Status::Ok();
 }
 
@@ -125,7 +151,7 @@ StatusOr<std::shared_ptr<ssl::context>> MakeServerSslContext(const TlsServerSett
     return InvalidArgument("tls: a server needs cert_file and key_file");
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
-  RETURN_IF_ERROR(SetMinVersion(ctx->native_handle(), s.min_version));
+  RETURN_IF_ERROR(SetProtocol(ctx->native_handle(), s.min_version, s.max_version, s.cipher_suites));
   RETURN_IF_ERROR(LoadKeyPair(*ctx, s.cert_file, s.key_file));
   if (!s.client_ca_file.empty()) {
     RETURN_IF_ERROR(LoadCaBundle(*ctx, "client_ca_file", s.client_ca_file, /*advertise=*/true));
@@ -139,7 +165,7 @@ StatusOr<std::shared_ptr<ssl::context>> MakeServerSslContext(const TlsServerSett
 StatusOr<std::shared_ptr<ssl::context>> MakeClientSslContext(const TlsClientSettings& s) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds);
-  RETURN_IF_ERROR(SetMinVersion(ctx->native_handle(), s.min_version));
+  RETURN_IF_ERROR(SetProtocol(ctx->native_handle(), s.min_version, s.max_version, s.cipher_suites));
   if (s.insecure_skip_verify) {
     ctx->set_verify_mode(ssl::verify_none);
   } else {
@@ -179,6 +205,71 @@ Status ConfigureClientSsl(ssl_st* ssl, const TlsClientSettings& s, const std::st
     return Internal("tls: cannot set the expected server name \"" + name +
                     "\": " + OpenSslErrors());
   return Status::Ok();
+}
+
+// ---- reloading ----------------------------------------------------------------------------------
+
+SslContextSource::SslContextSource(std::function<StatusOr<Context>()> build,
+                                   std::chrono::nanoseconds interval, std::string watched_file,
+                                   ErrorFn on_error)
+    : build_(std::move(build)),
+      interval_(interval),
+      watched_file_(std::move(watched_file)),
+      on_error_(std::move(on_error)) {}
+
+StatusOr<std::shared_ptr<SslContextSource>> SslContextSource::ForServer(const TlsServerSettings& s,
+                                                                        ErrorFn on_error) {
+  std::shared_ptr<SslContextSource> src(
+      new SslContextSource([s] { return MakeServerSslContext(s); }, s.reload_interval,
+                           s.client_ca_file_reload ? s.client_ca_file : "", std::move(on_error)));
+  src->mtime_ = src->WatchedMtime();
+  ASSIGN_OR_RETURN(src->current_, src->build_());
+  src->next_build_ = Clock::now() + src->interval_;
+  src->next_stat_ = Clock::now() + std::chrono::seconds(1);
+  return src;
+}
+
+StatusOr<std::shared_ptr<SslContextSource>> SslContextSource::ForClient(const TlsClientSettings& s,
+                                                                        ErrorFn on_error) {
+  std::shared_ptr<SslContextSource> src(new SslContextSource(
+      [s] { return MakeClientSslContext(s); }, s.reload_interval, "", std::move(on_error)));
+  ASSIGN_OR_RETURN(src->current_, src->build_());
+  src->next_build_ = Clock::now() + src->interval_;
+  return src;
+}
+
+int64_t SslContextSource::WatchedMtime() const {
+  struct stat st {};
+  if (watched_file_.empty() || ::stat(watched_file_.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+SslContextSource::Context SslContextSource::Current() {
+  std::lock_guard lock(mu_);
+  if (interval_.count() <= 0 && watched_file_.empty()) return current_;
+  auto now = Clock::now();
+  bool due = interval_.count() > 0 && now >= next_build_;
+  if (!due && !watched_file_.empty() && now >= next_stat_) {
+    next_stat_ = now + std::chrono::seconds(1);
+    int64_t m = WatchedMtime();
+    due = m != mtime_;
+    mtime_ = m;
+  }
+  if (!due) return current_;
+  if (interval_.count() > 0) next_build_ = now + interval_;
+  StatusOr<Context> fresh = build_();
+  if (fresh.ok()) {
+    current_ = *std::move(fresh);
+    ++reloads_;
+  } else if (on_error_) {
+    on_error_(fresh.status().Annotate("tls: reload failed, keeping the previous certificates"));
+  }
+  return current_;
+}
+
+uint64_t SslContextSource::reloads() const {
+  std::lock_guard lock(mu_);
+  return reloads_;
 }
 
 }  // namespace otter::net

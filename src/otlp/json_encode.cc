@@ -16,27 +16,10 @@
 #include <vector>
 
 #include "otlp/json_codec.h"
+#include "otlp/utf8.h"
 
 namespace otter::otlp {
 namespace {
-
-// Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, surrogates or > U+10FFFF),
-// or 0 if the bytes there are not one.
-size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
-  unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xbf) {
-    return i < left && p[i] >= lo && p[i] <= hi;
-  };
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
-  if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-  if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
 
 // Appends JSON text. Objects and arrays are written without "is this the first member" state:
 // every member starts with ',', and Close() turns the first ',' into the opening bracket (or

@@ -122,12 +122,17 @@ void ParseTelemetry(const Node& n, TelemetrySpec& t, Diagnostics& d) {
           if (!telemetry::ParseMetricsLevel(t.metrics_level))
             d.Error(v,
                     "service.telemetry.metrics.level must be one of none, basic, normal, detailed");
+        } else if (k == "tls") {
+          t.metrics_tls.emplace();
+          net::TlsServerTable().Parse(v, *t.metrics_tls, d);
+          if (Status s = t.metrics_tls->Validate(); !s.ok())
+            d.Error(v, "service.telemetry.metrics." + std::string(s.message()));
         } else if (k == "readers") {
           d.Error(v,
                   "service.telemetry.metrics.readers is not supported yet by otter; use address");
         } else {
           d.Error(v, "unknown key \"" + k +
-                         "\" in service.telemetry.metrics (valid keys: address, level)");
+                         "\" in service.telemetry.metrics (valid keys: address, level, tls)");
         }
       }
     } else if (key == "logs") {

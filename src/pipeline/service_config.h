@@ -6,11 +6,13 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "component/registry.h"
 #include "config/node.h"
+#include "net/tls_config.h"
 
 namespace otter::pipeline {
 
@@ -32,6 +34,7 @@ struct PipelineSpec {
 struct TelemetrySpec {
   std::string metrics_address = "localhost:8888";  // "" or level none → no endpoint
   std::string metrics_level = "normal";
+  std::optional<net::TlsServerSettings> metrics_tls;  // otter's: serve the endpoint over HTTPS
   std::string logs_level = "info";
   std::string logs_encoding = "console";
 };

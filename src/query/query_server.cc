@@ -132,6 +132,7 @@ std::optional<net::HttpResponse> QueryServer::Upgrade(const net::HttpRequest& re
 Status QueryServer::Start() {
   net::HttpServerOptions ho;
   ho.endpoint = options_.endpoint;
+  ho.tls = options_.tls;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
   if (login_) login_->Install(ho);

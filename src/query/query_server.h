@@ -51,6 +51,7 @@ struct QueryServerOptions {
   StatusHub* status = nullptr;                // optional: the UI's pipeline page
   // Checked on every route (WebSocket tails included) before anything else; null = open.
   std::shared_ptr<const auth::ServerAuthGuard> auth;
+  std::optional<net::TlsServerSettings> tls;  // set → HTTPS only
 };
 
 class QueryServer {

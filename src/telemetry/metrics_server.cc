@@ -5,8 +5,12 @@
 namespace otter::telemetry {
 
 MetricsServer::MetricsServer(SelfMetrics& metrics, std::string address,
-                             std::shared_ptr<spdlog::logger> logger)
-    : metrics_(metrics), address_(std::move(address)), logger_(std::move(logger)) {}
+                             std::shared_ptr<spdlog::logger> logger,
+                             std::optional<net::TlsServerSettings> tls)
+    : metrics_(metrics),
+      address_(std::move(address)),
+      logger_(std::move(logger)),
+      tls_(std::move(tls)) {}
 
 MetricsServer::~MetricsServer() { Stop(); }
 
@@ -16,6 +20,7 @@ Status MetricsServer::Start() {
   o.threads = 1;
   o.max_request_body_size = 64 * 1024;
   o.logger = logger_;
+  o.tls = tls_;
   o.shutdown_timeout = std::chrono::seconds(5);
   server_ = std::make_unique<net::HttpServer>(
       std::move(o), [this](net::HttpRequest&& req, net::HttpResponder respond) {
@@ -38,7 +43,8 @@ Status MetricsServer::Start() {
     server_.reset();
     return s;  // the caller names the setting (service.telemetry.metrics.address)
   }
-  if (logger_) logger_->info("self-metrics at http://{}/metrics", server_->address());
+  if (logger_)
+    logger_->info("self-metrics at {}://{}/metrics", tls_ ? "https" : "http", server_->address());
   return Status::Ok();
 }
 

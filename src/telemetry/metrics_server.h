@@ -6,9 +6,11 @@
 #include <spdlog/logger.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status.h"
+#include "net/tls_config.h"
 #include "telemetry/self_metrics.h"
 
 namespace otter::net {
@@ -21,8 +23,10 @@ class MetricsServer {
  public:
   // `metrics` must outlive the server. `address` is host:port ("localhost" = 127.0.0.1, port 0 =
   // any free port).
+  // With `tls`, the endpoint serves HTTPS only (mTLS with client_ca_file).
   MetricsServer(SelfMetrics& metrics, std::string address,
-                std::shared_ptr<spdlog::logger> logger = nullptr);
+                std::shared_ptr<spdlog::logger> logger = nullptr,
+                std::optional<net::TlsServerSettings> tls = std::nullopt);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -35,6 +39,7 @@ class MetricsServer {
   SelfMetrics& metrics_;
   std::string address_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::optional<net::TlsServerSettings> tls_;
   std::unique_ptr<net::HttpServer> server_;
 };
 

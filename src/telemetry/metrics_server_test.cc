@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "net/test_util.h"
 
 namespace otter::telemetry {
@@ -43,6 +45,23 @@ TEST(MetricsServerTest, ServesPrometheusText) {
   EXPECT_EQ(post->status, 405);
   server.Stop();
   server.Stop();  // idempotent
+}
+
+TEST(MetricsServerTest, ServesHttpsWithMutualTls) {
+  net::testing::TestCerts certs = net::testing::MakeTestCerts();
+  SelfMetrics metrics;
+  metrics.GetCounter("otelcol_exporter_sent_spans", "Sent.", {{"exporter", "otlp"}}).Add(5);
+  MetricsServer server(metrics, "127.0.0.1:0", nullptr, certs.Server(/*require_client_cert=*/true));
+  ASSERT_TRUE(server.Start().ok());
+  net::testing::HttpTestClient scraper(server.port(), certs.Client(/*with_cert=*/true));
+  auto r = scraper.Send({"GET", "/metrics", {}, ""});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(r->body, HasSubstr("otelcol_exporter_sent_spans{exporter=\"otlp\"} 5"));
+  net::testing::HttpTestClient anonymous(server.port(), certs.Client(/*with_cert=*/false));
+  EXPECT_FALSE(anonymous.Send({"GET", "/metrics", {}, ""}).ok());
+  net::testing::HttpTestClient plain(server.port());
+  EXPECT_FALSE(plain.Send({"GET", "/metrics", {}, ""}).ok());
+  std::filesystem::remove_all(certs.dir);
 }
 
 TEST(MetricsServerTest, BusyAddressFails) {

@@ -59,6 +59,7 @@ class OtterProcess {
   // The log, and how the process ended if Start saw it end.
   std::string Log() const;
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   std::string config_path_, log_path_;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "net/endpoint.h"
+#include "net/tls.h"
 
 namespace otter::otlp_grpc_exporter {
 namespace {
@@ -55,6 +56,7 @@ Status GrpcExporterConfig::Validate() const {
   if (keepalive && (keepalive->time <= Duration::zero() || keepalive->timeout <= Duration::zero()))
     return InvalidArgument("keepalive.time and keepalive.timeout must be positive");
   RETURN_IF_ERROR(tls.Validate());
+  if (!tls.insecure) RETURN_IF_ERROR(net::CheckGrpcClientTls(tls));
   return exporterhelper::SenderSettings{sending_queue, retry_on_failure, timeout}.Validate();
 }
 

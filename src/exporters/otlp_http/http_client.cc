@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
@@ -49,6 +50,7 @@ struct Connection {
   std::string key;  // "https://host:port"
   std::optional<tcp::resolver> resolver;
   std::optional<beast::tcp_stream> plain;
+  std::shared_ptr<ssl::context> ssl_ctx;  // the one `secure` was made with (before it: outlives it)
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
   SteadyTime idle_since{};
@@ -174,7 +176,7 @@ std::string_view HttpClientResponse::Header(std::string_view name) const {
 
 struct HttpClient::Impl {
   HttpClientOptions opts;
-  std::shared_ptr<ssl::context> ssl_ctx;
+  std::shared_ptr<net::SslContextSource> tls_source;  // https: a new context after each reload
   std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // GUARDED_BY(mu)
   size_t idle_count = 0;                                                 // GUARDED_BY(mu)
@@ -218,7 +220,8 @@ struct HttpClient::Impl {
   Status Connect(Connection& c, const Url& u, std::optional<SteadyTime> deadline) {
     c.resolver.emplace(c.ioc);
     if (u.https) {
-      c.secure.emplace(c.ioc, *ssl_ctx);
+      c.ssl_ctx = tls_source->Current();
+      c.secure.emplace(c.ioc, *c.ssl_ctx);
       RETURN_IF_ERROR(net::ConfigureClientSsl(c.secure->native_handle(), opts.tls, u.host));
     } else {
       c.plain.emplace(c.ioc);
@@ -265,9 +268,10 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions optio
   if (impl->opts.enable_tls) {
     net::TlsClientSettings tls = impl->opts.tls;
     tls.insecure = false;  // an https:// URL always means TLS (as in confighttp)
-    auto ctx = net::MakeClientSslContext(tls);
-    if (!ctx.ok()) return ctx.status();
-    impl->ssl_ctx = *ctx;
+    auto src = net::SslContextSource::ForClient(
+        tls, [](const Status& s) { spdlog::warn("HTTP client: {}", s.message()); });
+    if (!src.ok()) return src.status();
+    impl->tls_source = *src;
   }
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
@@ -289,7 +293,7 @@ StatusOr<HttpClientResponse> HttpClient::Send(bool post, const Url& url, const H
                                               std::string_view body,
                                               std::chrono::nanoseconds timeout,
                                               exporterhelper::Cancellation* cancel) {
-  if (url.https && !impl_->ssl_ctx)
+  if (url.https && !impl_->tls_source)
     return Internal("https URL " + url.text + " without a TLS context");
   std::optional<SteadyTime> deadline;
   if (timeout > std::chrono::nanoseconds::zero())

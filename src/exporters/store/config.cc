@@ -46,6 +46,7 @@ Status StoreExporterConfig::Validate() const {
     return InvalidArgument("otlp_config::" + std::string(m.status().message()));
   if (query.max_concurrent_tail_requests < 0)
     return InvalidArgument("query::max_concurrent_tail_requests must not be negative");
+  if (query.tls) RETURN_IF_ERROR(query.tls->Validate().Annotate("query"));
   return Status::Ok();
 }
 
@@ -107,6 +108,8 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
           .Field("scan_threads", &Q::scan_threads,
                  "workers of their own for the queries that scan stored data (LogQL, Jaeger "
                  "trace search and dependencies), so that they cannot hold up the others")
+          .Section("tls", &Q::tls, net::TlsServerTable(),
+                   "serve the query API over HTTPS (mTLS with client_ca_file)")
           .Section("auth", &Q::auth, auth::AuthSettingsTable(),
                    "authenticate every query request (and live tail) with this extension; 401 "
                    "otherwise")

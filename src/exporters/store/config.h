@@ -9,6 +9,7 @@
 #include "component/auth.h"
 #include "component/registry.h"
 #include "config/table.h"
+#include "net/tls_config.h"
 #include "store/loki_mapping.h"
 
 namespace otter {
@@ -23,6 +24,7 @@ struct StoreQueryConfig {
   int32_t scan_threads = 1;                   // workers for LogQL, trace search and dependencies
   int32_t max_concurrent_tail_requests = 10;  // open Loki live tails
   std::optional<auth::AuthSettings> auth;     // every query route: 401 without credentials
+  std::optional<net::TlsServerSettings> tls;  // set → HTTPS only
 };
 
 struct StoreExporterConfig : ComponentConfig {

@@ -47,6 +47,7 @@ Status StoreExporter::Start() {
     q.max_tails = static_cast<size_t>(config_.query.max_concurrent_tail_requests);
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
+    q.tls = config_.query.tls;
     q.status = ctx_.status;
     ASSIGN_OR_RETURN(q.auth,
                      auth::MakeServerAuthGuard(ctx_, config_.query.auth, "query.auth", "http"));
@@ -54,8 +55,8 @@ Status StoreExporter::Start() {
                                                   store_->logs());
     RETURN_IF_ERROR(query_->Start());
     ctx_.logger->info(
-        "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}/",
-        query_->address());
+        "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on {}://{}/",
+        q.tls ? "https" : "http", query_->address());
   }
   return Status::Ok();
 }

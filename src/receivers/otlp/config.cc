@@ -4,6 +4,7 @@
 
 #include "net/compression.h"
 #include "net/endpoint.h"
+#include "net/tls.h"
 
 namespace otter::otlp_receiver {
 namespace {
@@ -37,11 +38,9 @@ Status ValidateGrpc(const GrpcProtocolConfig& g) {
     return InvalidArgument(
         "protocols.grpc.max_recv_msg_size_mib: " + std::to_string(g.max_recv_msg_size_mib) +
         " is more than gRPC allows (2047)");
-  if (g.tls && g.tls->min_version == "1.3")
-    return InvalidArgument(
-        "protocols.grpc.tls.min_version: \"1.3\" cannot be enforced by the gRPC library otter uses "
-        "(it accepts TLS 1.2 and 1.3); use \"1.2\"");
-  return ValidateTls(g.tls, "protocols.grpc");
+  RETURN_IF_ERROR(ValidateTls(g.tls, "protocols.grpc"));
+  if (g.tls) RETURN_IF_ERROR(net::CheckGrpcServerTls(*g.tls).Annotate("protocols.grpc"));
+  return Status::Ok();
 }
 
 Status ValidateHttp(const HttpProtocolConfig& h) {
@@ -68,6 +67,16 @@ Status ValidateHttp(const HttpProtocolConfig& h) {
 }
 
 }  // namespace
+
+otlp::ItemLimits ItemLimitsConfig::ToItemLimits() const {
+  auto or_max = [](uint32_t v) { return v == 0 ? UINT32_MAX : v; };
+  otlp::ItemLimits l;
+  l.max_attributes = or_max(max_attributes_per_item);
+  l.max_array_length = or_max(max_array_length);
+  l.max_string_length = or_max(max_string_length);
+  l.repair_utf8 = repair_invalid_utf8;
+  return l;
+}
 
 Status OtlpReceiverConfig::Validate() const {
   if (!protocols.grpc && !protocols.http)
@@ -182,8 +191,23 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                    "OTLP/gRPC on endpoint (default localhost:4317)")
           .Section("http", &OtlpProtocols::http, http,
                    "OTLP/HTTP, protobuf and JSON (default localhost:4318)");
-  static const auto table = Table<OtlpReceiverConfig>().Section(
-      "protocols", &OtlpReceiverConfig::protocols, protocols, "which protocols to serve");
+  static const auto limits =
+      Table<ItemLimitsConfig>()
+          .Field("max_attributes_per_item", &ItemLimitsConfig::max_attributes_per_item,
+                 "attributes kept per span, event, link, log record, data point, resource and "
+                 "scope; the rest are dropped and counted (0 = no limit)")
+          .Field("max_array_length", &ItemLimitsConfig::max_array_length,
+                 "elements kept in one array or kvlist value (0 = no limit)")
+          .Field("max_string_length", &ItemLimitsConfig::max_string_length,
+                 "bytes kept of one string (cut at a UTF-8 boundary; 0 = no limit)")
+          .Field("repair_invalid_utf8", &ItemLimitsConfig::repair_invalid_utf8,
+                 "replace bytes that are not valid UTF-8 with U+FFFD");
+  static const auto table =
+      Table<OtlpReceiverConfig>()
+          .Section("protocols", &OtlpReceiverConfig::protocols, protocols,
+                   "which protocols to serve")
+          .Section("limits", &OtlpReceiverConfig::limits, limits,
+                   "otter's per-item limits for untrusted senders (docs/security.md)");
   return table;
 }
 

@@ -15,6 +15,7 @@
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
+#include "otlp/item_limits.h"
 
 namespace otter::otlp_receiver {
 
@@ -80,8 +81,21 @@ struct OtlpProtocols {
   std::optional<HttpProtocolConfig> http;
 };
 
+// otter's per-item limits (otlp/item_limits.h); 0 = no limit for that dimension.
+struct ItemLimitsConfig {
+  uint32_t max_attributes_per_item = otlp::ItemLimits{}.max_attributes;
+  uint32_t max_array_length = otlp::ItemLimits{}.max_array_length;
+  uint32_t max_string_length = otlp::ItemLimits{}.max_string_length;
+  bool repair_invalid_utf8 = true;
+  bool enabled() const {
+    return max_attributes_per_item || max_array_length || max_string_length || repair_invalid_utf8;
+  }
+  otlp::ItemLimits ToItemLimits() const;
+};
+
 struct OtlpReceiverConfig : ComponentConfig {
   OtlpProtocols protocols;
+  ItemLimitsConfig limits;
   Status Validate() const override;
 };
 

@@ -153,12 +153,60 @@ TEST(OtlpConfigTest, ValidationErrors) {
               HasSubstr("min_version"));
 }
 
+TEST(OtlpConfigTest, LimitsAndTlsKeys) {
+  Parsed d = ParseConfig("protocols:\n  http:\n");
+  ASSERT_TRUE(d.diag.ok()) << d.diag.ErrorsText();
+  otlp::ItemLimits l = d.config->limits.ToItemLimits();
+  EXPECT_EQ(l.max_attributes, 4096u);
+  EXPECT_EQ(l.max_array_length, 16384u);
+  EXPECT_EQ(l.max_string_length, 1048576u);
+  EXPECT_TRUE(l.repair_utf8);
+  EXPECT_EQ(d.config->protocols.http->read_header_timeout, std::chrono::minutes(1));
+
+  Parsed p = ParseConfig(R"(
+protocols:
+  http:
+    tls:
+      cert_file: /c
+      key_file: /k
+      max_version: "1.2"
+      cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
+      reload_interval: 1h
+      client_ca_file: /ca
+      client_ca_file_reload: true
+limits:
+  max_attributes_per_item: 128
+  max_array_length: 0
+  max_string_length: 100
+  repair_invalid_utf8: false
+)");
+  ASSERT_TRUE(p.diag.ok()) << p.diag.ErrorsText();
+  const auto& tls = *p.config->protocols.http->tls;
+  EXPECT_EQ(tls.max_version, "1.2");
+  EXPECT_EQ(tls.cipher_suites, std::vector<std::string>{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+  EXPECT_EQ(tls.reload_interval, std::chrono::hours(1));
+  EXPECT_TRUE(tls.client_ca_file_reload);
+  l = p.config->limits.ToItemLimits();
+  EXPECT_EQ(l.max_attributes, 128u);
+  EXPECT_EQ(l.max_array_length, UINT32_MAX);  // 0 = no limit
+  EXPECT_EQ(l.max_string_length, 100u);
+  EXPECT_FALSE(l.repair_utf8);
+
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\n    tls:\n      cert_file: /c\n      key_file: "
+                          "/k\n      cipher_suites: [TLS_RSA_WITH_3DES_EDE_CBC_SHA]\n")
+                  .diag.ErrorsText(),
+              HasSubstr("invalid TLS cipher suite: \"TLS_RSA_WITH_3DES_EDE_CBC_SHA\""));
+  EXPECT_THAT(ParseConfig("protocols:\n  http:\nlimits:\n  max_attributes: 3\n").diag.ErrorsText(),
+              HasSubstr("unknown key \"max_attributes\""));
+}
+
 TEST(OtlpConfigTest, DocsCoverEveryKey) {
   auto docs = Factory{};
   SetConfigTable(docs, OtlpReceiverTable());
   auto fields = docs.docs();
-  ASSERT_EQ(fields.size(), 1u);
+  ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].key, "protocols");
+  EXPECT_EQ(fields[1].key, "limits");
   ASSERT_EQ(fields[0].children.size(), 2u);
   EXPECT_EQ(fields[0].children[0].key, "grpc");
   EXPECT_EQ(fields[0].children[1].key, "http");

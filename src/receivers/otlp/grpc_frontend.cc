@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -247,6 +248,13 @@ Status GrpcFrontend::Start() {
   builder.AddListeningPort(address, creds, &impl_->port);
   builder.RegisterCallbackGenericService(impl_.get());
   for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
+  // A memory bound for gRPC's own buffers and calls: under pressure gRPC slows reads and refuses
+  // new streams instead of growing (e.g. an HTTP/2 rapid-reset flood). Room for 16 requests of
+  // the largest accepted size, at least 64 MiB.
+  uint64_t mib = c.max_recv_msg_size_mib == 0 ? 4 : c.max_recv_msg_size_mib;
+  grpc::ResourceQuota quota("otlp receiver " + address);
+  quota.Resize(static_cast<size_t>(std::max<uint64_t>(64, 16 * mib)) << 20);
+  builder.SetResourceQuota(quota);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0) {
     impl_->server.reset();

@@ -6,10 +6,12 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "net/test_util.h"
 #include "net/tls.h"
@@ -352,6 +354,89 @@ TEST_F(OtlpGrpcTlsTest, MinVersion13IsRefusedForGrpc) {
   Status s = r.Start();
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("min_version"));
+}
+
+TEST_F(OtlpGrpcTlsTest, MaxVersionAndCipherSuitesAreRefusedForGrpc) {
+  GrpcProtocolConfig grpc;
+  grpc.tls = certs_->Server();
+  grpc.tls->max_version = "1.2";
+  OtlpReceiverConfig cfg;
+  cfg.protocols.grpc = grpc;
+  EXPECT_THAT(std::string(cfg.Validate().message()), HasSubstr("max_version \"1.2\" cannot"));
+  cfg.protocols.grpc->tls->max_version = "";
+  cfg.protocols.grpc->tls->cipher_suites = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"};
+  EXPECT_THAT(std::string(cfg.Validate().message()), HasSubstr("cipher_suites cannot be set"));
+}
+
+TEST_F(OtlpGrpcTlsTest, ExpiredServerCertificateIsRejected) {
+  GrpcProtocolConfig grpc;
+  grpc.tls = certs_->Server();
+  grpc.tls->cert_file = certs_->expired_server_cert;
+  grpc.tls->key_file = certs_->expired_server_key;
+  StartReceiver(grpc);
+  EXPECT_EQ(Call(SecureChannel(certs_->Client()), kTraceExportMethod, testing::TraceRequest(1))
+                .status.error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(traces_.batches(), 0u);
+}
+
+void Install(const std::string& from, const std::string& to) {
+  std::filesystem::copy_file(from, to + ".new", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::rename(to + ".new", to);
+}
+
+// gRPC's file watcher re-reads the files (whole seconds): a client that trusts only the new CA
+// gets through once it has, without a restart.
+TEST_F(OtlpGrpcTlsTest, ServerCertificateRotatesWithoutRestart) {
+  std::string dir = certs_->dir + "/grpc-rotate";
+  std::filesystem::create_directories(dir);
+  GrpcProtocolConfig grpc;
+  grpc.tls = certs_->Server();
+  grpc.tls->cert_file = dir + "/cert.pem";
+  grpc.tls->key_file = dir + "/key.pem";
+  grpc.tls->reload_interval = std::chrono::seconds(1);
+  Install(certs_->server_cert, grpc.tls->cert_file);
+  Install(certs_->server_key, grpc.tls->key_file);
+  StartReceiver(grpc);
+  net::TlsClientSettings new_ca = certs_->Client();
+  new_ca.ca_file = certs_->foreign_ca_cert;
+  auto call = [&](const net::TlsClientSettings& tls) {
+    return Call(SecureChannel(tls), kTraceExportMethod, testing::TraceRequest(1)).status.ok();
+  };
+  EXPECT_TRUE(call(certs_->Client()));
+  EXPECT_FALSE(call(new_ca));
+
+  Install(certs_->foreign_server_cert, grpc.tls->cert_file);
+  Install(certs_->foreign_server_key, grpc.tls->key_file);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool rotated = false;
+  while (!(rotated = call(new_ca)) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_TRUE(rotated);
+  EXPECT_FALSE(call(certs_->Client()));
+}
+
+// An exporter-side channel with reload_interval uses gRPC's TLS credentials: it must still verify
+// the server against ca_file and the host name.
+TEST_F(OtlpGrpcTlsTest, ReloadingClientStillVerifiesTheServer) {
+  GrpcProtocolConfig grpc;
+  grpc.tls = certs_->Server();
+  StartReceiver(grpc);
+  net::TlsClientSettings c = certs_->Client(/*with_cert=*/true);
+  c.reload_interval = std::chrono::seconds(1);
+  CallResult ok = Call(SecureChannel(c), kTraceExportMethod, testing::TraceRequest(1));
+  EXPECT_TRUE(ok.status.ok()) << ok.status.error_message();
+  c.ca_file = certs_->foreign_ca_cert;
+  EXPECT_FALSE(Call(SecureChannel(c), kTraceExportMethod, testing::TraceRequest(1)).status.ok());
+  c.ca_file = certs_->ca_cert;
+  c.server_name_override = "not-the-server.example";
+  grpc::ChannelArguments args;
+  net::ApplyGrpcChannelTlsArgs(c, &args);
+  auto creds = net::MakeGrpcChannelCredentials(c);
+  ASSERT_TRUE(creds.ok());
+  auto channel = grpc::CreateCustomChannel("localhost:" + std::to_string(receiver_->grpc_port()),
+                                           *creds, args);
+  EXPECT_FALSE(Call(channel, kTraceExportMethod, testing::TraceRequest(1)).status.ok());
 }
 
 }  // namespace

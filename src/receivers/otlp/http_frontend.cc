@@ -173,15 +173,30 @@ struct HttpFrontend::Shared {
   }
 };
 
+DroppedConnectionCounters MakeDroppedConnectionCounters(telemetry::SelfMetrics* metrics,
+                                                        const std::string& receiver_id) {
+  if (!metrics) return {};
+  auto counter = [&](const char* reason) {
+    return &metrics->GetCounter(
+        "otter_receiver_http_dropped_connections_total",
+        "HTTP connections the server closed on its own: over the connection limit, or headers "
+        "not complete within read_header_timeout (slow clients).",
+        {{"receiver", receiver_id}, {"reason", reason}});
+  };
+  return {counter("max_connections"), counter("read_header_timeout")};
+}
+
 HttpFrontend::HttpFrontend(const HttpProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
                            std::shared_ptr<spdlog::logger> logger,
-                           std::shared_ptr<const auth::ServerAuthGuard> guard)
+                           std::shared_ptr<const auth::ServerAuthGuard> guard,
+                           DroppedConnectionCounters dropped)
     : config_(config),
       next_(next),
       counters_(counters),
       logger_(std::move(logger)),
-      guard_(guard && guard->enabled() ? std::move(guard) : nullptr) {
+      guard_(guard && guard->enabled() ? std::move(guard) : nullptr),
+      dropped_(dropped) {
   if (config_.max_request_body_size == 0) config_.max_request_body_size = kDefaultMaxBody;
   auto shared = std::make_shared<Shared>();
   shared->response_headers = config_.response_headers;
@@ -287,10 +302,22 @@ Status HttpFrontend::Start() {
   o.threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
   o.max_request_body_size = config_.max_request_body_size;
   o.tls = config_.tls;
-  o.idle_timeout = std::min(Ms(config_.idle_timeout), Ms(config_.read_header_timeout));
-  o.read_timeout = Ms(config_.read_timeout);
+  // As Go's http.Server: 0 means "no limit" for read_timeout, and idle_timeout /
+  // read_header_timeout fall back to read_timeout when 0.
+  auto limit = [](config::Duration d) {
+    return d.count() > 0 ? Ms(d) : std::chrono::milliseconds(std::chrono::hours(24 * 365));
+  };
+  auto or_read = [&](config::Duration d) { return d.count() > 0 ? d : config_.read_timeout; };
+  o.read_timeout = limit(config_.read_timeout);
+  o.idle_timeout = limit(or_read(config_.idle_timeout));
+  o.read_header_timeout = limit(or_read(config_.read_header_timeout));
   o.write_timeout = Ms(config_.write_timeout);
   o.logger = logger_;
+  o.on_connection_dropped = [d = dropped_](const char* reason) {
+    telemetry::Counter* c =
+        std::string_view(reason) == "max_connections" ? d.max_connections : d.read_header_timeout;
+    if (c) c->Add(1);
+  };
   // Authentication comes first (before routing, as confighttp), except for a CORS preflight,
   // which browsers send without credentials. Decided from the headers: the body is never read.
   o.on_headers = [this](const net::HttpRequest& head) -> std::optional<net::HttpResponse> {

@@ -22,12 +22,22 @@ class ServerAuthGuard;
 
 namespace otter::otlp_receiver {
 
+// Connections the HTTP server dropped on its own
+// (otter_receiver_http_dropped_connections_total{receiver, reason}); null = not counted.
+struct DroppedConnectionCounters {
+  telemetry::Counter* max_connections = nullptr;
+  telemetry::Counter* read_header_timeout = nullptr;
+};
+DroppedConnectionCounters MakeDroppedConnectionCounters(telemetry::SelfMetrics* metrics,
+                                                        const std::string& receiver_id);
+
 class HttpFrontend {
  public:
   // `counters` is indexed by Signal (traces, metrics, logs).
   HttpFrontend(const HttpProtocolConfig& config, Consumers next,
                std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger,
-               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
+               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr,
+               DroppedConnectionCounters dropped = {});
   ~HttpFrontend();
 
   Status Start();
@@ -50,6 +60,7 @@ class HttpFrontend {
   std::shared_ptr<const Shared> shared_;
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<const auth::ServerAuthGuard> guard_;  // null = no auth
+  DroppedConnectionCounters dropped_;
   std::unique_ptr<net::HttpServer> server_;
 };
 

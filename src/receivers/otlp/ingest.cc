@@ -1,5 +1,7 @@
 #include "receivers/otlp/ingest.h"
 
+#include <spdlog/logger.h>
+
 #include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
 
@@ -21,15 +23,24 @@ StatusOr<pdata::LogBatch> Decode(std::string body, WireFormat f, pdata::LogBatch
 
 // A traces request for a consumer that reads the protobuf itself is only validated and counted
 // here (otlp::CountTraces walks it as the decoder would); anything else is decoded.
+// With limits, a request that any limit would change is decoded (and then changed).
 template <class B>
-StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format) {
+StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format,
+                    const IngestLimits* limits) {
   if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
     if (format == WireFormat::kProtobuf && consumer.TakesUndecoded()) {
-      if (auto items = otlp::CountTraces(body)) return B::Undecoded(std::move(body), *items);
-      // Malformed: the decoder reports where.
+      auto items =
+          limits ? otlp::CountTracesWithinLimits(body, limits->items) : otlp::CountTraces(body);
+      if (items) return B::Undecoded(std::move(body), *items);
+      // Malformed (the decoder reports where), or over a limit.
     }
   }
-  return Decode(std::move(body), format, static_cast<B*>(nullptr));
+  StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
+  if (batch.ok() && limits) {
+    otlp::LimitCounts c = otlp::ApplyItemLimits(*batch, limits->items);
+    if (c.any()) limits->Record(c);
+  }
+  return batch;
 }
 
 }  // namespace
@@ -57,12 +68,59 @@ ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string
   return c;
 }
 
+void IngestLimits::Record(const otlp::LimitCounts& c) const {
+  auto add = [](telemetry::Counter* counter, uint64_t n) {
+    if (counter && n) counter->Add(n);
+  };
+  add(dropped_attributes, c.dropped_attributes);
+  add(truncated_arrays, c.truncated_arrays);
+  add(truncated_strings, c.truncated_strings);
+  add(repaired_utf8, c.repaired_utf8);
+  if (!logger) return;
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t last = last_log.load(std::memory_order_relaxed);
+  if (now - last < 10 || !last_log.compare_exchange_strong(last, now)) return;
+  logger->warn(
+      "{}: a request exceeded the per-item limits: dropped {} attributes, truncated {} arrays "
+      "and {} strings, repaired {} invalid UTF-8 strings (counted in "
+      "otter_receiver_*_total; logged at most every 10s)",
+      receiver_id, c.dropped_attributes, c.truncated_arrays, c.truncated_strings, c.repaired_utf8);
+}
+
+std::unique_ptr<IngestLimits> MakeIngestLimits(telemetry::SelfMetrics* metrics,
+                                               const std::string& receiver_id,
+                                               const otlp::ItemLimits& items,
+                                               std::shared_ptr<spdlog::logger> logger) {
+  auto l = std::make_unique<IngestLimits>();
+  l->items = items;
+  l->logger = std::move(logger);
+  l->receiver_id = receiver_id;
+  if (metrics) {
+    telemetry::Labels labels{{"receiver", receiver_id}};
+    auto counter = [&](const char* name, const char* help) {
+      return &metrics->GetCounter(name, help, labels);
+    };
+    l->dropped_attributes =
+        counter("otter_receiver_dropped_attributes_total",
+                "Attributes dropped because an item had more than max_attributes_per_item.");
+    l->truncated_arrays = counter("otter_receiver_truncated_arrays_total",
+                                  "Array or kvlist values cut to max_array_length.");
+    l->truncated_strings = counter("otter_receiver_truncated_strings_total",
+                                   "Strings cut to max_string_length bytes.");
+    l->repaired_utf8 = counter("otter_receiver_repaired_utf8_strings_total",
+                               "Strings that were not valid UTF-8 (bad bytes became U+FFFD).");
+  }
+  return l;
+}
+
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
             const ItemCounters& counters, Completion done, std::string client_ip) {
   const auto start = counters.duration ? std::chrono::steady_clock::now()
                                        : std::chrono::steady_clock::time_point{};
-  StatusOr<B> batch = Prepare(consumer, std::move(body), format);
+  StatusOr<B> batch = Prepare(consumer, std::move(body), format, counters.limits);
   if (!batch.ok()) {
     done(batch.status());
     return;

@@ -11,17 +11,43 @@
 // Thread-safety: stateless functions; ItemCounters point at thread-safe counters.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 #include "component/component.h"
+#include "otlp/item_limits.h"
 
 namespace otter::otlp_receiver {
 
 enum class WireFormat { kProtobuf, kJson };
+
+// The per-item limits of one receiver (otlp/item_limits.h) and the counters of what they
+// changed; what changed is also logged, at most every 10 seconds. Owned by the receiver;
+// thread-safe (counters and the log clock are atomic).
+struct IngestLimits {
+  otlp::ItemLimits items;
+  telemetry::Counter* dropped_attributes = nullptr;
+  telemetry::Counter* truncated_arrays = nullptr;
+  telemetry::Counter* truncated_strings = nullptr;
+  telemetry::Counter* repaired_utf8 = nullptr;
+  std::shared_ptr<spdlog::logger> logger;
+  std::string receiver_id;
+  mutable std::atomic<int64_t> last_log{INT64_MIN};  // steady-clock seconds
+
+  // Counts (and maybe logs) what the limits changed in one request.
+  void Record(const otlp::LimitCounts& c) const;
+};
+// Creates the counters (otter_receiver_{dropped_attributes,truncated_arrays,truncated_strings,
+// repaired_utf8_strings}_total, label receiver).
+std::unique_ptr<IngestLimits> MakeIngestLimits(telemetry::SelfMetrics* metrics,
+                                               const std::string& receiver_id,
+                                               const otlp::ItemLimits& items,
+                                               std::shared_ptr<spdlog::logger> logger);
 
 // otelcol_receiver_{accepted,refused}_<items> of one (signal, transport); null members = no-op.
 // `duration` (otter_receiver_request_duration_seconds: decode start to the pipeline's answer,
@@ -30,6 +56,7 @@ struct ItemCounters {
   telemetry::Counter* accepted = nullptr;
   telemetry::Counter* refused = nullptr;
   telemetry::Histogram* duration = nullptr;
+  const IngestLimits* limits = nullptr;  // null = no per-item limits; used during Ingest only
 };
 // Creates (or finds) the counters with labels receiver=<receiver_id>, transport=<transport>.
 ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,

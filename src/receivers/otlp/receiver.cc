@@ -10,11 +10,13 @@ namespace otter::otlp_receiver {
 namespace {
 
 std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumers& next,
-                                     std::string_view transport) {
+                                     std::string_view transport, const IngestLimits* limits) {
   std::array<ItemCounters, 3> c;
   for (Signal s : kAllSignals)
-    if (next.Has(s))
+    if (next.Has(s)) {
       c[static_cast<size_t>(s)] = MakeItemCounters(ctx.metrics, ctx.id.ToString(), s, transport);
+      c[static_cast<size_t>(s)].limits = limits;
+    }
   return c;
 }
 
@@ -22,6 +24,9 @@ std::array<ItemCounters, 3> Counters(const ComponentContext& ctx, const Consumer
 
 OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig& config,
                            Consumers next) {
+  if (config.limits.enabled())
+    limits_ =
+        MakeIngestLimits(ctx.metrics, ctx.id.ToString(), config.limits.ToItemLimits(), ctx.logger);
   if (config.protocols.grpc) {
     auto guard =
         auth::MakeServerAuthGuard(ctx, config.protocols.grpc->auth, "protocols.grpc.auth", "grpc");
@@ -30,7 +35,8 @@ OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig
       return;
     }
     grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next,
-                                           Counters(ctx, next, "grpc"), ctx.logger, *guard);
+                                           Counters(ctx, next, "grpc", limits_.get()), ctx.logger,
+                                           *guard);
   }
   if (config.protocols.http) {
     auto guard =
@@ -39,8 +45,9 @@ OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig
       setup_ = guard.status();
       return;
     }
-    http_ = std::make_unique<HttpFrontend>(*config.protocols.http, next,
-                                           Counters(ctx, next, "http"), ctx.logger, *guard);
+    http_ = std::make_unique<HttpFrontend>(
+        *config.protocols.http, next, Counters(ctx, next, "http", limits_.get()), ctx.logger,
+        *guard, MakeDroppedConnectionCounters(ctx.metrics, ctx.id.ToString()));
   }
 }
 

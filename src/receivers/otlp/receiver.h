@@ -10,7 +10,8 @@
 //  - the answer waits for the pipeline: OK → 200 / gRPC OK with an empty Export*ServiceResponse;
 //    errors as ToWire() in ingest.h (503/429 with Retry-After; gRPC UNAVAILABLE with RetryInfo);
 //  - self-metrics otelcol_receiver_{accepted,refused}_{spans,metric_points,log_records}
-//    {receiver, transport}.
+//    {receiver, transport}; per-item limits (`limits:`, otlp/item_limits.h) change what exceeds
+//    them and count it in otter_receiver_*_total{receiver}.
 // Deviations from the Go collector: over-limit bodies answer 413 (Go: 400, the spec says 413);
 // 503 always carries Retry-After (default 1s; Go only with RetryInfo) and a retryable
 // RESOURCE_EXHAUSTED becomes 429; 405 carries Allow; "identity" is accepted as a Content-Encoding.
@@ -21,6 +22,7 @@
 
 #include "component/component.h"
 #include "receivers/otlp/config.h"
+#include "receivers/otlp/ingest.h"
 
 namespace otter::otlp_receiver {
 
@@ -45,6 +47,7 @@ class OtlpReceiver final : public Receiver {
 
  private:
   Status setup_;
+  std::unique_ptr<IngestLimits> limits_;  // before the frontends, which point at it
   std::unique_ptr<GrpcFrontend> grpc_;
   std::unique_ptr<HttpFrontend> http_;
 };

@@ -1,0 +1,41 @@
+// UTF-8 checks and repair shared by the OTLP/JSON encoder and the receivers' item limits
+// (otlp/item_limits.h). Protobuf input is not checked by the decoder, so strings may hold any
+// bytes; these give the repaired form Go's encoding/json produces (U+FFFD per bad byte).
+// Stateless; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace otter::otlp {
+
+// Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, surrogates or > U+10FFFF),
+// or 0 if the bytes there are not one.
+inline size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
+  unsigned char c = p[0];
+  if (c < 0x80) return 1;
+  auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xbf) {
+    return i < left && p[i] >= lo && p[i] <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// True if `s` is valid UTF-8 (ASCII checked inline, 8 bytes at a time; the rest by simdjson).
+bool IsValidUtf8(std::string_view s);
+
+// `s` with every byte that does not start a valid sequence replaced by U+FFFD.
+std::string RepairUtf8(std::string_view s);
+
+// The longest prefix of `s` of at most `max_bytes` that does not end inside a multi-byte
+// sequence (for truncating valid UTF-8 without producing an invalid tail).
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
+}  // namespace otter::otlp
