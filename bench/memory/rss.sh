@@ -30,7 +30,7 @@ service:
   pipelines:
     traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [nop] }
 YAML
-env ${OTTER_ENV:-} "$BUILD/otter" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
+env ${OTTER_ENV:-} ${OTTER_WRAP:-} "$BUILD/otter" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
 pid=$!
 mem() { awk '/VmRSS|VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' /proc/$pid/status; }
 threads() { awk '/Threads/ {print $2}' /proc/$pid/status; }
