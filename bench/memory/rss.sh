@@ -52,4 +52,6 @@ for proto in grpc http; do
   echo "$proto load:       $(mem) peak sampled VmRSS $peak MiB threads $(threads) ($rate)"
   sleep 5
   echo "$proto +5 s idle:  $(mem)"
+  sleep 5
+  echo "$proto +10 s idle: $(mem)"
 done
