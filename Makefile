@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: run test build ui deps bench bench-queries nab asan-test format format-check unit-test interop-test clean fuzz \
-        crash-test tsan-test demo pqueue-crash pqueue-outage
+        crash-test tsan-test demo pqueue-crash pqueue-outage package
 
 deps:
 	@scripts/install-deps.sh
@@ -110,3 +110,8 @@ clean:
 # libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each.
 fuzz: deps
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) scripts/fuzz.sh
+
+# A Debian package of the Release build: stripped binary, /etc/otter/config.yaml (the built-in
+# all-in-one default with its store in /var/lib/otter) and a systemd unit (packaging/).
+package: build
+	packaging/build-deb.sh $(BUILD) $(BUILD)

@@ -1,6 +1,5 @@
 // otter's command line: run the collector, validate a config, or list components.
 #include <absl/synchronization/mutex.h>
-#include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +15,7 @@
 
 #include "analytics/analyze_command.h"
 #include "cli/commands.h"
+#include "common/heap_trim.h"
 #include "common/version.h"
 #include "component/registry.h"
 #include "config/loader.h"
@@ -262,11 +262,9 @@ int Run(const config::LoadOptions& opts) {
   // Past a file-size limit (RLIMIT_FSIZE) a write fails with EFBIG, which the store handles like
   // a full disk, instead of the signal killing the process.
   signal(SIGXFSZ, SIG_IGN);
-  // Batches are allocated and freed in bursts; by default glibc gives the heap top back to the OS
-  // after each and page-faults it in again, which cost 5-10x in decode benchmarks. Keep it.
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TOP_PAD, 16 << 20);
+  // Few malloc arenas, freed heap kept while busy (see common/heap_trim.h); the main loop below
+  // gives it back once the load drops.
+  ConfigureMalloc();
   // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock detector on: every
   // lock gRPC takes then updates a global lock-order graph (2-3% of otter's CPU at ingest).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
@@ -309,9 +307,17 @@ int Run(const config::LoadOptions& opts) {
   }
   log->info("otter {} started ({} pipelines)", kVersion, cur.loaded->service.pipelines.size());
 
+  HeapTrimPolicy trim_policy;
   while (true) {
-    int sig = 0;
-    sigwait(&set, &sig);
+    timespec tick{1, 0};
+    const int sig = sigtimedwait(&set, nullptr, &tick);
+    if (sig < 0) {  // a quiet second (or EINTR): look at the heap
+      if (trim_policy.ShouldTrim(SampleHeap())) {
+        const size_t freed = TrimHeap();
+        log->debug("load dropped: gave {} MiB of free heap back to the OS", freed >> 20);
+      }
+      continue;
+    }
     if (sig != SIGHUP) {
       log->info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
       break;

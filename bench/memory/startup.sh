@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Start-up time of otter's all-in-one pipeline (otlp -> memory_limiter -> store), issue 21 item 5:
+# from exec to the "started" log line (ports open, the store's WAL replayed), with an empty data
+# directory and with a WAL of ~WAL_MIB MiB left by a kill -9 under load.
+# Usage: bench/memory/startup.sh [build dir] [WAL MiB, default 1024]
+set -euo pipefail
+BUILD=${1:-build}
+WAL_MIB=${2:-1024}
+ports=$(python3 -c 'import socket
+s=[socket.socket() for _ in range(3)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+read -r GRPC HTTP QUERY <<<"$ports"
+dir=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+cat >"$dir/store.yaml" <<YAML
+receivers:
+  otlp:
+    protocols:
+      grpc: { endpoint: 127.0.0.1:$GRPC }
+      http: { endpoint: 127.0.0.1:$HTTP }
+processors:
+  memory_limiter: { check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20 }
+exporters:
+  store:
+    directory: $dir/data
+    head_max_mib: $((WAL_MIB * 2))
+    max_disk_mib: 0
+    query: { endpoint: 127.0.0.1:$QUERY }
+service:
+  telemetry: { metrics: { level: none } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [memory_limiter], exporters: [store] }
+YAML
+# Sets $ms to the milliseconds from exec to the "started" line; leaves otter running as $pid.
+start() {
+  local t0 t1
+  : >"$dir/otter.log"
+  t0=$(date +%s%N)
+  "$BUILD/otter" --config "$dir/store.yaml" 2>"$dir/otter.log" &
+  pid=$!
+  until grep -q " started (" "$dir/otter.log"; do
+    kill -0 $pid 2>/dev/null || { cat "$dir/otter.log" >&2; exit 1; }
+    sleep 0.002
+  done
+  t1=$(date +%s%N)
+  ms=$(((t1 - t0) / 1000000))
+}
+stop() { kill -TERM $pid; wait $pid || true; pid=; }
+
+rss() { awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status; }
+start
+echo "empty data dir: $ms ms  (RSS $(rss) MiB)"
+stop
+rm -rf "$dir/data"
+start
+wal_mib() { du -sm "$dir/data/wal" 2>/dev/null | cut -f1 || echo 0; }
+while [ "$(wal_mib)" -lt "$WAL_MIB" ]; do
+  "$BUILD/otter-loadgen" --quiet --endpoint 127.0.0.1:$GRPC --protocol grpc --signal traces \
+    --connections 8 --items 100 --duration 5 >/dev/null 2>&1
+done
+kill -9 $pid; wait $pid 2>/dev/null || true; pid=
+echo "WAL: $(wal_mib) MiB in $(find "$dir/data" -name '*.wal' | wc -l) segments (after kill -9)"
+for i in 1 2; do
+  start
+  echo "WAL replay run $i: $ms ms  (RSS $(rss) MiB)"
+  kill -9 $pid; wait $pid 2>/dev/null || true; pid=
+done
