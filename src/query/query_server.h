@@ -29,6 +29,7 @@ class JaegerApi;
 class PrometheusApi;
 class LokiApi;
 class LokiTail;
+class RuleListing;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -44,6 +45,10 @@ struct QueryServerOptions {
   telemetry::SelfMetrics* metrics = nullptr;  // optional
   // Checked on every route (WebSocket tails included) before anything else; null = open.
   std::shared_ptr<const auth::ServerAuthGuard> auth;
+  // Alerting and recording rules (src/rules): PromQL ones on /api/v1/rules and /api/v1/alerts,
+  // LogQL ones on Loki's ruler paths. Null = none. Must outlive the server.
+  const RuleListing* promql_rules = nullptr;
+  const RuleListing* logql_rules = nullptr;
 };
 
 class QueryServer {
