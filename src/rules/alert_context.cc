@@ -118,7 +118,10 @@ store::Labels AlertContext(store::MetricQuerier& metrics, store::TraceQuerier* t
       double w = Activity(s.samples, window_start_ms, ts_ms);
       double b = Activity(s.samples, base_start, window_start_ms - 1);
       for (const auto& l : s.labels) {
-        if (l.name == "__name__" || store::GetLabel(labels, l.name) == l.value) continue;
+        // Bucket bounds and quantiles are not attributes of the traffic.
+        if (l.name == "__name__" || l.name == "le" || l.name == "quantile" ||
+            store::GetLabel(labels, l.name) == l.value)
+          continue;
         auto& sh = by_label[l.name][l.value];
         sh.window += w;
         sh.base += b;
@@ -137,9 +140,9 @@ store::Labels AlertContext(store::MetricQuerier& metrics, store::TraceQuerier* t
       tw += sh.window;
       tb += sh.base;
     }
-    if (tw <= 0) continue;
+    if (tw <= 0 || tb <= 0) continue;  // no activity to compare with
     for (const auto& [v, sh] : values) {
-      double sw = sh.window / tw, sb = tb > 0 ? sh.base / tb : 0;
+      double sw = sh.window / tw, sb = sh.base / tb;
       if (sw - sb < 0.05) continue;
       changes.push_back(
           {sw - sb, fmt::format("{}={} {:.0f}%→{:.0f}%", name, v, 100 * sb, 100 * sw)});
