@@ -22,15 +22,9 @@ namespace {
 
 using config::Node;
 
+// [a-zA-Z_][a-zA-Z0-9_]*: a metric name without colons.
 bool IsLegacyLabelName(std::string_view s) {
-  if (s.empty()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
+  return IsValidMetricName(s) && s.find(':') == std::string_view::npos;
 }
 
 // An error at `at`, prefixed with the group and rule it belongs to, as Prometheus words them.

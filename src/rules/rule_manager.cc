@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "query/go_parse.h"
 #include "query/json_writer.h"
 
 namespace otter::rules {
@@ -79,18 +80,8 @@ void WriteAlert(query::JsonWriter& w, const Alert& a) {
   w.Key("value").String(FormatGoE(a.value)).EndObject();
 }
 
-std::string YamlQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
+// Go's quoting is a valid YAML double-quoted scalar (\n, \t, \", \\, \xNN, \uNNNN).
+std::string YamlQuote(std::string_view s) { return query::GoQuote(s); }
 
 std::string Namespace(const std::string& file) {
   size_t slash = file.rfind('/');
