@@ -5,7 +5,7 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
+.PHONY: run test build ui deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
         crash-test tsan-test
 
 deps:
@@ -14,7 +14,11 @@ deps:
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 
-build: deps $(BUILD)/build.ninja
+# The web UI (ui/ → ui/dist, embedded into the binary by the build); skipped when unchanged.
+ui: deps
+	scripts/build-ui.sh $(BUILD)
+
+build: deps $(BUILD)/build.ninja ui
 	ninja -C $(BUILD) -j$(JOBS)
 
 run: build

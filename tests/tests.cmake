@@ -46,3 +46,18 @@ if(OTTER_BENCH)
                          ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>")
   endforeach()
 endif()
+
+# ---- the web UI in a browser (tests/ui) -----------------------------------------------------------
+# node:test + playwright-core (pinned in tests/ui/package-lock.json, no browser download) driving
+# Debian's chromium headless against the built otter; needs the UI built into it (`make ui`, which
+# `make build` runs). Labelled interop too: it needs node and chromium, and the sanitizer builds
+# skip it.
+find_program(OTTER_CHROMIUM NAMES chromium chromium-browser)
+if(OTTER_NODE AND OTTER_NPM AND OTTER_CHROMIUM)
+  add_test(NAME ui_browser COMMAND ${CMAKE_SOURCE_DIR}/tests/ui/run.sh $<TARGET_FILE:otter>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ui)
+  set_tests_properties(ui_browser PROPERTIES TIMEOUT 240 LABELS "ui;interop" RUN_SERIAL TRUE
+                       ENVIRONMENT "OTTER_NODE_BIN=${OTTER_NODE_BIN};CHROMIUM=${OTTER_CHROMIUM}")
+else()
+  message(FATAL_ERROR "ui_browser needs node, npm and chromium (run scripts/install-deps.sh)")
+endif()

@@ -58,6 +58,7 @@ Status StoreExporter::Start() {
     q.max_tails = static_cast<size_t>(config_.query.max_concurrent_tail_requests);
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
+    q.status = ctx_.status;
     if (ruler_) {
       q.promql_rules = ruler_->promql();
       q.logql_rules = ruler_->logql();
@@ -67,8 +68,9 @@ Status StoreExporter::Start() {
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
                                                   store_->logs());
     RETURN_IF_ERROR(query_->Start());
-    ctx_.logger->info("query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}",
-                      query_->address());
+    ctx_.logger->info(
+        "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}/",
+        query_->address());
   }
   if (ruler_) ruler_->Start();
   return Status::Ok();
