@@ -34,9 +34,10 @@ struct Alert {
   int64_t last_sent_at_ms = 0;
   int64_t valid_until_ms = 0;
   int64_t keep_firing_since_ms = 0;
-  // Alert → traces context (alert_context.h), computed when the alert starts firing and sent
-  // as annotations.
+  // Alert → traces context (alert_context.h), computed once when the alert starts firing (for
+  // at most kMaxAlertContexts alerts of a rule per evaluation) and sent as annotations.
   store::Labels context;
+  bool context_done = false;
 };
 
 // One sample of the rule expression's result.
@@ -79,6 +80,10 @@ class AlertingRule {
   std::vector<std::pair<std::string, query::logql::LineTemplate>> annotation_templates_;
   std::map<uint64_t, Alert> active_;
 };
+
+// Alerts of one rule that get their trace context in one evaluation: each costs a read of the
+// rule's series, so an incident that fires thousands at once does not stall the group.
+inline constexpr int kMaxAlertContexts = 20;
 
 // Prometheus keeps a resolved alert this long, to report it as resolved.
 inline constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;

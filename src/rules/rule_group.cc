@@ -113,8 +113,12 @@ Status RuleGroup::EvalRule(size_t i, int64_t ts_ms, std::vector<store::SeriesDat
   }
   std::set<std::string> ignore{"alertname"};
   for (const auto& [k, v] : r.labels) ignore.insert(k);
+  int contexts = 0;
   for (auto& [h, a] : rule.mutable_active()) {
-    if (a.state == AlertState::kFiring && a.fired_at_ms == ts_ms && !selectors.empty()) {
+    if (a.state == AlertState::kFiring && !a.context_done && !selectors.empty() &&
+        contexts < kMaxAlertContexts) {
+      ++contexts;
+      a.context_done = true;
       int64_t lookback = std::clamp<int64_t>(range_ms, interval_ms(), 3'600'000);
       a.context = AlertContext(*env_.metrics, env_.traces, selectors, a.labels, ignore,
                                a.active_at_ms - lookback, t);
