@@ -6,7 +6,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libyaml-cpp-dev libsimdjson-dev libssl-dev zlib1g-dev libzstd-dev
   libsnappy-dev liblz4-dev libre2-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang clang-format libclang-rt-14-dev
-  librdkafka-dev kcat prometheus-node-exporter
+  librdkafka-dev kcat prometheus-node-exporter prometheus-alertmanager
   curl openssl prometheus nodejs npm chromium)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "component/reload_aware.h"
 #include "pipeline/connector_graph.h"
 #include "pipeline/fanout.h"
 #include "pipeline/redirect.h"
@@ -29,6 +30,7 @@ struct Service::Shared {
   Receiver* receiver = nullptr;
   Exporter* exporter = nullptr;
   const Service* owner = nullptr;
+  const Service* creator = nullptr;  // the Service that built it (others adopted it)
   bool running = false;
 
   void Feed(const Consumers& c, const Service* by) {
@@ -198,7 +200,7 @@ Status Service::Build(const Service* running) {
       sh->kind = ComponentKind::kExtension;
       sh->name = "extension " + id.ToString();
       sh->component = std::move(*ext);
-      sh->owner = this;
+      sh->owner = sh->creator = this;
       fresh_extensions.push_back(id.ToString());
     }
     g.extensions.emplace_back(id, std::move(sh));
@@ -220,7 +222,7 @@ Status Service::Build(const Service* running) {
         sh->name = "exporter " + id.ToString();
         sh->exporter = exp->get();
         sh->component = std::move(*exp);
-        sh->owner = this;
+        sh->owner = sh->creator = this;
       }
       g.exporters[id] = std::move(sh);
     }
@@ -370,7 +372,7 @@ Status Service::Build(const Service* running) {
         sh = std::make_shared<Shared>();
         sh->kind = ComponentKind::kReceiver;
         sh->name = "receiver " + rid.ToString();
-        sh->owner = this;
+        sh->owner = sh->creator = this;
         sh->wired[0] = c.traces != nullptr;
         sh->wired[1] = c.metrics != nullptr;
         sh->wired[2] = c.logs != nullptr;
@@ -482,6 +484,13 @@ void Service::Activate() {
   if (!graph_) return;
   for (auto& [id, r] : graph_->receivers)
     if (r->feeding != this) r->Feed(graph_->receiver_targets.at(id), this);
+  // Components kept from the running config: let them re-read their outside files.
+  for (auto& [id, e] : graph_->extensions)
+    if (auto* r = dynamic_cast<ReloadAware*>(e->component.get()); r && e->creator != this)
+      r->Reloaded();
+  for (auto& [id, e] : graph_->exporters)
+    if (auto* r = dynamic_cast<ReloadAware*>(e->component.get()); r && e->creator != this)
+      r->Reloaded();
   if (status_) status_->SetReady(true);
 }
 

@@ -333,8 +333,16 @@ Status LokiApi::Series(const Call& call, net::HttpResponse* out) const {
   return Status::Ok();
 }
 
-Status LokiApi::RuleGroups(const Call&, net::HttpResponse* out) const {
-  loki::WriteError(out, 404, "no rule groups found");
+// Loki's ruler listing: YAML, namespace (rule file) → groups; 404 when there is none.
+Status LokiApi::RuleGroups(const Call& call, net::HttpResponse* out) const {
+  std::string yaml = options_.rules ? options_.rules->RuleGroupsYaml(call.name) : "";
+  if (yaml.empty()) {
+    loki::WriteError(out, 404, "no rule groups found");
+    return Status::Ok();
+  }
+  out->status = 200;
+  out->body = std::move(yaml);
+  out->headers = {{"Content-Type", "application/yaml"}};
   return Status::Ok();
 }
 
@@ -365,12 +373,21 @@ Status LokiApi::PrometheusRules(const Call& call, net::HttpResponse* out) const 
     out->body = w.Take();
     return Status::Ok();
   }
-  WriteRulerJson(out, R"({"groups":[]})");
+  if (!options_.rules) {
+    WriteRulerJson(out, R"({"groups":[]})");
+    return Status::Ok();
+  }
+  RuleFilter filter;
+  filter.type = type;
+  for (auto& n : call.params.GetAll("rule_name[]")) filter.rule_names.insert(std::move(n));
+  for (auto& n : call.params.GetAll("rule_group[]")) filter.groups.insert(std::move(n));
+  for (auto& n : call.params.GetAll("file[]")) filter.files.insert(std::move(n));
+  WriteRulerJson(out, options_.rules->RulesJson(filter));
   return Status::Ok();
 }
 
 Status LokiApi::PrometheusAlerts(const Call&, net::HttpResponse* out) const {
-  WriteRulerJson(out, R"({"alerts":[]})");
+  WriteRulerJson(out, options_.rules ? options_.rules->AlertsJson() : R"({"alerts":[]})");
   return Status::Ok();
 }
 

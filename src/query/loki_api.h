@@ -17,6 +17,7 @@
 
 #include "net/http_server.h"
 #include "query/loki_tail.h"
+#include "query/rule_listing.h"
 #include "store/querier.h"
 
 namespace otter::query {
@@ -34,6 +35,8 @@ class LokiApi {
     size_t max_entries = 5'000'000;
     // Unix nanoseconds "now" (default ranges, execTime); the system clock when empty.
     std::function<int64_t()> now_ns;
+    // The ruler's LogQL rules and alerts; null = none.
+    const RuleListing* rules = nullptr;
   };
 
   LokiApi(store::LogQuerier& querier, Options options);

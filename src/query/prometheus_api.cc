@@ -552,8 +552,8 @@ void QueryExemplars(const Call& call) {
 // buildinfo to decide which API features it may use.
 constexpr std::string_view kCompatiblePrometheusVersion = "3.0.0";
 
-// /api/v1/rules with no rule groups: the filters are validated as Prometheus does, in its order
-// (match[], type, exclude_alerts, pagination), and the answer is {"groups":[]}.
+// /api/v1/rules: the filters are validated as Prometheus does, in its order (match[], type,
+// exclude_alerts, pagination); the rule manager lists the groups (none without one).
 void Rules(const Call& call) {
   const HttpParams& params = call.params;
   std::vector<store::Matchers> sets;
@@ -566,13 +566,19 @@ void Rules(const Call& call) {
   std::string exclude = params.GetOr("exclude_alerts", "");
   std::transform(exclude.begin(), exclude.end(), exclude.begin(),
                  [](unsigned char c) { return std::tolower(c); });
+  RuleFilter filter;
+  filter.type = type;
   if (!exclude.empty()) {
     auto b = ParseGoBool(exclude);
     if (!b.ok()) {
       return call.Fail(InvalidParam("exclude_alerts", "error converting exclude_alerts: " +
                                                           std::string(b.status().message())));
     }
+    filter.exclude_alerts = *b;
   }
+  for (auto& n : params.GetAll("rule_name[]")) filter.rule_names.insert(std::move(n));
+  for (auto& n : params.GetAll("rule_group[]")) filter.groups.insert(std::move(n));
+  for (auto& n : params.GetAll("file[]")) filter.files.insert(std::move(n));
   std::string limit = params.GetOr("group_limit", "");
   std::string token = params.GetOr("group_next_token", "");
   if (!token.empty() && limit.empty()) {
@@ -594,11 +600,15 @@ void Rules(const Call& call) {
     return call.Fail(InvalidParam(
         "group_next_token", "invalid group_next_token '" + token + "'. were rule groups changed?"));
   }
-  call.Success("{\"groups\":[]}");
+  if (!call.options.rules) return call.Success("{\"groups\":[]}");
+  call.Success(call.options.rules->RulesJson(filter));
 }
 
-// /api/v1/alerts: no alerting rules, so no active alerts.
-void Alerts(const Call& call) { call.Success("{\"alerts\":[]}"); }
+// /api/v1/alerts: the pending and firing alerts.
+void Alerts(const Call& call) {
+  if (!call.options.rules) return call.Success("{\"alerts\":[]}");
+  call.Success(call.options.rules->AlertsJson());
+}
 
 // Prometheus's build information with the version otter's API follows, plus otter's own name
 // and version (as Mimir adds "application"). No "features": Grafana reads them only from Mimir,

@@ -13,6 +13,7 @@
 
 #include "net/http_server.h"
 #include "query/promql/engine.h"
+#include "query/rule_listing.h"
 #include "store/querier.h"
 
 namespace otter::query {
@@ -25,6 +26,8 @@ class PrometheusApi {
     int64_t lookback_delta_ms = 5 * 60 * 1000;
     // Unix milliseconds now: the default `time` of instant queries. Injectable for tests.
     std::function<int64_t()> now;
+    // The rules and alerts of /api/v1/rules and /api/v1/alerts; null = none.
+    const RuleListing* rules = nullptr;
   };
 
   PrometheusApi(store::MetricQuerier& querier, Options options);

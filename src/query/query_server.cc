@@ -26,10 +26,12 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   PrometheusApi::Options po;
   po.query_timeout = options_.timeout;
   po.max_samples = options_.max_samples;
+  po.rules = options_.promql_rules;
   prometheus_ = std::make_unique<PrometheusApi>(metrics, po);
   LokiApi::Options lo;
   lo.timeout = options_.timeout;
   lo.max_entries = options_.max_log_entries;
+  lo.rules = options_.logql_rules;
   loki_ = std::make_unique<LokiApi>(logs, lo);
   if (options_.auth)
     login_ = std::make_unique<BrowserLogin>(options_.auth, /*secure_cookie=*/false);

@@ -35,6 +35,7 @@ class LokiApi;
 class LokiTail;
 class OtterApi;
 class BrowserLogin;
+class RuleListing;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -52,6 +53,11 @@ struct QueryServerOptions {
   // Checked on every route (WebSocket tails included) before anything else; null = open.
   std::shared_ptr<const auth::ServerAuthGuard> auth;
   std::optional<net::TlsServerSettings> tls;  // set → HTTPS only
+
+  // Alerting and recording rules (src/rules): PromQL ones on /api/v1/rules and /api/v1/alerts,
+  // LogQL ones on Loki's ruler paths. Null = none. Must outlive the server.
+  const RuleListing* promql_rules = nullptr;
+  const RuleListing* logql_rules = nullptr;
 };
 
 class QueryServer {

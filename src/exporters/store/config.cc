@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "rules/ruler_config.h"
 #include "store/disk_budget.h"
 
 namespace otter {
@@ -47,6 +48,15 @@ Status StoreExporterConfig::Validate() const {
   if (query.max_concurrent_tail_requests < 0)
     return InvalidArgument("query::max_concurrent_tail_requests must not be negative");
   if (query.tls) RETURN_IF_ERROR(query.tls->Validate().Annotate("query"));
+
+  if (rules.evaluation_interval.count() <= 0)
+    return InvalidArgument("rules.evaluation_interval must be positive");
+  if (rules.resend_delay.count() < 0)
+    return InvalidArgument("rules.resend_delay must not be negative");
+  if (rules.notification_timeout.count() <= 0)
+    return InvalidArgument("rules.notification_timeout must be positive");
+  if (rules.notification_queue_capacity <= 0)
+    return InvalidArgument("rules.notification_queue_capacity must be positive");
   return Status::Ok();
 }
 
@@ -146,6 +156,46 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
                   [](const config::Node& n, O& c, config::Diagnostics& d) {
                     ParseAttributeRules(n, c.log_attributes, d);
                   });
+  using RC = rules::RulerConfig;
+  // Rule files are read and checked while the config loads, so `otter validate` and a reload
+  // report their errors with file:line (and a bad file keeps the running rules).
+  auto rule_files = [](rules::RuleLanguage lang) {
+    return [lang](const config::Node& n, RC& c, config::Diagnostics& d) {
+      auto& list = lang == rules::RuleLanguage::kPromQL ? c.files : c.loki_files;
+      if (!config::ParseValue(n, list, d)) return;
+      size_t slash = n.file.rfind('/');
+      if (!n.file.empty() && n.line > 0)
+        c.base_dir = slash == std::string::npos ? "." : n.file.substr(0, slash);
+      (void)rules::LoadRuleGroups(c, lang, d);
+    };
+  };
+  static const config::Table<RC> rules_table =
+      config::Table<RC>()
+          .Custom("files", "[]string", "[]",
+                  "Prometheus rule files (globs; relative to the config file's directory): "
+                  "recording and alerting rules in PromQL",
+                  rule_files(rules::RuleLanguage::kPromQL))
+          .Custom("loki_files", "[]string", "[]",
+                  "Loki ruler rule files (same layout, LogQL metric queries)",
+                  rule_files(rules::RuleLanguage::kLogQL))
+          .Field("evaluation_interval", &RC::evaluation_interval,
+                 "how often a group without its own `interval` is evaluated")
+          .Field("resend_delay", &RC::resend_delay,
+                 "a firing alert is sent again this often (Prometheus's "
+                 "--rules.alert.resend-delay)")
+          .Field("external_url", &RC::external_url,
+                 "base of each alert's generatorURL (a link to the expression); empty: the "
+                 "query endpoint")
+          .Field("external_labels", &RC::external_labels,
+                 "labels added to every alert sent that lacks them (and $externalLabels)")
+          .Field("alertmanagers", &RC::alertmanagers,
+                 "Alertmanager base URLs; alerts are POSTed to <url>/api/v2/alerts")
+          .Field("webhooks", &RC::webhooks,
+                 "URLs that receive Alertmanager's webhook payload (version 4) for each batch")
+          .Field("notification_timeout", &RC::notification_timeout,
+                 "timeout of one notification request")
+          .Field("notification_queue_capacity", &RC::notification_queue_capacity,
+                 "alerts waiting to be sent; beyond it the oldest are dropped and counted");
   static const config::Table<C> table =
       config::Table<C>()
           .Field("directory", &C::directory, "data directory (created if missing)")
@@ -183,6 +233,8 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
                  "delta streams accumulated at once; points of new streams beyond it are dropped "
                  "and counted (0 = no limit), as deltatocumulative's max_streams")
           .Section("query", &C::query, query, "the query API")
+          .Section("rules", &C::rules, rules_table,
+                   "alerting and recording rules evaluated over the store (docs/rules.md)")
           .Section("otlp_config", &C::otlp_config, otlp,
                    "how OTLP log records become Loki streams and entries, as Loki's "
                    "limits_config.otlp_config");

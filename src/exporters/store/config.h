@@ -10,6 +10,8 @@
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
+
+#include "rules/ruler_config.h"
 #include "store/loki_mapping.h"
 
 namespace otter {
@@ -44,6 +46,8 @@ struct StoreExporterConfig : ComponentConfig {
   StoreQueryConfig query;
   // How OTLP logs become Loki streams (Loki's limits_config.otlp_config).
   store::LokiOtlpConfig otlp_config;
+  // Alerting and recording rules evaluated over the store (docs/rules.md).
+  rules::RulerConfig rules;
 
   Status Validate() const override;
 };

@@ -35,6 +35,17 @@ Status StoreExporter::Start() {
   opts.delta_max_streams = static_cast<size_t>(config_.delta_max_streams);
   ASSIGN_OR_RETURN(opts.log_mapping, store::LokiMapping::Make(config_.otlp_config));
   ASSIGN_OR_RETURN(store_, store::Store::Open(opts, ctx_.logger, ctx_.metrics));
+  if (config_.rules.enabled()) {
+    rules::Ruler::Options ro;
+    ro.config = config_.rules;
+    if (ro.config.external_url.empty() && !config_.query.endpoint.empty())
+      ro.config.external_url = "http://" + config_.query.endpoint;
+    ro.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.query.timeout);
+    ro.max_samples = static_cast<size_t>(config_.query.max_samples);
+    ro.logger = ctx_.logger;
+    ro.metrics = ctx_.metrics;
+    ASSIGN_OR_RETURN(ruler_, rules::Ruler::Create(std::move(ro), *store_));
+  }
   if (!config_.query.endpoint.empty()) {
     query::QueryServerOptions q;
     q.endpoint = config_.query.endpoint;
@@ -49,6 +60,10 @@ Status StoreExporter::Start() {
     q.metrics = ctx_.metrics;
     q.tls = config_.query.tls;
     q.status = ctx_.status;
+    if (ruler_) {
+      q.promql_rules = ruler_->promql();
+      q.logql_rules = ruler_->logql();
+    }
     ASSIGN_OR_RETURN(q.auth,
                      auth::MakeServerAuthGuard(ctx_, config_.query.auth, "query.auth", "http"));
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
@@ -58,10 +73,16 @@ Status StoreExporter::Start() {
         "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on {}://{}/",
         q.tls ? "https" : "http", query_->address());
   }
+  if (ruler_) ruler_->Start();
   return Status::Ok();
 }
 
+void StoreExporter::Reloaded() {
+  if (ruler_) (void)ruler_->Reload();  // errors are logged; the running rules stay
+}
+
 void StoreExporter::Shutdown() {
+  if (ruler_) ruler_->Stop();
   if (query_) query_->Stop();
   if (store_) store_->Close();
 }

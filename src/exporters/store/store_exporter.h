@@ -9,14 +9,17 @@
 #include <memory>
 
 #include "component/component.h"
+#include "component/reload_aware.h"
 #include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/store/config.h"
 #include "query/query_server.h"
+#include "rules/ruler.h"
 #include "store/store.h"
 
 namespace otter {
 
 class StoreExporter final : public Exporter,
+                            public ReloadAware,
                             public TraceConsumer,
                             public MetricConsumer,
                             public LogConsumer {
@@ -26,6 +29,8 @@ class StoreExporter final : public Exporter,
 
   Status Start() override;
   void Shutdown() override;
+  // A reload kept the store: its rule files are read again (docs/rules.md).
+  void Reloaded() override;  // ReloadAware
   Consumers consumers() override { return Consumers{this, this, this}; }
 
   void Consume(pdata::TraceBatch&& batch, Completion done) override { Write(batch, done); }
@@ -36,6 +41,7 @@ class StoreExporter final : public Exporter,
 
   store::Store* store() { return store_.get(); }
   int query_port() const { return query_ ? query_->port() : 0; }
+  rules::Ruler* ruler() { return ruler_.get(); }
 
  private:
   template <class B>
@@ -54,6 +60,7 @@ class StoreExporter final : public Exporter,
   exporterhelper::ExporterCounters counters_[3];
   StoreExporterConfig config_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<rules::Ruler> ruler_;
   std::unique_ptr<query::QueryServer> query_;
 };
 

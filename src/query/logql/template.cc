@@ -208,9 +208,10 @@ StatusOr<std::vector<Token>> TokenizeAction(std::string_view action) {
 // A pipeline of commands from tokens[*pos], up to the end or (when `nested`) a ')'.
 template <class Command, class Arg>
 static StatusOr<std::vector<Command>> ParsePipeline(const std::vector<Token>& t, size_t* pos,
-                                                    bool nested) {
-  auto err = [](std::string_view msg) {
-    return InvalidArgument(fmt::format("template: line:1: {}", msg));
+                                                    bool nested, const TemplateDialect* dialect,
+                                                    std::string_view where) {
+  auto err = [where](std::string_view msg) {
+    return InvalidArgument(fmt::format("template: {}: {}", where, msg));
   };
   std::vector<Command> pipeline;
   Command cmd;
@@ -234,7 +235,7 @@ static StatusOr<std::vector<Command>> ParsePipeline(const std::vector<Token>& t,
     const std::string& word = tok.text;
     if (tok.kind == Token::kOpen) {
       ++*pos;
-      auto sub = ParsePipeline<Command, Arg>(t, pos, true);
+      auto sub = ParsePipeline<Command, Arg>(t, pos, true, dialect, where);
       if (!sub.ok()) return sub.status();
       if (*pos >= t.size()) return err("unclosed left paren");
       arg.kind = Arg::kPipeline;
@@ -249,11 +250,19 @@ static StatusOr<std::vector<Command>> ParsePipeline(const std::vector<Token>& t,
     } else if (word.size() > 1 && word[0] == '.') {
       arg.kind = Arg::kField;
       arg.value = word.substr(1);
+    } else if (!word.empty() && word[0] == '$') {
+      std::string_view var = std::string_view(word).substr(0, word.find('.'));
+      if (!dialect || !dialect->is_variable || !dialect->is_variable(var))
+        return err(fmt::format("undefined variable \"{}\"", var));
+      arg.kind = Arg::kVariable;
+      arg.value = word;
     } else if (!word.empty() &&
                (std::isdigit(static_cast<unsigned char>(word[0])) || word[0] == '-')) {
       arg.kind = Arg::kNumber;
       arg.value = word;
-    } else if (cmd.func.empty() && cmd.args.empty() && (IsFunc(word) || IsBuiltin(word))) {
+    } else if (cmd.func.empty() && cmd.args.empty() &&
+               ((dialect && dialect->is_func && dialect->is_func(word)) || IsFunc(word) ||
+                IsBuiltin(word))) {
       cmd.func = word;
       continue;
     } else if (word == "if" || word == "else" || word == "end" || word == "range" ||
@@ -270,9 +279,15 @@ static StatusOr<std::vector<Command>> ParsePipeline(const std::vector<Token>& t,
 }
 
 StatusOr<LineTemplate> LineTemplate::Parse(std::string_view text) {
+  return Parse(text, nullptr, "line");
+}
+
+StatusOr<LineTemplate> LineTemplate::Parse(std::string_view text, const TemplateDialect* dialect,
+                                           std::string_view name) {
   auto parts = std::make_shared<std::vector<Part>>();
+  const std::string where = std::string(name) + ":1";
   auto err = [&](std::string_view msg) {
-    return InvalidArgument(fmt::format("template: line:1: {}", msg));
+    return InvalidArgument(fmt::format("template: {}: {}", where, msg));
   };
   std::vector<bool> has_else;  // open {{if}}s
   size_t i = 0;
@@ -293,6 +308,10 @@ StatusOr<LineTemplate> LineTemplate::Parse(std::string_view text) {
     size_t close = text.find("}}", body);
     if (close == std::string_view::npos) return err("unclosed action");
     std::string_view action = text.substr(body, close - body);
+    if (action.starts_with("/*") || action.starts_with(" /*")) {  // a comment
+      i = close + 2;
+      continue;
+    }
     bool trim_after = false;
     if (action.size() >= 2 && action.back() == '-' && action[action.size() - 2] == ' ') {
       trim_after = true;
@@ -331,30 +350,23 @@ StatusOr<LineTemplate> LineTemplate::Parse(std::string_view text) {
       has_else.push_back(false);
     }
     if (part.kind != Part::kAction && pos >= tokens.size()) return err("missing value for if");
-    ASSIGN_OR_RETURN(part.pipeline, (ParsePipeline<Command, Arg>(tokens, &pos, false)));
+    ASSIGN_OR_RETURN(part.pipeline,
+                     (ParsePipeline<Command, Arg>(tokens, &pos, false, dialect, where)));
     parts->push_back(std::move(part));
   }
   if (!has_else.empty()) return err("unexpected EOF");
   LineTemplate t;
   t.source_ = std::string(text);
+  t.dialect_ = dialect;
   t.parts_ = std::move(parts);
   return t;
 }
 
-// A value in a template: a string (label values, string literals), a number literal or a
-// boolean (the builtins' results), as far as Go's types matter here.
-struct LineTemplate::Value {
-  enum Kind { kString, kNumber, kBool } kind = kString;
-  std::string text;
-  bool b = false;
-
-  bool Truthy() const {
-    if (kind == kBool) return b;
-    if (kind == kNumber) return std::strtod(text.c_str(), nullptr) != 0;
-    return !text.empty();
-  }
-  std::string Render() const { return kind == kBool ? (b ? "true" : "false") : text; }
-};
+bool TemplateValue::Truthy() const {
+  if (kind == kBool) return b;
+  if (kind == kNumber) return std::strtod(text.c_str(), nullptr) != 0;
+  return !text.empty();
+}
 
 namespace {
 
@@ -376,8 +388,7 @@ StatusOr<int> CompareValues(const std::string& fn, const Value& a, const Value& 
 }  // namespace
 
 StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipeline,
-                                                const store::Labels& labels, std::string_view line,
-                                                int64_t ts_ns) const {
+                                                const Env& env) const {
   Value value;
   bool have_piped = false;
   for (const Command& c : pipeline) {
@@ -385,8 +396,19 @@ StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipe
     for (const Arg& a : c.args) {
       switch (a.kind) {
         case Arg::kField:
-          args.push_back({Value::kString, std::string(store::GetLabel(labels, a.value))});
+          if (env.lookup) {
+            ASSIGN_OR_RETURN(Value v, env.lookup(env.data, "." + a.value));
+            args.push_back(std::move(v));
+          } else {
+            args.push_back({Value::kString, std::string(store::GetLabel(*env.labels, a.value))});
+          }
           break;
+        case Arg::kVariable: {
+          if (!env.lookup) return InvalidArgument("template: no variables here");
+          ASSIGN_OR_RETURN(Value v, env.lookup(env.data, a.value));
+          args.push_back(std::move(v));
+          break;
+        }
         case Arg::kString:
           args.push_back({Value::kString, a.value});
           break;
@@ -394,13 +416,13 @@ StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipe
           args.push_back({Value::kNumber, a.value});
           break;
         case Arg::kLine:
-          args.push_back({Value::kString, std::string(line)});
+          args.push_back({Value::kString, std::string(env.line)});
           break;
         case Arg::kTimestamp:
-          args.push_back({Value::kString, FormatGoTime(ts_ns)});
+          args.push_back({Value::kString, FormatGoTime(env.ts_ns)});
           break;
         case Arg::kPipeline: {
-          ASSIGN_OR_RETURN(Value v, Run(*a.pipeline, labels, line, ts_ns));
+          ASSIGN_OR_RETURN(Value v, Run(*a.pipeline, env));
           args.push_back(std::move(v));
           break;
         }
@@ -412,6 +434,8 @@ StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipe
     if (fn.empty()) {
       if (args.size() != 1) return InvalidArgument("template: can't give argument to non-function");
       value = std::move(args[0]);
+    } else if (dialect_ && dialect_->is_func && dialect_->is_func(fn)) {
+      ASSIGN_OR_RETURN(value, dialect_->call(fn, args));
     } else if (fn == "not") {
       if (args.size() != 1)
         return InvalidArgument(
@@ -480,6 +504,21 @@ StatusOr<LineTemplate::Value> LineTemplate::Run(const std::vector<Command>& pipe
 
 StatusOr<std::string> LineTemplate::Execute(const store::Labels& labels, std::string_view line,
                                             int64_t ts_ns) const {
+  Env env;
+  env.labels = &labels;
+  env.line = line;
+  env.ts_ns = ts_ns;
+  return Render(env);
+}
+
+StatusOr<std::string> LineTemplate::Execute(TemplateLookup lookup, const void* data) const {
+  Env env;
+  env.lookup = lookup;
+  env.data = data;
+  return Render(env);
+}
+
+StatusOr<std::string> LineTemplate::Render(const Env& env) const {
   struct Frame {
     bool parent_active;
     bool taken;  // a branch of this if ran (or is running)
@@ -494,14 +533,14 @@ StatusOr<std::string> LineTemplate::Execute(const store::Labels& labels, std::st
         break;
       case Part::kAction:
         if (active) {
-          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, labels, line, ts_ns));
+          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, env));
           out += v.Render();
         }
         break;
       case Part::kIf: {
         bool cond = false;
         if (active) {
-          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, labels, line, ts_ns));
+          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, env));
           cond = v.Truthy();
         }
         frames.push_back({active, cond});
@@ -512,7 +551,7 @@ StatusOr<std::string> LineTemplate::Execute(const store::Labels& labels, std::st
         Frame& f = frames.back();
         active = false;
         if (f.parent_active && !f.taken) {
-          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, labels, line, ts_ns));
+          ASSIGN_OR_RETURN(Value v, Run(p.pipeline, env));
           f.taken = active = v.Truthy();
         }
         break;
