@@ -6,6 +6,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: run test build deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
+        fuzz-smoke \
         crash-test tsan-test
 
 deps:
@@ -21,10 +22,11 @@ run: build
 	./$(BUILD)/otter $(ARGS)
 
 # Every test CI runs: unit + integration + interop (ctest), then the unit tests under ASan+UBSan,
-# then the formatting check.
+# then every fuzz target for 10 s, then the formatting check.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 	$(MAKE) asan-test
+	$(MAKE) fuzz-smoke
 	$(MAKE) format-check
 
 unit-test: build
@@ -74,8 +76,13 @@ format-check:
 	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
 
-# libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each.
+# libFuzzer targets (clang 14, ASan+UBSan; docs/fuzzing.md): long runs, FUZZ_SECONDS each (default
+# 600) or FUZZ_RUNS executions each; FUZZ_TARGETS="promql_fuzz ..." picks some. `make test` runs
+# the short slice (fuzz-smoke, 10 s each); both reuse build-fuzz/ (compiled once, incrementally).
 fuzz: deps
-	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) scripts/fuzz.sh
+	FUZZ_JOBS=$(JOBS) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	FUZZ_JOBS=$(JOBS) FUZZ_SECONDS=10 FUZZ_RUNS= scripts/fuzz.sh
