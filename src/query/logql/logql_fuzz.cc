@@ -30,8 +30,8 @@ FakeLogQuerier* Data() {
   static FakeLogQuerier* q = [] {
     auto* f = new FakeLogQuerier;
     const char* levels[] = {"info", "warn", "error"};
-    for (int i = 0; i < 60; ++i) {
-      int64_t t = i * 10 * kSecond;
+    for (int i = 0; i < 16; ++i) {
+      int64_t t = i * 40 * kSecond;  // 16 entries a stream over the 10 minutes queried
       std::string n = std::to_string(i);
       f->Add(Labels({{"app", "api"}, {"env", "prod"}}), t,
              "level=" + std::string(levels[i % 3]) + " msg=\"request done\" duration=" + n +
