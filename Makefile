@@ -22,11 +22,10 @@ run: build
 	./$(BUILD)/otter $(ARGS)
 
 # Every test CI runs: unit + integration + interop (ctest), then the unit tests under ASan+UBSan,
-# then every fuzz target for 10 s, then the formatting check.
+# then the formatting check.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 600
 	$(MAKE) asan-test
-	$(MAKE) fuzz-smoke
 	$(MAKE) format-check
 
 unit-test: build
@@ -79,8 +78,9 @@ clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
 
 # libFuzzer targets (clang 14, ASan+UBSan; docs/fuzzing.md): long runs, FUZZ_SECONDS each (default
-# 600) or FUZZ_RUNS executions each; FUZZ_TARGETS="promql_fuzz ..." picks some. `make test` runs
-# the short slice (fuzz-smoke, 10 s each); both reuse build-fuzz/ (compiled once, incrementally).
+# 600) or FUZZ_RUNS executions each; FUZZ_TARGETS="promql_fuzz ..." picks some. fuzz-smoke: 10 s
+# of each. Both reuse build-fuzz/ (compiled once, incrementally). `make test` needs no clang build:
+# otter_tests replays every target over its corpus and mutations of it (tests/fuzz_replay_test.cc).
 fuzz: deps
 	FUZZ_JOBS=$(JOBS) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
