@@ -5,9 +5,8 @@ TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
-        fuzz-smoke \
-        crash-test tsan-test
+.PHONY: run test build ui deps bench bench-queries asan-test format format-check unit-test interop-test clean fuzz \
+        fuzz-smoke crash-test tsan-test demo pqueue-crash pqueue-outage
 
 deps:
 	@scripts/install-deps.sh
@@ -15,11 +14,21 @@ deps:
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 
-build: deps $(BUILD)/build.ninja
+# The web UI (ui/ → ui/dist, embedded into the binary by the build); skipped when unchanged.
+ui: deps
+	scripts/build-ui.sh $(BUILD)
+
+build: deps $(BUILD)/build.ninja ui
 	ninja -C $(BUILD) -j$(JOBS)
 
 run: build
 	./$(BUILD)/otter $(ARGS)
+
+# The seed's e-commerce example (examples/ecommerce): otter all-in-one and a small shop (Node +
+# Python services, a script under `otter span`) with steady traffic; checks that traces, metrics
+# and logs reach otter's query APIs, then keeps running (DEMO_PAUSE seconds, default a day).
+demo: build
+	EXAMPLE_PAUSE=$(or $(DEMO_PAUSE),86400) examples/ecommerce/run.sh $(BUILD)/otter $(BUILD)/otter-loadgen
 
 # Every test CI runs: unit + integration + interop (ctest), then the unit tests under ASan+UBSan,
 # then the formatting check.
@@ -48,6 +57,14 @@ asan-test: deps $(ASAN_BUILD)/build.ninja
 crash-test: build
 	cd $(BUILD) && OTTER_CRASH_ROUNDS=$(or $(CRASH_ROUNDS),200) ./otter_tests --gtest_filter='CrashTest.*'
 	cd $(BUILD) && OTTER_FAULT_SCHEDULES=$(or $(FAULT_SCHEDULES),5000) ./otter_tests --gtest_filter='StoreFaultTest.*'
+
+# The persistent sending queue's acceptance runs (ctest runs 5 rounds / a 6 s outage):
+# 50 kill -9 rounds under load with the downstream flapping, and the downstream down for 10 min.
+pqueue-crash: build
+	cd $(BUILD) && PQUEUE_CRASH_ROUNDS=$(or $(CRASH_ROUNDS),50) ./otter_tests --gtest_filter='PqueueCrashTest.*'
+
+pqueue-outage: build
+	cd $(BUILD) && PQUEUE_OUTAGE_SECONDS=$(or $(OUTAGE_SECONDS),600) ./otter_tests --gtest_filter='PqueueOutageTest.*'
 
 # ThreadSanitizer over the concurrent parts: the store (writer, flusher, compactor and queries),
 # the pipeline, the batch processor and the sending queue. Not part of `make test` (a third full

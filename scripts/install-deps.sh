@@ -7,7 +7,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config
   libsnappy-dev liblz4-dev libre2-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang clang-format libclang-rt-14-dev
   librdkafka-dev kcat prometheus-node-exporter
-  curl openssl prometheus nodejs npm)
+  curl openssl prometheus nodejs npm chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

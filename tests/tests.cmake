@@ -43,6 +43,33 @@ if(OTTER_BENCH)
     add_test(NAME example_${example}
              COMMAND bash ${script} $<TARGET_FILE:otter> $<TARGET_FILE:otter-loadgen>)
     set_tests_properties(example_${example} PROPERTIES TIMEOUT 120 LABELS "interop;example"
-                         ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>")
+                         ENVIRONMENT "KAFKA_MOCK_BROKER=$<TARGET_FILE:kafka_mock_broker>;OTTER_NODE_BIN=${OTTER_NODE_BIN}")
   endforeach()
 endif()
+
+# ---- the web UI in a browser (tests/ui) -----------------------------------------------------------
+# node:test + playwright-core (pinned in tests/ui/package-lock.json, no browser download) driving
+# Debian's chromium headless against the built otter; needs the UI built into it (`make ui`, which
+# `make build` runs). Labelled interop too: it needs node and chromium, and the sanitizer builds
+# skip it.
+find_program(OTTER_CHROMIUM NAMES chromium chromium-browser)
+if(OTTER_NODE AND OTTER_NPM AND OTTER_CHROMIUM)
+  add_test(NAME ui_browser COMMAND ${CMAKE_SOURCE_DIR}/tests/ui/run.sh $<TARGET_FILE:otter>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/ui)
+  set_tests_properties(ui_browser PROPERTIES TIMEOUT 240 LABELS "ui;interop" RUN_SERIAL TRUE
+                       ENVIRONMENT "OTTER_NODE_BIN=${OTTER_NODE_BIN};CHROMIUM=${OTTER_CHROMIUM}")
+else()
+  message(FATAL_ERROR "ui_browser needs node, npm and chromium (run scripts/install-deps.sh)")
+endif()
+
+# ---- client kits (clients/) -----------------------------------------------------------------------
+# The Python logging helper's unittest suite (standard library only).
+find_program(OTTER_PYTHON3 python3 REQUIRED)
+add_test(NAME clients_python COMMAND ${OTTER_PYTHON3} -m unittest -v test_otter_logging
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/clients/python)
+set_tests_properties(clients_python PROPERTIES TIMEOUT 60 LABELS "clients")
+# The PowerShell module's syntax/AST and golden-shape checks (tree-sitter grammar from npm; no
+# PowerShell needed). Labelled interop too: it needs npm and node, like the interop suite.
+add_test(NAME clients_powershell_ast COMMAND ${CMAKE_SOURCE_DIR}/clients/powershell/tests/run.sh)
+set_tests_properties(clients_powershell_ast PROPERTIES TIMEOUT 300 LABELS "interop;clients"
+                     ENVIRONMENT "OTTER_NODE_BIN=${OTTER_NODE_BIN}")

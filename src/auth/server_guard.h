@@ -36,6 +36,7 @@ class ServerAuthGuard {
   void Install(net::HttpServerOptions& options) const;
 
   const std::string& challenge() const { return challenge_; }
+  const ServerAuthenticator* authenticator() const { return authenticator_; }
 
  private:
   const ServerAuthenticator* authenticator_;

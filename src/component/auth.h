@@ -45,6 +45,13 @@ class ServerAuthenticator {
   virtual std::variant<AuthData, AuthError> Authenticate(const HeaderLookup& header) const = 0;
   // The WWW-Authenticate value an HTTP 401 carries ("Bearer", "Basic realm=\"otter\"").
   virtual std::string Challenge() const = 0;
+  // The header (name, value) that carries a raw token a user pasted into a form — how the query
+  // UI's login turns its cookie into a credential — or nullopt when the scheme has no such token
+  // (basicauth: the browser's own prompt does the job).
+  virtual std::optional<std::pair<std::string, std::string>> TokenHeader(
+      std::string_view token) const {
+    return std::nullopt;
+  }
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;

@@ -6,6 +6,7 @@
 // Thread-safety: a client's methods may be called from any thread; GetClient too.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,9 +40,23 @@ class StorageClient {
   }
 };
 
+// Where a persistent sending queue keeps its segment log, as its storage extension says.
+struct QueueDirectory {
+  std::string path;
+  bool fsync = false;                            // durable against power loss, not only kill -9
+  std::chrono::milliseconds lock_timeout{1000};  // waiting for another process's lock
+};
+
 class StorageExtension {
  public:
   virtual ~StorageExtension() = default;
+  // A directory of its own for the persistent sending queue of component `id` (signal `name`);
+  // FailedPrecondition when the extension cannot hold queues.
+  virtual StatusOr<QueueDirectory> GetQueueDirectory(ComponentKind kind, const ComponentId& id,
+                                                     std::string_view name) {
+    (void)kind, (void)id, (void)name;
+    return FailedPrecondition("this storage extension cannot hold a persistent sending queue");
+  }
   // The client of component `id` of `kind`; `name` separates several clients of one component
   // ("" for the usual one). The client stays usable after the extension shut down (a component
   // kept across a reload keeps writing where it wrote).
@@ -49,6 +64,12 @@ class StorageExtension {
                                                              const ComponentId& id,
                                                              std::string_view name) = 0;
 };
+
+// The storage extension `storage_id` as found through ctx.host (during creation or Start()).
+// Errors name `key` and say that the extension is not enabled or not a storage extension.
+StatusOr<StorageExtension*> FindStorageExtension(const ComponentContext& ctx,
+                                                 const std::string& storage_id,
+                                                 const std::string& key = "storage");
 
 // The storage client the component of `ctx` gets from the extension `storage_id` (call it from
 // Start()). Errors say that the extension is not enabled or not a storage extension.

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/commands.h"
 #include "common/version.h"
 #include "component/registry.h"
 #include "config/loader.h"
@@ -474,8 +475,43 @@ int main(int argc, char** argv) {
   replay->add_option("--topic", replay_topic, "topic to replay")->required();
   replay->add_option("--from", replay_from, "start: an offset, or an RFC 3339 time")->required();
   kafka->require_subcommand(1);
+  otter::cli::SpanOptions span_opts;
+  std::vector<std::string> span_command;
+  auto* span = app.add_subcommand(
+      "span",
+      "run a command as a span: parent from $TRACEPARENT, the span's own context passed to the "
+      "command in $TRACEPARENT, exit status -> span status; exports over OTLP/HTTP per the "
+      "OTEL_EXPORTER_OTLP_* variables and exits with the command's status");
+  span->add_option("--name", span_opts.name, "span name (default: the command's file name)");
+  span->add_option("--kind", span_opts.kind, "internal, server, client, producer or consumer")
+      ->capture_default_str();
+  span->add_option("--attr", span_opts.attributes, "span attribute key=value; repeatable")
+      ->allow_extra_args(false);
+  span->add_option("--tail", span_opts.tail_bytes,
+                   "bytes of stdout and of stderr kept for the span's process.output event")
+      ->capture_default_str();
+  span->add_flag("!--no-capture", span_opts.capture,
+                 "let the command write to the terminal directly (no output event)");
+  span->add_option("command", span_command, "the command and its arguments, after --");
+  otter::cli::LogOptions log_opts;
+  std::vector<std::string> log_words;
+  auto* log = app.add_subcommand(
+      "log",
+      "send one log record (with $TRACEPARENT's trace context) over OTLP/HTTP per the "
+      "OTEL_EXPORTER_OTLP_* variables");
+  log->add_option("--severity", log_opts.severity,
+                  "trace, debug, info, warn, error, fatal or 1..24")
+      ->capture_default_str();
+  log->add_option("--attr", log_opts.attributes, "log attribute key=value; repeatable")
+      ->allow_extra_args(false);
+  log->add_option("message", log_words, "the message (words are joined with spaces)")->required();
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
+  if (*span) return otter::cli::RunSpan(span_opts, span_command, otter::cli::ProcessEnv(), stderr);
+  if (*log) {
+    for (const auto& w : log_words) log_opts.message += (log_opts.message.empty() ? "" : " ") + w;
+    return otter::cli::RunLog(log_opts, otter::cli::ProcessEnv(), stderr);
+  }
   if (*validate) {
     if (opts.uris.empty()) {
       std::fprintf(stderr, "validate needs --config\n");

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "query/browser_login.h"
 #include "query/jaeger_api.h"
 #include "query/loki_api.h"
 #include "query/loki_tail.h"
+#include "query/otter_api.h"
 #include "query/prometheus_api.h"
+#include "query/ui_files.h"
 
 namespace otter::query {
 
@@ -28,11 +31,18 @@ QueryServer::QueryServer(QueryServerOptions options, store::TraceQuerier& traces
   lo.timeout = options_.timeout;
   lo.max_entries = options_.max_log_entries;
   loki_ = std::make_unique<LokiApi>(logs, lo);
+  if (options_.auth)
+    login_ = std::make_unique<BrowserLogin>(options_.auth, /*secure_cookie=*/false);
   LokiTail::Options to;
   to.max_tails = options_.max_tails;
   to.history_timeout = options_.timeout;
   to.max_history_entries = options_.max_log_entries;
   tail_ = std::make_unique<LokiTail>(logs, to);
+  OtterApi::Options oo;
+  oo.timeout = options_.timeout;
+  oo.status = options_.status;
+  oo.metrics = options_.metrics;
+  otter_ = std::make_unique<OtterApi>(traces, metrics, logs, oo);
   if (options_.metrics) {
     for (int i = 0; i < 3; ++i) {
       latency_[i] = &options_.metrics->GetHistogram(
@@ -53,7 +63,9 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   net::HttpResponse resp;
   int api = -1;
   auto start = std::chrono::steady_clock::now();
-  if (loki_->Handles(path)) {
+  if (auto answer = login_ ? login_->Handle(request) : std::nullopt) {
+    resp = std::move(*answer);
+  } else if (loki_->Handles(path)) {
     api = 2;
     loki_->Handle(request, &resp, received);
   } else if (prometheus_->Handles(path)) {
@@ -62,8 +74,12 @@ net::HttpResponse QueryServer::Serve(const net::HttpRequest& request,
   } else if (jaeger_->Handles(path)) {
     api = 0;
     jaeger_->Handle(request, &resp, received);
+  } else if (OtterApi::Handles(path)) {
+    otter_->Handle(request, &resp, received);
   } else if (path == "/ready" || path == "/-/ready" || path == "/-/healthy") {
     resp = net::HttpResponse::Text(200, "ready\n");
+  } else if (UiFiles::Handles(request)) {
+    UiFiles::Handle(request, &resp);
   } else {
     resp = net::HttpResponse::Text(404, "404 page not found\n");
   }
@@ -81,7 +97,7 @@ bool QueryServer::IsScan(std::string_view path) {
          path == "/loki/api/v1/index/stats" || path == "/loki/api/v1/detected_fields" ||
          path.starts_with("/loki/api/v1/detected_field/") || path == "/api/traces" ||
          path == "/api/dependencies" || path == "/api/v3/traces" ||
-         path == "/api/v3/trace-summaries";
+         path == "/api/v3/trace-summaries" || OtterApi::IsScan(path);
 }
 
 void QueryServer::Dispatch(Pool& pool, net::HttpRequest&& req, net::HttpResponder respond) {
@@ -118,7 +134,7 @@ Status QueryServer::Start() {
   ho.endpoint = options_.endpoint;
   ho.logger = options_.logger;
   ho.max_request_body_size = 8 << 20;
-  if (options_.auth) options_.auth->Install(ho);
+  if (login_) login_->Install(ho);
   ho.websocket = [this](const net::HttpRequest& req, std::shared_ptr<net::WebSocket> socket) {
     return Upgrade(req, std::move(socket));
   };

@@ -23,12 +23,18 @@
 #include "store/querier.h"
 #include "telemetry/self_metrics.h"
 
+namespace otter {
+class StatusHub;  // component/status_hub.h
+}
+
 namespace otter::query {
 
 class JaegerApi;
 class PrometheusApi;
 class LokiApi;
 class LokiTail;
+class OtterApi;
+class BrowserLogin;
 
 struct QueryServerOptions {
   std::string endpoint = "localhost:16686";
@@ -42,6 +48,7 @@ struct QueryServerOptions {
   size_t max_backlog = 256;            // requests waiting for a worker, per pool
   std::shared_ptr<spdlog::logger> logger;
   telemetry::SelfMetrics* metrics = nullptr;  // optional
+  StatusHub* status = nullptr;                // optional: the UI's pipeline page
   // Checked on every route (WebSocket tails included) before anything else; null = open.
   std::shared_ptr<const auth::ServerAuthGuard> auth;
 };
@@ -88,6 +95,8 @@ class QueryServer {
   std::unique_ptr<PrometheusApi> prometheus_;
   std::unique_ptr<LokiApi> loki_;
   std::unique_ptr<LokiTail> tail_;
+  std::unique_ptr<OtterApi> otter_;
+  std::unique_ptr<BrowserLogin> login_;  // with options_.auth
   std::unique_ptr<net::HttpServer> http_;
 
   Pool general_;

@@ -19,8 +19,11 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
 }
 
-inline uint64_t HashBytes(std::string_view s, uint64_t seed) {
-  constexpr uint64_t k0 = 0x9e3779b97f4a7c15ull, k1 = 0xbf58476d1ce4e5b9ull;
+namespace hash_detail {
+constexpr uint64_t k0 = 0x9e3779b97f4a7c15ull, k1 = 0xbf58476d1ce4e5b9ull;
+
+// The word loop, from an initial state `h` that already holds the seed and the length.
+inline uint64_t HashWords(std::string_view s, uint64_t h) {
   auto load64 = [](const char* p) {
     uint64_t v;
     std::memcpy(&v, p, 8);
@@ -28,7 +31,6 @@ inline uint64_t HashBytes(std::string_view s, uint64_t seed) {
   };
   const char* p = s.data();
   size_t n = s.size();
-  uint64_t h = k0 ^ seed ^ n;
   while (n > 16) {
     h = Mix(load64(p) ^ k1, load64(p + 8) ^ h);
     p += 16;
@@ -49,6 +51,22 @@ inline uint64_t HashBytes(std::string_view s, uint64_t seed) {
         (uint64_t{static_cast<uint8_t>(p[n / 2])} << 8) | static_cast<uint8_t>(p[n - 1]);
   }
   return Mix(a ^ k1, b ^ h);
+}
+}  // namespace hash_detail
+
+// The length goes through a multiply of its own, so no choice of bytes can cancel it: strings of
+// different lengths collide only by chance, whatever the seed.
+inline uint64_t HashBytes(std::string_view s, uint64_t seed) {
+  using namespace hash_detail;
+  return HashWords(s, Mix(k0 ^ seed, k1 + s.size()));
+}
+
+// The first version, frozen because block indexes persist it (store/tag_filter.cc). It XORs the
+// length into the state, so some strings of different lengths collide under every seed ("1000"
+// and "10000"): tolerable for a bloom filter (a false positive costs a read), not for a table.
+inline uint64_t HashBytesV1(std::string_view s, uint64_t seed) {
+  using namespace hash_detail;
+  return HashWords(s, k0 ^ seed ^ s.size());
 }
 
 // A random seed drawn once per process, for in-memory hash tables.

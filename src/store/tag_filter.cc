@@ -42,7 +42,7 @@ bool FilterHas(std::string_view filter, uint64_t item) {
 
 }  // namespace
 
-uint64_t TagTextHash(std::string_view text) { return HashBytes(text, kTextSeed) | 1; }
+uint64_t TagTextHash(std::string_view text) { return HashBytesV1(text, kTextSeed) | 1; }
 // Asymmetric in key and value: (k, v) and (v, k) are different items.
 uint64_t TagItem(uint64_t key_hash, uint64_t value_hash) {
   return Mix(key_hash ^ kItemMul, value_hash);

@@ -59,6 +59,9 @@ class ElasticsearchExporter final : public Exporter {
   ~ElasticsearchExporter() override { Shutdown(); }
 
   Status Start() override {
+    // Bulk requests cannot be stored yet: sending_queue.storage is refused here.
+    RETURN_IF_ERROR(logs_queue_.Start());
+    RETURN_IF_ERROR(traces_queue_.Start());
     std::lock_guard l(mu_);
     if (!flusher_.joinable() && !stopping_) flusher_ = std::thread([this] { FlushLoop(); });
     return Status::Ok();

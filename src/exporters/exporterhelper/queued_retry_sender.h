@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "component/component.h"
+#include "exporters/exporterhelper/batch_codec.h"
 #include "exporters/exporterhelper/sending_queue.h"
 
 namespace otter::exporterhelper {
@@ -28,13 +29,23 @@ class QueuedRetrySender final : public Consumer<B> {
 
   QueuedRetrySender(const ComponentContext& ctx, const SenderSettings& settings, SendFn send,
                     SenderOptions options = {})
-      : send_(std::move(send)), queue_(ctx, SignalOf<B>(), settings, std::move(options)) {}
+      : send_(std::move(send)), queue_(ctx, SignalOf<B>(), settings, std::move(options)) {
+    queue_.SetDecoder(
+        [this](std::string bytes) -> StatusOr<std::unique_ptr<SendingQueue::Request>> {
+          B batch;
+          RETURN_IF_ERROR(DecodeBatch(std::move(bytes), &batch));
+          return std::unique_ptr<SendingQueue::Request>(
+              std::make_unique<BatchRequest>(std::move(batch), &send_));
+        });
+  }
 
   void Consume(B&& batch, Completion done) override {
     const size_t items = batch.ItemCount();
     queue_.Submit(std::make_unique<BatchRequest>(std::move(batch), &send_), items, std::move(done));
   }
 
+  // Opens the persistent queue when sending_queue.storage is set (from the exporter's Start()).
+  Status Start() { return queue_.Start(); }
   void BeginShutdown() { queue_.BeginShutdown(); }
   void Shutdown() { queue_.Shutdown(); }
   size_t queued_requests() const { return queue_.queued_requests(); }
@@ -44,6 +55,10 @@ class QueuedRetrySender final : public Consumer<B> {
    public:
     BatchRequest(B&& batch, const SendFn* send) : batch_(std::move(batch)), send_(send) {}
     Status Send(const Attempt& attempt) override { return (*send_)(batch_, attempt); }
+    bool Encode(std::string* out) const override {
+      EncodeBatch(batch_, out);
+      return true;
+    }
 
    private:
     B batch_;
@@ -70,6 +85,13 @@ class SignalSenders {
         logs_(ctx, settings, std::move(fns.logs), options) {}
 
   Consumers consumers() { return {&traces_, &metrics_, &logs_}; }
+
+  // Opens the persistent queues (sending_queue.storage); call from the exporter's Start().
+  Status Start() {
+    RETURN_IF_ERROR(traces_.Start());
+    RETURN_IF_ERROR(metrics_.Start());
+    return logs_.Start();
+  }
 
   // Drains the three queues in parallel (one drain_timeout in all, not one each).
   void Shutdown() {

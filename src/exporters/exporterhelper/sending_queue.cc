@@ -8,6 +8,7 @@
 
 #include "component/status_hub.h"
 #include "exporters/exporterhelper/backoff.h"
+#include "exporters/exporterhelper/persistent_queue.h"
 
 namespace otter::exporterhelper {
 namespace {
@@ -29,6 +30,8 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
       log_(ctx.logger ? ctx.logger : std::make_shared<spdlog::logger>("exporterhelper")),
       health_key_(ctx.id.ToString() + ":" + std::string(SignalName(signal))),
       instance_("exporter:" + ctx.id.ToString()),
+      storage_env_(options.storage_env),
+      storage_segment_bytes_(options.storage_segment_bytes),
       rng_(std::random_device{}()) {
   telemetry::SelfMetrics* m = ctx.metrics;
   if (!m) {
@@ -83,7 +86,8 @@ double SendingQueue::Jitter() {
 
 bool SendingQueue::HasRoomLocked(size_t units) const {
   if (settings_.queue.enabled)
-    return queued_units_ + units <= static_cast<size_t>(settings_.queue.queue_size);
+    return queued_units_ + storing_units_ + units <=
+           static_cast<size_t>(settings_.queue.queue_size);
   // No queue: hand over only to an idle sender.
   return queue_.size() + busy_ < static_cast<size_t>(settings_.queue.num_consumers);
 }
@@ -141,6 +145,19 @@ void SendingQueue::Submit(std::unique_ptr<Request> request, size_t items, Comple
     }
     space_cv_.wait(lock);
   }
+  const bool persistent = q.enabled && !q.storage.empty();
+  if (persistent) {
+    if (!store_) {
+      lock.unlock();
+      Refuse(items, Unavailable("the persistent queue of " + ctx_.id.ToString() + " is not open"),
+             std::move(done));
+      return;
+    }
+    storing_units_ += units;
+    lock.unlock();
+    SubmitStored(Entry{std::move(request), items, units, std::move(done)});
+    return;
+  }
   try {
     StartWorkersLocked();
   } catch (const std::system_error& e) {
@@ -174,6 +191,9 @@ void SendingQueue::WorkerLoop() {
     lock.unlock();
 
     Outcome out = SendWithRetry(*e.request, e.items);
+    // Finished for good (sent or given up on): no resend after a restart. Aborted by shutdown:
+    // it stays on disk.
+    if (e.record && !out.at_shutdown) store_->Commit(e.record);
     Finish(e, std::move(out));
     e.request.reset();  // free the batch before taking the lock
 
@@ -229,11 +249,13 @@ SendingQueue::Outcome SendingQueue::SendWithRetry(Request& request, size_t items
 }
 
 void SendingQueue::Finish(Entry& e, Outcome out) {
-  counters_.Count(out.status, e.items);
+  const bool kept = e.record && out.at_shutdown && !out.status.ok();
+  if (!kept) counters_.Count(out.status, e.items);
   if (!out.status.ok()) {
     if (out.at_shutdown) {
       std::lock_guard l(mu_);
-      dropped_at_shutdown_ += e.items;  // reported in Shutdown()'s single line
+      // Reported in Shutdown()'s single line.
+      (kept ? kept_at_shutdown_ : dropped_at_shutdown_) += e.items;
     } else {
       uint64_t suppressed = 0;
       if (failure_log_.Allow(*clock_, &suppressed)) {
@@ -275,13 +297,9 @@ void SendingQueue::Shutdown() {
     return;
   }
   shutdown_running_ = true;
-  while (!(queue_.empty() && busy_ == 0) && clock_->Now() < drain_deadline_)
+  while (!(queue_.empty() && busy_ == 0 && storing_units_ == 0) && clock_->Now() < drain_deadline_)
     clock_->WaitUntil(lock, idle_cv_, drain_deadline_);
   cancelled_ = true;
-  std::deque<Entry> left = std::move(queue_);
-  queue_.clear();
-  queued_units_ = 0;
-  if (queue_size_) queue_size_->Set(0);
   work_cv_.notify_all();
   retry_cv_.notify_all();
   std::vector<std::thread> workers = std::move(workers_);
@@ -289,10 +307,18 @@ void SendingQueue::Shutdown() {
 
   cancel_.Cancel();  // aborts in-flight sends
   for (auto& t : workers) t.join();
+  // Writes still on their way land in queue_ (no worker takes them now); commits of the last
+  // sends are written.
+  if (store_) store_->Close();
 
   lock.lock();
+  std::deque<Entry> left = std::move(queue_);
+  queue_.clear();
+  queued_units_ = 0;
+  if (queue_size_) queue_size_->Set(0);
   uint64_t dropped = dropped_at_shutdown_;
-  for (const Entry& e : left) dropped += e.items;
+  uint64_t kept = kept_at_shutdown_;
+  for (const Entry& e : left) (e.record ? kept : dropped) += e.items;
   Status last = last_error_;
   lock.unlock();
 
@@ -300,11 +326,13 @@ void SendingQueue::Shutdown() {
                                        ") passed before it could be sent"
                                  : last.ToString();
   for (Entry& e : left) {
-    counters_.Failed(e.items);
+    if (!e.record) counters_.Failed(e.items);
     e.done(Unavailable("exporter " + ctx_.id.ToString() +
                        " shut down before the data could be sent: " + reason));
   }
   if (dropped > 0) log_->error("dropped {} at shutdown: {}", ItemWords(dropped), reason);
+  if (kept > 0)
+    log_->info("kept {} in the persistent queue for the next start: {}", ItemWords(kept), reason);
 
   lock.lock();
   shut_down_ = true;

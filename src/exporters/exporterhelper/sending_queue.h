@@ -14,6 +14,12 @@
 // backend still gets the whole queue, and a dead one costs about one attempt per request
 // instead of backoff waits (the service shuts exporters down one after another).
 //
+// Persistent queue (`sending_queue.storage`, docs/persistent-queue.md): Start() opens the
+// storage extension's directory and resumes the requests a previous run left; Submit encodes a
+// request and answers only once it is stored (durable with fsync); a request is committed when
+// its export finished, and what shutdown could not send stays on disk for the next start
+// instead of being dropped.
+//
 // Thread-safety: Submit may be called concurrently from any thread; Shutdown from one thread
 // (later calls wait for the first). State is guarded by mu_; counters are atomics.
 #pragma once
@@ -38,6 +44,7 @@
 #include "exporters/exporterhelper/exporter_counters.h"
 #include "exporters/exporterhelper/log_throttle.h"
 #include "exporters/exporterhelper/settings.h"
+#include "store/env.h"
 
 namespace otter::exporterhelper {
 
@@ -57,7 +64,13 @@ struct SenderOptions {
   // flush a full default queue to a healthy backend, short enough to finish inside the usual
   // 30s termination grace period of process supervisors even with several exporters.
   Duration drain_timeout = std::chrono::seconds(10);
+  // Persistent queue: the file-system seam (null = the real one) and the segment size (0 = the
+  // default), for tests.
+  store::Env* storage_env = nullptr;
+  uint64_t storage_segment_bytes = 0;
 };
+
+class PersistentQueue;
 
 class SendingQueue {
  public:
@@ -65,11 +78,24 @@ class SendingQueue {
    public:
     virtual ~Request() = default;
     virtual Status Send(const Attempt& attempt) = 0;
+    // Appends the bytes that recreate the request after a restart (the persistent queue's
+    // payload; OTLP protobuf for batches). False: this request cannot be stored.
+    virtual bool Encode(std::string* out) const {
+      (void)out;
+      return false;
+    }
   };
+  // Recreates a stored request from what Encode wrote.
+  using RequestDecoder = std::function<StatusOr<std::unique_ptr<Request>>(std::string bytes)>;
 
   SendingQueue(const ComponentContext& ctx, Signal signal, const SenderSettings& settings,
                SenderOptions options);
   ~SendingQueue();  // Shutdown()
+  // Lets the queue be kept on disk (sending_queue.storage); call before Start().
+  void SetDecoder(RequestDecoder decoder) { decoder_ = std::move(decoder); }
+  // With sending_queue.storage: opens the persistent queue and resumes what it holds. Errors
+  // name the key. Call once, from the exporter's Start() (the extension host is valid then).
+  Status Start();
   SendingQueue(const SendingQueue&) = delete;
   SendingQueue& operator=(const SendingQueue&) = delete;
 
@@ -91,8 +117,10 @@ class SendingQueue {
     std::unique_ptr<Request> request;
     size_t items = 0;
     size_t units = 0;
-    Completion done;  // empty once answered at enqueue
+    Completion done;      // empty once answered at enqueue
+    uint64_t record = 0;  // its id in the persistent queue; 0 = in memory only
   };
+  class StoreWrite;
   struct Outcome {
     Status status;
     bool at_shutdown = false;  // given up because of shutdown
@@ -101,6 +129,8 @@ class SendingQueue {
   bool HasRoomLocked(size_t units) const;
   void Refuse(size_t items, Status why, Completion done);
   void StartWorkersLocked();
+  void SubmitStored(Entry e);
+  void Stored(Entry e, Status s, uint64_t id);  // the persistent queue's answer
   void WorkerLoop();
   Outcome SendWithRetry(Request& request, size_t items);
   void Finish(Entry& e, Outcome out);
@@ -124,6 +154,11 @@ class SendingQueue {
   telemetry::Counter* enqueue_failed_ = nullptr;
   telemetry::Gauge* queue_size_ = nullptr;  // null when the queue is disabled
 
+  RequestDecoder decoder_;
+  store::Env* storage_env_ = nullptr;
+  uint64_t storage_segment_bytes_ = 0;
+  std::unique_ptr<PersistentQueue> store_;  // set once by Start()
+
   Cancellation cancel_;  // fired by Shutdown() at the drain deadline
   LogThrottle failure_log_, retry_log_, refuse_log_;
   std::mutex jitter_mu_;
@@ -137,6 +172,7 @@ class SendingQueue {
   std::condition_variable shut_cv_;    // Shutdown() finished
   std::deque<Entry> queue_;            // GUARDED_BY(mu_)
   size_t queued_units_ = 0;            // GUARDED_BY(mu_)
+  size_t storing_units_ = 0;           // GUARDED_BY(mu_) on their way to disk
   size_t busy_ = 0;                    // GUARDED_BY(mu_) senders inside SendWithRetry
   bool accepting_ = true;              // GUARDED_BY(mu_)
   bool draining_ = false;              // GUARDED_BY(mu_)
@@ -145,6 +181,7 @@ class SendingQueue {
   bool shutdown_running_ = false;      // GUARDED_BY(mu_)
   Clock::TimePoint drain_deadline_{};  // GUARDED_BY(mu_)
   uint64_t dropped_at_shutdown_ = 0;   // GUARDED_BY(mu_)
+  uint64_t kept_at_shutdown_ = 0;      // GUARDED_BY(mu_) left on disk for the next start
   Status last_error_;                  // GUARDED_BY(mu_)
   std::vector<std::thread> workers_;   // GUARDED_BY(mu_) started on first Submit
 };

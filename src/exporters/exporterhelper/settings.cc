@@ -1,5 +1,7 @@
 #include "exporters/exporterhelper/settings.h"
 
+#include "component/component.h"
+
 namespace otter::exporterhelper {
 
 Status QueueSettings::Validate() const {
@@ -10,6 +12,11 @@ Status QueueSettings::Validate() const {
   if (queue_size < 1)
     return InvalidArgument("sending_queue.queue_size must be positive, got " +
                            std::to_string(queue_size));
+  if (!storage.empty()) {
+    auto id = ComponentId::Parse(storage);
+    if (!id.ok())
+      return InvalidArgument("sending_queue.storage: " + std::string(id.status().message()));
+  }
   if (sizer == "bytes")
     return InvalidArgument(
         "sending_queue.sizer \"bytes\" is not supported yet by otter; "
@@ -59,7 +66,9 @@ const config::Table<QueueSettings>& QueueTable() {
                   })
           .Field("wait_for_result", &QueueSettings::wait_for_result,
                  "answer the caller only when the send finished (success or final failure)")
-          .NotSupportedYet("storage", "storage extension id for a persistent queue")
+          .Field("storage", &QueueSettings::storage,
+                 "id of a storage extension (file_storage/<name>): the queue is kept on disk and "
+                 "survives restarts and crashes")
           .NotSupportedYet("batch", "batching inside the sending queue");
   return table;
 }

@@ -22,6 +22,7 @@ struct QueueSettings {
   std::string sizer = "requests";  // "requests" (batches) or "items" (spans / points / records)
   bool block_on_overflow = false;  // full queue: wait for room instead of refusing
   bool wait_for_result = false;    // answer the caller when the send finishes, not on enqueue
+  std::string storage;             // storage extension id (file_storage/x): persistent queue
   Status Validate() const;
   bool items_sizer() const { return sizer == "items"; }
 };

@@ -27,7 +27,7 @@ class JaegerExporter final : public Exporter {
 
   Status Start() override {
     WarnAboutEndpointScheme(cfg_, *log_);
-    return Status::Ok();
+    return sender_.Start();
   }
   void Shutdown() override {
     sender_.BeginShutdown();

@@ -118,7 +118,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
     poller_ = std::thread([this] {
       while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(producer_.get(), 100);
     });
-    return Status::Ok();
+    return senders_.Start();
   }
   void Shutdown() override {
     if (shut_down_.exchange(true)) return;

@@ -29,7 +29,7 @@ class LokiExporter final : public Exporter {
             std::move(options)) {}
   ~LokiExporter() override { Shutdown(); }
 
-  Status Start() override { return Status::Ok(); }
+  Status Start() override { return sender_.Start(); }
   void Shutdown() override {
     sender_.BeginShutdown();
     sender_.Shutdown();

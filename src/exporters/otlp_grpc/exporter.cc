@@ -44,7 +44,7 @@ class OtlpGrpcExporter final : public Exporter {
 
   Status Start() override {
     WarnAboutEndpointScheme(cfg_, *log_);
-    return Status::Ok();
+    return senders_.Start();
   }
   void Shutdown() override { senders_.Shutdown(); }
   Consumers consumers() override { return senders_.consumers(); }

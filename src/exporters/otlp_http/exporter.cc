@@ -56,7 +56,7 @@ class OtlpHttpExporter final : public Exporter {
   }
   ~OtlpHttpExporter() override { senders_.Shutdown(); }
 
-  Status Start() override { return Status::Ok(); }
+  Status Start() override { return senders_.Start(); }
   void Shutdown() override { senders_.Shutdown(); }
   Consumers consumers() override { return senders_.consumers(); }
 

@@ -47,13 +47,15 @@ Status StoreExporter::Start() {
     q.max_tails = static_cast<size_t>(config_.query.max_concurrent_tail_requests);
     q.logger = ctx_.logger;
     q.metrics = ctx_.metrics;
+    q.status = ctx_.status;
     ASSIGN_OR_RETURN(q.auth,
                      auth::MakeServerAuthGuard(ctx_, config_.query.auth, "query.auth", "http"));
     query_ = std::make_unique<query::QueryServer>(q, store_->traces(), store_->metrics(),
                                                   store_->logs());
     RETURN_IF_ERROR(query_->Start());
-    ctx_.logger->info("query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}",
-                      query_->address());
+    ctx_.logger->info(
+        "web UI and query API (Jaeger /api, Prometheus /api/v1, Loki /loki/api/v1) on http://{}/",
+        query_->address());
   }
   return Status::Ok();
 }

@@ -129,6 +129,13 @@ std::string BearerTokenAuth::Challenge() const {
   return config_.scheme.empty() ? "Bearer" : config_.scheme;
 }
 
+std::optional<std::pair<std::string, std::string>> BearerTokenAuth::TokenHeader(
+    std::string_view token) const {
+  std::string value =
+      config_.scheme.empty() ? std::string(token) : config_.scheme + " " + std::string(token);
+  return std::make_pair(config_.header, std::move(value));
+}
+
 void BearerTokenAuth::AddHeaders(auth::HeaderList& headers) const {
   auto v = values();
   if (v->empty()) return;

@@ -34,6 +34,8 @@ class BearerTokenAuth final : public Extension,
   std::variant<auth::AuthData, auth::AuthError> Authenticate(
       const auth::HeaderLookup& header) const override;
   std::string Challenge() const override;
+  std::optional<std::pair<std::string, std::string>> TokenHeader(
+      std::string_view token) const override;
   void AddHeaders(auth::HeaderList& headers) const override;
 
   // Re-reads the file when its inode, size or mtime changed. OK when unchanged or reloaded.

@@ -107,4 +107,15 @@ StatusOr<std::unique_ptr<StorageClient>> FileStorageExtension::GetClient(Compone
   return std::unique_ptr<StorageClient>(std::make_unique<FileClient>(std::move(kv)));
 }
 
+StatusOr<QueueDirectory> FileStorageExtension::GetQueueDirectory(ComponentKind kind,
+                                                                 const ComponentId& id,
+                                                                 std::string_view name) {
+  QueueDirectory q;
+  q.path = (std::filesystem::path(config_.directory) / (ClientFileName(kind, id, name) + ".queue"))
+               .string();
+  q.fsync = config_.fsync;
+  q.lock_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.timeout);
+  return q;
+}
+
 }  // namespace otter::file_storage

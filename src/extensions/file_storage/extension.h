@@ -18,6 +18,9 @@ class FileStorageExtension final : public Extension, public StorageExtension {
   Status Start() override;
   StatusOr<std::unique_ptr<StorageClient>> GetClient(ComponentKind kind, const ComponentId& id,
                                                      std::string_view name) override;
+  // <directory>/<client file name>.queue, with the extension's fsync and timeout.
+  StatusOr<QueueDirectory> GetQueueDirectory(ComponentKind kind, const ComponentId& id,
+                                             std::string_view name) override;
 
   // The file name a client gets (contrib's sanitizing: [A-Za-z0-9._-] kept, others ~%04X).
   static std::string ClientFileName(ComponentKind kind, const ComponentId& id,

@@ -34,6 +34,10 @@ class OidcAuth final : public Extension, public auth::ServerAuthenticator {
   std::variant<auth::AuthData, auth::AuthError> Authenticate(
       const auth::HeaderLookup& header) const override;
   std::string Challenge() const override { return "Bearer"; }
+  std::optional<std::pair<std::string, std::string>> TokenHeader(
+      std::string_view token) const override {
+    return std::make_pair(config_.attribute, "Bearer " + std::string(token));
+  }
 
   // Checks a raw JWT (what follows "Bearer ") at `now`; for Authenticate and benchmarks.
   std::variant<auth::AuthData, auth::AuthError> Verify(

@@ -13,6 +13,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "analytics/forecast/promql_functions.h"
 #include "query/go_regex.h"
 #include "query/promql/evaluator.h"
 #include "query/promql/go_compat.h"
@@ -371,6 +372,9 @@ bool RangeFunction(std::string_view f, std::span<const Point> pts, int64_t range
     *out = s1;
     return true;
   }
+  // otter's forecast extensions (src/analytics/forecast).
+  if (analytics::forecast::IsForecastFunction(f))
+    return analytics::forecast::ForecastFunction(f, pts, t, scalar_arg, scalar_arg2, out);
   if (f == "first_over_time") {
     *out = pts.front().v;
     return true;
@@ -555,6 +559,13 @@ StatusOr<Value> Evaluator::EvalCall(const Node& n, int64_t t) {
       if (!(scalar_arg2 > 0 && scalar_arg2 < 1))
         return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " +
                          GoFloatF(scalar_arg2));
+    }
+    if (analytics::forecast::IsForecastFunction(f)) {  // otter's forecast extensions
+      scalar_arg = args[1].scalar;
+      scalar_arg2 = args.size() > 2 ? args[2].scalar : 0.5;
+      if (!(scalar_arg2 > 0 && scalar_arg2 < 1))
+        return ExecError("invalid quantile. Expected: 0 < q < 1, got: " +
+                         FormatGoFloat(scalar_arg2));
     }
     out.type = ValueType::kVector;
     const Node* sel = arg.kind == NodeKind::kMatrixSelector ? arg.children[0].get() : nullptr;

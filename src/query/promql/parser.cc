@@ -71,6 +71,9 @@ const FunctionInfo* LookupFunction(std::string_view name) {
       {"ts_of_last_over_time", {M}, 0, V},
       {"ts_of_max_over_time", {M}, 0, V},
       {"ts_of_min_over_time", {M}, 0, V},
+      // otter extensions (src/analytics/forecast, docs/promql.md).
+      {"forecast", {M, S, S}, 1, V},
+      {"time_to_threshold", {M, S, S}, 1, V},
       {"absent", {V}, 0, V},
       {"absent_over_time", {M}, 0, V},
       {"acos", {V}, 0, V},

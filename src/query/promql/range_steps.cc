@@ -105,6 +105,10 @@ StatusOr<const Evaluator::SelectorCall*> Evaluator::PrecomputedCall(const Node& 
     a1 = StripParens(*call.children[1]).number;
     a2 = StripParens(*call.children[2]).number;
   }
+  if (f == "forecast" || f == "time_to_threshold") {  // otter's forecast extensions
+    a1 = StripParens(*call.children[1]).number;
+    a2 = call.children.size() > 2 ? StripParens(*call.children[2]).number : 0.5;
+  }
   int64_t range = RangeMs(*arg);
   size_t n = series.size();
   c.values.assign(steps * n, 0);

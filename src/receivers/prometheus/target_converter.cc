@@ -19,16 +19,8 @@ bool IsStale(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
 
 constexpr uint64_t kSeed = 0x5ca1ab1e0ddba11ull;
 
-// store::HashBytes folds the length in with a plain XOR, so some strings of different lengths
-// collide ("1000" and "10000" do, whatever the seed); series identity here is the hash, so the
-// length is mixed in once more.
-uint64_t StrHash(std::string_view s, uint64_t seed) {
-  return store::Mix(store::HashBytes(s, seed) ^ 0x2545f4914f6cdd1dull,
-                    (s.size() + 1) * 0x9e3779b97f4a7c15ull);
-}
-
 uint64_t LabelHash(std::string_view name, std::string_view value) {
-  return StrHash(value, StrHash(name, kSeed));
+  return store::HashBytes(value, store::HashBytes(name, kSeed));
 }
 
 struct InternalMeta {
@@ -405,8 +397,8 @@ void TargetConverter::Assembler::AdjustStart(const Family& f, const Group& g, bo
     return;
   }
   const Resource& r = resources_[f.resource];
-  uint64_t key =
-      store::Mix(StrHash(f.name, kSeed) ^ g.key, StrHash(r.instance, StrHash(r.job, kSeed)) | 1);
+  uint64_t key = store::Mix(store::HashBytes(f.name, kSeed) ^ g.key,
+                            store::HashBytes(r.instance, store::HashBytes(r.job, kSeed)) | 1);
   key += key == 0;
   auto [state, fresh] = conv_->starts_.FindOrInsert(key);
   StartState& s = *state;
@@ -690,7 +682,7 @@ pdata::MetricBatch TargetConverter::Convert(std::string body, std::string_view c
                                   std::to_string(spec_.sample_limit) + ")");
         break;
       }
-      uint64_t h = StrHash(name, kSeed);
+      uint64_t h = store::HashBytes(name, kSeed);
       for (const Label& l : labels) h += LabelHash(l.name, l.value);
       h += h == 0;
       const bool explicit_ts = spec_.honor_timestamps && parser.has_timestamp();

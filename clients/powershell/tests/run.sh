@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The PowerShell module's checks that need no PowerShell (ast.test.mjs): installs the pinned
+# tree-sitter grammar (npm ci, when package-lock.json changed) and runs node's test runner.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
+cd "$here"
+stamp=node_modules/.otter-lock-sha256
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  exec 9>"$here/.npm-install.lock"
+  flock 9
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+  flock -u 9
+fi
+# --liftoff-only: V8 would otherwise spend a minute of CPU optimising the grammar's large
+# WebAssembly module in the background, which the process then waits for at exit.
+exec node --liftoff-only --test-reporter=spec ast.test.mjs

@@ -1,0 +1,176 @@
+// The UI tests' deterministic OTLP data set: 4 services, normal and error traces, one 10k-span
+// trace, one 6-day-old trace, logs with and without stored traces (one a JSON line), and a
+// histogram with exemplars. Ids come from a counter, times from `nowMs`, so every count the tests
+// assert follows from the constants here.
+
+export const SERVICES = ['frontend', 'checkout', 'payment', 'inventory'];
+export const NORMAL_TRACES = 20;
+export const ERROR_TRACES = 5;
+export const BIG_CHILDREN = 99; // root + 99 children × 100 grandchildren = 10 000 spans
+export const BIG_GRANDCHILDREN = 100;
+export const ORPHAN_LOGS = 3; // logs whose trace id is not stored
+
+const hex = (n, width) => n.toString(16).padStart(width, '0');
+const traceId = (n) => 'a0a0' + hex(n, 28);
+const spanId = (t, n) => hex(t, 8) + hex(n, 8);
+const attr = (key, value) => ({ key, value: typeof value === 'number' ? { intValue: String(value) } : typeof value === 'boolean' ? { boolValue: value } : { stringValue: value } });
+const ns = (ms) => String(BigInt(Math.round(ms * 1000)) * 1000n);
+
+function resource(service) {
+  return { attributes: [attr('service.name', service), attr('deployment.environment', 'test')] };
+}
+
+// Groups spans by service into one OTLP/JSON request.
+function traceRequest(spans) {
+  const by = new Map();
+  for (const s of spans) {
+    if (!by.has(s.service)) by.set(s.service, []);
+    const { service, ...span } = s;
+    by.get(s.service).push(span);
+  }
+  return {
+    resourceSpans: [...by].map(([svc, list]) => ({ resource: resource(svc), scopeSpans: [{ scope: { name: 'otter-ui-seed' }, spans: list }] })),
+  };
+}
+
+function span(service, t, n, parent, name, kind, startMs, durMs, extra = {}) {
+  return {
+    service,
+    traceId: traceId(t),
+    spanId: spanId(t, n),
+    parentSpanId: parent === null ? '' : spanId(t, parent),
+    name,
+    kind,
+    startTimeUnixNano: ns(startMs),
+    endTimeUnixNano: ns(startMs + durMs),
+    attributes: extra.attributes || [],
+    status: extra.error ? { code: 2, message: 'card declined' } : {},
+    events: extra.events || [],
+  };
+}
+
+// A checkout: 7 spans over the 4 services. `error`: payment fails.
+function checkoutTrace(t, startMs, error) {
+  const d = 40 + (t % 7) * 10; // 40..100 ms
+  return [
+    span('frontend', t, 1, null, 'GET /checkout', 2, startMs, d + 20, { attributes: [attr('http.method', 'GET'), attr('http.route', '/checkout'), attr('http.status_code', error ? 500 : 200), attr('seed.index', t)] }),
+    span('frontend', t, 2, 1, 'POST checkout', 3, startMs + 2, d + 15, { attributes: [attr('peer.service', 'checkout')] }),
+    span('checkout', t, 3, 2, 'POST /order', 2, startMs + 4, d + 10, { attributes: [attr('order.items', 1 + (t % 4))] }),
+    span('checkout', t, 4, 3, 'charge', 3, startMs + 6, d / 2, {}),
+    span('payment', t, 5, 4, 'Charge', 2, startMs + 7, d / 2 - 2, { error, attributes: [attr('payment.method', 'card')], events: error ? [{ name: 'exception', timeUnixNano: ns(startMs + 8), attributes: [attr('exception.message', 'card declined')] }] : [] }),
+    span('checkout', t, 6, 3, 'reserve', 3, startMs + 8 + d / 2, d / 3, {}),
+    span('inventory', t, 7, 6, 'Reserve', 2, startMs + 9 + d / 2, d / 3 - 2, { attributes: [attr('sku', `sku-${t % 5}`)] }),
+  ];
+}
+
+function bigTrace(t, startMs) {
+  const spans = [span('frontend', t, 0, null, 'GET /big-report', 2, startMs, 5000, { attributes: [attr('report.rows', 9900)] })];
+  let n = 1;
+  for (let c = 0; c < BIG_CHILDREN; c++) {
+    const cid = n++;
+    const cStart = startMs + c * 50;
+    spans.push(span('frontend', t, cid, 0, 'load-batch', 1, cStart, 48, { attributes: [attr('batch', c)] }));
+    for (let g = 0; g < BIG_GRANDCHILDREN; g++) spans.push(span('frontend', t, n++, cid, 'read-row', 1, cStart + g * 0.4, 0.3, { attributes: [attr('row', c * 100 + g)] }));
+  }
+  return spans;
+}
+
+function logRecord(service, ms, body, severity, t, n) {
+  return {
+    service,
+    timeUnixNano: ns(ms),
+    severityText: severity,
+    severityNumber: { DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17 }[severity],
+    body: { stringValue: body },
+    traceId: t === null ? '' : traceId(t),
+    spanId: t === null ? '' : spanId(t, n),
+    attributes: [],
+  };
+}
+
+function logsRequest(records) {
+  const by = new Map();
+  for (const r of records) {
+    if (!by.has(r.service)) by.set(r.service, []);
+    const { service, ...rec } = r;
+    by.get(r.service).push(rec);
+  }
+  return { resourceLogs: [...by].map(([svc, list]) => ({ resource: resource(svc), scopeLogs: [{ scope: { name: 'otter-ui-seed' }, logRecords: list }] })) };
+}
+
+export function buildSeed(nowMs) {
+  const t0 = nowMs - 10 * 60e3; // traces spread over the last 10 minutes
+  const traces = [];
+  const logs = [];
+  const expected = { normal: [], errors: [], traceLogs: {} };
+  const total = NORMAL_TRACES + ERROR_TRACES;
+  for (let t = 1; t <= total; t++) {
+    const error = t > NORMAL_TRACES;
+    const start = t0 + t * 20e3;
+    traces.push(...checkoutTrace(t, start, error));
+    (error ? expected.errors : expected.normal).push(traceId(t));
+    logs.push(logRecord('checkout', start + 5, `order received: ${1 + (t % 4)} items`, 'INFO', t, 3));
+    logs.push(logRecord('payment', start + 8, error ? 'charge failed: card declined' : 'charge ok', error ? 'ERROR' : 'INFO', t, 5));
+    expected.traceLogs[traceId(t)] = 2;
+  }
+  const bigId = 1000;
+  const big = bigTrace(bigId, nowMs - 3 * 60e3);
+  const oldId = 2000;
+  const oldStart = nowMs - 6 * 86400e3;
+  const old = [span('frontend', oldId, 1, null, 'GET /old-report', 2, oldStart, 120, {}), span('checkout', oldId, 2, 1, 'POST /order', 2, oldStart + 10, 80, {})];
+  for (let i = 0; i < ORPHAN_LOGS; i++) logs.push(logRecord('frontend', nowMs - 60e3 + i * 1000, `cache miss for session s-${i}`, 'WARN', 3000 + i, 1));
+  logs.push(logRecord('frontend', nowMs - 30e3, '{"event":"login","user":"u-17","ok":true}', 'INFO', null, 0));
+
+  // A histogram with one exemplar per point, pointing at the first normal trace and the first
+  // error trace.
+  const point = (ms, count, exT, exVal) => ({
+    attributes: [attr('http.route', '/checkout')],
+    startTimeUnixNano: ns(t0),
+    timeUnixNano: ns(ms),
+    count: String(count),
+    sum: count * 0.06,
+    bucketCounts: [String(count - 2), String(1), String(1)],
+    explicitBounds: [0.05, 0.1],
+    exemplars: [{ timeUnixNano: ns(ms - 1000), asDouble: exVal, traceId: traceId(exT), spanId: spanId(exT, 1) }],
+  });
+  const metrics = {
+    resourceMetrics: [
+      {
+        resource: resource('frontend'),
+        scopeMetrics: [
+          {
+            scope: { name: 'otter-ui-seed' },
+            metrics: [
+              {
+                name: 'ui.request.duration',
+                unit: 's',
+                description: 'request duration',
+                histogram: { aggregationTemporality: 2, dataPoints: [point(nowMs - 5 * 60e3, 10, 1, 0.06), point(nowMs - 60e3, 25, total, 0.12)] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  return {
+    requests: {
+      traces: [traceRequest(traces), traceRequest(big), traceRequest(old)],
+      logs: [logsRequest(logs)],
+      metrics: [metrics],
+    },
+    expected: {
+      ...expected,
+      bigTraceId: traceId(bigId),
+      bigSpans: 1 + BIG_CHILDREN * (1 + BIG_GRANDCHILDREN),
+      oldTraceId: traceId(oldId),
+      orphanTraceIds: [...Array(ORPHAN_LOGS).keys()].map((i) => traceId(3000 + i)),
+      exemplarTraceIds: [traceId(1), traceId(total)],
+      entrySpans: { frontend: total + 1, checkout: total, payment: total, inventory: total },
+      paymentErrorPct: (100 * ERROR_TRACES) / total,
+      edges: { 'frontend->checkout': total, 'checkout->payment': total, 'checkout->inventory': total },
+      spansAccepted: traces.length + big.length + old.length,
+      logCount: logs.length,
+    },
+  };
+}
