@@ -23,6 +23,7 @@ CXX=${FUZZ_CXX:-clang++-14}
 command -v "$CXX" >/dev/null || CXX=clang++
 LAUNCHER=$(command -v ccache || true)
 mkdir -p "$OUT"
+OUT_ABS=$(cd "$OUT" && pwd)
 
 # ---- generate the ninja file from fuzz/targets.txt ---------------------------------------------
 declare -A SOURCES
@@ -39,6 +40,10 @@ while IFS= read -r line; do
       ;;
   esac
 done <fuzz/targets.txt
+# The query server's web UI table, as the CMake build generates it (here always the placeholder
+# page: the fuzzers do not need the UI itself); rewritten only when it changes.
+mkdir -p "$OUT/gen"
+python3 scripts/embed_ui.py "$OUT/no-ui" "$OUT/gen/ui_assets.cc" >/dev/null
 LIBS="-lyaml-cpp -lsimdjson -lspdlog -lfmt -lre2 -lzstd -llz4 -lsnappy -lz -lssl -lcrypto
   -lrdkafka -lcrypt -lpthread"
 {
@@ -64,9 +69,12 @@ LIBS="-lyaml-cpp -lsimdjson -lspdlog -lfmt -lre2 -lzstd -llz4 -lsnappy -lz -lssl
     echo "build obj/${main%.cc}.o: cc $PWD/$main"
     # The data model and Status: every target needs them (listed once here, not in each entry).
     for src in $(echo common/status pdata/arena pdata/batch pdata/common ${SOURCES[$name]} | tr ' ' '\n' | sort -u); do
-      [ -f "src/$src.cc" ] || { echo "fuzz/targets.txt ($name): no src/$src.cc" >&2; exit 1; }
+      # gen/<x>: a generated source in $OUT/gen (see below), else src/<x>.cc.
+      file=$PWD/src/$src.cc
+      case "$src" in gen/*) file=$OUT_ABS/$src.cc ;; esac
+      [ -f "$file" ] || { echo "fuzz/targets.txt ($name): no $file" >&2; exit 1; }
       if [ -z "${seen[$src]:-}" ]; then
-        echo "build obj/src/$src.o: cc $PWD/src/$src.cc"
+        echo "build obj/src/$src.o: cc $file"
         seen[$src]=1
       fi
       objs+=("obj/src/$src.o")
