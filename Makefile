@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: run test build ui deps bench bench-queries nab asan-test format format-check unit-test interop-test clean fuzz \
-        crash-test tsan-test demo pqueue-crash pqueue-outage package
+        fuzz-smoke crash-test tsan-test demo pqueue-crash pqueue-outage package
 
 deps:
 	@scripts/install-deps.sh
@@ -105,11 +105,17 @@ format-check:
 	find src bench tests -name '*.cc' -o -name '*.h' | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
 
-# libFuzzer targets (clang 14, ASan+UBSan), FUZZ_SECONDS each.
+# libFuzzer targets (clang 14, ASan+UBSan; docs/fuzzing.md): long runs, FUZZ_SECONDS each (default
+# 600) or FUZZ_RUNS executions each; FUZZ_TARGETS="promql_fuzz ..." picks some. fuzz-smoke: 10 s
+# of each. Both reuse build-fuzz/ (compiled once, incrementally). `make test` needs no clang build:
+# otter_tests replays every target over its corpus and mutations of it (tests/fuzz_replay_test.cc).
 fuzz: deps
-	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),20) scripts/fuzz.sh
+	FUZZ_JOBS=$(JOBS) FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+fuzz-smoke: deps
+	FUZZ_JOBS=$(JOBS) FUZZ_SECONDS=10 FUZZ_RUNS= scripts/fuzz.sh
 
 # A Debian package of the Release build: stripped binary, /etc/otter/config.yaml (the built-in
 # all-in-one default with its store in /var/lib/otter) and a systemd unit (packaging/).

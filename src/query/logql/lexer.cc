@@ -274,6 +274,8 @@ bool ParseBytesValue(std::string_view s, uint64_t* out) {
                                                           {"eib", 1152921504606846976.0}};
   for (const auto& [name, mult] : kUnits) {
     if (unit == name) {
+      // Past uint64 the literal is not a size (Loki's humanize parser: "too large").
+      if (!(v * mult < 18446744073709551616.0)) return false;
       *out = static_cast<uint64_t>(v * mult);
       return true;
     }

@@ -13,12 +13,28 @@ namespace otter::query::logql {
 namespace {
 
 struct JsonNode {
+  // Declared here, defaulted below once JsonNode is complete: clang 14 with libstdc++ 12 rejects
+  // implicit ones (pair<string, JsonNode>'s conditionally-explicit default constructor asks
+  // whether the still incomplete JsonNode is default-constructible; see config::Node).
+  JsonNode();
+  ~JsonNode();
+  JsonNode(const JsonNode&);
+  JsonNode(JsonNode&&) noexcept;
+  JsonNode& operator=(const JsonNode&);
+  JsonNode& operator=(JsonNode&&) noexcept;
+
   enum class Type { kObject, kArray, kString, kNumber, kTrue, kFalse, kNull } type = Type::kNull;
   std::string str;       // decoded string, or the number's text
   std::string_view raw;  // the value's JSON text
   std::vector<std::pair<std::string, JsonNode>> members;
   std::vector<JsonNode> items;
 };
+JsonNode::JsonNode() = default;
+JsonNode::~JsonNode() = default;
+JsonNode::JsonNode(const JsonNode&) = default;
+JsonNode::JsonNode(JsonNode&&) noexcept = default;
+JsonNode& JsonNode::operator=(const JsonNode&) = default;
+JsonNode& JsonNode::operator=(JsonNode&&) noexcept = default;
 
 class JsonReader {
  public:

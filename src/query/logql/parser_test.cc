@@ -15,6 +15,20 @@ std::string ErrorOf(std::string_view q) {
   return std::string(r.status().message());
 }
 
+// A bytes literal past uint64 is not a size, rather than an undefined conversion (found by
+// logql_fuzz: "328eb").
+TEST(LogqlParserTest, BytesLiteralsPastUint64) {
+  uint64_t v = 0;
+  EXPECT_TRUE(ParseBytesValue("18eb", &v));
+  EXPECT_EQ(v, 18'000'000'000'000'000'000u);
+  EXPECT_TRUE(ParseBytesValue("15EiB", &v));
+  EXPECT_EQ(v, 15ull << 60);
+  EXPECT_FALSE(ParseBytesValue("328eb", &v));
+  EXPECT_FALSE(ParseBytesValue("16eib", &v));
+  EXPECT_FALSE(ParseBytesValue("1e400b", &v));
+  EXPECT_NE(ErrorOf(R"({a="b"} | size > 328eb)"), "<ok>");
+}
+
 TEST(LogqlParserTest, StreamSelector) {
   auto r = ParseQuery(R"({ namespace="buzz", foo !~ "bar" })");
   ASSERT_TRUE(r.ok()) << r.status().ToString();

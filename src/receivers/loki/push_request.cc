@@ -50,8 +50,11 @@ bool DecodeTimestamp(std::string_view m, int64_t* ns) {
       return false;
     }
   }
-  *ns = seconds * 1'000'000'000 + nanos;
-  return true;
+  // A google.protobuf.Timestamp Loki would refuse (nanos outside [0, 1e9)) or one past what
+  // int64 nanoseconds hold (before 1678 or after 2262) is malformed, not wrapped around.
+  if (nanos < 0 || nanos >= 1'000'000'000) return false;
+  return !__builtin_mul_overflow(seconds, int64_t{1'000'000'000}, ns) &&
+         !__builtin_add_overflow(*ns, nanos, ns);
 }
 
 bool DecodeEntry(std::string_view m, PushEntry* e) {

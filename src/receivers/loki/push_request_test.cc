@@ -66,5 +66,44 @@ TEST(LokiPushReceiveTest, JsonPushAndItsErrors) {
   EXPECT_EQ(DecodePushJson(R"({"streams":{}})").status().message(), "\"streams\" must be a list");
 }
 
+// A protobuf length-delimited field (lengths < 128 here).
+std::string Field(int number, const std::string& payload) {
+  return std::string(1, static_cast<char>(number << 3 | 2)) +
+         std::string(1, static_cast<char>(payload.size())) + payload;
+}
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>(v | 0x80));
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+
+// A push whose one entry has the timestamp {seconds, nanos} (found by push_request_fuzz: seconds
+// past 2262 overflowed the int64 nanoseconds).
+std::string PushWithTimestamp(int64_t seconds, int64_t nanos) {
+  std::string ts = "\x08" + Varint(static_cast<uint64_t>(seconds)) + "\x10" +
+                   Varint(static_cast<uint64_t>(nanos));
+  return Field(1, Field(1, "{a=\"b\"}") + Field(2, Field(1, ts) + Field(2, "line")));
+}
+
+TEST(LokiPushReceiveTest, RefusesTimestampsOutsideInt64Nanoseconds) {
+  auto ok = DecodePushProtobuf(PushWithTimestamp(9'223'372'035, 999'999'999));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)[0].entries[0].t_ns, 9'223'372'035'999'999'999);
+  ok = DecodePushProtobuf(PushWithTimestamp(-1, 5));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)[0].entries[0].t_ns, -999'999'995);
+  for (auto [seconds, nanos] : {std::pair<int64_t, int64_t>{10'558'370'048, 5},
+                                {9'223'372'036, 854'775'808},
+                                {-9'223'372'037, 0},
+                                {1, 1'000'000'000},
+                                {1, -1}}) {
+    EXPECT_EQ(DecodePushProtobuf(PushWithTimestamp(seconds, nanos)).status().message(),
+              "malformed protobuf in streams[0].entries[0]")
+        << seconds << "s " << nanos << "ns";
+  }
+}
+
 }  // namespace
 }  // namespace otter::loki_receiver

@@ -50,6 +50,15 @@ bool ParseInt64(std::string_view s, int64_t* out) {
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
+// An OpenMetrics timestamp (float seconds) as Unix milliseconds; false when it is not finite or
+// falls outside what int64 milliseconds hold (converting such a double is undefined).
+bool SecondsToMillis(double secs, int64_t* ms) {
+  const double v = secs * 1000;
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return false;
+  *ms = static_cast<int64_t>(v);
+  return true;
+}
+
 bool ParseFamilyType(std::string_view s, ExpositionFormat f, FamilyType* out) {
   const bool om = f == ExpositionFormat::kOpenMetrics;
   if (s == "counter")
@@ -359,9 +368,8 @@ Status ExpositionParser::ParseSample(std::string_view line) {
     std::string_view ts = ReadToken(line, &pos);
     if (om) {
       double secs = 0;
-      if (!ParsePromFloat(ts, &secs) || !std::isfinite(secs))
+      if (!ParsePromFloat(ts, &secs) || !SecondsToMillis(secs, &ts_ms_))
         return Error("invalid timestamp \"" + std::string(ts) + "\"");
-      ts_ms_ = static_cast<int64_t>(secs * 1000);
     } else if (!ParseInt64(ts, &ts_ms_)) {
       return Error("invalid timestamp \"" + std::string(ts) + "\"");
     }
@@ -388,9 +396,8 @@ Status ExpositionParser::ParseSample(std::string_view line) {
     ++pos;
     std::string_view ets = ReadToken(line, &pos);
     double secs = 0;
-    if (!ParsePromFloat(ets, &secs) || !std::isfinite(secs))
+    if (!ParsePromFloat(ets, &secs) || !SecondsToMillis(secs, &ex_ts_ms_))
       return Error("invalid exemplar timestamp \"" + std::string(ets) + "\"");
-    ex_ts_ms_ = static_cast<int64_t>(secs * 1000);
     ex_has_ts_ = true;
     if (pos < line.size()) return Error("unexpected text after the exemplar");
   }

@@ -1,7 +1,7 @@
 // libFuzzer target for the scrape path: any body, in either exposition format, must parse or fail
 // with InvalidArgument naming a line, and the converter must turn whatever it gets into a batch
-// (a failed scrape gives up 0) without crashing; a second scrape of the same body must give the
-// same number of points (state carried between scrapes stays consistent).
+// (a failed scrape gives up 0) without crashing; once the state carried between scrapes has
+// settled, scraping the same body again must give the same number of points.
 //   exposition_parser_fuzz -max_len=65536 corpus/
 #include <cstddef>
 #include <cstdint>
@@ -31,10 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   spec.labels = LabelSet{{"job", "fuzz"}, {"instance", "127.0.0.1:1"}};
   TargetConverter conv(std::move(spec));
   const char* ctype = om ? "application/openmetrics-text; version=1.0.0" : "text/plain";
-  ScrapeStats s1, s2;
-  size_t n1 = conv.Convert(body, ctype, 1000, 0.1, otter::Status::Ok(), &s1).ItemCount();
+  ScrapeStats s1, s2, s3;
+  (void)conv.Convert(body, ctype, 1000, 0.1, otter::Status::Ok(), &s1).ItemCount();
+  // The first scrape may differ: the metadata it leaves (a # TYPE that comes after samples of its
+  // family) applies to the next scrape's earlier lines, as with Prometheus's metadata cache.
   size_t n2 = conv.Convert(body, ctype, 2000, 0.1, otter::Status::Ok(), &s2).ItemCount();
-  if (s1.error.ok() != s2.error.ok()) std::abort();
-  if (s1.error.ok() && n1 != n2) std::abort();
+  size_t n3 = conv.Convert(body, ctype, 3000, 0.1, otter::Status::Ok(), &s3).ItemCount();
+  if (s1.error.ok() != s2.error.ok() || s2.error.ok() != s3.error.ok()) std::abort();
+  if (s2.error.ok() && n2 != n3) std::abort();
   return 0;
 }

@@ -137,6 +137,20 @@ TEST(ExpositionParserTest, ErrorsNameTheLine) {
   EXPECT_EQ(Dump("\n# EOF\n", F::kOpenMetrics), "ERROR line 1: unexpected empty line");
 }
 
+// OpenMetrics timestamps are float seconds: one past what int64 milliseconds hold is invalid
+// rather than an undefined conversion (found by exposition_parser_fuzz).
+TEST(ExpositionParserTest, OpenMetricsTimestampsOutOfRange) {
+  using F = ExpositionFormat;
+  EXPECT_EQ(Dump("a 1 -1520879607.5\n# EOF\n", F::kOpenMetrics), "a{} 1 @-1520879607500\n");
+  EXPECT_EQ(Dump("a 1 1520879607.E89\n# EOF\n", F::kOpenMetrics),
+            "ERROR line 1: invalid timestamp \"1520879607.E89\"");
+  EXPECT_EQ(Dump("a 1 9223372036854776\n# EOF\n", F::kOpenMetrics),
+            "ERROR line 1: invalid timestamp \"9223372036854776\"");
+  EXPECT_EQ(Dump("a 1 # {x=\"1\"} 2 -1e300\n# EOF\n", F::kOpenMetrics),
+            "ERROR line 1: invalid exemplar timestamp \"-1e300\"");
+  EXPECT_EQ(Dump("a 1 # {x=\"1\"} 2 1.5\n# EOF\n", F::kOpenMetrics), "a{} 1 ex{x=[1]} 2 @1500\n");
+}
+
 TEST(ExpositionParserTest, Floats) {
   double v = 0;
   EXPECT_TRUE(ParsePromFloat("+Inf", &v) && std::isinf(v) && v > 0);
