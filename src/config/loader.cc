@@ -9,10 +9,28 @@
 namespace otter::config {
 namespace {
 
-Node Convert(const YAML::Node& y, const std::string& source, int line_hint) {
+// Bounds on the tree built from one document. yaml-cpp resolves aliases to shared nodes, so an
+// alias inside its own anchor makes a cycle, and nested aliases expand exponentially ("billion
+// laughs"); no real config comes near either bound.
+constexpr int kMaxDepth = 128;
+constexpr size_t kMaxNodes = 1'000'000;
+
+struct TooLarge {
+  int line;
+  std::string what;
+};
+
+Node Convert(const YAML::Node& y, const std::string& source, int line_hint, int depth,
+             size_t& nodes) {
   Node n;
   n.file = source;
   n.line = y.Mark().line >= 0 ? y.Mark().line + 1 : line_hint;
+  if (depth > kMaxDepth)
+    throw TooLarge{n.line, "nested deeper than " + std::to_string(kMaxDepth) +
+                               " levels (an alias inside its own anchor?)"};
+  if (++nodes > kMaxNodes)
+    throw TooLarge{n.line,
+                   "more than " + std::to_string(kMaxNodes) + " values once aliases are expanded"};
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -25,13 +43,13 @@ Node Convert(const YAML::Node& y, const std::string& source, int line_hint) {
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::kSeq;
-      for (const auto& item : y) n.seq.push_back(Convert(item, source, n.line));
+      for (const auto& item : y) n.seq.push_back(Convert(item, source, n.line, depth + 1, nodes));
       break;
     case YAML::NodeType::Map:
       n.kind = Node::Kind::kMap;
       for (const auto& kv : y) {
         int key_line = kv.first.Mark().line >= 0 ? kv.first.Mark().line + 1 : n.line;
-        Node value = Convert(kv.second, source, key_line);
+        Node value = Convert(kv.second, source, key_line, depth + 1, nodes);
         // A component or section is best located by its key's line (a block map's own mark
         // is its first child's line).
         if (value.kind != Node::Kind::kScalar) value.line = key_line;
@@ -145,7 +163,8 @@ EnvLookup ProcessEnv() {
 StatusOr<Node> ParseYaml(const std::string& text, const std::string& source) {
   try {
     YAML::Node y = YAML::Load(text);
-    Node n = Convert(y, source, 1);
+    size_t nodes = 0;
+    Node n = Convert(y, source, 1, 0, nodes);
     if (n.kind == Node::Kind::kNull) {
       n.kind = Node::Kind::kMap;
       n.line = 1;
@@ -154,6 +173,8 @@ StatusOr<Node> ParseYaml(const std::string& text, const std::string& source) {
   } catch (const YAML::Exception& e) {
     return InvalidArgument(source + ":" + std::to_string(e.mark.line + 1) +
                            ": invalid YAML: " + e.msg);
+  } catch (const TooLarge& e) {
+    return InvalidArgument(source + ":" + std::to_string(e.line) + ": document " + e.what);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -223,6 +224,33 @@ TEST(ConfigTableTest, DocsListKeysAndDefaults) {
   EXPECT_EQ(docs[1].key, "timeout");
   EXPECT_EQ(docs[1].default_value, "200ms");
   EXPECT_EQ(docs[4].children.size(), 1u);
+}
+
+}  // namespace
+}  // namespace otter::config
+
+namespace otter::config {
+namespace {
+
+TEST(ConfigLoaderTest, AnAliasInsideItsOwnAnchorIsAnErrorNotARecursion) {
+  auto n = ParseYaml("a: &x\n  - *x\n", "c.yaml");
+  ASSERT_FALSE(n.ok());
+  EXPECT_THAT(std::string(n.status().message()), ::testing::StartsWith("c.yaml:"));
+  EXPECT_THAT(std::string(n.status().message()), ::testing::HasSubstr("nested deeper than 128"));
+}
+
+TEST(ConfigLoaderTest, ExponentialAliasExpansionIsRefused) {
+  std::string doc = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 8; ++i)
+    doc += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [*l" + std::to_string(i - 1) +
+           ", *l" + std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+           std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" + std::to_string(i - 1) +
+           ", *l" + std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+           std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + "]\n";
+  auto n = ParseYaml(doc, "c.yaml");
+  ASSERT_FALSE(n.ok());
+  EXPECT_THAT(std::string(n.status().message()),
+              ::testing::HasSubstr("more than 1000000 values once aliases are expanded"));
 }
 
 }  // namespace

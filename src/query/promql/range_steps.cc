@@ -186,7 +186,8 @@ StatusOr<bool> Evaluator::RangeOfPrecomputed(const Node& expr, Matrix* out) {
   if (call.kind != NodeKind::kCall || call.children.size() != 1) return false;
   size_t step = 0;
   ASSIGN_OR_RETURN(const SelectorCall* c, PrecomputedCall(call, start_ms_, &step));
-  if (c == nullptr || !c->all_floats || !c->distinct) return false;
+  // No series (n = 0): the step-by-step evaluation answers that.
+  if (c == nullptr || !c->all_floats || !c->distinct || c->labels.empty()) return false;
   size_t n = c->labels.size();
   size_t steps = c->has.size() / n;
   // Held samples and annotations as the step-by-step evaluation has them: the warnings in the
