@@ -10,7 +10,6 @@
 #include "component/registry.h"
 #include "config/table.h"
 #include "net/tls_config.h"
-
 #include "rules/ruler_config.h"
 #include "store/loki_mapping.h"
 
