@@ -214,6 +214,11 @@ int64_t ProcStatus(pid_t pid, const std::string& field) {  // kB → bytes
 class HostileInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
+#if defined(__SANITIZE_ADDRESS__)
+    // The bounds are on RSS and latency: ASan's shadow memory and quarantine measure the
+    // sanitizer, not otter. The Release run asserts them; ASan still runs the fuzz replays.
+    GTEST_SKIP() << "RSS and latency bounds are measured in the Release build";
+#endif
     grpc_ = FreePort();
     http_ = FreePort();
     health_ = FreePort();

@@ -78,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (used == 0) break;
   }
   if (!parser.is_done()) {
+    if (!parser.got_some()) return 0;  // put_eof requires some input (a Beast precondition)
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return 0;
   }
