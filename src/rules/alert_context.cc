@@ -10,6 +10,8 @@ namespace otter::rules {
 namespace {
 
 constexpr int64_t kMaxBaselineMs = 6 * 3600 * 1000;
+constexpr double kMinGrowthPoints = 0.02;
+constexpr double kMinGrowthRatio = 1.25;
 
 // A series matches an alert when every alert label it also has carries the same value.
 bool Consistent(const store::Labels& series, const store::Labels& alert,
@@ -143,7 +145,9 @@ store::Labels AlertContext(store::MetricQuerier& metrics, store::TraceQuerier* t
     if (tw <= 0 || tb <= 0) continue;  // no activity to compare with
     for (const auto& [v, sh] : values) {
       double sw = sh.window / tw, sb = sh.base / tb;
-      if (sw - sb < 0.05) continue;
+      // A change is a share that grew by a quarter of itself and by 2 points at least: a level
+      // shift stays visible when the window also holds the steady traffic before it.
+      if (sw - sb < kMinGrowthPoints || sw < kMinGrowthRatio * sb) continue;
       changes.push_back(
           {sw - sb, fmt::format("{}={} {:.0f}%→{:.0f}%", name, v, 100 * sb, 100 * sw)});
     }
