@@ -26,14 +26,14 @@ exporters:
   store:
     directory: $dir/data
     head_max_mib: $((WAL_MIB * 2))
-    max_disk_mib: $((WAL_MIB * 8))
+    max_disk_mib: 0
     query: { endpoint: 127.0.0.1:$QUERY }
 service:
   telemetry: { metrics: { level: none } }
   pipelines:
     traces: { receivers: [otlp], processors: [memory_limiter], exporters: [store] }
 YAML
-# Prints the milliseconds from exec to the "started" line; leaves otter running as $pid.
+# Sets $ms to the milliseconds from exec to the "started" line; leaves otter running as $pid.
 start() {
   local t0 t1
   : >"$dir/otter.log"
@@ -45,14 +45,16 @@ start() {
     sleep 0.002
   done
   t1=$(date +%s%N)
-  echo $(((t1 - t0) / 1000000))
+  ms=$(((t1 - t0) / 1000000))
 }
 stop() { kill -TERM $pid; wait $pid || true; pid=; }
 
-echo "empty data dir: $(start) ms  (RSS $(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status) MiB)"
+rss() { awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status; }
+start
+echo "empty data dir: $ms ms  (RSS $(rss) MiB)"
 stop
 rm -rf "$dir/data"
-start >/dev/null
+start
 wal_mib() { du -sm "$dir/data/wal" 2>/dev/null | cut -f1 || echo 0; }
 while [ "$(wal_mib)" -lt "$WAL_MIB" ]; do
   "$BUILD/otter-loadgen" --quiet --endpoint 127.0.0.1:$GRPC --protocol grpc --signal traces \
@@ -61,6 +63,7 @@ done
 kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 echo "WAL: $(wal_mib) MiB in $(find "$dir/data" -name '*.wal' | wc -l) segments (after kill -9)"
 for i in 1 2; do
-  echo "WAL replay run $i: $(start) ms  (RSS $(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status) MiB)"
+  start
+  echo "WAL replay run $i: $ms ms  (RSS $(rss) MiB)"
   kill -9 $pid; wait $pid 2>/dev/null || true; pid=
 done
