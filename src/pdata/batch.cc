@@ -59,7 +59,7 @@ template <class R>
 size_t Batch<R>::ItemCount() const {
   if (undecoded()) return undecoded_items_;
   size_t n = 0;
-  for (const auto& r : resources_) n += ResourceItems(r);
+  for (const auto& r : resources_.get()) n += ResourceItems(r);
   return n;
 }
 
@@ -68,13 +68,22 @@ void Batch<R>::Append(Batch&& other) {
   assert(!undecoded() && !other.undecoded());
   wire_ = {};
   other.wire_ = {};
-  if (resources_.empty())
+  if (resources_.get().empty()) {
     client_ip_ = std::move(other.client_ip_);
-  else if (client_ip_ != other.client_ip_)
+    resources_ = std::move(other.resources_);  // shared with whatever `other` shared it with
+  } else if (client_ip_ != other.client_ip_) {
     client_ip_.clear();
-  resources_.insert(resources_.end(), std::make_move_iterator(other.resources_.begin()),
-                    std::make_move_iterator(other.resources_.end()));
-  other.resources_.clear();
+  }
+  if (other.resources_.shared()) {  // a clone holds it too: copy
+    const auto& from = other.resources_.get();
+    auto& to = resources_.mut();
+    to.insert(to.end(), from.begin(), from.end());
+  } else if (!other.resources_.get().empty()) {
+    auto& from = other.resources_.mut();
+    auto& to = resources_.mut();
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  }
+  other.resources_ = {};
   arenas_.Absorb(std::move(other.arenas_));
 }
 
@@ -85,18 +94,20 @@ Batch<R> Batch<R>::SplitOff(size_t max_items) {
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
   out.client_ip_ = client_ip_;
+  auto& mine = resources_.mut();
+  auto& out_resources = out.resources_.mut();
   size_t left = max_items;
   size_t whole = 0;
-  while (whole < resources_.size() && left > 0) {
-    size_t n = ResourceItems(resources_[whole]);
+  while (whole < mine.size() && left > 0) {
+    size_t n = ResourceItems(mine[whole]);
     if (n > left) break;
     left -= n;
     ++whole;
   }
-  MoveFront(resources_, whole, out.resources_);
-  if (left == 0 || resources_.empty()) return out;
+  MoveFront(mine, whole, out_resources);
+  if (left == 0 || mine.empty()) return out;
 
-  R& r = resources_.front();
+  R& r = mine.front();
   R part;
   part.resource = r.resource;
   part.schema_url = r.schema_url;
@@ -115,7 +126,7 @@ Batch<R> Batch<R>::SplitOff(size_t max_items) {
     SplitScope(scopes.front(), left, ps);
     part_scopes.push_back(std::move(ps));
   }
-  out.resources_.push_back(std::move(part));
+  out_resources.push_back(std::move(part));
   return out;
 }
 

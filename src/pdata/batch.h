@@ -1,6 +1,7 @@
 // Batch<R>: a move-only unit of telemetry (R = ResourceSpans / ResourceMetrics / ResourceLogs)
 // plus the arenas its string views point into. Consumers take batches by rvalue; a fan-out that
-// must hand the same data to a mutating consumer calls Clone().
+// must hand the same data to a mutating consumer calls Clone(): the resource tree is then shared
+// read-only (copy-on-write, pdata/cow.h) until a batch writes to it through resources().
 // wire(): an optional cached OTLP protobuf Export*ServiceRequest that decodes to exactly the
 // content (the request body the decoder adopted; it may hold fields pdata skips), so consumers
 // that need protobuf bytes (the store's WAL) need not encode. Whatever may mutate clears it: the
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "pdata/arena.h"
+#include "pdata/cow.h"
 #include "pdata/logs.h"
 #include "pdata/metrics.h"
 #include "pdata/trace.h"
@@ -64,13 +66,14 @@ class Batch {
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
-  // Clears wire(): callers may mutate through it.
+  // Clears wire(): callers may mutate through it. Copies the tree first if it is shared with a
+  // clone, so hold the reference only while no Clone() of this batch is taken.
   std::vector<R>& resources() {
     assert(!undecoded());
     wire_ = {};
-    return resources_;
+    return resources_.mut();
   }
-  const std::vector<R>& resources() const { return resources_; }
+  const std::vector<R>& resources() const { return resources_.get(); }
   ArenaSet& arenas() { return arenas_; }
   const ArenaSet& arenas() const { return arenas_; }
 
@@ -91,12 +94,12 @@ class Batch {
   void Append(Batch&& other);
   // Removes the first `max_items` items (whole resources/scopes where possible) into a new batch.
   Batch SplitOff(size_t max_items);
-  // A structural copy; strings are shared read-only with this batch.
+  // A copy sharing this batch's tree (until either writes) and strings (read-only).
   Batch Clone() const;
 
  private:
   static constexpr size_t kDecoded = SIZE_MAX;
-  std::vector<R> resources_;
+  Cow<std::vector<R>> resources_;
   ArenaSet arenas_;
   std::string_view wire_;
   size_t undecoded_items_ = kDecoded;  // the item count of an undecoded batch

@@ -61,6 +61,45 @@ TEST(BatchTest, CloneIsIndependent) {
   EXPECT_EQ(c.ItemCount(), 1u);
 }
 
+TEST(BatchTest, CloneSharesTheTreeUntilEitherWrites) {
+  TraceBatch a = MakeTraces(1, 1, 2);
+  const TraceBatch& ca = a;
+  const Span* first = &ca.resources()[0].scope_spans[0].spans[0];
+  TraceBatch c = a.Clone();
+  const TraceBatch& cc = c;
+  EXPECT_EQ(&cc.resources()[0].scope_spans[0].spans[0], first);  // no copy yet
+  a.resources()[0].scope_spans[0].spans[0].name = "renamed";     // the writer copies
+  EXPECT_NE(&ca.resources()[0].scope_spans[0].spans[0], first);
+  EXPECT_EQ(&cc.resources()[0].scope_spans[0].spans[0], first);
+  EXPECT_EQ(cc.resources()[0].scope_spans[0].spans[0].name, "");
+  EXPECT_EQ(ca.resources()[0].scope_spans[0].spans[0].name, "renamed");
+  // The clone is the only holder now: it writes in place.
+  c.resources()[0].scope_spans[0].spans.pop_back();
+  EXPECT_EQ(&cc.resources()[0].scope_spans[0].spans[0], first);
+  EXPECT_EQ(c.ItemCount(), 1u);
+  EXPECT_EQ(a.ItemCount(), 2u);
+}
+
+TEST(BatchTest, AppendAndSplitOffOfASharedBatchLeaveTheCloneIntact) {
+  TraceBatch a = MakeTraces(2, 1, 2);
+  TraceBatch keep = a.Clone();
+  TraceBatch b = MakeTraces(1, 1, 1);
+  b.Append(a.Clone());  // copies the shared resources
+  a.Append(MakeTraces(1, 1, 3));
+  TraceBatch first = a.SplitOff(3);
+  EXPECT_EQ(first.ItemCount(), 3u);
+  EXPECT_EQ(a.ItemCount(), 4u);
+  EXPECT_EQ(b.ItemCount(), 5u);
+  ASSERT_EQ(keep.ItemCount(), 4u);
+  const TraceBatch& ck = keep;
+  EXPECT_EQ(ck.resources()[1].resource.attributes[0].value.string_value, "svc1");
+  EXPECT_EQ(ck.resources()[1].scope_spans[0].spans[1].span_id.bytes[7], 101);
+  TraceBatch empty;
+  empty.Append(keep.Clone());  // an empty batch takes the tree without copying
+  const TraceBatch& ce = empty;
+  EXPECT_EQ(&ce.resources()[0], &ck.resources()[0]);
+}
+
 TEST(BatchTest, MetricSplitInsideAMetric) {
   MetricBatch b;
   ResourceMetrics rm;

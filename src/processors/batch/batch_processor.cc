@@ -113,7 +113,8 @@ struct BatchProcessor<B>::Shared {
     if (sent) pending_since = now;
   }
 
-  // Sends `batches` downstream; each keeps a clone for a possible retry. Called without `mu`.
+  // Sends `batches` downstream; each keeps a clone for a possible retry (it shares the tree, so
+  // it costs a copy only if the downstream writes to the batch). Called without `mu`.
   static void Send(const std::shared_ptr<Shared>& shared, std::vector<Outgoing> batches) {
     for (auto& h : batches) {
       Outgoing copy{h.batch.Clone(), h.items};
