@@ -43,11 +43,15 @@ Status AnyMatch(const std::vector<Condition>& conds, ottl::Context& ctx,
   return Status::Ok();
 }
 
-// The batch's resources without clearing its cached wire encoding: filtering changes nothing
-// unless it drops something, and then the caller clears the wire.
+// The batch's own resources (copied first if a clone shares them: pdata/cow.h) without clearing
+// its cached wire encoding: filtering changes nothing unless it drops something, and then the
+// caller clears the wire.
 template <class B>
 std::vector<typename B::Resource>& Resources(B& b) {
-  return const_cast<std::vector<typename B::Resource>&>(std::as_const(b).resources());
+  const std::string_view wire = b.wire();
+  auto& resources = b.resources();
+  b.set_wire(wire);
+  return resources;
 }
 
 // The resource and scope levels, shared by the three signals; `items` filters one scope's items.

@@ -136,6 +136,21 @@ TEST(FilterProcessorTest, KeepsTheCachedWireUnlessItDrops) {
   }
 }
 
+TEST(FilterProcessorTest, DroppingFromASharedBatchLeavesItsCloneIntact) {
+  // A fan-out or the batch processor's retry copy shares the tree (pdata/cow.h): the filter
+  // must drop from its own copy only.
+  pdata::TraceBatch b = Spans();
+  const pdata::TraceBatch keep = b.Clone();
+  FilterRun<pdata::TraceBatch> run("traces:\n  span: ['name == \"SELECT\"']\n", std::move(b));
+  ASSERT_EQ(run.sink.batches.size(), 1u);
+  EXPECT_EQ(Names(run.sink.batches[0]),
+            (std::vector<std::string>{"cart:GET /healthz:2", "cart:GET /cart:2",
+                                      "health:GET /healthz:2", "health:GET /cart:2"}));
+  EXPECT_EQ(Names(keep), (std::vector<std::string>{"cart:GET /healthz:2", "cart:GET /cart:2",
+                                                   "cart:SELECT:2", "health:GET /healthz:2",
+                                                   "health:GET /cart:2", "health:SELECT:2"}));
+}
+
 TEST(FilterProcessorTest, ErrorModes) {
   const std::string conds = R"(
 traces:
