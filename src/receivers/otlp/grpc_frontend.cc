@@ -6,10 +6,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,10 +15,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
 #include "auth/server_guard.h"
 #include "net/endpoint.h"
@@ -84,9 +79,62 @@ std::string ProbeBind(const net::HostPort& hp) {
   return why;
 }
 
+// Answers a call at once (unknown method, or a signal without a pipeline).
+class RejectReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+// One Export call: read the request, hand it to the pipeline, answer when it completes.
+template <class B>
+class ExportReactor final : public grpc::ServerGenericBidiReactor {
+ public:
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters, std::string client_ip)
+      : consumer_(consumer), counters_(counters), client_ip_(std::move(client_ip)) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed without a message, or the message was refused (e.g. too large)
+      Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message received"));
+      return;
+    }
+    std::string body = Flatten(request_);
+    request_.Clear();
+    Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
+           Completion([this](Status s) { Reply(s); }), std::move(client_ip_));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Reply(const Status& s) {
+    if (s.ok()) {
+      std::string out;  // partial_success when the pipeline kept only part of the request
+      otlp::EncodeExportResponse(static_cast<int64_t>(s.rejected_items()), s.message(), &out);
+      grpc::Slice slice(out);
+      response_ = grpc::ByteBuffer(&slice, 1);
+      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+      return;
+    }
+    WireError w = ToWire(s);
+    std::string details;  // grpc-status-details-bin: google.rpc.Status with RetryInfo
+    if (w.retry_info) otlp::EncodeRpcStatus(w.grpc_code, w.message, &details, w.retry_info);
+    Finish(grpc::Status(static_cast<grpc::StatusCode>(w.grpc_code), w.message, details));
+  }
+
+  Consumer<B>* consumer_;
+  ItemCounters counters_;
+  std::string client_ip_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+};
+
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
 // against the Go collector. `served` lists the services that have a pipeline.
-grpc::Status Unimplemented(std::string_view method, const std::vector<std::string_view>& served) {
+grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
+                                              const std::vector<std::string_view>& served) {
   std::string_view m = method.substr(!method.empty() && method[0] == '/' ? 1 : 0);
   size_t slash = m.find('/');
   std::string msg;
@@ -99,18 +147,7 @@ grpc::Status Unimplemented(std::string_view method, const std::vector<std::strin
                       std::string(service)
                 : "unknown service " + std::string(service);
   }
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg);
-}
-
-// One completion-queue thread per CPU otter may run on, at least 2 (so one large request being
-// decoded does not hold up every other connection) and at most 8, like the HTTP frontend's I/O
-// threads. Each thread has its own queue: a call is read, decoded, handed to the pipeline and
-// answered by the thread that accepted it.
-int QueueThreads() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 2;
-  return std::clamp(n, 2, 8);
+  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg));
 }
 
 // "/pkg.Service/Export" → "pkg.Service".
@@ -145,30 +182,19 @@ std::vector<std::pair<std::string, int>> GrpcServerArgs(const GrpcProtocolConfig
   return args;
 }
 
-struct GrpcFrontend::Impl {
-  class Call;
-
+struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   GrpcProtocolConfig config;
   Consumers next;
   std::array<ItemCounters, 3> counters;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
-  grpc::AsyncGenericService service;
   std::unique_ptr<grpc::Server> server;
-  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues;
-  std::vector<std::thread> threads;
   int port = 0;
-
-  // Calls that exist (requested, reading, in the pipeline or finishing): the queues are shut
-  // down only once the last one is gone, so a late Completion still has a queue to finish on.
-  std::mutex mu;
-  std::condition_variable gone;
-  size_t live_calls = 0;  // guarded by mu
 
   // The call's metadata checked by the authenticator; a refused call is answered at once, before
   // its message is read.
-  std::optional<grpc::Status> Authenticate(grpc::GenericServerContext& ctx) const {
-    const auto& md = ctx.client_metadata();
+  std::optional<grpc::Status> Authenticate(grpc::GenericCallbackServerContext* ctx) const {
+    const auto& md = ctx->client_metadata();
     auto err = guard->Check(
         [&md](std::string_view name) -> std::optional<std::string_view> {
           std::string key(name);  // gRPC metadata keys are lower-case
@@ -177,147 +203,29 @@ struct GrpcFrontend::Impl {
           if (it == md.end()) return std::nullopt;
           return std::string_view(it->second.data(), it->second.size());
         },
-        ctx.peer());
+        ctx->peer());
     if (!err) return std::nullopt;
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, err->message);
   }
 
-  void Serve(grpc::ServerCompletionQueue* cq);
-  void CallGone() {
-    std::lock_guard lock(mu);
-    if (--live_calls == 0) gone.notify_all();
-  }
-  // Shuts the queues down and joins their threads (after the server, or instead of it).
-  void StopQueues();
-};
-
-// One call on the async generic service, driven by the completion-queue thread that requested
-// it: a state machine (requested → reading → in the pipeline → finishing) whose `this` is the
-// tag of its one outstanding operation. The pipeline's Completion may fire on any thread; it
-// starts the final write, the only operation outstanding then, so operations never overlap.
-class GrpcFrontend::Impl::Call {
- public:
-  Call(Impl* frontend, grpc::ServerCompletionQueue* cq) : frontend_(frontend), cq_(cq) {
-    {
-      std::lock_guard lock(frontend_->mu);
-      ++frontend_->live_calls;
-    }
-    frontend_->service.RequestCall(&ctx_, &stream_, cq_, cq_, this);
-  }
-
-  void Proceed(bool ok) {
-    switch (state_) {
-      case State::kRequested:
-        if (!ok) return Done();    // the server is shutting down
-        new Call(frontend_, cq_);  // the next call on this queue
-        return Started();
-      case State::kReading:
-        if (!ok) {  // the client closed without a message, or it was refused (e.g. too large)
-          return Finish(
-              grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message received"));
-        }
-        return Export();
-      case State::kFinishing:
-        return Done();
-    }
-  }
-
- private:
-  enum class State { kRequested, kReading, kFinishing };
-
-  void Started() {
-    if (frontend_->guard)
-      if (auto refused = frontend_->Authenticate(ctx_)) return Finish(std::move(*refused));
-    const std::string& method = ctx_.method();
-    const Consumers& next = frontend_->next;
-    if ((method == kTraceExportMethod && next.traces) ||
-        (method == kMetricsExportMethod && next.metrics) ||
-        (method == kLogsExportMethod && next.logs)) {
-      state_ = State::kReading;
-      stream_.Read(&buffer_, this);
-      return;
-    }
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    const std::string& method = ctx->method();
+    if (guard)
+      if (auto refused = Authenticate(ctx)) return new RejectReactor(std::move(*refused));
+    std::string client_ip = ClientIpFromPeer(ctx->peer());
+    if (method == kTraceExportMethod && next.traces)
+      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], std::move(client_ip));
+    if (method == kMetricsExportMethod && next.metrics)
+      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], std::move(client_ip));
+    if (method == kLogsExportMethod && next.logs)
+      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], std::move(client_ip));
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));
     if (next.logs) served.push_back(ServiceOf(kLogsExportMethod));
-    Finish(Unimplemented(method, served));
+    return Unimplemented(method, served);
   }
-
-  void Export() {
-    std::string body = Flatten(buffer_);
-    buffer_.Clear();
-    std::string client_ip = ClientIpFromPeer(ctx_.peer());
-    const std::string& method = ctx_.method();
-    const Consumers& next = frontend_->next;
-    const auto& counters = frontend_->counters;
-    // Set before Ingest: the pipeline may answer at once, on this thread.
-    state_ = State::kFinishing;
-    Completion done([this](Status s) { Reply(s); });
-    if (method == kTraceExportMethod)
-      Ingest(*next.traces, std::move(body), WireFormat::kProtobuf, counters[0], std::move(done),
-             std::move(client_ip));
-    else if (method == kMetricsExportMethod)
-      Ingest(*next.metrics, std::move(body), WireFormat::kProtobuf, counters[1], std::move(done),
-             std::move(client_ip));
-    else
-      Ingest(*next.logs, std::move(body), WireFormat::kProtobuf, counters[2], std::move(done),
-             std::move(client_ip));
-  }
-
-  void Reply(const Status& s) {
-    if (s.ok()) {
-      std::string out;  // partial_success when the pipeline kept only part of the request
-      otlp::EncodeExportResponse(static_cast<int64_t>(s.rejected_items()), s.message(), &out);
-      grpc::Slice slice(out);
-      buffer_ = grpc::ByteBuffer(&slice, 1);
-      stream_.WriteAndFinish(buffer_, grpc::WriteOptions(), grpc::Status::OK, this);
-      return;
-    }
-    WireError w = ToWire(s);
-    std::string details;  // grpc-status-details-bin: google.rpc.Status with RetryInfo
-    if (w.retry_info) otlp::EncodeRpcStatus(w.grpc_code, w.message, &details, w.retry_info);
-    Finish(grpc::Status(static_cast<grpc::StatusCode>(w.grpc_code), w.message, details));
-  }
-
-  void Finish(grpc::Status status) {
-    state_ = State::kFinishing;
-    stream_.Finish(status, this);
-  }
-
-  void Done() {
-    Impl* frontend = frontend_;
-    delete this;
-    frontend->CallGone();
-  }
-
-  Impl* frontend_;
-  grpc::ServerCompletionQueue* cq_;
-  State state_ = State::kRequested;
-  grpc::GenericServerContext ctx_;
-  grpc::GenericServerAsyncReaderWriter stream_{&ctx_};
-  grpc::ByteBuffer buffer_;  // the request, then the response
 };
-
-void GrpcFrontend::Impl::Serve(grpc::ServerCompletionQueue* cq) {
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq->Next(&tag, &ok)) static_cast<Call*>(tag)->Proceed(ok);
-}
-
-void GrpcFrontend::Impl::StopQueues() {
-  for (auto& q : queues) q->Shutdown();
-  for (auto& t : threads) t.join();
-  threads.clear();
-  // A queue that never had a thread (start-up failed) is drained here.
-  for (auto& q : queues) {
-    void* tag = nullptr;
-    bool ok = false;
-    while (q->Next(&tag, &ok)) {
-    }
-  }
-  queues.clear();
-}
 
 GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
@@ -347,9 +255,7 @@ Status GrpcFrontend::Start() {
   grpc::ServerBuilder builder;
   std::string address = hp->ToString();
   builder.AddListeningPort(address, creds, &impl_->port);
-  builder.RegisterAsyncGenericService(&impl_->service);
-  int threads = QueueThreads();
-  for (int i = 0; i < threads; ++i) impl_->queues.push_back(builder.AddCompletionQueue());
+  builder.RegisterCallbackGenericService(impl_.get());
   for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
   // A memory bound for gRPC's own buffers and calls: under pressure gRPC slows reads and refuses
   // new streams instead of growing (e.g. an HTTP/2 rapid-reset flood). Room for 16 requests of
@@ -360,18 +266,10 @@ Status GrpcFrontend::Start() {
   builder.SetResourceQuota(quota);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0) {
-    if (impl_->server) impl_->server->Shutdown();
     impl_->server.reset();
-    impl_->StopQueues();
     impl_->port = 0;
     return where(FailedPrecondition("listen tcp " + address + ": " + ProbeBind(*hp)));
   }
-  // A few calls requested ahead on each queue (before any Shutdown can count the live calls), so
-  // a burst of new streams does not wait for the loop; each arriving call requests the next.
-  for (auto& q : impl_->queues)
-    for (int i = 0; i < 4; ++i) new Impl::Call(impl_.get(), q.get());
-  for (auto& q : impl_->queues)
-    impl_->threads.emplace_back([impl = impl_.get(), cq = q.get()] { impl->Serve(cq); });
   if (impl_->logger)
     impl_->logger->info("OTLP/gRPC listening on {}",
                         hp->BindHost() + ":" + std::to_string(impl_->port));
@@ -383,11 +281,7 @@ void GrpcFrontend::Shutdown() {
   // New calls are refused at once; accepted ones get until the deadline, then are cancelled.
   // Either way each is answered (its Completion always fires) before Shutdown returns.
   impl_->server->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-  {
-    std::unique_lock lock(impl_->mu);
-    impl_->gone.wait(lock, [this] { return impl_->live_calls == 0; });
-  }
-  impl_->StopQueues();
+  impl_->server->Wait();
   impl_->server.reset();
 }
 

@@ -1,9 +1,8 @@
-// OTLP/gRPC for the otlp receiver: the three Export methods served through gRPC's async generic
-// service, so request bytes reach otter's own codec untouched (no generated classes). One
-// completion-queue thread per CPU otter may run on reads, decodes and hands each call to the
-// pipeline itself; the call is answered when the pipeline's Completion fires (from any thread),
-// and no thread waits for it. gRPC headers stay in grpc_frontend.cc.
-// Thread-safety: Start/Shutdown from the owner; calls run on the frontend's queue threads.
+// OTLP/gRPC for the otlp receiver: the three Export methods served through gRPC's callback
+// generic service, so request bytes reach otter's own codec untouched (no generated classes).
+// Each call is answered when the pipeline's Completion fires; no gRPC thread waits for it.
+// gRPC headers stay in grpc_frontend.cc.
+// Thread-safety: Start/Shutdown from the owner; calls run on gRPC's threads.
 #pragma once
 
 #include <spdlog/logger.h>
