@@ -130,6 +130,34 @@ TEST_F(OtlpGrpcTest, EmptyRequestSucceedsWithoutThePipeline) {
   EXPECT_EQ(traces_.batches(), 0u);
 }
 
+// A client that closes its side without sending the request message (not an OTLP exporter, but
+// a client may do it) gets an error and nothing reaches the pipeline.
+TEST_F(OtlpGrpcTest, CallWithoutAMessageIsRefused) {
+  StartReceiver();
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(&ctx, std::string(kTraceExportMethod), &cq);
+  auto step = [&cq](auto start) {
+    start();
+    void* tag = nullptr;
+    bool ok = false;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+  };
+  step([&] { call->StartCall(reinterpret_cast<void*>(1)); });
+  step([&] { call->WritesDone(reinterpret_cast<void*>(2)); });
+  grpc::Status status;
+  step([&] { call->Finish(&status, reinterpret_cast<void*>(3)); });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL) << status.error_message();
+  EXPECT_EQ(traces_.batches(), 0u);
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 TEST_F(OtlpGrpcTest, UndecodableRequestIsInvalidArgument) {
   StartReceiver();
   std::string body = testing::TraceRequest(2);
