@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { pollUntil, startOtter, toYaml } from './lib/otter.mjs';
+import { pollUntil, startOtter, toYaml } from '../lib/process.mjs';
 import { SERVICES, buildSeed } from './lib/seed.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
