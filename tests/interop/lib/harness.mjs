@@ -137,3 +137,79 @@ export async function startPrometheus({ dir, name, configYaml, flags = [] }) {
   }
   return { port, stop };
 }
+
+// ---- Kafka ---------------------------------------------------------------------------------------
+
+// librdkafka's mock cluster (tests/tools/kafka_mock_broker, next to the otter binary `bin`) with
+// one topic of `partitions` partitions. Resolves to { bootstrap, stop } once it listens.
+export function startKafkaMockBroker({ bin, topic, partitions = 1 }) {
+  const brokerBin = path.join(path.dirname(bin), 'kafka_mock_broker');
+  if (!fs.existsSync(brokerBin)) return Promise.reject(new Error(`mock broker not found: ${brokerBin}`));
+  const child = spawn(brokerBin, ['--topic', `${topic}:${partitions}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /bootstrap=(\S+)\n/.exec(out);
+      if (m) resolve({ bootstrap: m[1], stop });
+    });
+    child.once('exit', (code) => reject(new Error(`kafka_mock_broker exited with ${code}`)));
+  });
+}
+
+const KAFKA_TOPICS = { traces: 'otlp_spans', metrics: 'otlp_metrics', logs: 'otlp_logs' };
+
+// The Kafka path for one signal ('traces' | 'metrics' | 'logs'): otter A (OTLP/HTTP receiver ->
+// `kafka` exporter with `exporter` settings) -> mock broker (the exporter's default topic,
+// `partitions` partitions) -> otter B (`kafka` receiver -> `processors`, in key order -> file
+// exporter writing `out`). Resolves to { a, b, stop } once both answer their health checks;
+// a.ports[0] is A's OTLP/HTTP port.
+export async function startKafkaPipeline({ bin, dir, signal, out, partitions = 1, exporter = {}, processors = {} }) {
+  const broker = await startKafkaMockBroker({ bin, topic: KAFKA_TOPICS[signal], partitions });
+  const procs = [];
+  const stop = async () => {
+    for (const p of [...procs].reverse()) await p.stop();
+    await broker.stop();
+  };
+  const names = Object.keys(processors);
+  const config = (healthPort, rest, pipeline) => toYaml({
+    extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+    ...rest,
+    service: {
+      extensions: ['health_check'], telemetry: { metrics: { level: 'none' } }, pipelines: { [signal]: pipeline },
+    },
+  }) + '\n';
+  try {
+    procs.push(await startOtter({
+      bin, dir, name: 'otter-b', portCount: 1,
+      makeConfig: ([healthPort]) => ({
+        healthPort,
+        yaml: config(healthPort, {
+          receivers: { kafka: { brokers: [broker.bootstrap], initial_offset: 'earliest', session_timeout: '6s', heartbeat_interval: '1s' } },
+          ...(names.length ? { processors } : {}),
+          exporters: { file: { path: out } },
+        }, { receivers: ['kafka'], ...(names.length ? { processors: names } : {}), exporters: ['file'] }),
+      }),
+    }));
+    procs.push(await startOtter({
+      bin, dir, name: 'otter-a', portCount: 2,
+      makeConfig: ([httpPort, healthPort]) => ({
+        healthPort,
+        yaml: config(healthPort, {
+          receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${httpPort}` } } } },
+          exporters: { kafka: { brokers: [broker.bootstrap], ...exporter } },
+        }, { receivers: ['otlp'], exporters: ['kafka'] }),
+      }),
+    }));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const [b, a] = procs;
+  return { a, b, stop };
+}
