@@ -10,6 +10,9 @@ export const ERROR_TRACES = 5;
 export const BIG_CHILDREN = 99; // root + 99 children × 100 grandchildren = 10 000 spans
 export const BIG_GRANDCHILDREN = 100;
 export const ORPHAN_LOGS = 3; // logs whose trace id is not stored
+// In this normal checkout the checkout service answers 409 once: frontend's client span fails,
+// checkout's server span does not (a 4xx), and the map counts the call as failed.
+export const CLIENT_ERROR_TRACE = 3;
 export const QUEUE_SPIKE_AGO_S = 120; // the queue-depth gauge jumps to 60 this long before `nowMs`
 export const SPIKE_S = 30; // for this long
 
@@ -80,7 +83,7 @@ function span(service, t, n, parent, name, kind, startMs, durMs, extra = {}) {
     startTimeUnixNano: ns(startMs),
     endTimeUnixNano: ns(startMs + durMs),
     attributes: extra.attributes || [],
-    status: extra.error ? { code: 2, message: 'card declined' } : {},
+    status: extra.error ? { code: 2, message: extra.message || 'card declined' } : {},
     events: extra.events || [],
   };
 }
@@ -90,7 +93,11 @@ function checkoutTrace(t, startMs, error) {
   const d = 40 + (t % 7) * 10; // 40..100 ms
   return [
     span('frontend', t, 1, null, 'GET /checkout', 2, startMs, d + 20, { attributes: [attr('http.method', 'GET'), attr('http.route', '/checkout'), attr('http.status_code', error ? 500 : 200), attr('seed.index', t)] }),
-    span('frontend', t, 2, 1, 'POST checkout', 3, startMs + 2, d + 15, { attributes: [attr('peer.service', 'checkout')] }),
+    span('frontend', t, 2, 1, 'POST checkout', 3, startMs + 2, d + 15, {
+      attributes: [attr('peer.service', 'checkout'), attr('http.response.status_code', t === CLIENT_ERROR_TRACE ? 409 : 200)],
+      error: t === CLIENT_ERROR_TRACE,
+      message: '409 Conflict',
+    }),
     span('checkout', t, 3, 2, 'POST /order', 2, startMs + 4, d + 10, { attributes: [attr('order.items', 1 + (t % 4))] }),
     span('checkout', t, 4, 3, 'charge', 3, startMs + 6, d / 2, {}),
     span('payment', t, 5, 4, 'Charge', 2, startMs + 7, d / 2 - 2, { error, attributes: [attr('payment.method', 'card')], events: error ? [{ name: 'exception', timeUnixNano: ns(startMs + 8), attributes: [attr('exception.message', 'card declined')] }] : [] }),
@@ -248,6 +255,7 @@ export function buildSeed(nowMs) {
       entrySpans: { frontend: total + 1, checkout: total, payment: total, inventory: total },
       paymentErrorPct: (100 * ERROR_TRACES) / total,
       edges: { 'frontend->checkout': total, 'checkout->payment': total, 'checkout->inventory': total },
+      edgeErrors: { 'frontend->checkout': 1, 'checkout->payment': ERROR_TRACES, 'checkout->inventory': 0 },
       // CheckoutErrorsHigh's exemplar traces: the error traces' checkouts.
       alertTraceIds: expected.errors,
       queueSpikeMs: [nowMs - QUEUE_SPIKE_AGO_S * 1e3, nowMs - (QUEUE_SPIKE_AGO_S - SPIKE_S) * 1e3],
