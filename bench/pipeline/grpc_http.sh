@@ -5,7 +5,8 @@
 # Usage: bench/pipeline/grpc_http.sh [build dir] [seconds] [rounds] [signal] [protocols...]
 #   env: OTTER=<binary> (default <build>/otter), PERF=1 records `perf record -g` of otter per run
 #        (into $TMPDIR/perf-<protocol>-<round>.data), PROCESSORS="memory_limiter, batch" (default),
-#        RATE=<requests/s> caps the load (compare CPU per item at the same rate)
+#        RATE=<requests/s> caps the load (compare CPU per item at the same rate),
+#        OTTER_CPUS=0 and LOADGEN_CPUS=1 (taskset lists; e.g. both 0,1 for the two-core case)
 set -euo pipefail
 BUILD=${1:-build}
 DUR=${2:-8}
@@ -40,7 +41,7 @@ service:
 YAML
 for round in $(seq "$ROUNDS"); do
   for proto in $PROTOS; do
-    taskset -c 0 "$OTTER" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
+    taskset -c "${OTTER_CPUS:-0}" "$OTTER" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
     pid=$!
     sleep 1
     port=$GRPC; [ "$proto" = http ] && port=$HTTP
@@ -50,7 +51,7 @@ for round in $(seq "$ROUNDS"); do
         >/dev/null 2>&1 &
       perf_pid=$!
     fi
-    taskset -c 1 "$BUILD/otter-loadgen" --quiet --endpoint 127.0.0.1:$port --protocol $proto \
+    taskset -c "${LOADGEN_CPUS:-1}" "$BUILD/otter-loadgen" --quiet --endpoint 127.0.0.1:$port --protocol $proto \
       --signal "$SIGNAL" --connections 16 --items 100 --warmup 1 --duration "$DUR" ${RATE:+--rate $RATE} \
       --target-pid $pid >"$dir/lg.txt" 2>&1 || true
     [ -n "$perf_pid" ] && wait $perf_pid
