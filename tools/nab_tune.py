@@ -46,6 +46,8 @@ GRID = {
     "step_levels": [1, 2, 3, 5],
     "combine_sum": [0, 0.1, 0.25, 0.5],
     "warmup": [50, 150, 300],
+    # Acts only without a range hint: chosen in streaming mode (--mode streaming --keys range_room).
+    "range_room": [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
 }
 
 
@@ -91,6 +93,7 @@ def main():
     ap.add_argument("--mode", default="parity")
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--start", default="", help="key=value,... to start from")
+    ap.add_argument("--keys", default="", help="tune only these parameters (comma-separated)")
     ap.add_argument("--min-gain", type=float, default=0.3,
                     help="smallest tuning-half gain (points) that changes a parameter")
     args = ap.parse_args()
@@ -101,6 +104,8 @@ def main():
     for p in range(args.passes):
         changed = False
         for key, values in GRID.items():
+            if args.keys and key not in args.keys.split(","):
+                continue
             trials = []
             for v in values:
                 trial = dict(cfg)
