@@ -9,10 +9,11 @@ namespace otter {
 
 bool ConfigureMalloc() {
   if (std::getenv("GLIBC_TUNABLES") != nullptr) return false;
-  // One arena per two cores at most: every arena keeps its own free memory and top pad, and
-  // with a thread per connection glibc would otherwise open up to 8 per core. The receivers'
-  // threads hand batches to each other anyway, so more arenas buy little.
-  mallopt(M_ARENA_MAX, 2);
+  // One arena: every arena keeps its own free memory and top pad (with a thread per connection
+  // glibc would otherwise open up to 8 per core), and the receivers' threads hand batches to each
+  // other anyway. A second arena cost 10-20 MiB of peak RSS and bought no throughput measurably
+  // with two cores busy (BENCHMARKS.md, "Footprint").
+  mallopt(M_ARENA_MAX, 1);
   // Batches are allocated and freed in bursts; by default glibc gives the heap top back to the OS
   // after each and page-faults it in again, which cost 5-10x in decode benchmarks. Keep it while
   // busy; HeapTrimPolicy gives it back once the load drops.
