@@ -16,7 +16,7 @@ print(" ".join(str(x.getsockname()[1]) for x in s))')
 read -r GRPC HTTP QUERY <<<"$ports"
 dir=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"' EXIT
 cat >"$dir/store.yaml" <<YAML
 receivers:
   otlp:
@@ -53,8 +53,10 @@ start() {
 stop() { kill -TERM $pid; wait $pid || true; pid=; }
 
 rss() { awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status; }
+# CPU time (user + system) the process has used, in ms: less noisy than wall time on a shared host.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' /proc/$pid/stat; }
 start
-echo "empty data dir: $ms ms  (RSS $(rss) MiB)"
+echo "empty data dir: $ms ms, CPU $(cpu) ms  (RSS $(rss) MiB)"
 stop
 rm -rf "$dir/data"
 start
@@ -69,14 +71,14 @@ echo "WAL: $(wal_mib) MiB in $(find "$dir/data" -name '*.wal' | wc -l) segments 
 if [ -n "$OTHER" ]; then
   for i in 1 2; do
     start "$OTHER"
-    echo "$OTHER: WAL replay run $i: $ms ms  (RSS $(rss) MiB)"
+    echo "$OTHER: WAL replay run $i: $ms ms, CPU $(cpu) ms  (RSS $(rss) MiB)"
     grep -o "replayed [0-9]* WAL records.*" "$dir/otter.log" | head -1
     kill -9 $pid; wait $pid 2>/dev/null || true; pid=
   done
 fi
 for i in 1 2; do
   start
-  echo "WAL replay run $i: $ms ms  (RSS $(rss) MiB)"
+  echo "WAL replay run $i: $ms ms, CPU $(cpu) ms  (RSS $(rss) MiB)"
   grep -o "loaded [0-9]* head checkpoints.*" "$dir/otter.log" | head -1
   grep -o "replayed [0-9]* WAL records.*" "$dir/otter.log" | head -1
   kill -9 $pid; wait $pid 2>/dev/null || true; pid=

@@ -102,10 +102,7 @@ StatusOr<std::pair<const char*, size_t>> Elements(std::string_view p) {
 template <class T>
 Status LoadChunked(std::string_view p, Chunked<T>* a) {
   ASSIGN_OR_RETURN(auto e, Elements<T>(p));
-  // Through a properly aligned copy: the payload sits at any offset of the file.
-  std::vector<T> tmp(e.second);
-  std::memcpy(static_cast<void*>(tmp.data()), e.first, e.second * sizeof(T));
-  a->Append(tmp.data(), tmp.size());
+  a->AppendBytes(e.first, e.second);  // the payload sits at any offset: copied bytewise
   return Status::Ok();
 }
 

@@ -78,13 +78,14 @@ class Chunked {
   void resize(size_t n) {
     while (size_ < n) push_back(T{});
   }
-  // Appends n elements copied from p.
-  void Append(const T* p, size_t n) {
+  // Appends n elements copied from p (which need not be aligned for T).
+  void AppendBytes(const void* p, size_t n) {
+    const char* bytes = static_cast<const char*>(p);
     for (size_t done = 0; done < n;) {
       if ((size_ & kMask) == 0 && (size_ >> kShift) == chunks_.size())
         chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) << kShift)));
       size_t room = std::min(n - done, (size_t{1} << kShift) - (size_ & kMask));
-      std::memcpy(static_cast<void*>(&(*this)[size_]), p + done, room * sizeof(T));
+      std::memcpy(static_cast<void*>(&(*this)[size_]), bytes + done * sizeof(T), room * sizeof(T));
       size_ += room;
       done += room;
     }

@@ -6,6 +6,7 @@
 // checkpoint only means more replay.
 #include <charconv>
 #include <filesystem>
+#include <future>
 
 #include "store/file_util.h"
 #include "store/store.h"
@@ -36,6 +37,26 @@ bool ParseFileName(std::string_view name, uint64_t* segment) {
   auto digits = name.substr(7, 20);
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *segment);
   return ec == std::errc() && p == digits.data() + digits.size();
+}
+
+// A checkpoint file read and its framing checked (on a helper thread, while the previous file is
+// applied).
+struct ReadImage {
+  StatusOr<std::string> image = std::string();
+  std::vector<std::pair<uint8_t, std::string_view>> records;  // into image
+};
+
+std::unique_ptr<ReadImage> Read(Env& env, const std::string& path) {
+  auto r = std::make_unique<ReadImage>();
+  r->image = env.ReadFile(path);
+  for (size_t pos = 0; r->image.ok() && pos < r->image->size();) {
+    uint8_t type;
+    std::string_view payload;
+    if (!ParseFramedRecord(*r->image, pos, &type, &payload)) break;
+    r->records.emplace_back(type, payload);
+    pos += Wal::kHeaderSize + payload.size();
+  }
+  return r;
 }
 
 struct Header {
@@ -79,20 +100,24 @@ uint64_t Store::LoadCheckpoints(std::set<uint64_t>* mixed) {
                      "head checkpoint " + path + " was damaged (" + std::string(why) +
                          "); its data was replayed from the WAL");
   };
-  for (const auto& [segment, path] : files) {
+  std::future<std::unique_ptr<ReadImage>> next;
+  auto prefetch = [&](size_t i) {
+    while (i < files.size() && files[i].first <= at) ++i;
+    if (i < files.size()) {
+      next = std::async(std::launch::async, Read, std::ref(*options_.env), files[i].second);
+    }
+  };
+  prefetch(0);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& [segment, path] = files[i];
     if (!chain || segment <= at) {
       (void)options_.env->RemoveFile(path);  // covered by blocks, or not part of the chain
       continue;
     }
-    auto image = options_.env->ReadFile(path);
-    std::vector<std::pair<uint8_t, std::string_view>> records;
-    for (size_t pos = 0; image.ok() && pos < image->size();) {
-      uint8_t type;
-      std::string_view payload;
-      if (!ParseFramedRecord(*image, pos, &type, &payload)) break;
-      records.emplace_back(type, payload);
-      pos += Wal::kHeaderSize + payload.size();
-    }
+    std::unique_ptr<ReadImage> read = next.get();
+    prefetch(i + 1);
+    const auto& image = read->image;
+    const auto& records = read->records;
     Header h;
     RowsMark end;
     bool framed = image.ok() && records.size() >= 2 && records.front().first == kHeaderRecord &&
