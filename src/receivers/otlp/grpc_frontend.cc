@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/impl/codegen/server_callback_handlers.h>
+#include <grpcpp/impl/rpc_service_method.h>
+#include <grpcpp/impl/service_type.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -32,12 +35,21 @@ int Millis(config::Duration d) {
   return static_cast<int>(std::clamp<int64_t>(ms, 0, INT_MAX));
 }
 
+// The message as one string (the decoder and the batch's arena want contiguous bytes): gRPC
+// assembles a message of tens of KB from several slices. One exact-size allocation and one copy;
+// the slice list is reused by the thread.
 std::string Flatten(const grpc::ByteBuffer& buffer) {
+  thread_local std::vector<grpc::Slice> slices;
   std::string out;
-  out.reserve(buffer.Length());
-  std::vector<grpc::Slice> slices;
   if (!buffer.Dump(&slices).ok()) return out;
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  out.resize(buffer.Length());
+  char* at = out.data();
+  for (const auto& s : slices) {
+    std::memcpy(at, s.begin(), s.size());
+    at += s.size();
+  }
+  out.resize(static_cast<size_t>(at - out.data()));
+  slices.clear();  // drop the references now, not at the next call
   return out;
 }
 
@@ -77,6 +89,23 @@ class RejectReactor final : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 };
 
+// The OK reply's message: an Export*ServiceResponse, with partial_success when the pipeline kept
+// only part of the request.
+grpc::ByteBuffer ExportResponse(const Status& s) {
+  std::string out;
+  otlp::EncodeExportResponse(static_cast<int64_t>(s.rejected_items()), s.message(), &out);
+  grpc::Slice slice(out);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// An error as a gRPC status; grpc-status-details-bin carries google.rpc.Status with RetryInfo.
+grpc::Status ErrorStatus(const Status& s) {
+  WireError w = ToWire(s);
+  std::string details;
+  if (w.retry_info) otlp::EncodeRpcStatus(w.grpc_code, w.message, &details, w.retry_info);
+  return grpc::Status(static_cast<grpc::StatusCode>(w.grpc_code), w.message, details);
+}
+
 // One Export call: read the request, hand it to the pipeline, answer when it completes.
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
@@ -101,18 +130,9 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
 
  private:
   void Reply(const Status& s) {
-    if (s.ok()) {
-      std::string out;  // partial_success when the pipeline kept only part of the request
-      otlp::EncodeExportResponse(static_cast<int64_t>(s.rejected_items()), s.message(), &out);
-      grpc::Slice slice(out);
-      response_ = grpc::ByteBuffer(&slice, 1);
-      StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
-      return;
-    }
-    WireError w = ToWire(s);
-    std::string details;  // grpc-status-details-bin: google.rpc.Status with RetryInfo
-    if (w.retry_info) otlp::EncodeRpcStatus(w.grpc_code, w.message, &details, w.retry_info);
-    Finish(grpc::Status(static_cast<grpc::StatusCode>(w.grpc_code), w.message, details));
+    if (!s.ok()) return Finish(ErrorStatus(s));
+    response_ = ExportResponse(s);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
   }
 
   Consumer<B>* consumer_;
@@ -120,6 +140,53 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
   std::string client_ip_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
+};
+
+// The served Export methods as unary callback methods on raw bytes. Unlike the generic (bidi)
+// service, whose every call ends by handing its clean-up to gRPC's executor thread, a unary call
+// with the default reactor is finished and freed on the thread that answers it: one thread
+// wake-up less per call. Used when the receiver has no authenticator (that check must answer
+// before the message is read, which the generic service can do).
+class ExportService final : public grpc::Service {
+ public:
+  ExportService(const Consumers& next, const std::array<ItemCounters, 3>& counters) {
+    int index = 0;
+    auto add = [&](std::string_view method, auto* consumer, const ItemCounters& c) {
+      if (!consumer) return;
+      AddMethod(new grpc::internal::RpcServiceMethod(
+          method.data(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+      MarkMethodRawCallback(
+          index++, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+                       [consumer, c](grpc::CallbackServerContext* ctx,
+                                     const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+                         return Export(*consumer, c, ctx, request, response);
+                       }));
+    };
+    add(kTraceExportMethod, next.traces, counters[0]);
+    add(kMetricsExportMethod, next.metrics, counters[1]);
+    add(kLogsExportMethod, next.logs, counters[2]);
+  }
+  bool empty() const { return !has_synchronous_methods() && !has_callback_methods(); }
+
+ private:
+  template <class B>
+  static grpc::ServerUnaryReactor* Export(Consumer<B>& consumer, const ItemCounters& counters,
+                                          grpc::CallbackServerContext* ctx,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    std::string body = Flatten(*request);
+    // The handler owns the request until the call ends; its slices are not needed any more.
+    const_cast<grpc::ByteBuffer*>(request)->Clear();
+    Ingest(consumer, std::move(body), WireFormat::kProtobuf, counters,
+           Completion([reactor, response](Status s) {
+             if (!s.ok()) return reactor->Finish(ErrorStatus(s));
+             *response = ExportResponse(s);
+             reactor->Finish(grpc::Status::OK);
+           }),
+           ClientIpFromPeer(ctx->peer()));
+    return reactor;
+  }
 };
 
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
@@ -179,6 +246,7 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   std::array<ItemCounters, 3> counters;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
+  std::unique_ptr<ExportService> unary;  // the Export methods when there is no authenticator
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
@@ -246,6 +314,12 @@ Status GrpcFrontend::Start() {
   grpc::ServerBuilder builder;
   std::string address = hp->ToString();
   builder.AddListeningPort(address, creds, &impl_->port);
+  // Without an authenticator the served Export methods are unary methods (see ExportService);
+  // the generic service answers the rest (and everything when there is an authenticator).
+  if (!impl_->guard) {
+    impl_->unary = std::make_unique<ExportService>(impl_->next, impl_->counters);
+    if (!impl_->unary->empty()) builder.RegisterService(impl_->unary.get());
+  }
   builder.RegisterCallbackGenericService(impl_.get());
   for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
   // A memory bound for gRPC's own buffers and calls: under pressure gRPC slows reads and refuses

@@ -130,6 +130,39 @@ TEST_F(OtlpGrpcTest, EmptyRequestSucceedsWithoutThePipeline) {
   EXPECT_EQ(traces_.batches(), 0u);
 }
 
+// A client that closes its side without sending the request message (not an OTLP exporter, but
+// a client may do it) never reaches the pipeline. gRPC's unary method waits for the message, so
+// the call ends like one whose message never comes: at the client's deadline (or when it cancels
+// or closes the connection).
+TEST_F(OtlpGrpcTest, CallWithoutAMessageNeverReachesThePipeline) {
+  StartReceiver();
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(&ctx, std::string(kTraceExportMethod), &cq);
+  auto step = [&cq](auto start) {
+    start();
+    void* tag = nullptr;
+    bool ok = false;
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+  };
+  step([&] { call->StartCall(reinterpret_cast<void*>(1)); });
+  step([&] { call->WritesDone(reinterpret_cast<void*>(2)); });
+  grpc::Status status;
+  step([&] { call->Finish(&status, reinterpret_cast<void*>(3)); });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_EQ(traces_.batches(), 0u);
+  EXPECT_EQ(Count("otelcol_receiver_accepted_spans") + Count("otelcol_receiver_refused_spans"), 0);
+  // The receiver still serves the next call on that connection.
+  EXPECT_TRUE(Call(channel_, kTraceExportMethod, testing::TraceRequest(1)).status.ok());
+  cq.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (cq.Next(&tag, &ok)) {
+  }
+}
+
 TEST_F(OtlpGrpcTest, UndecodableRequestIsInvalidArgument) {
   StartReceiver();
   std::string body = testing::TraceRequest(2);
