@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 
+#include "common/heap_trim.h"
 #include "store/file_util.h"
 #include "store/store.h"
 
@@ -170,6 +171,8 @@ uint64_t Store::LoadCheckpoints(std::set<uint64_t>* mixed) {
   }
   if (ec) logger_->warn("store: list {}: {}", dir, ec.message());
   if (loaded) {
+    // The files' buffers were freed as they were applied; the allocator would keep them.
+    TrimHeap();
     logger_->info("store: loaded {} head checkpoints: {} spans, WAL segments up to {}", loaded,
                   mark.spans, at);
   }
