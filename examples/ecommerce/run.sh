@@ -12,16 +12,7 @@ if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
 
 # The frontend uses the JS SDK packages tests/interop pins; install them as its run.sh does.
 interop="$REPO/tests/interop"
-want="$(sha256sum "$interop/package-lock.json" | cut -d' ' -f1)"
-if [[ ! -f "$interop/node_modules/.otter-lock-sha256" || "$(cat "$interop/node_modules/.otter-lock-sha256")" != "$want" ]]; then
-  exec 9>"$interop/.npm-install.lock"
-  flock 9
-  if [[ ! -f "$interop/node_modules/.otter-lock-sha256" || "$(cat "$interop/node_modules/.otter-lock-sha256")" != "$want" ]]; then
-    (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
-    echo "$want" > "$interop/node_modules/.otter-lock-sha256"
-  fi
-  flock -u 9
-fi
+"$REPO/scripts/npm-ci-if-stale.sh" "$interop"
 
 while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(OTEL_[A-Za-z0-9_]*\)=.*/\1/p')
 export WORK BACKEND_GRPC_PORT=$(free_port) BACKEND_HTTP_PORT=$(free_port) \

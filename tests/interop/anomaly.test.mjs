@@ -5,7 +5,6 @@
 // 0 during the warmup, in [0, 1] after it.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,32 +15,16 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 
-import { pollUntil, startOtter, toYaml } from './lib/harness.mjs';
+import { pollUntil, startKafkaPipeline } from './lib/harness.mjs';
 
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
-const BROKER_BIN = path.join(path.dirname(OTTER_BIN), 'kafka_mock_broker');
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-interop-anomaly-'));
-const procs = [];
-let broker;
+let pipeline;
 
 after(async () => {
-  for (const p of procs.reverse()) await p.stop();
-  if (broker) broker.kill('SIGTERM');
+  await pipeline?.stop();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
-
-function startBroker() {
-  return new Promise((resolve, reject) => {
-    broker = spawn(BROKER_BIN, ['--topic', 'otlp_metrics:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    broker.stdout.on('data', (d) => {
-      out += d;
-      const m = /bootstrap=(\S+)\n/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    broker.once('exit', (code) => reject(new Error(`kafka_mock_broker exited with ${code}`)));
-  });
-}
 
 class ManualReader extends MetricReader {
   async onForceFlush() {}
@@ -53,39 +36,12 @@ const WARMUP = 64;  // two periods of the sine: the range and the patterns are l
 const valueAt = (i) => (i === SAMPLES - 1 ? 900 : 100 + 10 * Math.sin(i / 5) + (i % 3));
 
 test('JS SDK gauge -> otter A (kafka exporter) -> Kafka -> otter B (kafka receiver, anomaly) -> file', { timeout: 120000 }, async () => {
-  assert.ok(fs.existsSync(BROKER_BIN), `mock broker not found: ${BROKER_BIN}`);
-  const bootstrap = await startBroker();
   const out = path.join(ROOT, 'metrics.json');
-  const service = (pipeline) => ({
-    extensions: ['health_check'], telemetry: { metrics: { level: 'none' } }, pipelines: { metrics: pipeline },
+  pipeline = await startKafkaPipeline({
+    bin: OTTER_BIN, dir: ROOT, signal: 'metrics', out,
+    processors: { anomaly: { metrics: ['latency'], warmup: WARMUP } },
   });
-  const b = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-b', portCount: 1,
-    makeConfig: ([healthPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
-        receivers: { kafka: { brokers: [bootstrap], initial_offset: 'earliest', session_timeout: '6s', heartbeat_interval: '1s' } },
-        processors: { anomaly: { metrics: ['latency'], warmup: WARMUP } },
-        exporters: { file: { path: out } },
-        service: service({ receivers: ['kafka'], processors: ['anomaly'], exporters: ['file'] }),
-      }) + '\n',
-    }),
-  });
-  procs.push(b);
-  const a = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-a', portCount: 2,
-    makeConfig: ([httpPort, healthPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
-        receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${httpPort}` } } } },
-        exporters: { kafka: { brokers: [bootstrap] } },
-        service: service({ receivers: ['otlp'], exporters: ['kafka'] }),
-      }) + '\n',
-    }),
-  });
-  procs.push(a);
+  const { a } = pipeline;
 
   const reader = new ManualReader();
   const provider = new MeterProvider({

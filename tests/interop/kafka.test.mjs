@@ -5,7 +5,6 @@
 // SDK recorded (canonical model comparison), each once.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,72 +16,27 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 
-import { startOtter, toYaml, waitForFileData } from './lib/harness.mjs';
+import { startKafkaPipeline, waitForFileData } from './lib/harness.mjs';
 import { spanFromSdk } from './lib/otlp_model.mjs';
 
 const OTTER_BIN = process.env.OTTER_BIN ?? '';
-const BROKER_BIN = path.join(path.dirname(OTTER_BIN), 'kafka_mock_broker');
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-interop-kafka-'));
-const procs = [];
-let broker;
+let pipeline;
 
 after(async () => {
-  for (const p of procs.reverse()) await p.stop();
-  if (broker) broker.kill('SIGTERM');
+  await pipeline?.stop();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
-
-function startBroker() {
-  return new Promise((resolve, reject) => {
-    broker = spawn(BROKER_BIN, ['--topic', 'otlp_spans:3'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    broker.stdout.on('data', (d) => {
-      out += d;
-      const m = /bootstrap=(\S+)\n/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    broker.once('exit', (code) => reject(new Error(`kafka_mock_broker exited with ${code}`)));
-  });
-}
 
 const byId = (a, b) => (a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0);
 
 test('JS SDK spans -> otter A (kafka exporter) -> Kafka -> otter B (kafka receiver) -> file', { timeout: 90000 }, async () => {
-  assert.ok(fs.existsSync(BROKER_BIN), `mock broker not found: ${BROKER_BIN}`);
-  const bootstrap = await startBroker();
   const out = path.join(ROOT, 'spans.json');
-  const common = (healthPort) => ({
-    extensions: { health_check: { endpoint: `127.0.0.1:${healthPort}` } },
+  pipeline = await startKafkaPipeline({
+    bin: OTTER_BIN, dir: ROOT, signal: 'traces', out, partitions: 3,
+    exporter: { partition_traces_by_id: true, producer: { compression: 'lz4' } },
   });
-  const service = (pipeline) => ({
-    extensions: ['health_check'], telemetry: { metrics: { level: 'none' } }, pipelines: { traces: pipeline },
-  });
-  const b = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-b', portCount: 1,
-    makeConfig: ([healthPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        ...common(healthPort),
-        receivers: { kafka: { brokers: [bootstrap], initial_offset: 'earliest', session_timeout: '6s', heartbeat_interval: '1s' } },
-        exporters: { file: { path: out } },
-        service: service({ receivers: ['kafka'], exporters: ['file'] }),
-      }) + '\n',
-    }),
-  });
-  procs.push(b);
-  const a = await startOtter({
-    bin: OTTER_BIN, dir: ROOT, name: 'otter-a', portCount: 2,
-    makeConfig: ([httpPort, healthPort]) => ({
-      healthPort,
-      yaml: toYaml({
-        ...common(healthPort),
-        receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${httpPort}` } } } },
-        exporters: { kafka: { brokers: [bootstrap], partition_traces_by_id: true, producer: { compression: 'lz4' } } },
-        service: service({ receivers: ['otlp'], exporters: ['kafka'] }),
-      }) + '\n',
-    }),
-  });
-  procs.push(a);
+  const { a } = pipeline;
 
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the JS SDK interop tests against an otter binary: tests/interop/run.sh <path-to-otter>
-# Installs the pinned npm packages (npm ci) when node_modules is missing or package-lock.json
-# changed since the last install, then runs the node:test suite. Extra arguments go to node
-# (e.g. --test-name-pattern='curl').
+# Installs the pinned npm packages (scripts/npm-ci-if-stale.sh: when node_modules is missing or
+# package-lock.json changed since the last install), then runs the node:test suite. Extra
+# arguments go to node (e.g. --test-name-pattern='curl').
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $# -lt 1 ]]; then
@@ -25,20 +25,8 @@ if ! [[ ${major:-} =~ ^[0-9]+$ && ${minor:-} =~ ^[0-9]+$ ]] ||
   exit 1
 fi
 
+"$here/../../scripts/npm-ci-if-stale.sh" "$here"
 cd "$here"
-stamp=node_modules/.otter-lock-sha256
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  echo "# npm ci (package-lock.json changed or node_modules missing)"
-  # Serialise concurrent installs (two build dirs testing at once).
-  exec 9>"$here/.npm-install.lock"
-  flock 9
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
-  fi
-  flock -u 9
-fi
 
 # The SDK reads OTEL_* variables; the tests must not depend on the caller's environment.
 while IFS= read -r v; do unset "$v"; done < <(env | sed -n 's/^\(OTEL_[A-Za-z0-9_]*\)=.*/\1/p')

@@ -14,19 +14,13 @@ fi
 otter="$1"
 [[ -d "$(dirname "$otter")" ]] && otter="$(cd "$(dirname "$otter")" && pwd)/$(basename "$otter")"
 shift
+# Relative to where the script was run (it changes directory below).
+for v in OTTER_UI_SCREENSHOTS OTTER_UI_ARTIFACTS; do
+  if [[ -n ${!v:-} && ${!v} != /* ]]; then export "$v=$PWD/${!v}"; fi
+done
 if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
+"$here/../../scripts/npm-ci-if-stale.sh" "$here"
 cd "$here"
-stamp=node_modules/.otter-lock-sha256
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  exec 9>"$here/.npm-install.lock"
-  flock 9
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
-  fi
-  flock -u 9
-fi
 export OTTER_BIN="$otter"
 exec node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
   "$@" ./*.test.mjs

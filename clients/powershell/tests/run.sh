@@ -4,18 +4,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
+"$here/../../../scripts/npm-ci-if-stale.sh" "$here"
 cd "$here"
-stamp=node_modules/.otter-lock-sha256
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  exec 9>"$here/.npm-install.lock"
-  flock 9
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
-  fi
-  flock -u 9
-fi
 # --liftoff-only: V8 would otherwise spend a minute of CPU optimising the grammar's large
 # WebAssembly module in the background, which the process then waits for at exit.
 exec node --liftoff-only --test-reporter=spec ast.test.mjs

@@ -1,26 +1,12 @@
 #include "processors/anomaly/anomaly_processor.h"
 
-#include <bit>
-
-#include "store/hash.h"
+#include "store/attribute_hash.h"
 
 namespace otter {
 namespace {
 
 using store::HashBytes;
 using store::Mix;
-
-uint64_t HashValue(const pdata::AnyValue& v) {
-  if (v.type == pdata::AnyValue::Type::kString) return HashBytes(v.string_value, 0x53);
-  return HashBytes(v.ToString(), static_cast<uint64_t>(v.type) + 0x100);
-}
-
-// Order-independent hash of a set of attributes.
-uint64_t AttributeSetHash(const pdata::Attributes& attrs, uint64_t seed) {
-  uint64_t h = seed;
-  for (const auto& kv : attrs) h += Mix(HashBytes(kv.key, 0x1f), HashValue(kv.value) | 1);
-  return h;
-}
 
 pdata::NumberDataPoint GaugePoint(const pdata::NumberDataPoint& from, double v) {
   pdata::NumberDataPoint p;
@@ -51,7 +37,7 @@ AnomalyScorer::Stats AnomalyScorer::Apply(pdata::MetricBatch& batch) {
   Stats st;
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& rm : batch.resources()) {
-    const uint64_t rh = AttributeSetHash(rm.resource.attributes, 0x2545f4914f6cdd1dull);
+    const uint64_t rh = store::HashAttributeSet(rm.resource.attributes, 0x2545f4914f6cdd1dull);
     for (auto& sm : rm.scope_metrics) {
       std::vector<pdata::Metric> added;
       for (const pdata::Metric& m : sm.metrics) {
@@ -63,7 +49,7 @@ AnomalyScorer::Stats AnomalyScorer::Apply(pdata::MetricBatch& batch) {
         const uint64_t mh = Mix(HashBytes(m.name, 0x77) | 1, rh | 1);
         for (const pdata::NumberDataPoint& p : m.number_points) {
           if (p.value_type == pdata::NumberDataPoint::ValueType::kNone) continue;
-          const uint64_t key = AttributeSetHash(p.attributes, mh);
+          const uint64_t key = store::HashAttributeSet(p.attributes, mh);
           auto it = series_.find(key);
           if (it == series_.end()) {
             if (series_.size() >= cfg_.max_series) {

@@ -1,11 +1,10 @@
 #include "processors/cardinality_guard/cardinality_guard.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <unordered_map>
 
-#include "store/hash.h"
+#include "store/attribute_hash.h"
 
 namespace otter {
 namespace {
@@ -13,36 +12,8 @@ namespace {
 using pdata::AnyValue;
 using pdata::Attributes;
 using pdata::Exemplar;
-using store::HashBytes;
+using store::HashAttributeSet;
 using store::Mix;
-
-uint64_t HashValue(const AnyValue& v) {
-  const uint64_t type = static_cast<uint64_t>(v.type) + 1;
-  switch (v.type) {
-    case AnyValue::Type::kString:
-    case AnyValue::Type::kBytes:
-      return HashBytes(v.string_value, type);
-    case AnyValue::Type::kBool:
-      return Mix(type * 0x9e3779b97f4a7c15ull, v.bool_value + 0x51ull);
-    case AnyValue::Type::kInt:
-      return Mix(type * 0x9e3779b97f4a7c15ull, static_cast<uint64_t>(v.int_value) ^ 0x7full);
-    case AnyValue::Type::kDouble:
-      return Mix(type * 0x9e3779b97f4a7c15ull, std::bit_cast<uint64_t>(v.double_value) | 1);
-    case AnyValue::Type::kEmpty:
-      return type;
-    case AnyValue::Type::kArray:
-    case AnyValue::Type::kKvList:
-      return HashBytes(v.ToString(), type);
-  }
-  return type;
-}
-
-// Independent of attribute order: the same set always hashes the same.
-uint64_t HashAttributes(const Attributes& attrs) {
-  uint64_t h = 0x2545f4914f6cdd1dull;
-  for (const auto& kv : attrs) h += Mix(HashBytes(kv.key, 0x6a09e667), HashValue(kv.value) | 1);
-  return h;
-}
 
 bool SameAttributes(const Attributes& a, const Attributes& b) {
   if (a.size() != b.size()) return false;
@@ -191,7 +162,7 @@ size_t MergeEqualPoints(std::vector<P>& points, bool is_sum, size_t cap) {
   size_t merged = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     P& p = points[i];
-    uint64_t h = Mix(HashAttributes(p.attributes), p.time_unix_nano | 1);
+    uint64_t h = Mix(HashAttributeSet(p.attributes), p.time_unix_nano | 1);
     auto& candidates = kept[h];
     for (size_t j : candidates) {
       P& q = points[j];
@@ -283,7 +254,7 @@ CardinalityGuard::Stats CardinalityGuard::Apply(pdata::MetricBatch& batch) {
   }
   static const Attributes kOverflow = {{kOverflowAttribute, AnyValue::Bool(true)}};
   for (auto& rm : batch.resources()) {
-    const uint64_t resource_hash = limit ? HashAttributes(rm.resource.attributes) : 0;
+    const uint64_t resource_hash = limit ? HashAttributeSet(rm.resource.attributes) : 0;
     for (auto& sm : rm.scope_metrics) {
       std::vector<size_t> emptied;  // metrics whose every point was dropped here
       for (size_t mi = 0; mi < sm.metrics.size(); ++mi) {
@@ -296,7 +267,8 @@ CardinalityGuard::Stats CardinalityGuard::Apply(pdata::MetricBatch& batch) {
         }
         if (limit) {
           auto overflow = [&](auto& p) {
-            if (Admit(m.name, Mix(resource_hash, HashAttributes(p.attributes)), now)) return false;
+            if (Admit(m.name, Mix(resource_hash, HashAttributeSet(p.attributes)), now))
+              return false;
             if (stats.first_overflow.empty()) stats.first_overflow = m.name;
             return true;
           };

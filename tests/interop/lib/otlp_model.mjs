@@ -216,16 +216,22 @@ function spanFromJson(s, resource, scope) {
   };
 }
 
-export function spansFromJsonDoc(doc) {
+// Every item of an OTLP/JSON document (resource -> scope -> items), canonicalised by
+// fromJson(item, resource, scope).
+function itemsFromJsonDoc(doc, resourceKey, scopeKey, itemKey, fromJson) {
   const out = [];
-  for (const rs of doc.resourceSpans ?? []) {
-    const resource = resourceFromJson(rs.resource, rs.schemaUrl);
-    for (const ss of rs.scopeSpans ?? []) {
-      const scope = scopeFromJson(ss.scope, ss.schemaUrl);
-      for (const s of ss.spans ?? []) out.push(spanFromJson(s, resource, scope));
+  for (const r of doc[resourceKey] ?? []) {
+    const resource = resourceFromJson(r.resource, r.schemaUrl);
+    for (const sc of r[scopeKey] ?? []) {
+      const scope = scopeFromJson(sc.scope, sc.schemaUrl);
+      for (const item of sc[itemKey] ?? []) out.push(fromJson(item, resource, scope));
     }
   }
   return out;
+}
+
+export function spansFromJsonDoc(doc) {
+  return itemsFromJsonDoc(doc, 'resourceSpans', 'scopeSpans', 'spans', spanFromJson);
 }
 
 // ---- logs ----------------------------------------------------------------------------------------
@@ -268,15 +274,7 @@ function logFromJson(l, resource, scope) {
 }
 
 export function logsFromJsonDoc(doc) {
-  const out = [];
-  for (const rl of doc.resourceLogs ?? []) {
-    const resource = resourceFromJson(rl.resource, rl.schemaUrl);
-    for (const sl of rl.scopeLogs ?? []) {
-      const scope = scopeFromJson(sl.scope, sl.schemaUrl);
-      for (const l of sl.logRecords ?? []) out.push(logFromJson(l, resource, scope));
-    }
-  }
-  return out;
+  return itemsFromJsonDoc(doc, 'resourceLogs', 'scopeLogs', 'logRecords', logFromJson);
 }
 
 // ---- metrics -------------------------------------------------------------------------------------
@@ -395,15 +393,7 @@ function metricFromJson(m, resource, scope) {
 }
 
 export function metricsFromJsonDoc(doc) {
-  const out = [];
-  for (const rm of doc.resourceMetrics ?? []) {
-    const resource = resourceFromJson(rm.resource, rm.schemaUrl);
-    for (const sm of rm.scopeMetrics ?? []) {
-      const scope = scopeFromJson(sm.scope, sm.schemaUrl);
-      for (const m of sm.metrics ?? []) out.push(metricFromJson(m, resource, scope));
-    }
-  }
-  return out;
+  return itemsFromJsonDoc(doc, 'resourceMetrics', 'scopeMetrics', 'metrics', metricFromJson);
 }
 
 const SDK_TEMPORALITY = {
