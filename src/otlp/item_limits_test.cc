@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
 #include "otlp/proto_decode_internal.h"
 #include "otlp/synthetic.h"
@@ -218,6 +219,22 @@ TEST(ItemLimits, DecodingWithinLimitsMatchesApplyingThemAfterwards) {
   EXPECT_FALSE(got.any());
   EXPECT_EQ(plain->wire(), body);
   EXPECT_FALSE(DecodeTracesWithinLimits("\x0a\x05", l, &got).ok());  // malformed
+}
+
+// OTLP/JSON strings are valid UTF-8 once decoded (simdjson validates the document and refuses
+// unpaired surrogate escapes), so the receiver does not check their UTF-8 again.
+TEST(ItemLimits, JsonDecoderLetsNoInvalidUtf8Through) {
+  auto body = [](std::string text) {
+    return R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":")" + text +
+           R"("}}]}]}]})";
+  };
+  auto ok = DecodeLogsJson(body(R"(caf\u00e9 \ud83d\ude00)"));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->resources()[0].scope_logs[0].log_records[0].body.string_value,
+            "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_FALSE(DecodeLogsJson(body("bad \xff byte")).ok());
+  EXPECT_FALSE(DecodeLogsJson(body("\\ud800 alone")).ok());
+  EXPECT_FALSE(DecodeLogsJson(body("\\udc00 alone")).ok());
 }
 
 }  // namespace

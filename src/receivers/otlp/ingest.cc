@@ -57,7 +57,10 @@ StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format,
   }
   StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
   if (batch.ok() && limits) {
-    otlp::LimitCounts c = otlp::ApplyItemLimits(*batch, limits->items);
+    // The JSON decoder has validated the UTF-8 of every string (ItemLimits.JsonDecoderLets...).
+    otlp::ItemLimits items = limits->items;
+    items.repair_utf8 = false;
+    otlp::LimitCounts c = otlp::ApplyItemLimits(*batch, items);
     if (c.any()) limits->Record(c);
   }
   return batch;
