@@ -22,6 +22,7 @@
 
 #include "auth/server_guard.h"
 #include "net/endpoint.h"
+#include "net/reset_flood_guard.h"
 #include "net/tls.h"
 #include "otlp/proto_codec.h"
 
@@ -82,11 +83,37 @@ std::string ProbeBind(const net::HostPort& hp) {
   return why;
 }
 
-// Answers a call at once (unknown method, or a signal without a pipeline).
+// The connection a call came on, for the rapid-reset guard: a call the client cancels before
+// otter has its request message is a premature reset, reported as soon as gRPC says so (OnCancel
+// comes before OnDone); any other call is reported when done.
+struct CallPeer {
+  CallPeer(net::ResetFloodGuard* r, std::string p) : resets(r), peer(std::move(p)) {}
+  void PrematureReset() {
+    if (!reported.exchange(true)) resets->CallEnded(peer, true);
+  }
+  void Done() {
+    if (!reported.exchange(true)) resets->CallEnded(peer, false);
+  }
+  net::ResetFloodGuard* const resets;
+  const std::string peer;  // gRPC's peer(), e.g. "ipv4:10.1.2.3:5678"
+  std::atomic<bool> reported{false};
+};
+
+// Answers a call at once (unknown method, or a signal without a pipeline, or unauthenticated).
 class RejectReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
-  void OnDone() override { delete this; }
+  RejectReactor(grpc::Status status, net::ResetFloodGuard* resets, std::string peer)
+      : peer_(resets, std::move(peer)) {
+    Finish(std::move(status));
+  }
+  void OnCancel() override { peer_.PrematureReset(); }
+  void OnDone() override {
+    peer_.Done();
+    delete this;
+  }
+
+ private:
+  CallPeer peer_;
 };
 
 // The OK reply's message: an Export*ServiceResponse, with partial_success when the pipeline kept
@@ -110,9 +137,16 @@ grpc::Status ErrorStatus(const Status& s) {
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  ExportReactor(Consumer<B>* consumer, ItemCounters counters, std::string client_ip)
-      : consumer_(consumer), counters_(counters), client_ip_(std::move(client_ip)) {
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters, net::ResetFloodGuard* resets,
+                std::string peer)
+      : consumer_(consumer), counters_(counters), peer_(resets, std::move(peer)) {
     StartRead(&request_);
+  }
+
+  // Also runs for a call whose client gave up waiting for the answer: only one cancelled before
+  // its message arrived counts against the connection.
+  void OnCancel() override {
+    if (!got_message_.load(std::memory_order_acquire)) peer_.PrematureReset();
   }
 
   void OnReadDone(bool ok) override {
@@ -120,13 +154,17 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
       Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message received"));
       return;
     }
+    got_message_.store(true, std::memory_order_release);
     std::string body = Flatten(request_);
     request_.Clear();
     Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
-           Completion([this](Status s) { Reply(s); }), std::move(client_ip_));
+           Completion([this](Status s) { Reply(s); }), ClientIpFromPeer(peer_.peer));
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    peer_.Done();
+    delete this;
+  }
 
  private:
   void Reply(const Status& s) {
@@ -137,7 +175,8 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
 
   Consumer<B>* consumer_;
   ItemCounters counters_;
-  std::string client_ip_;
+  CallPeer peer_;
+  std::atomic<bool> got_message_{false};
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
@@ -192,7 +231,8 @@ class ExportService final : public grpc::Service {
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
 // against the Go collector. `served` lists the services that have a pipeline.
 grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
-                                              const std::vector<std::string_view>& served) {
+                                              const std::vector<std::string_view>& served,
+                                              net::ResetFloodGuard* resets, std::string peer) {
   std::string_view m = method.substr(!method.empty() && method[0] == '/' ? 1 : 0);
   size_t slash = m.find('/');
   std::string msg;
@@ -205,7 +245,8 @@ grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
                       std::string(service)
                 : "unknown service " + std::string(service);
   }
-  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg));
+  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg), resets,
+                           std::move(peer));
 }
 
 // "/pkg.Service/Export" → "pkg.Service".
@@ -247,6 +288,8 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
   std::unique_ptr<ExportService> unary;  // the Export methods when there is no authenticator
+  telemetry::Counter* reset_flood_cut = nullptr;
+  std::unique_ptr<net::ResetFloodGuard> resets;  // set in Start, once the port is known
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
@@ -269,29 +312,35 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     const std::string& method = ctx->method();
+    std::string peer = ctx->peer();
     if (guard)
-      if (auto refused = Authenticate(ctx)) return new RejectReactor(std::move(*refused));
-    std::string client_ip = ClientIpFromPeer(ctx->peer());
+      if (auto refused = Authenticate(ctx))
+        return new RejectReactor(std::move(*refused), resets.get(), std::move(peer));
     if (method == kTraceExportMethod && next.traces)
-      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], std::move(client_ip));
+      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], resets.get(),
+                                                  std::move(peer));
     if (method == kMetricsExportMethod && next.metrics)
-      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], std::move(client_ip));
+      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], resets.get(),
+                                                   std::move(peer));
     if (method == kLogsExportMethod && next.logs)
-      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], std::move(client_ip));
+      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], resets.get(),
+                                                std::move(peer));
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));
     if (next.logs) served.push_back(ServiceOf(kLogsExportMethod));
-    return Unimplemented(method, served);
+    return Unimplemented(method, served, resets.get(), std::move(peer));
   }
 };
 
 GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
                            std::shared_ptr<spdlog::logger> logger,
-                           std::shared_ptr<const auth::ServerAuthGuard> guard)
+                           std::shared_ptr<const auth::ServerAuthGuard> guard,
+                           telemetry::Counter* reset_flood_cut)
     : impl_(std::make_unique<Impl>()) {
   if (guard && guard->enabled()) impl_->guard = std::move(guard);
+  impl_->reset_flood_cut = reset_flood_cut;
   impl_->config = config;
   impl_->next = next;
   impl_->counters = counters;
@@ -329,6 +378,13 @@ Status GrpcFrontend::Start() {
   grpc::ResourceQuota quota("otlp receiver " + address);
   quota.Resize(static_cast<size_t>(std::max<uint64_t>(64, 16 * mib)) << 20);
   builder.SetResourceQuota(quota);
+  // impl_->port is set by BuildAndStart, before the first call arrives.
+  impl_->resets = std::make_unique<net::ResetFloodGuard>(
+      net::ResetFloodGuard::Options{},
+      [impl = impl_.get()](std::string_view peer) {
+        return net::ShutdownTcpConnection(peer, impl->port);
+      },
+      impl_->reset_flood_cut, impl_->logger, "otlp receiver (grpc)");
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0) {
     impl_->server.reset();

@@ -38,10 +38,12 @@ std::vector<std::pair<std::string, int>> GrpcServerArgs(const GrpcProtocolConfig
 
 class GrpcFrontend {
  public:
-  // `counters` is indexed by Signal (traces, metrics, logs).
+  // `counters` is indexed by Signal (traces, metrics, logs). `reset_flood_cut` counts the
+  // connections cut off for HTTP/2 rapid reset (net/reset_flood_guard.h); null = not counted.
   GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
                std::array<ItemCounters, 3> counters, std::shared_ptr<spdlog::logger> logger,
-               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr);
+               std::shared_ptr<const auth::ServerAuthGuard> guard = nullptr,
+               telemetry::Counter* reset_flood_cut = nullptr);
   ~GrpcFrontend();
 
   // Binds and starts serving; errors name the endpoint.
