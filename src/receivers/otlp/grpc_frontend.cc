@@ -2,9 +2,6 @@
 
 #include <arpa/inet.h>
 #include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/impl/codegen/server_callback_handlers.h>
-#include <grpcpp/impl/rpc_service_method.h>
-#include <grpcpp/impl/service_type.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -181,53 +178,6 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer response_;
 };
 
-// The served Export methods as unary callback methods on raw bytes. Unlike the generic (bidi)
-// service, whose every call ends by handing its clean-up to gRPC's executor thread, a unary call
-// with the default reactor is finished and freed on the thread that answers it: one thread
-// wake-up less per call. Used when the receiver has no authenticator (that check must answer
-// before the message is read, which the generic service can do).
-class ExportService final : public grpc::Service {
- public:
-  ExportService(const Consumers& next, const std::array<ItemCounters, 3>& counters) {
-    int index = 0;
-    auto add = [&](std::string_view method, auto* consumer, const ItemCounters& c) {
-      if (!consumer) return;
-      AddMethod(new grpc::internal::RpcServiceMethod(
-          method.data(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
-      MarkMethodRawCallback(
-          index++, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                       [consumer, c](grpc::CallbackServerContext* ctx,
-                                     const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-                         return Export(*consumer, c, ctx, request, response);
-                       }));
-    };
-    add(kTraceExportMethod, next.traces, counters[0]);
-    add(kMetricsExportMethod, next.metrics, counters[1]);
-    add(kLogsExportMethod, next.logs, counters[2]);
-  }
-  bool empty() const { return !has_synchronous_methods() && !has_callback_methods(); }
-
- private:
-  template <class B>
-  static grpc::ServerUnaryReactor* Export(Consumer<B>& consumer, const ItemCounters& counters,
-                                          grpc::CallbackServerContext* ctx,
-                                          const grpc::ByteBuffer* request,
-                                          grpc::ByteBuffer* response) {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    std::string body = Flatten(*request);
-    // The handler owns the request until the call ends; its slices are not needed any more.
-    const_cast<grpc::ByteBuffer*>(request)->Clear();
-    Ingest(consumer, std::move(body), WireFormat::kProtobuf, counters,
-           Completion([reactor, response](Status s) {
-             if (!s.ok()) return reactor->Finish(ErrorStatus(s));
-             *response = ExportResponse(s);
-             reactor->Finish(grpc::Status::OK);
-           }),
-           ClientIpFromPeer(ctx->peer()));
-    return reactor;
-  }
-};
-
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
 // against the Go collector. `served` lists the services that have a pipeline.
 grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
@@ -287,7 +237,6 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   std::array<ItemCounters, 3> counters;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
-  std::unique_ptr<ExportService> unary;  // the Export methods when there is no authenticator
   telemetry::Counter* reset_flood_cut = nullptr;
   std::unique_ptr<net::ResetFloodGuard> resets;  // set in Start, once the port is known
   std::unique_ptr<grpc::Server> server;
@@ -363,12 +312,6 @@ Status GrpcFrontend::Start() {
   grpc::ServerBuilder builder;
   std::string address = hp->ToString();
   builder.AddListeningPort(address, creds, &impl_->port);
-  // Without an authenticator the served Export methods are unary methods (see ExportService);
-  // the generic service answers the rest (and everything when there is an authenticator).
-  if (!impl_->guard) {
-    impl_->unary = std::make_unique<ExportService>(impl_->next, impl_->counters);
-    if (!impl_->unary->empty()) builder.RegisterService(impl_->unary.get());
-  }
   builder.RegisterCallbackGenericService(impl_.get());
   for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
   // A memory bound for gRPC's own buffers and calls: under pressure gRPC slows reads and refuses
