@@ -87,11 +87,9 @@ nab: build
 	@for mode in parity streaming; do \
 	  rm -rf $(BUILD)/nab-$$mode; \
 	  ./$(BUILD)/otter analyze nab $(NAB_DIR)/data $(BUILD)/nab-$$mode --mode $$mode || exit 1; \
-	  for half in even odd all; do \
-	    echo "== $$mode, $$half files"; \
-	    python3 tools/nab_score.py --results $(BUILD)/nab-$$mode/otter \
-	      --windows $(NAB_DIR)/labels/combined_windows.json --half $$half || exit 1; \
-	  done; \
+	  echo "==== $$mode mode"; \
+	  python3 tools/nab_score.py --results $(BUILD)/nab-$$mode/otter \
+	    --windows $(NAB_DIR)/labels/combined_windows.json --protocol || exit 1; \
 	done
 
 # PromQL against Prometheus 2.42 on the same data, LogQL over 10 M records (bench/query_compare).

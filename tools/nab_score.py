@@ -7,6 +7,7 @@ normalised score for one threshold shared by the whole corpus (the best one unle
 with a per-category breakdown. Only the Python standard library is used.
 
   tools/nab_score.py --windows nab/labels/combined_windows.json --results out/otter [--half even]
+  tools/nab_score.py --windows ... --results out/otter --protocol   # halves, per file, noise
   tools/nab_score.py --self-test
 """
 
@@ -15,6 +16,7 @@ import csv
 import json
 import math
 import os
+import random
 import signal
 import sys
 
@@ -202,6 +204,76 @@ def report(files, profile_name, threshold=None, by_category=True):
     return threshold
 
 
+def per_file(files, threshold, profile_name):
+    """One line per file: its windows' best detections, misses and false positives."""
+    profile = PROFILES[profile_name]
+    for f in files:
+        best, fp, fp_cost = {}, 0, 0.0
+        for s, (win, u, in_prob) in zip(f.scores, f.rows):
+            if in_prob or s < threshold:
+                continue
+            if win is None:
+                fp += 1
+                fp_cost += u * profile["fp"]
+            elif win not in best or u > best[win]:
+                best[win] = u
+        print("  %-58s windows %d  hit %-24s miss %d  fp %3d (%.2f)" % (
+            f.name, f.n_windows, ",".join("%.2f" % best[w] for w in sorted(best)) or "-",
+            f.n_windows - len(best), fp, fp_cost))
+
+
+def split_noise(files, threshold, profile_name, draws=2000, seed=1):
+    """Spread of the score difference between two random halves of these files at one threshold.
+
+    The even/odd split is one draw of this distribution; its difference is "noise" when it is
+    inside the spread of random splits."""
+    profile = PROFILES[profile_name]
+    per = [(f.score(threshold, profile)[0], f.n_windows) for f in files]
+
+    def norm(part):
+        raw = sum(p[0] for p in part)
+        w = sum(p[1] for p in part)
+        return 100.0 * (raw + w * profile["fn"]) / (w * (profile["tp"] + profile["fn"]))
+
+    rng = random.Random(seed)
+    diffs = []
+    for _ in range(draws):
+        idx = list(range(len(per)))
+        rng.shuffle(idx)
+        half = len(idx) // 2
+        diffs.append(norm([per[i] for i in idx[:half]]) - norm([per[i] for i in idx[half:]]))
+    mean = sum(diffs) / len(diffs)
+    sd = math.sqrt(sum((d - mean) ** 2 for d in diffs) / len(diffs))
+    q95 = sorted(abs(d) for d in diffs)[int(0.95 * len(diffs))]
+    return sd, q95
+
+
+def protocol(results, windows, profile_name):
+    """The reporting protocol of docs/analytics.md: the threshold is chosen on the tuning (even)
+    half; the held-out (odd) half and the whole corpus are scored at it; the whole corpus also at
+    its own best threshold (NAB's procedure); per category and per file; the half-split noise."""
+    even = load(results, windows, "even")
+    print("== tuning half (even files)")
+    thr = report(even, profile_name, by_category=False)
+    print("== held-out half (odd files), at the tuning threshold")
+    report(load(results, windows, "odd"), profile_name, thr, by_category=False)
+    every = load(results, windows, "all")
+    print("== whole corpus, at the tuning threshold")
+    report(every, profile_name, thr)
+    print("== whole corpus, at its own best threshold")
+    report(every, profile_name, by_category=False)
+    sd, q95 = split_noise(every, thr, profile_name)
+    prof = PROFILES[profile_name]
+    ev = [f for i, f in enumerate(every) if i % 2 == 0]
+    od = [f for i, f in enumerate(every) if i % 2 == 1]
+    d = (normalise(sum(f.score(thr, prof)[0] for f in ev), ev, prof) -
+         normalise(sum(f.score(thr, prof)[0] for f in od), od, prof))
+    print("== half-split noise: even - odd = %.2f; random halves differ by sd %.2f "
+          "(95%% of |differences| <= %.2f)" % (d, sd, q95))
+    print("== per file, at the tuning threshold")
+    per_file(every, thr, profile_name)
+
+
 def self_test():
     std = PROFILES["standard"]
     ts = ["t%05d" % i for i in range(1000)]
@@ -255,6 +327,8 @@ def main():
     ap.add_argument("--profile", default="standard", choices=sorted(PROFILES))
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--only", help="score only the files present under this data directory")
+    ap.add_argument("--protocol", action="store_true",
+                    help="tuning-half threshold, both halves, whole corpus, per file, noise")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:
@@ -262,6 +336,9 @@ def main():
         return
     if not args.results or not args.windows:
         ap.error("--results and --windows are required")
+    if args.protocol:
+        protocol(args.results, args.windows, args.profile)
+        return
     files = load(args.results, args.windows, args.half, args.only)
     report(files, args.profile, args.threshold)
 

@@ -192,13 +192,15 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   // 1. Range: how far beyond everything seen so far, in units of the range.
   double r_range = 0;
   // With a range hint the step is measured against the headroom left to the known extreme.
-  if (v > s.seen_hi) {
-    double room = o.has_range_hint ? o.max_hint - s.seen_hi : span;
-    r_range = std::min(1.0, 0.5 + 0.5 * (v - s.seen_hi) / (room + eps));
-  }
-  if (v < s.seen_lo) {
-    double room = o.has_range_hint ? s.seen_lo - o.min_hint : span;
-    r_range = std::min(1.0, 0.5 + 0.5 * (s.seen_lo - v) / (room + eps));
+  // Without one, the excess e (in units of the range) scores e / (e + range_room): graded, so
+  // that the small new extremes of a noisy series do not look like a far spike.
+  const double excess = v > s.seen_hi ? v - s.seen_hi : v < s.seen_lo ? s.seen_lo - v : 0;
+  if (excess > 0 && o.has_range_hint) {
+    double room = v > s.seen_hi ? o.max_hint - s.seen_hi : s.seen_lo - o.min_hint;
+    r_range = std::min(1.0, 0.5 + 0.5 * excess / (room + eps));
+  } else if (excess > 0) {
+    double e = excess / (span + eps);
+    r_range = o.range_room > 0 ? 0.5 + 0.5 * e / (e + o.range_room) : 1.0;
   }
   s.seen_lo = std::min(s.seen_lo, v);
   s.seen_hi = std::max(s.seen_hi, v);

@@ -40,6 +40,9 @@ struct DetectorOptions {
   double min_hint = 0;
   double max_hint = 0;
   bool has_range_hint = false;
+  // Without a range hint, a value beyond the range seen so far scores its excess relative to
+  // range_room times that range (smaller: a small new extreme is already a strong signal).
+  double range_room = 0.2;
   // Samples with score forced to 0 while the baselines fill.
   uint32_t warmup = 150;
   // Quantisation levels for the novelty check and its context length (samples).
@@ -60,7 +63,7 @@ struct DetectorOptions {
   // Short averaging window of raw scores before the tail probability (samples, <= 32).
   uint32_t short_window = 8;
   // Samples after an alarm during which further alarms are damped.
-  uint32_t suppress = 20;
+  uint32_t suppress = 40;
   // Score level that counts as an alarm for the suppression, and the factor applied to scores
   // while an alarm is being suppressed.
   double alarm_level = 0.6;

@@ -134,6 +134,7 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   if (false) {
   }
   OTTER_OPT(warmup)
+  OTTER_OPT(range_room)
   OTTER_OPT(levels)
   OTTER_OPT(context)
   OTTER_OPT(dedup)
