@@ -212,6 +212,10 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                         stats.unreadable_segments));
   }
   store->wal_bytes_ = store->wal_->size_bytes();
+  // Replayed heads age and fill like new ones: without a start time they would never be cut, and
+  // a WAL replayed above twice head_max would refuse every write for good.
+  if (store->traces_.span_count() || store->metrics_.series_count() || store->logs_.record_count())
+    store->head_started_ = std::chrono::steady_clock::now();
   store->writer_ = std::thread([s] { s->WriterLoop(); });
   store->flusher_ = std::thread([s] { s->FlusherLoop(); });
   if (store->options_.checkpoint_bytes && store->options_.checkpoint_in_background)
