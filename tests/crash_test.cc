@@ -130,7 +130,8 @@ TEST(CrashTest, AcknowledgedItemsSurviveRepeatedKill9) {
   auto started = std::chrono::steady_clock::now();
   for (uint64_t round = 0; round < rounds; ++round) {
     Ports p;
-    OtterProcess otter(dir, "otter", StoreConfig(p, data, "    head_max_mib: 4\n"));
+    OtterProcess otter(dir, "otter",
+                       StoreConfig(p, data, "    head_max_mib: 4\n    checkpoint_mib: 1\n"));
     ASSERT_TRUE(otter.Start(p.health)) << "round " << round << "; the log's end:\n"
                                        << LastLines(otter.Log(), 40);
     pid_t loadgen = StartLoadgen(p.otlp, 1000 + round);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "otlp/proto_codec.h"
+#include "otlp/proto_decode_internal.h"
 #include "otlp/utf8.h"
 
 namespace otter::otlp {
@@ -197,6 +198,25 @@ LimitCounts Apply(B& batch, const ItemLimits& limits, Walk walk) {
   return fix.counts;
 }
 
+// Decodes with the decoder watching the limits; walks the batch again only to fix what it saw.
+template <class B, class Walk>
+StatusOr<B> DecodeApplying(StatusOr<B> (*decode)(std::string, const internal::WatchedLimits&,
+                                                 bool*),
+                           std::string body, const ItemLimits& limits, LimitCounts* counts,
+                           Walk walk) {
+  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
+                                        limits.max_string_length, limits.repair_utf8};
+  bool over = false;
+  StatusOr<B> batch = decode(std::move(body), watched, &over);
+  *counts = {};
+  if (batch.ok() && over) {
+    Pass<true> fix(limits, &batch->arenas());
+    walk(fix, batch->resources());
+    *counts = fix.counts;
+  }
+  return batch;
+}
+
 // Walks an undecoded traces request: counts spans and notices anything a limit would change.
 class LimitsVisitor final : public TraceVisitor {
  public:
@@ -235,6 +255,22 @@ LimitCounts ApplyItemLimits(pdata::MetricBatch& batch, const ItemLimits& limits)
 }
 LimitCounts ApplyItemLimits(pdata::LogBatch& batch, const ItemLimits& limits) {
   return Apply(batch, limits, [](auto& p, auto& r) { WalkLogs(p, r); });
+}
+
+StatusOr<pdata::TraceBatch> DecodeTracesWithinLimits(std::string body, const ItemLimits& limits,
+                                                     LimitCounts* counts) {
+  return DecodeApplying(&internal::DecodeTracesWatching, std::move(body), limits, counts,
+                        [](auto& p, auto& r) { WalkSpans(p, r); });
+}
+StatusOr<pdata::MetricBatch> DecodeMetricsWithinLimits(std::string body, const ItemLimits& limits,
+                                                       LimitCounts* counts) {
+  return DecodeApplying(&internal::DecodeMetricsWatching, std::move(body), limits, counts,
+                        [](auto& p, auto& r) { WalkMetrics(p, r); });
+}
+StatusOr<pdata::LogBatch> DecodeLogsWithinLimits(std::string body, const ItemLimits& limits,
+                                                 LimitCounts* counts) {
+  return DecodeApplying(&internal::DecodeLogsWatching, std::move(body), limits, counts,
+                        [](auto& p, auto& r) { WalkLogs(p, r); });
 }
 
 std::optional<size_t> CountTracesWithinLimits(std::string_view bytes, const ItemLimits& limits) {

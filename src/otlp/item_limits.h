@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "common/status.h"
 #include "pdata/batch.h"
 
 namespace otter::otlp {
@@ -40,6 +42,16 @@ struct LimitCounts {
 LimitCounts ApplyItemLimits(pdata::TraceBatch& batch, const ItemLimits& limits);
 LimitCounts ApplyItemLimits(pdata::MetricBatch& batch, const ItemLimits& limits);
 LimitCounts ApplyItemLimits(pdata::LogBatch& batch, const ItemLimits& limits);
+
+// Protobuf requests decoded (as otlp::DecodeTraces etc.) with the limits applied. The decoder
+// checks them as it goes, so a request within them (the common case) costs no second walk; only
+// one that exceeds them is walked again to be changed. *counts: what was changed.
+StatusOr<pdata::TraceBatch> DecodeTracesWithinLimits(std::string body, const ItemLimits& limits,
+                                                     LimitCounts* counts);
+StatusOr<pdata::MetricBatch> DecodeMetricsWithinLimits(std::string body, const ItemLimits& limits,
+                                                       LimitCounts* counts);
+StatusOr<pdata::LogBatch> DecodeLogsWithinLimits(std::string body, const ItemLimits& limits,
+                                                 LimitCounts* counts);
 
 // For a protobuf traces request kept undecoded: its span count when no limit would change
 // anything, nullopt when something would (or it does not decode): decode it and apply the limits.

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
+#include "otlp/proto_decode_internal.h"
 #include "otlp/synthetic.h"
 #include "otlp/utf8.h"
 
@@ -125,6 +127,114 @@ TEST(ItemLimits, UndecodedTracesOverALimitAreNoticed) {
   EncodeTraces(b, &body);
   EXPECT_EQ(CountTracesWithinLimits(body, l), std::nullopt);
   EXPECT_EQ(CountTracesWithinLimits("\x0a\x05", l), std::nullopt);  // malformed
+}
+
+// The decoder notes each kind of violation itself (so a request within the limits is not walked
+// a second time), and only in text: bytes values and ids may hold any bytes.
+TEST(ItemLimits, DecoderNoticesEachKindOfViolation) {
+  const internal::WatchedLimits watched{/*max_attributes=*/2, /*max_array_length=*/2,
+                                        /*max_string_length=*/8, /*utf8=*/true};
+  auto over = [&](const pdata::LogBatch& b) {
+    std::string body;
+    EncodeLogs(b, &body);
+    bool o = false;
+    auto decoded = internal::DecodeLogsWatching(body, watched, &o);
+    EXPECT_TRUE(decoded.ok());
+    return o;
+  };
+  pdata::LogBatch b;
+  auto& rl = b.resources().emplace_back();
+  auto& rec = rl.scope_logs.emplace_back().log_records.emplace_back();
+  rec.body.type = AnyValue::Type::kBytes;
+  rec.body.string_value = "\xff\xfe\x80";
+  rec.trace_id.bytes.fill(0xff);
+  rec.attributes.push_back({"a", AnyValue::String("short")});
+  rec.attributes.push_back({"b", AnyValue::Int(1)});
+  EXPECT_FALSE(over(b));
+
+  auto with = [&](auto change) {
+    pdata::LogBatch c = b.Clone();
+    change(c.resources()[0], c.resources()[0].scope_logs[0].log_records[0]);
+    return over(c);
+  };
+  using RL = pdata::ResourceLogs;
+  using Rec = pdata::LogRecord;
+  EXPECT_TRUE(with([](RL&, Rec& r) { r.attributes.push_back({"c", AnyValue::Int(2)}); }));
+  EXPECT_TRUE(with([](RL& l, Rec&) {
+    for (int i = 0; i < 3; ++i) l.resource.attributes.push_back({"r", AnyValue::Int(i)});
+  }));
+  EXPECT_TRUE(with([](RL&, Rec& r) { r.body = AnyValue::String("nine bytes"); }));
+  EXPECT_TRUE(with([](RL&, Rec& r) { r.severity_text = "\xc3"; }));
+  EXPECT_TRUE(with([](RL&, Rec& r) { r.attributes[0].key = "k\xff"; }));
+  EXPECT_TRUE(with([](RL& l, Rec&) { l.scope_logs[0].scope.name = "\xe2\x82"; }));
+  EXPECT_TRUE(with([](RL&, Rec& r) {
+    r.body.type = AnyValue::Type::kArray;
+    for (int i = 0; i < 3; ++i) r.body.array_value.push_back(AnyValue::Int(i));
+  }));
+  EXPECT_TRUE(with([](RL&, Rec& r) {
+    AnyValue kv;
+    kv.type = AnyValue::Type::kKvList;
+    for (int i = 0; i < 3; ++i) kv.kvlist_value.push_back({"k", AnyValue::Int(i)});
+    r.attributes[1].value = kv;
+  }));
+  EXPECT_FALSE(with([](RL&, Rec& r) { r.body = AnyValue::String("caf\xc3\xa9"); }));
+}
+
+// Decoding with the limits gives what decoding and then applying them gives.
+TEST(ItemLimits, DecodingWithinLimitsMatchesApplyingThemAfterwards) {
+  pdata::TraceBatch b = OneSpan();
+  auto& span = b.resources()[0].scope_spans[0].spans[0];
+  for (int i = 0; i < 6; ++i)
+    span.attributes.push_back({b.arenas().Copy("k" + std::to_string(i)), AnyValue::Int(i)});
+  span.attributes.push_back({"s", AnyValue::String("bad \xff and long")});
+  span.events.emplace_back().name = "ev\xfe";
+  std::string body;
+  EncodeTraces(b, &body);
+  ItemLimits l;
+  l.max_attributes = 5;
+  l.max_string_length = 6;
+
+  auto reference = DecodeTraces(body);
+  ASSERT_TRUE(reference.ok());
+  LimitCounts want = ApplyItemLimits(*reference, l);
+  LimitCounts got;
+  auto decoded = DecodeTracesWithinLimits(body, l, &got);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(got.dropped_attributes, 2u);
+  EXPECT_EQ(got.repaired_utf8, 1u);  // the event name; the string value went with its attribute
+  EXPECT_EQ(got.dropped_attributes, want.dropped_attributes);
+  EXPECT_EQ(got.truncated_strings, want.truncated_strings);
+  EXPECT_EQ(got.repaired_utf8, want.repaired_utf8);
+  std::string a, c;
+  EncodeTraces(*reference, &a);
+  EncodeTraces(*decoded, &c);
+  EXPECT_EQ(a, c);
+  EXPECT_EQ(decoded->resources()[0].scope_spans[0].spans[0].events[0].name, "ev\xef\xbf\xbd");
+
+  // Within the limits: nothing counted, the request bytes kept as the batch's encoding.
+  body.clear();
+  EncodeTraces(MakeSyntheticTraces(20, 1), &body);
+  auto plain = DecodeTracesWithinLimits(body, ItemLimits::Defaults(), &got);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(got.any());
+  EXPECT_EQ(plain->wire(), body);
+  EXPECT_FALSE(DecodeTracesWithinLimits("\x0a\x05", l, &got).ok());  // malformed
+}
+
+// OTLP/JSON strings are valid UTF-8 once decoded (simdjson validates the document and refuses
+// unpaired surrogate escapes), so the receiver does not check their UTF-8 again.
+TEST(ItemLimits, JsonDecoderLetsNoInvalidUtf8Through) {
+  auto body = [](std::string text) {
+    return R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":")" + text +
+           R"("}}]}]}]})";
+  };
+  auto ok = DecodeLogsJson(body(R"(caf\u00e9 \ud83d\ude00)"));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok->resources()[0].scope_logs[0].log_records[0].body.string_value,
+            "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_FALSE(DecodeLogsJson(body("bad \xff byte")).ok());
+  EXPECT_FALSE(DecodeLogsJson(body("\\ud800 alone")).ok());
+  EXPECT_FALSE(DecodeLogsJson(body("\\udc00 alone")).ok());
 }
 
 }  // namespace

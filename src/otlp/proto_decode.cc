@@ -265,6 +265,7 @@ bool ProtoDecoder::AnyValue(Ptr p, Ptr end, pdata::AnyValue& v, int depth) {
           }
           q = el_end;
         }
+        if (watched_) WatchCount(v.array_value.size(), watched_->max_array_length);
         p = sub_end;
         break;
       }
@@ -288,12 +289,13 @@ bool ProtoDecoder::AnyValue(Ptr p, Ptr end, pdata::AnyValue& v, int depth) {
           }
           q = el_end;
         }
+        if (watched_) WatchCount(v.kvlist_value.size(), watched_->max_array_length);
         p = sub_end;
         break;
       }
       case Tag(7, kLen):
         Become(v, AnyType::kBytes);
-        if (!Str(p, end, &v.string_value)) return false;
+        if (!Bytes(p, end, &v.string_value)) return false;
         break;
       case Tag(8, kVarint): {
         // Profiles-only string-table index: a non-profile signal treats the value as absent.
@@ -341,6 +343,7 @@ bool ProtoDecoder::Attribute(Ptr& p, Ptr end, pdata::Attributes& attrs, const ch
   if (!Sub(p, end, &sub_end)) return false;
   auto& kv = attrs.emplace_back();
   if (!KeyValue(p, sub_end, kv, 0)) return In(field, attrs.size() - 1);
+  if (watched_) WatchCount(attrs.size(), watched_->max_attributes);
   p = sub_end;
   return true;
 }
@@ -395,24 +398,31 @@ bool ProtoDecoder::Scope(Ptr p, Ptr end, pdata::InstrumentationScope& s) {
 namespace {
 
 template <class Batch, class Fn>
-Status DecodeInto(std::string_view bytes, Batch& out, Fn decode) {
+Status DecodeInto(std::string_view bytes, Batch& out, Fn decode,
+                  const internal::WatchedLimits* watched = nullptr, bool* over_limits = nullptr) {
   internal::ProtoDecoder d(bytes);
+  d.Watch(watched);
   const uint8_t* p = wire::AsBytes(bytes.data());
   std::string_view wire = out.wire();
   auto& resources = out.resources();
   size_t old = resources.size();
-  if ((d.*decode)(p, p + bytes.size(), resources)) return Status::Ok();
+  if ((d.*decode)(p, p + bytes.size(), resources)) {
+    if (over_limits) *over_limits = d.over_limits();
+    return Status::Ok();
+  }
   resources.resize(old);
   out.set_wire(wire);
   return d.TakeError();
 }
 
-template <class Batch>
-StatusOr<Batch> DecodeOwned(std::string body, Status (*into)(std::string_view, Batch&)) {
+template <class Batch, class Fn>
+StatusOr<Batch> DecodeOwned(std::string body, Fn decode,
+                            const internal::WatchedLimits* watched = nullptr,
+                            bool* over_limits = nullptr) {
   Batch batch;
   std::string_view bytes =
       body.empty() ? std::string_view() : batch.arenas().Adopt(std::move(body));
-  Status s = into(bytes, batch);
+  Status s = DecodeInto(bytes, batch, decode, watched, over_limits);
   if (!s.ok()) return s;
   batch.set_wire(bytes);  // the body is the request's encoding: consumers may reuse it
   return batch;
@@ -431,13 +441,33 @@ Status DecodeLogsInto(std::string_view bytes, pdata::LogBatch& out) {
 }
 
 StatusOr<pdata::TraceBatch> DecodeTraces(std::string body) {
-  return DecodeOwned<pdata::TraceBatch>(std::move(body), &DecodeTracesInto);
+  return DecodeOwned<pdata::TraceBatch>(std::move(body), &internal::ProtoDecoder::TracesRequest);
 }
 StatusOr<pdata::MetricBatch> DecodeMetrics(std::string body) {
-  return DecodeOwned<pdata::MetricBatch>(std::move(body), &DecodeMetricsInto);
+  return DecodeOwned<pdata::MetricBatch>(std::move(body), &internal::ProtoDecoder::MetricsRequest);
 }
 StatusOr<pdata::LogBatch> DecodeLogs(std::string body) {
-  return DecodeOwned<pdata::LogBatch>(std::move(body), &DecodeLogsInto);
+  return DecodeOwned<pdata::LogBatch>(std::move(body), &internal::ProtoDecoder::LogsRequest);
 }
+
+namespace internal {
+
+StatusOr<pdata::TraceBatch> DecodeTracesWatching(std::string body, const WatchedLimits& limits,
+                                                 bool* over_limits) {
+  return DecodeOwned<pdata::TraceBatch>(std::move(body), &ProtoDecoder::TracesRequest, &limits,
+                                        over_limits);
+}
+StatusOr<pdata::MetricBatch> DecodeMetricsWatching(std::string body, const WatchedLimits& limits,
+                                                   bool* over_limits) {
+  return DecodeOwned<pdata::MetricBatch>(std::move(body), &ProtoDecoder::MetricsRequest, &limits,
+                                         over_limits);
+}
+StatusOr<pdata::LogBatch> DecodeLogsWatching(std::string body, const WatchedLimits& limits,
+                                             bool* over_limits) {
+  return DecodeOwned<pdata::LogBatch>(std::move(body), &ProtoDecoder::LogsRequest, &limits,
+                                      over_limits);
+}
+
+}  // namespace internal
 
 }  // namespace otter::otlp

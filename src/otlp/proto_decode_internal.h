@@ -12,9 +12,19 @@
 
 #include "common/status.h"
 #include "otlp/proto_wire.h"
+#include "otlp/utf8.h"
 #include "pdata/batch.h"
 
 namespace otter::otlp::internal {
+
+// What the receivers' per-item limits (otlp/item_limits.h) would change, watched while decoding
+// so that a request within them needs no second walk.
+struct WatchedLimits {
+  uint32_t max_attributes;
+  uint32_t max_array_length;
+  uint32_t max_string_length;
+  bool utf8;
+};
 
 // Names known fields so that a known field with the wrong wire type is reported by name (and an
 // unknown field is skipped).
@@ -38,6 +48,12 @@ class ProtoDecoder {
 
   // After a decoder returned false: InvalidArgument("<path>: <what went wrong>").
   Status TakeError();
+
+  // From now on, notes (over_limits()) any text field, attribute list or array / kvlist value
+  // that `limits` would change: strings read by Str (not bytes or ids), attribute lists read by
+  // Attribute, and AnyValue arrays and kvlists. `limits` must outlive the decoder.
+  void Watch(const WatchedLimits* limits) { watched_ = limits; }
+  bool over_limits() const { return over_limits_; }
 
   // ---- used by the per-signal decoders ----
 
@@ -125,18 +141,32 @@ class ProtoDecoder {
     *sub_end = p + len;
     return true;
   }
-  [[gnu::always_inline]] bool Str(Ptr& p, Ptr end, std::string_view* s) {
+  // A bytes field (also: ids, AnyValue.bytes_value).
+  [[gnu::always_inline]] bool Bytes(Ptr& p, Ptr end, std::string_view* s) {
     Ptr sub_end;
     if (!Sub(p, end, &sub_end)) return false;
     *s = std::string_view(wire::AsChars(p), static_cast<size_t>(sub_end - p));
     p = sub_end;
     return true;
   }
+  // A string field: text, checked against the watched limits.
+  [[gnu::always_inline]] bool Str(Ptr& p, Ptr end, std::string_view* s) {
+    if (!Bytes(p, end, s)) return false;
+    if (watched_) WatchText(*s);
+    return true;
+  }
+  [[gnu::always_inline]] void WatchText(std::string_view s) {
+    if (s.size() > watched_->max_string_length || (watched_->utf8 && !IsValidUtf8(s)))
+      over_limits_ = true;
+  }
+  [[gnu::always_inline]] void WatchCount(size_t n, uint32_t max) {
+    if (watched_ && n > max) over_limits_ = true;
+  }
   // An id field: exactly N bytes, or empty (decodes to the all-zero id, i.e. absent).
   template <size_t N>
   [[gnu::always_inline]] bool Id(Ptr& p, Ptr end, pdata::Id<N>& id, const char* field) {
     std::string_view b;
-    if (!Str(p, end, &b)) return false;
+    if (!Bytes(p, end, &b)) return false;
     if (b.size() == N) [[likely]] {
       std::memcpy(id.bytes.data(), b.data(), N);
       return true;
@@ -231,8 +261,19 @@ class ProtoDecoder {
   [[gnu::cold, gnu::noinline]] void SetIdSizeError(const char* field, size_t want, size_t got);
 
   Ptr base_;
+  const WatchedLimits* watched_ = nullptr;
+  bool over_limits_ = false;
   std::string error_;
   std::vector<std::string> path_;  // innermost first
 };
+
+// DecodeTraces / DecodeMetrics / DecodeLogs watching `limits`: *over_limits says whether the
+// decoded batch has anything they would change (otlp/item_limits.h applies them).
+StatusOr<pdata::TraceBatch> DecodeTracesWatching(std::string body, const WatchedLimits& limits,
+                                                 bool* over_limits);
+StatusOr<pdata::MetricBatch> DecodeMetricsWatching(std::string body, const WatchedLimits& limits,
+                                                   bool* over_limits);
+StatusOr<pdata::LogBatch> DecodeLogsWatching(std::string body, const WatchedLimits& limits,
+                                             bool* over_limits);
 
 }  // namespace otter::otlp::internal

@@ -7,19 +7,7 @@
 
 namespace otter::otlp {
 
-bool IsValidUtf8(std::string_view s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (w & 0x8080808080808080ull) break;
-  }
-  for (; i < n; ++i)
-    if (static_cast<unsigned char>(p[i]) >= 0x80) break;
-  return i == n || simdjson::validate_utf8(p + i, n - i);
-}
+bool IsValidUtf8Bytes(const char* p, size_t n) { return simdjson::validate_utf8(p, n); }
 
 std::string RepairUtf8(std::string_view s) {
   std::string out;

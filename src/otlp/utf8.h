@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -28,8 +30,24 @@ inline size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
   return 0;
 }
 
-// True if `s` is valid UTF-8 (ASCII checked inline, 8 bytes at a time; the rest by simdjson).
-bool IsValidUtf8(std::string_view s);
+// True if [p, p + n) is valid UTF-8 (simdjson).
+bool IsValidUtf8Bytes(const char* p, size_t n);
+
+// True if `s` is valid UTF-8. Inline: the common all-ASCII string is checked 8 bytes at a time
+// without a call; from the first non-ASCII byte on, simdjson checks the rest.
+inline bool IsValidUtf8(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ull) return IsValidUtf8Bytes(p + i, n - i);
+  }
+  for (; i < n; ++i)
+    if (static_cast<unsigned char>(p[i]) >= 0x80) return IsValidUtf8Bytes(p + i, n - i);
+  return true;
+}
 
 // `s` with every byte that does not start a valid sequence replaced by U+FFFD.
 std::string RepairUtf8(std::string_view s);

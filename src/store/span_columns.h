@@ -37,6 +37,14 @@ class StringTable {
   size_t size() const { return strings_.size(); }
   size_t bytes() const;
 
+  // Head checkpoint (span_checkpoint.cc). The ids >= `from` that Intern finds (the others were
+  // Add()ed), ascending.
+  std::vector<uint32_t> InternedSince(uint32_t from) const;
+  // Appends strings of `lengths` laid end to end in `bytes`, which the table takes over.
+  void AdoptStrings(std::string bytes, std::span<const uint32_t> lengths);
+  // Makes ids (added by AdoptStrings) findable by Intern again.
+  void IndexInterned(std::span<const uint32_t> ids);
+
  private:
   void Grow();
   struct Slot {
@@ -69,6 +77,27 @@ class Chunked {
   }
   void resize(size_t n) {
     while (size_ < n) push_back(T{});
+  }
+  // Appends n elements copied from p (which need not be aligned for T).
+  void AppendBytes(const void* p, size_t n) {
+    const char* bytes = static_cast<const char*>(p);
+    for (size_t done = 0; done < n;) {
+      if ((size_ & kMask) == 0 && (size_ >> kShift) == chunks_.size())
+        chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) << kShift)));
+      size_t room = std::min(n - done, (size_t{1} << kShift) - (size_ & kMask));
+      std::memcpy(static_cast<void*>(&(*this)[size_]), bytes + done * sizeof(T), room * sizeof(T));
+      size_ += room;
+      done += room;
+    }
+  }
+  // Calls fn(pointer, count) for the elements from `from` on, a chunk's run at a time.
+  template <class Fn>
+  void ForEachRun(size_t from, Fn&& fn) const {
+    while (from < size_) {
+      size_t n = std::min(size_ - from, (size_t{1} << kShift) - (from & kMask));
+      fn(&(*this)[from], n);
+      from += n;
+    }
   }
   // Drops the elements from `n` on (their chunks stay allocated).
   void truncate(size_t n) { size_ = std::min(size_, n); }
@@ -153,6 +182,12 @@ struct SpanRow {
   int32_t status_code = 0;
 };
 
+// How many elements of each of a SpanRows' arrays a head checkpoint covers.
+struct RowsMark {
+  uint64_t spans = 0, attrs = 0, events = 0, links = 0, resources = 0, scopes = 0, strings = 0;
+  bool operator==(const RowsMark&) const = default;
+};
+
 class SpanRows {
  public:
   // Appends every span of `batch`.
@@ -168,6 +203,16 @@ class SpanRows {
   std::string ValueString(const AttrCell& cell) const;
   // Approximate memory held.
   size_t bytes() const;
+
+  // Head checkpoint (docs/storage.md, "Head checkpoint"; span_checkpoint.cc): appends to *out,
+  // as records in the WAL's framing, everything added after `from`, and returns where that
+  // ends. LoadCheckpointRecord appends one such record (records in the order written; the
+  // caller checks that they continue this object's Mark()).
+  RowsMark Mark() const;
+  RowsMark AppendCheckpoint(const RowsMark& from, std::string* out) const;
+  Status LoadCheckpointRecord(uint8_t type, std::string_view payload);
+  // DataLoss when a row loaded after `from` refers to a string, row or range that is not there.
+  Status CheckLoaded(const RowsMark& from) const;
 
   Chunked<SpanRow> spans;
   Chunked<AttrCell> attrs;

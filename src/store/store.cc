@@ -91,6 +91,12 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
   compaction_errors_ = &m.GetCounter(
       "otter_store_compaction_errors_total",
       "Compactions that failed (e.g. no space left); their inputs stay and are merged later.", {});
+  checkpoints_ =
+      &m.GetCounter("otter_store_checkpoints_total",
+                    "Head checkpoints written (docs/storage.md, \"Head checkpoint\").", {});
+  checkpoint_errors_ = &m.GetCounter(
+      "otter_store_checkpoint_errors_total",
+      "Head checkpoints that failed to write (start-up replays the WAL instead).", {});
   retention_deleted_ = &m.GetCounter("otter_store_retention_deleted_blocks_total",
                                      "Blocks deleted by retention (age or size).", {});
   for (int i : {0, 1, 2}) {
@@ -100,8 +106,8 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
                                   : i == 1 ? "logs"
                                            : "metrics"}});
   }
-  for (const char* kind :
-       {"wal_record", "wal_segment", "wal_undecodable", "block", "block_unreadable", "marker"})
+  for (const char* kind : {"wal_record", "wal_segment", "wal_undecodable", "block",
+                           "block_unreadable", "marker", "checkpoint"})
     ReportCorruption(kind, 0, "");  // present (at 0) from the start, for alerts on increase
   auto gauge = [&](const std::string& name, const std::string& help, const char* signal,
                    std::function<double()> fn) {
@@ -151,7 +157,16 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
   }
   RETURN_IF_ERROR(store->LoadBlocks());
   store->LoadDeltaState();
+  // The head checkpoint holds the trace records of the WAL up to `covered`: segments of nothing
+  // else are not read at all, and in the others only the other records are replayed.
+  std::set<uint64_t> mixed;
+  const uint64_t flushed = store->flushed_upto_;
+  const uint64_t covered = store->LoadCheckpoints(&mixed);
+  store->replay_covered_ = covered;
   Wal::Options wo;
+  wo.skip_replay = [flushed, covered, mixed](uint64_t segment) {
+    return segment > flushed && segment <= covered && !mixed.count(segment);
+  };
   wo.dir = dir + "/wal";
   wo.segment_bytes = store->options_.wal_segment_bytes;
   wo.sync = store->options_.sync;
@@ -161,15 +176,23 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
   Store* s = store.get();
   ASSIGN_OR_RETURN(store->wal_, Wal::Open(
                                     wo, store->flushed_upto_,
-                                    [s](uint8_t type, std::string_view payload, uint64_t) {
+                                    [s](uint8_t type, std::string_view payload, uint64_t segment) {
+                                      const bool traces =
+                                          type == static_cast<uint8_t>(RecordType::kTraces);
+                                      if (segment <= s->replay_covered_) {
+                                        if (traces) return Status::Ok();
+                                      } else {
+                                        s->ckpt_bytes_ += payload.size();
+                                        if (!traces) s->ckpt_mixed_.insert(segment);
+                                      }
                                       return s->Replay(type, payload);
                                     },
                                     &stats));
   store->logger_->info(
-      "store {}: replayed {} WAL records ({} bytes) from {} segments: {} spans, {} metric series, "
-      "{} log records{}{}",
-      dir, stats.records, stats.bytes, stats.segments, store->traces_.span_count(),
-      store->metrics_.series_count(), store->logs_.record_count(),
+      "store {}: replayed {} WAL records ({} bytes) from {} segments ({} more covered by head "
+      "checkpoints): {} spans, {} metric series, {} log records{}{}",
+      dir, stats.records, stats.bytes, stats.segments, stats.skipped_segments,
+      store->traces_.span_count(), store->metrics_.series_count(), store->logs_.record_count(),
       stats.truncated_bytes
           ? fmt::format("; truncated {} bytes of torn tail", stats.truncated_bytes)
           : std::string(),
@@ -189,8 +212,14 @@ StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options,
                                         stats.unreadable_segments));
   }
   store->wal_bytes_ = store->wal_->size_bytes();
+  // Replayed heads age and fill like new ones: without a start time they would never be cut, and
+  // a WAL replayed above twice head_max would refuse every write for good.
+  if (store->traces_.span_count() || store->metrics_.series_count() || store->logs_.record_count())
+    store->head_started_ = std::chrono::steady_clock::now();
   store->writer_ = std::thread([s] { s->WriterLoop(); });
   store->flusher_ = std::thread([s] { s->FlusherLoop(); });
+  if (store->options_.checkpoint_bytes && store->options_.checkpoint_in_background)
+    store->checkpointer_ = std::thread([s] { s->CheckpointerLoop(); });
   if (store->options_.compact_in_background)
     store->compactor_ = std::thread([s] { s->CompactorLoop(); });
   return store;
@@ -475,9 +504,11 @@ void Store::WriterLoop() {
       Status st = wal_->RemoveUpTo(flushed);
       if (!st.ok()) logger_->error("store: {}", st.message());
       wal_removed_upto_ = flushed;
+      RemoveCheckpointsUpTo(flushed);
     }
-    wal_bytes_ = wal_->size_bytes();
     if (cut_requested || ShouldCut()) Cut();
+    MaybeCheckpoint();
+    wal_bytes_ = wal_->size_bytes();
   }
 }
 
@@ -522,7 +553,10 @@ void Store::Commit(std::deque<Pending>& group) {
     return;
   }
   Status st;
-  MetricTable::GroupAdmission admitted;  // new series of this group's writes
+  MetricTable::GroupAdmission admitted;              // new series of this group's writes
+  const uint64_t segment = wal_->current_segment();  // the group goes into it
+  uint64_t bytes = 0;
+  bool mixed = false;
   for (auto& p : group) {
     if (p.type == RecordType::kMetrics) {
       AdmitSeries(p, admitted);
@@ -534,6 +568,8 @@ void Store::Commit(std::deque<Pending>& group) {
     }
     st = wal_->AppendRef(static_cast<uint8_t>(p.type), p.payload());
     if (!st.ok()) break;
+    bytes += p.payload().size() + p.refused_series.size();
+    mixed |= p.type != RecordType::kTraces;
   }
   if (st.ok()) {
     st = wal_->Sync();
@@ -573,6 +609,8 @@ void Store::Commit(std::deque<Pending>& group) {
   }
   if (head_started_ == std::chrono::steady_clock::time_point{})
     head_started_ = std::chrono::steady_clock::now();
+  ckpt_bytes_ += bytes;
+  if (mixed) ckpt_mixed_.insert(segment);
   for (auto& p : group) {
     if (p.refused) continue;
     p.done(ApplyToTables(p));
@@ -652,6 +690,7 @@ void Store::Cut() {
   metrics_.Freeze();
   logs_.Freeze();
   head_started_ = {};
+  ResetCheckpointChain(*closed);
   {
     std::lock_guard lock(flush_mu_);
     flush_job_ = *closed;
@@ -1091,6 +1130,12 @@ void Store::Close() {
   compact_cv_.notify_all();
   if (flusher_.joinable()) flusher_.join();
   if (compactor_.joinable()) compactor_.join();
+  {
+    std::lock_guard lock(ckpt_mu_);
+    ckpt_stop_ = true;
+  }
+  ckpt_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   wal_.reset();
 }
 

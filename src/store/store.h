@@ -62,8 +62,12 @@ struct StoreOptions {
   size_t delta_max_streams = 1'000'000;
   // How OTLP log records become Loki streams and entries (Loki's otlp_config).
   LokiMapping log_mapping;
-  bool compact_in_background = true;  // false: only CompactForTesting compacts
-  Env* env = PosixEnv();              // the file system (tests inject faults)
+  // The trace head is checkpointed after every this many bytes of WAL, so that start-up loads it
+  // instead of replaying those records (docs/storage.md, "Head checkpoint"); 0 = never.
+  uint64_t checkpoint_bytes = 32ull << 20;
+  bool checkpoint_in_background = true;  // false: the writer thread writes them (tests)
+  bool compact_in_background = true;     // false: only CompactForTesting compacts
+  Env* env = PosixEnv();                 // the file system (tests inject faults)
   // After a failed commit the store can refuse the writes only once the WAL has sealed them off;
   // while the disk does not allow that, their answers wait this long, then say the outcome is
   // unknown (DEADLINE_EXCEEDED).
@@ -182,6 +186,17 @@ class Store {
   // whole write refused) or that a partial success would carry (some series refused).
   std::string SeriesLimitRefusal(const MetricTable::SeriesRefusal& refusal, size_t written);
 
+  // Head checkpoint (store_checkpoint.cc; docs/storage.md, "Head checkpoint").
+  std::string CheckpointDir() const;
+  // Open: loads the checkpoint files that continue the last flush into the trace head; returns
+  // the WAL segment they cover up to (flushed_upto_ when none) and adds the segments up to it
+  // that also hold other records to *mixed. Removes the files it does not use.
+  uint64_t LoadCheckpoints(std::set<uint64_t>* mixed);
+  void MaybeCheckpoint();  // writer thread
+  void CheckpointerLoop();
+  void RemoveCheckpointsUpTo(uint64_t segment);  // writer thread
+  void ResetCheckpointChain(uint64_t segment);   // writer thread: a new head starts after it
+
   StoreOptions options_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics_;
@@ -226,8 +241,26 @@ class Store {
   std::chrono::steady_clock::time_point head_started_{};  // writer thread: first write of the head
   uint64_t wal_removed_upto_ = 0;                         // writer thread
   std::atomic<uint64_t> wal_bytes_{0};
-  std::atomic<int64_t> last_drop_log_s_{0};     // rate-limits the dropped-points warning
-  int64_t last_refusal_log_s_ = 0;              // writer thread: rate-limits the max_series warning
+  std::atomic<int64_t> last_drop_log_s_{0};  // rate-limits the dropped-points warning
+  int64_t last_refusal_log_s_ = 0;           // writer thread: rate-limits the max_series warning
+  // Writer thread: the active trace head's checkpoints cover its rows up to ckpt_mark_ and the
+  // WAL up to segment ckpt_segment_; later segments with records other than traces; WAL bytes
+  // since; a checkpoint of this head failed (no more until the next head).
+  uint64_t ckpt_segment_ = 0;
+  RowsMark ckpt_mark_;
+  std::set<uint64_t> ckpt_mixed_;
+  uint64_t ckpt_bytes_ = 0;
+  bool ckpt_broken_ = false;
+  uint64_t replay_covered_ = 0;  // Open: trace records of segments <= it came from checkpoints
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  std::string ckpt_path_, ckpt_image_;  // GUARDED_BY(ckpt_mu_): the next file to write
+  bool ckpt_busy_ = false;              // GUARDED_BY(ckpt_mu_): a file is being written
+  bool ckpt_failed_ = false;            // GUARDED_BY(ckpt_mu_): writing one failed
+  bool ckpt_stop_ = false;              // GUARDED_BY(ckpt_mu_)
+  std::thread checkpointer_;
+  telemetry::Counter* checkpoints_ = nullptr;
+  telemetry::Counter* checkpoint_errors_ = nullptr;
   std::set<Labels> replay_refused_;             // Open: series the next metrics record refused
   std::optional<uint32_t> replay_refused_crc_;  // Open: that record's payload checksum
 

@@ -46,8 +46,13 @@ pdata::TraceBatch OneSpan(const pdata::TraceId& id, uint64_t item) {
   return b;
 }
 
-StoreOptions Options(const std::string& dir, Env* env) {
+// With `checkpoints`, the trace head is checkpointed every few writes (by the writer thread, so
+// that a schedule replays alike) and flushes are rarer, so that chains of checkpoint files are
+// cut by the faults.
+StoreOptions Options(const std::string& dir, Env* env, bool checkpoints) {
   StoreOptions o;
+  o.checkpoint_bytes = checkpoints ? 300 : 0;
+  o.checkpoint_in_background = false;
   o.directory = dir;
   o.env = env;
   o.retention = std::chrono::milliseconds(0);
@@ -68,12 +73,14 @@ std::shared_ptr<spdlog::logger> Logger() {
 
 struct Outcome {
   uint64_t acked = 0, refused = 0, unknown = 0, ops = 0;
+  uint64_t checkpoint_files = 0;  // left for the reopen to load
 };
 
 // One schedule: `items` spans written one at a time (a refused one is retried up to three times,
 // as a client would), a flush every few items, one to three faults at random operations (none
 // when `ops_hint` is 0); then close, power loss, reopen and check.
-Outcome RunSchedule(const std::string& dir, uint64_t seed, uint64_t ops_hint) {
+Outcome RunSchedule(const std::string& dir, uint64_t seed, uint64_t ops_hint,
+                    bool checkpoints = false) {
   std::mt19937_64 rng(seed);
   FaultEnv env(seed);
   const int items = 24;
@@ -86,7 +93,7 @@ Outcome RunSchedule(const std::string& dir, uint64_t seed, uint64_t ops_hint) {
   std::vector<bool> acked(items + 1), unknown(items + 1);
   Outcome out;
   {
-    auto store = Store::Open(Options(dir, &env), Logger(), nullptr);
+    auto store = Store::Open(Options(dir, &env, checkpoints), Logger(), nullptr);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     if (!store.ok()) return out;
     uint64_t base = env.ops();
@@ -109,7 +116,7 @@ Outcome RunSchedule(const std::string& dir, uint64_t seed, uint64_t ops_hint) {
     };
     for (int i = 0; i < items; ++i) {
       write(i, 3);
-      if (i % 7 == 6) (void)(*store)->FlushForTesting();
+      if (i % (checkpoints ? 13 : 7) == 6) (void)(*store)->FlushForTesting();
     }
     out.ops = env.ops() - base;
     // A few faults are not a dead disk: the store recovers by itself.
@@ -117,7 +124,10 @@ Outcome RunSchedule(const std::string& dir, uint64_t seed, uint64_t ops_hint) {
     EXPECT_TRUE(power_loss || acked[items]) << "the store did not recover from the faults";
   }
   env.PowerLoss(torn);
-  auto store = Store::Open(Options(dir, &env), Logger(), nullptr);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/checkpoint", ec))
+    out.checkpoint_files += e.path().extension() == ".ckpt";
+  auto store = Store::Open(Options(dir, &env, checkpoints), Logger(), nullptr);
   EXPECT_TRUE(store.ok()) << "reopen failed: " << store.status().ToString();
   if (!store.ok()) return out;
   for (int i = 0; i <= items; ++i) {
@@ -141,19 +151,23 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-TEST(StoreFaultTest, EveryAcknowledgedSpanSurvivesAndNoRefusedOneAppears) {
+void RunSchedules(bool checkpoints) {
   testing::TempDir tmp;
   // A run without faults gives the length of the workload in file-system operations.
-  Outcome clean = RunSchedule(tmp.path() + "/clean", 1, 0);
+  Outcome clean = RunSchedule(tmp.path() + "/clean", 1, 0, checkpoints);
+  if (checkpoints) {
+    ASSERT_GT(clean.checkpoint_files, 0u);
+  }
   ASSERT_EQ(clean.acked, 25u);
   ASSERT_GT(clean.ops, 50u);
   uint64_t schedules = EnvOr("OTTER_FAULT_SCHEDULES", 200);
   uint64_t only = EnvOr("OTTER_FAULT_SEED", 0);
   auto started = std::chrono::steady_clock::now();
-  uint64_t acked = 0, refused = 0, unknown = 0;
+  uint64_t acked = 0, refused = 0, unknown = 0, checkpoint_files = 0;
   for (uint64_t seed = only ? only : 1000; seed < (only ? only + 1 : 1000 + schedules); ++seed) {
     std::string dir = tmp.path() + "/s" + std::to_string(seed);
-    Outcome o = RunSchedule(dir, seed, clean.ops + 10);
+    Outcome o = RunSchedule(dir, seed, clean.ops + 10, checkpoints);
+    checkpoint_files += o.checkpoint_files;
     acked += o.acked;
     refused += o.refused;
     unknown += o.unknown;
@@ -167,13 +181,23 @@ TEST(StoreFaultTest, EveryAcknowledgedSpanSurvivesAndNoRefusedOneAppears) {
                                                                   started)
                 .count();
   std::printf(
-      "fault schedules: %llu in %lld ms; %llu spans acknowledged, %llu refused, %llu answered "
-      "\"outcome unknown\"\n",
+      "fault schedules%s: %llu in %lld ms; %llu spans acknowledged, %llu refused, %llu answered "
+      "\"outcome unknown\"; %llu checkpoint files met a reopen\n",
+      checkpoints ? " with head checkpoints" : "",
       static_cast<unsigned long long>(only ? 1 : schedules), static_cast<long long>(ms),
       static_cast<unsigned long long>(acked), static_cast<unsigned long long>(refused),
-      static_cast<unsigned long long>(unknown));
+      static_cast<unsigned long long>(unknown), static_cast<unsigned long long>(checkpoint_files));
   EXPECT_GT(refused, 0u);  // the faults did bite
+  if (checkpoints) {
+    EXPECT_GT(checkpoint_files, 0u);
+  }
 }
+
+TEST(StoreFaultTest, EveryAcknowledgedSpanSurvivesAndNoRefusedOneAppears) { RunSchedules(false); }
+
+// Faults and power loss at any point of writing head checkpoints (the temporary file, its sync,
+// the rename, the directory sync) and of loading them: still every acknowledged span once.
+TEST(StoreFaultTest, HeadCheckpointsKeepEveryAcknowledgedSpanOnce) { RunSchedules(true); }
 
 }  // namespace
 }  // namespace otter::store

@@ -876,6 +876,32 @@ TEST_F(StoreTest, UnfinishedFlushIsRolledBackToTheWal) {
   EXPECT_EQ(metrics.Value("otter_store_corruption_total", {{"kind", "marker"}}), 0);
 }
 
+// A WAL replayed at start-up above twice head_max (left by a crash while flushing lagged, or by
+// a smaller head_max_mib in the new config) is cut and flushed like a live head: writes are
+// refused retryably only until then.
+TEST_F(StoreTest, AReplayedWalAboveTheHeadLimitIsFlushedAndWritesResume) {
+  const uint64_t t0 = 1'700'000'000'000'000'000ull;
+  StoreOptions o;
+  o.directory = dir_.path() + "/data";
+  o.retention = std::chrono::milliseconds(0);
+  {
+    auto store = Store::Open(o, NullLogger(), nullptr);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(WriteSync(**store, otlp::MakeSyntheticTraces(20, i + 1, t0)).ok());
+  }
+  o.head_max_bytes = 64 << 10;
+  auto store = Store::Open(o, NullLogger(), nullptr);
+  ASSERT_TRUE(store.ok());
+  const uint64_t spans = (*store)->traces().span_count();
+  ASSERT_EQ(spans, 4000u);
+  bool accepted = otter::testing::Eventually(
+      [&] { return WriteSync(**store, TwoServiceTrace(t0)).ok(); }, std::chrono::seconds(10));
+  EXPECT_TRUE(accepted);
+  EXPECT_GE((*store)->traces().block_count(), 1u);
+  EXPECT_TRUE((*store)->traces().GetTrace(TraceIdOf(0x11)).ok());
+}
+
 // A lost or damaged FLUSHED marker is rebuilt from the WAL: the flushed blocks stay and nothing
 // is replayed twice.
 TEST_F(StoreTest, DamagedFlushedMarkerIsRebuiltFromTheWal) {

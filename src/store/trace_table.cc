@@ -550,6 +550,33 @@ bool TraceTable::ApplyWire(std::string_view request) {
   return true;
 }
 
+void TraceTable::AppendCheckpoint(RowsMark* mark, std::string* out) const {
+  std::shared_lock lock(mu_);
+  *mark = active_->rows.AppendCheckpoint(*mark, out);
+}
+
+Status TraceTable::LoadCheckpointRecord(uint8_t type, std::string_view payload) {
+  std::unique_lock lock(mu_);
+  return active_->rows.LoadCheckpointRecord(type, payload);
+}
+
+RowsMark TraceTable::HeadMark() const {
+  std::shared_lock lock(mu_);
+  return active_->rows.Mark();
+}
+
+Status TraceTable::IndexLoaded(const RowsMark& from) {
+  std::unique_lock lock(mu_);
+  RETURN_IF_ERROR(active_->rows.CheckLoaded(from));
+  IndexActive(static_cast<uint32_t>(from.spans));
+  return Status::Ok();
+}
+
+void TraceTable::ResetActive() {
+  std::unique_lock lock(mu_);
+  active_ = std::make_shared<Head>();
+}
+
 void TraceTable::IndexActive(uint32_t first) {
   Head& head = *active_;
   if (first == 0 && !head.rows.spans.empty()) {

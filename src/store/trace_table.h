@@ -20,6 +20,7 @@
 #include "store/compaction.h"
 #include "store/id_hash.h"
 #include "store/querier.h"
+#include "store/span_columns.h"
 
 namespace otter::store {
 
@@ -33,6 +34,18 @@ class TraceTable final : public TraceQuerier {
   // Applies an OTLP protobuf ExportTraceServiceRequest without decoding it into a batch
   // (SpanRows::AppendWire); false, with nothing applied, for one otlp::WalkTraces rejects.
   bool ApplyWire(std::string_view request);
+  // Head checkpoint (docs/storage.md, "Head checkpoint"). Appends to *out the active head's rows
+  // after `*mark` (records in the WAL's framing) and moves *mark to their end. Writer thread.
+  void AppendCheckpoint(RowsMark* mark, std::string* out) const;
+  // Appends one record of a checkpoint to the active head (opening the store, before any write).
+  Status LoadCheckpointRecord(uint8_t type, std::string_view payload);
+  // The active head's Mark(), and indexes the rows appended since `from` by
+  // LoadCheckpointRecord (once a checkpoint file has been loaded whole); DataLoss when a loaded
+  // row refers past what was loaded (the rows are then not to be used: see Reset).
+  RowsMark HeadMark() const;
+  Status IndexLoaded(const RowsMark& from);
+  // Drops the active head (a checkpoint failed to load: the WAL is replayed instead).
+  void ResetActive();
   // Makes the active head the frozen one and starts an empty head. Requires no frozen head.
   void Freeze();
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the

@@ -97,6 +97,21 @@ size_t Resync(std::string_view data, size_t pos, size_t end) {
 
 }  // namespace
 
+void AppendFramedRecord(std::string* out, uint8_t type, std::string_view payload) {
+  char header[Wal::kHeaderSize];
+  StoreLE32(header, kRecordMagic);
+  StoreLE32(header + 4, static_cast<uint32_t>(payload.size()));
+  StoreLE32(header + 8, RecordCrc(header + 4, type, payload));
+  header[12] = static_cast<char>(type);
+  out->append(header, Wal::kHeaderSize);
+  out->append(payload);
+}
+
+bool ParseFramedRecord(std::string_view data, size_t pos, uint8_t* type,
+                       std::string_view* payload) {
+  return pos <= data.size() && ParseRecord(data, pos, data.size(), type, payload);
+}
+
 StatusOr<std::vector<uint64_t>> ListWalSegments(const std::string& dir) {
   std::vector<uint64_t> out;
   std::error_code ec;
@@ -127,6 +142,15 @@ StatusOr<std::unique_ptr<Wal>> Wal::Open(Options options, uint64_t replay_after,
     if (segments[i] <= replay_after) {
       // Covered by a block; a crash between writing the block and deleting the log left it.
       (void)env.RemoveFile(wal->SegmentPath(segments[i]));
+      continue;
+    }
+    if (i + 1 < segments.size() && wal->options_.skip_replay &&
+        wal->options_.skip_replay(segments[i])) {
+      std::error_code ec;
+      uint64_t size = fs::file_size(wal->SegmentPath(segments[i]), ec);
+      wal->live_.push_back(segments[i]);
+      wal->total_bytes_ += ec ? 0 : size;
+      ++st.skipped_segments;
       continue;
     }
     RETURN_IF_ERROR(wal->ReplaySegment(i, segments, fn, &st));

@@ -31,6 +31,10 @@ class Wal {
     bool sync = true;                        // false only for benchmarks of the non-durable path
     std::shared_ptr<spdlog::logger> logger;  // required
     Env* env = PosixEnv();
+    // Segments it returns true for are not read at Open: the caller has their records already
+    // (the store's head checkpoint). They stay in the log, as the others, until RemoveUpTo.
+    // Never asked for the newest segment.
+    std::function<bool(uint64_t segment)> skip_replay;
   };
   // Called for every intact record during Open, in log order.
   using ReplayFn = std::function<Status(uint8_t type, std::string_view payload, uint64_t segment)>;
@@ -44,6 +48,7 @@ class Wal {
     uint64_t corrupt_bytes = 0;        // damaged bytes skipped before an intact record
     uint64_t corrupt_regions = 0;      // how many such damaged stretches (or lost sealed bytes)
     uint64_t unreadable_segments = 0;  // set aside as .corrupt: they could not be read
+    uint64_t skipped_segments = 0;     // not read: Options::skip_replay said so
   };
 
   // Opens the log in `options.dir`, replays segments numbered > `replay_after` through `fn`
@@ -113,6 +118,12 @@ class Wal {
   std::vector<Ref> refs_;
   uint64_t ref_bytes_ = 0;
 };
+
+// The WAL's record framing (magic, length, CRC-32 of length, type and payload; docs/storage.md),
+// also used by the head checkpoint's files. Appends one record to *out.
+void AppendFramedRecord(std::string* out, uint8_t type, std::string_view payload);
+// The intact record at data[pos], or false (bad magic, length or CRC, or cut short).
+bool ParseFramedRecord(std::string_view data, size_t pos, uint8_t* type, std::string_view* payload);
 
 // Lists `dir`'s WAL segment numbers, ascending.
 StatusOr<std::vector<uint64_t>> ListWalSegments(const std::string& dir);

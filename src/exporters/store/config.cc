@@ -11,6 +11,7 @@ Status StoreExporterConfig::Validate() const {
   if (directory.empty()) return InvalidArgument("directory must be non-empty");
   if (max_pending_mib <= 0) return InvalidArgument("max_pending_mib must be positive");
   if (head_max_mib <= 0) return InvalidArgument("head_max_mib must be positive");
+  if (checkpoint_mib < 0) return InvalidArgument("checkpoint_mib must not be negative");
   if (block_duration.count() <= 0) return InvalidArgument("block_duration must be positive");
   if (retention.count() < 0) return InvalidArgument("retention must not be negative");
   if (max_disk_mib < 0) return InvalidArgument("max_disk_mib must not be negative");
@@ -207,6 +208,10 @@ const config::Table<StoreExporterConfig>& StoreExporterConfigTable() {
                  "refused retryably")
           .Field("head_max_mib", &C::head_max_mib,
                  "write-ahead-log size in MiB at which the in-memory heads are flushed to blocks")
+          .Field("checkpoint_mib", &C::checkpoint_mib,
+                 "the trace head is checkpointed to disk after every this many MiB of "
+                 "write-ahead log, so that a restart loads it instead of replaying the log; "
+                 "matters when head_max_mib is larger (0 = never)")
           .Field("block_duration", &C::block_duration,
                  "the heads are flushed to blocks at the latest this long after their first write")
           .Field("retention", &C::retention,

@@ -33,6 +33,7 @@ struct StoreExporterConfig : ComponentConfig {
   bool sync = true;
   int64_t max_pending_mib = 64;
   int64_t head_max_mib = 64;
+  int64_t checkpoint_mib = 32;
   config::Duration block_duration = std::chrono::hours(2);
   config::Duration retention = std::chrono::hours(24 * 7);
   int64_t max_disk_mib = 0;

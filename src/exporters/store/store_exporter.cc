@@ -22,6 +22,7 @@ Status StoreExporter::Start() {
   opts.sync = config_.sync;
   opts.max_pending_bytes = static_cast<uint64_t>(config_.max_pending_mib) << 20;
   opts.head_max_bytes = static_cast<uint64_t>(config_.head_max_mib) << 20;
+  opts.checkpoint_bytes = static_cast<uint64_t>(config_.checkpoint_mib) << 20;
   opts.block_duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.block_duration);
   opts.retention = std::chrono::duration_cast<std::chrono::milliseconds>(config_.retention);

@@ -2,9 +2,6 @@
 
 #include <arpa/inet.h>
 #include <grpcpp/generic/async_generic_service.h>
-#include <grpcpp/impl/codegen/server_callback_handlers.h>
-#include <grpcpp/impl/rpc_service_method.h>
-#include <grpcpp/impl/service_type.h>
 #include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -22,6 +19,7 @@
 
 #include "auth/server_guard.h"
 #include "net/endpoint.h"
+#include "net/reset_flood_guard.h"
 #include "net/tls.h"
 #include "otlp/proto_codec.h"
 
@@ -82,11 +80,37 @@ std::string ProbeBind(const net::HostPort& hp) {
   return why;
 }
 
-// Answers a call at once (unknown method, or a signal without a pipeline).
+// The connection a call came on, for the rapid-reset guard: a call the client cancels before
+// otter has its request message is a premature reset, reported as soon as gRPC says so (OnCancel
+// comes before OnDone); any other call is reported when done.
+struct CallPeer {
+  CallPeer(net::ResetFloodGuard* r, std::string p) : resets(r), peer(std::move(p)) {}
+  void PrematureReset() {
+    if (!reported.exchange(true)) resets->CallEnded(peer, true);
+  }
+  void Done() {
+    if (!reported.exchange(true)) resets->CallEnded(peer, false);
+  }
+  net::ResetFloodGuard* const resets;
+  const std::string peer;  // gRPC's peer(), e.g. "ipv4:10.1.2.3:5678"
+  std::atomic<bool> reported{false};
+};
+
+// Answers a call at once (unknown method, or a signal without a pipeline, or unauthenticated).
 class RejectReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  explicit RejectReactor(grpc::Status status) { Finish(std::move(status)); }
-  void OnDone() override { delete this; }
+  RejectReactor(grpc::Status status, net::ResetFloodGuard* resets, std::string peer)
+      : peer_(resets, std::move(peer)) {
+    Finish(std::move(status));
+  }
+  void OnCancel() override { peer_.PrematureReset(); }
+  void OnDone() override {
+    peer_.Done();
+    delete this;
+  }
+
+ private:
+  CallPeer peer_;
 };
 
 // The OK reply's message: an Export*ServiceResponse, with partial_success when the pipeline kept
@@ -110,9 +134,16 @@ grpc::Status ErrorStatus(const Status& s) {
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
  public:
-  ExportReactor(Consumer<B>* consumer, ItemCounters counters, std::string client_ip)
-      : consumer_(consumer), counters_(counters), client_ip_(std::move(client_ip)) {
+  ExportReactor(Consumer<B>* consumer, ItemCounters counters, net::ResetFloodGuard* resets,
+                std::string peer)
+      : consumer_(consumer), counters_(counters), peer_(resets, std::move(peer)) {
     StartRead(&request_);
+  }
+
+  // Also runs for a call whose client gave up waiting for the answer: only one cancelled before
+  // its message arrived counts against the connection.
+  void OnCancel() override {
+    if (!got_message_.load(std::memory_order_acquire)) peer_.PrematureReset();
   }
 
   void OnReadDone(bool ok) override {
@@ -120,13 +151,17 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
       Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no request message received"));
       return;
     }
+    got_message_.store(true, std::memory_order_release);
     std::string body = Flatten(request_);
     request_.Clear();
     Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
-           Completion([this](Status s) { Reply(s); }), std::move(client_ip_));
+           Completion([this](Status s) { Reply(s); }), ClientIpFromPeer(peer_.peer));
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    peer_.Done();
+    delete this;
+  }
 
  private:
   void Reply(const Status& s) {
@@ -137,62 +172,17 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
 
   Consumer<B>* consumer_;
   ItemCounters counters_;
-  std::string client_ip_;
+  CallPeer peer_;
+  std::atomic<bool> got_message_{false};
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
-};
-
-// The served Export methods as unary callback methods on raw bytes. Unlike the generic (bidi)
-// service, whose every call ends by handing its clean-up to gRPC's executor thread, a unary call
-// with the default reactor is finished and freed on the thread that answers it: one thread
-// wake-up less per call. Used when the receiver has no authenticator (that check must answer
-// before the message is read, which the generic service can do).
-class ExportService final : public grpc::Service {
- public:
-  ExportService(const Consumers& next, const std::array<ItemCounters, 3>& counters) {
-    int index = 0;
-    auto add = [&](std::string_view method, auto* consumer, const ItemCounters& c) {
-      if (!consumer) return;
-      AddMethod(new grpc::internal::RpcServiceMethod(
-          method.data(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
-      MarkMethodRawCallback(
-          index++, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                       [consumer, c](grpc::CallbackServerContext* ctx,
-                                     const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-                         return Export(*consumer, c, ctx, request, response);
-                       }));
-    };
-    add(kTraceExportMethod, next.traces, counters[0]);
-    add(kMetricsExportMethod, next.metrics, counters[1]);
-    add(kLogsExportMethod, next.logs, counters[2]);
-  }
-  bool empty() const { return !has_synchronous_methods() && !has_callback_methods(); }
-
- private:
-  template <class B>
-  static grpc::ServerUnaryReactor* Export(Consumer<B>& consumer, const ItemCounters& counters,
-                                          grpc::CallbackServerContext* ctx,
-                                          const grpc::ByteBuffer* request,
-                                          grpc::ByteBuffer* response) {
-    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    std::string body = Flatten(*request);
-    // The handler owns the request until the call ends; its slices are not needed any more.
-    const_cast<grpc::ByteBuffer*>(request)->Clear();
-    Ingest(consumer, std::move(body), WireFormat::kProtobuf, counters,
-           Completion([reactor, response](Status s) {
-             if (!s.ok()) return reactor->Finish(ErrorStatus(s));
-             *response = ExportResponse(s);
-             reactor->Finish(grpc::Status::OK);
-           }),
-           ClientIpFromPeer(ctx->peer()));
-    return reactor;
-  }
 };
 
 // Answers like grpc-go does for methods it does not serve, so clients log the same words as
 // against the Go collector. `served` lists the services that have a pipeline.
 grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
-                                              const std::vector<std::string_view>& served) {
+                                              const std::vector<std::string_view>& served,
+                                              net::ResetFloodGuard* resets, std::string peer) {
   std::string_view m = method.substr(!method.empty() && method[0] == '/' ? 1 : 0);
   size_t slash = m.find('/');
   std::string msg;
@@ -205,7 +195,8 @@ grpc::ServerGenericBidiReactor* Unimplemented(std::string_view method,
                       std::string(service)
                 : "unknown service " + std::string(service);
   }
-  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg));
+  return new RejectReactor(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, msg), resets,
+                           std::move(peer));
 }
 
 // "/pkg.Service/Export" → "pkg.Service".
@@ -246,7 +237,8 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
   std::array<ItemCounters, 3> counters;
   std::shared_ptr<spdlog::logger> logger;
   std::shared_ptr<const auth::ServerAuthGuard> guard;  // null = no auth
-  std::unique_ptr<ExportService> unary;  // the Export methods when there is no authenticator
+  telemetry::Counter* reset_flood_cut = nullptr;
+  std::unique_ptr<net::ResetFloodGuard> resets;  // set in Start, once the port is known
   std::unique_ptr<grpc::Server> server;
   int port = 0;
 
@@ -269,29 +261,35 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     const std::string& method = ctx->method();
+    std::string peer = ctx->peer();
     if (guard)
-      if (auto refused = Authenticate(ctx)) return new RejectReactor(std::move(*refused));
-    std::string client_ip = ClientIpFromPeer(ctx->peer());
+      if (auto refused = Authenticate(ctx))
+        return new RejectReactor(std::move(*refused), resets.get(), std::move(peer));
     if (method == kTraceExportMethod && next.traces)
-      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], std::move(client_ip));
+      return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], resets.get(),
+                                                  std::move(peer));
     if (method == kMetricsExportMethod && next.metrics)
-      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], std::move(client_ip));
+      return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], resets.get(),
+                                                   std::move(peer));
     if (method == kLogsExportMethod && next.logs)
-      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], std::move(client_ip));
+      return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], resets.get(),
+                                                std::move(peer));
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));
     if (next.logs) served.push_back(ServiceOf(kLogsExportMethod));
-    return Unimplemented(method, served);
+    return Unimplemented(method, served, resets.get(), std::move(peer));
   }
 };
 
 GrpcFrontend::GrpcFrontend(const GrpcProtocolConfig& config, Consumers next,
                            std::array<ItemCounters, 3> counters,
                            std::shared_ptr<spdlog::logger> logger,
-                           std::shared_ptr<const auth::ServerAuthGuard> guard)
+                           std::shared_ptr<const auth::ServerAuthGuard> guard,
+                           telemetry::Counter* reset_flood_cut)
     : impl_(std::make_unique<Impl>()) {
   if (guard && guard->enabled()) impl_->guard = std::move(guard);
+  impl_->reset_flood_cut = reset_flood_cut;
   impl_->config = config;
   impl_->next = next;
   impl_->counters = counters;
@@ -314,12 +312,6 @@ Status GrpcFrontend::Start() {
   grpc::ServerBuilder builder;
   std::string address = hp->ToString();
   builder.AddListeningPort(address, creds, &impl_->port);
-  // Without an authenticator the served Export methods are unary methods (see ExportService);
-  // the generic service answers the rest (and everything when there is an authenticator).
-  if (!impl_->guard) {
-    impl_->unary = std::make_unique<ExportService>(impl_->next, impl_->counters);
-    if (!impl_->unary->empty()) builder.RegisterService(impl_->unary.get());
-  }
   builder.RegisterCallbackGenericService(impl_.get());
   for (const auto& [name, value] : GrpcServerArgs(c)) builder.AddChannelArgument(name, value);
   // A memory bound for gRPC's own buffers and calls: under pressure gRPC slows reads and refuses
@@ -329,6 +321,13 @@ Status GrpcFrontend::Start() {
   grpc::ResourceQuota quota("otlp receiver " + address);
   quota.Resize(static_cast<size_t>(std::max<uint64_t>(64, 16 * mib)) << 20);
   builder.SetResourceQuota(quota);
+  // impl_->port is set by BuildAndStart, before the first call arrives.
+  impl_->resets = std::make_unique<net::ResetFloodGuard>(
+      net::ResetFloodGuard::Options{},
+      [impl = impl_.get()](std::string_view peer) {
+        return net::ShutdownTcpConnection(peer, impl->port);
+      },
+      impl_->reset_flood_cut, impl_->logger, "otlp receiver (grpc)");
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || impl_->port == 0) {
     impl_->server.reset();

@@ -131,9 +131,7 @@ TEST_F(OtlpGrpcTest, EmptyRequestSucceedsWithoutThePipeline) {
 }
 
 // A client that closes its side without sending the request message (not an OTLP exporter, but
-// a client may do it) never reaches the pipeline. gRPC's unary method waits for the message, so
-// the call ends like one whose message never comes: at the client's deadline (or when it cancels
-// or closes the connection).
+// a client may do it) never reaches the pipeline: the call is answered INVALID_ARGUMENT at once.
 TEST_F(OtlpGrpcTest, CallWithoutAMessageNeverReachesThePipeline) {
   StartReceiver();
   grpc::GenericStub stub(channel_);
@@ -151,7 +149,7 @@ TEST_F(OtlpGrpcTest, CallWithoutAMessageNeverReachesThePipeline) {
   step([&] { call->WritesDone(reinterpret_cast<void*>(2)); });
   grpc::Status status;
   step([&] { call->Finish(&status, reinterpret_cast<void*>(3)); });
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_EQ(traces_.batches(), 0u);
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans") + Count("otelcol_receiver_refused_spans"), 0);
   // The receiver still serves the next call on that connection.

@@ -21,6 +21,19 @@ StatusOr<pdata::LogBatch> Decode(std::string body, WireFormat f, pdata::LogBatch
                                 : otlp::DecodeLogs(std::move(body));
 }
 
+StatusOr<pdata::TraceBatch> DecodeWithinLimits(std::string body, const otlp::ItemLimits& l,
+                                               otlp::LimitCounts* c, pdata::TraceBatch*) {
+  return otlp::DecodeTracesWithinLimits(std::move(body), l, c);
+}
+StatusOr<pdata::MetricBatch> DecodeWithinLimits(std::string body, const otlp::ItemLimits& l,
+                                                otlp::LimitCounts* c, pdata::MetricBatch*) {
+  return otlp::DecodeMetricsWithinLimits(std::move(body), l, c);
+}
+StatusOr<pdata::LogBatch> DecodeWithinLimits(std::string body, const otlp::ItemLimits& l,
+                                             otlp::LimitCounts* c, pdata::LogBatch*) {
+  return otlp::DecodeLogsWithinLimits(std::move(body), l, c);
+}
+
 // A traces request for a consumer that reads the protobuf itself is only validated and counted
 // here (otlp::CountTraces walks it as the decoder would); anything else is decoded.
 // With limits, a request that any limit would change is decoded (and then changed).
@@ -35,9 +48,19 @@ StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format,
       // Malformed (the decoder reports where), or over a limit.
     }
   }
+  if (limits && format == WireFormat::kProtobuf) {  // limits checked while decoding
+    otlp::LimitCounts c;
+    StatusOr<B> batch =
+        DecodeWithinLimits(std::move(body), limits->items, &c, static_cast<B*>(nullptr));
+    if (c.any()) limits->Record(c);
+    return batch;
+  }
   StatusOr<B> batch = Decode(std::move(body), format, static_cast<B*>(nullptr));
   if (batch.ok() && limits) {
-    otlp::LimitCounts c = otlp::ApplyItemLimits(*batch, limits->items);
+    // The JSON decoder has validated the UTF-8 of every string (ItemLimits.JsonDecoderLets...).
+    otlp::ItemLimits items = limits->items;
+    items.repair_utf8 = false;
+    otlp::LimitCounts c = otlp::ApplyItemLimits(*batch, items);
     if (c.any()) limits->Record(c);
   }
   return batch;

@@ -34,9 +34,16 @@ OtlpReceiver::OtlpReceiver(const ComponentContext& ctx, const OtlpReceiverConfig
       setup_ = guard.status();
       return;
     }
+    telemetry::Counter* reset_flood_cut = nullptr;
+    if (ctx.metrics)
+      reset_flood_cut = &ctx.metrics->GetCounter(
+          "otter_receiver_grpc_dropped_connections_total",
+          "gRPC connections the server closed on its own: the client cancelled most of its calls "
+          "before sending them (HTTP/2 rapid reset).",
+          {{"receiver", ctx.id.ToString()}, {"reason", "rapid_reset"}});
     grpc_ = std::make_unique<GrpcFrontend>(*config.protocols.grpc, next,
                                            Counters(ctx, next, "grpc", limits_.get()), ctx.logger,
-                                           *guard);
+                                           *guard, reset_flood_cut);
   }
   if (config.protocols.http) {
     auto guard =
