@@ -55,14 +55,7 @@ RoutingConnector<B>::RoutingConnector(const ComponentContext& ctx,
 
 template <class B>
 Consumers RoutingConnector<B>::consumers() {
-  Consumers c;
-  if constexpr (SignalOf<B>() == Signal::kTraces)
-    c.traces = this;
-  else if constexpr (SignalOf<B>() == Signal::kMetrics)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

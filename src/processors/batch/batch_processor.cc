@@ -242,14 +242,7 @@ Status BatchProcessor<B>::Start() {
 
 template <class B>
 Consumers BatchProcessor<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

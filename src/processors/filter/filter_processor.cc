@@ -164,14 +164,7 @@ FilterProcessor<B>::FilterProcessor(const ComponentContext& ctx, const FilterCon
 
 template <class B>
 Consumers FilterProcessor<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

@@ -126,16 +126,7 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
   }
   void Shutdown() override { limiter_->Shutdown(); }
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
+  Consumers consumers() override { return Consumers::Of<B>(this); }
 
   void Consume(B&& batch, Completion done) override {
     Status s = limiter_->Admit();

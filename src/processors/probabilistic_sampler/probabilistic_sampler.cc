@@ -326,12 +326,7 @@ ProbabilisticSampler<B>::ProbabilisticSampler(const ComponentContext& ctx,
 
 template <class B>
 Consumers ProbabilisticSampler<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>
