@@ -151,11 +151,7 @@ template <class B>
 FilterProcessor<B>::FilterProcessor(const ComponentContext& ctx, const FilterConditions& conditions,
                                     ottl::ErrorMode mode, Consumer<B>* next)
     : conditions_(conditions), errors_(mode, ctx.logger), next_(next), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   filtered_ = &metrics->GetCounter(FilteredName<B>(),
                                    "Number of " + std::string(SignalItemName(SignalOf<B>())) +
                                        " dropped by the filter processor.",

@@ -110,11 +110,7 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
   MemoryLimiterProcessor(const ComponentContext& ctx, std::unique_ptr<MemoryLimiter> limiter,
                          Consumer<B>* next)
       : limiter_(std::move(limiter)), next_(next) {
-    telemetry::SelfMetrics* metrics = ctx.metrics;
-    if (!metrics) {
-      own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-      metrics = own_metrics_.get();
-    }
+    telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
     refused_ = &metrics->GetCounter(
         "otelcol_processor_refused_" + std::string(SignalItemName(SignalOf<B>())),
         "Items the processor refused with a retryable error.", {{"processor", ctx.id.ToString()}});
