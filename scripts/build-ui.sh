@@ -2,7 +2,8 @@
 # Builds the web UI (ui/) into ui/dist, which the otter build embeds (scripts/embed_ui.py):
 #   scripts/build-ui.sh <build dir>
 # `npm ci` runs only when package-lock.json changed since the last install
-# (scripts/npm-ci-if-stale.sh); `vite build` only when a source is newer than the last build.
+# (scripts/npm-ci-if-stale.sh); `vite build` only when a source is newer than the last build, and
+# then checks the size budgets (scripts/ui_budget.mjs: initial JS ≤ 150 KB, all ≤ 400 KB gzipped).
 # Needs node >= 20 (scripts/ensure-node.sh installs one into <build dir>/node-runtime when the
 # system's is older).
 set -euo pipefail
@@ -22,4 +23,5 @@ if [[ -f $stamp && -z "$(find src index.html vite.config.js package.json package
 fi
 echo "ui: vite build"
 node_modules/.bin/vite build --logLevel warn
+node "$root/scripts/ui_budget.mjs" dist  # fails the build past the size budgets
 touch "$stamp"

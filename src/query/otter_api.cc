@@ -118,6 +118,14 @@ std::pair<std::string_view, std::string_view> SplitPair(std::string_view key) {
   return {key.substr(0, z), key.substr(z + 1)};
 }
 
+// The calling side of a call to another service; its error status marks the call failed even
+// when the callee's span does not (HTTP 4xx leave the server span unset, a timeout may have no
+// server span at all), as the servicegraph connector counts failed edges.
+bool FailedCall(const pdata::Span& s) {
+  return (s.kind == pdata::SpanKind::kClient || s.kind == pdata::SpanKind::kProducer) &&
+         s.status.code == pdata::StatusCode::kError;
+}
+
 bool IsEntry(const pdata::Span& s) {
   return s.kind == pdata::SpanKind::kServer || s.kind == pdata::SpanKind::kConsumer ||
          s.parent_span_id.empty();
@@ -231,64 +239,66 @@ void OtterApi::Summary(const net::HttpRequest& request, net::HttpResponse* out,
   PairMap<EdgeStat> edges;
   std::string key_buf;
   uint64_t spans = 0, traces = 0;
-  std::unordered_map<uint64_t, std::string_view> span_service;
+  struct SpanOwner {
+    std::string_view service;
+    bool failed_call;
+  };
+  std::unordered_map<uint64_t, SpanOwner> span_owner;
   Status deadline;
-  Status scan =
-      traces_.ScanTraces(static_cast<uint64_t>(*start), static_cast<uint64_t>(*end),
-                         [&](const pdata::TraceBatch& batch) {
-                           ++traces;
-                           span_service.clear();
-                           for (const auto& rs : batch.resources()) {
-                             std::string_view svc = jaeger::ServiceNameOf(rs.resource);
-                             for (const auto& ss : rs.scope_spans)
-                               for (const auto& s : ss.spans)
-                                 span_service[SpanKey(s.span_id)] = svc;
-                           }
-                           for (const auto& rs : batch.resources()) {
-                             std::string_view svc = jaeger::ServiceNameOf(rs.resource);
-                             auto it = services.find(svc);
-                             if (it == services.end()) {
-                               it = services.emplace(std::string(svc), ServiceRed{}).first;
-                               for (int k = 0; k < 2; ++k) {
-                                 it->second.spark[k].assign(nb, 0);
-                                 it->second.spark_errors[k].assign(nb, 0);
-                               }
-                             }
-                             ServiceRed& sr = it->second;
-                             for (const auto& ss : rs.scope_spans) {
-                               for (const auto& s : ss.spans) {
-                                 int64_t t = static_cast<int64_t>(s.start_time_unix_nano);
-                                 if (t < *start || t > *end)
-                                   continue;  // a span of the trace outside the range
-                                 ++spans;
-                                 uint64_t dur = s.end_time_unix_nano > s.start_time_unix_nano
-                                                    ? s.end_time_unix_nano - s.start_time_unix_nano
-                                                    : 0;
-                                 bool error = s.status.code == pdata::StatusCode::kError;
-                                 sr.all.Add(dur, error);
-                                 const int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
-                                 ++sr.spark[1][b];
-                                 sr.spark_errors[1][b] += error;
-                                 if (!s.parent_span_id.empty()) {
-                                   auto parent = span_service.find(SpanKey(s.parent_span_id));
-                                   if (parent != span_service.end() && parent->second != svc) {
-                                     EdgeStat& e = PairSlot(edges, key_buf, parent->second, svc);
-                                     ++e.count;
-                                     e.errors += error;
-                                     e.total_ns += dur;
-                                   }
-                                 }
-                                 if (!IsEntry(s)) continue;
-                                 sr.entry.Add(dur, error);
-                                 ++sr.spark[0][b];
-                                 sr.spark_errors[0][b] += error;
-                                 PairSlot(operations, key_buf, svc, s.name).Add(dur, error);
-                               }
-                             }
-                           }
-                           deadline = limits.CheckDeadline();
-                           return deadline.ok();
-                         });
+  Status scan = traces_.ScanTraces(
+      static_cast<uint64_t>(*start), static_cast<uint64_t>(*end),
+      [&](const pdata::TraceBatch& batch) {
+        ++traces;
+        span_owner.clear();
+        for (const auto& rs : batch.resources()) {
+          std::string_view svc = jaeger::ServiceNameOf(rs.resource);
+          for (const auto& ss : rs.scope_spans)
+            for (const auto& s : ss.spans) span_owner[SpanKey(s.span_id)] = {svc, FailedCall(s)};
+        }
+        for (const auto& rs : batch.resources()) {
+          std::string_view svc = jaeger::ServiceNameOf(rs.resource);
+          auto it = services.find(svc);
+          if (it == services.end()) {
+            it = services.emplace(std::string(svc), ServiceRed{}).first;
+            for (int k = 0; k < 2; ++k) {
+              it->second.spark[k].assign(nb, 0);
+              it->second.spark_errors[k].assign(nb, 0);
+            }
+          }
+          ServiceRed& sr = it->second;
+          for (const auto& ss : rs.scope_spans) {
+            for (const auto& s : ss.spans) {
+              int64_t t = static_cast<int64_t>(s.start_time_unix_nano);
+              if (t < *start || t > *end) continue;  // a span of the trace outside the range
+              ++spans;
+              uint64_t dur = s.end_time_unix_nano > s.start_time_unix_nano
+                                 ? s.end_time_unix_nano - s.start_time_unix_nano
+                                 : 0;
+              bool error = s.status.code == pdata::StatusCode::kError;
+              sr.all.Add(dur, error);
+              const int64_t b = std::min<int64_t>((t - *start) / width, nb - 1);
+              ++sr.spark[1][b];
+              sr.spark_errors[1][b] += error;
+              if (!s.parent_span_id.empty()) {
+                auto parent = span_owner.find(SpanKey(s.parent_span_id));
+                if (parent != span_owner.end() && parent->second.service != svc) {
+                  EdgeStat& e = PairSlot(edges, key_buf, parent->second.service, svc);
+                  ++e.count;
+                  e.errors += error || parent->second.failed_call;
+                  e.total_ns += dur;
+                }
+              }
+              if (!IsEntry(s)) continue;
+              sr.entry.Add(dur, error);
+              ++sr.spark[0][b];
+              sr.spark_errors[0][b] += error;
+              PairSlot(operations, key_buf, svc, s.name).Add(dur, error);
+            }
+          }
+        }
+        deadline = limits.CheckDeadline();
+        return deadline.ok();
+      });
   if (!scan.ok()) return void(*out = ErrorResponse(StatusFor(scan), scan.message()));
   if (!deadline.ok()) return void(*out = ErrorResponse(503, deadline.message()));
 

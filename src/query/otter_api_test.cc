@@ -117,6 +117,26 @@ TEST_F(OtterApiTest, ServiceWithoutEntrySpansIsSummarisedOverAllItsSpans) {
             std::string::npos);
 }
 
+TEST_F(OtterApiTest, ACallFailedOnTheCallersSideIsAFailedEdge) {
+  pdata::TraceBatch batch;
+  // web → api twice: the first answered 404 (the client span failed, the server span did not),
+  // the second fine; an internal span's error in web is no failed call.
+  AddSpan(batch, "web", 1, 1, 0, "GET /", pdata::SpanKind::kServer, 1000, 100, true);
+  AddSpan(batch, "web", 1, 2, 1, "call api", pdata::SpanKind::kClient, 1001, 90, true);
+  AddSpan(batch, "api", 1, 3, 2, "Get", pdata::SpanKind::kServer, 1002, 80, false);
+  AddSpan(batch, "web", 2, 1, 0, "GET /", pdata::SpanKind::kServer, 2000, 100, false);
+  AddSpan(batch, "web", 2, 2, 1, "render", pdata::SpanKind::kInternal, 2001, 90, true);
+  AddSpan(batch, "api", 2, 3, 2, "Get", pdata::SpanKind::kServer, 2002, 80, false);
+  ASSERT_TRUE(otter::testing::WriteSync(*store_, std::move(batch)).ok());
+  auto r = Get("/api/otter/summary?start=" + std::to_string(kT0) +
+               "&end=" + std::to_string(kT0 + 4'000 * kMs) + "&buckets=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"edges\":[{\"parent\":\"web\",\"child\":\"api\",\"count\":2,"
+                        "\"errors\":1,\"rate\":0.5,\"error_rate\":0.5,"),
+            std::string::npos)
+      << r.body;
+}
+
 TEST_F(OtterApiTest, SummaryRejectsABadRange) {
   EXPECT_EQ(Get("/api/otter/summary?start=10&end=5").status, 400);
   EXPECT_EQ(Get("/api/otter/summary?start=x").body, "{\"error\":\"start: not an integer: x\"}");

@@ -14,6 +14,10 @@ fi
 otter="$1"
 [[ -d "$(dirname "$otter")" ]] && otter="$(cd "$(dirname "$otter")" && pwd)/$(basename "$otter")"
 shift
+# Relative to where the script was run (it changes directory below).
+for v in OTTER_UI_SCREENSHOTS OTTER_UI_ARTIFACTS; do
+  if [[ -n ${!v:-} && ${!v} != /* ]]; then export "$v=$PWD/${!v}"; fi
+done
 if [[ -n ${OTTER_NODE_BIN:-} ]]; then export PATH="$OTTER_NODE_BIN:$PATH"; fi
 "$here/../../scripts/npm-ci-if-stale.sh" "$here"
 cd "$here"

@@ -10,12 +10,13 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { pollUntil, startOtter, toYaml } from '../lib/process.mjs';
-import { SERVICES, buildSeed } from './lib/seed.mjs';
+import { RULES, SERVICES, buildSeed } from './lib/seed.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-const SHOTS = process.env.OTTER_UI_SCREENSHOTS || '';
+// (resolved now: the tests change directory to the copied binary's)
+const SHOTS = process.env.OTTER_UI_SCREENSHOTS ? path.resolve(process.env.OTTER_UI_SCREENSHOTS) : '';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'otter-ui-'));
-const ARTIFACTS = process.env.OTTER_UI_ARTIFACTS || path.join(work, 'failures');
+const ARTIFACTS = process.env.OTTER_UI_ARTIFACTS ? path.resolve(process.env.OTTER_UI_ARTIFACTS) : path.join(work, 'failures');
 
 let otter;
 let empty;
@@ -27,14 +28,22 @@ const offLoopback = [];
 
 const TOKEN = 'ui-s3cret';
 
-// `auth`: the store's query API takes a bearer token (the UI's token form).
-function configFor(dir, { auth = false } = {}) {
+// `auth`: the store's query API takes a bearer token (the UI's token form). `rules`: the store
+// evaluates the seed's rule file every second.
+function configFor(dir, { auth = false, rules = false } = {}) {
+  if (rules) fs.writeFileSync(path.join(dir, 'rules.yml'), RULES);
   return ([otlp, query, health, metrics]) => ({
     healthPort: health,
     yaml: toYaml({
       receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${otlp}` } } } },
       processors: { batch: { timeout: '50ms' } },
-      exporters: { store: { directory: path.join(dir, 'data'), query: { endpoint: `127.0.0.1:${query}`, ...(auth ? { auth: { authenticator: 'bearertokenauth' } } : {}) } } },
+      exporters: {
+        store: {
+          directory: path.join(dir, 'data'),
+          query: { endpoint: `127.0.0.1:${query}`, ...(auth ? { auth: { authenticator: 'bearertokenauth' } } : {}) },
+          ...(rules ? { rules: { files: ['rules.yml'], evaluation_interval: '1s' } } : {}),
+        },
+      },
       extensions: { health_check: { endpoint: `127.0.0.1:${health}` }, ...(auth ? { bearertokenauth: { token: TOKEN } } : {}) },
       service: {
         extensions: auth ? ['health_check', 'bearertokenauth'] : ['health_check'],
@@ -102,7 +111,7 @@ before(async () => {
   fs.copyFileSync(process.env.OTTER_BIN, bin);
   fs.chmodSync(bin, 0o755);
   process.chdir(dir);
-  otter = await startOtter({ bin, dir, name: 'otter', portCount: 4, makeConfig: configFor(dir) });
+  otter = await startOtter({ bin, dir, name: 'otter', portCount: 4, makeConfig: configFor(dir, { rules: true }) });
   const [otlpPort, queryPort] = otter.ports;
   base = `http://127.0.0.1:${queryPort}`;
   const emptyDir = path.join(work, 'empty');
@@ -400,6 +409,107 @@ describe('pages', () => {
     });
   });
 
+  test('Metrics: anomaly bands around the series, marks where the anomaly score is high', async (t) => {
+    await withPage(t, 'metrics-bands', async (page) => {
+      await page.goto(url('/metrics?from=now-15m&query=ui_queue_depth'));
+      await page.getByTestId('metrics-chart').waitFor();
+      assert.equal(await page.getByTestId('metrics-chart').getAttribute('data-bands'), '0');
+      // Band pixels inside the plot area: the band's translucent grey fill on the transparent
+      // canvas (rgba(120,120,120,0.18) in the light theme, at the edges' alpha of 0.6).
+      const bandPixels = () =>
+        page.getByTestId('metrics-chart').evaluate((el) => {
+          const canvas = el.querySelector('canvas');
+          const over = el.querySelector('.u-over');
+          const ratio = canvas.width / canvas.clientWidth;
+          const [x0, y0] = [over.offsetLeft * ratio, over.offsetTop * ratio];
+          const img = canvas.getContext('2d').getImageData(x0, y0, over.clientWidth * ratio, over.clientHeight * ratio).data;
+          let n = 0;
+          for (let i = 0; i < img.length; i += 4) {
+            const [r, g, b, a] = [img[i], img[i + 1], img[i + 2], img[i + 3]];
+            if (Math.abs(r - g) <= 3 && Math.abs(g - b) <= 3 && r >= 100 && r <= 140 && a >= 20 && a <= 52) n++;
+          }
+          return { n, area: img.length / 4 };
+        });
+      const off = await bandPixels();
+      await page.getByTestId('bands-toggle').check();
+      await pollUntil('bands drawn', async () => (await page.getByTestId('metrics-chart').getAttribute('data-bands')) === '1');
+      assert.match(page.url(), /bands=1/);
+      const on = await bandPixels();
+      assert.ok(on.n > off.n + on.area * 0.03, `band pixels: ${off.n} without, ${on.n} with bands (plot ${on.area} px)`);
+      // The series and its two band edges in the legend.
+      const legend = await texts(page, '.u-legend .u-label');
+      assert.ok(legend.some((l) => l.startsWith('upper band of ')) && legend.some((l) => l.startsWith('lower band of ')), legend.join(' | '));
+      // The jump to 60 is what scores highest (the detector's window still holds it for a while
+      // after it ends; points near the chart's start have little history and may score too).
+      await page.getByTestId('bands-score').selectOption('0.1');
+      await pollUntil('marks', async () => (await page.getByTestId('anomaly-mark').count()) > 0);
+      const marks = await page.getByTestId('anomaly-mark').evaluateAll((els) => els.map((e) => [Number(e.dataset.t) * 1000, Number(e.dataset.score)]));
+      const [from, to] = seed.expected.queueSpikeMs;
+      const [topMs] = marks.reduce((a, b) => (b[1] > a[1] ? b : a));
+      const after = (ms) => `${(ms - from) / 1000} s after the jump`;
+      assert.ok(topMs >= from && topMs <= to + 90e3, `the top score is ${after(topMs)}; marks: ${marks.map(([ms, v]) => `${after(ms)}: ${v}`).join(', ')}`);
+      assert.ok(marks.some(([ms]) => ms >= from && ms <= to), 'a mark on the jump');
+      assert.match(await page.getByTestId('anomaly-summary').innerText(), new RegExp(`^bands of 1 series .*; ${marks.length} points scored ≥ 0\\.1$`));
+      await shot(page, 'metrics-bands');
+      await page.getByTestId('bands-toggle').uncheck();
+      await pollUntil('bands gone', async () => (await page.getByTestId('metrics-chart').getAttribute('data-bands')) === '0');
+      assert.equal(await page.getByTestId('anomaly-mark').count(), 0);
+    });
+  });
+
+  test('Alerts: the firing alert with labels, annotations, exemplar traces and what changed; the rules', async (t) => {
+    await withPage(t, 'alerts', async (page) => {
+      await page.goto(url('/alerts'));
+      const alert = page.locator('[data-testid=alert][data-alertname=CheckoutErrorsHigh]');
+      // The rules run every second; the checkout errors fire at the first evaluation after the seed.
+      await pollUntil('alert firing', async () => {
+        await page.reload();
+        await page.getByTestId('alerts-summary').waitFor();
+        return (await alert.count()) === 1;
+      }, { timeoutMs: 10000, intervalMs: 500 });
+      assert.equal(await page.getByTestId('alerts-summary').innerText(), '1 firing, 1 pending · 4 rules in 2 groups');
+      assert.equal(await alert.getByTestId('alert-state').innerText(), 'FIRING');
+      assert.deepEqual(await texts(alert, '[data-testid=alert-labels] .label'), ['service=checkout', 'severity=page']);
+      assert.match(await alert.getByTestId('alert-summary').innerText(), /^\d+(\.\d+)?% of checkouts fail$/);
+      const value = Number(await alert.getByTestId('alert-value').innerText());
+      assert.ok(value > 0.2 && value <= 1, `value ${value}`);
+      assert.match(await alert.getByTestId('alert-since').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.000 UTC \(\d+s ago\)$/);
+      assert.equal(await alert.locator('[data-testid=alert-annotation][data-key=runbook_url] a').getAttribute('href'), 'https://runbooks.example.com/checkout-errors');
+      // What changed: the error checkouts' share of the traffic, none before the window.
+      assert.deepEqual((await texts(alert, '[data-testid=alert-changed-label]')).map((s) => s.replace(/\d+%$/, 'N%')), ['status=error 0%→N%']);
+      // Its exemplar traces: the 5 error traces.
+      const links = alert.getByTestId('alert-trace-link');
+      const ids = await links.evaluateAll((els) => els.map((e) => e.dataset.traceId));
+      assert.deepEqual([...ids].sort(), [...seed.expected.alertTraceIds].sort());
+      const pending = page.locator('[data-testid=alert][data-alertname=QueueDepthHigh]');
+      assert.equal(await pending.getAttribute('data-state'), 'pending');
+      // The rules: the recording rule, the firing, pending and inactive alerting rules.
+      const rules = await page.getByTestId('rule-row').evaluateAll((rows) => rows.map((r) => [r.dataset.rule, r.dataset.state]));
+      assert.deepEqual(rules, [
+        ['ui:checkout_error_ratio:5m', 'recording'],
+        ['CheckoutErrorsHigh', 'firing'],
+        ['QueueDepthHigh', 'pending'],
+        ['QueueDepthAnomalous', 'inactive'],
+      ]);
+      assert.equal(await page.locator('[data-testid=rule-row][data-rule=QueueDepthHigh] td').nth(4).innerText(), '1h');
+      await shot(page, 'alerts');
+      await page.getByTestId('alerts-state').selectOption('firing');
+      await pollUntil('firing only', async () => (await page.getByTestId('alert').count()) === 1);
+      assert.match(page.url(), /state=firing/);
+      // A trace link opens that trace.
+      await links.first().click();
+      await page.getByTestId('trace-page').waitFor();
+      assert.match(page.url(), new RegExp(`/trace/${ids[0]}`));
+      assert.equal(await page.getByTestId('trace-span-count').innerText(), '7');
+      assert.equal(await page.locator('[data-testid=span-row].err').count(), 1, 'the failed Charge span');
+      // A rule's expression opens the Metrics page on it.
+      await page.goBack();
+      await page.locator('[data-testid=rule-row][data-rule=QueueDepthAnomalous] [data-testid=rule-query]').click();
+      await page.getByTestId('metrics-page').waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('query'), 'anomaly_score(ui_queue_depth[10m])');
+    });
+  });
+
   test('Map: services and edges with calls and error %; focus', async (t) => {
     await withPage(t, 'map', async (page) => {
       await page.goto(url('/map?from=now-15m'));
@@ -407,8 +517,13 @@ describe('pages', () => {
       assert.equal(await page.getByTestId('map-node').count(), 4);
       const edges = await page.getByTestId('map-edge').evaluateAll((els) => els.map((e) => [e.dataset.edge, e.textContent]));
       // 25 calls in 15 minutes: 0.028/s
-      const want = Object.entries(seed.expected.edges).map(([k, n]) => [k, `${n} calls (${+(n / 900).toFixed(3)}/s) · ${k === 'checkout->payment' ? '20' : '0'}% err`]);
+      // (frontend → checkout: one call failed on frontend's side only, a 409)
+      const want = Object.entries(seed.expected.edges).map(([k, n]) => [k, `${n} calls (${+(n / 900).toFixed(3)}/s) · ${+((100 * seed.expected.edgeErrors[k]) / n).toFixed(1)}% err`]);
       assert.deepEqual(edges.sort(), want.sort());
+      // The same calls as Jaeger's /api/dependencies over the range (parent/child spans across
+      // services of the stored traces).
+      const deps = await (await fetch(url(`/api/dependencies?endTs=${Date.now()}&lookback=${15 * 60e3}`))).json();
+      assert.deepEqual(Object.fromEntries(deps.data.map((d) => [`${d.parent}->${d.child}`, d.callCount])), seed.expected.edges);
       await shot(page, 'map');
       await page.locator('[data-testid=map-node][data-service=payment]').click();
       await pollUntil('focus', async () => (await page.getByTestId('map-node').count()) === 2);
@@ -459,6 +574,9 @@ describe('global', () => {
       await page.getByTestId('onboarding').waitFor();
       assert.match(await page.getByTestId('onboarding-curl').innerText(), /curl -sS http:\/\/127\.0\.0\.1:4318\/v1\/traces/);
       await shot(page, 'onboarding');
+      await page.goto(`http://127.0.0.1:${empty.ports[1]}/alerts`);
+      await page.getByTestId('alerts-none').waitFor();
+      assert.equal(await page.getByTestId('alerts-summary').innerText(), '0 firing, 0 pending · 0 rules in 0 groups');
       await empty.stop();
       await page.getByTestId('nav-search').click();
       await page.getByTestId('api-banner').waitFor();

@@ -11,6 +11,7 @@ import { Search } from './pages/search.jsx';
 import { Trace } from './pages/trace.jsx';
 import { Logs } from './pages/logs.jsx';
 import { Pipeline } from './pages/pipeline.jsx';
+import { Alerts } from './pages/alerts.jsx';
 import { Lazy } from './lazy.jsx';
 import './style.css';
 
@@ -23,6 +24,7 @@ const NAV = [
   ['/logs', 'Logs'],
   ['/metrics', 'Metrics'],
   ['/map', 'Map'],
+  ['/alerts', 'Alerts'],
   ['/pipeline', 'Pipeline'],
 ];
 
@@ -91,6 +93,7 @@ function Page({ path }) {
   if (path === '/metrics') return <Lazy load={loadMetrics} />;
   if (path === '/map') return <Lazy load={loadMap} />;
   if (path === '/pipeline') return <Pipeline />;
+  if (path === '/alerts') return <Alerts />;
   return (
     <div class="card" data-testid="not-found">
       <h2>Page not found</h2>

@@ -82,7 +82,7 @@ export function ServiceMap() {
             return (
               <g key={k.v + '>' + k.w} class={e.errors ? 'edge edge-err' : 'edge'} data-testid="map-edge" data-edge={`${e.parent}->${e.child}`}>
                 <path d={d} marker-end="url(#arrow)" />
-                <text x={ed.x} y={ed.y} text-anchor="middle" data-testid="edge-label">
+                <text x={ed.x} y={ed.y} dy="-5" text-anchor="middle" data-testid="edge-label">
                   {`${e.count} calls (${fmtNum(e.rate, 3)}/s) · ${fmtNum(e.error_rate * 100, 1)}% err`}
                 </text>
               </g>
