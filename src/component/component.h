@@ -70,6 +70,18 @@ struct Consumers {
     else
       return logs;
   }
+  // The consumers of a stage that takes one signal: `c` for B's signal, null for the others.
+  template <class B>
+  static Consumers Of(Consumer<B>* c) {
+    Consumers out;
+    if constexpr (SignalOf<B>() == Signal::kTraces)
+      out.traces = c;
+    else if constexpr (SignalOf<B>() == Signal::kMetrics)
+      out.metrics = c;
+    else
+      out.logs = c;
+    return out;
+  }
   bool Has(Signal s) const {
     return s == Signal::kTraces    ? traces != nullptr
            : s == Signal::kMetrics ? metrics != nullptr

@@ -4,6 +4,13 @@
 
 namespace otter::config {
 
+Node::Node() = default;
+Node::~Node() = default;
+Node::Node(const Node&) = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(const Node&) = default;
+Node& Node::operator=(Node&&) noexcept = default;
+
 const Node* Node::Find(std::string_view key) const {
   for (const auto& [k, v] : map)
     if (k == key) return &v;

@@ -13,6 +13,18 @@ namespace otter::config {
 
 struct Node {
   enum class Kind { kNull, kScalar, kMap, kSeq };
+  // Declared here, defaulted in node.cc: `map` holds pair<string, Node> while Node is still
+  // incomplete, and clang 14 with libstdc++ 12 evaluates pair's conditionally-explicit default
+  // constructor eagerly, which asks whether Node is default-constructible, which (for an implicit
+  // constructor) needs pair<string, Node> complete: a cycle g++ tolerates and clang rejects. A
+  // user-declared constructor answers that question from the declaration alone.
+  Node();
+  ~Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+
   Kind kind = Kind::kNull;
   std::string scalar;   // kScalar
   bool quoted = false;  // kScalar written quoted or as a block scalar: a string, never a number

@@ -45,11 +45,4 @@ std::shared_ptr<spdlog::logger> LoggerOf(const ComponentContext& ctx) {
                                           std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
-telemetry::SelfMetrics& MetricsOf(const ComponentContext& ctx,
-                                  std::unique_ptr<telemetry::SelfMetrics>* own) {
-  if (ctx.metrics) return *ctx.metrics;
-  *own = std::make_unique<telemetry::SelfMetrics>();
-  return **own;
-}
-
 }  // namespace otter

@@ -26,8 +26,5 @@ const pdata::AnyValue* FindIn(std::string_view name, const pdata::Attributes& fi
 
 uint64_t SystemNowNs();
 std::shared_ptr<spdlog::logger> LoggerOf(const ComponentContext& ctx);
-// ctx.metrics, or a private registry kept in *own.
-telemetry::SelfMetrics& MetricsOf(const ComponentContext& ctx,
-                                  std::unique_ptr<telemetry::SelfMetrics>* own);
 
 }  // namespace otter

@@ -52,10 +52,7 @@ Store::Store(StoreOptions options, std::shared_ptr<spdlog::logger> logger,
       metrics_(
           DeltaAccumulator::Options{options_.delta_max_stale.count(), options_.delta_max_streams}),
       logs_(options_.log_mapping) {
-  if (!metrics_sink_) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics_sink_ = own_metrics_.get();
-  }
+  metrics_sink_ = telemetry::GivenOrOwn(metrics_sink_, own_metrics_);
   auto& m = *metrics_sink_;
   for (int i = 0; i < 3; ++i) {
     const telemetry::Labels labels = {{"signal", kSignalNames[i]}};

@@ -107,4 +107,19 @@ class SelfMetrics {
   std::atomic<MetricsLevel> level_{MetricsLevel::kNormal};
 };
 
+// The registry a component counts in: `given` (the collector's, from ComponentContext) or, when
+// there is none (a component built on its own, as in tests and benchmarks), a private one created
+// in `own`. `own` is a shared_ptr where something that outlives the component (a completion, a
+// callback) keeps the registry alive.
+inline SelfMetrics* GivenOrOwn(SelfMetrics* given, std::unique_ptr<SelfMetrics>& own) {
+  if (given) return given;
+  own = std::make_unique<SelfMetrics>();
+  return own.get();
+}
+inline SelfMetrics* GivenOrOwn(SelfMetrics* given, std::shared_ptr<SelfMetrics>& own) {
+  if (given) return given;
+  own = std::make_shared<SelfMetrics>();
+  return own.get();
+}
+
 }  // namespace otter::telemetry

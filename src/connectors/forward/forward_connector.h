@@ -13,16 +13,7 @@ class ForwardConnector final : public Connector, public Consumer<B> {
  public:
   explicit ForwardConnector(Consumer<B>* next) : next_(next) {}
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (SignalOf<B>() == Signal::kTraces)
-      c.traces = this;
-    else if constexpr (SignalOf<B>() == Signal::kMetrics)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
+  Consumers consumers() override { return Consumers::Of<B>(this); }
   void Consume(B&& batch, Completion done) override {
     next_->Consume(std::move(batch), std::move(done));
   }

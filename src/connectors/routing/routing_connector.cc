@@ -45,24 +45,16 @@ RoutingConnector<B>::RoutingConnector(const ComponentContext& ctx,
       defaults_(std::move(defaults)),
       errors_(cfg_->error_mode, LoggerOf(ctx)),
       logger_(LoggerOf(ctx)) {
-  unrouted_ =
-      &MetricsOf(ctx, &own_metrics_)
-           .GetCounter(
-               "otter_connector_routing_unrouted_" + std::string(SignalItemName(SignalOf<B>())),
-               "Items no route matched while the connector has no default_pipelines (dropped).",
-               {{"connector", ctx.id.ToString()}});
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
+  unrouted_ = &metrics->GetCounter(
+      "otter_connector_routing_unrouted_" + std::string(SignalItemName(SignalOf<B>())),
+      "Items no route matched while the connector has no default_pipelines (dropped).",
+      {{"connector", ctx.id.ToString()}});
 }
 
 template <class B>
 Consumers RoutingConnector<B>::consumers() {
-  Consumers c;
-  if constexpr (SignalOf<B>() == Signal::kTraces)
-    c.traces = this;
-  else if constexpr (SignalOf<B>() == Signal::kMetrics)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

@@ -39,7 +39,7 @@ ServiceGraphConnector::ServiceGraphConnector(const ComponentContext& ctx,
       store_(static_cast<uint64_t>(cfg.store.ttl.count()),
              static_cast<size_t>(cfg.store.max_items)),
       last_cache_clean_ns_(start_ns_) {
-  telemetry::SelfMetrics& m = MetricsOf(ctx, &own_metrics_);
+  telemetry::SelfMetrics& m = *telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"connector", ctx.id.ToString()}};
   total_edges_ = &m.GetCounter("otelcol_connector_servicegraph_total_edges",
                                "Edges (client/server span pairs) started.", labels);

@@ -64,7 +64,7 @@ SpanMetricsConnector::SpanMetricsConnector(const ComponentContext& ctx,
     event_defaults_.push_back(
         pdata::AnyValue::String(d.default_value ? std::string_view(*d.default_value) : ""));
   start_ns_ = now_();
-  telemetry::SelfMetrics* m = &MetricsOf(ctx, &own_metrics_);
+  telemetry::SelfMetrics* m = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"connector", ctx.id.ToString()}};
   skipped_ =
       &m->GetCounter("otter_connector_spanmetrics_spans_without_service_total",

@@ -23,11 +23,7 @@ DebugExporter::DebugExporter(const ComponentContext& ctx, const DebugConfig& cfg
                       : std::make_shared<spdlog::logger>(
                             "debug", std::make_shared<spdlog::sinks::null_sink_mt>());
   }
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   for (Signal s : kAllSignals)
     counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*metrics, ctx.id, s);
 }

@@ -33,11 +33,7 @@ SendingQueue::SendingQueue(const ComponentContext& ctx, Signal signal,
       storage_env_(options.storage_env),
       storage_segment_bytes_(options.storage_segment_bytes),
       rng_(std::random_device{}()) {
-  telemetry::SelfMetrics* m = ctx.metrics;
-  if (!m) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    m = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* m = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   const std::string items(SignalItemName(signal));
   const telemetry::Labels labels = {{"exporter", ctx.id.ToString()}};
   counters_ = ExporterCounters(*m, ctx.id, signal);

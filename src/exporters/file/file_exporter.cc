@@ -54,11 +54,7 @@ FileExporter::FileExporter(const ComponentContext& ctx, const FileExporterConfig
   logger_ = ctx.logger ? ctx.logger
                        : std::make_shared<spdlog::logger>(
                              "file", std::make_shared<spdlog::sinks::null_sink_mt>());
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   for (Signal s : kAllSignals)
     counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*metrics, ctx.id, s);
 }

@@ -7,11 +7,7 @@ namespace otter::prometheus_exporter {
 PrometheusExporter::PrometheusExporter(const ComponentContext& ctx,
                                        const PrometheusExporterConfig& cfg)
     : cfg_(cfg), logger_(ctx.logger), exposition_(cfg_) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   counters_ = exporterhelper::ExporterCounters(*metrics, ctx.id, Signal::kMetrics);
 }
 

@@ -66,11 +66,7 @@ class RemoteWriteExporter final : public Exporter {
             ctx, cfg.Sender(),
             [this](const pdata::MetricBatch& b, const Attempt& a) { return Send(b, a); },
             std::move(options)) {
-    telemetry::SelfMetrics* metrics = ctx.metrics;
-    if (!metrics) {
-      own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-      metrics = own_metrics_.get();
-    }
+    telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
     untranslatable_ = &metrics->GetCounter(
         "otter_exporter_untranslatable_metric_points_total",
         "Metric points an exporter could not express in its format (e.g. delta sums for "

@@ -6,10 +6,7 @@ namespace otter {
 
 StoreExporter::StoreExporter(const ComponentContext& ctx, const StoreExporterConfig& config)
     : ctx_(ctx), config_(config) {
-  if (!ctx_.metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    ctx_.metrics = own_metrics_.get();
-  }
+  ctx_.metrics = telemetry::GivenOrOwn(ctx_.metrics, own_metrics_);
   for (Signal s : kAllSignals)
     counters_[static_cast<int>(s)] = exporterhelper::ExporterCounters(*ctx_.metrics, ctx_.id, s);
 }

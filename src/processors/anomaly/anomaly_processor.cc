@@ -102,11 +102,7 @@ AnomalyScorer::Stats AnomalyScorer::Apply(pdata::MetricBatch& batch) {
 AnomalyProcessor::AnomalyProcessor(const ComponentContext& ctx, const AnomalyConfig& cfg,
                                    MetricConsumer* next)
     : scorer_(cfg), next_(next), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"processor", ctx.id.ToString()}};
   scored_ = &metrics->GetCounter("otter_processor_anomaly_scored_points_total",
                                  "Data points the anomaly processor scored.", labels);

@@ -16,16 +16,7 @@ class InPlaceProcessor : public Processor, public Consumer<B> {
  public:
   explicit InPlaceProcessor(Consumer<B>* next) : next_(next) {}
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
+  Consumers consumers() override { return Consumers::Of<B>(this); }
   bool MutatesData() const override { return true; }
 
   void Consume(B&& batch, Completion done) override {

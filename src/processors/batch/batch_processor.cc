@@ -200,11 +200,7 @@ BatchProcessor<B>::BatchProcessor(const ComponentContext& ctx, const BatchConfig
   s.logger = ctx.logger ? ctx.logger
                         : std::make_shared<spdlog::logger>(
                               "batch", std::make_shared<spdlog::sinks::null_sink_mt>());
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    s.own_metrics = std::make_unique<telemetry::SelfMetrics>();
-    metrics = s.own_metrics.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, s.own_metrics);
   s.item_name = std::string(SignalItemName(SignalOf<B>()));
   s.limit = cfg.HeldItemLimit();
   telemetry::Labels labels = {{"processor", ctx.id.ToString()}};
@@ -243,14 +239,7 @@ Status BatchProcessor<B>::Start() {
 
 template <class B>
 Consumers BatchProcessor<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

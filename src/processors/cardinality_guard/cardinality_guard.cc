@@ -305,11 +305,7 @@ CardinalityGuardProcessor::CardinalityGuardProcessor(const ComponentContext& ctx
                                                      const CardinalityGuardConfig& cfg,
                                                      MetricConsumer* next)
     : guard_(cfg, clock_), next_(next), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"processor", ctx.id.ToString()}};
   moved_ = &metrics->GetCounter(
       "otter_processor_cardinality_guard_moved_points_total",

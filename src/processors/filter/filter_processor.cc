@@ -155,11 +155,7 @@ template <class B>
 FilterProcessor<B>::FilterProcessor(const ComponentContext& ctx, const FilterConditions& conditions,
                                     ottl::ErrorMode mode, Consumer<B>* next)
     : conditions_(conditions), errors_(mode, ctx.logger), next_(next), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   filtered_ = &metrics->GetCounter(FilteredName<B>(),
                                    "Number of " + std::string(SignalItemName(SignalOf<B>())) +
                                        " dropped by the filter processor.",
@@ -168,14 +164,7 @@ FilterProcessor<B>::FilterProcessor(const ComponentContext& ctx, const FilterCon
 
 template <class B>
 Consumers FilterProcessor<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

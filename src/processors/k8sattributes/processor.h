@@ -62,13 +62,7 @@ class K8sAttributesProcessor final : public Processor, public Consumer<B> {
       : metadata_(ctx, cfg), next_(next) {}
   Status Start() override { return metadata_.Start(); }
   void Shutdown() override { metadata_.Shutdown(); }
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>) c.traces = this;
-    if constexpr (std::is_same_v<B, pdata::MetricBatch>) c.metrics = this;
-    if constexpr (std::is_same_v<B, pdata::LogBatch>) c.logs = this;
-    return c;
-  }
+  Consumers consumers() override { return Consumers::Of<B>(this); }
   void Consume(B&& batch, Completion done) override {
     metadata_.Process(batch);
     next_->Consume(std::move(batch), std::move(done));

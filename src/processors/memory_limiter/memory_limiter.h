@@ -110,11 +110,7 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
   MemoryLimiterProcessor(const ComponentContext& ctx, std::unique_ptr<MemoryLimiter> limiter,
                          Consumer<B>* next)
       : limiter_(std::move(limiter)), next_(next) {
-    telemetry::SelfMetrics* metrics = ctx.metrics;
-    if (!metrics) {
-      own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-      metrics = own_metrics_.get();
-    }
+    telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
     refused_ = &metrics->GetCounter(
         "otelcol_processor_refused_" + std::string(SignalItemName(SignalOf<B>())),
         "Items the processor refused with a retryable error.", {{"processor", ctx.id.ToString()}});
@@ -126,16 +122,7 @@ class MemoryLimiterProcessor final : public Processor, public Consumer<B> {
   }
   void Shutdown() override { limiter_->Shutdown(); }
 
-  Consumers consumers() override {
-    Consumers c;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-      c.traces = this;
-    else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-      c.metrics = this;
-    else
-      c.logs = this;
-    return c;
-  }
+  Consumers consumers() override { return Consumers::Of<B>(this); }
 
   void Consume(B&& batch, Completion done) override {
     Status s = limiter_->Admit();

@@ -301,11 +301,7 @@ ProbabilisticSampler<B>::ProbabilisticSampler(const ComponentContext& ctx,
                                               const ProbabilisticSamplerConfig& cfg,
                                               Consumer<B>* next)
     : cfg_(cfg), rule_(cfg, SignalOf<B>() == Signal::kLogs), next_(next) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   bool logs = SignalOf<B>() == Signal::kLogs;
   std::string name = logs ? "otelcol_processor_probabilistic_sampler_count_logs_sampled"
                           : "otelcol_processor_probabilistic_sampler_count_traces_sampled";
@@ -326,12 +322,7 @@ ProbabilisticSampler<B>::ProbabilisticSampler(const ComponentContext& ctx,
 
 template <class B>
 Consumers ProbabilisticSampler<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

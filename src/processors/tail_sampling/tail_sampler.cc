@@ -98,11 +98,7 @@ TailSampler::TailSampler(const ComponentContext& ctx, const TailSamplingConfig& 
   logger_ = ctx.logger ? ctx.logger
                        : std::make_shared<spdlog::logger>(
                              "tail_sampling", std::make_shared<spdlog::sinks::null_sink_mt>());
-  telemetry::SelfMetrics* m = ctx.metrics;
-  if (!m) {
-    own_metrics_ = std::make_shared<telemetry::SelfMetrics>();
-    m = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* m = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   const std::string proc = ctx.id.ToString();
   auto labels = [&proc](telemetry::Labels extra) {
     extra.insert(extra.begin(), {"processor", proc});

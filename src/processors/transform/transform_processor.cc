@@ -14,14 +14,7 @@ TransformProcessor<B>::TransformProcessor(const ComponentContext& ctx,
 
 template <class B>
 Consumers TransformProcessor<B>::consumers() {
-  Consumers c;
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>)
-    c.traces = this;
-  else if constexpr (std::is_same_v<B, pdata::MetricBatch>)
-    c.metrics = this;
-  else
-    c.logs = this;
-  return c;
+  return Consumers::Of<B>(this);
 }
 
 template <class B>

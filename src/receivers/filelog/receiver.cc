@@ -95,11 +95,7 @@ std::string BaseName(const std::string& p) {
 FileLogReceiver::FileLogReceiver(const ComponentContext& ctx, const FileLogConfig& cfg,
                                  LogConsumer* next, FileLogOptions options)
     : ctx_(ctx), cfg_(cfg), next_(next), options_(std::move(options)) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"receiver", ctx.id.ToString()}, {"transport", ""}};
   accepted_ = &metrics->GetCounter("otelcol_receiver_accepted_log_records",
                                    "Log records the pipeline accepted.", labels);

@@ -8,11 +8,7 @@ HostMetricsReceiver::HostMetricsReceiver(const ComponentContext& ctx,
                                          const HostMetricsReceiverConfig& cfg, MetricConsumer* next,
                                          HostEnv env)
     : cfg_(cfg), next_(next), env_(std::move(env)), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_shared<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   const std::string id = ctx.id.ToString();
   telemetry::Labels labels = {{"receiver", id}, {"transport", ""}};
   accepted_ = &metrics->GetCounter("otelcol_receiver_accepted_metric_points",

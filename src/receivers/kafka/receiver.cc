@@ -13,11 +13,7 @@ MessageDecoder::MessageDecoder(const ComponentContext& ctx, const KafkaReceiverC
       encoding_(cfg.Encoding(signal)),
       headers_(cfg.header_extraction),
       next_(next) {
-  telemetry::SelfMetrics* m = ctx.metrics;
-  if (!m) {
-    own_metrics_ = std::make_shared<telemetry::SelfMetrics>();
-    m = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* m = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   std::string items(SignalItemName(signal));
   telemetry::Labels labels = {{"receiver", ctx.id.ToString()}, {"transport", "kafka"}};
   accepted_ =

@@ -12,11 +12,7 @@ namespace otter::loki_receiver {
 LokiReceiver::LokiReceiver(const ComponentContext& ctx, const LokiReceiverConfig& cfg,
                            LogConsumer* next, std::shared_ptr<const auth::ServerAuthGuard> guard)
     : cfg_(cfg), next_(next), logger_(ctx.logger), guard_(std::move(guard)) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"receiver", ctx.id.ToString()}, {"transport", "http"}};
   accepted_ = &metrics->GetCounter("otelcol_receiver_accepted_log_records",
                                    "Log records the pipeline accepted.", labels);

@@ -190,11 +190,7 @@ struct PrometheusReceiver::Pool {
 PrometheusReceiver::PrometheusReceiver(const ComponentContext& ctx,
                                        const PrometheusReceiverConfig& cfg, MetricConsumer* next)
     : cfg_(cfg), next_(next), logger_(ctx.logger) {
-  telemetry::SelfMetrics* metrics = ctx.metrics;
-  if (!metrics) {
-    own_metrics_ = std::make_unique<telemetry::SelfMetrics>();
-    metrics = own_metrics_.get();
-  }
+  telemetry::SelfMetrics* metrics = telemetry::GivenOrOwn(ctx.metrics, own_metrics_);
   telemetry::Labels labels = {{"receiver", ctx.id.ToString()}, {"transport", "http"}};
   accepted_ = &metrics->GetCounter("otelcol_receiver_accepted_metric_points",
                                    "Metric points the pipeline accepted.", labels);
