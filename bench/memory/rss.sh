@@ -7,29 +7,12 @@
 set -euo pipefail
 BUILD=${1:-build}
 DUR=${2:-8}
-ports=$(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(" ".join(str(x.getsockname()[1]) for x in s))')
+. "$(dirname "$0")/../lib.sh"
+ports=$(free_ports 2)
 read -r GRPC HTTP <<<"$ports"
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-cat >"$dir/nop.yaml" <<YAML
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:$GRPC }
-      http: { endpoint: 127.0.0.1:$HTTP }
-processors:
-  memory_limiter: { check_interval: 1s, limit_mib: 512 }
-  batch: {}
-exporters:
-  nop: {}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    traces: { receivers: [otlp], processors: [memory_limiter, batch], exporters: [nop] }
-YAML
+nop_pipeline_yaml "$GRPC" "$HTTP" >"$dir/nop.yaml"
 env ${OTTER_ENV:-} ${OTTER_WRAP:-} "$BUILD/otter" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
 pid=$!
 mem() { awk '/VmRSS|VmHWM/ {printf "%s %d MiB  ", $1, $2/1024}' /proc/$pid/status; }

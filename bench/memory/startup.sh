@@ -9,10 +9,8 @@ set -euo pipefail
 BUILD=${1:-build}
 WAL_MIB=${2:-1024}
 OTHER=${3:-}
-ports=$(python3 -c 'import socket
-s=[socket.socket() for _ in range(3)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(" ".join(str(x.getsockname()[1]) for x in s))')
+. "$(dirname "$0")/../lib.sh"
+ports=$(free_ports 3)
 read -r GRPC HTTP QUERY <<<"$ports"
 dir=$(mktemp -d)
 pid=

@@ -15,30 +15,13 @@ SIGNAL=${4:-traces}
 shift $(( $# < 4 ? $# : 4 ))
 PROTOS=${*:-grpc http}
 OTTER=${OTTER:-$BUILD/otter}
-ports=$(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(" ".join(str(x.getsockname()[1]) for x in s))')
+. "$(dirname "$0")/../lib.sh"
+ports=$(free_ports 2)
 read -r GRPC HTTP <<<"$ports"
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
-cat >"$dir/nop.yaml" <<YAML
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:$GRPC }
-      http: { endpoint: 127.0.0.1:$HTTP }
-processors:
-  memory_limiter: { check_interval: 1s, limit_mib: 512 }
-  batch: {}
-exporters:
-  nop: {}
-service:
-  telemetry: { metrics: { level: none } }
-  pipelines:
-    $SIGNAL: { receivers: [otlp], processors: [${PROCESSORS-memory_limiter, batch}], exporters: [nop] }
-YAML
+nop_pipeline_yaml "$GRPC" "$HTTP" "$SIGNAL" "${PROCESSORS-memory_limiter, batch}" >"$dir/nop.yaml"
 for round in $(seq "$ROUNDS"); do
   for proto in $PROTOS; do
     taskset -c "${OTTER_CPUS:-0}" "$OTTER" --config "$dir/nop.yaml" 2>"$dir/otter.log" &
