@@ -14,9 +14,23 @@ PIDS=()
 PASSED=0
 FAILED=0
 
+# Stops what was started, newest first (clients before the gateway, the gateway before the Kafka
+# broker it drains into), each with SIGTERM and up to 15 s to exit, then SIGKILL (named on stderr).
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local i pid
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${PIDS[i]}
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "# $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) did not exit 15 s after SIGTERM: killed" >&2
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
