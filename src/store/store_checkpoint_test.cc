@@ -31,24 +31,28 @@ pdata::TraceId Id(uint64_t n) {
 // strings repeat across requests (interned), some never do (copied).
 pdata::TraceBatch Request(uint64_t n) {
   pdata::TraceBatch b;
+  // pdata holds string views: a built string lives in the batch's arena.
+  auto own = [&b](const std::string& str) { return b.arenas().Copy(str); };
   for (int r = 0; r < 2; ++r) {
     auto& rs = b.resources().emplace_back();
     rs.resource.attributes.push_back({"service.name", AnyValue::String(r ? "cart" : "checkout")});
-    rs.resource.attributes.push_back({"host.name", AnyValue::String("h" + std::to_string(n % 3))});
+    rs.resource.attributes.push_back(
+        {"host.name", AnyValue::String(own("h" + std::to_string(n % 3)))});
     rs.schema_url = "https://opentelemetry.io/schemas/1.21.0";
     auto& ss = rs.scope_spans.emplace_back();
     ss.scope.name = "lib";
-    ss.scope.version = std::to_string(n % 2);
+    ss.scope.version = own(std::to_string(n % 2));
     for (int i = 0; i < 3; ++i) {
       auto& s = ss.spans.emplace_back();
       s.trace_id = Id(n * 2 + r);
       s.span_id.bytes.fill(static_cast<uint8_t>(i + 1));
       if (i) s.parent_span_id.bytes.fill(1);
-      s.name = i ? "GET /item/" + std::to_string(i) : "root";
+      s.name = i ? own("GET /item/" + std::to_string(i)) : "root";
       s.kind = static_cast<pdata::SpanKind>(1 + i);
       s.start_time_unix_nano = 1'700'000'000'000'000'000ull + n * 1'000'000 + i;
       s.end_time_unix_nano = s.start_time_unix_nano + 1000 * (i + 1);
-      s.attributes.push_back({"request.id", AnyValue::String("req-" + std::to_string(n * 7 + i))});
+      s.attributes.push_back(
+          {"request.id", AnyValue::String(own("req-" + std::to_string(n * 7 + i)))});
       s.attributes.push_back({"http.status_code", AnyValue::Int(200 + i)});
       s.attributes.push_back({"ratio", AnyValue::Double(0.5 * i)});
       s.attributes.push_back({"cached", AnyValue::Bool(i == 1)});
@@ -61,7 +65,7 @@ pdata::TraceBatch Request(uint64_t n) {
         link.trace_id = Id(n + 100000);
         link.span_id.bytes.fill(9);
         s.status.code = pdata::StatusCode::kError;
-        s.status.message = "boom " + std::to_string(n);
+        s.status.message = own("boom " + std::to_string(n));
       }
     }
   }
@@ -125,7 +129,7 @@ class StoreCheckpointTest : public ::testing::Test {
         lr.resource.attributes.push_back({"service.name", AnyValue::String("checkout")});
         auto& rec = lr.scope_logs.emplace_back().log_records.emplace_back();
         rec.time_unix_nano = 1'700'000'000'000'000'000ull + n;
-        rec.body = AnyValue::String("log " + std::to_string(n));
+        rec.body = AnyValue::String(logs.arenas().Copy("log " + std::to_string(n)));
         EXPECT_TRUE(testing::WriteSync(**store, std::move(logs)).ok());
       }
     }
