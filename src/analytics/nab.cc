@@ -8,6 +8,8 @@
 #include <fstream>
 #include <limits>
 
+#include "common/civil_date.h"
+
 namespace otter::analytics {
 
 namespace fs = std::filesystem;
@@ -24,16 +26,6 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
   if (pos + n > s.size()) return false;
   auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + n, *out);
   return ec == std::errc() && p == s.data() + pos + n;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 std::string_view Trim(std::string_view s) {

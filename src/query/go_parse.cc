@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/civil_date.h"
+
 namespace otter::query {
 namespace {
 
@@ -12,15 +14,6 @@ int DaysIn(int month, int64_t year) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 }  // namespace
@@ -268,7 +261,8 @@ StatusOr<int64_t> ParseGoRfc3339Nano(std::string_view value) {
   }
   if (day < 1 || day > DaysIn(month, year)) return range("day");
   int64_t secs =
-      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_s;
   return secs * 1000000000 + nanos;
 }
 

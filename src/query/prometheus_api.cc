@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "common/civil_date.h"
 #include "common/version.h"
 #include "query/go_parse.h"
 #include "query/http_params.h"
@@ -207,15 +208,6 @@ bool IsValidLabelName(std::string_view s) {
       return false;
   }
   return true;
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 std::optional<int64_t> ParseRfc3339Millis(std::string_view s) {
