@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "component/component.h"
 #include "config/table.h"
+#include "pdata/metadata.h"
 
 namespace otter::auth {
 
@@ -62,6 +63,14 @@ class ClientAuthenticator {
   // Adds (or replaces) the headers one outgoing request carries. For gRPC the names are used as
   // metadata keys (lower-cased by the caller).
   virtual void AddHeaders(HeaderList& headers) const = 0;
+  // AddHeaders for a request that carries a batch with request `metadata` (Batch::metadata()):
+  // headers_setter's `from_context` reads it. An error (a from_context key with several values)
+  // fails that request permanently. By default the metadata is not used.
+  virtual Status AddRequestHeaders(HeaderList& headers, const pdata::Metadata& metadata) const {
+    (void)metadata;
+    AddHeaders(headers);
+    return Status::Ok();
+  }
 };
 
 // `auth:` of a server or client setting.

@@ -70,10 +70,13 @@ void Batch<R>::Append(Batch&& other) {
   other.wire_ = {};
   if (resources_.get().empty()) {
     client_ip_ = std::move(other.client_ip_);
+    metadata_ = std::move(other.metadata_);
     resources_ = std::move(other.resources_);  // shared with whatever `other` shared it with
-  } else if (client_ip_ != other.client_ip_) {
-    client_ip_.clear();
+  } else {
+    if (client_ip_ != other.client_ip_) client_ip_.clear();
+    if (!(metadata_ == other.metadata_)) metadata_.clear();
   }
+  other.metadata_.clear();
   if (other.resources_.shared()) {  // a clone holds it too: copy
     const auto& from = other.resources_.get();
     auto& to = resources_.mut();
@@ -94,6 +97,7 @@ Batch<R> Batch<R>::SplitOff(size_t max_items) {
   Batch out;
   out.arenas_ = arenas_.ShareForRead();
   out.client_ip_ = client_ip_;
+  out.metadata_ = metadata_;
   auto& mine = resources_.mut();
   auto& out_resources = out.resources_.mut();
   size_t left = max_items;
@@ -138,6 +142,7 @@ Batch<R> Batch<R>::Clone() const {
   out.wire_ = wire_;  // points into the shared arenas
   out.undecoded_items_ = undecoded_items_;
   out.client_ip_ = client_ip_;
+  out.metadata_ = metadata_;
   return out;
 }
 

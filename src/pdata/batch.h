@@ -11,6 +11,9 @@
 // client.Info.Addr: set by receivers, read by processors that associate data with its sender
 // (k8sattributes' `from: connection`). Clone and SplitOff keep it; Append keeps it only when both
 // batches came from the same client (a merged batch has no single sender).
+// metadata(): the request metadata receivers keep with `include_metadata` (pdata/metadata.h),
+// views into arenas(). Clone and SplitOff copy it; Append keeps it only when both batches carry
+// the same metadata (the batch processor's `metadata_keys` keeps tenants apart before that).
 // An undecoded batch (Undecoded()) has only the wire and its item count, for consumers that read
 // the protobuf themselves (Consumer::TakesUndecoded); its resources() are empty.
 // Thread-safety: a batch is owned by one thread at a time.
@@ -27,6 +30,7 @@
 #include "pdata/arena.h"
 #include "pdata/cow.h"
 #include "pdata/logs.h"
+#include "pdata/metadata.h"
 #include "pdata/metrics.h"
 #include "pdata/trace.h"
 
@@ -44,13 +48,15 @@ class Batch {
         arenas_(std::move(other.arenas_)),
         wire_(std::exchange(other.wire_, {})),
         undecoded_items_(std::exchange(other.undecoded_items_, kDecoded)),
-        client_ip_(std::move(other.client_ip_)) {}
+        client_ip_(std::move(other.client_ip_)),
+        metadata_(std::move(other.metadata_)) {}
   Batch& operator=(Batch&& other) noexcept {
     resources_ = std::move(other.resources_);
     arenas_ = std::move(other.arenas_);
     wire_ = std::exchange(other.wire_, {});
     undecoded_items_ = std::exchange(other.undecoded_items_, kDecoded);
     client_ip_ = std::move(other.client_ip_);
+    metadata_ = std::move(other.metadata_);
     return *this;
   }
   // Adopts `body`, a protobuf Export*ServiceRequest already validated to hold `items` items, as
@@ -86,6 +92,15 @@ class Batch {
   const std::string& client_ip() const { return client_ip_; }
   void set_client_ip(std::string ip) { client_ip_ = std::move(ip); }
 
+  // The request metadata (lower-case keys), empty unless a receiver has include_metadata.
+  const Metadata& metadata() const { return metadata_; }
+  // Copies key (lower-cased) and value into arenas().
+  void AddMetadata(std::string_view key, std::string_view value) {
+    metadata_.Add(arenas_, key, value);
+  }
+  // `metadata`'s views must point into arenas().
+  void set_metadata(Metadata metadata) { metadata_ = std::move(metadata); }
+
   // Spans, metric data points, or log records.
   size_t ItemCount() const;
   bool empty() const { return ItemCount() == 0; }
@@ -104,6 +119,7 @@ class Batch {
   std::string_view wire_;
   size_t undecoded_items_ = kDecoded;  // the item count of an undecoded batch
   std::string client_ip_;
+  Metadata metadata_;
 };
 
 using TraceBatch = Batch<ResourceSpans>;

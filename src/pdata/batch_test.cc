@@ -173,5 +173,56 @@ TEST(BatchTest, WireIsClearedBySplitOffOnBothBatches) {
   EXPECT_TRUE(all.wire().empty());
 }
 
+std::string MetadataText(const TraceBatch& b) {
+  std::string s;
+  for (const auto& e : b.metadata().entries())
+    s += std::string(e.key) + "=" + std::string(e.value) + ";";
+  return s;
+}
+
+TEST(BatchTest, MetadataKeysAreLowerCasedAndLookedUpCaseInsensitively) {
+  TraceBatch b = MakeTraces(1, 1, 1);
+  std::string key = "X-Scope-OrgID", value = "acme";
+  b.AddMetadata(key, value);
+  b.AddMetadata("Accept", "a");
+  b.AddMetadata("accept", "b");
+  key = value = "gone";  // copied into the batch's arenas
+  EXPECT_EQ(MetadataText(b), "x-scope-orgid=acme;accept=a;accept=b;");
+  EXPECT_EQ(b.metadata().Get("x-SCOPE-orgid"), std::vector<std::string_view>{"acme"});
+  EXPECT_EQ(b.metadata().Get("ACCEPT"), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(b.metadata().Count("accept"), 2u);
+  EXPECT_TRUE(b.metadata().Get("absent").empty());
+}
+
+TEST(BatchTest, MetadataTravelsWithMoveCloneAndSplitOff) {
+  TraceBatch b = MakeTraces(1, 1, 4);
+  b.AddMetadata("tenant", "t1");
+  TraceBatch moved = std::move(b);
+  EXPECT_TRUE(b.metadata().empty());  // NOLINT(bugprone-use-after-move)
+  TraceBatch clone = moved.Clone();
+  TraceBatch first = moved.SplitOff(1);
+  moved = TraceBatch();  // the clone and the split-off part keep their own views alive
+  EXPECT_EQ(MetadataText(clone), "tenant=t1;");
+  EXPECT_EQ(MetadataText(first), "tenant=t1;");
+}
+
+TEST(BatchTest, AppendKeepsMetadataOnlyWhenBothBatchesCarryTheSame) {
+  TraceBatch a = MakeTraces(1, 1, 1);
+  a.AddMetadata("tenant", "t1");
+  TraceBatch same = MakeTraces(1, 1, 1);
+  same.AddMetadata("Tenant", "t1");
+  a.Append(std::move(same));
+  EXPECT_EQ(MetadataText(a), "tenant=t1;");
+  TraceBatch other = MakeTraces(1, 1, 1);
+  other.AddMetadata("tenant", "t2");
+  a.Append(std::move(other));
+  EXPECT_EQ(MetadataText(a), "");  // merged tenants: no single tenant
+  TraceBatch empty;
+  TraceBatch tagged = MakeTraces(1, 1, 1);
+  tagged.AddMetadata("tenant", "t3");
+  empty.Append(std::move(tagged));
+  EXPECT_EQ(MetadataText(empty), "tenant=t3;");  // appending to nothing takes it over
+}
+
 }  // namespace
 }  // namespace otter::pdata

@@ -134,6 +134,7 @@ void RoutingConnector<B>::Consume(B&& batch, Completion done) {
     B out;
     out.arenas().Absorb(batch.arenas().ShareForRead());
     out.resources() = std::move(groups[k]);
+    out.set_metadata(batch.metadata());  // views into the arenas shared above
     if (to.empty()) {
       unrouted_->Add(out.ItemCount());
       continue;

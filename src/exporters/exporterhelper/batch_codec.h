@@ -1,5 +1,6 @@
 // The payload of a batch in the persistent sending queue: the OTLP protobuf request (the
-// otlp/ codec), so a queue written by one otter version is read by the next. Kept out of
+// otlp/ codec), so a queue written by one otter version is read by the next, preceded by the
+// batch's request metadata when it has any (batch_codec.cc has the layout). Kept out of
 // queued_retry_sender.h so that exporters do not compile the codec's header.
 // Thread-safety: pure functions.
 #pragma once

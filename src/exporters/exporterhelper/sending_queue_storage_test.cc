@@ -160,6 +160,48 @@ TEST_F(SendingQueueStorageTest, RestartWithOtherNumConsumersSendsEveryStoredRequ
   EXPECT_EQ(backend.got().size(), 20u);
 }
 
+TEST_F(SendingQueueStorageTest, RequestMetadataSurvivesARestart) {
+  Backend backend;
+  backend.down = true;
+  {
+    TestContext tc({"otlp", "a"});
+    auto sender = Sender(tc, backend);
+    ASSERT_TRUE(sender->Start().ok());
+    TraceBatch b = Named("r", 2);
+    b.AddMetadata("X-Scope-OrgID", "tenant-a");
+    b.AddMetadata("x-scope-orgid", "");
+    Answer a;
+    sender->Consume(std::move(b), a.done());
+    ASSERT_TRUE(a.get().ok());
+    sender->Shutdown();
+  }
+  std::mutex mu;
+  std::vector<std::string> seen;
+  TestContext tc({"otlp", "a"});
+  ComponentContext ctx = tc.ctx();
+  ctx.host = &host_;
+  SenderOptions o;
+  o.drain_timeout = 200ms;
+  QueuedRetrySender<TraceBatch> sender(
+      ctx, settings_,
+      [&](const TraceBatch& b, const Attempt&) {
+        std::string s;
+        for (const auto& e : b.metadata().entries())
+          s += std::string(e.key) + "=" + std::string(e.value) + ";";
+        std::lock_guard l(mu);
+        seen.push_back(s + "|" + std::to_string(b.ItemCount()));
+        return Status::Ok();
+      },
+      o);
+  ASSERT_TRUE(sender.Start().ok());
+  ASSERT_TRUE(otter::testing::Eventually([&] {
+    std::lock_guard l(mu);
+    return !seen.empty();
+  }));
+  sender.Shutdown();
+  EXPECT_EQ(seen, std::vector<std::string>{"x-scope-orgid=tenant-a;x-scope-orgid=;|2"});
+}
+
 TEST_F(SendingQueueStorageTest, FullQueueRefusesRetryablyAndCountsEnqueueFailed) {
   Backend backend;
   backend.down = true;

@@ -106,8 +106,8 @@ Status KafkaExporterConfig::Validate() const {
     return InvalidArgument("producer: flush_max_messages must be >= 0");
   if (!include_metadata_keys.empty())
     return InvalidArgument(
-        "include_metadata_keys: otter's receivers do not pass client metadata down the pipeline "
-        "yet, so there is nothing to copy into Kafka headers");
+        "include_metadata_keys: copying request metadata into Kafka headers is not supported "
+        "yet by otter's kafka exporter");
   if (timeout.count() <= 0) return InvalidArgument("timeout: must be > 0 for the kafka exporter");
   return Sender().Validate();
 }

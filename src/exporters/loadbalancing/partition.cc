@@ -219,6 +219,7 @@ std::vector<std::pair<size_t, B>> Partition(B&& batch, const HashRing& ring,
     part.arenas().Absorb(batch.arenas().ShareForRead());
     part.resources() = std::move(out[b]);
     part.set_client_ip(batch.client_ip());
+    part.set_metadata(batch.metadata());  // views into the arenas shared above
     parts.emplace_back(b, std::move(part));
   }
   return parts;

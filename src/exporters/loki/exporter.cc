@@ -62,7 +62,7 @@ class LokiExporter final : public Exporter {
                                              {"User-Agent", "otter"}};
       if (!tenant.empty()) headers.emplace_back("X-Scope-OrgID", std::string(tenant));
       for (const auto& [k, v] : cfg_.headers) headers.emplace_back(k, v);
-      if (auth_) auth_->AddHeaders(headers);
+      if (auth_) RETURN_IF_ERROR(auth_->AddRequestHeaders(headers, batch.metadata()));
       auto r = client_->Post(url_, headers, body, a.timeout, a.cancel);
       if (!r.ok()) return r.status();
       RETURN_IF_ERROR(otlp_http_exporter::PushStatus(*r, url_.text));

@@ -66,7 +66,7 @@ Status OtlpGrpcExporter::Send(const B& batch, const Attempt& a, const char* meth
   std::string& body = *a.scratch;
   if (body.empty()) Encode(batch, &body);  // once per request; retries resend the bytes
   std::string bytes;
-  RETURN_IF_ERROR(client_->Call(method, body, a, &bytes));
+  RETURN_IF_ERROR(client_->Call(method, body, a, &bytes, &batch.metadata()));
   auto r = otlp::DecodeExportResponse(bytes);
   if (!r.ok()) {
     // As grpc-go would fail to unmarshal it: the answer is not OTLP.

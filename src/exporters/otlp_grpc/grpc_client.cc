@@ -107,7 +107,8 @@ StatusOr<std::unique_ptr<GrpcUnaryClient>> GrpcUnaryClient::Create(
 }
 
 Status GrpcUnaryClient::Call(const char* method, std::string_view request,
-                             const exporterhelper::Attempt& attempt, std::string* response) {
+                             const exporterhelper::Attempt& attempt, std::string* response,
+                             const pdata::Metadata* metadata) {
   grpc::Slice slice(request.data(), request.size());
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response_buffer;
@@ -119,7 +120,8 @@ Status GrpcUnaryClient::Call(const char* method, std::string_view request,
   for (const auto& [k, v] : impl_->metadata) call.AddMetadata(k, v);
   if (impl_->auth) {
     auth::HeaderList creds;
-    impl_->auth->AddHeaders(creds);
+    static const pdata::Metadata kNone;
+    RETURN_IF_ERROR(impl_->auth->AddRequestHeaders(creds, metadata ? *metadata : kNone));
     for (auto& [k, v] : creds) {
       std::transform(k.begin(), k.end(), k.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "exporters/exporterhelper/sending_queue.h"
 #include "exporters/otlp_grpc/config.h"
+#include "pdata/metadata.h"
 
 namespace spdlog {
 class logger;
@@ -36,8 +37,9 @@ class GrpcUnaryClient {
 
   // Calls `method` ("/package.Service/Method") with `request` and blocks until the answer, the
   // attempt's timeout, or its cancellation. On OK, `response` holds the answer's bytes.
+  // `metadata`: the request metadata of the batch sent (for the auth extension), if any.
   Status Call(const char* method, std::string_view request, const exporterhelper::Attempt& attempt,
-              std::string* response);
+              std::string* response, const pdata::Metadata* metadata = nullptr);
 
  private:
   struct Impl;

@@ -101,7 +101,7 @@ Status OtlpHttpExporter::Send(const B& batch, const Attempt& a) {
   const Headers* headers = &headers_;
   if (auth_) {
     with_auth = headers_;
-    auth_->AddHeaders(with_auth);
+    RETURN_IF_ERROR(auth_->AddRequestHeaders(with_auth, batch.metadata()));
     headers = &with_auth;
   }
   auto r = client_->Post(*url, *headers, body, a.timeout, a.cancel);

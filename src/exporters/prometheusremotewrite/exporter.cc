@@ -163,7 +163,7 @@ Status RemoteWriteExporter::Send(const pdata::MetricBatch& batch, const Attempt&
     const otlp_http_exporter::Headers* headers = &headers_;
     if (auth_) {
       with_auth = headers_;
-      auth_->AddHeaders(with_auth);
+      RETURN_IF_ERROR(auth_->AddRequestHeaders(with_auth, batch.metadata()));
       headers = &with_auth;
     }
     auto r = client_->Post(url_, *headers, body, a.timeout, a.cancel);

@@ -76,19 +76,16 @@ const config::Table<HeadersSetterConfig>& HeadersSetterTable() {
   return table;
 }
 
-HeadersSetter::HeadersSetter(const ComponentContext& ctx, const HeadersSetterConfig& config)
-    : config_(config) {
-  for (const auto& h : config_.headers)
-    if (h.from_context && ctx.logger)
-      ctx.logger->warn(
-          "header \"{}\": from_context \"{}\" needs request metadata, which otter's pipelines do "
-          "not carry yet; {}",
-          h.key, *h.from_context,
-          h.default_value ? "default_value \"" + *h.default_value + "\" is sent"
-                          : std::string("the header is not sent (no default_value)"));
-}
+HeadersSetter::HeadersSetter(const ComponentContext&, const HeadersSetterConfig& config)
+    : config_(config) {}
 
 void HeadersSetter::AddHeaders(auth::HeaderList& headers) const {
+  static const pdata::Metadata kNone;
+  (void)AddRequestHeaders(headers, kNone);  // cannot fail without metadata
+}
+
+Status HeadersSetter::AddRequestHeaders(auth::HeaderList& headers,
+                                        const pdata::Metadata& metadata) const {
   for (const auto& h : config_.headers) {
     auto it = std::find_if(headers.begin(), headers.end(),
                            [&](const auto& kv) { return auth::HeaderNameEquals(kv.first, h.key); });
@@ -100,15 +97,29 @@ void HeadersSetter::AddHeaders(auth::HeaderList& headers) const {
           headers.end());
       continue;
     }
-    const std::optional<std::string>& v = h.value ? h.value : h.default_value;
+    std::optional<std::string_view> v;
+    if (h.value) {
+      v = *h.value;
+    } else {
+      size_t n = metadata.Count(*h.from_context);
+      if (n > 1)
+        return InvalidArgument("headers_setter: header \"" + h.key + "\": " + std::to_string(n) +
+                               " values of \"" + *h.from_context +
+                               "\" in the request metadata, cannot tell which one to send");
+      if (n == 1)
+        v = metadata.Get(*h.from_context).front();
+      else if (h.default_value)
+        v = *h.default_value;
+    }
     if (!v) continue;
     if ((h.action == Action::kInsert && present) || (h.action == Action::kUpdate && !present))
       continue;
     if (present)
-      it->second = *v;
+      it->second = std::string(*v);
     else
-      headers.emplace_back(h.key, *v);
+      headers.emplace_back(h.key, std::string(*v));
   }
+  return Status::Ok();
 }
 
 }  // namespace otter::headers_setter

@@ -1,9 +1,9 @@
 // The `headers_setter` extension (contrib headerssetterextension): a client authenticator that
 // sets headers on every request an exporter sends, each with an action (insert, update, upsert,
 // delete) and a value: a fixed `value`, or `from_context` — a metadata key of the request that
-// brought the data in. otter's pipelines do not carry request metadata yet (receivers'
-// include_metadata), so a `from_context` header always takes its `default_value` (or is not
-// sent without one); start-up says so once. See docs/extensions/headers_setter.md.
+// brought the data in (Batch::metadata, kept by receivers with include_metadata and by the batch
+// processor for its metadata_keys); without it, `default_value`, else the header is not set.
+// See docs/extensions/headers_setter.md.
 // Thread-safety: read-only after construction; AddHeaders from any thread.
 #pragma once
 
@@ -37,7 +37,11 @@ const config::Table<HeadersSetterConfig>& HeadersSetterTable();
 class HeadersSetter final : public Extension, public auth::ClientAuthenticator {
  public:
   HeadersSetter(const ComponentContext& ctx, const HeadersSetterConfig& config);
+  // No request metadata: from_context headers take their default_value.
   void AddHeaders(auth::HeaderList& headers) const override;
+  // InvalidArgument when a from_context key has several values (ambiguous, as in otelcol).
+  Status AddRequestHeaders(auth::HeaderList& headers,
+                           const pdata::Metadata& metadata) const override;
 
  private:
   HeadersSetterConfig config_;

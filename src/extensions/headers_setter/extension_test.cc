@@ -46,6 +46,44 @@ TEST(HeadersSetterTest, ActionsOnAnExportersHeaders) {
                                        {"X-Tenant", "t-default"}}));
 }
 
+TEST(HeadersSetterTest, FromContextReadsTheBatchsMetadata) {
+  auto cfg = Parse(R"(headers:
+  - {key: X-Scope-OrgID, from_context: X-Scope-OrgID, default_value: anonymous}
+  - {key: X-Region, from_context: region}
+  - {key: X-Only-New, from_context: tenant, action: insert}
+)");
+  HeadersSetter h(ComponentContext{}, cfg);
+  pdata::ArenaSet arenas;
+  pdata::Metadata md;
+  md.Add(arenas, "X-Scope-OrgID", "tenant-a");  // keys are stored lower-cased
+  md.Add(arenas, "tenant", "t1");
+  auth::HeaderList headers = {{"x-only-new", "client"}};
+  ASSERT_TRUE(h.AddRequestHeaders(headers, md).ok());
+  // region: absent and no default_value, so not set; insert keeps the existing header.
+  EXPECT_EQ(headers, (auth::HeaderList{{"x-only-new", "client"}, {"X-Scope-OrgID", "tenant-a"}}));
+
+  auth::HeaderList without;
+  ASSERT_TRUE(h.AddRequestHeaders(without, pdata::Metadata{}).ok());
+  EXPECT_EQ(without,
+            (auth::HeaderList{{"X-Scope-OrgID", "anonymous"}}));  // the default, nothing else
+}
+
+TEST(HeadersSetterTest, SeveralValuesOfAFromContextKeyFailTheRequest) {
+  auto cfg = Parse("headers: [{key: X-Scope-OrgID, from_context: tenant, default_value: d}]\n");
+  HeadersSetter h(ComponentContext{}, cfg);
+  pdata::ArenaSet arenas;
+  pdata::Metadata md;
+  md.Add(arenas, "tenant", "a");
+  md.Add(arenas, "Tenant", "b");
+  auth::HeaderList headers;
+  Status s = h.AddRequestHeaders(headers, md);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "headers_setter: header \"X-Scope-OrgID\": 2 values of \"tenant\" in the request "
+            "metadata, cannot tell which one to send");
+  EXPECT_FALSE(s.retryable());
+}
+
 TEST(HeadersSetterTest, ConfigErrors) {
   std::string err;
   Parse("headers: []\n", &err);

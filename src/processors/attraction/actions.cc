@@ -171,8 +171,8 @@ StatusOr<std::unique_ptr<AttrActions>> AttrActions::Compile(
         if (!a.converted_type.empty()) return no_converted_type();
         if (!a.from_context.empty())
           return Err(
-              "from_context is not supported yet by otter (client metadata does not reach "
-              "processors); use value or from_attribute at the " +
+              "from_context is not supported yet by otter's attributes processor; use value or "
+              "from_attribute at the " +
               Nth(i) + " action");
         if (a.value && a.value->type == pdata::AnyValue::Type::kEmpty)
           return Err(

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -25,6 +27,14 @@ struct BatchProcessor<B>::Shared {
     B batch;
     size_t items = 0;
   };
+  // Data waiting to be sent for one combination of metadata_keys values (the only shard, keyed
+  // "", when metadata_keys is empty). Every batch in it carries the same metadata (only the
+  // metadata_keys), so Append keeps it and the sent batch has it.
+  struct Shard {
+    B pending;
+    size_t items = 0;
+    Clock::time_point since;  // when pending last became non-empty or was sent
+  };
 
   // Immutable after construction.
   BatchConfig cfg;
@@ -40,28 +50,33 @@ struct BatchProcessor<B>::Shared {
   telemetry::Counter* size_trigger = nullptr;
   telemetry::Counter* send_size_count = nullptr;
   telemetry::Counter* send_size_sum = nullptr;
+  telemetry::Gauge* cardinality = nullptr;
+  std::vector<std::string> metadata_keys;  // lower-case, sorted
 
   mutable std::mutex mu;
   std::condition_variable wake;      // the timer thread's deadline may have changed
   std::condition_variable answered;  // a sent batch was answered (shutdown waits on it)
-  B pending;                         // GUARDED_BY(mu)
-  size_t pending_items = 0;          // GUARDED_BY(mu)
-  Clock::time_point pending_since;   // GUARDED_BY(mu): when pending last became non-empty/sent
-  std::deque<Outgoing> retry;        // GUARDED_BY(mu): refused retryably, oldest first
-  size_t retry_items = 0;            // GUARDED_BY(mu)
-  size_t in_flight_items = 0;        // GUARDED_BY(mu): sent, not answered yet
-  size_t in_flight_batches = 0;      // GUARDED_BY(mu)
-  Clock::time_point retry_at;        // GUARDED_BY(mu): no sends before this while retry non-empty
-  Millis backoff{0};                 // GUARDED_BY(mu)
-  Status last_refusal;               // GUARDED_BY(mu)
-  bool stopping = false;             // GUARDED_BY(mu): Shutdown began; new data is refused
-  bool stopped = false;              // GUARDED_BY(mu): Shutdown finished; late refusals drop
+  // GUARDED_BY(mu). Shards are never removed (as in otelcol), so metadata_cardinality_limit
+  // bounds the distinct combinations seen since start.
+  std::map<std::string, Shard> shards;
+  size_t pending_items = 0;      // GUARDED_BY(mu): over all shards
+  std::deque<Outgoing> retry;    // GUARDED_BY(mu): refused retryably, oldest first
+  size_t retry_items = 0;        // GUARDED_BY(mu)
+  size_t in_flight_items = 0;    // GUARDED_BY(mu): sent, not answered yet
+  size_t in_flight_batches = 0;  // GUARDED_BY(mu)
+  Clock::time_point retry_at;    // GUARDED_BY(mu): no sends before this while retry non-empty
+  Millis backoff{0};             // GUARDED_BY(mu)
+  Status last_refusal;           // GUARDED_BY(mu)
+  bool stopping = false;         // GUARDED_BY(mu): Shutdown began; new data is refused
+  bool stopped = false;          // GUARDED_BY(mu): Shutdown finished; late refusals drop
 
   std::mutex log_mu;
-  Clock::time_point last_drop_log;  // GUARDED_BY(log_mu)
-  uint64_t suppressed_drops = 0;    // GUARDED_BY(log_mu)
-  uint64_t suppressed_items = 0;    // GUARDED_BY(log_mu)
-  Status suppressed_status;         // GUARDED_BY(log_mu)
+  Clock::time_point last_drop_log;         // GUARDED_BY(log_mu)
+  Clock::time_point last_limit_log;        // GUARDED_BY(log_mu)
+  uint64_t suppressed_limit_refusals = 0;  // GUARDED_BY(log_mu)
+  uint64_t suppressed_drops = 0;           // GUARDED_BY(log_mu)
+  uint64_t suppressed_items = 0;           // GUARDED_BY(log_mu)
+  Status suppressed_status;                // GUARDED_BY(log_mu)
 
   size_t HeldLocked() const { return pending_items + retry_items + in_flight_items; }
   bool BackingOffLocked(Clock::time_point now) const { return !retry.empty() && now < retry_at; }
@@ -80,19 +95,26 @@ struct BatchProcessor<B>::Shared {
       out->push_back(std::move(h));
     }
     if (pending_items == 0) return;
-    const bool timed_out = cfg.timeout.count() == 0 || now >= pending_since + cfg.timeout;
+    for (auto& [key, shard] : shards)
+      if (shard.items > 0) TakeFromShardLocked(shard, now, flush_all, out);
+  }
+
+  void TakeFromShardLocked(Shard& shard, Clock::time_point now, bool flush_all,
+                           std::vector<Outgoing>* out) {
+    const bool timed_out = cfg.timeout.count() == 0 || now >= shard.since + cfg.timeout;
     const size_t max = cfg.send_batch_max_size;
     bool sent = false;
     auto take_chunk = [&](telemetry::Counter* trigger) {
       Outgoing h;
-      if (max > 0 && pending_items > max) {
-        h.batch = pending.SplitOff(max);
+      if (max > 0 && shard.items > max) {
+        h.batch = shard.pending.SplitOff(max);
         h.items = max;
       } else {
-        h.batch = std::move(pending);
-        pending = B();
-        h.items = pending_items;
+        h.batch = std::move(shard.pending);
+        shard.pending = B();
+        h.items = shard.items;
       }
+      shard.items -= h.items;
       pending_items -= h.items;
       in_flight_items += h.items;
       ++in_flight_batches;
@@ -103,14 +125,52 @@ struct BatchProcessor<B>::Shared {
       sent = true;
     };
     if (cfg.timeout.count() > 0 && cfg.send_batch_size > 0) {
-      while (pending_items >= cfg.send_batch_size) take_chunk(size_trigger);
+      while (shard.items >= cfg.send_batch_size) take_chunk(size_trigger);
     }
-    if (flush_all || (timed_out && pending_items > 0)) {
+    if (flush_all || (timed_out && shard.items > 0)) {
       // timeout 0 means "send immediately": otelcol counts those as size-triggered.
       telemetry::Counter* trigger = cfg.timeout.count() == 0 ? size_trigger : timeout_trigger;
-      while (pending_items > 0) take_chunk(trigger);
+      while (shard.items > 0) take_chunk(trigger);
     }
-    if (sent) pending_since = now;
+    if (sent) shard.since = now;
+  }
+
+  // The earliest time a shard's pending data times out, if any is pending.
+  std::optional<Clock::time_point> NextTimeoutLocked() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& [key, shard] : shards)
+      if (shard.items > 0 && (!next || shard.since + cfg.timeout < *next))
+        next = shard.since + cfg.timeout;
+    return next;
+  }
+
+  // Keeps only the metadata_keys of `batch`'s metadata (all of it goes without metadata_keys, as
+  // in otelcol) and returns the shard key: each key's value count and length-prefixed values, so
+  // an unset key and an empty value differ.
+  std::string ShardKey(B& batch) const {
+    if (metadata_keys.empty()) {
+      if (!batch.metadata().empty()) batch.set_metadata({});
+      return {};
+    }
+    std::string key;
+    pdata::Metadata kept;
+    for (const std::string& k : metadata_keys) {
+      size_t n = 0;
+      std::string values;
+      for (const auto& e : batch.metadata().entries()) {
+        if (e.key != k) continue;  // receivers store keys lower-cased
+        kept.AddView(e.key, e.value);
+        ++n;
+        values += std::to_string(e.value.size());
+        values += ':';
+        values += e.value;
+      }
+      key += std::to_string(n);
+      key += ';';
+      key += values;
+    }
+    batch.set_metadata(std::move(kept));
+    return key;
   }
 
   // Sends `batches` downstream; each keeps a clone for a possible retry (it shares the tree, so
@@ -180,6 +240,22 @@ struct BatchProcessor<B>::Shared {
     }
   }
 
+  // At most one line per second for metadata_cardinality_limit refusals.
+  void LogLimitRefusal(size_t items) {
+    std::lock_guard lock(log_mu);
+    Clock::time_point now = Clock::now();
+    if (last_limit_log != Clock::time_point() && now - last_limit_log < std::chrono::seconds(1)) {
+      ++suppressed_limit_refusals;
+      return;
+    }
+    last_limit_log = now;
+    logger->warn(
+        "refused {} {}: metadata_cardinality_limit ({}) reached, a new combination of "
+        "metadata_keys values cannot get its own batch ({} earlier refusals in the last second)",
+        items, item_name, cfg.metadata_cardinality_limit, suppressed_limit_refusals);
+    suppressed_limit_refusals = 0;
+  }
+
   void FlushDropLog() {
     std::lock_guard lock(log_mu);
     if (suppressed_drops == 0) return;
@@ -209,7 +285,19 @@ BatchProcessor<B>::BatchProcessor(const ComponentContext& ctx, const BatchConfig
                                    "permanently, or they could not be delivered at shutdown).",
                                    labels);
   s.refused = &metrics->GetCounter("otelcol_processor_refused_" + s.item_name,
-                                   "Items the processor refused with a retryable error.", labels);
+                                   "Items the processor refused (retryable: it is full or "
+                                   "shutting down; permanent: metadata_cardinality_limit).",
+                                   labels);
+  for (const std::string& k : cfg.metadata_keys) {
+    std::string lower = k;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    s.metadata_keys.push_back(std::move(lower));
+  }
+  std::sort(s.metadata_keys.begin(), s.metadata_keys.end());
+  s.cardinality = &metrics->GetGauge("otelcol_processor_batch_metadata_cardinality",
+                                     "Number of distinct metadata value combinations being "
+                                     "processed.",
+                                     labels);
   s.timeout_trigger = &metrics->GetCounter("otelcol_processor_batch_timeout_trigger_send",
                                            "Number of times the batch was sent due to a timeout "
                                            "trigger.",
@@ -256,11 +344,24 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
     done(Status::Ok());
     return;
   }
+  std::string key = s.ShardKey(batch);
   std::vector<typename Shared::Outgoing> out;
   Status refusal;
   {
     std::lock_guard lock(s.mu);
-    if (s.stopping) {
+    auto shard = s.shards.find(key);
+    if (shard == s.shards.end() && !s.stopping && s.HeldLocked() < s.limit) {
+      if (s.cfg.metadata_cardinality_limit != 0 &&
+          s.shards.size() >= s.cfg.metadata_cardinality_limit) {
+        refusal = InvalidArgument("too many batcher metadata-value combinations");
+      } else {
+        shard = s.shards.emplace(std::move(key), typename Shared::Shard{}).first;
+        s.cardinality->Set(static_cast<int64_t>(s.shards.size()));
+      }
+    }
+    if (!refusal.ok()) {
+      // refused below; logged once a second
+    } else if (s.stopping) {
       refusal = Unavailable("batch processor is shutting down");
     } else if (s.HeldLocked() >= s.limit) {
       // backoff > 0: the last answer from the downstream was a retryable refusal.
@@ -269,17 +370,20 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
                                 : "batch processor is full: waiting for the downstream to answer");
     } else {
       Clock::time_point now = Clock::now();
-      if (s.pending_items == 0) {
-        s.pending_since = now;
-        s.wake.notify_all();  // the timer may be waiting without a deadline
+      typename Shared::Shard& sh = shard->second;
+      if (sh.items == 0) {
+        sh.since = now;
+        s.wake.notify_all();  // the timer may be waiting without a deadline for it
       }
-      s.pending.Append(std::move(batch));
+      sh.pending.Append(std::move(batch));
+      sh.items += n;
       s.pending_items += n;
       s.TakeSendableLocked(now, /*flush_all=*/false, &out);
     }
   }
   if (!refusal.ok()) {
     s.refused->Add(n);
+    if (!refusal.retryable()) s.LogLimitRefusal(n);
     done(std::move(refusal));
     return;
   }
@@ -305,7 +409,7 @@ void BatchProcessor<B>::TimerLoop() {
     if (!s.retry.empty()) {
       deadline = s.retry_at;  // pending data waits for the retry too
     } else if (s.pending_items > 0 && s.cfg.timeout.count() > 0) {
-      deadline = s.pending_since + s.cfg.timeout;
+      deadline = s.NextTimeoutLocked();
     }
     if (deadline)
       s.wake.wait_until(lock, *deadline);
@@ -349,9 +453,9 @@ void BatchProcessor<B>::Shutdown() {
   const size_t undelivered = s.pending_items + s.retry_items;
   const size_t unanswered = s.in_flight_items;
   const Status last = s.last_refusal;
-  B pending = std::move(s.pending);
+  std::map<std::string, typename Shared::Shard> shards = std::move(s.shards);
   std::deque<typename Shared::Outgoing> retry = std::move(s.retry);
-  s.pending = B();
+  s.shards.clear();
   s.retry.clear();
   s.pending_items = s.retry_items = 0;
   s.stopped = true;

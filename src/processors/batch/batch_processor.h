@@ -1,6 +1,9 @@
 // BatchProcessor<B>: otelcol's `batch` processor for one (pipeline, signal). Accumulates incoming
 // batches and sends them downstream when send_batch_size items are pending or when the oldest
 // pending data has waited `timeout`; accumulations above send_batch_max_size are split.
+// metadata_keys: one accumulation per distinct combination of those request-metadata keys'
+// values (Batch::metadata), each sent with exactly those keys; without it the metadata is dropped
+// (otelcol). A new combination beyond metadata_cardinality_limit is refused permanently.
 //
 // Completion: an incoming batch is answered OK as soon as it is accepted (the processor now holds
 // the data), as otelcol does. Unlike otelcol, downstream refusals are not silently lost:

@@ -600,13 +600,16 @@ TEST(BatchProcessorConfigTest, MaxSizeBelowSizeIsAnErrorNamingTheKeys) {
       << d.errors()[0];
 }
 
-TEST(BatchProcessorConfigTest, MetadataKeysAreNotSupportedYet) {
+TEST(BatchProcessorConfigTest, MetadataKeys) {
   config::Diagnostics d;
-  Parse("metadata_keys: [tenant]\nmetadata_cardinality_limit: 10\n", d);
-  ASSERT_EQ(d.errors().size(), 2u);
-  EXPECT_NE(d.errors()[0].find("\"metadata_keys\" is not supported yet"), std::string::npos);
-  EXPECT_NE(d.errors()[1].find("\"metadata_cardinality_limit\" is not supported yet"),
-            std::string::npos);
+  auto cfg = Parse("metadata_keys: [tenant, X-Region]\nmetadata_cardinality_limit: 10\n", d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  EXPECT_EQ(cfg->metadata_keys, (std::vector<std::string>{"tenant", "X-Region"}));
+  EXPECT_EQ(cfg->metadata_cardinality_limit, 10u);
+  EXPECT_EQ(BatchConfig().metadata_cardinality_limit, 1000u);  // otelcol's default
+  cfg->metadata_keys = {"Tenant", "tenant"};
+  EXPECT_EQ(cfg->Validate().message(),
+            "metadata_keys: duplicate entry \"tenant\" (case-insensitive)");
 }
 
 TEST(BatchProcessorConfigTest, FactoryCreatesAProcessorPerSignal) {

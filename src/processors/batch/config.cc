@@ -1,5 +1,8 @@
 #include "processors/batch/config.h"
 
+#include <cctype>
+#include <set>
+
 namespace otter {
 
 Status BatchConfig::Validate() const {
@@ -10,6 +13,13 @@ Status BatchConfig::Validate() const {
   }
   if (timeout.count() < 0) return InvalidArgument("timeout must not be negative");
   if (max_held_batches == 0) return InvalidArgument("max_held_batches must be at least 1");
+  std::set<std::string> seen;
+  for (const std::string& k : metadata_keys) {
+    std::string lower = k;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!seen.insert(lower).second)
+      return InvalidArgument("metadata_keys: duplicate entry \"" + lower + "\" (case-insensitive)");
+  }
   return Status::Ok();
 }
 
@@ -29,9 +39,12 @@ const config::Table<BatchConfig>& BatchConfigTable() {
                  "otter extension: while the downstream refuses or has not answered, hold at most "
                  "this many batches (of send_batch_max_size, else send_batch_size items) before "
                  "refusing new data with a retryable error")
-          .NotSupportedYet("metadata_keys", "batch separately per client metadata value")
-          .NotSupportedYet("metadata_cardinality_limit",
-                           "limit on distinct metadata_keys value combinations");
+          .Field("metadata_keys", &BatchConfig::metadata_keys,
+                 "request metadata keys (case-insensitive; receivers' include_metadata) whose "
+                 "values keep batches apart; sent batches carry only these keys")
+          .Field("metadata_cardinality_limit", &BatchConfig::metadata_cardinality_limit,
+                 "most distinct combinations of metadata_keys values; data bringing a new one "
+                 "beyond is refused permanently. 0 = no limit");
   return table;
 }
 

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "component/registry.h"
 #include "config/table.h"
@@ -20,6 +22,13 @@ struct BatchConfig : ComponentConfig {
   // otter extension: how much the processor holds (pending, being retried or awaiting the
   // downstream's answer), in batches of HeldBatchUnit() items, before it refuses new data.
   uint32_t max_held_batches = 10;
+  // Request metadata keys (case-insensitive) whose values keep batches apart: one batch in the
+  // making per distinct combination, sent with those keys as its metadata. Empty: one batch, and
+  // the metadata is dropped (as in otelcol).
+  std::vector<std::string> metadata_keys;
+  // Most distinct combinations of metadata_keys values; beyond, data is refused permanently.
+  // 0 = no limit.
+  uint32_t metadata_cardinality_limit = 1000;
 
   // Items in one "batch" for the max_held_batches bound.
   uint64_t HeldBatchUnit() const {

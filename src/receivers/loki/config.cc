@@ -19,7 +19,10 @@ const config::Table<LokiReceiverConfig>& LokiReceiverConfigTable() {
           .Field("max_request_body_size", &H::max_request_body_size,
                  "largest request body on the wire; larger ones get 413")
           .Section("auth", &H::auth, auth::AuthSettingsTable(),
-                   "authenticate every push with this extension (401 otherwise)");
+                   "authenticate every push with this extension (401 otherwise)")
+          .Field("include_metadata", &H::include_metadata,
+                 "keep each request's headers (lower-cased names) with its data, for the batch "
+                 "processor's metadata_keys and headers_setter's from_context");
   static const config::Table<P> protocols_table =
       config::Table<P>()
           .Section("http", &P::http, http_table, "the HTTP push API")

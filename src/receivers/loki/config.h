@@ -19,6 +19,7 @@ struct LokiReceiverConfig : ComponentConfig {
     std::optional<net::TlsServerSettings> tls;
     uint64_t max_request_body_size = 20 * 1024 * 1024;
     std::optional<auth::AuthSettings> auth;  // refused pushes: 401, nothing stored
+    bool include_metadata = false;           // request headers travel with the batch
   };
   struct Protocols {
     std::optional<Http> http;

@@ -94,6 +94,8 @@ void LokiReceiver::Handle(net::HttpRequest&& req, net::HttpResponder respond) {
     respond(net::HttpResponse::Text(204, ""));
     return;
   }
+  if (cfg_.protocols.http->include_metadata)  // every header, as confighttp does
+    for (const auto& [name, value] : req.headers) batch.AddMetadata(name, value);
   next_->Consume(std::move(batch), Completion([accepted = accepted_, refused = refused_, records,
                                                respond = std::move(respond)](Status s) mutable {
                    if (s.ok()) {

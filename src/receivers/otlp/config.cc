@@ -141,7 +141,9 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
           .NotSupportedYet("write_buffer_size", "gRPC write buffer size")
           .Section("auth", &GrpcProtocolConfig::auth, auth::AuthSettingsTable(),
                    "authenticate every call with this extension (16 UNAUTHENTICATED otherwise)")
-          .NotSupportedYet("include_metadata", "propagate request metadata to the pipeline");
+          .Field("include_metadata", &GrpcProtocolConfig::include_metadata,
+                 "keep each call's metadata (lower-cased keys) with its data, for the batch "
+                 "processor's metadata_keys and headers_setter's from_context");
   static const auto cors =
       Table<CorsConfig>()
           .Field("allowed_origins", &CorsConfig::allowed_origins,
@@ -183,7 +185,9 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                  "keep-alive: close a connection idle this long")
           .Section("auth", &HttpProtocolConfig::auth, auth::AuthSettingsTable(),
                    "authenticate every request with this extension (401 otherwise)")
-          .NotSupportedYet("include_metadata", "propagate request headers to the pipeline")
+          .Field("include_metadata", &HttpProtocolConfig::include_metadata,
+                 "keep each request's headers (lower-cased names) with its data, for the batch "
+                 "processor's metadata_keys and headers_setter's from_context")
           .NotSupportedYet("keepalives_enabled", "switching HTTP keep-alive off");
   static const auto protocols =
       Table<OtlpProtocols>()

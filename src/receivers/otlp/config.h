@@ -49,6 +49,7 @@ struct GrpcProtocolConfig {
   GrpcKeepalive keepalive;
   std::optional<net::TlsServerSettings> tls;
   std::optional<auth::AuthSettings> auth;  // refused calls: UNAUTHENTICATED
+  bool include_metadata = false;           // the call's metadata travels with its batch
 };
 
 struct CorsConfig {
@@ -67,6 +68,7 @@ struct HttpProtocolConfig {
   std::optional<net::TlsServerSettings> tls;
   std::map<std::string, std::string> response_headers;  // added to every response
   std::optional<auth::AuthSettings> auth;               // refused requests: 401
+  bool include_metadata = false;                        // request headers travel with the batch
   // Content-Encodings accepted ("" = none); confighttp's default list.
   std::vector<std::string> compression_algorithms = {
       "", "gzip", "zstd", "zlib", "snappy", "deflate", "lz4", "x-snappy-framed"};

@@ -125,8 +125,13 @@ TEST(OtlpConfigTest, NoProtocolIsAnError) {
 }
 
 TEST(OtlpConfigTest, UnsupportedAndUnknownKeys) {
-  Parsed a = ParseConfig("protocols:\n  grpc:\n    include_metadata: true\n");
-  EXPECT_THAT(a.diag.ErrorsText(), HasSubstr("\"include_metadata\" is not supported yet"));
+  Parsed a = ParseConfig("protocols:\n  grpc:\n    read_buffer_size: 1024\n");
+  EXPECT_THAT(a.diag.ErrorsText(), HasSubstr("\"read_buffer_size\" is not supported yet"));
+  Parsed m = ParseConfig(
+      "protocols:\n  grpc:\n    include_metadata: true\n  http:\n    include_metadata: true\n");
+  ASSERT_TRUE(m.diag.ok()) << m.diag.ErrorsText();
+  EXPECT_TRUE(m.config->protocols.grpc->include_metadata);
+  EXPECT_TRUE(m.config->protocols.http->include_metadata);
   Parsed b = ParseConfig("protocols:\n  http:\n    auth:\n      authenticator: \"\"\n");
   EXPECT_THAT(b.diag.ErrorsText(),
               HasSubstr("test.yaml:4: auth.authenticator: an extension id is required"));

@@ -134,9 +134,14 @@ grpc::Status ErrorStatus(const Status& s) {
 template <class B>
 class ExportReactor final : public grpc::ServerGenericBidiReactor {
  public:
+  // `metadata_of`: the call whose metadata travels with the batch (include_metadata), or null;
+  // gRPC keeps it alive until OnDone.
   ExportReactor(Consumer<B>* consumer, ItemCounters counters, net::ResetFloodGuard* resets,
-                std::string peer)
-      : consumer_(consumer), counters_(counters), peer_(resets, std::move(peer)) {
+                std::string peer, const grpc::GenericCallbackServerContext* metadata_of)
+      : consumer_(consumer),
+        counters_(counters),
+        peer_(resets, std::move(peer)),
+        metadata_of_(metadata_of) {
     StartRead(&request_);
   }
 
@@ -154,8 +159,21 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
     got_message_.store(true, std::memory_order_release);
     std::string body = Flatten(request_);
     request_.Clear();
+    RequestClient client{ClientIpFromPeer(peer_.peer), {}};
+    if (metadata_of_) {
+      // Like configgrpc: every metadata entry (gRPC keys are lower-case), and the authority as
+      // "host" when the client sent no host entry.
+      bool has_host = false;
+      for (const auto& [key, value] : metadata_of_->client_metadata()) {
+        std::string_view k(key.data(), key.size());
+        has_host = has_host || k == "host";
+        client.metadata.emplace_back(k, std::string_view(value.data(), value.size()));
+      }
+      if (!has_host && !metadata_of_->host().empty())
+        client.metadata.emplace_back("host", metadata_of_->host());
+    }
     Ingest(*consumer_, std::move(body), WireFormat::kProtobuf, counters_,
-           Completion([this](Status s) { Reply(s); }), ClientIpFromPeer(peer_.peer));
+           Completion([this](Status s) { Reply(s); }), std::move(client));
   }
 
   void OnDone() override {
@@ -173,6 +191,7 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
   Consumer<B>* consumer_;
   ItemCounters counters_;
   CallPeer peer_;
+  const grpc::GenericCallbackServerContext* const metadata_of_;
   std::atomic<bool> got_message_{false};
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
@@ -265,15 +284,16 @@ struct GrpcFrontend::Impl final : grpc::CallbackGenericService {
     if (guard)
       if (auto refused = Authenticate(ctx))
         return new RejectReactor(std::move(*refused), resets.get(), std::move(peer));
+    const grpc::GenericCallbackServerContext* metadata_of = config.include_metadata ? ctx : nullptr;
     if (method == kTraceExportMethod && next.traces)
       return new ExportReactor<pdata::TraceBatch>(next.traces, counters[0], resets.get(),
-                                                  std::move(peer));
+                                                  std::move(peer), metadata_of);
     if (method == kMetricsExportMethod && next.metrics)
       return new ExportReactor<pdata::MetricBatch>(next.metrics, counters[1], resets.get(),
-                                                   std::move(peer));
+                                                   std::move(peer), metadata_of);
     if (method == kLogsExportMethod && next.logs)
       return new ExportReactor<pdata::LogBatch>(next.logs, counters[2], resets.get(),
-                                                std::move(peer));
+                                                std::move(peer), metadata_of);
     std::vector<std::string_view> served;
     if (next.traces) served.push_back(ServiceOf(kTraceExportMethod));
     if (next.metrics) served.push_back(ServiceOf(kMetricsExportMethod));

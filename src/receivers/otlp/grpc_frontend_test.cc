@@ -31,11 +31,13 @@ struct CallResult {
 };
 
 CallResult Call(const std::shared_ptr<grpc::Channel>& channel, std::string_view method,
-                const std::string& body, bool gzip = false) {
+                const std::string& body, bool gzip = false,
+                const std::vector<std::pair<std::string, std::string>>& metadata = {}) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   if (gzip) ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+  for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
   grpc::Slice slice(body);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
@@ -88,7 +90,24 @@ TEST_F(OtlpGrpcTest, ExportSucceeds) {
   ASSERT_TRUE(resp.ParseFromString(r.response));
   EXPECT_FALSE(resp.has_partial_success());
   EXPECT_EQ(traces_.items(), 3u);
-  EXPECT_EQ(traces_.TakeBatch(0).client_ip(), "127.0.0.1");
+  pdata::TraceBatch b = traces_.TakeBatch(0);
+  EXPECT_EQ(b.client_ip(), "127.0.0.1");
+  EXPECT_TRUE(b.metadata().empty());  // include_metadata is off
+}
+
+TEST_F(OtlpGrpcTest, IncludeMetadataKeepsTheCallsMetadataWithTheBatch) {
+  GrpcProtocolConfig g;
+  g.include_metadata = true;
+  StartReceiver(g);
+  CallResult r = Call(channel_, kTraceExportMethod, testing::TraceRequest(1), false,
+                      {{"x-scope-orgid", "tenant-a"}, {"x-extra", "1"}});
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  pdata::TraceBatch b = traces_.TakeBatch(0);
+  EXPECT_EQ(b.metadata().Get("X-Scope-OrgID"), std::vector<std::string_view>{"tenant-a"});
+  EXPECT_EQ(b.metadata().Get("x-extra"), std::vector<std::string_view>{"1"});
+  EXPECT_EQ(b.metadata().Count("user-agent"), 1u);  // every entry, as configgrpc
+  EXPECT_EQ(b.metadata().Get("host"),
+            std::vector<std::string_view>{"127.0.0.1:" + std::to_string(receiver_->grpc_port())});
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
   CallResult m = Call(channel_, kMetricsExportMethod, testing::MetricsRequest(2));
   ASSERT_TRUE(m.status.ok());

@@ -282,16 +282,20 @@ void HttpFrontend::Handle(net::HttpRequest&& request, net::HttpResponder respond
     respond(shared->Answer(s, format, signal, origin));
   });
   const ItemCounters& counters = counters_[static_cast<size_t>(signal)];
-  std::string client_ip = ClientIpFromPeer(request.remote_address);
+  RequestClient client{ClientIpFromPeer(request.remote_address), {}};
+  if (config_.include_metadata) {  // every header, as confighttp does (Host is one of them)
+    client.metadata.reserve(request.headers.size());
+    for (const auto& [name, value] : request.headers) client.metadata.emplace_back(name, value);
+  }
   switch (signal) {
     case Signal::kTraces:
-      Ingest(*next_.traces, std::move(body), format, counters, std::move(done), client_ip);
+      Ingest(*next_.traces, std::move(body), format, counters, std::move(done), std::move(client));
       break;
     case Signal::kMetrics:
-      Ingest(*next_.metrics, std::move(body), format, counters, std::move(done), client_ip);
+      Ingest(*next_.metrics, std::move(body), format, counters, std::move(done), std::move(client));
       break;
     case Signal::kLogs:
-      Ingest(*next_.logs, std::move(body), format, counters, std::move(done), client_ip);
+      Ingest(*next_.logs, std::move(body), format, counters, std::move(done), std::move(client));
       break;
   }
 }

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -26,6 +27,11 @@ using ::testing::HasSubstr;
 
 constexpr char kPb[] = "application/x-protobuf";
 constexpr char kJson[] = "application/json";
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 class OtlpHttpTest : public ::testing::Test {
  protected:
@@ -75,6 +81,21 @@ class OtlpHttpTest : public ::testing::Test {
 
 // The README's smoke test: curl -X POST localhost:4318/v1/traces -H 'Content-Type:
 // application/json' -d '{"resourceSpans":[]}'.
+TEST_F(OtlpHttpTest, IncludeMetadataKeepsEveryHeaderLowerCasedWithTheBatch) {
+  HttpProtocolConfig http;
+  http.include_metadata = true;
+  StartReceiver(http);
+  auto r = Post("/v1/traces", kPb, testing::TraceRequest(1),
+                {{"X-Scope-OrgID", "tenant-a"}, {"X-Multi", "1"}, {"x-multi", "2"}});
+  ASSERT_EQ(r.status, 200);
+  pdata::TraceBatch b = traces_.TakeBatch(0);
+  EXPECT_EQ(b.metadata().Get("x-scope-orgid"), std::vector<std::string_view>{"tenant-a"});
+  EXPECT_EQ(b.metadata().Get("X-MULTI"), (std::vector<std::string_view>{"1", "2"}));
+  EXPECT_EQ(b.metadata().Get("content-type"), std::vector<std::string_view>{kPb});
+  for (const auto& e : b.metadata().entries())
+    EXPECT_EQ(e.key, Lower(std::string(e.key))) << "keys are stored lower-cased";
+}
+
 TEST_F(OtlpHttpTest, EmptyJsonRequestIsAccepted) {
   StartReceiver();
   auto r = Post("/v1/traces", kJson, R"({"resourceSpans":[]})");
@@ -98,6 +119,7 @@ TEST_F(OtlpHttpTest, ProtobufSpansReachThePipeline) {
   ASSERT_EQ(b.ItemCount(), 3u);
   EXPECT_EQ(b.resources()[0].scope_spans[0].spans[2].name, "op");
   EXPECT_EQ(b.client_ip(), "127.0.0.1");  // the sender, for k8sattributes' `from: connection`
+  EXPECT_TRUE(b.metadata().empty());      // include_metadata is off
   EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
   EXPECT_EQ(Count("otelcol_receiver_refused_spans"), 0);
 }

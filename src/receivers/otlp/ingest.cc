@@ -140,7 +140,7 @@ std::unique_ptr<IngestLimits> MakeIngestLimits(telemetry::SelfMetrics* metrics,
 
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
-            const ItemCounters& counters, Completion done, std::string client_ip) {
+            const ItemCounters& counters, Completion done, RequestClient client) {
   const auto start = counters.duration ? std::chrono::steady_clock::now()
                                        : std::chrono::steady_clock::time_point{};
   StatusOr<B> batch = Prepare(consumer, std::move(body), format, counters.limits);
@@ -148,7 +148,8 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
     done(batch.status());
     return;
   }
-  batch->set_client_ip(std::move(client_ip));
+  batch->set_client_ip(std::move(client.ip));
+  for (const auto& [key, value] : client.metadata) batch->AddMetadata(key, value);
   size_t items = batch->ItemCount();
   if (items == 0) {  // nothing to deliver: success without bothering the pipeline
     done(Status::Ok());
@@ -169,11 +170,11 @@ void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
 }
 
 template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion, std::string);
+                     Completion, RequestClient);
 template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion, std::string);
+                     Completion, RequestClient);
 template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat, const ItemCounters&,
-                     Completion, std::string);
+                     Completion, RequestClient);
 
 std::string ClientIpFromPeer(std::string_view peer) {
   std::string_view p = peer;

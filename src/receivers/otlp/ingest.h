@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "component/component.h"
@@ -62,18 +64,25 @@ struct ItemCounters {
 ItemCounters MakeItemCounters(telemetry::SelfMetrics* metrics, const std::string& receiver_id,
                               Signal signal, std::string_view transport);
 
+// Who sent a request, as it travels with the batch: `ip` (the sender's address without port, ""
+// when unknown: Batch::client_ip) and, with include_metadata, the request's headers / gRPC
+// metadata (views valid during Ingest, copied into Batch::metadata with lower-cased keys).
+struct RequestClient {
+  std::string ip;
+  std::vector<std::pair<std::string_view, std::string_view>> metadata;
+};
+
 // Decodes `body` (protobuf or OTLP/JSON) and passes the batch to `consumer`. `done` receives OK,
-// the decode error (InvalidArgument naming the field), or the pipeline's answer. `client_ip` (the
-// sender's address without port, "" when unknown) travels with the batch (Batch::client_ip).
+// the decode error (InvalidArgument naming the field), or the pipeline's answer.
 template <class B>
 void Ingest(Consumer<B>& consumer, std::string body, WireFormat format,
-            const ItemCounters& counters, Completion done, std::string client_ip = {});
+            const ItemCounters& counters, Completion done, RequestClient client = {});
 extern template void Ingest(Consumer<pdata::TraceBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion, std::string);
+                            const ItemCounters&, Completion, RequestClient);
 extern template void Ingest(Consumer<pdata::MetricBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion, std::string);
+                            const ItemCounters&, Completion, RequestClient);
 extern template void Ingest(Consumer<pdata::LogBatch>&, std::string, WireFormat,
-                            const ItemCounters&, Completion, std::string);
+                            const ItemCounters&, Completion, RequestClient);
 
 // The IP address in a peer description: "10.1.2.3:4317", "::1:4317" (a socket's address and
 // port, as net::HttpRequest::remote_address), "ipv4:10.1.2.3:4317" or "ipv6:[::1]:4317" (gRPC's

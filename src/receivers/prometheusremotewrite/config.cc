@@ -23,6 +23,9 @@ PrometheusRemoteWriteReceiverConfigTable() {
                  "metric families whose type and help (from metadata requests) are remembered")
           .Section("auth", &C::auth, auth::AuthSettingsTable(),
                    "authenticate every request with this extension (401 otherwise)")
+          .Field("include_metadata", &C::include_metadata,
+                 "keep each request's headers (lower-cased names) with its data, for the batch "
+                 "processor's metadata_keys and headers_setter's from_context")
           .NotSupportedYet("cors", "CORS");
   return table;
 }

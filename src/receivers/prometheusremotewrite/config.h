@@ -19,6 +19,7 @@ struct PrometheusRemoteWriteReceiverConfig : ComponentConfig {
   std::optional<auth::AuthSettings> auth;             // refused requests: 401, nothing stored
   uint64_t max_request_body_size = 20 * 1024 * 1024;  // compressed bytes on the wire
   uint32_t max_families = 100000;  // metric families whose metadata is remembered
+  bool include_metadata = false;   // request headers travel with the batch
 
   Status Validate() const override;
 };

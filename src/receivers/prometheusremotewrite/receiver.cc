@@ -123,6 +123,8 @@ void RemoteWriteReceiver::Handle(net::HttpRequest&& req, net::HttpResponder resp
     return;
   }
   const size_t points = stats.points;
+  if (cfg_.include_metadata)  // every header, as confighttp does
+    for (const auto& [name, value] : req.headers) batch.AddMetadata(name, value);
   next_->Consume(
       std::move(batch), Completion([this, points, respond = std::move(respond)](Status s) mutable {
         if (s.ok()) {
