@@ -93,6 +93,11 @@ TEST_F(OtlpGrpcTest, ExportSucceeds) {
   pdata::TraceBatch b = traces_.TakeBatch(0);
   EXPECT_EQ(b.client_ip(), "127.0.0.1");
   EXPECT_TRUE(b.metadata().empty());  // include_metadata is off
+  EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
+  CallResult m = Call(channel_, kMetricsExportMethod, testing::MetricsRequest(2));
+  ASSERT_TRUE(m.status.ok());
+  EXPECT_EQ(metric_points_.items(), 2u);
+  EXPECT_EQ(Count("otelcol_receiver_accepted_metric_points"), 2);
 }
 
 TEST_F(OtlpGrpcTest, IncludeMetadataKeepsTheCallsMetadataWithTheBatch) {
@@ -108,11 +113,6 @@ TEST_F(OtlpGrpcTest, IncludeMetadataKeepsTheCallsMetadataWithTheBatch) {
   EXPECT_EQ(b.metadata().Count("user-agent"), 1u);  // every entry, as configgrpc
   EXPECT_EQ(b.metadata().Get("host"),
             std::vector<std::string_view>{"127.0.0.1:" + std::to_string(receiver_->grpc_port())});
-  EXPECT_EQ(Count("otelcol_receiver_accepted_spans"), 3);
-  CallResult m = Call(channel_, kMetricsExportMethod, testing::MetricsRequest(2));
-  ASSERT_TRUE(m.status.ok());
-  EXPECT_EQ(metric_points_.items(), 2u);
-  EXPECT_EQ(Count("otelcol_receiver_accepted_metric_points"), 2);
 }
 
 // A pipeline that keeps only part of a request (the store and delta sums) answers OK with
