@@ -71,6 +71,13 @@ BatchConfig Cfg(std::vector<std::string> keys, uint32_t limit = 1000) {
   return c;
 }
 
+ComponentContext Ctx(telemetry::SelfMetrics* metrics) {
+  ComponentContext ctx;
+  ctx.id = ComponentId{"batch", ""};
+  ctx.metrics = metrics;
+  return ctx;
+}
+
 Status ConsumeAndAnswer(BatchProcessor<TraceBatch>& p, TraceBatch b) {
   Status answer = Internal("not answered");
   p.Consume(std::move(b), Completion([&](Status s) { answer = std::move(s); }));
@@ -80,9 +87,7 @@ Status ConsumeAndAnswer(BatchProcessor<TraceBatch>& p, TraceBatch b) {
 TEST(BatchMetadataTest, EachCombinationOfValuesIsBatchedApartAndKeepsOnlyItsKeys) {
   Recorder down;
   telemetry::SelfMetrics metrics;
-  ComponentContext ctx;
-  ctx.id = ComponentId{"batch", ""};
-  ctx.metrics = &metrics;
+  ComponentContext ctx = Ctx(&metrics);
   BatchProcessor<TraceBatch> p(ctx, Cfg({"X-Tenant", "region"}), &down);
   ASSERT_TRUE(p.Start().ok());
   // Header names arrive in any case; the receivers lower-case them.
@@ -105,9 +110,7 @@ TEST(BatchMetadataTest, EachCombinationOfValuesIsBatchedApartAndKeepsOnlyItsKeys
 TEST(BatchMetadataTest, CardinalityLimitRefusesANewCombinationPermanently) {
   Recorder down;
   telemetry::SelfMetrics metrics;
-  ComponentContext ctx;
-  ctx.id = ComponentId{"batch", ""};
-  ctx.metrics = &metrics;
+  ComponentContext ctx = Ctx(&metrics);
   BatchProcessor<TraceBatch> p(ctx, Cfg({"tenant"}, 2), &down);
   ASSERT_TRUE(p.Start().ok());
   ASSERT_TRUE(ConsumeAndAnswer(p, Spans("a", 1, {{"tenant", "a"}})).ok());
