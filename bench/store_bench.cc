@@ -8,6 +8,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <random>
 
 #include "loadgen/payload.h"
@@ -22,6 +24,7 @@
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
 #include "store/crc32.h"
+#include "store/span_columns.h"
 #include "store/store.h"
 #include "store/store_testing.h"
 #include "store/trace_table.h"
@@ -290,10 +293,14 @@ void BM_TraceTableBuildBlock(benchmark::State& state) {
   TraceTable table;
   for (const auto& r : requests) table.Apply(r);
   table.Freeze();
-  size_t bytes = 0;
-  for (auto _ : state) bytes = table.BuildBlock(1).size();
+  std::string block;
+  for (auto _ : state) block = table.BuildBlock(1);
   state.SetItemsProcessed(state.iterations() * 100'000);
-  state.counters["bytes_per_span"] = static_cast<double>(bytes) / 100'000;
+  state.counters["bytes_per_span"] = static_cast<double>(block.size()) / 100'000;
+  // The compressed index (with the tag filters), from the footer.
+  uint64_t index_len = 0;
+  if (block.size() >= 40) std::memcpy(&index_len, block.data() + block.size() - 40 + 8, 8);
+  state.counters["index_bytes_per_span"] = static_cast<double>(index_len) / 100'000;
 }
 BENCHMARK(BM_TraceTableBuildBlock)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
@@ -444,5 +451,69 @@ void BM_StorePromqlRate10kSeries(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePromqlRate10kSeries)->Unit(benchmark::kMillisecond);
 
+void BM_SpanPageStreams(benchmark::State& state) {
+  SpanRows rows;
+  for (auto& w : LoadgenWires(200)) rows.AppendWire(w);
+  std::map<std::string, std::vector<uint32_t>> by_trace;
+  std::vector<std::string> order_ids;
+  for (uint32_t i = 0; i < rows.spans.size(); ++i) {
+    std::string id(reinterpret_cast<const char*>(rows.spans[i].trace_id.bytes.data()), 16);
+    auto [it, fresh] = by_trace.try_emplace(id);
+    if (fresh) order_ids.push_back(id);
+    it->second.push_back(i);
+  }
+  SpanPageWriter writer(rows);
+  std::vector<uint32_t> order;
+  std::vector<PageTrace> traces;
+  std::vector<double> sizes(40, 0), whole(1, 0);
+  size_t spans = 0;
+  auto flush = [&] {
+    std::string page = writer.Encode(order, traces);
+    whole[0] += ZSTD_compress(std::string(ZSTD_compressBound(page.size()), 0).data(),
+                              ZSTD_compressBound(page.size()), page.data(), page.size(), 2);
+    size_t pos = 0;
+    int k = 0;
+    while (pos < page.size()) {
+      uint64_t len = 0;
+      int sh = 0;
+      while (true) {
+        uint8_t b = page[pos++];
+        len |= uint64_t(b & 0x7f) << sh;
+        sh += 7;
+        if (!(b & 0x80)) break;
+      }
+      std::string_view st(page.data() + pos, len);
+      pos += len;
+      std::string buf(ZSTD_compressBound(len), 0);
+      sizes[k++] += len ? ZSTD_compress(buf.data(), buf.size(), st.data(), st.size(), 2) : 0;
+    }
+    spans += order.size();
+    order.clear();
+    traces.clear();
+  };
+  for (auto& id : order_ids) {
+    auto& v = by_trace[id];
+    std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) {
+      return rows.spans[a].start < rows.spans[b].start;
+    });
+    PageTrace pt{rows.spans[v[0]].start, static_cast<uint32_t>(order.size()),
+                 static_cast<uint32_t>(v.size())};
+    order.insert(order.end(), v.begin(), v.end());
+    traces.push_back(pt);
+    if (order.size() >= 2048) flush();
+  }
+  if (!order.empty()) flush();
+  for (auto _ : state) {
+  }
+  const char* names[] = {"restable",     "spanids",     "parents",    "parentids", "starts",
+                         "durations",    "names",       "kinds",      "status",    "statusmsg",
+                         "flags",        "tracestates", "scopes",     "dropped",   "attrsets",
+                         "evcounts",     "evtimes",     "evnames",    "evdropped", "evattrsets",
+                         "linkcounts",   "linkids",     "linkstates", "linkflags", "linkdropped",
+                         "linkattrsets", "keysets",     "columns",    "strlens",   "strdata"};
+  for (int k = 0; k < 30; ++k) state.counters[names[k]] = sizes[k] / spans;
+  state.counters["whole"] = whole[0] / spans;
+}
+BENCHMARK(BM_SpanPageStreams)->Iterations(1);
 }  // namespace
 }  // namespace otter::store
