@@ -259,7 +259,8 @@ StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path
   uint64_t index_len = LoadLE64(footer + 8);
   r->wal_segment_ = LoadLE64(footer + 16);
   uint32_t crc = LoadLE32(footer + 24);
-  if (uint32_t v = LoadLE32(footer + 28); v < kOldestVersion || v > kVersion) {
+  r->version_ = LoadLE32(footer + 28);
+  if (r->version_ < kOldestVersion || r->version_ > kVersion) {
     return DataLoss(path + ": unsupported block version " + std::to_string(LoadLE32(footer + 28)));
   }
   if (index_offset + index_len + kFooterSize != r->file_bytes_) {
