@@ -10,7 +10,27 @@
 #include <cstdint>
 #include <span>
 
+#include "store/block.h"
+#include "store/span_columns.h"
+
 namespace otter::store {
+
+// How a span page's attribute column is written (the byte after its value count).
+enum ColumnCoding : uint8_t {
+  kMixedTypes = 0,      // a type byte per value, then the values
+  kOneType = 1,         // one type byte, then the values
+  kIntDeltas = 2,       // ints: zigzag(value - previous value), the first from 0
+  kDecimalDoubles = 3,  // doubles: exponent e, then per value 0 and its 8 bytes, or
+                        // zigzag(n) + 1 for the value n / 10^e (DecimalBits)
+};
+
+// Writes a column of ints or doubles (`values`: AttrCell::value) in kIntDeltas or
+// kDecimalDoubles coding, coding byte first, when that is shorter than kOneType; false (nothing
+// written) otherwise.
+bool PutNumbers(Sink& out, pdata::AnyValue::Type type, std::span<const uint64_t> values);
+// Reads the values of a column in kIntDeltas or kDecimalDoubles coding (after its coding byte)
+// into `col`, one per element, with `key`. False when `r` runs out or the exponent is invalid.
+bool ReadNumbers(IndexReader& r, uint8_t coding, uint32_t key, std::span<AttrCell> col);
 
 // Bytes of v as a LEB128 varint.
 inline size_t VarintSize(uint64_t v) { return static_cast<size_t>(std::bit_width(v | 1) + 6) / 7; }

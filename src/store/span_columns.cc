@@ -541,51 +541,6 @@ enum Stream : uint8_t {
   kStreamCount
 };
 
-// How a column's values are written (the byte after its value count).
-enum ColumnCoding : uint8_t {
-  kMixedTypes = 0,      // a type byte per value, then the values
-  kOneType = 1,         // one type byte, then the values
-  kIntDeltas = 2,       // ints: zigzag(value - previous value), the first from 0
-  kDecimalDoubles = 3,  // doubles: exponent e, then per value 0 and its 8 bytes, or
-                        // zigzag(n) + 1 for the value n / 10^e (number_coding.h)
-};
-
-// Writes an int or double column in a coding of its own when that is shorter than the plain one;
-// false (nothing written) otherwise.
-bool PutNumbers(Sink& out, Type type, std::span<const uint64_t> values) {
-  if (type == Type::kInt) {
-    size_t plain = 0, delta = 0;
-    uint64_t prev = 0;
-    for (uint64_t v : values) {
-      plain += VarintSize(ZigZag(static_cast<int64_t>(v)));
-      delta += VarintSize(ZigZag(static_cast<int64_t>(v - prev)));
-      prev = v;
-    }
-    if (delta >= plain) return false;
-    out.Byte(kIntDeltas);
-    prev = 0;
-    for (uint64_t v : values) {
-      out.Varint(ZigZag(static_cast<int64_t>(v - prev)));
-      prev = v;
-    }
-    return true;
-  }
-  int e = DecimalExponent(values);
-  if (e < 0) return false;
-  out.Byte(kDecimalDoubles);
-  out.Byte(static_cast<uint8_t>(e));
-  for (uint64_t v : values) {
-    int64_t n;
-    if (DecimalOf(v, e, &n)) {
-      out.Varint(ZigZag(n) + 1);
-    } else {
-      out.Byte(0);
-      out.Raw(&v, 8);
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 SpanPageWriter::SpanPageWriter(const SpanRows& rows)
@@ -1090,7 +1045,7 @@ class PageDecoder {
       if (!Ref(r, &key) || !r.Varint(&n) || n > r.remaining() || !Byte(r, &coding)) return false;
       col.resize(n);
       if (coding == kIntDeltas || coding == kDecimalDoubles) {
-        if (!Numbers(r, coding, key, col)) return false;
+        if (!ReadNumbers(r, coding, key, col)) return false;
         continue;
       }
       if (coding > kOneType) return false;
@@ -1124,33 +1079,6 @@ class PageDecoder {
         if (!list(r_[kEventAttrSets], &out_.events[i].attrs, &out_.events[i].nattrs)) return false;
       for (uint32_t i = row.links; i < row.links + row.nlinks; ++i)
         if (!list(r_[kLinkAttrSets], &out_.links[i].attrs, &out_.links[i].nattrs)) return false;
-    }
-    return true;
-  }
-
-  // The values of a column in kIntDeltas or kDecimalDoubles coding.
-  bool Numbers(IndexReader& r, uint8_t coding, uint32_t key, std::vector<AttrCell>& col) {
-    uint64_t v, prev = 0;
-    if (coding == kIntDeltas) {
-      for (AttrCell& c : col) {
-        if (!r.Varint(&v)) return false;
-        prev += static_cast<uint64_t>(UnZigZag(v));
-        c = {key, Type::kInt, prev};
-      }
-      return true;
-    }
-    uint8_t e;
-    if (!Byte(r, &e) || e > kMaxDecimalExponent) return false;
-    std::string_view raw;
-    for (AttrCell& c : col) {
-      c = {key, Type::kDouble, 0};
-      if (!r.Varint(&v)) return false;
-      if (v == 0) {
-        if (!r.Bytes(8, &raw)) return false;
-        std::memcpy(&c.value, raw.data(), 8);
-      } else {
-        c.value = DecimalBits(UnZigZag(v - 1), e);
-      }
     }
     return true;
   }
