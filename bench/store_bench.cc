@@ -8,6 +8,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <random>
 
 #include "loadgen/payload.h"
@@ -22,6 +24,7 @@
 #include "otlp/synthetic.h"
 #include "query/promql/engine.h"
 #include "store/crc32.h"
+#include "store/span_columns.h"
 #include "store/store.h"
 #include "store/store_testing.h"
 #include "store/trace_table.h"
@@ -290,10 +293,14 @@ void BM_TraceTableBuildBlock(benchmark::State& state) {
   TraceTable table;
   for (const auto& r : requests) table.Apply(r);
   table.Freeze();
-  size_t bytes = 0;
-  for (auto _ : state) bytes = table.BuildBlock(1).size();
+  std::string block;
+  for (auto _ : state) block = table.BuildBlock(1);
   state.SetItemsProcessed(state.iterations() * 100'000);
-  state.counters["bytes_per_span"] = static_cast<double>(bytes) / 100'000;
+  state.counters["bytes_per_span"] = static_cast<double>(block.size()) / 100'000;
+  // The compressed index (with the tag filters), from the footer.
+  uint64_t index_len = 0;
+  if (block.size() >= 40) std::memcpy(&index_len, block.data() + block.size() - 40 + 8, 8);
+  state.counters["index_bytes_per_span"] = static_cast<double>(index_len) / 100'000;
 }
 BENCHMARK(BM_TraceTableBuildBlock)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
@@ -444,5 +451,62 @@ void BM_StorePromqlRate10kSeries(benchmark::State& state) {
 }
 BENCHMARK(BM_StorePromqlRate10kSeries)->Unit(benchmark::kMillisecond);
 
+// Where a page's bytes go: per loadgen span, each stream of 20 000 spans' pages compressed on its
+// own (zstd level 2, like a block frame; "whole" is the pages compressed whole). The counter
+// names follow span_columns.cc's Stream order.
+void BM_SpanPageStreams(benchmark::State& state) {
+  SpanRows rows;
+  for (auto& w : LoadgenWires(200))
+    if (!rows.AppendWire(w)) std::abort();
+  std::map<pdata::TraceId, std::vector<uint32_t>> by_trace;
+  std::vector<pdata::TraceId> arrival;
+  for (uint32_t i = 0; i < rows.spans.size(); ++i) {
+    auto [it, fresh] = by_trace.try_emplace(rows.spans[i].trace_id);
+    if (fresh) arrival.push_back(rows.spans[i].trace_id);
+    it->second.push_back(i);
+  }
+  static constexpr const char* kNames[] = {
+      "restable",    "spanids",      "parents",    "parentids", "starts",     "durations",
+      "names",       "kinds",        "status",     "statusmsg", "flags",      "tracestates",
+      "scopes",      "dropped",      "attrsets",   "evcounts",  "evtimes",    "evnames",
+      "evdropped",   "evattrsets",   "linkcounts", "linkids",   "linkstates", "linkflags",
+      "linkdropped", "linkattrsets", "keysets",    "columns",   "strlens",    "strdata"};
+  constexpr size_t kStreams = std::size(kNames);
+  std::vector<double> sizes(kStreams + 1, 0);
+  auto zstd_size = [](std::string_view raw) {
+    std::string out(ZSTD_compressBound(raw.size()), '\0');
+    return raw.empty() ? 0 : ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 2);
+  };
+  SpanPageWriter writer(rows);
+  std::vector<uint32_t> order;
+  std::vector<PageTrace> traces;
+  auto page = [&] {
+    std::string p = writer.Encode(order, traces);
+    sizes[kStreams] += static_cast<double>(zstd_size(p));
+    IndexReader in(p);
+    std::string_view stream;
+    for (size_t k = 0; k < kStreams && in.String(&stream); ++k)
+      sizes[k] += static_cast<double>(zstd_size(stream));
+    order.clear();
+    traces.clear();
+  };
+  for (const auto& id : arrival) {
+    auto& v = by_trace[id];
+    std::stable_sort(v.begin(), v.end(), [&](uint32_t a, uint32_t b) {
+      return rows.spans[a].start < rows.spans[b].start;
+    });
+    traces.push_back({rows.spans[v[0]].start, static_cast<uint32_t>(order.size()),
+                      static_cast<uint32_t>(v.size())});
+    order.insert(order.end(), v.begin(), v.end());
+    if (order.size() >= 2048) page();  // TraceTable::kPageSpans
+  }
+  if (!order.empty()) page();
+  for (auto _ : state) {
+  }
+  auto spans = static_cast<double>(rows.spans.size());
+  for (size_t k = 0; k < kStreams; ++k) state.counters[kNames[k]] = sizes[k] / spans;
+  state.counters["whole"] = sizes[kStreams] / spans;
+}
+BENCHMARK(BM_SpanPageStreams)->Iterations(1);
 }  // namespace
 }  // namespace otter::store

@@ -1,7 +1,10 @@
 # Warning flags and the optional ASan+UBSan and ThreadSanitizer builds, applied per target.
 function(otter_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter
-    -Wno-restrict)  # GCC 12 -O3 false positives inside std::string (GCC bug 105329)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 -O3 false positives inside std::string (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(OTTER_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

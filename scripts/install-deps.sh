@@ -5,7 +5,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost1.81-dev libyaml-cpp-dev libsimdjson-dev libssl-dev zlib1g-dev libzstd-dev
   libsnappy-dev liblz4-dev libre2-dev libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev clang clang-format libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang clang-format libclang-rt-14-dev lld
   librdkafka-dev kcat prometheus-node-exporter prometheus-alertmanager
   curl openssl prometheus nodejs npm chromium)
 missing=()

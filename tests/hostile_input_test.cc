@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/sanitizers.h"
 #include "net/compression.h"
 #include "otlp/proto_codec.h"
 #include "otlp/synthetic.h"
@@ -215,7 +216,7 @@ int64_t ProcStatus(pid_t pid, const std::string& field) {  // kB → bytes
 class HostileInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-#if defined(__SANITIZE_ADDRESS__)
+#if OTTER_ASAN
     // The bounds are on RSS and latency: ASan's shadow memory and quarantine measure the
     // sanitizer, not otter. The Release run asserts them; ASan still runs the fuzz replays.
     GTEST_SKIP() << "RSS and latency bounds are measured in the Release build";

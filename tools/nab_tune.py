@@ -6,10 +6,12 @@ detector's defaults, each pass tries every listed value of every parameter (one 
 others held) and keeps a change only if it raises the tuning-half standard score by at least
 --min-gain points and lowers neither quarter of the tuning half (its files at positions 0, 4, 8,
 ... and 2, 6, 10, ..., each scored at the half's threshold): a change that one quarter pays for is
-fitting single files, not the corpus. Passes repeat until one changes nothing (or --passes). The
-held-out half is never scored here.
+fitting single files, not the corpus. With --guard-mode streaming a change must also not lower the
+tuning half's score in streaming mode (one configuration serves both modes). Passes repeat until
+one changes nothing (or --passes). The held-out half is never scored here.
 
-  tools/nab_tune.py --otter build/otter --data ../shared/nab/data --windows ../shared/nab/labels/combined_windows.json --mode parity
+  tools/nab_tune.py --otter build/otter --data ../shared/nab/data --windows ../shared/nab/labels/combined_windows.json --mode parity \
+      --guard-mode streaming
 """
 import argparse
 import concurrent.futures
@@ -31,6 +33,8 @@ GRID = {
     "stats_horizon": [200, 400, 800, 1600, 3200],
     "short_window": [1, 2, 4, 8, 16],
     "suppress": [10, 20, 40, 50, 100, 200, 300, 450, 600],
+    # Parity mode only (the harness's probation period is the learning hint).
+    "suppress_learn": [0, 0.1, 0.15, 0.2, 0.25, 0.3],
     "alarm_level": [0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7],
     "suppress_factor": [0, 0.1, 0.25, 0.5],
     "override_margin": [0.05, 0.1, 0.2, 0.3, 2],
@@ -46,14 +50,16 @@ GRID = {
     "step_levels": [1, 2, 3, 5],
     "combine_sum": [0, 0.1, 0.25, 0.5],
     "warmup": [50, 150, 300],
-    # Acts only without a range hint: chosen in streaming mode (--mode streaming --keys range_room).
+    # Act only without a range hint: chosen in streaming mode
+    # (--mode streaming --keys range_room,w_range_learned).
     "range_room": [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
+    "w_range_learned": [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3],
 }
 
 
-def run_detector(args, cfg, half):
+def run_detector(args, cfg, half, mode=None):
     out = tempfile.mkdtemp(prefix="nabtune")
-    cmd = [args.otter] + args.prefix + [args.data, out, "--mode", args.mode, "--half", half]
+    cmd = [args.otter] + args.prefix + [args.data, out, "--mode", mode or args.mode, "--half", half]
     for k, v in sorted(cfg.items()):
         cmd += ["--set", "%s=%s" % (k, v)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -84,6 +90,14 @@ def better(args, new, old):
             and new[1][1] >= old[1][1] - 1e-9)
 
 
+def guard_ok(args, cfg, guard_best):
+    """With --guard-mode: the change must not lower the tuning half's score in that mode either."""
+    if not args.guard_mode:
+        return True, guard_best
+    sc = score_dir(args, run_detector(args, cfg, "even", args.guard_mode), "even")
+    return sc[0] >= guard_best - 1e-9, sc[0]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--otter", required=True)
@@ -94,13 +108,18 @@ def main():
     ap.add_argument("--passes", type=int, default=3)
     ap.add_argument("--start", default="", help="key=value,... to start from")
     ap.add_argument("--keys", default="", help="tune only these parameters (comma-separated)")
+    ap.add_argument("--guard-mode", default="",
+                    help="also score every accepted candidate in this mode; reject it if it loses")
     ap.add_argument("--min-gain", type=float, default=0.3,
                     help="smallest tuning-half gain (points) that changes a parameter")
     args = ap.parse_args()
     args.prefix = args.prefix.split()
     cfg = dict(kv.split("=") for kv in args.start.split(",") if kv)
     best = evaluate(args, cfg, "even")
-    print("start %.2f (quarters %.2f / %.2f) %s" % (best[0], best[1][0], best[1][1], cfg), flush=True)
+    guard = (score_dir(args, run_detector(args, cfg, "even", args.guard_mode), "even")[0]
+             if args.guard_mode else 0.0)
+    print("start %.2f (quarters %.2f / %.2f; guard %.2f) %s"
+          % (best[0], best[1][0], best[1][1], guard, cfg), flush=True)
     for p in range(args.passes):
         changed = False
         for key, values in GRID.items():
@@ -117,10 +136,16 @@ def main():
                 scores = list(pool.map(lambda t: run_detector(args, t, "even"), trials))
             for trial, out in zip(trials, scores):
                 sc = score_dir(args, out, "even")
-                if better(args, sc, best):
-                    best, cfg, changed = sc, trial, True
-                    print("pass %d %s=%s -> %.2f (quarters %.2f / %.2f)"
-                          % (p, key, trial[key], sc[0], sc[1][0], sc[1][1]), flush=True)
+                if not better(args, sc, best):
+                    continue
+                ok, g = guard_ok(args, trial, guard)
+                if not ok:
+                    print("pass %d %s=%s -> %.2f rejected: %s mode %.2f < %.2f"
+                          % (p, key, trial[key], sc[0], args.guard_mode, g, guard), flush=True)
+                    continue
+                best, cfg, changed, guard = sc, trial, True, g
+                print("pass %d %s=%s -> %.2f (quarters %.2f / %.2f; guard %.2f)"
+                      % (p, key, trial[key], sc[0], sc[1][0], sc[1][1], g), flush=True)
         if not changed:
             break
     print("final %.2f %s" % (best[0], ",".join("%s=%s" % kv for kv in sorted(cfg.items()))))

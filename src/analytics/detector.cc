@@ -104,6 +104,11 @@ struct SeriesDetector::State {
     o.levels = std::clamp<uint32_t>(o.levels, 2, 255);
     o.table_bits = std::clamp<uint32_t>(o.table_bits, 4, 24);
     table.assign(size_t{1} << o.table_bits, 0);
+    if (o.learn_hint > 0) {
+      o.warmup = std::max(o.warmup, o.learn_hint);
+      o.suppress = std::max<uint32_t>(o.suppress,
+                                      static_cast<uint32_t>(o.suppress_learn * o.learn_hint + 0.5));
+    }
   }
 
   // Inserts a hash; returns true if it was new.
@@ -254,20 +259,26 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   double c = std::max(s.cusum_pos, s.cusum_neg);
   double r_shift = std::min(1.0, c / o.cusum_h);
   const double ab = 1.0 / o.baseline_horizon;
+  const double d = v - s.mean;
+  // The spread learns from every sample, resets included: a series whose steps are large
+  // against a spread learned on a quiet stretch would otherwise reset at every sample.
+  s.mad += ab * (std::abs(d) - s.mad);
   if (c > o.cusum_h) {
     // A level shift: the baseline restarts at the new level.
     s.mean = v;
     s.cusum_pos = s.cusum_neg = 0;
   } else {
-    double d = v - s.mean;
     s.mean += ab * d;
-    s.mad += ab * (std::abs(d) - s.mad);
   }
 
   const double as = 1.0 / o.stats_horizon;
   const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season, r_step};
-  const double weights[kChecks] = {o.w_range, o.w_novelty, o.w_deviation,
-                                   o.w_shift, o.w_season,  o.w_step};
+  const double weights[kChecks] = {o.has_range_hint ? o.w_range : o.w_range_learned,
+                                   o.w_novelty,
+                                   o.w_deviation,
+                                   o.w_shift,
+                                   o.w_season,
+                                   o.w_step};
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {

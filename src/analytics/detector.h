@@ -43,6 +43,14 @@ struct DetectorOptions {
   // Without a range hint, a value beyond the range seen so far scores its excess relative to
   // range_room times that range (smaller: a small new extreme is already a strong signal).
   double range_room = 0.2;
+  // Weight of the range check when the range is learned (no hint); w_range applies with a hint.
+  double w_range_learned = 1.25;
+  // Learning-period hint (samples): how long the caller lets the detector learn before its
+  // scores count (NAB's harness gives every detector the file's probation period). When > 0 the
+  // warmup lasts that long and the suppression after an alarm lasts at least suppress_learn times
+  // it, so time scales follow the series' own length. 0: unknown (strict streaming).
+  uint32_t learn_hint = 0;
+  double suppress_learn = 0.15;
   // Samples with score forced to 0 while the baselines fill.
   uint32_t warmup = 150;
   // Quantisation levels for the novelty check and its context length (samples).

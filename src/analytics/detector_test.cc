@@ -10,7 +10,7 @@
 namespace otter::analytics {
 namespace {
 
-constexpr size_t kDocumentedBytes = 3488;  // docs/analytics.md, "Memory per series"
+constexpr size_t kDocumentedBytes = 3512;  // docs/analytics.md, "Memory per series"
 constexpr int64_t kStep = 300000;          // 5 minutes, NAB's most common interval
 
 // A daily sine (288 samples a day) with gaussian noise; deterministic.
@@ -90,6 +90,42 @@ TEST(DetectorTest, LevelShiftAlarmsAtOnceThenTheBaselineFollows) {
   EXPECT_NEAR(late.expected, v[288 * 13], 20);
   EXPECT_LT(late.lower, v[288 * 13]);
   EXPECT_GT(late.upper, v[288 * 13]);
+}
+
+TEST(DetectorTest, BandSurvivesStepsLargerThanTheQuietSpread) {
+  // A flat stretch teaches a near-zero spread; then the series alternates between two levels 10%
+  // of its range apart. The spread must learn from the steps (it used to restart the baseline
+  // at every sample and keep a zero-width band).
+  std::vector<double> v(4000, 50);
+  for (size_t i = 1000; i < v.size(); ++i) v[i] = 50 + (i % 2 ? 10 : 0);
+  v[0] = 0;  // the range is 0..100
+  v[1] = 100;
+  auto r = Detect(v);
+  const AnomalyResult& late = r[3999];
+  EXPECT_GT(late.upper - late.lower, 10);
+  EXPECT_LT(late.lower, 50);
+  EXPECT_GT(late.upper, 60);
+  // After the change itself, the alternation is the new normal.
+  for (size_t i = 1500; i < v.size(); ++i) ASSERT_LT(r[i].score, 0.5) << i;
+}
+
+TEST(DetectorTest, LearningHintSetsWarmupAndScalesSuppression) {
+  auto v = Daily(288 * 14, 2);
+  const size_t at = 288 * 12;
+  v[at] += 150;
+  v[at + 60] += 150;  // a second spike 60 samples later
+  DetectorOptions o = Warm();
+  o.suppress_learn = 0.1;
+  o.learn_hint = 700;  // suppression max(40, 70) samples: the second spike is damped
+  auto r = Detect(v, o);
+  for (size_t i = 0; i < 700; ++i) ASSERT_EQ(r[i].reason, AnomalyReason::kWarmup) << i;
+  EXPECT_EQ(Alarms(r), std::vector<size_t>{at});
+  o.learn_hint = 0;  // no hint: 40 samples, and the second spike alarms again
+  auto plain = Alarms(Detect(v, o));
+  ASSERT_GE(plain.size(), 2u);
+  EXPECT_EQ(plain[0], at);
+  EXPECT_GE(plain[1], at + 60);
+  EXPECT_LE(plain[1], at + 64);
 }
 
 TEST(DetectorTest, NanIsSkipped) {

@@ -126,7 +126,10 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   if (false) {
   }
   OTTER_OPT(warmup)
+  OTTER_OPT(learn_hint)
+  OTTER_OPT(suppress_learn)
   OTTER_OPT(range_room)
+  OTTER_OPT(w_range_learned)
   OTTER_OPT(levels)
   OTTER_OPT(context)
   OTTER_OPT(dedup)
@@ -173,6 +176,10 @@ DetectorOptions OptionsForFile(const DetectorOptions& base, NabMode mode,
     o.max_hint = hi;
     o.has_range_hint = true;
   }
+  // NAB's harness also gives every detector the file's probation period (unless set explicitly).
+  if (o.learn_hint == 0)
+    o.learn_hint = static_cast<uint32_t>(
+        std::min<size_t>(static_cast<size_t>(std::floor(0.15 * samples.size())), 750));
   return o;
 }
 

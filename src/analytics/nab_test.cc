@@ -52,6 +52,18 @@ TEST(NabTest, SetsOptionsByName) {
   EXPECT_EQ(SetDetectorOption(&o, "levels").message(), "--set: want key=value");
 }
 
+TEST(NabTest, ParityModeGivesTheProbationAsLearningHint) {
+  // NAB's probation: min(floor(0.15 x rows), 750).
+  std::vector<Sample> s(1000, Sample{0, 1});
+  EXPECT_EQ(OptionsForFile(DetectorOptions{}, NabMode::kParity, s).learn_hint, 150u);
+  s.resize(10000, Sample{0, 1});
+  EXPECT_EQ(OptionsForFile(DetectorOptions{}, NabMode::kParity, s).learn_hint, 750u);
+  EXPECT_EQ(OptionsForFile(DetectorOptions{}, NabMode::kStreaming, s).learn_hint, 0u);
+  DetectorOptions set;
+  set.learn_hint = 7;  // --set learn_hint=7 wins
+  EXPECT_EQ(OptionsForFile(set, NabMode::kParity, s).learn_hint, 7u);
+}
+
 TEST(NabTest, ParityModeGivesTheFileRange) {
   std::vector<Sample> s = {{0, 3}, {1, -2}, {2, 9}};
   DetectorOptions p = OptionsForFile(DetectorOptions{}, NabMode::kParity, s);

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "common/sanitizers.h"
+
 namespace otter {
 namespace {
 
@@ -49,7 +51,7 @@ TEST(HeapTrimPolicyTest, ThePeakAgesOutAfterTwoWindows) {
 }
 
 TEST(HeapTrimPolicyTest, SampleAndTrimReportTheProcessHeap) {
-#if defined(__SANITIZE_ADDRESS__)
+#if OTTER_ASAN
   GTEST_SKIP() << "ASan replaces malloc: mallinfo2 does not see its heap";
 #endif
   std::vector<char*> blocks;

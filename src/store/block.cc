@@ -18,7 +18,11 @@ namespace {
 constexpr std::string_view kMagic = "OTBLK001";
 constexpr std::string_view kEndMagic = "OTBLKEND";
 constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
-constexpr uint32_t kVersion = 1;
+// 2: span pages may code int columns as deltas and double columns as decimals
+// (span_columns.cc, ColumnCoding). Version-1 blocks are read as they are, and compaction copies
+// their pages unchanged into version-2 blocks: a page names the coding of each column.
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr int kZstdLevel = 2;
 constexpr size_t kZstdMaxFrameHeader = 18;  // bytes: magic, descriptor, window, dict id, size
 
@@ -255,7 +259,8 @@ StatusOr<std::shared_ptr<BlockReader>> BlockReader::Open(const std::string& path
   uint64_t index_len = LoadLE64(footer + 8);
   r->wal_segment_ = LoadLE64(footer + 16);
   uint32_t crc = LoadLE32(footer + 24);
-  if (LoadLE32(footer + 28) != kVersion) {
+  r->version_ = LoadLE32(footer + 28);
+  if (r->version_ < kOldestVersion || r->version_ > kVersion) {
     return DataLoss(path + ": unsupported block version " + std::to_string(LoadLE32(footer + 28)));
   }
   if (index_offset + index_len + kFooterSize != r->file_bytes_) {

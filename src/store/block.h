@@ -88,6 +88,8 @@ class BlockReader {
 
   const std::string& signal_index() const { return signal_index_; }
   uint64_t wal_segment() const { return wal_segment_; }
+  // The block format version of the footer (block.cc, kVersion).
+  uint32_t version() const { return version_; }
   uint64_t file_bytes() const { return file_bytes_; }
   const std::string& path() const { return path_; }
   size_t frame_count() const { return frames_.size(); }
@@ -121,6 +123,7 @@ class BlockReader {
   mutable std::atomic<bool> reported_corrupt_{false};
   uint64_t file_bytes_ = 0;
   uint64_t wal_segment_ = 0;
+  uint32_t version_ = 0;
   std::vector<FrameInfo> frames_;
   std::string signal_index_;
 

@@ -9,6 +9,7 @@
 #include "store/block.h"
 #include "store/hash.h"
 #include "store/id_hash.h"
+#include "store/number_coding.h"
 
 namespace otter::store {
 
@@ -771,10 +772,19 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
   out.Varint(ncolumns);
   std::string types;
   Sink& values = values_;
+  std::vector<uint64_t>& numbers = numbers_;
   for (size_t ci = 0; ci < ncolumns; ++ci) {
     const Column& c = columns_[ci];
     ref(out, c.key);
     out.Varint(c.cells.size());
+    Type type = c.cells[0]->type;
+    bool uniform = std::all_of(c.cells.begin(), c.cells.end(),
+                               [&](const AttrCell* cell) { return cell->type == type; });
+    if (uniform && (type == Type::kInt || type == Type::kDouble)) {
+      numbers.clear();
+      for (const AttrCell* cell : c.cells) numbers.push_back(cell->value);
+      if (PutNumbers(out, type, numbers)) continue;
+    }
     types.clear();
     values.clear();
     for (const AttrCell* cell : c.cells) {
@@ -782,11 +792,11 @@ std::string SpanPageWriter::Encode(std::span<const uint32_t> order,
       put_value(values, *cell);
     }
     // A key's values have one type almost always: the type is stored once then.
-    if (std::all_of(types.begin(), types.end(), [&](char t) { return t == types[0]; })) {
-      out.Byte(1);
-      out.Byte(static_cast<uint8_t>(types[0]));
+    if (uniform) {
+      out.Byte(kOneType);
+      out.Byte(static_cast<uint8_t>(type));
     } else {
-      out.Byte(0);
+      out.Byte(kMixedTypes);
       out.Raw(types.data(), types.size());
     }
     out.Raw(values.data(), values.size());
@@ -1030,11 +1040,17 @@ class PageDecoder {
     for (auto& col : columns) {
       uint32_t key;
       uint64_t n;
-      uint8_t uniform, type = 0;
+      uint8_t coding, type = 0;
       std::string_view types;
-      if (!Ref(r, &key) || !r.Varint(&n) || n > r.remaining() || !Byte(r, &uniform)) return false;
-      if (uniform ? !Byte(r, &type) : !r.Bytes(n, &types)) return false;
+      if (!Ref(r, &key) || !r.Varint(&n) || n > r.remaining() || !Byte(r, &coding)) return false;
       col.resize(n);
+      if (coding == kIntDeltas || coding == kDecimalDoubles) {
+        if (!ReadNumbers(r, coding, key, col)) return false;
+        continue;
+      }
+      if (coding > kOneType) return false;
+      bool uniform = coding == kOneType;
+      if (uniform ? !Byte(r, &type) : !r.Bytes(n, &types)) return false;
       for (uint64_t i = 0; i < n; ++i) {
         auto t = uniform ? type : static_cast<uint8_t>(types[i]);
         if (t > static_cast<uint8_t>(Type::kBytes)) return false;

@@ -309,6 +309,7 @@ class SpanPageWriter {
   // key in the order the decoder assembles them.
   std::vector<Sink> streams_;
   Sink values_;
+  std::vector<uint64_t> numbers_;
   struct Column {
     uint32_t key = 0;
     std::vector<const AttrCell*> cells;

@@ -285,6 +285,7 @@ struct TraceTable::Block {
   std::vector<uint32_t> by_id;  // entry numbers by (id, number)
   uint64_t min_start = UINT64_MAX;
   uint64_t max_start = 0;
+  uint32_t reader_version = 0;  // the block format version (BlockReader::version)
   // For retention (store/block_retention.h): the newest span's start, in ns.
   int64_t newest() const {
     return entries.empty() ? INT64_MAX
@@ -319,8 +320,70 @@ struct TraceTable::Block {
     return std::shared_ptr<const SpanRows>(std::move(rows));
   }
 
+  // Version 2's page table and entries, column by column (see Index()).
+  static bool ParseEntries(IndexReader& in, uint64_t npages, Block* b) {
+    size_t total = 0;
+    for (uint64_t i = 0; in.ok() && i < npages; ++i) {
+      Page p;
+      in.U32(&p.loc.frame);
+      in.U32(&p.loc.offset);
+      in.U32(&p.loc.length);
+      in.U32(&p.entries);
+      p.first_entry = static_cast<uint32_t>(total);
+      total += p.entries;
+      // Each entry takes at least 16 + 7 bytes: no allocation beyond what the index can hold.
+      if (total > in.remaining() / 23) return false;
+      b->pages.push_back(p);
+    }
+    if (!in.ok()) return false;
+    b->entries.resize(total);
+    std::string_view id;
+    for (Entry& e : b->entries) {
+      if (!in.Bytes(16, &id)) return false;
+      std::memcpy(e.id.bytes.data(), id.data(), 16);
+    }
+    for (Entry& e : b->entries) in.U32(&e.count);
+    for (Entry& e : b->entries) in.U32(&e.nops);
+    for (Entry& e : b->entries) {
+      e.first_op = static_cast<uint32_t>(b->op_refs.size());
+      if (e.nops > in.remaining()) return false;
+      for (uint32_t j = 0; in.ok() && j < e.nops; ++j) {
+        uint32_t op = 0;
+        in.U32(&op);
+        if (op >= b->ops.size()) return false;
+        b->op_refs.push_back(op);
+      }
+    }
+    uint64_t v = 0, prev = b->min_start;
+    for (Entry& e : b->entries) {
+      in.Varint(&v);
+      prev += static_cast<uint64_t>(UnZigZag(v));
+      e.summary.min_start = prev;
+    }
+    for (Entry& e : b->entries) {
+      in.Varint(&v);
+      e.summary.max_start = e.summary.min_start + v;
+    }
+    for (Entry& e : b->entries) in.Varint(&e.summary.max_duration);
+    for (Entry& e : b->entries) {
+      in.Varint(&v);
+      e.summary.error = v != 0;
+    }
+    for (uint32_t pi = 0; pi < b->pages.size(); ++pi) {
+      const Page& p = b->pages[pi];
+      uint32_t row = 0;
+      for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
+        b->entries[k].page = pi;
+        b->entries[k].first_row = row;
+        row += b->entries[k].count;
+      }
+    }
+    return in.ok();
+  }
+
   static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
     auto b = std::make_shared<Block>();
+    b->reader_version = reader->version();
     IndexReader in(reader->signal_index());
     uint64_t nops = 0, npages = 0;
     in.Varint(&b->min_start);
@@ -334,7 +397,11 @@ struct TraceTable::Block {
       b->ops.emplace_back(std::string(svc), Operation{std::string(name), std::string(kind)});
     }
     in.Varint(&npages);
-    for (uint64_t i = 0; in.ok() && i < npages; ++i) {
+    if (b->reader_version >= 2) {
+      if (!ParseEntries(in, npages, b.get()))
+        return DataLoss(reader->path() + ": malformed trace index");
+    }
+    for (uint64_t i = 0; b->reader_version < 2 && in.ok() && i < npages; ++i) {
       Page p;
       in.U32(&p.loc.frame);
       in.U32(&p.loc.offset);
@@ -489,24 +556,28 @@ class TraceTable::BlockBuilder {
       PutString(index, op.span_kind);
     }
     PutVarint(index, pages_.size());
-    size_t t = 0;
     for (const auto& [loc, ntraces, filter] : pages_) {
       PutVarint(index, loc.frame);
       PutVarint(index, loc.offset);
       PutVarint(index, loc.length);
       PutVarint(index, ntraces);
-      for (uint32_t k = 0; k < ntraces; ++k, ++t) {
-        const TraceMeta& m = traces_[t];
-        index.append(reinterpret_cast<const char*>(m.id.bytes.data()), 16);
-        PutVarint(index, m.count);
-        PutVarint(index, m.nops);
-        for (uint32_t i = m.first_op; i < m.first_op + m.nops; ++i) PutVarint(index, trace_ops_[i]);
-        PutVarint(index, m.summary.min_start - min_start_);
-        PutVarint(index, m.summary.max_start - m.summary.min_start);
-        PutVarint(index, m.summary.max_duration);
-        PutVarint(index, m.summary.error);
-      }
     }
+    // The traces of all pages, in page order, column by column (block format 2; version 1 wrote
+    // each entry's fields together): values of one kind side by side compress far better.
+    for (const TraceMeta& m : traces_)
+      index.append(reinterpret_cast<const char*>(m.id.bytes.data()), 16);
+    for (const TraceMeta& m : traces_) PutVarint(index, m.count);
+    for (const TraceMeta& m : traces_) PutVarint(index, m.nops);
+    for (const TraceMeta& m : traces_)
+      for (uint32_t i = m.first_op; i < m.first_op + m.nops; ++i) PutVarint(index, trace_ops_[i]);
+    uint64_t prev = min_start_;  // starts as deltas from the previous trace's: about in order
+    for (const TraceMeta& m : traces_) {
+      PutVarint(index, ZigZag(static_cast<int64_t>(m.summary.min_start - prev)));
+      prev = m.summary.min_start;
+    }
+    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.max_start - m.summary.min_start);
+    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.max_duration);
+    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.error);
     PutVarint(index, kTagFilterSection);
     for (const auto& page : pages_) PutString(index, std::get<2>(page));
     return index;

@@ -10,19 +10,16 @@ template <class R>
 struct Items;
 template <>
 struct Items<pdata::ResourceSpans> {
-  static constexpr ottl::ContextKind kLevel = ottl::ContextKind::kSpan;
   static auto& Of(pdata::ScopeSpans& s) { return s.spans; }
   static void Point(ottl::Context& c, pdata::Span& x) { c.span = &x; }
 };
 template <>
 struct Items<pdata::ResourceMetrics> {
-  static constexpr ottl::ContextKind kLevel = ottl::ContextKind::kMetric;
   static auto& Of(pdata::ScopeMetrics& s) { return s.metrics; }
   static void Point(ottl::Context& c, pdata::Metric& x) { c.metric = &x; }
 };
 template <>
 struct Items<pdata::ResourceLogs> {
-  static constexpr ottl::ContextKind kLevel = ottl::ContextKind::kLog;
   static auto& Of(pdata::ScopeLogs& s) { return s.log_records; }
   static void Point(ottl::Context& c, pdata::LogRecord& x) { c.log = &x; }
 };

@@ -10,7 +10,6 @@ namespace otter::k8sattributes {
 namespace {
 
 constexpr std::string_view kIgnoreAnnotation = "opentelemetry.io/k8s-processor-ignore";
-constexpr std::string_view kOtelAnnotationPrefix = "resource.opentelemetry.io/";
 
 void Set(std::vector<Attr>& attrs, std::string key, std::string value) {
   for (auto& a : attrs) {

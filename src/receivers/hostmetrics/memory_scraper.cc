@@ -63,7 +63,7 @@ class PagingScraper final : public Scraper {
   void Scrape(pdata::MetricBatch& batch, ScrapeErrors& errors) override {
     const uint64_t now = env_.now_ns();
     MetricSet m = Begin(batch, boot_ns_, now);
-    std::string_view text, line, v;
+    std::string_view text, line;
     if (m.on(paging::kFaults) || m.on(paging::kOperations)) {
       if (ReadOrReport("/proc/vmstat", &text, errors)) {
         uint64_t pswpin = 0, pswpout = 0, pgpgin = 0, pgpgout = 0, pgfault = 0, pgmajfault = 0;

@@ -125,7 +125,7 @@ Scraper::Scraper(ScraperKind kind, const HostMetricsScraperConfig& cfg, const Ho
 Status Scraper::Start() { return ReadBootTime(); }
 
 Status Scraper::ReadBootTime() {
-  std::string_view text, line, v;
+  std::string_view text, line;
   if (!reader_.Read("/proc/stat", &text))
     return Unavailable(std::string("reading boot time: ") + reader_.Path("/proc/stat") + ": " +
                        std::strerror(errno));
