@@ -8,29 +8,31 @@ set -euo pipefail
 BUILD=${1:-build}
 REQUESTS=${2:-20000}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+. "$HERE/bench/lib.sh"
+read -r GRPC QUERY METRICS <<< "$(free_ports 3)"
 DIR=$(mktemp -d /tmp/otter-store-sdk.XXXXXX)
 trap 'kill $OTTER 2>/dev/null && wait $OTTER 2>/dev/null; rm -rf "$DIR"' EXIT
 cat > "$DIR/config.yaml" <<YAML
 receivers:
   otlp:
     protocols:
-      grpc: { endpoint: 127.0.0.1:24417 }
+      grpc: { endpoint: 127.0.0.1:$GRPC }
 exporters:
   store:
     directory: $DIR/data
     head_max_mib: 4
-    query: { endpoint: 127.0.0.1:26787 }
+    query: { endpoint: 127.0.0.1:$QUERY }
 service:
-  telemetry: { metrics: { address: 127.0.0.1:28888 } }
+  telemetry: { metrics: { address: 127.0.0.1:$METRICS } }
   pipelines:
     traces: { receivers: [otlp], exporters: [store] }
 YAML
 "$BUILD/otter" --config "$DIR/config.yaml" > "$DIR/otter.log" 2>&1 &
 OTTER=$!
-for _ in $(seq 50); do curl -sf 127.0.0.1:28888/metrics > /dev/null && break; sleep 0.1; done
-(cd "$HERE/tests/interop" && node tools/store_sdk_spans.mjs 127.0.0.1:24417 "$REQUESTS")
+for _ in $(seq 50); do curl -sf 127.0.0.1:$METRICS/metrics > /dev/null && break; sleep 0.1; done
+(cd "$HERE/tests/interop" && node tools/store_sdk_spans.mjs 127.0.0.1:$GRPC "$REQUESTS")
 sleep 3
-curl -s 127.0.0.1:28888/metrics | awk '
+curl -s 127.0.0.1:$METRICS/metrics | awk '
   /^otter_store_disk_bytes\{signal="traces"\}/ { bytes = $2 }
   /^otter_store_written_items_total\{signal="traces"\}/ { written = $2 }
   /^otter_store_head_items\{signal="traces"\}/ { head = $2 }
