@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <string>
@@ -288,12 +287,7 @@ BatchProcessor<B>::BatchProcessor(const ComponentContext& ctx, const BatchConfig
                                    "Items the processor refused (retryable: it is full or "
                                    "shutting down; permanent: metadata_cardinality_limit).",
                                    labels);
-  for (const std::string& k : cfg.metadata_keys) {
-    std::string lower = k;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    s.metadata_keys.push_back(std::move(lower));
-  }
-  std::sort(s.metadata_keys.begin(), s.metadata_keys.end());
+  s.metadata_keys = cfg.LowerMetadataKeys();
   s.cardinality = &metrics->GetGauge("otelcol_processor_batch_metadata_cardinality",
                                      "Number of distinct metadata value combinations being "
                                      "processed.",

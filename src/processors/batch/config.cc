@@ -1,7 +1,7 @@
 #include "processors/batch/config.h"
 
+#include <algorithm>
 #include <cctype>
-#include <set>
 
 namespace otter {
 
@@ -13,14 +13,18 @@ Status BatchConfig::Validate() const {
   }
   if (timeout.count() < 0) return InvalidArgument("timeout must not be negative");
   if (max_held_batches == 0) return InvalidArgument("max_held_batches must be at least 1");
-  std::set<std::string> seen;
-  for (const std::string& k : metadata_keys) {
-    std::string lower = k;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!seen.insert(lower).second)
-      return InvalidArgument("metadata_keys: duplicate entry \"" + lower + "\" (case-insensitive)");
-  }
+  const std::vector<std::string> keys = LowerMetadataKeys();
+  if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end())
+    return InvalidArgument("metadata_keys: duplicate entry \"" + *dup + "\" (case-insensitive)");
   return Status::Ok();
+}
+
+std::vector<std::string> BatchConfig::LowerMetadataKeys() const {
+  std::vector<std::string> keys = metadata_keys;
+  for (std::string& k : keys)
+    for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 const config::Table<BatchConfig>& BatchConfigTable() {

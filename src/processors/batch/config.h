@@ -26,6 +26,8 @@ struct BatchConfig : ComponentConfig {
   // making per distinct combination, sent with those keys as its metadata. Empty: one batch, and
   // the metadata is dropped (as in otelcol).
   std::vector<std::string> metadata_keys;
+  // metadata_keys lower-cased and sorted, the form the processor matches them in.
+  std::vector<std::string> LowerMetadataKeys() const;
   // Most distinct combinations of metadata_keys values; beyond, data is refused permanently.
   // 0 = no limit.
   uint32_t metadata_cardinality_limit = 1000;
