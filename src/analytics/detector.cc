@@ -207,6 +207,11 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
     double e = excess / (span + eps);
     r_range = o.range_room > 0 ? 0.5 + 0.5 * e / (e + o.range_room) : 1.0;
   }
+  double extreme = 0;
+  if (o.extreme_range > 0 && excess > 0 && s.seen_hi > s.seen_lo) {
+    double e = excess / (s.seen_hi - s.seen_lo) / o.extreme_range;
+    if (e >= 1) extreme = std::min(1.0, 0.5 * e);
+  }
   s.seen_lo = std::min(s.seen_lo, v);
   s.seen_hi = std::max(s.seen_hi, v);
 
@@ -296,8 +301,14 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
     return out;
   }
   double score = std::min(1.0, best / 10.0);  // tail 1e-5 -> 0.5, 1e-10 -> 1
+  // A gross outlier at least as strong as the last alarm is a new incident, not its echo.
+  const bool gross = extreme > score && extreme >= s.alarm_score;
+  if (extreme > score) {
+    score = extreme;
+    best_i = 0;
+  }
   ++s.since_alarm;
-  if (s.since_alarm <= o.suppress && score < s.alarm_score + o.override_margin) {
+  if (s.since_alarm <= o.suppress && !gross && score < s.alarm_score + o.override_margin) {
     score *= o.suppress_factor;
   } else if (score >= o.alarm_level) {
     s.since_alarm = 0;

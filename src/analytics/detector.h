@@ -43,6 +43,11 @@ struct DetectorOptions {
   // Without a range hint, a value beyond the range seen so far scores its excess relative to
   // range_room times that range (smaller: a small new extreme is already a strong signal).
   double range_room = 0.2;
+  // A value beyond the range seen so far by more than extreme_range times that range is a gross
+  // outlier: it scores at least 0.5 at once, rising to 1 at twice that excess, without waiting
+  // for the short average of the checks (a young series' single spike is otherwise diluted).
+  // 0 disables.
+  double extreme_range = 1.0;
   // Weight of the range check when the range is learned (no hint); w_range applies with a hint.
   double w_range_learned = 1.25;
   // Learning-period hint (samples): how long the caller lets the detector learn before its

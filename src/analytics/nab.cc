@@ -129,6 +129,7 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(learn_hint)
   OTTER_OPT(suppress_learn)
   OTTER_OPT(range_room)
+  OTTER_OPT(extreme_range)
   OTTER_OPT(w_range_learned)
   OTTER_OPT(levels)
   OTTER_OPT(context)
