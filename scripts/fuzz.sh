@@ -68,7 +68,7 @@ LIBS="-lyaml-cpp -lsimdjson -lspdlog -lfmt -lre2 -lzstd -llz4 -lsnappy -lz -lssl
     objs=("obj/${main%.cc}.o")
     echo "build obj/${main%.cc}.o: cc $PWD/$main"
     # The data model and Status: every target needs them (listed once here, not in each entry).
-    for src in $(echo common/status pdata/arena pdata/batch pdata/common pdata/metadata ${SOURCES[$name]} | tr ' ' '\n' | sort -u); do
+    for src in $(echo common/status otlp/utf8 pdata/arena pdata/batch pdata/common pdata/metadata ${SOURCES[$name]} | tr ' ' '\n' | sort -u); do
       # gen/<x>: a generated source in $OUT/gen (see below), else src/<x>.cc.
       file=$PWD/src/$src.cc
       case "$src" in gen/*) file=$OUT_ABS/$src.cc ;; esac

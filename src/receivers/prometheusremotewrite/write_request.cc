@@ -73,11 +73,13 @@ bool DecodeSpan(std::string_view m, RwHistogram::Span* out) {
   return true;
 }
 
-// Repeated sint64 deltas (packed or not) as running absolute counts.
+// Repeated sint64 deltas (packed or not) as running absolute counts. The sum wraps around as
+// Go's int64 does (a wrapped count comes out negative, and the sample is skipped).
 bool AppendDeltas(Reader& r, uint32_t type, std::vector<double>* out, int64_t* running) {
   uint64_t v;
   auto one = [&](uint64_t raw) {
-    *running += Unzigzag(raw);
+    *running = static_cast<int64_t>(static_cast<uint64_t>(*running) +
+                                    static_cast<uint64_t>(Unzigzag(raw)));
     out->push_back(static_cast<double>(*running));
   };
   if (type == 0) {
@@ -226,9 +228,12 @@ bool DecodeMetadata(std::string_view m, RwMetadata* out) {
 }
 
 // The OTLP buckets of one side: offset = first Prometheus index - 1, gaps between spans as zeros.
-// False when the spans and counts disagree or a count is not a whole number.
+// False when the spans and counts disagree, a gap between spans is negative or wider than any
+// float64 range at the finest schema (8: fewer than 2^20 buckets), or a count is not a whole
+// number.
 bool ToOtlpBuckets(const std::vector<RwHistogram::Span>& spans, const std::vector<double>& counts,
                    pdata::ExponentialBuckets* out) {
+  constexpr int64_t kMaxBuckets = int64_t{1} << 20;
   size_t total = 0;
   for (const auto& sp : spans) total += sp.length;
   if (total != counts.size()) return false;
@@ -236,10 +241,14 @@ bool ToOtlpBuckets(const std::vector<RwHistogram::Span>& spans, const std::vecto
   size_t next = 0;
   for (size_t i = 0; i < spans.size(); ++i) {
     index += spans[i].offset;
-    if (i == 0)
+    if (i == 0) {
       out->offset = static_cast<int32_t>(index - 1);
-    else
+    } else {
+      if (spans[i].offset < 0 ||
+          static_cast<int64_t>(out->bucket_counts.size()) + spans[i].offset > kMaxBuckets)
+        return false;
       out->bucket_counts.resize(out->bucket_counts.size() + static_cast<size_t>(spans[i].offset));
+    }
     for (uint32_t k = 0; k < spans[i].length; ++k, ++next) {
       double c = counts[next];
       if (!(c >= 0) || c != std::floor(c)) return false;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <limits>
 
 #include "exporters/prometheusremotewrite/write_request.h"
 
@@ -151,6 +152,41 @@ TEST(RemoteWriteReceiveTest, IntegerNativeHistogramsBecomeExponentialHistograms)
   const auto& s = m.exp_histogram_points[1];
   EXPECT_EQ(s.flags, pdata::kNoRecordedValueFlag);
   EXPECT_FALSE(s.sum.has_value());
+}
+
+// Found by write_request_fuzz: bucket deltas whose running sum passes int64 (UBSan: signed
+// overflow) wrap around as in Go, to a negative count, and the sample is skipped; a gap between
+// spans that is negative or wider than any schema's range (it was a resize to 2^64 - 5 buckets,
+// or to gigabytes) skips the sample too. The samples after them still translate.
+TEST(RemoteWriteReceiveTest, HistogramsWithOverflowingDeltasOrGapsAreSkipped) {
+  auto histogram = [](std::vector<int64_t> deltas, std::string spans, uint64_t t_ms) {
+    return Msg().U(1, 3).D(3, 1).S(4, 0).b + spans + Msg().PackedSint(12, deltas).U(15, t_ms).b;
+  };
+  const int64_t kMin = std::numeric_limits<int64_t>::min();
+  std::string overflow = histogram({-41, kMin}, Msg().L(11, Span(0, 2)).b, 1000);
+  std::string negative_gap = histogram({1, 0}, Msg().L(11, Span(0, 1)).L(11, Span(-5, 1)).b, 2000);
+  std::string huge_gap = histogram({1, 0}, Msg().L(11, Span(0, 1)).L(11, Span(1 << 20, 1)).b, 3000);
+  std::string fine = histogram({1, 2}, Msg().L(11, Span(0, 1)).L(11, Span(2, 1)).b, 4000);
+  std::string series = Msg()
+                           .L(1, Label("__name__", "rpc_latency_seconds"))
+                           .L(4, overflow)
+                           .L(4, negative_gap)
+                           .L(4, huge_gap)
+                           .L(4, fine)
+                           .b;
+  const std::string body = Msg().L(1, series).b;
+  auto req = DecodeWriteRequest(body);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  ASSERT_EQ(req->series.size(), 1u);
+  ASSERT_EQ(req->series[0].histograms.size(), 4u);
+  TranslateStats stats;
+  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  EXPECT_EQ(stats.points, 1u);
+  EXPECT_EQ(stats.skipped_histograms, 3u);
+  const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
+  ASSERT_EQ(m.exp_histogram_points.size(), 1u);
+  EXPECT_EQ(m.exp_histogram_points[0].time_unix_nano, 4'000'000'000u);
+  EXPECT_EQ(m.exp_histogram_points[0].positive.bucket_counts, (std::vector<uint64_t>{1, 0, 0, 3}));
 }
 
 // Float counts as otter's own exporter (and Prometheus's rate-derived recording rules) write
