@@ -227,10 +227,14 @@ bool DecodeMetadata(std::string_view m, RwMetadata* out) {
   return true;
 }
 
+// A count OTLP can carry: a whole number in [0, 2^64) (float counts past it were an undefined
+// conversion).
+bool IsUint64Count(double c) { return c >= 0 && c < 0x1p64 && c == std::floor(c); }
+
 // The OTLP buckets of one side: offset = first Prometheus index - 1, gaps between spans as zeros.
 // False when the spans and counts disagree, a gap between spans is negative or wider than any
 // float64 range at the finest schema (8: fewer than 2^20 buckets), or a count is not a whole
-// number.
+// number below 2^64.
 bool ToOtlpBuckets(const std::vector<RwHistogram::Span>& spans, const std::vector<double>& counts,
                    pdata::ExponentialBuckets* out) {
   constexpr int64_t kMaxBuckets = int64_t{1} << 20;
@@ -251,7 +255,7 @@ bool ToOtlpBuckets(const std::vector<RwHistogram::Span>& spans, const std::vecto
     }
     for (uint32_t k = 0; k < spans[i].length; ++k, ++next) {
       double c = counts[next];
-      if (!(c >= 0) || c != std::floor(c)) return false;
+      if (!IsUint64Count(c)) return false;
       out->bucket_counts.push_back(static_cast<uint64_t>(c));
     }
     index += spans[i].length;
@@ -264,9 +268,7 @@ bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == 0x7ff0000000000
 // False (the sample is skipped) for what OTLP cannot carry.
 bool ToOtlpPoint(const RwHistogram& h, pdata::ExponentialHistogramDataPoint* p) {
   if (h.reset_hint == RwHistogram::kGauge || h.schema < -4 || h.schema > 8) return false;
-  if (!(h.count >= 0) || h.count != std::floor(h.count) || !(h.zero_count >= 0) ||
-      h.zero_count != std::floor(h.zero_count))
-    return false;
+  if (!IsUint64Count(h.count) || !IsUint64Count(h.zero_count)) return false;
   if (!ToOtlpBuckets(h.positive_spans, h.positive_counts, &p->positive) ||
       !ToOtlpBuckets(h.negative_spans, h.negative_counts, &p->negative))
     return false;

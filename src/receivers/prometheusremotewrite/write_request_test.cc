@@ -222,6 +222,38 @@ TEST(RemoteWriteReceiveTest, FloatNativeHistogramsNeedWholeCounts) {
   EXPECT_EQ(p.exemplars[0].trace_id.Hex(), "0af7651916cd43dd8448eb211c80319c");
 }
 
+// Found by write_request_fuzz: a float count of 1.9e89 was converted to uint64 (UBSan: out of
+// range). A count, zero count or bucket count of 2^64 or more cannot be an OTLP count: the
+// sample is skipped; 2^63 (the largest power of two below) still translates.
+TEST(RemoteWriteReceiveTest, FloatCountsPastUint64AreSkipped) {
+  store::ConvertedSeries a;
+  a.labels = {{"__name__", "order_size_bytes"}, {"job", "shop"}};
+  store::NativeHistogram big;
+  big.schema = 0;
+  big.count = 0x1p63;
+  big.sum = 6;
+  big.positive_spans = {{1, 2}};
+  big.positive_buckets = {1, 0x1p63};
+  store::NativeHistogram huge_count = big, huge_zero = big, huge_bucket = big;
+  huge_count.count = 1.91097e+89;
+  huge_zero.zero_count = 0x1p64;
+  huge_bucket.positive_buckets = {1, 0x1p64};
+  a.histograms = {{1000, huge_count}, {2000, huge_zero}, {3000, huge_bucket}, {4000, big}};
+  const std::string body = EncodeWriteRequests({a}, {}, 1 << 20)[0];
+  auto req = DecodeWriteRequest(body);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  TranslateStats stats;
+  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  EXPECT_EQ(stats.points, 1u);
+  EXPECT_EQ(stats.skipped_histograms, 3u);
+  const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
+  ASSERT_EQ(m.exp_histogram_points.size(), 1u);
+  EXPECT_EQ(m.exp_histogram_points[0].time_unix_nano, 4'000'000'000u);
+  EXPECT_EQ(m.exp_histogram_points[0].count, uint64_t{1} << 63);
+  EXPECT_EQ(m.exp_histogram_points[0].positive.bucket_counts,
+            (std::vector<uint64_t>{1, uint64_t{1} << 63}));
+}
+
 TEST(RemoteWriteReceiveTest, MalformedBodiesNameWhatIsWrong) {
   store::ConvertedSeries a;
   a.labels = {{"__name__", "x"}};
