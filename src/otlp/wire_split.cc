@@ -68,9 +68,12 @@ class Fields {
   bool ok_ = true;
 };
 
-constexpr uint32_t kResourceSpans = 1;  // ExportTraceServiceRequest.resource_spans
-constexpr uint32_t kScopeSpans = 2;     // ResourceSpans.scope_spans
-constexpr uint32_t kSpans = 2;          // ScopeSpans.spans
+// Field numbers, the same in traces and logs requests: Export*ServiceRequest.resource_{spans,
+// logs}, Resource{Spans,Logs}.scope_{spans,logs}, Scope{Spans,Logs}.{spans,log_records}. Below,
+// "span" stands for either item.
+constexpr uint32_t kResourceSpans = 1;
+constexpr uint32_t kScopeSpans = 2;
+constexpr uint32_t kSpans = 2;
 
 bool IsMessage(const Field& f, uint32_t number) { return f.number == number && f.type == 2; }
 
@@ -140,31 +143,7 @@ bool SplitMessage(std::string_view payload, bool resource, size_t keep, std::str
   return true;
 }
 
-}  // namespace
-
-void AppendRequest(const pdata::TraceBatch& batch, std::string* out) {
-  if (!batch.wire().empty()) {
-    out->append(batch.wire());
-  } else {
-    EncodeTraces(batch, out);
-  }
-}
-void AppendRequest(const pdata::MetricBatch& batch, std::string* out) {
-  if (!batch.wire().empty()) {
-    out->append(batch.wire());
-  } else {
-    EncodeMetrics(batch, out);
-  }
-}
-void AppendRequest(const pdata::LogBatch& batch, std::string* out) {
-  if (!batch.wire().empty()) {
-    out->append(batch.wire());
-  } else {
-    EncodeLogs(batch, out);
-  }
-}
-
-std::string SplitOffTraces(std::string* body, size_t max_spans) {
+std::string SplitOffItems(std::string* body, size_t max_spans) {
   std::string head, tail;
   Fields fs(*body);
   Field f;
@@ -192,6 +171,37 @@ std::string SplitOffTraces(std::string* body, size_t max_spans) {
   if (!fs.ok()) return {};
   *body = std::move(tail);
   return head;
+}
+
+}  // namespace
+
+void AppendRequest(const pdata::TraceBatch& batch, std::string* out) {
+  if (!batch.wire().empty()) {
+    out->append(batch.wire());
+  } else {
+    EncodeTraces(batch, out);
+  }
+}
+void AppendRequest(const pdata::MetricBatch& batch, std::string* out) {
+  if (!batch.wire().empty()) {
+    out->append(batch.wire());
+  } else {
+    EncodeMetrics(batch, out);
+  }
+}
+void AppendRequest(const pdata::LogBatch& batch, std::string* out) {
+  if (!batch.wire().empty()) {
+    out->append(batch.wire());
+  } else {
+    EncodeLogs(batch, out);
+  }
+}
+
+std::string SplitOffTraces(std::string* body, size_t max_spans) {
+  return SplitOffItems(body, max_spans);
+}
+std::string SplitOffLogs(std::string* body, size_t max_records) {
+  return SplitOffItems(body, max_records);
 }
 
 }  // namespace otter::otlp

@@ -1,4 +1,5 @@
-// Splitting an OTLP protobuf ExportTraceServiceRequest at a span boundary without decoding it,
+// Splitting an OTLP protobuf traces or logs request at a span / log record boundary without
+// decoding it,
 // for stages that only move data (the batch processor in front of a consumer that takes
 // undecoded batches). Concatenating two requests' bytes already merges them (protobuf appends
 // repeated fields), so merge needs no function; a split rewrites only the length prefixes of the
@@ -26,5 +27,8 @@ void AppendRequest(const pdata::LogBatch& batch, std::string* out);
 // request that otlp::CountTraces accepts (a receiver validated it); returns empty and leaves *body
 // unchanged when it is not.
 std::string SplitOffTraces(std::string* body, size_t max_spans);
+// The same for an ExportLogsServiceRequest (its layout is the traces request's: resource_logs 1,
+// ResourceLogs.scope_logs 2, ScopeLogs.log_records 2), split after `max_records` log records.
+std::string SplitOffLogs(std::string* body, size_t max_records);
 
 }  // namespace otter::otlp

@@ -98,6 +98,29 @@ TEST(WireSplitTest, EmptyScopesAndResourcesFollowTheirNeighbours) {
 
 TEST(WireSplitTest, RealisticSpans) { ExpectSplitsLikeSplitOff(MakeSyntheticTraces(40, 7)); }
 
+TEST(WireSplitTest, LogsSplitLikeSplitOff) {
+  const pdata::LogBatch batch = MakeSyntheticLogs(30, 5);
+  std::string body;
+  EncodeLogs(batch, &body);
+  for (size_t k : {1, 7, 29, 30, 31}) {
+    std::string rest = body;
+    std::string head = SplitOffLogs(&rest, k);
+    auto oracle = DecodeLogs(body);
+    ASSERT_TRUE(oracle.ok());
+    pdata::LogBatch first = oracle->SplitOff(k);
+    auto got_head = DecodeLogs(head);
+    auto got_rest = DecodeLogs(rest);
+    ASSERT_TRUE(got_head.ok() && got_rest.ok()) << k;
+    std::string a, b, c, d;
+    EncodeLogs(*got_head, &a);
+    EncodeLogs(first, &b);
+    EncodeLogs(*got_rest, &c);
+    EncodeLogs(*oracle, &d);
+    EXPECT_EQ(a, b) << k;
+    EXPECT_EQ(c, d) << k;
+  }
+}
+
 TEST(WireSplitTest, SplittingAgainTakesTheNextSpans) {
   const pdata::TraceBatch batch = Shaped({{5, 5}, {5}});
   std::string rest = Encode(batch);

@@ -91,9 +91,12 @@ class SignalSenders {
         logs_(ctx, settings, std::move(fns.logs), options) {}
 
   Consumers consumers() { return {&traces_, &metrics_, &logs_}; }
-  // The traces send function reads batches only as protobuf (otlp::AppendRequest): receivers
+  // The send functions read traces and logs only as protobuf (otlp::AppendRequest): receivers
   // and the batch processor may then hand over undecoded requests.
-  void TakeUndecodedTraces() { traces_.set_takes_undecoded(true); }
+  void TakeUndecoded() {
+    traces_.set_takes_undecoded(true);
+    logs_.set_takes_undecoded(true);
+  }
 
   // Opens the persistent queues (sending_queue.storage); call from the exporter's Start().
   Status Start() {

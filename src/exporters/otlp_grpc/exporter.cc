@@ -37,7 +37,7 @@ class OtlpGrpcExporter final : public Exporter {
                     return Send(b, a, kLogsMethod);
                   }},
                  options) {
-    senders_.TakeUndecodedTraces();  // a request forwarded as it came is never decoded
+    senders_.TakeUndecoded();  // a request forwarded as it came is never decoded
   }
   ~OtlpGrpcExporter() override { senders_.Shutdown(); }
 

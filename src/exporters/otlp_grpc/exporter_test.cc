@@ -198,13 +198,13 @@ TEST_F(OtlpGrpcExporterTest, DeliversEachSignalByteExact) {
 }
 
 // An undecoded request (the receiver and the batch processor only moved it) goes out byte for
-// byte as it came, fields pdata does not model included; metrics and logs are decoded.
+// byte as it came, fields pdata does not model included; logs too, metrics are decoded.
 TEST_F(OtlpGrpcExporterTest, ForwardsAnUndecodedTracesRequestAsItCame) {
   FakeBackend backend;
   auto e = Make(backend.port());
   EXPECT_TRUE(e->consumers().traces->TakesUndecoded());
   EXPECT_FALSE(e->consumers().metrics->TakesUndecoded());
-  EXPECT_FALSE(e->consumers().logs->TakesUndecoded());
+  EXPECT_TRUE(e->consumers().logs->TakesUndecoded());
   std::string body;
   otlp::EncodeTraces(otlp::MakeSyntheticTraces(7, 4), &body);
   body += std::string("\xf8\x06\x01", 3);  // field 111, varint 1: unknown to otter

@@ -55,7 +55,7 @@ class OtlpHttpExporter final : public Exporter {
       headers_.emplace_back("Content-Encoding", std::string(net::EncodingName(encoding_)));
     for (const auto& [k, v] : cfg.headers) headers_.emplace_back(k, v);  // may override the above
     // A protobuf request forwarded as it came is never decoded (JSON needs the pdata).
-    if (!json_) senders_.TakeUndecodedTraces();
+    if (!json_) senders_.TakeUndecoded();
   }
   ~OtlpHttpExporter() override { senders_.Shutdown(); }
 

@@ -121,7 +121,8 @@ TEST_F(OtlpHttpExporterTest, ForwardsAnUndecodedTracesRequestAsItCame) {
   FakeBackend backend;
   auto e = Make(backend.url());
   EXPECT_TRUE(e->consumers().traces->TakesUndecoded());
-  EXPECT_FALSE(e->consumers().logs->TakesUndecoded());
+  EXPECT_TRUE(e->consumers().logs->TakesUndecoded());
+  EXPECT_FALSE(e->consumers().metrics->TakesUndecoded());
   std::string body;
   otlp::EncodeTraces(otlp::MakeSyntheticTraces(7, 4), &body);
   body += std::string("\xf8\x06\x01", 3);  // field 111, varint 1: unknown to otter

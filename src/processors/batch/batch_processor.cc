@@ -47,9 +47,12 @@ struct BatchProcessor<B>::Shared {
   BatchConfig cfg;
   BatchOptions options;
   Consumer<B>* next = nullptr;
-  // Traces only, when the downstream takes undecoded batches (the store, nop, an OTLP exporter):
-  // pending data stays protobuf bytes, merged by appending and split at span boundaries
-  // (otlp/wire_split.h), so a request is never decoded on its way through.
+  // Traces and logs, when the downstream takes undecoded batches (the store, nop, an OTLP
+  // exporter): pending data stays protobuf bytes, merged by appending and split at span / log
+  // record boundaries (otlp/wire_split.h). A traces request is then never decoded on its way
+  // through; a logs request was decoded by the receiver (to validate it) and travels on as the
+  // bytes it came as.
+  static constexpr bool kBytesSignal = !std::is_same_v<B, pdata::MetricBatch>;
   bool bytes = false;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics;  // when the context has none (tests)
@@ -167,8 +170,10 @@ struct BatchProcessor<B>::Shared {
   Outgoing TakeBytesLocked(Shard& shard, size_t max) {
     Outgoing h;
     std::string body;
-    if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
-      if (max > 0 && shard.items > max) body = otlp::SplitOffTraces(&shard.wire, max);
+    if (max > 0 && shard.items > max) {
+      if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+        body = otlp::SplitOffTraces(&shard.wire, max);
+      if constexpr (std::is_same_v<B, pdata::LogBatch>) body = otlp::SplitOffLogs(&shard.wire, max);
     }
     if (!body.empty()) {
       h.items = max;
@@ -321,7 +326,7 @@ BatchProcessor<B>::BatchProcessor(const ComponentContext& ctx, const BatchConfig
   s.cfg = cfg;
   s.options = options;
   s.next = next;
-  s.bytes = std::is_same_v<B, pdata::TraceBatch> && next && next->TakesUndecoded();
+  s.bytes = Shared::kBytesSignal && next && next->TakesUndecoded();
   s.logger = ctx.logger ? ctx.logger
                         : std::make_shared<spdlog::logger>(
                               "batch", std::make_shared<spdlog::sinks::null_sink_mt>());
@@ -398,7 +403,7 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
   // the lock.
   std::string encoded;
   std::string_view request = batch.wire();
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
+  if constexpr (Shared::kBytesSignal) {
     if (s.bytes && request.empty()) {
       otlp::AppendRequest(batch, &encoded);
       request = encoded;

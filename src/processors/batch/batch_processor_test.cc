@@ -120,6 +120,12 @@ std::vector<uint64_t> Seqs(const MetricBatch& b) {
   return out;
 }
 std::vector<uint64_t> Seqs(const LogBatch& b) {
+  if (b.undecoded()) {  // the batch processor's bytes mode
+    auto decoded = otlp::DecodeLogs(std::string(b.wire()));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded.ok() ? decoded->ItemCount() : 0, b.ItemCount());
+    return decoded.ok() ? Seqs(*decoded) : std::vector<uint64_t>{};
+  }
   std::vector<uint64_t> out;
   for (const auto& rl : b.resources())
     for (const auto& sl : rl.scope_logs)
@@ -581,9 +587,9 @@ TEST_P(BatchProcessorTest, BytesModeOnlyWhenTheDownstreamTakesUndecodedTraces) {
   EXPECT_EQ(down_.sizes(), (std::vector<size_t>{15, 6}));
   EXPECT_EQ(down_.seqs(), Iota(21));
   EXPECT_EQ(down_.undecoded(), GetParam() ? 2u : 0u);
-  FakeDownstream<LogBatch> logs;  // logs and metrics are never undecoded
-  logs.set_takes_undecoded(true);
-  EXPECT_FALSE(BatchProcessor<LogBatch>(Context(), Cfg(10, 15, 1h), &logs).TakesUndecoded());
+  FakeDownstream<MetricBatch> metrics;  // metrics are always decoded
+  metrics.set_takes_undecoded(true);
+  EXPECT_FALSE(BatchProcessor<MetricBatch>(Context(), Cfg(10, 15, 1h), &metrics).TakesUndecoded());
 }
 
 // Batch::Append's rule, in both modes: a merged batch keeps the client address only when every
@@ -613,18 +619,25 @@ class BatchProcessorSignalTest : public ::testing::Test {};
 using BatchTypes = ::testing::Types<TraceBatch, MetricBatch, LogBatch>;
 TYPED_TEST_SUITE(BatchProcessorSignalTest, BatchTypes);
 
+// Both with a downstream that decodes and with one that takes undecoded batches (bytes mode for
+// traces and logs; metrics stay pdata).
 TYPED_TEST(BatchProcessorSignalTest, SplitsAndDeliversEveryItem) {
-  FakeDownstream<TypeParam> down;
-  ComponentContext ctx;
-  ctx.id = ComponentId{"batch", "x"};
-  BatchProcessor<TypeParam> p(ctx, Cfg(6, 6, 1h), &down);
-  ASSERT_TRUE(p.Start().ok());
-  p.Consume(Make<TypeParam>(4, 0), Completion());
-  p.Consume(Make<TypeParam>(9, 4), Completion());  // 13 pending: 6, 6 sent, 1 held
-  EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6}));
-  p.Shutdown();
-  EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6, 1}));
-  EXPECT_EQ(down.seqs(), Iota(13));
+  for (bool undecoded : {false, true}) {
+    FakeDownstream<TypeParam> down;
+    down.set_takes_undecoded(undecoded);
+    ComponentContext ctx;
+    ctx.id = ComponentId{"batch", "x"};
+    BatchProcessor<TypeParam> p(ctx, Cfg(6, 6, 1h), &down);
+    ASSERT_TRUE(p.Start().ok());
+    p.Consume(Make<TypeParam>(4, 0), Completion());
+    p.Consume(Make<TypeParam>(9, 4), Completion());  // 13 pending: 6, 6 sent, 1 held
+    EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6}));
+    p.Shutdown();
+    EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6, 1}));
+    EXPECT_EQ(down.seqs(), Iota(13));
+    const bool bytes = undecoded && !std::is_same_v<TypeParam, MetricBatch>;
+    EXPECT_EQ(down.undecoded(), bytes ? 3u : 0u) << undecoded;
+  }
 }
 
 // ---- config ------------------------------------------------------------------------------------
