@@ -198,14 +198,17 @@ LimitCounts Apply(B& batch, const ItemLimits& limits, Walk walk) {
   return fix.counts;
 }
 
+internal::WatchedLimits Watched(const ItemLimits& l) {
+  return {l.max_attributes, l.max_array_length, l.max_string_length, l.repair_utf8};
+}
+
 // Decodes with the decoder watching the limits; walks the batch again only to fix what it saw.
 template <class B, class Walk>
 StatusOr<B> DecodeApplying(StatusOr<B> (*decode)(std::string, const internal::WatchedLimits&,
                                                  bool*),
                            std::string body, const ItemLimits& limits, LimitCounts* counts,
                            Walk walk) {
-  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
-                                        limits.max_string_length, limits.repair_utf8};
+  const internal::WatchedLimits watched = Watched(limits);
   bool over = false;
   StatusOr<B> batch = decode(std::move(body), watched, &over);
   *counts = {};
@@ -271,6 +274,16 @@ StatusOr<pdata::LogBatch> DecodeLogsWithinLimits(std::string body, const ItemLim
                                                  LimitCounts* counts) {
   return DecodeApplying(&internal::DecodeLogsWatching, std::move(body), limits, counts,
                         [](auto& p, auto& r) { WalkLogs(p, r); });
+}
+
+std::optional<size_t> CountLogs(std::string_view bytes, const ItemLimits* limits) {
+  internal::ProtoDecoder d(bytes);
+  const internal::WatchedLimits watched = limits ? Watched(*limits) : internal::WatchedLimits{};
+  if (limits) d.Watch(&watched);
+  const uint8_t* p = wire::AsBytes(bytes.data());
+  size_t records = 0;
+  if (!d.CountLogsRequest(p, p + bytes.size(), &records) || d.over_limits()) return std::nullopt;
+  return records;
 }
 
 std::optional<size_t> CountTracesWithinLimits(std::string_view bytes, const ItemLimits& limits) {

@@ -57,4 +57,10 @@ StatusOr<pdata::LogBatch> DecodeLogsWithinLimits(std::string body, const ItemLim
 // anything, nullopt when something would (or it does not decode): decode it and apply the limits.
 std::optional<size_t> CountTracesWithinLimits(std::string_view bytes, const ItemLimits& limits);
 
+// For a protobuf logs request kept undecoded: its log record count when DecodeLogs accepts it
+// and no limit (when `limits` is given) would change anything; nullopt otherwise (decode it: the
+// decoder reports the error, the limits are applied). It reads the request as the decoder does,
+// without building a batch.
+std::optional<size_t> CountLogs(std::string_view bytes, const ItemLimits* limits);
+
 }  // namespace otter::otlp

@@ -6,7 +6,9 @@
 
 #include <random>
 
+#include "otlp/item_limits.h"
 #include "otlp/proto_codec.h"
+#include "otlp/proto_decode_internal.h"
 #include "otlp/proto_testing.h"
 
 namespace otter::otlp::testing {
@@ -481,6 +483,70 @@ TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
   // Both outcomes were exercised.
   EXPECT_GT(accepted, 100);
   EXPECT_GT(rejected, 100);
+}
+
+// CountLogs (the receiver's check of a logs request it passes on undecoded) accepts exactly what
+// DecodeLogs accepts, and counts its records; with limits, it accepts exactly what the limits
+// would leave unchanged. Random requests, and damaged ones.
+TEST(ProtoCodecRandom, CountLogsAcceptsExactlyWhatDecodeLogsAccepts) {
+  RandomOtlp gen(4711);
+  std::mt19937_64 rng(11);
+  ItemLimits limits;
+  limits.max_attributes = 6;
+  limits.max_array_length = 4;
+  limits.max_string_length = 40;
+  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
+                                        limits.max_string_length, limits.repair_utf8};
+  int accepted = 0, rejected = 0, within = 0, over = 0;
+  auto check = [&](const std::string& wire, const std::string& what) {
+    auto decoded = DecodeLogs(wire);
+    std::optional<size_t> n = CountLogs(wire, nullptr);
+    ASSERT_EQ(n.has_value(), decoded.ok()) << what << ": " << decoded.status().ToString();
+    (decoded.ok() ? accepted : rejected)++;
+    if (!decoded.ok()) return;
+    EXPECT_EQ(*n, decoded->ItemCount()) << what;
+    // Exactly when the decoder, watching the limits, notes something they may change (then the
+    // receiver decodes and applies them); never when they would change something.
+    bool noted = false;
+    ASSERT_TRUE(internal::DecodeLogsWatching(wire, watched, &noted).ok()) << what;
+    LimitCounts counts;
+    ASSERT_TRUE(DecodeLogsWithinLimits(wire, limits, &counts).ok()) << what;
+    std::optional<size_t> m = CountLogs(wire, &limits);
+    EXPECT_EQ(m.has_value(), !noted) << what;
+    if (m) {
+      EXPECT_FALSE(counts.any()) << what;
+    }
+    (noted ? over : within)++;
+  };
+  for (int i = 0; i < kIterations; ++i) {
+    std::string wire = gen.Logs().SerializeAsString();
+    check(wire, "iteration " + std::to_string(i));
+    if (HasFatalFailure() || wire.empty()) continue;
+    for (int m = 0; m < 20; ++m) {
+      std::string bad = wire;
+      size_t at = rng() % bad.size();
+      switch (rng() % 4) {
+        case 0:
+          bad[at] = static_cast<char>(rng());
+          break;
+        case 1:
+          bad.erase(at, 1 + rng() % 3);
+          break;
+        case 2:
+          bad.insert(at, 1, static_cast<char>(rng()));
+          break;
+        default:
+          bad.resize(at);
+      }
+      check(bad, "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
+      if (HasFatalFailure()) return;
+    }
+  }
+  // Every outcome was exercised.
+  EXPECT_GT(accepted, 100);
+  EXPECT_GT(rejected, 100);
+  EXPECT_GT(within, 20) << over;
+  EXPECT_GT(over, 20) << within;
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ class ProtoDecoder {
   bool TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out);
   bool MetricsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceMetrics>& out);
   bool LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out);
+  // Walks a logs request exactly as LogsRequest decodes it (the same field functions, so it
+  // accepts the same input and notes the same limits), decoding each resource, scope and record
+  // into one reused object instead of building a batch; *records: the log record count.
+  bool CountLogsRequest(Ptr p, Ptr end, size_t* records);
 
   // After a decoder returned false: InvalidArgument("<path>: <what went wrong>").
   Status TakeError();

@@ -141,7 +141,84 @@ bool DecodeResourceLogs(ProtoDecoder& d, Ptr p, Ptr end, pdata::ResourceLogs& rl
   return true;
 }
 
+// The walk behind CountLogsRequest: DecodeResourceLogs and DecodeScopeLogs with one reused
+// resource, scope and record.
+struct LogsCounter {
+  ProtoDecoder& d;
+  pdata::Resource resource;
+  pdata::InstrumentationScope scope;
+  pdata::LogRecord record;
+  std::string_view schema_url;
+  size_t records = 0;
+
+  bool ResourceLogs(Ptr p, Ptr end) {
+    while (p < end) {
+      uint32_t tag;
+      if (!d.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
+        if (!d.Sub(p, end, &sub_end)) return false;
+        if (tag == Tag(1, kLen)) {
+          resource = pdata::Resource{};
+          if (!d.Resource(p, sub_end, resource)) return false;
+        } else if (!ScopeLogs(p, sub_end)) {
+          return false;
+        }
+        p = sub_end;
+      } else if (tag == Tag(3, kLen)) {
+        if (!d.Str(p, end, &schema_url)) return false;
+      } else if (!d.Other(p, end, tag, kResourceLogsFields)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool ScopeLogs(Ptr p, Ptr end) {
+    while (p < end) {
+      uint32_t tag;
+      if (!d.ReadTag(p, end, &tag)) return false;
+      Ptr sub_end;
+      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
+        if (!d.Sub(p, end, &sub_end)) return false;
+        if (tag == Tag(1, kLen)) {
+          scope = pdata::InstrumentationScope{};
+          if (!d.Scope(p, sub_end, scope)) return false;
+        } else {
+          record.attributes.clear();  // keeps its capacity for the next record
+          record.body = pdata::AnyValue{};
+          if (!DecodeLogRecord(d, p, sub_end, record)) return false;
+          ++records;
+        }
+        p = sub_end;
+      } else if (tag == Tag(3, kLen)) {
+        if (!d.Str(p, end, &schema_url)) return false;
+      } else if (!d.Other(p, end, tag, kScopeLogsFields)) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
 }  // namespace
+
+bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
+  LogsCounter c{*this, {}, {}, {}, {}, 0};
+  while (p < end) {
+    uint32_t tag;
+    if (!ReadTag(p, end, &tag)) return false;
+    if (tag != Tag(1, kLen)) {
+      if (!Other(p, end, tag, kRequestFields)) return false;
+      continue;
+    }
+    Ptr sub_end;
+    if (!Sub(p, end, &sub_end) || !c.ResourceLogs(p, sub_end)) return false;
+    p = sub_end;
+  }
+  *records = c.records;
+  return true;
+}
 
 bool ProtoDecoder::LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out) {
   size_t base = out.size();

@@ -34,16 +34,21 @@ StatusOr<pdata::LogBatch> DecodeWithinLimits(std::string body, const otlp::ItemL
   return otlp::DecodeLogsWithinLimits(std::move(body), l, c);
 }
 
-// A traces request for a consumer that reads the protobuf itself is only validated and counted
-// here (otlp::CountTraces walks it as the decoder would); anything else is decoded.
-// With limits, a request that any limit would change is decoded (and then changed).
+// A traces or logs request for a consumer that reads the protobuf itself is only validated and
+// counted here (otlp::CountTraces / CountLogs read it as the decoder would); anything else is
+// decoded. With limits, a request that any limit would change is decoded (and then changed).
 template <class B>
 StatusOr<B> Prepare(Consumer<B>& consumer, std::string body, WireFormat format,
                     const IngestLimits* limits) {
-  if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
+  if constexpr (!std::is_same_v<B, pdata::MetricBatch>) {
     if (format == WireFormat::kProtobuf && consumer.TakesUndecoded()) {
-      auto items =
-          limits ? otlp::CountTracesWithinLimits(body, limits->items) : otlp::CountTraces(body);
+      std::optional<size_t> items;
+      if constexpr (std::is_same_v<B, pdata::TraceBatch>) {
+        items =
+            limits ? otlp::CountTracesWithinLimits(body, limits->items) : otlp::CountTraces(body);
+      } else {
+        items = otlp::CountLogs(body, limits ? &limits->items : nullptr);
+      }
       if (items) return B::Undecoded(std::move(body), *items);
       // Malformed (the decoder reports where), or over a limit.
     }
