@@ -99,8 +99,8 @@ const config::Table<ActionConfig>& ActionConfigTable() {
           .Field("from_attribute", &C::from_attribute,
                  "take the value from this attribute (insert/update/upsert)")
           .Field("from_context", &C::from_context,
-                 "take the value from the request metadata (insert/update/upsert): "
-                 "metadata.<header> (needs the receiver's include_metadata)")
+                 "take the value from the request (insert/update/upsert): metadata.<header> "
+                 "(needs the receiver's include_metadata) or client.address")
           .Field("converted_type", &C::converted_type, "convert: int, double or string")
           .Field("action", &C::action,
                  "insert, update, upsert, delete, hash, extract or convert (any case)");
