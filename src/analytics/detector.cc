@@ -151,6 +151,7 @@ struct SeriesDetector::State {
   uint32_t table_used = 0;
   // Seasonal residual: one model per period (the second one optional).
   std::array<SeasonalModel, 2> resid;
+  double young_share = 0;  // the statistics' weight share at young_stats samples
 
   explicit State(const DetectorOptions& opts) : o(opts) {
     o.context = std::clamp<uint32_t>(o.context, 2, kMaxContext);
@@ -164,6 +165,8 @@ struct SeriesDetector::State {
       resid[0].Init(o.resid_period_s, o.resid_buckets);
       if (o.resid_buckets2 > 0) resid[1].Init(o.resid_period2_s, o.resid_buckets2);
     }
+    if (o.young_stats > 0)
+      young_share = 1 - std::pow(1 - 1 / o.stats_horizon, static_cast<double>(o.young_stats));
     if (o.learn_hint > 0) {
       o.warmup = std::max(o.warmup, o.learn_hint);
       o.suppress = std::max<uint32_t>(o.suppress,
@@ -361,8 +364,6 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   }
 
   const double as = 1.0 / o.stats_horizon;
-  const double young_share =
-      o.young_stats > 0 ? 1 - std::pow(1 - as, static_cast<double>(o.young_stats)) : 0;
   const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season, r_step, r_resid};
   const double weights[kChecks] = {o.has_range_hint ? o.w_range : o.w_range_learned,
                                    o.w_novelty,
@@ -374,9 +375,10 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {
-    double lt =
-        s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor, o.running_stats, young_share) *
-        weights[i];
+    if (weights[i] == 0) continue;  // a check that is off never contributes
+    double lt = s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor, o.running_stats,
+                                  s.young_share) *
+                weights[i];
     sum += lt;
     if (lt > best) {
       best = lt;
