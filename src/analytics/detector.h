@@ -55,7 +55,7 @@ struct DetectorOptions {
   // warmup lasts that long and the suppression after an alarm lasts at least suppress_learn times
   // it, so time scales follow the series' own length. 0: unknown (strict streaming).
   uint32_t learn_hint = 0;
-  double suppress_learn = 0.15;
+  double suppress_learn = 0.2;
   // Samples with score forced to 0 while the baselines fill.
   uint32_t warmup = 150;
   // Quantisation levels for the novelty check and its context length (samples).
@@ -93,9 +93,9 @@ struct DetectorOptions {
   double cusum_k = 1.0;
   double cusum_h = 48.0;
   // Weight of each check in the combination (0 disables it).
-  double w_range = 1.0;
+  double w_range = 0;
   double w_novelty = 1.0;
-  double w_deviation = 1.0;
+  double w_deviation = 0;
   double w_shift = 0.75;
   double w_season = 0;
   // Novelty of the sequence of steps (each quantised to -step_levels..step_levels levels).
@@ -111,7 +111,7 @@ struct DetectorOptions {
   // sigmas before they update the baseline (an incident does not become the norm), the offsets
   // learn at resid_gamma per sample of their bucket and the level over resid_level periods.
   // Buckets of 4 bytes, allocated only when w_resid > 0.
-  double w_resid = 1.25;
+  double w_resid = 1;
   uint32_t resid_buckets = 96;
   double resid_period_s = 86400;
   double resid_gamma = 0.2;
