@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "otlp/proto_codec.h"
+#include "otlp/wire_split.h"
 
 namespace otter::exporterhelper {
 namespace {
@@ -79,15 +80,15 @@ Status Decode(std::string bytes, B* out, DecodeFn decode) {
 
 void EncodeBatch(const pdata::TraceBatch& batch, std::string* out) {
   EncodeMetadata(batch.metadata(), out);
-  otlp::EncodeTraces(batch, out);
+  otlp::AppendRequest(batch, out);
 }
 void EncodeBatch(const pdata::MetricBatch& batch, std::string* out) {
   EncodeMetadata(batch.metadata(), out);
-  otlp::EncodeMetrics(batch, out);
+  otlp::AppendRequest(batch, out);
 }
 void EncodeBatch(const pdata::LogBatch& batch, std::string* out) {
   EncodeMetadata(batch.metadata(), out);
-  otlp::EncodeLogs(batch, out);
+  otlp::AppendRequest(batch, out);
 }
 
 Status DecodeBatch(std::string bytes, pdata::TraceBatch* out) {

@@ -28,6 +28,25 @@ TEST(BatchCodecTest, WithoutMetadataThePayloadIsTheOtlpRequest) {
   EXPECT_TRUE(back.metadata().empty());
 }
 
+// An undecoded traces batch (the OTLP exporters take them) is stored as the request it is.
+TEST(BatchCodecTest, UndecodedTracesAreStoredAsTheirRequest) {
+  pdata::TraceBatch t;
+  auto& span = t.resources().emplace_back().scope_spans.emplace_back().spans.emplace_back();
+  span.name = "checkout";
+  std::string request;
+  otlp::EncodeTraces(t, &request);
+  pdata::TraceBatch undecoded = pdata::TraceBatch::Undecoded(request, 1);
+  undecoded.AddMetadata("x-tenant", "a");
+  std::string payload;
+  EncodeBatch(undecoded, &payload);
+  EXPECT_EQ(payload.substr(payload.size() - request.size()), request);
+  pdata::TraceBatch back;
+  ASSERT_TRUE(DecodeBatch(payload, &back).ok());
+  ASSERT_EQ(back.ItemCount(), 1u);
+  EXPECT_EQ(back.resources()[0].scope_spans[0].spans[0].name, "checkout");
+  EXPECT_EQ(back.metadata(), undecoded.metadata());
+}
+
 TEST(BatchCodecTest, MetadataRoundTrips) {
   pdata::LogBatch b = OneLog("hello");
   b.AddMetadata("X-Scope-OrgID", "tenant-a");

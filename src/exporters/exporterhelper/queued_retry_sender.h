@@ -39,6 +39,11 @@ class QueuedRetrySender final : public Consumer<B> {
         });
   }
 
+  // Whether the send function (and so this consumer) takes undecoded batches: it must read them
+  // only through wire() (otlp::AppendRequest), ItemCount() and metadata(). Set before Start.
+  void set_takes_undecoded(bool take) { takes_undecoded_ = take; }
+  bool TakesUndecoded() const override { return takes_undecoded_; }
+
   void Consume(B&& batch, Completion done) override {
     const size_t items = batch.ItemCount();
     queue_.Submit(std::make_unique<BatchRequest>(std::move(batch), &send_), items, std::move(done));
@@ -66,6 +71,7 @@ class QueuedRetrySender final : public Consumer<B> {
   };
 
   const SendFn send_;
+  bool takes_undecoded_ = false;
   SendingQueue queue_;  // after send_: its threads call send_ until it is destroyed
 };
 
@@ -85,6 +91,12 @@ class SignalSenders {
         logs_(ctx, settings, std::move(fns.logs), options) {}
 
   Consumers consumers() { return {&traces_, &metrics_, &logs_}; }
+  // The send functions read traces and logs only as protobuf (otlp::AppendRequest): receivers
+  // and the batch processor may then hand over undecoded requests.
+  void TakeUndecoded() {
+    traces_.set_takes_undecoded(true);
+    logs_.set_takes_undecoded(true);
+  }
 
   // Opens the persistent queues (sending_queue.storage); call from the exporter's Start().
   Status Start() {

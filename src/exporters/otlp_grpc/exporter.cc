@@ -6,6 +6,7 @@
 #include "exporters/exporterhelper/queued_retry_sender.h"
 #include "exporters/otlp_grpc/grpc_client.h"
 #include "otlp/proto_codec.h"
+#include "otlp/wire_split.h"
 
 namespace otter::otlp_grpc_exporter {
 namespace {
@@ -16,10 +17,6 @@ constexpr const char* kTracesMethod = "/opentelemetry.proto.collector.trace.v1.T
 constexpr const char* kMetricsMethod =
     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 constexpr const char* kLogsMethod = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-
-void Encode(const pdata::TraceBatch& b, std::string* out) { otlp::EncodeTraces(b, out); }
-void Encode(const pdata::MetricBatch& b, std::string* out) { otlp::EncodeMetrics(b, out); }
-void Encode(const pdata::LogBatch& b, std::string* out) { otlp::EncodeLogs(b, out); }
 
 class OtlpGrpcExporter final : public Exporter {
  public:
@@ -39,7 +36,9 @@ class OtlpGrpcExporter final : public Exporter {
                   [this](const pdata::LogBatch& b, const Attempt& a) {
                     return Send(b, a, kLogsMethod);
                   }},
-                 options) {}
+                 options) {
+    senders_.TakeUndecoded();  // a request forwarded as it came is never decoded
+  }
   ~OtlpGrpcExporter() override { senders_.Shutdown(); }
 
   Status Start() override {
@@ -64,7 +63,7 @@ class OtlpGrpcExporter final : public Exporter {
 template <class B>
 Status OtlpGrpcExporter::Send(const B& batch, const Attempt& a, const char* method) {
   std::string& body = *a.scratch;
-  if (body.empty()) Encode(batch, &body);  // once per request; retries resend the bytes
+  if (body.empty()) otlp::AppendRequest(batch, &body);  // once; retries resend the bytes
   std::string bytes;
   RETURN_IF_ERROR(client_->Call(method, body, a, &bytes, &batch.metadata()));
   auto r = otlp::DecodeExportResponse(bytes);

@@ -197,6 +197,25 @@ TEST_F(OtlpGrpcExporterTest, DeliversEachSignalByteExact) {
   EXPECT_EQ(t_.Counter("send_failed", "spans"), 0);
 }
 
+// An undecoded request (the receiver and the batch processor only moved it) goes out byte for
+// byte as it came, fields pdata does not model included; logs too, metrics are decoded.
+TEST_F(OtlpGrpcExporterTest, ForwardsAnUndecodedTracesRequestAsItCame) {
+  FakeBackend backend;
+  auto e = Make(backend.port());
+  EXPECT_TRUE(e->consumers().traces->TakesUndecoded());
+  EXPECT_FALSE(e->consumers().metrics->TakesUndecoded());
+  EXPECT_TRUE(e->consumers().logs->TakesUndecoded());
+  std::string body;
+  otlp::EncodeTraces(otlp::MakeSyntheticTraces(7, 4), &body);
+  body += std::string("\xf8\x06\x01", 3);  // field 111, varint 1: unknown to otter
+  EXPECT_TRUE(SendTraces(*e, pdata::TraceBatch::Undecoded(body, 7)).ok());
+  e->Shutdown();
+  auto calls = backend.calls();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].body, body);
+  EXPECT_EQ(t_.Counter("sent", "spans"), 7);
+}
+
 TEST_F(OtlpGrpcExporterTest, RetriesUnavailableThenDeliversOnce) {
   FakeBackend backend;
   backend.Script({{Error(grpc::StatusCode::UNAVAILABLE, "warming up")},

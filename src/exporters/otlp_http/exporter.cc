@@ -11,6 +11,7 @@
 #include "net/compression.h"
 #include "otlp/json_codec.h"
 #include "otlp/proto_codec.h"
+#include "otlp/wire_split.h"
 
 namespace otter::otlp_http_exporter {
 namespace {
@@ -18,13 +19,13 @@ namespace {
 using exporterhelper::Attempt;
 
 void Encode(const pdata::TraceBatch& b, bool json, std::string* out) {
-  json ? otlp::EncodeTracesJson(b, out) : otlp::EncodeTraces(b, out);
+  json ? otlp::EncodeTracesJson(b, out) : otlp::AppendRequest(b, out);
 }
 void Encode(const pdata::MetricBatch& b, bool json, std::string* out) {
-  json ? otlp::EncodeMetricsJson(b, out) : otlp::EncodeMetrics(b, out);
+  json ? otlp::EncodeMetricsJson(b, out) : otlp::AppendRequest(b, out);
 }
 void Encode(const pdata::LogBatch& b, bool json, std::string* out) {
-  json ? otlp::EncodeLogsJson(b, out) : otlp::EncodeLogs(b, out);
+  json ? otlp::EncodeLogsJson(b, out) : otlp::AppendRequest(b, out);
 }
 
 struct SignalUrls {
@@ -53,6 +54,8 @@ class OtlpHttpExporter final : public Exporter {
     if (encoding_ != net::Encoding::kIdentity)
       headers_.emplace_back("Content-Encoding", std::string(net::EncodingName(encoding_)));
     for (const auto& [k, v] : cfg.headers) headers_.emplace_back(k, v);  // may override the above
+    // A protobuf request forwarded as it came is never decoded (JSON needs the pdata).
+    if (!json_) senders_.TakeUndecoded();
   }
   ~OtlpHttpExporter() override { senders_.Shutdown(); }
 

@@ -115,6 +115,28 @@ TEST_F(OtlpHttpExporterTest, JsonWithoutCompression) {
   EXPECT_TRUE(got->resources() == traces.resources());
 }
 
+// An undecoded protobuf request goes out byte for byte as it came (then compressed); with
+// encoding json the exporter needs pdata, so it takes no undecoded batches.
+TEST_F(OtlpHttpExporterTest, ForwardsAnUndecodedTracesRequestAsItCame) {
+  FakeBackend backend;
+  auto e = Make(backend.url());
+  EXPECT_TRUE(e->consumers().traces->TakesUndecoded());
+  EXPECT_TRUE(e->consumers().logs->TakesUndecoded());
+  EXPECT_FALSE(e->consumers().metrics->TakesUndecoded());
+  std::string body;
+  otlp::EncodeTraces(otlp::MakeSyntheticTraces(7, 4), &body);
+  body += std::string("\xf8\x06\x01", 3);  // field 111, varint 1: unknown to otter
+  EXPECT_TRUE(SendTraces(*e, pdata::TraceBatch::Undecoded(body, 7)).ok());
+  e->Shutdown();
+  auto reqs = backend.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(Unzip(reqs[0]), body);
+  EXPECT_EQ(t_.Counter("sent", "spans"), 7);
+
+  cfg_.encoding = "json";
+  EXPECT_FALSE(Make(backend.url())->consumers().traces->TakesUndecoded());
+}
+
 TEST_F(OtlpHttpExporterTest, ZstdAndSnappy) {
   for (const char* c : {"zstd", "snappy"}) {
     FakeBackend backend;

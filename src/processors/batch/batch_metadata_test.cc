@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "otlp/proto_codec.h"
 #include "processors/batch/batch_processor.h"
 
 namespace otter {
@@ -33,14 +34,22 @@ TraceBatch Spans(const std::string& name, size_t n,
   return b;
 }
 
-// Records each batch it gets as "k=v,k=v|name name ..." and accepts it.
+// Records each batch it gets as "k=v,k=v|name name ..." and accepts it. With `undecoded`, it
+// takes undecoded batches (the batch processor's bytes mode) and decodes them to record them.
 class Recorder : public Consumer<TraceBatch> {
  public:
-  void Consume(TraceBatch&& b, Completion done) override {
+  explicit Recorder(bool undecoded = false) : undecoded_(undecoded) {}
+  bool TakesUndecoded() const override { return undecoded_; }
+  void Consume(TraceBatch&& batch, Completion done) override {
     std::string s;
-    for (const auto& e : b.metadata().entries())
+    for (const auto& e : batch.metadata().entries())
       s += (s.empty() ? "" : ",") + std::string(e.key) + "=" + std::string(e.value);
     s += "|";
+    EXPECT_EQ(batch.undecoded(), undecoded_);
+    auto decoded = batch.undecoded() ? otlp::DecodeTraces(std::string(batch.wire()))
+                                     : StatusOr<TraceBatch>(std::move(batch));
+    ASSERT_TRUE(decoded.ok());
+    const TraceBatch& b = *decoded;
     for (const auto& rs : b.resources())
       for (const auto& ss : rs.scope_spans)
         for (const auto& sp : ss.spans) s += std::string(sp.name) + " ";
@@ -60,6 +69,7 @@ class Recorder : public Consumer<TraceBatch> {
  private:
   std::mutex mu_;
   std::vector<std::string> got_;
+  const bool undecoded_;
 };
 
 BatchConfig Cfg(std::vector<std::string> keys, uint32_t limit = 1000) {
@@ -84,8 +94,12 @@ Status ConsumeAndAnswer(BatchProcessor<TraceBatch>& p, TraceBatch b) {
   return answer;
 }
 
-TEST(BatchMetadataTest, EachCombinationOfValuesIsBatchedApartAndKeepsOnlyItsKeys) {
-  Recorder down;
+class BatchMetadataModes : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Downstream, BatchMetadataModes, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Undecoded" : "Decoded"; });
+
+TEST_P(BatchMetadataModes, EachCombinationOfValuesIsBatchedApartAndKeepsOnlyItsKeys) {
+  Recorder down(GetParam());
   telemetry::SelfMetrics metrics;
   ComponentContext ctx = Ctx(&metrics);
   BatchProcessor<TraceBatch> p(ctx, Cfg({"X-Tenant", "region"}), &down);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "otlp/wire_split.h"
+
 namespace otter {
 namespace {
 
@@ -33,12 +35,25 @@ struct BatchProcessor<B>::Shared {
     B pending;
     size_t items = 0;
     Clock::time_point since;  // when pending last became non-empty or was sent
+    // Bytes mode: the pending data as one protobuf request (the requests appended), and what
+    // the sent batches carry: the shard's metadata (held by `context`) and the client address
+    // while every pending request came from the same client.
+    std::string wire;
+    B context;
+    bool mixed_clients = false;
   };
 
   // Immutable after construction.
   BatchConfig cfg;
   BatchOptions options;
   Consumer<B>* next = nullptr;
+  // Traces and logs, when the downstream takes undecoded batches (the store, nop, an OTLP
+  // exporter): pending data stays protobuf bytes, merged by appending and split at span / log
+  // record boundaries (otlp/wire_split.h). A traces request is then never decoded on its way
+  // through; a logs request was decoded by the receiver (to validate it) and travels on as the
+  // bytes it came as.
+  static constexpr bool kBytesSignal = !std::is_same_v<B, pdata::MetricBatch>;
+  bool bytes = false;
   std::shared_ptr<spdlog::logger> logger;
   std::unique_ptr<telemetry::SelfMetrics> own_metrics;  // when the context has none (tests)
   std::string item_name;                                // "spans", ...
@@ -105,7 +120,9 @@ struct BatchProcessor<B>::Shared {
     bool sent = false;
     auto take_chunk = [&](telemetry::Counter* trigger) {
       Outgoing h;
-      if (max > 0 && shard.items > max) {
+      if (bytes) {
+        h = TakeBytesLocked(shard, max);
+      } else if (max > 0 && shard.items > max) {
         h.batch = shard.pending.SplitOff(max);
         h.items = max;
       } else {
@@ -132,6 +149,43 @@ struct BatchProcessor<B>::Shared {
       while (shard.items > 0) take_chunk(trigger);
     }
     if (sent) shard.since = now;
+  }
+
+  // Bytes mode: appends `request` (the protobuf of `batch`) to the shard's request.
+  void AppendBytesLocked(Shard& shard, const B& batch, std::string_view request) {
+    if (shard.wire.empty()) {
+      shard.context = B();
+      for (const auto& e : batch.metadata().entries()) shard.context.AddMetadata(e.key, e.value);
+      shard.context.set_client_ip(batch.client_ip());
+      shard.mixed_clients = false;
+    } else if (!shard.mixed_clients && shard.context.client_ip() != batch.client_ip()) {
+      shard.mixed_clients = true;  // a merged request has no single sender (Batch::Append)
+      shard.context.set_client_ip("");
+    }
+    shard.wire.append(request);
+  }
+
+  // Bytes mode: the first `max` items of the shard (all of them when max is 0 or more) as an
+  // undecoded batch.
+  Outgoing TakeBytesLocked(Shard& shard, size_t max) {
+    Outgoing h;
+    std::string body;
+    if (max > 0 && shard.items > max) {
+      if constexpr (std::is_same_v<B, pdata::TraceBatch>)
+        body = otlp::SplitOffTraces(&shard.wire, max);
+      if constexpr (std::is_same_v<B, pdata::LogBatch>) body = otlp::SplitOffLogs(&shard.wire, max);
+    }
+    if (!body.empty()) {
+      h.items = max;
+    } else {  // everything (a request the splitter refuses cannot happen: receivers validated it)
+      body = std::move(shard.wire);
+      shard.wire.clear();
+      h.items = shard.items;
+    }
+    h.batch = B::Undecoded(std::move(body), h.items);
+    for (const auto& e : shard.context.metadata().entries()) h.batch.AddMetadata(e.key, e.value);
+    h.batch.set_client_ip(shard.context.client_ip());
+    return h;
   }
 
   // The earliest time a shard's pending data times out, if any is pending.
@@ -272,6 +326,7 @@ BatchProcessor<B>::BatchProcessor(const ComponentContext& ctx, const BatchConfig
   s.cfg = cfg;
   s.options = options;
   s.next = next;
+  s.bytes = Shared::kBytesSignal && next && next->TakesUndecoded();
   s.logger = ctx.logger ? ctx.logger
                         : std::make_shared<spdlog::logger>(
                               "batch", std::make_shared<spdlog::sinks::null_sink_mt>());
@@ -325,6 +380,11 @@ Consumers BatchProcessor<B>::consumers() {
 }
 
 template <class B>
+bool BatchProcessor<B>::TakesUndecoded() const {
+  return shared_->bytes;
+}
+
+template <class B>
 typename BatchProcessor<B>::Held BatchProcessor<B>::held() const {
   std::lock_guard lock(shared_->mu);
   return Held{shared_->pending_items, shared_->retry_items, shared_->in_flight_items};
@@ -339,6 +399,16 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
     return;
   }
   std::string key = s.ShardKey(batch);
+  // Bytes mode: the request as protobuf; a decoded batch without a wire is encoded here, outside
+  // the lock.
+  std::string encoded;
+  std::string_view request = batch.wire();
+  if constexpr (Shared::kBytesSignal) {
+    if (s.bytes && request.empty()) {
+      otlp::AppendRequest(batch, &encoded);
+      request = encoded;
+    }
+  }
   std::vector<typename Shared::Outgoing> out;
   Status refusal;
   {
@@ -369,7 +439,11 @@ void BatchProcessor<B>::Consume(B&& batch, Completion done) {
         sh.since = now;
         s.wake.notify_all();  // the timer may be waiting without a deadline for it
       }
-      sh.pending.Append(std::move(batch));
+      if (s.bytes) {
+        s.AppendBytesLocked(sh, batch, request);
+      } else {
+        sh.pending.Append(std::move(batch));
+      }
       sh.items += n;
       s.pending_items += n;
       s.TakeSendableLocked(now, /*flush_all=*/false, &out);

@@ -57,6 +57,9 @@ class BatchProcessor final : public Processor, public Consumer<B> {
   void Shutdown() override;
   Consumers consumers() override;
   void Consume(B&& batch, Completion done) override;
+  // Traces and logs: true when the downstream takes undecoded batches; the processor then merges
+  // and splits protobuf bytes and never decodes (see Shared::bytes).
+  bool TakesUndecoded() const override;
 
   // Items held, by state (for tests and diagnostics).
   struct Held {

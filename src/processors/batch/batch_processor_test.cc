@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "otlp/proto_codec.h"
 
 namespace otter {
 namespace {
@@ -98,6 +99,12 @@ LogBatch Make<LogBatch>(size_t n, uint64_t s) {
 }
 
 std::vector<uint64_t> Seqs(const TraceBatch& b) {
+  if (b.undecoded()) {  // the batch processor's bytes mode
+    auto decoded = otlp::DecodeTraces(std::string(b.wire()));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded.ok() ? decoded->ItemCount() : 0, b.ItemCount());
+    return decoded.ok() ? Seqs(*decoded) : std::vector<uint64_t>{};
+  }
   std::vector<uint64_t> out;
   for (const auto& rs : b.resources())
     for (const auto& ss : rs.scope_spans)
@@ -113,6 +120,12 @@ std::vector<uint64_t> Seqs(const MetricBatch& b) {
   return out;
 }
 std::vector<uint64_t> Seqs(const LogBatch& b) {
+  if (b.undecoded()) {  // the batch processor's bytes mode
+    auto decoded = otlp::DecodeLogs(std::string(b.wire()));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded.ok() ? decoded->ItemCount() : 0, b.ItemCount());
+    return decoded.ok() ? Seqs(*decoded) : std::vector<uint64_t>{};
+  }
   std::vector<uint64_t> out;
   for (const auto& rl : b.resources())
     for (const auto& sl : rl.scope_logs)
@@ -130,6 +143,9 @@ class FakeDownstream : public Consumer<B> {
     std::lock_guard lock(mu_);
     mode_ = m;
   }
+  // Set before the processor is built (it asks once).
+  void set_takes_undecoded(bool take) { takes_undecoded_ = take; }
+  bool TakesUndecoded() const override { return takes_undecoded_; }
 
   void Consume(B&& batch, Completion done) override {
     std::unique_lock lock(mu_);
@@ -140,6 +156,8 @@ class FakeDownstream : public Consumer<B> {
       case Mode::kAccept: {
         const size_t n = batch.ItemCount();
         sizes_.push_back(n);
+        undecoded_ += batch.undecoded();
+        client_ips_.push_back(batch.client_ip());
         for (uint64_t s : Seqs(batch)) seqs_.push_back(s);
         arrival_.push_back(std::chrono::steady_clock::now());
         lock.unlock();
@@ -211,6 +229,14 @@ class FakeDownstream : public Consumer<B> {
     std::lock_guard lock(mu_);
     return refusals_;
   }
+  std::vector<std::string> client_ips() const {
+    std::lock_guard lock(mu_);
+    return client_ips_;
+  }
+  size_t undecoded() const {  // accepted batches that came undecoded
+    std::lock_guard lock(mu_);
+    return undecoded_;
+  }
 
  private:
   mutable std::mutex mu_;
@@ -222,6 +248,9 @@ class FakeDownstream : public Consumer<B> {
   size_t accepted_items_ = 0;
   size_t refusals_ = 0;
   size_t calls_ = 0;
+  size_t undecoded_ = 0;
+  std::vector<std::string> client_ips_;
+  bool takes_undecoded_ = false;
   std::vector<Completion> held_;
   std::vector<size_t> held_items_;
 };
@@ -246,8 +275,12 @@ std::vector<uint64_t> Sorted(std::vector<uint64_t> v) {
   return v;
 }
 
-class BatchProcessorTest : public ::testing::Test {
+// Every BatchProcessorTest runs twice: with a downstream that decodes (pdata batches merged and
+// split), and with one that takes undecoded batches (the processor's bytes mode: protobuf
+// requests appended and split at span boundaries, never decoded).
+class BatchProcessorTest : public ::testing::TestWithParam<bool> {
  protected:
+  BatchProcessorTest() { down_.set_takes_undecoded(GetParam()); }
   ComponentContext Context() {
     ComponentContext ctx;
     ctx.id = ComponentId{"batch", ""};
@@ -273,7 +306,7 @@ BatchConfig Cfg(uint32_t size, uint32_t max, std::chrono::milliseconds timeout) 
   return c;
 }
 
-TEST_F(BatchProcessorTest, SendsWhenSendBatchSizeIsReached) {
+TEST_P(BatchProcessorTest, SendsWhenSendBatchSizeIsReached) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(10, 0, 1h), &down_);
   ASSERT_TRUE(p.Start().ok());
   Answer a1, a2, a3;
@@ -292,7 +325,7 @@ TEST_F(BatchProcessorTest, SendsWhenSendBatchSizeIsReached) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, SendBatchMaxSizeSplitsIntoExactSizes) {
+TEST_P(BatchProcessorTest, SendBatchMaxSizeSplitsIntoExactSizes) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(10, 15, 1h), &down_);
   ASSERT_TRUE(p.Start().ok());
   p.Consume(MakeTraces(37, 0), Completion());
@@ -305,7 +338,7 @@ TEST_F(BatchProcessorTest, SendBatchMaxSizeSplitsIntoExactSizes) {
   EXPECT_EQ(Metric("otelcol_processor_dropped_spans"), 0);
 }
 
-TEST_F(BatchProcessorTest, ZeroTimeoutSendsImmediatelySplitAtMaxSize) {
+TEST_P(BatchProcessorTest, ZeroTimeoutSendsImmediatelySplitAtMaxSize) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(8192, 5, 0ms), &down_);
   ASSERT_TRUE(p.Start().ok());
   p.Consume(MakeTraces(12, 0), Completion());
@@ -316,7 +349,7 @@ TEST_F(BatchProcessorTest, ZeroTimeoutSendsImmediatelySplitAtMaxSize) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, TimeoutSendsAPartialBatch) {
+TEST_P(BatchProcessorTest, TimeoutSendsAPartialBatch) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(1000, 0, 50ms), &down_);
   ASSERT_TRUE(p.Start().ok());
   auto sent_at = std::chrono::steady_clock::now();
@@ -329,7 +362,7 @@ TEST_F(BatchProcessorTest, TimeoutSendsAPartialBatch) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, TimeoutSendsEverythingPendingInMaxSizeChunks) {
+TEST_P(BatchProcessorTest, TimeoutSendsEverythingPendingInMaxSizeChunks) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(0, 4, 30ms), &down_);  // size 0: timeout only
   ASSERT_TRUE(p.Start().ok());
   p.Consume(MakeTraces(10, 0), Completion());
@@ -339,7 +372,7 @@ TEST_F(BatchProcessorTest, TimeoutSendsEverythingPendingInMaxSizeChunks) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, AnswersOnAcceptWithoutWaitingForTheDownstream) {
+TEST_P(BatchProcessorTest, AnswersOnAcceptWithoutWaitingForTheDownstream) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kHold);
   BatchProcessor<TraceBatch> p(Context(), Cfg(2, 0, 1h), &down_);
   ASSERT_TRUE(p.Start().ok());
@@ -354,7 +387,7 @@ TEST_F(BatchProcessorTest, AnswersOnAcceptWithoutWaitingForTheDownstream) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, BackPressureHoldsRefusedDataThenDeliversItExactlyOnce) {
+TEST_P(BatchProcessorTest, BackPressureHoldsRefusedDataThenDeliversItExactlyOnce) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kRefuseRetryable);
   BatchConfig cfg = Cfg(10, 10, 0ms);
   cfg.max_held_batches = 2;  // hold at most 20 spans
@@ -389,7 +422,7 @@ TEST_F(BatchProcessorTest, BackPressureHoldsRefusedDataThenDeliversItExactlyOnce
   EXPECT_EQ(Metric("otelcol_processor_dropped_spans"), 0);
 }
 
-TEST_F(BatchProcessorTest, AcceptsAgainOnceTheDownstreamRecovers) {
+TEST_P(BatchProcessorTest, AcceptsAgainOnceTheDownstreamRecovers) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kRefuseRetryable);
   BatchConfig cfg = Cfg(5, 5, 0ms);
   cfg.max_held_batches = 1;
@@ -411,7 +444,7 @@ TEST_F(BatchProcessorTest, AcceptsAgainOnceTheDownstreamRecovers) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, RetryAfterFromTheDownstreamDelaysTheRetry) {
+TEST_P(BatchProcessorTest, RetryAfterFromTheDownstreamDelaysTheRetry) {
   // A downstream that refuses once with a retry-after hint, then accepts.
   class RefuseOnce : public Consumer<TraceBatch> {
    public:
@@ -442,7 +475,7 @@ TEST_F(BatchProcessorTest, RetryAfterFromTheDownstreamDelaysTheRetry) {
   p.Shutdown();
 }
 
-TEST_F(BatchProcessorTest, PermanentRefusalDropsCountsAndLogs) {
+TEST_P(BatchProcessorTest, PermanentRefusalDropsCountsAndLogs) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kRefusePermanent);
   BatchProcessor<TraceBatch> p(Context(), Cfg(7, 0, 1h), &down_);
   ASSERT_TRUE(p.Start().ok());
@@ -463,7 +496,7 @@ TEST_F(BatchProcessorTest, PermanentRefusalDropsCountsAndLogs) {
   EXPECT_NE(log_.str().find("dropped 14 more spans in 2 batches"), std::string::npos) << log_.str();
 }
 
-TEST_F(BatchProcessorTest, ShutdownFlushesPendingData) {
+TEST_P(BatchProcessorTest, ShutdownFlushesPendingData) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(100, 0, 1h), &down_);
   ASSERT_TRUE(p.Start().ok());
   p.Consume(MakeTraces(7, 0), Completion());
@@ -477,7 +510,7 @@ TEST_F(BatchProcessorTest, ShutdownFlushesPendingData) {
   EXPECT_EQ((*late.status)->code(), StatusCode::kUnavailable);
 }
 
-TEST_F(BatchProcessorTest, ShutdownCountsAndLogsExactlyWhatCouldNotBeDelivered) {
+TEST_P(BatchProcessorTest, ShutdownCountsAndLogsExactlyWhatCouldNotBeDelivered) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kRefuseRetryable);
   BatchOptions opts;
   opts.shutdown_timeout = 100ms;
@@ -497,7 +530,7 @@ TEST_F(BatchProcessorTest, ShutdownCountsAndLogsExactlyWhatCouldNotBeDelivered) 
       << log_.str();
 }
 
-TEST_F(BatchProcessorTest, ShutdownWaitsForAnswersAndCountsLateRefusals) {
+TEST_P(BatchProcessorTest, ShutdownWaitsForAnswersAndCountsLateRefusals) {
   down_.set_mode(FakeDownstream<TraceBatch>::Mode::kHold);
   BatchOptions opts;
   opts.shutdown_timeout = 20ms;
@@ -513,7 +546,7 @@ TEST_F(BatchProcessorTest, ShutdownWaitsForAnswersAndCountsLateRefusals) {
   EXPECT_EQ(Metric("otelcol_processor_dropped_spans"), 4);
 }
 
-TEST_F(BatchProcessorTest, ConcurrentProducersDeliverEverythingExactlyOnce) {
+TEST_P(BatchProcessorTest, ConcurrentProducersDeliverEverythingExactlyOnce) {
   BatchProcessor<TraceBatch> p(Context(), Cfg(100, 128, 5ms), &down_);
   ASSERT_TRUE(p.Start().ok());
   constexpr int kThreads = 4, kPerThread = 500, kSpans = 3;
@@ -534,24 +567,77 @@ TEST_F(BatchProcessorTest, ConcurrentProducersDeliverEverythingExactlyOnce) {
   EXPECT_EQ(Metric("otelcol_processor_batch_batch_send_size_sum"), double(total));
 }
 
+INSTANTIATE_TEST_SUITE_P(Downstream, BatchProcessorTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Undecoded" : "Decoded"; });
+
+TEST_P(BatchProcessorTest, BytesModeOnlyWhenTheDownstreamTakesUndecodedTraces) {
+  BatchProcessor<TraceBatch> p(Context(), Cfg(20, 15, 1h), &down_);
+  EXPECT_EQ(p.TakesUndecoded(), GetParam());
+  ASSERT_TRUE(p.Start().ok());
+  // Undecoded requests (as the OTLP receiver hands them over) and a decoded batch, mixed.
+  std::string body;
+  otlp::EncodeTraces(MakeTraces(12, 0), &body);
+  if (GetParam()) {
+    p.Consume(TraceBatch::Undecoded(std::move(body), 12), Completion());
+  } else {
+    p.Consume(MakeTraces(12, 0), Completion());
+  }
+  p.Consume(MakeTraces(9, 12), Completion());  // 21: 15 go, cut inside the second request
+  p.Shutdown();
+  EXPECT_EQ(down_.sizes(), (std::vector<size_t>{15, 6}));
+  EXPECT_EQ(down_.seqs(), Iota(21));
+  EXPECT_EQ(down_.undecoded(), GetParam() ? 2u : 0u);
+  FakeDownstream<MetricBatch> metrics;  // metrics are always decoded
+  metrics.set_takes_undecoded(true);
+  EXPECT_FALSE(BatchProcessor<MetricBatch>(Context(), Cfg(10, 15, 1h), &metrics).TakesUndecoded());
+}
+
+// Batch::Append's rule, in both modes: a merged batch keeps the client address only when every
+// part came from the same client.
+TEST_P(BatchProcessorTest, KeepsTheClientAddressOnlyWhileItIsTheSame) {
+  BatchProcessor<TraceBatch> p(Context(), Cfg(4, 0, 1h), &down_);
+  ASSERT_TRUE(p.Start().ok());
+  auto from = [](const char* ip, uint64_t seq) {
+    TraceBatch b = MakeTraces(2, seq);
+    b.set_client_ip(ip);
+    return b;
+  };
+  p.Consume(from("10.0.0.1", 0), Completion());
+  p.Consume(from("10.0.0.1", 2), Completion());  // 4: sent, one client
+  p.Consume(from("10.0.0.1", 4), Completion());
+  p.Consume(from("10.0.0.2", 6), Completion());  // 4: sent, two clients
+  p.Consume(from("10.0.0.3", 8), Completion());
+  p.Consume(from("10.0.0.3", 10), Completion());  // 4: sent, one client again
+  p.Shutdown();
+  EXPECT_EQ(down_.seqs(), Iota(12));
+  EXPECT_EQ(down_.client_ips(), (std::vector<std::string>{"10.0.0.1", "", "10.0.0.3"}));
+}
+
 // The same processor works for every signal; metric data points split exactly too.
 template <class B>
 class BatchProcessorSignalTest : public ::testing::Test {};
 using BatchTypes = ::testing::Types<TraceBatch, MetricBatch, LogBatch>;
 TYPED_TEST_SUITE(BatchProcessorSignalTest, BatchTypes);
 
+// Both with a downstream that decodes and with one that takes undecoded batches (bytes mode for
+// traces and logs; metrics stay pdata).
 TYPED_TEST(BatchProcessorSignalTest, SplitsAndDeliversEveryItem) {
-  FakeDownstream<TypeParam> down;
-  ComponentContext ctx;
-  ctx.id = ComponentId{"batch", "x"};
-  BatchProcessor<TypeParam> p(ctx, Cfg(6, 6, 1h), &down);
-  ASSERT_TRUE(p.Start().ok());
-  p.Consume(Make<TypeParam>(4, 0), Completion());
-  p.Consume(Make<TypeParam>(9, 4), Completion());  // 13 pending: 6, 6 sent, 1 held
-  EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6}));
-  p.Shutdown();
-  EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6, 1}));
-  EXPECT_EQ(down.seqs(), Iota(13));
+  for (bool undecoded : {false, true}) {
+    FakeDownstream<TypeParam> down;
+    down.set_takes_undecoded(undecoded);
+    ComponentContext ctx;
+    ctx.id = ComponentId{"batch", "x"};
+    BatchProcessor<TypeParam> p(ctx, Cfg(6, 6, 1h), &down);
+    ASSERT_TRUE(p.Start().ok());
+    p.Consume(Make<TypeParam>(4, 0), Completion());
+    p.Consume(Make<TypeParam>(9, 4), Completion());  // 13 pending: 6, 6 sent, 1 held
+    EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6}));
+    p.Shutdown();
+    EXPECT_EQ(down.sizes(), (std::vector<size_t>{6, 6, 1}));
+    EXPECT_EQ(down.seqs(), Iota(13));
+    const bool bytes = undecoded && !std::is_same_v<TypeParam, MetricBatch>;
+    EXPECT_EQ(down.undecoded(), bytes ? 3u : 0u) << undecoded;
+  }
 }
 
 // ---- config ------------------------------------------------------------------------------------
