@@ -1,6 +1,7 @@
 // Streaming per-series anomaly detector: one SeriesDetector per time series, fed one sample at a
 // time (Update), O(1) work per sample and a fixed, documented state size (BytesPerSeries).
-// An ensemble of four checks, each turned into a tail probability, combined and de-duplicated
+// An ensemble of checks (range, novelty, level shift, seasonal residual, ...), each turned into
+// a tail probability, combined and de-duplicated
 // (an alarm suppresses the next ones for a while so it fires early and once). docs/analytics.md
 // describes the method. Not thread-safe: a detector belongs to whoever owns its series.
 #pragma once
@@ -21,7 +22,7 @@ enum class AnomalyReason : uint8_t {
   kNovelPattern,  // a sequence of levels never seen before
   kDeviation,     // far from the recent baseline (seasonal when a period was found)
   kLevelShift,    // a sustained change of level (CUSUM); baselines were reset
-  kSeasonal,      // unlike the same time one day earlier
+  kSeasonal,      // unlike the same phase of earlier days and weeks
 };
 std::string_view AnomalyReasonName(AnomalyReason r);
 
