@@ -2,7 +2,8 @@
 // time (Update), O(1) work per sample and a fixed, documented state size (BytesPerSeries).
 // An ensemble of checks (range, novelty, level shift, seasonal residual, ...), each turned into
 // a tail probability, combined and de-duplicated (an alarm suppresses the next ones for a while
-// so it fires early and once). docs/analytics.md describes the method. Not thread-safe: a detector belongs to whoever owns its series.
+// so it fires early and once). docs/analytics.md describes the method. Not thread-safe: a
+// detector belongs to whoever owns its series.
 #pragma once
 
 #include <algorithm>
