@@ -151,53 +151,50 @@ struct LogsCounter {
   std::string_view schema_url;
   size_t records = 0;
 
-  bool ResourceLogs(Ptr p, Ptr end) {
+  // A ResourceLogs or ScopeLogs: field 1 (the resource or scope) to `own`, each field 2 (a
+  // ScopeLogs or LogRecord) to `nested`, field 3 the schema URL.
+  template <size_t N, class Own, class Nested>
+  bool Message(Ptr p, Ptr end, const FieldInfo (&fields)[N], Own&& own, Nested&& nested) {
     while (p < end) {
       uint32_t tag;
       if (!d.ReadTag(p, end, &tag)) return false;
       Ptr sub_end;
       if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
         if (!d.Sub(p, end, &sub_end)) return false;
-        if (tag == Tag(1, kLen)) {
-          resource = pdata::Resource{};
-          if (!d.Resource(p, sub_end, resource)) return false;
-        } else if (!ScopeLogs(p, sub_end)) {
-          return false;
-        }
+        if (!(tag == Tag(1, kLen) ? own(p, sub_end) : nested(p, sub_end))) return false;
         p = sub_end;
       } else if (tag == Tag(3, kLen)) {
         if (!d.Str(p, end, &schema_url)) return false;
-      } else if (!d.Other(p, end, tag, kResourceLogsFields)) {
+      } else if (!d.Other(p, end, tag, fields)) {
         return false;
       }
     }
     return true;
   }
 
+  bool ResourceLogs(Ptr p, Ptr end) {
+    return Message(
+        p, end, kResourceLogsFields,
+        [&](Ptr b, Ptr e) {
+          resource = pdata::Resource{};
+          return d.Resource(b, e, resource);
+        },
+        [&](Ptr b, Ptr e) { return ScopeLogs(b, e); });
+  }
+
   bool ScopeLogs(Ptr p, Ptr end) {
-    while (p < end) {
-      uint32_t tag;
-      if (!d.ReadTag(p, end, &tag)) return false;
-      Ptr sub_end;
-      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
-        if (!d.Sub(p, end, &sub_end)) return false;
-        if (tag == Tag(1, kLen)) {
+    return Message(
+        p, end, kScopeLogsFields,
+        [&](Ptr b, Ptr e) {
           scope = pdata::InstrumentationScope{};
-          if (!d.Scope(p, sub_end, scope)) return false;
-        } else {
+          return d.Scope(b, e, scope);
+        },
+        [&](Ptr b, Ptr e) {
           record.attributes.clear();  // keeps its capacity for the next record
           record.body = pdata::AnyValue{};
-          if (!DecodeLogRecord(d, p, sub_end, record)) return false;
           ++records;
-        }
-        p = sub_end;
-      } else if (tag == Tag(3, kLen)) {
-        if (!d.Str(p, end, &schema_url)) return false;
-      } else if (!d.Other(p, end, tag, kScopeLogsFields)) {
-        return false;
-      }
-    }
-    return true;
+          return DecodeLogRecord(d, b, e, record);
+        });
   }
 };
 
