@@ -202,17 +202,8 @@ struct LogsCounter {
 
 bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
   LogsCounter c{*this, {}, {}, {}, {}, 0};
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end) || !c.ResourceLogs(p, sub_end)) return false;
-    p = sub_end;
-  }
+  if (!EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) { return c.ResourceLogs(b, e); }))
+    return false;
   *records = c.records;
   return true;
 }
@@ -220,22 +211,10 @@ bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
 bool ProtoDecoder::LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out) {
   size_t base = out.size();
   out.reserve(base + CountTag(p, end, Tag(1, kLen)));
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end)) return false;
-    auto& rl = out.emplace_back();
-    if (!DecodeResourceLogs(*this, p, sub_end, rl)) {
-      return In("resource_logs", out.size() - 1 - base);
-    }
-    p = sub_end;
-  }
-  return true;
+  return EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) {
+    return DecodeResourceLogs(*this, b, e, out.emplace_back()) ||
+           In("resource_logs", out.size() - 1 - base);
+  });
 }
 
 }  // namespace otter::otlp::internal
