@@ -50,6 +50,18 @@ GRID = {
     "step_levels": [1, 2, 3, 5],
     "combine_sum": [0, 0.1, 0.25, 0.5],
     "warmup": [50, 150, 300],
+    # Seasonal residual (a day of resid_buckets phases, optionally a week of resid_buckets2).
+    "w_resid": [0, 0.75, 1, 1.25, 1.5, 2],
+    "resid_gamma": [0.05, 0.1, 0.2, 0.3, 0.5],
+    "resid_buckets": [24, 48, 96, 288],
+    "resid_buckets2": [0, 84, 168, 336],
+    "resid_gate": [0, 0.25, 0.5, 1],
+    "resid_level": [0.25, 1, 4],
+    "resid_clip": [2, 3, 5],
+    "resid_scale_clip": [1, 2, 4],
+    "resid_scale_horizon": [64, 128, 512, 2048],
+    # Young statistics scaled up until this many samples (acts only after a short warmup).
+    "young_stats": [0, 150, 300, 450, 600],
     # Act only without a range hint: chosen in streaming mode
     # (--mode streaming --keys range_room,w_range_learned).
     "range_room": [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01],
@@ -110,6 +122,7 @@ def main():
     ap.add_argument("--keys", default="", help="tune only these parameters (comma-separated)")
     ap.add_argument("--guard-mode", default="",
                     help="also score every accepted candidate in this mode; reject it if it loses")
+    ap.add_argument("--jobs", type=int, default=2, help="detector runs at a time")
     ap.add_argument("--min-gain", type=float, default=0.3,
                     help="smallest tuning-half gain (points) that changes a parameter")
     args = ap.parse_args()
@@ -131,8 +144,8 @@ def main():
                 trial[key] = str(v)
                 if trial != cfg:
                     trials.append(trial)
-            # Two candidates at a time (the machine is shared); the scoring itself is serial.
-            with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            # --jobs candidates at a time (the machine is shared); the scoring itself is serial.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 scores = list(pool.map(lambda t: run_detector(args, t, "even"), trials))
             for trial, out in zip(trials, scores):
                 sc = score_dir(args, out, "even")

@@ -30,10 +30,12 @@ std::string_view AnomalyReasonName(AnomalyReason r) {
 
 namespace {
 
-// range, novelty, deviation, shift, season (AnomalyReason order - 2), then step novelty.
-constexpr int kChecks = 6;
+// range, novelty, deviation, shift, season (AnomalyReason order - 2), then step novelty and the
+// seasonal residual.
+constexpr int kChecks = 7;
 constexpr uint32_t kMaxShort = 32;
 constexpr uint32_t kMaxContext = 16;
+constexpr uint32_t kMaxBuckets = 1024;
 
 // Upper tail of the standard normal.
 double NormalTail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
@@ -47,16 +49,24 @@ struct TailEstimator {
   double var = 0;
   uint32_t pos = 0;
   double count = 0;
+  double decay = 1;  // (1 - alpha)^count: the weight the averages still lack
 
   // Returns -log10 of the tail probability of the current short average.
-  double Update(double raw, uint32_t window, double alpha, double floor_sd, bool running) {
+  double Update(double raw, uint32_t window, double alpha, double floor_sd, bool running,
+                double young_share) {
     sum += raw - ring[pos];
     ring[pos] = static_cast<float>(raw);
     pos = pos + 1 == window ? 0 : pos + 1;
     double avg = sum / window;
-    double sd = std::max(std::sqrt(var), floor_sd);
-    double z = (avg - mean) / sd;
+    // Young statistics (started at 0, they hold only the share 1 - decay of their weight) are
+    // scaled up to the share they have at `young_share`; older ones are used as they are.
+    const double w = 1 - decay;
+    const double c = w < young_share ? young_share / std::max(w, 1e-12) : 1.0;
+    const double m = mean * c;
+    double sd = std::max(std::sqrt(var * c), floor_sd);
+    double z = (avg - m) / sd;
     double d = avg - mean;
+    decay *= 1 - alpha;
     // Until `horizon` samples are in, the statistics are plain running ones (the mean and
     // variance of the samples so far) rather than an exponential average started at 0.
     if (count < 1e9) ++count;
@@ -67,6 +77,48 @@ struct TailEstimator {
     if (z <= 0) return 0;
     double tail = NormalTail(z);
     return tail < 1e-30 ? 30.0 : -std::log10(tail);
+  }
+};
+
+// A robust additive Holt-Winters baseline for one period: a slow level plus the offset of the
+// sample's phase bucket; errors are clipped before they update it (an incident does not become
+// the norm).
+struct SeasonalModel {
+  static constexpr float kUnseen = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> offsets;  // empty: off; kUnseen: a phase not seen yet
+  double period_ms = 0;
+  double level = 0, scale = 0;
+  bool started = false;
+
+  void Init(double period_s, uint32_t buckets) {
+    period_ms = period_s * 1000;
+    if (period_ms >= 1 && buckets > 0) offsets.assign(buckets, kUnseen);
+  }
+
+  // Returns the residual in robust sigmas (-1: the phase is new) and learns the sample.
+  double Update(int64_t ts, double v, double eps, double interval_ms, const DetectorOptions& o) {
+    const int64_t p = static_cast<int64_t>(period_ms);
+    int64_t phase = ts % p;
+    if (phase < 0) phase += p;
+    size_t b = static_cast<size_t>(static_cast<double>(phase) / period_ms * offsets.size());
+    b = std::min(b, offsets.size() - 1);
+    if (!started) level = v, started = true;
+    if (std::isnan(offsets[b])) {
+      // The first sample of a phase sets its offset; there is no residual yet.
+      offsets[b] = static_cast<float>(v - level);
+      return -1;
+    }
+    const double e = v - (level + offsets[b]);
+    const double sigma = std::max(1.25 * scale, eps);
+    const double lim = o.resid_clip * sigma;
+    const double ec = std::clamp(e, -lim, lim);
+    // The level moves over resid_level periods (in samples at the interval learned so far).
+    const double per = interval_ms > 0 ? period_ms / interval_ms : 288;
+    const double al = 1.0 / std::max(1.0, o.resid_level * per);
+    level += al * ec;
+    offsets[b] += static_cast<float>(o.resid_gamma * (1 - al) * ec);
+    scale += (std::min(std::abs(e), o.resid_scale_clip * lim) - scale) / o.resid_scale_horizon;
+    return std::abs(e) / sigma;
   }
 };
 
@@ -97,6 +149,9 @@ struct SeriesDetector::State {
   std::array<TailEstimator, kChecks> tails{};
   std::vector<uint32_t> table;  // open-addressed context hashes, 0 = empty
   uint32_t table_used = 0;
+  // Seasonal residual: one model per period (the second one optional).
+  std::array<SeasonalModel, 2> resid;
+  double young_share = 0;  // the statistics' weight share at young_stats samples
 
   explicit State(const DetectorOptions& opts) : o(opts) {
     o.context = std::clamp<uint32_t>(o.context, 2, kMaxContext);
@@ -104,6 +159,14 @@ struct SeriesDetector::State {
     o.levels = std::clamp<uint32_t>(o.levels, 2, 255);
     o.table_bits = std::clamp<uint32_t>(o.table_bits, 4, 24);
     table.assign(size_t{1} << o.table_bits, 0);
+    o.resid_buckets = std::clamp<uint32_t>(o.resid_buckets, 1, kMaxBuckets);
+    o.resid_buckets2 = std::min<uint32_t>(o.resid_buckets2, kMaxBuckets);
+    if (o.w_resid > 0) {
+      resid[0].Init(o.resid_period_s, o.resid_buckets);
+      if (o.resid_buckets2 > 0) resid[1].Init(o.resid_period2_s, o.resid_buckets2);
+    }
+    if (o.young_stats > 0)
+      young_share = 1 - std::pow(1 - 1 / o.stats_horizon, static_cast<double>(o.young_stats));
     if (o.learn_hint > 0) {
       o.warmup = std::max(o.warmup, o.learn_hint);
       o.suppress = std::max<uint32_t>(o.suppress,
@@ -174,7 +237,11 @@ SeriesDetector& SeriesDetector::operator=(SeriesDetector&&) noexcept = default;
 size_t SeriesDetector::BytesPerSeries(const DetectorOptions& options) {
   uint32_t bits = std::clamp<uint32_t>(options.table_bits, 4, 24);
   return sizeof(SeriesDetector) + sizeof(State) + (size_t{4} << bits) +
-         (options.w_season > 0 ? options.max_period : 0);
+         (options.w_season > 0 ? options.max_period : 0) +
+         (options.w_resid > 0
+              ? sizeof(float) * (std::clamp<uint32_t>(options.resid_buckets, 1, kMaxBuckets) +
+                                 std::min<uint32_t>(options.resid_buckets2, kMaxBuckets))
+              : 0);
 }
 
 AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
@@ -276,19 +343,42 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
     s.mean += ab * d;
   }
 
+  // 6. Seasonal residual against level + the offset of this sample's phase of the period.
+  double r_resid = 0;
+  if (!s.resid[0].offsets.empty()) {
+    // With a second period the residual is the smaller one: unusual for both patterns.
+    // A phase the second model has not seen yet does not count.
+    double z_r = s.resid[0].Update(timestamp_ms, v, eps, s.interval_ms, o);
+    if (!s.resid[1].offsets.empty()) {
+      double z2 = s.resid[1].Update(timestamp_ms, v, eps, s.interval_ms, o);
+      if (z2 >= 0) z_r = z_r < 0 ? z2 : std::min(z_r, z2);
+    }
+    r_resid = z_r > 0 ? z_r / (z_r + 3.0) : 0;
+    if (o.resid_gate > 0) {
+      // Only as far as the seasonal models explain more than the plain baseline does.
+      double rs = s.resid[0].scale;
+      if (!s.resid[1].offsets.empty()) rs = std::min(rs, s.resid[1].scale);
+      double gain = s.mad > 0 ? 1 - rs / s.mad : 0;
+      r_resid *= std::clamp(gain / o.resid_gate, 0.0, 1.0);
+    }
+  }
+
   const double as = 1.0 / o.stats_horizon;
-  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season, r_step};
+  const double raws[kChecks] = {r_range, r_novel, r_dev, r_shift, r_season, r_step, r_resid};
   const double weights[kChecks] = {o.has_range_hint ? o.w_range : o.w_range_learned,
                                    o.w_novelty,
                                    o.w_deviation,
                                    o.w_shift,
                                    o.w_season,
-                                   o.w_step};
+                                   o.w_step,
+                                   o.w_resid};
   double best = 0, sum = 0;
   int best_i = -1;
   for (int i = 0; i < kChecks; ++i) {
-    double lt =
-        s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor, o.running_stats) * weights[i];
+    if (weights[i] == 0) continue;  // a check that is off never contributes
+    double lt = s.tails[i].Update(raws[i], o.short_window, as, o.tail_floor, o.running_stats,
+                                  s.young_share) *
+                weights[i];
     sum += lt;
     if (lt > best) {
       best = lt;
@@ -317,6 +407,7 @@ AnomalyResult SeriesDetector::Update(int64_t timestamp_ms, double v) {
   out.score = score;
   out.reason = best_i < 0 || score == 0 ? AnomalyReason::kNone
                : best_i == 5            ? AnomalyReason::kNovelPattern
+               : best_i == 6            ? AnomalyReason::kSeasonal
                                         : static_cast<AnomalyReason>(best_i + 2);
   return out;
 }

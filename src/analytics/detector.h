@@ -1,8 +1,9 @@
 // Streaming per-series anomaly detector: one SeriesDetector per time series, fed one sample at a
 // time (Update), O(1) work per sample and a fixed, documented state size (BytesPerSeries).
-// An ensemble of four checks, each turned into a tail probability, combined and de-duplicated
-// (an alarm suppresses the next ones for a while so it fires early and once). docs/analytics.md
-// describes the method. Not thread-safe: a detector belongs to whoever owns its series.
+// An ensemble of checks (range, novelty, level shift, seasonal residual, ...), each turned into
+// a tail probability, combined and de-duplicated (an alarm suppresses the next ones for a while
+// so it fires early and once). docs/analytics.md describes the method. Not thread-safe: a
+// detector belongs to whoever owns its series.
 #pragma once
 
 #include <algorithm>
@@ -21,7 +22,7 @@ enum class AnomalyReason : uint8_t {
   kNovelPattern,  // a sequence of levels never seen before
   kDeviation,     // far from the recent baseline (seasonal when a period was found)
   kLevelShift,    // a sustained change of level (CUSUM); baselines were reset
-  kSeasonal,      // unlike the same time one day earlier
+  kSeasonal,      // unlike the same phase of earlier days and weeks
 };
 std::string_view AnomalyReasonName(AnomalyReason r);
 
@@ -55,7 +56,7 @@ struct DetectorOptions {
   // warmup lasts that long and the suppression after an alarm lasts at least suppress_learn times
   // it, so time scales follow the series' own length. 0: unknown (strict streaming).
   uint32_t learn_hint = 0;
-  double suppress_learn = 0.15;
+  double suppress_learn = 0.2;
   // Samples with score forced to 0 while the baselines fill.
   uint32_t warmup = 150;
   // Quantisation levels for the novelty check and its context length (samples).
@@ -93,9 +94,9 @@ struct DetectorOptions {
   double cusum_k = 1.0;
   double cusum_h = 48.0;
   // Weight of each check in the combination (0 disables it).
-  double w_range = 1.0;
+  double w_range = 0;
   double w_novelty = 1.0;
-  double w_deviation = 1.0;
+  double w_deviation = 0;
   double w_shift = 0.75;
   double w_season = 0;
   // Novelty of the sequence of steps (each quantised to -step_levels..step_levels levels).
@@ -105,6 +106,36 @@ struct DetectorOptions {
   // interval to divide a day into at most this many samples (a ring of 1 byte per sample,
   // allocated only when w_season > 0).
   uint32_t max_period = 1440;
+  // Seasonal residual: a robust additive Holt-Winters baseline, level + offset of the value's
+  // phase in a period of resid_period_s seconds (the UTC day) cut into resid_buckets buckets; the
+  // residual in robust sigmas scores like the deviation check. Errors are clipped at resid_clip
+  // sigmas before they update the baseline (an incident does not become the norm), the offsets
+  // learn at resid_gamma per sample of their bucket and the level over resid_level periods.
+  // Buckets of 4 bytes, allocated only when w_resid > 0.
+  double w_resid = 1;
+  uint32_t resid_buckets = 96;
+  double resid_period_s = 86400;
+  double resid_gamma = 0.2;
+  double resid_level = 1;
+  double resid_clip = 3;
+  // The residual's spread: mean absolute error (errors capped at resid_scale_clip times the
+  // clipping limit) over resid_scale_horizon samples.
+  double resid_scale_clip = 2;
+  double resid_scale_horizon = 128;
+  // An optional second period (e.g. the week, 604800 s): the residual is then the smaller of the
+  // two, so a value must be unusual for both patterns. 0 buckets: off.
+  double resid_period2_s = 604800;
+  uint32_t resid_buckets2 = 168;
+  // > 0: the residual counts only as far as the seasonal models explain the series better than
+  // the deviation check's baseline: scaled by (1 - their spread / its spread) / resid_gate,
+  // capped at 1 (noisy series without a pattern do not get a second deviation check).
+  double resid_gate = 0.5;
+  // Young score statistics: the exponential averages start at 0, so after n samples they hold
+  // only the share w(n) = 1 - (1 - 1/stats_horizon)^n of their weight and a quiet young series
+  // looks unusual. Until young_stats samples are in, they are scaled up to the share they have
+  // then (w(young_stats) / w(n)); later they are used as they are (the NAB-chosen behaviour).
+  // 0: off.
+  uint32_t young_stats = 300;
 };
 
 class SeriesDetector {

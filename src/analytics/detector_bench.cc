@@ -23,9 +23,9 @@ std::vector<double> Signal(size_t n) {
   return v;
 }
 
-void BM_DetectorUpdate(benchmark::State& state) {
+void RunUpdate(benchmark::State& state, const DetectorOptions& o) {
   const std::vector<double> v = Signal(1 << 16);
-  SeriesDetector d{DetectorOptions{}};
+  SeriesDetector d{o};
   size_t i = 0;
   int64_t t = 0;
   for (auto _ : state) {
@@ -35,7 +35,17 @@ void BM_DetectorUpdate(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_DetectorUpdate(benchmark::State& state) { RunUpdate(state, DetectorOptions{}); }
 BENCHMARK(BM_DetectorUpdate);
+
+// The same without the seasonal residual check (its cost is the difference).
+void BM_DetectorUpdateNoResidual(benchmark::State& state) {
+  DetectorOptions o;
+  o.w_resid = 0;
+  RunUpdate(state, o);
+}
+BENCHMARK(BM_DetectorUpdateNoResidual);
 
 void BM_DetectorManySeries(benchmark::State& state) {
   const size_t series = static_cast<size_t>(state.range(0));

@@ -156,6 +156,18 @@ Status SetDetectorOption(DetectorOptions* o, std::string_view a) {
   OTTER_OPT(w_step)
   OTTER_OPT(step_levels)
   OTTER_OPT(max_period)
+  OTTER_OPT(w_resid)
+  OTTER_OPT(resid_buckets)
+  OTTER_OPT(resid_period_s)
+  OTTER_OPT(resid_gamma)
+  OTTER_OPT(resid_level)
+  OTTER_OPT(resid_clip)
+  OTTER_OPT(resid_period2_s)
+  OTTER_OPT(resid_buckets2)
+  OTTER_OPT(resid_gate)
+  OTTER_OPT(resid_scale_clip)
+  OTTER_OPT(resid_scale_horizon)
+  OTTER_OPT(young_stats)
   else return InvalidArgument(std::string(key) + ": unknown detector option");
 #undef OTTER_OPT
   if (!ok) return InvalidArgument(std::string(key) + ": bad value \"" + std::string(val) + "\"");

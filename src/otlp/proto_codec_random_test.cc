@@ -450,6 +450,25 @@ TEST(ProtoCodecRandom, WalkTracesPresentsWhatDecodeTracesDecodes) {
   }
 }
 
+// `wire` with one random change: a byte changed, 1-3 dropped or one inserted, or cut short.
+std::string Damaged(std::string wire, std::mt19937_64& rng) {
+  size_t at = rng() % wire.size();
+  switch (rng() % 4) {
+    case 0:
+      wire[at] = static_cast<char>(rng());
+      break;
+    case 1:
+      wire.erase(at, 1 + rng() % 3);
+      break;
+    case 2:
+      wire.insert(at, 1, static_cast<char>(rng()));
+      break;
+    default:
+      wire.resize(at);
+  }
+  return wire;
+}
+
 // Damaged requests (bytes changed, dropped or inserted; cut short) are accepted or rejected by
 // both alike.
 TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
@@ -460,21 +479,7 @@ TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
     std::string wire = gen.Traces().SerializeAsString();
     if (wire.empty()) continue;
     for (int m = 0; m < 20; ++m) {
-      std::string bad = wire;
-      size_t at = rng() % bad.size();
-      switch (rng() % 4) {
-        case 0:
-          bad[at] = static_cast<char>(rng());
-          break;
-        case 1:
-          bad.erase(at, 1 + rng() % 3);
-          break;
-        case 2:
-          bad.insert(at, 1, static_cast<char>(rng()));
-          break;
-        default:
-          bad.resize(at);
-      }
+      std::string bad = Damaged(wire, rng);
       CheckWalk(bad, "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
       if (HasFatalFailure()) return;
       (DecodeTraces(bad).ok() ? accepted : rejected)++;
@@ -523,21 +528,7 @@ TEST(ProtoCodecRandom, CountLogsAcceptsExactlyWhatDecodeLogsAccepts) {
     check(wire, "iteration " + std::to_string(i));
     if (HasFatalFailure() || wire.empty()) continue;
     for (int m = 0; m < 20; ++m) {
-      std::string bad = wire;
-      size_t at = rng() % bad.size();
-      switch (rng() % 4) {
-        case 0:
-          bad[at] = static_cast<char>(rng());
-          break;
-        case 1:
-          bad.erase(at, 1 + rng() % 3);
-          break;
-        case 2:
-          bad.insert(at, 1, static_cast<char>(rng()));
-          break;
-        default:
-          bad.resize(at);
-      }
+      std::string bad = Damaged(wire, rng);
       check(bad, "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
       if (HasFatalFailure()) return;
     }

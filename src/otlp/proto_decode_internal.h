@@ -45,6 +45,23 @@ class ProtoDecoder {
   bool TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out);
   bool MetricsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceMetrics>& out);
   bool LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out);
+  // The request level every signal shares: each field 1 (a Resource{Spans,Metrics,Logs}) goes
+  // to `resource(begin, end)`; other fields are checked against `fields` and skipped.
+  template <size_t N, class Resource>
+  bool EachResource(Ptr p, Ptr end, const FieldInfo (&fields)[N], Resource&& resource) {
+    while (p < end) {
+      uint32_t tag;
+      if (!ReadTag(p, end, &tag)) return false;
+      if (tag != wire::Tag(1, wire::kLen)) {
+        if (!Other(p, end, tag, fields)) return false;
+        continue;
+      }
+      Ptr sub_end;
+      if (!Sub(p, end, &sub_end) || !resource(p, sub_end)) return false;
+      p = sub_end;
+    }
+    return true;
+  }
   // Walks a logs request exactly as LogsRequest decodes it (the same field functions, so it
   // accepts the same input and notes the same limits), decoding each resource, scope and record
   // into one reused object instead of building a batch; *records: the log record count.

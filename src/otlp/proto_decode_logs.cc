@@ -151,53 +151,50 @@ struct LogsCounter {
   std::string_view schema_url;
   size_t records = 0;
 
-  bool ResourceLogs(Ptr p, Ptr end) {
+  // A ResourceLogs or ScopeLogs: field 1 (the resource or scope) to `own`, each field 2 (a
+  // ScopeLogs or LogRecord) to `nested`, field 3 the schema URL.
+  template <size_t N, class Own, class Nested>
+  bool Message(Ptr p, Ptr end, const FieldInfo (&fields)[N], Own&& own, Nested&& nested) {
     while (p < end) {
       uint32_t tag;
       if (!d.ReadTag(p, end, &tag)) return false;
       Ptr sub_end;
       if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
         if (!d.Sub(p, end, &sub_end)) return false;
-        if (tag == Tag(1, kLen)) {
-          resource = pdata::Resource{};
-          if (!d.Resource(p, sub_end, resource)) return false;
-        } else if (!ScopeLogs(p, sub_end)) {
-          return false;
-        }
+        if (!(tag == Tag(1, kLen) ? own(p, sub_end) : nested(p, sub_end))) return false;
         p = sub_end;
       } else if (tag == Tag(3, kLen)) {
         if (!d.Str(p, end, &schema_url)) return false;
-      } else if (!d.Other(p, end, tag, kResourceLogsFields)) {
+      } else if (!d.Other(p, end, tag, fields)) {
         return false;
       }
     }
     return true;
   }
 
+  bool ResourceLogs(Ptr p, Ptr end) {
+    return Message(
+        p, end, kResourceLogsFields,
+        [&](Ptr b, Ptr e) {
+          resource = pdata::Resource{};
+          return d.Resource(b, e, resource);
+        },
+        [&](Ptr b, Ptr e) { return ScopeLogs(b, e); });
+  }
+
   bool ScopeLogs(Ptr p, Ptr end) {
-    while (p < end) {
-      uint32_t tag;
-      if (!d.ReadTag(p, end, &tag)) return false;
-      Ptr sub_end;
-      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
-        if (!d.Sub(p, end, &sub_end)) return false;
-        if (tag == Tag(1, kLen)) {
+    return Message(
+        p, end, kScopeLogsFields,
+        [&](Ptr b, Ptr e) {
           scope = pdata::InstrumentationScope{};
-          if (!d.Scope(p, sub_end, scope)) return false;
-        } else {
+          return d.Scope(b, e, scope);
+        },
+        [&](Ptr b, Ptr e) {
           record.attributes.clear();  // keeps its capacity for the next record
           record.body = pdata::AnyValue{};
-          if (!DecodeLogRecord(d, p, sub_end, record)) return false;
           ++records;
-        }
-        p = sub_end;
-      } else if (tag == Tag(3, kLen)) {
-        if (!d.Str(p, end, &schema_url)) return false;
-      } else if (!d.Other(p, end, tag, kScopeLogsFields)) {
-        return false;
-      }
-    }
-    return true;
+          return DecodeLogRecord(d, b, e, record);
+        });
   }
 };
 
@@ -205,17 +202,8 @@ struct LogsCounter {
 
 bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
   LogsCounter c{*this, {}, {}, {}, {}, 0};
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end) || !c.ResourceLogs(p, sub_end)) return false;
-    p = sub_end;
-  }
+  if (!EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) { return c.ResourceLogs(b, e); }))
+    return false;
   *records = c.records;
   return true;
 }
@@ -223,22 +211,10 @@ bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
 bool ProtoDecoder::LogsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceLogs>& out) {
   size_t base = out.size();
   out.reserve(base + CountTag(p, end, Tag(1, kLen)));
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end)) return false;
-    auto& rl = out.emplace_back();
-    if (!DecodeResourceLogs(*this, p, sub_end, rl)) {
-      return In("resource_logs", out.size() - 1 - base);
-    }
-    p = sub_end;
-  }
-  return true;
+  return EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) {
+    return DecodeResourceLogs(*this, b, e, out.emplace_back()) ||
+           In("resource_logs", out.size() - 1 - base);
+  });
 }
 
 }  // namespace otter::otlp::internal

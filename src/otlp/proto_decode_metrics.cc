@@ -531,22 +531,10 @@ bool DecodeResourceMetrics(ProtoDecoder& d, Ptr p, Ptr end, pdata::ResourceMetri
 bool ProtoDecoder::MetricsRequest(Ptr p, Ptr end, std::vector<pdata::ResourceMetrics>& out) {
   size_t base = out.size();
   out.reserve(base + CountTag(p, end, Tag(1, kLen)));
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end)) return false;
-    auto& rm = out.emplace_back();
-    if (!DecodeResourceMetrics(*this, p, sub_end, rm)) {
-      return In("resource_metrics", out.size() - 1 - base);
-    }
-    p = sub_end;
-  }
-  return true;
+  return EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) {
+    return DecodeResourceMetrics(*this, b, e, out.emplace_back()) ||
+           In("resource_metrics", out.size() - 1 - base);
+  });
 }
 
 }  // namespace otter::otlp::internal

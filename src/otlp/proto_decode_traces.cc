@@ -306,19 +306,8 @@ class Walker {
   Walker(ProtoDecoder& d, TraceVisitor& v) : d_(d), v_(v) {}
 
   bool Request(Ptr p, Ptr end) {
-    while (p < end) {
-      uint32_t tag;
-      if (!d_.ReadTag(p, end, &tag)) return false;
-      if (tag != Tag(1, kLen)) {
-        if (!d_.Other(p, end, tag, kRequestFields)) return false;
-        continue;
-      }
-      Ptr sub_end;
-      if (!d_.Sub(p, end, &sub_end)) return false;
-      if (!ResourceSpans(p, sub_end)) return false;
-      p = sub_end;
-    }
-    return true;
+    return d_.EachResource(p, end, kRequestFields,
+                           [&](Ptr b, Ptr e) { return ResourceSpans(b, e); });
   }
 
  private:
@@ -520,22 +509,10 @@ class SpanCounter final : public TraceVisitor {
 bool ProtoDecoder::TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out) {
   size_t base = out.size();
   out.reserve(base + CountTag(p, end, Tag(1, kLen)));
-  while (p < end) {
-    uint32_t tag;
-    if (!ReadTag(p, end, &tag)) return false;
-    if (tag != Tag(1, kLen)) {
-      if (!Other(p, end, tag, kRequestFields)) return false;
-      continue;
-    }
-    Ptr sub_end;
-    if (!Sub(p, end, &sub_end)) return false;
-    auto& rs = out.emplace_back();
-    if (!DecodeResourceSpans(*this, p, sub_end, rs)) {
-      return In("resource_spans", out.size() - 1 - base);
-    }
-    p = sub_end;
-  }
-  return true;
+  return EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) {
+    return DecodeResourceSpans(*this, b, e, out.emplace_back()) ||
+           In("resource_spans", out.size() - 1 - base);
+  });
 }
 
 }  // namespace otter::otlp::internal

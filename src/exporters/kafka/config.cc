@@ -104,10 +104,6 @@ Status KafkaExporterConfig::Validate() const {
     return InvalidArgument("producer: max_message_bytes must be at least 1024");
   if (producer.flush_max_messages < 0)
     return InvalidArgument("producer: flush_max_messages must be >= 0");
-  if (!include_metadata_keys.empty())
-    return InvalidArgument(
-        "include_metadata_keys: copying request metadata into Kafka headers is not supported "
-        "yet by otter's kafka exporter");
   if (timeout.count() <= 0) return InvalidArgument("timeout: must be > 0 for the kafka exporter");
   return Sender().Validate();
 }
@@ -131,7 +127,8 @@ const config::Table<KafkaExporterConfig>& KafkaExporterConfigTable() {
           .Field("partition_logs_by_resource_attributes", &C::partition_logs_by_resource_attributes,
                  "one message per resource, keyed by a hash of its attributes")
           .Field("include_metadata_keys", &C::include_metadata_keys,
-                 "client metadata copied into headers (not available in otter yet)")
+                 "request metadata keys copied into each message's headers, one header per "
+                 "value (needs the receiver's include_metadata)")
           .Field("timeout", &C::timeout,
                  "longest wait for the brokers to acknowledge one export (message.timeout.ms)")
           .Section("sending_queue", &C::sending_queue, exporterhelper::QueueTable(),

@@ -15,8 +15,9 @@ namespace {
 using exporterhelper::Attempt;
 
 // The messages of one export still to be acknowledged, kept in the attempt's scratch across
-// retries as [key][traceparent][value] frames (u32 length + bytes each); an acknowledged
-// message is cut out, so a retry produces only what the brokers did not take.
+// retries: first the export's metadata headers as one field ([name][value] fields inside), then
+// [key][traceparent][value] frames (u32 length + bytes each); an acknowledged message is cut
+// out, so a retry produces only what the brokers did not take.
 struct Frame {
   std::string_view key, traceparent, value;
 };
@@ -35,9 +36,31 @@ std::string_view GetField(std::string_view in, size_t& at) {
   at += 4 + n;
   return s;
 }
-std::vector<Frame> Frames(std::string_view scratch) {
-  std::vector<Frame> out;
+// The export's `include_metadata_keys` headers, as otelcol writes them: for each configured key
+// in order, one header per value the batch's metadata has (matched in any case), named as
+// configured.
+std::string MetadataHeaders(const std::vector<std::string>& keys, const pdata::Metadata& md) {
+  std::string out;
+  for (const auto& key : keys)
+    for (const auto& e : md.entries())
+      if (pdata::KeyEquals(e.key, key)) {
+        PutField(out, key);
+        PutField(out, e.value);
+      }
+  return out;
+}
+std::vector<std::pair<std::string_view, std::string_view>> Headers(std::string_view block) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
   size_t at = 0;
+  while (at < block.size()) {
+    std::string_view name = GetField(block, at);
+    out.emplace_back(name, GetField(block, at));
+  }
+  return out;
+}
+// The frames after the headers field, which `at` is left behind.
+std::vector<Frame> Frames(std::string_view scratch, size_t& at) {
+  std::vector<Frame> out;
   while (at < scratch.size()) {
     Frame f;
     f.key = GetField(scratch, at);
@@ -75,15 +98,15 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
       : cfg_(cfg),
         senders_(ctx, cfg.Sender(),
                  {[this](const pdata::TraceBatch& b, const Attempt& a) {
-                    return Send(Signal::kTraces, a,
+                    return Send(Signal::kTraces, a, b.metadata(),
                                 [&] { return TraceMessages(b, Options(Signal::kTraces)); });
                   },
                   [this](const pdata::MetricBatch& b, const Attempt& a) {
-                    return Send(Signal::kMetrics, a,
+                    return Send(Signal::kMetrics, a, b.metadata(),
                                 [&] { return MetricMessages(b, Options(Signal::kMetrics)); });
                   },
                   [this](const pdata::LogBatch& b, const Attempt& a) {
-                    return Send(Signal::kLogs, a,
+                    return Send(Signal::kLogs, a, b.metadata(),
                                 [&] { return LogMessages(b, Options(Signal::kLogs)); });
                   }},
                  options) {
@@ -141,19 +164,24 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
   }
 
   template <class MakeFn>
-  Status Send(Signal s, const Attempt& a, MakeFn make) {
+  Status Send(Signal s, const Attempt& a, const pdata::Metadata& metadata, MakeFn make) {
     if (!producer_) return Unavailable("the kafka exporter is not started");
     std::string& scratch = *a.scratch;
     if (a.number == 1) {
       auto msgs = make();
       if (!msgs.ok()) return msgs.status();
+      PutField(scratch, MetadataHeaders(cfg_.include_metadata_keys, metadata));
       for (const auto& m : *msgs) {
         PutField(scratch, m.key);
         PutField(scratch, m.traceparent);
         PutField(scratch, m.value);
       }
     }
-    std::vector<Frame> frames = Frames(scratch);
+    if (scratch.empty()) return Status::Ok();
+    size_t at = 0;
+    const std::string_view header_block = GetField(scratch, at);
+    const auto headers = Headers(header_block);
+    std::vector<Frame> frames = Frames(scratch, at);
     if (frames.empty()) return Status::Ok();
     Delivery d;
     d.results.assign(frames.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
@@ -167,7 +195,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
         std::lock_guard l(d.mu);
         ++d.pending;
       }
-      rd_kafka_resp_err_t err = ProduceOne(topic, frames[i], &refs[i]);
+      rd_kafka_resp_err_t err = ProduceOne(topic, frames[i], headers, &refs[i]);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         std::lock_guard l(d.mu);
         --d.pending;
@@ -191,6 +219,7 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
     }
     // Keep only what was not acknowledged.
     std::string rest;
+    PutField(rest, header_block);
     Status first_error = produce_error, permanent;
     for (size_t i = 0; i < frames.size(); ++i) {
       rd_kafka_resp_err_t err = d.results[i];
@@ -208,19 +237,31 @@ class KafkaExporter final : public Exporter, public kafka::ClientBase {
     return first_error;
   }
 
-  rd_kafka_resp_err_t ProduceOne(const std::string& topic, const Frame& f, MessageRef* ref) {
+  rd_kafka_resp_err_t ProduceOne(
+      const std::string& topic, const Frame& f,
+      const std::vector<std::pair<std::string_view, std::string_view>>& metadata_headers,
+      MessageRef* ref) {
     // The value and key stay in the attempt's scratch until every report arrived: no copy.
-    if (f.traceparent.empty())
+    if (f.traceparent.empty() && metadata_headers.empty())
       return rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
                                RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
                                RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
                                RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
-    return rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                             RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
-                             RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
-                             RD_KAFKA_V_HEADER("traceparent", f.traceparent.data(),
-                                               static_cast<ssize_t>(f.traceparent.size())),
-                             RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+    // librdkafka copies header names and values; the message owns `h` once produced.
+    rd_kafka_headers_t* h = rd_kafka_headers_new(1 + metadata_headers.size());
+    if (!f.traceparent.empty())
+      rd_kafka_header_add(h, "traceparent", -1, f.traceparent.data(),
+                          static_cast<ssize_t>(f.traceparent.size()));
+    for (const auto& [name, value] : metadata_headers)
+      rd_kafka_header_add(h, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(f.value.data()), f.value.size()),
+                          RD_KAFKA_V_KEY(f.key.empty() ? nullptr : f.key.data(), f.key.size()),
+                          RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(ref), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(h);
+    return err;
   }
 
   const KafkaExporterConfig cfg_;

@@ -85,8 +85,7 @@ TEST(KafkaExporterConfigTest, ErrorsNameTheKey) {
            {"metrics: {encoding: raw}\n", "metrics: encoding \"raw\" is not supported"},
            {"producer: {required_acks: 2}\n", "required_acks: expected 'all' (-1), 0, or 1"},
            {"auth: {sasl: {mechanism: PLAIN, username: u}}\n", "sasl::password is required"},
-           {"protocol_version: two\n", "protocol_version: invalid version"},
-           {"include_metadata_keys: [tenant]\n", "include_metadata_keys:"}}) {
+           {"protocol_version: two\n", "protocol_version: invalid version"}}) {
     config::Diagnostics d;
     Parse(yaml, d);
     ASSERT_FALSE(d.ok()) << yaml;
@@ -270,6 +269,52 @@ TEST_F(KafkaExporterTest, TracesArriveKeyedByTraceIdWithTraceparentHeaders) {
   EXPECT_EQ(req.resource_spans(1).scope_spans(0).spans(0).name(), "root-a");
   EXPECT_EQ(req.resource_spans(1).scope_spans(0).spans(0).trace_id(), std::string(16, '\xaa'));
   EXPECT_EQ(tc_.Counter("sent", "spans"), 3);
+  e->Shutdown();
+}
+
+TEST_F(KafkaExporterTest, IncludeMetadataKeysBecomeHeadersOfEveryMessageAlsoAfterARetry) {
+  config::Diagnostics d;
+  auto parsed = Parse("include_metadata_keys: [X-Tenant, x-region, x-absent]\n", d);
+  ASSERT_TRUE(d.ok()) << d.ErrorsText();
+  cfg_.include_metadata_keys = parsed->include_metadata_keys;
+  cfg_.partition_traces_by_id = true;
+  cfg_.sending_queue.wait_for_result = true;
+  auto e = Make();
+  cluster_->FailNextProduces(2);  // the headers survive the retry
+  auto batch = ThreeSpansTwoTraces();
+  batch.AddMetadata("x-region", "eu");
+  batch.AddMetadata("X-TENANT", "acme");
+  batch.AddMetadata("x-other", "not listed");
+  batch.AddMetadata("X-Region", "us");
+  Answer a;
+  e->consumers().traces->Consume(std::move(batch), a.done());
+  ASSERT_TRUE(a.get().ok());
+  // Without metadata (no include_metadata upstream): no metadata headers.
+  Answer b;
+  e->consumers().traces->Consume(otlp::MakeSyntheticTraces(3, 7), b.done());
+  ASSERT_TRUE(b.get().ok());
+
+  auto recs = ReadAll(cluster_->bootstrap(), "otlp_spans", 3);
+  ASSERT_EQ(recs.size(), 3u);
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  std::map<std::string, Headers> by_key;
+  for (auto& r : recs) by_key[r.key] = r.headers;
+  // Named as configured, in the configured order, one per value in the order received.
+  EXPECT_EQ(by_key.at("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            (Headers{{"traceparent", "00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-2222222222222222-01"},
+                     {"X-Tenant", "acme"},
+                     {"x-region", "eu"},
+                     {"x-region", "us"}}));
+  EXPECT_EQ(by_key.at("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+            (Headers{{"traceparent", "00-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-3333333333333333-01"},
+                     {"X-Tenant", "acme"},
+                     {"x-region", "eu"},
+                     {"x-region", "us"}}));
+  by_key.erase("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  by_key.erase("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  ASSERT_EQ(by_key.size(), 1u);
+  EXPECT_EQ(by_key.begin()->second.size(), 1u);  // only its traceparent
+  EXPECT_EQ(by_key.begin()->second[0].first, "traceparent");
   e->Shutdown();
 }
 

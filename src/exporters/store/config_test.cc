@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/loader.h"
+#include "exporters/store/store_exporter.h"
 #include "store/disk_budget.h"
 
 namespace otter {
@@ -20,6 +21,19 @@ std::vector<std::string> Errors(const std::string& yaml) {
   config::Diagnostics d;
   f->parse_config(*node, d);
   return d.errors();
+}
+
+// Receivers pass traces requests on undecoded (the store reads their protobuf itself); logs and
+// metrics arrive decoded (the store would decode them).
+TEST(StoreExporterTest, TakesOnlyTracesUndecoded) {
+  ComponentContext ctx;
+  ctx.id = ComponentId{"store", ""};
+  StoreExporterConfig cfg;
+  cfg.directory = "unused";
+  StoreExporter e(ctx, cfg);
+  EXPECT_TRUE(e.consumers().traces->TakesUndecoded());
+  EXPECT_FALSE(e.consumers().metrics->TakesUndecoded());
+  EXPECT_FALSE(e.consumers().logs->TakesUndecoded());
 }
 
 TEST(StoreExporterConfigTest, DefaultsAreValid) { EXPECT_TRUE(Errors("directory: x\n").empty()); }

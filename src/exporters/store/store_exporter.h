@@ -18,9 +18,16 @@
 
 namespace otter {
 
+// The store reads traces requests' protobuf itself (store::Store::Write); logs and metrics it
+// decodes, so they had better arrive decoded (the receiver reads them anyway to validate them).
+class UndecodedTraceConsumer : public TraceConsumer {
+ public:
+  bool TakesUndecoded() const override { return true; }
+};
+
 class StoreExporter final : public Exporter,
                             public ReloadAware,
-                            public TraceConsumer,
+                            public UndecodedTraceConsumer,
                             public MetricConsumer,
                             public LogConsumer {
  public:
@@ -36,8 +43,6 @@ class StoreExporter final : public Exporter,
   void Consume(pdata::TraceBatch&& batch, Completion done) override { Write(batch, done); }
   void Consume(pdata::MetricBatch&& batch, Completion done) override { Write(batch, done); }
   void Consume(pdata::LogBatch&& batch, Completion done) override { Write(batch, done); }
-  // The store reads requests' protobuf itself (store::Store::Write).
-  bool TakesUndecoded() const override { return true; }
 
   store::Store* store() { return store_.get(); }
   int query_port() const { return query_ ? query_->port() : 0; }

@@ -63,6 +63,24 @@ void HashValue(pdata::AnyValue& v, pdata::ArenaSet& arenas) {
   v = pdata::AnyValue::String(arenas.Copy(std::string_view(hex, n)));
 }
 
+// The metadata key `from_context` reads: "metadata.<key>", or a bare key (otelcol's fallback).
+// otelcol's "auth.<attribute>" is refused at start-up: otter's receivers do not keep what an
+// authenticator learned with the data, so it could only ever do nothing.
+StatusOr<std::string> ContextKey(const std::string& from_context, size_t i) {
+  constexpr std::string_view kMetadata = "metadata.";
+  std::string_view key = from_context;
+  if (key.starts_with("auth."))
+    return Err("from_context \"" + from_context +
+               "\" is not supported by otter (receivers do not keep authentication data with "
+               "the data); use \"metadata.<header>\" or \"client.address\" at the " +
+               Nth(i) + " action");
+  if (key.starts_with(kMetadata)) key.remove_prefix(kMetadata.size());
+  if (key.empty())
+    return Err("from_context \"" + from_context + "\" names no metadata key at the " + Nth(i) +
+               " action");
+  return Lower(std::string(key));
+}
+
 }  // namespace
 
 const config::Table<ActionConfig>& ActionConfigTable() {
@@ -81,8 +99,8 @@ const config::Table<ActionConfig>& ActionConfigTable() {
           .Field("from_attribute", &C::from_attribute,
                  "take the value from this attribute (insert/update/upsert)")
           .Field("from_context", &C::from_context,
-                 "take the value from request metadata (not supported yet: otter does not pass "
-                 "client metadata to processors)")
+                 "take the value from the request (insert/update/upsert): metadata.<header> "
+                 "(needs the receiver's include_metadata) or client.address")
           .Field("converted_type", &C::converted_type, "convert: int, double or string")
           .Field("action", &C::action,
                  "insert, update, upsert, delete, hash, extract or convert (any case)");
@@ -169,11 +187,11 @@ StatusOr<std::unique_ptr<AttrActions>> AttrActions::Compile(
                      " does not use the \"pattern\" field. This must not be specified for " +
                      Nth(i) + " action");
         if (!a.converted_type.empty()) return no_converted_type();
-        if (!a.from_context.empty())
-          return Err(
-              "from_context is not supported yet by otter's attributes processor; use value or "
-              "from_attribute at the " +
-              Nth(i) + " action");
+        if (a.from_context == "client.address") {
+          act.client_address = true;
+        } else if (!a.from_context.empty()) {
+          ASSIGN_OR_RETURN(act.context_key, ContextKey(a.from_context, i));
+        }
         if (a.value && a.value->type == pdata::AnyValue::Type::kEmpty)
           return Err(
               "error creating AttrProc. Either field \"value\", \"from_attribute\" or "
@@ -253,7 +271,8 @@ StatusOr<std::unique_ptr<AttrActions>> AttrActions::Compile(
   return out;
 }
 
-AttrActions::Bound AttrActions::Bind(pdata::ArenaSet& arenas) const {
+AttrActions::Bound AttrActions::Bind(pdata::ArenaSet& arenas, const pdata::Metadata& metadata,
+                                     std::string_view client_ip) const {
   Bound b;
   b.keys.reserve(actions_.size());
   b.values.resize(actions_.size());
@@ -262,6 +281,26 @@ AttrActions::Bound AttrActions::Bind(pdata::ArenaSet& arenas) const {
     const Action& a = actions_[i];
     b.keys.push_back(a.key.empty() ? std::string_view() : arenas.Copy(a.key));
     if (a.value) b.values[i] = Materialize(*a.value, arenas);
+    if (a.client_address) b.values[i] = pdata::AnyValue::String(arenas.Copy(client_ip));
+    if (!a.context_key.empty()) {
+      // Views into the batch's arenas already: one value needs no copy, several are joined.
+      std::string_view first;
+      std::string joined;
+      size_t n = 0;
+      for (const auto& e : metadata.entries()) {
+        if (e.key != a.context_key) continue;
+        if (n == 0) {
+          first = e.value;
+        } else {
+          if (n == 1) joined = first;
+          joined += ';';
+          joined += e.value;
+        }
+        ++n;
+      }
+      if (n == 1) b.values[i] = pdata::AnyValue::String(first);
+      if (n > 1) b.values[i] = pdata::AnyValue::String(arenas.Copy(joined));
+    }
     for (const auto& g : a.group_names) b.group_names[i].push_back(arenas.Copy(g));
   }
   return b;
@@ -287,6 +326,8 @@ void AttrActions::Apply(pdata::Attributes& attrs, const Bound& bound,
         pdata::AnyValue source;
         if (bound.values[i]) {
           source = *bound.values[i];
+        } else if (!a.context_key.empty()) {
+          break;  // from_context: not in this batch's metadata
         } else {
           const pdata::AnyValue* from = pdata::FindAttribute(attrs, a.from_attribute);
           if (!from) break;

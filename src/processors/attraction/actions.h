@@ -3,6 +3,8 @@
 // update, upsert, delete, hash, extract and convert, run in configured order on one attribute
 // list. Config is checked and compiled once (regexes precompiled with RE2); applying is
 // allocation-free except for the strings an action creates (copied into the batch's arena).
+// `from_context` values come from the batch's request metadata (pdata/metadata.h), looked up
+// once per batch in Bind.
 // Thread-safety: a compiled AttrActions is immutable and may be applied from any thread; a
 // Bound belongs to one batch.
 #pragma once
@@ -20,6 +22,7 @@
 #include "config/table.h"
 #include "pdata/arena.h"
 #include "pdata/common.h"
+#include "pdata/metadata.h"
 #include "processors/attraction/value.h"
 
 namespace otter::attraction {
@@ -51,13 +54,17 @@ class AttrActions {
                                                         size_t* bad_index = nullptr);
 
   // Keys and configured values copied into one batch's arena, so the batch never points into
-  // the processor (which may be gone before the batch is exported).
+  // the processor (which may be gone before the batch is exported). A `from_context` action's
+  // value is the batch's `metadata` value of its key (several values joined with ";", as
+  // otelcol does), or unset when the metadata has no such key: then the action does nothing.
+  // `client.address` is `client_ip` (the batch's client_ip(); "" when unknown, as in otelcol).
   struct Bound {
     std::vector<std::string_view> keys;                      // per action
     std::vector<std::optional<pdata::AnyValue>> values;      // per action (insert/update/upsert)
     std::vector<std::vector<std::string_view>> group_names;  // per action (extract)
   };
-  Bound Bind(pdata::ArenaSet& arenas) const;
+  Bound Bind(pdata::ArenaSet& arenas, const pdata::Metadata& metadata = {},
+             std::string_view client_ip = {}) const;
 
   // Runs every action, in order, on `attrs`.
   void Apply(pdata::Attributes& attrs, const Bound& bound, pdata::ArenaSet& arenas) const;
@@ -69,6 +76,8 @@ class AttrActions {
     Kind kind = Kind::kInsert;
     std::string key;
     std::string from_attribute;
+    std::string context_key;      // from_context: the metadata key (without "metadata.")
+    bool client_address = false;  // from_context: client.address
     std::optional<ConfigValue> value;
     ConvertTarget converted_type = ConvertTarget::kString;
     std::unique_ptr<RE2> regex;            // delete/hash: key pattern; extract: value rule

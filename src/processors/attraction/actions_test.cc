@@ -198,8 +198,62 @@ TEST_F(ActionsTest, ValidationErrorsNameTheActionIndex) {
             "error creating AttrProc due to invalid value \"float\" in field \"converted_type\" "
             "for action \"convert\" at the 0-th action");
   auto ctx = Act("insert", "k");
+  ctx.from_context = "auth.subject";
+  EXPECT_EQ(CompileError({ok, ctx}),
+            "from_context \"auth.subject\" is not supported by otter (receivers do not keep "
+            "authentication data with the data); use \"metadata.<header>\" or "
+            "\"client.address\" at the 1-th action");
+  ctx.from_context = "metadata.";
+  EXPECT_EQ(CompileError({ctx}),
+            "from_context \"metadata.\" names no metadata key at the 0-th action");
   ctx.from_context = "metadata.tenant";
-  EXPECT_NE(CompileError({ctx}).find("from_context is not supported yet"), std::string::npos);
+  ctx.from_attribute = "t";
+  EXPECT_EQ(CompileError({ctx}),
+            "error creating AttrProc due to multiple value sources being set at the 0-th actions");
+  auto del = Act("delete", "k");
+  del.from_context = "metadata.tenant";
+  EXPECT_EQ(CompileError({del}), "");  // otelcol ignores from_context on delete/hash, too
+}
+
+TEST_F(ActionsTest, FromContextReadsTheBatchMetadata) {
+  pdata::Metadata md;
+  md.Add(arenas_, "X-Tenant", "acme");
+  md.Add(arenas_, "x-team", "red");
+  md.Add(arenas_, "X-Team", "blue");
+  md.Add(arenas_, "x-empty", "");
+  auto ins = Act("insert", "tenant");
+  ins.from_context = "metadata.X-TENANT";  // keys match in any case
+  auto bare = Act("insert", "tenant2");
+  bare.from_context = "x-tenant";  // no prefix: metadata too
+  auto team = Act("upsert", "team");
+  team.from_context = "metadata.x-team";  // several values: joined with ';'
+  auto empty = Act("insert", "empty");
+  empty.from_context = "metadata.x-empty";  // present but empty: set to ""
+  auto missing = Act("upsert", "region");
+  missing.from_context = "metadata.x-region";  // absent: nothing happens
+  auto upd = Act("update", "absent");
+  upd.from_context = "metadata.x-tenant";  // update needs the attribute
+  auto addr = Act("insert", "client");
+  addr.from_context = "client.address";
+
+  auto compiled = AttrActions::Compile({ins, bare, team, empty, missing, upd, addr});
+  ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+  Attributes attrs = {{"tenant", AnyValue::String("kept")}, {"region", AnyValue::String("eu")}};
+  auto bound = (*compiled)->Bind(arenas_, md, "10.1.2.3");
+  (*compiled)->Apply(attrs, bound, arenas_);
+  Attributes want = {
+      {"tenant", AnyValue::String("kept")},  {"region", AnyValue::String("eu")},
+      {"tenant2", AnyValue::String("acme")}, {"team", AnyValue::String("red;blue")},
+      {"empty", AnyValue::String("")},       {"client", AnyValue::String("10.1.2.3")}};
+  EXPECT_EQ(attrs, want);
+
+  // Without metadata (the receiver had no include_metadata) only client.address is set: "" when
+  // the receiver does not know the address, as otelcol does.
+  Attributes none;
+  auto bound2 = (*compiled)->Bind(arenas_);
+  (*compiled)->Apply(none, bound2, arenas_);
+  Attributes want2 = {{"client", AnyValue::String("")}};
+  EXPECT_EQ(none, want2);
 }
 
 }  // namespace

@@ -26,7 +26,24 @@ class Discard final : public TraceConsumer {
   }
 };
 
-void RunProcessor(benchmark::State& state, const std::string& type, const std::string& yaml) {
+// The request as the otlp receiver with include_metadata hands it over: with its headers.
+const pdata::TraceBatch& RequestWithMetadata() {
+  static const pdata::TraceBatch b = [] {
+    pdata::TraceBatch r = otlp::MakeSyntheticTraces(kSpans, 1);
+    for (auto [k, v] : {std::pair{"host", "otter:4318"},
+                        {"content-type", "application/x-protobuf"},
+                        {"user-agent", "OTel-OTLP-Exporter-JavaScript/0.200.0"},
+                        {"x-tenant", "acme"},
+                        {"content-length", "55000"}})
+      r.AddMetadata(k, v);
+    r.set_client_ip("10.0.0.7");
+    return r;
+  }();
+  return b;
+}
+
+void RunProcessor(benchmark::State& state, const std::string& type, const std::string& yaml,
+                  const pdata::TraceBatch& request = Request()) {
   auto parsed = attraction::testing::ParseProcessorConfig(type, yaml);
   if (!parsed.errors.empty()) {
     state.SkipWithError(parsed.errors[0].c_str());
@@ -39,7 +56,7 @@ void RunProcessor(benchmark::State& state, const std::string& type, const std::s
     return;
   }
   TraceConsumer* in = (*p)->consumers().traces;
-  for (auto _ : state) in->Consume(Request().Clone(), Completion());
+  for (auto _ : state) in->Consume(request.Clone(), Completion());
   state.SetItemsProcessed(state.iterations() * kSpans);
   (*p)->Shutdown();
 }
@@ -67,6 +84,17 @@ actions:
 )");
 }
 BENCHMARK(BM_AttributesMixed);
+
+// from_context: the metadata is looked up once per batch, then each span gets the value.
+void BM_AttributesFromContext(benchmark::State& state) {
+  RunProcessor(state, "attributes", R"(
+actions:
+  - {key: tenant, from_context: metadata.x-tenant, action: upsert}
+  - {key: net.peer.ip, from_context: client.address, action: insert}
+)",
+               RequestWithMetadata());
+}
+BENCHMARK(BM_AttributesFromContext);
 
 void BM_ResourceSeedUpsert(benchmark::State& state) {
   RunProcessor(state, "resource", R"(

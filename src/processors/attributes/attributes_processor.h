@@ -21,7 +21,7 @@ class AttributesProcessor final : public InPlaceProcessor<B> {
 
   void Process(B& batch) const override {
     pdata::ArenaSet& arenas = batch.arenas();
-    const auto bound = actions_->Bind(arenas);
+    const auto bound = actions_->Bind(arenas, batch.metadata(), batch.client_ip());
     using attributes::Matcher;
     for (auto& rs : batch.resources()) {
       const pdata::Resource& res = rs.resource;

@@ -211,6 +211,54 @@ actions:
   EXPECT_EQ(out.resources()[0].scope_spans[0].spans[0].attributes, want);
 }
 
+TEST(AttributesProcessorTest, FromContextCopiesRequestMetadataIntoEachBatchItsOwn) {
+  constexpr const char* yaml = R"(
+actions:
+  - key: tenant
+    from_context: metadata.x-scope-orgid
+    action: upsert
+  - key: peer
+    from_context: client.address
+    action: insert
+)";
+  auto parsed = ParseProcessorConfig("attributes", yaml);
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0];
+  CaptureConsumer<pdata::TraceBatch> sink;
+  auto p = CreateProcessor<pdata::TraceBatch>("attributes", *parsed.config, &sink);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+
+  auto acme = Traces(
+      "svc", {MakeSpan("a", pdata::SpanKind::kServer, {{"tenant", AnyValue::String("spoofed")}}),
+              MakeSpan("b", pdata::SpanKind::kClient, {})});
+  acme.AddMetadata("X-Scope-OrgID", "acme");
+  acme.set_client_ip("192.0.2.7");
+  auto plain = Traces("svc", {MakeSpan("c", pdata::SpanKind::kServer, {})});
+  ASSERT_TRUE(Send(**p, std::move(acme)).ok());
+  ASSERT_TRUE(Send(**p, std::move(plain)).ok());
+  ASSERT_EQ(sink.batches.size(), 2u);
+
+  const auto& spans = sink.batches[0].resources()[0].scope_spans[0].spans;
+  Attributes want = {{"tenant", AnyValue::String("acme")}, {"peer", AnyValue::String("192.0.2.7")}};
+  EXPECT_EQ(spans[0].attributes, want);
+  EXPECT_EQ(spans[1].attributes, want);
+  // A batch without metadata: no tenant; its address is unknown.
+  Attributes want_plain = {{"peer", AnyValue::String("")}};
+  EXPECT_EQ(sink.batches[1].resources()[0].scope_spans[0].spans[0].attributes, want_plain);
+}
+
+TEST(AttributesProcessorTest, FromContextAuthIsAConfigErrorAtItsLine) {
+  auto bad = ParseProcessorConfig("attributes", R"(actions:
+  - key: user
+    from_context: auth.username
+    action: insert
+)");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0],
+            "test.yaml:2: from_context \"auth.username\" is not supported by otter (receivers do "
+            "not keep authentication data with the data); use \"metadata.<header>\" or "
+            "\"client.address\" at the 0-th action");
+}
+
 TEST(AttributesProcessorTest, ConfigErrorsNameTheEntryAndLine) {
   auto missing =
       ParseProcessorConfig("attributes", "include:\n  match_type: strict\n  services: [a]\n");

@@ -49,9 +49,8 @@ struct BatchProcessor<B>::Shared {
   Consumer<B>* next = nullptr;
   // Traces and logs, when the downstream takes undecoded batches (the store, nop, an OTLP
   // exporter): pending data stays protobuf bytes, merged by appending and split at span / log
-  // record boundaries (otlp/wire_split.h). A traces request is then never decoded on its way
-  // through; a logs request was decoded by the receiver (to validate it) and travels on as the
-  // bytes it came as.
+  // record boundaries (otlp/wire_split.h): a protobuf request travels on as the bytes it came
+  // as, never decoded (docs/processors/batch.md).
   static constexpr bool kBytesSignal = !std::is_same_v<B, pdata::MetricBatch>;
   bool bytes = false;
   std::shared_ptr<spdlog::logger> logger;
@@ -165,8 +164,8 @@ struct BatchProcessor<B>::Shared {
     shard.wire.append(request);
   }
 
-  // Bytes mode: the first `max` items of the shard (all of them when max is 0 or more) as an
-  // undecoded batch.
+  // Bytes mode: the first `max` items of the shard (all of them when max is 0 or the shard holds
+  // no more) as an undecoded batch.
   Outgoing TakeBytesLocked(Shard& shard, size_t max) {
     Outgoing h;
     std::string body;

@@ -18,7 +18,7 @@ class ResourceProcessor final : public InPlaceProcessor<B> {
 
   void Process(B& batch) const override {
     pdata::ArenaSet& arenas = batch.arenas();
-    const auto bound = actions_->Bind(arenas);
+    const auto bound = actions_->Bind(arenas, batch.metadata(), batch.client_ip());
     for (auto& r : batch.resources()) actions_->Apply(r.resource.attributes, bound, arenas);
   }
 

@@ -22,7 +22,8 @@ const config::Table<LokiReceiverConfig>& LokiReceiverConfigTable() {
                    "authenticate every push with this extension (401 otherwise)")
           .Field("include_metadata", &H::include_metadata,
                  "keep each request's headers (lower-cased names) with its data, for the batch "
-                 "processor's metadata_keys and headers_setter's from_context");
+                 "processor's metadata_keys, from_context (headers_setter, attributes) and the "
+                 "kafka exporter's include_metadata_keys");
   static const config::Table<P> protocols_table =
       config::Table<P>()
           .Section("http", &P::http, http_table, "the HTTP push API")

@@ -143,7 +143,8 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                    "authenticate every call with this extension (16 UNAUTHENTICATED otherwise)")
           .Field("include_metadata", &GrpcProtocolConfig::include_metadata,
                  "keep each call's metadata (lower-cased keys) with its data, for the batch "
-                 "processor's metadata_keys and headers_setter's from_context");
+                 "processor's metadata_keys, from_context (headers_setter, attributes) and the "
+                 "kafka exporter's include_metadata_keys");
   static const auto cors =
       Table<CorsConfig>()
           .Field("allowed_origins", &CorsConfig::allowed_origins,
@@ -187,7 +188,8 @@ const config::Table<OtlpReceiverConfig>& OtlpReceiverTable() {
                    "authenticate every request with this extension (401 otherwise)")
           .Field("include_metadata", &HttpProtocolConfig::include_metadata,
                  "keep each request's headers (lower-cased names) with its data, for the batch "
-                 "processor's metadata_keys and headers_setter's from_context")
+                 "processor's metadata_keys, from_context (headers_setter, attributes) and the "
+                 "kafka exporter's include_metadata_keys")
           .NotSupportedYet("keepalives_enabled", "switching HTTP keep-alive off");
   static const auto protocols =
       Table<OtlpProtocols>()

@@ -25,7 +25,8 @@ PrometheusRemoteWriteReceiverConfigTable() {
                    "authenticate every request with this extension (401 otherwise)")
           .Field("include_metadata", &C::include_metadata,
                  "keep each request's headers (lower-cased names) with its data, for the batch "
-                 "processor's metadata_keys and headers_setter's from_context")
+                 "processor's metadata_keys, from_context (headers_setter, attributes) and the "
+                 "kafka exporter's include_metadata_keys")
           .NotSupportedYet("cors", "CORS");
   return table;
 }
