@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <charconv>
 #include <set>
 
 #include "query/go_regex.h"
@@ -625,8 +626,13 @@ class Parser {
       return ParseError(
           fmt::format("unsupported parameter for operation {}({},", e->op, param_text), 0, 0);
     if (wants_param) {
-      bool integer =
-          !param_text.empty() && param_text.find_first_not_of("0123456789") == std::string::npos;
+      // Atoi's range too: past int64 is not an integer (found by logql_fuzz: the value reached
+      // the evaluator's conversion to size_t out of range).
+      int64_t k = 0;
+      const char* end = param_text.data() + param_text.size();
+      auto [ptr, ec] = std::from_chars(param_text.data(), end, k);
+      bool integer = !param_text.empty() && ec == std::errc() && ptr == end &&
+                     param_text.find_first_not_of("0123456789") == std::string::npos;
       if (!integer)
         return ParseError(fmt::format("invalid parameter {}({},", e->op, param_text), 0, 0);
       if (*e->param < 1)

@@ -29,6 +29,18 @@ TEST(LogqlParserTest, BytesLiteralsPastUint64) {
   EXPECT_NE(ErrorOf(R"({a="b"} | size > 328eb)"), "<ok>");
 }
 
+// topk/bottomk take an int (Loki: strconv.Atoi), so a parameter past int64 is invalid, not an
+// out-of-range conversion in the evaluator (found by logql_fuzz: "topk(9999…992, …)").
+TEST(LogqlParserTest, TopkParameterPastInt64IsInvalid) {
+  EXPECT_EQ(ErrorOf(R"(topk(9223372036854775807, count_over_time({a="b"}[1m])))"), "<ok>");
+  EXPECT_NE(ErrorOf(R"(topk(9223372036854775808, count_over_time({a="b"}[1m])))")
+                .find("invalid parameter topk(9223372036854775808,"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"(bottomk(99999999999999999999999999999, rate({a="b"}[1m])))")
+                .find("invalid parameter bottomk("),
+            std::string::npos);
+}
+
 TEST(LogqlParserTest, StreamSelector) {
   auto r = ParseQuery(R"({ namespace="buzz", foo !~ "bar" })");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
