@@ -10,6 +10,15 @@
 namespace otter::prometheusremotewrite {
 namespace {
 
+// `series` as the exporter's encoder writes it, read back and translated (no metadata); the
+// batch holds copies of its strings.
+pdata::MetricBatch EncodeAndTranslate(const store::ConvertedSeries& series, TranslateStats* stats) {
+  const std::string body = EncodeWriteRequests({series}, {}, 1 << 20)[0];
+  auto req = DecodeWriteRequest(body);
+  EXPECT_TRUE(req.ok()) << req.status().ToString();
+  return req.ok() ? TranslateWriteRequest(*req, {}, stats) : pdata::MetricBatch{};
+}
+
 // The exporter's encoder writes the request; the receiver must read back exactly that.
 TEST(RemoteWriteReceiveTest, DecodesWhatTheExporterEncodes) {
   store::ConvertedSeries a;
@@ -204,11 +213,8 @@ TEST(RemoteWriteReceiveTest, FloatNativeHistogramsNeedWholeCounts) {
   fractional.positive_buckets = {0.5, 2.5};
   a.histograms = {{1000, whole}, {2000, fractional}};
   a.exemplars = {{{{"trace_id", "0af7651916cd43dd8448eb211c80319c"}}, 1.5, 900}};
-  const std::string body = EncodeWriteRequests({a}, {}, 1 << 20)[0];
-  auto req = DecodeWriteRequest(body);
-  ASSERT_TRUE(req.ok()) << req.status().ToString();
   TranslateStats stats;
-  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  pdata::MetricBatch batch = EncodeAndTranslate(a, &stats);
   EXPECT_EQ(stats.points, 1u);
   EXPECT_EQ(stats.skipped_histograms, 1u);
   const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
@@ -239,11 +245,8 @@ TEST(RemoteWriteReceiveTest, FloatCountsPastUint64AreSkipped) {
   huge_zero.zero_count = 0x1p64;
   huge_bucket.positive_buckets = {1, 0x1p64};
   a.histograms = {{1000, huge_count}, {2000, huge_zero}, {3000, huge_bucket}, {4000, big}};
-  const std::string body = EncodeWriteRequests({a}, {}, 1 << 20)[0];
-  auto req = DecodeWriteRequest(body);
-  ASSERT_TRUE(req.ok()) << req.status().ToString();
   TranslateStats stats;
-  pdata::MetricBatch batch = TranslateWriteRequest(*req, {}, &stats);
+  pdata::MetricBatch batch = EncodeAndTranslate(a, &stats);
   EXPECT_EQ(stats.points, 1u);
   EXPECT_EQ(stats.skipped_histograms, 3u);
   const pdata::Metric& m = batch.resources()[0].scope_metrics[0].metrics[0];
