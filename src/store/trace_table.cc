@@ -256,11 +256,13 @@ class TraceTable::PageCache {
     Put(rows_, kPages, block, page, rows);
     return rows;
   }
-  // Calls fn(page, directory entry) for each part of trace `id` in `block`, in page order.
-  template <class Fn>
-  Status ForEachPart(const BlockPtr& block, const pdata::TraceId& id, Fn&& fn) {
+  // Calls fn(page, directory entry) for each part of trace `id` in `block`, in page order, in
+  // the pages `wanted(page)` accepts (the others' directories are not read).
+  template <class Fn, class Wanted>
+  Status ForEachPart(const BlockPtr& block, const pdata::TraceId& id, Fn&& fn, Wanted&& wanted) {
     ASSIGN_OR_RETURN(std::vector<uint32_t> pages, block->PagesOf(id, &chunks_));
     for (uint32_t page : pages) {
+      if (!wanted(page)) continue;
       ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, Directory(block, page));
       Status st;
       dir->ForEachOf(id, [&](const PageDirectory::Entry& e) {
@@ -269,6 +271,10 @@ class TraceTable::PageCache {
       RETURN_IF_ERROR(st);
     }
     return Status::Ok();
+  }
+  template <class Fn>
+  Status ForEachPart(const BlockPtr& block, const pdata::TraceId& id, Fn&& fn) {
+    return ForEachPart(block, id, std::forward<Fn>(fn), [](uint32_t) { return true; });
   }
 
  private:
@@ -801,10 +807,13 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
   auto block_has = [&](const std::shared_ptr<const Block>& b, const pdata::TraceId& id,
                        uint32_t before = UINT32_MAX) -> StatusOr<bool> {
     bool has = false;
-    RETURN_IF_ERROR(cache.ForEachPart(b, id, [&](uint32_t page, const PageDirectory::Entry& e) {
-      has = has || (page < before && overlaps(e.summary));
-      return Status::Ok();
-    }));
+    RETURN_IF_ERROR(cache.ForEachPart(
+        b, id,
+        [&](uint32_t, const PageDirectory::Entry& e) {
+          has = has || overlaps(e.summary);
+          return Status::Ok();
+        },
+        [&](uint32_t page) { return page < before; }));
     return has;
   };
   // Requires mu_ (shared) for the active head.
@@ -845,20 +854,32 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
     const Head::Trace* t = h ? h->Find(id) : nullptr;
     if (t) add_rows(h->rows, [&](auto&& fn) { h->ForEachRow(*t, fn); });
   };
-  // Counts the calls of trace `id`, gathering its parts from every place.
-  auto count = [&](const pdata::TraceId& id) -> Status {
+  // A part of a trace: a directory entry of a block page.
+  struct Part {
+    size_t block;
+    uint32_t page;
+    const PageDirectory::Entry* entry;
+  };
+  auto add_part = [&](size_t block, uint32_t page, const PageDirectory::Entry& e) -> Status {
+    const std::shared_ptr<const Block>& b = blocks[block];
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Rows(b, page));
+    if (e.first_row + e.count > rows->spans.size())
+      return DataLoss(b->reader->path() + ": a trace's rows are past its page");
+    add_rows(*rows, [&](auto&& fn) {
+      for (uint32_t k = e.first_row; k < e.first_row + e.count; ++k) fn(k);
+    });
+    return Status::Ok();
+  };
+  // Counts the calls of trace `id`, gathering its parts from every place; `known`, a part found
+  // by the caller, is not looked up again (a page holds a trace at most once).
+  auto count = [&](const pdata::TraceId& id, const Part* known) -> Status {
     spans.clear();
-    for (const auto& b : blocks) {
-      RETURN_IF_ERROR(
-          cache.ForEachPart(b, id, [&](uint32_t page, const PageDirectory::Entry& e) -> Status {
-            ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Rows(b, page));
-            if (e.first_row + e.count > rows->spans.size())
-              return DataLoss(b->reader->path() + ": a trace's rows are past its page");
-            add_rows(*rows, [&](auto&& fn) {
-              for (uint32_t k = e.first_row; k < e.first_row + e.count; ++k) fn(k);
-            });
-            return Status::Ok();
-          }));
+    if (known) RETURN_IF_ERROR(add_part(known->block, known->page, *known->entry));
+    for (size_t j = 0; j < blocks.size(); ++j) {
+      RETURN_IF_ERROR(cache.ForEachPart(
+          blocks[j], id,
+          [&](uint32_t page, const PageDirectory::Entry& e) { return add_part(j, page, e); },
+          [&](uint32_t page) { return !known || known->block != j || known->page != page; }));
     }
     {
       std::shared_lock lock(mu_);
@@ -882,21 +903,14 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
     return ++checked % kCheckEvery == 0 ? limits.CheckDeadline() : Status::Ok();
   };
   RETURN_IF_ERROR(limits.CheckDeadline());
-  // Whether `id` has a part overlapping the window in blocks before block i (or in block i
-  // before page n, or earlier in page n's directory than entry e).
-  auto counted_earlier = [&](size_t i, uint32_t n, const PageDirectory& dir,
-                             const PageDirectory::Entry& e) -> StatusOr<bool> {
+  // Whether `id` has a part overlapping the window in blocks before block i, or in block i
+  // before page n (a page holds a trace at most once).
+  auto counted_earlier = [&](size_t i, uint32_t n, const pdata::TraceId& id) -> StatusOr<bool> {
     for (size_t j = 0; j < i; ++j) {
-      ASSIGN_OR_RETURN(bool has, block_has(blocks[j], e.id));
+      ASSIGN_OR_RETURN(bool has, block_has(blocks[j], id));
       if (has) return true;
     }
-    ASSIGN_OR_RETURN(bool has, block_has(blocks[i], e.id, n));
-    if (has) return true;
-    for (const PageDirectory::Entry& k : dir.entries) {
-      if (&k == &e) break;
-      if (k.id == e.id && overlaps(k.summary)) return true;
-    }
-    return false;
+    return block_has(blocks[i], id, n);
   };
   for (size_t i = 0; i < blocks.size(); ++i) {
     const std::shared_ptr<const Block>& b = blocks[i];
@@ -907,8 +921,9 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
       for (const PageDirectory::Entry& e : dir->entries) {
         RETURN_IF_ERROR(check());
         if (!overlaps(e.summary)) continue;
-        ASSIGN_OR_RETURN(bool earlier, counted_earlier(i, n, *dir, e));
-        if (!earlier) RETURN_IF_ERROR(count(e.id));
+        ASSIGN_OR_RETURN(bool earlier, counted_earlier(i, n, e.id));
+        Part part{i, n, &e};
+        if (!earlier) RETURN_IF_ERROR(count(e.id, &part));
       }
     }
   }
@@ -931,7 +946,7 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
       for (size_t j = 0; j < blocks.size() && !earlier; ++j) {
         ASSIGN_OR_RETURN(earlier, block_has(blocks[j], id));
       }
-      if (!earlier) RETURN_IF_ERROR(count(id));
+      if (!earlier) RETURN_IF_ERROR(count(id, nullptr));
     }
   }
   std::vector<DependencyLink> out;
