@@ -185,6 +185,7 @@ StatusOr<RecordLocation> BlockWriter::AddFrameOf(const BlockReader& source, uint
     file_.append(bytes);
   }
   frames_.push_back(Frame{at, compressed, raw});
+  Spill(kSpillBytes);
   return RecordLocation{static_cast<uint32_t>(frames_.size() - 1), 0, raw};
 }
 
@@ -196,8 +197,13 @@ void BlockWriter::Compress(std::string_view raw) {
 }
 
 void BlockWriter::Spill(size_t at_least) {
-  if (fd_ < 0 || file_.size() < at_least || !status_.ok()) return;
-  status_ = WriteAll(fd_, file_, path_);
+  if ((fd_ < 0 && !out_) || file_.size() < at_least || !status_.ok()) return;
+  if (out_) {
+    std::string_view piece = file_;
+    status_ = out_->Append({&piece, 1});
+  } else {
+    status_ = WriteAll(fd_, file_, path_);
+  }
   written_ += file_.size();
   file_.clear();
 }
@@ -213,7 +219,7 @@ std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segm
 }
 
 Status BlockWriter::FinishFile(std::string_view signal_index, uint64_t wal_segment) {
-  if (fd_ < 0) return FailedPrecondition("the block writer has no file");
+  if (fd_ < 0 && !out_) return FailedPrecondition("the block writer has no file");
   AppendTail(signal_index, wal_segment);
   Spill(1);
   return status_;

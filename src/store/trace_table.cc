@@ -399,6 +399,22 @@ void TraceTable::Freeze() {
 }
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
+  std::optional<TraceBlockBuilder> builder = BuildFrozen(BlockWriter());
+  return builder ? builder->Finish(wal_segment) : std::string();
+}
+
+bool TraceTable::HasFrozenSpans() const {
+  std::shared_lock lock(mu_);
+  return frozen_ && !frozen_->traces.empty();
+}
+
+Status TraceTable::WriteBlock(uint64_t wal_segment, WritableFile& file) const {
+  std::optional<TraceBlockBuilder> builder = BuildFrozen(BlockWriter(file));
+  if (!builder) return FailedPrecondition("no frozen spans to write a block of");
+  return builder->FinishFile(wal_segment);
+}
+
+std::optional<TraceBlockBuilder> TraceTable::BuildFrozen(BlockWriter writer) const {
   std::shared_ptr<const Head> head;
   std::vector<std::pair<std::string, Operation>> catalogue;
   {
@@ -419,7 +435,8 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   }
   // Pages of whole traces, about kPageSpans spans each; a trace's spans by start time.
   const SpanRows& rows = head->rows;
-  TraceBlockBuilder builder(std::move(used));
+  std::optional<TraceBlockBuilder> builder;
+  builder.emplace(std::move(used), std::move(writer));
   SpanPageWriter pages(rows);
   SpanTagFilterWriter filters(rows);
   std::vector<uint32_t> order;
@@ -427,7 +444,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   PageDirectory dir;
   auto add_page = [&] {
     dir.tag_filter = filters.Build(order);
-    builder.AddPage(pages.Encode(order, page_traces), dir);
+    builder->AddPage(pages.Encode(order, page_traces), dir);
     order.clear();
     page_traces.clear();
     dir.entries.clear();
@@ -454,7 +471,7 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
     if (order.size() >= kPageSpans) add_page();
   }
   if (!order.empty()) add_page();
-  return builder.Finish(wal_segment);
+  return builder;
 }
 
 Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
