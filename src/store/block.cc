@@ -21,7 +21,10 @@ constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
 // 2: span pages may code int columns as deltas and double columns as decimals
 // (span_columns.cc, ColumnCoding). Version-1 blocks are read as they are, and compaction copies
 // their pages unchanged into version-2 blocks: a page names the coding of each column.
-constexpr uint32_t kVersion = 2;
+// 3: a trace block's index keeps per page only a summary; each page's trace directory is a frame
+// of its own, and trace ids are found through a sorted fingerprint table (trace_block.h).
+// Metric and log blocks did not change.
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kOldestVersion = 1;
 constexpr int kZstdLevel = 2;
 constexpr size_t kZstdMaxFrameHeader = 18;  // bytes: magic, descriptor, window, dict id, size

@@ -21,6 +21,7 @@
 #include "store/id_hash.h"
 #include "store/querier.h"
 #include "store/span_columns.h"
+#include "store/trace_block.h"
 
 namespace otter::store {
 
@@ -83,8 +84,7 @@ class TraceTable final : public TraceQuerier {
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
   struct Head;
-  struct Block;
-  class BlockBuilder;
+  using Block = TraceBlock;
   // The inputs (consecutive blocks, oldest first) merged into one block, written to `fd`.
   Status Compact(const std::vector<std::shared_ptr<const Block>>& in, uint64_t wal_segment,
                  const std::atomic<bool>* cancel, int fd, const std::string& path) const;
