@@ -13,6 +13,8 @@ namespace {
 constexpr uint64_t kTagFilterSection = 1;  // a tag filter per page, in page order
 // Fingerprints per id-table chunk (each a frame: about 4–8 KB).
 constexpr size_t kChunkRecords = 2048;
+// Pages whose tag filters share a frame.
+constexpr size_t kFilterPages = 64;
 constexpr uint64_t kFingerprintSeed = 0x6f74746572746964ull;  // persisted: never change it
 
 Status Malformed(const BlockReader& r, std::string_view what) {
@@ -131,6 +133,7 @@ StatusOr<std::shared_ptr<const TraceBlock>> TraceBlock::Parse(std::shared_ptr<Bl
       ReadLocation(in, &p.loc);
       in.U32(&p.directory.frame);
       in.U32(&p.directory.length);
+      ReadLocation(in, &p.tag_filter);
       in.U32(&p.traces);
       in.Varint(&v);
       prev += static_cast<uint64_t>(UnZigZag(v));
@@ -293,11 +296,14 @@ StatusOr<std::shared_ptr<const PageDirectory>> TraceBlock::Directory(uint32_t n)
   if (!ReadEntries(in, ops.size(), d.get()))
     return reader->Checked(Malformed(*reader, "page directory"));
   ReadSummaries(in, p.summary.min_start, d->entries);
-  std::string_view filter;
-  in.String(&filter);
   if (!in.ok() || !in.done()) return reader->Checked(Malformed(*reader, "page directory"));
-  d->tag_filter = filter;
   return std::shared_ptr<const PageDirectory>(std::move(d));
+}
+
+StatusOr<std::string> TraceBlock::TagFilter(uint32_t n) const {
+  if (version < 3) return legacy_directories_.at(n)->tag_filter;
+  if (pages[n].tag_filter.length == 0) return std::string();
+  return Read(pages[n].tag_filter);
 }
 
 StatusOr<std::string> TraceBlock::Read(const RecordLocation& loc) const {
@@ -416,12 +422,24 @@ void TraceBlockBuilder::AddDirectory(RecordLocation page, const PageDirectory& d
   for (const auto& e : dir.entries)
     for (uint32_t i = e.first_op; i < e.first_op + e.nops; ++i) PutVarint(d, dir.op_refs[i]);
   WriteSummaries(d, p.summary.min_start, dir.entries);
-  PutString(d, dir.tag_filter);
   p.directory = writer_.AddFrame(d);
+  p.tag_filter = {0, static_cast<uint32_t>(filters_.size()),
+                  static_cast<uint32_t>(dir.tag_filter.size())};
+  filters_ += dir.tag_filter;
   pages_.push_back(p);
+  if (pages_.size() - filters_from_ >= kFilterPages) WriteFilters();
+}
+
+void TraceBlockBuilder::WriteFilters() {
+  if (filters_from_ == pages_.size()) return;
+  uint32_t frame = filters_.empty() ? 0 : writer_.AddFrame(filters_).frame;
+  for (size_t i = filters_from_; i < pages_.size(); ++i) pages_[i].tag_filter.frame = frame;
+  filters_.clear();
+  filters_from_ = pages_.size();
 }
 
 std::string TraceBlockBuilder::Index() {
+  WriteFilters();
   std::string index;
   PutVarint(index, min_start_);
   PutVarint(index, max_start_);
@@ -439,6 +457,9 @@ std::string TraceBlockBuilder::Index() {
     PutVarint(index, p.loc.length);
     PutVarint(index, p.directory.frame);
     PutVarint(index, p.directory.length);
+    PutVarint(index, p.tag_filter.frame);
+    PutVarint(index, p.tag_filter.offset);
+    PutVarint(index, p.tag_filter.length);
     PutVarint(index, p.traces);
     PutVarint(index, ZigZag(static_cast<int64_t>(p.summary.min_start - prev)));
     prev = p.summary.min_start;

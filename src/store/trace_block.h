@@ -58,7 +58,9 @@ struct PageDirectory {
   };
   std::vector<Entry> entries;
   std::vector<uint32_t> op_refs;  // block-local operation numbers per entry
-  std::string tag_filter;         // store/tag_filter.h; empty: none (blocks before filters)
+  // store/tag_filter.h; empty: none (blocks before filters). Format 3 keeps it apart from the
+  // directory (TraceBlock::TagFilter): the builder takes it here, Directory() leaves it empty.
+  std::string tag_filter;
   // The entries of `id`, in page order (one, unless a damaged writer repeated it).
   template <class Fn>
   void ForEachOf(const pdata::TraceId& id, Fn&& fn) const {
@@ -72,8 +74,9 @@ uint32_t TraceFingerprint(const pdata::TraceId& id);
 
 struct TraceBlock {
   struct Page {
-    RecordLocation loc;        // the spans
-    RecordLocation directory;  // format 3: its directory frame
+    RecordLocation loc;         // the spans
+    RecordLocation directory;   // format 3: its directory frame
+    RecordLocation tag_filter;  // format 3: in a frame of the tag filters of up to 64 pages
     uint32_t traces = 0;
     TraceSummary summary;             // over its traces
     uint32_t first_op = 0, nops = 0;  // into page_ops: its traces' operations, distinct
@@ -104,6 +107,8 @@ struct TraceBlock {
   std::span<const uint32_t> PageOps(const Page& p) const {
     return {page_ops.data() + p.first_op, p.nops};
   }
+  // Page `n`'s tag filter (read from the file for format 3; "" when the page has none).
+  StatusOr<std::string> TagFilter(uint32_t n) const;
   // Page `n`'s directory (read from the file for format 3).
   StatusOr<std::shared_ptr<const PageDirectory>> Directory(uint32_t n) const;
   // The pages that may hold spans of `id`, ascending (a fingerprint match: the caller checks
@@ -175,6 +180,11 @@ class TraceBlockBuilder {
   std::vector<TraceBlock::Page> pages_;
   std::vector<uint32_t> page_ops_;
   std::vector<uint64_t> fingerprints_;  // fingerprint << 32 | page
+  // Tag filters of the pages not yet written (pages numbered from filters_from_), written as one
+  // frame every kFilterPages pages: a tag search reads them in a row, one decompression each.
+  std::string filters_;
+  size_t filters_from_ = 0;
+  void WriteFilters();
   uint64_t min_start_ = UINT64_MAX, max_start_ = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "store/file_util.h"
@@ -108,7 +109,10 @@ TEST_F(TraceBlockTest, DirectoriesAndPageSummariesReadBackAsWritten) {
     EXPECT_EQ(std::vector<uint32_t>(ops.begin(), ops.end()), (std::vector<uint32_t>{0, 1, 2, 3}));
     auto d = block->Directory(p);
     ASSERT_TRUE(d.ok()) << d.status().ToString();
-    EXPECT_EQ((*d)->tag_filter, dirs[p].tag_filter);
+    EXPECT_EQ((*d)->tag_filter, "");  // format 3 keeps it apart
+    auto filter = block->TagFilter(p);
+    ASSERT_TRUE(filter.ok());
+    EXPECT_EQ(*filter, dirs[p].tag_filter);
     EXPECT_EQ((*d)->op_refs, dirs[p].op_refs);
     ASSERT_EQ((*d)->entries.size(), dirs[p].entries.size());
     for (size_t i = 0; i < dirs[p].entries.size(); ++i) {
@@ -128,6 +132,26 @@ TEST_F(TraceBlockTest, DirectoriesAndPageSummariesReadBackAsWritten) {
     ASSERT_TRUE(bytes.ok());
     EXPECT_EQ(*bytes, "page " + std::to_string(p));
   }
+}
+
+// Tag filters share a frame per 64 pages; a page may have none.
+TEST_F(TraceBlockTest, TagFiltersOfManyPagesReadBack) {
+  std::mt19937_64 rng(4);
+  std::vector<PageDirectory> dirs;
+  for (int p = 0; p < 130; ++p) {
+    dirs.push_back(Directory({RandomId(rng)}, 1000 + p));
+    if (p % 7 == 0) dirs.back().tag_filter.clear();
+  }
+  auto block = Write(dirs);
+  ASSERT_TRUE(block);
+  std::set<uint32_t> frames;
+  for (uint32_t p = 0; p < dirs.size(); ++p) {
+    auto filter = block->TagFilter(p);
+    ASSERT_TRUE(filter.ok()) << filter.status().ToString();
+    EXPECT_EQ(*filter, dirs[p].tag_filter) << p;
+    if (!filter->empty()) frames.insert(block->pages[p].tag_filter.frame);
+  }
+  EXPECT_EQ(frames.size(), 3u);
 }
 
 // 6 000 traces (three id-table chunks); one trace has parts in pages 0 and 2; every id is found

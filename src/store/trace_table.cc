@@ -484,6 +484,7 @@ Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
       ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, b.Directory(n));
       PageDirectory renumbered = *dir;
       for (uint32_t& op : renumbered.op_refs) op = op_map[i][op];
+      ASSIGN_OR_RETURN(renumbered.tag_filter, b.TagFilter(n));
       RETURN_IF_ERROR(builder.AddPageOf(*b.reader, b.pages[n].loc, renumbered));
     }
   }
@@ -696,10 +697,13 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     if (TagIsFilterable(k)) probes.emplace_back(k, v);
   PageCache cache;
   auto scan = [&](const PageRef& ref) -> Status {
-    ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir,
-                     cache.Directory(blocks[ref.block], ref.page));
-    for (const TagProbe& t : probes)
-      if (!t.MayMatch(dir->tag_filter)) return Status::Ok();
+    const std::shared_ptr<const Block>& b = blocks[ref.block];
+    if (!probes.empty()) {
+      ASSIGN_OR_RETURN(std::string filter, b->TagFilter(ref.page));
+      for (const TagProbe& t : probes)
+        if (!t.MayMatch(filter)) return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, cache.Directory(b, ref.page));
     const std::vector<bool>& wanted = ok[ref.block];
     for (uint32_t i = 0; i < dir->entries.size(); ++i) {
       const PageDirectory::Entry& e = dir->entries[i];
