@@ -623,6 +623,9 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageC
     for (auto p = parts.rbegin(); p != parts.rend(); ++p) {
       const PageDirectory::Entry& entry = p->second;
       ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Rows(*it, p->first));
+      if (uint64_t{entry.first_row} + entry.count > rows->spans.size())
+        return (*it)->reader->Checked(
+            DataLoss((*it)->reader->path() + ": a trace's rows are past its page"));
       std::vector<uint32_t> idx(entry.count);
       for (uint32_t k = 0; k < entry.count; ++k) idx[k] = entry.first_row + k;
       pdata::TraceBatch part;
@@ -884,8 +887,8 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
   auto add_part = [&](size_t block, uint32_t page, const PageDirectory::Entry& e) -> Status {
     const std::shared_ptr<const Block>& b = blocks[block];
     ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Rows(b, page));
-    if (e.first_row + e.count > rows->spans.size())
-      return DataLoss(b->reader->path() + ": a trace's rows are past its page");
+    if (uint64_t{e.first_row} + e.count > rows->spans.size())
+      return b->reader->Checked(DataLoss(b->reader->path() + ": a trace's rows are past its page"));
     add_rows(*rows, [&](auto&& fn) {
       for (uint32_t k = e.first_row; k < e.first_row + e.count; ++k) fn(k);
     });
