@@ -29,6 +29,27 @@ TEST(Utf8, ValidatesRepairsAndCutsAtBoundaries) {
   EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
 }
 
+// The inline check reads short strings with overlapping loads: a byte past ASCII is seen at
+// every position of every length.
+TEST(Utf8, SeesABytePastAsciiAnywhere) {
+  for (size_t n = 1; n <= 20; ++n) {
+    for (size_t at = 0; at < n; ++at) {
+      std::string s(n, 'a');
+      s[at] = '\xff';
+      EXPECT_FALSE(IsValidUtf8(s)) << n << " " << at;
+      if (at + 1 < n) {
+        s[at] = '\xc3';  // é
+        s[at + 1] = '\xa9';
+        EXPECT_TRUE(IsValidUtf8(s)) << n << " " << at;
+        s[at + 1] = 'a';  // a lead byte without its continuation
+        EXPECT_FALSE(IsValidUtf8(s)) << n << " " << at;
+      }
+    }
+    EXPECT_TRUE(IsValidUtf8(std::string(n, 'a')));
+  }
+  EXPECT_TRUE(IsValidUtf8(""));
+}
+
 pdata::TraceBatch OneSpan() {
   pdata::TraceBatch b;
   auto& span = b.resources().emplace_back().scope_spans.emplace_back().spans.emplace_back();

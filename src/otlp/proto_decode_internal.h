@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -368,6 +369,11 @@ StatusOr<pdata::TraceBatch> DecodeTracesWatching(std::string body, const Watched
                                                  bool* over_limits);
 StatusOr<pdata::MetricBatch> DecodeMetricsWatching(std::string body, const WatchedLimits& limits,
                                                    bool* over_limits);
+// CountTraces (the walk a receiver runs over a traces request it passes on undecoded) watching
+// `limits`: *over_limits says whether DecodeTracesWatching would note anything (it reads every
+// field with the same functions).
+std::optional<size_t> CountTracesWatching(std::string_view bytes, const WatchedLimits& limits,
+                                          bool* over_limits);
 StatusOr<pdata::LogBatch> DecodeLogsWatching(std::string body, const WatchedLimits& limits,
                                              bool* over_limits);
 

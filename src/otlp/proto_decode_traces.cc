@@ -396,6 +396,7 @@ class Walker {
       if (!EventFields(d_, r.begin, r.end, e,
                        [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
         return false;
+      d_.WatchAttributeCount(n);
       v_.Event(e, n);
     }
     for (const Range& r : links_) {
@@ -404,8 +405,10 @@ class Walker {
       if (!LinkFields(d_, r.begin, r.end, l,
                       [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
         return false;
+      d_.WatchAttributeCount(n);
       v_.Link(l, n);
     }
+    d_.WatchAttributeCount(nattrs);
     v_.Span(s, nattrs);
     return true;
   }
@@ -452,6 +455,17 @@ class SpanCounter final : public TraceVisitor {
 };
 
 }  // namespace
+
+std::optional<size_t> CountTracesWatching(std::string_view bytes, const WatchedLimits& limits,
+                                          bool* over_limits) {
+  ProtoDecoder d(bytes);
+  d.Watch(&limits);
+  SpanCounter counter;
+  const uint8_t* p = wire::AsBytes(bytes.data());
+  if (!Walker(d, counter).Request(p, p + bytes.size())) return std::nullopt;
+  *over_limits = d.over_limits();
+  return counter.spans;
+}
 
 bool ProtoDecoder::TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out) {
   size_t base = out.size();
