@@ -205,21 +205,53 @@ def report(files, profile_name, threshold=None, by_category=True):
 
 
 def per_file(files, threshold, profile_name):
-    """One line per file: its windows' best detections, misses and false positives."""
+    """One line per file, largest loss first: its half (E: tuning, O: held-out), the raw points it
+    loses against a perfect detector, its windows' best detections, misses, false positives, and
+    the highest score inside each window after the probation (how far a miss is from the
+    threshold)."""
     profile = PROFILES[profile_name]
-    for f in files:
-        best, fp, fp_cost = {}, 0, 0.0
+    lines = []
+    for pos, f in enumerate(files):
+        best, fp, fp_cost, peak = {}, 0, 0.0, {}
         for s, (win, u, in_prob) in zip(f.scores, f.rows):
-            if in_prob or s < threshold:
+            if in_prob:
+                continue
+            if win is not None:
+                peak[win] = max(peak.get(win, 0.0), s)
+            if s < threshold:
                 continue
             if win is None:
                 fp += 1
                 fp_cost += u * profile["fp"]
             elif win not in best or u > best[win]:
                 best[win] = u
-        print("  %-58s windows %d  hit %-24s miss %d  fp %3d (%.2f)" % (
-            f.name, f.n_windows, ",".join("%.2f" % best[w] for w in sorted(best)) or "-",
-            f.n_windows - len(best), fp, fp_cost))
+        loss = f.n_windows * profile["tp"] - f.score(threshold, profile)[0]
+        lines.append((-loss, f.name, "  %s %5.2f %-56s windows %d  hit %-24s miss %d  fp %3d (%.2f)"
+                      "  peak %s" % (
+                          "EO"[pos % 2], loss, f.name, f.n_windows,
+                          ",".join("%.2f" % best[w] for w in sorted(best)) or "-",
+                          f.n_windows - len(best), fp, fp_cost,
+                          ",".join("%.2f" % peak[w] for w in sorted(peak)) or "-")))
+    for _, _, line in sorted(lines):
+        print(line)
+
+
+def per_category_halves(files, threshold, profile_name):
+    """Per category, the tuning (E) and held-out (O) halves side by side at one threshold."""
+    profile = PROFILES[profile_name]
+    cats = {}
+    for pos, f in enumerate(files):
+        cats.setdefault(f.name.split("/")[0], ([], []))[pos % 2].append(f)
+    for cat in sorted(cats):
+        cells = []
+        for half, fs in zip("EO", cats[cat]):
+            parts = [f.score(threshold, profile) for f in fs]
+            score = (normalise(sum(p[0] for p in parts), fs, profile)
+                     if any(f.n_windows for f in fs) else float("nan"))
+            cells.append("%s %2d files %3d windows %7.2f  tp %3d fp %3d fn %2d" % (
+                half, len(fs), sum(f.n_windows for f in fs), score, sum(p[1] for p in parts),
+                sum(p[2] for p in parts), sum(p[3] for p in parts)))
+        print("  %-22s %s" % (cat, " | ".join(cells)))
 
 
 def split_noise(files, threshold, profile_name, draws=2000, seed=1):
@@ -248,6 +280,31 @@ def split_noise(files, threshold, profile_name, draws=2000, seed=1):
     return sd, q95
 
 
+def paired_bootstrap(raw_a, raw_b, n_windows, profile_name="standard", draws=2000, seed=1):
+    """P(configuration A scores higher than B) over the same files, resampled with replacement.
+
+    raw_a and raw_b are the files' raw scores (each configuration at its own threshold),
+    n_windows their window counts. A gain that a few files carry is not confident: resampling
+    often leaves those files out."""
+    profile = PROFILES[profile_name]
+
+    def norm(raw, w):
+        return 100.0 * (raw + w * profile["fn"]) / (w * (profile["tp"] + profile["fn"]))
+
+    rng = random.Random(seed)
+    n = len(raw_a)
+    wins = 0.0
+    for _ in range(draws):
+        idx = [rng.randrange(n) for _ in range(n)]
+        w = sum(n_windows[i] for i in idx)
+        if w == 0:
+            continue
+        a = norm(sum(raw_a[i] for i in idx), w)
+        b = norm(sum(raw_b[i] for i in idx), w)
+        wins += 1.0 if a > b + 1e-9 else 0.5 if abs(a - b) <= 1e-9 else 0.0
+    return wins / draws
+
+
 def protocol(results, windows, profile_name):
     """The reporting protocol of docs/analytics.md: the threshold is chosen on the tuning (even)
     half; the held-out (odd) half and the whole corpus are scored at it; the whole corpus also at
@@ -270,7 +327,9 @@ def protocol(results, windows, profile_name):
          normalise(sum(f.score(thr, prof)[0] for f in od), od, prof))
     print("== half-split noise: even - odd = %.2f; random halves differ by sd %.2f "
           "(95%% of |differences| <= %.2f)" % (d, sd, q95))
-    print("== per file, at the tuning threshold")
+    print("== per category and half, at the tuning threshold")
+    per_category_halves(every, thr, profile_name)
+    print("== per file, at the tuning threshold, largest loss first (E tuning, O held-out half)")
     per_file(every, thr, profile_name)
 
 
@@ -315,6 +374,12 @@ def self_test():
     assert thr == 0.9 and abs(raw - scaled_sigmoid(-1.0)) < 1e-12
     assert abs(normalise(raw, [f], std) - 100 * (1 + scaled_sigmoid(-1.0)) / 2) < 1e-9
     assert normalise(-1.0, [f], std) == 0.0
+    # Paired bootstrap: a gain every file shares is certain, one file's gain is not, a tie is 0.5.
+    assert paired_bootstrap([1.0] * 10, [0.5] * 10, [1] * 10) == 1.0
+    p = paired_bootstrap([1.0] + [0.0] * 9, [-1.0] + [0.0] * 9, [1] * 10)
+    # The file is in 1 - 0.9^10 = 65% of resamples (a win), the others are ties: ~0.83.
+    assert 0.80 < p < 0.85, p
+    assert paired_bootstrap([0.3] * 4, [0.3] * 4, [1] * 4) == 0.5
     print("nab_score self-test: ok")
 
 

@@ -7,8 +7,15 @@ others held) and keeps a change only if it raises the tuning-half standard score
 --min-gain points and lowers neither quarter of the tuning half (its files at positions 0, 4, 8,
 ... and 2, 6, 10, ..., each scored at the half's threshold): a change that one quarter pays for is
 fitting single files, not the corpus. With --guard-mode streaming a change must also not lower the
-tuning half's score in streaming mode (one configuration serves both modes). Passes repeat until
-one changes nothing (or --passes). The held-out half is never scored here.
+tuning half's score in streaming mode (one configuration serves both modes). With --confidence P
+a change must also win a paired bootstrap over the tuning half's files (resampled with
+replacement, each configuration at its own threshold) in at least a fraction P of the draws: a gain
+that two or three files carry is the winner's curse of trying ~200 values, not a better detector.
+Passes repeat until one changes nothing (or --passes). The held-out half is never scored here.
+
+--audit k=v,k=v;k=v ... runs the backward check instead: for each alternative (a key set back to
+the value it had before it was tuned, or a check switched off) it prints the tuning-half scores
+and the bootstrap probability that the current configuration is better.
 
   tools/nab_tune.py --otter build/otter --data ../shared/nab/data --windows ../shared/nab/labels/combined_windows.json --mode parity \
       --guard-mode streaming
@@ -79,7 +86,8 @@ def run_detector(args, cfg, half, mode=None):
 
 
 def score_dir(args, out, half):
-    """(half score, (quarter A score, quarter B score)) at the half's best threshold."""
+    """(half score, (quarter A, quarter B), (per-file raw scores, per-file windows)) at the half's
+    best threshold."""
     try:
         files = nab_score.load(os.path.join(out, "otter"), args.windows, half)
         prof = nab_score.PROFILES["standard"]
@@ -88,7 +96,8 @@ def score_dir(args, out, half):
         for q in (files[0::2], files[1::2]):
             raw_q = sum(f.score(thr, prof)[0] for f in q)
             quarters.append(nab_score.normalise(raw_q, q, prof))
-        return nab_score.normalise(raw, files, prof), tuple(quarters)
+        per_file = ([f.score(thr, prof)[0] for f in files], [f.n_windows for f in files])
+        return nab_score.normalise(raw, files, prof), tuple(quarters), per_file
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -97,9 +106,26 @@ def evaluate(args, cfg, half):
     return score_dir(args, run_detector(args, cfg, half), half)
 
 
+def confidence(new, old):
+    """Bootstrap probability that `new` scores higher than `old` on the same files."""
+    return nab_score.paired_bootstrap(new[2][0], old[2][0], new[2][1])
+
+
 def better(args, new, old):
     return (new[0] >= old[0] + args.min_gain and new[1][0] >= old[1][0] - 1e-9
-            and new[1][1] >= old[1][1] - 1e-9)
+            and new[1][1] >= old[1][1] - 1e-9
+            and (args.confidence <= 0 or confidence(new, old) >= args.confidence))
+
+
+def audit(args, cfg, base):
+    """The backward check: is each listed alternative really worse than the configuration?"""
+    print("configuration %.2f (quarters %.2f / %.2f) %s" % (base[0], base[1][0], base[1][1], cfg))
+    for alt in args.audit.split(";"):
+        trial = dict(cfg)
+        trial.update(kv.split("=") for kv in alt.split(",") if kv)
+        sc = evaluate(args, trial, "even")
+        print("  %-40s %.2f (quarters %.2f / %.2f); P(configuration better) %.2f"
+              % (alt, sc[0], sc[1][0], sc[1][1], confidence(base, sc)), flush=True)
 
 
 def guard_ok(args, cfg, guard_best):
@@ -125,10 +151,18 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="detector runs at a time")
     ap.add_argument("--min-gain", type=float, default=0.3,
                     help="smallest tuning-half gain (points) that changes a parameter")
+    ap.add_argument("--confidence", type=float, default=0.9,
+                    help="smallest paired-bootstrap probability of a gain that changes a "
+                    "parameter (0: off)")
+    ap.add_argument("--audit", default="",
+                    help="alternatives k=v,...;k=v,... to check the configuration against")
     args = ap.parse_args()
     args.prefix = args.prefix.split()
     cfg = dict(kv.split("=") for kv in args.start.split(",") if kv)
     best = evaluate(args, cfg, "even")
+    if args.audit:
+        audit(args, cfg, best)
+        return
     guard = (score_dir(args, run_detector(args, cfg, "even", args.guard_mode), "even")[0]
              if args.guard_mode else 0.0)
     print("start %.2f (quarters %.2f / %.2f; guard %.2f) %s"
@@ -156,9 +190,11 @@ def main():
                     print("pass %d %s=%s -> %.2f rejected: %s mode %.2f < %.2f"
                           % (p, key, trial[key], sc[0], args.guard_mode, g, guard), flush=True)
                     continue
+                conf = confidence(sc, best)
                 best, cfg, changed, guard = sc, trial, True, g
-                print("pass %d %s=%s -> %.2f (quarters %.2f / %.2f; guard %.2f)"
-                      % (p, key, trial[key], sc[0], sc[1][0], sc[1][1], g), flush=True)
+                print("pass %d %s=%s -> %.2f (quarters %.2f / %.2f; P %.2f; guard %.2f)"
+                      % (p, key, trial[key], sc[0], sc[1][0], sc[1][1], conf, g),
+                      flush=True)
         if not changed:
             break
     print("final %.2f %s" % (best[0], ",".join("%s=%s" % kv for kv in sorted(cfg.items()))))

@@ -21,7 +21,10 @@ constexpr size_t kFooterSize = 8 + 8 + 8 + 4 + 4 + 8;
 // 2: span pages may code int columns as deltas and double columns as decimals
 // (span_columns.cc, ColumnCoding). Version-1 blocks are read as they are, and compaction copies
 // their pages unchanged into version-2 blocks: a page names the coding of each column.
-constexpr uint32_t kVersion = 2;
+// 3: a trace block's index keeps per page only a summary; each page's trace directory is a frame
+// of its own, and trace ids are found through a sorted fingerprint table (trace_block.h).
+// Metric and log blocks did not change.
+constexpr uint32_t kVersion = 3;
 constexpr uint32_t kOldestVersion = 1;
 constexpr int kZstdLevel = 2;
 constexpr size_t kZstdMaxFrameHeader = 18;  // bytes: magic, descriptor, window, dict id, size
@@ -182,6 +185,7 @@ StatusOr<RecordLocation> BlockWriter::AddFrameOf(const BlockReader& source, uint
     file_.append(bytes);
   }
   frames_.push_back(Frame{at, compressed, raw});
+  Spill(kSpillBytes);
   return RecordLocation{static_cast<uint32_t>(frames_.size() - 1), 0, raw};
 }
 
@@ -193,8 +197,13 @@ void BlockWriter::Compress(std::string_view raw) {
 }
 
 void BlockWriter::Spill(size_t at_least) {
-  if (fd_ < 0 || file_.size() < at_least || !status_.ok()) return;
-  status_ = WriteAll(fd_, file_, path_);
+  if ((fd_ < 0 && !out_) || file_.size() < at_least || !status_.ok()) return;
+  if (out_) {
+    std::string_view piece = file_;
+    status_ = out_->Append({&piece, 1});
+  } else {
+    status_ = WriteAll(fd_, file_, path_);
+  }
   written_ += file_.size();
   file_.clear();
 }
@@ -210,7 +219,7 @@ std::string BlockWriter::Finish(std::string_view signal_index, uint64_t wal_segm
 }
 
 Status BlockWriter::FinishFile(std::string_view signal_index, uint64_t wal_segment) {
-  if (fd_ < 0) return FailedPrecondition("the block writer has no file");
+  if (fd_ < 0 && !out_) return FailedPrecondition("the block writer has no file");
   AppendTail(signal_index, wal_segment);
   Spill(1);
   return status_;

@@ -38,6 +38,9 @@ class BlockWriter {
   // at most about kSpillBytes; FinishFile completes it. Write errors are kept and returned there.
   BlockWriter(int fd, std::string path, size_t frame_bytes = 256 * 1024)
       : frame_bytes_(frame_bytes), fd_(fd), path_(std::move(path)) {}
+  // The same through `file`'s Append (a flush: the file system seam sees every write).
+  explicit BlockWriter(WritableFile& file, size_t frame_bytes = 256 * 1024)
+      : frame_bytes_(frame_bytes), out_(&file), path_(file.path()) {}
   RecordLocation Add(std::string_view record);
   // Adds a record as a frame of its own (a record that is read whole, like a span page).
   RecordLocation AddFrame(std::string_view record);
@@ -68,7 +71,8 @@ class BlockWriter {
   std::vector<Frame> frames_;
   std::unique_ptr<char[]> scratch_;  // compression output
   size_t scratch_size_ = 0;
-  int fd_ = -1;  // streaming to this file, when >= 0
+  int fd_ = -1;                  // streaming to this file, when >= 0
+  WritableFile* out_ = nullptr;  // or to this one
   std::string path_;
   uint64_t written_ = 0;  // bytes of the file already written to fd_
   Status status_;         // the first write error

@@ -1,6 +1,8 @@
-// Blocks written by an older otter: tests/testdata/store_v1 holds a trace block of format version
-// 1 (rows of index entries, no numeric column codings), written by otter before format 2 from 48
-// otter-loadgen spans (4 requests of 12: traces of 5, 5 and 2 spans).
+// Blocks written by an older otter, each from 48 otter-loadgen spans (4 requests of 12: traces of
+// 5, 5 and 2 spans): tests/testdata/store_v1 holds a trace block of format version 1 (rows of
+// index entries, no numeric column codings), written by otter before format 2; store_v2 one of
+// format 2 (every trace's index entry in the block index, no page directories), written by otter
+// before format 3.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -36,7 +38,7 @@ std::map<pdata::TraceId, std::string> All(
   return out;
 }
 
-class BlockCompatTest : public ::testing::Test {
+class BlockCompatTest : public ::testing::TestWithParam<const char*> {
  protected:
   std::unique_ptr<Store> Open() {
     StoreOptions o;
@@ -50,11 +52,11 @@ class BlockCompatTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-// A version-1 block answers queries, and compaction copies its pages into a version-2 block
-// (with version-2 blocks' pages) that reads back the same spans.
-TEST_F(BlockCompatTest, Version1TraceBlockReadsAndCompacts) {
-  std::filesystem::copy(OTTER_SOURCE_DIR "/tests/testdata/store_v1", dir_.path() + "/data",
-                        std::filesystem::copy_options::recursive);
+// An old block answers queries (every trace by id too), and compaction copies its pages into a
+// current block (with current blocks' pages) that reads back the same spans.
+TEST_P(BlockCompatTest, OldTraceBlockReadsAndCompacts) {
+  std::filesystem::copy(std::string(OTTER_SOURCE_DIR "/tests/testdata/") + GetParam(),
+                        dir_.path() + "/data", std::filesystem::copy_options::recursive);
   std::map<pdata::TraceId, std::string> old;
   {
     auto store = Open();
@@ -82,13 +84,15 @@ TEST_F(BlockCompatTest, Version1TraceBlockReadsAndCompacts) {
     EXPECT_EQ(latencies, 48u);
     std::sort(sizes.begin(), sizes.end());
     EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 2, 2, 5, 5, 5, 5, 5, 5, 5, 5}));
-    auto trace = store->traces().GetTrace(old.begin()->first);
-    ASSERT_TRUE(trace.ok()) << trace.status().ToString();
-    std::string wire;
-    otlp::EncodeTraces(*trace, &wire);
-    EXPECT_EQ(wire, old.begin()->second);
+    for (const auto& [id, want] : old) {
+      auto trace = store->traces().GetTrace(id);
+      ASSERT_TRUE(trace.ok()) << trace.status().ToString();
+      std::string wire;
+      otlp::EncodeTraces(*trace, &wire);
+      EXPECT_EQ(wire, want);
+    }
 
-    // New spans in three version-2 blocks, then all four merged into one (a run of four).
+    // New spans in three current blocks, then all four merged into one (a run of four).
     for (uint64_t seed = 3; seed < 6; ++seed) {
       ASSERT_TRUE(WriteSync(*store, otlp::MakeSyntheticTraces(
                                         100, seed, 1'700'000'000'000'000'000ull + seed * 1000))
@@ -106,8 +110,17 @@ TEST_F(BlockCompatTest, Version1TraceBlockReadsAndCompacts) {
   size_t spans = 0;
   for (const auto& [id, wire] : now) spans += otlp::CountTraces(wire).value_or(0);
   EXPECT_EQ(spans, 348u);
-  for (const auto& [id, wire] : old) EXPECT_EQ(now[id], wire);
+  for (const auto& [id, wire] : old) {
+    EXPECT_EQ(now[id], wire);
+    auto trace = store->traces().GetTrace(id);
+    ASSERT_TRUE(trace.ok()) << trace.status().ToString();
+    std::string by_id;
+    otlp::EncodeTraces(*trace, &by_id);
+    EXPECT_EQ(by_id, wire);
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Versions, BlockCompatTest, ::testing::Values("store_v1", "store_v2"));
 
 }  // namespace
 }  // namespace otter::store

@@ -93,22 +93,22 @@ TEST_F(BlockTest, StreamedBlockIsTheBlockBuiltInMemory) {
   }
 }
 
-// Blocks of format version 1 (written before span pages had numeric column codings) open and
-// read; a version this build does not know is refused.
+// Blocks of format versions 1 (written before span pages had numeric column codings) and 2
+// (before trace page directories) open and read; a version this build does not know is refused.
 TEST_F(BlockTest, ReadsOlderVersionsRefusesNewer) {
   auto records = Records(5, 3);
   BlockWriter w;
   std::vector<RecordLocation> locs;
   for (const auto& r : records) locs.push_back(w.AddFrame(r));
   std::string image = w.Finish("index", 9);
-  ASSERT_EQ(image.substr(image.size() - 12, 4), std::string("\x02\0\0\0", 4));
-  for (char version : {'\x01', '\x03', '\0'}) {
+  ASSERT_EQ(image.substr(image.size() - 12, 4), std::string("\x03\0\0\0", 4));
+  for (char version : {'\x01', '\x02', '\x04', '\0'}) {
     std::string file = image;
     file[file.size() - 12] = version;
     std::string path = Path(std::string("v") + static_cast<char>('0' + version) + ".blk");
     ASSERT_TRUE(WriteFileAtomic(path, file).ok());
     auto reader = BlockReader::Open(path);
-    if (version != '\x01') {
+    if (version != '\x01' && version != '\x02') {
       ASSERT_FALSE(reader.ok());
       EXPECT_NE(reader.status().message().find("unsupported block version"), std::string::npos);
       continue;

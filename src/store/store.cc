@@ -701,12 +701,19 @@ std::string Store::BlockPath(const char* signal, uint64_t segment) const {
 
 Status Store::WriteBlocks(uint64_t segment) {
   auto started = std::chrono::steady_clock::now();
-  // Empty heads write no block.
-  std::string images[3] = {traces_.BuildBlock(segment), metrics_.BuildBlock(segment),
-                           logs_.BuildBlock(segment)};
+  // Empty heads write no block. The trace block, the large one, is written as it is encoded;
+  // the others are built in memory first.
+  bool written[3] = {traces_.HasFrozenSpans(), false, false};
+  if (written[0]) {
+    RETURN_IF_ERROR(
+        WriteFileAtomic(*options_.env, BlockPath(kSignalNames[0], segment),
+                        [&](WritableFile& f) { return traces_.WriteBlock(segment, f); }));
+  }
+  std::string images[3] = {"", metrics_.BuildBlock(segment), logs_.BuildBlock(segment)};
   auto built = std::chrono::steady_clock::now();
-  for (int i = 0; i < 3; ++i) {
-    if (!images[i].empty())
+  for (int i = 1; i < 3; ++i) {
+    written[i] = !images[i].empty();
+    if (written[i])
       RETURN_IF_ERROR(
           WriteFileAtomic(*options_.env, BlockPath(kSignalNames[i], segment), images[i]));
   }
@@ -728,19 +735,19 @@ Status Store::WriteBlocks(uint64_t segment) {
   }
   uint64_t bytes = 0;
   for (int i = 0; i < 3; ++i) {
-    if (images[i].empty()) {
+    if (!written[i]) {
       i == 0 ? traces_.DropFrozen() : i == 1 ? metrics_.DropFrozen() : logs_.DropFrozen();
       continue;
     }
-    bytes += images[i].size();
     ASSIGN_OR_RETURN(auto reader, OpenBlock(BlockPath(kSignalNames[i], segment)));
+    bytes += reader->file_bytes();
     RETURN_IF_ERROR(i == 0   ? traces_.AddBlock(reader, true)
                     : i == 1 ? metrics_.AddBlock(reader, true)
                              : logs_.AddBlock(reader, true));
   }
   auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
   logger_->info(
-      "store: flushed WAL segments up to {} into blocks ({} bytes) in {} ms ({} ms encoding)",
+      "store: flushed WAL segments up to {} into blocks ({} bytes) in {} ms ({} ms building)",
       segment, bytes, ms(std::chrono::steady_clock::now() - started), ms(built - started));
   return Status::Ok();
 }

@@ -107,29 +107,6 @@ bool SpanMatches(const SpanRows& rows, const SpanRow& r, const TraceSearch& q) {
 
 }  // namespace
 
-// What a search can rule a trace out by without reading its spans.
-struct TraceSummary {
-  uint64_t min_start = UINT64_MAX, max_start = 0;  // of its spans' starts
-  uint64_t max_duration = 0;                       // its longest span
-  bool error = false;                              // a span has status ERROR
-
-  void Add(const SpanRow& r) {
-    min_start = std::min(min_start, r.start);
-    max_start = std::max(max_start, r.start);
-    max_duration = std::max(max_duration, r.end > r.start ? r.end - r.start : 0);
-    error = error || r.status_code == static_cast<int32_t>(pdata::StatusCode::kError);
-  }
-  // Whether a span of the trace might match `q` (its time range, duration and error tags).
-  bool MayMatch(const TraceSearch& q) const {
-    if (max_start < q.start_ns || min_start > q.end_ns) return false;
-    if (q.min_duration_ns && max_duration < *q.min_duration_ns) return false;
-    for (const auto& [k, v] : q.tags)
-      if (!error && ((k == "error" && v == "true") || (k == "otel.status_code" && v == "ERROR")))
-        return false;
-    return true;
-  }
-};
-
 // ---------------------------------------------------------------- head
 
 // The head keeps spans as rows (store/span_columns.h) with a trace-id index into them.
@@ -260,345 +237,74 @@ struct TraceTable::Head {
 
 // ---------------------------------------------------------------- blocks
 
-// A block holds pages of spans (span_columns.h), each of whole traces in the order the head
-// received them (a trace is never split across pages), and an index of the pages and of every
-// trace.
-struct TraceTable::Block {
-  struct Entry {
-    pdata::TraceId id;
-    uint32_t page = 0;
-    uint32_t first_row = 0;  // within the page
-    uint32_t count = 0;      // spans
-    uint32_t first_op = 0;   // into op_refs
-    uint32_t nops = 0;
-    TraceSummary summary;
-  };
-  struct Page {
-    RecordLocation loc;
-    uint32_t first_entry = 0, entries = 0;
-    std::string_view tag_filter;  // into reader->signal_index(); empty: none (older blocks)
-  };
-  std::shared_ptr<BlockReader> reader;
-  uint64_t first_segment = 0;  // the WAL segments it covers, up to reader->wal_segment()
-  std::vector<Page> pages;
-  std::vector<Entry> entries;   // page by page, in page order
-  std::vector<uint32_t> by_id;  // entry numbers by (id, number)
-  uint64_t min_start = UINT64_MAX;
-  uint64_t max_start = 0;
-  uint32_t reader_version = 0;  // the block format version (BlockReader::version)
-  // For retention (store/block_retention.h): the newest span's start, in ns.
-  int64_t newest() const {
-    return entries.empty() ? INT64_MAX
-                           : static_cast<int64_t>(std::min<uint64_t>(max_start, INT64_MAX));
-  }
-  std::vector<std::pair<std::string, Operation>> ops;  // (service, operation) by block-local id
-  std::vector<uint32_t> op_refs;                       // block-local op ids per trace
-
-  // The entries of `id`, oldest first (a compacted block keeps its inputs' pages, so a trace
-  // written across flushes has an entry in each).
-  std::span<const uint32_t> Find(const pdata::TraceId& id) const {
-    auto [lo, hi] = std::equal_range(by_id.begin(), by_id.end(), id, IdLess{this});
-    return {lo, hi};
-  }
-  struct IdLess {
-    const Block* b;
-    bool operator()(uint32_t e, const pdata::TraceId& id) const { return b->entries[e].id < id; }
-    bool operator()(const pdata::TraceId& id, uint32_t e) const { return id < b->entries[e].id; }
-  };
-  // Page `n`, decoded.
-  StatusOr<std::shared_ptr<const SpanRows>> DecodePage(uint32_t n) const {
-    const Page& p = pages[n];
-    std::vector<PageTraceInfo> traces;
-    traces.reserve(p.entries);
-    for (uint32_t i = p.first_entry; i < p.first_entry + p.entries; ++i)
-      traces.push_back({entries[i].id, entries[i].summary.min_start, entries[i].count});
-    ASSIGN_OR_RETURN(std::string page, reader->Read(p.loc));
-    auto rows = std::make_shared<SpanRows>();
-    Status st = DecodeSpanPage(std::move(page), traces, rows.get());
-    if (!st.ok())
-      return reader->Checked(DataLoss(reader->path() + ": " + std::string(st.message())));
-    return std::shared_ptr<const SpanRows>(std::move(rows));
-  }
-
-  // Version 2's page table and entries, column by column (see Index()).
-  static bool ParseEntries(IndexReader& in, uint64_t npages, Block* b) {
-    size_t total = 0;
-    for (uint64_t i = 0; in.ok() && i < npages; ++i) {
-      Page p;
-      in.U32(&p.loc.frame);
-      in.U32(&p.loc.offset);
-      in.U32(&p.loc.length);
-      in.U32(&p.entries);
-      p.first_entry = static_cast<uint32_t>(total);
-      total += p.entries;
-      // Each entry takes at least 16 + 7 bytes: no allocation beyond what the index can hold.
-      if (total > in.remaining() / 23) return false;
-      b->pages.push_back(p);
-    }
-    if (!in.ok()) return false;
-    b->entries.resize(total);
-    std::string_view id;
-    for (Entry& e : b->entries) {
-      if (!in.Bytes(16, &id)) return false;
-      std::memcpy(e.id.bytes.data(), id.data(), 16);
-    }
-    for (Entry& e : b->entries) in.U32(&e.count);
-    for (Entry& e : b->entries) in.U32(&e.nops);
-    for (Entry& e : b->entries) {
-      e.first_op = static_cast<uint32_t>(b->op_refs.size());
-      if (e.nops > in.remaining()) return false;
-      for (uint32_t j = 0; in.ok() && j < e.nops; ++j) {
-        uint32_t op = 0;
-        in.U32(&op);
-        if (op >= b->ops.size()) return false;
-        b->op_refs.push_back(op);
-      }
-    }
-    uint64_t v = 0, prev = b->min_start;
-    for (Entry& e : b->entries) {
-      in.Varint(&v);
-      prev += static_cast<uint64_t>(UnZigZag(v));
-      e.summary.min_start = prev;
-    }
-    for (Entry& e : b->entries) {
-      in.Varint(&v);
-      e.summary.max_start = e.summary.min_start + v;
-    }
-    for (Entry& e : b->entries) in.Varint(&e.summary.max_duration);
-    for (Entry& e : b->entries) {
-      in.Varint(&v);
-      e.summary.error = v != 0;
-    }
-    for (uint32_t pi = 0; pi < b->pages.size(); ++pi) {
-      const Page& p = b->pages[pi];
-      uint32_t row = 0;
-      for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
-        b->entries[k].page = pi;
-        b->entries[k].first_row = row;
-        row += b->entries[k].count;
-      }
-    }
-    return in.ok();
-  }
-
-  static StatusOr<std::shared_ptr<const Block>> Parse(std::shared_ptr<BlockReader> reader) {
-    auto b = std::make_shared<Block>();
-    b->reader_version = reader->version();
-    IndexReader in(reader->signal_index());
-    uint64_t nops = 0, npages = 0;
-    in.Varint(&b->min_start);
-    in.Varint(&b->max_start);
-    in.Varint(&nops);
-    for (uint64_t i = 0; in.ok() && i < nops; ++i) {
-      std::string_view svc, name, kind;
-      in.String(&svc);
-      in.String(&name);
-      in.String(&kind);
-      b->ops.emplace_back(std::string(svc), Operation{std::string(name), std::string(kind)});
-    }
-    in.Varint(&npages);
-    if (b->reader_version >= 2) {
-      if (!ParseEntries(in, npages, b.get()))
-        return DataLoss(reader->path() + ": malformed trace index");
-    }
-    for (uint64_t i = 0; b->reader_version < 2 && in.ok() && i < npages; ++i) {
-      Page p;
-      in.U32(&p.loc.frame);
-      in.U32(&p.loc.offset);
-      in.U32(&p.loc.length);
-      in.U32(&p.entries);
-      p.first_entry = static_cast<uint32_t>(b->entries.size());
-      uint32_t row = 0;
-      for (uint32_t k = 0; in.ok() && k < p.entries; ++k) {
-        Entry e;
-        e.page = static_cast<uint32_t>(b->pages.size());
-        e.first_row = row;
-        std::string_view id;
-        uint64_t min_delta = 0, span = 0;
-        in.Bytes(16, &id);
-        in.U32(&e.count);
-        in.U32(&e.nops);
-        e.first_op = static_cast<uint32_t>(b->op_refs.size());
-        for (uint32_t j = 0; in.ok() && j < e.nops; ++j) {
-          uint32_t op = 0;
-          in.U32(&op);
-          if (op >= b->ops.size()) return DataLoss(reader->path() + ": operation out of range");
-          b->op_refs.push_back(op);
-        }
-        uint64_t error = 0;
-        in.Varint(&min_delta);
-        in.Varint(&span);
-        in.Varint(&e.summary.max_duration);
-        in.Varint(&error);
-        if (!in.ok()) break;
-        std::memcpy(e.id.bytes.data(), id.data(), 16);
-        e.summary.min_start = b->min_start + min_delta;
-        e.summary.max_start = e.summary.min_start + span;
-        e.summary.error = error != 0;
-        row += e.count;
-        b->entries.push_back(e);
-      }
-      b->pages.push_back(p);
-    }
-    // Optional sections (absent from blocks written before they existed).
-    while (in.ok() && !in.done()) {
-      uint64_t section = 0;
-      in.Varint(&section);
-      if (section != kTagFilterSection) return DataLoss(reader->path() + ": unknown index section");
-      for (Page& p : b->pages) in.String(&p.tag_filter);
-    }
-    if (!in.ok() || b->pages.size() != npages)
-      return DataLoss(reader->path() + ": malformed trace index");
-    // By id, then entry number: the id's bytes as two big-endian words (the byte order ids
-    // compare in), sorted in place rather than through the entries (a merged block has ~10^6).
-    struct Key {
-      uint64_t hi, lo;
-      uint32_t entry;
-    };
-    std::vector<Key> keys(b->entries.size());
-    for (uint32_t i = 0; i < keys.size(); ++i) {
-      const auto& id = b->entries[i].id.bytes;
-      uint64_t hi, lo;
-      std::memcpy(&hi, id.data(), 8);
-      std::memcpy(&lo, id.data() + 8, 8);
-      keys[i] = {__builtin_bswap64(hi), __builtin_bswap64(lo), i};
-    }
-    std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
-      return x.hi != y.hi ? x.hi < y.hi : x.lo != y.lo ? x.lo < y.lo : x.entry < y.entry;
-    });
-    b->by_id.resize(keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) b->by_id[i] = keys[i].entry;
-    b->first_segment = FirstSegment(*reader);
-    b->reader = std::move(reader);
-    return std::shared_ptr<const Block>(std::move(b));
-  }
-};
-
-// Decoded block pages, most recently used first: a search reads each page once, not once per
-// candidate trace. Entries keep their block alive, so a block address is never reused while
-// cached.
+// Decoded block pages and page directories, most recently used first: a search reads each page
+// once, not once per candidate trace; and decoded id-table chunks, for queries that look up many
+// ids. Entries keep their block alive, so a block address is never reused while cached.
 class TraceTable::PageCache {
  public:
-  StatusOr<std::shared_ptr<const SpanRows>> Get(const std::shared_ptr<const Block>& block,
-                                                uint32_t page) {
-    for (auto it = pages_.begin(); it != pages_.end(); ++it) {
-      if (it->block == block && it->page == page) {
-        pages_.splice(pages_.begin(), pages_, it);
-        return pages_.front().rows;
-      }
-    }
-    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, block->DecodePage(page));
-    pages_.push_front({block, page, rows});
-    if (pages_.size() > kPages) pages_.pop_back();
+  using BlockPtr = std::shared_ptr<const TraceBlock>;
+  StatusOr<std::shared_ptr<const PageDirectory>> Directory(const BlockPtr& block, uint32_t page) {
+    if (auto* hit = Find(directories_, block, page)) return *hit;
+    ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, block->Directory(page));
+    Put(directories_, kDirectories, block, page, dir);
+    return dir;
+  }
+  StatusOr<std::shared_ptr<const SpanRows>> Rows(const BlockPtr& block, uint32_t page) {
+    if (auto* hit = Find(rows_, block, page)) return *hit;
+    ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, Directory(block, page));
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, block->DecodePage(page, *dir));
+    Put(rows_, kPages, block, page, rows);
     return rows;
   }
-
- private:
-  static constexpr size_t kPages = 8;
-  struct Entry {
-    std::shared_ptr<const Block> block;
-    uint32_t page;
-    std::shared_ptr<const SpanRows> rows;
-  };
-  std::list<Entry> pages_;
-};
-
-// ---------------------------------------------------------------- block building
-
-// Writes a trace block from pages of whole traces (a flushed head's pages, or the pages of
-// blocks being compacted), and its index (see Block::Parse for the layout).
-class TraceTable::BlockBuilder {
- public:
-  struct TraceMeta {
-    pdata::TraceId id;
-    uint32_t count = 0;               // spans
-    uint32_t first_op = 0, nops = 0;  // into ops()
-    TraceSummary summary;
-  };
-
-  explicit BlockBuilder(std::vector<std::pair<std::string, Operation>> ops,
-                        BlockWriter writer = BlockWriter())
-      : ops_table_(std::move(ops)), writer_(std::move(writer)) {}
-
-  // Per-trace operation numbers (into the block's operation table) go here, then the trace's
-  // meta names them by first_op/nops.
-  std::vector<uint32_t>& ops() { return trace_ops_; }
-
-  // One encoded page, its traces in page order, and its tag filter (store/tag_filter.h).
-  void AddPage(std::string_view page, std::span<const TraceMeta> traces,
-               std::string_view tag_filter) {
-    AddPageAt(writer_.AddFrame(page), traces, tag_filter);
-  }
-  // A page copied, still compressed, from another block (`page`: where `source` holds it).
-  Status AddPageOf(const BlockReader& source, RecordLocation page,
-                   std::span<const TraceMeta> traces, std::string_view tag_filter) {
-    if (page.offset != 0)
-      return DataLoss(source.path() + ": a span page is not a frame of its own");
-    ASSIGN_OR_RETURN(RecordLocation loc, writer_.AddFrameOf(source, page.frame));
-    if (loc.length != page.length)
-      return DataLoss(source.path() + ": a span page is not a frame of its own");
-    AddPageAt(loc, traces, tag_filter);
+  // Calls fn(page, directory entry) for each part of trace `id` in `block`, in page order, in
+  // the pages `wanted(page)` accepts (the others' directories are not read).
+  template <class Fn, class Wanted>
+  Status ForEachPart(const BlockPtr& block, const pdata::TraceId& id, Fn&& fn, Wanted&& wanted) {
+    ASSIGN_OR_RETURN(std::vector<uint32_t> pages, block->PagesOf(id, &chunks_));
+    for (uint32_t page : pages) {
+      if (!wanted(page)) continue;
+      ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, Directory(block, page));
+      Status st;
+      dir->ForEachOf(id, [&](const PageDirectory::Entry& e) {
+        if (st.ok()) st = fn(page, e);
+      });
+      RETURN_IF_ERROR(st);
+    }
     return Status::Ok();
   }
-
-  std::string Finish(uint64_t wal_segment) { return writer_.Finish(Index(), wal_segment); }
-  Status FinishFile(uint64_t wal_segment) { return writer_.FinishFile(Index(), wal_segment); }
+  template <class Fn>
+  Status ForEachPart(const BlockPtr& block, const pdata::TraceId& id, Fn&& fn) {
+    return ForEachPart(block, id, std::forward<Fn>(fn), [](uint32_t) { return true; });
+  }
 
  private:
-  std::string Index() const {
-    std::string index;
-    PutVarint(index, min_start_);
-    PutVarint(index, max_start_);
-    PutVarint(index, ops_table_.size());
-    for (const auto& [service, op] : ops_table_) {
-      PutString(index, service);
-      PutString(index, op.name);
-      PutString(index, op.span_kind);
+  static constexpr size_t kPages = 8, kDirectories = 64;
+  template <class T>
+  struct Slot {
+    BlockPtr block;
+    uint32_t page;
+    std::shared_ptr<const T> value;
+  };
+  template <class T>
+  static std::shared_ptr<const T>* Find(std::list<Slot<T>>& slots, const BlockPtr& block,
+                                        uint32_t page) {
+    for (auto it = slots.begin(); it != slots.end(); ++it) {
+      if (it->block == block && it->page == page) {
+        slots.splice(slots.begin(), slots, it);
+        return &slots.front().value;
+      }
     }
-    PutVarint(index, pages_.size());
-    for (const auto& [loc, ntraces, filter] : pages_) {
-      PutVarint(index, loc.frame);
-      PutVarint(index, loc.offset);
-      PutVarint(index, loc.length);
-      PutVarint(index, ntraces);
-    }
-    // The traces of all pages, in page order, column by column (block format 2; version 1 wrote
-    // each entry's fields together): values of one kind side by side compress far better.
-    for (const TraceMeta& m : traces_)
-      index.append(reinterpret_cast<const char*>(m.id.bytes.data()), 16);
-    for (const TraceMeta& m : traces_) PutVarint(index, m.count);
-    for (const TraceMeta& m : traces_) PutVarint(index, m.nops);
-    for (const TraceMeta& m : traces_)
-      for (uint32_t i = m.first_op; i < m.first_op + m.nops; ++i) PutVarint(index, trace_ops_[i]);
-    uint64_t prev = min_start_;  // starts as deltas from the previous trace's: about in order
-    for (const TraceMeta& m : traces_) {
-      PutVarint(index, ZigZag(static_cast<int64_t>(m.summary.min_start - prev)));
-      prev = m.summary.min_start;
-    }
-    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.max_start - m.summary.min_start);
-    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.max_duration);
-    for (const TraceMeta& m : traces_) PutVarint(index, m.summary.error);
-    PutVarint(index, kTagFilterSection);
-    for (const auto& page : pages_) PutString(index, std::get<2>(page));
-    return index;
+    return nullptr;
   }
-
-  void AddPageAt(RecordLocation loc, std::span<const TraceMeta> traces,
-                 std::string_view tag_filter) {
-    pages_.emplace_back(loc, static_cast<uint32_t>(traces.size()), tag_filter);
-    for (const TraceMeta& t : traces) {
-      min_start_ = std::min(min_start_, t.summary.min_start);
-      max_start_ = std::max(max_start_, t.summary.max_start);
-      traces_.push_back(t);
-    }
+  template <class T>
+  static void Put(std::list<Slot<T>>& slots, size_t max, const BlockPtr& block, uint32_t page,
+                  std::shared_ptr<const T> value) {
+    slots.push_front({block, page, std::move(value)});
+    if (slots.size() > max) slots.pop_back();
   }
-
-  std::vector<std::pair<std::string, Operation>> ops_table_;
-  BlockWriter writer_;
-  std::vector<std::tuple<RecordLocation, uint32_t, std::string>> pages_;  // where, traces, filter
-  std::vector<TraceMeta> traces_;
-  std::vector<uint32_t> trace_ops_;
-  uint64_t min_start_ = UINT64_MAX, max_start_ = 0;
+  std::list<Slot<PageDirectory>> directories_;
+  std::list<Slot<SpanRows>> rows_;
+  TraceBlock::ChunkCache chunks_;
 };
 
 // ---------------------------------------------------------------- table
@@ -693,6 +399,22 @@ void TraceTable::Freeze() {
 }
 
 std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
+  std::optional<TraceBlockBuilder> builder = BuildFrozen(BlockWriter());
+  return builder ? builder->Finish(wal_segment) : std::string();
+}
+
+bool TraceTable::HasFrozenSpans() const {
+  std::shared_lock lock(mu_);
+  return frozen_ && !frozen_->traces.empty();
+}
+
+Status TraceTable::WriteBlock(uint64_t wal_segment, WritableFile& file) const {
+  std::optional<TraceBlockBuilder> builder = BuildFrozen(BlockWriter(file));
+  if (!builder) return FailedPrecondition("no frozen spans to write a block of");
+  return builder->FinishFile(wal_segment);
+}
+
+std::optional<TraceBlockBuilder> TraceTable::BuildFrozen(BlockWriter writer) const {
   std::shared_ptr<const Head> head;
   std::vector<std::pair<std::string, Operation>> catalogue;
   {
@@ -713,12 +435,21 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
   }
   // Pages of whole traces, about kPageSpans spans each; a trace's spans by start time.
   const SpanRows& rows = head->rows;
-  BlockBuilder builder(std::move(used));
+  std::optional<TraceBlockBuilder> builder;
+  builder.emplace(std::move(used), std::move(writer));
   SpanPageWriter pages(rows);
   SpanTagFilterWriter filters(rows);
   std::vector<uint32_t> order;
   std::vector<PageTrace> page_traces;
-  std::vector<BlockBuilder::TraceMeta> meta;
+  PageDirectory dir;
+  auto add_page = [&] {
+    dir.tag_filter = filters.Build(order);
+    builder->AddPage(pages.Encode(order, page_traces), dir);
+    order.clear();
+    page_traces.clear();
+    dir.entries.clear();
+    dir.op_refs.clear();
+  };
   for (const Head::Trace& t : head->traces) {
     PageTrace pt{t.summary.min_start, static_cast<uint32_t>(order.size()), t.count};
     head->ForEachRow(t, [&](uint32_t i) { order.push_back(i); });
@@ -734,18 +465,13 @@ std::string TraceTable::BuildBlock(uint64_t wal_segment) const {
       std::stable_sort(order.begin() + pt.first, order.end(), earlier);
     }
     page_traces.push_back(pt);
-    auto first_op = static_cast<uint32_t>(builder.ops().size());
-    head->ForEachOp(t, [&](uint32_t op) { builder.ops().push_back(local[op]); });
-    meta.push_back({t.id, pt.count, first_op, t.nops, t.summary});
-    if (order.size() >= kPageSpans) {
-      builder.AddPage(pages.Encode(order, page_traces), meta, filters.Build(order));
-      order.clear();
-      page_traces.clear();
-      meta.clear();
-    }
+    auto first_op = static_cast<uint32_t>(dir.op_refs.size());
+    head->ForEachOp(t, [&](uint32_t op) { dir.op_refs.push_back(local[op]); });
+    dir.entries.push_back({t.id, pt.first, pt.count, first_op, t.nops, t.summary});
+    if (order.size() >= kPageSpans) add_page();
   }
-  if (!order.empty()) builder.AddPage(pages.Encode(order, page_traces), meta, filters.Build(order));
-  return builder.Finish(wal_segment);
+  if (!order.empty()) add_page();
+  return builder;
 }
 
 Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
@@ -764,24 +490,19 @@ Status TraceTable::Compact(const std::vector<std::shared_ptr<const Block>>& in,
       op_map[i].push_back(it->second);
     }
   }
-  BlockBuilder builder(std::move(ops), BlockWriter(fd, path));
+  TraceBlockBuilder builder(std::move(ops), BlockWriter(fd, path));
   // The inputs' pages are copied as they are stored (no decoding, no recompression; file to file
-  // in the kernel), oldest first, with their index entries renumbered; a trace written across
-  // flushes keeps an entry per page (Block::Find returns them all).
-  std::vector<BlockBuilder::TraceMeta> meta;
+  // in the kernel), oldest first, with their directories renumbered; a trace written across
+  // flushes keeps an entry per page (PagesOf finds them all).
   for (size_t i = 0; i < in.size(); ++i) {
     const Block& b = *in[i];
-    for (const Block::Page& p : b.pages) {
+    for (uint32_t n = 0; n < b.pages.size(); ++n) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return Aborted("");
-      meta.clear();
-      for (uint32_t k = p.first_entry; k < p.first_entry + p.entries; ++k) {
-        const Block::Entry& e = b.entries[k];
-        auto first_op = static_cast<uint32_t>(builder.ops().size());
-        for (uint32_t j = e.first_op; j < e.first_op + e.nops; ++j)
-          builder.ops().push_back(op_map[i][b.op_refs[j]]);
-        meta.push_back({e.id, e.count, first_op, e.nops, e.summary});
-      }
-      RETURN_IF_ERROR(builder.AddPageOf(*b.reader, p.loc, meta, p.tag_filter));
+      ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, b.Directory(n));
+      PageDirectory renumbered = *dir;
+      for (uint32_t& op : renumbered.op_refs) op = op_map[i][op];
+      ASSIGN_OR_RETURN(renumbered.tag_filter, b.TagFilter(n));
+      RETURN_IF_ERROR(builder.AddPageOf(*b.reader, b.pages[n].loc, renumbered));
     }
   }
   return builder.FinishFile(wal_segment);
@@ -886,12 +607,25 @@ StatusOr<pdata::TraceBatch> TraceTable::GetTrace(const pdata::TraceId& id, PageC
     found = active_->Load(id, &out) || found;
   }
   // Blocks are read without the lock (the writer never waits on a block read). Newest block
-  // first, each prepended: the result lists the oldest spans first.
+  // first, each block's parts newest first, each prepended: the result lists the oldest spans
+  // first.
+  // A block whose id table or directories are damaged is skipped (it has been reported, and is
+  // set aside): the trace may well be elsewhere, and damage to one block must not hide the rest.
+  std::vector<std::pair<uint32_t, PageDirectory::Entry>> parts;
   for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) {
-    std::span<const uint32_t> entries = (*it)->Find(id);
-    for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
-      const Block::Entry& entry = (*it)->entries[*e];
-      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Get(*it, entry.page));
+    parts.clear();
+    Status st = cache->ForEachPart(*it, id, [&](uint32_t page, const PageDirectory::Entry& e) {
+      parts.emplace_back(page, e);
+      return Status::Ok();
+    });
+    if (st.code() == StatusCode::kDataLoss) continue;
+    RETURN_IF_ERROR(st);
+    for (auto p = parts.rbegin(); p != parts.rend(); ++p) {
+      const PageDirectory::Entry& entry = p->second;
+      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache->Rows(*it, p->first));
+      if (uint64_t{entry.first_row} + entry.count > rows->spans.size())
+        return (*it)->reader->Checked(
+            DataLoss((*it)->reader->path() + ": a trace's rows are past its page"));
       std::vector<uint32_t> idx(entry.count);
       for (uint32_t k = 0; k < entry.count; ++k) idx[k] = entry.first_row + k;
       pdata::TraceBatch part;
@@ -912,17 +646,14 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return (q.service.empty() || service == q.service) &&
            (q.operation.empty() || op.name == q.operation);
   };
-  // Whether a block's time range overlaps the query (single traces use TraceSummary::MayMatch).
-  auto overlaps = [&q](uint64_t min_start, uint64_t max_start) {
-    return max_start >= q.start_ns && min_start <= q.end_ns;
-  };
   // Candidates: traces whose span start range overlaps the query and that have a span of a
-  // matching operation, with their latest start and where they are (a block entry, or a head).
+  // matching operation, with their latest start and where they are (a block page's directory
+  // entry, or a head).
   struct Candidate {
     uint64_t max_start;
     pdata::TraceId id;
-    const std::shared_ptr<const Block>* block;  // in `blocks`; nullptr: a head
-    uint32_t entry;
+    uint32_t block;  // in `blocks`; UINT32_MAX: a head
+    uint32_t page, entry;
   };
   std::vector<Candidate> candidates;
   std::vector<std::shared_ptr<const Block>> blocks;
@@ -938,13 +669,39 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
         if (!t.summary.MayMatch(q)) continue;
         bool any = false;
         head->ForEachOp(t, [&](uint32_t op) { any = any || ok[op]; });
-        if (any) candidates.push_back({t.summary.max_start, t.id, nullptr, 0});
+        if (any) candidates.push_back({t.summary.max_start, t.id, UINT32_MAX, 0, 0});
       }
     }
   }
   RETURN_IF_ERROR(q.limits.CheckHeld(candidates.size(), "candidate traces"));
+  // Block pages that may hold a match (time range, longest span, error flag, an operation
+  // wanted), from the summaries in memory; their directories are read only when the search
+  // reaches them. ok[b][op]: block b's operation op is wanted.
+  struct PageRef {
+    uint64_t max_start;
+    uint32_t block, page;
+  };
+  std::vector<PageRef> page_refs;
+  std::vector<std::vector<bool>> ok(blocks.size());
+  for (uint32_t b = 0; b < blocks.size(); ++b) {
+    const Block& block = *blocks[b];
+    if (block.pages.empty() || block.max_start < q.start_ns || block.min_start > q.end_ns) continue;
+    ok[b].resize(block.ops.size());
+    bool any = false;
+    for (size_t i = 0; i < block.ops.size(); ++i)
+      any |= ok[b][i] = op_matches(block.ops[i].first, block.ops[i].second);
+    if (!any) continue;
+    for (uint32_t n = 0; n < block.pages.size(); ++n) {
+      if (n % kCheckEvery == 0) RETURN_IF_ERROR(q.limits.CheckDeadline());
+      const Block::Page& p = block.pages[n];
+      if (!p.summary.MayMatch(q)) continue;
+      std::span<const uint32_t> ops = block.PageOps(p);
+      if (std::any_of(ops.begin(), ops.end(), [&](uint32_t op) { return ok[b][op]; }))
+        page_refs.push_back({p.summary.max_start, b, n});
+    }
+  }
   // Newest first, from a heap: a search usually stops after `limit` matches, so ordering all
-  // candidates would be wasted, and so would reading every block: blocks are scanned into the
+  // candidates would be wasted, and so would reading every page: pages are scanned into the
   // heap newest first, each just before a candidate older than its newest trace would be taken.
   // A trace in several places (head and blocks) is a candidate in each, and matches when a span
   // in any of them does; it is returned once.
@@ -952,65 +709,44 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     return a.max_start != b.max_start ? a.max_start < b.max_start : b.id < a.id;
   };
   std::make_heap(candidates.begin(), candidates.end(), later_in_output);
-  std::erase_if(blocks, [&](const auto& b) {
-    return b->entries.empty() || !overlaps(b->min_start, b->max_start);
-  });
-  std::sort(blocks.begin(), blocks.end(),
-            [](const auto& a, const auto& b) { return a->max_start > b->max_start; });
-  // Block pages whose tag filters rule out a tag are skipped without being read.
+  std::sort(page_refs.begin(), page_refs.end(),
+            [](const PageRef& a, const PageRef& b) { return a.max_start > b.max_start; });
+  // Pages whose tag filters rule out a tag are skipped without being decoded.
   std::vector<TagProbe> probes;
   for (const auto& [k, v] : q.tags)
     if (TagIsFilterable(k)) probes.emplace_back(k, v);
-  auto page_may_match = [&probes](const Block::Page& p) {
-    return std::all_of(probes.begin(), probes.end(),
-                       [&](const TagProbe& t) { return t.MayMatch(p.tag_filter); });
-  };
-  auto scan = [&](const std::shared_ptr<const Block>& b) -> Status {
-    std::vector<bool> ok(b->ops.size());
-    bool any = false;
-    for (size_t i = 0; i < b->ops.size(); ++i)
-      any |= ok[i] = op_matches(b->ops[i].first, b->ops[i].second);
-    if (!any) return Status::Ok();
-    size_t before = candidates.size();
-    uint32_t page = UINT32_MAX;
-    bool page_ok = true;
-    for (uint32_t i = 0; i < b->entries.size(); ++i) {
-      if (i % kCheckEvery == 0) {
-        RETURN_IF_ERROR(q.limits.CheckDeadline());
-        RETURN_IF_ERROR(q.limits.CheckHeld(candidates.size(), "candidate traces"));
-      }
-      const Block::Entry& e = b->entries[i];
+  PageCache cache;
+  auto scan = [&](const PageRef& ref) -> Status {
+    const std::shared_ptr<const Block>& b = blocks[ref.block];
+    if (!probes.empty()) {
+      ASSIGN_OR_RETURN(std::string filter, b->TagFilter(ref.page));
+      for (const TagProbe& t : probes)
+        if (!t.MayMatch(filter)) return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, cache.Directory(b, ref.page));
+    const std::vector<bool>& wanted = ok[ref.block];
+    for (uint32_t i = 0; i < dir->entries.size(); ++i) {
+      const PageDirectory::Entry& e = dir->entries[i];
       if (!e.summary.MayMatch(q)) continue;
-      if (e.page != page) {
-        page = e.page;
-        page_ok = page_may_match(b->pages[page]);
-      }
-      if (!page_ok) continue;
       for (uint32_t k = 0; k < e.nops; ++k) {
-        if (ok[b->op_refs[e.first_op + k]]) {
-          candidates.push_back({e.summary.max_start, e.id, &b, i});
+        if (wanted[dir->op_refs[e.first_op + k]]) {
+          candidates.push_back({e.summary.max_start, e.id, ref.block, ref.page, i});
+          std::push_heap(candidates.begin(), candidates.end(), later_in_output);
           break;
         }
       }
     }
-    size_t added = candidates.size() - before;
-    if (added > before) {
-      std::make_heap(candidates.begin(), candidates.end(), later_in_output);
-    } else {
-      for (size_t n = before + 1; n <= candidates.size(); ++n)
-        std::push_heap(candidates.begin(), candidates.begin() + static_cast<ptrdiff_t>(n),
-                       later_in_output);
-    }
     return q.limits.CheckHeld(candidates.size(), "candidate traces");
   };
-  PageCache cache;
   std::unordered_set<pdata::TraceId, IdHash> returned;
-  size_t next_block = 0;
+  size_t next_page = 0;
   size_t taken = 0;
   while (true) {
-    while (next_block < blocks.size() &&
-           (candidates.empty() || blocks[next_block]->max_start >= candidates.front().max_start))
-      RETURN_IF_ERROR(scan(blocks[next_block++]));
+    while (next_page < page_refs.size() &&
+           (candidates.empty() || page_refs[next_page].max_start >= candidates.front().max_start)) {
+      if (++taken % kCheckEvery == 0) RETURN_IF_ERROR(q.limits.CheckDeadline());
+      RETURN_IF_ERROR(scan(page_refs[next_page++]));
+    }
     if (candidates.empty()) break;
     if (++taken % kCheckEvery == 0) RETURN_IF_ERROR(q.limits.CheckDeadline());
     std::pop_heap(candidates.begin(), candidates.end(), later_in_output);
@@ -1018,11 +754,13 @@ Status TraceTable::ForEachMatch(const TraceSearch& q,
     candidates.pop_back();
     if (returned.count(c.id)) continue;
     bool match = false;
-    if (c.block) {
-      const Block::Entry& e = (*c.block)->entries[c.entry];
-      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Get(*c.block, e.page));
+    if (c.block != UINT32_MAX) {
+      const std::shared_ptr<const Block>& b = blocks[c.block];
+      ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, cache.Directory(b, c.page));
+      ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Rows(b, c.page));
+      const PageDirectory::Entry& e = dir->entries[c.entry];
       for (uint32_t k = e.first_row; !match && k < e.first_row + e.count; ++k)
-        match = SpanMatches(*rows, rows->spans[k], q);
+        match = k < rows->spans.size() && SpanMatches(*rows, rows->spans[k], q);
     } else {
       // Read under the lock: the active head changes (and may have been frozen since).
       std::shared_lock lock(mu_);
@@ -1088,11 +826,19 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
   auto overlaps = [&](const TraceSummary& s) {
     return s.max_start >= start_ns && s.min_start <= end_ns;
   };
-  // Whether block `b` holds a part of `id` that overlaps the window.
-  auto block_has = [&](const Block& b, const pdata::TraceId& id) {
-    for (uint32_t e : b.Find(id))
-      if (overlaps(b.entries[e].summary)) return true;
-    return false;
+  PageCache cache;
+  // Whether block `b` holds a part of `id` that overlaps the window, in a page before `before`.
+  auto block_has = [&](const std::shared_ptr<const Block>& b, const pdata::TraceId& id,
+                       uint32_t before = UINT32_MAX) -> StatusOr<bool> {
+    bool has = false;
+    RETURN_IF_ERROR(cache.ForEachPart(
+        b, id,
+        [&](uint32_t, const PageDirectory::Entry& e) {
+          has = has || overlaps(e.summary);
+          return Status::Ok();
+        },
+        [&](uint32_t page) { return page < before; }));
+    return has;
   };
   // Requires mu_ (shared) for the active head.
   auto head_has = [&](const Head* h, const pdata::TraceId& id) {
@@ -1116,7 +862,6 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
   };
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> calls;
   std::vector<SpanLink> spans;
-  PageCache cache;
   auto add_rows = [&](const SpanRows& rows, auto&& for_each_row) {
     // A trace's spans share a few resources: look each service up once.
     uint32_t last_scope = UINT32_MAX, last_service = 0;
@@ -1133,17 +878,32 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
     const Head::Trace* t = h ? h->Find(id) : nullptr;
     if (t) add_rows(h->rows, [&](auto&& fn) { h->ForEachRow(*t, fn); });
   };
-  // Counts the calls of trace `id`, gathering its parts from every place.
-  auto count = [&](const pdata::TraceId& id) -> Status {
+  // A part of a trace: a directory entry of a block page.
+  struct Part {
+    size_t block;
+    uint32_t page;
+    const PageDirectory::Entry* entry;
+  };
+  auto add_part = [&](size_t block, uint32_t page, const PageDirectory::Entry& e) -> Status {
+    const std::shared_ptr<const Block>& b = blocks[block];
+    ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Rows(b, page));
+    if (uint64_t{e.first_row} + e.count > rows->spans.size())
+      return b->reader->Checked(DataLoss(b->reader->path() + ": a trace's rows are past its page"));
+    add_rows(*rows, [&](auto&& fn) {
+      for (uint32_t k = e.first_row; k < e.first_row + e.count; ++k) fn(k);
+    });
+    return Status::Ok();
+  };
+  // Counts the calls of trace `id`, gathering its parts from every place; `known`, a part found
+  // by the caller, is not looked up again (a page holds a trace at most once).
+  auto count = [&](const pdata::TraceId& id, const Part* known) -> Status {
     spans.clear();
-    for (const auto& b : blocks) {
-      for (uint32_t e : b->Find(id)) {
-        const Block::Entry& entry = b->entries[e];
-        ASSIGN_OR_RETURN(std::shared_ptr<const SpanRows> rows, cache.Get(b, entry.page));
-        add_rows(*rows, [&](auto&& fn) {
-          for (uint32_t k = entry.first_row; k < entry.first_row + entry.count; ++k) fn(k);
-        });
-      }
+    if (known) RETURN_IF_ERROR(add_part(known->block, known->page, *known->entry));
+    for (size_t j = 0; j < blocks.size(); ++j) {
+      RETURN_IF_ERROR(cache.ForEachPart(
+          blocks[j], id,
+          [&](uint32_t page, const PageDirectory::Entry& e) { return add_part(j, page, e); },
+          [&](uint32_t page) { return !known || known->block != j || known->page != page; }));
     }
     {
       std::shared_lock lock(mu_);
@@ -1167,24 +927,28 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
     return ++checked % kCheckEvery == 0 ? limits.CheckDeadline() : Status::Ok();
   };
   RETURN_IF_ERROR(limits.CheckDeadline());
+  // Whether `id` has a part overlapping the window in blocks before block i, or in block i
+  // before page n (a page holds a trace at most once).
+  auto counted_earlier = [&](size_t i, uint32_t n, const pdata::TraceId& id) -> StatusOr<bool> {
+    for (size_t j = 0; j < i; ++j) {
+      ASSIGN_OR_RETURN(bool has, block_has(blocks[j], id));
+      if (has) return true;
+    }
+    return block_has(blocks[i], id, n);
+  };
   for (size_t i = 0; i < blocks.size(); ++i) {
-    const Block& b = *blocks[i];
-    if (b.entries.empty() || b.max_start < start_ns || b.min_start > end_ns) continue;
-    for (const Block::Entry& e : b.entries) {
-      RETURN_IF_ERROR(check());
-      if (!overlaps(e.summary)) continue;
-      bool earlier = false;
-      for (size_t j = 0; j < i && !earlier; ++j) earlier = block_has(*blocks[j], e.id);
-      // An entry of the same trace earlier in this block (a compacted block keeps the pages of
-      // its inputs) counted it already.
-      std::span<const uint32_t> same = b.Find(e.id);
-      if (!earlier && same.size() > 1) {
-        for (uint32_t k : same) {
-          if (&b.entries[k] == &e) break;
-          earlier = earlier || overlaps(b.entries[k].summary);
-        }
+    const std::shared_ptr<const Block>& b = blocks[i];
+    if (b->pages.empty() || b->max_start < start_ns || b->min_start > end_ns) continue;
+    for (uint32_t n = 0; n < b->pages.size(); ++n) {
+      if (!overlaps(b->pages[n].summary)) continue;
+      ASSIGN_OR_RETURN(std::shared_ptr<const PageDirectory> dir, cache.Directory(b, n));
+      for (const PageDirectory::Entry& e : dir->entries) {
+        RETURN_IF_ERROR(check());
+        if (!overlaps(e.summary)) continue;
+        ASSIGN_OR_RETURN(bool earlier, counted_earlier(i, n, e.id));
+        Part part{i, n, &e};
+        if (!earlier) RETURN_IF_ERROR(count(e.id, &part));
       }
-      if (!earlier) RETURN_IF_ERROR(count(e.id));
     }
   }
   for (const Head* h : {frozen.get(), active.get()}) {
@@ -1203,8 +967,10 @@ StatusOr<std::vector<DependencyLink>> TraceTable::Dependencies(uint64_t start_ns
     for (const pdata::TraceId& id : ids) {
       RETURN_IF_ERROR(check());
       bool earlier = false;
-      for (size_t j = 0; j < blocks.size() && !earlier; ++j) earlier = block_has(*blocks[j], id);
-      if (!earlier) RETURN_IF_ERROR(count(id));
+      for (size_t j = 0; j < blocks.size() && !earlier; ++j) {
+        ASSIGN_OR_RETURN(earlier, block_has(blocks[j], id));
+      }
+      if (!earlier) RETURN_IF_ERROR(count(id, nullptr));
     }
   }
   std::vector<DependencyLink> out;

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "store/id_hash.h"
 #include "store/querier.h"
 #include "store/span_columns.h"
+#include "store/trace_block.h"
 
 namespace otter::store {
 
@@ -51,6 +53,11 @@ class TraceTable final : public TraceQuerier {
   // The frozen head as a block file image covering WAL segments <= wal_segment; "" when the
   // frozen head is empty (no block is written).
   std::string BuildBlock(uint64_t wal_segment) const;
+  // Whether the frozen head holds spans (a block is written for it).
+  bool HasFrozenSpans() const;
+  // The block written to `file` as it is built (holding about BlockWriter::kSpillBytes of it).
+  // Requires HasFrozenSpans().
+  Status WriteBlock(uint64_t wal_segment, WritableFile& file) const;
   // Forgets the frozen head (it was empty, so no block replaces it).
   void DropFrozen();
   // One compaction step (store/compaction.h: CompactRun); `write` stores the merged image.
@@ -83,12 +90,13 @@ class TraceTable final : public TraceQuerier {
  private:
   static constexpr size_t kPageSpans = 2048;  // spans per block page, about
   struct Head;
-  struct Block;
-  class BlockBuilder;
+  using Block = TraceBlock;
   // The inputs (consecutive blocks, oldest first) merged into one block, written to `fd`.
   Status Compact(const std::vector<std::shared_ptr<const Block>>& in, uint64_t wal_segment,
                  const std::atomic<bool>* cancel, int fd, const std::string& path) const;
   class PageCache;
+  // The frozen head encoded into a builder writing through `writer`; none when it is empty.
+  std::optional<TraceBlockBuilder> BuildFrozen(BlockWriter writer) const;
   // GetTrace, reading block pages through `cache`.
   StatusOr<pdata::TraceBatch> GetTrace(const pdata::TraceId& id, PageCache* cache);
   // Calls fn with each trace having a span that matches `search`, newest trace first (by its
