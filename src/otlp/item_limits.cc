@@ -220,34 +220,6 @@ StatusOr<B> DecodeApplying(StatusOr<B> (*decode)(std::string, const internal::Wa
   return batch;
 }
 
-// Walks an undecoded traces request: counts spans and notices anything a limit would change.
-class LimitsVisitor final : public TraceVisitor {
- public:
-  explicit LimitsVisitor(const ItemLimits& limits) : limits_(limits), look_(limits, nullptr) {}
-  void Scope(const pdata::ResourceSpans& rs, const pdata::ScopeSpans& ss) override {
-    look_.ResourceAndScope(rs.resource);
-    look_.Scope(ss.scope);
-  }
-  void Attribute(const pdata::KeyValue& kv, uint32_t index) override {
-    if (index >= limits_.max_attributes) look_.violated = true;
-    look_.Str(kv.key);
-    look_.Value(kv.value);
-  }
-  void Event(const pdata::SpanEvent& e, uint32_t) override { look_.Str(e.name); }
-  void Link(const pdata::SpanLink&, uint32_t) override {}
-  void Span(const pdata::Span& s, uint32_t) override {
-    ++spans;
-    look_.Str(s.name);
-    look_.Str(s.status.message);
-  }
-  bool violated() const { return look_.violated; }
-  size_t spans = 0;
-
- private:
-  const ItemLimits& limits_;
-  Pass<false> look_;
-};
-
 }  // namespace
 
 LimitCounts ApplyItemLimits(pdata::TraceBatch& batch, const ItemLimits& limits) {
@@ -287,9 +259,11 @@ std::optional<size_t> CountLogs(std::string_view bytes, const ItemLimits* limits
 }
 
 std::optional<size_t> CountTracesWithinLimits(std::string_view bytes, const ItemLimits& limits) {
-  LimitsVisitor v(limits);
-  if (!WalkTraces(bytes, v) || v.violated()) return std::nullopt;
-  return v.spans;
+  const internal::WatchedLimits watched = Watched(limits);
+  bool over = false;
+  std::optional<size_t> spans = internal::CountTracesWatching(bytes, watched, &over);
+  if (over) return std::nullopt;
+  return spans;
 }
 
 }  // namespace otter::otlp

@@ -51,6 +51,32 @@ void BM_ItemLimitsDecodeWithinLimits(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kSpans);
 }
 
+const std::string& LogsWire() {
+  static const std::string wire = [] {
+    std::string w;
+    EncodeLogs(MakeSyntheticLogs(kSpans, 1), &w);
+    return w;
+  }();
+  return wire;
+}
+
+// The logs counterpart of CountTracesWithinLimits: what a receiver runs for a logs request it
+// passes on undecoded, against decoding it.
+void BM_ItemLimitsCountLogsWithinLimits(benchmark::State& state) {
+  const ItemLimits limits = ItemLimits::Defaults();
+  for (auto _ : state) benchmark::DoNotOptimize(CountLogs(LogsWire(), &limits));
+  state.SetItemsProcessed(state.iterations() * kSpans);
+}
+
+void BM_ItemLimitsDecodeLogsWithinLimits(benchmark::State& state) {
+  for (auto _ : state) {
+    LimitCounts counts;
+    auto b = DecodeLogsWithinLimits(LogsWire(), ItemLimits::Defaults(), &counts);
+    benchmark::DoNotOptimize(b);
+  }
+  state.SetItemsProcessed(state.iterations() * kSpans);
+}
+
 void BM_ItemLimitsCountTraces(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(CountTraces(Wire()));
   state.SetItemsProcessed(state.iterations() * kSpans);
@@ -67,6 +93,8 @@ BENCHMARK(BM_ItemLimitsDecodeAndApply);
 BENCHMARK(BM_ItemLimitsDecodeWithinLimits);
 BENCHMARK(BM_ItemLimitsCountTraces);
 BENCHMARK(BM_ItemLimitsCountTracesWithinLimits);
+BENCHMARK(BM_ItemLimitsCountLogsWithinLimits);
+BENCHMARK(BM_ItemLimitsDecodeLogsWithinLimits);
 
 }  // namespace
 }  // namespace otter::otlp

@@ -29,6 +29,27 @@ TEST(Utf8, ValidatesRepairsAndCutsAtBoundaries) {
   EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
 }
 
+// The inline check reads short strings with overlapping loads: a byte past ASCII is seen at
+// every position of every length.
+TEST(Utf8, SeesABytePastAsciiAnywhere) {
+  for (size_t n = 1; n <= 20; ++n) {
+    for (size_t at = 0; at < n; ++at) {
+      std::string s(n, 'a');
+      s[at] = '\xff';
+      EXPECT_FALSE(IsValidUtf8(s)) << n << " " << at;
+      if (at + 1 < n) {
+        s[at] = '\xc3';  // é
+        s[at + 1] = '\xa9';
+        EXPECT_TRUE(IsValidUtf8(s)) << n << " " << at;
+        s[at + 1] = 'a';  // a lead byte without its continuation
+        EXPECT_FALSE(IsValidUtf8(s)) << n << " " << at;
+      }
+    }
+    EXPECT_TRUE(IsValidUtf8(std::string(n, 'a')));
+  }
+  EXPECT_TRUE(IsValidUtf8(""));
+}
+
 pdata::TraceBatch OneSpan() {
   pdata::TraceBatch b;
   auto& span = b.resources().emplace_back().scope_spans.emplace_back().spans.emplace_back();
@@ -223,6 +244,51 @@ TEST(ItemLimits, DecodingWithinLimitsMatchesApplyingThemAfterwards) {
 
 // OTLP/JSON strings are valid UTF-8 once decoded (simdjson validates the document and refuses
 // unpaired surrogate escapes), so the receiver does not check their UTF-8 again.
+// Protobuf wire by hand: a length-delimited field, a varint field.
+std::string Len(int field, const std::string& payload) {
+  std::string out(1, static_cast<char>(field << 3 | 2));
+  out += static_cast<char>(payload.size());  // < 128 bytes here
+  return out + payload;
+}
+std::string Varint(int field, uint8_t v) {
+  return std::string{static_cast<char>(field << 3), static_cast<char>(v)};
+}
+// A logs request with one record made of `record_fields`.
+std::string OneRecordRequest(const std::string& record_fields) {
+  return Len(1, Len(2, Len(2, record_fields)));
+}
+
+// CountLogs reads scalar attributes and bodies without decoding them; a value that repeats a
+// field (protobuf merges them) must still be noted exactly when the decoder notes it.
+TEST(ItemLimits, CountLogsNotesMergedValuesAsTheDecoderDoes) {
+  ItemLimits limits;
+  limits.max_array_length = 4;
+  limits.max_attributes = 2;
+  const std::string three = Len(5, Len(1, Len(1, "a")) + Len(1, Len(1, "b")) + Len(1, Len(1, "c")));
+  auto noted = [&](const std::string& record) {
+    std::string wire = OneRecordRequest(record);
+    EXPECT_TRUE(DecodeLogs(wire).ok());
+    EXPECT_EQ(CountLogs(wire, nullptr), std::optional<size_t>(1));
+    return !CountLogs(wire, &limits).has_value();
+  };
+  // The body's arrays merge to six values; a string between them clears the first.
+  EXPECT_TRUE(noted(Len(5, three) + Len(5, three)));
+  EXPECT_FALSE(noted(Len(5, three) + Len(5, Len(1, "x")) + Len(5, three)));
+  EXPECT_FALSE(noted(Len(5, three)));
+  // An attribute's value whose invalid string is followed by an int is still a bad string.
+  EXPECT_TRUE(noted(Len(6, Len(1, "k") + Len(2, Len(1, "\xff") + Varint(3, 7)))));
+  EXPECT_FALSE(noted(Len(6, Len(1, "k") + Len(2, Len(1, "ok") + Varint(3, 7)))));
+  // Bytes are not text; keys are.
+  EXPECT_FALSE(noted(Len(6, Len(1, "k") + Len(2, Len(7, "\xff")))));
+  EXPECT_TRUE(noted(Len(6, Len(1, "\xff") + Len(2, Varint(2, 1)))));
+  // Attributes count per record, scalar or not.
+  const std::string scalar = Len(6, Len(1, "k") + Len(2, Varint(3, 1)));
+  const std::string array = Len(6, Len(1, "k") + Len(2, three));
+  EXPECT_FALSE(noted(scalar + array));
+  EXPECT_TRUE(noted(scalar + array + scalar));
+  EXPECT_FALSE(noted(scalar + scalar) || noted(Len(5, Len(1, "x")) + scalar + scalar));
+}
+
 TEST(ItemLimits, JsonDecoderLetsNoInvalidUtf8Through) {
   auto body = [](std::string text) {
     return R"({"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":")" + text +

@@ -490,6 +490,50 @@ TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
   EXPECT_GT(rejected, 100);
 }
 
+// CountTracesWithinLimits (the receiver's check of a traces request it passes on undecoded)
+// accepts a request exactly when the decoder accepts it and, watching the limits, notes nothing
+// they may change; when it accepts, applying the limits changes nothing.
+TEST(ProtoCodecRandom, CountTracesWithinLimitsAcceptsWhatTheLimitsLeaveUnchanged) {
+  RandomOtlp gen(77);
+  std::mt19937_64 rng(13);
+  ItemLimits limits;
+  limits.max_attributes = 6;
+  limits.max_array_length = 4;
+  limits.max_string_length = 40;
+  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
+                                        limits.max_string_length, limits.repair_utf8};
+  int within = 0, over = 0, rejected = 0;
+  auto check = [&](const std::string& wire, const std::string& what) {
+    bool noted = false;
+    auto decoded = internal::DecodeTracesWatching(wire, watched, &noted);
+    std::optional<size_t> n = CountTracesWithinLimits(wire, limits);
+    if (!decoded.ok()) {
+      EXPECT_EQ(n, std::nullopt) << what;
+      rejected++;
+      return;
+    }
+    EXPECT_EQ(n.has_value(), !noted) << what;
+    if (n) {
+      EXPECT_EQ(*n, decoded->ItemCount()) << what;
+      EXPECT_FALSE(ApplyItemLimits(*decoded, limits).any()) << what;
+    }
+    (noted ? over : within)++;
+  };
+  for (int i = 0; i < kIterations; ++i) {
+    std::string wire = gen.Traces().SerializeAsString();
+    check(wire, "iteration " + std::to_string(i));
+    if (HasFatalFailure() || wire.empty()) continue;
+    for (int m = 0; m < 10; ++m) {
+      check(Damaged(wire, rng),
+            "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
+      if (HasFatalFailure()) return;
+    }
+  }
+  EXPECT_GT(within, 20) << over;
+  EXPECT_GT(over, 20) << within;
+  EXPECT_GT(rejected, 100);
+}
+
 // CountLogs (the receiver's check of a logs request it passes on undecoded) accepts exactly what
 // DecodeLogs accepts, and counts its records; with limits, it accepts exactly what the limits
 // would leave unchanged. Random requests, and damaged ones.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -216,6 +217,74 @@ class ProtoDecoder {
 
   // Common messages. `depth` counts the AnyValues enclosing the one being decoded.
   bool AnyValue(Ptr p, Ptr end, pdata::AnyValue& v, int depth);
+  // Fast paths for walks that check a request without keeping it: an AnyValue (merged into `v`
+  // as AnyValue would) or a KeyValue (into `kv`, whose value must hold no array / kvlist) made of
+  // scalar fields only, read without reporting anything: false when the message holds anything
+  // else or is malformed, and the caller then decodes it with AnyValue / KeyValue, which report
+  // errors. Texts are watched as Str does; all of them are texts the full decoder watches too.
+  [[gnu::always_inline]] bool ScalarAnyValue(Ptr p, Ptr end, pdata::AnyValue& v) {
+    using Type = pdata::AnyValue::Type;
+    while (p < end) {
+      const uint8_t tag = *p++;
+      uint64_t x;
+      size_t len;
+      switch (tag) {
+        case wire::Tag(1, wire::kLen):
+        case wire::Tag(7, wire::kLen): {
+          if (!wire::ReadLength(p, end, &len)) return false;
+          std::string_view text(wire::AsChars(p), len);
+          p += len;
+          const Type t = tag == wire::Tag(1, wire::kLen) ? Type::kString : Type::kBytes;
+          ClearMessages(v, t);
+          v.type = t;
+          v.string_value = text;
+          if (t == Type::kString && watched_) WatchText(text);
+          break;
+        }
+        case wire::Tag(2, wire::kVarint):
+          if (!wire::ReadVarint(p, end, &x)) return false;
+          ClearMessages(v, Type::kBool);
+          v.type = Type::kBool;
+          v.bool_value = x != 0;
+          break;
+        case wire::Tag(3, wire::kVarint):
+          if (!wire::ReadVarint(p, end, &x)) return false;
+          ClearMessages(v, Type::kInt);
+          v.type = Type::kInt;
+          v.int_value = static_cast<int64_t>(x);
+          break;
+        case wire::Tag(4, wire::kI64):
+          if (!wire::ReadFixed64(p, end, &x)) return false;
+          ClearMessages(v, Type::kDouble);
+          v.type = Type::kDouble;
+          v.double_value = wire::BitsToDouble(x);
+          break;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+  [[gnu::always_inline]] bool ScalarKeyValue(Ptr p, Ptr end, pdata::KeyValue& kv) {
+    while (p < end) {
+      const uint8_t tag = *p++;
+      size_t len;
+      if (tag != wire::Tag(1, wire::kLen) && tag != wire::Tag(2, wire::kLen)) return false;
+      if (!wire::ReadLength(p, end, &len)) return false;
+      if (tag == wire::Tag(1, wire::kLen)) {
+        kv.key = std::string_view(wire::AsChars(p), len);
+        if (watched_) WatchText(kv.key);
+      } else if (!ScalarAnyValue(p, p + len, kv.value)) {
+        return false;
+      }
+      p += len;
+    }
+    return true;
+  }
+  // Notes an item with `n` attributes, as Attribute does for each one it appends.
+  void WatchAttributeCount(size_t n) {
+    if (watched_) WatchCount(n, watched_->max_attributes);
+  }
   bool KeyValue(Ptr p, Ptr end, pdata::KeyValue& kv, int depth);
   // A KeyValue list field: appends one decoded KeyValue; on error reports "<field>[i]".
   bool Attribute(Ptr& p, Ptr end, pdata::Attributes& attrs, const char* field);
@@ -268,6 +337,12 @@ class ProtoDecoder {
   }
 
  private:
+  // AnyValue's oneof: a scalar replacing an array or kvlist member clears it.
+  [[gnu::always_inline]] static void ClearMessages(pdata::AnyValue& v, pdata::AnyValue::Type t) {
+    if (v.type == t) return;
+    if (v.type == pdata::AnyValue::Type::kArray) v.array_value.clear();
+    if (v.type == pdata::AnyValue::Type::kKvList) v.kvlist_value.clear();
+  }
   bool ReadTagSlow(Ptr& p, Ptr end, uint32_t* tag);
   bool SkipOrReject(Ptr& p, Ptr end, uint32_t tag, const FieldInfo* fields, size_t n);
   bool IdSizeError(const char* field, size_t want, size_t got) {
@@ -294,6 +369,11 @@ StatusOr<pdata::TraceBatch> DecodeTracesWatching(std::string body, const Watched
                                                  bool* over_limits);
 StatusOr<pdata::MetricBatch> DecodeMetricsWatching(std::string body, const WatchedLimits& limits,
                                                    bool* over_limits);
+// CountTraces (the walk a receiver runs over a traces request it passes on undecoded) watching
+// `limits`: *over_limits says whether DecodeTracesWatching would note anything (it reads every
+// field with the same functions).
+std::optional<size_t> CountTracesWatching(std::string_view bytes, const WatchedLimits& limits,
+                                          bool* over_limits);
 StatusOr<pdata::LogBatch> DecodeLogsWatching(std::string body, const WatchedLimits& limits,
                                              bool* over_limits);
 

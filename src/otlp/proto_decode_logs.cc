@@ -25,8 +25,11 @@ constexpr FieldInfo kLogRecordFields[] = {
     {12, kLen, "event_name"},
 };
 
-bool DecodeLogRecord(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r) {
-  r.attributes.reserve(r.attributes.size() + ProtoDecoder::CountTag(p, end, Tag(6, kLen)));
+// The fields of a LogRecord, shared by the decoder and the counting walk: `attr(p, end)` reads
+// one attributes entry at p, `body(begin, end)` the body's AnyValue.
+template <class Attr, class Body>
+bool LogRecordFields(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r, Attr&& attr,
+                     Body&& body) {
   while (p < end) {
     uint32_t tag;
     if (!d.ReadTag(p, end, &tag)) return false;
@@ -43,12 +46,12 @@ bool DecodeLogRecord(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r) {
       case Tag(5, kLen): {
         Ptr sub_end;
         if (!d.Sub(p, end, &sub_end)) return false;
-        if (!d.AnyValue(p, sub_end, r.body, 1)) return d.In("body");
+        if (!body(p, sub_end)) return d.In("body");
         p = sub_end;
         break;
       }
       case Tag(6, kLen):
-        if (!d.Attribute(p, end, r.attributes, "attributes")) return false;
+        if (!attr(p, end)) return false;
         break;
       case Tag(7, kVarint):
         if (!d.U32(p, end, &r.dropped_attributes_count)) return false;
@@ -73,6 +76,14 @@ bool DecodeLogRecord(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r) {
     }
   }
   return true;
+}
+
+bool DecodeLogRecord(ProtoDecoder& d, Ptr p, Ptr end, pdata::LogRecord& r) {
+  r.attributes.reserve(r.attributes.size() + ProtoDecoder::CountTag(p, end, Tag(6, kLen)));
+  return LogRecordFields(
+      d, p, end, r,
+      [&](Ptr& q, Ptr q_end) { return d.Attribute(q, q_end, r.attributes, "attributes"); },
+      [&](Ptr b, Ptr e) { return d.AnyValue(b, e, r.body, 1); });
 }
 
 bool DecodeScopeLogs(ProtoDecoder& d, Ptr p, Ptr end, pdata::ScopeLogs& sl) {
@@ -147,7 +158,8 @@ struct LogsCounter {
   ProtoDecoder& d;
   pdata::Resource resource;
   pdata::InstrumentationScope scope;
-  pdata::LogRecord record;
+  pdata::LogRecord record;  // its attributes stay empty: each one is read into `kv`
+  pdata::KeyValue kv;
   std::string_view schema_url;
   size_t records = 0;
 
@@ -190,18 +202,45 @@ struct LogsCounter {
           return d.Scope(b, e, scope);
         },
         [&](Ptr b, Ptr e) {
-          record.attributes.clear();  // keeps its capacity for the next record
-          record.body = pdata::AnyValue{};
           ++records;
-          return DecodeLogRecord(d, b, e, record);
+          return Record(b, e);
         });
+  }
+
+  // A LogRecord as DecodeLogRecord reads it: a scalar attribute or body is checked where it
+  // lies (ProtoDecoder::ScalarKeyValue), anything else decoded into `kv` or the body.
+  bool Record(Ptr p, Ptr end) {
+    if (!record.body.array_value.empty() || !record.body.kvlist_value.empty())
+      record.body = pdata::AnyValue{};
+    record.body.type = pdata::AnyValue::Type::kEmpty;
+    size_t attributes = 0;
+    auto attr = [&](Ptr& q, Ptr q_end) {
+      Ptr sub_end;
+      if (!d.Sub(q, q_end, &sub_end)) return false;
+      if (!kv.value.array_value.empty() || !kv.value.kvlist_value.empty()) kv = pdata::KeyValue{};
+      kv.key = {};
+      kv.value.type = pdata::AnyValue::Type::kEmpty;
+      if (!d.ScalarKeyValue(q, sub_end, kv)) {
+        kv = pdata::KeyValue{};
+        if (!d.KeyValue(q, sub_end, kv, 0)) return false;
+      }
+      ++attributes;
+      q = sub_end;
+      return true;
+    };
+    auto body = [&](Ptr b, Ptr e) {
+      return d.ScalarAnyValue(b, e, record.body) || d.AnyValue(b, e, record.body, 1);
+    };
+    if (!LogRecordFields(d, p, end, record, attr, body)) return false;
+    d.WatchAttributeCount(attributes);
+    return true;
   }
 };
 
 }  // namespace
 
 bool ProtoDecoder::CountLogsRequest(Ptr p, Ptr end, size_t* records) {
-  LogsCounter c{*this, {}, {}, {}, {}, 0};
+  LogsCounter c{*this, {}, {}, {}, {}, {}, 0};
   if (!EachResource(p, end, kRequestFields, [&](Ptr b, Ptr e) { return c.ResourceLogs(b, e); }))
     return false;
   *records = c.records;

@@ -396,6 +396,7 @@ class Walker {
       if (!EventFields(d_, r.begin, r.end, e,
                        [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
         return false;
+      d_.WatchAttributeCount(n);
       v_.Event(e, n);
     }
     for (const Range& r : links_) {
@@ -404,8 +405,10 @@ class Walker {
       if (!LinkFields(d_, r.begin, r.end, l,
                       [&](Ptr& q, Ptr q_end) { return Attribute(q, q_end, n++); }))
         return false;
+      d_.WatchAttributeCount(n);
       v_.Link(l, n);
     }
+    d_.WatchAttributeCount(nattrs);
     v_.Span(s, nattrs);
     return true;
   }
@@ -421,64 +424,11 @@ class Walker {
     if (!kv.value.array_value.empty() || !kv.value.kvlist_value.empty()) kv = pdata::KeyValue{};
     kv.key = {};
     kv.value.type = pdata::AnyValue::Type::kEmpty;
-    if (!ScalarKeyValue(begin, sub_end, kv)) {
+    if (!d_.ScalarKeyValue(begin, sub_end, kv)) {
       kv = pdata::KeyValue{};
       if (!d_.KeyValue(begin, sub_end, kv, 0)) return false;
     }
     v_.Attribute(kv, index);
-    return true;
-  }
-
-  // False (with nothing reported) when the KeyValue needs the full decoder; the caller then
-  // decodes it again, which also reports any error.
-  bool ScalarKeyValue(Ptr p, Ptr end, pdata::KeyValue& kv) {
-    using Type = pdata::AnyValue::Type;
-    while (p < end) {
-      if (*p == Tag(1, kLen)) {
-        ++p;
-        size_t len;
-        if (!wire::ReadLength(p, end, &len)) return false;
-        kv.key = std::string_view(wire::AsChars(p), len);
-        p += len;
-        continue;
-      }
-      if (*p != Tag(2, kLen)) return false;
-      ++p;
-      size_t len;
-      if (!wire::ReadLength(p, end, &len)) return false;
-      Ptr vend = p + len;
-      pdata::AnyValue& v = kv.value;
-      while (p < vend) {
-        uint8_t tag = *p++;
-        uint64_t x;
-        switch (tag) {
-          case Tag(1, kLen):
-          case Tag(7, kLen):
-            if (!wire::ReadLength(p, vend, &len)) return false;
-            v.type = tag == Tag(1, kLen) ? Type::kString : Type::kBytes;
-            v.string_value = std::string_view(wire::AsChars(p), len);
-            p += len;
-            break;
-          case Tag(2, kVarint):
-            if (!wire::ReadVarint(p, vend, &x)) return false;
-            v.type = Type::kBool;
-            v.bool_value = x != 0;
-            break;
-          case Tag(3, kVarint):
-            if (!wire::ReadVarint(p, vend, &x)) return false;
-            v.type = Type::kInt;
-            v.int_value = static_cast<int64_t>(x);
-            break;
-          case Tag(4, kI64):
-            if (!wire::ReadFixed64(p, vend, &x)) return false;
-            v.type = Type::kDouble;
-            v.double_value = wire::BitsToDouble(x);
-            break;
-          default:
-            return false;
-        }
-      }
-    }
     return true;
   }
 
@@ -505,6 +455,17 @@ class SpanCounter final : public TraceVisitor {
 };
 
 }  // namespace
+
+std::optional<size_t> CountTracesWatching(std::string_view bytes, const WatchedLimits& limits,
+                                          bool* over_limits) {
+  ProtoDecoder d(bytes);
+  d.Watch(&limits);
+  SpanCounter counter;
+  const uint8_t* p = wire::AsBytes(bytes.data());
+  if (!Walker(d, counter).Request(p, p + bytes.size())) return std::nullopt;
+  *over_limits = d.over_limits();
+  return counter.spans;
+}
 
 bool ProtoDecoder::TracesRequest(Ptr p, Ptr end, std::vector<pdata::ResourceSpans>& out) {
   size_t base = out.size();

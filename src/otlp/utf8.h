@@ -33,20 +33,35 @@ inline size_t Utf8SequenceLength(const unsigned char* p, size_t left) {
 // True if [p, p + n) is valid UTF-8 (simdjson).
 bool IsValidUtf8Bytes(const char* p, size_t n);
 
-// True if `s` is valid UTF-8. Inline: the common all-ASCII string is checked 8 bytes at a time
-// without a call; from the first non-ASCII byte on, simdjson checks the rest.
+// True if `s` is valid UTF-8. Inline: the common all-ASCII string is checked a word at a time
+// without a call (a short one with two overlapping loads, no byte loop); a string with a byte
+// past ASCII goes to simdjson.
 inline bool IsValidUtf8(std::string_view s) {
   const char* p = s.data();
   const size_t n = s.size();
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    if (w & 0x8080808080808080ull) return IsValidUtf8Bytes(p + i, n - i);
+  uint64_t high;
+  if (n >= 8) {
+    uint64_t w, tail;
+    high = 0;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      high |= w;
+    }
+    std::memcpy(&tail, p + n - 8, 8);
+    high = (high | tail) & 0x8080808080808080ull;
+  } else if (n >= 4) {
+    uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    high = (head | tail) & 0x80808080u;
+  } else if (n > 0) {
+    high = (static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+            static_cast<unsigned char>(p[n - 1])) &
+           0x80u;
+  } else {
+    return true;
   }
-  for (; i < n; ++i)
-    if (static_cast<unsigned char>(p[i]) >= 0x80) return IsValidUtf8Bytes(p + i, n - i);
-  return true;
+  return high == 0 || IsValidUtf8Bytes(p, n);
 }
 
 // `s` with every byte that does not start a valid sequence replaced by U+FFFD.

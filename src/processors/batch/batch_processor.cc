@@ -41,6 +41,10 @@ struct BatchProcessor<B>::Shared {
     std::string wire;
     B context;
     bool mixed_clients = false;
+    // Bytes mode: the size of the last request sent whole, and so what `wire` reserves when it
+    // starts filling again: growing a request of megabytes by doubling copied it once more (a
+    // tenth of the CPU of an otlp -> batch -> nop pipeline).
+    size_t last_wire_size = 0;
   };
 
   // Immutable after construction.
@@ -157,6 +161,7 @@ struct BatchProcessor<B>::Shared {
       for (const auto& e : batch.metadata().entries()) shard.context.AddMetadata(e.key, e.value);
       shard.context.set_client_ip(batch.client_ip());
       shard.mixed_clients = false;
+      shard.wire.reserve(std::max(shard.last_wire_size + shard.last_wire_size / 8, request.size()));
     } else if (!shard.mixed_clients && shard.context.client_ip() != batch.client_ip()) {
       shard.mixed_clients = true;  // a merged request has no single sender (Batch::Append)
       shard.context.set_client_ip("");
@@ -179,6 +184,7 @@ struct BatchProcessor<B>::Shared {
     } else {  // everything (a request the splitter refuses cannot happen: receivers validated it)
       body = std::move(shard.wire);
       shard.wire.clear();
+      shard.last_wire_size = body.size();
       h.items = shard.items;
     }
     h.batch = B::Undecoded(std::move(body), h.items);
