@@ -1,9 +1,12 @@
 #include "store/span_columns.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <map>
+#include <new>
 
 #include "otlp/proto_codec.h"
 #include "store/block.h"
@@ -12,6 +15,21 @@
 #include "store/number_coding.h"
 
 namespace otter::store {
+
+void* AllocateChunk(size_t bytes) {
+  if (bytes < kMappedChunkBytes) return ::operator new(bytes);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void FreeChunk(void* p, size_t bytes) {
+  if (bytes < kMappedChunkBytes) {
+    ::operator delete(p);
+  } else {
+    ::munmap(p, bytes);
+  }
+}
 
 using pdata::AnyValue;
 using Type = pdata::AnyValue::Type;

@@ -57,8 +57,15 @@ class StringTable {
   std::unique_ptr<pdata::Arena> arena_ = std::make_unique<pdata::Arena>();
 };
 
-// An append-only array in fixed-size chunks: growing never copies, and the chunks come from (and
-// go back to) the malloc heap, so a head reuses the memory of the one flushed before it.
+// Chunk memory of Chunked: from the malloc heap, or for chunks of kMappedChunkBytes or more
+// straight from the kernel (mmap), so that a flushed head's large chunks go back to the system
+// whole instead of leaving holes in the one malloc arena (common/heap_trim.h) that later small
+// allocations pin (BENCHMARKS.md, "Trace block format 3").
+inline constexpr size_t kMappedChunkBytes = 256 * 1024;
+void* AllocateChunk(size_t bytes);
+void FreeChunk(void* p, size_t bytes);
+
+// An append-only array in fixed-size chunks: growing never copies.
 template <class T>
 class Chunked {
   static_assert(std::is_trivially_destructible_v<T>);
@@ -72,7 +79,7 @@ class Chunked {
   bool empty() const { return size_ == 0; }
   void push_back(const T& v) {
     if ((size_ & kMask) == 0 && (size_ >> kShift) == chunks_.size())
-      chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) << kShift)));
+      chunks_.emplace_back(static_cast<T*>(AllocateChunk(kChunkBytes)));
     new (&(*this)[size_++]) T(v);
   }
   void resize(size_t n) {
@@ -83,7 +90,7 @@ class Chunked {
     const char* bytes = static_cast<const char*>(p);
     for (size_t done = 0; done < n;) {
       if ((size_ & kMask) == 0 && (size_ >> kShift) == chunks_.size())
-        chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) << kShift)));
+        chunks_.emplace_back(static_cast<T*>(AllocateChunk(kChunkBytes)));
       size_t room = std::min(n - done, (size_t{1} << kShift) - (size_ & kMask));
       std::memcpy(static_cast<void*>(&(*this)[size_]), bytes + done * sizeof(T), room * sizeof(T));
       size_ += room;
@@ -120,8 +127,9 @@ class Chunked {
   Iter<const Chunked, const T> end() const { return {this, size_}; }
 
  private:
+  static constexpr size_t kChunkBytes = sizeof(T) << kShift;
   struct Free {
-    void operator()(T* p) const { ::operator delete(p); }
+    void operator()(T* p) const { FreeChunk(p, kChunkBytes); }
   };
   std::vector<std::unique_ptr<T, Free>> chunks_;
   size_t size_ = 0;
