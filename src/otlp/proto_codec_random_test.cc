@@ -469,6 +469,35 @@ std::string Damaged(std::string wire, std::mt19937_64& rng) {
   return wire;
 }
 
+// Limits small enough that random requests often exceed them, and what a decoder watches of them.
+ItemLimits SmallLimits() {
+  ItemLimits limits;
+  limits.max_attributes = 6;
+  limits.max_array_length = 4;
+  limits.max_string_length = 40;
+  return limits;
+}
+internal::WatchedLimits WatchedOf(const ItemLimits& limits) {
+  return {limits.max_attributes, limits.max_array_length, limits.max_string_length,
+          limits.repair_utf8};
+}
+
+// Calls check(wire, what) on kIterations requests from make() and `damaged` damaged copies of
+// each, until a fatal failure.
+template <class Make, class Check>
+void ForRandomAndDamaged(Make&& make, int damaged, std::mt19937_64& rng, Check&& check) {
+  for (int i = 0; i < kIterations; ++i) {
+    std::string wire = make();
+    check(wire, "iteration " + std::to_string(i));
+    if (::testing::Test::HasFatalFailure() || wire.empty()) continue;
+    for (int m = 0; m < damaged; ++m) {
+      check(Damaged(wire, rng),
+            "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
 // Damaged requests (bytes changed, dropped or inserted; cut short) are accepted or rejected by
 // both alike.
 TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
@@ -496,12 +525,8 @@ TEST(ProtoCodecRandom, WalkTracesAcceptsExactlyWhatDecodeTracesAccepts) {
 TEST(ProtoCodecRandom, CountTracesWithinLimitsAcceptsWhatTheLimitsLeaveUnchanged) {
   RandomOtlp gen(77);
   std::mt19937_64 rng(13);
-  ItemLimits limits;
-  limits.max_attributes = 6;
-  limits.max_array_length = 4;
-  limits.max_string_length = 40;
-  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
-                                        limits.max_string_length, limits.repair_utf8};
+  const ItemLimits limits = SmallLimits();
+  const internal::WatchedLimits watched = WatchedOf(limits);
   int within = 0, over = 0, rejected = 0;
   auto check = [&](const std::string& wire, const std::string& what) {
     bool noted = false;
@@ -519,16 +544,7 @@ TEST(ProtoCodecRandom, CountTracesWithinLimitsAcceptsWhatTheLimitsLeaveUnchanged
     }
     (noted ? over : within)++;
   };
-  for (int i = 0; i < kIterations; ++i) {
-    std::string wire = gen.Traces().SerializeAsString();
-    check(wire, "iteration " + std::to_string(i));
-    if (HasFatalFailure() || wire.empty()) continue;
-    for (int m = 0; m < 10; ++m) {
-      check(Damaged(wire, rng),
-            "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
-      if (HasFatalFailure()) return;
-    }
-  }
+  ForRandomAndDamaged([&] { return gen.Traces().SerializeAsString(); }, 10, rng, check);
   EXPECT_GT(within, 20) << over;
   EXPECT_GT(over, 20) << within;
   EXPECT_GT(rejected, 100);
@@ -540,12 +556,8 @@ TEST(ProtoCodecRandom, CountTracesWithinLimitsAcceptsWhatTheLimitsLeaveUnchanged
 TEST(ProtoCodecRandom, CountLogsAcceptsExactlyWhatDecodeLogsAccepts) {
   RandomOtlp gen(4711);
   std::mt19937_64 rng(11);
-  ItemLimits limits;
-  limits.max_attributes = 6;
-  limits.max_array_length = 4;
-  limits.max_string_length = 40;
-  const internal::WatchedLimits watched{limits.max_attributes, limits.max_array_length,
-                                        limits.max_string_length, limits.repair_utf8};
+  const ItemLimits limits = SmallLimits();
+  const internal::WatchedLimits watched = WatchedOf(limits);
   int accepted = 0, rejected = 0, within = 0, over = 0;
   auto check = [&](const std::string& wire, const std::string& what) {
     auto decoded = DecodeLogs(wire);
@@ -567,16 +579,7 @@ TEST(ProtoCodecRandom, CountLogsAcceptsExactlyWhatDecodeLogsAccepts) {
     }
     (noted ? over : within)++;
   };
-  for (int i = 0; i < kIterations; ++i) {
-    std::string wire = gen.Logs().SerializeAsString();
-    check(wire, "iteration " + std::to_string(i));
-    if (HasFatalFailure() || wire.empty()) continue;
-    for (int m = 0; m < 20; ++m) {
-      std::string bad = Damaged(wire, rng);
-      check(bad, "iteration " + std::to_string(i) + " mutation " + std::to_string(m));
-      if (HasFatalFailure()) return;
-    }
-  }
+  ForRandomAndDamaged([&] { return gen.Logs().SerializeAsString(); }, 20, rng, check);
   // Every outcome was exercised.
   EXPECT_GT(accepted, 100);
   EXPECT_GT(rejected, 100);
