@@ -74,7 +74,7 @@ class BlockWriter {
   int fd_ = -1;                  // streaming to this file, when >= 0
   WritableFile* out_ = nullptr;  // or to this one
   std::string path_;
-  uint64_t written_ = 0;  // bytes of the file already written to fd_
+  uint64_t written_ = 0;  // bytes of the file already written to fd_ or out_
   Status status_;         // the first write error
 };
 
