@@ -39,11 +39,8 @@ std::string_view ServiceName(const pdata::Resource& resource) {
 
 namespace {
 
-// Traces (or block entries) between two checks of a query's deadline.
+// Traces (or pages, or directory entries) between two checks of a query's deadline.
 constexpr uint32_t kCheckEvery = 1024;
-
-// Index section tags after the pages (docs/storage.md, "Block file").
-constexpr uint64_t kTagFilterSection = 1;  // a tag filter per page, in page order
 
 // The service.name of a scope's resource ("" if absent).
 std::string_view ServiceOf(const SpanRows& rows, uint32_t scope) {
