@@ -1,9 +1,10 @@
 // A trace block as the table reads it (docs/storage.md, "Traces"): pages of spans, and an index
 // that stays small in memory. Per page the block keeps what rules the page in or out of a search
 // (its time range, longest span, error flag and operations); each page's *directory* (its traces'
-// ids, row ranges and summaries, and its tag filter) is a frame of the file, read when a query
-// reaches the page; trace ids are found through a table of id fingerprints sorted on disk, of
-// which only a fence per chunk is in memory. So a block costs memory per page, not per trace.
+// ids, row ranges and summaries) is a frame of the file and its tag filter shares a frame with
+// those of up to 63 other pages, both read when a query reaches the page; trace ids are found
+// through a table of id fingerprints sorted on disk, of which only a fence per chunk is in
+// memory. So a block costs memory per page, not per trace.
 // Blocks of formats 1 and 2 (every trace's entry in the index) are read too: their directories
 // and fingerprints are built at open and kept in memory; compaction rewrites them in format 3.
 // TraceBlockBuilder writes format 3. Thread-safety: a TraceBlock is immutable and shared by
