@@ -13,12 +13,7 @@ ITEMS=${4:-100}
 read -r GRPC HTTP QUERY METRICS <<<"$(free_ports 4)"
 DIR=$(mktemp -d /tmp/otter-store-bench.XXXXXX)
 trap 'kill $OTTER 2>/dev/null && wait $OTTER 2>/dev/null; [ -n "${KEEP_LOG:-}" ] && cp "$DIR/otter.log" "$KEEP_LOG"; rm -rf "$DIR"' EXIT
-cat > "$DIR/config.yaml" <<YAML
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:$GRPC }
-      http: { endpoint: 127.0.0.1:$HTTP }
+{ otlp_receiver_yaml $GRPC $HTTP; cat <<YAML; } >"$DIR/config.yaml"
 exporters:
   store:
     directory: $DIR/data

@@ -14,14 +14,7 @@ dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 # The built-in default (src/pipeline/service_config.cc), on free ports and a temporary directory.
-cat >"$dir/config.yaml" <<YAML
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:$GRPC }
-      http: { endpoint: 127.0.0.1:$HTTP }
-processors:
-  memory_limiter: { check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20 }
+{ allinone_front_yaml $GRPC $HTTP; cat <<YAML; } >"$dir/config.yaml"
 exporters:
   store:
     directory: $dir/data

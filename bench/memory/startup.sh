@@ -15,14 +15,7 @@ read -r GRPC HTTP QUERY <<<"$ports"
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"' EXIT
-cat >"$dir/store.yaml" <<YAML
-receivers:
-  otlp:
-    protocols:
-      grpc: { endpoint: 127.0.0.1:$GRPC }
-      http: { endpoint: 127.0.0.1:$HTTP }
-processors:
-  memory_limiter: { check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20 }
+{ allinone_front_yaml $GRPC $HTTP; cat <<YAML; } >"$dir/store.yaml"
 exporters:
   store:
     directory: $dir/data
